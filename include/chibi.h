@@ -1,0 +1,272 @@
+/* chibi.h - the public embedding API of the chibi WebAssembly runtime.
+ *
+ * This is the only header the CLI, WASI, the shim and embedders use.  All handles are opaque.
+ *
+ * Life cycle:
+ *   chibi_module_new()   decode + validate bytes (copied) -> chibi_module (shareable, immutable)
+ *   chibi_store_new()    a store owns every instance, host function, memory, table and global
+ *                        created in it; chibi_store_free() releases them all at once
+ *   chibi_linker_*()     names externs ("module"."field") for imports
+ *   chibi_instance_new() link, allocate, initialise segments, run the start function
+ *   chibi_func_call()    call an exported function; traps come back as a chibi_trap code
+ *
+ * No function here longjmps out or aborts on bad input: errors are returned as enum chibi_err
+ * with details in struct chibi_diag; traps as enum chibi_trap with struct chibi_trap_info.
+ */
+#ifndef CHIBI_H
+#define CHIBI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CHIBI_VERSION "0.1.0"
+
+typedef struct chibi_module chibi_module;
+typedef struct chibi_store chibi_store;
+typedef struct chibi_linker chibi_linker;
+typedef struct chibi_instance chibi_instance;
+typedef struct chibi_func chibi_func;
+typedef struct chibi_memory chibi_memory;
+typedef struct chibi_table chibi_table;
+typedef struct chibi_global chibi_global;
+typedef struct chibi_caller chibi_caller;
+
+/* Load-time and API errors. */
+enum chibi_err {
+	CHIBI_OK = 0,
+	CHIBI_ERR_MALFORMED,      /* binary does not decode (spec assert_malformed) */
+	CHIBI_ERR_INVALID,        /* module does not validate (spec assert_invalid) */
+	CHIBI_ERR_UNSUPPORTED,    /* valid Wasm using a feature chibi lacks (SIMD for now) */
+	CHIBI_ERR_UNLINKABLE,     /* import missing or of the wrong type (assert_unlinkable) */
+	CHIBI_ERR_TRAP,           /* instantiation trapped (segment bounds, start function) */
+	CHIBI_ERR_NOMEM,          /* allocation failed or a configured limit was hit */
+	CHIBI_ERR_ARG,            /* bad argument from the embedder */
+	CHIBI_ERR_IO,             /* file could not be read */
+};
+
+/* Details of a load-time error. */
+struct chibi_diag {
+	enum chibi_err code;
+	size_t offset;  /* byte offset in the module binary where it applies, else 0 */
+	char msg[256];  /* spec wording, e.g. "type mismatch", "unexpected end" */
+};
+
+/* Run-time traps.  chibi_trap_name() gives the spec wording. */
+enum chibi_trap {
+	CHIBI_TRAP_NONE = 0,
+	CHIBI_TRAP_UNREACHABLE,        /* "unreachable" */
+	CHIBI_TRAP_MEMORY_OOB,         /* "out of bounds memory access" */
+	CHIBI_TRAP_TABLE_OOB,          /* "out of bounds table access" */
+	CHIBI_TRAP_UNDEFINED_ELEMENT,  /* "undefined element" (call_indirect index >= size) */
+	CHIBI_TRAP_UNINITIALIZED,      /* "uninitialized element" (call_indirect on null) */
+	CHIBI_TRAP_INDIRECT_MISMATCH,  /* "indirect call type mismatch" */
+	CHIBI_TRAP_DIV_ZERO,           /* "integer divide by zero" */
+	CHIBI_TRAP_INT_OVERFLOW,       /* "integer overflow" */
+	CHIBI_TRAP_INVALID_CONVERSION, /* "invalid conversion to integer" */
+	CHIBI_TRAP_STACK_EXHAUSTED,    /* "call stack exhausted" */
+	CHIBI_TRAP_INTERRUPTED,        /* "interrupted" (deadline / chibi_store_interrupt) */
+	CHIBI_TRAP_OUT_OF_FUEL,        /* "all fuel consumed" */
+	CHIBI_TRAP_HOST,               /* a host function failed; see chibi_trap_info.message */
+	CHIBI_TRAP_EXIT,               /* the guest asked to exit (WASI proc_exit); exit_code set */
+	CHIBI_TRAP_COUNT
+};
+
+const char *chibi_trap_name(enum chibi_trap trap);
+
+/* Where and why a call trapped. */
+struct chibi_trap_info {
+	enum chibi_trap kind;
+	int32_t exit_code;       /* CHIBI_TRAP_EXIT only */
+	uint32_t func_index;     /* wasm function executing when it trapped, or UINT32_MAX */
+	const char *func_name;   /* from the name section, or NULL; valid while the store lives */
+	char message[160];       /* host message (CHIBI_TRAP_HOST), else empty */
+};
+
+/* Value types (binary-format codes). */
+enum chibi_valtype {
+	CHIBI_I32 = 0x7f,
+	CHIBI_I64 = 0x7e,
+	CHIBI_F32 = 0x7d,
+	CHIBI_F64 = 0x7c,
+	CHIBI_V128 = 0x7b,
+	CHIBI_FUNCREF = 0x70,
+	CHIBI_EXTERNREF = 0x6f,
+};
+
+/* A typed value.  Floats are carried as raw IEEE bits so NaN payloads survive.
+ * A null reference is ref == NULL (funcref) or ext == NULL (externref). */
+typedef struct chibi_val {
+	uint8_t type; /* enum chibi_valtype */
+	union {
+		int32_t i32;
+		int64_t i64;
+		uint32_t f32_bits;
+		uint64_t f64_bits;
+		chibi_func *ref;
+		void *ext;
+	} of;
+} chibi_val;
+
+/* ---- modules ------------------------------------------------------------------------ */
+
+/* Decode and fully validate `len` bytes (copied; the caller keeps its buffer).
+ * On success *out is a new module owned by the caller (chibi_module_free).  On failure returns
+ * CHIBI_ERR_MALFORMED / INVALID / UNSUPPORTED / NOMEM and fills *diag if non-NULL. */
+enum chibi_err chibi_module_new(const uint8_t *bytes, size_t len, chibi_module **out,
+				struct chibi_diag *diag);
+
+/* Read a file and call chibi_module_new (CHIBI_ERR_IO if it cannot be read). */
+enum chibi_err chibi_module_load_file(const char *path, chibi_module **out,
+				      struct chibi_diag *diag);
+
+/* Drop the caller's reference; instances still using the module keep it alive. NULL is a no-op. */
+void chibi_module_free(chibi_module *m);
+
+enum chibi_extern_kind { CHIBI_EXTERN_FUNC = 0, CHIBI_EXTERN_TABLE = 1,
+			 CHIBI_EXTERN_MEMORY = 2, CHIBI_EXTERN_GLOBAL = 3 };
+
+/* Module introspection.  Strings are owned by the module. */
+uint32_t chibi_module_num_imports(const chibi_module *m);
+void chibi_module_import(const chibi_module *m, uint32_t i, const char **out_module,
+			 const char **out_name, enum chibi_extern_kind *out_kind);
+uint32_t chibi_module_num_exports(const chibi_module *m);
+void chibi_module_export(const chibi_module *m, uint32_t i, const char **out_name,
+			 enum chibi_extern_kind *out_kind);
+/* Signature of exported function `name` as a string "params:results" with the letters
+ * i=i32 I=i64 f=f32 F=f64 r=funcref e=externref v=v128, e.g. "iI:f".  Returns false if absent. */
+bool chibi_module_export_sig(const chibi_module *m, const char *name, char *buf, size_t buflen);
+
+/* ---- stores ------------------------------------------------------------------------- */
+
+enum chibi_exec_mode { CHIBI_MODE_DEFAULT = 0, CHIBI_MODE_INTERP, CHIBI_MODE_JIT };
+
+struct chibi_config {
+	enum chibi_exec_mode mode;
+	uint32_t max_memory_pages;  /* cap on any linear memory (0 = 65536 pages, 4 GiB) */
+	size_t max_stack_bytes;     /* wasm value+call stack per call (0 = default, 8 MiB) */
+	uint64_t fuel;              /* 0 = unlimited */
+};
+
+/* New store; cfg may be NULL for defaults.  Owned by the caller (chibi_store_free). */
+chibi_store *chibi_store_new(const struct chibi_config *cfg);
+/* Free the store and everything created in it (instances, memories, ...). NULL is a no-op. */
+void chibi_store_free(chibi_store *s);
+/* Ask running wasm code to stop with CHIBI_TRAP_INTERRUPTED as soon as it reaches a loop
+ * back-edge or function entry.  Async-signal-safe and thread-safe. */
+void chibi_store_interrupt(chibi_store *s);
+/* Fuel left (when configured). */
+uint64_t chibi_store_fuel(const chibi_store *s);
+
+/* ---- host objects ------------------------------------------------------------------- */
+
+/* A host function.  `slots` holds the arguments on entry (one 64-bit slot each, i32 in the low
+ * 32 bits, floats as bits, references as pointers) and receives the results on return (slot i
+ * = result i; the array has room for max(params, results) slots).  Return CHIBI_TRAP_NONE,
+ * or a trap code to abort the wasm call (use chibi_caller_set_trap_message / _exit for
+ * details). */
+typedef enum chibi_trap (*chibi_host_fn)(chibi_caller *caller, void *env, uint64_t *slots);
+
+/* Create a host function with signature `sig` ("params:results", letters as above).
+ * Owned by the store. Returns NULL on a bad signature or out of memory. */
+chibi_func *chibi_func_new_host(chibi_store *s, const char *sig, chibi_host_fn fn, void *env);
+
+/* Host-created memory/table/global, owned by the store (NULL on failure). */
+chibi_memory *chibi_memory_new(chibi_store *s, uint32_t min_pages, uint32_t max_pages,
+			       bool has_max);
+chibi_table *chibi_table_new(chibi_store *s, enum chibi_valtype elem, uint32_t min,
+			     uint32_t max, bool has_max);
+chibi_global *chibi_global_new(chibi_store *s, chibi_val value, bool is_mutable);
+
+/* Inside a host function: the memory of the calling instance (its memory 0), or NULL. */
+chibi_memory *chibi_caller_memory(chibi_caller *c);
+chibi_instance *chibi_caller_instance(chibi_caller *c);
+/* Record the exit code for a CHIBI_TRAP_EXIT return. */
+void chibi_caller_set_exit(chibi_caller *c, int32_t code);
+/* Record a message for a CHIBI_TRAP_HOST return. */
+void chibi_caller_set_trap_message(chibi_caller *c, const char *msg);
+
+/* Linear memory access.  The data pointer is valid until the memory grows. */
+uint8_t *chibi_memory_data(chibi_memory *m);
+size_t chibi_memory_size(const chibi_memory *m); /* in bytes */
+/* Grow by delta pages; returns the old size in pages, or -1 on failure. */
+int64_t chibi_memory_grow(chibi_memory *m, uint32_t delta_pages);
+
+uint32_t chibi_table_size(const chibi_table *t);
+bool chibi_table_get(const chibi_table *t, uint32_t i, chibi_val *out);
+bool chibi_table_set(chibi_table *t, uint32_t i, chibi_val v);
+
+chibi_val chibi_global_get(const chibi_global *g);
+bool chibi_global_set(chibi_global *g, chibi_val v); /* false if immutable or wrong type */
+
+/* ---- linking ------------------------------------------------------------------------ */
+
+struct chibi_extern {
+	enum chibi_extern_kind kind;
+	union {
+		chibi_func *func;
+		chibi_table *table;
+		chibi_memory *memory;
+		chibi_global *global;
+	} of;
+};
+
+/* A linker maps (module, field) names to externs.  Owned by the caller; it only refers to
+ * objects, so it must not outlive the store(s) they belong to. */
+chibi_linker *chibi_linker_new(void);
+void chibi_linker_free(chibi_linker *l);
+/* Define one name; a later definition of the same name replaces the earlier. */
+enum chibi_err chibi_linker_define(chibi_linker *l, const char *module, const char *name,
+				   struct chibi_extern ext);
+/* Convenience: define a host function. */
+enum chibi_err chibi_linker_define_host(chibi_linker *l, chibi_store *s, const char *module,
+					const char *name, const char *sig, chibi_host_fn fn,
+					void *env);
+/* Define every export of `inst` under module name `module` (the spec's `register`). */
+enum chibi_err chibi_linker_define_instance(chibi_linker *l, const char *module,
+					    chibi_instance *inst);
+
+/* ---- instances ---------------------------------------------------------------------- */
+
+/* Instantiate: resolve imports through `linker` (may be NULL when there are none), allocate
+ * memories/tables/globals, apply element and data segments in order, run the start function.
+ * The instance belongs to the store.  Returns CHIBI_OK, CHIBI_ERR_UNLINKABLE (diag says which
+ * import and why: "unknown import" / "incompatible import type"), CHIBI_ERR_TRAP (diag->msg is
+ * the trap name, *out_trap if non-NULL has the details; side effects of segments applied before
+ * the trap stay, as the spec requires) or CHIBI_ERR_NOMEM. */
+enum chibi_err chibi_instance_new(chibi_store *s, chibi_module *m, chibi_linker *linker,
+				  chibi_instance **out, struct chibi_diag *diag,
+				  struct chibi_trap_info *out_trap);
+
+/* Look up an export by name; false if there is none. */
+bool chibi_instance_export(chibi_instance *inst, const char *name, struct chibi_extern *out);
+chibi_func *chibi_instance_func(chibi_instance *inst, const char *name);
+chibi_memory *chibi_instance_memory(chibi_instance *inst, const char *name);
+chibi_global *chibi_instance_global(chibi_instance *inst, const char *name);
+chibi_table *chibi_instance_table(chibi_instance *inst, const char *name);
+/* Name from the name section for function `index` of the instance's module, or NULL. */
+const char *chibi_instance_func_name(chibi_instance *inst, uint32_t index);
+
+/* ---- functions ---------------------------------------------------------------------- */
+
+uint32_t chibi_func_num_params(const chibi_func *f);
+uint32_t chibi_func_num_results(const chibi_func *f);
+enum chibi_valtype chibi_func_param_type(const chibi_func *f, uint32_t i);
+enum chibi_valtype chibi_func_result_type(const chibi_func *f, uint32_t i);
+
+/* Call f with nargs typed arguments (types must match; CHIBI_TRAP_HOST with a message
+ * otherwise), write its results to results[0..nresults).  Returns CHIBI_TRAP_NONE on success
+ * or the trap code; out_trap (may be NULL) receives details.  Safe to call from a host
+ * function (re-entrant). */
+enum chibi_trap chibi_func_call(chibi_func *f, const chibi_val *args, size_t nargs,
+				chibi_val *results, size_t nresults,
+				struct chibi_trap_info *out_trap);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

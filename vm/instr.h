@@ -1,0 +1,40 @@
+/* vm/instr.h - the one instruction reader: opcode + immediates of one instruction.
+ *
+ * Used by the validator (which also checks the encoding: LEB sizes, zero bytes, known opcodes),
+ * and then, on validated code only, by the interpreter's translator and the JIT.  It does not
+ * type-check and never allocates; br_table label vectors are left in place and re-read with
+ * instr_br_table_label().
+ */
+#ifndef CHIBI_VM_INSTR_H
+#define CHIBI_VM_INSTR_H
+
+#include "module.h"
+
+enum blocktype_kind { BT_EMPTY, BT_VALTYPE, BT_TYPEIDX };
+
+struct instr {
+	uint16_t op;        /* enum opcode */
+	uint8_t bt_kind;    /* IMM_BLOCKTYPE: enum blocktype_kind */
+	uint32_t a;         /* first immediate: index / label / type index / valtype / align
+	                     * (IMM_MEMARG: log2 alignment) / count (IMM_BR_TABLE, IMM_SELECT_T) */
+	uint32_t b;         /* second immediate: table index (call_indirect, table.init),
+	                     * source table (table.copy), default label (br_table),
+	                     * valtype (select_t, when a == 1) */
+	uint64_t bits;      /* constant bits (IMM_I32 sign-extended to 64, IMM_I64, IMM_F32, IMM_F64)
+	                     * or memarg offset */
+	const uint8_t *table; /* IMM_BR_TABLE: first label's LEB; read with instr_br_table_label */
+	size_t offset;      /* byte offset of the opcode in the module binary */
+};
+
+/* Read one instruction at *p (< end), advance *p past it.  `base` is the start of the module
+ * binary, for offsets.  On bad encoding returns CHIBI_ERR_MALFORMED with diag filled using the
+ * spec wording ("unexpected end", "integer representation too long", "integer too large",
+ * "zero byte expected", "illegal opcode", "malformed reference type", ...); SIMD opcodes
+ * (0xFD prefix) give CHIBI_ERR_UNSUPPORTED "SIMD not supported yet". */
+enum chibi_err instr_read(const uint8_t **p, const uint8_t *end, const uint8_t *base,
+			  struct instr *out, struct chibi_diag *diag);
+
+/* Read the next br_table label from *p (validated code only) and advance. */
+uint32_t instr_br_table_label(const uint8_t **p);
+
+#endif

@@ -1,0 +1,156 @@
+/* vm/module.h - the decoded module: pure, immutable data (no run-time state).
+ *
+ * Produced by dec_module() (vm/decode.c), checked by val_module() (vm/validate.c), then shared
+ * read-only by every instance made from it.  The module owns a private copy of the input
+ * bytes; function bodies and data segments point into that copy, so the caller's buffer is
+ * never borrowed past chibi_module_new().
+ *
+ * Index spaces follow the spec: imported entities come first, then the module's own.
+ */
+#ifndef CHIBI_VM_MODULE_H
+#define CHIBI_VM_MODULE_H
+
+#include "types.h"
+#include "../include/chibi.h"
+
+/* A constant expression (spec 3.3.10, Wasm 2.0): exactly one instruction then `end`. */
+enum cexpr_kind { CE_I32, CE_I64, CE_F32, CE_F64, CE_REF_NULL, CE_REF_FUNC, CE_GLOBAL_GET };
+struct cexpr {
+	uint8_t kind;    /* enum cexpr_kind */
+	uint8_t reftype; /* for CE_REF_NULL */
+	uint32_t index;  /* function index (CE_REF_FUNC) or global index (CE_GLOBAL_GET) */
+	uint64_t bits;   /* constant value bits (floats as their IEEE bits) */
+};
+
+struct import {
+	char *module_name; /* NUL-terminated, validated UTF-8 */
+	char *field_name;
+	uint8_t kind;      /* enum extern_kind */
+	union {
+		uint32_t type_index;      /* EXT_FUNC */
+		struct tabletype table;   /* EXT_TABLE */
+		struct memtype memory;    /* EXT_MEMORY */
+		struct globaltype global; /* EXT_GLOBAL */
+	} desc;
+};
+
+struct export {
+	char *name;
+	uint8_t kind;   /* enum extern_kind */
+	uint32_t index; /* into the kind's index space */
+};
+
+/* A function defined by the module (not imported). */
+struct func {
+	uint32_t type_index;
+	uint32_t nlocals;       /* declared locals, excluding parameters */
+	uint8_t *local_types;   /* nlocals entries */
+	const uint8_t *code;    /* body: first instruction .. final `end` inclusive */
+	size_t code_len;
+	size_t code_offset;     /* byte offset of `code` in the module binary (for diagnostics) */
+	/* Filled by the validator: */
+	uint32_t max_stack;     /* maximum operand stack height (in values) */
+	uint32_t max_ctrl;      /* maximum control stack depth */
+};
+
+struct global {
+	struct globaltype type;
+	struct cexpr init;
+};
+
+enum seg_mode { SEG_ACTIVE, SEG_PASSIVE, SEG_DECLARATIVE };
+
+struct elem {
+	uint8_t mode;         /* enum seg_mode */
+	uint8_t elemtype;     /* VT_FUNCREF or VT_EXTERNREF */
+	uint32_t table_index; /* SEG_ACTIVE only */
+	struct cexpr offset;  /* SEG_ACTIVE only */
+	uint32_t nitems;
+	struct cexpr *items;  /* each CE_REF_FUNC, CE_REF_NULL or CE_GLOBAL_GET */
+};
+
+struct data {
+	uint8_t mode;          /* SEG_ACTIVE or SEG_PASSIVE */
+	uint32_t memory_index; /* SEG_ACTIVE only */
+	struct cexpr offset;   /* SEG_ACTIVE only */
+	const uint8_t *bytes;  /* points into the module's copy of the binary */
+	uint32_t len;
+};
+
+struct module {
+	uint8_t *bytes; /* owned copy of the binary */
+	size_t len;
+
+	uint32_t ntypes;
+	struct functype *types;
+
+	uint32_t nimports;
+	struct import *imports;
+
+	/* Counts of imported entities of each kind (they occupy the low indices). */
+	uint32_t nfunc_imports, ntable_imports, nmemory_imports, nglobal_imports;
+
+	/* Function index space: [0, nfunc_imports) imported, then nfuncs defined. */
+	uint32_t nfuncs;          /* defined functions */
+	struct func *funcs;
+	uint32_t *func_type_idx;  /* type index for every function in the index space */
+	uint32_t nfuncs_total;    /* nfunc_imports + nfuncs */
+
+	uint32_t ntables;         /* total, imports included */
+	struct tabletype *tables; /* index space order */
+	uint32_t nmemories;       /* total, imports included */
+	struct memtype *memories;
+	uint32_t nglobals;        /* total, imports included */
+	struct globaltype *global_types; /* index space order */
+	struct global *globals;   /* defined globals only (nglobals - nglobal_imports) */
+
+	uint32_t nexports;
+	struct export *exports;
+
+	bool has_start;
+	uint32_t start;
+
+	uint32_t nelems;
+	struct elem *elems;
+
+	bool has_datacount;
+	uint32_t datacount;
+	uint32_t ndatas;
+	struct data *datas;
+
+	/* Functions referenced outside function bodies (exports, elem segments, global inits):
+	 * the validator allows ref.func only on these (spec 3.4.10, "C.refs"). */
+	bool *func_declared; /* nfuncs_total entries */
+
+	/* From the `name` custom section (function names only); NULL entries where absent.
+	 * A malformed name section is ignored, as the spec allows for custom sections. */
+	char **func_names; /* nfuncs_total entries, or NULL when there is no name section */
+	char *module_name;
+
+	int refcount; /* modules are shared by instances; see mod_ref()/mod_unref() */
+};
+
+/* Decode bytes into a new module (copying the bytes).  On failure returns
+ * CHIBI_ERR_MALFORMED (or CHIBI_ERR_NOMEM / CHIBI_ERR_UNSUPPORTED for SIMD) and fills diag with
+ * the spec message and byte offset.  The caller owns *out (release with mod_unref). */
+enum chibi_err dec_module(const uint8_t *bytes, size_t len, struct module **out,
+			  struct chibi_diag *diag);
+
+/* Validate a decoded module (spec chapter 3).  Fills funcs[i].max_stack/max_ctrl.  Returns
+ * CHIBI_OK or CHIBI_ERR_INVALID with diag filled (spec assert_invalid wording). */
+enum chibi_err val_module(struct module *m, struct chibi_diag *diag);
+
+void mod_ref(struct module *m);
+void mod_unref(struct module *m); /* frees the module when the count drops to zero */
+
+/* Type of function `index` in the module's function index space. */
+static inline const struct functype *mod_func_type(const struct module *m, uint32_t index)
+{
+	return &m->types[m->func_type_idx[index]];
+}
+
+/* Fill diag (if non-NULL) with code, offset and a printf-style message; returns code. */
+enum chibi_err diag_set(struct chibi_diag *diag, enum chibi_err code, size_t offset,
+			const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+#endif

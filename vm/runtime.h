@@ -1,0 +1,155 @@
+/* vm/runtime.h - run-time state shared by the instance code (vm/instance.c, vm/store.c,
+ * vm/memory.c, vm/table.c, vm/api.c) and the execution engines (vm/interp.c, later jit/).
+ *
+ * Decoded data lives in struct module (vm/module.h) and is immutable; everything here is
+ * mutable state owned by a store.  Values are carried in 64-bit slots everywhere inside the
+ * engine: i32 in the low 32 bits (upper bits unspecified), i64 as is, f32/f64 as IEEE bits,
+ * references as pointers (NULL = null reference).
+ */
+#ifndef CHIBI_VM_RUNTIME_H
+#define CHIBI_VM_RUNTIME_H
+
+#include <setjmp.h>
+#include <signal.h>
+#include <stdnoreturn.h>
+
+#include "module.h"
+
+enum func_kind { FUNC_WASM, FUNC_HOST };
+
+/* A function instance: a wasm function of some instance, or a host function. */
+struct chibi_func {
+	uint8_t kind;                  /* enum func_kind */
+	uint32_t type_id;              /* canonical type id in the store (structural equality) */
+	const struct functype *type;   /* owned by the module, or by the store for host funcs */
+	/* FUNC_WASM */
+	struct chibi_instance *inst;   /* owning instance */
+	uint32_t index;                /* index in the module's function index space */
+	const struct func *def;        /* module definition (index - nfunc_imports) */
+	void *interp_code;             /* interpreter's translated code (lazily built), owned here */
+	void *jit_code;                /* reserved for the JIT */
+	/* FUNC_HOST */
+	chibi_host_fn host_fn;
+	void *host_env;
+	struct chibi_func *store_next; /* store ownership list (host funcs and wasm funcs) */
+};
+
+struct chibi_memory {
+	uint8_t *data;         /* base of linear memory (never NULL; may be a reservation) */
+	uint64_t size;         /* current size in bytes = pages * 64 KiB */
+	uint32_t pages;
+	uint32_t max_pages;    /* effective maximum (declared max, capped by the store config) */
+	bool has_max;          /* declared maximum present (for import matching) */
+	uint32_t decl_max;     /* declared maximum (valid if has_max) */
+	size_t reserved;       /* bytes of address space reserved at data (0 = malloc'ed) */
+	struct chibi_store *store;
+	struct chibi_memory *store_next;
+};
+
+struct chibi_table {
+	uint8_t elemtype;      /* VT_FUNCREF or VT_EXTERNREF */
+	uint32_t size;
+	uint32_t max;          /* effective maximum */
+	bool has_max;
+	void **elems;          /* size entries: chibi_func* for funcref, opaque for externref */
+	struct chibi_store *store;
+	struct chibi_table *store_next;
+};
+
+struct chibi_global {
+	uint8_t valtype;
+	bool mutable_;
+	uint64_t value;        /* slot representation */
+	struct chibi_global *store_next;
+};
+
+/* Per-instance copy of an element segment: evaluated references, dropped => n = 0. */
+struct elem_inst {
+	uint32_t n;
+	void **refs;
+};
+
+struct chibi_instance {
+	struct chibi_store *store;
+	struct module *mod;            /* referenced (mod_ref) for the instance's lifetime */
+	struct chibi_func **funcs;     /* mod->nfuncs_total entries */
+	struct chibi_table **tables;   /* mod->ntables */
+	struct chibi_memory **memories;/* mod->nmemories */
+	struct chibi_global **globals; /* mod->nglobals */
+	uint32_t *type_ids;            /* canonical store type id of each module type */
+	struct elem_inst *elems;       /* mod->nelems */
+	bool *data_dropped;            /* mod->ndatas */
+	struct chibi_instance *store_next;
+};
+
+/* The exit point of the single trap path: set up by the embedding call (vm/api.c). */
+struct trap_ctx {
+	sigjmp_buf jmp;
+	struct chibi_trap_info info;
+	struct trap_ctx *prev;         /* enclosing call (host -> wasm re-entry) */
+};
+
+struct chibi_store {
+	struct chibi_config cfg;
+	/* ownership lists */
+	struct chibi_instance *instances;
+	struct chibi_func *funcs;
+	struct chibi_memory *memories;
+	struct chibi_table *tables;
+	struct chibi_global *globals;
+	/* canonical function types: type_id indexes this array */
+	struct functype *types;
+	uint32_t ntypes, cap_types;
+	/* execution */
+	struct trap_ctx *trap;         /* innermost active call, NULL when no wasm runs */
+	uint64_t *stack;               /* value/frame stack for the interpreter (slots) */
+	size_t stack_slots;
+	uint64_t *stack_top;           /* first free slot when (re-)entering wasm */
+	uint32_t host_depth;           /* nesting of chibi_func_call (re-entry) */
+	volatile sig_atomic_t interrupt; /* set by chibi_store_interrupt */
+	uint64_t fuel;                 /* remaining, when cfg.fuel != 0 */
+	/* where the current trap happened, filled by the engine before vm_trap */
+	uint32_t cur_func_index;
+	struct chibi_instance *cur_inst;
+};
+
+struct chibi_caller {
+	struct chibi_store *store;
+	struct chibi_instance *inst;   /* instance of the calling wasm function (may be NULL) */
+};
+
+/* ---- the single trap path (vm/trap.c) ---- */
+
+/* Record `code` (and where, from store->cur_*) and unwind to the innermost chibi_func_call.
+ * Must only be called while wasm code runs (store->trap != NULL). */
+noreturn void vm_trap(struct chibi_store *s, enum chibi_trap code);
+
+/* ---- store helpers (vm/store.c) ---- */
+
+/* Canonical id for a function type (interned structurally).  UINT32_MAX on out of memory. */
+uint32_t store_intern_type(struct chibi_store *s, const struct functype *t);
+
+/* ---- memories and tables (vm/memory.c, vm/table.c) ---- */
+
+/* Grow by delta pages.  Returns old page count, or -1 if the maximum would be exceeded or
+ * memory is short.  Never moves data when the memory was reserved (reserved != 0). */
+int64_t mem_grow(struct chibi_memory *m, uint32_t delta);
+/* Grow by delta elements, filling with init.  Returns old size or -1. */
+int64_t table_grow(struct chibi_table *t, uint32_t delta, void *init);
+
+/* ---- execution engine (vm/interp.c) ---- */
+
+/* Run f with arguments in slots[0..nparams); results land in slots[0..nresults).  `slots` must
+ * lie inside store->stack with room for the callee's frame above it.  Traps through vm_trap.
+ * Host functions are called directly. */
+void interp_invoke(struct chibi_store *s, struct chibi_func *f, uint64_t *slots);
+
+/* Release the interpreter's translated code of f (store teardown). */
+void interp_free_code(struct chibi_func *f);
+
+/* ---- instance internals used by the engine (vm/instance.c) ---- */
+
+/* Evaluate a constant expression in an instance (globals/functions must already exist). */
+uint64_t inst_eval_cexpr(struct chibi_instance *inst, const struct cexpr *e);
+
+#endif
