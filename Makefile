@@ -16,7 +16,7 @@ WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
 CPPFLAGS += -D_GNU_SOURCE -Iinclude -MMD -MP
 CFLAGS  := -std=c11 $(OPT) $(SAN) $(WARN) $(EXTRA_CFLAGS)
 LDFLAGS := $(SAN) $(EXTRA_LDFLAGS)
-LDLIBS  := -lm -lpthread
+LDLIBS  := -lz -lm -lpthread
 
 VM_SRC    := $(filter-out %_test.c,$(wildcard vm/*.c))
 WASI_SRC  := $(filter-out %_test.c,$(wildcard wasi/*.c))
@@ -55,6 +55,9 @@ unit: $(BUILD)/unit_tests
 SPEC_WAST := $(sort $(wildcard spec-tests/core/*.wast))
 spec: $(CHIBI)
 	$(CHIBI) wast --interp $(SPEC_WAST)
+
+# Component fragments add their own targets (test-wasi, test-shim, bench, ...).
+-include wasi/wasi.mk shim/shim.mk bench/bench.mk
 
 clean:
 	rm -rf build build-asan

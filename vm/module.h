@@ -15,8 +15,12 @@
 
 /* A constant expression (spec 3.3.10, Wasm 2.0): exactly one instruction then `end`. */
 enum cexpr_kind { CE_I32, CE_I64, CE_F32, CE_F64, CE_REF_NULL, CE_REF_FUNC, CE_GLOBAL_GET };
+enum cexpr_error { CEXPR_OK, CEXPR_ERR_NONCONST, CEXPR_ERR_ARITY };
 struct cexpr {
 	uint8_t kind;    /* enum cexpr_kind */
+	uint8_t error;   /* enum cexpr_error: set by the decoder, reported by the validator as
+	                  * "constant expression required" / "type mismatch" */
+	size_t offset;   /* byte offset of the expression (diagnostics) */
 	uint8_t reftype; /* for CE_REF_NULL */
 	uint32_t index;  /* function index (CE_REF_FUNC) or global index (CE_GLOBAL_GET) */
 	uint64_t bits;   /* constant value bits (floats as their IEEE bits) */
