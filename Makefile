@@ -30,8 +30,28 @@ UNIT_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(UNIT_SRC))
 CHIBI     := $(BUILD)/chibi
 LIBCHIBI  := $(BUILD)/libchibi.a
 
-.PHONY: all clean test unit spec asan fuzz deps example
+.PHONY: all clean test unit spec asan fuzz fuzz-replay deps example
 all: $(CHIBI)
+
+# C -> wasm32-wasi with Debian's clang and wasi-libc.  Compile and link are separate steps:
+# clang-14 runs binaryen's wasm-opt after linking when -O is on the link line and binaryen is
+# installed, which would make different engines see different bytes.
+WASM_CC     := clang --target=wasm32-wasi --sysroot=/usr/share/wasi-sysroot
+WASM_CFLAGS := -O2 -g0
+
+$(BUILD)/wasm/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(WASM_CC) $(WASM_CFLAGS) -c $< -o $@
+$(BUILD)/wasm/%.wasm: $(BUILD)/wasm/%.o
+	$(WASM_CC) $< -o $@
+
+deps:
+	@sh tools/install-deps.sh
+
+# The README's first command: install what is missing, build, run the bundled example.
+example: deps
+	$(MAKE) $(CHIBI) $(BUILD)/wasm/examples/hello.wasm
+	$(CHIBI) run --env WHO=you $(BUILD)/wasm/examples/hello.wasm one two
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -59,7 +79,36 @@ spec: $(CHIBI)
 # Component fragments add their own targets (test-wasi, test-shim, bench, ...).
 -include wasi/wasi.mk shim/shim.mk bench/bench.mk
 
+# Everything CI runs (README: `make test`).  Sanitizer builds live in build-asan/.
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+# Component fragments append their suites to these lists.
+.PHONY: test-components test-components-asan
+test-components: $(TEST_COMPONENTS)
+test-components-asan: $(TEST_COMPONENTS_ASAN)
+
+test:
+	$(MAKE) unit spec fuzz-replay
+	$(MAKE) test-components
+	$(MAKE) asan
+
+asan:
+	$(MAKE) BUILD=build-asan OPT="-O1 -g" SAN="$(SAN_FLAGS)" unit spec test-components-asan
+
+# libFuzzer target over decode + validate + instantiate + call (fuzz/module_fuzz.c).
+FUZZ_BIN  := build-fuzz/module_fuzz
+FUZZ_TIME ?= 600
+$(FUZZ_BIN): fuzz/module_fuzz.c $(VM_SRC) $(wildcard vm/*.h include/*.h)
+	@mkdir -p build-fuzz
+	clang -std=c11 -D_GNU_SOURCE -Iinclude -O1 -g -fsanitize=fuzzer,address,undefined \
+	  -fno-sanitize-recover=undefined -o $@ fuzz/module_fuzz.c $(VM_SRC) -lm
+fuzz: $(FUZZ_BIN)
+	@mkdir -p build-fuzz/corpus
+	$(FUZZ_BIN) -max_total_time=$(FUZZ_TIME) -max_len=4096 -timeout=10 -rss_limit_mb=4096 \
+	  build-fuzz/corpus fuzz/corpus
+fuzz-replay: $(FUZZ_BIN)
+	$(FUZZ_BIN) -runs=0 fuzz/corpus
+
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
