@@ -156,7 +156,8 @@ static inline int rd_byte(const uint8_t **pp, const uint8_t *end, uint8_t *out)
 	return LEB_OK;
 }
 
-/* n raw bytes: *out points at them (no copy); fails without moving if fewer remain. */
+/* n raw bytes: *out points at them (no copy).  If fewer remain the cursor moves to end, where
+ * the reference interpreter reports the error. */
 static inline int rd_bytes(const uint8_t **pp, const uint8_t *end, size_t n,
 			   const uint8_t **out)
 {
