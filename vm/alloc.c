@@ -46,12 +46,14 @@ void *vm_calloc(size_t n, size_t size)
 /* Overflow-checked realloc of an array; see alloc.h. */
 void *vm_realloc(void *p, size_t n, size_t size)
 {
+	size_t bytes = n * size;
+
 	if (size && n > SIZE_MAX / size)
 		return NULL;
-	if (alloc_should_fail(n * size))
+	if (alloc_should_fail(bytes))
 		return NULL;
 	/* realloc(p, 0) may free p and return NULL, which callers would read as failure. */
-	return realloc(p, n * size ? n * size : 1);
+	return realloc(p, bytes ? bytes : 1);
 }
 
 /* strdup through the hook; see alloc.h. */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "alloc.h"
 #include "module.h"
 
 /*
@@ -21,7 +22,7 @@ void mod_ref(struct module *m)
 
 static void free_cexpr_items(struct elem *e)
 {
-	free(e->items);
+	vm_free(e->items);
 	e->items = NULL;
 }
 
@@ -35,46 +36,46 @@ static void mod_free(struct module *m)
 	if (m->types) {
 		/* params and results of each type share one allocation starting at params. */
 		for (uint32_t i = 0; i < m->ntypes; i++)
-			free(m->types[i].params);
-		free(m->types);
+			vm_free(m->types[i].params);
+		vm_free(m->types);
 	}
 	if (m->imports) {
 		for (uint32_t i = 0; i < m->nimports; i++) {
-			free(m->imports[i].module_name);
-			free(m->imports[i].field_name);
+			vm_free(m->imports[i].module_name);
+			vm_free(m->imports[i].field_name);
 		}
-		free(m->imports);
+		vm_free(m->imports);
 	}
 	if (m->funcs) {
 		for (uint32_t i = 0; i < m->nfuncs; i++)
-			free(m->funcs[i].local_types);
-		free(m->funcs);
+			vm_free(m->funcs[i].local_types);
+		vm_free(m->funcs);
 	}
-	free(m->func_type_idx);
-	free(m->tables);
-	free(m->memories);
-	free(m->global_types);
-	free(m->globals);
+	vm_free(m->func_type_idx);
+	vm_free(m->tables);
+	vm_free(m->memories);
+	vm_free(m->global_types);
+	vm_free(m->globals);
 	if (m->exports) {
 		for (uint32_t i = 0; i < m->nexports; i++)
-			free(m->exports[i].name);
-		free(m->exports);
+			vm_free(m->exports[i].name);
+		vm_free(m->exports);
 	}
 	if (m->elems) {
 		for (uint32_t i = 0; i < m->nelems; i++)
 			free_cexpr_items(&m->elems[i]);
-		free(m->elems);
+		vm_free(m->elems);
 	}
-	free(m->datas);
-	free(m->func_declared);
+	vm_free(m->datas);
+	vm_free(m->func_declared);
 	if (m->func_names) {
 		for (uint32_t i = 0; i < m->nfuncs_total; i++)
-			free(m->func_names[i]);
-		free(m->func_names);
+			vm_free(m->func_names[i]);
+		vm_free(m->func_names);
 	}
-	free(m->module_name);
-	free(m->bytes);
-	free(m);
+	vm_free(m->module_name);
+	vm_free(m->bytes);
+	vm_free(m);
 }
 
 /*

@@ -40,6 +40,7 @@ struct import {
 
 struct export {
 	char *name;
+	uint32_t name_len; /* bytes in name: a name may contain U+0000 (0 = use strlen) */
 	uint8_t kind;   /* enum extern_kind */
 	uint32_t index; /* into the kind's index space */
 };

@@ -20,6 +20,7 @@ enum func_kind { FUNC_WASM, FUNC_HOST };
 /* A function instance: a wasm function of some instance, or a host function. */
 struct chibi_func {
 	uint8_t kind;                  /* enum func_kind */
+	struct chibi_store *store;     /* owning store (host funcs have no instance) */
 	uint32_t type_id;              /* canonical type id in the store (structural equality) */
 	const struct functype *type;   /* owned by the module, or by the store for host funcs */
 	/* FUNC_WASM */

@@ -1,0 +1,31 @@
+# bench/bench.mk - benchmarks: chibi against native gcc/clang and V8, in one run.
+#
+#   make bench         full suite: default sizes, 5 runs per cell, plain + bulk-memory wasm,
+#                      startup and module preparation, then bench/containers.sh (n/a if no shim)
+#   make bench-quick   about a tenth of the work, 3 runs, plain wasm only (a couple of minutes)
+#   make bench-smoke   every benchmark once under every engine at a tiny size; checks the
+#                      checksums only (for `make test`)
+#
+# BENCH_ARGS passes options through, e.g. make bench BENCH_ARGS="--runs 9 --only fib,sort".
+# Results: build/bench-results/results.{txt,csv,json} and chart.svg.  The harness builds its
+# own kernels under build/bench/ and fetches the Debian sources it needs there.  A missing
+# build/chibi only turns the chibi columns into n/a, so the targets try to build it but go on.
+
+PYTHON     ?= python3
+BENCH_ARGS ?=
+
+.PHONY: bench bench-quick bench-smoke bench-chibi
+
+bench-chibi:
+	@$(MAKE) --no-print-directory $(CHIBI) || \
+	  echo "bench: $(CHIBI) did not build; its columns will be n/a"
+
+bench: bench-chibi
+	$(PYTHON) bench/bench.py --mode full $(BENCH_ARGS)
+	sh bench/containers.sh
+
+bench-quick: bench-chibi
+	$(PYTHON) bench/bench.py --mode quick $(BENCH_ARGS)
+
+bench-smoke: bench-chibi
+	$(PYTHON) bench/bench.py --mode smoke --quiet $(BENCH_ARGS)

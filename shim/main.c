@@ -1,0 +1,360 @@
+/* shim/main.c - containerd-shim-chibi-v1: the start / delete / serve entry points.
+ *
+ * containerd runs `BIN -namespace NS -address ADDR -publish-binary B -id ID [-debug] start`
+ * (print the ttrpc address, leave a daemon serving it), `BIN ... -bundle DIR delete` (clean up,
+ * print a DeleteResponse), and the daemon is our own `BIN -namespace NS -id ID -address ADDR`
+ * with the listening socket on fd 3.  A task child is `BIN __chibi_task ...` (shim/task).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "chibi.h"
+#include "log.h"
+#include "task/task.h"
+#include "ttrpc/ttrpc.h"
+
+#define LISTEN_FD 3
+
+struct flags {
+	const char *ns, *id, *address, *publish_binary, *bundle, *socket;
+	int debug, version;
+	const char *action;
+};
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: containerd-shim-chibi-v1 -namespace NS -id ID -address ADDR "
+		"[-publish-binary BIN] [-bundle DIR] [-debug] [start|delete]\n"
+		"  runs WebAssembly (WASI) containers for containerd (runtime io.containerd.chibi.v1)\n");
+}
+
+/* Go flag syntax: -name value, -name=value, --name, booleans without a value. */
+static int parse_flags(int argc, char **argv, struct flags *f)
+{
+	static const struct { const char *name; size_t off; } str_flags[] = {
+		{ "namespace", offsetof(struct flags, ns) },
+		{ "id", offsetof(struct flags, id) },
+		{ "address", offsetof(struct flags, address) },
+		{ "publish-binary", offsetof(struct flags, publish_binary) },
+		{ "bundle", offsetof(struct flags, bundle) },
+		{ "socket", offsetof(struct flags, socket) },
+	};
+
+	memset(f, 0, sizeof(*f));
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *eq;
+		size_t nl;
+		int known = 0;
+
+		if (a[0] != '-' || a[1] == 0) {
+			if (f->action) {
+				fprintf(stderr, "unexpected argument %s\n", a);
+				return -1;
+			}
+			f->action = a;
+			continue;
+		}
+		a += a[1] == '-' ? 2 : 1;
+		eq = strchr(a, '=');
+		nl = eq ? (size_t)(eq - a) : strlen(a);
+		if (nl == 5 && strncmp(a, "debug", 5) == 0) {
+			f->debug = !eq || strcmp(eq + 1, "false") != 0;
+			continue;
+		}
+		if ((nl == 1 && a[0] == 'v') || (nl == 7 && strncmp(a, "version", 7) == 0)) {
+			f->version = 1;
+			continue;
+		}
+		for (size_t k = 0; k < sizeof(str_flags) / sizeof(str_flags[0]); k++) {
+			if (strlen(str_flags[k].name) != nl || strncmp(a, str_flags[k].name, nl))
+				continue;
+			if (!eq && i + 1 >= argc) {
+				fprintf(stderr, "flag needs an argument: -%s\n", str_flags[k].name);
+				return -1;
+			}
+			*(const char **)((char *)f + str_flags[k].off) = eq ? eq + 1 : argv[++i];
+			known = 1;
+			break;
+		}
+		if (!known) {
+			fprintf(stderr, "flag provided but not defined: -%.*s\n", (int)nl, a);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- start ------------------------------------------------------------------------------ */
+
+/* FNV-1a: a short stable name per (containerd, namespace, id); not a security boundary,
+ * the socket is 0600 root-only anyway. */
+static uint64_t fnv1a(const char *s, uint64_t h)
+{
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
+	return h;
+}
+
+/* unix socket path for this shim: beside containerd's socket in "s/", like Go shims use
+ * /run/containerd/s, so a private containerd keeps its shims to itself. */
+static int socket_path(const struct flags *f, char *out, size_t len)
+{
+	char dir[PATH_MAX];
+	const char *addr = f->address;
+	const char *slash;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	if (strncmp(addr, "unix://", 7) == 0)
+		addr += 7;
+	h = fnv1a(addr, h);
+	h = fnv1a("/", h);
+	h = fnv1a(f->ns, h);
+	h = fnv1a("/", h);
+	h = fnv1a(f->id, h);
+	slash = strrchr(addr, '/');
+	if (slash && slash != addr)
+		snprintf(dir, sizeof(dir), "%.*s/s", (int)(slash - addr), addr);
+	else
+		snprintf(dir, sizeof(dir), "/run/containerd/s");
+	/* sun_path is 108 bytes; fall back to the conventional dir when ours is too deep. */
+	if (strlen(dir) + 1 + 16 + 1 > sizeof(((struct sockaddr_un *)0)->sun_path))
+		snprintf(dir, sizeof(dir), "/run/containerd/s");
+	if (mkdir(dir, 0700) && errno != EEXIST) {
+		char parent[PATH_MAX];
+
+		snprintf(parent, sizeof(parent), "%s", dir);
+		*strrchr(parent, '/') = 0;
+		if (mkdir(parent, 0711) && errno != EEXIST)
+			return -1;
+		if (mkdir(dir, 0700) && errno != EEXIST)
+			return -1;
+	}
+	snprintf(out, len, "%s/%016llx", dir, (unsigned long long)h);
+	return 0;
+}
+
+static int write_address_file(const char *address)
+{
+	int fd = open(".address", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	size_t n = strlen(address);
+	int rc = -1;
+
+	if (fd < 0)
+		return -1;
+	if (write(fd, address, n) == (ssize_t)n && fsync(fd) == 0)
+		rc = rename(".address", "address");
+	close(fd);
+	return rc;
+}
+
+/* Fill a unix socket address; socket_path() already kept path short enough. */
+static void set_path(struct sockaddr_un *sa, const char *path)
+{
+	size_t n = strlen(path);
+
+	if (n >= sizeof(sa->sun_path))
+		n = sizeof(sa->sun_path) - 1;
+	memcpy(sa->sun_path, path, n);
+	sa->sun_path[n] = 0;
+}
+
+/* Is a daemon already serving path?  (start retried for the same task.) */
+static int socket_alive(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), ok;
+
+	if (fd < 0)
+		return 0;
+	set_path(&sa, path);
+	ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return ok;
+}
+
+static int do_start(const struct flags *f, char **argv)
+{
+	char path[PATH_MAX], address[PATH_MAX + 8];
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char *dargv[12];
+	int n = 0, fd;
+	pid_t pid;
+
+	if (socket_path(f, path, sizeof(path))) {
+		fprintf(stderr, "cannot make the socket directory for %s\n", path);
+		return 1;
+	}
+	snprintf(address, sizeof(address), "unix://%s", path);
+	if (socket_alive(path)) {
+		/* Our daemon for this task already runs: hand containerd its address again. */
+		if (write_address_file(address))
+			return 1;
+		fputs(address, stdout);
+		return 0;
+	}
+	unlink(path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	set_path(&sa, path);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || chmod(path, 0600) ||
+	    listen(fd, 64)) {
+		fprintf(stderr, "listen on %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	if (write_address_file(address)) {
+		fprintf(stderr, "write address file: %s\n", strerror(errno));
+		unlink(path);
+		return 1;
+	}
+	dargv[n++] = argv[0];
+	dargv[n++] = "-namespace";
+	dargv[n++] = (char *)f->ns;
+	dargv[n++] = "-id";
+	dargv[n++] = (char *)f->id;
+	dargv[n++] = "-address";
+	dargv[n++] = (char *)f->address;
+	if (f->publish_binary) {
+		dargv[n++] = "-publish-binary";
+		dargv[n++] = (char *)f->publish_binary;
+	}
+	if (f->debug)
+		dargv[n++] = "-debug";
+	dargv[n] = NULL;
+
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "fork: %s\n", strerror(errno));
+		unlink(path);
+		return 1;
+	}
+	if (pid == 0) {
+		/* The daemon: own session, no tie to start's stdout (containerd reads that pipe
+		 * to EOF), the socket on fd 3. */
+		int null = open("/dev/null", O_RDWR);
+
+		setsid();
+		if (null < 0 || dup2(fd, LISTEN_FD) < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
+		    dup2(null, 2) < 0)
+			_exit(1);
+		syscall(SYS_close_range, LISTEN_FD + 1u, ~0u, 0u);
+		execv("/proc/self/exe", dargv);
+		_exit(127);
+	}
+	close(fd);
+	fputs(address, stdout);
+	return 0;
+}
+
+/* ---- delete ----------------------------------------------------------------------------- */
+
+static int do_delete(const struct flags *f)
+{
+	char cwd[PATH_MAX];
+	const char *bundle = f->bundle;
+	uint8_t *out = NULL;
+	size_t len = 0;
+
+	if (!bundle || !*bundle)
+		bundle = getcwd(cwd, sizeof(cwd));
+	if (!bundle) {
+		fprintf(stderr, "no bundle\n");
+		return 1;
+	}
+	task_cleanup_bundle(bundle, &out, &len);
+	if (len && fwrite(out, 1, len, stdout) != len)
+		return 1;
+	free(out);
+	return fflush(stdout) ? 1 : 0;
+}
+
+/* ---- daemon ----------------------------------------------------------------------------- */
+
+static char listen_path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
+
+static void remove_socket(void)
+{
+	if (listen_path[0])
+		unlink(listen_path);
+}
+
+static int do_serve(const struct flags *f)
+{
+	struct task_opts o = {
+		.ns = f->ns, .id = f->id, .address = f->address,
+		.ttrpc_address = getenv("TTRPC_ADDRESS"), .on_exit = remove_socket,
+	};
+	struct sockaddr_un sa;
+	socklen_t salen = sizeof(sa);
+	int logfd;
+
+	/* containerd opened bundle/log for reading and copies it into its own log.  Non-blocking:
+	 * a log line is worth less than a stalled shim when nobody reads. */
+	logfd = open("log", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (logfd >= 0) {
+		dup2(logfd, 2);
+		close(logfd);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (fcntl(LISTEN_FD, F_SETFD, FD_CLOEXEC) ||
+	    getsockname(LISTEN_FD, (struct sockaddr *)&sa, &salen)) {
+		log_error("fd %d is not the listening socket: %s", LISTEN_FD, strerror(errno));
+		return 1;
+	}
+	if (sa.sun_path[0])
+		snprintf(listen_path, sizeof(listen_path), "%s", sa.sun_path);
+	if (task_service_init(&o))
+		return 1;
+	log_info("chibi shim %s serving %s/%s on %s", CHIBI_VERSION, f->ns, f->id, listen_path);
+	ttrpc_serve(task_service_table(), LISTEN_FD);
+	log_error("accept: %s", strerror(errno));
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct flags f;
+
+	if (argc > 1 && strcmp(argv[1], TASK_CHILD_ARG) == 0)
+		return task_child_main(argc, argv);
+	if (parse_flags(argc, argv, &f)) {
+		usage();
+		return 2;
+	}
+	if (f.version) {
+		printf("containerd-shim-chibi-v1 %s\n", CHIBI_VERSION);
+		return 0;
+	}
+	shim_log_debug = f.debug;
+	if (!f.ns || !*f.ns) {
+		fprintf(stderr, "shim namespace cannot be empty\n");
+		return 1;
+	}
+	if (f.action && strcmp(f.action, "start") == 0) {
+		if (!f.id || !f.address) {
+			fprintf(stderr, "start needs -id and -address\n");
+			return 1;
+		}
+		return do_start(&f, argv);
+	}
+	if (f.action && strcmp(f.action, "delete") == 0)
+		return do_delete(&f);
+	if (f.action) {
+		fprintf(stderr, "unknown action %s\n", f.action);
+		usage();
+		return 2;
+	}
+	if (!f.id)
+		f.id = "";
+	return do_serve(&f);
+}

@@ -1,0 +1,120 @@
+/* shim/task/child.c - the task child: the shim binary re-executed to run one wasm module.
+ *
+ * proc.c sets fds 0-2 (stdio), 3 (start pipe) and 4 (the module file, opened inside the
+ * rootfs) and passes everything else in argv:
+ *   containerd-shim-chibi-v1 __chibi_task --id ID [--max-pages N] [--uid U --gid G]
+ *       [--group G]... [--preopen ro|rw HOST GUEST]... [--env K=V]... -- ARGV...
+ * The child waits for one byte on fd 3 (Start), drops to the spec's user, then wasi_run().
+ */
+#include <errno.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "task.h"
+#include "wasi.h"
+
+#define START_FD 3
+#define MODULE_FD 4
+#define MAX_GROUPS 64
+
+static int die(const char *msg)
+{
+	/* fd 2 is the container's stderr: the user sees this in `ctr run` output. */
+	fprintf(stderr, "chibi: %s\n", msg);
+	return 1;
+}
+
+static int parse_u32(const char *s, uint32_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || end == s || v > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int task_child_main(int argc, char **argv)
+{
+	struct wasi_config cfg = { .stdin_fd = 0, .stdout_fd = 1, .stderr_fd = 2 };
+	struct wasi_run_opts opts = { .wasm_path = "/proc/self/fd/4" };
+	struct wasi_preopen *pre;
+	char **env;
+	gid_t groups[MAX_GROUPS];
+	int ngroups = 0, i;
+	uint32_t uid = 0, gid = 0, v;
+	char go;
+	ssize_t r;
+
+	pre = calloc((size_t)argc, sizeof(*pre));
+	env = calloc((size_t)argc, sizeof(*env));
+	if (!pre || !env)
+		return die("out of memory");
+	cfg.preopens = pre;
+	cfg.env = env;
+	for (i = 2; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		}
+		if (strcmp(a, "--id") == 0 && i + 1 < argc) {
+			i++;
+		} else if (strcmp(a, "--max-pages") == 0 && i + 1 < argc) {
+			if (parse_u32(argv[++i], &v))
+				return die("bad --max-pages");
+			opts.engine.max_memory_pages = v;
+		} else if (strcmp(a, "--uid") == 0 && i + 1 < argc) {
+			if (parse_u32(argv[++i], &uid))
+				return die("bad --uid");
+		} else if (strcmp(a, "--gid") == 0 && i + 1 < argc) {
+			if (parse_u32(argv[++i], &gid))
+				return die("bad --gid");
+		} else if (strcmp(a, "--group") == 0 && i + 1 < argc) {
+			if (parse_u32(argv[++i], &v) || ngroups == MAX_GROUPS)
+				return die("bad --group");
+			groups[ngroups++] = v;
+		} else if (strcmp(a, "--preopen") == 0 && i + 3 < argc) {
+			pre[cfg.npreopens].readonly = strcmp(argv[i + 1], "ro") == 0;
+			pre[cfg.npreopens].host_path = argv[i + 2];
+			pre[cfg.npreopens].guest_path = argv[i + 3];
+			cfg.npreopens++;
+			i += 3;
+		} else if (strcmp(a, "--env") == 0 && i + 1 < argc) {
+			env[cfg.nenv++] = argv[++i];
+		} else {
+			return die("bad task child arguments");
+		}
+	}
+	if (i >= argc)
+		return die("no module arguments");
+	cfg.argc = argc - i;
+	cfg.argv = argv + i;
+
+	/* Park until Start; EOF means the task was deleted before it started. */
+	do
+		r = read(START_FD, &go, 1);
+	while (r < 0 && errno == EINTR);
+	if (r != 1)
+		_exit(255);
+	close(START_FD);
+
+	/* The user from the spec; the rootfs and binds are then opened with its rights. */
+	if (setgroups((size_t)ngroups, groups) || setgid(gid) || setuid(uid)) {
+		fprintf(stderr, "chibi: cannot switch to uid %u gid %u: %s\n", uid, gid,
+			strerror(errno));
+		return 1;
+	}
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	r = wasi_run(&opts, &cfg);
+	fflush(NULL);
+	return (int)r;
+}

@@ -1,0 +1,85 @@
+/* shim/task/internal.h - state shared by the task service (service.c) and process code
+ * (proc.c).  Not for use outside shim/task.
+ *
+ * One mutex (task_lock) guards the task list and every field of every task; one condition
+ * (task_changed) is broadcast whenever a task changes state, which Wait and Delete sleep on.
+ */
+#ifndef CHIBI_SHIM_TASK_INTERNAL_H
+#define CHIBI_SHIM_TASK_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "spec.h"
+
+struct cgroup;
+struct relay;
+
+enum task_status { TASK_CREATED = 1, TASK_RUNNING = 2, TASK_STOPPED = 3 };
+
+struct task {
+	struct task *next;
+	int refs;                  /* list membership + sleeping waiters */
+	bool deleting;             /* Delete in progress: invisible to lookups, not to the reaper */
+	bool deleted;              /* unlinked; the last reference frees */
+	char *id;
+	char *bundle;
+	char *stdin_path, *stdout_path, *stderr_path;
+	struct task_spec spec;
+	struct cgroup *cg;         /* NULL when the host has no usable cgroups */
+	bool mounted;              /* rootfs mounts are ours to undo */
+	char rootfs[4096];         /* bundle/rootfs: the mount target and the guest's "/" */
+
+	pid_t pid;
+	enum task_status status;
+	bool paused;
+	uint32_t exit_status;
+	struct timespec exited_at;
+	uint64_t oom_kills_at_start;
+
+	int start_fd;              /* write end of the start pipe until Start; else -1 */
+	struct relay *relay;       /* stdin copier, or NULL */
+};
+
+extern pthread_mutex_t task_lock;
+extern pthread_cond_t task_changed;
+extern const char *task_ns;   /* -namespace, for logs */
+extern struct task *task_list; /* newest first */
+
+/* Find a task by id, including one being deleted (task_lock held).  NULL if none. */
+struct task *task_find(const char *id);
+
+/* Drop one reference (task_lock held); frees the task when it was deleted and this was the
+ * last one. */
+void task_put(struct task *t);
+
+/* ---- proc.c ----------------------------------------------------------------------------- */
+
+/* Start the reaper thread.  Returns 0 or -1. */
+int proc_init(void);
+
+/* Open stdio, fork and exec the task child for t (task_lock held; the lock is what keeps the
+ * reaper from seeing the pid before t->pid is set).  The child waits for proc_start.  Sets
+ * t->pid.  Returns 0 or -1 with a message in err. */
+int proc_spawn(struct task *t, int module_fd, char *err, size_t errlen);
+
+/* Release the child into wasi_run.  Returns 0 or -1 if the child is gone. */
+int proc_start(struct task *t);
+
+/* Close stdin of the task (CloseIO): whatever ctr already wrote is still delivered. */
+void proc_close_stdin(struct task *t);
+
+/* Stop the stdin copier and release fds (task_lock held; drops it while joining). */
+void proc_release_io(struct task *t);
+
+/* Status word from waitpid -> containerd exit status (128+signal for signal deaths). */
+uint32_t proc_exit_code(int wstatus);
+
+/* Reaped-task hook implemented by service.c: record the exit and publish /tasks/exit
+ * (task_lock held). */
+void service_task_exited(struct task *t, int wstatus);
+
+#endif

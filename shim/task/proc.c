@@ -1,0 +1,454 @@
+/* shim/task/proc.c - task processes: stdio, fork+exec of the task child, the reaper, stdin.
+ *
+ * The child is the shim binary re-executed (TASK_CHILD_ARG) rather than a bare fork, because
+ * the shim is multi-threaded: between fork and exec only async-signal-safe calls happen, and
+ * the module then runs in a fresh, single-threaded process image.  stdout/stderr fifos go to
+ * the child directly (output is in the fifo before the exit is reported); stdin goes through a
+ * copier thread so CloseIO can end it and a fifo without a writer yet reads as "wait", not EOF.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "task.h"
+#include "../log.h"
+
+static pthread_cond_t child_added = PTHREAD_COND_INITIALIZER;
+static int nchildren; /* forked and not yet reaped (task_lock) */
+
+/* ---- stdin copier ----------------------------------------------------------------------- */
+
+struct relay {
+	int fifo;       /* the client's stdin fifo, O_NONBLOCK */
+	int out;        /* write end of the child's stdin pipe, O_NONBLOCK */
+	int ctl[2];     /* ctl[1] written by proc_close_stdin / proc_release_io */
+	pthread_t th;
+};
+
+/* Write all of buf to r->out, waiting for room; gives up when told to stop or the child is
+ * gone.  Returns 0, or -1 to end the copy. */
+static int relay_write(struct relay *r, const char *buf, size_t n, int *stop)
+{
+	while (n > 0) {
+		struct pollfd p[2] = { { .fd = r->out, .events = POLLOUT },
+				       { .fd = r->ctl[0], .events = POLLIN } };
+		ssize_t w = write(r->out, buf, n);
+
+		if (w > 0) {
+			buf += w;
+			n -= (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno != EAGAIN && errno != EINTR)
+			return -1; /* EPIPE: the task exited */
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			return -1;
+		if (p[1].revents) {
+			char c;
+
+			if (read(r->ctl[0], &c, 1) == 1 && c == 'x')
+				return -1; /* released: drop the rest */
+			*stop = 1;
+		}
+	}
+	return 0;
+}
+
+static void *relay_main(void *arg)
+{
+	struct relay *r = arg;
+	char buf[16384];
+	int stop = 0;
+
+	for (;;) {
+		struct pollfd p[2] = { { .fd = r->fifo, .events = POLLIN },
+				       { .fd = r->ctl[0], .events = POLLIN } };
+		ssize_t n;
+
+		/* After CloseIO: drain what is already in the fifo, then end. */
+		if (!stop && poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (!stop && p[1].revents) {
+			char c = 0;
+
+			if (read(r->ctl[0], &c, 1) == 1 && c == 'x')
+				break;
+			stop = 1;
+		}
+		n = read(r->fifo, buf, sizeof(buf));
+		if (n > 0) {
+			if (relay_write(r, buf, (size_t)n, &stop))
+				break;
+			continue;
+		}
+		if (n == 0 || stop || (errno != EAGAIN && errno != EINTR))
+			break;
+	}
+	close(r->out);
+	r->out = -1;
+	return NULL;
+}
+
+static struct relay *relay_new(int fifo, int out)
+{
+	struct relay *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->fifo = fifo;
+	r->out = out;
+	if (pipe2(r->ctl, O_CLOEXEC)) {
+		free(r);
+		return NULL;
+	}
+	if (pthread_create(&r->th, NULL, relay_main, r)) {
+		close(r->ctl[0]);
+		close(r->ctl[1]);
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void proc_close_stdin(struct task *t)
+{
+	if (t->relay && write(t->relay->ctl[1], "c", 1) < 0)
+		log_warn("close stdin of %s: %s", t->id, strerror(errno));
+}
+
+void proc_release_io(struct task *t)
+{
+	struct relay *r = t->relay;
+
+	if (t->start_fd >= 0) {
+		close(t->start_fd);
+		t->start_fd = -1;
+	}
+	if (!r)
+		return;
+	t->relay = NULL;
+	if (write(r->ctl[1], "x", 1) < 0)
+		log_warn("stop stdin copier of %s: %s", t->id, strerror(errno));
+	/* The copier never takes task_lock, so joining with it held would be safe; dropping it
+	 * anyway keeps State/Wait answering if a write is slow to notice. */
+	pthread_mutex_unlock(&task_lock);
+	pthread_join(r->th, NULL);
+	pthread_mutex_lock(&task_lock);
+	close(r->fifo);
+	close(r->ctl[0]);
+	close(r->ctl[1]);
+	free(r);
+}
+
+/* ---- stdio ------------------------------------------------------------------------------ */
+
+/* An output path from containerd: "" (discard), "file:///path" (ctr --log-uri), or a fifo. */
+static int open_output(const char *path, char *err, size_t errlen)
+{
+	int fd;
+
+	if (!path || !*path)
+		fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	else if (strncmp(path, "file://", 7) == 0)
+		fd = open(path + 7, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	else if (strstr(path, "://")) {
+		snprintf(err, errlen, "stdio %s: only fifos and file:// are supported", path);
+		return -1;
+	} else
+		/* O_RDWR: never blocks at open and never EPIPEs when ctr detaches (-d). */
+		fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		snprintf(err, errlen, "open %s: %s", path, strerror(errno));
+	return fd;
+}
+
+/* The child's stdin: /dev/null, or the read end of a pipe fed by a copier from the fifo. */
+static int open_input(struct task *t, char *err, size_t errlen)
+{
+	int fifo, p[2];
+	struct stat st;
+
+	if (!t->stdin_path || !*t->stdin_path)
+		return open("/dev/null", O_RDONLY | O_CLOEXEC);
+	/* Non-blocking: a blocking open waits forever when the client never opens the writer. */
+	fifo = open(t->stdin_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fifo < 0) {
+		snprintf(err, errlen, "open %s: %s", t->stdin_path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fifo, &st) == 0 && !S_ISFIFO(st.st_mode)) {
+		fcntl(fifo, F_SETFL, 0);
+		return fifo;
+	}
+	if (pipe2(p, O_CLOEXEC)) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		close(fifo);
+		return -1;
+	}
+	fcntl(p[1], F_SETFL, O_NONBLOCK);
+	t->relay = relay_new(fifo, p[1]);
+	if (!t->relay) {
+		snprintf(err, errlen, "cannot start the stdin copier");
+		close(fifo);
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	return p[0];
+}
+
+/* ---- the child's command line ----------------------------------------------------------- */
+
+struct argv_buf {
+	char **v;
+	int n, cap;
+	int failed;
+};
+
+static void push(struct argv_buf *a, const char *s)
+{
+	if (a->failed)
+		return;
+	if (a->n + 2 > a->cap) {
+		int cap = a->cap ? a->cap * 2 : 64;
+		char **v = realloc(a->v, (size_t)cap * sizeof(*v));
+
+		if (!v) {
+			a->failed = 1;
+			return;
+		}
+		a->v = v;
+		a->cap = cap;
+	}
+	a->v[a->n] = strdup(s);
+	if (!a->v[a->n]) {
+		a->failed = 1;
+		return;
+	}
+	a->v[++a->n] = NULL;
+}
+
+static void argv_free(struct argv_buf *a)
+{
+	for (int i = 0; i < a->n; i++)
+		free(a->v[i]);
+	free(a->v);
+}
+
+static void push_preopen(struct argv_buf *a, bool ro, const char *host, const char *guest)
+{
+	push(a, "--preopen");
+	push(a, ro ? "ro" : "rw");
+	push(a, host);
+	push(a, guest);
+}
+
+/* See child.c for the grammar; everything the child needs travels in argv, never in its
+ * environment (a guest's LD_PRELOAD must not reach the host's dynamic loader). */
+static int build_argv(struct task *t, struct argv_buf *a)
+{
+	const struct task_spec *s = &t->spec;
+	char num[64];
+	bool has_pwd = false;
+
+	push(a, "containerd-shim-chibi-v1");
+	push(a, TASK_CHILD_ARG);
+	push(a, "--id");
+	push(a, t->id);
+	if (s->res.memory_limit > 0) {
+		int64_t pages = s->res.memory_limit / 65536;
+
+		snprintf(num, sizeof(num), "%lld",
+			 (long long)(pages < 1 ? 1 : pages > 65536 ? 65536 : pages));
+		push(a, "--max-pages");
+		push(a, num);
+	}
+	snprintf(num, sizeof(num), "%u", s->uid);
+	push(a, "--uid");
+	push(a, num);
+	snprintf(num, sizeof(num), "%u", s->gid);
+	push(a, "--gid");
+	push(a, num);
+	for (int i = 0; i < s->ngroups; i++) {
+		snprintf(num, sizeof(num), "%u", s->groups[i]);
+		push(a, "--group");
+		push(a, num);
+	}
+	push_preopen(a, s->root_readonly, t->rootfs, "/");
+	for (int i = 0; i < s->nmounts; i++) {
+		struct stat st;
+
+		/* WASI preopens are directories; file binds (/etc/hosts from CRI) are skipped. */
+		if (stat(s->mounts[i].source, &st) || !S_ISDIR(st.st_mode)) {
+			log_debug("%s: mount %s is not a directory, not preopened", t->id,
+				  s->mounts[i].dest);
+			continue;
+		}
+		push_preopen(a, s->mounts[i].readonly, s->mounts[i].source, s->mounts[i].dest);
+	}
+	for (int i = 0; i < s->nenv; i++) {
+		push(a, "--env");
+		push(a, s->env[i]);
+		if (strncmp(s->env[i], "PWD=", 4) == 0)
+			has_pwd = true;
+	}
+	if (!has_pwd) {
+		/* WASI has no working directory: hand the guest process.cwd where libc and
+		 * programs look for it. */
+		char *pwd;
+
+		if (asprintf(&pwd, "PWD=%s", s->cwd) < 0)
+			return -1;
+		push(a, "--env");
+		push(a, pwd);
+		free(pwd);
+	}
+	push(a, "--");
+	for (int i = 0; i < s->nargs; i++)
+		push(a, s->args[i]);
+	return a->failed ? -1 : 0;
+}
+
+/* ---- fork/exec -------------------------------------------------------------------------- */
+
+int proc_spawn(struct task *t, int module_fd, char *err, size_t errlen)
+{
+	struct argv_buf a = { 0 };
+	int fds[5] = { -1, -1, -1, -1, module_fd }; /* child fds 0..4 */
+	int startp[2] = { -1, -1 };
+	pid_t pid;
+	int rc = -1;
+
+	if (build_argv(t, &a)) {
+		snprintf(err, errlen, "out of memory building the task command line");
+		goto out;
+	}
+	if ((fds[0] = open_input(t, err, errlen)) < 0 ||
+	    (fds[1] = open_output(t->stdout_path, err, errlen)) < 0 ||
+	    (fds[2] = open_output(t->stderr_path, err, errlen)) < 0)
+		goto out;
+	if (pipe2(startp, O_CLOEXEC)) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		goto out;
+	}
+	fds[3] = startp[0];
+
+	pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		goto out;
+	}
+	if (pid == 0) {
+		/* Async-signal-safe calls only until execv. */
+		struct sigaction dfl = { .sa_handler = SIG_DFL };
+		sigset_t none;
+		int hi[5];
+
+		for (int i = 0; i < 5; i++)
+			if ((hi[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 64)) < 0)
+				_exit(127);
+		for (int i = 0; i < 5; i++)
+			if (dup2(hi[i], i) < 0)
+				_exit(127);
+		syscall(SYS_close_range, 5u, ~0u, 0u);
+		sigaction(SIGPIPE, &dfl, NULL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execv("/proc/self/exe", a.v);
+		_exit(127);
+	}
+	t->pid = pid;
+	t->start_fd = startp[1];
+	startp[1] = -1;
+	nchildren++;
+	pthread_cond_signal(&child_added);
+	rc = 0;
+out:
+	for (int i = 0; i < 4; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	if (startp[1] >= 0)
+		close(startp[1]);
+	argv_free(&a);
+	return rc;
+}
+
+int proc_start(struct task *t)
+{
+	ssize_t w;
+
+	if (t->start_fd < 0)
+		return -1;
+	do
+		w = write(t->start_fd, "g", 1);
+	while (w < 0 && errno == EINTR);
+	close(t->start_fd);
+	t->start_fd = -1;
+	return w == 1 ? 0 : -1;
+}
+
+uint32_t proc_exit_code(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return (uint32_t)WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128u + (uint32_t)WTERMSIG(wstatus);
+	return 255;
+}
+
+/* ---- reaper ----------------------------------------------------------------------------- */
+
+static void *reaper(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		int st;
+		pid_t pid;
+		struct task *t;
+
+		pthread_mutex_lock(&task_lock);
+		while (nchildren == 0)
+			pthread_cond_wait(&child_added, &task_lock);
+		pthread_mutex_unlock(&task_lock);
+
+		pid = waitpid(-1, &st, 0);
+		pthread_mutex_lock(&task_lock);
+		if (pid < 0) {
+			if (errno == ECHILD)
+				nchildren = 0;
+			pthread_mutex_unlock(&task_lock);
+			continue;
+		}
+		nchildren--;
+		for (t = task_list; t; t = t->next)
+			if (t->pid == pid && t->status != TASK_STOPPED)
+				break;
+		if (t)
+			service_task_exited(t, st);
+		pthread_mutex_unlock(&task_lock);
+	}
+	return NULL;
+}
+
+int proc_init(void)
+{
+	pthread_t th;
+
+	if (pthread_create(&th, NULL, reaper, NULL))
+		return -1;
+	pthread_detach(th);
+	return 0;
+}

@@ -1,0 +1,912 @@
+/* shim/task/service.c - containerd.task.v2.Task for wasm tasks.
+ *
+ * Each handler decodes its request, works on the task list under task_lock, and encodes the
+ * reply; process plumbing is in proc.c, cgroups in cgroup.c, mounts in rootfs.c.  Semantics
+ * follow runc's shim where containerd depends on them: the pid comes from Connect, exit status
+ * survives until Delete, Delete refuses running tasks, Kill on an exited task is NotFound.
+ * Exec and Checkpoint have no meaning for a wasm task and are refused with a clear message.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "events.h"
+#include "internal.h"
+#include "json.h"
+#include "rootfs.h"
+#include "task.h"
+#include "../log.h"
+#include "../ttrpc/ttrpc.h"
+#include "chibi.h"
+#include "containerd/events.pb-c.h"
+#include "containerd/shim.pb-c.h"
+
+#define TASK_SERVICE "containerd.task.v2.Task"
+/* Handlers share one signature; the table context is unused (task state is global here). */
+#define UNUSED __attribute__((unused))
+
+pthread_mutex_t task_lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_cond_t task_changed = PTHREAD_COND_INITIALIZER;
+struct task *task_list;
+const char *task_ns = "";
+
+static struct task_opts opts;
+
+/* ---- task list -------------------------------------------------------------------------- */
+
+struct task *task_find(const char *id)
+{
+	for (struct task *t = task_list; t; t = t->next)
+		if (strcmp(t->id, id) == 0)
+			return t;
+	return NULL;
+}
+
+static void task_free(struct task *t)
+{
+	free(t->id);
+	free(t->bundle);
+	free(t->stdin_path);
+	free(t->stdout_path);
+	free(t->stderr_path);
+	spec_free(&t->spec);
+	cg_free(t->cg);
+	free(t);
+}
+
+void task_put(struct task *t)
+{
+	if (--t->refs == 0 && t->deleted)
+		task_free(t);
+}
+
+static void task_unlink(struct task *t)
+{
+	for (struct task **p = &task_list; *p; p = &(*p)->next) {
+		if (*p == t) {
+			*p = t->next;
+			break;
+		}
+	}
+	t->deleted = true;
+}
+
+/* ---- encoding helpers ------------------------------------------------------------------- */
+
+static void *unpack(const ProtobufCMessageDescriptor *d, const struct ttrpc_call *call,
+		    struct ttrpc_reply *reply)
+{
+	void *m = protobuf_c_message_unpack(d, NULL, call->len, call->payload);
+
+	if (!m)
+		ttrpc_reply_error(reply, TTRPC_INVALID_ARGUMENT, "malformed %s", d->name);
+	return m;
+}
+
+static void pack(struct ttrpc_reply *reply, const ProtobufCMessage *m)
+{
+	size_t n = protobuf_c_message_get_packed_size(m);
+
+	if (n == 0)
+		return;
+	reply->payload = malloc(n);
+	if (!reply->payload) {
+		ttrpc_reply_error(reply, TTRPC_RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	reply->len = protobuf_c_message_pack(m, reply->payload);
+}
+
+static void stamp(Google__Protobuf__Timestamp *ts, const struct timespec *t)
+{
+	ts->seconds = t->tv_sec;
+	ts->nanos = (int32_t)t->tv_nsec;
+}
+
+/* The task for (id, exec_id), or NULL with NotFound in reply.  task_lock held. */
+static struct task *lookup(const char *id, const char *exec_id, struct ttrpc_reply *reply)
+{
+	struct task *t;
+
+	if (exec_id && *exec_id) {
+		ttrpc_reply_error(reply, TTRPC_NOT_FOUND,
+				  "exec %s: wasm tasks have no exec processes: not found", exec_id);
+		return NULL;
+	}
+	t = task_find(id ? id : "");
+	if (t && t->deleting)
+		t = NULL;
+	if (!t)
+		ttrpc_reply_error(reply, TTRPC_NOT_FOUND, "task %s: not found", id ? id : "");
+	return t;
+}
+
+/* ---- events ----------------------------------------------------------------------------- */
+
+void service_task_exited(struct task *t, int wstatus)
+{
+	Containerd__Events__TaskExit ev = CONTAINERD__EVENTS__TASK_EXIT__INIT;
+	Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
+
+	t->status = TASK_STOPPED;
+	t->paused = false;
+	t->exit_status = proc_exit_code(wstatus);
+	clock_gettime(CLOCK_REALTIME, &t->exited_at);
+	if (t->cg && WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL &&
+	    cg_oom_kills(t->cg) > t->oom_kills_at_start) {
+		Containerd__Events__TaskOOM oom = CONTAINERD__EVENTS__TASK_OOM__INIT;
+
+		oom.container_id = t->id;
+		events_publish("/tasks/oom", &oom.base);
+		log_info("%s: killed by the OOM killer", t->id);
+	}
+	ev.container_id = t->id;
+	ev.id = t->id;
+	ev.pid = (uint32_t)t->pid;
+	ev.exit_status = t->exit_status;
+	stamp(&ts, &t->exited_at);
+	ev.exited_at = &ts;
+	events_publish("/tasks/exit", &ev.base);
+	log_debug("%s: pid %d exited with status %u", t->id, (int)t->pid, t->exit_status);
+	pthread_cond_broadcast(&task_changed);
+}
+
+/* ---- Create ----------------------------------------------------------------------------- */
+
+/* Open the module named by process.args[0] inside the rootfs.  openat2(RESOLVE_IN_ROOT)
+ * keeps symlinks in the image from pointing at host files. */
+static int open_module(struct task *t, char *err, size_t errlen)
+{
+	const char *arg0 = t->spec.args[0];
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC,
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+	char path[PATH_MAX];
+	struct stat st;
+	int root, fd;
+
+	if (arg0[0] == '/')
+		snprintf(path, sizeof(path), "%s", arg0);
+	else
+		snprintf(path, sizeof(path), "%s/%s", t->spec.cwd, arg0);
+	root = open(t->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0) {
+		snprintf(err, errlen, "open rootfs %.200s: %s", t->rootfs, strerror(errno));
+		return -1;
+	}
+	fd = (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
+	if (fd < 0 && errno == ENOSYS) {
+		const char *rel = path;
+
+		while (*rel == '/')
+			rel++;
+		fd = openat(root, rel, O_RDONLY | O_CLOEXEC);
+	}
+	close(root);
+	if (fd < 0) {
+		snprintf(err, errlen, "wasm module %.200s not found in the container image: %s",
+			 path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%.200s is not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int mount_rootfs(struct task *t, Containerd__Task__V2__CreateTaskRequest *req,
+			char *err, size_t errlen)
+{
+	struct rootfs_mount *m;
+	int rc;
+
+	if (req->n_rootfs == 0)
+		return 0; /* the rootfs is already in place (a prepared bundle) */
+	m = calloc(req->n_rootfs, sizeof(*m));
+	if (!m) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < req->n_rootfs; i++) {
+		m[i].type = req->rootfs[i]->type;
+		m[i].source = req->rootfs[i]->source;
+		m[i].options = req->rootfs[i]->options;
+		m[i].noptions = req->rootfs[i]->n_options;
+	}
+	rc = rootfs_mount(t->rootfs, m, req->n_rootfs, err, errlen);
+	free(m);
+	if (rc == 0)
+		t->mounted = true;
+	return rc;
+}
+
+static bool wants_limits(const struct task_resources *r)
+{
+	return r->memory_limit > 0 || r->cpu_shares > 0 || r->cpu_quota > 0 || r->pids_limit > 0;
+}
+
+static int setup_cgroup(struct task *t, char *err, size_t errlen)
+{
+	if (!t->spec.cgroups_path)
+		return 0;
+	t->cg = cg_open(t->spec.cgroups_path, true, err, errlen);
+	if (!t->cg) {
+		if (wants_limits(&t->spec.res))
+			return -1;
+		/* No limits asked for: run without a cgroup rather than not at all. */
+		log_warn("%s: no cgroup (%s); metrics and pause will be unavailable", t->id, err);
+		return 0;
+	}
+	return cg_apply(t->cg, &t->spec.res, err, errlen);
+}
+
+static void write_pid_file(struct task *t)
+{
+	char path[PATH_MAX], tmp[PATH_MAX], buf[32];
+	int fd, n = snprintf(buf, sizeof(buf), "%d", (int)t->pid);
+
+	snprintf(path, sizeof(path), "%s/init.pid", t->bundle);
+	snprintf(tmp, sizeof(tmp), "%s/.init.pid", t->bundle);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, buf, (size_t)n) != n || rename(tmp, path))
+		log_warn("%s: writing %s: %s", t->id, path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
+static void publish_create(struct task *t, Containerd__Task__V2__CreateTaskRequest *req)
+{
+	Containerd__Events__TaskCreate ev = CONTAINERD__EVENTS__TASK_CREATE__INIT;
+	Containerd__Events__TaskIO io = CONTAINERD__EVENTS__TASK_IO__INIT;
+
+	io.stdin = req->stdin;
+	io.stdout = req->stdout;
+	io.stderr = req->stderr;
+	ev.container_id = t->id;
+	ev.bundle = t->bundle;
+	ev.n_rootfs = req->n_rootfs;
+	ev.rootfs = req->rootfs;
+	ev.io = &io;
+	ev.pid = (uint32_t)t->pid;
+	events_publish("/tasks/create", &ev.base);
+}
+
+static void h_create(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
+		     struct ttrpc_reply *reply)
+{
+	Containerd__Task__V2__CreateTaskRequest *req;
+	Containerd__Task__V2__CreateTaskResponse resp =
+		CONTAINERD__TASK__V2__CREATE_TASK_RESPONSE__INIT;
+	struct task *t = NULL;
+	char err[512] = "";
+	int code = TTRPC_UNKNOWN, module_fd = -1;
+
+	req = unpack(&containerd__task__v2__create_task_request__descriptor, call, reply);
+	if (!req)
+		return;
+	pthread_mutex_lock(&task_lock);
+	if (task_find(req->id)) {
+		ttrpc_reply_error(reply, TTRPC_ALREADY_EXISTS, "task %s: already exists", req->id);
+		goto out;
+	}
+	if (req->terminal) {
+		code = TTRPC_INVALID_ARGUMENT;
+		snprintf(err, sizeof(err), "a terminal (ctr run -t, tty: true) is not supported "
+			 "for wasm tasks; run without -t");
+		goto fail;
+	}
+	if (req->checkpoint && *req->checkpoint) {
+		code = TTRPC_UNIMPLEMENTED;
+		snprintf(err, sizeof(err), "checkpoint/restore is not supported for wasm tasks");
+		goto fail;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t || !(t->id = strdup(req->id)) || !(t->bundle = strdup(req->bundle)) ||
+	    !(t->stdin_path = strdup(req->stdin)) || !(t->stdout_path = strdup(req->stdout)) ||
+	    !(t->stderr_path = strdup(req->stderr))) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto fail;
+	}
+	t->refs = 1;
+	t->start_fd = -1;
+	t->status = TASK_CREATED;
+	if (spec_load(t->bundle, &t->spec, err, sizeof(err)))
+		goto fail;
+	if (t->spec.terminal) {
+		code = TTRPC_INVALID_ARGUMENT;
+		snprintf(err, sizeof(err), "process.terminal is not supported for wasm tasks");
+		goto fail;
+	}
+	snprintf(t->rootfs, sizeof(t->rootfs), "%s", t->spec.root);
+	if (mount_rootfs(t, req, err, sizeof(err)))
+		goto fail;
+	module_fd = open_module(t, err, sizeof(err));
+	if (module_fd < 0) {
+		code = TTRPC_NOT_FOUND;
+		goto fail;
+	}
+	if (setup_cgroup(t, err, sizeof(err)))
+		goto fail;
+	if (proc_spawn(t, module_fd, err, sizeof(err)))
+		goto fail;
+	if (t->cg) {
+		if (cg_add(t->cg, t->pid, err, sizeof(err)))
+			goto fail;
+		t->oom_kills_at_start = cg_oom_kills(t->cg);
+	}
+	close(module_fd);
+	write_pid_file(t);
+	t->next = task_list;
+	task_list = t;
+	publish_create(t, req);
+	log_info("created task %s (pid %d, module %s)", t->id, (int)t->pid, t->spec.args[0]);
+	resp.pid = (uint32_t)t->pid;
+	pack(reply, &resp.base);
+	goto out;
+fail:
+	log_error("create %s: %s", req->id, err);
+	ttrpc_reply_error(reply, code, "%s", err);
+	if (module_fd >= 0)
+		close(module_fd);
+	if (t) {
+		if (t->pid > 0)
+			kill(t->pid, SIGKILL); /* the reaper collects it */
+		proc_release_io(t);
+		if (t->cg)
+			cg_destroy(t->cg);
+		t->cg = NULL;
+		if (t->mounted)
+			rootfs_unmount(t->rootfs);
+		task_free(t);
+	}
+out:
+	pthread_mutex_unlock(&task_lock);
+	protobuf_c_message_free_unpacked(&req->base, NULL);
+}
+
+/* ---- Start / Wait / State --------------------------------------------------------------- */
+
+static const char *status_name(const struct task *t)
+{
+	if (t->paused)
+		return "paused";
+	return t->status == TASK_CREATED ? "created" :
+	       t->status == TASK_RUNNING ? "running" : "stopped";
+}
+
+static void h_start(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
+		     struct ttrpc_reply *reply)
+{
+	Containerd__Task__V2__StartRequest *req;
+	Containerd__Task__V2__StartResponse resp = CONTAINERD__TASK__V2__START_RESPONSE__INIT;
+	Containerd__Events__TaskStart ev = CONTAINERD__EVENTS__TASK_START__INIT;
+	struct task *t;
+
+	req = unpack(&containerd__task__v2__start_request__descriptor, call, reply);
+	if (!req)
+		return;
+	pthread_mutex_lock(&task_lock);
+	t = lookup(req->id, req->exec_id, reply);
+	if (!t)
+		goto out;
+	if (t->status != TASK_CREATED) {
+		ttrpc_reply_error(reply, TTRPC_FAILED_PRECONDITION,
+				  "cannot start a %s task: failed precondition", status_name(t));
+		goto out;
+	}
+	if (proc_start(t)) {
+		ttrpc_reply_error(reply, TTRPC_UNKNOWN, "task %s exited before it started",
+				  t->id);
+		goto out;
+	}
+	t->status = TASK_RUNNING;
+	ev.container_id = t->id;
+	ev.pid = (uint32_t)t->pid;
+	events_publish("/tasks/start", &ev.base);
+	resp.pid = (uint32_t)t->pid;
+	pack(reply, &resp.base);
+	log_debug("started task %s", t->id);
+out:
+	pthread_mutex_unlock(&task_lock);
+	protobuf_c_message_free_unpacked(&req->base, NULL);
+}
+
+static void h_wait(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
+		     struct ttrpc_reply *reply)
+{
+	Containerd__Task__V2__WaitRequest *req;
+	Containerd__Task__V2__WaitResponse resp = CONTAINERD__TASK__V2__WAIT_RESPONSE__INIT;
+	Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
+	struct task *t;
+
+	req = unpack(&containerd__task__v2__wait_request__descriptor, call, reply);
+	if (!req)
+		return;
+	pthread_mutex_lock(&task_lock);
+	t = lookup(req->id, req->exec_id, reply);
+	if (t) {
+		t->refs++;
+		while (t->status != TASK_STOPPED)
+			pthread_cond_wait(&task_changed, &task_lock);
+		resp.exit_status = t->exit_status;
+		stamp(&ts, &t->exited_at);
+		resp.exited_at = &ts;
+		pack(reply, &resp.base);
+		task_put(t);
+	}
+	pthread_mutex_unlock(&task_lock);
+	protobuf_c_message_free_unpacked(&req->base, NULL);
+}
+
+static void h_state(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
+		     struct ttrpc_reply *reply)
+{
+	Containerd__Task__V2__StateRequest *req;
+	Containerd__Task__V2__StateResponse resp = CONTAINERD__TASK__V2__STATE_RESPONSE__INIT;
+	Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
+	struct task *t;
+
+	req = unpack(&containerd__task__v2__state_request__descriptor, call, reply);
+	if (!req)
+		return;
+	pthread_mutex_lock(&task_lock);
+	t = lookup(req->id, req->exec_id, reply);
+	if (t) {
+		resp.id = t->id;
+		resp.bundle = t->bundle;
+		resp.pid = (uint32_t)t->pid;
+		resp.status = t->paused ? CONTAINERD__V1__TYPES__STATUS__PAUSED :
+			      (Containerd__V1__Types__Status)t->status;
+		resp.stdin = t->stdin_path;
+		resp.stdout = t->stdout_path;
+		resp.stderr = t->stderr_path;
+		resp.exec_id = req->exec_id;
+		if (t->status == TASK_STOPPED) {
+			resp.exit_status = t->exit_status;
+			stamp(&ts, &t->exited_at);
+			resp.exited_at = &ts;
+		}
+		pack(reply, &resp.base);
+	}
+	pthread_mutex_unlock(&task_lock);
+	protobuf_c_message_free_unpacked(&req->base, NULL);
+}
+
+/* ---- Kill / Delete ---------------------------------------------------------------------- */
+
+static void h_kill(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
+		     struct ttrpc_reply *reply)
+{
+	Containerd__Task__V2__KillRequest *req;
+	struct task *t;
+	int sig;
+	char err[256];
+
+	req = unpack(&containerd__task__v2__kill_request__descriptor, call, reply);
+	if (!req)
+		return;
+	pthread_mutex_lock(&task_lock);
+	t = lookup(req->id, req->exec_id, reply);
+	if (!t)
+		goto out;
+	sig = (int)req->signal;
+	if (t->status == TASK_STOPPED || sig < 0 || sig >= NSIG) {
+		ttrpc_reply_error(reply, t->status == TASK_STOPPED ? TTRPC_NOT_FOUND :
+				  TTRPC_INVALID_ARGUMENT, t->status == TASK_STOPPED ?
+				  "process already finished: not found" : "bad signal %d", sig);
+		goto out;
+	}
+	if (req->all && t->cg)
+		cg_kill_all(t->cg, sig);
+	if (kill(t->pid, sig) && errno != ESRCH) {
+		ttrpc_reply_error(reply, TTRPC_UNKNOWN, "kill %d: %s", (int)t->pid,
+				  strerror(errno));
+		goto out;
+	}
+	/* A frozen task cannot act on SIGKILL until it thaws. */
+	if (sig == SIGKILL && t->paused) {
+		if (t->cg)
+			(void)cg_freeze(t->cg, false, err, sizeof(err));
+		else
+			kill(t->pid, SIGCONT);
+		t->paused = false;
+	}
+	log_debug("%s: signal %d", t->id, sig);
+out:
+	pthread_mutex_unlock(&task_lock);
+	protobuf_c_message_free_unpacked(&req->base, NULL);
+}
+
+static void h_delete(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
+		     struct ttrpc_reply *reply)
+{
+	Containerd__Task__V2__DeleteRequest *req;
+	Containerd__Task__V2__DeleteResponse resp = CONTAINERD__TASK__V2__DELETE_RESPONSE__INIT;
+	Containerd__Events__TaskDelete ev = CONTAINERD__EVENTS__TASK_DELETE__INIT;
+	Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
+	struct task *t;
+	char path[PATH_MAX];
+
+	req = unpack(&containerd__task__v2__delete_request__descriptor, call, reply);
+	if (!req)
+		return;
+	pthread_mutex_lock(&task_lock);
+	t = lookup(req->id, req->exec_id, reply);
+	if (!t)
+		goto out;
+	if (t->status == TASK_RUNNING) {
+		ttrpc_reply_error(reply, TTRPC_FAILED_PRECONDITION,
+				  "cannot delete a running task: failed precondition");
+		goto out;
+	}
+	t->deleting = true; /* concurrent calls now get NotFound */
+	if (t->status == TASK_CREATED) {
+		/* Never started: the child is parked on the start pipe. */
+		kill(t->pid, SIGKILL);
+		while (t->status != TASK_STOPPED)
+			pthread_cond_wait(&task_changed, &task_lock);
+	}
+	proc_release_io(t);
+	task_unlink(t);
+	if (t->mounted && rootfs_unmount(t->rootfs) == 0)
+		log_warn("%s: rootfs %s was not mounted any more", t->id, t->rootfs);
+	t->mounted = false;
+	if (t->cg && cg_destroy(t->cg))
+		log_warn("%s: cgroup %s not fully removed", t->id, t->spec.cgroups_path);
+	t->cg = NULL;
+	snprintf(path, sizeof(path), "%s/init.pid", t->bundle);
+	unlink(path); /* `shim delete` must not signal a recycled pid later */
+
+	stamp(&ts, &t->exited_at);
+	ev.container_id = t->id;
+	ev.pid = (uint32_t)t->pid;
+	ev.exit_status = t->exit_status;
+	ev.exited_at = &ts;
+	ev.id = t->id;
+	events_publish("/tasks/delete", &ev.base);
+	resp.pid = (uint32_t)t->pid;
+	resp.exit_status = t->exit_status;
+	resp.exited_at = &ts;
+	pack(reply, &resp.base);
+	log_info("deleted task %s (exit status %u)", t->id, t->exit_status);
+	task_put(t);
+out:
+	pthread_mutex_unlock(&task_lock);
+	protobuf_c_message_free_unpacked(&req->base, NULL);
+}
+
+/* ---- Pids / Stats / Update / Pause / Resume --------------------------------------------- */
+
+static void h_pids(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
+		     struct ttrpc_reply *reply)
+{
+	Containerd__Task__V2__PidsRequest *req;
+	Containerd__Task__V2__PidsResponse resp = CONTAINERD__TASK__V2__PIDS_RESPONSE__INIT;
+	Containerd__V1__Types__ProcessInfo *info = NULL, **infos = NULL;
+	pid_t *pids = NULL, one = 0;
+	int n = 0;
+	struct task *t;
+
+	req = unpack(&containerd__task__v2__pids_request__descriptor, call, reply);
+	if (!req)
+		return;
+	pthread_mutex_lock(&task_lock);
+	t = lookup(req->id, NULL, reply);
+	if (!t)
+		goto out;
+	if (t->cg)
+		n = cg_pids(t->cg, &pids);
+	if (n <= 0 && t->status != TASK_STOPPED) {
+		one = t->pid;
+		pids = NULL;
+		n = 1;
+	}
+	if (n > 0) {
+		info = calloc((size_t)n, sizeof(*info));
+		infos = calloc((size_t)n, sizeof(*infos));
+		if (!info || !infos) {
+			ttrpc_reply_error(reply, TTRPC_RESOURCE_EXHAUSTED, "out of memory");
+			goto out;
+		}
+		for (int i = 0; i < n; i++) {
+			containerd__v1__types__process_info__init(&info[i]);
+			info[i].pid = (uint32_t)(pids ? pids[i] : one);
+			infos[i] = &info[i];
+		}
+		resp.n_processes = (size_t)n;
+		resp.processes = infos;
+	}
+	pack(reply, &resp.base);
+out:
+	pthread_mutex_unlock(&task_lock);
+	free(pids);
+	free(info);
+	free(infos);
+	protobuf_c_message_free_unpacked(&req->base, NULL);
+}
+
+static void h_stats(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
+		     struct ttrpc_reply *reply)
+{
+	Containerd__Task__V2__StatsRequest *req;
+	Containerd__Task__V2__StatsResponse resp = CONTAINERD__TASK__V2__STATS_RESPONSE__INIT;
+	Google__Protobuf__Any any = GOOGLE__PROTOBUF__ANY__INIT;
+	const char *type_url;
+	uint8_t *data = NULL;
+	size_t len;
+	struct task *t;
+
+	req = unpack(&containerd__task__v2__stats_request__descriptor, call, reply);
+	if (!req)
+		return;
+	pthread_mutex_lock(&task_lock);
+	t = lookup(req->id, NULL, reply);
+	if (!t)
+		goto out;
+	if (!t->cg) {
+		ttrpc_reply_error(reply, TTRPC_NOT_FOUND, "task %s has no cgroup: not found", t->id);
+		goto out;
+	}
+	if (cg_stats(t->cg, &type_url, &data, &len)) {
+		ttrpc_reply_error(reply, TTRPC_RESOURCE_EXHAUSTED, "out of memory");
+		goto out;
+	}
+	any.type_url = (char *)type_url;
+	any.value.data = data;
+	any.value.len = len;
+	resp.stats = &any;
+	pack(reply, &resp.base);
+out:
+	pthread_mutex_unlock(&task_lock);
+	free(data);
+	protobuf_c_message_free_unpacked(&req->base, NULL);
+}
+
+static void h_update(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
+		     struct ttrpc_reply *reply)
+{
+	Containerd__Task__V2__UpdateTaskRequest *req;
+	struct task_resources res;
+	struct json *j = NULL;
+	char err[256];
+	struct task *t;
+
+	req = unpack(&containerd__task__v2__update_task_request__descriptor, call, reply);
+	if (!req)
+		return;
+	pthread_mutex_lock(&task_lock);
+	t = lookup(req->id, NULL, reply);
+	if (!t)
+		goto out;
+	if (!req->resources || !req->resources->value.len) {
+		ttrpc_reply_error(reply, TTRPC_INVALID_ARGUMENT, "no resources in update");
+		goto out;
+	}
+	/* types.containerd.io/opencontainers/runtime-spec/1/LinuxResources, as JSON. */
+	j = json_parse((const char *)req->resources->value.data, req->resources->value.len,
+		       err, sizeof(err));
+	if (!j) {
+		ttrpc_reply_error(reply, TTRPC_INVALID_ARGUMENT, "resources (%s): %s",
+				  req->resources->type_url, err);
+		goto out;
+	}
+	if (!t->cg) {
+		ttrpc_reply_error(reply, TTRPC_FAILED_PRECONDITION,
+				  "task %s has no cgroup to update", t->id);
+		goto out;
+	}
+	spec_resources(j, &res);
+	if (cg_apply(t->cg, &res, err, sizeof(err))) {
+		ttrpc_reply_error(reply, TTRPC_UNKNOWN, "%s", err);
+		goto out;
+	}
+	if (res.memory_limit > 0)
+		t->spec.res.memory_limit = res.memory_limit;
+	log_info("%s: resources updated", t->id);
+out:
+	pthread_mutex_unlock(&task_lock);
+	json_free(j);
+	protobuf_c_message_free_unpacked(&req->base, NULL);
+}
+
+static void pause_resume(const struct ttrpc_call *call, struct ttrpc_reply *reply, bool pause)
+{
+	Containerd__Task__V2__PauseRequest *req; /* ResumeRequest is wire-identical */
+	struct task *t;
+	char err[256];
+
+	req = unpack(&containerd__task__v2__pause_request__descriptor, call, reply);
+	if (!req)
+		return;
+	pthread_mutex_lock(&task_lock);
+	t = lookup(req->id, NULL, reply);
+	if (!t)
+		goto out;
+	if (t->status != TASK_RUNNING || t->paused == pause) {
+		ttrpc_reply_error(reply, TTRPC_FAILED_PRECONDITION,
+				  "cannot %s a %s task: failed precondition",
+				  pause ? "pause" : "resume", status_name(t));
+		goto out;
+	}
+	if (t->cg) {
+		if (cg_freeze(t->cg, pause, err, sizeof(err))) {
+			ttrpc_reply_error(reply, TTRPC_UNKNOWN, "%s", err);
+			goto out;
+		}
+	} else if (kill(t->pid, pause ? SIGSTOP : SIGCONT)) {
+		ttrpc_reply_error(reply, TTRPC_UNKNOWN, "%s: %s", pause ? "pause" : "resume",
+				  strerror(errno));
+		goto out;
+	}
+	t->paused = pause;
+	if (pause) {
+		Containerd__Events__TaskPaused ev = CONTAINERD__EVENTS__TASK_PAUSED__INIT;
+
+		ev.container_id = t->id;
+		events_publish("/tasks/paused", &ev.base);
+	} else {
+		Containerd__Events__TaskResumed ev = CONTAINERD__EVENTS__TASK_RESUMED__INIT;
+
+		ev.container_id = t->id;
+		events_publish("/tasks/resumed", &ev.base);
+	}
+out:
+	pthread_mutex_unlock(&task_lock);
+	protobuf_c_message_free_unpacked(&req->base, NULL);
+}
+
+static void h_pause(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
+		     struct ttrpc_reply *reply)
+{
+	pause_resume(call, reply, true);
+}
+
+static void h_resume(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
+		     struct ttrpc_reply *reply)
+{
+	pause_resume(call, reply, false);
+}
+
+/* ---- CloseIO / Connect / Shutdown / refused methods ------------------------------------- */
+
+static void h_closeio(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
+		     struct ttrpc_reply *reply)
+{
+	Containerd__Task__V2__CloseIORequest *req;
+	struct task *t;
+
+	req = unpack(&containerd__task__v2__close_iorequest__descriptor, call, reply);
+	if (!req)
+		return;
+	pthread_mutex_lock(&task_lock);
+	t = lookup(req->id, req->exec_id, reply);
+	if (t && req->stdin)
+		proc_close_stdin(t);
+	pthread_mutex_unlock(&task_lock);
+	protobuf_c_message_free_unpacked(&req->base, NULL);
+}
+
+static void h_connect(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
+		     struct ttrpc_reply *reply)
+{
+	Containerd__Task__V2__ConnectRequest *req;
+	Containerd__Task__V2__ConnectResponse resp = CONTAINERD__TASK__V2__CONNECT_RESPONSE__INIT;
+	struct task *t;
+
+	req = unpack(&containerd__task__v2__connect_request__descriptor, call, reply);
+	if (!req)
+		return;
+	pthread_mutex_lock(&task_lock);
+	t = task_find(req->id);
+	resp.shim_pid = (uint32_t)getpid();
+	resp.task_pid = t ? (uint32_t)t->pid : 0;
+	resp.version = (char *)CHIBI_VERSION;
+	pack(reply, &resp.base);
+	pthread_mutex_unlock(&task_lock);
+	protobuf_c_message_free_unpacked(&req->base, NULL);
+}
+
+static void shutdown_now(void *arg)
+{
+	(void)arg;
+	log_info("shutdown");
+	events_flush(3000);
+	if (opts.on_exit)
+		opts.on_exit();
+	_exit(0);
+}
+
+static void h_shutdown(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
+		     struct ttrpc_reply *reply)
+{
+	Containerd__Task__V2__ShutdownRequest *req;
+
+	req = unpack(&containerd__task__v2__shutdown_request__descriptor, call, reply);
+	if (!req)
+		return;
+	pthread_mutex_lock(&task_lock);
+	/* Like runc: stay while any task exists, containerd will ask again. */
+	if (!task_list)
+		reply->after = shutdown_now;
+	pthread_mutex_unlock(&task_lock);
+	protobuf_c_message_free_unpacked(&req->base, NULL);
+}
+
+static void h_exec(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
+		     struct ttrpc_reply *reply)
+{
+	ttrpc_reply_error(reply, TTRPC_UNIMPLEMENTED,
+			  "exec is not supported for wasm tasks (a module has one entry point)");
+}
+
+static void h_checkpoint(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
+		     struct ttrpc_reply *reply)
+{
+	ttrpc_reply_error(reply, TTRPC_UNIMPLEMENTED,
+			  "checkpoint is not supported for wasm tasks");
+}
+
+static void h_resize_pty(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
+		     struct ttrpc_reply *reply)
+{
+	ttrpc_reply_error(reply, TTRPC_UNIMPLEMENTED,
+			  "wasm tasks have no terminal to resize");
+}
+
+/* ---- table ------------------------------------------------------------------------------ */
+
+static const struct ttrpc_method methods[] = {
+	{ TASK_SERVICE, "State", h_state },
+	{ TASK_SERVICE, "Create", h_create },
+	{ TASK_SERVICE, "Start", h_start },
+	{ TASK_SERVICE, "Delete", h_delete },
+	{ TASK_SERVICE, "Pids", h_pids },
+	{ TASK_SERVICE, "Pause", h_pause },
+	{ TASK_SERVICE, "Resume", h_resume },
+	{ TASK_SERVICE, "Checkpoint", h_checkpoint },
+	{ TASK_SERVICE, "Kill", h_kill },
+	{ TASK_SERVICE, "Exec", h_exec },
+	{ TASK_SERVICE, "ResizePty", h_resize_pty },
+	{ TASK_SERVICE, "CloseIO", h_closeio },
+	{ TASK_SERVICE, "Update", h_update },
+	{ TASK_SERVICE, "Wait", h_wait },
+	{ TASK_SERVICE, "Stats", h_stats },
+	{ TASK_SERVICE, "Connect", h_connect },
+	{ TASK_SERVICE, "Shutdown", h_shutdown },
+};
+
+static const struct ttrpc_table table = {
+	.methods = methods,
+	.n = sizeof(methods) / sizeof(methods[0]),
+};
+
+const struct ttrpc_table *task_service_table(void)
+{
+	return &table;
+}
+
+int task_service_init(const struct task_opts *o)
+{
+	opts = *o;
+	task_ns = o->ns;
+	if (proc_init()) {
+		log_error("cannot start the reaper thread");
+		return -1;
+	}
+	if (events_start(o->ttrpc_address, o->ns)) {
+		log_error("cannot start the event publisher");
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,410 @@
+/* vm/api.c - the rest of the public API: modules (decode + validate, file loading,
+ * introspection), host functions and their caller context, function types, and
+ * chibi_func_call, the one place that enters wasm and catches traps.
+ *
+ * It does not interpret anything: calls go to interp_invoke (which also runs host
+ * functions).  Entry points: chibi_module_*, chibi_func_*, chibi_caller_*.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "store.h"
+
+/* Re-entry limit for host -> chibi_func_call -> wasm -> host ... chains: each level costs
+ * native stack in the engine and the host, which the value-stack check cannot see. */
+#define MAX_HOST_DEPTH 200
+
+static struct module *to_mod(chibi_module *m)
+{
+	return (struct module *)m;
+}
+
+static const struct module *to_cmod(const chibi_module *m)
+{
+	return (const struct module *)m;
+}
+
+/* ---- modules ---- */
+
+/* Decode + validate; see chibi.h.  The module starts with one reference, the caller's. */
+enum chibi_err chibi_module_new(const uint8_t *bytes, size_t len, chibi_module **out,
+				struct chibi_diag *diag)
+{
+	struct module *m = NULL;
+	enum chibi_err err;
+
+	if (out)
+		*out = NULL;
+	if (!out || (!bytes && len))
+		return diag_set(diag, CHIBI_ERR_ARG, 0, "bad argument");
+	err = dec_module(bytes, len, &m, diag);
+	if (err)
+		return err;
+	err = val_module(m, diag);
+	if (err) {
+		mod_unref(m);
+		return err;
+	}
+	*out = (chibi_module *)m;
+	return CHIBI_OK;
+}
+
+/* Read a whole file (regular file or pipe) into a heap buffer. */
+static enum chibi_err read_file(const char *path, uint8_t **out_buf, size_t *out_len,
+				struct chibi_diag *diag)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf = NULL, *nb;
+	size_t len = 0, cap = 0, n;
+
+	if (!f)
+		return diag_set(diag, CHIBI_ERR_IO, 0, "cannot open %s: %s", path, strerror(errno));
+	for (;;) {
+		if (len == cap) {
+			if (cap > SIZE_MAX / 4) {
+				errno = EFBIG;
+				goto io_fail;
+			}
+			cap = cap ? cap * 2 : 65536;
+			nb = vm_realloc(buf, cap, 1);
+			if (!nb) {
+				vm_free(buf);
+				fclose(f);
+				return diag_set(diag, CHIBI_ERR_NOMEM, 0, "out of memory");
+			}
+			buf = nb;
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(f))
+		goto io_fail;
+	fclose(f);
+	*out_buf = buf;
+	*out_len = len;
+	return CHIBI_OK;
+io_fail:
+	diag_set(diag, CHIBI_ERR_IO, 0, "cannot read %s: %s", path, strerror(errno));
+	vm_free(buf);
+	fclose(f);
+	return CHIBI_ERR_IO;
+}
+
+/* Read `path` and chibi_module_new it; CHIBI_ERR_IO if it cannot be read. */
+enum chibi_err chibi_module_load_file(const char *path, chibi_module **out,
+				      struct chibi_diag *diag)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	enum chibi_err err;
+
+	if (out)
+		*out = NULL;
+	if (!path || !out)
+		return diag_set(diag, CHIBI_ERR_ARG, 0, "bad argument");
+	err = read_file(path, &buf, &len, diag);
+	if (err)
+		return err;
+	err = chibi_module_new(buf, len, out, diag);
+	vm_free(buf);
+	return err;
+}
+
+/* Drop the caller's reference. */
+void chibi_module_free(chibi_module *m)
+{
+	if (m)
+		mod_unref(to_mod(m));
+}
+
+uint32_t chibi_module_num_imports(const chibi_module *m)
+{
+	return m ? to_cmod(m)->nimports : 0;
+}
+
+/* Import i's names and kind; NULL names if i is out of range. */
+void chibi_module_import(const chibi_module *cm, uint32_t i, const char **out_module,
+			 const char **out_name, enum chibi_extern_kind *out_kind)
+{
+	const struct module *m = to_cmod(cm);
+	const struct import *imp = m && i < m->nimports ? &m->imports[i] : NULL;
+
+	if (out_module)
+		*out_module = imp ? imp->module_name : NULL;
+	if (out_name)
+		*out_name = imp ? imp->field_name : NULL;
+	if (out_kind)
+		*out_kind = imp ? (enum chibi_extern_kind)imp->kind : CHIBI_EXTERN_FUNC;
+}
+
+uint32_t chibi_module_num_exports(const chibi_module *m)
+{
+	return m ? to_cmod(m)->nexports : 0;
+}
+
+/* Export i's name and kind; NULL name if i is out of range. */
+void chibi_module_export(const chibi_module *cm, uint32_t i, const char **out_name,
+			 enum chibi_extern_kind *out_kind)
+{
+	const struct module *m = to_cmod(cm);
+	const struct export *e = m && i < m->nexports ? &m->exports[i] : NULL;
+
+	if (out_name)
+		*out_name = e ? e->name : NULL;
+	if (out_kind)
+		*out_kind = e ? (enum chibi_extern_kind)e->kind : CHIBI_EXTERN_FUNC;
+}
+
+/* "params:results" of exported function `name`; false if absent or buf too small. */
+bool chibi_module_export_sig(const chibi_module *cm, const char *name, char *buf,
+			     size_t buflen)
+{
+	const struct module *m = to_cmod(cm);
+	const struct functype *t = NULL;
+	size_t k = 0;
+
+	if (!m || !name || !buf)
+		return false;
+	for (uint32_t i = 0; i < m->nexports && !t; i++)
+		if (m->exports[i].kind == EXT_FUNC && !strcmp(m->exports[i].name, name))
+			t = mod_func_type(m, m->exports[i].index);
+	if (!t || (size_t)t->nparams + t->nresults + 2 > buflen)
+		return false;
+	for (uint32_t i = 0; i < t->nparams; i++)
+		buf[k++] = vt_letter(t->params[i]);
+	buf[k++] = ':';
+	for (uint32_t i = 0; i < t->nresults; i++)
+		buf[k++] = vt_letter(t->results[i]);
+	buf[k] = '\0';
+	return true;
+}
+
+/* ---- host functions ---- */
+
+/* A host function and its type in one block (freed with the function). */
+struct host_func {
+	struct chibi_func f;   /* first: &hf->f is the block's address */
+	struct functype type;
+	uint8_t vt[];          /* params then results */
+};
+
+/* Count the letters of one half of a signature; false on an unknown letter or v128. */
+static bool sig_half(const char *p, const char *end, uint32_t *out_n)
+{
+	for (const char *q = p; q < end; q++)
+		if (!vt_from_letter(*q))
+			return false;
+	*out_n = (uint32_t)(end - p);
+	return true;
+}
+
+/* See store.h. */
+struct chibi_func *func_new_host(struct chibi_store *s, const char *sig, chibi_host_fn fn,
+				 void *env, enum chibi_err *out_err)
+{
+	const char *colon = sig ? strchr(sig, ':') : NULL;
+	uint32_t np, nr;
+	struct host_func *hf;
+
+	*out_err = CHIBI_ERR_ARG;
+	if (!s || !fn || !colon || strlen(colon) > 100000 || colon - sig > 100000 ||
+	    !sig_half(sig, colon, &np) || !sig_half(colon + 1, colon + 1 + strlen(colon + 1), &nr))
+		return NULL;
+	*out_err = CHIBI_ERR_NOMEM;
+	hf = vm_malloc(sizeof(*hf) + np + nr);
+	if (!hf)
+		return NULL;
+	memset(hf, 0, sizeof(*hf));
+	for (uint32_t i = 0; i < np; i++)
+		hf->vt[i] = vt_from_letter(sig[i]);
+	for (uint32_t i = 0; i < nr; i++)
+		hf->vt[np + i] = vt_from_letter(colon[1 + i]);
+	hf->type.nparams = np;
+	hf->type.nresults = nr;
+	hf->type.params = hf->vt;
+	hf->type.results = hf->vt + np;
+	hf->f.kind = FUNC_HOST;
+	hf->f.store = s;
+	hf->f.type = &hf->type;
+	hf->f.index = UINT32_MAX;
+	hf->f.host_fn = fn;
+	hf->f.host_env = env;
+	hf->f.type_id = store_intern_type(s, &hf->type);
+	if (hf->f.type_id == UINT32_MAX) {
+		vm_free(hf);
+		return NULL;
+	}
+	store_own_func(s, &hf->f);
+	*out_err = CHIBI_OK;
+	return &hf->f;
+}
+
+/* New host function owned by s; NULL on a bad signature (v128 included) or NOMEM. */
+chibi_func *chibi_func_new_host(chibi_store *s, const char *sig, chibi_host_fn fn, void *env)
+{
+	enum chibi_err err;
+
+	return func_new_host(s, sig, fn, env, &err);
+}
+
+/* See store.h. */
+void func_free(struct chibi_func *f)
+{
+	vm_free(f);
+}
+
+/* Memory 0 of the calling instance, or NULL (no instance, or it has no memory). */
+chibi_memory *chibi_caller_memory(chibi_caller *c)
+{
+	if (!c || !c->inst || !c->inst->mod->nmemories)
+		return NULL;
+	return c->inst->memories[0];
+}
+
+chibi_instance *chibi_caller_instance(chibi_caller *c)
+{
+	return c ? c->inst : NULL;
+}
+
+/* Store the exit code in the innermost call's trap record (read when the host function
+ * returns CHIBI_TRAP_EXIT). */
+void chibi_caller_set_exit(chibi_caller *c, int32_t code)
+{
+	if (c && c->store && c->store->trap)
+		c->store->trap->info.exit_code = code;
+}
+
+/* Store a message (truncated) for a CHIBI_TRAP_HOST return. */
+void chibi_caller_set_trap_message(chibi_caller *c, const char *msg)
+{
+	if (c && c->store && c->store->trap && msg)
+		snprintf(c->store->trap->info.message, sizeof(c->store->trap->info.message),
+			 "%s", msg);
+}
+
+/* ---- function types ---- */
+
+uint32_t chibi_func_num_params(const chibi_func *f)
+{
+	return f ? f->type->nparams : 0;
+}
+
+uint32_t chibi_func_num_results(const chibi_func *f)
+{
+	return f ? f->type->nresults : 0;
+}
+
+/* Type of parameter i (0 if out of range). */
+enum chibi_valtype chibi_func_param_type(const chibi_func *f, uint32_t i)
+{
+	return f && i < f->type->nparams ? (enum chibi_valtype)f->type->params[i] : 0;
+}
+
+/* Type of result i (0 if out of range). */
+enum chibi_valtype chibi_func_result_type(const chibi_func *f, uint32_t i)
+{
+	return f && i < f->type->nresults ? (enum chibi_valtype)f->type->results[i] : 0;
+}
+
+/* ---- calls ---- */
+
+/* A call refused before entering wasm: report it like a trap. */
+static enum chibi_trap refuse(struct chibi_trap_info *out_trap, enum chibi_trap kind,
+			      const char *msg)
+{
+	if (out_trap) {
+		memset(out_trap, 0, sizeof(*out_trap));
+		out_trap->kind = kind;
+		out_trap->func_index = UINT32_MAX;
+		snprintf(out_trap->message, sizeof(out_trap->message), "%s", msg);
+	}
+	return kind;
+}
+
+/* The setjmp lives here, not in chibi_func_call, so that every object vm_trap writes (the
+ * trap_ctx) belongs to the caller's frame and keeps a determinate value after the jump
+ * (C11 7.13.2.1p3); noinline keeps it that way.  Returns false if the call trapped. */
+__attribute__((noinline))
+static bool protected_invoke(struct chibi_store *s, struct trap_ctx *ctx, struct chibi_func *f,
+			     uint64_t *slots)
+{
+	/* savemask = 1: a trap raised from a signal handler (guard page) must unblock it. */
+	if (sigsetjmp(ctx->jmp, 1))
+		return false;
+	interp_invoke(s, f, slots);
+	return true;
+}
+
+/* Call f; see chibi.h.  Arguments go into slots at the store's stack_top, which is raised
+ * across the call so that a host function re-entering through here stacks above us. */
+enum chibi_trap chibi_func_call(chibi_func *f, const chibi_val *args, size_t nargs,
+				chibi_val *results, size_t nresults,
+				struct chibi_trap_info *out_trap)
+{
+	struct chibi_store *s;
+	const struct functype *t;
+	struct trap_ctx ctx;
+	uint64_t *slots, *saved_top;
+	struct chibi_instance *saved_inst;
+	uint32_t saved_index;
+	size_t need;
+	bool ok;
+
+	if (!f)
+		return refuse(out_trap, CHIBI_TRAP_HOST, "null function");
+	s = f->store;
+	t = f->type;
+	if (nargs != t->nparams || (nargs && !args))
+		return refuse(out_trap, CHIBI_TRAP_HOST, "argument count mismatch");
+	for (size_t i = 0; i < nargs; i++) {
+		if (args[i].type != t->params[i])
+			return refuse(out_trap, CHIBI_TRAP_HOST, "argument type mismatch");
+		if (args[i].type == CHIBI_FUNCREF && args[i].of.ref && args[i].of.ref->store != s)
+			return refuse(out_trap, CHIBI_TRAP_HOST, "function of another store");
+	}
+	if (nresults < t->nresults || (t->nresults && !results))
+		return refuse(out_trap, CHIBI_TRAP_HOST, "result count mismatch");
+	need = t->nparams > t->nresults ? t->nparams : t->nresults;
+	if (s->host_depth >= MAX_HOST_DEPTH ||
+	    need > s->stack_slots - (size_t)(s->stack_top - s->stack))
+		return refuse(out_trap, CHIBI_TRAP_STACK_EXHAUSTED, "");
+
+	slots = s->stack_top;
+	for (size_t i = 0; i < nargs; i++)
+		slots[i] = val_to_slot(&args[i]);
+	memset(&ctx.info, 0, sizeof(ctx.info));
+	ctx.info.func_index = UINT32_MAX;
+	ctx.prev = s->trap;
+	saved_top = s->stack_top;
+	saved_inst = s->cur_inst;
+	saved_index = s->cur_func_index;
+	s->stack_top += need;
+	s->host_depth++;
+	s->trap = &ctx;
+
+	ok = protected_invoke(s, &ctx, f, slots);
+
+	/* Both paths: unwind our part of the engine state. */
+	s->trap = ctx.prev;
+	s->host_depth--;
+	s->stack_top = saved_top;
+	s->cur_inst = saved_inst;
+	s->cur_func_index = saved_index;
+	if (!ok) {
+		/* An interrupt is consumed by the outermost call it stopped. */
+		if (ctx.info.kind == CHIBI_TRAP_INTERRUPTED && !s->trap)
+			s->interrupt = 0;
+		if (out_trap)
+			*out_trap = ctx.info;
+		return ctx.info.kind;
+	}
+	for (uint32_t i = 0; i < t->nresults; i++)
+		results[i] = val_from_slot(t->results[i], slots[i]);
+	if (out_trap)
+		*out_trap = ctx.info;
+	return CHIBI_TRAP_NONE;
+}

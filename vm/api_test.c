@@ -1,0 +1,469 @@
+/* vm/api_test.c - the public API around calls: host signatures, chibi_func_call argument
+ * checks, traps/exit codes/messages from host functions, re-entry and its depth limit,
+ * module introspection, file loading, trap names, and allocation fault injection over
+ * decode + validate + instantiate + call (every k-th allocation failing must give a clean
+ * CHIBI_ERR_NOMEM; run under ASan for the leak half of that claim).
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "store.h"
+#include "test_wat.h"
+
+static enum chibi_trap h_add(chibi_caller *c, void *env, uint64_t *slots)
+{
+	slots[0] = (uint64_t)((int64_t)(int32_t)slots[0] + (int64_t)slots[1]);
+	return CHIBI_TRAP_NONE;
+}
+
+static enum chibi_trap h_exit(chibi_caller *c, void *env, uint64_t *slots)
+{
+	chibi_caller_set_exit(c, (int32_t)slots[0]);
+	return CHIBI_TRAP_EXIT;
+}
+
+static enum chibi_trap h_msg(chibi_caller *c, void *env, uint64_t *slots)
+{
+	chibi_caller_set_trap_message(c, env);
+	return CHIBI_TRAP_HOST;
+}
+
+Test(api, host_signatures)
+{
+	chibi_store *s = chibi_store_new(NULL);
+	chibi_func *f;
+
+	cr_assert_not_null(s);
+	f = chibi_func_new_host(s, "iIfFre:Ii", h_add, NULL);
+	cr_assert_not_null(f);
+	cr_expect_eq(chibi_func_num_params(f), 6);
+	cr_expect_eq(chibi_func_num_results(f), 2);
+	cr_expect_eq(chibi_func_param_type(f, 1), CHIBI_I64);
+	cr_expect_eq(chibi_func_param_type(f, 4), CHIBI_FUNCREF);
+	cr_expect_eq(chibi_func_param_type(f, 5), CHIBI_EXTERNREF);
+	cr_expect_eq(chibi_func_result_type(f, 1), CHIBI_I32);
+	cr_expect_eq(chibi_func_result_type(f, 2), 0);
+	cr_expect_not_null(chibi_func_new_host(s, ":", h_add, NULL));
+	cr_expect_null(chibi_func_new_host(s, "v:", h_add, NULL), "v128 unsupported");
+	cr_expect_null(chibi_func_new_host(s, "ii", h_add, NULL), "no colon");
+	cr_expect_null(chibi_func_new_host(s, "x:i", h_add, NULL));
+	cr_expect_null(chibi_func_new_host(s, "i:i:i", h_add, NULL));
+	cr_expect_null(chibi_func_new_host(s, "i:i", NULL, NULL));
+	cr_expect_null(chibi_func_new_host(s, NULL, h_add, NULL));
+	/* Same signature, same canonical type id (call_indirect compares ids). */
+	cr_expect_eq(chibi_func_new_host(s, "ii:i", h_add, NULL)->type_id,
+		     chibi_func_new_host(s, "ii:i", h_add, NULL)->type_id);
+	cr_expect_neq(chibi_func_new_host(s, "ii:i", h_add, NULL)->type_id,
+		      chibi_func_new_host(s, "iI:i", h_add, NULL)->type_id);
+	chibi_store_free(s);
+}
+
+Test(api, call_host_directly)
+{
+	chibi_store *s = chibi_store_new(NULL);
+	chibi_func *f = chibi_func_new_host(s, "iI:I", h_add, NULL);
+	chibi_val args[2] = { { .type = CHIBI_I32, .of.i32 = -2 }, { .type = CHIBI_I64, .of.i64 = 10 } };
+	chibi_val res[2];
+	struct chibi_trap_info ti;
+
+	cr_assert(s && f);
+	cr_expect_eq(chibi_func_call(f, args, 2, res, 1, &ti), CHIBI_TRAP_NONE);
+	cr_expect_eq(res[0].type, CHIBI_I64);
+	cr_expect_eq(res[0].of.i64, 8);
+	cr_expect_eq(ti.kind, CHIBI_TRAP_NONE);
+	/* Argument checks are reported as host traps with a message; nothing runs. */
+	cr_expect_eq(chibi_func_call(f, args, 1, res, 1, &ti), CHIBI_TRAP_HOST);
+	cr_expect_str_eq(ti.message, "argument count mismatch");
+	args[1].type = CHIBI_I32;
+	cr_expect_eq(chibi_func_call(f, args, 2, res, 1, &ti), CHIBI_TRAP_HOST);
+	cr_expect_str_eq(ti.message, "argument type mismatch");
+	args[1].type = CHIBI_I64;
+	cr_expect_eq(chibi_func_call(f, args, 2, res, 0, &ti), CHIBI_TRAP_HOST);
+	cr_expect_eq(chibi_func_call(NULL, NULL, 0, NULL, 0, NULL), CHIBI_TRAP_HOST);
+	cr_expect_eq(s->stack_top, s->stack, "stack restored");
+	cr_expect_null(s->trap);
+	chibi_store_free(s);
+}
+
+Test(api, host_traps_exit_and_message)
+{
+	chibi_store *s = chibi_store_new(NULL);
+	chibi_func *ex = chibi_func_new_host(s, "i:", h_exit, NULL);
+	chibi_func *msg = chibi_func_new_host(s, ":", h_msg, "disk on fire");
+	chibi_val a = { .type = CHIBI_I32, .of.i32 = 3 };
+	struct chibi_trap_info ti;
+
+	cr_assert(s && ex && msg);
+	cr_expect_eq(chibi_func_call(ex, &a, 1, NULL, 0, &ti), CHIBI_TRAP_EXIT);
+	cr_expect_eq(ti.kind, CHIBI_TRAP_EXIT);
+	cr_expect_eq(ti.exit_code, 3);
+	cr_expect_eq(chibi_func_call(msg, NULL, 0, NULL, 0, &ti), CHIBI_TRAP_HOST);
+	cr_expect_str_eq(ti.message, "disk on fire");
+	cr_expect_str_eq(chibi_trap_name(ti.kind), "host error");
+	/* State is fresh for the next call. */
+	cr_expect_eq(chibi_func_call(ex, &a, 1, NULL, 0, &ti), CHIBI_TRAP_EXIT);
+	cr_expect_str_eq(ti.message, "");
+	cr_expect_eq(s->host_depth, 0);
+	cr_expect_eq(s->stack_top, s->stack);
+	chibi_store_free(s);
+}
+
+/* env = the function to call again: recursion through chibi_func_call without limit. */
+static enum chibi_trap h_recurse(chibi_caller *c, void *env, uint64_t *slots)
+{
+	chibi_func *self = *(chibi_func **)env;
+	chibi_val a = { .type = CHIBI_I32, .of.i32 = (int32_t)slots[0] + 1 };
+	chibi_val r;
+	struct chibi_trap_info ti;
+	enum chibi_trap t = chibi_func_call(self, &a, 1, &r, 1, &ti);
+
+	if (t != CHIBI_TRAP_NONE) {
+		/* Pass the depth reached up in the message of the outermost trap. */
+		if (ti.message[0])
+			chibi_caller_set_trap_message(c, ti.message);
+		else {
+			char buf[32];
+
+			snprintf(buf, sizeof(buf), "%d", (int)slots[0]);
+			chibi_caller_set_trap_message(c, buf);
+		}
+		return t;
+	}
+	slots[0] = (uint64_t)r.of.i32;
+	return CHIBI_TRAP_NONE;
+}
+
+Test(api, reentry_depth_is_limited)
+{
+	chibi_store *s = chibi_store_new(NULL);
+	chibi_func *f;
+	chibi_val a = { .type = CHIBI_I32, .of.i32 = 0 }, r;
+	struct chibi_trap_info ti;
+
+	cr_assert_not_null(s);
+	f = chibi_func_new_host(s, "i:i", h_recurse, &f);
+	cr_assert_not_null(f);
+	cr_expect_eq(chibi_func_call(f, &a, 1, &r, 1, &ti), CHIBI_TRAP_STACK_EXHAUSTED);
+	cr_expect_str_eq(ti.message, "199", "depth reached: %s", ti.message);
+	cr_expect_eq(s->host_depth, 0);
+	cr_expect_eq(s->stack_top, s->stack);
+	cr_expect_null(s->trap);
+	chibi_store_free(s);
+}
+
+/* Calls `env` (an i:i function) with slots[0] + 100: a nested call that succeeds. */
+static enum chibi_trap h_nest(chibi_caller *c, void *env, uint64_t *slots)
+{
+	chibi_val a = { .type = CHIBI_I32, .of.i32 = (int32_t)slots[0] + 100 }, r;
+
+	if (chibi_func_call(env, &a, 1, &r, 1, NULL))
+		return CHIBI_TRAP_HOST;
+	slots[0] = (uint32_t)r.of.i32;
+	return CHIBI_TRAP_NONE;
+}
+
+static enum chibi_trap h_double(chibi_caller *c, void *env, uint64_t *slots)
+{
+	slots[0] = (uint32_t)((int32_t)slots[0] * 2);
+	return CHIBI_TRAP_NONE;
+}
+
+Test(api, nested_calls)
+{
+	chibi_store *s = chibi_store_new(NULL);
+	chibi_func *d = chibi_func_new_host(s, "i:i", h_double, NULL);
+	chibi_func *n = chibi_func_new_host(s, "i:i", h_nest, d);
+	chibi_val a = { .type = CHIBI_I32, .of.i32 = 1 }, r;
+
+	cr_assert(s && d && n);
+	cr_expect_eq(chibi_func_call(n, &a, 1, &r, 1, NULL), CHIBI_TRAP_NONE);
+	cr_expect_eq(r.of.i32, 202);
+	chibi_store_free(s);
+}
+
+Test(api, tiny_stack_refuses_calls)
+{
+	struct chibi_config cfg = { .max_stack_bytes = 8 };
+	chibi_store *s = chibi_store_new(&cfg);
+	chibi_func *f;
+	chibi_val a[20];
+
+	cr_assert_not_null(s);
+	f = chibi_func_new_host(s, "iiiiiiiiiiiiiiiiiiii:", h_double, NULL);
+	cr_assert_not_null(f);
+	for (int i = 0; i < 20; i++)
+		a[i] = (chibi_val){ .type = CHIBI_I32, .of.i32 = i };
+	cr_expect_eq(chibi_func_call(f, a, 20, NULL, 0, NULL), CHIBI_TRAP_STACK_EXHAUSTED);
+	chibi_store_free(s);
+}
+
+Test(api, wasm_calls_host_and_traps)
+{
+	chibi_store *s = chibi_store_new(NULL);
+	chibi_linker *l = chibi_linker_new();
+	chibi_module *m = wat_module(
+		"(module (import \"env\" \"exit\" (func $exit (param i32)))"
+		" (import \"env\" \"add\" (func $add (param i32 i64) (result i64)))"
+		" (func (export \"sum\") (param i32) (result i64)"
+		"   (call $add (local.get 0) (i64.const 40)))"
+		" (func $boom (export \"boom\") (unreachable))"
+		" (func (export \"quit\") (call $exit (i32.const 7)) (unreachable)))");
+	chibi_instance *inst;
+	struct chibi_diag d;
+	struct chibi_trap_info ti;
+	chibi_val a = { .type = CHIBI_I32, .of.i32 = 2 }, r;
+
+	cr_assert(s && l && m);
+	cr_assert_eq(chibi_linker_define_host(l, s, "env", "exit", "i:", h_exit, NULL), CHIBI_OK);
+	cr_assert_eq(chibi_linker_define_host(l, s, "env", "add", "iI:I", h_add, NULL), CHIBI_OK);
+	cr_assert_eq(chibi_instance_new(s, m, l, &inst, &d, NULL), CHIBI_OK, "%s", d.msg);
+	cr_expect_eq(chibi_func_call(chibi_instance_func(inst, "sum"), &a, 1, &r, 1, &ti),
+		     CHIBI_TRAP_NONE);
+	cr_expect_eq(r.of.i64, 42);
+	cr_expect_eq(chibi_func_call(chibi_instance_func(inst, "boom"), NULL, 0, NULL, 0, &ti),
+		     CHIBI_TRAP_UNREACHABLE);
+	cr_expect_str_eq(chibi_trap_name(ti.kind), "unreachable");
+	cr_expect_eq(ti.func_index, 3);
+	cr_expect_str_eq(ti.func_name, "boom");
+	cr_expect_eq(chibi_func_call(chibi_instance_func(inst, "quit"), NULL, 0, NULL, 0, &ti),
+		     CHIBI_TRAP_EXIT);
+	cr_expect_eq(ti.exit_code, 7);
+	cr_expect_eq(s->stack_top, s->stack);
+	chibi_module_free(m);
+	chibi_linker_free(l);
+	chibi_store_free(s);
+}
+
+Test(api, module_introspection)
+{
+	chibi_module *m = wat_module(
+		"(module (import \"env\" \"f\" (func (param i32)))"
+		" (import \"env\" \"mem\" (memory 1))"
+		" (func (export \"g\") (param i64 f32 f64 funcref externref) (result i32 i64)"
+		"   (i32.const 0) (i64.const 0))"
+		" (global (export \"gl\") i32 (i32.const 1)))");
+	const char *mod, *name;
+	enum chibi_extern_kind k;
+	char buf[32];
+
+	cr_assert_not_null(m);
+	cr_expect_eq(chibi_module_num_imports(m), 2);
+	chibi_module_import(m, 1, &mod, &name, &k);
+	cr_expect_str_eq(mod, "env");
+	cr_expect_str_eq(name, "mem");
+	cr_expect_eq(k, CHIBI_EXTERN_MEMORY);
+	chibi_module_import(m, 2, &mod, &name, &k);
+	cr_expect_null(mod);
+	cr_expect_eq(chibi_module_num_exports(m), 2);
+	chibi_module_export(m, 1, &name, &k);
+	cr_expect_str_eq(name, "gl");
+	cr_expect_eq(k, CHIBI_EXTERN_GLOBAL);
+	cr_expect(chibi_module_export_sig(m, "g", buf, sizeof(buf)));
+	cr_expect_str_eq(buf, "IfFre:iI");
+	cr_expect(!chibi_module_export_sig(m, "g", buf, 8), "buffer too small");
+	cr_expect(!chibi_module_export_sig(m, "gl", buf, sizeof(buf)), "not a function");
+	cr_expect(!chibi_module_export_sig(m, "nope", buf, sizeof(buf)));
+	chibi_module_free(m);
+}
+
+Test(api, load_file_errors)
+{
+	chibi_module *m = (chibi_module *)1;
+	struct chibi_diag d;
+
+	cr_expect_eq(chibi_module_load_file("/nonexistent/x.wasm", &m, &d), CHIBI_ERR_IO);
+	cr_expect_null(m);
+	cr_expect_eq(d.code, CHIBI_ERR_IO);
+	cr_expect_eq(chibi_module_load_file("/dev/null", &m, &d), CHIBI_ERR_MALFORMED);
+	cr_expect_eq(chibi_module_new(NULL, 3, &m, &d), CHIBI_ERR_ARG);
+}
+
+Test(api, trap_names)
+{
+	cr_expect_str_eq(chibi_trap_name(CHIBI_TRAP_UNDEFINED_ELEMENT), "undefined element");
+	cr_expect_str_eq(chibi_trap_name(CHIBI_TRAP_UNINITIALIZED), "uninitialized element");
+	cr_expect_str_eq(chibi_trap_name(CHIBI_TRAP_INDIRECT_MISMATCH),
+			 "indirect call type mismatch");
+	cr_expect_str_eq(chibi_trap_name(CHIBI_TRAP_INVALID_CONVERSION),
+			 "invalid conversion to integer");
+	cr_expect_str_eq(chibi_trap_name(CHIBI_TRAP_STACK_EXHAUSTED), "call stack exhausted");
+	cr_expect_str_eq(chibi_trap_name(CHIBI_TRAP_OUT_OF_FUEL), "all fuel consumed");
+	cr_expect_str_eq(chibi_trap_name(CHIBI_TRAP_EXIT), "exit");
+	cr_expect_str_eq(chibi_trap_name(CHIBI_TRAP_COUNT), "unknown trap");
+	for (int i = 0; i < CHIBI_TRAP_COUNT; i++)
+		cr_expect_not_null(chibi_trap_name(i));
+}
+
+Test(api, linker_replaces_and_grows)
+{
+	chibi_store *s = chibi_store_new(NULL);
+	chibi_linker *l = chibi_linker_new();
+	struct chibi_extern e = { .kind = CHIBI_EXTERN_GLOBAL }, got;
+	char name[16];
+
+	cr_assert(s && l);
+	for (int i = 0; i < 1000; i++) {
+		snprintf(name, sizeof(name), "g%d", i);
+		e.of.global = chibi_global_new(s, (chibi_val){ .type = CHIBI_I32, .of.i32 = i }, false);
+		cr_assert_eq(chibi_linker_define(l, "m", name, e), CHIBI_OK);
+	}
+	e.of.global = chibi_global_new(s, (chibi_val){ .type = CHIBI_I32, .of.i32 = -1 }, false);
+	cr_assert_eq(chibi_linker_define(l, "m", "g5", e), CHIBI_OK);
+	for (int i = 0; i < 1000; i++) {
+		snprintf(name, sizeof(name), "g%d", i);
+		cr_assert(linker_lookup(l, "m", name, &got));
+		cr_expect_eq(chibi_global_get(got.of.global).of.i32, i == 5 ? -1 : i);
+	}
+	cr_expect(!linker_lookup(l, "mg", "5", &got), "module/field boundary matters");
+	cr_expect(!linker_lookup(l, "m", "g1000", &got));
+	e.of.global = NULL;
+	cr_expect_eq(chibi_linker_define(l, "m", "x", e), CHIBI_ERR_ARG);
+	chibi_linker_free(l);
+	chibi_store_free(s);
+}
+
+Test(api, interrupt_flag)
+{
+	chibi_store *s = chibi_store_new(&(struct chibi_config){ .fuel = 1000 });
+
+	cr_assert_not_null(s);
+	cr_expect_eq(chibi_store_fuel(s), 1000);
+	chibi_store_interrupt(s);
+	cr_expect_eq(s->interrupt, 1);
+	chibi_store_free(s);
+}
+
+/* ---- fault injection ---- */
+
+static long fail_countdown; /* fail when it reaches 0; < 0 disables */
+static long allocs_seen;
+
+static bool fail_kth(size_t size)
+{
+	allocs_seen++;
+	return fail_countdown >= 0 && fail_countdown-- == 0;
+}
+
+static const char fault_wat[] =
+	"(module (import \"env\" \"add\" (func $add (param i32 i64) (result i64)))"
+	" (import \"env\" \"g\" (global $g i32))"
+	" (type $t (func (param i32) (result i32)))"
+	" (memory (export \"mem\") 1 2) (table 4 funcref)"
+	" (global $x (mut i64) (i64.const 5))"
+	" (global funcref (ref.func $f))"
+	" (func $f (export \"f\") (type $t) (local.get 0))"
+	" (func (export \"run\") (param i32) (result i64)"
+	"   (drop (memory.grow (i32.const 1)))"
+	"   (call $add (call_indirect (type $t) (local.get 0) (i32.const 1)) (global.get $x)))"
+	" (elem (i32.const 1) $f $f) (elem $p func $f)"
+	" (data (i32.const 0) \"hi\") (data $q \"passive\")"
+	" (start $f2) (func $f2 (global.set $x (i64.const 6))))";
+
+/* The same without running wasm code: the export is the imported host function. */
+static const char fault_wat_nocode[] =
+	"(module (import \"env\" \"add\" (func $add (param i32 i64) (result i64)))"
+	" (import \"env\" \"g\" (global $g i32))"
+	" (memory (export \"mem\") 1 2) (table 4 funcref)"
+	" (global $x (mut i32) (global.get $g))"
+	" (global funcref (ref.func $f))"
+	" (func $f (param i32) (result i32) (local.get 0))"
+	" (export \"run\" (func $add))"
+	" (elem (i32.const 1) $f $f) (elem $p func $f) (elem declare func $add)"
+	" (data (i32.const 0) \"hi\") (data $q \"passive\"))";
+
+/* One full pipeline run; returns the first error (NOMEM expected under injection).  The
+ * result of run(30) is 36 for fault_wat, and 30 + 6 through the host function directly. */
+static enum chibi_err pipeline(const uint8_t *bytes, size_t len, int64_t *out_result)
+{
+	chibi_module *m = NULL;
+	chibi_store *s = NULL;
+	chibi_linker *l = NULL;
+	chibi_instance *inst;
+	struct chibi_diag d;
+	struct chibi_extern e = { .kind = CHIBI_EXTERN_GLOBAL };
+	chibi_val a[2] = { { .type = CHIBI_I32, .of.i32 = 30 }, { .type = CHIBI_I64, .of.i64 = 6 } };
+	chibi_val r;
+	struct chibi_trap_info ti;
+	chibi_func *run;
+	enum chibi_err err;
+	enum chibi_trap t;
+
+	err = chibi_module_new(bytes, len, &m, &d);
+	if (err)
+		goto out;
+	err = CHIBI_ERR_NOMEM;
+	s = chibi_store_new(NULL);
+	l = chibi_linker_new();
+	if (!s || !l)
+		goto out;
+	e.of.global = chibi_global_new(s, (chibi_val){ .type = CHIBI_I32, .of.i32 = 1 }, false);
+	if (!e.of.global)
+		goto out;
+	err = chibi_linker_define(l, "env", "g", e);
+	if (!err)
+		err = chibi_linker_define_host(l, s, "env", "add", "iI:I", h_add, NULL);
+	if (!err)
+		err = chibi_instance_new(s, m, l, &inst, &d, &ti);
+	/* The interpreter translates lazily and reports running out of memory there as a host
+	 * trap, which a start function turns into an instantiation trap. */
+	if (err == CHIBI_ERR_TRAP && ti.kind == CHIBI_TRAP_HOST)
+		err = CHIBI_ERR_NOMEM;
+	if (err)
+		goto out;
+	run = chibi_instance_func(inst, "run");
+	t = chibi_func_call(run, a, chibi_func_num_params(run), &r, 1, NULL);
+	/* The engine may need memory too (lazy translation); it reports that as a trap. */
+	if (t != CHIBI_TRAP_NONE)
+		err = CHIBI_ERR_NOMEM;
+	else
+		*out_result = r.of.i64;
+out:
+	chibi_module_free(m);
+	chibi_linker_free(l);
+	chibi_store_free(s);
+	return err;
+}
+
+/* Run the pipeline failing allocation k = 0, 1, 2, ... until it needs fewer than k. */
+static void fault_loop(const char *wat)
+{
+	size_t len = 0;
+	uint8_t *bytes = wat_bytes(wat, &len);
+	int64_t result = 0;
+	long k;
+
+	cr_assert_not_null(bytes);
+	alloc_set_fail_hook(fail_kth);
+	fail_countdown = -1;
+	cr_assert_eq(pipeline(bytes, len, &result), CHIBI_OK);
+	cr_assert_eq(result, 36);
+	for (k = 0;; k++) {
+		enum chibi_err err;
+
+		fail_countdown = k;
+		allocs_seen = 0;
+		result = 0;
+		err = pipeline(bytes, len, &result);
+		if (fail_countdown >= 0) {
+			/* Fewer than k allocations: every one has been failed once. */
+			cr_expect_eq(err, CHIBI_OK);
+			break;
+		}
+		cr_expect(err == CHIBI_ERR_NOMEM || (err == CHIBI_OK && result == 36),
+			  "k=%ld: err %d result %ld", k, err, (long)result);
+	}
+	alloc_set_fail_hook(NULL);
+	cr_expect_gt(k, 10, "the pipeline allocates more than that");
+	free(bytes);
+}
+
+Test(api, fault_injection_every_allocation)
+{
+	fault_loop(fault_wat);
+}
+
+Test(api, fault_injection_without_wasm_code)
+{
+	fault_loop(fault_wat_nocode);
+}

@@ -1,0 +1,96 @@
+/* vm/global.c - global instances and the slot <-> chibi_val conversions.
+ *
+ * A global is one 64-bit slot plus its type; the engine reads and writes `value` directly.
+ * Entry points: global_new, chibi_global_new/get/set, val_to_slot, val_from_slot.
+ */
+#include "alloc.h"
+#include "store.h"
+
+/* Slot form of a typed value (i32 zero-extended, floats as bits, refs as pointers). */
+uint64_t val_to_slot(const chibi_val *v)
+{
+	switch (v->type) {
+	case CHIBI_I32: return (uint32_t)v->of.i32;
+	case CHIBI_I64: return (uint64_t)v->of.i64;
+	case CHIBI_F32: return v->of.f32_bits;
+	case CHIBI_F64: return v->of.f64_bits;
+	case CHIBI_FUNCREF: return (uint64_t)(uintptr_t)v->of.ref;
+	case CHIBI_EXTERNREF: return (uint64_t)(uintptr_t)v->of.ext;
+	default: return 0;
+	}
+}
+
+/* Typed value of a slot holding a `type` value. */
+chibi_val val_from_slot(uint8_t type, uint64_t slot)
+{
+	chibi_val v = { .type = type };
+
+	switch (type) {
+	case CHIBI_I32: v.of.i32 = (int32_t)(uint32_t)slot; break;
+	case CHIBI_I64: v.of.i64 = (int64_t)slot; break;
+	case CHIBI_F32: v.of.f32_bits = (uint32_t)slot; break;
+	case CHIBI_F64: v.of.f64_bits = slot; break;
+	case CHIBI_FUNCREF: v.of.ref = (chibi_func *)(uintptr_t)slot; break;
+	case CHIBI_EXTERNREF: v.of.ext = (void *)(uintptr_t)slot; break;
+	default: v.of.i64 = (int64_t)slot; break;
+	}
+	return v;
+}
+
+/* Signature letter of a value type (chibi.h's "params:results" alphabet). */
+char vt_letter(uint8_t t)
+{
+	switch (t) {
+	case VT_I32: return 'i';
+	case VT_I64: return 'I';
+	case VT_F32: return 'f';
+	case VT_F64: return 'F';
+	case VT_V128: return 'v';
+	case VT_FUNCREF: return 'r';
+	case VT_EXTERNREF: return 'e';
+	default: return '?';
+	}
+}
+
+/* New unlinked global; see store.h. */
+struct chibi_global *global_new(uint8_t valtype, bool mutable_, uint64_t value)
+{
+	struct chibi_global *g = vm_calloc(1, sizeof(*g));
+
+	if (!g)
+		return NULL;
+	g->valtype = valtype;
+	g->mutable_ = mutable_;
+	g->value = value;
+	return g;
+}
+
+/* Host-created global owned by s; NULL for v128/unknown types or NOMEM. */
+chibi_global *chibi_global_new(chibi_store *s, chibi_val value, bool is_mutable)
+{
+	struct chibi_global *g;
+
+	if (!s || value.type == CHIBI_V128 || vt_letter(value.type) == '?')
+		return NULL;
+	g = global_new(value.type, is_mutable, val_to_slot(&value));
+	if (g)
+		store_own_global(s, g);
+	return g;
+}
+
+/* Current value (type from the global). */
+chibi_val chibi_global_get(const chibi_global *g)
+{
+	if (!g)
+		return (chibi_val){ .type = 0 };
+	return val_from_slot(g->valtype, g->value);
+}
+
+/* Set a mutable global; false if immutable or v has another type. */
+bool chibi_global_set(chibi_global *g, chibi_val v)
+{
+	if (!g || !g->mutable_ || v.type != g->valtype)
+		return false;
+	g->value = val_to_slot(&v);
+	return true;
+}

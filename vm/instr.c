@@ -1,0 +1,313 @@
+/* vm/instr.c - read one instruction (opcode + immediates) from a code body or constant expr.
+ *
+ * The immediate layout comes from the imm column of vm/opcodes.def; this file only knows how
+ * each imm kind is encoded (spec 5.4).  It checks encodings (LEB sizes, zero bytes, known
+ * opcodes, type bytes) but not types or indices: that is the validator's job.
+ * Entry points: instr_read(), instr_br_table_label().
+ */
+#include <string.h>
+
+#include "instr.h"
+#include "leb.h"
+
+/* One reading context, so the helpers below can report errors with a byte offset. */
+struct cur {
+	const uint8_t *p, *end, *base;
+	struct chibi_diag *diag;
+};
+
+static enum chibi_err leb_fail(struct cur *c, int st)
+{
+	return diag_set(c->diag, CHIBI_ERR_MALFORMED, (size_t)(c->p - c->base), "%s",
+			leb_msg(st));
+}
+
+static enum chibi_err get_u32(struct cur *c, uint32_t *out)
+{
+	int st = leb_u32(&c->p, c->end, out);
+
+	return st ? leb_fail(c, st) : CHIBI_OK;
+}
+
+static enum chibi_err get_byte(struct cur *c, uint8_t *out)
+{
+	int st = rd_byte(&c->p, c->end, out);
+
+	return st ? leb_fail(c, st) : CHIBI_OK;
+}
+
+/* memory.size/grow/fill, memory.init and memory.copy carry a reserved memory index that the
+ * MVP encodes as one literal 0x00 byte (not a LEB: 0x80 0x00 is malformed). */
+static enum chibi_err get_zero(struct cur *c)
+{
+	uint8_t b = 0;
+	enum chibi_err err = get_byte(c, &b);
+
+	if (err)
+		return err;
+	if (b != 0)
+		return diag_set(c->diag, CHIBI_ERR_MALFORMED, (size_t)(c->p - 1 - c->base),
+				"zero byte expected");
+	return CHIBI_OK;
+}
+
+static bool is_num_or_ref(uint8_t t)
+{
+	return (t >= VT_F64 && t <= VT_I32) || vt_is_ref(t);
+}
+
+/* A value type byte (select's type vector, block types).  v128 is well-formed Wasm 2.0 that
+ * chibi does not run yet, hence UNSUPPORTED rather than MALFORMED. */
+static enum chibi_err check_valtype(struct cur *c, uint8_t t, size_t off)
+{
+	if (is_num_or_ref(t))
+		return CHIBI_OK;
+	if (t == VT_V128)
+		return diag_set(c->diag, CHIBI_ERR_UNSUPPORTED, off, "SIMD not supported yet");
+	return diag_set(c->diag, CHIBI_ERR_MALFORMED, off, "malformed value type");
+}
+
+/*
+ * blocktype ::= 0x40 | valtype | s33 (>= 0)   (spec 5.4.1)
+ * A single byte with bit 6 set and no continuation is a negative s33, i.e. one of the
+ * one-byte type codes; anything longer must be a non-negative type index.
+ */
+static enum chibi_err get_blocktype(struct cur *c, struct instr *in)
+{
+	size_t off = (size_t)(c->p - c->base);
+	int64_t v = 0;
+	int st;
+
+	if (c->p < c->end && (*c->p & 0xc0) == 0x40) {
+		uint8_t b = *c->p++;
+
+		if (b == 0x40) {
+			in->bt_kind = BT_EMPTY;
+			return CHIBI_OK;
+		}
+		in->bt_kind = BT_VALTYPE;
+		in->a = b;
+		return check_valtype(c, b, off);
+	}
+	st = leb_s33(&c->p, c->end, &v);
+	if (st)
+		return leb_fail(c, st);
+	if (v < 0)
+		return diag_set(c->diag, CHIBI_ERR_MALFORMED, off, "malformed value type");
+	in->bt_kind = BT_TYPEIDX;
+	in->a = (uint32_t)v; /* s33 >= 0 fits in 32 bits */
+	return CHIBI_OK;
+}
+
+/* vec(labelidx) labelidx: the vector stays in place (a is its length, table its start); each
+ * LEB is checked now so later readers can trust it. */
+static enum chibi_err get_br_table(struct cur *c, struct instr *in)
+{
+	enum chibi_err err = get_u32(c, &in->a);
+	uint32_t label = 0;
+
+	if (err)
+		return err;
+	in->table = c->p;
+	/* Every label is at least one byte, so a huge count stops at the end quickly. */
+	for (uint32_t i = 0; i < in->a; i++) {
+		err = get_u32(c, &label);
+		if (err)
+			return err;
+	}
+	return get_u32(c, &in->b);
+}
+
+/* select t*: all types are read and checked; b holds the type when there is exactly one (the
+ * validator rejects other counts with "invalid result arity"). */
+static enum chibi_err get_select_types(struct cur *c, struct instr *in)
+{
+	enum chibi_err err = get_u32(c, &in->a);
+
+	if (err)
+		return err;
+	for (uint32_t i = 0; i < in->a; i++) {
+		size_t off = (size_t)(c->p - c->base);
+		uint8_t t = 0;
+
+		err = get_byte(c, &t);
+		if (!err)
+			err = check_valtype(c, t, off);
+		if (err)
+			return err;
+		if (i == 0)
+			in->b = t;
+	}
+	return CHIBI_OK;
+}
+
+static enum chibi_err get_opcode(struct cur *c, struct instr *in)
+{
+	uint8_t b = 0;
+	uint32_t sub = 0;
+	enum chibi_err err = get_byte(c, &b);
+
+	if (err)
+		return err;
+	if (b == 0xfd)
+		return diag_set(c->diag, CHIBI_ERR_UNSUPPORTED, in->offset,
+				"SIMD not supported yet");
+	if (b == 0xfc) {
+		/* The misc sub-opcode is a u32 LEB, so 0xfc 0x80 0x00 is i32.trunc_sat_f32_s. */
+		err = get_u32(c, &sub);
+		if (err)
+			return err;
+		if (sub >= OPC_LIMIT - 0x100 || !op_info[0x100 + sub].name)
+			return diag_set(c->diag, CHIBI_ERR_MALFORMED, in->offset,
+					"illegal opcode");
+		in->op = (uint16_t)(0x100 + sub);
+		return CHIBI_OK;
+	}
+	if (!op_info[b].name)
+		return diag_set(c->diag, CHIBI_ERR_MALFORMED, in->offset, "illegal opcode");
+	in->op = b;
+	return CHIBI_OK;
+}
+
+static enum chibi_err get_immediates(struct cur *c, struct instr *in)
+{
+	enum chibi_err err = CHIBI_OK;
+	int st = LEB_OK;
+
+	switch (op_info[in->op].imm) {
+	case IMM_NONE:
+		break;
+	case IMM_BLOCKTYPE:
+		err = get_blocktype(c, in);
+		break;
+	case IMM_LABEL:
+	case IMM_FUNC:
+	case IMM_LOCAL:
+	case IMM_GLOBAL:
+	case IMM_TABLE:
+	case IMM_DATA:
+	case IMM_ELEM:
+		err = get_u32(c, &in->a);
+		break;
+	case IMM_BR_TABLE:
+		err = get_br_table(c, in);
+		break;
+	case IMM_CALL_INDIRECT:
+	case IMM_TABLE_INIT:
+	case IMM_TABLE_COPY:
+		err = get_u32(c, &in->a);
+		if (!err)
+			err = get_u32(c, &in->b);
+		break;
+	case IMM_SELECT_T:
+		err = get_select_types(c, in);
+		break;
+	case IMM_MEMARG: {
+		uint32_t off = 0;
+
+		err = get_u32(c, &in->a);
+		if (!err)
+			err = get_u32(c, &off);
+		in->bits = off;
+		break;
+	}
+	case IMM_MEMIDX:
+		err = get_zero(c);
+		break;
+	case IMM_I32: {
+		int32_t v = 0;
+
+		st = leb_s32(&c->p, c->end, &v);
+		in->bits = (uint64_t)(int64_t)v;
+		break;
+	}
+	case IMM_I64: {
+		int64_t v = 0;
+
+		st = leb_s64(&c->p, c->end, &v);
+		in->bits = (uint64_t)v;
+		break;
+	}
+	case IMM_F32: {
+		uint32_t v = 0;
+
+		st = rd_u32le(&c->p, c->end, &v);
+		in->bits = v;
+		break;
+	}
+	case IMM_F64:
+		st = rd_u64le(&c->p, c->end, &in->bits);
+		break;
+	case IMM_REFTYPE: {
+		uint8_t t = 0;
+
+		err = get_byte(c, &t);
+		if (!err && !vt_is_ref(t))
+			err = diag_set(c->diag, CHIBI_ERR_MALFORMED, (size_t)(c->p - 1 - c->base),
+				       "malformed reference type");
+		in->a = t;
+		break;
+	}
+	case IMM_MEMORY_INIT:
+		err = get_u32(c, &in->a);
+		if (!err)
+			err = get_zero(c);
+		break;
+	case IMM_MEMORY_COPY:
+		err = get_zero(c);
+		if (!err)
+			err = get_zero(c);
+		break;
+	default:
+		/* A row with an imm kind this reader does not know: a table bug, not bad input. */
+		err = diag_set(c->diag, CHIBI_ERR_MALFORMED, in->offset, "illegal opcode");
+		break;
+	}
+	if (st)
+		return leb_fail(c, st);
+	return err;
+}
+
+/*
+ * Read one instruction at *p (p < end required for success), filling *out and advancing *p
+ * past it.  base is the start of the module binary, used for out->offset and diag offsets.
+ * Errors: CHIBI_ERR_MALFORMED with the spec wording, CHIBI_ERR_UNSUPPORTED for SIMD.  *p is
+ * left unspecified on error.  Never allocates.  Spec 5.4.
+ */
+enum chibi_err instr_read(const uint8_t **p, const uint8_t *end, const uint8_t *base,
+			  struct instr *out, struct chibi_diag *diag)
+{
+	struct cur c = { .p = *p, .end = end, .base = base, .diag = diag };
+	enum chibi_err err;
+
+	memset(out, 0, sizeof(*out));
+	out->offset = (size_t)(*p - base);
+	err = get_opcode(&c, out);
+	if (!err)
+		err = get_immediates(&c, out);
+	*p = c.p;
+	return err;
+}
+
+/*
+ * Read the next br_table label at *p and advance.  Only for code that instr_read() has
+ * already accepted (the LEB is known to be well-formed and at most 5 bytes).
+ */
+uint32_t instr_br_table_label(const uint8_t **p)
+{
+	const uint8_t *q = *p;
+	uint32_t v = 0;
+
+	/* No limit pointer here: the caller's code is known to terminate each LEB within 5
+	 * bytes, and the shift cap keeps even bad input free of undefined shifts. */
+	for (unsigned shift = 0;; shift += 7) {
+		uint8_t b = *q++;
+
+		if (shift < 32)
+			v |= (uint32_t)(b & 0x7f) << shift;
+		if (!(b & 0x80) || shift >= 28)
+			break;
+	}
+	*p = q;
+	return v;
+}

@@ -1,0 +1,599 @@
+/* vm/interp.c - the interpreter loop: executes the threaded code of vm/interp_translate.c.
+ *
+ * One function (run) holds every handler; dispatch is computed goto, or a switch when
+ * CHIBI_INTERP_SWITCH is defined (same handler text, macros choose).  wasm->wasm calls never
+ * recurse in C: frames live on the store's value stack (layout in interp.h) and carry their
+ * own return address.  Hot state (ip, fp, code, memory base/size) stays in locals.
+ * Entry points: interp_invoke, interp_free_code, interp_handlers.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "interp.h"
+#include "interp_num.h"
+
+#if !defined(__GNUC__)
+#define CHIBI_INTERP_SWITCH 1
+#endif
+
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* ---- slow paths, kept out of line so that handlers stay small ---- */
+
+/* Name the trapping function, then take the single trap path. */
+static noreturn __attribute__((noinline, cold)) void trap_in(struct chibi_store *s,
+							     const struct icode *code, int kind)
+{
+	if (code) { /* NULL: a host function called directly by interp_invoke */
+		s->cur_func_index = code->func->index;
+		s->cur_inst = code->func->inst;
+	}
+	vm_trap(s, (enum chibi_trap)kind);
+}
+
+/* Interrupt request or fuel accounting, reached only when either is active. */
+static __attribute__((noinline, cold)) void poll_slow(struct chibi_store *s,
+						      const struct icode *code)
+{
+	if (s->interrupt)
+		trap_in(s, code, CHIBI_TRAP_INTERRUPTED);
+	if (s->cfg.fuel) {
+		if (s->fuel == 0)
+			trap_in(s, code, CHIBI_TRAP_OUT_OF_FUEL);
+		s->fuel--;
+	}
+}
+
+/* Translate a function on its first call.  `code` is the caller (for trap naming). */
+static __attribute__((noinline)) struct icode *load_code(struct chibi_store *s,
+							 const struct icode *code,
+							 struct chibi_func *f)
+{
+	struct icode *c = interp_translate(f);
+
+	if (!c) {
+		if (s->trap)
+			snprintf(s->trap->info.message, sizeof(s->trap->info.message),
+				 "out of memory translating function %u", f->index);
+		trap_in(s, code, CHIBI_TRAP_HOST);
+	}
+	f->interp_code = c;
+	return c;
+}
+
+/* Call a host function with its arguments at args; results come back in place. */
+static void call_host(struct chibi_store *s, const struct icode *code, struct chibi_func *f,
+		      uint64_t *args, uint64_t *stack_end)
+{
+	const struct functype *ft = f->type;
+	size_t n = ft->nparams > ft->nresults ? ft->nparams : ft->nresults;
+	struct chibi_caller caller = { .store = s, .inst = code ? code->func->inst : NULL };
+	uint64_t *saved_top = s->stack_top;
+	enum chibi_trap rc;
+
+	if ((size_t)(stack_end - args) < n + 1)
+		trap_in(s, code, CHIBI_TRAP_STACK_EXHAUSTED);
+	/* Re-entry from the host stacks above the live part of our stack. */
+	s->stack_top = args + n;
+	rc = f->host_fn(&caller, f->host_env, args);
+	s->stack_top = saved_top;
+	if (rc != CHIBI_TRAP_NONE)
+		trap_in(s, code, rc);
+}
+
+static inline void *load_ptr(const uint32_t *p)
+{
+	void *v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint64_t load_u64(const uint32_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* ---- dispatch macros ---- */
+
+#define O(i) ip[IC_HWORDS + (i)]             /* operand word i */
+#define R(i) fp[O(i)]                        /* slot named by operand i */
+#define PTR(i) load_ptr(&O(i))               /* pointer operand starting at word i */
+#define TRAP(k) trap_in(s, code, (k))
+#define POLL()								\
+	do {								\
+		if (UNLIKELY(s->interrupt | fuel_on))			\
+			poll_slow(s, code);				\
+	} while (0)
+#define RELOAD_MEM()							\
+	do {								\
+		mbase = code->mem->data;				\
+		msize = code->mem->size;				\
+	} while (0)
+/* Branch through the target word at operand i.  No do-while wrapper: in the switch build
+ * DISPATCH() is `continue`, which must reach the dispatch loop. */
+#define JUMP(i) { ip = &O(i) + (int32_t)O(i); DISPATCH(); }
+#define NEXT(nops) { ip += IC_HWORDS + (nops); DISPATCH(); }
+
+#ifdef CHIBI_INTERP_SWITCH
+#define DISPATCH() continue
+#define CASE(n) case IOP_##n:
+#define LOOP_BEGIN for (;;) { switch ((enum iop)(uintptr_t)load_ptr(ip)) {
+#define LOOP_END default: __builtin_unreachable(); } }
+#else
+#define DISPATCH() goto *load_ptr(ip)
+#define CASE(n) L_##n:
+#define LOOP_BEGIN DISPATCH(); {
+#define LOOP_END }
+#endif
+
+/*
+ * The interpreter.  With out_tab != NULL it only reports its handler table.  Otherwise it
+ * runs the wasm function `f` whose arguments are at fp[0..nparams) and returns when that
+ * function returns (results at fp[0..nresults)); traps leave through vm_trap.
+ */
+static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
+		const void *const **out_tab)
+{
+#ifdef CHIBI_INTERP_SWITCH
+	static const void *const handlers[IOP_COUNT] = {
+#define IOP(n) (const void *)(uintptr_t)IOP_##n,
+#define NUM1(n) (const void *)(uintptr_t)IOP_##n,
+#define NUM2(n) (const void *)(uintptr_t)IOP_##n,
+#define NUM2I(n) (const void *)(uintptr_t)IOP_##n##_I,
+#define CMPBR(n) (const void *)(uintptr_t)IOP_BR_##n, (const void *)(uintptr_t)IOP_BR_##n##_I, \
+	(const void *)(uintptr_t)IOP_BR_##n##_B, (const void *)(uintptr_t)IOP_BR_##n##_IB,
+#define MEMOP(n) (const void *)(uintptr_t)IOP_##n,
+#include "interp_ops.def"
+	};
+#else
+	static const void *const handlers[IOP_COUNT] = {
+#define IOP(n) &&L_##n,
+#define NUM1(n) &&L_##n,
+#define NUM2(n) &&L_##n,
+#define NUM2I(n) &&L_##n##_I,
+#define CMPBR(n) &&L_BR_##n, &&L_BR_##n##_I, &&L_BR_##n##_B, &&L_BR_##n##_IB,
+#define MEMOP(n) &&L_##n,
+#include "interp_ops.def"
+	};
+#endif
+	uint32_t exit_stub[IC_HWORDS] = { 0 };
+	uint64_t *const stack_end = s ? s->stack + s->stack_slots : NULL;
+	const bool fuel_on = s && s->cfg.fuel != 0;
+	struct icode *code;
+	const uint32_t *ip;
+	uint8_t *mbase;
+	uint64_t msize;
+	/* call state shared by CALL and CALL_INDIRECT */
+	struct chibi_func *callee;
+	const uint32_t *ret_ip;
+	uint32_t argp;
+
+	if (out_tab) {
+		*out_tab = handlers;
+		return;
+	}
+
+	/* Bottom frame: its return address is a stub that leaves the loop. */
+	memcpy(exit_stub, &handlers[IOP_EXIT], sizeof(void *));
+	code = f->interp_code;
+	if (UNLIKELY(!code))
+		code = load_code(s, NULL, f);
+	if ((size_t)(stack_end - fp) < code->frame_size)
+		TRAP(CHIBI_TRAP_STACK_EXHAUSTED);
+	POLL();
+	for (uint32_t i = code->nparams; i < code->nlocals; i++)
+		fp[i] = 0;
+	fp[code->hdr] = (uint64_t)(uintptr_t)fp;
+	fp[code->hdr + 1] = (uint64_t)(uintptr_t)exit_stub;
+	fp[code->hdr + 2] = (uint64_t)(uintptr_t)code;
+	ip = code->body;
+	RELOAD_MEM();
+
+	LOOP_BEGIN
+
+	CASE(EXIT) {
+		return;
+	}
+	CASE(UNREACHABLE) {
+		TRAP(CHIBI_TRAP_UNREACHABLE);
+	}
+	CASE(JMP) {
+		JUMP(0);
+	}
+	CASE(JMP_B) {
+		POLL();
+		JUMP(0);
+	}
+	CASE(BR_NZ) {
+		if ((uint32_t)R(0))
+			JUMP(1);
+		NEXT(2);
+	}
+	CASE(BR_NZ_B) {
+		if ((uint32_t)R(0)) {
+			POLL();
+			JUMP(1);
+		}
+		NEXT(2);
+	}
+	CASE(BR_Z) {
+		if (!(uint32_t)R(0))
+			JUMP(1);
+		NEXT(2);
+	}
+	CASE(BR_Z_B) {
+		if (!(uint32_t)R(0)) {
+			POLL();
+			JUMP(1);
+		}
+		NEXT(2);
+	}
+	CASE(BR_TABLE) {
+		uint32_t i = (uint32_t)R(0), n = O(1);
+
+		POLL();
+		if (i > n)
+			i = n;
+		JUMP(2 + i);
+	}
+	CASE(RET1) {
+		uint64_t *h = fp + O(1);
+
+		fp[0] = R(0);
+		fp = (uint64_t *)(uintptr_t)h[0];
+		ip = (const uint32_t *)(uintptr_t)h[1];
+		code = (struct icode *)(uintptr_t)h[2];
+		RELOAD_MEM();
+		DISPATCH();
+	}
+	CASE(RET) {
+		uint64_t *h = fp + O(0);
+
+		fp = (uint64_t *)(uintptr_t)h[0];
+		ip = (const uint32_t *)(uintptr_t)h[1];
+		code = (struct icode *)(uintptr_t)h[2];
+		RELOAD_MEM();
+		DISPATCH();
+	}
+	CASE(CALL) {
+		argp = O(0);
+		callee = PTR(1);
+		ret_ip = ip + IC_HWORDS + 1 + IC_PWORDS;
+		goto do_call;
+	}
+	CASE(CALL_INDIRECT) {
+		struct chibi_table *t = PTR(3);
+		uint32_t i = (uint32_t)R(1);
+
+		if (UNLIKELY(i >= t->size))
+			TRAP(CHIBI_TRAP_UNDEFINED_ELEMENT);
+		callee = t->elems[i];
+		if (UNLIKELY(!callee))
+			TRAP(CHIBI_TRAP_UNINITIALIZED);
+		if (UNLIKELY(callee->type_id != O(2)))
+			TRAP(CHIBI_TRAP_INDIRECT_MISMATCH);
+		argp = O(0);
+		ret_ip = ip + IC_HWORDS + 3 + IC_PWORDS;
+		goto do_call;
+	}
+	do_call: {
+		uint64_t *nfp = fp + argp;
+		struct icode *c;
+
+		if (UNLIKELY(callee->kind != FUNC_WASM)) {
+			call_host(s, code, callee, nfp, stack_end);
+			RELOAD_MEM();
+			ip = ret_ip;
+			DISPATCH();
+		}
+		c = callee->interp_code;
+		if (UNLIKELY(!c))
+			c = load_code(s, code, callee);
+		if (UNLIKELY((size_t)(stack_end - nfp) < c->frame_size))
+			TRAP(CHIBI_TRAP_STACK_EXHAUSTED);
+		POLL();
+		for (uint32_t i = c->nparams; i < c->nlocals; i++)
+			nfp[i] = 0;
+		nfp[c->hdr] = (uint64_t)(uintptr_t)fp;
+		nfp[c->hdr + 1] = (uint64_t)(uintptr_t)ret_ip;
+		nfp[c->hdr + 2] = (uint64_t)(uintptr_t)code;
+		fp = nfp;
+		code = c;
+		ip = c->body;
+		RELOAD_MEM();
+		DISPATCH();
+	}
+	CASE(MOV) {
+		R(0) = R(1);
+		NEXT(2);
+	}
+	CASE(MOV2) {
+		R(0) = R(1);
+		R(2) = R(3);
+		NEXT(4);
+	}
+	CASE(CONST32) {
+		R(0) = (uint64_t)(int64_t)(int32_t)O(1);
+		NEXT(2);
+	}
+	CASE(CONST64) {
+		R(0) = load_u64(&O(1));
+		NEXT(1 + IC_PWORDS);
+	}
+	CASE(SELECT) {
+		R(0) = (uint32_t)R(3) ? R(1) : R(2);
+		NEXT(4);
+	}
+	CASE(GLOBAL_GET) {
+		const struct chibi_global *g = PTR(1);
+
+		R(0) = g->value;
+		NEXT(1 + IC_PWORDS);
+	}
+	CASE(GLOBAL_SET) {
+		struct chibi_global *g = PTR(1);
+
+		g->value = R(0);
+		NEXT(1 + IC_PWORDS);
+	}
+
+	/* ---- memory ---- */
+
+	/* Effective address = u32 base + u32 offset, checked in 64 bits against the current
+	 * size; the access goes through memcpy (unaligned, little-endian host). */
+#define LOAD(name, T, conv)							\
+	CASE(name) {								\
+		uint64_t ea = (uint64_t)(uint32_t)R(1) + O(2);			\
+		T v;								\
+		if (UNLIKELY(ea + sizeof(T) > msize))				\
+			TRAP(CHIBI_TRAP_MEMORY_OOB);				\
+		memcpy(&v, mbase + ea, sizeof(T));				\
+		R(0) = conv;							\
+		NEXT(3);							\
+	}
+#define STORE(name, T)								\
+	CASE(name) {								\
+		uint64_t ea = (uint64_t)(uint32_t)R(0) + O(2);			\
+		T v = (T)R(1);							\
+		if (UNLIKELY(ea + sizeof(T) > msize))				\
+			TRAP(CHIBI_TRAP_MEMORY_OOB);				\
+		memcpy(mbase + ea, &v, sizeof(T));				\
+		NEXT(3);							\
+	}
+	LOAD(I32_LOAD, uint32_t, v)
+	LOAD(I64_LOAD, uint64_t, v)
+	LOAD(F32_LOAD, uint32_t, v)
+	LOAD(F64_LOAD, uint64_t, v)
+	LOAD(I32_LOAD8_S, int8_t, (uint32_t)(int32_t)v)
+	LOAD(I32_LOAD8_U, uint8_t, v)
+	LOAD(I32_LOAD16_S, int16_t, (uint32_t)(int32_t)v)
+	LOAD(I32_LOAD16_U, uint16_t, v)
+	LOAD(I64_LOAD8_S, int8_t, (uint64_t)(int64_t)v)
+	LOAD(I64_LOAD8_U, uint8_t, v)
+	LOAD(I64_LOAD16_S, int16_t, (uint64_t)(int64_t)v)
+	LOAD(I64_LOAD16_U, uint16_t, v)
+	LOAD(I64_LOAD32_S, int32_t, (uint64_t)(int64_t)v)
+	LOAD(I64_LOAD32_U, uint32_t, v)
+	STORE(I32_STORE, uint32_t)
+	STORE(I64_STORE, uint64_t)
+	STORE(F32_STORE, uint32_t)
+	STORE(F64_STORE, uint64_t)
+	STORE(I32_STORE8, uint8_t)
+	STORE(I32_STORE16, uint16_t)
+	STORE(I64_STORE8, uint8_t)
+	STORE(I64_STORE16, uint16_t)
+	STORE(I64_STORE32, uint32_t)
+#undef LOAD
+#undef STORE
+
+	CASE(MEMORY_SIZE) {
+		R(0) = code->mem->pages;
+		NEXT(1);
+	}
+	CASE(MEMORY_GROW) {
+		int64_t old = mem_grow(code->mem, (uint32_t)R(1));
+
+		RELOAD_MEM();
+		R(0) = (uint32_t)old; /* -1 becomes 0xffffffff */
+		NEXT(2);
+	}
+	CASE(MEMORY_INIT) {
+		const struct chibi_instance *inst = code->func->inst;
+		uint32_t seg = O(3);
+		const struct data *ds = &inst->mod->datas[seg];
+		uint64_t len = inst->data_dropped[seg] ? 0 : ds->len;
+		uint64_t d = (uint32_t)R(0), src = (uint32_t)R(1), n = (uint32_t)R(2);
+
+		if (UNLIKELY(src + n > len || d + n > msize))
+			TRAP(CHIBI_TRAP_MEMORY_OOB);
+		if (n)
+			memcpy(mbase + d, ds->bytes + src, n);
+		NEXT(4);
+	}
+	CASE(DATA_DROP) {
+		code->func->inst->data_dropped[O(0)] = true;
+		NEXT(1);
+	}
+	CASE(MEMORY_COPY) {
+		uint64_t d = (uint32_t)R(0), src = (uint32_t)R(1), n = (uint32_t)R(2);
+
+		if (UNLIKELY(src + n > msize || d + n > msize))
+			TRAP(CHIBI_TRAP_MEMORY_OOB);
+		if (n)
+			memmove(mbase + d, mbase + src, n);
+		NEXT(3);
+	}
+	CASE(MEMORY_FILL) {
+		uint64_t d = (uint32_t)R(0), n = (uint32_t)R(2);
+
+		if (UNLIKELY(d + n > msize))
+			TRAP(CHIBI_TRAP_MEMORY_OOB);
+		if (n)
+			memset(mbase + d, (uint8_t)R(1), n);
+		NEXT(3);
+	}
+
+	/* ---- tables (funcref elements are struct chibi_func *, null = NULL) ---- */
+
+	CASE(TABLE_GET) {
+		const struct chibi_table *t = PTR(2);
+		uint32_t i = (uint32_t)R(1);
+
+		if (UNLIKELY(i >= t->size))
+			TRAP(CHIBI_TRAP_TABLE_OOB);
+		R(0) = (uint64_t)(uintptr_t)t->elems[i];
+		NEXT(2 + IC_PWORDS);
+	}
+	CASE(TABLE_SET) {
+		struct chibi_table *t = PTR(2);
+		uint32_t i = (uint32_t)R(0);
+
+		if (UNLIKELY(i >= t->size))
+			TRAP(CHIBI_TRAP_TABLE_OOB);
+		t->elems[i] = (void *)(uintptr_t)R(1);
+		NEXT(2 + IC_PWORDS);
+	}
+	CASE(TABLE_SIZE) {
+		const struct chibi_table *t = PTR(1);
+
+		R(0) = t->size;
+		NEXT(1 + IC_PWORDS);
+	}
+	CASE(TABLE_GROW) {
+		struct chibi_table *t = PTR(3);
+		int64_t old = table_grow(t, (uint32_t)R(2), (void *)(uintptr_t)R(1));
+
+		R(0) = (uint32_t)old;
+		NEXT(3 + IC_PWORDS);
+	}
+	CASE(TABLE_FILL) {
+		struct chibi_table *t = PTR(3);
+		uint64_t i = (uint32_t)R(0), n = (uint32_t)R(2);
+		void *v = (void *)(uintptr_t)R(1);
+
+		if (UNLIKELY(i + n > t->size))
+			TRAP(CHIBI_TRAP_TABLE_OOB);
+		for (uint64_t k = 0; k < n; k++)
+			t->elems[i + k] = v;
+		NEXT(3 + IC_PWORDS);
+	}
+	CASE(TABLE_COPY) {
+		struct chibi_table *dt = PTR(3), *st = PTR(3 + IC_PWORDS);
+		uint64_t d = (uint32_t)R(0), src = (uint32_t)R(1), n = (uint32_t)R(2);
+
+		if (UNLIKELY(src + n > st->size || d + n > dt->size))
+			TRAP(CHIBI_TRAP_TABLE_OOB);
+		if (n)
+			memmove(&dt->elems[d], &st->elems[src], n * sizeof(void *));
+		NEXT(3 + 2 * IC_PWORDS);
+	}
+	CASE(TABLE_INIT) {
+		struct chibi_table *t = PTR(4);
+		const struct elem_inst *e = &code->func->inst->elems[O(3)];
+		uint64_t d = (uint32_t)R(0), src = (uint32_t)R(1), n = (uint32_t)R(2);
+
+		if (UNLIKELY(src + n > e->n || d + n > t->size))
+			TRAP(CHIBI_TRAP_TABLE_OOB);
+		if (n)
+			memcpy(&t->elems[d], &e->refs[src], n * sizeof(void *));
+		NEXT(4 + IC_PWORDS);
+	}
+	CASE(ELEM_DROP) {
+		/* The instance frees the references with the instance; n = 0 is "dropped". */
+		code->func->inst->elems[O(0)].n = 0;
+		NEXT(1);
+	}
+
+	/* ---- numeric, generated ---- */
+
+#define NUM1(n)								\
+	CASE(n) {							\
+		int tk_ = 0;						\
+		uint64_t r_ = num_##n(R(1), &tk_);			\
+		if (UNLIKELY(tk_))					\
+			TRAP(tk_);					\
+		R(0) = r_;						\
+		NEXT(2);						\
+	}
+#define NUM2(n)								\
+	CASE(n) {							\
+		int tk_ = 0;						\
+		uint64_t r_ = num_##n(R(1), R(2), &tk_);		\
+		if (UNLIKELY(tk_))					\
+			TRAP(tk_);					\
+		R(0) = r_;						\
+		NEXT(3);						\
+	}
+#define NUM2I(n)							\
+	CASE(n##_I) {							\
+		int tk_ = 0;						\
+		uint64_t r_ = num_##n(R(1), (uint64_t)(int64_t)(int32_t)O(2), &tk_); \
+		if (UNLIKELY(tk_))					\
+			TRAP(tk_);					\
+		R(0) = r_;						\
+		NEXT(3);						\
+	}
+#define CMPBR(n)							\
+	CASE(BR_##n) {							\
+		int tk_ = 0;						\
+		if (num_##n(R(0), R(1), &tk_))				\
+			JUMP(2);					\
+		NEXT(3);						\
+	}								\
+	CASE(BR_##n##_I) {						\
+		int tk_ = 0;						\
+		if (num_##n(R(0), (uint64_t)(int64_t)(int32_t)O(1), &tk_)) \
+			JUMP(2);					\
+		NEXT(3);						\
+	}								\
+	CASE(BR_##n##_B) {						\
+		int tk_ = 0;						\
+		if (num_##n(R(0), R(1), &tk_)) {			\
+			POLL();						\
+			JUMP(2);					\
+		}							\
+		NEXT(3);						\
+	}								\
+	CASE(BR_##n##_IB) {						\
+		int tk_ = 0;						\
+		if (num_##n(R(0), (uint64_t)(int64_t)(int32_t)O(1), &tk_)) { \
+			POLL();						\
+			JUMP(2);					\
+		}							\
+		NEXT(3);						\
+	}
+#include "interp_ops.def"
+
+	LOOP_END
+}
+
+/* Handler table; see interp.h. */
+const void *const *interp_handlers(void)
+{
+	const void *const *tab;
+
+	run(NULL, NULL, NULL, &tab);
+	return tab;
+}
+
+/* Run f with arguments in slots; see runtime.h.  Host functions are called directly. */
+void interp_invoke(struct chibi_store *s, struct chibi_func *f, uint64_t *slots)
+{
+	if (f->kind != FUNC_WASM) {
+		call_host(s, NULL, f, slots, s->stack + s->stack_slots);
+		return;
+	}
+	run(s, f, slots, NULL);
+}
+
+/* Free the translated code of f (NULL-safe on never-called functions). */
+void interp_free_code(struct chibi_func *f)
+{
+	vm_free(f->interp_code);
+	f->interp_code = NULL;
+}

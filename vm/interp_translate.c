@@ -1,0 +1,1151 @@
+/* vm/interp_translate.c - one pass from validated Wasm bytecode to the interpreter's
+ * slot-addressed threaded code (format and frame layout in vm/interp.h).
+ *
+ * Keeps a shadow operand stack whose entries say where each value lives: its own frame slot,
+ * a local (local.get is folded into the consumer), or a constant (folded into immediate
+ * forms, or materialised on demand).  Fuses producer + local.set/tee, integer compare +
+ * br_if/if, and resolves every branch to a code address.  Does not validate: the input has
+ * passed vm/validate.c.  Entry point: interp_translate.
+ */
+#include <setjmp.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "instr.h"
+#include "interp.h"
+#include "interp_num.h"
+
+/* Where a value on the shadow operand stack lives. */
+enum ent_kind {
+	E_OWN,   /* in its own slot: S + depth (the only kind a join point may hold) */
+	E_LOCAL, /* still in local `slot` (a folded local.get) */
+	E_CONST, /* a constant not yet written anywhere */
+};
+
+struct ent {
+	uint8_t kind;
+	uint32_t slot;  /* E_OWN: S + depth; E_LOCAL: the local's slot */
+	uint64_t bits;  /* E_CONST */
+};
+
+enum ctl_kind { C_FUNC, C_BLOCK, C_LOOP, C_IF };
+
+struct ctl {
+	uint8_t kind;
+	bool dead;          /* opened inside unreachable code: nothing is emitted for it */
+	uint32_t height;    /* operand depth below the block's parameters */
+	uint32_t nparams, nresults;
+	uint32_t label;     /* C_LOOP: word index of the loop head */
+	uint32_t fix;       /* chain of target words waiting for the end address (0 = none) */
+	uint32_t else_fix;  /* C_IF: chain of the jump to the else arm */
+};
+
+/* A branch condition: R[a] != 0, R[a] == 0, or an integer compare of R[a] with R[b]/imm. */
+struct cond {
+	uint16_t opc;  /* 0, OPC_I32_EQZ, or a compare opcode with a CMPBR row */
+	bool imm;
+	uint32_t a, b;
+};
+
+struct tr {
+	struct chibi_func *f;
+	struct chibi_instance *inst;
+	const struct module *m;
+	const void *const *h;     /* handler words */
+
+	uint32_t *code;           /* output */
+	size_t len, cap;
+	size_t mov_at;            /* a MOV ending at len that may become MOV2, else SIZE_MAX */
+
+	struct ent *stk;          /* shadow operand stack */
+	uint32_t sp, max_sp, stk_cap;
+	uint32_t nrefs;           /* E_LOCAL entries on stk */
+	uint32_t S;               /* slot of operand depth 0 */
+	uint32_t hdr, nresults;
+
+	struct ctl *ctl;
+	uint32_t nctl, ctl_cap;
+	bool dead;                /* the current position is unreachable */
+
+	uint32_t *stub_at, *stub_gen, gen, stub_cap; /* br_table: stub per label depth */
+
+	const uint8_t *p, *end;   /* input */
+	struct instr nx;          /* one instruction of lookahead */
+	bool has_nx;
+	struct chibi_diag diag;
+
+	jmp_buf oom;
+};
+
+/* Stand-in memory of modules without one: keeps the executor's cache reload branch-free. */
+static uint8_t no_memory_byte;
+static struct chibi_memory no_memory = { .data = &no_memory_byte };
+
+/* ---- opcode maps, all generated from interp_ops.def (0 = no such form) ---- */
+
+static const uint16_t iop_of[OPC_LIMIT] = {
+#define NUM1(n) [OPC_##n] = IOP_##n,
+#define NUM2(n) [OPC_##n] = IOP_##n,
+#define MEMOP(n) [OPC_##n] = IOP_##n,
+#include "interp_ops.def"
+};
+
+static const uint16_t imm_iop_of[OPC_LIMIT] = {
+#define NUM2I(n) [OPC_##n] = IOP_##n##_I,
+#include "interp_ops.def"
+};
+
+static const uint16_t br_iop_of[OPC_LIMIT] = {
+#define CMPBR(n) [OPC_##n] = IOP_BR_##n,
+#include "interp_ops.def"
+};
+
+/* Constant folding uses the executor's own semantics, so results are bit-identical. */
+static uint64_t fold1(uint16_t op, uint64_t a, int *trap)
+{
+	switch (op) {
+#define NUM1(n) case OPC_##n: return num_##n(a, trap);
+#include "interp_ops.def"
+	default: *trap = 1; return 0;
+	}
+}
+
+static uint64_t fold2(uint16_t op, uint64_t a, uint64_t b, int *trap)
+{
+	switch (op) {
+#define NUM2(n) case OPC_##n: return num_##n(a, b, trap);
+#include "interp_ops.def"
+	default: *trap = 1; return 0;
+	}
+}
+
+/* The compare with its operands exchanged (a < b == b > a), or 0 if not commutable. */
+static uint16_t swapped(uint16_t op)
+{
+	switch (op) {
+	case OPC_I32_ADD: case OPC_I32_MUL: case OPC_I32_AND: case OPC_I32_OR: case OPC_I32_XOR:
+	case OPC_I64_ADD: case OPC_I64_MUL: case OPC_I64_AND: case OPC_I64_OR: case OPC_I64_XOR:
+	case OPC_I32_EQ: case OPC_I32_NE: case OPC_I64_EQ: case OPC_I64_NE:
+		return op;
+	case OPC_I32_LT_S: return OPC_I32_GT_S;
+	case OPC_I32_GT_S: return OPC_I32_LT_S;
+	case OPC_I32_LE_S: return OPC_I32_GE_S;
+	case OPC_I32_GE_S: return OPC_I32_LE_S;
+	case OPC_I32_LT_U: return OPC_I32_GT_U;
+	case OPC_I32_GT_U: return OPC_I32_LT_U;
+	case OPC_I32_LE_U: return OPC_I32_GE_U;
+	case OPC_I32_GE_U: return OPC_I32_LE_U;
+	case OPC_I64_LT_S: return OPC_I64_GT_S;
+	case OPC_I64_GT_S: return OPC_I64_LT_S;
+	case OPC_I64_LE_S: return OPC_I64_GE_S;
+	case OPC_I64_GE_S: return OPC_I64_LE_S;
+	case OPC_I64_LT_U: return OPC_I64_GT_U;
+	case OPC_I64_GT_U: return OPC_I64_LT_U;
+	case OPC_I64_LE_U: return OPC_I64_GE_U;
+	case OPC_I64_GE_U: return OPC_I64_LE_U;
+	default: return 0;
+	}
+}
+
+/* The integer compare that is true exactly when `op` is false (used to branch around). */
+static uint16_t inverse(uint16_t op)
+{
+	switch (op) {
+	case OPC_I32_EQ: return OPC_I32_NE;
+	case OPC_I32_NE: return OPC_I32_EQ;
+	case OPC_I32_LT_S: return OPC_I32_GE_S;
+	case OPC_I32_GE_S: return OPC_I32_LT_S;
+	case OPC_I32_GT_S: return OPC_I32_LE_S;
+	case OPC_I32_LE_S: return OPC_I32_GT_S;
+	case OPC_I32_LT_U: return OPC_I32_GE_U;
+	case OPC_I32_GE_U: return OPC_I32_LT_U;
+	case OPC_I32_GT_U: return OPC_I32_LE_U;
+	case OPC_I32_LE_U: return OPC_I32_GT_U;
+	case OPC_I64_EQ: return OPC_I64_NE;
+	case OPC_I64_NE: return OPC_I64_EQ;
+	case OPC_I64_LT_S: return OPC_I64_GE_S;
+	case OPC_I64_GE_S: return OPC_I64_LT_S;
+	case OPC_I64_GT_S: return OPC_I64_LE_S;
+	case OPC_I64_LE_S: return OPC_I64_GT_S;
+	case OPC_I64_LT_U: return OPC_I64_GE_U;
+	case OPC_I64_GE_U: return OPC_I64_LT_U;
+	case OPC_I64_GT_U: return OPC_I64_LE_U;
+	default: return OPC_I64_GT_U; /* OPC_I64_LE_U */
+	}
+}
+
+/* True if a 64-bit constant survives the trip through a sign-extended 32-bit immediate. */
+static bool fits32(uint64_t v)
+{
+	uint64_t lo = v & 0xffffffffu;
+
+	return v == ((lo & 0x80000000u) ? (lo | 0xffffffff00000000ull) : lo);
+}
+
+/* ---- emission ---- */
+
+static void reserve(struct tr *t, size_t n)
+{
+	size_t cap = t->cap;
+	uint32_t *c;
+
+	if (t->len + n <= cap)
+		return;
+	while (cap < t->len + n)
+		cap *= 2;
+	c = vm_realloc(t->code, cap, sizeof(*c));
+	if (!c)
+		longjmp(t->oom, 1);
+	t->code = c;
+	t->cap = cap;
+}
+
+/* Start an instruction; room for its fixed-size operands is reserved here. */
+static void emit_op(struct tr *t, unsigned op)
+{
+	reserve(t, 16);
+	t->code[t->len] = t->code[t->len + 1] = 0;
+	memcpy(&t->code[t->len], &t->h[op], sizeof(void *));
+	t->len += IC_HWORDS;
+	t->mov_at = SIZE_MAX;
+}
+
+static void w(struct tr *t, uint32_t v)
+{
+	t->code[t->len++] = v;
+}
+
+static void wptr(struct tr *t, const void *p)
+{
+	t->code[t->len] = t->code[t->len + 1] = 0;
+	memcpy(&t->code[t->len], &p, sizeof(p));
+	t->len += IC_PWORDS;
+}
+
+static void w64(struct tr *t, uint64_t v)
+{
+	memcpy(&t->code[t->len], &v, sizeof(v));
+	t->len += IC_PWORDS;
+}
+
+/* Bind a label at the current position: nothing emitted before may be extended past it. */
+static uint32_t here(struct tr *t)
+{
+	t->mov_at = SIZE_MAX;
+	return (uint32_t)t->len;
+}
+
+/* Write a target word aiming at control entry c (loop head now, block end later). */
+static void w_target(struct tr *t, struct ctl *c)
+{
+	uint32_t at = (uint32_t)t->len;
+
+	if (c->kind == C_LOOP) {
+		w(t, c->label - at);
+	} else {
+		w(t, c->fix);
+		c->fix = at;
+	}
+}
+
+/* Resolve a chain of target words to `target`. */
+static void patch(struct tr *t, uint32_t chain, uint32_t target)
+{
+	while (chain) {
+		uint32_t next = t->code[chain];
+
+		t->code[chain] = target - chain;
+		chain = next;
+	}
+}
+
+/* R[dst] = value of e (no-op when it is already there).  Consecutive moves pair into MOV2. */
+static void emit_move(struct tr *t, uint32_t dst, const struct ent *e)
+{
+	if (e->kind == E_CONST) {
+		if (fits32(e->bits)) {
+			emit_op(t, IOP_CONST32);
+			w(t, dst);
+			w(t, (uint32_t)e->bits);
+		} else {
+			emit_op(t, IOP_CONST64);
+			w(t, dst);
+			w64(t, e->bits);
+		}
+		return;
+	}
+	if (e->slot == dst)
+		return;
+	if (t->mov_at != SIZE_MAX) {
+		memcpy(&t->code[t->mov_at], &t->h[IOP_MOV2], sizeof(void *));
+		reserve(t, 2);
+		w(t, dst);
+		w(t, e->slot);
+		t->mov_at = SIZE_MAX;
+		return;
+	}
+	emit_op(t, IOP_MOV);
+	t->mov_at = t->len - IC_HWORDS;
+	w(t, dst);
+	w(t, e->slot);
+}
+
+/* ---- shadow stack ---- */
+
+static struct ent *push(struct tr *t)
+{
+	if (t->sp == t->stk_cap) {
+		struct ent *s = vm_realloc(t->stk, (size_t)t->stk_cap * 2, sizeof(*s));
+
+		if (!s)
+			longjmp(t->oom, 1);
+		t->stk = s;
+		t->stk_cap *= 2;
+	}
+	if (t->sp + 1 > t->max_sp)
+		t->max_sp = t->sp + 1;
+	return &t->stk[t->sp++];
+}
+
+static void push_own(struct tr *t)
+{
+	struct ent *e = push(t);
+
+	e->kind = E_OWN;
+	e->slot = t->S + t->sp - 1;
+}
+
+static void push_local(struct tr *t, uint32_t x)
+{
+	struct ent *e = push(t);
+
+	e->kind = E_LOCAL;
+	e->slot = x;
+	t->nrefs++;
+}
+
+static void push_const(struct tr *t, uint64_t bits)
+{
+	struct ent *e = push(t);
+
+	e->kind = E_CONST;
+	e->bits = bits;
+}
+
+static struct ent pop(struct tr *t)
+{
+	struct ent e = t->stk[--t->sp];
+
+	if (e.kind == E_LOCAL)
+		t->nrefs--;
+	return e;
+}
+
+/* Write entry i into its own slot. */
+static void materialize(struct tr *t, uint32_t i)
+{
+	struct ent *e = &t->stk[i];
+
+	if (e->kind == E_OWN)
+		return;
+	if (e->kind == E_LOCAL)
+		t->nrefs--;
+	emit_move(t, t->S + i, e);
+	e->kind = E_OWN;
+	e->slot = t->S + i;
+}
+
+static void materialize_all(struct tr *t)
+{
+	for (uint32_t i = 0; i < t->sp; i++)
+		materialize(t, i);
+}
+
+/* Local x is about to change: pending reads of it must take the old value first. */
+static void materialize_local(struct tr *t, uint32_t x)
+{
+	for (uint32_t i = 0; t->nrefs && i < t->sp; i++)
+		if (t->stk[i].kind == E_LOCAL && t->stk[i].slot == x)
+			materialize(t, i);
+}
+
+/* Slot holding a popped entry that sat at `depth`; a constant is written to its own slot. */
+static uint32_t slot_of(struct tr *t, const struct ent *e, uint32_t depth)
+{
+	if (e->kind == E_CONST) {
+		emit_move(t, t->S + depth, e);
+		return t->S + depth;
+	}
+	return e->slot;
+}
+
+/* Pop n operands into slots (out[0] = deepest). */
+static void pop_slots(struct tr *t, uint32_t n, uint32_t *out)
+{
+	struct ent e[3];
+
+	for (uint32_t i = n; i-- > 0;)
+		e[i] = pop(t);
+	for (uint32_t i = 0; i < n; i++)
+		out[i] = slot_of(t, &e[i], t->sp + i);
+}
+
+/* ---- lookahead ---- */
+
+static void next(struct tr *t)
+{
+	t->has_nx = t->p < t->end;
+	if (t->has_nx)
+		instr_read(&t->p, t->end, t->m->bytes, &t->nx, &t->diag);
+}
+
+/* Destination slot of a result about to be pushed.  A following local.set/tee is absorbed:
+ * the result goes straight into the local (after pending reads of it are materialised). */
+static uint32_t dest(struct tr *t)
+{
+	if (t->has_nx && (t->nx.op == OPC_LOCAL_SET || t->nx.op == OPC_LOCAL_TEE)) {
+		uint32_t x = t->nx.a;
+		bool tee = t->nx.op == OPC_LOCAL_TEE;
+
+		next(t);
+		materialize_local(t, x);
+		if (tee)
+			push_local(t, x);
+		return x;
+	}
+	push_own(t);
+	return t->S + t->sp - 1;
+}
+
+static bool next_is_branch(struct tr *t)
+{
+	return t->has_nx && (t->nx.op == OPC_BR_IF || t->nx.op == OPC_IF);
+}
+
+/* ---- control ---- */
+
+static void blocktype(struct tr *t, const struct instr *in, uint32_t *np, uint32_t *nr)
+{
+	*np = 0;
+	*nr = 0;
+	if (in->bt_kind == BT_VALTYPE) {
+		*nr = 1;
+	} else if (in->bt_kind == BT_TYPEIDX) {
+		*np = t->m->types[in->a].nparams;
+		*nr = t->m->types[in->a].nresults;
+	}
+}
+
+static struct ctl *push_ctl(struct tr *t, uint8_t kind, uint32_t np, uint32_t nr)
+{
+	struct ctl *c;
+
+	if (t->nctl == t->ctl_cap) {
+		c = vm_realloc(t->ctl, (size_t)t->ctl_cap * 2, sizeof(*c));
+		if (!c)
+			longjmp(t->oom, 1);
+		t->ctl = c;
+		t->ctl_cap *= 2;
+	}
+	c = &t->ctl[t->nctl++];
+	memset(c, 0, sizeof(*c));
+	c->kind = kind;
+	c->nparams = np;
+	c->nresults = nr;
+	c->height = t->sp >= np ? t->sp - np : 0;
+	return c;
+}
+
+static uint32_t arity(const struct ctl *c)
+{
+	return c->kind == C_LOOP ? c->nparams : c->nresults;
+}
+
+/* Does a branch to c have to move values into the label's slots? */
+static bool needs_moves(struct tr *t, const struct ctl *c)
+{
+	uint32_t n = arity(c);
+
+	for (uint32_t i = 0; i < n; i++) {
+		const struct ent *e = &t->stk[t->sp - n + i];
+
+		if (e->kind != E_OWN || e->slot != t->S + c->height + i)
+			return true;
+	}
+	return false;
+}
+
+/* Return from the function with the top nresults values.  Leaves the shadow stack alone, so
+ * it can sit on a conditional path. */
+static void emit_return(struct tr *t)
+{
+	uint32_t n = t->nresults, base = t->sp - n;
+
+	if (n == 1 && t->stk[base].kind != E_CONST) {
+		emit_op(t, IOP_RET1);
+		w(t, t->stk[base].slot);
+		w(t, t->hdr);
+		return;
+	}
+	if (n == 1) {
+		emit_move(t, 0, &t->stk[base]);
+	} else if (n > 1) {
+		/* Two phases: results may be read from locals that earlier moves would clobber;
+		 * own slots lie above hdr >= n, clear of the destinations. */
+		for (uint32_t i = 0; i < n; i++)
+			if (t->stk[base + i].kind != E_OWN)
+				emit_move(t, t->S + base + i, &t->stk[base + i]);
+		for (uint32_t i = 0; i < n; i++) {
+			struct ent own = { .kind = E_OWN, .slot = t->S + base + i };
+
+			emit_move(t, i, &own);
+		}
+	}
+	emit_op(t, IOP_RET);
+	w(t, t->hdr);
+}
+
+/* Unconditional branch to c, carrying its values; the shadow stack is left alone. */
+static void emit_branch(struct tr *t, struct ctl *c)
+{
+	uint32_t n = arity(c);
+
+	if (c->kind == C_FUNC) {
+		emit_return(t);
+		return;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		emit_move(t, t->S + c->height + i, &t->stk[t->sp - n + i]);
+	emit_op(t, c->kind == C_LOOP ? IOP_JMP_B : IOP_JMP);
+	w_target(t, c);
+}
+
+/* Emit the branch instruction for `cond` (inverted if negate) up to its target word. */
+static void emit_cond(struct tr *t, const struct cond *c, bool negate, bool back)
+{
+	if (c->opc == 0 || c->opc == OPC_I32_EQZ) {
+		bool z = (c->opc == OPC_I32_EQZ) != negate;
+
+		emit_op(t, (z ? IOP_BR_Z : IOP_BR_NZ) + back);
+		w(t, c->a);
+	} else {
+		uint16_t opc = negate ? inverse(c->opc) : c->opc;
+
+		emit_op(t, br_iop_of[opc] + (c->imm ? 1u : 0u) + (back ? 2u : 0u));
+		w(t, c->a);
+		w(t, c->b);
+	}
+}
+
+/* Condition from the popped top of stack (br_if / if without a fused compare). */
+static struct cond cond_from_top(struct tr *t)
+{
+	struct ent e = pop(t);
+	struct cond c = { 0 };
+
+	c.a = slot_of(t, &e, t->sp);
+	return c;
+}
+
+static void do_br_if(struct tr *t, uint32_t depth, const struct cond *cd)
+{
+	struct ctl *c = &t->ctl[t->nctl - 1 - depth];
+	uint32_t skip;
+
+	if (c->kind != C_FUNC && !needs_moves(t, c)) {
+		emit_cond(t, cd, false, c->kind == C_LOOP);
+		w_target(t, c);
+		return;
+	}
+	/* Values must move first: branch around the moves when the condition is false. */
+	emit_cond(t, cd, true, false);
+	skip = (uint32_t)t->len;
+	w(t, 0);
+	emit_branch(t, c);
+	patch(t, skip, here(t));
+}
+
+static void begin_block(struct tr *t, const struct instr *in)
+{
+	uint32_t np, nr;
+	struct ctl *c;
+
+	blocktype(t, in, &np, &nr);
+	/* Every join point sees all values in their own slots. */
+	materialize_all(t);
+	c = push_ctl(t, in->op == OPC_LOOP ? C_LOOP : C_BLOCK, np, nr);
+	if (in->op == OPC_LOOP)
+		c->label = here(t);
+}
+
+static void do_if(struct tr *t, const struct instr *in, const struct cond *cd)
+{
+	uint32_t np, nr;
+	struct ctl *c;
+
+	blocktype(t, in, &np, &nr);
+	materialize_all(t);
+	emit_cond(t, cd, true, false);
+	c = push_ctl(t, C_IF, np, nr);
+	c->else_fix = (uint32_t)t->len;
+	w(t, 0);
+}
+
+/* Reset the shadow stack to the block's height plus n values in their own slots.  Entries
+ * below the height were materialised when the block began, so no local refs remain. */
+static void reset_stack(struct tr *t, const struct ctl *c, uint32_t n)
+{
+	t->sp = c->height;
+	for (uint32_t i = 0; i < n; i++)
+		push_own(t);
+	t->nrefs = 0;
+}
+
+static void do_else(struct tr *t)
+{
+	struct ctl *c = &t->ctl[t->nctl - 1];
+
+	if (!t->dead) {
+		for (uint32_t i = t->sp - c->nresults; i < t->sp; i++)
+			materialize(t, i);
+		emit_op(t, IOP_JMP);
+		w_target(t, c);
+	}
+	patch(t, c->else_fix, here(t));
+	c->else_fix = 0;
+	reset_stack(t, c, c->nparams);
+	t->dead = false;
+}
+
+static void do_end(struct tr *t)
+{
+	struct ctl *c = &t->ctl[t->nctl - 1];
+	uint32_t at;
+
+	if (c->kind == C_FUNC) {
+		if (!t->dead)
+			emit_return(t);
+		t->nctl--;
+		return;
+	}
+	if (!t->dead)
+		for (uint32_t i = t->sp - c->nresults; i < t->sp; i++)
+			materialize(t, i);
+	at = here(t);
+	patch(t, c->fix, at);
+	patch(t, c->else_fix, at); /* if without else: params == results, already in place */
+	reset_stack(t, c, c->nresults);
+	t->nctl--;
+	t->dead = false;
+}
+
+static void do_br_table(struct tr *t, const struct instr *in)
+{
+	struct ent e = pop(t);
+	uint32_t a = slot_of(t, &e, t->sp), n = in->a, tab;
+	const uint8_t *lp = in->table;
+
+	if (t->stub_cap < t->nctl) {
+		uint32_t cap = t->nctl * 2;
+		uint32_t *at = vm_realloc(t->stub_at, cap, sizeof(*at));
+
+		if (at)
+			t->stub_at = at;
+		at = at ? vm_realloc(t->stub_gen, cap, sizeof(*at)) : NULL;
+		if (!at)
+			longjmp(t->oom, 1);
+		t->stub_gen = at;
+		memset(t->stub_gen + t->stub_cap, 0, (cap - t->stub_cap) * sizeof(*at));
+		t->stub_cap = cap;
+	}
+	reserve(t, (size_t)n + 24);
+	emit_op(t, IOP_BR_TABLE);
+	w(t, a);
+	w(t, n);
+	tab = (uint32_t)t->len;
+	t->len += (size_t)n + 1;
+	t->gen++;
+	for (uint32_t i = 0; i <= n; i++) {
+		uint32_t depth = i < n ? instr_br_table_label(&lp) : in->b;
+		struct ctl *c = &t->ctl[t->nctl - 1 - depth];
+		uint32_t at = tab + i;
+
+		if (c->kind != C_FUNC && !needs_moves(t, c)) {
+			if (c->kind == C_LOOP) {
+				t->code[at] = c->label - at;
+			} else {
+				t->code[at] = c->fix;
+				c->fix = at;
+			}
+			continue;
+		}
+		/* Out-of-line stub (after the table, which is dead code) doing the moves. */
+		if (t->stub_gen[depth] != t->gen) {
+			t->stub_gen[depth] = t->gen;
+			t->stub_at[depth] = here(t);
+			emit_branch(t, c);
+		}
+		t->code[at] = t->stub_at[depth] - at;
+	}
+	t->dead = true;
+}
+
+/* ---- calls ---- */
+
+static void call_args(struct tr *t, const struct functype *ft, uint32_t *p)
+{
+	for (uint32_t i = t->sp - ft->nparams; i < t->sp; i++)
+		materialize(t, i);
+	*p = t->S + t->sp - ft->nparams;
+}
+
+static void call_results(struct tr *t, const struct functype *ft)
+{
+	t->sp -= ft->nparams; /* materialised: no local refs among them */
+	for (uint32_t i = 0; i < ft->nresults; i++)
+		push_own(t);
+}
+
+static void do_call(struct tr *t, uint32_t x)
+{
+	const struct functype *ft = mod_func_type(t->m, x);
+	uint32_t p;
+
+	call_args(t, ft, &p);
+	emit_op(t, IOP_CALL);
+	w(t, p);
+	wptr(t, t->inst->funcs[x]);
+	call_results(t, ft);
+}
+
+static void do_call_indirect(struct tr *t, uint32_t typeidx, uint32_t tableidx)
+{
+	const struct functype *ft = &t->m->types[typeidx];
+	struct ent e = pop(t);
+	uint32_t a = slot_of(t, &e, t->sp), p;
+
+	call_args(t, ft, &p);
+	emit_op(t, IOP_CALL_INDIRECT);
+	w(t, p);
+	w(t, a);
+	w(t, t->inst->type_ids[typeidx]);
+	wptr(t, t->inst->tables[tableidx]);
+	call_results(t, ft);
+}
+
+/* ---- locals ---- */
+
+static void do_local_set(struct tr *t, uint32_t x, bool tee)
+{
+	struct ent e = pop(t);
+
+	if (!(e.kind == E_LOCAL && e.slot == x)) {
+		materialize_local(t, x);
+		emit_move(t, x, &e);
+	}
+	if (tee) {
+		if (e.kind == E_LOCAL)
+			push_local(t, e.slot);
+		else
+			*push(t) = e; /* same depth, so an E_OWN entry keeps its slot */
+	}
+}
+
+/* ---- numeric ---- */
+
+static void do_unary(struct tr *t, uint16_t op)
+{
+	struct ent e = pop(t);
+	uint32_t a, d;
+
+	if (e.kind == E_CONST) {
+		int trap = 0;
+		uint64_t r = fold1(op, e.bits, &trap);
+
+		if (!trap) {
+			push_const(t, r);
+			return;
+		}
+	}
+	a = slot_of(t, &e, t->sp);
+	if ((op == OPC_I32_EQZ || op == OPC_I64_EQZ) && next_is_branch(t)) {
+		struct cond c = { .opc = OPC_I32_EQZ, .a = a };
+		struct instr j = t->nx;
+
+		if (op == OPC_I64_EQZ) { /* i64.eqz x == (x == 0) */
+			c.opc = OPC_I64_EQ;
+			c.imm = true;
+			c.b = 0;
+		}
+		next(t);
+		if (j.op == OPC_BR_IF)
+			do_br_if(t, j.a, &c);
+		else
+			do_if(t, &j, &c);
+		return;
+	}
+	d = dest(t);
+	emit_op(t, iop_of[op]);
+	w(t, d);
+	w(t, a);
+}
+
+static void do_binary(struct tr *t, uint16_t op)
+{
+	struct ent b = pop(t), a = pop(t);
+	bool wide = op_info[op].params[0] == 'I';
+	uint16_t sw = swapped(op);
+	uint32_t sa, sb, d;
+
+	if (a.kind == E_CONST && b.kind == E_CONST) {
+		int trap = 0;
+		uint64_t r = fold2(op, a.bits, b.bits, &trap);
+
+		if (!trap) {
+			push_const(t, r);
+			return;
+		}
+	}
+	/* Put a constant on the right when the operator allows it. */
+	if (a.kind == E_CONST && b.kind != E_CONST && sw && imm_iop_of[sw]) {
+		struct ent x = a;
+
+		a = b;
+		b = x;
+		op = sw;
+	}
+	if (br_iop_of[op] && next_is_branch(t)) {
+		struct cond c = { .opc = op };
+		struct instr j = t->nx;
+
+		if (b.kind == E_CONST && (!wide || fits32(b.bits))) {
+			c.imm = true;
+			c.a = slot_of(t, &a, t->sp);
+			c.b = (uint32_t)b.bits;
+		} else {
+			c.a = slot_of(t, &a, t->sp);
+			c.b = slot_of(t, &b, t->sp + 1);
+		}
+		next(t);
+		if (j.op == OPC_BR_IF)
+			do_br_if(t, j.a, &c);
+		else
+			do_if(t, &j, &c);
+		return;
+	}
+	if (b.kind == E_CONST && imm_iop_of[op] && (!wide || fits32(b.bits))) {
+		sa = slot_of(t, &a, t->sp);
+		d = dest(t);
+		emit_op(t, imm_iop_of[op]);
+		w(t, d);
+		w(t, sa);
+		w(t, (uint32_t)b.bits);
+		return;
+	}
+	sa = slot_of(t, &a, t->sp);
+	sb = slot_of(t, &b, t->sp + 1);
+	d = dest(t);
+	emit_op(t, iop_of[op]);
+	w(t, d);
+	w(t, sa);
+	w(t, sb);
+}
+
+static void do_load(struct tr *t, const struct instr *in)
+{
+	struct ent e = pop(t);
+	uint32_t a = slot_of(t, &e, t->sp), d = dest(t);
+
+	emit_op(t, iop_of[in->op]);
+	w(t, d);
+	w(t, a);
+	w(t, (uint32_t)in->bits);
+}
+
+static void do_store(struct tr *t, const struct instr *in)
+{
+	uint32_t s[2];
+
+	pop_slots(t, 2, s);
+	emit_op(t, iop_of[in->op]);
+	w(t, s[0]);
+	w(t, s[1]);
+	w(t, (uint32_t)in->bits);
+}
+
+/* Instructions of the form: pop n operands, emit op, then the operand slots, then an
+ * optional result slot first (has_result) and trailing immediates by the caller. */
+static void pop_emit(struct tr *t, unsigned op, uint32_t n, bool has_result)
+{
+	uint32_t s[3], d = 0;
+
+	pop_slots(t, n, s);
+	if (has_result)
+		d = dest(t);
+	emit_op(t, op);
+	if (has_result)
+		w(t, d);
+	for (uint32_t i = 0; i < n; i++)
+		w(t, s[i]);
+}
+
+/* ---- the instruction loop ---- */
+
+/* Inside unreachable code only the block structure matters. */
+static void dead_one(struct tr *t, const struct instr *in)
+{
+	switch (in->op) {
+	case OPC_BLOCK: case OPC_LOOP: case OPC_IF:
+		push_ctl(t, C_BLOCK, 0, 0)->dead = true;
+		break;
+	case OPC_ELSE:
+		if (!t->ctl[t->nctl - 1].dead)
+			do_else(t);
+		break;
+	case OPC_END:
+		if (t->ctl[t->nctl - 1].dead)
+			t->nctl--;
+		else
+			do_end(t);
+		break;
+	default:
+		break;
+	}
+}
+
+static void one(struct tr *t, const struct instr *in)
+{
+	struct chibi_instance *inst = t->inst;
+	uint16_t op = in->op;
+
+	if (t->dead) {
+		dead_one(t, in);
+		return;
+	}
+	switch (op) {
+	case OPC_UNREACHABLE:
+		emit_op(t, IOP_UNREACHABLE);
+		t->dead = true;
+		break;
+	case OPC_NOP:
+		break;
+	case OPC_BLOCK: case OPC_LOOP:
+		begin_block(t, in);
+		break;
+	case OPC_IF: {
+		struct cond c = cond_from_top(t);
+
+		do_if(t, in, &c);
+		break;
+	}
+	case OPC_ELSE:
+		do_else(t);
+		break;
+	case OPC_END:
+		do_end(t);
+		break;
+	case OPC_BR:
+		emit_branch(t, &t->ctl[t->nctl - 1 - in->a]);
+		t->dead = true;
+		break;
+	case OPC_BR_IF: {
+		struct cond c = cond_from_top(t);
+
+		do_br_if(t, in->a, &c);
+		break;
+	}
+	case OPC_BR_TABLE:
+		do_br_table(t, in);
+		break;
+	case OPC_RETURN:
+		emit_return(t);
+		t->dead = true;
+		break;
+	case OPC_CALL:
+		do_call(t, in->a);
+		break;
+	case OPC_CALL_INDIRECT:
+		do_call_indirect(t, in->a, in->b);
+		break;
+	case OPC_DROP:
+		pop(t);
+		break;
+	case OPC_SELECT: case OPC_SELECT_T:
+		pop_emit(t, IOP_SELECT, 3, true);
+		break;
+	case OPC_LOCAL_GET:
+		push_local(t, in->a);
+		break;
+	case OPC_LOCAL_SET: case OPC_LOCAL_TEE:
+		do_local_set(t, in->a, op == OPC_LOCAL_TEE);
+		break;
+	case OPC_GLOBAL_GET: {
+		struct chibi_global *g = inst->globals[in->a];
+
+		if (!g->mutable_) { /* fixed since instantiation: fold it */
+			push_const(t, g->value);
+			break;
+		}
+		pop_emit(t, IOP_GLOBAL_GET, 0, true);
+		wptr(t, g);
+		break;
+	}
+	case OPC_GLOBAL_SET:
+		pop_emit(t, IOP_GLOBAL_SET, 1, false);
+		wptr(t, inst->globals[in->a]);
+		break;
+	case OPC_TABLE_GET:
+		pop_emit(t, IOP_TABLE_GET, 1, true);
+		wptr(t, inst->tables[in->a]);
+		break;
+	case OPC_TABLE_SET:
+		pop_emit(t, IOP_TABLE_SET, 2, false);
+		wptr(t, inst->tables[in->a]);
+		break;
+	case OPC_TABLE_SIZE:
+		pop_emit(t, IOP_TABLE_SIZE, 0, true);
+		wptr(t, inst->tables[in->a]);
+		break;
+	case OPC_TABLE_GROW:
+		pop_emit(t, IOP_TABLE_GROW, 2, true);
+		wptr(t, inst->tables[in->a]);
+		break;
+	case OPC_TABLE_FILL:
+		pop_emit(t, IOP_TABLE_FILL, 3, false);
+		wptr(t, inst->tables[in->a]);
+		break;
+	case OPC_TABLE_COPY:
+		pop_emit(t, IOP_TABLE_COPY, 3, false);
+		wptr(t, inst->tables[in->a]);
+		wptr(t, inst->tables[in->b]);
+		break;
+	case OPC_TABLE_INIT:
+		pop_emit(t, IOP_TABLE_INIT, 3, false);
+		w(t, in->a);
+		wptr(t, inst->tables[in->b]);
+		break;
+	case OPC_ELEM_DROP:
+		emit_op(t, IOP_ELEM_DROP);
+		w(t, in->a);
+		break;
+	case OPC_MEMORY_SIZE:
+		pop_emit(t, IOP_MEMORY_SIZE, 0, true);
+		break;
+	case OPC_MEMORY_GROW:
+		pop_emit(t, IOP_MEMORY_GROW, 1, true);
+		break;
+	case OPC_MEMORY_INIT:
+		pop_emit(t, IOP_MEMORY_INIT, 3, false);
+		w(t, in->a);
+		break;
+	case OPC_DATA_DROP:
+		emit_op(t, IOP_DATA_DROP);
+		w(t, in->a);
+		break;
+	case OPC_MEMORY_COPY:
+		pop_emit(t, IOP_MEMORY_COPY, 3, false);
+		break;
+	case OPC_MEMORY_FILL:
+		pop_emit(t, IOP_MEMORY_FILL, 3, false);
+		break;
+	case OPC_I32_CONST: case OPC_I64_CONST: case OPC_F32_CONST: case OPC_F64_CONST:
+		push_const(t, in->bits);
+		break;
+	case OPC_REF_NULL:
+		push_const(t, 0);
+		break;
+	case OPC_REF_FUNC:
+		push_const(t, (uint64_t)(uintptr_t)inst->funcs[in->a]);
+		break;
+	case OPC_REF_IS_NULL:
+		do_unary(t, OPC_I64_EQZ); /* a null reference is the all-zero slot */
+		break;
+	/* Representation-preserving conversions: the value stays where it is. */
+	case OPC_I32_WRAP_I64:
+	case OPC_I32_REINTERPRET_F32: case OPC_F32_REINTERPRET_I32:
+	case OPC_I64_REINTERPRET_F64: case OPC_F64_REINTERPRET_I64:
+		break;
+	default:
+		if (op_info[op].imm == IMM_MEMARG) {
+			if (op_info[op].results[0])
+				do_load(t, in);
+			else
+				do_store(t, in);
+		} else if (op_info[op].params[1]) {
+			do_binary(t, op);
+		} else {
+			do_unary(t, op);
+		}
+		break;
+	}
+}
+
+static bool translate(struct tr *t)
+{
+	const struct func *def = t->f->def;
+	const struct functype *ft = t->f->type;
+	uint64_t nlocals = (uint64_t)ft->nparams + def->nlocals;
+
+	if (setjmp(t->oom))
+		return false;
+	if (nlocals > (1u << 26))
+		return false;
+	t->hdr = (uint32_t)(nlocals > ft->nresults ? nlocals : ft->nresults);
+	t->S = t->hdr + IC_HDR_SLOTS;
+	t->nresults = ft->nresults;
+	t->cap = def->code_len * 3 + 64;
+	t->code = vm_malloc(t->cap * sizeof(*t->code));
+	t->stk_cap = def->max_stack + 8;
+	t->stk = vm_malloc(t->stk_cap * sizeof(*t->stk));
+	t->ctl_cap = def->max_ctrl + 4;
+	t->ctl = vm_malloc(t->ctl_cap * sizeof(*t->ctl));
+	if (!t->code || !t->stk || !t->ctl)
+		return false;
+	t->mov_at = SIZE_MAX;
+
+	push_ctl(t, C_FUNC, 0, ft->nresults);
+	t->p = def->code;
+	t->end = def->code + def->code_len;
+	next(t);
+	while (t->has_nx && t->nctl) {
+		struct instr in = t->nx;
+
+		next(t);
+		one(t, &in);
+	}
+	return true;
+}
+
+/* Translate f; see interp.h. */
+struct icode *interp_translate(struct chibi_func *f)
+{
+	struct tr t;
+	struct icode *ic = NULL;
+
+	memset(&t, 0, sizeof(t));
+	t.f = f;
+	t.inst = f->inst;
+	t.m = f->inst->mod;
+	t.h = interp_handlers();
+	if (translate(&t)) {
+		ic = vm_malloc(sizeof(*ic) + t.len * sizeof(uint32_t));
+		if (ic) {
+			ic->func = f;
+			ic->mem = &no_memory;
+			if (t.m->nmemories)
+				ic->mem = f->inst->memories[0];
+			ic->nparams = f->type->nparams;
+			ic->nlocals = f->type->nparams + f->def->nlocals;
+			ic->hdr = t.hdr;
+			ic->frame_size = t.S + t.max_sp + 1;
+			ic->len = t.len;
+			memcpy(ic->body, t.code, t.len * sizeof(uint32_t));
+		}
+	}
+	vm_free(t.code);
+	vm_free(t.stk);
+	vm_free(t.ctl);
+	vm_free(t.stub_at);
+	vm_free(t.stub_gen);
+	return ic;
+}

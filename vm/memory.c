@@ -1,0 +1,168 @@
+/* vm/memory.c - linear memories: reservation + guard region, growth, the public accessors.
+ *
+ * On 64-bit hosts each memory reserves 8 GiB of PROT_NONE address space (4 GiB of index
+ * space plus a 4 GiB guard for the offset) and grow only mprotects pages, so `data` never
+ * moves and a JIT can rely on the guard instead of bounds checks.  If the reservation fails
+ * (or CHIBI_HARD_GROW is set in the environment) memory is a plain heap block that moves on
+ * grow.  Entry points: mem_new, mem_free, mem_grow, chibi_memory_*.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "alloc.h"
+#include "store.h"
+
+#define RESERVE_BYTES ((size_t)8 << 30)
+
+/* CHIBI_HARD_GROW: stress switch that makes every grow move the memory (tests code that
+ * caches the data pointer across a grow). */
+static bool hard_grow(void)
+{
+	const char *e = getenv("CHIBI_HARD_GROW");
+
+	return e && *e && *e != '0';
+}
+
+/* Reserve the 8 GiB window and commit the first `bytes`; NULL if anything fails. */
+static uint8_t *reserve(uint64_t bytes)
+{
+	void *p;
+
+	if (sizeof(void *) < 8 || alloc_should_fail(RESERVE_BYTES))
+		return NULL;
+	p = mmap(NULL, RESERVE_BYTES, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	if (bytes && mprotect(p, bytes, PROT_READ | PROT_WRITE) != 0) {
+		munmap(p, RESERVE_BYTES);
+		return NULL;
+	}
+	return p;
+}
+
+/* New memory; see store.h. */
+struct chibi_memory *mem_new(struct chibi_store *s, uint32_t min, uint32_t max, bool has_max)
+{
+	uint32_t cap = s->cfg.max_memory_pages ? s->cfg.max_memory_pages : WASM_MAX_PAGES;
+	uint64_t bytes = (uint64_t)min * WASM_PAGE_SIZE;
+	struct chibi_memory *m;
+
+	if (cap > WASM_MAX_PAGES)
+		cap = WASM_MAX_PAGES;
+	if (min > cap || (has_max && max < min))
+		return NULL;
+	m = vm_calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
+	m->store = s;
+	m->pages = min;
+	m->size = bytes;
+	m->has_max = has_max;
+	m->decl_max = has_max ? max : 0;
+	m->max_pages = has_max && max < cap ? max : cap;
+	if (!hard_grow())
+		m->data = reserve(bytes);
+	if (m->data) {
+		m->reserved = RESERVE_BYTES;
+		return m;
+	}
+	/* Fallback: a heap block (calloc gives the zeroed pages wasm requires). */
+	if (bytes > SIZE_MAX)
+		goto fail;
+	m->data = vm_calloc(1, bytes ? (size_t)bytes : 1);
+	if (!m->data)
+		goto fail;
+	return m;
+fail:
+	vm_free(m);
+	return NULL;
+}
+
+/* Release a memory's pages and record.  NULL is a no-op. */
+void mem_free(struct chibi_memory *m)
+{
+	if (!m)
+		return;
+	if (m->reserved)
+		munmap(m->data, m->reserved);
+	else
+		vm_free(m->data);
+	vm_free(m);
+}
+
+/* Grow by delta pages (memory.grow semantics); see runtime.h. */
+int64_t mem_grow(struct chibi_memory *m, uint32_t delta)
+{
+	uint32_t old = m->pages;
+	uint64_t new_pages = (uint64_t)old + delta;
+	uint64_t new_size = new_pages * WASM_PAGE_SIZE;
+
+	if (new_pages > m->max_pages)
+		return -1;
+	if (delta == 0)
+		return old;
+	if (alloc_should_fail(new_size - m->size))
+		return -1;
+	if (m->reserved) {
+		/* Fresh anonymous pages read as zero; data does not move. */
+		if (mprotect(m->data + m->size, new_size - m->size, PROT_READ | PROT_WRITE) != 0)
+			return -1;
+	} else {
+		uint8_t *p;
+
+		if (new_size > SIZE_MAX)
+			return -1;
+		if (hard_grow()) {
+			/* Always a new block, so stale pointers are caught by ASan. */
+			p = malloc(new_size);
+			if (!p)
+				return -1;
+			memcpy(p, m->data, m->size);
+			vm_free(m->data);
+		} else {
+			p = realloc(m->data, new_size);
+			if (!p)
+				return -1;
+		}
+		memset(p + m->size, 0, new_size - m->size);
+		m->data = p;
+	}
+	m->pages = (uint32_t)new_pages;
+	m->size = new_size;
+	return old;
+}
+
+/* Host-created memory owned by s; NULL on bad limits (min > max, above 65536 pages or the
+ * store cap) or NOMEM. */
+chibi_memory *chibi_memory_new(chibi_store *s, uint32_t min_pages, uint32_t max_pages,
+			       bool has_max)
+{
+	struct chibi_memory *m;
+
+	if (!s || (has_max && max_pages > WASM_MAX_PAGES))
+		return NULL;
+	m = mem_new(s, min_pages, max_pages, has_max);
+	if (m)
+		store_own_memory(s, m);
+	return m;
+}
+
+/* Base of linear memory; valid until the next grow (which may move it when unreserved). */
+uint8_t *chibi_memory_data(chibi_memory *m)
+{
+	return m ? m->data : NULL;
+}
+
+/* Current size in bytes. */
+size_t chibi_memory_size(const chibi_memory *m)
+{
+	return m ? (size_t)m->size : 0;
+}
+
+/* memory.grow from the host: old size in pages, or -1. */
+int64_t chibi_memory_grow(chibi_memory *m, uint32_t delta_pages)
+{
+	return m ? mem_grow(m, delta_pages) : -1;
+}

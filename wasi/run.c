@@ -1,0 +1,422 @@
+/* wasi/run.c - wasi_run(): load, link, instantiate and run one module; the `chibi run` job.
+ *
+ * Also used by the containerd shim's task child.  It owns the exit-status rules (proc_exit
+ * code, 0, 134 on a trap, 1 on load/link errors), the --timeout alarm, and --invoke's
+ * text <-> value conversions.  It does not parse the command line (runopts.c).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include "wasi.h"
+
+#define EXIT_TRAP 134 /* 128 + SIGABRT, what a native abort() gives; documented in --help */
+
+/* The store the alarm interrupts.  One run per process at a time. */
+static chibi_store *volatile alarm_store;
+
+static void on_alarm(int sig)
+{
+	chibi_store *s = alarm_store;
+
+	(void)sig;
+	if (s)
+		chibi_store_interrupt(s); /* async-signal-safe by contract */
+}
+
+/* Arm (sec > 0) or disarm (sec == 0) the --timeout alarm.  SIGALRM is installed without
+ * SA_RESTART so a guest blocked in a host call (poll_oneoff, fd_read) returns EINTR and
+ * then traps at its next loop back-edge or call. */
+static void set_alarm(chibi_store *s, double sec)
+{
+	struct itimerval it;
+	struct sigaction sa;
+
+	memset(&it, 0, sizeof(it));
+	if (sec > 0) {
+		alarm_store = s;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_alarm;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGALRM, &sa, NULL);
+		if (sec > 1e8)
+			sec = 1e8;
+		it.it_value.tv_sec = (time_t)sec;
+		it.it_value.tv_usec = (suseconds_t)((sec - (double)(time_t)sec) * 1e6);
+		if (it.it_value.tv_sec == 0 && it.it_value.tv_usec == 0)
+			it.it_value.tv_usec = 1;
+		setitimer(ITIMER_REAL, &it, NULL);
+	} else {
+		setitimer(ITIMER_REAL, &it, NULL);
+		alarm_store = NULL;
+	}
+}
+
+/* Print "error: wasm trap: KIND[: message][ in function NAME|#N]" and pick the status. */
+static int trap_status(const struct chibi_trap_info *t)
+{
+	if (t->kind == CHIBI_TRAP_EXIT)
+		return (int)((uint32_t)t->exit_code & 0xff);
+	fflush(stdout);
+	fprintf(stderr, "error: wasm trap: %s", chibi_trap_name(t->kind));
+	if (t->message[0])
+		fprintf(stderr, ": %s", t->message);
+	if (t->func_name)
+		fprintf(stderr, " in function %s", t->func_name);
+	else if (t->func_index != UINT32_MAX)
+		fprintf(stderr, " in function #%" PRIu32, t->func_index);
+	fputc('\n', stderr);
+	return EXIT_TRAP;
+}
+
+/* "nan:0x400000" / "-nan:0x1" payload syntax (the spec's text format). */
+static bool parse_nan_payload(const char *s, bool f64, uint64_t *bits)
+{
+	bool neg = *s == '-';
+	uint64_t payload;
+	char *end;
+
+	if (*s == '-' || *s == '+')
+		s++;
+	if (strncmp(s, "nan:0x", 6) != 0)
+		return false;
+	errno = 0;
+	payload = strtoull(s + 6, &end, 16);
+	if (errno || *end || payload == 0 ||
+	    payload >= (f64 ? (1ull << 52) : (1ull << 23)))
+		return false;
+	*bits = f64 ? (0x7ff0000000000000ull | payload) : (0x7f800000u | payload);
+	if (neg)
+		*bits |= f64 ? (1ull << 63) : (1ull << 31);
+	return true;
+}
+
+/* Text -> value of type t.  Integers: decimal or 0x hex, signed or unsigned range; floats:
+ * anything strtod takes (1.5, -0, nan, inf, 0x1p-3) plus nan:0x payloads. */
+static bool parse_val(const char *s, enum chibi_valtype t, chibi_val *v)
+{
+	char *end;
+
+	v->type = (uint8_t)t;
+	errno = 0;
+	switch (t) {
+	case CHIBI_I32: {
+		long long x = strtoll(s, &end, 0);
+
+		if (errno || end == s || *end || x < INT32_MIN || x > (long long)UINT32_MAX)
+			return false;
+		v->of.i32 = (int32_t)(uint32_t)x;
+		return true;
+	}
+	case CHIBI_I64: {
+		long long x = strtoll(s, &end, 0);
+
+		if (errno == ERANGE && s[0] != '-') {
+			unsigned long long u;
+
+			errno = 0;
+			u = strtoull(s, &end, 0);
+			if (errno || end == s || *end)
+				return false;
+			v->of.i64 = (int64_t)u;
+			return true;
+		}
+		if (errno || end == s || *end)
+			return false;
+		v->of.i64 = x;
+		return true;
+	}
+	case CHIBI_F32: {
+		uint64_t bits;
+		float f;
+
+		if (parse_nan_payload(s, false, &bits)) {
+			v->of.f32_bits = (uint32_t)bits;
+			return true;
+		}
+		f = strtof(s, &end);
+		if (end == s || *end)
+			return false;
+		memcpy(&v->of.f32_bits, &f, 4);
+		return true;
+	}
+	case CHIBI_F64: {
+		uint64_t bits;
+		double d;
+
+		if (parse_nan_payload(s, true, &bits)) {
+			v->of.f64_bits = bits;
+			return true;
+		}
+		d = strtod(s, &end);
+		if (end == s || *end)
+			return false;
+		memcpy(&v->of.f64_bits, &d, 8);
+		return true;
+	}
+	default:
+		return false; /* v128 and references have no command-line syntax */
+	}
+}
+
+/* Shortest text that reads back to the same double. */
+static void print_double(double d, int maxprec)
+{
+	char buf[64];
+	int p;
+
+	if (isnan(d)) {
+		printf("%snan\n", signbit(d) ? "-" : "");
+		return;
+	}
+	if (isinf(d)) {
+		printf("%sinf\n", d < 0 ? "-" : "");
+		return;
+	}
+	for (p = 1; p <= maxprec; p++) {
+		snprintf(buf, sizeof(buf), "%.*g", p, d);
+		if (maxprec == 9 ? (strtof(buf, NULL) == (float)d) : (strtod(buf, NULL) == d))
+			break;
+	}
+	printf("%s\n", buf);
+}
+
+static void print_val(const chibi_val *v)
+{
+	switch (v->type) {
+	case CHIBI_I32:
+		printf("%" PRId32 "\n", v->of.i32);
+		break;
+	case CHIBI_I64:
+		printf("%" PRId64 "\n", v->of.i64);
+		break;
+	case CHIBI_F32: {
+		float f;
+
+		memcpy(&f, &v->of.f32_bits, 4);
+		print_double((double)f, 9);
+		break;
+	}
+	case CHIBI_F64: {
+		double d;
+
+		memcpy(&d, &v->of.f64_bits, 8);
+		print_double(d, 17);
+		break;
+	}
+	case CHIBI_FUNCREF:
+		printf("%s\n", v->of.ref ? "ref.func" : "ref.null func");
+		break;
+	case CHIBI_EXTERNREF:
+		printf("%s\n", v->of.ext ? "ref.extern" : "ref.null extern");
+		break;
+	default:
+		printf("<v128>\n");
+		break;
+	}
+}
+
+/* Call f with text arguments; print the results.  Returns the exit status. */
+static int invoke(chibi_func *f, const struct wasi_run_opts *o)
+{
+	uint32_t np = chibi_func_num_params(f), nr = chibi_func_num_results(f), i;
+	chibi_val *args = calloc(np ? np : 1, sizeof(*args));
+	chibi_val *res = calloc(nr ? nr : 1, sizeof(*res));
+	struct chibi_trap_info ti;
+	enum chibi_trap t;
+	int status = 0;
+
+	if (!args || !res) {
+		fprintf(stderr, "error: out of memory\n");
+		status = 1;
+		goto out;
+	}
+	if ((uint32_t)o->ninvoke_args != np) {
+		fprintf(stderr, "error: function '%s' takes %" PRIu32 " argument%s, %d given\n",
+			o->invoke, np, np == 1 ? "" : "s", o->ninvoke_args);
+		status = 2;
+		goto out;
+	}
+	for (i = 0; i < np; i++) {
+		if (!parse_val(o->invoke_args[i], chibi_func_param_type(f, i), &args[i])) {
+			fprintf(stderr, "error: invalid argument %" PRIu32 " for '%s': '%s'\n",
+				i + 1, o->invoke, o->invoke_args[i]);
+			status = 2;
+			goto out;
+		}
+	}
+	memset(&ti, 0, sizeof(ti));
+	ti.func_index = UINT32_MAX;
+	t = chibi_func_call(f, args, np, res, nr, &ti);
+	if (t != CHIBI_TRAP_NONE) {
+		ti.kind = t;
+		status = trap_status(&ti);
+		goto out;
+	}
+	for (i = 0; i < nr; i++)
+		print_val(&res[i]);
+	fflush(stdout);
+out:
+	free(args);
+	free(res);
+	return status;
+}
+
+/* Call a no-argument, no-result export; returns the exit status (0 when it returns). */
+static int call_void(chibi_func *f)
+{
+	struct chibi_trap_info ti;
+	enum chibi_trap t;
+
+	memset(&ti, 0, sizeof(ti));
+	ti.func_index = UINT32_MAX;
+	t = chibi_func_call(f, NULL, 0, NULL, 0, &ti);
+	if (t == CHIBI_TRAP_NONE)
+		return 0;
+	ti.kind = t;
+	return trap_status(&ti);
+}
+
+static const char *err_name(enum chibi_err e)
+{
+	switch (e) {
+	case CHIBI_ERR_MALFORMED: return "malformed module";
+	case CHIBI_ERR_INVALID: return "invalid module";
+	case CHIBI_ERR_UNSUPPORTED: return "unsupported feature";
+	case CHIBI_ERR_UNLINKABLE: return "unlinkable";
+	case CHIBI_ERR_TRAP: return "trap";
+	case CHIBI_ERR_NOMEM: return "out of memory";
+	case CHIBI_ERR_ARG: return "bad argument";
+	case CHIBI_ERR_IO: return "cannot read file";
+	default: return "error";
+	}
+}
+
+/* Run one module; see wasi.h for the exit-status contract. */
+int wasi_run(const struct wasi_run_opts *opts, const struct wasi_config *cfg)
+{
+	struct chibi_diag diag;
+	struct chibi_trap_info ti;
+	chibi_module *m = NULL;
+	chibi_store *s = NULL;
+	chibi_linker *l = NULL;
+	chibi_instance *inst = NULL;
+	struct wasi_ctx *ctx = NULL;
+	chibi_func *f;
+	char msg[512];
+	enum chibi_err e;
+	int status = 1;
+	uint32_t i;
+
+	memset(&diag, 0, sizeof(diag));
+	e = chibi_module_load_file(opts->wasm_path, &m, &diag);
+	if (e != CHIBI_OK) {
+		fprintf(stderr, "error: failed to load %s: %s", opts->wasm_path,
+			diag.msg[0] ? diag.msg : err_name(e));
+		if (e == CHIBI_ERR_IO && !diag.msg[0])
+			fprintf(stderr, " (%s)", strerror(errno));
+		if (e == CHIBI_ERR_MALFORMED || e == CHIBI_ERR_INVALID ||
+		    e == CHIBI_ERR_UNSUPPORTED)
+			fprintf(stderr, " at offset %zu", diag.offset);
+		fputc('\n', stderr);
+		return 1;
+	}
+	for (i = 0; i < chibi_module_num_imports(m); i++) {
+		const char *mod, *name;
+		enum chibi_extern_kind k;
+
+		chibi_module_import(m, i, &mod, &name, &k);
+		if (strcmp(mod, "wasi_unstable") == 0) {
+			fprintf(stderr, "error: failed to link %s: module uses the old "
+					"wasi_unstable ABI; rebuild it for wasi_snapshot_preview1\n",
+				opts->wasm_path);
+			goto out;
+		}
+	}
+	s = chibi_store_new(&opts->engine);
+	l = chibi_linker_new();
+	if (!s || !l) {
+		fprintf(stderr, "error: out of memory\n");
+		goto out;
+	}
+	ctx = wasi_ctx_new(cfg, msg, sizeof(msg));
+	if (!ctx) {
+		fprintf(stderr, "error: %s\n", msg);
+		goto out;
+	}
+	if (wasi_link(ctx, l, s) != CHIBI_OK) {
+		fprintf(stderr, "error: out of memory\n");
+		goto out;
+	}
+	/* A peer that hangs up must surface as EPIPE in the guest, not kill the runtime. */
+	signal(SIGPIPE, SIG_IGN);
+	fflush(stdout);
+	set_alarm(s, opts->timeout_sec);
+
+	memset(&diag, 0, sizeof(diag));
+	memset(&ti, 0, sizeof(ti));
+	ti.func_index = UINT32_MAX;
+	e = chibi_instance_new(s, m, l, &inst, &diag, &ti);
+	if (e == CHIBI_ERR_TRAP) {
+		if (ti.kind == CHIBI_TRAP_NONE) {
+			fprintf(stderr, "error: failed to instantiate %s: %s\n", opts->wasm_path,
+				diag.msg);
+			status = EXIT_TRAP;
+		} else {
+			status = trap_status(&ti);
+		}
+		goto out;
+	}
+	if (e != CHIBI_OK) {
+		fprintf(stderr, "error: failed to %s %s: %s\n",
+			e == CHIBI_ERR_UNLINKABLE ? "link" : "instantiate", opts->wasm_path,
+			diag.msg[0] ? diag.msg : err_name(e));
+		goto out;
+	}
+
+	if (opts->invoke) {
+		/* A reactor initialises itself before any export is used. */
+		f = chibi_instance_func(inst, "_initialize");
+		if (f && strcmp(opts->invoke, "_initialize") != 0 &&
+		    chibi_func_num_params(f) == 0 && chibi_func_num_results(f) == 0) {
+			status = call_void(f);
+			if (status != 0)
+				goto out;
+		}
+		f = chibi_instance_func(inst, opts->invoke);
+		if (!f) {
+			fprintf(stderr, "error: %s has no exported function '%s'\n",
+				opts->wasm_path, opts->invoke);
+			status = 1;
+			goto out;
+		}
+		status = invoke(f, opts);
+		goto out;
+	}
+	f = chibi_instance_func(inst, "_start");
+	if (!f) {
+		/* Nothing to run (a library module): instantiation, with its start function,
+		 * was the whole job. */
+		status = 0;
+		goto out;
+	}
+	if (chibi_func_num_params(f) != 0 || chibi_func_num_results(f) != 0) {
+		fprintf(stderr, "error: %s: _start must take and return nothing\n",
+			opts->wasm_path);
+		status = 1;
+		goto out;
+	}
+	status = call_void(f);
+out:
+	set_alarm(NULL, 0);
+	fflush(stdout);
+	chibi_linker_free(l);
+	chibi_store_free(s);
+	wasi_ctx_free(ctx);
+	chibi_module_free(m);
+	return status;
+}

@@ -1,0 +1,385 @@
+/* wasi/runopts.c - parse `chibi run [OPTIONS] FILE.wasm [ARGS...]`.
+ *
+ * Option names follow wasmtime's (`--dir HOST::GUEST`, `--env`, `--invoke`, `--tcplisten`,
+ * `--max-wasm-stack`, `--fuel`), both as "--opt value" and "--opt=value".  Options end at
+ * the module file or at "--"; everything after the file goes to the guest (or to the
+ * --invoke function).  No host environment variable reaches the guest unless named.
+ */
+#include <errno.h>
+#include <math.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "runopts.h"
+
+const char runopts_help[] =
+	"usage: chibi run [OPTIONS] FILE.wasm [ARGS...]\n"
+	"\n"
+	"Run a WebAssembly module: its `_start` export (WASI command), or --invoke NAME.\n"
+	"\n"
+	"options:\n"
+	"  --dir HOST[::GUEST]      preopen directory HOST as GUEST (default: HOST); repeatable\n"
+	"  --dir HOST[::GUEST]:ro   the same, read-only (also --dir-ro HOST[::GUEST]): no\n"
+	"                           writes, creates, renames or removals beneath it\n"
+	"  --env KEY=VALUE          set a guest environment variable; repeatable\n"
+	"  --env KEY                pass the host's KEY through (nothing else is inherited)\n"
+	"  --invoke NAME            call export NAME instead of _start; ARGS are its parameters\n"
+	"                           (decimal, hex 0x.., floats like 1.5, -0, nan, inf);\n"
+	"                           results are printed one per line\n"
+	"  --max-memory SIZE        cap linear memory (e.g. 64MiB, 1G; at least 64KiB)\n"
+	"  --max-wasm-stack SIZE    cap the wasm stack (e.g. 512K, 8MiB)\n"
+	"  --timeout DURATION       trap with \"interrupted\" after DURATION (500ms, 2s, 1m)\n"
+	"  --fuel N                 trap with \"all fuel consumed\" after N units of work\n"
+	"  --interp                 run in the interpreter (the default)\n"
+	"  --jit                    run compiled code (not available yet in this build)\n"
+	"  --tcplisten ADDR:PORT    preopen a listening TCP socket (after the directories)\n"
+	"  -h, --help               show this help\n"
+	"  --version                show the version\n"
+	"  --                       end of options\n"
+	"\n"
+	"exit status: the guest's proc_exit code; 0 when _start returns; 134 on a trap;\n"
+	"1 when the module cannot be loaded or linked; 2 on a command-line error.\n";
+
+bool runopts_size(const char *s, uint64_t *out)
+{
+	static const struct {
+		const char *suffix;
+		unsigned shift;
+	} units[] = {
+		{ "", 0 },    { "b", 0 },    { "k", 10 },   { "kb", 10 }, { "kib", 10 },
+		{ "m", 20 },  { "mb", 20 },  { "mib", 20 }, { "g", 30 },  { "gb", 30 },
+		{ "gib", 30 }, { "t", 40 },  { "tib", 40 },
+	};
+	unsigned long long v;
+	char *end;
+	size_t i;
+
+	if (!s || *s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return false;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcasecmp(end, units[i].suffix) != 0)
+			continue;
+		if (units[i].shift && v > (UINT64_MAX >> units[i].shift))
+			return false;
+		*out = (uint64_t)v << units[i].shift;
+		return true;
+	}
+	return false;
+}
+
+bool runopts_duration(const char *s, double *out_sec)
+{
+	static const struct {
+		const char *suffix;
+		double scale;
+	} units[] = {
+		{ "", 1 }, { "s", 1 }, { "ms", 1e-3 }, { "us", 1e-6 }, { "ns", 1e-9 },
+		{ "m", 60 }, { "min", 60 }, { "h", 3600 },
+	};
+	char *end;
+	double v;
+	size_t i;
+
+	if (!s || !((*s >= '0' && *s <= '9') || *s == '.'))
+		return false;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || !isfinite(v))
+		return false;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].suffix) != 0)
+			continue;
+		v *= units[i].scale;
+		if (!(v > 0) || !isfinite(v))
+			return false;
+		*out_sec = v;
+		return true;
+	}
+	return false;
+}
+
+bool runopts_dir(const char *s, bool ro, struct wasi_preopen *out)
+{
+	size_t len = strlen(s);
+	const char *sep;
+	char *host, *guest;
+
+	if (len >= 3 && strcmp(s + len - 3, ":ro") == 0) {
+		ro = true;
+		len -= 3;
+	}
+	if (len == 0)
+		return false;
+	sep = strstr(s, "::");
+	if (sep && (size_t)(sep - s) < len) {
+		host = strndup(s, (size_t)(sep - s));
+		guest = strndup(sep + 2, len - (size_t)(sep - s) - 2);
+	} else {
+		host = strndup(s, len);
+		guest = strndup(s, len);
+	}
+	if (!host || !guest || !*host || !*guest) {
+		free(host);
+		free(guest);
+		return false;
+	}
+	out->host_path = host;
+	out->guest_path = guest;
+	out->readonly = ro;
+	return true;
+}
+
+/* Append p to a NULL-free growable array of pointers. */
+static bool push_ptr(void ***v, int *n, void *p)
+{
+	void **nv = realloc(*v, ((size_t)*n + 1) * sizeof(void *));
+
+	if (!nv)
+		return false;
+	nv[(*n)++] = p;
+	*v = nv;
+	return true;
+}
+
+/* The value of option `name` at argv[*i]: "--name=value" or "--name value".  Returns NULL
+ * when argv[*i] is not that option; *missing is set when the value is absent. */
+static const char *opt_value(int argc, char **argv, int *i, const char *name, bool *missing)
+{
+	size_t nl = strlen(name);
+	const char *a = argv[*i];
+
+	if (strncmp(a, name, nl) != 0)
+		return NULL;
+	if (a[nl] == '=')
+		return a + nl + 1;
+	if (a[nl] != '\0')
+		return NULL;
+	if (*i + 1 >= argc) {
+		*missing = true;
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+static int usage(char *err, size_t errlen, const char *fmt, const char *arg)
+{
+	snprintf(err, errlen, fmt, arg);
+	return RUNOPTS_USAGE;
+}
+
+int runopts_parse(int argc, char **argv, struct run_cmd *out, char *err, size_t errlen)
+{
+	int i;
+
+	memset(out, 0, sizeof(*out));
+	out->wasi.stdin_fd = 0;
+	out->wasi.stdout_fd = 1;
+	out->wasi.stderr_fd = 2;
+	out->run.engine.mode = CHIBI_MODE_DEFAULT;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *v;
+		bool missing = false;
+		uint64_t n;
+
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		}
+		if (a[0] != '-' || a[1] == '\0')
+			break; /* the module file */
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			out->help = true;
+			return 0;
+		}
+		if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
+			out->version = true;
+			return 0;
+		}
+		if (strcmp(a, "--interp") == 0) {
+			out->run.engine.mode = CHIBI_MODE_INTERP;
+			continue;
+		}
+		if (strcmp(a, "--jit") == 0) {
+			out->run.engine.mode = CHIBI_MODE_JIT;
+			continue;
+		}
+		if ((v = opt_value(argc, argv, &i, "--dir-ro", &missing)) ||
+		    (!missing && (v = opt_value(argc, argv, &i, "--dir", &missing)))) {
+			struct wasi_preopen *p = realloc(out->wasi.preopens,
+				((size_t)out->wasi.npreopens + 1) * sizeof(*p));
+
+			if (!p)
+				return usage(err, errlen, "out of memory%s", "");
+			out->wasi.preopens = p;
+			if (!runopts_dir(v, strncmp(a, "--dir-ro", 8) == 0,
+					 &p[out->wasi.npreopens]))
+				return usage(err, errlen, "invalid --dir value '%s'", v);
+			out->wasi.npreopens++;
+			continue;
+		}
+		if (!missing && (v = opt_value(argc, argv, &i, "--env", &missing))) {
+			char *kv;
+
+			if (v[0] == '=' || v[0] == '\0')
+				return usage(err, errlen, "invalid --env value '%s'", v);
+			if (strchr(v, '=')) {
+				kv = strdup(v);
+			} else {
+				const char *hv = getenv(v);
+
+				if (!hv)
+					continue; /* unset on the host: the guest does not see it */
+				kv = malloc(strlen(v) + strlen(hv) + 2);
+				if (kv)
+					sprintf(kv, "%s=%s", v, hv);
+			}
+			if (!kv || !push_ptr((void ***)&out->wasi.env, &out->wasi.nenv, kv)) {
+				free(kv);
+				return usage(err, errlen, "out of memory%s", "");
+			}
+			continue;
+		}
+		if (!missing && (v = opt_value(argc, argv, &i, "--invoke", &missing))) {
+			if (!*v)
+				return usage(err, errlen, "--invoke needs a function name%s", "");
+			out->run.invoke = v;
+			continue;
+		}
+		if (!missing && (v = opt_value(argc, argv, &i, "--max-memory", &missing))) {
+			if (!runopts_size(v, &n) || n < 65536)
+				return usage(err, errlen,
+					     "invalid --max-memory '%s' (a size of at least 64KiB)", v);
+			n /= 65536;
+			out->run.engine.max_memory_pages = n > 65536 ? 65536 : (uint32_t)n;
+			continue;
+		}
+		if (!missing && (v = opt_value(argc, argv, &i, "--max-wasm-stack", &missing))) {
+			if (!runopts_size(v, &n) || n == 0 || n > SIZE_MAX)
+				return usage(err, errlen, "invalid --max-wasm-stack '%s'", v);
+			out->run.engine.max_stack_bytes = (size_t)n;
+			continue;
+		}
+		if (!missing && (v = opt_value(argc, argv, &i, "--timeout", &missing))) {
+			if (!runopts_duration(v, &out->run.timeout_sec))
+				return usage(err, errlen, "invalid --timeout '%s' (e.g. 500ms, 2s)", v);
+			continue;
+		}
+		if (!missing && (v = opt_value(argc, argv, &i, "--fuel", &missing))) {
+			char *end;
+
+			errno = 0;
+			n = strtoull(v, &end, 0);
+			if (errno || end == v || *end || n == 0 || v[0] == '-')
+				return usage(err, errlen, "invalid --fuel '%s' (a positive count)", v);
+			out->run.engine.fuel = n;
+			continue;
+		}
+		if (!missing && (v = opt_value(argc, argv, &i, "--tcplisten", &missing))) {
+			if (!strrchr(v, ':'))
+				return usage(err, errlen, "invalid --tcplisten '%s' (ADDR:PORT)", v);
+			if (!push_ptr((void ***)&out->listen_addrs, &out->nlisten_addrs, (void *)v))
+				return usage(err, errlen, "out of memory%s", "");
+			continue;
+		}
+		if (missing)
+			return usage(err, errlen, "option %s needs a value", a);
+		return usage(err, errlen, "unknown option '%s' (see chibi run --help)", a);
+	}
+	if (i >= argc)
+		return usage(err, errlen, "no module file given (see chibi run --help)%s", "");
+	out->run.wasm_path = argv[i];
+	if (out->run.invoke) {
+		/* Everything after the file is the function's parameters; the guest's argv is
+		 * just the file name. */
+		out->run.ninvoke_args = argc - i - 1;
+		out->run.invoke_args = argv + i + 1;
+		out->wasi.argc = 1;
+	} else {
+		out->wasi.argc = argc - i;
+	}
+	out->wasi.argv = argv + i;
+	return 0;
+}
+
+int runopts_listen(struct run_cmd *c, char *err, size_t errlen)
+{
+	int k;
+
+	for (k = 0; k < c->nlisten_addrs; k++) {
+		const char *spec = c->listen_addrs[k], *colon = strrchr(spec, ':');
+		struct addrinfo hints, *res = NULL;
+		char host[256];
+		size_t hl = (size_t)(colon - spec);
+		int fd = -1, one = 1, r;
+		int *p;
+
+		/* "[::1]:8080" -> "::1"; "127.0.0.1:8080" as is; ":8080" -> any address. */
+		if (hl >= 2 && spec[0] == '[' && spec[hl - 1] == ']') {
+			spec++;
+			hl -= 2;
+		}
+		if (hl >= sizeof(host)) {
+			snprintf(err, errlen, "--tcplisten address too long");
+			return 1;
+		}
+		memcpy(host, spec, hl);
+		host[hl] = '\0';
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_family = AF_UNSPEC;
+		hints.ai_socktype = SOCK_STREAM;
+		hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+		r = getaddrinfo(hl ? host : NULL, colon + 1, &hints, &res);
+		if (r != 0) {
+			snprintf(err, errlen, "--tcplisten %s: %s", c->listen_addrs[k],
+				 gai_strerror(r));
+			return 1;
+		}
+		fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, res->ai_protocol);
+		if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+		    bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 128) != 0) {
+			snprintf(err, errlen, "--tcplisten %s: %s", c->listen_addrs[k],
+				 strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			freeaddrinfo(res);
+			return 1;
+		}
+		freeaddrinfo(res);
+		p = realloc(c->wasi.listen_fds, ((size_t)c->wasi.nlisten + 1) * sizeof(*p));
+		if (!p) {
+			close(fd);
+			snprintf(err, errlen, "out of memory");
+			return 1;
+		}
+		c->wasi.listen_fds = p;
+		p[c->wasi.nlisten++] = fd;
+	}
+	return 0;
+}
+
+void runopts_free(struct run_cmd *c)
+{
+	int i;
+
+	for (i = 0; i < c->wasi.npreopens; i++) {
+		free((char *)c->wasi.preopens[i].host_path);
+		free((char *)c->wasi.preopens[i].guest_path);
+	}
+	free(c->wasi.preopens);
+	for (i = 0; i < c->wasi.nenv; i++)
+		free(c->wasi.env[i]);
+	free(c->wasi.env);
+	for (i = 0; i < c->wasi.nlisten; i++)
+		close(c->wasi.listen_fds[i]);
+	free(c->wasi.listen_fds);
+	free(c->listen_addrs);
+	memset(c, 0, sizeof(*c));
+}

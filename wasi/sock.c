@@ -1,0 +1,165 @@
+/* wasi/sock.c - sock_accept, sock_recv, sock_send, sock_shutdown.
+ *
+ * Preview1 cannot create sockets; the guest only gets the listening sockets preopened with
+ * `--tcplisten` and the connections it accepts from them.  A non-socket fd gives ENOTSOCK
+ * (checked before rights, as the wasi-testsuite expects), a closed one EBADF.  Sends use
+ * MSG_NOSIGNAL so a peer hang-up is EPIPE, never a SIGPIPE.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include "ctx.h"
+
+static bool is_socket(const struct wasi_fd *f)
+{
+	return f->type == WASI_FILETYPE_SOCKET_STREAM || f->type == WASI_FILETYPE_SOCKET_DGRAM;
+}
+
+/* fd lookup for socket calls: EBADF, then ENOTSOCK, then ENOTCAPABLE. */
+static struct wasi_fd *sock_get(struct wasi_ctx *ctx, uint32_t fd, uint64_t need, uint32_t *err)
+{
+	struct wasi_fd *f = wasi_fd_get(ctx, fd, 0, err);
+
+	if (!f)
+		return NULL;
+	if (!is_socket(f)) {
+		*err = WASI_ENOTSOCK;
+		return NULL;
+	}
+	if ((f->base & need) != need) {
+		*err = WASI_ENOTCAPABLE;
+		return NULL;
+	}
+	return f;
+}
+
+/* sock_accept(fd, flags: fdflags, out_fd: u32*) -> errno.  Only NONBLOCK may be given.
+ * Errors: EBADF, ENOTSOCK, ENOTCAPABLE (SOCK_ACCEPT), EINVAL (other flags / not listening),
+ * EAGAIN (non-blocking, nobody waiting), EFAULT, EMFILE.
+ * https://github.com/WebAssembly/WASI/blob/main/legacy/preview1/docs.md#sock_accept */
+uint32_t wasi_sock_accept(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
+{
+	struct guest g = guest_of(c);
+	uint32_t err, fl = ARG32(1), newfd;
+	struct wasi_fd *f = sock_get(ctx, ARG32(0), WASI_RIGHT_SOCK_ACCEPT, &err);
+	int h;
+
+	if (!f)
+		return err;
+	if (fl & ~WASI_FDFLAG_NONBLOCK)
+		return WASI_EINVAL;
+	if (!guest_ok(&g, ARG32(2), 4))
+		return WASI_EFAULT;
+	h = accept4(f->host, NULL, NULL,
+		    SOCK_CLOEXEC | ((fl & WASI_FDFLAG_NONBLOCK) ? SOCK_NONBLOCK : 0));
+	if (h < 0)
+		return wasi_errno(errno);
+	err = wasi_fd_install(ctx, h, WASI_FILETYPE_SOCKET_STREAM, WASI_RIGHTS_SOCK,
+			      WASI_RIGHTS_SOCK, false, &newfd);
+	if (!err)
+		guest_put_u32(&g, ARG32(2), newfd);
+	return err;
+}
+
+/* sock_recv(fd, ri_data: iovec*, ri_data_len, ri_flags, out_len: u32*, out_flags: u16*)
+ * -> errno.  ri_flags: RECV_PEEK, RECV_WAITALL; out_flags: RECV_DATA_TRUNCATED.
+ * Errors: EBADF, ENOTSOCK, ENOTCAPABLE (FD_READ), EINVAL (unknown flags), EFAULT, EAGAIN,
+ * ECONNRESET, ENOTCONN.
+ * https://github.com/WebAssembly/WASI/blob/main/legacy/preview1/docs.md#sock_recv */
+uint32_t wasi_sock_recv(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
+{
+	struct guest g = guest_of(c);
+	uint32_t err, rif = ARG32(3);
+	struct wasi_fd *f = sock_get(ctx, ARG32(0), WASI_RIGHT_FD_READ, &err);
+	struct msghdr mh;
+	struct iovec *iov;
+	uint8_t *of;
+	ssize_t r;
+	int cnt, fl = 0;
+
+	if (!f)
+		return err;
+	if (rif & ~(WASI_RIFLAG_RECV_PEEK | WASI_RIFLAG_RECV_WAITALL))
+		return WASI_EINVAL;
+	if (!guest_ok(&g, ARG32(4), 4) || !(of = guest_slice(&g, ARG32(5), 2)))
+		return WASI_EFAULT;
+	if ((err = wasi_iovecs(&g, ARG32(1), ARG32(2), &iov, &cnt)))
+		return err;
+	if (rif & WASI_RIFLAG_RECV_PEEK)
+		fl |= MSG_PEEK;
+	if (rif & WASI_RIFLAG_RECV_WAITALL)
+		fl |= MSG_WAITALL;
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = iov;
+	mh.msg_iovlen = (size_t)cnt;
+	r = recvmsg(f->host, &mh, fl);
+	err = r < 0 ? wasi_errno(errno) : WASI_ESUCCESS;
+	free(iov);
+	if (r >= 0) {
+		guest_put_u32(&g, ARG32(4), (uint32_t)r);
+		st_u16(of, (mh.msg_flags & MSG_TRUNC) ? WASI_ROFLAG_RECV_DATA_TRUNCATED : 0);
+	}
+	return err;
+}
+
+/* sock_send(fd, si_data: ciovec*, si_data_len, si_flags, out_len: u32*) -> errno.
+ * si_flags has no defined bits and must be 0.  Errors: EBADF, ENOTSOCK, ENOTCAPABLE
+ * (FD_WRITE), EINVAL, EFAULT, EAGAIN, EPIPE, ECONNRESET.
+ * https://github.com/WebAssembly/WASI/blob/main/legacy/preview1/docs.md#sock_send */
+uint32_t wasi_sock_send(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
+{
+	struct guest g = guest_of(c);
+	uint32_t err;
+	struct wasi_fd *f = sock_get(ctx, ARG32(0), WASI_RIGHT_FD_WRITE, &err);
+	struct msghdr mh;
+	struct iovec *iov;
+	ssize_t r;
+	int cnt;
+
+	if (!f)
+		return err;
+	if (ARG32(3) != 0)
+		return WASI_EINVAL;
+	if (!guest_ok(&g, ARG32(4), 4))
+		return WASI_EFAULT;
+	if ((err = wasi_iovecs(&g, ARG32(1), ARG32(2), &iov, &cnt)))
+		return err;
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = iov;
+	mh.msg_iovlen = (size_t)cnt;
+	r = sendmsg(f->host, &mh, MSG_NOSIGNAL);
+	err = r < 0 ? wasi_errno(errno) : WASI_ESUCCESS;
+	free(iov);
+	if (r >= 0)
+		guest_put_u32(&g, ARG32(4), (uint32_t)r);
+	return err;
+}
+
+/* sock_shutdown(fd, how: sdflags) -> errno.  how is RD, WR or both.
+ * Errors: EBADF, ENOTSOCK, ENOTCAPABLE (SOCK_SHUTDOWN), EINVAL (how), ENOTCONN.
+ * https://github.com/WebAssembly/WASI/blob/main/legacy/preview1/docs.md#sock_shutdown */
+uint32_t wasi_sock_shutdown(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
+{
+	uint32_t err, how = ARG32(1);
+	struct wasi_fd *f = sock_get(ctx, ARG32(0), WASI_RIGHT_SOCK_SHUTDOWN, &err);
+	int h;
+
+	if (!f)
+		return err;
+	switch (how) {
+	case WASI_SDFLAG_RD:
+		h = SHUT_RD;
+		break;
+	case WASI_SDFLAG_WR:
+		h = SHUT_WR;
+		break;
+	case WASI_SDFLAG_RD | WASI_SDFLAG_WR:
+		h = SHUT_RDWR;
+		break;
+	default:
+		return WASI_EINVAL;
+	}
+	return shutdown(f->host, h) == 0 ? WASI_ESUCCESS : wasi_errno(errno);
+}
