@@ -191,6 +191,9 @@ struct wasi_ctx *wasi_ctx_new(const struct wasi_config *cfg, char *err, size_t e
 		goto nomem;
 	ctx->trace = getenv("CHIBI_WASI_TRACE") && *getenv("CHIBI_WASI_TRACE") &&
 		     strcmp(getenv("CHIBI_WASI_TRACE"), "0") != 0;
+	/* Test knob: exercise the component-walk fallback on kernels that have openat2. */
+	if (getenv("CHIBI_WASI_NO_OPENAT2"))
+		sb_force_walk(true);
 	if (cfg->argc < 0 || cfg->nenv < 0 || cfg->npreopens < 0 || cfg->nlisten < 0) {
 		snprintf(err, errlen, "invalid WASI configuration");
 		goto fail;

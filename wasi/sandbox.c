@@ -241,6 +241,8 @@ int sb_open(int dirfd, const char *path, int flags, mode_t mode)
 
 	if (path[0] == '/')
 		return -SB_ESCAPE;
+	if (path[0] == '\0')
+		return -ENOENT; /* as open(""): the walk would otherwise land on "." */
 	if (!use_walk) {
 		memset(&how, 0, sizeof(how));
 		how.flags = (uint64_t)(unsigned)(flags | O_CLOEXEC);

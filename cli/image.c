@@ -1,0 +1,721 @@
+/* cli/image.c - `chibi image build`: package a wasm module (and files) as an OCI image tarball.
+ *
+ * Writes an OCI image layout archive (oci-layout, index.json, blobs/sha256/...) with one
+ * gzip layer, importable with `ctr image import`.  Everything is reproducible: mtime 0,
+ * uid/gid 0, normalized modes, sorted entries, fixed gzip header, so the same inputs give the
+ * same digests.  It does not pull, push or read existing images.  Entry point: image_main().
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "cli.h"
+
+/* ---- growable byte buffer -------------------------------------------------------------- */
+
+struct buf {
+	uint8_t *p;
+	size_t len, cap;
+	int oom;
+};
+
+static void buf_put(struct buf *b, const void *data, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		uint8_t *p;
+
+		while (cap < b->len + n)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (!p) {
+			b->oom = 1;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, data, n);
+	b->len += n;
+}
+
+static void buf_str(struct buf *b, const char *s)
+{
+	buf_put(b, s, strlen(s));
+}
+
+/* A JSON string literal, escaped per RFC 8259. */
+static void buf_json(struct buf *b, const char *s)
+{
+	buf_str(b, "\"");
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		char esc[8];
+
+		if (c == '"' || c == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)c;
+			buf_put(b, esc, 2);
+		} else if (c < 0x20) {
+			snprintf(esc, sizeof(esc), "\\u%04x", c);
+			buf_str(b, esc);
+		} else {
+			buf_put(b, s, 1);
+		}
+	}
+	buf_str(b, "\"");
+}
+
+/* ---- SHA-256 (FIPS 180-4) -------------------------------------------------------------- */
+
+static const uint32_t sha_k[64] = {
+	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+	0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+	0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+	0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+	0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+	0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+	0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+	0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+	0xc67178f2,
+};
+
+static uint32_t ror(uint32_t x, int n)
+{
+	return x >> n | x << (32 - n);
+}
+
+static void sha_block(uint32_t h[8], const uint8_t *p)
+{
+	uint32_t w[64], a, b, c, d, e, f, g, k;
+
+	for (int i = 0; i < 16; i++)
+		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+	for (int i = 16; i < 64; i++) {
+		uint32_t s0 = ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ (w[i - 15] >> 3);
+		uint32_t s1 = ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ (w[i - 2] >> 10);
+
+		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+	}
+	a = h[0]; b = h[1]; c = h[2]; d = h[3]; e = h[4]; f = h[5]; g = h[6]; k = h[7];
+	for (int i = 0; i < 64; i++) {
+		uint32_t t1 = k + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) +
+			      sha_k[i] + w[i];
+		uint32_t t2 = (ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+
+		k = g; g = f; f = e; e = d + t1;
+		d = c; c = b; b = a; a = t1 + t2;
+	}
+	h[0] += a; h[1] += b; h[2] += c; h[3] += d;
+	h[4] += e; h[5] += f; h[6] += g; h[7] += k;
+}
+
+/* Hex digest of data into out[65]. */
+static void sha256_hex(const uint8_t *data, size_t len, char out[65])
+{
+	uint32_t h[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+			  0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
+	uint8_t tail[128] = { 0 };
+	size_t full = len & ~(size_t)63, rest = len - full, tl;
+	uint64_t bits = (uint64_t)len * 8;
+
+	for (size_t off = 0; off < full; off += 64)
+		sha_block(h, data + off);
+	memcpy(tail, data + full, rest);
+	tail[rest] = 0x80;
+	tl = rest + 1 + 8 <= 64 ? 64 : 128;
+	for (int i = 0; i < 8; i++)
+		tail[tl - 1 - i] = (uint8_t)(bits >> (8 * i));
+	for (size_t off = 0; off < tl; off += 64)
+		sha_block(h, tail + off);
+	for (int i = 0; i < 8; i++)
+		snprintf(out + 8 * i, 9, "%08x", h[i]);
+}
+
+/* ---- tar (POSIX ustar) ------------------------------------------------------------------ */
+
+/*
+ * One 512-byte header per entry, then the data padded to 512; two zero blocks end the archive.
+ *   0 name[100] 100 mode[8] 108 uid[8] 116 gid[8] 124 size[12] 136 mtime[12] 148 chksum[8]
+ *   156 typeflag 157 linkname[100] 257 "ustar\0" "00" 265 uname[32] 297 gname[32]
+ *   329 devmajor[8] 337 devminor[8] 345 prefix[155]
+ */
+static int tar_entry(struct buf *b, const char *path, char type, unsigned mode,
+		     const void *data, size_t size, const char *link)
+{
+	uint8_t h[512] = { 0 };
+	size_t n = strlen(path), split = 0;
+	unsigned sum = 0;
+	static const uint8_t zero[512];
+
+	if (n > 100) {
+		/* Split at a '/' so the name fits in prefix (155) + name (100). */
+		for (size_t i = 0; i < n && i <= 155; i++)
+			if (path[i] == '/' && n - i - 1 <= 100)
+				split = i;
+		if (!split) {
+			fprintf(stderr, "chibi image: path too long for a tar header: %s\n", path);
+			return -1;
+		}
+		memcpy(h + 345, path, split);
+		memcpy(h, path + split + 1, n - split - 1);
+	} else {
+		memcpy(h, path, n);
+	}
+	snprintf((char *)h + 100, 8, "%07o", mode);
+	snprintf((char *)h + 108, 8, "%07o", 0);
+	snprintf((char *)h + 116, 8, "%07o", 0);
+	snprintf((char *)h + 124, 12, "%011llo", (unsigned long long)size);
+	snprintf((char *)h + 136, 12, "%011o", 0);
+	memset(h + 148, ' ', 8);
+	h[156] = (uint8_t)type;
+	if (link)
+		strncpy((char *)h + 157, link, 100);
+	memcpy(h + 257, "ustar", 6);
+	memcpy(h + 263, "00", 2);
+	snprintf((char *)h + 329, 8, "%07o", 0);
+	snprintf((char *)h + 337, 8, "%07o", 0);
+	for (int i = 0; i < 512; i++)
+		sum += h[i];
+	snprintf((char *)h + 148, 8, "%06o", sum);
+	h[155] = ' ';
+	buf_put(b, h, sizeof(h));
+	if (size) {
+		buf_put(b, data, size);
+		buf_put(b, zero, (512 - size % 512) % 512);
+	}
+	return 0;
+}
+
+static void tar_end(struct buf *b)
+{
+	static const uint8_t zero[1024];
+
+	buf_put(b, zero, sizeof(zero));
+}
+
+/* ---- the layer's file list -------------------------------------------------------------- */
+
+struct entry {
+	char *dest;     /* relative path in the layer, no leading '/' */
+	char *host;     /* NULL for a directory made up from a parent path */
+	char type;      /* '0' file, '5' directory, '2' symlink */
+};
+
+struct entries {
+	struct entry *v;
+	size_t n, cap;
+};
+
+static int add_entry(struct entries *es, const char *dest, const char *host, char type)
+{
+	for (size_t i = 0; i < es->n; i++) {
+		if (strcmp(es->v[i].dest, dest) == 0) {
+			if (type == '5' && es->v[i].type == '5')
+				return 0; /* the same directory reached twice */
+			fprintf(stderr, "chibi image: %s given twice\n", dest);
+			return -1;
+		}
+	}
+	if (es->n == es->cap) {
+		size_t cap = es->cap ? es->cap * 2 : 16;
+		struct entry *v = realloc(es->v, cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		es->v = v;
+		es->cap = cap;
+	}
+	es->v[es->n].dest = strdup(dest);
+	es->v[es->n].host = host ? strdup(host) : NULL;
+	es->v[es->n].type = type;
+	if (!es->v[es->n].dest || (host && !es->v[es->n].host))
+		return -1;
+	es->n++;
+	return 0;
+}
+
+/* Add every parent directory of dest ("a/b/c" adds "a" and "a/b"). */
+static int add_parents(struct entries *es, const char *dest)
+{
+	char tmp[4096];
+
+	snprintf(tmp, sizeof(tmp), "%s", dest);
+	for (char *p = tmp; (p = strchr(p, '/')); p++) {
+		*p = 0;
+		if (add_entry(es, tmp, NULL, '5'))
+			return -1;
+		*p = '/';
+	}
+	return 0;
+}
+
+/* Add host path at dest (absolute in the image); directories recursively. */
+static int add_path(struct entries *es, const char *host, const char *dest)
+{
+	struct stat st;
+	char rel[4096];
+
+	while (*dest == '/')
+		dest++;
+	if (!*dest) {
+		fprintf(stderr, "chibi image: %s: destination cannot be /\n", host);
+		return -1;
+	}
+	snprintf(rel, sizeof(rel), "%s", dest);
+	if (lstat(host, &st)) {
+		fprintf(stderr, "chibi image: %s: %s\n", host, strerror(errno));
+		return -1;
+	}
+	if (add_parents(es, rel))
+		return -1;
+	if (S_ISLNK(st.st_mode))
+		return add_entry(es, rel, host, '2');
+	if (S_ISREG(st.st_mode))
+		return add_entry(es, rel, host, '0');
+	if (S_ISDIR(st.st_mode)) {
+		DIR *d = opendir(host);
+		struct dirent *de;
+		int rc = 0;
+
+		if (!d || add_entry(es, rel, host, '5')) {
+			if (d)
+				closedir(d);
+			fprintf(stderr, "chibi image: %s: %s\n", host, strerror(errno));
+			return -1;
+		}
+		while (rc == 0 && (de = readdir(d))) {
+			char h2[4096], d2[4096];
+
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			if (snprintf(h2, sizeof(h2), "%s/%s", host, de->d_name) >= (int)sizeof(h2) ||
+			    snprintf(d2, sizeof(d2), "%s/%s", rel, de->d_name) >= (int)sizeof(d2)) {
+				fprintf(stderr, "chibi image: %s/%s: path too long\n", host,
+					de->d_name);
+				rc = -1;
+				break;
+			}
+			rc = add_path(es, h2, d2);
+		}
+		closedir(d);
+		return rc;
+	}
+	fprintf(stderr, "chibi image: %s: only files, directories and symlinks\n", host);
+	return -1;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	return strcmp(((const struct entry *)a)->dest, ((const struct entry *)b)->dest);
+}
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	struct buf b = { 0 };
+	uint8_t chunk[65536];
+	size_t n;
+
+	if (!f)
+		return NULL;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_put(&b, chunk, n);
+	if (ferror(f) || b.oom) {
+		fclose(f);
+		free(b.p);
+		return NULL;
+	}
+	fclose(f);
+	*len = b.len;
+	return b.p ? b.p : calloc(1, 1);
+}
+
+/* The uncompressed layer tar.  Modes are normalized (0755 dirs and executables, else 0644)
+ * so the digest does not depend on the builder's umask. */
+static int build_layer(struct entries *es, struct buf *tar)
+{
+	qsort(es->v, es->n, sizeof(es->v[0]), cmp_entry);
+	for (size_t i = 0; i < es->n; i++) {
+		struct entry *e = &es->v[i];
+		char name[4200], link[4096];
+		struct stat st;
+		uint8_t *data;
+		size_t len = 0;
+		ssize_t ln;
+		int rc;
+
+		if (e->type == '5') {
+			snprintf(name, sizeof(name), "%s/", e->dest);
+			if (tar_entry(tar, name, '5', 0755, NULL, 0, NULL))
+				return -1;
+			continue;
+		}
+		if (e->type == '2') {
+			ln = readlink(e->host, link, sizeof(link) - 1);
+			if (ln < 0 || ln > 100) {
+				fprintf(stderr, "chibi image: %s: unusable symlink\n", e->host);
+				return -1;
+			}
+			link[ln] = 0;
+			if (tar_entry(tar, e->dest, '2', 0777, NULL, 0, link))
+				return -1;
+			continue;
+		}
+		if (stat(e->host, &st) || !(data = slurp(e->host, &len))) {
+			fprintf(stderr, "chibi image: %s: %s\n", e->host, strerror(errno));
+			return -1;
+		}
+		rc = tar_entry(tar, e->dest, '0', (st.st_mode & 0111) ? 0755 : 0644, data, len,
+			       NULL);
+		free(data);
+		if (rc)
+			return -1;
+	}
+	tar_end(tar);
+	return tar->oom ? -1 : 0;
+}
+
+/* gzip with a fixed header (mtime 0, no name, OS unix) so output is stable. */
+static int gzip_buf(const struct buf *in, struct buf *out)
+{
+	z_stream z = { 0 };
+	gz_header hdr = { 0 };
+	uint8_t chunk[65536];
+	int rc;
+
+	if (deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -1;
+	hdr.os = 3;
+	deflateSetHeader(&z, &hdr);
+	z.next_in = in->p;
+	z.avail_in = (uInt)in->len;
+	do {
+		z.next_out = chunk;
+		z.avail_out = sizeof(chunk);
+		rc = deflate(&z, Z_FINISH);
+		buf_put(out, chunk, sizeof(chunk) - z.avail_out);
+	} while (rc == Z_OK);
+	deflateEnd(&z);
+	return rc == Z_STREAM_END && !out->oom ? 0 : -1;
+}
+
+/* ---- command line ----------------------------------------------------------------------- */
+
+struct opts {
+	const char *entrypoint, *output, *name, *workdir, *os, *arch, *wasm;
+	const char **env, **cmd, **files;
+	int nenv, ncmd, nfiles;
+};
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: chibi image build [OPTIONS] app.wasm [HOST[:DEST]...]\n"
+		"  -o, --output FILE      image tarball to write (default: <app>.tar)\n"
+		"  -n, --name REF         image name (default: docker.io/library/<app>:latest)\n"
+		"  --entrypoint PATH      where the module goes in the image and what runs\n"
+		"                         (default: /<app.wasm>)\n"
+		"  --env K=V              environment for the module (repeatable)\n"
+		"  --cmd ARG              default arguments after the entrypoint (repeatable)\n"
+		"  --workdir DIR          process.cwd (default: /)\n"
+		"  --platform OS/ARCH     image platform (default: wasi/wasm)\n"
+		"Extra HOST files or directories go to DEST (default: /<basename>).\n"
+		"Import with: ctr image import --platform wasi/wasm FILE.tar\n");
+}
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+	static char platform_os[64], platform_arch[64];
+
+	o->env = calloc((size_t)argc, sizeof(char *));
+	o->cmd = calloc((size_t)argc, sizeof(char *));
+	o->files = calloc((size_t)argc, sizeof(char *));
+	if (!o->env || !o->cmd || !o->files)
+		return -1;
+	o->os = "wasi";
+	o->arch = "wasm";
+	o->workdir = "/";
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+		int takes = 1;
+
+		if (!strcmp(a, "-o") || !strcmp(a, "--output"))
+			o->output = val;
+		else if (!strcmp(a, "-n") || !strcmp(a, "--name"))
+			o->name = val;
+		else if (!strcmp(a, "--entrypoint"))
+			o->entrypoint = val;
+		else if (!strcmp(a, "--workdir"))
+			o->workdir = val;
+		else if (!strcmp(a, "--env"))
+			o->env[o->nenv++] = val;
+		else if (!strcmp(a, "--cmd"))
+			o->cmd[o->ncmd++] = val;
+		else if (!strcmp(a, "--platform")) {
+			const char *slash = val ? strchr(val, '/') : NULL;
+
+			if (!slash || slash == val || !slash[1] || slash - val >= 64 ||
+			    strlen(slash + 1) >= 64) {
+				fprintf(stderr, "chibi image: --platform wants OS/ARCH\n");
+				return -1;
+			}
+			snprintf(platform_os, sizeof(platform_os), "%.*s", (int)(slash - val), val);
+			snprintf(platform_arch, sizeof(platform_arch), "%s", slash + 1);
+			o->os = platform_os;
+			o->arch = platform_arch;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage();
+			exit(0);
+		} else if (a[0] == '-' && a[1]) {
+			fprintf(stderr, "chibi image: unknown option %s\n", a);
+			return -1;
+		} else {
+			takes = 0;
+			if (!o->wasm)
+				o->wasm = a;
+			else
+				o->files[o->nfiles++] = a;
+		}
+		if (takes && !val) {
+			fprintf(stderr, "chibi image: %s needs a value\n", a);
+			return -1;
+		}
+		i += takes;
+	}
+	if (!o->wasm) {
+		usage();
+		return -1;
+	}
+	if (o->entrypoint && o->entrypoint[0] != '/') {
+		fprintf(stderr, "chibi image: --entrypoint must be an absolute path\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* Write len bytes to path atomically enough for a build tool: tmp file then rename. */
+static int write_out(const char *path, const struct buf *b)
+{
+	char tmp[4096];
+	FILE *f;
+	int ok;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		fprintf(stderr, "chibi image: %s: path too long\n", path);
+		return -1;
+	}
+	f = fopen(tmp, "wb");
+	if (!f) {
+		fprintf(stderr, "chibi image: %s: %s\n", tmp, strerror(errno));
+		return -1;
+	}
+	ok = fwrite(b->p, 1, b->len, f) == b->len;
+	ok &= fclose(f) == 0;
+	if (!ok || rename(tmp, path)) {
+		fprintf(stderr, "chibi image: writing %s: %s\n", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static int build(struct opts *o)
+{
+	struct entries es = { 0 };
+	struct buf layer = { 0 }, gz = { 0 }, config = { 0 }, manifest = { 0 }, index = { 0 };
+	struct buf out = { 0 };
+	char entry[4096], stem[256], name[512], output[4096], tag[256];
+	char diff_id[65], layer_dg[65], config_dg[65], manifest_dg[65], num[32], blob[128];
+	const char *colon;
+	int rc = -1;
+
+	snprintf(stem, sizeof(stem), "%s", base_name(o->wasm));
+	if (strlen(stem) > 5 && !strcmp(stem + strlen(stem) - 5, ".wasm"))
+		stem[strlen(stem) - 5] = 0;
+	snprintf(entry, sizeof(entry), "%s", o->entrypoint ? o->entrypoint :
+		 "/");
+	if (!o->entrypoint)
+		snprintf(entry, sizeof(entry), "/%s", base_name(o->wasm));
+	snprintf(name, sizeof(name), "%s", o->name ? o->name : "");
+	if (!o->name)
+		snprintf(name, sizeof(name), "docker.io/library/%s:latest", stem);
+	snprintf(output, sizeof(output), "%s", o->output ? o->output : "");
+	if (!o->output)
+		snprintf(output, sizeof(output), "%s.tar", stem);
+	/* The tag is what follows the last ':' after the last '/' (a registry port is not one). */
+	colon = strrchr(name, ':');
+	snprintf(tag, sizeof(tag), "%s",
+		 colon && !strchr(colon, '/') ? colon + 1 : "latest");
+
+	if (add_path(&es, o->wasm, entry))
+		goto out;
+	for (int i = 0; i < o->nfiles; i++) {
+		char host[4096], dest[4096];
+		const char *sep = strchr(o->files[i], ':');
+
+		if (sep) {
+			snprintf(host, sizeof(host), "%.*s", (int)(sep - o->files[i]), o->files[i]);
+			snprintf(dest, sizeof(dest), "%s", sep + 1);
+		} else {
+			snprintf(host, sizeof(host), "%s", o->files[i]);
+			snprintf(dest, sizeof(dest), "/%s", base_name(o->files[i]));
+		}
+		if (dest[0] != '/') {
+			fprintf(stderr, "chibi image: DEST must be absolute: %s\n", o->files[i]);
+			goto out;
+		}
+		if (add_path(&es, host, dest))
+			goto out;
+	}
+	if (build_layer(&es, &layer) || gzip_buf(&layer, &gz)) {
+		fprintf(stderr, "chibi image: cannot build the layer\n");
+		goto out;
+	}
+	sha256_hex(layer.p, layer.len, diff_id);
+	sha256_hex(gz.p, gz.len, layer_dg);
+
+	/* Image config: keys in sorted order, as a canonical JSON encoder would write them. */
+	buf_str(&config, "{\"architecture\":");
+	buf_json(&config, o->arch);
+	buf_str(&config, ",\"config\":{");
+	if (o->ncmd) {
+		buf_str(&config, "\"Cmd\":[");
+		for (int i = 0; i < o->ncmd; i++) {
+			if (i)
+				buf_str(&config, ",");
+			buf_json(&config, o->cmd[i]);
+		}
+		buf_str(&config, "],");
+	}
+	buf_str(&config, "\"Entrypoint\":[");
+	buf_json(&config, entry);
+	buf_str(&config, "],\"Env\":[");
+	for (int i = 0; i < o->nenv; i++) {
+		if (i)
+			buf_str(&config, ",");
+		buf_json(&config, o->env[i]);
+	}
+	buf_str(&config, "],\"WorkingDir\":");
+	buf_json(&config, o->workdir);
+	buf_str(&config, "},\"created\":\"1970-01-01T00:00:00Z\",\"history\":[{\"created\":"
+		"\"1970-01-01T00:00:00Z\",\"created_by\":\"chibi image build\"}],\"os\":");
+	buf_json(&config, o->os);
+	buf_str(&config, ",\"rootfs\":{\"diff_ids\":[\"sha256:");
+	buf_str(&config, diff_id);
+	buf_str(&config, "\"],\"type\":\"layers\"}}");
+	sha256_hex(config.p, config.len, config_dg);
+
+	buf_str(&manifest, "{\"config\":{\"digest\":\"sha256:");
+	buf_str(&manifest, config_dg);
+	snprintf(num, sizeof(num), "%zu", config.len);
+	buf_str(&manifest, "\",\"mediaType\":\"application/vnd.oci.image.config.v1+json\","
+		"\"size\":");
+	buf_str(&manifest, num);
+	buf_str(&manifest, "},\"layers\":[{\"digest\":\"sha256:");
+	buf_str(&manifest, layer_dg);
+	snprintf(num, sizeof(num), "%zu", gz.len);
+	buf_str(&manifest, "\",\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\","
+		"\"size\":");
+	buf_str(&manifest, num);
+	buf_str(&manifest, "}],\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+		"\"schemaVersion\":2}");
+	sha256_hex(manifest.p, manifest.len, manifest_dg);
+
+	/* containerd's importer names the image from io.containerd.image.name. */
+	buf_str(&index, "{\"manifests\":[{\"annotations\":{\"io.containerd.image.name\":");
+	buf_json(&index, name);
+	buf_str(&index, ",\"org.opencontainers.image.ref.name\":");
+	buf_json(&index, tag);
+	buf_str(&index, "},\"digest\":\"sha256:");
+	buf_str(&index, manifest_dg);
+	snprintf(num, sizeof(num), "%zu", manifest.len);
+	buf_str(&index, "\",\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+		"\"platform\":{\"architecture\":");
+	buf_json(&index, o->arch);
+	buf_str(&index, ",\"os\":");
+	buf_json(&index, o->os);
+	buf_str(&index, "},\"size\":");
+	buf_str(&index, num);
+	buf_str(&index, "}],\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
+		"\"schemaVersion\":2}");
+
+	if (tar_entry(&out, "oci-layout", '0', 0644, "{\"imageLayoutVersion\":\"1.0.0\"}", 30,
+		      NULL) ||
+	    tar_entry(&out, "index.json", '0', 0644, index.p, index.len, NULL) ||
+	    tar_entry(&out, "blobs/", '5', 0755, NULL, 0, NULL) ||
+	    tar_entry(&out, "blobs/sha256/", '5', 0755, NULL, 0, NULL))
+		goto out;
+	snprintf(blob, sizeof(blob), "blobs/sha256/%s", config_dg);
+	tar_entry(&out, blob, '0', 0644, config.p, config.len, NULL);
+	snprintf(blob, sizeof(blob), "blobs/sha256/%s", manifest_dg);
+	tar_entry(&out, blob, '0', 0644, manifest.p, manifest.len, NULL);
+	snprintf(blob, sizeof(blob), "blobs/sha256/%s", layer_dg);
+	tar_entry(&out, blob, '0', 0644, gz.p, gz.len, NULL);
+	tar_end(&out);
+	if (out.oom || config.oom || manifest.oom || index.oom) {
+		fprintf(stderr, "chibi image: out of memory\n");
+		goto out;
+	}
+	if (write_out(output, &out))
+		goto out;
+	printf("image %s\n  output   %s (%zu bytes)\n  manifest sha256:%s\n  layer    sha256:%s"
+	       "\n  platform %s/%s\nimport:  ctr image import --platform %s/%s %s\n", name, output,
+	       out.len, manifest_dg, layer_dg, o->os, o->arch, o->os, o->arch, output);
+	rc = 0;
+out:
+	for (size_t i = 0; i < es.n; i++) {
+		free(es.v[i].dest);
+		free(es.v[i].host);
+	}
+	free(es.v);
+	free(layer.p);
+	free(gz.p);
+	free(config.p);
+	free(manifest.p);
+	free(index.p);
+	free(out.p);
+	return rc;
+}
+
+/* `chibi image build ...` (argv[0] == "image").  Returns 0 on success, 1 on a build error,
+ * 2 on a usage error. */
+int image_main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	int rc;
+
+	if (argc < 2 || strcmp(argv[1], "build") != 0) {
+		usage();
+		return 2;
+	}
+	if (parse(argc - 2, argv + 2, &o)) {
+		free(o.env);
+		free(o.cmd);
+		free(o.files);
+		return 2;
+	}
+	rc = build(&o) ? 1 : 0;
+	free(o.env);
+	free(o.cmd);
+	free(o.files);
+	return rc;
+}
