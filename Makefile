@@ -16,14 +16,19 @@ WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
 CPPFLAGS += -D_GNU_SOURCE -Iinclude -MMD -MP
 CFLAGS  := -std=c11 $(OPT) $(SAN) $(WARN) $(EXTRA_CFLAGS)
 LDFLAGS := $(SAN) $(EXTRA_LDFLAGS)
-LDLIBS  := -lz -lm -lpthread
+LDLIBS  := -lcapstone -lz -lm -lpthread
+
+# The JIT back end is chosen by file, never by #ifdef inside functions.
+TARGET_ARCH_NAME := $(firstword $(subst -, ,$(shell $(CC) -dumpmachine)))
+JIT_ARCH  := $(if $(filter x86_64,$(TARGET_ARCH_NAME)),x64,$(if $(filter aarch64,$(TARGET_ARCH_NAME)),arm64,none))
 
 VM_SRC    := $(filter-out %_test.c,$(wildcard vm/*.c))
+JIT_SRC   := $(filter-out %_test.c,$(wildcard jit/*.c jit/$(JIT_ARCH)/*.c))
 WASI_SRC  := $(filter-out %_test.c,$(wildcard wasi/*.c))
 CLI_SRC   := $(filter-out %_test.c,$(wildcard cli/*.c))
-UNIT_SRC  := $(wildcard vm/*_test.c wasi/*_test.c cli/*_test.c)
+UNIT_SRC  := $(wildcard vm/*_test.c wasi/*_test.c cli/*_test.c jit/*_test.c jit/$(JIT_ARCH)/*_test.c)
 
-LIB_OBJ   := $(patsubst %.c,$(BUILD)/%.o,$(VM_SRC) $(WASI_SRC))
+LIB_OBJ   := $(patsubst %.c,$(BUILD)/%.o,$(VM_SRC) $(JIT_SRC) $(WASI_SRC))
 CLI_OBJ   := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRC))
 UNIT_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(UNIT_SRC))
 

@@ -853,25 +853,21 @@ static void run_command(struct script *s, const struct json *cmd)
 
 /* ---- one script --------------------------------------------------------------------- */
 
-/* The store a timed-out command should interrupt; set only while a command runs. */
+/* The store a timed-out command should interrupt, and the timeout; set in the child. */
 static chibi_store *volatile alarm_store;
 static volatile sig_atomic_t alarm_fired;
+static unsigned alarm_secs;
 
-/* First alarm: ask the engine to stop.  Second: the engine did not, so give up on the
- * script (only ever runs in the forked child). */
+/* First alarm: ask the engine to stop, and give it one more period.  Second: it did not
+ * stop, so give up on the script (only ever installed in the forked child). */
 static void on_alarm(int sig)
 {
-	static const char msg[] = "chibi wast: command still running after interrupt; "
-				  "abandoning this script\n";
 	(void)sig;
-	if (alarm_fired++ && alarm_store) {
-		if (write(2, msg, sizeof(msg) - 1) < 0) {
-			/* nothing more can be done from a signal handler */
-		}
+	if (alarm_fired++)
 		_exit(EXIT_TIMEOUT);
-	}
 	if (alarm_store)
 		chibi_store_interrupt(alarm_store);
+	alarm(alarm_secs);
 }
 
 static char *read_whole_file(const char *path, size_t *out_len, char *why, size_t n)
@@ -1117,6 +1113,7 @@ static void run_isolated(const struct opts *o, const char *name, const char *jso
 
 		sigemptyset(&sa.sa_mask);
 		sigaction(SIGALRM, &sa, NULL);
+		alarm_secs = o->timeout;
 		run_script(o, name, json, dir, prog);
 		fflush(NULL);
 		_exit(0);

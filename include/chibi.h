@@ -244,6 +244,9 @@ enum chibi_err chibi_instance_new(chibi_store *s, chibi_module *m, chibi_linker 
 
 /* Look up an export by name; false if there is none. */
 bool chibi_instance_export(chibi_instance *inst, const char *name, struct chibi_extern *out);
+/* The same for a name of `len` bytes, which may contain U+0000 (legal in Wasm names). */
+bool chibi_instance_export_n(chibi_instance *inst, const char *name, size_t len,
+			     struct chibi_extern *out);
 chibi_func *chibi_instance_func(chibi_instance *inst, const char *name);
 chibi_memory *chibi_instance_memory(chibi_instance *inst, const char *name);
 chibi_global *chibi_instance_global(chibi_instance *inst, const char *name);

@@ -244,8 +244,10 @@ static int do_start(const struct flags *f, char **argv)
 		int null = open("/dev/null", O_RDWR);
 
 		setsid();
-		if (null < 0 || dup2(fd, LISTEN_FD) < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
-		    dup2(null, 2) < 0)
+		if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
+			_exit(1);
+		/* dup2 onto itself would keep FD_CLOEXEC, so clear it explicitly then. */
+		if (fd == LISTEN_FD ? fcntl(fd, F_SETFD, 0) : dup2(fd, LISTEN_FD) < 0)
 			_exit(1);
 		syscall(SYS_close_range, LISTEN_FD + 1u, ~0u, 0u);
 		execv("/proc/self/exe", dargv);

@@ -391,12 +391,20 @@ void inst_export_extern(struct chibi_instance *inst, const struct export *e,
  * embedder keeps the handle it gets. */
 bool chibi_instance_export(chibi_instance *inst, const char *name, struct chibi_extern *out)
 {
+	return name && chibi_instance_export_n(inst, name, strlen(name), out);
+}
+
+/* Look up export `name` of `len` bytes (names may contain U+0000); see chibi.h. */
+bool chibi_instance_export_n(chibi_instance *inst, const char *name, size_t len,
+			     struct chibi_extern *out)
+{
 	if (!inst || !name || !out)
 		return false;
 	for (uint32_t i = 0; i < inst->mod->nexports; i++) {
 		const struct export *e = &inst->mod->exports[i];
+		size_t elen = e->name_len ? e->name_len : strlen(e->name);
 
-		if (!strcmp(e->name, name)) {
+		if (elen == len && !memcmp(e->name, name, len)) {
 			inst_export_extern(inst, e, out);
 			return true;
 		}

@@ -141,7 +141,7 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 {
 #ifdef CHIBI_INTERP_SWITCH
 	static const void *const handlers[IOP_COUNT] = {
-#define IOP(n) (const void *)(uintptr_t)IOP_##n,
+#define IOP(n, k) (const void *)(uintptr_t)IOP_##n,
 #define NUM1(n) (const void *)(uintptr_t)IOP_##n,
 #define NUM2(n) (const void *)(uintptr_t)IOP_##n,
 #define NUM2I(n) (const void *)(uintptr_t)IOP_##n##_I,
@@ -152,7 +152,7 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 	};
 #else
 	static const void *const handlers[IOP_COUNT] = {
-#define IOP(n) &&L_##n,
+#define IOP(n, k) &&L_##n,
 #define NUM1(n) &&L_##n,
 #define NUM2(n) &&L_##n,
 #define NUM2I(n) &&L_##n##_I,

@@ -8,11 +8,13 @@
 #ifndef CHIBI_VM_INTERP_H
 #define CHIBI_VM_INTERP_H
 
+#include <stdio.h>
+
 #include "runtime.h"
 
 /* Internal opcodes.  Each CMPBR row yields four consecutive ones: rr, ri, rr back, ri back. */
 enum iop {
-#define IOP(n) IOP_##n,
+#define IOP(n, k) IOP_##n,
 #define NUM1(n) IOP_##n,
 #define NUM2(n) IOP_##n,
 #define NUM2I(n) IOP_##n##_I,
@@ -67,6 +69,10 @@ struct icode {
 /* Handler word for each internal opcode, indexed by enum iop (label addresses or, in the
  * switch build, the opcode numbers themselves).  Static storage; never NULL. */
 const void *const *interp_handlers(void);
+
+/* Write a readable listing of c to f (debugging and tests): one instruction per line,
+ * "word: NAME operands...". */
+void interp_dump(const struct icode *c, FILE *f);
 
 /* Translate f (a validated wasm function) into a new struct icode, owned by the caller
  * (free with vm_free).  Returns NULL only when out of memory. */

@@ -1116,6 +1116,55 @@ static bool translate(struct tr *t)
 	return true;
 }
 
+/* ---- listing ---- */
+
+struct iop_desc {
+	const char *name;
+	uint8_t nops;
+};
+
+static const struct iop_desc iop_desc[IOP_COUNT] = {
+#define IOP(n, k) { #n, k },
+#define NUM1(n) { #n, 2 },
+#define NUM2(n) { #n, 3 },
+#define NUM2I(n) { #n "_I", 3 },
+#define CMPBR(n) { "BR_" #n, 3 }, { "BR_" #n "_I", 3 }, { "BR_" #n "_B", 3 }, \
+	{ "BR_" #n "_IB", 3 },
+#define MEMOP(n) { #n, 3 },
+#include "interp_ops.def"
+};
+
+/* Listing of translated code; see interp.h.  Handlers are mapped back through the table. */
+void interp_dump(const struct icode *c, FILE *f)
+{
+	const void *const *h = interp_handlers();
+	size_t i = 0;
+
+	fprintf(f, "func %u: nlocals %u hdr %u frame %u\n", c->func->index, c->nlocals, c->hdr,
+		c->frame_size);
+	while (i < c->len) {
+		const void *hw;
+		unsigned op = 0, n;
+
+		memcpy(&hw, &c->body[i], sizeof(hw));
+		while (op < IOP_COUNT && h[op] != hw)
+			op++;
+		if (op == IOP_COUNT) { /* br_table stubs are code too, so this means a bug */
+			fprintf(f, "%5zu: ??? %08x\n", i, c->body[i]);
+			i++;
+			continue;
+		}
+		n = iop_desc[op].nops;
+		if (op == IOP_BR_TABLE)
+			n += c->body[i + IC_HWORDS + 1] + 1;
+		fprintf(f, "%5zu: %s", i, iop_desc[op].name);
+		for (unsigned k = 0; k < n && i + IC_HWORDS + k < c->len; k++)
+			fprintf(f, " %d", (int32_t)c->body[i + IC_HWORDS + k]);
+		fputc('\n', f);
+		i += IC_HWORDS + n;
+	}
+}
+
 /* Translate f; see interp.h. */
 struct icode *interp_translate(struct chibi_func *f)
 {

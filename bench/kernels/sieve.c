@@ -17,7 +17,8 @@ int main(int argc, char **argv)
 				continue;
 			count++;
 			sum += (uint64_t)i * (uint64_t)(rep + 1);
-			for (long j = i * i; j <= limit; j += i)
+			/* 64-bit: long is 32 bits on wasm32, and i * i overflows it past 46341. */
+			for (int64_t j = (int64_t)i * i; j <= limit; j += i)
 				composite[j] = 1;
 		}
 	}

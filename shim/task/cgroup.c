@@ -25,11 +25,13 @@
 #define CGROUP2_MAGIC 0x63677270
 #define MAX_HIER 16
 
-enum ctl { CTL_MEMORY = 1, CTL_CPU = 2, CTL_CPUACCT = 4, CTL_PIDS = 8, CTL_FREEZER = 16 };
+enum ctl { CTL_MEMORY = 1, CTL_CPU = 2, CTL_CPUACCT = 4, CTL_PIDS = 8, CTL_FREEZER = 16,
+	   CTL_CPUSET = 32 };
 
 struct hier {
-	char *dir;     /* mountpoint + cgroup path */
-	unsigned ctls; /* enum ctl bits this hierarchy carries */
+	char *dir;       /* mountpoint + cgroup path */
+	size_t root_len; /* length of the mountpoint prefix of dir */
+	unsigned ctls;   /* enum ctl bits this hierarchy carries */
 };
 
 struct cgroup {
@@ -122,7 +124,7 @@ static unsigned ctl_bits(const char *superopts)
 {
 	static const struct { const char *name; unsigned bit; } map[] = {
 		{ "memory", CTL_MEMORY }, { "cpu", CTL_CPU }, { "cpuacct", CTL_CPUACCT },
-		{ "pids", CTL_PIDS }, { "freezer", CTL_FREEZER },
+		{ "pids", CTL_PIDS }, { "freezer", CTL_FREEZER }, { "cpuset", CTL_CPUSET },
 	};
 	char buf[512], *save = NULL;
 	unsigned bits = 0;
@@ -148,6 +150,26 @@ static void normalize(const char *in, char *out, size_t len)
 		return;
 	}
 	snprintf(out, len, "%s%s", in[0] == '/' ? "" : "/", in);
+}
+
+/* A new v1 cpuset group starts with empty cpus/mems and refuses members (ENOSPC) until they
+ * are set; copy them down from the nearest ancestor, as runc does. */
+static void cpuset_fill(const char *dir, size_t root_len)
+{
+	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+	char parent[PATH_MAX], val[4096];
+	const char *slash = strrchr(dir, '/');
+
+	if (!slash || (size_t)(slash - dir) < root_len)
+		return;
+	snprintf(parent, sizeof(parent), "%.*s", (int)(slash - dir), dir);
+	cpuset_fill(parent, root_len);
+	for (int i = 0; i < 2; i++) {
+		if (read_file(dir, files[i], val, sizeof(val)) == 0 && val[0] != '\n' && val[0])
+			continue;
+		if (read_file(parent, files[i], val, sizeof(val)) == 0)
+			(void)write_file(dir, files[i], val);
+	}
 }
 
 /* Enable the available controllers along the path so the leaf gets memory/cpu/pids files. */
@@ -234,6 +256,7 @@ struct cgroup *cg_open(const char *path, bool create, char *err, size_t errlen)
 			if (asprintf(&cg->h[cg->n].dir, "%s%s", mnt, rel) < 0)
 				break;
 			cg->h[cg->n].ctls = ctl_bits(sopts);
+			cg->h[cg->n].root_len = strlen(mnt);
 			cg->n++;
 		}
 		fclose(mi);
@@ -247,6 +270,8 @@ struct cgroup *cg_open(const char *path, bool create, char *err, size_t errlen)
 			snprintf(err, errlen, "mkdir %s: %s", cg->h[i].dir, strerror(errno));
 			goto fail;
 		}
+		if (cg->h[i].ctls & CTL_CPUSET)
+			cpuset_fill(cg->h[i].dir, cg->h[i].root_len);
 	}
 	return cg;
 nomem:

@@ -1,0 +1,210 @@
+#!/bin/sh
+# shim/tests/e2e.sh - containerd-shim-chibi-v1 end to end, against a private containerd 1.6.
+#
+# Builds probe.wasm from probe.c, packs it with `chibi image build`, imports it, and drives
+# `ctr` through every behaviour the shim promises: stdio, args/env/cwd, files, exit codes,
+# traps, signals, -d/ps/kill/delete, metrics, pause/resume, limits, 20 concurrent runs, a
+# containerd restart, a SIGKILLed shim, refusals (tty, exec), and no leftovers at the end.
+# Usage: BUILD=build shim/tests/e2e.sh  (as root; skips cleanly without containerd/runc/clang)
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$HERE/../.." && pwd)
+BUILD=$(cd "$TOP/${BUILD:-build}" && pwd)
+NS=chibi-e2e
+IMG=docker.io/library/chibi-probe:e2e
+RT="--runtime io.containerd.chibi.v1"
+. "$HERE/lib.sh"
+
+PASS=0
+FAIL=0
+ok() { PASS=$((PASS + 1)); echo "ok   $1"; }
+bad() { FAIL=$((FAIL + 1)); echo "FAIL $1"; shift; for l in "$@"; do echo "     $l"; done; }
+# check NAME EXPECTED_RC GREP_PATTERN OUTFILE RC
+check() {
+	if [ "$5" = "$2" ] && grep -q -- "$3" "$4"; then
+		ok "$1"
+	else
+		bad "$1" "rc=$5 (want $2), want output matching: $3" "$(head -c 600 "$4")"
+	fi
+}
+# wait_status ID STATUS: poll `ctr task ls` until the task shows STATUS (5 s).
+wait_status() {
+	i=0
+	while [ $i -lt 50 ]; do
+		C task ls 2>/dev/null | awk -v id="$1" '$1 == id {print $3}' | grep -qx "$2" && return 0
+		i=$((i + 1)); sleep 0.1
+	done
+	return 1
+}
+
+lab_need
+[ -x "$BUILD/containerd-shim-chibi-v1" ] || { echo "build the shim first (make shim)"; exit 1; }
+[ -x "$BUILD/chibi" ] || { echo "build chibi first (make)"; exit 1; }
+trap 'lab_down' EXIT
+trap 'exit 130' INT TERM
+lab_up || exit 1
+O=$T/out
+mkdir -p "$T/img" "$T/bind"
+
+# ---- image -----------------------------------------------------------------------------------
+wasm_cc "$HERE/probe.c" "$T/img/probe.wasm" || { echo "cannot compile probe.c for wasm32-wasi"; exit 1; }
+echo "greetings from the image" > "$T/img/greeting.txt"
+mkdir -p "$T/img/data" && echo "relative file in /data" > "$T/img/data/rel.txt"
+"$BUILD/chibi" image build -o "$T/probe.tar" --name "$IMG" --entrypoint /probe.wasm \
+	--env GREETING=hi "$T/img/probe.wasm" "$T/img/greeting.txt:/etc/greeting.txt" \
+	"$T/img/data:/data" >"$O" 2>&1
+check "chibi image build" 0 "import:" "$O" $?
+"$BUILD/chibi" image build -o "$T/probe2.tar" --name "$IMG" --entrypoint /probe.wasm \
+	--env GREETING=hi "$T/img/probe.wasm" "$T/img/greeting.txt:/etc/greeting.txt" \
+	"$T/img/data:/data" >/dev/null 2>&1
+if cmp -s "$T/probe.tar" "$T/probe2.tar"; then ok "image build is reproducible"; else bad "image build is reproducible"; fi
+C image import --platform wasi/wasm "$T/probe.tar" >"$O" 2>&1
+check "ctr image import --platform wasi/wasm" 0 "unpacking" "$O" $?
+
+run() { C run --rm $RT "$@"; }
+
+# ---- basics ----------------------------------------------------------------------------------
+run "$IMG" t-hello >"$O" 2>&1
+check "hello (entrypoint from the image)" 0 "hello from wasm" "$O" $?
+run "$IMG" t-args /probe.wasm args one "two words" >"$O" 2>&1
+check "process.args -> argv" 0 "^/probe.wasm args one two words$" "$O" $?
+run --env FOO=bar "$IMG" t-env /probe.wasm env FOO >"$O" 2>&1
+check "process.env -> environment" 0 "FOO=bar" "$O" $?
+run "$IMG" t-env2 /probe.wasm env GREETING >"$O" 2>&1
+check "image Env reaches the guest" 0 "GREETING=hi" "$O" $?
+run --cwd /data "$IMG" t-cwd /probe.wasm cwd >"$O" 2>&1
+check "process.cwd (PWD + relative open)" 0 "relative file in /data" "$O" $?
+run "$IMG" t-cat /probe.wasm cat /etc/greeting.txt >"$O" 2>&1
+check "file read from the image" 0 "greetings from the image" "$O" $?
+printf 'piped input' | run "$IMG" t-stdin /probe.wasm stdin >"$O" 2>&1
+check "stdin piped in" 0 "piped input" "$O" $?
+grep -q '\[11 bytes\]' "$O" && ok "stdin byte count and EOF" || bad "stdin byte count and EOF" "$(cat "$O")"
+run "$IMG" t-exit /probe.wasm exit 7 >"$O" 2>&1
+check "proc_exit(7) -> exit status 7" 7 "" "$O" $?
+run "$IMG" t-trap /probe.wasm trap >"$O" 2>&1
+check "trap -> 134 with the reason on stderr" 134 "wasm trap: unreachable" "$O" $?
+run "$IMG" t-missing /nope.wasm >"$O" 2>&1
+check "missing module is a clean create error" 1 "not found in the container image" "$O" $?
+
+# ---- mounts ----------------------------------------------------------------------------------
+echo "bound file" > "$T/bind/in.txt"
+run --mount "type=bind,src=$T/bind,dst=/mnt,options=rbind:ro" "$IMG" t-bind /probe.wasm cat /mnt/in.txt >"$O" 2>&1
+check "bind mount -> preopen" 0 "bound file" "$O" $?
+run --mount "type=bind,src=$T/bind,dst=/mnt,options=rbind:ro" "$IMG" t-bindro /probe.wasm write /mnt/x.txt data >"$O" 2>&1
+if [ $? = 4 ] && [ ! -e "$T/bind/x.txt" ]; then ok "read-only bind mount refuses writes"; else bad "read-only bind mount refuses writes" "$(cat "$O")"; fi
+run --mount "type=bind,src=$T/bind,dst=/mnt,options=rbind:rw" "$IMG" t-bindrw /probe.wasm write /mnt/y.txt data >"$O" 2>&1
+if [ $? = 0 ] && [ -e "$T/bind/y.txt" ]; then ok "read-write bind mount allows writes"; else bad "read-write bind mount allows writes" "$(cat "$O")"; fi
+
+# ---- refusals --------------------------------------------------------------------------------
+C run --rm -t $RT "$IMG" t-tty /probe.wasm hello >"$O" 2>&1 </dev/null
+check "ctr run -t refused cleanly" 1 "terminal" "$O" $?
+
+# ---- signals ---------------------------------------------------------------------------------
+for sig in SIGTERM:143 SIGKILL:137; do
+	name=${sig%%:*}; want=${sig##*:}; id=t-$(echo "$name" | tr 'A-Z' 'a-z')
+	run "$IMG" "$id" /probe.wasm sleep 30 >"$O" 2>&1 &
+	bg=$!
+	wait_status "$id" RUNNING
+	C task kill -s "$name" "$id" >/dev/null 2>&1
+	wait $bg
+	check "kill -s $name -> $want" "$want" "sleeping" "$O" $?
+done
+
+# ---- detached: ps, metrics, pause/resume, update, exec, kill, delete -------------------------
+C run -d --memory-limit 67108864 $RT "$IMG" t-d /probe.wasm spin >"$O" 2>&1
+if wait_status t-d RUNNING; then ok "run -d -> RUNNING"; else bad "run -d -> RUNNING" "$(cat "$O")"; fi
+PID=$(C task ls | awk '$1 == "t-d" {print $2}')
+C task ps t-d >"$O" 2>&1
+check "task ps lists the task pid" 0 "^$PID" "$O" $?
+sleep 0.3
+C task metrics t-d >"$O" 2>&1
+check "task metrics (cgroup)" 0 "memory.usage_in_bytes" "$O" $?
+if grep -q "memory.limit_in_bytes *67108864" "$O"; then ok "memory limit applied to the cgroup"; else bad "memory limit applied to the cgroup" "$(cat "$O")"; fi
+C task update --memory-limit 100663296 t-d >"$O" 2>&1 && C task metrics t-d >>"$O" 2>&1
+check "task update --memory-limit" 0 "memory.limit_in_bytes *100663296" "$O" $?
+C task pause t-d >"$O" 2>&1
+if wait_status t-d PAUSED; then ok "pause -> PAUSED"; else bad "pause -> PAUSED" "$(cat "$O")"; fi
+u1=$(C task metrics t-d 2>/dev/null | awk '$1 == "cpuacct.usage" {print $2}')
+sleep 0.5
+u2=$(C task metrics t-d 2>/dev/null | awk '$1 == "cpuacct.usage" {print $2}')
+if [ -n "$u1" ] && [ "$u1" = "$u2" ]; then ok "paused task uses no CPU"; else bad "paused task uses no CPU" "$u1 -> $u2"; fi
+C task resume t-d >"$O" 2>&1
+if wait_status t-d RUNNING; then ok "resume -> RUNNING"; else bad "resume -> RUNNING" "$(cat "$O")"; fi
+C task exec --exec-id e1 t-d /probe.wasm hello >"$O" 2>&1
+check "exec refused with a clear error" 1 "not supported for wasm tasks" "$O" $?
+C task kill t-d >/dev/null 2>&1
+if wait_status t-d STOPPED; then ok "task kill (SIGTERM) -> STOPPED"; else bad "task kill -> STOPPED"; fi
+C task delete t-d >"$O" 2>&1
+rc=$?
+C container delete t-d >/dev/null 2>&1
+if [ $rc = 143 ] || [ $rc = 0 ]; then ok "task delete"; else bad "task delete" "rc=$rc $(cat "$O")"; fi
+
+# ---- linear memory capped by the memory limit ------------------------------------------------
+run --memory-limit 33554432 "$IMG" t-mem /probe.wasm grow 64 >"$O" 2>&1
+if grep -q "allocated [0-9]* of 64 MiB" "$O" && ! grep -q "allocated 64 of 64" "$O"; then
+	ok "memory limit caps linear memory ($(grep -o 'allocated [0-9]* of 64' "$O"))"
+else
+	bad "memory limit caps linear memory" "$(cat "$O")"
+fi
+
+# ---- 20 containers at once -------------------------------------------------------------------
+i=0
+while [ $i -lt 20 ]; do
+	run "$IMG" "t-par$i" /probe.wasm args "n$i" >"$T/par$i.out" 2>&1 &
+	i=$((i + 1))
+done
+wait
+good=0
+i=0
+while [ $i -lt 20 ]; do
+	grep -q "args n$i\$" "$T/par$i.out" && good=$((good + 1))
+	i=$((i + 1))
+done
+[ $good = 20 ] && ok "20 concurrent containers" || bad "20 concurrent containers" "$good/20 ok" "$(cat "$T"/par*.out | sort | uniq -c | head)"
+
+# ---- containerd restart with a running task --------------------------------------------------
+C run -d $RT "$IMG" t-restart /probe.wasm sleep 60 >/dev/null 2>&1
+wait_status t-restart RUNNING
+lab_stop_containerd
+lab_start
+if wait_status t-restart RUNNING; then ok "task survives a containerd restart"; else bad "task survives a containerd restart" "$(C task ls 2>&1)"; fi
+C task kill -s SIGKILL t-restart >/dev/null 2>&1
+if wait_status t-restart STOPPED; then ok "kill after restart (events reconnect)"; else bad "kill after restart"; fi
+C task delete t-restart >/dev/null 2>&1
+C container delete t-restart >/dev/null 2>&1
+C container ls -q | grep -qx t-restart && bad "delete after restart" || ok "delete after restart"
+
+# ---- a shim killed with SIGKILL --------------------------------------------------------------
+C run -d $RT "$IMG" t-shimkill /probe.wasm sleep 60 >/dev/null 2>&1
+wait_status t-shimkill RUNNING
+TPID=$(C task ls | awk '$1 == "t-shimkill" {print $2}')
+SPID=$(pgrep -f "containerd-shim-chibi-v1 -namespace $NS -id t-shimkill" | head -1)
+[ -n "$SPID" ] && kill -KILL "$SPID"
+if wait_status t-shimkill STOPPED || ! C task ls -q | grep -qx t-shimkill; then ok "SIGKILLed shim: containerd sees the task stop"; else bad "SIGKILLed shim" "$(C task ls)"; fi
+sleep 0.3
+if [ -n "$TPID" ] && kill -0 "$TPID" 2>/dev/null && ! grep -q Z "/proc/$TPID/stat" 2>/dev/null; then
+	bad "SIGKILLed shim: shim delete killed the task" "pid $TPID alive"
+else
+	ok "SIGKILLed shim: shim delete killed the task"
+fi
+C task delete t-shimkill >/dev/null 2>&1
+C container delete t-shimkill >/dev/null 2>&1
+
+# ---- leftovers -------------------------------------------------------------------------------
+sleep 0.5
+C task ls -q | grep -q . && bad "no tasks left" "$(C task ls)" || ok "no tasks left"
+grep -q " $T/state" /proc/mounts && bad "no stray mounts" "$(grep " $T/" /proc/mounts)" || ok "no stray mounts"
+left=$(ls "$T/s" 2>/dev/null | wc -l)
+[ "$left" = 0 ] && ok "no stray shim sockets" || bad "no stray shim sockets" "$(ls "$T/s")"
+sleep 0.5
+shims=$(lab_shims | wc -l)
+[ "$shims" = 0 ] && ok "no stray shim processes" || bad "no stray shim processes" "$(lab_shims)"
+kids=$(pgrep -f "__chibi_task" | while read -r p; do grep -l "$NS" /proc/$p/cgroup 2>/dev/null; done | wc -l)
+[ "$kids" = 0 ] && ok "no stray task processes" || bad "no stray task processes"
+cgs=$(find /sys/fs/cgroup/memory/$NS /sys/fs/cgroup/$NS -mindepth 1 -type d 2>/dev/null | wc -l)
+[ "$cgs" = 0 ] && ok "no stray cgroups" || bad "no stray cgroups" "$(find /sys/fs/cgroup/*/$NS -mindepth 1 -type d 2>/dev/null)"
+grep -E 'level=error' "$T/containerd.log" | grep -v -E 'copy shim log|devmapper' >"$O"
+[ -s "$O" ] && bad "containerd logged no errors" "$(head -5 "$O")" || ok "containerd logged no errors"
+
+echo "e2e: $PASS passed, $FAIL failed"
+[ $FAIL = 0 ]

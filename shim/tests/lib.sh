@@ -1,0 +1,102 @@
+# shim/tests/lib.sh - shared by e2e.sh and measure.sh: a private containerd under a temp dir.
+#
+# Nothing system-wide is touched: own config, root, state and sockets under $T, the shim found
+# through PATH (the build dir first), CRI disabled.  lab_down stops only what lab_up started
+# (containerd by pid, then shims of this containerd by pid) and removes mounts and cgroups.
+# Sourced, not executed.  Needs: BUILD (build dir, absolute), NS (namespace).
+
+lab_need() {
+	if [ "$(id -u)" != 0 ]; then
+		echo "SKIP: needs root (containerd, mounts, cgroups)"; exit 0
+	fi
+	for b in containerd ctr runc clang; do
+		command -v "$b" >/dev/null 2>&1 || { echo "SKIP: $b not installed"; exit 0; }
+	done
+}
+
+lab_up() {
+	T=$(mktemp -d /tmp/chibi-e2e.XXXXXX)
+	chmod 0711 "$T"
+	cat > "$T/config.toml" <<EOF
+version = 2
+root = "$T/root"
+state = "$T/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$T/c.sock"
+[ttrpc]
+  address = "$T/c.sock.ttrpc"
+[debug]
+  address = "$T/d.sock"
+  level = "debug"
+[metrics]
+  address = ""
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$T/root/opt"
+EOF
+	lab_start
+}
+
+# (Re)start containerd on the existing $T; the build dir comes first on its PATH.
+lab_start() {
+	PATH="$BUILD:$PATH" setsid containerd --config "$T/config.toml" \
+		>>"$T/containerd.log" 2>&1 </dev/null &
+	CD_PID=$!
+	i=0
+	while [ $i -lt 100 ]; do
+		if timeout 5 ctr --address "$T/c.sock" version >/dev/null 2>&1; then
+			return 0
+		fi
+		kill -0 "$CD_PID" 2>/dev/null || { tail -20 "$T/containerd.log"; return 1; }
+		i=$((i + 1)); sleep 0.1
+	done
+	echo "containerd did not come up"; return 1
+}
+
+lab_stop_containerd() {
+	[ -n "${CD_PID:-}" ] || return 0
+	kill -TERM "$CD_PID" 2>/dev/null
+	i=0
+	while kill -0 "$CD_PID" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	kill -KILL "$CD_PID" 2>/dev/null
+	wait "$CD_PID" 2>/dev/null
+	CD_PID=
+}
+
+# Pids of shims serving this lab (their -address is our socket).
+lab_shims() {
+	for p in $(pgrep -f "containerd-shim-.*-address $T/c.sock" 2>/dev/null); do echo "$p"; done
+}
+
+lab_down() {
+	[ -n "${T:-}" ] && [ -d "$T" ] || return 0
+	# Remove what is left, politely first, through containerd.
+	if [ -n "${CD_PID:-}" ]; then
+		for c in $(C task ls -q 2>/dev/null); do C task kill -s SIGKILL "$c" >/dev/null 2>&1; done
+		sleep 0.3
+		for c in $(C task ls -q 2>/dev/null); do C task delete -f "$c" >/dev/null 2>&1; done
+		for c in $(C container ls -q 2>/dev/null); do C container delete "$c" >/dev/null 2>&1; done
+	fi
+	lab_stop_containerd
+	for p in $(lab_shims); do kill -KILL "$p" 2>/dev/null; done
+	grep " $T/" /proc/mounts | awk '{print $2}' | sort -r | while read -r m; do
+		umount -l "$m" 2>/dev/null
+	done
+	for d in /sys/fs/cgroup/*/"$NS" /sys/fs/cgroup/"$NS"; do
+		[ -d "$d" ] || continue
+		find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+	done
+	rm -rf "$T"
+}
+
+C() {
+	timeout 60 ctr --address "$T/c.sock" -n "$NS" "$@"
+}
+
+# Compile a C file for wasm32-wasi (compile and link as separate steps).
+wasm_cc() {
+	sysroot=
+	[ -d /usr/share/wasi-sysroot ] && sysroot=--sysroot=/usr/share/wasi-sysroot
+	clang --target=wasm32-wasi $sysroot -O2 -c "$1" -o "$2.o" &&
+		clang --target=wasm32-wasi $sysroot -Wl,--strip-all "$2.o" -o "$2"
+}
