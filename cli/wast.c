@@ -31,12 +31,21 @@
 #define MAX_SKIP_REASONS 8
 #define EXIT_TIMEOUT 3             /* child exit status: a command hung past interruption */
 
+/* One line of a skip list: "FILE.wast:LINE reason". */
+struct skip_entry {
+	char *file;            /* base name, e.g. "names.wast" */
+	unsigned long line;
+	char *reason;          /* stable for the whole run, so skip() can key on it */
+};
+
 struct opts {
 	enum chibi_exec_mode mode;
 	bool verbose;
 	bool keep;
 	bool isolate;          /* fork a child per script */
 	unsigned timeout;      /* seconds, 0 = none */
+	struct skip_entry *skips;
+	size_t nskips;
 };
 
 /* Counters for one script.  Lives in shared memory while a child runs the script, so the
@@ -819,10 +828,23 @@ static void cmd_assert_module(struct script *s, const struct json *cmd, enum chi
 		mismatch(s, text, got);
 }
 
+static const char *skiplisted(const struct script *s)
+{
+	for (size_t i = 0; i < s->o->nskips; i++)
+		if (s->o->skips[i].line == s->prog->line && !strcmp(s->o->skips[i].file, s->name))
+			return s->o->skips[i].reason;
+	return NULL;
+}
+
 static void run_command(struct script *s, const struct json *cmd)
 {
 	const char *type = json_get_str(cmd, "type");
+	const char *reason = skiplisted(s);
 
+	if (reason) {
+		skip(s, reason);
+		return;
+	}
 	if (!type) {
 		failf(s, "command without a \"type\"");
 		return;
@@ -1189,6 +1211,76 @@ static void run_file(const struct opts *o, const char *wast, struct progress *pr
 		remove_dir(dir);
 }
 
+/* Read a skip list: one "FILE.wast:LINE reason" per line, '#' comments and blank lines
+ * ignored.  FILE is matched against the script's base name.  Returns false (after printing
+ * the offending line) on a read or format error. */
+static bool load_skiplist(const char *path, struct opts *o)
+{
+	FILE *f = fopen(path, "r");
+	char buf[1024];
+	unsigned long lineno = 0;
+
+	if (!f) {
+		fprintf(stderr, "chibi wast: cannot open skip list %s: %s\n", path, strerror(errno));
+		return false;
+	}
+	while (fgets(buf, sizeof(buf), f)) {
+		char *p = buf, *colon, *end, *reason;
+		struct skip_entry *ne;
+		unsigned long line;
+
+		lineno++;
+		buf[strcspn(buf, "\r\n")] = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p || *p == '#')
+			continue;
+		colon = strchr(p, ':');
+		if (!colon || colon == p)
+			goto bad;
+		errno = 0;
+		line = strtoul(colon + 1, &end, 10);
+		if (errno || end == colon + 1 || (*end && *end != ' ' && *end != '\t'))
+			goto bad;
+		reason = end + strspn(end, " \t");
+		if (!*reason)
+			goto bad;
+		ne = realloc(o->skips, (o->nskips + 1) * sizeof(*ne));
+		if (!ne)
+			goto nomem;
+		o->skips = ne;
+		*colon = '\0';
+		ne[o->nskips].file = strdup(p);
+		ne[o->nskips].reason = strdup(reason);
+		ne[o->nskips].line = line;
+		o->nskips++;
+		if (!ne[o->nskips - 1].file || !ne[o->nskips - 1].reason)
+			goto nomem;
+	}
+	fclose(f);
+	return true;
+bad:
+	fprintf(stderr, "chibi wast: %s:%lu: expected \"FILE.wast:LINE reason\", got '%s'\n",
+		path, lineno, buf);
+	fclose(f);
+	return false;
+nomem:
+	fprintf(stderr, "chibi wast: out of memory reading %s\n", path);
+	fclose(f);
+	return false;
+}
+
+static void free_skiplist(struct opts *o)
+{
+	for (size_t i = 0; i < o->nskips; i++) {
+		free(o->skips[i].file);
+		free(o->skips[i].reason);
+	}
+	free(o->skips);
+	o->skips = NULL;
+	o->nskips = 0;
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -1202,6 +1294,8 @@ static void usage(FILE *out)
 		"  --keep            keep the temporary folders with the JSON and .wasm files\n"
 		"  --no-fork         run scripts in-process (for debuggers; a crash stops the run)\n"
 		"  --timeout=SECS    interrupt a command after SECS seconds (default %d, 0 = never)\n"
+		"  --skiplist=FILE   skip the commands listed in FILE, one \"NAME.wast:LINE reason\"\n"
+		"                    per line (they count as skipped, with the reason)\n"
 		"\n"
 		"Exit status: 0 if nothing failed, 1 if something did, 2 on usage errors.\n",
 		DEFAULT_TIMEOUT);
@@ -1242,17 +1336,25 @@ int wast_main(int argc, char **argv)
 			o.isolate = false;
 		} else if (!strncmp(a, "--timeout=", 10) && parse_u64(a + 10, 1000000, &secs)) {
 			o.timeout = (unsigned)secs;
+		} else if (!strncmp(a, "--skiplist=", 11)) {
+			if (!load_skiplist(a + 11, &o)) {
+				free_skiplist(&o);
+				return 2;
+			}
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			free_skiplist(&o);
 			usage(stdout);
 			return 0;
 		} else {
 			fprintf(stderr, "chibi wast: unknown option '%s'\n", a);
 			usage(stderr);
+			free_skiplist(&o);
 			return 2;
 		}
 	}
 	if (first >= argc) {
 		usage(stderr);
+		free_skiplist(&o);
 		return 2;
 	}
 
@@ -1261,6 +1363,7 @@ int wast_main(int argc, char **argv)
 		    -1, 0);
 	if (prog == MAP_FAILED) {
 		fprintf(stderr, "chibi wast: mmap: %s\n", strerror(errno));
+		free_skiplist(&o);
 		return 1;
 	}
 	for (int i = first; i < argc; i++) {
@@ -1284,6 +1387,7 @@ int wast_main(int argc, char **argv)
 		fflush(stdout);
 	}
 	munmap(prog, sizeof(*prog));
+	free_skiplist(&o);
 	printf("%lu passed, %lu failed, %lu skipped\n", passed, failed, skipped);
 	return failed ? 1 : 0;
 }
