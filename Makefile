@@ -105,7 +105,7 @@ FUZZ_TIME ?= 600
 $(FUZZ_BIN): fuzz/module_fuzz.c $(VM_SRC) $(wildcard vm/*.h include/*.h)
 	@mkdir -p build-fuzz
 	clang -std=c11 -D_GNU_SOURCE -Iinclude -O1 -g -fsanitize=fuzzer,address,undefined \
-	  -fno-sanitize-recover=undefined -o $@ fuzz/module_fuzz.c $(VM_SRC) -lm
+	  -fno-sanitize-recover=undefined -o $@ fuzz/module_fuzz.c $(VM_SRC) $(JIT_SRC) -lcapstone -lm -lpthread
 fuzz: $(FUZZ_BIN)
 	@mkdir -p build-fuzz/corpus
 	$(FUZZ_BIN) -max_total_time=$(FUZZ_TIME) -max_len=4096 -timeout=10 -rss_limit_mb=4096 \

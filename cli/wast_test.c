@@ -226,12 +226,12 @@ static const char *write_file(const char *name, const char *text)
 	return path;
 }
 
-/* Run wast_main with stdout captured into `out`; returns its exit status. */
+/* Run wast_main with stdout and stderr captured into `out`; returns its exit status. */
 static int run_wast(char *out, size_t outlen, int argc, const char **args)
 {
 	char *argv[16];
 	char cap[512];
-	int saved, fd, status;
+	int saved, saved_err, fd, status;
 	ssize_t n;
 
 	cr_assert(argc < 15);
@@ -240,15 +240,19 @@ static int run_wast(char *out, size_t outlen, int argc, const char **args)
 		argv[i + 1] = (char *)args[i];
 	argv[argc + 1] = NULL;
 	snprintf(cap, sizeof(cap), "%s/stdout.txt", tmpdir);
-	fflush(stdout);
+	fflush(NULL);
 	saved = dup(1);
-	fd = open(cap, O_RDWR | O_CREAT | O_TRUNC, 0644);
-	cr_assert(saved >= 0 && fd >= 0);
+	saved_err = dup(2);
+	fd = open(cap, O_RDWR | O_CREAT | O_TRUNC | O_APPEND, 0644);
+	cr_assert(saved >= 0 && saved_err >= 0 && fd >= 0);
 	dup2(fd, 1);
+	dup2(fd, 2);
 	status = wast_main(argc + 1, argv);
-	fflush(stdout);
+	fflush(NULL);
 	dup2(saved, 1);
+	dup2(saved_err, 2);
 	close(saved);
+	close(saved_err);
 	lseek(fd, 0, SEEK_SET);
 	n = read(fd, out, outlen - 1);
 	out[n > 0 ? n : 0] = '\0';
@@ -283,7 +287,8 @@ Test(wast_e2e, passing_script)
 		"    (i32.div_s (local.get 0) (local.get 1)))\n"
 		"  (func (export \"nan\") (result f32) (f32.div (f32.const 0) (f32.const 0)))\n"
 		"  (func (export \"ext\") (param externref) (result externref) (local.get 0))\n"
-		"  (func (export \"say\") (call $p (i32.const 1))))\n"
+		"  (func (export \"say\") (call $p (i32.const 1)))\n"
+		"  (func (export \"\\00nul\") (result i32) (i32.const 9)))\n"
 		"(register \"m\")\n"
 		"(assert_return (invoke \"add\" (i32.const 1) (i32.const -2)) (i32.const -1))\n"
 		"(assert_return (invoke \"g666\") (i32.const 666))\n"
@@ -292,6 +297,7 @@ Test(wast_e2e, passing_script)
 		"(assert_return (invoke \"ext\" (ref.extern 5)) (ref.extern 5))\n"
 		"(assert_return (invoke \"ext\" (ref.null extern)) (ref.null extern))\n"
 		"(invoke \"say\")\n"
+		"(assert_return (invoke \"\\00nul\") (i32.const 9))\n"
 		"(assert_trap (invoke \"div\" (i32.const 1) (i32.const 0)) \"integer divide by zero\")\n"
 		"(assert_invalid (module (func (result i32) (i64.const 0))) \"type mismatch\")\n"
 		"(assert_malformed (module binary \"\\00asm\") \"unexpected end\")\n"
@@ -300,9 +306,9 @@ Test(wast_e2e, passing_script)
 		"(module $second (func (export \"f\") (result i32) (i32.const 2)))\n"
 		"(assert_return (invoke $second \"f\") (i32.const 2))\n");
 	cr_assert_eq(run_wast(out, sizeof(out), 1, (const char *[]){ path }), 0, "%s", out);
-	cr_assert(strstr(out, "ok.wast: 15 passed, 0 failed, 1 skipped\n"), "%s", out);
+	cr_assert(strstr(out, "ok.wast: 16 passed, 0 failed, 1 skipped\n"), "%s", out);
 	cr_assert(strstr(out, TEXT_SKIP_REASON), "%s", out);
-	cr_assert(strstr(out, "\n15 passed, 0 failed, 1 skipped\n"), "%s", out);
+	cr_assert(strstr(out, "\n16 passed, 0 failed, 1 skipped\n"), "%s", out);
 }
 
 Test(wast_e2e, failures_are_reported_with_lines)
