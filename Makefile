@@ -8,6 +8,15 @@
 # BUILD selects the output folder, so sanitizer builds never mix with the release build.
 
 CC      ?= cc
+# Cross build, e.g. `make CROSS=aarch64-linux-gnu-`: $(CROSS)gcc, its own folder, and the
+# private sysroot that arm64.mk makes (build-arm64/sysroot).
+ifneq ($(CROSS),)
+CC      := $(CROSS)gcc
+BUILD   ?= build-$(subst aarch64,arm64,$(firstword $(subst -, ,$(CROSS))))
+SYSROOT ?= $(abspath $(BUILD))/sysroot
+CPPFLAGS += --sysroot=$(SYSROOT)
+EXTRA_LDFLAGS += --sysroot=$(SYSROOT)
+endif
 BUILD   ?= build
 OPT     ?= -O2 -g
 SAN     ?=
@@ -116,4 +125,4 @@ fuzz-replay: $(FUZZ_BIN)
 clean:
 	rm -rf build build-asan build-fuzz
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name sysroot -prune -o -name '*.d' -type f -print 2>/dev/null)

@@ -140,27 +140,21 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 		const void *const **out_tab)
 {
 #ifdef CHIBI_INTERP_SWITCH
-	static const void *const handlers[IOP_COUNT] = {
+#define IOP_LABEL_V(name, op, form, poll) (const void *)(uintptr_t)IOP_##name,
 #define IOP(n, k) (const void *)(uintptr_t)IOP_##n,
-#define NUM1(n) (const void *)(uintptr_t)IOP_##n,
-#define NUM2(n) (const void *)(uintptr_t)IOP_##n,
-#define NUM2I(n) (const void *)(uintptr_t)IOP_##n##_I,
-#define CMPBR(n) (const void *)(uintptr_t)IOP_BR_##n, (const void *)(uintptr_t)IOP_BR_##n##_I, \
-	(const void *)(uintptr_t)IOP_BR_##n##_B, (const void *)(uintptr_t)IOP_BR_##n##_IB,
-#define MEMOP(n) (const void *)(uintptr_t)IOP_##n,
-#include "interp_ops.def"
-	};
 #else
-	static const void *const handlers[IOP_COUNT] = {
+#define IOP_LABEL_V(name, op, form, poll) &&L_##name,
 #define IOP(n, k) &&L_##n,
-#define NUM1(n) &&L_##n,
-#define NUM2(n) &&L_##n,
-#define NUM2I(n) &&L_##n##_I,
-#define CMPBR(n) &&L_BR_##n, &&L_BR_##n##_I, &&L_BR_##n##_B, &&L_BR_##n##_IB,
-#define MEMOP(n) &&L_##n,
+#endif
+	static const void *const handlers[IOP_COUNT] = {
+#define NUM1(n) NUM1_FORMS(IOP_LABEL_V, n)
+#define NUM2(n) NUM2_FORMS(IOP_LABEL_V, n)
+#define NUM2I(n) NUM2I_FORMS(IOP_LABEL_V, n)
+#define CMPBR(n) CMPBR_FORMS(IOP_LABEL_V, n)
+#define LOADOP(n) LOADOP_FORMS(IOP_LABEL_V, n)
+#define STOREOP(n) STOREOP_FORMS(IOP_LABEL_V, n)
 #include "interp_ops.def"
 	};
-#endif
 	uint32_t exit_stub[IC_HWORDS] = { 0 };
 	uint64_t *const stack_end = s ? s->stack + s->stack_slots : NULL;
 	const bool fuel_on = s && s->cfg.fuel != 0;
@@ -168,6 +162,7 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 	const uint32_t *ip;
 	uint8_t *mbase;
 	uint64_t msize;
+	uint64_t acc = 0; /* last value produced (see interp_ops.def) */
 	/* call state shared by CALL and CALL_INDIRECT */
 	struct chibi_func *callee;
 	const uint32_t *ret_ip;
@@ -205,34 +200,28 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 	CASE(JMP) {
 		JUMP(0);
 	}
-	CASE(JMP_B) {
+	CASE(JMP_L) {
 		POLL();
 		JUMP(0);
 	}
-	CASE(BR_NZ) {
-		if ((uint32_t)R(0))
-			JUMP(1);
-		NEXT(2);
+#define BR_COND(name, cond, poll)					\
+	CASE(name) {							\
+		if (cond) {						\
+			if (poll)					\
+				POLL();					\
+			JUMP(1);					\
+		}							\
+		NEXT(2);						\
 	}
-	CASE(BR_NZ_B) {
-		if ((uint32_t)R(0)) {
-			POLL();
-			JUMP(1);
-		}
-		NEXT(2);
-	}
-	CASE(BR_Z) {
-		if (!(uint32_t)R(0))
-			JUMP(1);
-		NEXT(2);
-	}
-	CASE(BR_Z_B) {
-		if (!(uint32_t)R(0)) {
-			POLL();
-			JUMP(1);
-		}
-		NEXT(2);
-	}
+	BR_COND(BR_NZ, (uint32_t)R(0), 0)
+	BR_COND(BR_NZ_L, (uint32_t)R(0), 1)
+	BR_COND(BR_NZ_A, (uint32_t)acc, 0)
+	BR_COND(BR_NZ_AL, (uint32_t)acc, 1)
+	BR_COND(BR_Z, !(uint32_t)R(0), 0)
+	BR_COND(BR_Z_L, !(uint32_t)R(0), 1)
+	BR_COND(BR_Z_A, !(uint32_t)acc, 0)
+	BR_COND(BR_Z_AL, !(uint32_t)acc, 1)
+#undef BR_COND
 	CASE(BR_TABLE) {
 		uint32_t i = (uint32_t)R(0), n = O(1);
 
@@ -242,9 +231,14 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 		JUMP(2 + i);
 	}
 	CASE(RET1) {
+		acc = R(0);
+		goto ret1;
+	}
+	CASE(RET1_A) {
+	ret1:;
 		uint64_t *h = fp + O(1);
 
-		fp[0] = R(0);
+		fp[0] = acc;
 		fp = (uint64_t *)(uintptr_t)h[0];
 		ip = (const uint32_t *)(uintptr_t)h[1];
 		code = (struct icode *)(uintptr_t)h[2];
@@ -317,6 +311,11 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 		R(2) = R(3);
 		NEXT(4);
 	}
+	CASE(I32_ADD_I2) {
+		R(0) = (uint32_t)(R(1) + O(2));
+		R(3) = acc = (uint32_t)(R(4) + O(5));
+		NEXT(6);
+	}
 	CASE(CONST32) {
 		R(0) = (uint64_t)(int64_t)(int32_t)O(1);
 		NEXT(2);
@@ -341,30 +340,49 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 		g->value = R(0);
 		NEXT(1 + IC_PWORDS);
 	}
+	CASE(GLOBAL_SET_A) {
+		struct chibi_global *g = PTR(1);
+
+		g->value = acc;
+		NEXT(1 + IC_PWORDS);
+	}
 
 	/* ---- memory ---- */
 
 	/* Effective address = u32 base + u32 offset, checked in 64 bits against the current
 	 * size; the access goes through memcpy (unaligned, little-endian host). */
-#define LOAD(name, T, conv)							\
-	CASE(name) {								\
-		uint64_t ea = (uint64_t)(uint32_t)R(1) + O(2);			\
-		T v;								\
-		if (UNLIKELY(ea + sizeof(T) > msize))				\
-			TRAP(CHIBI_TRAP_MEMORY_OOB);				\
-		memcpy(&v, mbase + ea, sizeof(T));				\
-		R(0) = conv;							\
-		NEXT(3);							\
+	/* ea is the u32 address plus the u32 offset; the P forms first do the folded i32.add in
+	 * 32 bits, exactly as the two instructions would. */
+#define LOAD_V(name, T, conv, addr, nops)				\
+	CASE(name) {							\
+		uint64_t ea = (uint64_t)(uint32_t)(addr) + O(2);	\
+		T v;							\
+		if (UNLIKELY(ea + sizeof(T) > msize))			\
+			TRAP(CHIBI_TRAP_MEMORY_OOB);			\
+		memcpy(&v, mbase + ea, sizeof(T));			\
+		R(0) = acc = conv;					\
+		NEXT(nops);						\
 	}
-#define STORE(name, T)								\
-	CASE(name) {								\
-		uint64_t ea = (uint64_t)(uint32_t)R(0) + O(2);			\
-		T v = (T)R(1);							\
-		if (UNLIKELY(ea + sizeof(T) > msize))				\
-			TRAP(CHIBI_TRAP_MEMORY_OOB);				\
-		memcpy(mbase + ea, &v, sizeof(T));				\
-		NEXT(3);							\
+#define LOAD(name, T, conv)						\
+	LOAD_V(name, T, conv, R(1), 3)					\
+	LOAD_V(name##_A, T, conv, acc, 3)				\
+	LOAD_V(name##_P, T, conv, R(1) + O(3), 4)			\
+	LOAD_V(name##_PA, T, conv, acc + O(3), 4)
+#define STORE_V(name, T, addr, val)					\
+	CASE(name) {							\
+		uint64_t ea = (uint64_t)(uint32_t)(addr) + O(2);	\
+		T v = (T)(val);						\
+		if (UNLIKELY(ea + sizeof(T) > msize))			\
+			TRAP(CHIBI_TRAP_MEMORY_OOB);			\
+		memcpy(mbase + ea, &v, sizeof(T));			\
+		NEXT(3);						\
 	}
+#define STORE(name, T)							\
+	STORE_V(name, T, R(0), R(1))					\
+	STORE_V(name##_A, T, acc, R(1))				\
+	STORE_V(name##_V, T, R(0), acc)				\
+	STORE_V(name##_K, T, R(0), (int64_t)(int32_t)O(1))		\
+	STORE_V(name##_KA, T, acc, (int64_t)(int32_t)O(1))
 	LOAD(I32_LOAD, uint32_t, v)
 	LOAD(I64_LOAD, uint64_t, v)
 	LOAD(F32_LOAD, uint32_t, v)
@@ -388,6 +406,8 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 	STORE(I64_STORE8, uint8_t)
 	STORE(I64_STORE16, uint16_t)
 	STORE(I64_STORE32, uint32_t)
+#undef LOAD_V
+#undef STORE_V
 #undef LOAD
 #undef STORE
 
@@ -511,62 +531,62 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 
 	/* ---- numeric, generated ---- */
 
-#define NUM1(n)								\
-	CASE(n) {							\
+	/* Operand sources by form: words 1, 2 for NUM*, words 0, 1 for CMPBR. */
+#define IMM(i) ((uint64_t)(int64_t)(int32_t)O(i))
+#define NA_R R(1)
+#define NA_A acc
+#define NA_RR R(1)
+#define NB_RR R(2)
+#define NA_AR acc
+#define NB_AR R(2)
+#define NA_RB R(1)
+#define NB_RB acc
+#define NA_RI R(1)
+#define NB_RI IMM(2)
+#define NA_AI acc
+#define NB_AI IMM(2)
+#define CA_RR R(0)
+#define CB_RR R(1)
+#define CA_RI R(0)
+#define CB_RI IMM(1)
+#define CA_AR acc
+#define CB_AR R(1)
+#define CA_RB R(0)
+#define CB_RB acc
+#define CA_AI acc
+#define CB_AI IMM(1)
+#define NUM1_H(name, op, form, poll)					\
+	CASE(name) {							\
 		int tk_ = 0;						\
-		uint64_t r_ = num_##n(R(1), &tk_);			\
+		uint64_t r_ = num_##op(NA_##form, &tk_);		\
 		if (UNLIKELY(tk_))					\
 			TRAP(tk_);					\
-		R(0) = r_;						\
+		R(0) = acc = r_;					\
 		NEXT(2);						\
 	}
-#define NUM2(n)								\
-	CASE(n) {							\
+#define NUM2_H(name, op, form, poll)					\
+	CASE(name) {							\
 		int tk_ = 0;						\
-		uint64_t r_ = num_##n(R(1), R(2), &tk_);		\
+		uint64_t r_ = num_##op(NA_##form, NB_##form, &tk_);	\
 		if (UNLIKELY(tk_))					\
 			TRAP(tk_);					\
-		R(0) = r_;						\
+		R(0) = acc = r_;					\
 		NEXT(3);						\
 	}
-#define NUM2I(n)							\
-	CASE(n##_I) {							\
+#define CMPBR_H(name, op, form, poll)					\
+	CASE(name) {							\
 		int tk_ = 0;						\
-		uint64_t r_ = num_##n(R(1), (uint64_t)(int64_t)(int32_t)O(2), &tk_); \
-		if (UNLIKELY(tk_))					\
-			TRAP(tk_);					\
-		R(0) = r_;						\
-		NEXT(3);						\
-	}
-#define CMPBR(n)							\
-	CASE(BR_##n) {							\
-		int tk_ = 0;						\
-		if (num_##n(R(0), R(1), &tk_))				\
-			JUMP(2);					\
-		NEXT(3);						\
-	}								\
-	CASE(BR_##n##_I) {						\
-		int tk_ = 0;						\
-		if (num_##n(R(0), (uint64_t)(int64_t)(int32_t)O(1), &tk_)) \
-			JUMP(2);					\
-		NEXT(3);						\
-	}								\
-	CASE(BR_##n##_B) {						\
-		int tk_ = 0;						\
-		if (num_##n(R(0), R(1), &tk_)) {			\
-			POLL();						\
-			JUMP(2);					\
-		}							\
-		NEXT(3);						\
-	}								\
-	CASE(BR_##n##_IB) {						\
-		int tk_ = 0;						\
-		if (num_##n(R(0), (uint64_t)(int64_t)(int32_t)O(1), &tk_)) { \
-			POLL();						\
+		if (num_##op(CA_##form, CB_##form, &tk_)) {		\
+			if (poll)					\
+				POLL();					\
 			JUMP(2);					\
 		}							\
 		NEXT(3);						\
 	}
+#define NUM1(n) NUM1_FORMS(NUM1_H, n)
+#define NUM2(n) NUM2_FORMS(NUM2_H, n)
+#define NUM2I(n) NUM2I_FORMS(NUM2_H, n)
+#define CMPBR(n) CMPBR_FORMS(CMPBR_H, n)
 #include "interp_ops.def"
 
 	LOOP_END

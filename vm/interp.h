@@ -12,14 +12,50 @@
 
 #include "runtime.h"
 
-/* Internal opcodes.  Each CMPBR row yields four consecutive ones: rr, ri, rr back, ri back. */
+/*
+ * Operand forms of the generated families of interp_ops.def, one V(iop, operator, form, polls)
+ * per internal opcode, in enum order.  Forms name where operands come from: R slot, A acc
+ * (first operand), B acc (second operand), I immediate; loads (L*) and stores (S*) have their
+ * own: P pre-added address, V value from acc, K immediate value.  The translator relies on the order:
+ * a family's variants sit at fixed offsets from its first iop.
+ */
+#define NUM1_FORMS(V, n) V(n, n, R, 0) V(n##_A, n, A, 0)
+#define NUM2_FORMS(V, n) V(n, n, RR, 0) V(n##_A, n, AR, 0) V(n##_B, n, RB, 0)
+#define NUM2I_FORMS(V, n) V(n##_I, n, RI, 0) V(n##_IA, n, AI, 0)
+#define CMPBR_FORMS(V, n)							\
+	V(BR_##n, n, RR, 0) V(BR_##n##_I, n, RI, 0) V(BR_##n##_AR, n, AR, 0)	\
+	V(BR_##n##_RB, n, RB, 0) V(BR_##n##_AI, n, AI, 0)			\
+	V(BR_##n##_L, n, RR, 1) V(BR_##n##_IL, n, RI, 1) V(BR_##n##_ARL, n, AR, 1) \
+	V(BR_##n##_RBL, n, RB, 1) V(BR_##n##_AIL, n, AI, 1)
+#define LOADOP_FORMS(V, n) V(n, n, LR, 0) V(n##_A, n, LA, 0) V(n##_P, n, LP, 0) V(n##_PA, n, LPA, 0)
+#define STOREOP_FORMS(V, n) V(n, n, SR, 0) V(n##_A, n, SA, 0) V(n##_V, n, SV, 0) \
+	V(n##_K, n, SK, 0) V(n##_KA, n, SKA, 0)
+
+/* Offsets of the variants from a family's first iop. */
+enum {
+	IOPV_A = 1,      /* NUM1, NUM2, NUM2I, LOADOP, STOREOP: operand a (address) from acc */
+	IOPV_B = 2,      /* NUM2: operand b from acc; STOREOP: stored value from acc */
+	IOPV_P = 2,      /* LOADOP: address = u32(R[a] + imm) (a fused i32.add), then + off */
+	IOPV_PA = 3,     /* LOADOP: the same with R[a] from acc */
+	IOPV_K = 3,      /* STOREOP: stored value is the immediate */
+	IOPV_KA = 4,     /* STOREOP: immediate value, address from acc */
+	IOPV_CMP_RI = 1, /* CMPBR forms; add IOPV_CMP_LOOP for the polling ones */
+	IOPV_CMP_AR = 2,
+	IOPV_CMP_RB = 3,
+	IOPV_CMP_AI = 4,
+	IOPV_CMP_LOOP = 5,
+};
+
+/* Internal opcodes. */
+#define IOP_ENUM_V(name, op, form, poll) IOP_##name,
 enum iop {
 #define IOP(n, k) IOP_##n,
-#define NUM1(n) IOP_##n,
-#define NUM2(n) IOP_##n,
-#define NUM2I(n) IOP_##n##_I,
-#define CMPBR(n) IOP_BR_##n, IOP_BR_##n##_I, IOP_BR_##n##_B, IOP_BR_##n##_IB,
-#define MEMOP(n) IOP_##n,
+#define NUM1(n) NUM1_FORMS(IOP_ENUM_V, n)
+#define NUM2(n) NUM2_FORMS(IOP_ENUM_V, n)
+#define NUM2I(n) NUM2I_FORMS(IOP_ENUM_V, n)
+#define CMPBR(n) CMPBR_FORMS(IOP_ENUM_V, n)
+#define LOADOP(n) LOADOP_FORMS(IOP_ENUM_V, n)
+#define STOREOP(n) STOREOP_FORMS(IOP_ENUM_V, n)
 #include "interp_ops.def"
 	IOP_COUNT
 };

@@ -718,12 +718,12 @@ Test(interp, fusion_shapes)
 	cr_assert_eq(call3(i, "add", 2, 2, 3, 0), 5);
 	s = listing(i, "add");
 	cr_assert(strstr(s, "I32_ADD 2 0 1\n"), "%s", s);
-	cr_assert(strstr(s, "RET1 2 "), "%s", s);
+	cr_assert(strstr(s, "RET1_A 2 "), "%s", s); /* result still in acc */
 	cr_assert(!strstr(s, "MOV"), "%s", s);
 	free(s);
 	cr_assert_eq(call3(i, "loop", 1, 20, 0, 0), 10);
 	s = listing(i, "loop");
 	cr_assert(strstr(s, "I32_SUB_I 0 0 1\n"), "%s", s);
-	cr_assert(strstr(s, "BR_I32_GT_S_IB 0 10 "), "%s", s);
+	cr_assert(strstr(s, "BR_I32_GT_S_AIL 0 10 "), "%s", s); /* acc, imm, polls */
 	free(s);
 }

@@ -56,6 +56,13 @@ struct tr {
 	uint32_t *code;           /* output */
 	size_t len, cap;
 	size_t mov_at;            /* a MOV ending at len that may become MOV2, else SIZE_MAX */
+	size_t last_at;           /* start of the last instruction, SIZE_MAX after a label */
+	unsigned last_op;         /* its iop */
+	bool prologue;            /* no label bound yet: straight-line code from the entry */
+	uint64_t dirty;           /* declared locals nparams + i (i < 64) written so far */
+	uint32_t nparams;
+	size_t acc_end;           /* code length right after the last acc producer ... */
+	uint32_t acc_slot;        /* ... and the slot it wrote (see interp_ops.def) */
 
 	struct ent *stk;          /* shadow operand stack */
 	uint32_t sp, max_sp, stk_cap;
@@ -86,7 +93,8 @@ static struct chibi_memory no_memory = { .data = &no_memory_byte };
 static const uint16_t iop_of[OPC_LIMIT] = {
 #define NUM1(n) [OPC_##n] = IOP_##n,
 #define NUM2(n) [OPC_##n] = IOP_##n,
-#define MEMOP(n) [OPC_##n] = IOP_##n,
+#define LOADOP(n) [OPC_##n] = IOP_##n,
+#define STOREOP(n) [OPC_##n] = IOP_##n,
 #include "interp_ops.def"
 };
 
@@ -204,6 +212,8 @@ static void reserve(struct tr *t, size_t n)
 static void emit_op(struct tr *t, unsigned op)
 {
 	reserve(t, 16);
+	t->last_at = t->len;
+	t->last_op = op;
 	t->code[t->len] = t->code[t->len + 1] = 0;
 	memcpy(&t->code[t->len], &t->h[op], sizeof(void *));
 	t->len += IC_HWORDS;
@@ -232,7 +242,44 @@ static void w64(struct tr *t, uint64_t v)
 static uint32_t here(struct tr *t)
 {
 	t->mov_at = SIZE_MAX;
+	t->acc_end = SIZE_MAX;
+	t->last_at = SIZE_MAX;
+	t->prologue = false;
 	return (uint32_t)t->len;
+}
+
+/* Is the instruction that ends the code so far `op` (with nothing bound after it)? */
+static bool last_is(const struct tr *t, unsigned op)
+{
+	return t->last_at != SIZE_MAX && t->last_op == op;
+}
+
+/* Local x is written; returns false if the write can be skipped because x is a declared
+ * local still holding its entry zero and `zero` is what would be written. */
+static bool write_local(struct tr *t, uint32_t x, bool zero)
+{
+	uint32_t i = x - t->nparams;
+	bool tracked = t->prologue && x >= t->nparams && i < 64;
+
+	if (tracked && zero && !(t->dirty >> i & 1))
+		return false;
+	if (tracked)
+		t->dirty |= 1ull << i;
+	return true;
+}
+
+/* Is `slot` what the instruction just emitted produced, so that it is still in acc?  Any
+ * later emission or label makes the answer no, so callers ask right before emit_op. */
+static bool in_acc(const struct tr *t, uint32_t slot)
+{
+	return t->acc_end == t->len && t->acc_slot == slot;
+}
+
+/* The instruction just emitted wrote `slot` and acc. */
+static void produced(struct tr *t, uint32_t slot)
+{
+	t->acc_end = t->len;
+	t->acc_slot = slot;
 }
 
 /* Write a target word aiming at control entry c (loop head now, block end later). */
@@ -408,6 +455,7 @@ static uint32_t dest(struct tr *t)
 		bool tee = t->nx.op == OPC_LOCAL_TEE;
 
 		next(t);
+		write_local(t, x, false);
 		materialize_local(t, x);
 		if (tee)
 			push_local(t, x);
@@ -482,7 +530,7 @@ static void emit_return(struct tr *t)
 	uint32_t n = t->nresults, base = t->sp - n;
 
 	if (n == 1 && t->stk[base].kind != E_CONST) {
-		emit_op(t, IOP_RET1);
+		emit_op(t, in_acc(t, t->stk[base].slot) ? IOP_RET1_A : IOP_RET1);
 		w(t, t->stk[base].slot);
 		w(t, t->hdr);
 		return;
@@ -516,22 +564,30 @@ static void emit_branch(struct tr *t, struct ctl *c)
 	}
 	for (uint32_t i = 0; i < n; i++)
 		emit_move(t, t->S + c->height + i, &t->stk[t->sp - n + i]);
-	emit_op(t, c->kind == C_LOOP ? IOP_JMP_B : IOP_JMP);
+	emit_op(t, c->kind == C_LOOP ? IOP_JMP_L : IOP_JMP);
 	w_target(t, c);
 }
 
 /* Emit the branch instruction for `cond` (inverted if negate) up to its target word. */
 static void emit_cond(struct tr *t, const struct cond *c, bool negate, bool back)
 {
+	bool acc_a = in_acc(t, c->a);
+
 	if (c->opc == 0 || c->opc == OPC_I32_EQZ) {
 		bool z = (c->opc == OPC_I32_EQZ) != negate;
 
-		emit_op(t, (z ? IOP_BR_Z : IOP_BR_NZ) + back);
+		/* BR_NZ, BR_NZ_L, BR_NZ_A, BR_NZ_AL, then the same four for BR_Z */
+		emit_op(t, (z ? IOP_BR_Z : IOP_BR_NZ) + (back ? 1u : 0u) + (acc_a ? 2u : 0u));
 		w(t, c->a);
 	} else {
 		uint16_t opc = negate ? inverse(c->opc) : c->opc;
+		unsigned form;
 
-		emit_op(t, br_iop_of[opc] + (c->imm ? 1u : 0u) + (back ? 2u : 0u));
+		if (c->imm)
+			form = acc_a ? IOPV_CMP_AI : IOPV_CMP_RI;
+		else
+			form = acc_a ? IOPV_CMP_AR : in_acc(t, c->b) ? IOPV_CMP_RB : 0;
+		emit_op(t, br_iop_of[opc] + form + (back ? IOPV_CMP_LOOP : 0u));
 		w(t, c->a);
 		w(t, c->b);
 	}
@@ -738,8 +794,9 @@ static void do_call_indirect(struct tr *t, uint32_t typeidx, uint32_t tableidx)
 static void do_local_set(struct tr *t, uint32_t x, bool tee)
 {
 	struct ent e = pop(t);
+	bool zero = e.kind == E_CONST && e.bits == 0;
 
-	if (!(e.kind == E_LOCAL && e.slot == x)) {
+	if (!(e.kind == E_LOCAL && e.slot == x) && write_local(t, x, zero)) {
 		materialize_local(t, x);
 		emit_move(t, x, &e);
 	}
@@ -785,9 +842,10 @@ static void do_unary(struct tr *t, uint16_t op)
 		return;
 	}
 	d = dest(t);
-	emit_op(t, iop_of[op]);
+	emit_op(t, iop_of[op] + (in_acc(t, a) ? IOPV_A : 0u));
 	w(t, d);
 	w(t, a);
+	produced(t, d);
 }
 
 static void do_binary(struct tr *t, uint16_t op)
@@ -836,38 +894,84 @@ static void do_binary(struct tr *t, uint16_t op)
 	if (b.kind == E_CONST && imm_iop_of[op] && (!wide || fits32(b.bits))) {
 		sa = slot_of(t, &a, t->sp);
 		d = dest(t);
-		emit_op(t, imm_iop_of[op]);
+		if (op == OPC_I32_ADD && !in_acc(t, sa) && last_is(t, IOP_I32_ADD_I)) {
+			/* Two independent increments (pointer bumps): one dispatch. */
+			memcpy(&t->code[t->last_at], &t->h[IOP_I32_ADD_I2], sizeof(void *));
+			t->last_op = IOP_I32_ADD_I2;
+			reserve(t, 3);
+			w(t, d);
+			w(t, sa);
+			w(t, (uint32_t)b.bits);
+			produced(t, d);
+			return;
+		}
+		emit_op(t, imm_iop_of[op] + (in_acc(t, sa) ? IOPV_A : 0u));
 		w(t, d);
 		w(t, sa);
 		w(t, (uint32_t)b.bits);
+		produced(t, d);
 		return;
 	}
 	sa = slot_of(t, &a, t->sp);
 	sb = slot_of(t, &b, t->sp + 1);
 	d = dest(t);
-	emit_op(t, iop_of[op]);
+	emit_op(t, iop_of[op] + (in_acc(t, sa) ? IOPV_A : in_acc(t, sb) ? IOPV_B : 0u));
 	w(t, d);
 	w(t, sa);
 	w(t, sb);
+	produced(t, d);
 }
 
 static void do_load(struct tr *t, const struct instr *in)
 {
 	struct ent e = pop(t);
 	uint32_t a = slot_of(t, &e, t->sp), d = dest(t);
+	bool pre = last_is(t, IOP_I32_ADD_I) || last_is(t, IOP_I32_ADD_IA);
 
-	emit_op(t, iop_of[in->op]);
+	if (pre && e.kind == E_OWN && t->code[t->last_at + IC_HWORDS] == a) {
+		/* The address is an i32.add-immediate result used only here: fold the add into
+		 * the load and drop it (its temporary slot is never read again). */
+		bool from_acc = t->last_op == IOP_I32_ADD_IA;
+		uint32_t src = t->code[t->last_at + IC_HWORDS + 1];
+		uint32_t imm = t->code[t->last_at + IC_HWORDS + 2];
+
+		t->len = t->last_at;
+		emit_op(t, iop_of[in->op] + (from_acc ? IOPV_PA : IOPV_P));
+		w(t, d);
+		w(t, src);
+		w(t, (uint32_t)in->bits);
+		w(t, imm);
+		produced(t, d);
+		return;
+	}
+	emit_op(t, iop_of[in->op] + (in_acc(t, a) ? IOPV_A : 0u));
 	w(t, d);
 	w(t, a);
 	w(t, (uint32_t)in->bits);
+	produced(t, d);
 }
 
 static void do_store(struct tr *t, const struct instr *in)
 {
+	struct ent v = t->stk[t->sp - 1];
 	uint32_t s[2];
 
+	/* A constant value goes into the instruction; stores of <= 32 bits only need its low
+	 * bits, 64-bit ones a value that sign-extends from 32. */
+	if (v.kind == E_CONST && (op_info[in->op].memlog2 <= 2 || fits32(v.bits))) {
+		struct ent a;
+
+		pop(t);
+		a = pop(t);
+		s[0] = slot_of(t, &a, t->sp);
+		emit_op(t, iop_of[in->op] + (in_acc(t, s[0]) ? IOPV_KA : IOPV_K));
+		w(t, s[0]);
+		w(t, (uint32_t)v.bits);
+		w(t, (uint32_t)in->bits);
+		return;
+	}
 	pop_slots(t, 2, s);
-	emit_op(t, iop_of[in->op]);
+	emit_op(t, iop_of[in->op] + (in_acc(t, s[0]) ? IOPV_A : in_acc(t, s[1]) ? IOPV_B : 0u));
 	w(t, s[0]);
 	w(t, s[1]);
 	w(t, (uint32_t)in->bits);
@@ -990,10 +1094,15 @@ static void one(struct tr *t, const struct instr *in)
 		wptr(t, g);
 		break;
 	}
-	case OPC_GLOBAL_SET:
-		pop_emit(t, IOP_GLOBAL_SET, 1, false);
+	case OPC_GLOBAL_SET: {
+		uint32_t a;
+
+		pop_slots(t, 1, &a);
+		emit_op(t, in_acc(t, a) ? IOP_GLOBAL_SET_A : IOP_GLOBAL_SET);
+		w(t, a);
 		wptr(t, inst->globals[in->a]);
 		break;
+	}
 	case OPC_TABLE_GET:
 		pop_emit(t, IOP_TABLE_GET, 1, true);
 		wptr(t, inst->tables[in->a]);
@@ -1102,6 +1211,10 @@ static bool translate(struct tr *t)
 	if (!t->code || !t->stk || !t->ctl)
 		return false;
 	t->mov_at = SIZE_MAX;
+	t->acc_end = SIZE_MAX;
+	t->last_at = SIZE_MAX;
+	t->prologue = true;
+	t->nparams = ft->nparams;
 
 	push_ctl(t, C_FUNC, 0, ft->nresults);
 	t->p = def->code;
@@ -1123,14 +1236,29 @@ struct iop_desc {
 	uint8_t nops;
 };
 
+#define NOPS_LR 3
+#define NOPS_LA 3
+#define NOPS_LP 4
+#define NOPS_LPA 4
+#define NOPS_SR 3
+#define NOPS_SA 3
+#define NOPS_SV 3
+#define NOPS_SK 3
+#define NOPS_SKA 3
+#define NOPS_RR 3
+#define NOPS_AR 3
+#define NOPS_RB 3
+#define NOPS_RI 3
+#define NOPS_AI 3
+#define IOP_DESC_V(name, op, form, poll) { #name, NOPS_##form },
 static const struct iop_desc iop_desc[IOP_COUNT] = {
 #define IOP(n, k) { #n, k },
-#define NUM1(n) { #n, 2 },
-#define NUM2(n) { #n, 3 },
-#define NUM2I(n) { #n "_I", 3 },
-#define CMPBR(n) { "BR_" #n, 3 }, { "BR_" #n "_I", 3 }, { "BR_" #n "_B", 3 }, \
-	{ "BR_" #n "_IB", 3 },
-#define MEMOP(n) { #n, 3 },
+#define NUM1(n) { #n, 2 }, { #n "_A", 2 },
+#define NUM2(n) NUM2_FORMS(IOP_DESC_V, n)
+#define NUM2I(n) NUM2I_FORMS(IOP_DESC_V, n)
+#define CMPBR(n) CMPBR_FORMS(IOP_DESC_V, n)
+#define LOADOP(n) LOADOP_FORMS(IOP_DESC_V, n)
+#define STOREOP(n) STOREOP_FORMS(IOP_DESC_V, n)
 #include "interp_ops.def"
 };
 

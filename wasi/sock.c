@@ -35,9 +35,11 @@ static struct wasi_fd *sock_get(struct wasi_ctx *ctx, uint32_t fd, uint64_t need
 	return f;
 }
 
-/* sock_accept(fd, flags: fdflags, out_fd: u32*) -> errno.  Only NONBLOCK may be given.
- * Errors: EBADF, ENOTSOCK, ENOTCAPABLE (SOCK_ACCEPT), EINVAL (other flags / not listening),
- * EAGAIN (non-blocking, nobody waiting), EFAULT, EMFILE.
+/* sock_accept(fd, flags: fdflags, out_fd: u32*) -> errno.  flags (only NONBLOCK) shape
+ * the new socket, as with accept4(2); the call itself blocks unless the listener was made
+ * non-blocking with fd_fdstat_set_flags.  Errors: EBADF, ENOTSOCK, ENOTCAPABLE
+ * (SOCK_ACCEPT), EINVAL (other flags / not listening), EAGAIN (non-blocking listener,
+ * nobody waiting), EFAULT, EMFILE.
  * https://github.com/WebAssembly/WASI/blob/main/legacy/preview1/docs.md#sock_accept */
 uint32_t wasi_sock_accept(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
 {

@@ -86,14 +86,16 @@ int main(int argc, char **argv)
 			x++;
 	} else if (!strcmp(cmd, "grow") && argc > 2) {
 		/* Allocate N MiB in 1 MiB steps; report where linear memory stopped growing. */
+		static char *volatile keep[4096];
 		int want = atoi(argv[2]), got = 0;
 
-		for (; got < want; got++) {
+		for (; got < want && got < 4096; got++) {
 			char *p = malloc(1 << 20);
 
 			if (!p)
 				break;
 			memset(p, 1, 1 << 20);
+			keep[got] = p; /* so the compiler cannot drop the allocation */
 		}
 		printf("allocated %d of %d MiB\n", got, want);
 	} else if (!strcmp(cmd, "write") && argc > 3) {

@@ -1,0 +1,622 @@
+/* jit/arm64/emit_test.c - golden tests for the AArch64 encoders in jit/arm64/emit.h.
+ *
+ * Table-driven: each row is an encoder call and the text Capstone's ARM64 disassembler must
+ * print for the word(s) it returns; a row without text expects the poison word.  Every encoder
+ * is covered, every immediate at its limits (largest that fits, one past it).  Rows were
+ * cross-checked once against GNU as (tools/arm64/check-encodings.sh), because Capstone only
+ * says what a word means, not that the wanted text is right.  Bitmask immediates and mov_imm
+ * are also checked exhaustively or on random values against a small independent decoder.
+ * Needs only Capstone, so it runs on any host (arm64.mk builds it for x86-64 as well).
+ * Capstone 4 spellings: movz/movn are not shown as `mov`, immediates above 9 are in hex
+ * (shift amounts too), and the preferred alias wins (ubfx #1, #63 reads `lsr #1`).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <capstone/capstone.h>
+#include <criterion/criterion.h>
+
+#include "emit.h"
+
+/* Branch targets print as absolute addresses; rows write them as @+off / @-off from here. */
+#define BASE 0x10000000u
+
+struct row {
+	const char *want;	/* Capstone text, or NULL for "must be the poison word" */
+	uint32_t word;
+	int line;
+};
+
+#define R(want, call)	{ want, call, __LINE__ }
+#define POISON(call)	{ NULL, call, __LINE__ }
+
+static csh cs;
+
+static void cs_setup(void)
+{
+	cr_assert_eq(cs_open(CS_ARCH_ARM64, CS_MODE_ARM, &cs), CS_ERR_OK);
+}
+
+static void cs_teardown(void)
+{
+	cs_close(&cs);
+}
+
+/* Replace "@+hex" / "@-hex" with the absolute address BASE +/- hex. */
+static void expand(const char *want, char *out, size_t len)
+{
+	size_t o = 0;
+
+	while (*want && o + 24 < len) {
+		if (*want == '@' && (want[1] == '+' || want[1] == '-')) {
+			char *end;
+			long long off = strtoll(want + 2, &end, 16);
+
+			if (want[1] == '-')
+				off = -off;
+			o += (size_t)snprintf(out + o, len - o, "0x%llx", (long long)BASE + off);
+			want = end;
+		} else {
+			out[o++] = *want++;
+		}
+	}
+	out[o] = 0;
+}
+
+/* Capstone's text for one word, "(bad)" when it does not decode. */
+static void disasm(uint32_t word, char *out, size_t len)
+{
+	uint8_t bytes[4] = { (uint8_t)word, (uint8_t)(word >> 8), (uint8_t)(word >> 16),
+			     (uint8_t)(word >> 24) };
+	cs_insn *insn;
+
+	if (cs_disasm(cs, bytes, 4, BASE, 1, &insn) != 1) {
+		snprintf(out, len, "(bad)");
+		return;
+	}
+	snprintf(out, len, "%s%s%s", insn->mnemonic, insn->op_str[0] ? " " : "", insn->op_str);
+	cs_free(insn, 1);
+}
+
+/* A64_EMIT_DUMP=file: append "word<TAB>wanted text" for tools/arm64/check-encodings.sh. */
+static void dump(uint32_t word, const char *want, size_t n)
+{
+	const char *path = getenv("A64_EMIT_DUMP");
+	FILE *f;
+
+	if (!path || !want)
+		return;
+	f = fopen(path, "a");
+	if (!f)
+		return;
+	fprintf(f, "%08x\t%.*s\n", word, (int)n, want);
+	fclose(f);
+}
+
+static void check_rows(const struct row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char want[256], got[256];
+
+		if (!rows[i].want) {
+			cr_expect_eq(rows[i].word, A64_POISON, "line %d: want poison, got %08x",
+				     rows[i].line, rows[i].word);
+			continue;
+		}
+		dump(rows[i].word, rows[i].want, strlen(rows[i].want));
+		expand(rows[i].want, want, sizeof(want));
+		disasm(rows[i].word, got, sizeof(got));
+		cr_expect_str_eq(got, want, "line %d: %08x is \"%s\", want \"%s\"", rows[i].line,
+				 rows[i].word, got, want);
+	}
+}
+
+#define CHECK(rows) check_rows(rows, sizeof(rows) / sizeof(rows[0]))
+
+/* A sequence builder's words against "text; text; ..." (NULL: one poison word). */
+static void check_seq(int line, const uint32_t *w, int n, const char *want)
+{
+	char got[2048] = "", one[256], exp[2048];
+	size_t o = 0;
+
+	cr_expect(n >= 1 && n <= A64_SEQ_MAX, "line %d: %d words", line, n);
+	if (!want) {
+		cr_expect(n == 1 && w[0] == A64_POISON, "line %d: want poison", line);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		const char *p = want;
+
+		/* The i-th "; "-separated piece of want, for the dump. */
+		for (int k = 0; k < i && p; k++) {
+			p = strstr(p, "; ");
+			p = p ? p + 2 : NULL;
+		}
+		if (p)
+			dump(w[i], p, strcspn(p, ";"));
+		disasm(w[i], one, sizeof(one));
+		o += (size_t)snprintf(got + o, sizeof(got) - o, "%s%s", i ? "; " : "", one);
+	}
+	expand(want, exp, sizeof(exp));
+	cr_expect_str_eq(got, exp, "line %d: got \"%s\", want \"%s\"", line, got, exp);
+}
+
+#define SEQ(want, call) do {						\
+		uint32_t out[A64_SEQ_MAX + 1];				\
+		int n_ = call;						\
+		check_seq(__LINE__, out, n_, want);			\
+	} while (0)
+
+TestSuite(a64_emit, .init = cs_setup, .fini = cs_teardown);
+
+Test(a64_emit, addsub_imm)
+{
+	const struct row rows[] = {
+		R("add x0, x1, #0", a64_add_imm(1, 0, 1, 0)),
+		R("add x0, x1, #0xfff", a64_add_imm(1, 0, 1, 0xfff)),
+		R("add x0, x1, #1, lsl #12", a64_add_imm(1, 0, 1, 0x1000)),
+		R("add w3, w4, #0xfff, lsl #12", a64_add_imm(0, 3, 4, 0xfff000)),
+		POISON(a64_add_imm(1, 0, 1, 0x1001)),
+		POISON(a64_add_imm(1, 0, 1, 0x1000000)),
+		POISON(a64_add_imm(1, 32, 1, 1)),
+		POISON(a64_add_imm(1, 0, 32, 1)),
+		R("sub sp, sp, #0x10", a64_sub_imm(1, A64_SP, A64_SP, 16)),
+		R("sub w30, w29, #0xfff", a64_sub_imm(0, 30, 29, 0xfff)),
+		R("adds x0, x1, #1", a64_adds_imm(1, 0, 1, 1)),
+		R("subs w0, w1, #0xfff", a64_subs_imm(0, 0, 1, 0xfff)),
+		R("cmp x2, #0x10", a64_cmp_imm(1, 2, 16)),
+		R("cmp sp, #1", a64_cmp_imm(1, A64_SP, 1)),
+		R("cmn w2, #1, lsl #12", a64_cmn_imm(0, 2, 0x1000)),
+		R("mov sp, x29", a64_mov_sp(1, A64_SP, A64_FP)),
+		R("mov x29, sp", a64_mov_sp(1, A64_FP, A64_SP)),
+		R("mov wsp, w1", a64_mov_sp(0, A64_SP, 1)),
+		/* the family */
+		R("subs x0, x1, #0xfff, lsl #12", a64_addsub_imm(1, 1, 1, 0, 1, 0xfff, 12)),
+		POISON(a64_addsub_imm(1, 0, 0, 0, 1, 0x1000, 0)),
+		POISON(a64_addsub_imm(1, 0, 0, 0, 1, 1, 1)),
+		POISON(a64_addsub_immv(0, 0, 0, 0, 1, 0xfff001)),
+	};
+	CHECK(rows);
+}
+
+Test(a64_emit, addsub_shift)
+{
+	const struct row rows[] = {
+		R("add x0, x1, x2", a64_add_reg(1, 0, 1, 2)),
+		R("add w0, w1, w2", a64_add_reg(0, 0, 1, 2)),
+		R("sub x30, x29, x28", a64_sub_reg(1, 30, 29, 28)),
+		R("adds x0, x1, x2", a64_adds_reg(1, 0, 1, 2)),
+		R("subs w0, w1, w2", a64_subs_reg(0, 0, 1, 2)),
+		R("add xzr, x1, xzr", a64_add_reg(1, A64_ZR, 1, A64_ZR)),
+		R("add x0, x1, x2, lsl #63", a64_add_shift(1, 0, 1, 2, A64_LSL, 63)),
+		POISON(a64_add_shift(1, 0, 1, 2, A64_LSL, 64)),
+		R("add x0, x1, x2, lsr #1", a64_add_shift(1, 0, 1, 2, A64_LSR, 1)),
+		R("sub w0, w1, w2, asr #31", a64_sub_shift(0, 0, 1, 2, A64_ASR, 31)),
+		POISON(a64_sub_shift(0, 0, 1, 2, A64_ASR, 32)),
+		POISON(a64_add_shift(1, 0, 1, 2, A64_ROR, 1)),
+		POISON(a64_add_reg(1, 0, 1, 32)),
+		R("neg x0, x1", a64_neg(1, 0, 1)),
+		R("neg w0, w1, lsl #2", a64_sub_shift(0, 0, A64_ZR, 1, A64_LSL, 2)),
+		R("cmp x0, x1", a64_cmp_reg(1, 0, 1)),
+		R("cmn w0, w1", a64_cmn_reg(0, 0, 1)),
+		R("adds x0, x1, x2, asr #63", a64_addsub_shift(1, 0, 1, 0, 1, 2, A64_ASR, 63)),
+	};
+	CHECK(rows);
+}
+
+Test(a64_emit, addsub_ext)
+{
+	const struct row rows[] = {
+		R("add x0, x1, w2, uxtw", a64_add_ext(1, 0, 1, 2, A64_UXTW, 0)),
+		R("add x0, x1, w2, sxtw #2", a64_add_ext(1, 0, 1, 2, A64_SXTW, 2)),
+		R("add w0, w1, w2, uxtb", a64_add_ext(0, 0, 1, 2, A64_UXTB, 0)),
+		R("add x0, x1, w2, sxth #1", a64_add_ext(1, 0, 1, 2, A64_SXTH, 1)),
+		R("add x0, x1, w2, uxth #4", a64_add_ext(1, 0, 1, 2, A64_UXTH, 4)),
+		R("add x0, x1, w2, sxtb", a64_add_ext(1, 0, 1, 2, A64_SXTB, 0)),
+		R("add x0, x1, x2, sxtx", a64_add_ext(1, 0, 1, 2, A64_SXTX, 0)),
+		R("add x0, x1, x2, uxtx #3", a64_add_ext(1, 0, 1, 2, A64_UXTX, 3)),
+		R("add sp, sp, x16", a64_add_ext(1, A64_SP, A64_SP, 16, A64_UXTX, 0)),
+		R("sub x0, sp, x2, lsl #4", a64_sub_ext(1, 0, A64_SP, 2, A64_UXTX, 4)),
+		POISON(a64_add_ext(1, 0, 1, 2, A64_UXTW, 5)),
+		POISON(a64_add_ext(1, 0, 1, 2, (enum a64_extend)8, 0)),
+		R("cmp sp, x1", a64_cmp_ext(1, A64_SP, 1, A64_UXTX, 0)),
+		R("cmp w0, w1, uxtb", a64_cmp_ext(0, 0, 1, A64_UXTB, 0)),
+		R("adds x0, x1, w2, uxtw #1", a64_addsub_ext(1, 0, 1, 0, 1, 2, A64_UXTW, 1)),
+	};
+	CHECK(rows);
+}
+
+Test(a64_emit, logic_imm)
+{
+	const struct row rows[] = {
+		R("and x0, x1, #0xff", a64_and_imm(1, 0, 1, 0xff)),
+		R("and w0, w1, #0xff", a64_and_imm(0, 0, 1, 0xff)),
+		R("and sp, x1, #0xfffffffffffffff0", a64_and_imm(1, A64_SP, 1, ~(uint64_t)15)),
+		R("orr x0, x1, #0x5555555555555555", a64_orr_imm(1, 0, 1, 0x5555555555555555u)),
+		R("orr w0, w1, #0xaaaaaaaa", a64_orr_imm(0, 0, 1, 0xaaaaaaaau)),
+		R("eor w2, w3, #0x80000000", a64_eor_imm(0, 2, 3, 0x80000000u)),
+		R("eor x2, x3, #0x8000000000000000", a64_eor_imm(1, 2, 3, 0x8000000000000000u)),
+		R("ands x0, x1, #1", a64_ands_imm(1, 0, 1, 1)),
+		R("tst w0, #7", a64_tst_imm(0, 0, 7)),
+		/* one element size each: 2, 4, 8, 16, 32, 64 bits */
+		R("and x0, x1, #0x1111111111111111", a64_and_imm(1, 0, 1, 0x1111111111111111u)),
+		R("and x0, x1, #0x8181818181818181", a64_and_imm(1, 0, 1, 0x8181818181818181u)),
+		R("and x0, x1, #0x7ffe7ffe7ffe7ffe", a64_and_imm(1, 0, 1, 0x7ffe7ffe7ffe7ffeu)),
+		R("and x0, x1, #0xffff0000ffff", a64_and_imm(1, 0, 1, 0x0000ffff0000ffffu)),
+		R("and x0, x1, #0x7fffffffffffffff", a64_and_imm(1, 0, 1, 0x7fffffffffffffffu)),
+		R("and x0, x1, #0xfffffffffffffffe", a64_and_imm(1, 0, 1, 0xfffffffffffffffeu)),
+		R("and x0, x1, #0x8000000000000001", a64_and_imm(1, 0, 1, 0x8000000000000001u)),
+		R("and w0, w1, #0x7fffffff", a64_and_imm(0, 0, 1, 0x7fffffffu)),
+		R("and w0, w1, #0xfffffffe", a64_and_imm(0, 0, 1, 0xfffffffeu)),
+		POISON(a64_and_imm(1, 0, 1, 0)),
+		POISON(a64_and_imm(1, 0, 1, ~(uint64_t)0)),
+		POISON(a64_and_imm(0, 0, 1, 0xffffffffu)),
+		POISON(a64_and_imm(1, 0, 1, 0x1234)),
+		POISON(a64_and_imm(1, 0, 1, 0x5555555555555554u)),
+		POISON(a64_and_imm(0, 0, 1, 0x100000000u)),
+		POISON(a64_logic_imm(1, (enum a64_logic)4, 0, 1, 1)),
+	};
+	CHECK(rows);
+}
+
+Test(a64_emit, logic_shift)
+{
+	const struct row rows[] = {
+		R("and x0, x1, x2", a64_and_reg(1, 0, 1, 2)),
+		R("orr w0, w1, w2", a64_orr_reg(0, 0, 1, 2)),
+		R("eor x0, x1, x2", a64_eor_reg(1, 0, 1, 2)),
+		R("ands w0, w1, w2", a64_ands_reg(0, 0, 1, 2)),
+		R("bic x0, x1, x2", a64_bic_reg(1, 0, 1, 2)),
+		R("orn w0, w1, w2", a64_orn_reg(0, 0, 1, 2)),
+		R("eon x0, x1, x2", a64_eon_reg(1, 0, 1, 2)),
+		R("tst x0, x1", a64_tst_reg(1, 0, 1)),
+		R("mov x0, x1", a64_mov_reg(1, 0, 1)),
+		R("mov w0, wzr", a64_mov_reg(0, 0, A64_ZR)),
+		R("mvn x0, x1", a64_mvn(1, 0, 1)),
+		R("orr w0, w1, w2, lsl #31", a64_logic_shift(0, A64_ORR, 0, 0, 1, 2, A64_LSL, 31)),
+		POISON(a64_logic_shift(0, A64_ORR, 0, 0, 1, 2, A64_LSL, 32)),
+		R("eor x0, x1, x2, ror #63", a64_logic_shift(1, A64_EOR, 0, 0, 1, 2, A64_ROR, 63)),
+		POISON(a64_logic_shift(1, A64_EOR, 0, 0, 1, 2, A64_ROR, 64)),
+		R("ands x0, x1, x2, asr #1", a64_logic_shift(1, A64_ANDS, 0, 0, 1, 2, A64_ASR, 1)),
+		R("bics x0, x1, x2, lsr #3", a64_logic_shift(1, A64_ANDS, 1, 0, 1, 2, A64_LSR, 3)),
+		POISON(a64_logic_shift(1, A64_AND, 0, 0, 1, 2, (enum a64_shift)4, 0)),
+		POISON(a64_and_reg(1, 0, 1, 32)),
+	};
+	CHECK(rows);
+}
+
+Test(a64_emit, movewide)
+{
+	const struct row rows[] = {
+		R("movz x0, #0x1234", a64_movz(1, 0, 0x1234, 0)),
+		R("movz x0, #0xffff, lsl #48", a64_movz(1, 0, 0xffff, 48)),
+		R("movz w0, #0xffff, lsl #16", a64_movz(0, 0, 0xffff, 16)),
+		R("movz x0, #0, lsl #16", a64_movz(1, 0, 0, 16)),
+		R("movk x0, #0xffff, lsl #48", a64_movk(1, 0, 0xffff, 48)),
+		R("movk w1, #0x1234", a64_movk(0, 1, 0x1234, 0)),
+		R("movk w1, #0x1234, lsl #16", a64_movk(0, 1, 0x1234, 16)),
+		R("movn w0, #0", a64_movn(0, 0, 0, 0)),
+		R("movn x0, #0xffff", a64_movn(1, 0, 0xffff, 0)),
+		R("movn w0, #0, lsl #16", a64_movn(0, 0, 0, 16)),
+		R("movn x0, #0x1234, lsl #48", a64_movn(1, 0, 0x1234, 48)),
+		POISON(a64_movz(0, 0, 1, 32)),
+		POISON(a64_movz(1, 0, 1, 64)),
+		POISON(a64_movz(1, 0, 0x10000, 0)),
+		POISON(a64_movk(1, 0, 1, 8)),
+		POISON(a64_movz(1, 32, 1, 0)),
+		POISON(a64_movewide(1, (enum a64_movewide)1, 0, 1, 0)),
+	};
+	CHECK(rows);
+}
+
+Test(a64_emit, dp3)
+{
+	const struct row rows[] = {
+		R("madd x0, x1, x2, x3", a64_madd(1, 0, 1, 2, 3)),
+		R("msub w0, w1, w2, w3", a64_msub(0, 0, 1, 2, 3)),
+		R("mul x0, x1, x2", a64_mul(1, 0, 1, 2)),
+		R("mul w29, w30, w28", a64_mul(0, 29, 30, 28)),
+		R("smull x0, w1, w2", a64_smull(0, 1, 2)),
+		R("umull x0, w1, w2", a64_umull(0, 1, 2)),
+		R("smulh x0, x1, x2", a64_smulh(0, 1, 2)),
+		R("umulh x0, x1, x2", a64_umulh(0, 1, 2)),
+		POISON(a64_dp3(1, 8, 0, 0, 1, 2, 3)),
+		POISON(a64_madd(1, 0, 1, 2, 32)),
+	};
+	CHECK(rows);
+}
+
+Test(a64_emit, dp2_dp1)
+{
+	const struct row rows[] = {
+		R("udiv w0, w1, w2", a64_udiv(0, 0, 1, 2)),
+		R("udiv x0, x1, x2", a64_udiv(1, 0, 1, 2)),
+		R("sdiv w0, w1, w2", a64_sdiv(0, 0, 1, 2)),
+		R("sdiv x0, x1, x2", a64_sdiv(1, 0, 1, 2)),
+		R("lsl x0, x1, x2", a64_lsl_reg(1, 0, 1, 2)),
+		R("lsr w0, w1, w2", a64_lsr_reg(0, 0, 1, 2)),
+		R("asr x0, x1, x2", a64_asr_reg(1, 0, 1, 2)),
+		R("ror w0, w1, w2", a64_ror_reg(0, 0, 1, 2)),
+		POISON(a64_dp2(1, 0x40, 0, 1, 2)),
+		POISON(a64_udiv(1, 0, 1, 32)),
+		R("rbit w0, w1", a64_rbit(0, 0, 1)),
+		R("rbit x0, x1", a64_rbit(1, 0, 1)),
+		R("rev w0, w1", a64_rev(0, 0, 1)),
+		R("rev x0, x1", a64_rev(1, 0, 1)),
+		R("clz w0, w1", a64_clz(0, 0, 1)),
+		R("clz x0, x1", a64_clz(1, 0, 1)),
+		R("rev32 x0, x1", a64_dp1(1, 2, 0, 1)),
+		POISON(a64_dp1(0, 3, 0, 1)),
+		POISON(a64_dp1(1, 6, 0, 1)),
+		POISON(a64_clz(1, 0, 32)),
+	};
+	CHECK(rows);
+}
+
+Test(a64_emit, bitfield)
+{
+	const struct row rows[] = {
+		R("lsr x0, x1, #0", a64_lsl_imm(1, 0, 1, 0)),
+		R("lsl x0, x1, #1", a64_lsl_imm(1, 0, 1, 1)),
+		R("lsl x0, x1, #0x3f", a64_lsl_imm(1, 0, 1, 63)),
+		R("lsl w0, w1, #0x1f", a64_lsl_imm(0, 0, 1, 31)),
+		POISON(a64_lsl_imm(0, 0, 1, 32)),
+		POISON(a64_lsl_imm(1, 0, 1, 64)),
+		R("lsr x0, x1, #0x3f", a64_lsr_imm(1, 0, 1, 63)),
+		R("lsr w0, w1, #0x1f", a64_lsr_imm(0, 0, 1, 31)),
+		POISON(a64_lsr_imm(1, 0, 1, 64)),
+		POISON(a64_lsr_imm(0, 0, 1, 32)),
+		R("asr w0, w1, #0x1f", a64_asr_imm(0, 0, 1, 31)),
+		R("asr x0, x1, #1", a64_asr_imm(1, 0, 1, 1)),
+		POISON(a64_asr_imm(0, 0, 1, 32)),
+		R("sxtb w0, w1", a64_sxtb(0, 0, 1)),
+		R("sxtb x0, w1", a64_sxtb(1, 0, 1)),
+		R("sxth w0, w1", a64_sxth(0, 0, 1)),
+		R("sxth x0, w1", a64_sxth(1, 0, 1)),
+		R("sxtw x0, w1", a64_sxtw(0, 1)),
+		R("uxtb w0, w1", a64_uxtb(0, 1)),
+		R("uxth w0, w1", a64_uxth(0, 1)),
+		R("ubfx x0, x1, #8, #8", a64_ubfx(1, 0, 1, 8, 8)),
+		R("lsr x0, x1, #1", a64_ubfx(1, 0, 1, 1, 63)),
+		R("lsr w0, w1, #0", a64_ubfx(0, 0, 1, 0, 32)),
+		POISON(a64_ubfx(0, 0, 1, 1, 32)),
+		POISON(a64_ubfx(1, 0, 1, 0, 0)),
+		R("sbfx w0, w1, #4, #4", a64_sbfx(0, 0, 1, 4, 4)),
+		POISON(a64_sbfx(1, 0, 1, 60, 5)),
+		R("bfi x0, x1, #0x3f, #1", a64_bfi(1, 0, 1, 63, 1)),
+		R("bfi w0, w1, #8, #0x18", a64_bfi(0, 0, 1, 8, 24)),
+		POISON(a64_bfi(0, 0, 1, 8, 25)),
+		R("bfxil w0, w1, #0x1f, #1", a64_bfxil(0, 0, 1, 31, 1)),
+		R("bfxil x0, x1, #0, #0x40", a64_bfxil(1, 0, 1, 0, 64)),
+		POISON(a64_bfxil(1, 0, 1, 1, 64)),
+		R("extr x0, x1, x2, #5", a64_extr(1, 0, 1, 2, 5)),
+		R("extr w0, w1, w2, #0x1f", a64_extr(0, 0, 1, 2, 31)),
+		POISON(a64_extr(0, 0, 1, 2, 32)),
+		R("ror x0, x1, #0x3f", a64_ror_imm(1, 0, 1, 63)),
+		R("ror w0, w1, #1", a64_ror_imm(0, 0, 1, 1)),
+		POISON(a64_ror_imm(0, 0, 1, 32)),
+		POISON(a64_ror_imm(1, 0, 1, 64)),
+		R("sbfx x0, x1, #0, #1", a64_bitfield(1, A64_SBFM, 0, 1, 0, 0)),
+		POISON(a64_bitfield(0, A64_UBFM, 0, 1, 32, 0)),
+		POISON(a64_bitfield(0, A64_UBFM, 0, 1, 0, 32)),
+		POISON(a64_bitfield(1, (enum a64_bitfield)3, 0, 1, 0, 0)),
+	};
+	CHECK(rows);
+}
+
+Test(a64_emit, condsel)
+{
+	const struct row rows[] = {
+		R("csel x0, x1, x2, eq", a64_csel(1, 0, 1, 2, A64_EQ)),
+		R("csel w0, w1, w2, nv", a64_csel(0, 0, 1, 2, A64_NV)),
+		R("csinc w0, w1, w2, ne", a64_csinc(0, 0, 1, 2, A64_NE)),
+		R("csinv x0, x1, x2, hs", a64_csinv(1, 0, 1, 2, A64_HS)),
+		R("csneg x0, x1, x2, lt", a64_csneg(1, 0, 1, 2, A64_LT)),
+		R("cset w0, eq", a64_cset(0, 0, A64_EQ)),
+		R("cset x0, le", a64_cset(1, 0, A64_LE)),
+		R("csetm x0, hi", a64_csetm(1, 0, A64_HI)),
+		R("cinc x0, x1, ge", a64_cinc(1, 0, 1, A64_GE)),
+		R("cneg w0, w1, mi", a64_cneg(0, 0, 1, A64_MI)),
+		POISON(a64_cset(0, 0, A64_AL)),
+		POISON(a64_csetm(0, 0, A64_NV)),
+		POISON(a64_cinc(0, 0, 1, A64_AL)),
+		POISON(a64_cneg(0, 0, 1, A64_AL)),
+		POISON(a64_csel(1, 0, 1, 2, (enum a64_cond)16)),
+		R("ccmp x0, x1, #0, ne", a64_ccmp_reg(1, 0, 1, 0, A64_NE)),
+		R("ccmp w0, #0x1f, #0xf, eq", a64_ccmp_imm(0, 0, 31, 15, A64_EQ)),
+		POISON(a64_ccmp_imm(0, 0, 32, 0, A64_EQ)),
+		POISON(a64_ccmp_reg(1, 0, 1, 16, A64_EQ)),
+	};
+	CHECK(rows);
+}
+
+Test(a64_emit, branches)
+{
+	const struct row rows[] = {
+		R("b #@+0x0", a64_b(0)),
+		R("b #@+0x7fffffc", a64_b(0x7fffffc)),
+		R("b #@-0x8000000", a64_b(-0x8000000)),
+		POISON(a64_b(0x8000000)),
+		POISON(a64_b(-0x8000004)),
+		POISON(a64_b(2)),
+		R("bl #@+0x40", a64_bl(0x40)),
+		R("bl #@-0x8000000", a64_bl(-0x8000000)),
+		POISON(a64_bl(0x8000000)),
+		POISON(a64_bl(-1)),
+		R("b.eq #@+0xffffc", a64_b_cond(A64_EQ, 0xffffc)),
+		R("b.ne #@-0x100000", a64_b_cond(A64_NE, -0x100000)),
+		R("b.hs #@+0x4", a64_b_cond(A64_HS, 4)),
+		R("b.lo #@+0x4", a64_b_cond(A64_LO, 4)),
+		R("b.mi #@+0x4", a64_b_cond(A64_MI, 4)),
+		R("b.pl #@+0x4", a64_b_cond(A64_PL, 4)),
+		R("b.vs #@+0x4", a64_b_cond(A64_VS, 4)),
+		R("b.vc #@+0x4", a64_b_cond(A64_VC, 4)),
+		R("b.hi #@+0x4", a64_b_cond(A64_HI, 4)),
+		R("b.ls #@+0x4", a64_b_cond(A64_LS, 4)),
+		R("b.ge #@+0x4", a64_b_cond(A64_GE, 4)),
+		R("b.lt #@+0x4", a64_b_cond(A64_LT, 4)),
+		R("b.gt #@+0x4", a64_b_cond(A64_GT, 4)),
+		R("b.le #@+0x4", a64_b_cond(A64_LE, 4)),
+		R("b.al #@+0x4", a64_b_cond(A64_AL, 4)),
+		POISON(a64_b_cond(A64_EQ, 0x100000)),
+		POISON(a64_b_cond(A64_EQ, -0x100004)),
+		POISON(a64_b_cond(A64_EQ, 6)),
+		POISON(a64_b_cond((enum a64_cond)16, 4)),
+		R("cbz x0, #@+0xffffc", a64_cbz(1, 0, 0xffffc)),
+		R("cbz w30, #@-0x100000", a64_cbz(0, 30, -0x100000)),
+		R("cbnz w1, #@-0x4", a64_cbnz(0, 1, -4)),
+		R("cbnz x1, #@+0x8", a64_cbnz(1, 1, 8)),
+		POISON(a64_cbz(1, 0, 0x100000)),
+		POISON(a64_cbnz(1, 0, -0x100004)),
+		POISON(a64_cbz(1, 32, 0)),
+		R("tbz w0, #0, #@+0x7ffc", a64_tbz(0, 0, 0x7ffc)),
+		R("tbz x0, #0x3f, #@-0x8000", a64_tbz(0, 63, -0x8000)),
+		R("tbnz w5, #0x1f, #@+0x10", a64_tbnz(5, 31, 16)),
+		R("tbnz x5, #0x20, #@+0x10", a64_tbnz(5, 32, 16)),
+		POISON(a64_tbz(0, 64, 0)),
+		POISON(a64_tbz(0, 0, 0x8000)),
+		POISON(a64_tbnz(0, 0, -0x8004)),
+		R("br x16", a64_br(16)),
+		R("blr x1", a64_blr(1)),
+		R("ret", a64_ret(A64_LR)),
+		R("ret x1", a64_ret(1)),
+		POISON(a64_br(32)),
+		POISON(a64_blr(32)),
+		POISON(a64_ret(32)),
+		R("adr x0, #@+0xfffff", a64_adr(0, 0xfffff)),
+		R("adr x1, #@-0x100000", a64_adr(1, -0x100000)),
+		R("adr x1, #@+0x3", a64_adr(1, 3)),
+		POISON(a64_adr(0, 0x100000)),
+		POISON(a64_adr(0, -0x100001)),
+		R("adrp x0, #@+0x1000", a64_adrp(0, 1)),
+		R("adrp x0, #@+0xfffff000", a64_adrp(0, 0xfffff)),
+		POISON(a64_adrp(0, 0x100000)),
+	};
+	CHECK(rows);
+}
+
+Test(a64_emit, ldst_imm)
+{
+	const struct row rows[] = {
+		R("strb w0, [x1, #0xfff]", a64_ldst_imm(A64_STRB, 0, 1, 0xfff)),
+		POISON(a64_ldst_imm(A64_STRB, 0, 1, 0x1000)),
+		POISON(a64_ldst_imm(A64_STRB, 0, 1, -1)),
+		R("ldrb w0, [sp]", a64_ldst_imm(A64_LDRB, 0, A64_SP, 0)),
+		R("ldrsb x0, [x1, #1]", a64_ldst_imm(A64_LDRSB_X, 0, 1, 1)),
+		R("ldrsb w0, [x1]", a64_ldst_imm(A64_LDRSB_W, 0, 1, 0)),
+		R("strh w0, [x1, #0x1ffe]", a64_ldst_imm(A64_STRH, 0, 1, 0x1ffe)),
+		POISON(a64_ldst_imm(A64_STRH, 0, 1, 0x2000)),
+		POISON(a64_ldst_imm(A64_STRH, 0, 1, 1)),
+		R("ldrh w0, [x1, #2]", a64_ldst_imm(A64_LDRH, 0, 1, 2)),
+		R("ldrsh x0, [x1, #0x1ffe]", a64_ldst_imm(A64_LDRSH_X, 0, 1, 0x1ffe)),
+		R("ldrsh w0, [x1]", a64_ldst_imm(A64_LDRSH_W, 0, 1, 0)),
+		R("str w0, [x1, #0x3ffc]", a64_ldst_imm(A64_STR_W, 0, 1, 0x3ffc)),
+		POISON(a64_ldst_imm(A64_STR_W, 0, 1, 0x4000)),
+		POISON(a64_ldst_imm(A64_STR_W, 0, 1, 2)),
+		R("ldr w0, [x1, #4]", a64_ldst_imm(A64_LDR_W, 0, 1, 4)),
+		R("ldrsw x0, [x1, #0x3ffc]", a64_ldst_imm(A64_LDRSW, 0, 1, 0x3ffc)),
+		R("str x0, [sp, #0x7ff8]", a64_ldst_imm(A64_STR_X, 0, A64_SP, 0x7ff8)),
+		POISON(a64_ldst_imm(A64_STR_X, 0, 1, 0x8000)),
+		POISON(a64_ldst_imm(A64_STR_X, 0, 1, 4)),
+		POISON(a64_ldst_imm(A64_STR_X, 0, 1, -8)),
+		R("ldr x0, [x1, #8]", a64_ldst_imm(A64_LDR_X, 0, 1, 8)),
+		R("str xzr, [x1]", a64_ldst_imm(A64_STR_X, A64_ZR, 1, 0)),
+		R("str s0, [x1, #0x3ffc]", a64_ldst_imm(A64_STR_S, 0, 1, 0x3ffc)),
+		R("ldr s31, [x1]", a64_ldst_imm(A64_LDR_S, 31, 1, 0)),
+		R("str d0, [x1, #0x7ff8]", a64_ldst_imm(A64_STR_D, 0, 1, 0x7ff8)),
+		R("ldr d1, [x2, #8]", a64_ldst_imm(A64_LDR_D, 1, 2, 8)),
+		POISON(a64_ldst_imm(A64_LDR_D, 1, 2, 0x8000)),
+		R("str q0, [x1, #0xfff0]", a64_ldst_imm(A64_STR_Q, 0, 1, 0xfff0)),
+		R("ldr q1, [x2, #0x10]", a64_ldst_imm(A64_LDR_Q, 1, 2, 16)),
+		POISON(a64_ldst_imm(A64_STR_Q, 0, 1, 0x10000)),
+		POISON(a64_ldst_imm(A64_STR_Q, 0, 1, 8)),
+		POISON(a64_ldst_imm((enum a64_ldst)0x32, 0, 1, 0)),	/* PRFM */
+		POISON(a64_ldst_imm((enum a64_ldst)0x23, 0, 1, 0)),	/* unallocated */
+		POISON(a64_ldst_imm(A64_LDR_X, 32, 1, 0)),
+		R("ldr x0, [x1, #0x7ff8]", a64_ldr_imm(1, 0, 1, 0x7ff8)),
+		R("ldr w0, [x1, #0x3ffc]", a64_ldr_imm(0, 0, 1, 0x3ffc)),
+		R("str x0, [x1]", a64_str_imm(1, 0, 1, 0)),
+		R("str w0, [x1, #4]", a64_str_imm(0, 0, 1, 4)),
+		POISON(a64_ldr_imm(0, 0, 1, 0x4000)),
+	};
+	CHECK(rows);
+}
+
+Test(a64_emit, ldst_simm9_reg_lit)
+{
+	const struct row rows[] = {
+		R("ldur x0, [x1, #-0x100]", a64_ldst_unscaled(A64_LDR_X, 0, 1, -256)),
+		R("stur w0, [x1, #0xff]", a64_ldst_unscaled(A64_STR_W, 0, 1, 255)),
+		POISON(a64_ldst_unscaled(A64_LDR_X, 0, 1, -257)),
+		POISON(a64_ldst_unscaled(A64_LDR_X, 0, 1, 256)),
+		R("ldurb w0, [x1, #-1]", a64_ldst_unscaled(A64_LDRB, 0, 1, -1)),
+		R("ldursh x0, [x1, #1]", a64_ldst_unscaled(A64_LDRSH_X, 0, 1, 1)),
+		R("ldursw x0, [x1, #3]", a64_ldst_unscaled(A64_LDRSW, 0, 1, 3)),
+		R("sturh w0, [x1, #-3]", a64_ldst_unscaled(A64_STRH, 0, 1, -3)),
+		R("ldur q0, [x1, #0xff]", a64_ldst_unscaled(A64_LDR_Q, 0, 1, 255)),
+		R("stur d0, [sp, #-8]", a64_ldst_unscaled(A64_STR_D, 0, A64_SP, -8)),
+		R("ldur s2, [x3, #1]", a64_ldst_unscaled(A64_LDR_S, 2, 3, 1)),
+		R("str x0, [sp, #-0x10]!", a64_ldst_pre(A64_STR_X, 0, A64_SP, -16)),
+		R("ldr x0, [sp], #0x10", a64_ldst_post(A64_LDR_X, 0, A64_SP, 16)),
+		R("ldrb w0, [x1, #0xff]!", a64_ldst_pre(A64_LDRB, 0, 1, 255)),
+		R("str d0, [x1], #-0x100", a64_ldst_post(A64_STR_D, 0, 1, -256)),
+		POISON(a64_ldst_pre(A64_STR_X, 0, A64_SP, 256)),
+		POISON(a64_ldst_post(A64_STR_X, 0, A64_SP, -257)),
+		POISON(a64_ldst_simm9(A64_STR_X, 2, 0, 1, 0)),
+		R("ldr w0, [x1, x2]", a64_ldst_reg(A64_LDR_W, 0, 1, 2, A64_UXTX, 0)),
+		R("ldr x0, [x1, x2, lsl #3]", a64_ldst_reg(A64_LDR_X, 0, 1, 2, A64_UXTX, 1)),
+		R("ldrb w0, [x1, w2, uxtw]", a64_ldst_reg(A64_LDRB, 0, 1, 2, A64_UXTW, 0)),
+		R("ldrb w0, [x1, x2, lsl #0]", a64_ldst_reg(A64_LDRB, 0, 1, 2, A64_UXTX, 1)),
+		R("ldrh w0, [x1, w2, sxtw #1]", a64_ldst_reg(A64_LDRH, 0, 1, 2, A64_SXTW, 1)),
+		R("ldrsh x0, [sp, x2]", a64_ldst_reg(A64_LDRSH_X, 0, A64_SP, 2, A64_UXTX, 0)),
+		R("str d0, [x1, x2, sxtx #3]", a64_ldst_reg(A64_STR_D, 0, 1, 2, A64_SXTX, 1)),
+		R("ldr q0, [x1, x2, lsl #4]", a64_ldst_reg(A64_LDR_Q, 0, 1, 2, A64_UXTX, 1)),
+		R("strb w0, [x1, x2]", a64_ldst_reg(A64_STRB, 0, 1, 2, A64_UXTX, 0)),
+		R("ldrsw x0, [x1, w2, uxtw #2]", a64_ldst_reg(A64_LDRSW, 0, 1, 2, A64_UXTW, 1)),
+		R("str s0, [x1, w2, sxtw]", a64_ldst_reg(A64_STR_S, 0, 1, 2, A64_SXTW, 0)),
+		POISON(a64_ldst_reg(A64_LDR_X, 0, 1, 2, A64_UXTB, 0)),
+		POISON(a64_ldst_reg(A64_LDR_X, 0, 1, 2, A64_SXTH, 0)),
+		POISON(a64_ldst_reg(A64_LDR_X, 0, 1, 32, A64_UXTX, 0)),
+		R("ldr x0, #@+0x100", a64_ldr_lit(A64_LDR_X, 0, 0x100)),
+		R("ldr w1, #@-0x100000", a64_ldr_lit(A64_LDR_W, 1, -0x100000)),
+		R("ldrsw x0, #@+0xffffc", a64_ldr_lit(A64_LDRSW, 0, 0xffffc)),
+		R("ldr q0, #@+0x10", a64_ldr_lit(A64_LDR_Q, 0, 0x10)),
+		R("ldr d3, #@+0x8", a64_ldr_lit(A64_LDR_D, 3, 8)),
+		R("ldr s3, #@+0x4", a64_ldr_lit(A64_LDR_S, 3, 4)),
+		POISON(a64_ldr_lit(A64_STR_X, 0, 0)),
+		POISON(a64_ldr_lit(A64_LDRB, 0, 0)),
+		POISON(a64_ldr_lit(A64_LDR_X, 0, 2)),
+		POISON(a64_ldr_lit(A64_LDR_X, 0, 0x100000)),
+		POISON(a64_ldr_lit(A64_LDR_X, 0, -0x100004)),
+	};
+	CHECK(rows);
+}
+
+Test(a64_emit, ldstp)
+{
+	const struct row rows[] = {
+		R("stp x29, x30, [sp, #-0x10]!", a64_stp_pre(A64_PAIR_X, A64_FP, A64_LR, A64_SP, -16)),
+		R("ldp x29, x30, [sp], #0x10", a64_ldp_post(A64_PAIR_X, A64_FP, A64_LR, A64_SP, 16)),
+		R("stp w0, w1, [x2, #0xfc]", a64_stp(A64_PAIR_W, 0, 1, 2, 0xfc)),
+		R("ldp w0, w1, [x2, #-0x100]", a64_ldp(A64_PAIR_W, 0, 1, 2, -0x100)),
+		POISON(a64_stp(A64_PAIR_W, 0, 1, 2, 0x100)),
+		POISON(a64_stp(A64_PAIR_W, 0, 1, 2, -0x104)),
+		POISON(a64_stp(A64_PAIR_W, 0, 1, 2, 2)),
+		R("stp x0, x1, [sp, #0x1f8]", a64_stp(A64_PAIR_X, 0, 1, A64_SP, 0x1f8)),
+		R("ldp x0, x1, [sp, #-0x200]", a64_ldp(A64_PAIR_X, 0, 1, A64_SP, -0x200)),
+		POISON(a64_ldp(A64_PAIR_X, 0, 1, A64_SP, 0x200)),
+		POISON(a64_ldp(A64_PAIR_X, 0, 1, A64_SP, 4)),
+		R("stp s0, s1, [sp, #8]", a64_stp(A64_PAIR_S, 0, 1, A64_SP, 8)),
+		R("ldp d8, d9, [sp, #0x10]", a64_ldp(A64_PAIR_D, 8, 9, A64_SP, 16)),
+		R("stp d8, d9, [sp, #-0x200]!", a64_stp_pre(A64_PAIR_D, 8, 9, A64_SP, -0x200)),
+		R("stp q0, q1, [sp, #0x3f0]", a64_stp(A64_PAIR_Q, 0, 1, A64_SP, 0x3f0)),
+		R("ldp q0, q1, [sp, #-0x400]", a64_ldp(A64_PAIR_Q, 0, 1, A64_SP, -0x400)),
+		POISON(a64_ldp(A64_PAIR_Q, 0, 1, A64_SP, 0x400)),
+		POISON(a64_ldp(A64_PAIR_Q, 0, 1, A64_SP, 8)),
+		POISON(a64_ldstp((enum a64_pair)5, 0, 2, 0, 1, 2, 0)),
+		POISON(a64_ldstp(A64_PAIR_X, 0, 0, 0, 1, 2, 0)),
+		POISON(a64_stp(A64_PAIR_X, 0, 32, 2, 0)),
+	};
+	CHECK(rows);
+}

@@ -1,0 +1,270 @@
+/* jit/codebuf.c - the emission buffer (labels, fix-ups, relocations, wasm map) and the code
+ * arena (W^X executable memory).
+ *
+ * Why one pass into a growable buffer instead of a sizing pass plus an emit pass: the
+ * compiler's register allocation is a function of the code it has already emitted, so a
+ * second pass would have to replay every decision exactly; a buffer with fix-ups needs no
+ * such discipline and halves the compile time.  Forward branches are always emitted in
+ * their long form and patched in cb_resolve(); the code is then copied into the arena, where
+ * relocations against absolute addresses are applied before the pages turn executable.
+ * Entry points: cb_*, arena_*.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "target.h"
+
+/* Grow one of the codebuf's arrays; false (and oom set) on failure. */
+static bool grow_array(struct codebuf *cb, void **arr, uint32_t *cap, size_t elem)
+{
+	uint32_t ncap = *cap ? *cap * 2 : 64;
+	void *p;
+
+	if (ncap < *cap) {
+		cb->oom = true;
+		return false;
+	}
+	p = realloc(*arr, (size_t)ncap * elem);
+	if (!p) {
+		cb->oom = true;
+		return false;
+	}
+	*arr = p;
+	*cap = ncap;
+	return true;
+}
+
+void cb_init(struct codebuf *cb)
+{
+	memset(cb, 0, sizeof(*cb));
+}
+
+void cb_reset(struct codebuf *cb)
+{
+	cb->len = 0;
+	cb->oom = false;
+	cb->npoison = 0;
+	cb->nlabels = 0;
+	cb->nfixups = 0;
+	cb->nrelocs = 0;
+	cb->nmarks = 0;
+	cb->ndata = 0;
+	cb->want_marks = false;
+}
+
+void cb_free(struct codebuf *cb)
+{
+	free(cb->p);
+	free(cb->label_pos);
+	free(cb->fixups);
+	free(cb->relocs);
+	free(cb->marks);
+	free(cb->data_ranges);
+	memset(cb, 0, sizeof(*cb));
+}
+
+/* Double the buffer.  If that fails the buffer is rewound to offset 0 and flagged, so the
+ * encoders keep writing in bounds and the caller discards the result. */
+void cb_grow(struct codebuf *cb, size_t n)
+{
+	size_t ncap = cb->cap ? cb->cap * 2 : 4096;
+	uint8_t *p;
+
+	while (ncap < cb->len + n)
+		ncap *= 2;
+	p = cb->oom ? NULL : realloc(cb->p, ncap);
+	if (!p) {
+		cb->oom = true;
+		cb->len = 0;
+		if (cb->cap < 64) { /* nothing to rewind into: keep a minimal sink */
+			p = realloc(cb->p, 64);
+			if (!p)
+				abort(); /* cannot even hold one instruction */
+			cb->p = p;
+			cb->cap = 64;
+		}
+		return;
+	}
+	cb->p = p;
+	cb->cap = ncap;
+}
+
+uint32_t cb_label_new(struct codebuf *cb)
+{
+	if (cb->nlabels == cb->cap_labels &&
+	    !grow_array(cb, (void **)&cb->label_pos, &cb->cap_labels, sizeof(int32_t)))
+		return 0;
+	/* Label 0 is reserved as "none" by callers (jcomp.trap_label), so it is never handed
+	 * out: the first call burns it. */
+	if (cb->nlabels == 0) {
+		cb->label_pos[cb->nlabels++] = -1;
+		return cb_label_new(cb);
+	}
+	cb->label_pos[cb->nlabels] = -1;
+	return cb->nlabels++;
+}
+
+void cb_bind(struct codebuf *cb, uint32_t label)
+{
+	if (label && label < cb->nlabels)
+		cb->label_pos[label] = (int32_t)cb->len;
+}
+
+void cb_fixup(struct codebuf *cb, uint32_t pos, uint32_t label, uint8_t kind, uint32_t base)
+{
+	if (cb->nfixups == cb->cap_fixups &&
+	    !grow_array(cb, (void **)&cb->fixups, &cb->cap_fixups, sizeof(*cb->fixups)))
+		return;
+	cb->fixups[cb->nfixups++] = (struct cb_fixup){ pos, label, kind, base };
+}
+
+void cb_reloc(struct codebuf *cb, uint32_t pos, uint8_t kind, uintptr_t target)
+{
+	if (cb->nrelocs == cb->cap_relocs &&
+	    !grow_array(cb, (void **)&cb->relocs, &cb->cap_relocs, sizeof(*cb->relocs)))
+		return;
+	cb->relocs[cb->nrelocs++] = (struct cb_reloc){ pos, kind, target };
+}
+
+void cb_mark(struct codebuf *cb, uint32_t wasm_off)
+{
+	if (!cb->want_marks)
+		return;
+	if (cb->nmarks == cb->cap_marks &&
+	    !grow_array(cb, (void **)&cb->marks, &cb->cap_marks, sizeof(*cb->marks)))
+		return;
+	cb->marks[cb->nmarks++] = (struct cb_mark){ wasm_off, (uint32_t)cb->len };
+}
+
+void cb_data_range(struct codebuf *cb, uint32_t start, uint32_t end)
+{
+	if (!cb->want_marks)
+		return;
+	if (cb->ndata + 2 > cb->cap_data &&
+	    !grow_array(cb, (void **)&cb->data_ranges, &cb->cap_data, sizeof(uint32_t)))
+		return;
+	cb->data_ranges[cb->ndata++] = start;
+	cb->data_ranges[cb->ndata++] = end;
+}
+
+/* Patch every recorded label use.  Labels must all be bound by now. */
+bool cb_resolve(struct codebuf *cb)
+{
+	for (uint32_t i = 0; i < cb->nfixups; i++) {
+		const struct cb_fixup *f = &cb->fixups[i];
+		int32_t target = cb_label_pos(cb, f->label);
+
+		if (target < 0)
+			return false;
+		be_patch_fixup(cb, f, target);
+	}
+	return !cb->oom;
+}
+
+/* ---- the arena ---- */
+
+static size_t page_size(void)
+{
+	static size_t ps;
+
+	if (!ps)
+		ps = (size_t)sysconf(_SC_PAGESIZE);
+	return ps;
+}
+
+static size_t page_down(size_t x)
+{
+	return x & ~(page_size() - 1);
+}
+
+static size_t page_up(size_t x)
+{
+	return (x + page_size() - 1) & ~(page_size() - 1);
+}
+
+/* Reserve the whole range inaccessible and open the data region.  The reservation is
+ * MAP_NORESERVE: pages cost memory only once touched. */
+bool arena_init(struct code_arena *a, size_t size, size_t data_size)
+{
+	void *p;
+
+	memset(a, 0, sizeof(*a));
+	data_size = page_up(data_size);
+	if (data_size >= size)
+		return false;
+	p = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return false;
+	if (mprotect(p, data_size, PROT_READ | PROT_WRITE) != 0) {
+		munmap(p, size);
+		return false;
+	}
+	a->base = p;
+	a->size = size;
+	a->data_end = data_size;
+	a->code_top = data_size;
+	a->committed = data_size;
+	return true;
+}
+
+void arena_free(struct code_arena *a)
+{
+	if (a->base)
+		munmap(a->base, a->size);
+	memset(a, 0, sizeof(*a));
+}
+
+void *arena_data_alloc(struct code_arena *a, size_t n)
+{
+	size_t at = (a->data_top + 15) & ~(size_t)15;
+
+	if (!a->base || n > a->data_end || at > a->data_end - n)
+		return NULL;
+	a->data_top = at + n;
+	return a->base + at; /* fresh anonymous pages are zero, and nothing is ever reused */
+}
+
+/* Open the pages of [start, end) (arena offsets) for writing.  Pages never used before are
+ * filled with the trap byte, so any byte of the code region that is not an instruction of
+ * a finished function stops execution (x86 int3; the fill must be a single-byte trap, or
+ * a back end must pad with its own trap instruction). */
+static bool open_pages(struct code_arena *a, size_t start, size_t end)
+{
+	size_t lo = page_down(start), hi = page_up(end);
+
+	if (mprotect(a->base + lo, hi - lo, PROT_READ | PROT_WRITE) != 0)
+		return false;
+	if (hi > a->committed) {
+		size_t from = a->committed > lo ? a->committed : lo;
+
+		memset(a->base + from, 0xcc, hi - from);
+		a->committed = hi;
+	}
+	return true;
+}
+
+uint8_t *arena_code_put(struct code_arena *a, const uint8_t *code, size_t n)
+{
+	size_t at = (a->code_top + 15) & ~(size_t)15;
+
+	if (!a->base || n > a->size || at > a->size - n)
+		return NULL;
+	if (!open_pages(a, at, at + n))
+		return NULL;
+	memcpy(a->base + at, code, n);
+	a->code_top = at + n;
+	return a->base + at;
+}
+
+bool arena_seal(struct code_arena *a, uint8_t *p, size_t n)
+{
+	size_t lo = page_down((size_t)(p - a->base)), hi = page_up((size_t)(p - a->base) + n);
+
+	if (mprotect(a->base + lo, hi - lo, PROT_READ | PROT_EXEC) != 0)
+		return false;
+	/* x86 keeps instruction caches coherent; other targets need this. */
+	__builtin___clear_cache((char *)p, (char *)p + n);
+	return true;
+}

@@ -1,0 +1,93 @@
+/* jit/jit_int.h - state shared by the JIT's own files: runtime.c (stores, calls, signals),
+ * lower.c (the compiler) and the back ends.  Not included outside jit/.
+ *
+ * A store that runs JIT code owns one struct jit_store (chibi_store.jit): its code arena,
+ * thunks and counters.  Every function the JIT has met owns a struct jit_func in the arena's
+ * data region (chibi_func.jit_code points to it), so that code can reach it with a short
+ * pc-relative address: calls go through jit_func.entry, which first points at the lazy
+ * thunk (compile on first call), then at the compiled code, or at the exit thunk (host
+ * functions and functions the JIT could not compile).
+ */
+#ifndef CHIBI_JIT_JIT_INT_H
+#define CHIBI_JIT_JIT_INT_H
+
+#include "jit.h"
+#include "target.h"
+
+enum jf_state { JF_LAZY, JF_COMPILED, JF_FAILED, JF_HOST };
+
+struct jit_func {
+	const void *entry;         /* call target (JIT convention); MUST stay first: code calls
+	                            * through [jf + 0] */
+	struct chibi_func *func;
+	uint8_t *code;             /* compiled code, or NULL */
+	uint32_t code_size;
+	uint8_t state;             /* enum jf_state */
+	struct jit_inspect *insp;  /* map kept for chibi inspect, or NULL */
+};
+
+/* What inspect keeps per function (heap, freed with the store). */
+struct jit_inspect {
+	uint32_t *map, nmap;
+	uint32_t *data, ndata;
+	char reason[96];
+	struct jit_inspect *next;
+};
+
+/* A compiled function's code range, for pc -> function lookups (signals, traps). */
+struct jit_range {
+	uintptr_t start, end;
+	struct jit_func *jf;
+};
+
+struct jit_store {
+	struct chibi_store *s;
+	struct code_arena arena;
+	const void *thunk_enter, *thunk_exit, *thunk_lazy, *thunk_indirect;
+	struct jit_range *ranges;  /* sorted by start (code is appended upwards) */
+	uint32_t nranges, cap_ranges;
+	struct jit_stats stats;
+	bool eager, explicit_bounds, verbose;
+	bool keep_maps;            /* record wasm->code maps (inspect) */
+	struct jit_inspect *inspects;
+	struct codebuf cb;         /* reused between compilations */
+	void *lower_scratch;       /* lower.c's reusable arrays */
+};
+
+/* The jit_func of f, created on first request (NULL when out of memory). */
+struct jit_func *jit_func_of(struct jit_store *js, struct chibi_func *f);
+
+/* Compile jf->func (a wasm function) into js's arena.  On success jf->code/code_size are
+ * set and true is returned; on failure `why` (if non-NULL, 96 bytes) says why. */
+bool jit_compile(struct jit_store *js, struct jit_func *jf, char *why);
+
+/* Release lower.c's reusable arrays. */
+void jit_lower_free(void *scratch);
+
+/* The C helper computing numeric opcode `op` with exact Wasm semantics, for operators a
+ * back end does not inline: struct jit_ret (*)(uint64_t a, uint64_t b). */
+struct jit_ret {
+	uint64_t val;
+	uint64_t trap;  /* enum chibi_trap, 0 = none */
+};
+typedef struct jit_ret (*jit_num_fn)(uint64_t a, uint64_t b);
+jit_num_fn jit_num_helper(uint16_t op);
+
+/* Helpers for the rarer instructions (jit/runtime.c); each returns a jit_ret. */
+struct jit_ret jit_h_memory_grow(struct chibi_memory *m, uint64_t delta);
+struct jit_ret jit_h_memory_fill(struct chibi_memory *m, uint64_t d, uint64_t val, uint64_t n);
+struct jit_ret jit_h_memory_copy(struct chibi_memory *m, uint64_t d, uint64_t src, uint64_t n);
+struct jit_ret jit_h_memory_init(struct chibi_instance *inst, uint64_t seg, uint64_t d,
+				 uint64_t src, uint64_t n);
+struct jit_ret jit_h_data_drop(struct chibi_instance *inst, uint64_t seg);
+struct jit_ret jit_h_table_get(struct chibi_table *t, uint64_t i);
+struct jit_ret jit_h_table_set(struct chibi_table *t, uint64_t i, uint64_t v);
+struct jit_ret jit_h_table_grow(struct chibi_table *t, uint64_t init, uint64_t delta);
+struct jit_ret jit_h_table_fill(struct chibi_table *t, uint64_t i, uint64_t v, uint64_t n);
+struct jit_ret jit_h_table_copy(struct chibi_table *dt, struct chibi_table *st, uint64_t d,
+				uint64_t src, uint64_t n);
+struct jit_ret jit_h_table_init(struct chibi_instance *inst, struct chibi_table *t,
+				uint64_t seg, uint64_t d, uint64_t src, uint64_t n);
+struct jit_ret jit_h_elem_drop(struct chibi_instance *inst, uint64_t seg);
+
+#endif

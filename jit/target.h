@@ -1,0 +1,271 @@
+/* jit/target.h - the contract between the front end (jit/lower.c) and a back end
+ * (jit/x64/, jit/arm64/).
+ *
+ * The front end decides: value-stack bookkeeping, which value lives in which register or
+ * frame slot, control flow, frame layout.  A back end only encodes: every be_* function
+ * below turns one already-decided operation into instructions.  Operands arrive as
+ * struct jopnd (a register, an immediate or a frame slot); a back end materialises what its
+ * instruction set cannot take directly using its private scratch registers, which the
+ * front end never allocates.
+ *
+ * Register numbers (jreg) are the back end's: GPRs are 0 .. fpr_base-1, floating-point
+ * registers fpr_base .. nregs-1, at most 64 in all so that sets fit a uint64_t.
+ */
+#ifndef CHIBI_JIT_TARGET_H
+#define CHIBI_JIT_TARGET_H
+
+#include "../vm/runtime.h"
+#include "codebuf.h"
+
+typedef uint8_t jreg;
+#define JREG_NONE 0xff
+
+enum { JC_GPR = 0, JC_FPR = 1 };
+
+/* Register convention of a back end (its regs.h fills one, as `jit_target`). */
+struct jit_target {
+	const char *name;
+	uint8_t fpr_base;            /* first FPR number */
+	/* caller-saved registers the front end may allocate for operand-stack values, in
+	 * order of preference */
+	uint8_t ntemp[2];
+	jreg temp[2][16];
+	/* registers the JIT convention preserves across calls (the callee saves the ones it
+	 * uses): homes of hot locals, in order of preference */
+	uint8_t nhome[2];
+	jreg home[2][16];
+	/* temps a function without wasm calls may also use as homes (no save needed) */
+	uint8_t nleaf_home[2];
+	jreg leaf_home[2][8];
+	/* argument and result registers of the JIT convention */
+	uint8_t narg[2];
+	jreg arg[2][8];
+	jreg ret[2];
+	/* where block/loop values travel at branches (first two of each class) */
+	jreg canon[2][2];
+	/* C calling convention, for helper calls */
+	uint8_t nhelper_arg;         /* integer argument registers */
+	jreg helper_arg[8];
+	jreg helper_ret;             /* integer result (value) */
+	jreg helper_ret2;            /* second integer result (trap code) */
+	uint64_t c_clobbers;         /* registers a C call may change */
+	/* register receiving the element index of call_indirect (a temp, not an argument) */
+	jreg indirect_idx;
+};
+
+extern const struct jit_target jit_target;
+
+static inline int jreg_class(jreg r)
+{
+	return r >= jit_target.fpr_base ? JC_FPR : JC_GPR;
+}
+
+static inline int vt_class(uint8_t vt)
+{
+	return vt == VT_F32 || vt == VT_F64 ? JC_FPR : JC_GPR;
+}
+
+/* An operand.  OP_MEM is a frame slot: [stack pointer + off] after the prologue. */
+enum { OP_REG, OP_IMM, OP_MEM };
+struct jopnd {
+	uint8_t kind;
+	jreg reg;
+	int32_t off;
+	uint64_t imm;   /* raw bits; i32 sign-extended as the decoder gives it, floats as IEEE */
+};
+
+static inline struct jopnd jo_reg(jreg r)
+{
+	return (struct jopnd){ .kind = OP_REG, .reg = r };
+}
+
+static inline struct jopnd jo_imm(uint64_t v)
+{
+	return (struct jopnd){ .kind = OP_IMM, .reg = JREG_NONE, .imm = v };
+}
+
+static inline struct jopnd jo_mem(int32_t off)
+{
+	return (struct jopnd){ .kind = OP_MEM, .reg = JREG_NONE, .off = off };
+}
+
+static inline bool jo_same(struct jopnd a, struct jopnd b)
+{
+	if (a.kind != b.kind)
+		return false;
+	if (a.kind == OP_REG)
+		return a.reg == b.reg;
+	if (a.kind == OP_MEM)
+		return a.off == b.off;
+	return a.imm == b.imm;
+}
+
+/* The frame as the front end laid it out.  Offsets are from the stack pointer after the
+ * prologue; the back end adds its own save area and alignment in be_frame_finish(). */
+struct jframe {
+	uint32_t body;            /* bytes of slots the front end needs (multiple of 8) */
+	uint64_t saved;           /* JIT-callee-saved homes this function uses: the prologue
+	                           * saves and the epilogue restores them */
+	int32_t fsave_off[64];    /* frame slot for each saved FPR home (index = jreg) */
+	/* filled by be_frame_finish: */
+	uint32_t size;            /* bytes the prologue subtracts from the stack pointer */
+	int32_t in_args;          /* offset of the incoming stack-argument / result area */
+	uint32_t total;           /* whole frame including saves and return address */
+};
+
+/* Compilation state the back end may read (the front end owns it). */
+struct jcomp {
+	struct codebuf *cb;
+	struct jit_store *js;
+	struct chibi_store *store;
+	struct chibi_instance *inst;
+	struct chibi_func *func;
+	struct chibi_memory *mem;  /* memory 0 of the instance, or NULL */
+	bool uses_memory;          /* the body touches memory 0 (pinned registers needed) */
+	bool explicit_bounds;      /* bounds-check every access instead of using guard pages */
+	bool fuel;                 /* count fuel at polls */
+	struct jframe frame;
+	uint32_t trap_label[CHIBI_TRAP_COUNT]; /* 0 = not created; see jc_trap_label */
+	uint32_t trap_any_label;   /* trap code in helper_ret2 */
+};
+
+/* Label of the out-of-line stub that raises `kind` (created on first use). */
+static inline uint32_t jc_trap_label(struct jcomp *c, enum chibi_trap kind)
+{
+	if (!c->trap_label[kind])
+		c->trap_label[kind] = cb_label_new(c->cb);
+	return c->trap_label[kind];
+}
+
+static inline uint32_t jc_trap_any_label(struct jcomp *c)
+{
+	if (!c->trap_any_label)
+		c->trap_any_label = cb_label_new(c->cb);
+	return c->trap_any_label;
+}
+
+/* ==== the back-end interface ==== */
+
+/* Registers this function may not allocate (pinned by the back end for its mode). */
+uint64_t be_reserved(const struct jcomp *c);
+/* Fill frame->size, in_args and total from body and saved (alignment, save area). */
+void be_frame_finish(struct jframe *frame);
+
+/* Function entry: stack-limit check, save `saved` homes, allocate the frame, set up the
+ * pinned memory registers, poll for interrupts.  Incoming arguments are untouched. */
+void be_prologue(struct jcomp *c);
+/* Function exit: restore saved homes, free the frame, return.  Results are in place. */
+void be_epilogue(struct jcomp *c);
+/* Interrupt (and fuel) check at a loop header. */
+void be_poll(struct jcomp *c);
+/* Reload the pinned memory registers (after a call that may have changed them). */
+void be_reload_mem(struct jcomp *c);
+/* Zero the frame slots [off, off + 8 * n). */
+void be_zero_slots(struct jcomp *c, int32_t off, uint32_t n);
+
+/* dst = src for a value of type vt.  dst is OP_REG or OP_MEM; src any kind.  A register of
+ * the other class is converted bit for bit (i64 <-> f64 moves, helper arguments). */
+void be_mov(struct jcomp *c, uint8_t vt, struct jopnd dst, struct jopnd src);
+/* Exchange a register with a register or frame slot. */
+void be_swap(struct jcomp *c, uint8_t vt, jreg a, struct jopnd b);
+
+/* Can the back end emit `op` inline?  If not, the front end calls the shared C helper
+ * (jit_num_helper) with the operands as raw 64-bit bits. */
+bool be_inline(uint16_t op);
+/* Registers `op` may overwrite besides dst and the scratch registers, given its right
+ * operand (e.g. x64 division: rax, rdx; variable shifts: rcx).  The front end moves every
+ * other live value out of them; operands may still be in them. */
+uint64_t be_clobbers(uint16_t op, const struct jopnd *rhs);
+/* dst = op(src).  Numeric unary operators and conversions (opcodes.def rows with one
+ * parameter), including eqz.  dst may equal src's register. */
+void be_unop(struct jcomp *c, uint16_t op, jreg dst, struct jopnd src);
+/* dst = lhs op rhs.  Binary numeric operators and comparisons.  dst may alias either
+ * operand's register.  Trapping operators branch to the function's trap labels. */
+void be_binop(struct jcomp *c, uint16_t op, jreg dst, struct jopnd lhs, struct jopnd rhs);
+/* Branch to label if `lhs op rhs` (a comparison opcode, or i32/i64.eqz with rhs unused)
+ * is true, or false when negate. */
+void be_cmp_branch(struct jcomp *c, uint16_t op, struct jopnd lhs, struct jopnd rhs,
+		   bool negate, uint32_t label);
+/* Branch to label if the i32 `v` is non-zero (zero when negate). */
+void be_test_branch(struct jcomp *c, struct jopnd v, bool negate, uint32_t label);
+/* dst = cond ? a : b; cond is an i32.  dst may alias any operand register. */
+void be_select(struct jcomp *c, uint8_t vt, jreg dst, struct jopnd a, struct jopnd b,
+	       struct jopnd cond);
+/* dst = (lhs cmp_op rhs) ? a : b with a fused comparison. */
+void be_select_cmp(struct jcomp *c, uint8_t vt, jreg dst, struct jopnd a, struct jopnd b,
+		   uint16_t cmp_op, struct jopnd lhs, struct jopnd rhs);
+
+void be_jmp(struct jcomp *c, uint32_t label);
+/* Jump to labels[idx] for idx < n, else to labels[n].  idx is an i32 in a register. */
+void be_br_table(struct jcomp *c, jreg idx, uint32_t n, const uint32_t *labels);
+
+/* Loads and stores on memory 0 (opcodes.def memory rows).  addr is OP_REG or OP_IMM
+ * (the i32 address), val is OP_REG or OP_IMM. */
+void be_load(struct jcomp *c, uint16_t op, jreg dst, struct jopnd addr, uint32_t offset);
+void be_store(struct jcomp *c, uint16_t op, struct jopnd addr, struct jopnd val,
+	      uint32_t offset);
+/* dst = *(vt *)addr / *(vt *)addr = src for a fixed host address (globals, sizes). */
+void be_load_abs(struct jcomp *c, uint8_t vt, jreg dst, const void *addr);
+void be_store_abs(struct jcomp *c, uint8_t vt, void *addr, struct jopnd src);
+
+/* Calls in the JIT convention: arguments are in place (argument registers, then
+ * [sp + 8k]).  The call may clobber every temp that is not an argument register.
+ * Direct call of jf; `code` is its compiled entry if already known (else the call goes
+ * through jf->entry), self = a recursive call to the function being compiled. */
+void be_call_direct(struct jcomp *c, struct jit_func *jf, const void *code, bool self);
+/* call_indirect through `table` with the element index in jit_target.indirect_idx:
+ * bounds, null and signature (type_id) checks, then the call. */
+void be_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_id);
+/* Call a C function (arguments already in the helper registers); when can_trap, a
+ * non-zero helper_ret2 branches to the trap stub. */
+void be_call_helper(struct jcomp *c, const void *fn, bool can_trap);
+
+/* Out-of-line stubs at the end of a function: raise `kind` / raise the code in
+ * helper_ret2, naming the function being compiled. */
+void be_trap_stub(struct jcomp *c, enum chibi_trap kind);
+void be_trap_any_stub(struct jcomp *c);
+
+/* Apply one fix-up (label resolved) or relocation (final address known). */
+void be_patch_fixup(struct codebuf *cb, const struct cb_fixup *f, int32_t target);
+void be_patch_reloc(uint8_t *code, const struct cb_reloc *r);
+/* Check a finished function for poison (operands an encoder could not encode). */
+bool be_validate_code(const struct codebuf *cb);
+
+/* ---- thunks between C and the JIT convention (one set per store) ---- */
+
+/* Block through which C passes arguments in and results out of JIT code. */
+struct jit_regs {
+	uint64_t gpr[8];          /* jit_target.arg[JC_GPR] order; gpr[0] also gets ret */
+	uint64_t fpr[8];          /* jit_target.arg[JC_FPR] order; fpr[0] also gets ret */
+	uint64_t nstack;          /* stack words (even) */
+	uint64_t *stack;          /* arguments in, results out (JIT stack-argument layout) */
+	uint64_t ret_addr;        /* exit thunks: the JIT caller's return address */
+};
+
+struct jit_thunks {
+	uint32_t enter;    /* void enter(struct jit_regs *, void *entry, struct chibi_store *) */
+	uint32_t exit;     /* JIT -> C: jit_rt_call_out(store, jf, regs) */
+	uint32_t lazy;     /* JIT -> compile -> tail call: jit_rt_lazy(store, jf, regs) */
+	uint32_t indirect; /* call_indirect on a function without jit_func: jit_rt_func(...) */
+};
+
+/* Emit the thunks into cb (offsets in *out).  The C entry points they call are below. */
+void be_build_thunks(struct codebuf *cb, struct jit_thunks *out);
+
+/* Program counter of an interrupted context (signal handler ucontext). */
+uintptr_t be_fault_pc(const void *ucontext);
+
+/* ==== what the back end calls in the runtime (jit/runtime.c) ==== */
+
+struct jit_func;
+/* Called by the exit thunk: run f (host or interpreter) with arguments from regs. */
+void jit_rt_call_out(struct chibi_store *s, struct jit_func *jf, struct jit_regs *regs);
+/* Called by the lazy thunk: compile jf if needed; returns the entry to jump to. */
+const void *jit_rt_lazy(struct chibi_store *s, struct jit_func *jf);
+/* Called by the indirect thunk: the jit_func of f (created on demand). */
+struct jit_func *jit_rt_func(struct chibi_store *s, struct chibi_func *f);
+/* Called by trap stubs: name the function (idx) and unwind. */
+noreturn void jit_rt_trap(struct chibi_store *s, uint32_t kind, uint32_t func_index,
+			  struct chibi_instance *inst);
+
+#endif

@@ -1,0 +1,194 @@
+/* wasi/runopts_test.c - `chibi run` option parsing: sizes, durations, --dir forms, the
+ * split between options, module file and guest/--invoke arguments, and usage errors.
+ */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+#include "runopts.h"
+
+Test(wasi_runopts, sizes)
+{
+	static const struct { const char *s; uint64_t v; } good[] = {
+		{ "0", 0 }, { "4096", 4096 }, { "64K", 65536 }, { "64k", 65536 },
+		{ "64KiB", 65536 }, { "64KB", 65536 }, { "16M", 16 << 20 }, { "16MiB", 16 << 20 },
+		{ "1G", 1ull << 30 }, { "4GiB", 4ull << 30 }, { "1t", 1ull << 40 }, { "7b", 7 },
+	};
+	static const char *bad[] = { "", "K", "-1", "1.5M", "12XB", "1 M", "99999999999999999999",
+				     "17179869184G", "0x10" };
+	uint64_t v;
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		cr_expect(runopts_size(good[i].s, &v), "'%s'", good[i].s);
+		cr_expect_eq(v, good[i].v, "'%s'", good[i].s);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_expect_not(runopts_size(bad[i], &v), "'%s' must be rejected", bad[i]);
+}
+
+Test(wasi_runopts, durations)
+{
+	static const struct { const char *s; double v; } good[] = {
+		{ "2", 2 }, { "2s", 2 }, { "500ms", 0.5 }, { "1.5s", 1.5 }, { "100us", 1e-4 },
+		{ "10ns", 1e-8 }, { "1m", 60 }, { "2min", 120 }, { "1h", 3600 }, { ".25s", 0.25 },
+	};
+	static const char *bad[] = { "", "0", "0s", "-1s", "soon", "1x", "inf", "nan", "1e999" };
+	double v;
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		cr_expect(runopts_duration(good[i].s, &v), "'%s'", good[i].s);
+		cr_expect_float_eq(v, good[i].v, 1e-12, "'%s'", good[i].s);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_expect_not(runopts_duration(bad[i], &v), "'%s' must be rejected", bad[i]);
+}
+
+Test(wasi_runopts, dir_forms)
+{
+	static const struct { const char *s; bool ro_flag; const char *host, *guest; bool ro; } rows[] = {
+		{ "/data", false, "/data", "/data", false },
+		{ "/data::/", false, "/data", "/", false },
+		{ "/data::/mnt/x", false, "/data", "/mnt/x", false },
+		{ "/data:ro", false, "/data", "/data", true },
+		{ "/data::/x:ro", false, "/data", "/x", true },
+		{ "rel/dir::.", false, "rel/dir", ".", false },
+		{ "/data", true, "/data", "/data", true },
+	};
+	struct wasi_preopen p;
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		cr_assert(runopts_dir(rows[i].s, rows[i].ro_flag, &p), "'%s'", rows[i].s);
+		cr_expect_str_eq(p.host_path, rows[i].host);
+		cr_expect_str_eq(p.guest_path, rows[i].guest);
+		cr_expect_eq(p.readonly, rows[i].ro, "'%s'", rows[i].s);
+		free((char *)p.host_path);
+		free((char *)p.guest_path);
+	}
+	cr_expect_not(runopts_dir("", false, &p));
+	cr_expect_not(runopts_dir(":ro", false, &p));
+	cr_expect_not(runopts_dir("::/x", false, &p));
+	cr_expect_not(runopts_dir("/x::", false, &p));
+}
+
+static int parse(struct run_cmd *c, char **argv)
+{
+	char err[256];
+	int argc = 0;
+
+	while (argv[argc])
+		argc++;
+	return runopts_parse(argc, argv, c, err, sizeof(err));
+}
+
+Test(wasi_runopts, full_command_line)
+{
+	char *argv[] = { "run", "--dir", "/a::/x", "--dir=/b:ro", "--dir-ro", "/c", "--env", "K=V",
+			 "--env=E=", "--max-memory", "1MiB", "--max-wasm-stack=512K",
+			 "--timeout", "250ms", "--fuel", "1000", "--interp", "--tcplisten",
+			 "127.0.0.1:0", "prog.wasm", "--not-an-option", "arg2", NULL };
+	struct run_cmd c;
+
+	cr_assert_eq(parse(&c, argv), 0);
+	cr_expect_str_eq(c.run.wasm_path, "prog.wasm");
+	cr_expect_eq(c.wasi.argc, 3, "argv[0] is the module, then its arguments");
+	cr_expect_str_eq(c.wasi.argv[0], "prog.wasm");
+	cr_expect_str_eq(c.wasi.argv[1], "--not-an-option");
+	cr_expect_eq(c.wasi.npreopens, 3);
+	cr_expect_str_eq(c.wasi.preopens[0].guest_path, "/x");
+	cr_expect_not(c.wasi.preopens[0].readonly);
+	cr_expect(c.wasi.preopens[1].readonly);
+	cr_expect(c.wasi.preopens[2].readonly);
+	cr_expect_eq(c.wasi.nenv, 2);
+	cr_expect_str_eq(c.wasi.env[0], "K=V");
+	cr_expect_str_eq(c.wasi.env[1], "E=");
+	cr_expect_eq(c.run.engine.max_memory_pages, 16);
+	cr_expect_eq(c.run.engine.max_stack_bytes, 512 * 1024);
+	cr_expect_float_eq(c.run.timeout_sec, 0.25, 1e-12);
+	cr_expect_eq(c.run.engine.fuel, 1000);
+	cr_expect_eq(c.run.engine.mode, CHIBI_MODE_INTERP);
+	cr_expect_eq(c.nlisten_addrs, 1);
+	cr_expect_null(c.run.invoke);
+	cr_expect_eq(c.wasi.stdout_fd, 1);
+	runopts_free(&c);
+}
+
+Test(wasi_runopts, invoke_args_and_env_passthrough)
+{
+	char *argv[] = { "run", "--invoke", "add", "--env", "CHIBI_T_SET", "--env", "CHIBI_T_UNSET",
+			 "m.wasm", "-1", "0x10", NULL };
+	struct run_cmd c;
+
+	setenv("CHIBI_T_SET", "host value", 1);
+	unsetenv("CHIBI_T_UNSET");
+	cr_assert_eq(parse(&c, argv), 0);
+	cr_expect_str_eq(c.run.invoke, "add");
+	cr_expect_eq(c.run.ninvoke_args, 2);
+	cr_expect_str_eq(c.run.invoke_args[0], "-1");
+	cr_expect_eq(c.wasi.argc, 1);
+	cr_expect_eq(c.wasi.nenv, 1, "an unset host variable is simply absent");
+	cr_expect_str_eq(c.wasi.env[0], "CHIBI_T_SET=host value");
+	runopts_free(&c);
+}
+
+Test(wasi_runopts, double_dash_help_version_jit)
+{
+	char *a1[] = { "run", "--", "--weird.wasm", "x", NULL };
+	char *a2[] = { "run", "--dir", "/x", "-h", NULL };
+	char *a3[] = { "run", "--version", NULL };
+	char *a4[] = { "run", "--jit", "m.wasm", NULL };
+	struct run_cmd c;
+
+	cr_assert_eq(parse(&c, a1), 0);
+	cr_expect_str_eq(c.run.wasm_path, "--weird.wasm");
+	runopts_free(&c);
+	cr_assert_eq(parse(&c, a2), 0);
+	cr_expect(c.help);
+	runopts_free(&c);
+	cr_assert_eq(parse(&c, a3), 0);
+	cr_expect(c.version);
+	runopts_free(&c);
+	cr_assert_eq(parse(&c, a4), 0, "--jit parses; cli/run.c refuses it");
+	cr_expect_eq(c.run.engine.mode, CHIBI_MODE_JIT);
+	runopts_free(&c);
+}
+
+Test(wasi_runopts, usage_errors)
+{
+	static char *cases[][5] = {
+		{ "run", NULL },
+		{ "run", "--bogus", "m.wasm", NULL },
+		{ "run", "--dir", NULL },
+		{ "run", "--env", "=x", "m.wasm", NULL },
+		{ "run", "--max-memory", "1K", "m.wasm", NULL },
+		{ "run", "--max-memory", "lots", "m.wasm", NULL },
+		{ "run", "--max-wasm-stack", "0", "m.wasm", NULL },
+		{ "run", "--timeout", "0", "m.wasm", NULL },
+		{ "run", "--fuel", "0", "m.wasm", NULL },
+		{ "run", "--fuel", "-5", "m.wasm", NULL },
+		{ "run", "--tcplisten", "nocolon", "m.wasm", NULL },
+		{ "run", "--invoke=", "m.wasm", NULL },
+		{ "run", "--dir", "", "m.wasm", NULL },
+	};
+	struct run_cmd c;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cr_expect_eq(parse(&c, cases[i]), RUNOPTS_USAGE, "case %zu (%s)", i,
+			     cases[i][1] ? cases[i][1] : "no args");
+		runopts_free(&c);
+	}
+}
+
+Test(wasi_runopts, tcplisten_opens_a_listener)
+{
+	char *argv[] = { "run", "--tcplisten", "127.0.0.1:0", "--tcplisten", "[::1]:0", "m.wasm",
+			 NULL };
+	char err[256] = "";
+	struct run_cmd c;
+
+	cr_assert_eq(parse(&c, argv), 0);
+	if (runopts_listen(&c, err, sizeof(err)) != 0)
+		cr_expect(strstr(err, "::1") != NULL, "only IPv6 may be missing here: %s", err);
+	else
+		cr_expect_eq(c.wasi.nlisten, 2);
+	cr_expect_geq(c.wasi.nlisten, 1);
+	runopts_free(&c);
+}

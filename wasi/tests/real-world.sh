@@ -1,0 +1,151 @@
+#!/bin/sh
+# wasi/tests/real-world.sh - real programs from Debian source packages, built natively and
+# for wasm32-wasi from the same source, must produce identical output under `chibi run`.
+#
+# usage: real-world.sh CHIBI WORKDIR
+#
+# Programs: zlib's minigzip and bzip2 (Debian 12 sources via `apt-get source`, into WORKDIR:
+# nothing third-party is ever committed).  When the machine has no deb-src entry and we are
+# root, a deb-src twin of the Debian entry is added under /etc/apt/sources.list.d/.  If the
+# sources cannot be fetched at all (no network, no root), the test says so and is skipped.
+set -u
+
+CHIBI=$(readlink -f "$1")
+WORK=$2
+HERE=$(cd "$(dirname "$0")" && pwd)
+WASI_CC=${WASI_CC:-clang}
+SYSROOT=""
+[ -d /usr/share/wasi-sysroot ] && SYSROOT="--sysroot=/usr/share/wasi-sysroot"
+pass=0
+fail=0
+
+mkdir -p "$WORK"
+WORK=$(readlink -f "$WORK")
+cd "$WORK" || exit 1
+
+ok() { pass=$((pass + 1)); echo "PASS $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+skip() {
+	echo "SKIP real-world: $1"
+	echo "wasi-real: 0 passed, 0 failed, 1 skipped"
+	exit 0
+}
+
+enable_deb_src() {
+	[ "$(id -u)" = 0 ] || return 1
+	f=/etc/apt/sources.list.d/chibi-deb-src.sources
+	[ -f "$f" ] && return 0
+	suite=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-bookworm}")
+	cat > "$f" <<EOS
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: $suite
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOS
+	apt-get update -q > apt-update.log 2>&1
+}
+
+# fetch PKG DIRGLOB: unpack the Debian source once; prints the source directory.
+fetch() {
+	d=$(ls -d $2 2>/dev/null | head -1)
+	if [ -z "$d" ]; then
+		if ! apt-get source -q "$1" > "fetch-$1.log" 2>&1; then
+			if grep -q "deb-src" "fetch-$1.log" && enable_deb_src; then
+				apt-get source -q "$1" > "fetch-$1.log" 2>&1
+			fi
+		fi
+		d=$(ls -d $2 2>/dev/null | head -1)
+	fi
+	[ -n "$d" ] && readlink -f "$d"
+}
+
+# wasm NAME OUT SRCS... EXTRA: compile each with -O2, link without -O (no wasm-opt run).
+wasm_build() {
+	out=$1
+	shift
+	objs=""
+	mkdir -p "$out.objs"
+	for s in "$@"; do
+		case "$s" in
+		-*) continue ;;
+		esac
+		o="$out.objs/$(basename "$s" .c).o"
+		$WASI_CC --target=wasm32-wasi $SYSROOT -O2 $WCFLAGS -c "$s" -o "$o" || return 1
+		objs="$objs $o"
+	done
+	# shellcheck disable=SC2086
+	$WASI_CC --target=wasm32-wasi $SYSROOT $objs $WLIBS -o "$out"
+}
+
+# The input: text plus some binary, deterministic.
+make_input() {
+	cat "$1"/*.c "$1"/*.h > input.txt
+	head -c 200000 "$CHIBI" >> input.txt
+}
+
+# ---- zlib: minigzip --------------------------------------------------------------------
+Z=$(fetch zlib 'zlib-*/') || true
+[ -n "$Z" ] || skip "apt-get source zlib failed (no deb-src or no network): $(tail -1 fetch-zlib.log 2>/dev/null)"
+ZSRC="adler32.c compress.c crc32.c deflate.c gzclose.c gzlib.c gzread.c gzwrite.c infback.c
+inffast.c inflate.c inftrees.c trees.c uncompr.c zutil.c test/minigzip.c"
+(cd "$Z" && cc -O2 -DZ_HAVE_UNISTD_H -I. $ZSRC -o "$WORK/minigzip.native") || bad "zlib native build"
+(cd "$Z" && WCFLAGS="-DZ_HAVE_UNISTD_H -I$Z" WLIBS="" wasm_build "$WORK/minigzip.wasm" $ZSRC) ||
+	bad "zlib wasm build"
+make_input "$Z"
+for lvl in -1 -6 -9; do
+	./minigzip.native $lvl < input.txt > native.gz
+	"$CHIBI" run minigzip.wasm $lvl < input.txt > wasm.gz
+	if [ -s native.gz ] && cmp -s native.gz wasm.gz; then ok "minigzip $lvl: same bytes"; else bad "minigzip $lvl"; fi
+done
+"$CHIBI" run minigzip.wasm -d < native.gz > roundtrip.txt
+cmp -s roundtrip.txt input.txt && ok "minigzip -d of the native output" || bad "minigzip -d"
+# File mode: open, create, unlink beneath a preopen.
+rm -rf zdir && mkdir zdir && cp input.txt zdir/
+"$CHIBI" run --dir zdir minigzip.wasm zdir/input.txt
+./minigzip.native -9 < input.txt > /dev/null
+if [ ! -e zdir/input.txt ] && cmp -s zdir/input.txt.gz native.gz; then
+	ok "minigzip FILE (creates .gz, removes the original)"
+else
+	bad "minigzip FILE"
+fi
+"$CHIBI" run --dir zdir minigzip.wasm -d zdir/input.txt.gz
+cmp -s zdir/input.txt input.txt && ok "minigzip -d FILE" || bad "minigzip -d FILE"
+
+# ---- bzip2 -----------------------------------------------------------------------------
+B=$(fetch bzip2 'bzip2-*/') || true
+if [ -n "$B" ]; then
+	BSRC="blocksort.c huffman.c crctable.c randtable.c compress.c decompress.c bzlib.c bzip2.c"
+	(cd "$B" && cc -O2 -w $BSRC -o "$WORK/bzip2.native") || bad "bzip2 native build"
+	(cd "$B" && WCFLAGS="-w -D_WASI_EMULATED_SIGNAL -D_WASI_EMULATED_PROCESS_CLOCKS" \
+		WLIBS="-lwasi-emulated-signal -lwasi-emulated-process-clocks" \
+		wasm_build "$WORK/bzip2.wasm" $BSRC "$HERE/real/posix_stubs.c") || bad "bzip2 wasm build"
+	for lvl in -1 -9; do
+		./bzip2.native $lvl < input.txt > native.bz2
+		"$CHIBI" run bzip2.wasm $lvl < input.txt > wasm.bz2
+		if [ -s native.bz2 ] && cmp -s native.bz2 wasm.bz2; then ok "bzip2 $lvl: same bytes"; else bad "bzip2 $lvl"; fi
+	done
+	"$CHIBI" run bzip2.wasm -d < native.bz2 | cmp -s - input.txt && ok "bzip2 -d" || bad "bzip2 -d"
+	"$CHIBI" run bzip2.wasm -t < native.bz2 && ok "bzip2 -t" || bad "bzip2 -t"
+	printf 'garbage' | "$CHIBI" run bzip2.wasm -d > /dev/null 2> bz.err
+	nrc=$?
+	printf 'garbage' | ./bzip2.native -d > /dev/null 2>/dev/null
+	[ $nrc = $? ] && [ $nrc != 0 ] && ok "bzip2 -d garbage: same exit status ($nrc)" ||
+		bad "bzip2 -d garbage exit status"
+	rm -rf bdir && mkdir bdir && cp input.txt bdir/ && touch -d '2010-01-01' bdir/input.txt
+	"$CHIBI" run --dir bdir bzip2.wasm -k -9 bdir/input.txt
+	if cmp -s bdir/input.txt.bz2 native.bz2 && [ -e bdir/input.txt ] &&
+		[ "$(stat -c %Y bdir/input.txt.bz2)" = "$(stat -c %Y bdir/input.txt)" ]; then
+		ok "bzip2 -k FILE (same bytes, mtime copied)"
+	else
+		bad "bzip2 -k FILE"
+	fi
+	"$CHIBI" run --dir-ro bdir bzip2.wasm -k -f bdir/input.txt 2> ro.err
+	[ $? != 0 ] && cmp -s bdir/input.txt.bz2 native.bz2 && ok "bzip2 in a read-only dir fails cleanly" ||
+		bad "bzip2 read-only"
+else
+	echo "SKIP bzip2: apt-get source bzip2 failed"
+fi
+
+echo "wasi-real: $pass passed, $fail failed"
+[ "$fail" = 0 ]
