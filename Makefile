@@ -91,7 +91,7 @@ spec: $(CHIBI)
 	$(CHIBI) wast --interp $(SPEC_WAST)
 
 # Component fragments add their own targets (test-wasi, test-shim, bench, ...).
--include wasi/wasi.mk shim/shim.mk bench/bench.mk
+-include wasi/wasi.mk shim/shim.mk bench/bench.mk arm64.mk
 
 # Everything CI runs (README: `make test`).  Sanitizer builds live in build-asan/.
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer

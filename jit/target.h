@@ -20,6 +20,9 @@
 typedef uint8_t jreg;
 #define JREG_NONE 0xff
 
+struct jit_func;
+struct jit_store;
+
 enum { JC_GPR = 0, JC_FPR = 1 };
 
 /* Register convention of a back end (its regs.h fills one, as `jit_target`). */
@@ -257,7 +260,6 @@ uintptr_t be_fault_pc(const void *ucontext);
 
 /* ==== what the back end calls in the runtime (jit/runtime.c) ==== */
 
-struct jit_func;
 /* Called by the exit thunk: run f (host or interpreter) with arguments from regs. */
 void jit_rt_call_out(struct chibi_store *s, struct jit_func *jf, struct jit_regs *regs);
 /* Called by the lazy thunk: compile jf if needed; returns the entry to jump to. */

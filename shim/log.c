@@ -12,6 +12,7 @@
 
 int shim_log_debug;
 
+/* One logrus-style line on fd 2; see log.h. */
 void shim_log(const char *level, const char *fmt, ...)
 {
 	char msg[1024], line[1400], when[32];

@@ -141,7 +141,8 @@ static int socket_path(const struct flags *f, char *out, size_t len)
 		if (mkdir(dir, 0700) && errno != EEXIST)
 			return -1;
 	}
-	snprintf(out, len, "%s/%016llx", dir, (unsigned long long)h);
+	if (snprintf(out, len, "%s/%016llx", dir, (unsigned long long)h) >= (int)len)
+		return -1;
 	return 0;
 }
 
@@ -323,6 +324,7 @@ static int do_serve(const struct flags *f)
 	return 1;
 }
 
+/* Dispatch: task child, start, delete, or the daemon.  Returns the process exit status. */
 int main(int argc, char **argv)
 {
 	struct flags f;

@@ -11,6 +11,7 @@
 
 #include "alloc.h"
 #include "store.h"
+#include "../jit/jit.h"
 
 /* Re-entry limit for host -> chibi_func_call -> wasm -> host ... chains: each level costs
  * native stack in the engine and the host, which the value-stack check cannot see. */
@@ -335,7 +336,10 @@ static bool protected_invoke(struct chibi_store *s, struct trap_ctx *ctx, struct
 	/* savemask = 1: a trap raised from a signal handler (guard page) must unblock it. */
 	if (sigsetjmp(ctx->jmp, 1))
 		return false;
-	interp_invoke(s, f, slots);
+	if (jit_wanted(s))
+		jit_invoke(s, f, slots);
+	else
+		interp_invoke(s, f, slots);
 	return true;
 }
 

@@ -17,9 +17,12 @@
 static chibi_store *S;
 static chibi_linker *L;
 
+/* Every store here runs the interpreter, whatever the default engine is. */
+static const struct chibi_config interp_cfg = { .mode = CHIBI_MODE_INTERP };
+
 static void setup(void)
 {
-	S = chibi_store_new(NULL);
+	S = chibi_store_new(&interp_cfg);
 	L = chibi_linker_new();
 	cr_assert(S && L);
 }
@@ -672,7 +675,7 @@ Test(interp, interrupt)
 
 Test(interp, fuel)
 {
-	struct chibi_config cfg = { .fuel = 1000 };
+	struct chibi_config cfg = { .mode = CHIBI_MODE_INTERP, .fuel = 1000 };
 	chibi_store *s2 = chibi_store_new(&cfg);
 	chibi_store *keep = S;
 	chibi_instance *i;

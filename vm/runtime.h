@@ -112,6 +112,10 @@ struct chibi_store {
 	/* where the current trap happened, filled by the engine before vm_trap */
 	uint32_t cur_func_index;
 	struct chibi_instance *cur_inst;
+	/* the JIT (jit/jit_int.h): its per-store state, and the lowest native stack address
+	 * JIT prologues accept (checked on every call) */
+	void *jit;
+	uintptr_t jit_stack_limit;
 };
 
 struct chibi_caller {

@@ -10,6 +10,7 @@
 
 #include "alloc.h"
 #include "store.h"
+#include "../jit/jit.h"
 
 #define DEFAULT_STACK_BYTES (8u << 20)
 
@@ -93,6 +94,7 @@ void chibi_store_free(chibi_store *s)
 	for (uint32_t i = 0; i < s->ntypes; i++)
 		vm_free(s->types[i].params);
 	vm_free(s->types);
+	jit_store_free(s);
 	munmap(s->stack, s->stack_slots * sizeof(uint64_t));
 	vm_free(s);
 }

@@ -113,12 +113,15 @@ void sb_name_done(struct sb_name *n);
  * Errors: WASI_EFAULT (bounds), WASI_EILSEQ (embedded NUL), WASI_ENAMETOOLONG, WASI_ENOMEM. */
 uint32_t wasi_path_copy(const struct guest *g, uint32_t ptr, uint32_t len, char **out);
 
-/* Gather guest iovecs into a host iovec array (caller frees *out_iov).  Checks every buffer
- * against memory (WASI_EFAULT) and clamps the total to what a u32 result can report.
+/* Gather guest iovecs into host iovecs: into `small` (room for WASI_SMALL_IOV) when they
+ * fit, else a heap array; release with wasi_iovecs_done().  Checks every buffer against
+ * memory (WASI_EFAULT) and clamps the total to what a u32 result can report.
  * Returns WASI_ESUCCESS or WASI_EFAULT / WASI_ENOMEM. */
 struct iovec;
-uint32_t wasi_iovecs(const struct guest *g, uint32_t iovs, uint32_t n, struct iovec **out_iov,
-		     int *out_n);
+#define WASI_SMALL_IOV 8
+uint32_t wasi_iovecs(const struct guest *g, uint32_t iovs, uint32_t n, struct iovec *small,
+		     struct iovec **out_iov, int *out_n);
+void wasi_iovecs_done(struct iovec *iov, struct iovec *small);
 
 /* Write a filestat (layout in abi.h) for sb with the given WASI filetype (fd.c). */
 void wasi_put_filestat(uint8_t *p, const struct stat *sb, uint8_t type);

@@ -31,27 +31,27 @@ struct wasi_dirlist {
 };
 
 /* Gather guest iovecs; see ctx.h. */
-uint32_t wasi_iovecs(const struct guest *g, uint32_t iovs, uint32_t n, struct iovec **out_iov,
-		     int *out_n)
+uint32_t wasi_iovecs(const struct guest *g, uint32_t iovs, uint32_t n, struct iovec *small,
+		     struct iovec **out_iov, int *out_n)
 {
 	const uint8_t *p = guest_slice(g, iovs, (uint64_t)n * WASI_IOVEC_SIZE);
 	uint32_t cnt = n > HOST_IOV_MAX ? HOST_IOV_MAX : n, i;
 	uint64_t total = 0;
-	struct iovec *iov;
+	struct iovec *iov = small;
 
 	*out_iov = NULL;
 	*out_n = 0;
 	if (!p)
 		return WASI_EFAULT;
-	iov = calloc(cnt ? cnt : 1, sizeof(*iov));
-	if (!iov)
+	/* printf-style writes use one or two iovecs: no allocation on the hot path. */
+	if (cnt > WASI_SMALL_IOV && !(iov = calloc(cnt, sizeof(*iov))))
 		return WASI_ENOMEM;
 	for (i = 0; i < cnt; i++) {
 		uint32_t buf = ld_u32(p + (size_t)i * 8), len = ld_u32(p + (size_t)i * 8 + 4);
 		uint8_t *b = guest_slice(g, buf, len);
 
 		if (!b) {
-			free(iov);
+			wasi_iovecs_done(iov, small);
 			return WASI_EFAULT;
 		}
 		/* The guest learns the byte count as a u32: never move more than that. */
@@ -64,6 +64,13 @@ uint32_t wasi_iovecs(const struct guest *g, uint32_t iovs, uint32_t n, struct io
 	*out_iov = iov;
 	*out_n = (int)cnt;
 	return WASI_ESUCCESS;
+}
+
+/* Release what wasi_iovecs() returned (a no-op for the caller's small array). */
+void wasi_iovecs_done(struct iovec *iov, struct iovec *small)
+{
+	if (iov != small)
+		free(iov);
 }
 
 /* Write a filestat (64 bytes, layout in abi.h) for sb. */
@@ -322,7 +329,7 @@ static uint32_t do_rw(struct wasi_ctx *ctx, chibi_caller *c, uint32_t fd, uint32
 {
 	struct guest g = guest_of(c);
 	uint64_t need = write ? WASI_RIGHT_FD_WRITE : WASI_RIGHT_FD_READ;
-	struct iovec *iov;
+	struct iovec small[WASI_SMALL_IOV], *iov;
 	struct wasi_fd *f;
 	uint32_t err;
 	ssize_t r;
@@ -336,14 +343,14 @@ static uint32_t do_rw(struct wasi_ctx *ctx, chibi_caller *c, uint32_t fd, uint32
 		return WASI_EFAULT; /* before the transfer: data must never be lost */
 	if (positional && off > INT64_MAX)
 		return WASI_EINVAL;
-	if ((err = wasi_iovecs(&g, iovs, n, &iov, &cnt)) != WASI_ESUCCESS)
+	if ((err = wasi_iovecs(&g, iovs, n, small, &iov, &cnt)) != WASI_ESUCCESS)
 		return err;
 	if (write)
 		r = positional ? pwritev(f->host, iov, cnt, (off_t)off) : writev(f->host, iov, cnt);
 	else
 		r = positional ? preadv(f->host, iov, cnt, (off_t)off) : readv(f->host, iov, cnt);
 	err = r < 0 ? wasi_errno(errno) : WASI_ESUCCESS;
-	free(iov);
+	wasi_iovecs_done(iov, small);
 	if (r >= 0)
 		guest_put_u32(&g, out, (uint32_t)r);
 	return err;
@@ -429,6 +436,7 @@ uint32_t wasi_fd_prestat_dir_name(struct wasi_ctx *ctx, chibi_caller *c, const u
 	return WASI_ESUCCESS;
 }
 
+/* Free a cached fd_readdir listing. NULL is a no-op. */
 void wasi_dirlist_free(struct wasi_dirlist *d)
 {
 	size_t i;

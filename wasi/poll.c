@@ -15,6 +15,9 @@
 #include <unistd.h>
 #include "ctx.h"
 
+/* Most subscriptions one call may carry (far beyond any real program's needs). */
+#define WASI_POLL_MAX (1u << 16)
+
 struct sub {
 	uint64_t userdata;
 	uint64_t deadline;  /* clock: CLOCK_MONOTONIC ns */
@@ -95,7 +98,8 @@ static uint64_t readable_bytes(int h, uint8_t type)
 
 /* poll_oneoff(in: subscription*, out: event*, nsubscriptions, out_nevents: u32*) -> errno.
  * Waits until at least one subscription fires and reports every one that has.
- * Errors: EINVAL (no subscriptions, unknown subscription tag), EFAULT, ENOMEM, EINTR.
+ * Errors: EINVAL (no subscriptions, unknown subscription tag), EFAULT, ENOMEM, EINTR,
+ * ENOTSUP (more than WASI_POLL_MAX subscriptions).
  * Per-event errors: EBADF (fd not open), ENOTCAPABLE (no FD_READ/FD_WRITE/POLL right),
  * EINVAL (unknown clock or flags), ENOTSUP (CPU-time clocks).
  * https://github.com/WebAssembly/WASI/blob/main/legacy/preview1/docs.md#poll_oneoff */
@@ -115,6 +119,8 @@ uint32_t wasi_poll_oneoff(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t 
 		return WASI_EINVAL;
 	if (!in || !out || !guest_ok(&g, ARG32(3), 4))
 		return WASI_EFAULT;
+	if (n > WASI_POLL_MAX)
+		return WASI_ENOTSUP; /* would make the host allocate gigabytes for one call */
 	subs = calloc(n, sizeof(*subs));
 	pfd = calloc(n, sizeof(*pfd));
 	if (!subs || !pfd) {

@@ -1,7 +1,7 @@
 #!/bin/sh
 # wasi/run-wasi-testsuite.sh - run the upstream WASI C conformance suite through `chibi run`.
 #
-# usage: run-wasi-testsuite.sh CHIBI [SUITE_DIR]
+# usage: [CHIBI_RUN_FLAGS=--interp] run-wasi-testsuite.sh CHIBI [SUITE_DIR]
 #
 # Each X.wasm may have X.json with args, env, dirs (preopened under their own name), root (a
 # folder preopened as the guest's "/"), exit_code, stdout, stderr (see the suite's
@@ -70,7 +70,9 @@ for wasm in "$SUITE"/*.wasm; do
 			esac
 		done < spec.txt
 		want=$(sed -n 's/^EXIT //p' spec.txt)
-		timeout 60 "$CHIBI" run "$@" > stdout.actual 2> stderr.actual < /dev/null
+		# shellcheck disable=SC2086
+		timeout 60 "$CHIBI" run ${CHIBI_RUN_FLAGS:-} "$@" > stdout.actual 2> stderr.actual \
+			< /dev/null
 		rc=$?
 		ok=1
 		if [ "$rc" != "$want" ]; then

@@ -44,6 +44,8 @@ const char runopts_help[] =
 	"exit status: the guest's proc_exit code; 0 when _start returns; 134 on a trap;\n"
 	"1 when the module cannot be loaded or linked; 2 on a command-line error.\n";
 
+/* "64K"/"16MiB"/"1G"/"4096" -> bytes in *out (powers of 1024).  Returns false on junk,
+ * a missing number or overflow; *out is untouched then. */
 bool runopts_size(const char *s, uint64_t *out)
 {
 	static const struct {
@@ -75,6 +77,8 @@ bool runopts_size(const char *s, uint64_t *out)
 	return false;
 }
 
+/* "500ms"/"2s"/"1.5s"/"100us"/"10ns"/"1m"/"1h" (bare number: seconds) -> *out_sec.
+ * Returns false unless the result is finite and > 0. */
 bool runopts_duration(const char *s, double *out_sec)
 {
 	static const struct {
@@ -106,6 +110,9 @@ bool runopts_duration(const char *s, double *out_sec)
 	return false;
 }
 
+/* "HOST" / "HOST::GUEST", optional ":ro" suffix -> *out with both paths malloc'ed (the
+ * caller frees them; runopts_free does for parsed commands).  `ro` forces read-only
+ * (--dir-ro).  Returns false for an empty host or guest part, or out of memory. */
 bool runopts_dir(const char *s, bool ro, struct wasi_preopen *out)
 {
 	size_t len = strlen(s);
@@ -175,6 +182,9 @@ static int usage(char *err, size_t errlen, const char *fmt, const char *arg)
 	return RUNOPTS_USAGE;
 }
 
+/* Parse `chibi run` arguments (argv[0] is "run") into *out.  Returns 0, or RUNOPTS_USAGE
+ * with a one-line message in err.  Strings in *out point into argv or are owned by *out:
+ * always release with runopts_free(). */
 int runopts_parse(int argc, char **argv, struct run_cmd *out, char *err, size_t errlen)
 {
 	int i;
@@ -283,7 +293,10 @@ int runopts_parse(int argc, char **argv, struct run_cmd *out, char *err, size_t 
 			continue;
 		}
 		if (!missing && (v = opt_value(argc, argv, &i, "--tcplisten", &missing))) {
-			if (!strrchr(v, ':'))
+			const char *port = strrchr(v, ':');
+			char *end;
+
+			if (!port || !port[1] || strtoul(port + 1, &end, 10) > 65535 || *end)
 				return usage(err, errlen, "invalid --tcplisten '%s' (ADDR:PORT)", v);
 			if (!push_ptr((void ***)&out->listen_addrs, &out->nlisten_addrs, (void *)v))
 				return usage(err, errlen, "out of memory%s", "");
@@ -309,6 +322,9 @@ int runopts_parse(int argc, char **argv, struct run_cmd *out, char *err, size_t 
 	return 0;
 }
 
+/* Bind and listen on every --tcplisten ADDR:PORT ("[v6]:port" and ":port" too), storing
+ * the fds in c->wasi.listen_fds (closed by runopts_free).  Returns 0, or 1 with err set
+ * (bad address, bind/listen failure). */
 int runopts_listen(struct run_cmd *c, char *err, size_t errlen)
 {
 	int k;
@@ -365,6 +381,7 @@ int runopts_listen(struct run_cmd *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* Release everything runopts_parse/runopts_listen allocated; *c is zeroed. */
 void runopts_free(struct run_cmd *c)
 {
 	int i;

@@ -165,6 +165,9 @@ Test(wasi_runopts, usage_errors)
 		{ "run", "--fuel", "0", "m.wasm", NULL },
 		{ "run", "--fuel", "-5", "m.wasm", NULL },
 		{ "run", "--tcplisten", "nocolon", "m.wasm", NULL },
+		{ "run", "--tcplisten", "127.0.0.1:99999", "m.wasm", NULL },
+		{ "run", "--tcplisten", "127.0.0.1:", "m.wasm", NULL },
+		{ "run", "--tcplisten", "127.0.0.1:8x", "m.wasm", NULL },
 		{ "run", "--invoke=", "m.wasm", NULL },
 		{ "run", "--dir", "", "m.wasm", NULL },
 	};

@@ -33,6 +33,7 @@ struct sb_open_how {
 /* 0 = try openat2, 1 = kernel lacks it or forced: walk. */
 static int use_walk;
 
+/* Use the component walk even when openat2 exists (tests; CHIBI_WASI_NO_OPENAT2). */
 void sb_force_walk(bool on)
 {
 	use_walk = on;
@@ -310,6 +311,7 @@ int sb_parent(int dirfd, char *path, struct sb_name *out)
 	return 0;
 }
 
+/* Close the parent fd of a split path (idempotent). */
 void sb_name_done(struct sb_name *n)
 {
 	if (n->parent >= 0)

@@ -75,8 +75,8 @@ uint32_t wasi_sock_recv(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a
 	struct guest g = guest_of(c);
 	uint32_t err, rif = ARG32(3);
 	struct wasi_fd *f = sock_get(ctx, ARG32(0), WASI_RIGHT_FD_READ, &err);
+	struct iovec small[WASI_SMALL_IOV], *iov;
 	struct msghdr mh;
-	struct iovec *iov;
 	uint8_t *of;
 	ssize_t r;
 	int cnt, fl = 0;
@@ -87,7 +87,7 @@ uint32_t wasi_sock_recv(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a
 		return WASI_EINVAL;
 	if (!guest_ok(&g, ARG32(4), 4) || !(of = guest_slice(&g, ARG32(5), 2)))
 		return WASI_EFAULT;
-	if ((err = wasi_iovecs(&g, ARG32(1), ARG32(2), &iov, &cnt)))
+	if ((err = wasi_iovecs(&g, ARG32(1), ARG32(2), small, &iov, &cnt)))
 		return err;
 	if (rif & WASI_RIFLAG_RECV_PEEK)
 		fl |= MSG_PEEK;
@@ -98,7 +98,7 @@ uint32_t wasi_sock_recv(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a
 	mh.msg_iovlen = (size_t)cnt;
 	r = recvmsg(f->host, &mh, fl);
 	err = r < 0 ? wasi_errno(errno) : WASI_ESUCCESS;
-	free(iov);
+	wasi_iovecs_done(iov, small);
 	if (r >= 0) {
 		guest_put_u32(&g, ARG32(4), (uint32_t)r);
 		st_u16(of, (mh.msg_flags & MSG_TRUNC) ? WASI_ROFLAG_RECV_DATA_TRUNCATED : 0);
@@ -115,8 +115,8 @@ uint32_t wasi_sock_send(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a
 	struct guest g = guest_of(c);
 	uint32_t err;
 	struct wasi_fd *f = sock_get(ctx, ARG32(0), WASI_RIGHT_FD_WRITE, &err);
+	struct iovec small[WASI_SMALL_IOV], *iov;
 	struct msghdr mh;
-	struct iovec *iov;
 	ssize_t r;
 	int cnt;
 
@@ -126,14 +126,14 @@ uint32_t wasi_sock_send(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a
 		return WASI_EINVAL;
 	if (!guest_ok(&g, ARG32(4), 4))
 		return WASI_EFAULT;
-	if ((err = wasi_iovecs(&g, ARG32(1), ARG32(2), &iov, &cnt)))
+	if ((err = wasi_iovecs(&g, ARG32(1), ARG32(2), small, &iov, &cnt)))
 		return err;
 	memset(&mh, 0, sizeof(mh));
 	mh.msg_iov = iov;
 	mh.msg_iovlen = (size_t)cnt;
 	r = sendmsg(f->host, &mh, MSG_NOSIGNAL);
 	err = r < 0 ? wasi_errno(errno) : WASI_ESUCCESS;
-	free(iov);
+	wasi_iovecs_done(iov, small);
 	if (r >= 0)
 		guest_put_u32(&g, ARG32(4), (uint32_t)r);
 	return err;

@@ -2,6 +2,7 @@
 #
 #   make test-wasi        WASI unit tests (Criterion), chibi's guest programs (wasi/tests/),
 #                         and the upstream wasi-testsuite (all must pass)
+#   make test-wasi WASI_RUN_FLAGS=--interp   the same, pinned to one execution mode
 #   make test-wasi-real   a real program from a Debian source package, built for wasm32-wasi
 #                         and natively, must give the same output (needs deb-src + network)
 #
@@ -13,6 +14,8 @@ WASI_SYSROOT ?= $(wildcard /usr/share/wasi-sysroot)
 WASI_TARGET  := --target=wasm32-wasi $(if $(WASI_SYSROOT),--sysroot=$(WASI_SYSROOT))
 WASI_GCFLAGS := $(WASI_TARGET) -O2 -Wall -Wno-unused-function
 WASI_SUITE   ?= ../shared/wasi-testsuite/c/wasm32-wasip1
+# Extra `chibi run` flags for the WASI suites, e.g. WASI_RUN_FLAGS=--interp to pin the mode.
+WASI_RUN_FLAGS ?=
 
 WASI_GUEST_C    := $(wildcard wasi/tests/*.c)
 WASI_GUEST_WAT  := $(wildcard wasi/tests/*.wat)
@@ -42,10 +45,10 @@ test-wasi-unit: $(BUILD)/wasi_unit_tests
 	$(BUILD)/wasi_unit_tests --jobs 2
 
 test-wasi-guests: $(CHIBI) wasi-guests
-	sh wasi/tests/run-guests.sh $(CHIBI) $(BUILD)/wasi-tests
+	CHIBI_RUN_FLAGS="$(WASI_RUN_FLAGS)" sh wasi/tests/run-guests.sh $(CHIBI) $(BUILD)/wasi-tests
 
 test-wasi-suite: $(CHIBI)
-	sh wasi/run-wasi-testsuite.sh $(CHIBI) $(WASI_SUITE)
+	CHIBI_RUN_FLAGS="$(WASI_RUN_FLAGS)" sh wasi/run-wasi-testsuite.sh $(CHIBI) $(WASI_SUITE)
 
 test-wasi: test-wasi-unit test-wasi-guests test-wasi-suite
 

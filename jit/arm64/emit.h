@@ -1549,7 +1549,10 @@ static inline int a64_logic_imm_seq(uint32_t *out, bool sf, enum a64_logic opc, 
 		imm &= 0xffffffffu;
 	if (a64_bitmask_imm(sf, imm) >= 0)
 		return a64_seq1(out, a64_logic_imm(sf, opc, rd, rn, imm));
-	if (opc != A64_ANDS && rd != A64_SP && rn != A64_SP) {
+	/* Rd 31 is SP for AND/ORR/EOR #imm but ZR in the register forms: no fallback then. */
+	if (opc != A64_ANDS && rd == A64_SP)
+		return a64_seq1(out, A64_POISON);
+	if (opc != A64_ANDS) {
 		if ((opc == A64_AND && imm == all) || (opc != A64_AND && imm == 0))
 			return a64_seq1(out, a64_mov_reg(sf, rd, rn));
 		if (opc == A64_AND && imm == 0)
@@ -1559,7 +1562,7 @@ static inline int a64_logic_imm_seq(uint32_t *out, bool sf, enum a64_logic opc, 
 		if (opc == A64_EOR && imm == all)
 			return a64_seq1(out, a64_mvn(sf, rd, rn));
 	}
-	if (!a64_is_reg(tmp) || tmp == rn || tmp == A64_ZR || rd == A64_SP || rn == A64_SP)
+	if (!a64_is_reg(tmp) || tmp == rn || tmp == A64_ZR)
 		return a64_seq1(out, A64_POISON);
 	n = a64_mov_imm(out, sf, tmp, imm);
 	out[n++] = a64_logic_shift(sf, opc, false, rd, rn, tmp, A64_LSL, 0);

@@ -216,6 +216,7 @@ static void v2_enable(const char *mnt, const char *rel)
 	}
 }
 
+/* Find (and with create, make) the task cgroup in every hierarchy (cgroup.h). */
 struct cgroup *cg_open(const char *path, bool create, char *err, size_t errlen)
 {
 	struct cgroup *cg = calloc(1, sizeof(*cg));
@@ -281,6 +282,7 @@ fail:
 	return NULL;
 }
 
+/* Which cgroup version cg lives on (1 or 2). */
 int cg_version(const struct cgroup *cg)
 {
 	return cg->version;
@@ -294,6 +296,7 @@ static const char *dir_for(const struct cgroup *cg, unsigned ctl)
 	return NULL;
 }
 
+/* Free cg without touching cgroupfs; NULL is a no-op. */
 void cg_free(struct cgroup *cg)
 {
 	if (!cg)
@@ -319,6 +322,7 @@ static int set(const char *dir, const char *file, int64_t v, char *err, size_t e
 	return -1;
 }
 
+/* Write the resource limits that are set; -1 with a message on the first failure. */
 int cg_apply(struct cgroup *cg, const struct task_resources *r, char *err, size_t errlen)
 {
 	const char *mem = dir_for(cg, CTL_MEMORY), *cpu = dir_for(cg, CTL_CPU);
@@ -374,6 +378,7 @@ int cg_apply(struct cgroup *cg, const struct task_resources *r, char *err, size_
 	return 0;
 }
 
+/* Move pid into the cgroup everywhere; -1 with a message on failure. */
 int cg_add(struct cgroup *cg, pid_t pid, char *err, size_t errlen)
 {
 	char buf[32];
@@ -404,6 +409,7 @@ static int frozen_now(const struct cgroup *cg)
 	return keyed(buf, "frozen") == 1;
 }
 
+/* Freeze or thaw and wait for the state to settle (about 1 s at most). */
 int cg_freeze(struct cgroup *cg, bool frozen, char *err, size_t errlen)
 {
 	const char *dir = cg->version == 1 ? dir_for(cg, CTL_FREEZER) : cg->h[0].dir;
@@ -432,6 +438,7 @@ int cg_freeze(struct cgroup *cg, bool frozen, char *err, size_t errlen)
 
 /* ---- members ---------------------------------------------------------------------------- */
 
+/* Member pids; the count, or -1. */
 int cg_pids(struct cgroup *cg, pid_t **out)
 {
 	const char *dir = dir_for(cg, CTL_PIDS) ? dir_for(cg, CTL_PIDS) : cg->h[0].dir;
@@ -460,6 +467,7 @@ int cg_pids(struct cgroup *cg, pid_t **out)
 	return n;
 }
 
+/* Signal every member; returns how many were signalled. */
 int cg_kill_all(struct cgroup *cg, int sig)
 {
 	pid_t *pids;
@@ -472,6 +480,7 @@ int cg_kill_all(struct cgroup *cg, int sig)
 	return killed;
 }
 
+/* OOM-killer count of the cgroup (0 when unknown). */
 uint64_t cg_oom_kills(struct cgroup *cg)
 {
 	char buf[1024];
@@ -486,6 +495,7 @@ uint64_t cg_oom_kills(struct cgroup *cg)
 	return keyed(buf, "oom_kill");
 }
 
+/* rmdir every directory (retrying while members exit), then free cg. */
 int cg_destroy(struct cgroup *cg)
 {
 	int rc = 0;
@@ -700,6 +710,7 @@ static int stats_v2(struct cgroup *cg, uint8_t **out, size_t *out_len)
 	return 0;
 }
 
+/* Serialized containerd cgroups v1/v2 Metrics for the cgroup (cgroup.h). */
 int cg_stats(struct cgroup *cg, const char **type_url, uint8_t **out, size_t *out_len)
 {
 	if (cg->version == 1) {

@@ -2,12 +2,14 @@
  *
  * proc.c sets fds 0-2 (stdio), 3 (start pipe) and 4 (the module file, opened inside the
  * rootfs) and passes everything else in argv:
- *   containerd-shim-chibi-v1 __chibi_task --id ID [--max-pages N] [--uid U --gid G]
+ *   containerd-shim-chibi-v1 __chibi_task --id ID [--sandbox] [--max-pages N] [--uid U --gid G]
  *       [--group G]... [--preopen ro|rw HOST GUEST]... [--env K=V]... -- ARGV...
- * The child waits for one byte on fd 3 (Start), drops to the spec's user, then wasi_run().
+ * The child waits for one byte on fd 3 (Start), drops to the spec's user, then wasi_run();
+ * a CRI pod sandbox (--sandbox) just idles until signalled, like the pause container.
  */
 #include <errno.h>
 #include <grp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +19,7 @@
 #include "task.h"
 #include "wasi.h"
 
-#define START_FD 3
-#define MODULE_FD 4
+#define START_FD 3 /* the module is fd 4, read through /proc/self/fd/4 */
 #define MAX_GROUPS 64
 
 static int die(const char *msg)
@@ -26,6 +27,23 @@ static int die(const char *msg)
 	/* fd 2 is the container's stderr: the user sees this in `ctr run` output. */
 	fprintf(stderr, "chibi: %s\n", msg);
 	return 1;
+}
+
+static void sandbox_exit(int sig)
+{
+	(void)sig;
+	_exit(0); /* like k8s pause: SIGINT/SIGTERM are a clean shutdown */
+}
+
+/* The pod sandbox: hold the pod's place until told to stop. */
+static _Noreturn void idle(void)
+{
+	struct sigaction sa = { .sa_handler = sandbox_exit };
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	for (;;)
+		pause();
 }
 
 static int parse_u32(const char *s, uint32_t *out)
@@ -41,6 +59,7 @@ static int parse_u32(const char *s, uint32_t *out)
 	return 0;
 }
 
+/* The task child entry (task.h): wait for Start, then run the module; returns its exit status. */
 int task_child_main(int argc, char **argv)
 {
 	struct wasi_config cfg = { .stdin_fd = 0, .stdout_fd = 1, .stderr_fd = 2 };
@@ -50,6 +69,7 @@ int task_child_main(int argc, char **argv)
 	gid_t groups[MAX_GROUPS];
 	int ngroups = 0, i;
 	uint32_t uid = 0, gid = 0, v;
+	int sandbox = 0;
 	char go;
 	ssize_t r;
 
@@ -68,6 +88,8 @@ int task_child_main(int argc, char **argv)
 		}
 		if (strcmp(a, "--id") == 0 && i + 1 < argc) {
 			i++;
+		} else if (strcmp(a, "--sandbox") == 0) {
+			sandbox = 1;
 		} else if (strcmp(a, "--max-pages") == 0 && i + 1 < argc) {
 			if (parse_u32(argv[++i], &v))
 				return die("bad --max-pages");
@@ -114,6 +136,8 @@ int task_child_main(int argc, char **argv)
 		return 1;
 	}
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	if (sandbox)
+		idle();
 	r = wasi_run(&opts, &cfg);
 	fflush(NULL);
 	return (int)r;

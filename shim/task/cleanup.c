@@ -69,6 +69,7 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/* `shim delete`: best-effort, idempotent cleanup of bundle; always 0 (task.h). */
 int task_cleanup_bundle(const char *bundle, uint8_t **out, size_t *out_len)
 {
 	Containerd__Task__V2__DeleteResponse resp = CONTAINERD__TASK__V2__DELETE_RESPONSE__INIT;

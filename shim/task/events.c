@@ -106,6 +106,7 @@ static void *sender(void *arg)
 	return NULL;
 }
 
+/* Start the publisher thread (events.h). */
 int events_start(const char *address, const char *ns)
 {
 	pthread_t t;
@@ -122,6 +123,7 @@ int events_start(const char *address, const char *ns)
 	return 0;
 }
 
+/* Queue one event for containerd; never blocks on containerd. */
 void events_publish(const char *topic, const ProtobufCMessage *msg)
 {
 	Containerd__Services__Events__Ttrpc__V1__ForwardRequest fr =
@@ -178,6 +180,7 @@ nomem:
 	log_error("out of memory: event %s dropped", topic);
 }
 
+/* Wait (bounded) until every queued event was delivered or dropped. */
 void events_flush(int timeout_ms)
 {
 	struct timespec dl;

@@ -63,7 +63,8 @@ int proc_init(void);
 
 /* Open stdio, fork and exec the task child for t (task_lock held; the lock is what keeps the
  * reaper from seeing the pid before t->pid is set).  The child waits for proc_start.  Sets
- * t->pid.  Returns 0 or -1 with a message in err. */
+ * t->pid.  module_fd (kept by the caller) is the module file, or -1 for a pod sandbox.
+ * Returns 0 or -1 with a message in err. */
 int proc_spawn(struct task *t, int module_fd, char *err, size_t errlen);
 
 /* Release the child into wasi_run.  Returns 0 or -1 if the child is gone. */

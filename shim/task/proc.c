@@ -123,12 +123,14 @@ static struct relay *relay_new(int fifo, int out)
 	return r;
 }
 
+/* CloseIO: finish copying what is in the stdin fifo, then give the task EOF. */
 void proc_close_stdin(struct task *t)
 {
 	if (t->relay && write(t->relay->ctl[1], "c", 1) < 0)
 		log_warn("close stdin of %s: %s", t->id, strerror(errno));
 }
 
+/* Stop the stdin copier and close the start pipe (internal.h). */
 void proc_release_io(struct task *t)
 {
 	struct relay *r = t->relay;
@@ -268,6 +270,8 @@ static int build_argv(struct task *t, struct argv_buf *a)
 	push(a, TASK_CHILD_ARG);
 	push(a, "--id");
 	push(a, t->id);
+	if (s->sandbox)
+		push(a, "--sandbox");
 	if (s->res.memory_limit > 0) {
 		int64_t pages = s->res.memory_limit / 65536;
 
@@ -324,6 +328,7 @@ static int build_argv(struct task *t, struct argv_buf *a)
 
 /* ---- fork/exec -------------------------------------------------------------------------- */
 
+/* Fork and exec the parked task child for t (internal.h). */
 int proc_spawn(struct task *t, int module_fd, char *err, size_t errlen)
 {
 	struct argv_buf a = { 0 };
@@ -340,6 +345,10 @@ int proc_spawn(struct task *t, int module_fd, char *err, size_t errlen)
 	    (fds[1] = open_output(t->stdout_path, err, errlen)) < 0 ||
 	    (fds[2] = open_output(t->stderr_path, err, errlen)) < 0)
 		goto out;
+	if (fds[4] < 0 && (fds[4] = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
+		snprintf(err, errlen, "open /dev/null: %s", strerror(errno));
+		goto out;
+	}
 	if (pipe2(startp, O_CLOEXEC)) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		goto out;
@@ -380,12 +389,15 @@ out:
 	for (int i = 0; i < 4; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
+	if (fds[4] >= 0 && fds[4] != module_fd)
+		close(fds[4]);
 	if (startp[1] >= 0)
 		close(startp[1]);
 	argv_free(&a);
 	return rc;
 }
 
+/* Release the parked child; -1 if it is gone. */
 int proc_start(struct task *t)
 {
 	ssize_t w;
@@ -400,6 +412,7 @@ int proc_start(struct task *t)
 	return w == 1 ? 0 : -1;
 }
 
+/* waitpid status -> exit status containerd reports (128+signal for signals). */
 uint32_t proc_exit_code(int wstatus)
 {
 	if (WIFEXITED(wstatus))
@@ -443,6 +456,7 @@ static void *reaper(void *arg)
 	return NULL;
 }
 
+/* Start the reaper thread; 0 or -1. */
 int proc_init(void)
 {
 	pthread_t th;

@@ -48,6 +48,7 @@ static const struct {
 	{ "unbindable", MS_UNBINDABLE }, { "runbindable", MS_UNBINDABLE | MS_REC },
 };
 
+/* mount(8) options -> flags, propagation and data (rootfs.h). */
 int rootfs_parse_options(char *const *opts, size_t n, unsigned long *flags,
 			 unsigned long *propagation, char *data, size_t datalen)
 {
@@ -225,6 +226,7 @@ static int mount_one(const char *target, const struct rootfs_mount *m, char *err
 	return rc;
 }
 
+/* Mount the snapshot mounts in order on target; all or nothing (rootfs.h). */
 int rootfs_mount(const char *target, const struct rootfs_mount *m, size_t n, char *err,
 		 size_t errlen)
 {
@@ -242,6 +244,7 @@ int rootfs_mount(const char *target, const struct rootfs_mount *m, size_t n, cha
 	return 0;
 }
 
+/* Peel every mount off target; returns how many. */
 int rootfs_unmount(const char *target)
 {
 	int n = 0;

@@ -44,6 +44,7 @@ static struct task_opts opts;
 
 /* ---- task list -------------------------------------------------------------------------- */
 
+/* Task by id, including one being deleted (task_lock held). */
 struct task *task_find(const char *id)
 {
 	for (struct task *t = task_list; t; t = t->next)
@@ -64,6 +65,7 @@ static void task_free(struct task *t)
 	free(t);
 }
 
+/* Drop a reference (task_lock held); frees a deleted task at zero. */
 void task_put(struct task *t)
 {
 	if (--t->refs == 0 && t->deleted)
@@ -133,6 +135,7 @@ static struct task *lookup(const char *id, const char *exec_id, struct ttrpc_rep
 
 /* ---- events ----------------------------------------------------------------------------- */
 
+/* Reaper hook: record the exit, publish /tasks/oom and /tasks/exit, wake waiters. */
 void service_task_exited(struct task *t, int wstatus)
 {
 	Containerd__Events__TaskExit ev = CONTAINERD__EVENTS__TASK_EXIT__INIT;
@@ -331,8 +334,8 @@ static void h_create(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 	snprintf(t->rootfs, sizeof(t->rootfs), "%s", t->spec.root);
 	if (mount_rootfs(t, req, err, sizeof(err)))
 		goto fail;
-	module_fd = open_module(t, err, sizeof(err));
-	if (module_fd < 0) {
+	module_fd = t->spec.sandbox ? -1 : open_module(t, err, sizeof(err));
+	if (module_fd < 0 && !t->spec.sandbox) {
 		code = TTRPC_NOT_FOUND;
 		goto fail;
 	}
@@ -345,12 +348,14 @@ static void h_create(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 			goto fail;
 		t->oom_kills_at_start = cg_oom_kills(t->cg);
 	}
-	close(module_fd);
+	if (module_fd >= 0)
+		close(module_fd);
 	write_pid_file(t);
 	t->next = task_list;
 	task_list = t;
 	publish_create(t, req);
-	log_info("created task %s (pid %d, module %s)", t->id, (int)t->pid, t->spec.args[0]);
+	log_info("created task %s (pid %d, %s %s)", t->id, (int)t->pid,
+		 t->spec.sandbox ? "pod sandbox, not running" : "module", t->spec.args[0]);
 	resp.pid = (uint32_t)t->pid;
 	pack(reply, &resp.base);
 	goto out;
@@ -891,11 +896,13 @@ static const struct ttrpc_table table = {
 	.n = sizeof(methods) / sizeof(methods[0]),
 };
 
+/* The Task method table for ttrpc_serve(). */
 const struct ttrpc_table *task_service_table(void)
 {
 	return &table;
 }
 
+/* Start the reaper and the event publisher; 0 or -1 (task.h). */
 int task_service_init(const struct task_opts *o)
 {
 	opts = *o;

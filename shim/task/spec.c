@@ -111,6 +111,7 @@ static int str_array(const struct json *a, char ***out, int *out_n)
 	return 0;
 }
 
+/* OCI LinuxResources JSON -> struct task_resources (-1 = unset). */
 void spec_resources(const struct json *j, struct task_resources *out)
 {
 	const struct json *mem = json_get(j, "memory");
@@ -182,6 +183,7 @@ static int load_mounts(const struct json *mounts, struct task_spec *s)
 	return 0;
 }
 
+/* bundle/config.json -> *out; -1 with a message in err (spec.h). */
 int spec_load(const char *bundle, struct task_spec *out, char *err, size_t errlen)
 {
 	char path[PATH_MAX], jerr[160];
@@ -241,6 +243,10 @@ int spec_load(const char *bundle, struct task_spec *out, char *err, size_t errle
 	}
 	if (!out->cwd || !out->root || load_mounts(json_get(doc, "mounts"), out))
 		goto nomem;
+	/* With a RuntimeClass, CRI runs the pod's sandbox ("pause") container through this shim
+	 * too; it gets an idle process instead of a module. */
+	out->sandbox = strcmp(get_str(json_get(doc, "annotations"),
+				      "io.kubernetes.cri.container-type", ""), "sandbox") == 0;
 	linux_ = json_get(doc, "linux");
 	if (get_str(linux_, "cgroupsPath", NULL) && *get_str(linux_, "cgroupsPath", NULL)) {
 		out->cgroups_path = strdup(get_str(linux_, "cgroupsPath", NULL));
@@ -259,6 +265,7 @@ out:
 	return rc;
 }
 
+/* Free a spec; safe on zeroed or partial specs. */
 void spec_free(struct task_spec *s)
 {
 	for (int i = 0; s->args && i < s->nargs; i++)

@@ -38,6 +38,7 @@ struct task_spec {
 	int ngroups;
 	uint32_t *groups;      /* process.user.additionalGids */
 	bool terminal;
+	bool sandbox;          /* CRI pod sandbox (io.kubernetes.cri.container-type) */
 	char *root;            /* absolute host path of the root filesystem */
 	bool root_readonly;
 	int nmounts;

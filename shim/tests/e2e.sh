@@ -119,6 +119,15 @@ else
 	echo "skip ctr run -t (no script(1) for a pty)"
 fi
 
+# ---- a CRI pod sandbox idles like pause and stops cleanly on SIGTERM ---------------------------
+C run -d $RT --annotation io.kubernetes.cri.container-type=sandbox "$IMG" t-sandbox /pause >"$O" 2>&1
+if wait_status t-sandbox RUNNING; then ok "pod sandbox (pause) task runs"; else bad "pod sandbox (pause) task runs" "$(cat "$O")"; fi
+C task kill t-sandbox >/dev/null 2>&1
+wait_status t-sandbox STOPPED
+C task delete t-sandbox >"$O" 2>&1
+check "pod sandbox stops with status 0 on SIGTERM" 0 "" "$O" $?
+C container delete t-sandbox >/dev/null 2>&1
+
 # ---- signals ---------------------------------------------------------------------------------
 for sig in SIGTERM:143 SIGKILL:137; do
 	name=${sig%%:*}; want=${sig##*:}; id=t-$(echo "$name" | tr 'A-Z' 'a-z')

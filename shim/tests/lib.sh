@@ -78,6 +78,8 @@ lab_down() {
 		for c in $(C container ls -q 2>/dev/null); do C container delete "$c" >/dev/null 2>&1; done
 	fi
 	lab_stop_containerd
+	# LAB_LOG=FILE keeps containerd's log (with the shims' lines) for a look afterwards.
+	[ -n "${LAB_LOG:-}" ] && cp "$T/containerd.log" "$LAB_LOG"
 	for p in $(lab_shims); do kill -KILL "$p" 2>/dev/null; done
 	grep " $T/" /proc/mounts | awk '{print $2}' | sort -r | while read -r m; do
 		umount -l "$m" 2>/dev/null

@@ -185,6 +185,7 @@ static int abuse(const char *addr, const char *id)
 	return bad;
 }
 
+/* state | update | abuse, see the header; 0 when every answer was right. */
 int main(int argc, char **argv)
 {
 	if (argc >= 4 && !strcmp(argv[2], "state"))

@@ -22,6 +22,7 @@ struct ttrpc_client {
 	pthread_mutex_t lock;
 };
 
+/* Connect a client; NULL with err filled on failure (ttrpc.h). */
 struct ttrpc_client *ttrpc_client_dial(const char *address, char *err, size_t errlen)
 {
 	struct sockaddr_un sa;
@@ -56,6 +57,7 @@ struct ttrpc_client *ttrpc_client_dial(const char *address, char *err, size_t er
 	return c;
 }
 
+/* Close and free a client; NULL is a no-op. */
 void ttrpc_client_close(struct ttrpc_client *c)
 {
 	if (!c)
@@ -188,6 +190,7 @@ static int call_locked(struct ttrpc_client *c, const char *service, const char *
 	}
 }
 
+/* One call, serialized per client; 0 when a response arrived, -1 on transport failure (ttrpc.h). */
 int ttrpc_client_call(struct ttrpc_client *c, const char *service, const char *method,
 		      const uint8_t *req, size_t len, int64_t timeout_nano,
 		      const char *meta_key, const char *meta_val,

@@ -11,6 +11,7 @@
 #include "ttrpc.h"
 #include "ttrpc.pb-c.h"
 
+/* Turn reply into an error status; any payload is dropped (ttrpc.h). */
 void ttrpc_reply_error(struct ttrpc_reply *r, int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -22,6 +23,7 @@ void ttrpc_reply_error(struct ttrpc_reply *r, int code, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Free the reply payload; idempotent. */
 void ttrpc_reply_release(struct ttrpc_reply *reply)
 {
 	free(reply->payload);
@@ -29,6 +31,7 @@ void ttrpc_reply_release(struct ttrpc_reply *reply)
 	reply->len = 0;
 }
 
+/* Metadata value for key from the request envelope, or NULL. */
 const char *ttrpc_call_meta(const struct ttrpc_call *call, const char *key)
 {
 	const Ttrpc__Request *req = call->envelope;
@@ -41,6 +44,7 @@ const char *ttrpc_call_meta(const struct ttrpc_call *call, const char *key)
 	return NULL;
 }
 
+/* Request bytes -> handler -> *reply; never fails (errors become statuses, ttrpc.h). */
 void ttrpc_dispatch(const struct ttrpc_table *t, const uint8_t *req, size_t len,
 		    struct ttrpc_reply *reply)
 {
@@ -85,6 +89,7 @@ void ttrpc_dispatch(const struct ttrpc_table *t, const uint8_t *req, size_t len,
 	ttrpc__request__free_unpacked(r, NULL);
 }
 
+/* Serialize reply as ttrpc.Response; 0, or -1 on ENOMEM (ttrpc.h). */
 int ttrpc_response_pack(const struct ttrpc_reply *reply, uint8_t **out, size_t *out_len)
 {
 	Ttrpc__Response resp = TTRPC__RESPONSE__INIT;

@@ -25,6 +25,7 @@ static uint32_t get_be32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+/* Header -> 10 big-endian bytes. */
 void ttrpc_hdr_pack(const struct ttrpc_hdr *h, uint8_t out[TTRPC_HDR_LEN])
 {
 	put_be32(out, h->length);
@@ -33,6 +34,7 @@ void ttrpc_hdr_pack(const struct ttrpc_hdr *h, uint8_t out[TTRPC_HDR_LEN])
 	out[9] = h->flags;
 }
 
+/* 10 big-endian bytes -> header. */
 void ttrpc_hdr_unpack(const uint8_t in[TTRPC_HDR_LEN], struct ttrpc_hdr *out)
 {
 	out->length = get_be32(in);
@@ -81,6 +83,7 @@ static int discard(int fd, uint32_t n)
 	return 0;
 }
 
+/* Read one whole frame; TOOBIG frames are consumed and dropped (ttrpc.h). */
 enum ttrpc_rd ttrpc_read_frame(int fd, struct ttrpc_hdr *h, uint8_t **payload)
 {
 	uint8_t raw[TTRPC_HDR_LEN];
@@ -126,6 +129,7 @@ static int send_full(int fd, const uint8_t *buf, size_t n)
 	return 0;
 }
 
+/* Write one frame; 0, or -1 with errno (EMSGSIZE over 4 MiB, EPIPE, ...). */
 int ttrpc_write_frame(int fd, uint32_t stream_id, uint8_t type, const void *payload,
 		      size_t len)
 {
@@ -148,6 +152,7 @@ int ttrpc_write_frame(int fd, uint32_t stream_id, uint8_t type, const void *payl
 	return send_full(fd, payload, len);
 }
 
+/* unix:// path, absolute path or abstract name -> sockaddr_un; -1 if it does not fit. */
 int ttrpc_addr_parse(const char *address, struct sockaddr_un *out, socklen_t *out_len)
 {
 	const char *path = address;

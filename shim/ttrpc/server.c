@@ -176,6 +176,7 @@ static struct conn *conn_new(const struct ttrpc_table *table, int fd)
 	return c;
 }
 
+/* Serve one connected socket until it closes; takes fd. */
 void ttrpc_serve_conn(const struct ttrpc_table *table, int fd)
 {
 	struct conn *c = conn_new(table, fd);
@@ -204,6 +205,7 @@ static int peer_allowed(int fd)
 	return cred.uid == geteuid();
 }
 
+/* Accept loop; returns -1 only on a fatal accept error (ttrpc.h). */
 int ttrpc_serve(const struct ttrpc_table *table, int lfd)
 {
 	for (;;) {

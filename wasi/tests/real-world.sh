@@ -103,8 +103,8 @@ cmp -s roundtrip.txt input.txt && ok "minigzip -d of the native output" || bad "
 # File mode: open, create, unlink beneath a preopen.
 rm -rf zdir && mkdir zdir && cp input.txt zdir/
 "$CHIBI" run --dir zdir minigzip.wasm zdir/input.txt
-./minigzip.native -9 < input.txt > /dev/null
-if [ ! -e zdir/input.txt ] && cmp -s zdir/input.txt.gz native.gz; then
+./minigzip.native < input.txt > native-default.gz
+if [ ! -e zdir/input.txt ] && cmp -s zdir/input.txt.gz native-default.gz; then
 	ok "minigzip FILE (creates .gz, removes the original)"
 else
 	bad "minigzip FILE"

@@ -1,7 +1,7 @@
 #!/bin/sh
 # wasi/tests/run-guests.sh - run chibi's own WASI guest programs and `chibi run` behaviours.
 #
-# usage: run-guests.sh CHIBI WASM_DIR
+# usage: [CHIBI_RUN_FLAGS=--interp] run-guests.sh CHIBI WASM_DIR
 #
 # WASM_DIR holds the compiled wasi/tests/*.c and *.wat.  Guests check themselves and print
 # "NAME: N checks, 0 failed"; this script adds what a guest cannot see: exit statuses,
@@ -14,6 +14,13 @@ CHIBI=$(readlink -f "$1")
 W=$(readlink -f "$2")
 T=$(mktemp -d "${TMPDIR:-/tmp}/chibi-wasi-guests.XXXXXX")
 trap 'rm -rf "$T"' EXIT
+# CHIBI_RUN_FLAGS (e.g. --interp) go right after "run" in every invocation.
+if [ -n "${CHIBI_RUN_FLAGS:-}" ]; then
+	printf '#!/bin/sh\n[ "$1" = run ] && { shift; exec "%s" run %s "$@"; }\nexec "%s" "$@"\n' \
+		"$CHIBI" "$CHIBI_RUN_FLAGS" "$CHIBI" > "$T/chibi"
+	chmod +x "$T/chibi"
+	CHIBI="$T/chibi"
+fi
 pass=0
 fail=0
 
@@ -131,6 +138,19 @@ for mode in openat2 walk; do
 	check_host "sandbox host side (--dir-ro, $mode)" "$T/fx"
 done
 unset CHIBI_WASI_NO_OPENAT2 SUFFIX
+
+# Hostile arguments to every non-blocking call: errnos, never a crash; nothing escapes the
+# scratch preopen (its parent must hold nothing else afterwards).
+for seed in 1 2 3; do
+	rm -rf "$T/fz"
+	mkdir -p "$T/fz/s"
+	[ $seed = 3 ] && export CHIBI_WASI_NO_OPENAT2=1
+	expect "fuzz seed $seed" 0 "^fuzz: [0-9]+ checks, 0 failed" "" \
+		timeout 60 "$CHIBI" run --dir "$T/fz/s::/s" "$W/fuzz.wasm" $seed 20000
+	unset CHIBI_WASI_NO_OPENAT2
+	[ "$(ls -A "$T/fz")" = "s" ] && ok "fuzz seed $seed stayed inside" ||
+		bad "fuzz seed $seed stayed inside" "$(ls -A "$T/fz" | tr '\n' ' ')"
+done
 
 # args and environment: only what --env names reaches the guest.
 FOO_HOST=hostval SECRET=leak expect args_env 0 "^args_env: [0-9]+ checks, 0 failed" "" \

@@ -1,0 +1,1868 @@
+/* jit/lower.c - the JIT front end: one pass over a validated function body, in the style of
+ * V8's Liftoff, driving a back end through jit/target.h.
+ *
+ * State during the pass:
+ *   - an abstract value stack; each entry is a register (a temp it owns), a constant, its
+ *     own frame slot, or "the current value of local L" (no copy until L is written);
+ *   - locals have a fixed home for the whole function: a register for the hottest ones
+ *     (uses weighted by loop depth, counted in a pre-pass), else a frame slot;
+ *   - control frames with labels and fix-ups.  Values below a block's parameters are
+ *     spilled on entry, and values travelling along branches go to canonical places (two
+ *     registers per class, then slots), so every path into a label agrees without any
+ *     merge bookkeeping.
+ * It does not validate (the code was validated), and it never decides an encoding.
+ * Entry points: jit_compile, jit_lower_free.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "jit_int.h"
+#include "../vm/instr.h"
+
+/* ---- data structures ---- */
+
+enum vkind { V_REG, V_CONST, V_SLOT, V_LOCAL };
+
+/* One abstract value-stack entry. */
+struct val {
+	uint8_t kind;    /* enum vkind */
+	uint8_t type;    /* valtype */
+	jreg reg;        /* V_REG */
+	uint32_t local;  /* V_LOCAL */
+	uint64_t imm;    /* V_CONST */
+};
+
+struct local {
+	uint8_t type;
+	jreg home;       /* register, or JREG_NONE: lives at frame offset off */
+	int32_t off;
+	uint32_t weight; /* uses, weighted by loop depth (pre-pass) */
+	bool stack_param;
+};
+
+enum ckind { C_FUNC, C_BLOCK, C_LOOP, C_IF, C_ELSE };
+
+struct ctrl {
+	uint8_t kind;        /* enum ckind */
+	bool unreachable;    /* the rest of this block is dead code */
+	bool label_used;     /* a branch targets the end label (block/if) */
+	uint32_t height;     /* stack height below the block's parameters */
+	uint32_t nparams, nresults;
+	const uint8_t *params, *results;
+	uint32_t label;      /* block/if: end; loop: start */
+	uint32_t else_label; /* if: where the condition-false path starts */
+	int32_t save_off;    /* if with parameters: where they wait for the else branch */
+};
+
+/* A parallel move. */
+struct pmove {
+	struct jopnd dst, src;
+	uint8_t type;
+	bool done;
+};
+
+/* Arrays kept by the jit_store between compilations. */
+struct lower_scratch {
+	struct instr *ins;
+	uint32_t cap_ins;
+	uint8_t *flags;          /* per instruction, FL_* */
+	struct local *locals;
+	uint32_t cap_locals;
+	struct val *vs;
+	uint32_t cap_vs;
+	struct ctrl *cs;
+	uint32_t cap_cs;
+	struct pmove *mv;
+	uint32_t cap_mv;
+	uint32_t *labels;
+	uint32_t cap_labels;
+	uint8_t *kinds;          /* pre-pass control stack */
+	uint32_t cap_kinds;
+	uint32_t *idx;           /* pre-pass: local order / if save slots */
+	uint32_t cap_idx;
+};
+
+enum { FL_IF_SAVE = 1 };
+
+struct lower {
+	struct jcomp c;
+	struct lower_scratch *ls;
+	const struct module *mod;
+	const struct func *def;
+	const struct functype *ft;
+	struct instr *ins;
+	uint32_t nins, pc;
+	struct local *locals;
+	uint32_t nlocals;
+	struct val *vs;
+	uint32_t sp, vmax;
+	struct ctrl *cs;
+	uint32_t csp;
+	uint64_t alloc_mask;     /* temps this function may allocate */
+	uint64_t used;           /* temps holding a value right now */
+	uint64_t csave_mask;     /* homes a C call clobbers: saved around helper calls */
+	int32_t csave_off[64];
+	int32_t slot_base;       /* frame offset of operand-stack position 0 */
+	int32_t if_save_next;
+	bool leaf;
+	uint32_t out_words;      /* outgoing argument area */
+	uint32_t if_words;       /* if-parameter save areas */
+	uint32_t dead_depth;     /* nesting of blocks opened inside dead code */
+	bool failed;
+	char *why;
+};
+
+static const uint8_t vt_tab[] = { VT_I32, VT_I64, VT_F32, VT_F64, VT_FUNCREF, VT_EXTERNREF };
+
+/* A stable one-element type list for a single-valtype block. */
+static const uint8_t *one_type(uint8_t t)
+{
+	for (size_t i = 0; i < sizeof(vt_tab); i++)
+		if (vt_tab[i] == t)
+			return &vt_tab[i];
+	return &vt_tab[0];
+}
+
+static void fail(struct lower *L, const char *why)
+{
+	if (!L->failed && L->why)
+		snprintf(L->why, 96, "%s", why);
+	L->failed = true;
+}
+
+/* Grow a scratch array to hold n elements. */
+static bool reserve(void **arr, uint32_t *cap, uint32_t n, size_t elem)
+{
+	uint32_t ncap;
+	void *p;
+
+	if (n <= *cap)
+		return true;
+	ncap = *cap ? *cap : 64;
+	while (ncap < n) {
+		if (ncap > UINT32_MAX / 2)
+			return false;
+		ncap *= 2;
+	}
+	p = realloc(*arr, (size_t)ncap * elem);
+	if (!p)
+		return false;
+	*arr = p;
+	*cap = ncap;
+	return true;
+}
+
+static inline uint64_t bit(jreg r)
+{
+	return 1ull << r;
+}
+
+static int32_t slot_off(const struct lower *L, uint32_t pos)
+{
+	return L->slot_base + 8 * (int32_t)pos;
+}
+
+static struct jopnd local_opnd(const struct lower *L, uint32_t l)
+{
+	const struct local *lc = &L->locals[l];
+
+	return lc->home != JREG_NONE ? jo_reg(lc->home) : jo_mem(lc->off);
+}
+
+/* The operand an entry at stack position pos denotes. */
+static struct jopnd opnd_of(const struct lower *L, const struct val *v, uint32_t pos)
+{
+	switch (v->kind) {
+	case V_REG: return jo_reg(v->reg);
+	case V_CONST: return jo_imm(v->imm);
+	case V_SLOT: return jo_mem(slot_off(L, pos));
+	default: return local_opnd(L, v->local);
+	}
+}
+
+static bool is_temp(const struct lower *L, struct jopnd o)
+{
+	return o.kind == OP_REG && (L->alloc_mask & bit(o.reg));
+}
+
+/* ---- the value stack and registers ---- */
+
+static void push(struct lower *L, struct val v)
+{
+	if (L->sp >= L->vmax) {
+		fail(L, "value stack overflow (validator max_stack)");
+		L->sp = L->vmax - 1;
+	}
+	if (v.kind == V_REG)
+		L->used |= bit(v.reg);
+	L->vs[L->sp++] = v;
+}
+
+static void push_reg(struct lower *L, uint8_t type, jreg r)
+{
+	push(L, (struct val){ .kind = V_REG, .type = type, .reg = r });
+}
+
+static void push_const(struct lower *L, uint8_t type, uint64_t imm)
+{
+	push(L, (struct val){ .kind = V_CONST, .type = type, .imm = imm });
+}
+
+/* Pop the top entry as an operand.  A temp stays marked used until release(). */
+static struct jopnd pop(struct lower *L, uint8_t *out_type)
+{
+	struct val *v;
+
+	if (!L->sp) {
+		fail(L, "value stack underflow");
+		return jo_imm(0);
+	}
+	v = &L->vs[--L->sp];
+	if (out_type)
+		*out_type = v->type;
+	return opnd_of(L, v, L->sp);
+}
+
+static void release(struct lower *L, struct jopnd o)
+{
+	if (is_temp(L, o))
+		L->used &= ~bit(o.reg);
+}
+
+static void recompute_used(struct lower *L)
+{
+	L->used = 0;
+	for (uint32_t i = 0; i < L->sp; i++)
+		if (L->vs[i].kind == V_REG)
+			L->used |= bit(L->vs[i].reg);
+}
+
+/* Move entry i to its own frame slot. */
+static void spill(struct lower *L, uint32_t i)
+{
+	struct val *v = &L->vs[i];
+
+	be_mov(&L->c, v->type, jo_mem(slot_off(L, i)), opnd_of(L, v, i));
+	if (v->kind == V_REG)
+		L->used &= ~bit(v->reg);
+	v->kind = V_SLOT;
+}
+
+/* A free temp of class cls outside `avoid`, or JREG_NONE. */
+static jreg free_temp(struct lower *L, int cls, uint64_t avoid)
+{
+	for (int i = 0; i < jit_target.ntemp[cls]; i++) {
+		jreg r = jit_target.temp[cls][i];
+
+		if ((L->alloc_mask & bit(r)) && !(L->used & bit(r)) && !(avoid & bit(r)))
+			return r;
+	}
+	return JREG_NONE;
+}
+
+/* A temp of class cls, spilling the deepest stack value that holds one if need be. */
+static jreg alloc_reg(struct lower *L, int cls, uint64_t avoid)
+{
+	jreg r = free_temp(L, cls, avoid);
+
+	if (r != JREG_NONE)
+		return r;
+	for (uint32_t i = 0; i < L->sp; i++) {
+		struct val *v = &L->vs[i];
+
+		if (v->kind == V_REG && jreg_class(v->reg) == cls && !(avoid & bit(v->reg))) {
+			r = v->reg;
+			spill(L, i);
+			return r;
+		}
+	}
+	fail(L, "out of registers");
+	return jit_target.temp[cls][0];
+}
+
+/* Move every stack value out of the registers in mask (to another temp, or its slot). */
+static void evict(struct lower *L, uint64_t mask)
+{
+	for (uint32_t i = 0; i < L->sp; i++) {
+		struct val *v = &L->vs[i];
+		jreg r;
+
+		if (v->kind != V_REG || !(mask & bit(v->reg)))
+			continue;
+		r = free_temp(L, jreg_class(v->reg), mask);
+		if (r == JREG_NONE) {
+			spill(L, i);
+			continue;
+		}
+		be_mov(&L->c, v->type, jo_reg(r), jo_reg(v->reg));
+		L->used &= ~bit(v->reg);
+		L->used |= bit(r);
+		v->reg = r;
+	}
+}
+
+/* Spill every stack value below position `to` that a call would lose: temps, and locals
+ * that must not change under it (flag all_locals). */
+static void spill_below(struct lower *L, uint32_t to, bool all_locals)
+{
+	for (uint32_t i = 0; i < to && i < L->sp; i++) {
+		uint8_t k = L->vs[i].kind;
+
+		if (k == V_REG || (k == V_LOCAL && all_locals))
+			spill(L, i);
+	}
+}
+
+/* Give every stack reference to local l its own copy: l is about to change. */
+static void detach_local(struct lower *L, uint32_t l)
+{
+	for (uint32_t i = 0; i < L->sp; i++) {
+		struct val *v = &L->vs[i];
+		jreg r;
+
+		if (v->kind != V_LOCAL || v->local != l)
+			continue;
+		r = free_temp(L, vt_class(v->type), 0);
+		if (r == JREG_NONE) {
+			spill(L, i);
+			continue;
+		}
+		be_mov(&L->c, v->type, jo_reg(r), local_opnd(L, l));
+		v->kind = V_REG;
+		v->reg = r;
+		L->used |= bit(r);
+	}
+}
+
+/* Operand in a register the caller owns and may clobber (a temp). */
+static struct jopnd to_temp(struct lower *L, struct jopnd o, uint8_t type)
+{
+	jreg r;
+
+	if (is_temp(L, o))
+		return o;
+	r = alloc_reg(L, vt_class(type), 0);
+	be_mov(&L->c, type, jo_reg(r), o);
+	L->used |= bit(r);
+	return jo_reg(r);
+}
+
+/* Operand in some register (a home is fine) or an immediate. */
+static struct jopnd to_reg_or_imm(struct lower *L, struct jopnd o, uint8_t type)
+{
+	if (o.kind == OP_REG || o.kind == OP_IMM)
+		return o;
+	return to_temp(L, o, type);
+}
+
+/* ---- parallel moves ---- */
+
+static bool loc_eq(struct jopnd a, struct jopnd b)
+{
+	if (a.kind != b.kind || a.kind == OP_IMM)
+		return false;
+	return a.kind == OP_REG ? a.reg == b.reg : a.off == b.off;
+}
+
+static struct pmove *mv_add(struct lower *L, uint32_t *n, struct jopnd dst, struct jopnd src,
+			    uint8_t type)
+{
+	struct lower_scratch *ls = L->ls;
+
+	if (!reserve((void **)&ls->mv, &ls->cap_mv, *n + 1, sizeof(*ls->mv))) {
+		fail(L, "out of memory");
+		return NULL;
+	}
+	ls->mv[*n] = (struct pmove){ dst, src, type, false };
+	return &ls->mv[(*n)++];
+}
+
+/* Perform n moves as if simultaneously.  A move runs once no other pending move still
+ * reads its destination; what remains are cycles, broken by swapping (the destinations
+ * are unique, so each cycle unravels completely after one swap). */
+static void pmove_run(struct lower *L, uint32_t n)
+{
+	struct pmove *m = L->ls->mv;
+
+	for (uint32_t i = 0; i < n; i++)
+		m[i].done = loc_eq(m[i].dst, m[i].src);
+	for (;;) {
+		bool pending = false, progress = false;
+
+		for (uint32_t i = 0; i < n; i++) {
+			bool blocked = false;
+
+			if (m[i].done)
+				continue;
+			pending = true;
+			for (uint32_t j = 0; j < n && !blocked; j++)
+				blocked = j != i && !m[j].done && loc_eq(m[j].src, m[i].dst);
+			if (blocked)
+				continue;
+			be_mov(&L->c, m[i].type, m[i].dst, m[i].src);
+			m[i].done = true;
+			progress = true;
+		}
+		if (!pending)
+			return;
+		if (progress)
+			continue;
+		/* a cycle: swap one register destination with its source */
+		{
+			uint32_t i;
+
+			for (i = 0; i < n; i++)
+				if (!m[i].done && m[i].dst.kind == OP_REG)
+					break;
+			if (i == n) {
+				fail(L, "memory-only move cycle");
+				return;
+			}
+			be_swap(&L->c, vt_class(m[i].type) == JC_FPR ? VT_F64 : VT_I64,
+				m[i].dst.reg, m[i].src);
+			m[i].done = true;
+			for (uint32_t j = 0; j < n; j++)
+				if (!m[j].done && loc_eq(m[j].src, m[i].dst))
+					m[j].src = m[i].src;
+		}
+	}
+}
+
+/* ---- control: labels and the canonical places of travelling values ---- */
+
+static const uint8_t *label_types(const struct ctrl *t, uint32_t *n)
+{
+	if (t->kind == C_LOOP) {
+		*n = t->nparams;
+		return t->params;
+	}
+	*n = t->nresults;
+	return t->results;
+}
+
+/* Where value i of the values carried to a label of a frame at `height` travels. */
+static struct jopnd canon_loc(const struct lower *L, uint32_t height, const uint8_t *types,
+			      uint32_t i)
+{
+	int cls = vt_class(types[i]);
+	uint32_t k = 0;
+
+	for (uint32_t j = 0; j < i; j++)
+		k += vt_class(types[j]) == cls;
+	if (k < 2)
+		return jo_reg(jit_target.canon[cls][k]);
+	return jo_mem(slot_off(L, height + i));
+}
+
+/* Are the top n values already where the label wants them? */
+static bool transfer_trivial(struct lower *L, const struct ctrl *t)
+{
+	uint32_t n;
+	const uint8_t *types = label_types(t, &n);
+	uint32_t base = L->sp - n;
+
+	for (uint32_t i = 0; i < n; i++)
+		if (!jo_same(opnd_of(L, &L->vs[base + i], base + i), canon_loc(L, t->height, types, i)))
+			return false;
+	return true;
+}
+
+/* Emit moves of the top values to the label's canonical places.  Leaves the abstract stack
+ * alone: after a br_if the fall-through path continues from it. */
+static void transfer(struct lower *L, const struct ctrl *t)
+{
+	uint32_t n, nm = 0;
+	const uint8_t *types = label_types(t, &n);
+	uint32_t base = L->sp - n;
+
+	for (uint32_t i = 0; i < n; i++)
+		mv_add(L, &nm, canon_loc(L, t->height, types, i),
+		       opnd_of(L, &L->vs[base + i], base + i), types[i]);
+	if (!L->failed)
+		pmove_run(L, nm);
+}
+
+/* After a label: the carried values, in their canonical places, become the stack top. */
+static void enter_canonical(struct lower *L, uint32_t height, const uint8_t *types, uint32_t n)
+{
+	L->sp = height;
+	for (uint32_t i = 0; i < n; i++) {
+		struct jopnd o = canon_loc(L, height, types, i);
+
+		if (o.kind == OP_REG)
+			push_reg(L, types[i], o.reg);
+		else
+			push(L, (struct val){ .kind = V_SLOT, .type = types[i] });
+	}
+	recompute_used(L);
+}
+
+static struct ctrl *cur(struct lower *L)
+{
+	return &L->cs[L->csp - 1];
+}
+
+static void set_unreachable(struct lower *L)
+{
+	cur(L)->unreachable = true;
+}
+
+/* Results of the function to their return places, then the epilogue. */
+static void do_return(struct lower *L)
+{
+	const struct functype *ft = L->ft;
+	uint32_t n = ft->nresults, base = L->sp - n, nm = 0;
+
+	if (n == 1) {
+		mv_add(L, &nm, jo_reg(jit_target.ret[vt_class(ft->results[0])]),
+		       opnd_of(L, &L->vs[base], base), ft->results[0]);
+	} else if (n > 1) {
+		for (uint32_t i = 0; i < n; i++) {
+			const struct val *v = &L->vs[base + i];
+			struct jopnd src = opnd_of(L, v, base + i);
+
+			/* results overwrite the stack-argument area, where parameters may live:
+			 * copy those to the value's own slot first.  The abstract stack is left
+			 * alone (a br_if's fall-through path never wrote that slot). */
+			if (v->kind == V_LOCAL && src.kind == OP_MEM) {
+				be_mov(&L->c, v->type, jo_mem(slot_off(L, base + i)), src);
+				src = jo_mem(slot_off(L, base + i));
+			}
+			mv_add(L, &nm, jo_mem(L->c.frame.in_args + 8 * (int32_t)i), src,
+			       ft->results[i]);
+		}
+	}
+	if (L->failed)
+		return;
+	pmove_run(L, nm);
+	be_epilogue(&L->c);
+}
+
+/* Block type -> parameter and result lists. */
+static void block_sig(struct lower *L, const struct instr *in, struct ctrl *c)
+{
+	c->nparams = 0;
+	c->params = NULL;
+	c->nresults = 0;
+	c->results = NULL;
+	if (in->bt_kind == BT_VALTYPE) {
+		c->nresults = 1;
+		c->results = one_type((uint8_t)in->a);
+	} else if (in->bt_kind == BT_TYPEIDX) {
+		const struct functype *t = &L->mod->types[in->a];
+
+		c->nparams = t->nparams;
+		c->params = t->params;
+		c->nresults = t->nresults;
+		c->results = t->results;
+	}
+}
+
+static struct ctrl *push_ctrl(struct lower *L, uint8_t kind)
+{
+	struct lower_scratch *ls = L->ls;
+	struct ctrl *c;
+
+	if (!reserve((void **)&ls->cs, &ls->cap_cs, L->csp + 1, sizeof(*ls->cs))) {
+		fail(L, "out of memory");
+		return NULL;
+	}
+	L->cs = ls->cs;
+	c = &L->cs[L->csp++];
+	memset(c, 0, sizeof(*c));
+	c->kind = kind;
+	return c;
+}
+
+/* Conditional branch on the value on top, or on a fused comparison. */
+struct cond {
+	uint16_t cmp;            /* comparison opcode, or 0: test `v` */
+	struct jopnd lhs, rhs, v;
+};
+
+static struct cond pop_cond(struct lower *L, uint16_t cmp)
+{
+	struct cond k = { .cmp = cmp };
+
+	if (cmp == OPC_I32_EQZ || cmp == OPC_I64_EQZ) {
+		k.lhs = pop(L, NULL);
+	} else if (cmp) {
+		k.rhs = pop(L, NULL);
+		k.lhs = pop(L, NULL);
+	} else {
+		k.v = pop(L, NULL);
+	}
+	return k;
+}
+
+static void release_cond(struct lower *L, struct cond *k)
+{
+	release(L, k->lhs);
+	release(L, k->rhs);
+	release(L, k->v);
+}
+
+static void branch_cond(struct lower *L, struct cond *k, bool negate, uint32_t label)
+{
+	if (k->cmp)
+		be_cmp_branch(&L->c, k->cmp, k->lhs, k->rhs, negate, label);
+	else
+		be_test_branch(&L->c, k->v, negate, label);
+}
+
+/* Before a block: values below the new block's parameters go to memory (or stay
+ * constants), so that every path to the block's labels sees them the same way. */
+static void block_entry(struct lower *L, uint32_t nparams)
+{
+	spill_below(L, L->sp - nparams, true);
+}
+
+static void op_block(struct lower *L, const struct instr *in)
+{
+	struct ctrl *c = push_ctrl(L, C_BLOCK);
+
+	if (!c)
+		return;
+	block_sig(L, in, c);
+	block_entry(L, c->nparams);
+	c->height = L->sp - c->nparams;
+	c->label = cb_label_new(L->c.cb);
+}
+
+static void op_loop(struct lower *L, const struct instr *in)
+{
+	struct ctrl *c = push_ctrl(L, C_LOOP);
+
+	if (!c)
+		return;
+	block_sig(L, in, c);
+	block_entry(L, c->nparams);
+	c->height = L->sp - c->nparams;
+	c->label = cb_label_new(L->c.cb);
+	if (c->nparams) {
+		transfer(L, c);
+		enter_canonical(L, c->height, c->params, c->nparams);
+	}
+	cb_bind(L->c.cb, c->label);
+	be_poll(&L->c);
+}
+
+static void op_if(struct lower *L, const struct instr *in, uint16_t cmp)
+{
+	struct cond k = pop_cond(L, cmp);
+	struct ctrl *c = push_ctrl(L, C_IF);
+
+	if (!c)
+		return;
+	block_sig(L, in, c);
+	block_entry(L, c->nparams);
+	c->height = L->sp - c->nparams;
+	c->label = cb_label_new(L->c.cb);
+	c->else_label = cb_label_new(L->c.cb);
+	if (c->nparams) {
+		/* the else path needs the parameters too: park a copy */
+		c->save_off = L->if_save_next;
+		L->if_save_next += 8 * (int32_t)c->nparams;
+		for (uint32_t i = 0; i < c->nparams; i++) {
+			spill(L, c->height + i);
+			be_mov(&L->c, c->params[i], jo_mem(c->save_off + 8 * (int32_t)i),
+			       jo_mem(slot_off(L, c->height + i)));
+		}
+	}
+	branch_cond(L, &k, true, c->else_label);
+	release_cond(L, &k);
+}
+
+/* The else path of an if starts with its parameters, restored from the save area. */
+static void enter_else_path(struct lower *L, struct ctrl *c)
+{
+	L->sp = c->height;
+	for (uint32_t i = 0; i < c->nparams; i++) {
+		be_mov(&L->c, c->params[i], jo_mem(slot_off(L, c->height + i)),
+		       jo_mem(c->save_off + 8 * (int32_t)i));
+		push(L, (struct val){ .kind = V_SLOT, .type = c->params[i] });
+	}
+	recompute_used(L);
+}
+
+static void op_else(struct lower *L)
+{
+	struct ctrl *c = cur(L);
+
+	if (!c->unreachable) {
+		transfer(L, c);
+		be_jmp(&L->c, c->label);
+		c->label_used = true;
+	}
+	cb_bind(L->c.cb, c->else_label);
+	enter_else_path(L, c);
+	c->kind = C_ELSE;
+	c->unreachable = false;
+}
+
+static void op_end(struct lower *L)
+{
+	struct ctrl *c = cur(L);
+	bool reach_after;
+
+	switch (c->kind) {
+	case C_FUNC:
+		if (!c->unreachable)
+			do_return(L);
+		L->csp--;
+		return;
+	case C_LOOP:
+		/* the label is at the top: values simply stay where they are */
+		reach_after = !c->unreachable;
+		L->csp--;
+		if (!reach_after)
+			set_unreachable(L);
+		return;
+	case C_IF:
+		/* no else: the false path carries the parameters (= results) to the end */
+		if (c->nparams == 0 && c->nresults == 0) {
+			cb_bind(L->c.cb, c->else_label);
+			cb_bind(L->c.cb, c->label);
+			L->sp = c->height;
+			recompute_used(L);
+			L->csp--;
+			return;
+		}
+		if (!c->unreachable) {
+			transfer(L, c);
+			be_jmp(&L->c, c->label);
+		}
+		cb_bind(L->c.cb, c->else_label);
+		enter_else_path(L, c);
+		transfer(L, c);
+		cb_bind(L->c.cb, c->label);
+		enter_canonical(L, c->height, c->results, c->nresults);
+		L->csp--;
+		return;
+	default: /* C_BLOCK, C_ELSE */
+		if (!c->unreachable)
+			transfer(L, c);
+		reach_after = !c->unreachable || c->label_used;
+		cb_bind(L->c.cb, c->label);
+		if (reach_after) {
+			enter_canonical(L, c->height, c->results, c->nresults);
+		} else {
+			L->sp = c->height;
+			for (uint32_t i = 0; i < c->nresults; i++)
+				push_const(L, c->results[i], 0);
+		}
+		L->csp--;
+		if (!reach_after)
+			set_unreachable(L);
+		return;
+	}
+}
+
+static struct ctrl *target(struct lower *L, uint32_t depth)
+{
+	return &L->cs[L->csp - 1 - depth];
+}
+
+static void op_br(struct lower *L, uint32_t depth)
+{
+	struct ctrl *t = target(L, depth);
+
+	if (t->kind == C_FUNC) {
+		do_return(L);
+	} else {
+		transfer(L, t);
+		be_jmp(&L->c, t->label);
+		if (t->kind != C_LOOP)
+			t->label_used = true;
+	}
+	set_unreachable(L);
+}
+
+static void op_br_if(struct lower *L, uint32_t depth, uint16_t cmp)
+{
+	struct cond k = pop_cond(L, cmp);
+	struct ctrl *t = target(L, depth);
+
+	if (t->kind != C_FUNC && transfer_trivial(L, t)) {
+		branch_cond(L, &k, false, t->label);
+	} else {
+		uint32_t skip = cb_label_new(L->c.cb);
+
+		branch_cond(L, &k, true, skip);
+		if (t->kind == C_FUNC) {
+			do_return(L);
+		} else {
+			transfer(L, t);
+			be_jmp(&L->c, t->label);
+		}
+		cb_bind(L->c.cb, skip);
+	}
+	if (t->kind != C_FUNC && t->kind != C_LOOP)
+		t->label_used = true;
+	release_cond(L, &k);
+}
+
+static void op_br_table(struct lower *L, const struct instr *in)
+{
+	struct lower_scratch *ls = L->ls;
+	uint32_t n = in->a;
+	const uint8_t *p = in->table;
+	uint8_t ty;
+	struct jopnd idx = pop(L, &ty);
+	bool trivial = true;
+
+	if (!reserve((void **)&ls->labels, &ls->cap_labels, 2 * (n + 1), sizeof(uint32_t))) {
+		fail(L, "out of memory");
+		return;
+	}
+	/* depths in labels[n + 1 ..], targets in labels[0 .. n] */
+	for (uint32_t i = 0; i < n; i++)
+		ls->labels[n + 1 + i] = instr_br_table_label(&p);
+	ls->labels[2 * n + 1] = in->b;
+	if (idx.kind == OP_IMM) {
+		uint32_t i = (uint32_t)idx.imm;
+
+		op_br(L, ls->labels[n + 1 + (i < n ? i : n)]);
+		return;
+	}
+	for (uint32_t i = 0; i <= n && trivial; i++) {
+		struct ctrl *t = target(L, ls->labels[n + 1 + i]);
+
+		trivial = t->kind != C_FUNC && transfer_trivial(L, t);
+	}
+	idx = to_temp(L, idx, VT_I32);
+	if (trivial) {
+		for (uint32_t i = 0; i <= n; i++) {
+			struct ctrl *t = target(L, ls->labels[n + 1 + i]);
+
+			ls->labels[i] = t->label;
+			if (t->kind != C_LOOP)
+				t->label_used = true;
+		}
+		be_br_table(&L->c, idx.reg, n, ls->labels);
+	} else {
+		/* one stub per entry: move the values, then jump (or return) */
+		for (uint32_t i = 0; i <= n; i++)
+			ls->labels[i] = cb_label_new(L->c.cb);
+		be_br_table(&L->c, idx.reg, n, ls->labels);
+		for (uint32_t i = 0; i <= n && !L->failed; i++) {
+			struct ctrl *t = target(L, ls->labels[n + 1 + i]);
+
+			cb_bind(L->c.cb, ls->labels[i]);
+			if (t->kind == C_FUNC) {
+				do_return(L);
+				continue;
+			}
+			transfer(L, t);
+			be_jmp(&L->c, t->label);
+			if (t->kind != C_LOOP)
+				t->label_used = true;
+		}
+	}
+	release(L, idx);
+	set_unreachable(L);
+}
+
+/* ---- calls ---- */
+
+/* Words of stack arguments (beyond the argument registers) of a call of type t, or of
+ * results when there are several: the outgoing area must hold the larger. */
+static uint32_t stack_words(const struct functype *t)
+{
+	uint32_t k[2] = { 0, 0 }, words = 0;
+
+	for (uint32_t i = 0; i < t->nparams; i++) {
+		int cls = vt_class(t->params[i]);
+
+		if (k[cls] < jit_target.narg[cls])
+			k[cls]++;
+		else
+			words++;
+	}
+	if (t->nresults > 1 && t->nresults > words)
+		words = t->nresults;
+	return words;
+}
+
+/* Arguments (the top nparams values, plus the call_indirect index) to their places. */
+static void place_args(struct lower *L, const struct functype *t, struct jopnd *idx)
+{
+	uint32_t n = t->nparams, base = L->sp - n, nm = 0, k[2] = { 0, 0 }, s = 0;
+
+	/* everything else on the stack survives the call only in memory */
+	spill_below(L, base, false);
+	for (uint32_t i = 0; i < n; i++) {
+		int cls = vt_class(t->params[i]);
+		struct jopnd dst;
+
+		if (k[cls] < jit_target.narg[cls])
+			dst = jo_reg(jit_target.arg[cls][k[cls]++]);
+		else
+			dst = jo_mem(8 * (int32_t)s++);
+		mv_add(L, &nm, dst, opnd_of(L, &L->vs[base + i], base + i), t->params[i]);
+	}
+	if (idx)
+		mv_add(L, &nm, jo_reg(jit_target.indirect_idx), *idx, VT_I32);
+	if (!L->failed)
+		pmove_run(L, nm);
+	L->sp = base;
+	L->used = 0; /* every temp is the callee's now */
+}
+
+/* The call's results become the stack top. */
+static void take_results(struct lower *L, const struct functype *t)
+{
+	if (t->nresults == 1) {
+		push_reg(L, t->results[0], jit_target.ret[vt_class(t->results[0])]);
+		return;
+	}
+	for (uint32_t i = 0; i < t->nresults; i++) {
+		be_mov(&L->c, t->results[i], jo_mem(slot_off(L, L->sp)), jo_mem(8 * (int32_t)i));
+		push(L, (struct val){ .kind = V_SLOT, .type = t->results[i] });
+	}
+}
+
+static void op_call(struct lower *L, uint32_t index)
+{
+	struct chibi_func *callee = L->c.inst->funcs[index];
+	struct jit_func *jf = jit_func_of(L->c.js, callee);
+	const struct functype *t = callee->type;
+
+	if (!jf) {
+		fail(L, "out of memory");
+		return;
+	}
+	place_args(L, t, NULL);
+	be_call_direct(&L->c, jf, jf->state == JF_COMPILED ? jf->code : NULL,
+		       callee == L->c.func);
+	take_results(L, t);
+}
+
+static void op_call_indirect(struct lower *L, const struct instr *in)
+{
+	const struct functype *t = &L->mod->types[in->a];
+	struct jopnd idx = pop(L, NULL);
+
+	place_args(L, t, &idx);
+	be_call_indirect(&L->c, L->c.inst->tables[in->b], L->c.inst->type_ids[in->a]);
+	take_results(L, t);
+}
+
+/* ---- helper calls ---- */
+
+struct harg {
+	struct jopnd o;
+	uint8_t type;
+};
+
+/* Call a C helper returning struct jit_ret: args go to the C argument registers as raw
+ * 64-bit values; the value (typed rtype, or none when 0) is pushed.  Temps and the homes
+ * C may clobber are saved around the call. */
+static void call_helper(struct lower *L, const void *fn, const struct harg *a, uint32_t n,
+			uint8_t rtype, bool can_trap)
+{
+	uint32_t nm = 0;
+	jreg ret = jit_target.helper_ret;
+
+	spill_below(L, L->sp, false);
+	for (int i = 0; i < 64; i++)
+		if (L->csave_mask & (1ull << i))
+			be_mov(&L->c, jreg_class((jreg)i) == JC_FPR ? VT_F64 : VT_I64,
+			       jo_mem(L->csave_off[i]), jo_reg((jreg)i));
+	for (uint32_t i = 0; i < n; i++) {
+		/* a float operand moves bit for bit into an integer register */
+		mv_add(L, &nm, jo_reg(jit_target.helper_arg[i]), a[i].o, a[i].type);
+		release(L, a[i].o);
+	}
+	if (L->failed)
+		return;
+	pmove_run(L, nm);
+	be_call_helper(&L->c, fn, can_trap);
+	for (int i = 0; i < 64; i++)
+		if (L->csave_mask & (1ull << i))
+			be_mov(&L->c, jreg_class((jreg)i) == JC_FPR ? VT_F64 : VT_I64,
+			       jo_reg((jreg)i), jo_mem(L->csave_off[i]));
+	L->used = 0;
+	recompute_used(L);
+	if (!rtype)
+		return;
+	if (vt_class(rtype) == JC_FPR) {
+		jreg r = alloc_reg(L, JC_FPR, 0);
+
+		be_mov(&L->c, rtype, jo_reg(r), jo_reg(ret));
+		push_reg(L, rtype, r);
+	} else {
+		push_reg(L, rtype, ret);
+	}
+}
+
+static struct harg ha_pop(struct lower *L)
+{
+	struct harg h;
+
+	h.o = pop(L, &h.type);
+	return h;
+}
+
+static struct harg ha_ptr(const void *p)
+{
+	return (struct harg){ jo_imm((uint64_t)(uintptr_t)p), VT_I64 };
+}
+
+static struct harg ha_u32(uint32_t v)
+{
+	return (struct harg){ jo_imm(v), VT_I32 };
+}
+
+/* ---- instructions ---- */
+
+static bool is_compare(uint16_t op)
+{
+	return op == OPC_I32_EQZ || op == OPC_I64_EQZ || (op >= OPC_I32_EQ && op <= OPC_I32_GE_U) ||
+	       (op >= OPC_I64_EQ && op <= OPC_I64_GE_U) || (op >= OPC_F32_EQ && op <= OPC_F64_GE);
+}
+
+static bool is_commutative(uint16_t op)
+{
+	switch (op) {
+	case OPC_I32_ADD: case OPC_I32_MUL: case OPC_I32_AND: case OPC_I32_OR: case OPC_I32_XOR:
+	case OPC_I64_ADD: case OPC_I64_MUL: case OPC_I64_AND: case OPC_I64_OR: case OPC_I64_XOR:
+	case OPC_F32_ADD: case OPC_F32_MUL: case OPC_F64_ADD: case OPC_F64_MUL:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* If the next instruction is local.set/tee of a register-homed local of class cls, the
+ * result can be computed straight into its home.  Returns the home (after giving stack
+ * references to the local their own copy) and consumes the set; JREG_NONE otherwise. */
+static jreg result_into_local(struct lower *L, int cls, bool *tee, uint32_t *local)
+{
+	const struct instr *nx;
+	const struct local *lc;
+
+	if (L->pc + 1 >= L->nins)
+		return JREG_NONE;
+	nx = &L->ins[L->pc + 1];
+	if (nx->op != OPC_LOCAL_SET && nx->op != OPC_LOCAL_TEE)
+		return JREG_NONE;
+	lc = &L->locals[nx->a];
+	if (lc->home == JREG_NONE || jreg_class(lc->home) != cls)
+		return JREG_NONE;
+	detach_local(L, nx->a);
+	*tee = nx->op == OPC_LOCAL_TEE;
+	*local = nx->a;
+	L->pc++;
+	cb_mark(L->c.cb, (uint32_t)nx->offset);
+	return lc->home;
+}
+
+/* Push the result of an operation computed into dst (a temp, or a local's home). */
+static void finish_result(struct lower *L, uint8_t type, jreg dst, bool to_local, bool tee,
+			  uint32_t local)
+{
+	if (!to_local) {
+		push_reg(L, type, dst);
+		return;
+	}
+	if (tee)
+		push(L, (struct val){ .kind = V_LOCAL, .type = type, .local = local });
+}
+
+/* Choose the destination of an operation whose operands are popped. */
+static jreg pick_dst(struct lower *L, int cls, struct jopnd lhs, struct jopnd rhs, bool *to_local,
+		     bool *tee, uint32_t *local)
+{
+	jreg r = result_into_local(L, cls, tee, local);
+
+	*to_local = r != JREG_NONE;
+	if (*to_local)
+		return r;
+	if (is_temp(L, lhs) && jreg_class(lhs.reg) == cls)
+		return lhs.reg;
+	if (is_temp(L, rhs) && jreg_class(rhs.reg) == cls)
+		return rhs.reg;
+	r = alloc_reg(L, cls, 0);
+	L->used |= bit(r);
+	return r;
+}
+
+static void op_numeric(struct lower *L, const struct instr *in)
+{
+	uint16_t op = in->op;
+	const struct opinfo *oi = &op_info[op];
+	size_t np = strlen(oi->params);
+	uint8_t rt = vt_from_letter(oi->results[0]);
+	int cls = vt_class(rt);
+	struct jopnd lhs, rhs = jo_imm(0);
+	bool to_local = false, tee = false;
+	uint32_t local = 0;
+	jreg dst;
+
+	/* constant folding: same semantics as the interpreter, by construction */
+	if (L->sp >= np && L->vs[L->sp - 1].kind == V_CONST &&
+	    (np == 1 || L->vs[L->sp - 2].kind == V_CONST) && jit_num_helper(op)) {
+		uint64_t a = L->vs[L->sp - np].imm, b = np == 2 ? L->vs[L->sp - 1].imm : 0;
+		struct jit_ret r = jit_num_helper(op)(a, b);
+
+		if (!r.trap) {
+			L->sp -= (uint32_t)np;
+			push_const(L, rt, rt == VT_I32 ? (uint64_t)(int64_t)(int32_t)r.val : r.val);
+			return;
+		}
+	}
+	/* a comparison feeding br_if / if / select fuses with it */
+	if (is_compare(op) && L->pc + 1 < L->nins) {
+		const struct instr *nx = &L->ins[L->pc + 1];
+
+		if (nx->op == OPC_BR_IF || nx->op == OPC_IF) {
+			L->pc++;
+			cb_mark(L->c.cb, (uint32_t)nx->offset);
+			if (nx->op == OPC_BR_IF)
+				op_br_if(L, nx->a, op);
+			else
+				op_if(L, nx, op);
+			return;
+		}
+	}
+	if (!be_inline(op)) {
+		struct harg a[2];
+
+		if (np == 2)
+			a[1] = ha_pop(L);
+		a[0] = ha_pop(L);
+		call_helper(L, (const void *)jit_num_helper(op), a, (uint32_t)np, rt, true);
+		return;
+	}
+	if (np == 1) {
+		lhs = pop(L, NULL);
+		dst = pick_dst(L, cls, lhs, jo_imm(0), &to_local, &tee, &local);
+		be_unop(&L->c, op, dst, lhs);
+	} else {
+		uint64_t clob;
+
+		rhs = opnd_of(L, &L->vs[L->sp - 1], L->sp - 1);
+		clob = be_clobbers(op, &rhs);
+		rhs = pop(L, NULL);
+		lhs = pop(L, NULL);
+		if (clob)
+			evict(L, clob);
+		if (is_commutative(op) && lhs.kind == OP_IMM && rhs.kind != OP_IMM) {
+			struct jopnd t = lhs;
+
+			lhs = rhs;
+			rhs = t;
+		}
+		dst = pick_dst(L, cls, lhs, rhs, &to_local, &tee, &local);
+		be_binop(&L->c, op, dst, lhs, rhs);
+	}
+	if (!(lhs.kind == OP_REG && lhs.reg == dst))
+		release(L, lhs);
+	if (!(rhs.kind == OP_REG && rhs.reg == dst))
+		release(L, rhs);
+	finish_result(L, rt, dst, to_local, tee, local);
+}
+
+static void op_local_set(struct lower *L, uint32_t l, bool tee)
+{
+	struct local *lc = &L->locals[l];
+	struct val *top = &L->vs[L->sp - 1];
+	uint8_t t;
+	struct jopnd v;
+
+	if (top->kind == V_LOCAL && top->local == l) {
+		if (!tee)
+			L->sp--;
+		return;
+	}
+	detach_local(L, l);
+	v = pop(L, &t);
+	be_mov(&L->c, lc->type, local_opnd(L, l), v);
+	if (tee && lc->home == JREG_NONE && is_temp(L, v)) {
+		/* keep the register copy: cheaper than reading the slot back */
+		push_reg(L, t, v.reg);
+		return;
+	}
+	release(L, v);
+	if (tee)
+		push(L, (struct val){ .kind = V_LOCAL, .type = lc->type, .local = l });
+}
+
+static void op_select(struct lower *L)
+{
+	uint8_t t;
+	struct jopnd cond = pop(L, NULL), b = pop(L, NULL), a = pop(L, &t);
+	bool to_local = false, tee = false;
+	uint32_t local = 0;
+	jreg dst = pick_dst(L, vt_class(t), a, b, &to_local, &tee, &local);
+
+	be_select(&L->c, t, dst, a, b, cond);
+	release(L, cond);
+	if (!(a.kind == OP_REG && a.reg == dst))
+		release(L, a);
+	if (!(b.kind == OP_REG && b.reg == dst))
+		release(L, b);
+	finish_result(L, t, dst, to_local, tee, local);
+}
+
+static void op_load(struct lower *L, const struct instr *in)
+{
+	uint8_t rt = vt_from_letter(op_info[in->op].results[0]);
+	struct jopnd addr = to_reg_or_imm(L, pop(L, NULL), VT_I32);
+	bool to_local = false, tee = false;
+	uint32_t local = 0;
+	jreg dst = pick_dst(L, vt_class(rt), addr, jo_imm(0), &to_local, &tee, &local);
+
+	be_load(&L->c, in->op, dst, addr, (uint32_t)in->bits);
+	if (!(addr.kind == OP_REG && addr.reg == dst))
+		release(L, addr);
+	finish_result(L, rt, dst, to_local, tee, local);
+}
+
+static void op_store(struct lower *L, const struct instr *in)
+{
+	uint8_t vt;
+	struct jopnd val = pop(L, &vt);
+	struct jopnd addr;
+
+	val = to_reg_or_imm(L, val, vt);
+	addr = to_reg_or_imm(L, pop(L, NULL), VT_I32);
+	be_store(&L->c, in->op, addr, val, (uint32_t)in->bits);
+	release(L, addr);
+	release(L, val);
+}
+
+static void op_global_get(struct lower *L, uint32_t g)
+{
+	struct chibi_global *gl = L->c.inst->globals[g];
+	bool to_local = false, tee = false;
+	uint32_t local = 0;
+	jreg dst = pick_dst(L, vt_class(gl->valtype), jo_imm(0), jo_imm(0), &to_local, &tee,
+			    &local);
+
+	be_load_abs(&L->c, gl->valtype, dst, &gl->value);
+	finish_result(L, gl->valtype, dst, to_local, tee, local);
+}
+
+static void op_global_set(struct lower *L, uint32_t g)
+{
+	struct chibi_global *gl = L->c.inst->globals[g];
+	struct jopnd v = pop(L, NULL);
+
+	be_store_abs(&L->c, gl->valtype, &gl->value, v);
+	release(L, v);
+}
+
+static void op_load_abs(struct lower *L, uint8_t type, const void *addr)
+{
+	jreg r = alloc_reg(L, vt_class(type), 0);
+
+	be_load_abs(&L->c, type, r, addr);
+	push_reg(L, type, r);
+}
+
+/* The bulk-memory, table and reference instructions that go through C helpers. */
+static void op_misc(struct lower *L, const struct instr *in)
+{
+	struct chibi_instance *inst = L->c.inst;
+	struct harg a[6];
+
+	switch (in->op) {
+	case OPC_MEMORY_SIZE:
+		op_load_abs(L, VT_I32, &L->c.mem->pages);
+		break;
+	case OPC_MEMORY_GROW:
+		a[1] = ha_pop(L);
+		a[0] = ha_ptr(L->c.mem);
+		call_helper(L, (const void *)jit_h_memory_grow, a, 2, VT_I32, false);
+		/* guard mode: reserved memory never moves; explicit mode reloads */
+		if (L->c.explicit_bounds)
+			be_reload_mem(&L->c);
+		break;
+	case OPC_MEMORY_FILL:
+		a[3] = ha_pop(L);
+		a[2] = ha_pop(L);
+		a[1] = ha_pop(L);
+		a[0] = ha_ptr(L->c.mem);
+		call_helper(L, (const void *)jit_h_memory_fill, a, 4, 0, true);
+		break;
+	case OPC_MEMORY_COPY:
+		a[3] = ha_pop(L);
+		a[2] = ha_pop(L);
+		a[1] = ha_pop(L);
+		a[0] = ha_ptr(L->c.mem);
+		call_helper(L, (const void *)jit_h_memory_copy, a, 4, 0, true);
+		break;
+	case OPC_MEMORY_INIT:
+		a[4] = ha_pop(L);
+		a[3] = ha_pop(L);
+		a[2] = ha_pop(L);
+		a[1] = ha_u32(in->a);
+		a[0] = ha_ptr(inst);
+		call_helper(L, (const void *)jit_h_memory_init, a, 5, 0, true);
+		break;
+	case OPC_DATA_DROP:
+		a[1] = ha_u32(in->a);
+		a[0] = ha_ptr(inst);
+		call_helper(L, (const void *)jit_h_data_drop, a, 2, 0, false);
+		break;
+	case OPC_TABLE_GET:
+		a[1] = ha_pop(L);
+		a[0] = ha_ptr(inst->tables[in->a]);
+		call_helper(L, (const void *)jit_h_table_get, a, 2,
+			    inst->tables[in->a]->elemtype, true);
+		break;
+	case OPC_TABLE_SET:
+		a[2] = ha_pop(L);
+		a[1] = ha_pop(L);
+		a[0] = ha_ptr(inst->tables[in->a]);
+		call_helper(L, (const void *)jit_h_table_set, a, 3, 0, true);
+		break;
+	case OPC_TABLE_SIZE:
+		op_load_abs(L, VT_I32, &inst->tables[in->a]->size);
+		break;
+	case OPC_TABLE_GROW:
+		a[2] = ha_pop(L);
+		a[1] = ha_pop(L);
+		a[0] = ha_ptr(inst->tables[in->a]);
+		call_helper(L, (const void *)jit_h_table_grow, a, 3, VT_I32, false);
+		break;
+	case OPC_TABLE_FILL:
+		a[3] = ha_pop(L);
+		a[2] = ha_pop(L);
+		a[1] = ha_pop(L);
+		a[0] = ha_ptr(inst->tables[in->a]);
+		call_helper(L, (const void *)jit_h_table_fill, a, 4, 0, true);
+		break;
+	case OPC_TABLE_COPY:
+		a[4] = ha_pop(L);
+		a[3] = ha_pop(L);
+		a[2] = ha_pop(L);
+		a[1] = ha_ptr(inst->tables[in->b]);
+		a[0] = ha_ptr(inst->tables[in->a]);
+		call_helper(L, (const void *)jit_h_table_copy, a, 5, 0, true);
+		break;
+	case OPC_TABLE_INIT:
+		a[5] = ha_pop(L);
+		a[4] = ha_pop(L);
+		a[3] = ha_pop(L);
+		a[2] = ha_u32(in->a);
+		a[1] = ha_ptr(inst->tables[in->b]);
+		a[0] = ha_ptr(inst);
+		call_helper(L, (const void *)jit_h_table_init, a, 6, 0, true);
+		break;
+	case OPC_ELEM_DROP:
+		a[1] = ha_u32(in->a);
+		a[0] = ha_ptr(inst);
+		call_helper(L, (const void *)jit_h_elem_drop, a, 2, 0, false);
+		break;
+	default:
+		fail(L, "unsupported instruction");
+		break;
+	}
+}
+
+/* One instruction of reachable code. */
+static void lower_instr(struct lower *L, const struct instr *in)
+{
+	uint8_t t;
+	struct jopnd o;
+
+	switch (in->op) {
+	case OPC_UNREACHABLE:
+		be_jmp(&L->c, jc_trap_label(&L->c, CHIBI_TRAP_UNREACHABLE));
+		set_unreachable(L);
+		break;
+	case OPC_NOP:
+		break;
+	case OPC_BLOCK:
+		op_block(L, in);
+		break;
+	case OPC_LOOP:
+		op_loop(L, in);
+		break;
+	case OPC_IF:
+		op_if(L, in, 0);
+		break;
+	case OPC_ELSE:
+		op_else(L);
+		break;
+	case OPC_END:
+		op_end(L);
+		break;
+	case OPC_BR:
+		op_br(L, in->a);
+		break;
+	case OPC_BR_IF:
+		op_br_if(L, in->a, 0);
+		break;
+	case OPC_BR_TABLE:
+		op_br_table(L, in);
+		break;
+	case OPC_RETURN:
+		do_return(L);
+		set_unreachable(L);
+		break;
+	case OPC_CALL:
+		op_call(L, in->a);
+		break;
+	case OPC_CALL_INDIRECT:
+		op_call_indirect(L, in);
+		break;
+	case OPC_DROP:
+		release(L, pop(L, NULL));
+		break;
+	case OPC_SELECT:
+	case OPC_SELECT_T:
+		op_select(L);
+		break;
+	case OPC_LOCAL_GET:
+		push(L, (struct val){ .kind = V_LOCAL, .type = L->locals[in->a].type,
+				      .local = in->a });
+		break;
+	case OPC_LOCAL_SET:
+		op_local_set(L, in->a, false);
+		break;
+	case OPC_LOCAL_TEE:
+		op_local_set(L, in->a, true);
+		break;
+	case OPC_GLOBAL_GET:
+		op_global_get(L, in->a);
+		break;
+	case OPC_GLOBAL_SET:
+		op_global_set(L, in->a);
+		break;
+	case OPC_I32_CONST:
+		push_const(L, VT_I32, in->bits);
+		break;
+	case OPC_I64_CONST:
+		push_const(L, VT_I64, in->bits);
+		break;
+	case OPC_F32_CONST:
+		push_const(L, VT_F32, in->bits);
+		break;
+	case OPC_F64_CONST:
+		push_const(L, VT_F64, in->bits);
+		break;
+	case OPC_REF_NULL:
+		push_const(L, (uint8_t)in->a, 0);
+		break;
+	case OPC_REF_FUNC:
+		push_const(L, VT_FUNCREF, (uint64_t)(uintptr_t)L->c.inst->funcs[in->a]);
+		break;
+	case OPC_REF_IS_NULL: {
+		bool to_local = false, tee = false;
+		uint32_t local = 0;
+		jreg dst;
+
+		o = pop(L, &t);
+		if (o.kind == OP_IMM) {
+			push_const(L, VT_I32, o.imm == 0);
+			break;
+		}
+		dst = pick_dst(L, JC_GPR, o, jo_imm(0), &to_local, &tee, &local);
+		be_unop(&L->c, OPC_I64_EQZ, dst, o);
+		if (!(o.kind == OP_REG && o.reg == dst))
+			release(L, o);
+		finish_result(L, VT_I32, dst, to_local, tee, local);
+		break;
+	}
+	default:
+		if (op_info[in->op].imm == IMM_MEMARG) {
+			if (op_info[in->op].results[0])
+				op_load(L, in);
+			else
+				op_store(L, in);
+		} else if (op_info[in->op].params && op_info[in->op].results &&
+			   op_info[in->op].results[0] && in->op != OPC_MEMORY_SIZE &&
+			   in->op != OPC_MEMORY_GROW && in->op != OPC_TABLE_SIZE) {
+			op_numeric(L, in);
+		} else {
+			op_misc(L, in);
+		}
+		break;
+	}
+}
+
+/* In dead code only the block structure matters: find the else/end that ends it. */
+static void skip_dead(struct lower *L, const struct instr *in)
+{
+	switch (in->op) {
+	case OPC_BLOCK:
+	case OPC_LOOP:
+	case OPC_IF:
+		L->dead_depth++;
+		break;
+	case OPC_ELSE:
+		if (!L->dead_depth)
+			op_else(L);
+		break;
+	case OPC_END:
+		if (L->dead_depth)
+			L->dead_depth--;
+		else
+			op_end(L);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- pre-pass and frame layout ---- */
+
+/* Decode the body, count weighted local uses, find calls, memory use and the outgoing
+ * area, and the ifs whose parameters need a save area. */
+static bool prepass(struct lower *L)
+{
+	struct lower_scratch *ls = L->ls;
+	const uint8_t *p = L->def->code, *end = p + L->def->code_len;
+	uint32_t depth = 0, loops = 0, n = 0;
+
+	while (p < end) {
+		struct instr *in;
+		struct chibi_diag diag;
+
+		if (!reserve((void **)&ls->ins, &ls->cap_ins, n + 1, sizeof(*ls->ins)) ||
+		    !reserve((void **)&ls->kinds, &ls->cap_kinds, depth + 2, 1))
+			return false;
+		in = &ls->ins[n];
+		if (instr_read(&p, end, L->mod->bytes, in, &diag) != CHIBI_OK)
+			return false;
+		n++;
+		switch (in->op) {
+		case OPC_BLOCK:
+		case OPC_LOOP:
+		case OPC_IF:
+			ls->kinds[depth++] = (uint8_t)in->op;
+			if (in->op == OPC_LOOP)
+				loops++;
+			if (in->op == OPC_IF && in->bt_kind == BT_TYPEIDX)
+				L->if_words += L->mod->types[in->a].nparams;
+			break;
+		case OPC_END:
+			if (depth && ls->kinds[--depth] == OPC_LOOP)
+				loops--;
+			break;
+		case OPC_LOCAL_GET:
+		case OPC_LOCAL_SET:
+		case OPC_LOCAL_TEE: {
+			uint32_t w = 1u << (loops < 4 ? 3 * loops : 12);
+			uint32_t *wt = &L->locals[in->a].weight;
+
+			*wt = *wt > UINT32_MAX - w ? UINT32_MAX : *wt + w;
+			break;
+		}
+		case OPC_CALL: {
+			uint32_t k = stack_words(mod_func_type(L->mod, in->a));
+
+			L->leaf = false;
+			if (k > L->out_words)
+				L->out_words = k;
+			break;
+		}
+		case OPC_CALL_INDIRECT: {
+			uint32_t k = stack_words(&L->mod->types[in->a]);
+
+			L->leaf = false;
+			if (k > L->out_words)
+				L->out_words = k;
+			break;
+		}
+		default:
+			if (op_info[in->op].imm == IMM_MEMARG)
+				L->c.uses_memory = true;
+			break;
+		}
+	}
+	L->ins = ls->ins;
+	L->nins = n;
+	return true;
+}
+
+/* Give the hottest locals of each class a register home. */
+static void assign_homes(struct lower *L, uint64_t reserved)
+{
+	struct lower_scratch *ls = L->ls;
+	uint32_t *order = ls->idx;
+
+	for (int cls = 0; cls < 2; cls++) {
+		jreg pool[32];
+		int npool = 0, next = 0;
+		uint32_t n = 0;
+
+		if (L->leaf)
+			for (int i = 0; i < jit_target.nleaf_home[cls]; i++)
+				pool[npool++] = jit_target.leaf_home[cls][i];
+		for (int i = 0; i < jit_target.nhome[cls]; i++)
+			if (!(reserved & bit(jit_target.home[cls][i])))
+				pool[npool++] = jit_target.home[cls][i];
+		for (uint32_t l = 0; l < L->nlocals; l++)
+			if (vt_class(L->locals[l].type) == cls && L->locals[l].weight >= 2)
+				order[n++] = l;
+		/* insertion sort by weight, heaviest first (n is small in practice) */
+		for (uint32_t i = 1; i < n; i++) {
+			uint32_t x = order[i], j = i;
+
+			while (j && L->locals[order[j - 1]].weight < L->locals[x].weight) {
+				order[j] = order[j - 1];
+				j--;
+			}
+			order[j] = x;
+		}
+		for (uint32_t i = 0; i < n && next < npool; i++)
+			L->locals[order[i]].home = pool[next++];
+	}
+}
+
+/* Frame layout (see the diagram above be_prologue in the back end). */
+static void layout_frame(struct lower *L)
+{
+	struct jframe *f = &L->c.frame;
+	uint64_t temps_as_homes = 0;
+	int32_t off = 0;
+	uint32_t k[2] = { 0, 0 }, s = 0;
+
+	off += 8 * (int32_t)L->out_words;
+	L->slot_base = off;
+	off += 8 * (int32_t)(L->vmax + 1);
+	/* parameters beyond the argument registers stay in the caller's area */
+	for (uint32_t l = 0; l < L->ft->nparams; l++) {
+		int cls = vt_class(L->locals[l].type);
+
+		if (k[cls] < jit_target.narg[cls])
+			k[cls]++;
+		else
+			L->locals[l].stack_param = true, L->locals[l].off = 8 * (int32_t)s++;
+	}
+	for (uint32_t l = 0; l < L->nlocals; l++) {
+		struct local *lc = &L->locals[l];
+
+		if (lc->home != JREG_NONE) {
+			bool cs = false;
+
+			for (int i = 0; i < jit_target.nhome[jreg_class(lc->home)]; i++)
+				cs |= jit_target.home[jreg_class(lc->home)][i] == lc->home;
+			if (cs)
+				f->saved |= bit(lc->home);
+			else
+				temps_as_homes |= bit(lc->home);
+			if (jit_target.c_clobbers & bit(lc->home))
+				L->csave_mask |= bit(lc->home);
+		} else if (!lc->stack_param) {
+			lc->off = off;
+			off += 8;
+		}
+	}
+	f->saved |= be_reserved(&L->c) & ~temps_as_homes;
+	for (int i = 0; i < 64; i++)
+		if (L->csave_mask & (1ull << i)) {
+			L->csave_off[i] = off;
+			off += 8;
+		}
+	for (int i = 0; i < jit_target.nhome[JC_FPR]; i++) {
+		jreg r = jit_target.home[JC_FPR][i];
+
+		if (f->saved & bit(r)) {
+			f->fsave_off[r] = off;
+			off += 8;
+		}
+	}
+	L->if_save_next = off;
+	off += 8 * (int32_t)L->if_words;
+	f->body = (uint32_t)off;
+	be_frame_finish(f);
+	for (uint32_t l = 0; l < L->ft->nparams; l++)
+		if (L->locals[l].stack_param)
+			L->locals[l].off += f->in_args;
+	L->alloc_mask = 0;
+	for (int cls = 0; cls < 2; cls++)
+		for (int i = 0; i < jit_target.ntemp[cls]; i++)
+			L->alloc_mask |= bit(jit_target.temp[cls][i]);
+	L->alloc_mask &= ~temps_as_homes & ~be_reserved(&L->c);
+}
+
+/* Prologue, then parameters into their homes and declared locals zeroed. */
+static void enter_function(struct lower *L)
+{
+	uint32_t nm = 0, k[2] = { 0, 0 };
+	int32_t zlo = 0, zhi = 0;
+
+	be_prologue(&L->c);
+	for (uint32_t l = L->ft->nparams; l < L->nlocals; l++) {
+		const struct local *lc = &L->locals[l];
+
+		if (lc->home != JREG_NONE)
+			continue;
+		if (zhi == zlo)
+			zlo = zhi = lc->off;
+		if (lc->off == zhi) {
+			zhi += 8;
+		} else {
+			be_zero_slots(&L->c, zlo, (uint32_t)(zhi - zlo) / 8);
+			zlo = lc->off;
+			zhi = zlo + 8;
+		}
+	}
+	if (zhi > zlo)
+		be_zero_slots(&L->c, zlo, (uint32_t)(zhi - zlo) / 8);
+	for (uint32_t l = 0; l < L->ft->nparams; l++) {
+		const struct local *lc = &L->locals[l];
+		int cls = vt_class(lc->type);
+		struct jopnd src;
+
+		if (lc->stack_param)
+			src = jo_mem(lc->off);
+		else
+			src = jo_reg(jit_target.arg[cls][k[cls]++]);
+		if (lc->home != JREG_NONE)
+			mv_add(L, &nm, jo_reg(lc->home), src, lc->type);
+		else if (!lc->stack_param)
+			mv_add(L, &nm, jo_mem(lc->off), src, lc->type);
+	}
+	if (!L->failed)
+		pmove_run(L, nm);
+	for (uint32_t l = L->ft->nparams; l < L->nlocals; l++)
+		if (L->locals[l].home != JREG_NONE)
+			be_mov(&L->c, L->locals[l].type, jo_reg(L->locals[l].home), jo_imm(0));
+}
+
+/* ---- the driver ---- */
+
+static bool setup(struct lower *L, struct jit_store *js, struct chibi_func *f, char *why)
+{
+	struct lower_scratch *ls = js->lower_scratch;
+	const struct func *def = f->def;
+	uint64_t nlocals = (uint64_t)f->type->nparams + def->nlocals;
+
+	if (!ls) {
+		ls = calloc(1, sizeof(*ls));
+		if (!ls)
+			return false;
+		js->lower_scratch = ls;
+	}
+	memset(L, 0, sizeof(*L));
+	L->ls = ls;
+	L->why = why;
+	L->mod = f->inst->mod;
+	L->def = def;
+	L->ft = f->type;
+	L->leaf = true;
+	L->c.cb = &js->cb;
+	L->c.js = js;
+	L->c.store = js->s;
+	L->c.inst = f->inst;
+	L->c.func = f;
+	L->c.mem = L->mod->nmemories ? f->inst->memories[0] : NULL;
+	L->c.explicit_bounds = js->explicit_bounds || (L->c.mem && !L->c.mem->reserved);
+	L->c.fuel = js->s->cfg.fuel != 0;
+	if (nlocals > 1000000) {
+		fail(L, "too many locals");
+		return false;
+	}
+	L->nlocals = (uint32_t)nlocals;
+	L->vmax = def->max_stack + 2;
+	if (!reserve((void **)&ls->locals, &ls->cap_locals, L->nlocals + 1, sizeof(*ls->locals)) ||
+	    !reserve((void **)&ls->idx, &ls->cap_idx, L->nlocals + 1, sizeof(uint32_t)) ||
+	    !reserve((void **)&ls->vs, &ls->cap_vs, L->vmax, sizeof(*ls->vs))) {
+		fail(L, "out of memory");
+		return false;
+	}
+	L->locals = ls->locals;
+	L->vs = ls->vs;
+	for (uint32_t l = 0; l < L->nlocals; l++) {
+		struct local *lc = &L->locals[l];
+
+		memset(lc, 0, sizeof(*lc));
+		lc->type = l < f->type->nparams ? f->type->params[l]
+						: def->local_types[l - f->type->nparams];
+		lc->home = JREG_NONE;
+	}
+	return true;
+}
+
+/* Compile one function; see jit_int.h. */
+bool jit_compile(struct jit_store *js, struct jit_func *jf, char *why)
+{
+	struct chibi_func *f = jf->func;
+	struct codebuf *cb = &js->cb;
+	struct lower L_, *L = &L_;
+	struct ctrl *fc;
+	uint8_t *code;
+
+	cb_reset(cb);
+	cb->want_marks = js->keep_maps;
+	if (!setup(L, js, f, why))
+		return false;
+	if (!prepass(L)) {
+		fail(L, "cannot decode the body");
+		return false;
+	}
+	assign_homes(L, be_reserved(&L->c));
+	layout_frame(L);
+	enter_function(L);
+	fc = push_ctrl(L, C_FUNC);
+	if (!fc)
+		return false;
+	fc->nresults = L->ft->nresults;
+	fc->results = L->ft->results;
+	for (L->pc = 0; L->pc < L->nins && !L->failed; L->pc++) {
+		const struct instr *in = &L->ins[L->pc];
+
+		if (L->csp == 0)
+			break;
+		if (cur(L)->unreachable) {
+			skip_dead(L, in);
+			continue;
+		}
+		cb_mark(cb, (uint32_t)in->offset);
+		lower_instr(L, in);
+	}
+	if (L->failed)
+		return false;
+	/* out-of-line trap stubs */
+	for (int k = 1; k < CHIBI_TRAP_COUNT; k++)
+		if (L->c.trap_label[k]) {
+			cb_bind(cb, L->c.trap_label[k]);
+			be_trap_stub(&L->c, (enum chibi_trap)k);
+		}
+	if (L->c.trap_any_label) {
+		cb_bind(cb, L->c.trap_any_label);
+		be_trap_any_stub(&L->c);
+	}
+	if (!cb_resolve(cb) || !be_validate_code(cb)) {
+		fail(L, cb->oom ? "out of memory" : "internal encoding error");
+		return false;
+	}
+	code = arena_code_put(&js->arena, cb->p, cb->len);
+	if (!code) {
+		fail(L, "code arena full");
+		return false;
+	}
+	for (uint32_t i = 0; i < cb->nrelocs; i++)
+		be_patch_reloc(code, &cb->relocs[i]);
+	if (!arena_seal(&js->arena, code, cb->len)) {
+		fail(L, "cannot make code executable");
+		return false;
+	}
+	jf->code = code;
+	jf->code_size = (uint32_t)cb->len;
+	return true;
+}
+
+void jit_lower_free(void *scratch)
+{
+	struct lower_scratch *ls = scratch;
+
+	if (!ls)
+		return;
+	free(ls->ins);
+	free(ls->locals);
+	free(ls->vs);
+	free(ls->cs);
+	free(ls->mv);
+	free(ls->labels);
+	free(ls->kinds);
+	free(ls->idx);
+	free(ls);
+}

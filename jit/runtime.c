@@ -1,0 +1,798 @@
+/* jit/runtime.c - the JIT's run-time side: per-store state, entering and leaving JIT code,
+ * lazy compilation, the guard-page signal handler, the stack limit, and the C helpers that
+ * JIT code calls for the rare instructions.
+ *
+ * It does not generate code (lower.c and the back end do) and knows no instruction set:
+ * thunks come from be_build_thunks(), the faulting pc from be_fault_pc().
+ * Entry points: jit_wanted, jit_invoke, jit_store_free, jit_get_stats, jit_rt_*, jit_h_*.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "jit_int.h"
+#include "../vm/interp_num.h"
+
+/* One reservation per store: data (jit_func records) below, code above, all within
+ * +-2 GiB so code reaches everything pc-relatively. */
+#define ARENA_BYTES ((size_t)1 << 30)
+#define ARENA_DATA ((size_t)64 << 20)
+/* Native stack left below the JIT's limit for C code (helpers, host functions, the
+ * interpreter, signal delivery).  JIT frames up to 64 KiB are checked against the limit
+ * alone, so this must exceed that plus what C needs. */
+#define STACK_MARGIN ((size_t)256 << 10)
+#define DEFAULT_STACK_BUDGET ((size_t)8 << 20)
+
+/* ---- registry of code arenas, for the signal handler ---- */
+
+#define MAX_ARENAS 256
+
+/* Written under reg_lock, read lock-free by the handler (a store's own thread). */
+static struct {
+	_Atomic(uintptr_t) start, end;
+	_Atomic(struct jit_store *) js;
+} arenas[MAX_ARENAS];
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool registry_add(struct jit_store *js)
+{
+	bool ok = false;
+
+	pthread_mutex_lock(&reg_lock);
+	for (int i = 0; i < MAX_ARENAS && !ok; i++) {
+		if (atomic_load(&arenas[i].js))
+			continue;
+		atomic_store(&arenas[i].start, (uintptr_t)js->arena.base);
+		atomic_store(&arenas[i].end, (uintptr_t)js->arena.base + js->arena.size);
+		atomic_store(&arenas[i].js, js);
+		ok = true;
+	}
+	pthread_mutex_unlock(&reg_lock);
+	return ok;
+}
+
+static void registry_remove(struct jit_store *js)
+{
+	pthread_mutex_lock(&reg_lock);
+	for (int i = 0; i < MAX_ARENAS; i++)
+		if (atomic_load(&arenas[i].js) == js) {
+			atomic_store(&arenas[i].js, NULL);
+			atomic_store(&arenas[i].start, 0);
+			atomic_store(&arenas[i].end, 0);
+		}
+	pthread_mutex_unlock(&reg_lock);
+}
+
+static struct jit_store *registry_find(uintptr_t pc)
+{
+	for (int i = 0; i < MAX_ARENAS; i++) {
+		struct jit_store *js = atomic_load(&arenas[i].js);
+
+		if (js && pc >= atomic_load(&arenas[i].start) && pc < atomic_load(&arenas[i].end))
+			return js;
+	}
+	return NULL;
+}
+
+/* The compiled function containing pc (binary search; ranges are sorted). */
+static struct jit_func *range_find(const struct jit_store *js, uintptr_t pc)
+{
+	uint32_t lo = 0, hi = js->nranges;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (pc < js->ranges[mid].start)
+			hi = mid;
+		else if (pc >= js->ranges[mid].end)
+			lo = mid + 1;
+		else
+			return js->ranges[mid].jf;
+	}
+	return NULL;
+}
+
+static bool range_add(struct jit_store *js, struct jit_func *jf)
+{
+	struct jit_range *r;
+
+	if (js->nranges == js->cap_ranges) {
+		uint32_t cap = js->cap_ranges ? js->cap_ranges * 2 : 64;
+
+		r = realloc(js->ranges, cap * sizeof(*r));
+		if (!r)
+			return false;
+		js->ranges = r;
+		js->cap_ranges = cap;
+	}
+	js->ranges[js->nranges++] = (struct jit_range){ (uintptr_t)jf->code,
+		(uintptr_t)jf->code + jf->code_size, jf };
+	return true;
+}
+
+/* ---- the guard-page handler ---- */
+
+static struct sigaction old_segv, old_bus;
+static pthread_once_t handler_once = PTHREAD_ONCE_INIT;
+
+/* Pass a fault that is not ours to whoever handled it before (ASan, or the default action:
+ * reset and return, so the faulting instruction runs again and the process dies of it). */
+static void chain(int sig, siginfo_t *si, void *uc)
+{
+	struct sigaction *old = sig == SIGSEGV ? &old_segv : &old_bus;
+
+	if ((old->sa_flags & SA_SIGINFO) && old->sa_sigaction) {
+		old->sa_sigaction(sig, si, uc);
+		return;
+	}
+	if (old->sa_handler != SIG_DFL && old->sa_handler != SIG_IGN) {
+		old->sa_handler(sig);
+		return;
+	}
+	signal(sig, SIG_DFL);
+}
+
+/* A fault in JIT code touching the guard region of its instance's memory 0 is an
+ * out-of-bounds access: trap (vm_trap siglongjmps to chibi_func_call; its sigsetjmp saved
+ * the signal mask, so SIGSEGV is unblocked again).  Anything else is a real crash. */
+static void on_fault(int sig, siginfo_t *si, void *uc)
+{
+	uintptr_t pc = be_fault_pc(uc);
+	struct jit_store *js = registry_find(pc);
+	struct jit_func *jf = js ? range_find(js, pc) : NULL;
+
+	if (jf && jf->func && jf->func->inst && jf->func->inst->mod->nmemories) {
+		struct chibi_memory *m = jf->func->inst->memories[0];
+		uintptr_t a = (uintptr_t)si->si_addr;
+		struct chibi_store *s = js->s;
+
+		if (m && m->reserved && a >= (uintptr_t)m->data &&
+		    a < (uintptr_t)m->data + m->reserved && s->trap) {
+			s->cur_func_index = jf->func->index;
+			s->cur_inst = jf->func->inst;
+			vm_trap(s, CHIBI_TRAP_MEMORY_OOB);
+		}
+	}
+	chain(sig, si, uc);
+}
+
+static void install_handler(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_fault;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, &old_segv);
+	sigaction(SIGBUS, &sa, &old_bus);
+}
+
+/* Per thread: an alternate signal stack (a fault on an exhausted stack still gets handled,
+ * as a crash) and the bounds of the native stack. */
+static _Thread_local struct {
+	bool ready;
+	uintptr_t stack_lo;
+	void *altstack;
+} thr;
+
+static void thread_setup(void)
+{
+	pthread_attr_t attr;
+	stack_t ss, old;
+
+	if (thr.ready)
+		return;
+	thr.ready = true;
+	pthread_once(&handler_once, install_handler);
+	if (sigaltstack(NULL, &old) == 0 && (old.ss_flags & SS_DISABLE)) {
+		size_t size = 64 << 10;
+
+		thr.altstack = malloc(size);
+		if (thr.altstack) {
+			ss.ss_sp = thr.altstack;
+			ss.ss_size = size;
+			ss.ss_flags = 0;
+			if (sigaltstack(&ss, NULL) != 0) {
+				free(thr.altstack);
+				thr.altstack = NULL;
+			}
+		}
+	}
+	if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+		void *addr;
+		size_t size;
+
+		if (pthread_attr_getstack(&attr, &addr, &size) == 0)
+			thr.stack_lo = (uintptr_t)addr;
+		pthread_attr_destroy(&attr);
+	}
+}
+
+/* The lowest sp JIT prologues accept: the thread's stack end plus a margin for C, and no
+ * deeper than the store's stack budget below the outermost entry. */
+static uintptr_t stack_limit(const struct chibi_store *s)
+{
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+	size_t budget = s->cfg.max_stack_bytes ? s->cfg.max_stack_bytes : DEFAULT_STACK_BUDGET;
+	uintptr_t lim = thr.stack_lo ? thr.stack_lo + STACK_MARGIN : 0;
+
+	if (sp > budget && sp - budget > lim)
+		lim = sp - budget;
+	return lim;
+}
+
+/* ---- stores ---- */
+
+static bool env_flag(const char *name, const char *value)
+{
+	const char *e = getenv(name);
+
+	if (!e || !*e)
+		return false;
+	return value ? !strcmp(e, value) : strcmp(e, "0") != 0;
+}
+
+static struct jit_store *store_jit(struct chibi_store *s)
+{
+	struct jit_store *js = s->jit;
+	struct jit_thunks th;
+	uint8_t *code;
+
+	if (js)
+		return js;
+	js = calloc(1, sizeof(*js));
+	if (!js)
+		return NULL;
+	js->s = s;
+	cb_init(&js->cb);
+	js->eager = env_flag("CHIBI_JIT_EAGER", NULL);
+	js->explicit_bounds = env_flag("CHIBI_JIT_BOUNDS", "explicit");
+	js->verbose = env_flag("CHIBI_JIT_VERBOSE", NULL);
+	if (!arena_init(&js->arena, ARENA_BYTES, ARENA_DATA))
+		goto fail;
+	be_build_thunks(&js->cb, &th);
+	if (js->cb.oom || !be_validate_code(&js->cb))
+		goto fail;
+	code = arena_code_put(&js->arena, js->cb.p, js->cb.len);
+	if (!code || !arena_seal(&js->arena, code, js->cb.len))
+		goto fail;
+	js->thunk_enter = code + th.enter;
+	js->thunk_exit = code + th.exit;
+	js->thunk_lazy = code + th.lazy;
+	js->thunk_indirect = code + th.indirect;
+	/* without a registry slot a guard fault could not be attributed: check bounds */
+	if (!registry_add(js))
+		js->explicit_bounds = true;
+	s->jit = js;
+	return js;
+fail:
+	arena_free(&js->arena);
+	cb_free(&js->cb);
+	free(js);
+	return NULL;
+}
+
+bool jit_wanted(const struct chibi_store *s)
+{
+	return s->cfg.mode == CHIBI_MODE_JIT || s->cfg.mode == CHIBI_MODE_DEFAULT;
+}
+
+void jit_store_free(struct chibi_store *s)
+{
+	struct jit_store *js = s ? s->jit : NULL;
+
+	if (!js)
+		return;
+	if (js->verbose)
+		fprintf(stderr, "chibi jit: %u functions compiled (%llu wasm bytes -> %llu code "
+			"bytes, %.3f ms), %u left to the interpreter\n", js->stats.compiled,
+			(unsigned long long)js->stats.wasm_bytes,
+			(unsigned long long)js->stats.code_bytes, js->stats.compile_ns / 1e6,
+			js->stats.fallbacks);
+	registry_remove(js);
+	while (js->inspects) {
+		struct jit_inspect *i = js->inspects;
+
+		js->inspects = i->next;
+		free(i->map);
+		free(i->data);
+		free(i);
+	}
+	arena_free(&js->arena);
+	cb_free(&js->cb);
+	jit_lower_free(js->lower_scratch);
+	free(js->ranges);
+	free(js);
+	s->jit = NULL;
+}
+
+void jit_get_stats(const struct chibi_store *s, struct jit_stats *out)
+{
+	const struct jit_store *js = s ? s->jit : NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (js)
+		*out = js->stats;
+}
+
+const char *jit_backend_name(void)
+{
+	return jit_target.name;
+}
+
+struct jit_func *jit_func_of(struct jit_store *js, struct chibi_func *f)
+{
+	struct jit_func *jf = f->jit_code;
+
+	if (jf)
+		return jf;
+	jf = arena_data_alloc(&js->arena, sizeof(*jf));
+	if (!jf)
+		return NULL;
+	jf->func = f;
+	if (f->kind == FUNC_WASM) {
+		jf->state = JF_LAZY;
+		jf->entry = js->thunk_lazy;
+	} else {
+		jf->state = JF_HOST;
+		jf->entry = js->thunk_exit;
+	}
+	f->jit_code = jf;
+	return jf;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Keep what chibi inspect shows: the wasm->code map and the data ranges, or the reason. */
+static void keep_inspect(struct jit_store *js, struct jit_func *jf, const char *why)
+{
+	struct jit_inspect *i = calloc(1, sizeof(*i));
+	const struct codebuf *cb = &js->cb;
+
+	if (!i)
+		return;
+	if (why) {
+		snprintf(i->reason, sizeof(i->reason), "%s", why);
+	} else {
+		i->map = malloc(((size_t)cb->nmarks * 2 + 1) * sizeof(uint32_t));
+		i->data = malloc(((size_t)cb->ndata + 1) * sizeof(uint32_t));
+		if (i->map) {
+			for (uint32_t k = 0; k < cb->nmarks; k++) {
+				i->map[2 * k] = cb->marks[k].wasm_off;
+				i->map[2 * k + 1] = cb->marks[k].code_off;
+			}
+			i->nmap = cb->nmarks;
+		}
+		if (i->data) {
+			memcpy(i->data, cb->data_ranges, cb->ndata * sizeof(uint32_t));
+			i->ndata = cb->ndata / 2;
+		}
+	}
+	i->next = js->inspects;
+	js->inspects = i;
+	jf->insp = i;
+}
+
+/* Compile jf now (it is JF_LAZY); afterwards it is JF_COMPILED or JF_FAILED. */
+static void compile_one(struct jit_store *js, struct jit_func *jf)
+{
+	char why[96] = "";
+	uint64_t t0 = now_ns();
+	bool ok = jit_compile(js, jf, why) && range_add(js, jf);
+
+	js->stats.compile_ns += now_ns() - t0;
+	if (ok) {
+		jf->state = JF_COMPILED;
+		jf->entry = jf->code;
+		js->stats.compiled++;
+		js->stats.wasm_bytes += jf->func->def->code_len;
+		js->stats.code_bytes += jf->code_size;
+	} else {
+		jf->state = JF_FAILED;
+		jf->entry = js->thunk_exit;
+		js->stats.fallbacks++;
+		if (js->verbose)
+			fprintf(stderr, "chibi jit: function %u falls back to the interpreter: %s\n",
+				jf->func->index, why[0] ? why : "unknown reason");
+	}
+	if (js->keep_maps)
+		keep_inspect(js, jf, ok ? NULL : (why[0] ? why : "unknown reason"));
+}
+
+/* Compile every not-yet-compiled function defined by inst. */
+static void compile_all(struct jit_store *js, struct chibi_instance *inst)
+{
+	const struct module *m = inst->mod;
+
+	for (uint32_t i = m->nfunc_imports; i < m->nfuncs_total; i++) {
+		struct jit_func *jf = jit_func_of(js, inst->funcs[i]);
+
+		if (jf && jf->state == JF_LAZY)
+			compile_one(js, jf);
+	}
+}
+
+/* ---- entering and leaving JIT code ---- */
+
+/* Unpack the JIT convention's argument places into slots (i32/f32 zero-extended). */
+static uint64_t norm(uint8_t t, uint64_t v)
+{
+	return t == VT_I32 || t == VT_F32 ? (uint32_t)v : v;
+}
+
+void jit_invoke(struct chibi_store *s, struct chibi_func *f, uint64_t *slots)
+{
+	struct jit_store *js = f->kind == FUNC_WASM ? store_jit(s) : NULL;
+	struct jit_func *jf = js ? jit_func_of(js, f) : NULL;
+	const struct functype *t = f->type;
+	struct jit_regs r;
+	uint32_t k[2] = { 0, 0 }, ns = 0, words;
+	uint64_t *stack, *saved_top = s->stack_top;
+	uintptr_t saved_limit = s->jit_stack_limit;
+
+	if (!jf) {
+		interp_invoke(s, f, slots);
+		return;
+	}
+	if (js->eager)
+		compile_all(js, f->inst);
+	if (jf->state == JF_LAZY)
+		compile_one(js, jf);
+	if (jf->state != JF_COMPILED) {
+		interp_invoke(s, f, slots);
+		return;
+	}
+	thread_setup();
+	/* stack arguments / results travel through the value stack above slots */
+	words = 0;
+	for (uint32_t i = 0; i < t->nparams; i++) {
+		int cls = vt_class(t->params[i]);
+
+		if (k[cls] < jit_target.narg[cls])
+			k[cls]++;
+		else
+			words++;
+	}
+	if (t->nresults > 1 && t->nresults > words)
+		words = t->nresults;
+	words = (words + 1) & ~1u;
+	stack = s->stack_top;
+	if ((size_t)(s->stack + s->stack_slots - stack) < words)
+		vm_trap(s, CHIBI_TRAP_STACK_EXHAUSTED);
+	memset(&r, 0, sizeof(r));
+	k[0] = k[1] = 0;
+	for (uint32_t i = 0; i < t->nparams; i++) {
+		int cls = vt_class(t->params[i]);
+		uint64_t v = norm(t->params[i], slots[i]);
+
+		if (k[cls] < jit_target.narg[cls]) {
+			if (cls == JC_GPR)
+				r.gpr[k[cls]++] = v;
+			else
+				r.fpr[k[cls]++] = v;
+		} else {
+			stack[ns++] = v;
+		}
+	}
+	r.nstack = words;
+	r.stack = stack;
+	s->stack_top = stack + words;
+	/* the outermost entry sets the native stack limit; nested ones (host -> wasm) keep it */
+	if (s->host_depth <= 1 || !s->jit_stack_limit)
+		s->jit_stack_limit = stack_limit(s);
+	((void (*)(struct jit_regs *, const void *, struct chibi_store *))js->thunk_enter)(
+		&r, jf->entry, s);
+	s->stack_top = saved_top;
+	if (s->host_depth <= 1)
+		s->jit_stack_limit = saved_limit;
+	if (t->nresults == 1)
+		slots[0] = norm(t->results[0],
+				vt_class(t->results[0]) == JC_GPR ? r.gpr[0] : r.fpr[0]);
+	else
+		for (uint32_t i = 0; i < t->nresults; i++)
+			slots[i] = norm(t->results[i], stack[i]);
+}
+
+/* JIT code called a host function or a function left to the interpreter. */
+void jit_rt_call_out(struct chibi_store *s, struct jit_func *jf, struct jit_regs *r)
+{
+	struct chibi_func *f = jf->func;
+	const struct functype *t = f->type;
+	uint32_t n = t->nparams > t->nresults ? t->nparams : t->nresults;
+	uint32_t k[2] = { 0, 0 }, ns = 0;
+	uint64_t *slots = s->stack_top;
+	struct jit_store *js = s->jit;
+	struct jit_func *caller = js ? range_find(js, r->ret_addr) : NULL;
+
+	/* traps of the callee's host code name the calling wasm function */
+	if (caller) {
+		s->cur_func_index = caller->func->index;
+		s->cur_inst = caller->func->inst;
+	}
+	if ((size_t)(s->stack + s->stack_slots - slots) < (size_t)n + 1)
+		vm_trap(s, CHIBI_TRAP_STACK_EXHAUSTED);
+	for (uint32_t i = 0; i < t->nparams; i++) {
+		int cls = vt_class(t->params[i]);
+		uint64_t v;
+
+		if (k[cls] < jit_target.narg[cls])
+			v = cls == JC_GPR ? r->gpr[k[cls]++] : r->fpr[k[cls]++];
+		else
+			v = r->stack[ns++];
+		slots[i] = norm(t->params[i], v);
+	}
+	interp_invoke(s, f, slots);
+	if (t->nresults == 1) {
+		uint64_t v = norm(t->results[0], slots[0]);
+
+		if (vt_class(t->results[0]) == JC_GPR)
+			r->gpr[0] = v;
+		else
+			r->fpr[0] = v;
+	} else {
+		for (uint32_t i = 0; i < t->nresults; i++)
+			r->stack[i] = norm(t->results[i], slots[i]);
+	}
+}
+
+const void *jit_rt_lazy(struct chibi_store *s, struct jit_func *jf)
+{
+	struct jit_store *js = s->jit;
+
+	if (jf->state == JF_LAZY) {
+		if (js->eager)
+			compile_all(js, jf->func->inst);
+		if (jf->state == JF_LAZY)
+			compile_one(js, jf);
+	}
+	return jf->entry;
+}
+
+struct jit_func *jit_rt_func(struct chibi_store *s, struct chibi_func *f)
+{
+	struct jit_func *jf = jit_func_of(s->jit, f);
+
+	if (!jf) {
+		if (s->trap)
+			snprintf(s->trap->info.message, sizeof(s->trap->info.message),
+				 "out of memory in the JIT");
+		vm_trap(s, CHIBI_TRAP_HOST);
+	}
+	return jf;
+}
+
+noreturn void jit_rt_trap(struct chibi_store *s, uint32_t kind, uint32_t func_index,
+			  struct chibi_instance *inst)
+{
+	s->cur_func_index = func_index;
+	s->cur_inst = inst;
+	if (kind == CHIBI_TRAP_OUT_OF_FUEL)
+		s->fuel = 0; /* the poll's decrement wrapped below zero */
+	vm_trap(s, (enum chibi_trap)kind);
+}
+
+/* ---- inspection ---- */
+
+uint32_t jit_compile_instance(struct chibi_instance *inst, FILE *log)
+{
+	struct jit_store *js = store_jit(inst->store);
+	const struct module *m = inst->mod;
+	uint32_t failed = 0;
+
+	if (!js)
+		return m->nfuncs;
+	js->keep_maps = true;
+	for (uint32_t i = m->nfunc_imports; i < m->nfuncs_total; i++) {
+		struct jit_func *jf = jit_func_of(js, inst->funcs[i]);
+
+		if (!jf) {
+			failed++;
+			continue;
+		}
+		if (jf->state == JF_LAZY)
+			compile_one(js, jf);
+		if (jf->state != JF_COMPILED) {
+			failed++;
+			if (log)
+				fprintf(log, "function %u: not compiled: %s\n", i,
+					jf->insp ? jf->insp->reason : "?");
+		}
+	}
+	js->keep_maps = false;
+	return failed;
+}
+
+bool jit_code_info(const struct chibi_func *f, struct jit_code_info *out)
+{
+	const struct jit_func *jf = f->jit_code;
+
+	memset(out, 0, sizeof(*out));
+	if (!jf)
+		return false;
+	if (jf->insp && jf->state != JF_COMPILED)
+		out->fail_reason = jf->insp->reason;
+	if (jf->state != JF_COMPILED)
+		return false;
+	out->code = jf->code;
+	out->size = jf->code_size;
+	if (jf->insp) {
+		out->map = jf->insp->map;
+		out->nmap = jf->insp->nmap;
+		out->data = jf->insp->data;
+		out->ndata = jf->insp->ndata;
+	}
+	return true;
+}
+
+/* ---- helpers called from JIT code ---- */
+
+/* Numeric operators without an inline sequence: the interpreter's exact definitions. */
+#define NUMH2(name)								\
+	static struct jit_ret h_##name(uint64_t a, uint64_t b)			\
+	{									\
+		int t = 0;							\
+		uint64_t v = num_##name(a, b, &t);				\
+		return (struct jit_ret){ v, (uint64_t)t };			\
+	}
+#define NUMH1(name)								\
+	static struct jit_ret h_##name(uint64_t a, uint64_t b)			\
+	{									\
+		int t = 0;							\
+		uint64_t v = num_##name(a, &t);					\
+		(void)b;							\
+		return (struct jit_ret){ v, (uint64_t)t };			\
+	}
+/* The interpreter's NUM1/NUM2 rows name every numeric operator that needs code (the others
+ * are plain moves, which every back end inlines); the .def file resets its macros. */
+#define NUM1(n) NUMH1(n)
+#define NUM2(n) NUMH2(n)
+#include "../vm/interp_ops.def"
+
+jit_num_fn jit_num_helper(uint16_t op)
+{
+	switch (op) {
+#define NUM1(n) case OPC_##n: return h_##n;
+#define NUM2(n) case OPC_##n: return h_##n;
+#include "../vm/interp_ops.def"
+	default:
+		return NULL;
+	}
+}
+
+static struct jit_ret ret_val(uint64_t v)
+{
+	return (struct jit_ret){ v, 0 };
+}
+
+static struct jit_ret ret_trap(enum chibi_trap t)
+{
+	return (struct jit_ret){ 0, (uint64_t)t };
+}
+
+struct jit_ret jit_h_memory_grow(struct chibi_memory *m, uint64_t delta)
+{
+	return ret_val((uint32_t)mem_grow(m, (uint32_t)delta));
+}
+
+struct jit_ret jit_h_memory_fill(struct chibi_memory *m, uint64_t d, uint64_t val, uint64_t n)
+{
+	d = (uint32_t)d;
+	n = (uint32_t)n;
+	if (d + n > m->size)
+		return ret_trap(CHIBI_TRAP_MEMORY_OOB);
+	if (n)
+		memset(m->data + d, (uint8_t)val, n);
+	return ret_val(0);
+}
+
+struct jit_ret jit_h_memory_copy(struct chibi_memory *m, uint64_t d, uint64_t src, uint64_t n)
+{
+	d = (uint32_t)d;
+	src = (uint32_t)src;
+	n = (uint32_t)n;
+	if (src + n > m->size || d + n > m->size)
+		return ret_trap(CHIBI_TRAP_MEMORY_OOB);
+	if (n)
+		memmove(m->data + d, m->data + src, n);
+	return ret_val(0);
+}
+
+struct jit_ret jit_h_memory_init(struct chibi_instance *inst, uint64_t seg, uint64_t d,
+				 uint64_t src, uint64_t n)
+{
+	const struct data *ds = &inst->mod->datas[seg];
+	struct chibi_memory *m = inst->memories[0];
+	uint64_t len = inst->data_dropped[seg] ? 0 : ds->len;
+
+	d = (uint32_t)d;
+	src = (uint32_t)src;
+	n = (uint32_t)n;
+	if (src + n > len || d + n > m->size)
+		return ret_trap(CHIBI_TRAP_MEMORY_OOB);
+	if (n)
+		memcpy(m->data + d, ds->bytes + src, n);
+	return ret_val(0);
+}
+
+struct jit_ret jit_h_data_drop(struct chibi_instance *inst, uint64_t seg)
+{
+	inst->data_dropped[seg] = true;
+	return ret_val(0);
+}
+
+struct jit_ret jit_h_table_get(struct chibi_table *t, uint64_t i)
+{
+	i = (uint32_t)i;
+	if (i >= t->size)
+		return ret_trap(CHIBI_TRAP_TABLE_OOB);
+	return ret_val((uint64_t)(uintptr_t)t->elems[i]);
+}
+
+struct jit_ret jit_h_table_set(struct chibi_table *t, uint64_t i, uint64_t v)
+{
+	i = (uint32_t)i;
+	if (i >= t->size)
+		return ret_trap(CHIBI_TRAP_TABLE_OOB);
+	t->elems[i] = (void *)(uintptr_t)v;
+	return ret_val(0);
+}
+
+struct jit_ret jit_h_table_grow(struct chibi_table *t, uint64_t init, uint64_t delta)
+{
+	return ret_val((uint32_t)table_grow(t, (uint32_t)delta, (void *)(uintptr_t)init));
+}
+
+struct jit_ret jit_h_table_fill(struct chibi_table *t, uint64_t i, uint64_t v, uint64_t n)
+{
+	i = (uint32_t)i;
+	n = (uint32_t)n;
+	if (i + n > t->size)
+		return ret_trap(CHIBI_TRAP_TABLE_OOB);
+	for (uint64_t k = 0; k < n; k++)
+		t->elems[i + k] = (void *)(uintptr_t)v;
+	return ret_val(0);
+}
+
+struct jit_ret jit_h_table_copy(struct chibi_table *dt, struct chibi_table *st, uint64_t d,
+				uint64_t src, uint64_t n)
+{
+	d = (uint32_t)d;
+	src = (uint32_t)src;
+	n = (uint32_t)n;
+	if (src + n > st->size || d + n > dt->size)
+		return ret_trap(CHIBI_TRAP_TABLE_OOB);
+	if (n)
+		memmove(&dt->elems[d], &st->elems[src], n * sizeof(void *));
+	return ret_val(0);
+}
+
+struct jit_ret jit_h_table_init(struct chibi_instance *inst, struct chibi_table *t,
+				uint64_t seg, uint64_t d, uint64_t src, uint64_t n)
+{
+	const struct elem_inst *e = &inst->elems[seg];
+
+	d = (uint32_t)d;
+	src = (uint32_t)src;
+	n = (uint32_t)n;
+	if (src + n > e->n || d + n > t->size)
+		return ret_trap(CHIBI_TRAP_TABLE_OOB);
+	if (n)
+		memcpy(&t->elems[d], &e->refs[src], n * sizeof(void *));
+	return ret_val(0);
+}
+
+struct jit_ret jit_h_elem_drop(struct chibi_instance *inst, uint64_t seg)
+{
+	inst->elems[seg].n = 0;
+	return ret_val(0);
+}

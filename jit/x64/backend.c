@@ -1,0 +1,1888 @@
+/* jit/x64/backend.c - the x86-64 back end: implements jit/target.h with the encoders of
+ * jit/x64/emit.h.
+ *
+ * It translates decisions made by jit/lower.c into instructions; it never allocates
+ * registers of its own beyond its scratch pair (r11, xmm15) and the fixed registers an
+ * instruction demands (rax/rdx for division, rcx for shift counts), which it declares
+ * through be_clobbers().  It also builds the thunks between C and the JIT convention and
+ * reads the faulting pc for the guard-page handler.
+ * Entry points: the be_* functions and jit_target.
+ */
+#include <stddef.h>
+#include <string.h>
+#include <ucontext.h>
+#include <cpuid.h>
+
+#include "../jit_int.h"
+#include "regs.h"
+
+/* ---- the register convention (see regs.h for the table) ---- */
+
+const struct jit_target jit_target = {
+	.name = "x86-64",
+	.fpr_base = 16,
+	.ntemp = { 6, 8 },
+	.temp = { { RAX, RCX, RDX, R8, R9, R10 },
+		  { XMM(0), XMM(1), XMM(2), XMM(3), XMM(4), XMM(5), XMM(6), XMM(7) } },
+	.nhome = { 6, 7 },
+	.home = { { RBX, RBP, R12, R13, RSI, RDI },
+		  { XMM(8), XMM(9), XMM(10), XMM(11), XMM(12), XMM(13), XMM(14) } },
+	.nleaf_home = { 3, 4 },
+	.leaf_home = { { R10, R9, R8 }, { XMM(7), XMM(6), XMM(5), XMM(4) } },
+	.narg = { 5, 8 },
+	.arg = { { RDX, RCX, R8, R9, R10 },
+		 { XMM(0), XMM(1), XMM(2), XMM(3), XMM(4), XMM(5), XMM(6), XMM(7) } },
+	.ret = { RAX, XMM(0) },
+	.canon = { { RAX, RCX }, { XMM(0), XMM(1) } },
+	.nhelper_arg = 6,
+	.helper_arg = { RDI, RSI, RDX, RCX, R8, R9 },
+	.helper_ret = RAX,
+	.helper_ret2 = RDX,
+	.c_clobbers = (1ull << RAX) | (1ull << RCX) | (1ull << RDX) | (1ull << RSI) |
+		      (1ull << RDI) | (1ull << R8) | (1ull << R9) | (1ull << R10) |
+		      (1ull << R11) | (0xffffull << 16),
+	.indirect_idx = RAX,
+};
+
+/* Optional instructions, probed once with cpuid. */
+static struct {
+	bool probed, lzcnt, bmi1, popcnt, sse41;
+} cpu;
+
+static void probe_cpu(void)
+{
+	unsigned a, b, c, d;
+
+	if (cpu.probed)
+		return;
+	if (__get_cpuid(1, &a, &b, &c, &d)) {
+		cpu.popcnt = (c >> 23) & 1;
+		cpu.sse41 = (c >> 19) & 1;
+	}
+	if (__get_cpuid_count(7, 0, &a, &b, &c, &d))
+		cpu.bmi1 = (b >> 3) & 1;
+	if (__get_cpuid(0x80000001, &a, &b, &c, &d))
+		cpu.lzcnt = (c >> 5) & 1;
+	cpu.probed = true;
+}
+
+/* ---- small helpers ---- */
+
+enum { FX_REL32 = 1 };   /* fix-up: int32 at pos = target - base */
+enum { RL_REL32 = 1 };   /* relocation: int32 at pos = target - (address of pos + 4) */
+
+static bool is64(uint8_t vt)
+{
+	return vt != VT_I32 && vt != VT_F32;
+}
+
+static bool is_dbl(uint8_t vt)
+{
+	return vt == VT_F64;
+}
+
+static struct x64_mem frame_slot(int32_t off)
+{
+	return x64_mb(RSP, off);
+}
+
+static struct x64_mem store_field(size_t off)
+{
+	return x64_mb(R_STORE, (int32_t)off);
+}
+
+/* Jump to label when cc; the short form for backward targets in range. */
+static void jcc_label(struct jcomp *c, enum x64_cc cc, uint32_t label)
+{
+	struct codebuf *cb = c->cb;
+	int32_t target = cb_label_pos(cb, label);
+
+	if (target >= 0) {
+		int32_t rel = target - (int32_t)(cb_pos(cb) + 2);
+
+		if (is_simm8(rel)) {
+			x64_jcc_rel8(cb, cc, (int8_t)rel);
+			return;
+		}
+		x64_jcc_rel32(cb, cc, target - (int32_t)(cb_pos(cb) + 6));
+		return;
+	}
+	x64_jcc_rel32(cb, cc, 0);
+	cb_fixup(cb, cb_pos(cb) - 4, label, FX_REL32, cb_pos(cb));
+}
+
+static void jmp_label(struct jcomp *c, uint32_t label)
+{
+	struct codebuf *cb = c->cb;
+	int32_t target = cb_label_pos(cb, label);
+
+	if (target >= 0) {
+		int32_t rel = target - (int32_t)(cb_pos(cb) + 2);
+
+		if (is_simm8(rel)) {
+			x64_jmp_rel8(cb, (int8_t)rel);
+			return;
+		}
+		x64_jmp_rel32(cb, target - (int32_t)(cb_pos(cb) + 5));
+		return;
+	}
+	x64_jmp_rel32(cb, 0);
+	cb_fixup(cb, cb_pos(cb) - 4, label, FX_REL32, cb_pos(cb));
+}
+
+void be_jmp(struct jcomp *c, uint32_t label)
+{
+	jmp_label(c, label);
+}
+
+void be_patch_fixup(struct codebuf *cb, const struct cb_fixup *f, int32_t target)
+{
+	cb_patch32(cb, f->pos, (uint32_t)(target - (int32_t)f->base));
+}
+
+void be_patch_reloc(uint8_t *code, const struct cb_reloc *r)
+{
+	intptr_t rel = (intptr_t)r->target - (intptr_t)(code + r->pos + 4);
+	uint32_t v = (uint32_t)(int32_t)rel;
+
+	memcpy(code + r->pos, &v, 4);
+}
+
+bool be_validate_code(const struct codebuf *cb)
+{
+	return cb->npoison == 0 && !cb->oom;
+}
+
+uintptr_t be_fault_pc(const void *ucontext)
+{
+	const ucontext_t *uc = ucontext;
+
+	return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+}
+
+/* GPR = imm, choosing the shortest form.  keep_flags: no xor zero idiom. */
+static void gpr_imm(struct codebuf *cb, bool w, uint8_t r, uint64_t imm, bool keep_flags)
+{
+	if (!w)
+		imm = (uint32_t)imm;
+	if (imm == 0 && !keep_flags)
+		x64_xor_rr(cb, false, r, r);
+	else if (is_uimm32(imm))
+		x64_mov_ri32(cb, r, (uint32_t)imm);
+	else if (is_simm32((int64_t)imm))
+		x64_mov_rsi32(cb, r, (int32_t)imm);
+	else
+		x64_mov_ri64(cb, r, imm);
+}
+
+/* xmm = float constant bits (through r11).  Never touches flags. */
+static void fpr_imm(struct codebuf *cb, bool dbl, uint8_t x, uint64_t bits)
+{
+	if (!dbl)
+		bits = (uint32_t)bits;
+	if (bits == 0) {
+		x64_xorps_rr(cb, x, x);
+		return;
+	}
+	gpr_imm(cb, dbl, R_SCRATCH, bits, true);
+	x64_movq_xr(cb, dbl, x, R_SCRATCH);
+}
+
+/* GPR = operand (any kind). */
+static void gpr_load(struct codebuf *cb, bool w, uint8_t r, struct jopnd o, bool keep_flags)
+{
+	switch (o.kind) {
+	case OP_REG:
+		if (IS_XMM(o.reg))
+			x64_movq_rx(cb, w, r, HW(o.reg));
+		else if (o.reg != r)
+			x64_mov_rr(cb, w, r, o.reg);
+		break;
+	case OP_IMM:
+		gpr_imm(cb, w, r, o.imm, keep_flags);
+		break;
+	default:
+		x64_mov_rm(cb, w, r, frame_slot(o.off));
+		break;
+	}
+}
+
+/* xmm = operand (any kind). */
+static void fpr_load(struct codebuf *cb, bool dbl, uint8_t x, struct jopnd o)
+{
+	switch (o.kind) {
+	case OP_REG:
+		if (!IS_XMM(o.reg))
+			x64_movq_xr(cb, dbl, x, o.reg);
+		else if (HW(o.reg) != x)
+			x64_movaps_rr(cb, x, HW(o.reg));
+		break;
+	case OP_IMM:
+		fpr_imm(cb, dbl, x, o.imm);
+		break;
+	default:
+		if (dbl)
+			x64_movsd_rm(cb, x, frame_slot(o.off));
+		else
+			x64_movss_rm(cb, x, frame_slot(o.off));
+		break;
+	}
+}
+
+/* A GPR holding the operand: its own register, or r11 loaded with it. */
+static uint8_t gpr_of(struct codebuf *cb, bool w, struct jopnd o)
+{
+	if (o.kind == OP_REG && !IS_XMM(o.reg))
+		return o.reg;
+	gpr_load(cb, w, R_SCRATCH, o, false);
+	return R_SCRATCH;
+}
+
+/* An xmm holding the operand: its own register, or xmm15 loaded with it. */
+static uint8_t fpr_of(struct codebuf *cb, bool dbl, struct jopnd o)
+{
+	if (o.kind == OP_REG && IS_XMM(o.reg))
+		return HW(o.reg);
+	fpr_load(cb, dbl, HW(X_SCRATCH), o);
+	return HW(X_SCRATCH);
+}
+
+/* ---- moves ---- */
+
+void be_mov(struct jcomp *c, uint8_t vt, struct jopnd dst, struct jopnd src)
+{
+	struct codebuf *cb = c->cb;
+	bool w = is64(vt), dbl = is_dbl(vt), fl = vt_class(vt) == JC_FPR;
+
+	if (jo_same(dst, src))
+		return;
+	if (dst.kind == OP_REG) {
+		if (IS_XMM(dst.reg))
+			fpr_load(cb, w, HW(dst.reg), src);
+		else
+			gpr_load(cb, w, dst.reg, src, false);
+		return;
+	}
+	/* dst is a frame slot */
+	switch (src.kind) {
+	case OP_REG:
+		if (!IS_XMM(src.reg))
+			x64_mov_mr(cb, w, frame_slot(dst.off), src.reg);
+		else if (w)
+			x64_movsd_mr(cb, frame_slot(dst.off), HW(src.reg));
+		else
+			x64_movss_mr(cb, frame_slot(dst.off), HW(src.reg));
+		break;
+	case OP_IMM:
+		if (!w || is_simm32((int64_t)src.imm)) {
+			x64_mov_mi(cb, w, frame_slot(dst.off), (int32_t)src.imm);
+		} else {
+			gpr_imm(cb, true, R_SCRATCH, src.imm, false);
+			x64_mov_mr(cb, true, frame_slot(dst.off), R_SCRATCH);
+		}
+		break;
+	default:
+		/* slot to slot: 8 bytes through the scratch of the value's class */
+		if (fl) {
+			x64_movsd_rm(cb, HW(X_SCRATCH), frame_slot(src.off));
+			x64_movsd_mr(cb, frame_slot(dst.off), HW(X_SCRATCH));
+		} else {
+			x64_mov_rm(cb, w, R_SCRATCH, frame_slot(src.off));
+			x64_mov_mr(cb, w, frame_slot(dst.off), R_SCRATCH);
+		}
+		(void)dbl;
+		break;
+	}
+}
+
+void be_swap(struct jcomp *c, uint8_t vt, jreg a, struct jopnd b)
+{
+	struct codebuf *cb = c->cb;
+	uint8_t x = HW(X_SCRATCH);
+
+	if (!IS_XMM(a)) {
+		if (b.kind == OP_REG)
+			x64_xchg_rr(cb, true, a, b.reg);
+		else
+			x64_xchg_rm(cb, true, a, frame_slot(b.off));
+		return;
+	}
+	if (b.kind == OP_REG) {
+		x64_movaps_rr(cb, x, HW(a));
+		x64_movaps_rr(cb, HW(a), HW(b.reg));
+		x64_movaps_rr(cb, HW(b.reg), x);
+	} else {
+		x64_movsd_rm(cb, x, frame_slot(b.off));
+		x64_movsd_mr(cb, frame_slot(b.off), HW(a));
+		x64_movaps_rr(cb, HW(a), x);
+	}
+	(void)vt;
+}
+
+/* ---- the frame ---- */
+
+uint64_t be_reserved(const struct jcomp *c)
+{
+	return c->explicit_bounds && c->uses_memory ? 1ull << R_MEMOBJ : 0;
+}
+
+void be_frame_finish(struct jframe *f)
+{
+	uint32_t pushes = (uint32_t)__builtin_popcountll(f->saved & 0xffff);
+	uint32_t size = (f->body + 7) & ~7u;
+
+	/* entry sp is 8 mod 16 (return address); keep sp 16-aligned inside the body */
+	if ((size + 8 * pushes + 8) % 16)
+		size += 8;
+	f->size = size;
+	f->in_args = (int32_t)(size + 8 * pushes + 8);
+	f->total = (uint32_t)f->in_args;
+}
+
+/* Set r14 (and r13 in explicit-bounds mode) for memory 0. */
+static void load_mem_regs(struct jcomp *c)
+{
+	struct codebuf *cb = c->cb;
+
+	if (!c->uses_memory || !c->mem)
+		return;
+	if (c->explicit_bounds) {
+		x64_mov_ri64(cb, R_MEMOBJ, (uint64_t)(uintptr_t)c->mem);
+		x64_mov_rm(cb, true, R_MEMBASE,
+			   x64_mb(R_MEMOBJ, offsetof(struct chibi_memory, data)));
+	} else {
+		/* a reserved memory never moves: its base is a constant of this code */
+		x64_mov_ri64(cb, R_MEMBASE, (uint64_t)(uintptr_t)c->mem->data);
+	}
+}
+
+void be_reload_mem(struct jcomp *c)
+{
+	if (!c->uses_memory || !c->mem)
+		return;
+	if (c->explicit_bounds)
+		x64_mov_rm(c->cb, true, R_MEMBASE,
+			   x64_mb(R_MEMOBJ, offsetof(struct chibi_memory, data)));
+	else
+		load_mem_regs(c);
+}
+
+void be_poll(struct jcomp *c)
+{
+	struct codebuf *cb = c->cb;
+
+	x64_cmp_mi(cb, false, store_field(offsetof(struct chibi_store, interrupt)), 0);
+	jcc_label(c, CC_NE, jc_trap_label(c, CHIBI_TRAP_INTERRUPTED));
+	if (c->fuel) {
+		/* borrow = fuel was already 0; the trap stub puts the 0 back */
+		x64_alu_mi(cb, true, ALU_SUB, store_field(offsetof(struct chibi_store, fuel)), 1);
+		jcc_label(c, CC_B, jc_trap_label(c, CHIBI_TRAP_OUT_OF_FUEL));
+	}
+}
+
+/*
+ * Frame of a JIT function (the stack grows down; offsets are from sp after the prologue):
+ *
+ *        |  caller's frame                |
+ *        +--------------------------------+ <- sp + in_args + 8k: stack argument k, or
+ *        |  stack arguments / results     |    result k of a multi-value function
+ *        +--------------------------------+ <- sp + in_args
+ *        |  return address                |
+ *        +--------------------------------+
+ *        |  saved homes (push rbx ...)    |    the JIT-callee-saved registers it uses
+ *        +--------------------------------+ <- sp + size
+ *        |  alignment                     |
+ *        |  if-parameter save areas       |
+ *        |  saved xmm homes               |    (movsd; xmm8-14 as used)
+ *        |  helper-call save slots        |    homes C may clobber (rsi, rdi, r8-10, xmm)
+ *        |  locals kept in memory         |
+ *        |  operand-stack slots           |    slot of stack position i: fixed offset
+ *        |  outgoing arguments / results  |    [sp + 8k] for the callee
+ *        +--------------------------------+ <- sp, 16-byte aligned
+ *
+ * The stack check compares sp with the store's limit before anything is pushed; frames up
+ * to 64 KiB fit in the margin the runtime leaves below the limit, larger ones are checked
+ * against their full size.
+ */
+void be_prologue(struct jcomp *c)
+{
+	struct codebuf *cb = c->cb;
+	struct x64_mem lim = store_field(offsetof(struct chibi_store, jit_stack_limit));
+
+	if (c->frame.total <= 65536) {
+		x64_cmp_rm(cb, true, RSP, lim);
+	} else {
+		x64_lea(cb, true, R_SCRATCH, x64_mb(RSP, -(int32_t)c->frame.total));
+		x64_cmp_rm(cb, true, R_SCRATCH, lim);
+	}
+	jcc_label(c, CC_B, jc_trap_label(c, CHIBI_TRAP_STACK_EXHAUSTED));
+	for (int i = 0; i < jit_target.nhome[JC_GPR]; i++) {
+		jreg r = jit_target.home[JC_GPR][i];
+
+		if (c->frame.saved & (1ull << r))
+			x64_push_r(cb, r);
+	}
+	if (c->frame.size)
+		x64_sub_ri(cb, true, RSP, (int32_t)c->frame.size);
+	for (int i = 0; i < jit_target.nhome[JC_FPR]; i++) {
+		jreg r = jit_target.home[JC_FPR][i];
+
+		if (c->frame.saved & (1ull << r))
+			x64_movsd_mr(cb, frame_slot(c->frame.fsave_off[r]), HW(r));
+	}
+	load_mem_regs(c);
+	be_poll(c);
+}
+
+void be_epilogue(struct jcomp *c)
+{
+	struct codebuf *cb = c->cb;
+
+	for (int i = 0; i < jit_target.nhome[JC_FPR]; i++) {
+		jreg r = jit_target.home[JC_FPR][i];
+
+		if (c->frame.saved & (1ull << r))
+			x64_movsd_rm(cb, HW(r), frame_slot(c->frame.fsave_off[r]));
+	}
+	if (c->frame.size)
+		x64_add_ri(cb, true, RSP, (int32_t)c->frame.size);
+	for (int i = jit_target.nhome[JC_GPR] - 1; i >= 0; i--) {
+		jreg r = jit_target.home[JC_GPR][i];
+
+		if (c->frame.saved & (1ull << r))
+			x64_pop_r(cb, r);
+	}
+	x64_ret(cb);
+}
+
+/* Zero 8 * n bytes of frame at off, 16 bytes per store from a zeroed xmm15; long runs in a
+ * loop counting in rax (free in the prologue: it is not an argument register). */
+void be_zero_slots(struct jcomp *c, int32_t off, uint32_t n)
+{
+	struct codebuf *cb = c->cb;
+	uint8_t z = HW(X_SCRATCH);
+
+	if (!n)
+		return;
+	x64_xorps_rr(cb, z, z);
+	if (n <= 16) {
+		for (; n >= 2; n -= 2, off += 16)
+			x64_form_rm(cb, 0, false, 0x0f11, z, &(struct x64_mem){ .base = RSP,
+				    .index = X64_NOREG, .disp = off }, false); /* movups [m], xmm15 */
+		if (n)
+			x64_movsd_mr(cb, frame_slot(off), z);
+		return;
+	}
+	{
+		uint32_t loop;
+
+		x64_lea(cb, true, R_SCRATCH, frame_slot(off));
+		x64_mov_ri32(cb, RAX, n / 2);
+		loop = cb_pos(cb);
+		x64_form_rm(cb, 0, false, 0x0f11, z, &(struct x64_mem){ .base = R_SCRATCH,
+			    .index = X64_NOREG }, false); /* movups [r11], xmm15 */
+		x64_add_ri(cb, true, R_SCRATCH, 16);
+		x64_sub_ri(cb, false, RAX, 1);
+		x64_jcc_rel8(cb, CC_NE, (int8_t)(loop - (cb_pos(cb) + 2)));
+		if (n & 1)
+			x64_movsd_mr(cb, x64_mb(R_SCRATCH, 0), z);
+	}
+}
+
+/* ---- numeric operators ---- */
+
+bool be_inline(uint16_t op)
+{
+	probe_cpu();
+	switch (op) {
+	case OPC_I32_POPCNT:
+	case OPC_I64_POPCNT:
+		return cpu.popcnt;
+	case OPC_F32_CEIL: case OPC_F32_FLOOR: case OPC_F32_TRUNC: case OPC_F32_NEAREST:
+	case OPC_F64_CEIL: case OPC_F64_FLOOR: case OPC_F64_TRUNC: case OPC_F64_NEAREST:
+		return cpu.sse41;
+	case OPC_F32_CONVERT_I64_U:
+	case OPC_F64_CONVERT_I64_U:
+	case OPC_I64_TRUNC_F32_U:
+	case OPC_I64_TRUNC_F64_U:
+	case OPC_I32_TRUNC_SAT_F32_S: case OPC_I32_TRUNC_SAT_F32_U:
+	case OPC_I32_TRUNC_SAT_F64_S: case OPC_I32_TRUNC_SAT_F64_U:
+	case OPC_I64_TRUNC_SAT_F32_S: case OPC_I64_TRUNC_SAT_F32_U:
+	case OPC_I64_TRUNC_SAT_F64_S: case OPC_I64_TRUNC_SAT_F64_U:
+		return false;
+	default:
+		return true;
+	}
+}
+
+static bool is_shift(uint16_t op)
+{
+	switch (op) {
+	case OPC_I32_SHL: case OPC_I32_SHR_S: case OPC_I32_SHR_U:
+	case OPC_I32_ROTL: case OPC_I32_ROTR:
+	case OPC_I64_SHL: case OPC_I64_SHR_S: case OPC_I64_SHR_U:
+	case OPC_I64_ROTL: case OPC_I64_ROTR:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool is_divrem(uint16_t op)
+{
+	return (op >= OPC_I32_DIV_S && op <= OPC_I32_REM_U) ||
+	       (op >= OPC_I64_DIV_S && op <= OPC_I64_REM_U);
+}
+
+uint64_t be_clobbers(uint16_t op, const struct jopnd *rhs)
+{
+	if (is_shift(op) && rhs->kind != OP_IMM)
+		return 1ull << RCX;
+	if (is_divrem(op))
+		return (1ull << RAX) | (1ull << RDX);
+	return 0;
+}
+
+/* Condition of an integer comparison opcode (i32 and i64 rows share the order). */
+static enum x64_cc int_cc(uint16_t op)
+{
+	static const enum x64_cc cc[] = { CC_E, CC_NE, CC_L, CC_B, CC_G, CC_A, CC_LE, CC_BE,
+					  CC_GE, CC_AE };
+
+	if (op >= OPC_I32_EQ && op <= OPC_I32_GE_U)
+		return cc[op - OPC_I32_EQ];
+	return cc[op - OPC_I64_EQ];
+}
+
+/* The condition with its operands swapped (a < b  <=>  b > a). */
+static enum x64_cc swap_cc(enum x64_cc cc)
+{
+	switch (cc) {
+	case CC_L: return CC_G;
+	case CC_G: return CC_L;
+	case CC_LE: return CC_GE;
+	case CC_GE: return CC_LE;
+	case CC_B: return CC_A;
+	case CC_A: return CC_B;
+	case CC_BE: return CC_AE;
+	case CC_AE: return CC_BE;
+	default: return cc;
+	}
+}
+
+static bool is_int_cmp(uint16_t op)
+{
+	return (op >= OPC_I32_EQ && op <= OPC_I32_GE_U) || (op >= OPC_I64_EQ && op <= OPC_I64_GE_U);
+}
+
+static bool is_float_cmp(uint16_t op)
+{
+	return op >= OPC_F32_EQ && op <= OPC_F64_GE;
+}
+
+/* Integer compare of two operands; returns the condition that holds when `op` is true. */
+static enum x64_cc emit_int_cmp(struct codebuf *cb, uint16_t op, struct jopnd a, struct jopnd b)
+{
+	bool w = op >= OPC_I64_EQZ;
+	enum x64_cc cc = int_cc(op);
+
+	if (a.kind == OP_IMM && b.kind != OP_IMM) {
+		struct jopnd t = a;
+
+		a = b;
+		b = t;
+		cc = swap_cc(cc);
+	}
+	if (a.kind == OP_MEM && b.kind == OP_IMM && (!w || is_simm32((int64_t)b.imm))) {
+		x64_cmp_mi(cb, w, frame_slot(a.off), (int32_t)b.imm);
+		return cc;
+	}
+	{
+		uint8_t ra = gpr_of(cb, w, a);
+
+		if (b.kind == OP_IMM && (!w || is_simm32((int64_t)b.imm))) {
+			if (b.imm == 0 && (cc == CC_E || cc == CC_NE))
+				x64_test_rr(cb, w, ra, ra);
+			else
+				x64_cmp_ri(cb, w, ra, (int32_t)b.imm);
+		} else if (b.kind == OP_MEM) {
+			x64_cmp_rm(cb, w, ra, frame_slot(b.off));
+		} else if (b.kind == OP_REG) {
+			x64_cmp_rr(cb, w, ra, b.reg);
+		} else {
+			/* 64-bit immediate: a is not in r11 unless it was an immediate too */
+			if (ra == R_SCRATCH) {
+				x64_mov_rsi32(cb, RAX, 0); /* unreachable: both immediates fold */
+			}
+			gpr_imm(cb, true, R_SCRATCH, b.imm, false);
+			x64_cmp_rr(cb, w, ra, R_SCRATCH);
+		}
+	}
+	return cc;
+}
+
+/* eqz: flags for `v == 0`. */
+static void emit_test_zero(struct codebuf *cb, bool w, struct jopnd v)
+{
+	if (v.kind == OP_MEM) {
+		x64_cmp_mi(cb, w, frame_slot(v.off), 0);
+		return;
+	}
+	{
+		uint8_t r = gpr_of(cb, w, v);
+
+		x64_test_rr(cb, w, r, r);
+	}
+}
+
+/* Float compare for op: sets flags so that the returned condition (CC_A or CC_AE, or
+ * CC_E/CC_NE with parity meaning unordered) holds when op is true. */
+static enum x64_cc emit_float_cmp(struct codebuf *cb, uint16_t op, struct jopnd a, struct jopnd b)
+{
+	bool dbl = op >= OPC_F64_EQ;
+	unsigned k = (unsigned)(op - (dbl ? OPC_F64_EQ : OPC_F32_EQ)); /* eq ne lt gt le ge */
+	struct jopnd x = a, y = b;
+	enum x64_cc cc;
+
+	switch (k) {
+	case 0: cc = CC_E; break;
+	case 1: cc = CC_NE; break;
+	case 2: x = b; y = a; cc = CC_A; break;   /* a < b  <=>  b > a */
+	case 3: cc = CC_A; break;
+	case 4: x = b; y = a; cc = CC_AE; break;  /* a <= b <=>  b >= a */
+	default: cc = CC_AE; break;
+	}
+	{
+		uint8_t rx = fpr_of(cb, dbl, x);
+
+		if (y.kind == OP_MEM)
+			x64_ucomis_rm(cb, dbl, rx, frame_slot(y.off));
+		else if (y.kind == OP_REG && IS_XMM(y.reg))
+			x64_ucomis_rr(cb, dbl, rx, HW(y.reg));
+		else if (rx != HW(X_SCRATCH)) {
+			fpr_load(cb, dbl, HW(X_SCRATCH), y);
+			x64_ucomis_rr(cb, dbl, rx, HW(X_SCRATCH));
+		} else {
+			/* both immediates: constant folding normally removes this */
+			x64_movaps_rr(cb, 7, rx);
+			fpr_load(cb, dbl, HW(X_SCRATCH), y);
+			x64_ucomis_rr(cb, dbl, 7, HW(X_SCRATCH));
+		}
+	}
+	return cc;
+}
+
+/* Branch to label when the comparison (op, cc from emit_*_cmp) is true, or false. */
+static void branch_on(struct jcomp *c, uint16_t op, enum x64_cc cc, bool negate, uint32_t label)
+{
+	if (is_float_cmp(op) && (cc == CC_E || cc == CC_NE)) {
+		/* eq is ZF && !PF; ne is !ZF || PF */
+		bool want_eq = (cc == CC_E) != negate;
+
+		if (want_eq) {
+			uint32_t skip = cb_label_new(c->cb);
+
+			jcc_label(c, CC_P, skip);
+			jcc_label(c, CC_E, label);
+			cb_bind(c->cb, skip);
+		} else {
+			jcc_label(c, CC_P, label);
+			jcc_label(c, CC_NE, label);
+		}
+		return;
+	}
+	jcc_label(c, negate ? (enum x64_cc)(cc ^ 1) : cc, label);
+}
+
+void be_cmp_branch(struct jcomp *c, uint16_t op, struct jopnd lhs, struct jopnd rhs,
+		   bool negate, uint32_t label)
+{
+	enum x64_cc cc;
+
+	if (op == OPC_I32_EQZ || op == OPC_I64_EQZ) {
+		emit_test_zero(c->cb, op == OPC_I64_EQZ, lhs);
+		cc = CC_E;
+	} else if (is_int_cmp(op)) {
+		cc = emit_int_cmp(c->cb, op, lhs, rhs);
+	} else {
+		cc = emit_float_cmp(c->cb, op, lhs, rhs);
+	}
+	branch_on(c, op, cc, negate, label);
+}
+
+void be_test_branch(struct jcomp *c, struct jopnd v, bool negate, uint32_t label)
+{
+	if (v.kind == OP_IMM) {
+		if (((uint32_t)v.imm != 0) != negate)
+			jmp_label(c, label);
+		return;
+	}
+	emit_test_zero(c->cb, false, v);
+	jcc_label(c, negate ? CC_E : CC_NE, label);
+}
+
+/* dst = (cc) for a finished comparison; float eq/ne combine ZF with PF via r11. */
+static void set_from_flags(struct codebuf *cb, uint16_t op, enum x64_cc cc, uint8_t dst)
+{
+	if (is_float_cmp(op) && cc == CC_E) {
+		x64_setcc_r(cb, CC_E, dst);
+		x64_setcc_r(cb, CC_NP, R_SCRATCH);
+		x64_form_rr(cb, 0, false, 0x20, R_SCRATCH, dst, true); /* and dst8, r11b */
+	} else if (is_float_cmp(op) && cc == CC_NE) {
+		x64_setcc_r(cb, CC_NE, dst);
+		x64_setcc_r(cb, CC_P, R_SCRATCH);
+		x64_form_rr(cb, 0, false, 0x08, R_SCRATCH, dst, true); /* or dst8, r11b */
+	} else {
+		x64_setcc_r(cb, cc, dst);
+	}
+	x64_movzx8_rr(cb, dst, dst);
+}
+
+/* dst = lhs OP rhs for add/sub/and/or/xor. */
+static void int_alu(struct codebuf *cb, bool w, enum x64_alu op, bool commut, uint8_t dst,
+		    struct jopnd lhs, struct jopnd rhs)
+{
+	bool lhs_is_dst = lhs.kind == OP_REG && lhs.reg == dst;
+
+	if (rhs.kind == OP_REG && rhs.reg == dst && !lhs_is_dst) {
+		if (commut) {
+			struct jopnd t = lhs;
+
+			lhs = rhs;
+			rhs = t;
+		} else {
+			/* dst = lhs - dst = -dst + lhs */
+			x64_neg_r(cb, w, dst);
+			int_alu(cb, w, ALU_ADD, true, dst, jo_reg(dst), lhs);
+			return;
+		}
+	}
+	if (op == ALU_ADD && lhs.kind == OP_REG && lhs.reg != dst && !IS_XMM(lhs.reg)) {
+		if (rhs.kind == OP_REG) {
+			x64_lea(cb, w, dst, x64_mbi(lhs.reg, rhs.reg, 0, 0));
+			return;
+		}
+		if (rhs.kind == OP_IMM && (!w || is_simm32((int64_t)rhs.imm))) {
+			x64_lea(cb, w, dst, x64_mb(lhs.reg, (int32_t)rhs.imm));
+			return;
+		}
+	}
+	gpr_load(cb, w, dst, lhs, false);
+	switch (rhs.kind) {
+	case OP_REG:
+		x64_alu_rr(cb, w, op, dst, rhs.reg);
+		break;
+	case OP_MEM:
+		x64_alu_rm(cb, w, op, dst, frame_slot(rhs.off));
+		break;
+	default:
+		if (!w || is_simm32((int64_t)rhs.imm)) {
+			x64_alu_ri(cb, w, op, dst, (int32_t)rhs.imm);
+		} else {
+			gpr_imm(cb, true, R_SCRATCH, rhs.imm, false);
+			x64_alu_rr(cb, w, op, dst, R_SCRATCH);
+		}
+		break;
+	}
+}
+
+static void int_mul(struct codebuf *cb, bool w, uint8_t dst, struct jopnd lhs, struct jopnd rhs)
+{
+	if (lhs.kind == OP_IMM && rhs.kind != OP_IMM) {
+		struct jopnd t = lhs;
+
+		lhs = rhs;
+		rhs = t;
+	}
+	if (rhs.kind == OP_IMM && (!w || is_simm32((int64_t)rhs.imm))) {
+		uint8_t src = gpr_of(cb, w, lhs);
+
+		x64_imul_rri(cb, w, dst, src, (int32_t)rhs.imm);
+		return;
+	}
+	if (rhs.kind == OP_REG && rhs.reg == dst) {
+		struct jopnd t = lhs;
+
+		lhs = rhs;
+		rhs = t;
+	}
+	gpr_load(cb, w, dst, lhs, false);
+	if (rhs.kind == OP_REG)
+		x64_imul_rr(cb, w, dst, rhs.reg);
+	else if (rhs.kind == OP_MEM)
+		x64_imul_rm(cb, w, dst, frame_slot(rhs.off));
+	else {
+		gpr_imm(cb, true, R_SCRATCH, rhs.imm, false);
+		x64_imul_rr(cb, w, dst, R_SCRATCH);
+	}
+}
+
+static enum x64_shift shift_kind(uint16_t op)
+{
+	switch (op) {
+	case OPC_I32_SHL: case OPC_I64_SHL: return SH_SHL;
+	case OPC_I32_SHR_S: case OPC_I64_SHR_S: return SH_SAR;
+	case OPC_I32_SHR_U: case OPC_I64_SHR_U: return SH_SHR;
+	case OPC_I32_ROTL: case OPC_I64_ROTL: return SH_ROL;
+	default: return SH_ROR;
+	}
+}
+
+/* Shifts and rotates: by an immediate, or by cl (count masked by the hardware exactly as
+ * Wasm masks it). */
+static void int_shift(struct codebuf *cb, bool w, enum x64_shift sk, uint8_t dst,
+		      struct jopnd lhs, struct jopnd rhs)
+{
+	if (rhs.kind == OP_IMM) {
+		uint8_t n = (uint8_t)(rhs.imm & (w ? 63 : 31));
+
+		gpr_load(cb, w, dst, lhs, false);
+		if (n)
+			x64_shift_ri(cb, w, sk, dst, n);
+		return;
+	}
+	if (!(rhs.kind == OP_REG && rhs.reg == RCX)) {
+		if (lhs.kind == OP_REG && lhs.reg == RCX) {
+			x64_mov_rr(cb, w, R_SCRATCH, RCX);
+			lhs = jo_reg(R_SCRATCH);
+		}
+		gpr_load(cb, false, RCX, rhs, false);
+	}
+	if (dst == RCX) {
+		gpr_load(cb, w, R_SCRATCH, lhs, false);
+		x64_shift_cl(cb, w, sk, R_SCRATCH);
+		x64_mov_rr(cb, w, RCX, R_SCRATCH);
+	} else {
+		gpr_load(cb, w, dst, lhs, false);
+		x64_shift_cl(cb, w, sk, dst);
+	}
+}
+
+/* Division and remainder with the Wasm traps: divide by zero, and INT_MIN / -1 overflow
+ * (whose remainder is 0, but which x86 would fault on). */
+static void int_divrem(struct jcomp *c, uint16_t op, uint8_t dst, struct jopnd lhs,
+		       struct jopnd rhs)
+{
+	struct codebuf *cb = c->cb;
+	bool w = op >= OPC_I64_DIV_S;
+	unsigned k = (unsigned)(op - (w ? OPC_I64_DIV_S : OPC_I32_DIV_S)); /* div_s div_u rem_s rem_u */
+	bool sign = k == 0 || k == 2, rem = k >= 2;
+	bool nonzero = false, not_m1 = !sign;
+	uint32_t done = 0;
+
+	if (rhs.kind == OP_IMM) {
+		uint64_t v = w ? rhs.imm : (uint32_t)rhs.imm;
+
+		if (v == 0) {
+			jmp_label(c, jc_trap_label(c, CHIBI_TRAP_DIV_ZERO));
+			return;
+		}
+		nonzero = true;
+		not_m1 = not_m1 || v != (w ? UINT64_MAX : UINT32_MAX);
+		gpr_imm(cb, w, R_SCRATCH, v, false);
+		rhs = jo_reg(R_SCRATCH);
+	} else if (rhs.kind == OP_REG && (rhs.reg == RAX || rhs.reg == RDX)) {
+		x64_mov_rr(cb, w, R_SCRATCH, rhs.reg);
+		rhs = jo_reg(R_SCRATCH);
+	}
+	if (!nonzero) {
+		emit_test_zero(cb, w, rhs);
+		jcc_label(c, CC_E, jc_trap_label(c, CHIBI_TRAP_DIV_ZERO));
+	}
+	if (!not_m1) {
+		uint32_t normal = cb_label_new(cb);
+
+		done = cb_label_new(cb);
+		if (rhs.kind == OP_MEM)
+			x64_cmp_mi(cb, w, frame_slot(rhs.off), -1);
+		else
+			x64_cmp_ri(cb, w, rhs.reg, -1);
+		jcc_label(c, CC_NE, normal);
+		if (rem) {
+			x64_xor_rr(cb, false, RDX, RDX);
+		} else {
+			gpr_load(cb, w, RAX, lhs, false);
+			x64_neg_r(cb, w, RAX);
+			jcc_label(c, CC_O, jc_trap_label(c, CHIBI_TRAP_INT_OVERFLOW));
+		}
+		jmp_label(c, done);
+		cb_bind(cb, normal);
+	}
+	gpr_load(cb, w, RAX, lhs, false);
+	if (sign)
+		x64_cdq(cb, w);
+	else
+		x64_xor_rr(cb, false, RDX, RDX);
+	if (rhs.kind == OP_MEM) {
+		if (sign)
+			x64_idiv_m(cb, w, frame_slot(rhs.off));
+		else
+			x64_div_m(cb, w, frame_slot(rhs.off));
+	} else {
+		if (sign)
+			x64_idiv_r(cb, w, rhs.reg);
+		else
+			x64_div_r(cb, w, rhs.reg);
+	}
+	if (done)
+		cb_bind(cb, done);
+	if (dst != (rem ? RDX : RAX))
+		x64_mov_rr(cb, w, dst, rem ? RDX : RAX);
+}
+
+/* Put lhs into dst and return an xmm holding rhs that dst's write did not clobber. */
+static uint8_t float_prep(struct codebuf *cb, bool dbl, bool commut, uint8_t d,
+			  struct jopnd *lhs, struct jopnd *rhs)
+{
+	bool lhs_is_dst = lhs->kind == OP_REG && IS_XMM(lhs->reg) && HW(lhs->reg) == d;
+
+	if (rhs->kind == OP_REG && IS_XMM(rhs->reg) && HW(rhs->reg) == d && !lhs_is_dst) {
+		if (commut) {
+			struct jopnd t = *lhs;
+
+			*lhs = *rhs;
+			*rhs = t;
+		} else {
+			x64_movaps_rr(cb, HW(X_SCRATCH), d);
+			*rhs = jo_reg(X_SCRATCH);
+		}
+	}
+	fpr_load(cb, dbl, d, *lhs);
+	if (rhs->kind == OP_MEM)
+		return 0xff;
+	return fpr_of(cb, dbl, *rhs);
+}
+
+/* dst = lhs OP rhs, scalar float. */
+static void float_arith(struct codebuf *cb, bool dbl, enum x64_sse op, bool commut, uint8_t d,
+			struct jopnd lhs, struct jopnd rhs)
+{
+	uint8_t r = float_prep(cb, dbl, commut, d, &lhs, &rhs);
+
+	if (r == 0xff)
+		x64_sse_rm(cb, dbl, op, d, frame_slot(rhs.off));
+	else
+		x64_sse_rr(cb, dbl, op, d, r);
+}
+
+/* Wasm min/max: NaN if either is NaN; -0 < +0.  minss alone gets both wrong. */
+static void float_minmax(struct jcomp *c, bool dbl, bool is_min, uint8_t d, struct jopnd lhs,
+			 struct jopnd rhs)
+{
+	struct codebuf *cb = c->cb;
+	uint32_t nan = cb_label_new(cb), ord = cb_label_new(cb), done = cb_label_new(cb);
+	uint8_t r;
+
+	r = float_prep(cb, dbl, true, d, &lhs, &rhs);
+	if (r == 0xff) {
+		fpr_load(cb, dbl, HW(X_SCRATCH), rhs);
+		r = HW(X_SCRATCH);
+	}
+	x64_ucomis_rr(cb, dbl, d, r);
+	jcc_label(c, CC_P, nan);
+	jcc_label(c, CC_NE, ord);
+	/* equal: only the signs of zeros can differ; min ors them, max ands them */
+	x64_logic_rr(cb, dbl, is_min ? LOGIC_OR : LOGIC_AND, d, r);
+	jmp_label(c, done);
+	cb_bind(cb, nan);
+	x64_sse_rr(cb, dbl, SSE_ADD, d, r); /* propagates a quiet NaN */
+	jmp_label(c, done);
+	cb_bind(cb, ord);
+	x64_sse_rr(cb, dbl, is_min ? SSE_MIN : SSE_MAX, d, r);
+	cb_bind(cb, done);
+}
+
+/* dst = (lhs & ~sign) | (rhs & sign): the sign bit goes through r11 into xmm15, the
+ * magnitude through r11 into dst (rhs is read first, so dst may alias it). */
+static void float_copysign(struct codebuf *cb, bool dbl, uint8_t d, struct jopnd lhs,
+			   struct jopnd rhs)
+{
+	uint8_t bits = dbl ? 63 : 31;
+
+	gpr_load(cb, dbl, R_SCRATCH, rhs, false);
+	x64_shift_ri(cb, dbl, SH_SHR, R_SCRATCH, bits);
+	x64_shift_ri(cb, dbl, SH_SHL, R_SCRATCH, bits);
+	x64_movq_xr(cb, dbl, HW(X_SCRATCH), R_SCRATCH);
+	gpr_load(cb, dbl, R_SCRATCH, lhs, false);
+	x64_shift_ri(cb, dbl, SH_SHL, R_SCRATCH, 1);
+	x64_shift_ri(cb, dbl, SH_SHR, R_SCRATCH, 1);
+	x64_movq_xr(cb, dbl, d, R_SCRATCH);
+	x64_logic_rr(cb, dbl, LOGIC_OR, d, HW(X_SCRATCH));
+}
+
+static void float_signop(struct codebuf *cb, bool dbl, enum x64_logic op, uint64_t mask,
+			 uint8_t d, struct jopnd src)
+{
+	fpr_load(cb, dbl, d, src);
+	gpr_imm(cb, dbl, R_SCRATCH, dbl ? mask : (uint32_t)mask, false);
+	x64_movq_xr(cb, dbl, HW(X_SCRATCH), R_SCRATCH);
+	x64_logic_rr(cb, dbl, op, d, HW(X_SCRATCH));
+}
+
+void be_binop(struct jcomp *c, uint16_t op, jreg dst, struct jopnd lhs, struct jopnd rhs)
+{
+	struct codebuf *cb = c->cb;
+	bool w;
+
+	if (is_int_cmp(op)) {
+		enum x64_cc cc = emit_int_cmp(cb, op, lhs, rhs);
+
+		set_from_flags(cb, op, cc, dst);
+		return;
+	}
+	if (is_float_cmp(op)) {
+		enum x64_cc cc = emit_float_cmp(cb, op, lhs, rhs);
+
+		set_from_flags(cb, op, cc, dst);
+		return;
+	}
+	w = op >= OPC_I64_CLZ && op <= OPC_I64_ROTR;
+	switch (op) {
+	case OPC_I32_ADD: case OPC_I64_ADD:
+		int_alu(cb, w, ALU_ADD, true, dst, lhs, rhs);
+		return;
+	case OPC_I32_SUB: case OPC_I64_SUB:
+		int_alu(cb, w, ALU_SUB, false, dst, lhs, rhs);
+		return;
+	case OPC_I32_AND: case OPC_I64_AND:
+		int_alu(cb, w, ALU_AND, true, dst, lhs, rhs);
+		return;
+	case OPC_I32_OR: case OPC_I64_OR:
+		int_alu(cb, w, ALU_OR, true, dst, lhs, rhs);
+		return;
+	case OPC_I32_XOR: case OPC_I64_XOR:
+		int_alu(cb, w, ALU_XOR, true, dst, lhs, rhs);
+		return;
+	case OPC_I32_MUL: case OPC_I64_MUL:
+		int_mul(cb, w, dst, lhs, rhs);
+		return;
+	case OPC_I32_DIV_S: case OPC_I32_DIV_U: case OPC_I32_REM_S: case OPC_I32_REM_U:
+	case OPC_I64_DIV_S: case OPC_I64_DIV_U: case OPC_I64_REM_S: case OPC_I64_REM_U:
+		int_divrem(c, op, dst, lhs, rhs);
+		return;
+	case OPC_F32_ADD: case OPC_F64_ADD:
+		float_arith(cb, op == OPC_F64_ADD, SSE_ADD, true, HW(dst), lhs, rhs);
+		return;
+	case OPC_F32_SUB: case OPC_F64_SUB:
+		float_arith(cb, op == OPC_F64_SUB, SSE_SUB, false, HW(dst), lhs, rhs);
+		return;
+	case OPC_F32_MUL: case OPC_F64_MUL:
+		float_arith(cb, op == OPC_F64_MUL, SSE_MUL, true, HW(dst), lhs, rhs);
+		return;
+	case OPC_F32_DIV: case OPC_F64_DIV:
+		float_arith(cb, op == OPC_F64_DIV, SSE_DIV, false, HW(dst), lhs, rhs);
+		return;
+	case OPC_F32_MIN: case OPC_F64_MIN:
+		float_minmax(c, op == OPC_F64_MIN, true, HW(dst), lhs, rhs);
+		return;
+	case OPC_F32_MAX: case OPC_F64_MAX:
+		float_minmax(c, op == OPC_F64_MAX, false, HW(dst), lhs, rhs);
+		return;
+	case OPC_F32_COPYSIGN: case OPC_F64_COPYSIGN:
+		float_copysign(cb, op == OPC_F64_COPYSIGN, HW(dst), lhs, rhs);
+		return;
+	default:
+		if (is_shift(op)) {
+			int_shift(cb, w, shift_kind(op), dst, lhs, rhs);
+			return;
+		}
+		x64_poison(cb);
+		return;
+	}
+}
+
+/* ---- signed/unsigned truncation with the Wasm traps ---- */
+
+/* dst = trunc(src) as a signed int.  cvtt* returns INT_MIN for NaN and overflow, so only
+ * that value takes the slow path, which tells NaN (invalid conversion), the one exact
+ * boundary that legitimately yields INT_MIN, and overflow apart. */
+static void trunc_signed(struct jcomp *c, bool dbl, bool w, uint8_t dst, struct jopnd src)
+{
+	struct codebuf *cb = c->cb;
+	uint32_t done = cb_label_new(cb);
+	uint8_t x = fpr_of(cb, dbl, src);
+
+	x64_cvtts2si_rr(cb, dbl, w, dst, x);
+	x64_cmp_ri(cb, w, dst, 1);           /* overflows only for INT_MIN */
+	jcc_label(c, CC_NO, done);
+	x64_ucomis_rr(cb, dbl, x, x);
+	jcc_label(c, CC_P, jc_trap_label(c, CHIBI_TRAP_INVALID_CONVERSION));
+	if (!w) {
+		/* i32: valid iff the exact 64-bit truncation is -2^31 */
+		x64_cvtts2si_rr(cb, dbl, true, R_SCRATCH, x);
+		x64_cmp_ri(cb, true, R_SCRATCH, INT32_MIN);
+		jcc_label(c, CC_NE, jc_trap_label(c, CHIBI_TRAP_INT_OVERFLOW));
+	} else if (dbl) {
+		/* i64 from f64: valid iff src is exactly -2^63 */
+		x64_mov_ri64(cb, dst, 0xc3e0000000000000ull);
+		x64_movq_rx(cb, true, R_SCRATCH, x);
+		x64_cmp_rr(cb, true, R_SCRATCH, dst);
+		jcc_label(c, CC_NE, jc_trap_label(c, CHIBI_TRAP_INT_OVERFLOW));
+		x64_mov_ri64(cb, dst, 0x8000000000000000ull);
+	} else {
+		x64_movq_rx(cb, false, R_SCRATCH, x);
+		x64_cmp_ri(cb, false, R_SCRATCH, (int32_t)0xdf000000u);
+		jcc_label(c, CC_NE, jc_trap_label(c, CHIBI_TRAP_INT_OVERFLOW));
+	}
+	cb_bind(cb, done);
+}
+
+/* dst = trunc(src) as an unsigned i32: the 64-bit conversion is exact on (-1, 2^32), and
+ * anything else leaves high bits set (NaN and overflow give INT64_MIN). */
+static void trunc_u32(struct jcomp *c, bool dbl, uint8_t dst, struct jopnd src)
+{
+	struct codebuf *cb = c->cb;
+	uint32_t done = cb_label_new(cb);
+	uint8_t x = fpr_of(cb, dbl, src);
+
+	x64_cvtts2si_rr(cb, dbl, true, dst, x);
+	x64_mov_rr(cb, true, R_SCRATCH, dst);
+	x64_shift_ri(cb, true, SH_SHR, R_SCRATCH, 32);
+	jcc_label(c, CC_E, done);
+	x64_ucomis_rr(cb, dbl, x, x);
+	jcc_label(c, CC_P, jc_trap_label(c, CHIBI_TRAP_INVALID_CONVERSION));
+	jmp_label(c, jc_trap_label(c, CHIBI_TRAP_INT_OVERFLOW));
+	cb_bind(cb, done);
+}
+
+/* dst = (float|double) integer source; xorps first breaks cvtsi2s's false dependency. */
+static void convert_int(struct codebuf *cb, bool dbl, bool w, uint8_t d, struct jopnd src)
+{
+	uint8_t r = gpr_of(cb, w, src);
+
+	x64_xorps_rr(cb, d, d);
+	x64_cvtsi2s_rr(cb, dbl, w, d, r);
+}
+
+/* dst = sign extension of the low `bits` of src to 32 or 64 bits. */
+static void sign_extend(struct codebuf *cb, bool w, int bits, uint8_t dst, struct jopnd src)
+{
+	if (src.kind == OP_IMM) {
+		int64_t v = bits == 8 ? (int8_t)src.imm : bits == 16 ? (int16_t)src.imm
+			    : (int32_t)src.imm;
+
+		gpr_imm(cb, w, dst, (uint64_t)v, false);
+		return;
+	}
+	if (src.kind == OP_MEM) {
+		if (bits == 8)
+			x64_movsx8_rm(cb, w, dst, frame_slot(src.off));
+		else if (bits == 16)
+			x64_movsx16_rm(cb, w, dst, frame_slot(src.off));
+		else
+			x64_movsxd_rm(cb, dst, frame_slot(src.off));
+		return;
+	}
+	if (bits == 8)
+		x64_movsx8_rr(cb, w, dst, src.reg);
+	else if (bits == 16)
+		x64_movsx16_rr(cb, w, dst, src.reg);
+	else
+		x64_movsxd_rr(cb, dst, src.reg);
+}
+
+void be_unop(struct jcomp *c, uint16_t op, jreg dst, struct jopnd src)
+{
+	struct codebuf *cb = c->cb;
+	bool w = op == OPC_I64_EQZ || (op >= OPC_I64_CLZ && op <= OPC_I64_POPCNT);
+	uint8_t d = HW(dst), r;
+
+	switch (op) {
+	case OPC_I32_EQZ:
+	case OPC_I64_EQZ:
+		emit_test_zero(cb, w, src);
+		set_from_flags(cb, op, CC_E, dst);
+		return;
+	case OPC_I32_CLZ:
+	case OPC_I64_CLZ:
+		r = gpr_of(cb, w, src);
+		if (cpu.lzcnt) {
+			x64_lzcnt_rr(cb, w, dst, r);
+		} else {
+			/* bsr gives 31 - clz; a zero input leaves ZF set and dst undefined */
+			x64_bsr_rr(cb, w, dst, r);
+			x64_mov_ri32(cb, R_SCRATCH, w ? 127 : 63);
+			x64_cmov_rr(cb, w, CC_E, dst, R_SCRATCH);
+			x64_alu_ri(cb, w, ALU_XOR, dst, w ? 63 : 31);
+		}
+		return;
+	case OPC_I32_CTZ:
+	case OPC_I64_CTZ:
+		r = gpr_of(cb, w, src);
+		if (cpu.bmi1) {
+			x64_tzcnt_rr(cb, w, dst, r);
+		} else {
+			x64_bsf_rr(cb, w, dst, r);
+			x64_mov_ri32(cb, R_SCRATCH, w ? 64 : 32);
+			x64_cmov_rr(cb, w, CC_E, dst, R_SCRATCH);
+		}
+		return;
+	case OPC_I32_POPCNT:
+	case OPC_I64_POPCNT:
+		r = gpr_of(cb, w, src);
+		x64_popcnt_rr(cb, w, dst, r);
+		return;
+	case OPC_I32_WRAP_I64:
+	case OPC_I64_EXTEND_I32_U:
+		/* a 32-bit move zero-extends: exactly both operators */
+		gpr_load(cb, false, dst, src, false);
+		return;
+	case OPC_I64_EXTEND_I32_S:
+	case OPC_I64_EXTEND32_S:
+		sign_extend(cb, true, 32, dst, src);
+		return;
+	case OPC_I32_EXTEND8_S:
+		sign_extend(cb, false, 8, dst, src);
+		return;
+	case OPC_I32_EXTEND16_S:
+		sign_extend(cb, false, 16, dst, src);
+		return;
+	case OPC_I64_EXTEND8_S:
+		sign_extend(cb, true, 8, dst, src);
+		return;
+	case OPC_I64_EXTEND16_S:
+		sign_extend(cb, true, 16, dst, src);
+		return;
+	case OPC_F32_ABS:
+		float_signop(cb, false, LOGIC_AND, 0x7fffffffu, d, src);
+		return;
+	case OPC_F64_ABS:
+		float_signop(cb, true, LOGIC_AND, 0x7fffffffffffffffull, d, src);
+		return;
+	case OPC_F32_NEG:
+		float_signop(cb, false, LOGIC_XOR, 0x80000000u, d, src);
+		return;
+	case OPC_F64_NEG:
+		float_signop(cb, true, LOGIC_XOR, 0x8000000000000000ull, d, src);
+		return;
+	case OPC_F32_SQRT:
+	case OPC_F64_SQRT:
+		if (src.kind == OP_MEM)
+			x64_sse_rm(cb, op == OPC_F64_SQRT, SSE_SQRT, d, frame_slot(src.off));
+		else
+			x64_sse_rr(cb, op == OPC_F64_SQRT, SSE_SQRT, d,
+				   fpr_of(cb, op == OPC_F64_SQRT, src));
+		return;
+	case OPC_F32_NEAREST: case OPC_F64_NEAREST:
+	case OPC_F32_FLOOR: case OPC_F64_FLOOR:
+	case OPC_F32_CEIL: case OPC_F64_CEIL:
+	case OPC_F32_TRUNC: case OPC_F64_TRUNC: {
+		bool dbl = op >= OPC_F64_ABS;
+		uint16_t base = dbl ? OPC_F64_CEIL : OPC_F32_CEIL; /* ceil floor trunc nearest */
+		static const uint8_t mode[] = { 2, 1, 3, 0 };
+
+		x64_rounds_rr(cb, dbl, d, fpr_of(cb, dbl, src), (uint8_t)(8 | mode[op - base]));
+		return;
+	}
+	case OPC_F32_DEMOTE_F64:
+		x64_cvts2s_rr(cb, true, d, fpr_of(cb, true, src));
+		return;
+	case OPC_F64_PROMOTE_F32:
+		x64_cvts2s_rr(cb, false, d, fpr_of(cb, false, src));
+		return;
+	case OPC_F32_CONVERT_I32_S:
+		convert_int(cb, false, false, d, src);
+		return;
+	case OPC_F64_CONVERT_I32_S:
+		convert_int(cb, true, false, d, src);
+		return;
+	case OPC_F32_CONVERT_I32_U:
+		/* i32 values are zero-extended in registers: a 64-bit signed conversion is exact */
+		convert_int(cb, false, true, d, src.kind == OP_REG ? src :
+			    jo_reg(gpr_of(cb, false, src)));
+		return;
+	case OPC_F64_CONVERT_I32_U:
+		convert_int(cb, true, true, d, src.kind == OP_REG ? src :
+			    jo_reg(gpr_of(cb, false, src)));
+		return;
+	case OPC_F32_CONVERT_I64_S:
+		convert_int(cb, false, true, d, src);
+		return;
+	case OPC_F64_CONVERT_I64_S:
+		convert_int(cb, true, true, d, src);
+		return;
+	case OPC_I32_REINTERPRET_F32:
+		gpr_load(cb, false, dst, src, false);
+		return;
+	case OPC_I64_REINTERPRET_F64:
+		gpr_load(cb, true, dst, src, false);
+		return;
+	case OPC_F32_REINTERPRET_I32:
+		fpr_load(cb, false, d, src);
+		return;
+	case OPC_F64_REINTERPRET_I64:
+		fpr_load(cb, true, d, src);
+		return;
+	case OPC_I32_TRUNC_F32_S:
+		trunc_signed(c, false, false, dst, src);
+		return;
+	case OPC_I32_TRUNC_F64_S:
+		trunc_signed(c, true, false, dst, src);
+		return;
+	case OPC_I64_TRUNC_F32_S:
+		trunc_signed(c, false, true, dst, src);
+		return;
+	case OPC_I64_TRUNC_F64_S:
+		trunc_signed(c, true, true, dst, src);
+		return;
+	case OPC_I32_TRUNC_F32_U:
+		trunc_u32(c, false, dst, src);
+		return;
+	case OPC_I32_TRUNC_F64_U:
+		trunc_u32(c, true, dst, src);
+		return;
+	default:
+		x64_poison(cb);
+		return;
+	}
+}
+
+/* ---- select ---- */
+
+/* dst = ZF-clear ? a : b after flags are set (cc = condition for choosing a). */
+static void select_flags(struct jcomp *c, uint8_t vt, jreg dst, struct jopnd a, struct jopnd b,
+			 enum x64_cc cc)
+{
+	struct codebuf *cb = c->cb;
+	bool w = is64(vt);
+
+	if (vt_class(vt) == JC_GPR) {
+		if (b.kind == OP_REG && b.reg == dst) {
+			if (a.kind == OP_MEM) {
+				x64_cmov_rm(cb, w, cc, dst, frame_slot(a.off));
+			} else {
+				if (a.kind == OP_IMM)
+					gpr_load(cb, w, R_SCRATCH, a, true);
+				x64_cmov_rr(cb, w, cc, dst, a.kind == OP_IMM ? R_SCRATCH : a.reg);
+			}
+			return;
+		}
+		gpr_load(cb, w, dst, a, true);
+		if (b.kind == OP_MEM) {
+			x64_cmov_rm(cb, w, (enum x64_cc)(cc ^ 1), dst, frame_slot(b.off));
+		} else {
+			if (b.kind == OP_IMM)
+				gpr_load(cb, w, R_SCRATCH, b, true);
+			x64_cmov_rr(cb, w, (enum x64_cc)(cc ^ 1), dst,
+				    b.kind == OP_IMM ? R_SCRATCH : b.reg);
+		}
+		return;
+	}
+	{
+		uint32_t skip = cb_label_new(cb);
+		bool dbl = is_dbl(vt);
+
+		if (b.kind == OP_REG && b.reg == dst) {
+			jcc_label(c, (enum x64_cc)(cc ^ 1), skip);
+			fpr_load(cb, dbl, HW(dst), a);
+		} else {
+			fpr_load(cb, dbl, HW(dst), a);
+			jcc_label(c, cc, skip);
+			fpr_load(cb, dbl, HW(dst), b);
+		}
+		cb_bind(cb, skip);
+	}
+}
+
+void be_select(struct jcomp *c, uint8_t vt, jreg dst, struct jopnd a, struct jopnd b,
+	       struct jopnd cond)
+{
+	if (cond.kind == OP_IMM) {
+		be_mov(c, vt, jo_reg(dst), (uint32_t)cond.imm ? a : b);
+		return;
+	}
+	emit_test_zero(c->cb, false, cond);
+	select_flags(c, vt, dst, a, b, CC_NE);
+}
+
+void be_select_cmp(struct jcomp *c, uint8_t vt, jreg dst, struct jopnd a, struct jopnd b,
+		   uint16_t cmp_op, struct jopnd lhs, struct jopnd rhs)
+{
+	enum x64_cc cc;
+
+	/* only integer comparisons are fused (float eq/ne need two flags) */
+	if (cmp_op == OPC_I32_EQZ || cmp_op == OPC_I64_EQZ) {
+		emit_test_zero(c->cb, cmp_op == OPC_I64_EQZ, lhs);
+		cc = CC_E;
+	} else {
+		cc = emit_int_cmp(c->cb, cmp_op, lhs, rhs);
+	}
+	select_flags(c, vt, dst, a, b, cc);
+}
+
+/* ---- memory ---- */
+
+/* The memory operand of a `size`-byte access at addr + offset.  Guard mode relies on the
+ * 8 GiB reservation: u32 + u32 cannot leave it.  Explicit mode computes the end of the
+ * access in r11 (64 bits, no wrap) and compares it with the current size. */
+static struct x64_mem mem_operand(struct jcomp *c, struct jopnd addr, uint32_t offset,
+				  uint32_t size)
+{
+	struct codebuf *cb = c->cb;
+	uint64_t extra = (uint64_t)offset + size;
+
+	if (!c->explicit_bounds) {
+		if (addr.kind == OP_IMM) {
+			uint64_t ea = (uint64_t)(uint32_t)addr.imm + offset;
+
+			if (ea <= INT32_MAX)
+				return x64_mb(R_MEMBASE, (int32_t)ea);
+			gpr_imm(cb, true, R_SCRATCH, ea, false);
+			return x64_mbi(R_MEMBASE, R_SCRATCH, 0, 0);
+		}
+		if (offset <= INT32_MAX)
+			return x64_mbi(R_MEMBASE, addr.reg, 0, (int32_t)offset);
+		x64_mov_ri32(cb, R_SCRATCH, offset);
+		x64_add_rr(cb, true, R_SCRATCH, addr.reg);
+		return x64_mbi(R_MEMBASE, R_SCRATCH, 0, 0);
+	}
+	if (addr.kind == OP_IMM) {
+		gpr_imm(cb, true, R_SCRATCH, (uint32_t)addr.imm + extra, false);
+	} else if (extra <= INT32_MAX) {
+		x64_lea(cb, true, R_SCRATCH, x64_mb(addr.reg, (int32_t)extra));
+	} else {
+		gpr_imm(cb, true, R_SCRATCH, extra, false);
+		x64_add_rr(cb, true, R_SCRATCH, addr.reg);
+	}
+	x64_cmp_rm(cb, true, R_SCRATCH, x64_mb(R_MEMOBJ, offsetof(struct chibi_memory, size)));
+	jcc_label(c, CC_A, jc_trap_label(c, CHIBI_TRAP_MEMORY_OOB));
+	return x64_mbi(R_MEMBASE, R_SCRATCH, 0, -(int32_t)size);
+}
+
+void be_load(struct jcomp *c, uint16_t op, jreg dst, struct jopnd addr, uint32_t offset)
+{
+	struct codebuf *cb = c->cb;
+	struct x64_mem m = mem_operand(c, addr, offset, 1u << op_info[op].memlog2);
+
+	switch (op) {
+	case OPC_I32_LOAD: case OPC_I64_LOAD32_U:
+		x64_mov_rm(cb, false, dst, m);
+		break;
+	case OPC_I64_LOAD:
+		x64_mov_rm(cb, true, dst, m);
+		break;
+	case OPC_F32_LOAD:
+		x64_movss_rm(cb, HW(dst), m);
+		break;
+	case OPC_F64_LOAD:
+		x64_movsd_rm(cb, HW(dst), m);
+		break;
+	case OPC_I32_LOAD8_S:
+		x64_movsx8_rm(cb, false, dst, m);
+		break;
+	case OPC_I32_LOAD8_U: case OPC_I64_LOAD8_U:
+		x64_movzx8_rm(cb, dst, m);
+		break;
+	case OPC_I32_LOAD16_S:
+		x64_movsx16_rm(cb, false, dst, m);
+		break;
+	case OPC_I32_LOAD16_U: case OPC_I64_LOAD16_U:
+		x64_movzx16_rm(cb, dst, m);
+		break;
+	case OPC_I64_LOAD8_S:
+		x64_movsx8_rm(cb, true, dst, m);
+		break;
+	case OPC_I64_LOAD16_S:
+		x64_movsx16_rm(cb, true, dst, m);
+		break;
+	case OPC_I64_LOAD32_S:
+		x64_movsxd_rm(cb, dst, m);
+		break;
+	default:
+		x64_poison(cb);
+		break;
+	}
+}
+
+/* [m] = 64-bit immediate: one store when it sign-extends from 32 bits, else two halves
+ * (no free register: r11 may hold the address). */
+static void store_imm64(struct codebuf *cb, struct x64_mem m, uint64_t v)
+{
+	if (is_simm32((int64_t)v)) {
+		x64_mov_mi(cb, true, m, (int32_t)v);
+		return;
+	}
+	x64_mov_mi(cb, false, m, (int32_t)(uint32_t)v);
+	m.disp += 4;
+	x64_mov_mi(cb, false, m, (int32_t)(uint32_t)(v >> 32));
+}
+
+void be_store(struct jcomp *c, uint16_t op, struct jopnd addr, struct jopnd val,
+	      uint32_t offset)
+{
+	struct codebuf *cb = c->cb;
+	struct x64_mem m = mem_operand(c, addr, offset, 1u << op_info[op].memlog2);
+
+	if (val.kind == OP_IMM) {
+		switch (op_info[op].memlog2) {
+		case 0: x64_mov8_mi(cb, m, (uint8_t)val.imm); break;
+		case 1: x64_mov16_mi(cb, m, (uint16_t)val.imm); break;
+		case 2: x64_mov_mi(cb, false, m, (int32_t)(uint32_t)val.imm); break;
+		default: store_imm64(cb, m, val.imm); break;
+		}
+		return;
+	}
+	switch (op) {
+	case OPC_I32_STORE: case OPC_I64_STORE32:
+		x64_mov_mr(cb, false, m, val.reg);
+		break;
+	case OPC_I64_STORE:
+		x64_mov_mr(cb, true, m, val.reg);
+		break;
+	case OPC_F32_STORE:
+		x64_movss_mr(cb, m, HW(val.reg));
+		break;
+	case OPC_F64_STORE:
+		x64_movsd_mr(cb, m, HW(val.reg));
+		break;
+	case OPC_I32_STORE8: case OPC_I64_STORE8:
+		x64_mov8_mr(cb, m, val.reg);
+		break;
+	case OPC_I32_STORE16: case OPC_I64_STORE16:
+		x64_mov16_mr(cb, m, val.reg);
+		break;
+	default:
+		x64_poison(cb);
+		break;
+	}
+}
+
+void be_load_abs(struct jcomp *c, uint8_t vt, jreg dst, const void *addr)
+{
+	struct codebuf *cb = c->cb;
+	struct x64_mem m = x64_mb(R_SCRATCH, 0);
+
+	x64_mov_ri64(cb, R_SCRATCH, (uint64_t)(uintptr_t)addr);
+	if (IS_XMM(dst)) {
+		if (is_dbl(vt))
+			x64_movsd_rm(cb, HW(dst), m);
+		else
+			x64_movss_rm(cb, HW(dst), m);
+	} else {
+		x64_mov_rm(cb, is64(vt), dst, m);
+	}
+}
+
+void be_store_abs(struct jcomp *c, uint8_t vt, void *addr, struct jopnd src)
+{
+	struct codebuf *cb = c->cb;
+	struct x64_mem m = x64_mb(R_SCRATCH, 0);
+	bool w = is64(vt);
+
+	x64_mov_ri64(cb, R_SCRATCH, (uint64_t)(uintptr_t)addr);
+	switch (src.kind) {
+	case OP_IMM:
+		if (w)
+			store_imm64(cb, m, src.imm);
+		else
+			x64_mov_mi(cb, false, m, (int32_t)(uint32_t)src.imm);
+		break;
+	case OP_MEM:
+		/* slot to memory through xmm15 (r11 holds the address) */
+		if (w) {
+			x64_movsd_rm(cb, HW(X_SCRATCH), frame_slot(src.off));
+			x64_movsd_mr(cb, m, HW(X_SCRATCH));
+		} else {
+			x64_movss_rm(cb, HW(X_SCRATCH), frame_slot(src.off));
+			x64_movss_mr(cb, m, HW(X_SCRATCH));
+		}
+		break;
+	default:
+		if (!IS_XMM(src.reg))
+			x64_mov_mr(cb, w, m, src.reg);
+		else if (w)
+			x64_movsd_mr(cb, m, HW(src.reg));
+		else
+			x64_movss_mr(cb, m, HW(src.reg));
+		break;
+	}
+}
+
+/* ---- calls ---- */
+
+/* After a call the callee may have left r14/r13 pointing at its own memory (or, with
+ * explicit bounds, memory may have moved on grow): reload unless provably unchanged. */
+static void after_call(struct jcomp *c, bool same_inst)
+{
+	if (c->explicit_bounds || !same_inst)
+		be_reload_mem(c);
+}
+
+void be_call_direct(struct jcomp *c, struct jit_func *jf, const void *code, bool self)
+{
+	struct codebuf *cb = c->cb;
+
+	if (self) {
+		x64_call_rel32(cb, -(int32_t)(cb_pos(cb) + 5));
+	} else if (code) {
+		x64_call_rel32(cb, 0);
+		cb_reloc(cb, cb_pos(cb) - 4, RL_REL32, (uintptr_t)code);
+	} else {
+		/* r11 = &jf; call [r11]: the lazy and exit thunks find the callee in r11 */
+		x64_lea(cb, true, R_CALLEE, (struct x64_mem){ .rip = true });
+		cb_reloc(cb, cb_pos(cb) - 4, RL_REL32, (uintptr_t)jf);
+		x64_call_m(cb, x64_mb(R_CALLEE, 0));
+	}
+	after_call(c, jf->func->inst == c->inst);
+}
+
+void be_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_id)
+{
+	struct codebuf *cb = c->cb;
+	uint32_t have = cb_label_new(cb);
+
+	x64_mov_ri64(cb, R_SCRATCH, (uint64_t)(uintptr_t)table);
+	x64_cmp_rm(cb, false, RAX, x64_mb(R_SCRATCH, offsetof(struct chibi_table, size)));
+	jcc_label(c, CC_AE, jc_trap_label(c, CHIBI_TRAP_UNDEFINED_ELEMENT));
+	x64_mov_rm(cb, true, R_SCRATCH, x64_mb(R_SCRATCH, offsetof(struct chibi_table, elems)));
+	x64_mov_rm(cb, true, R_SCRATCH, x64_mbi(R_SCRATCH, RAX, 3, 0));
+	x64_test_rr(cb, true, R_SCRATCH, R_SCRATCH);
+	jcc_label(c, CC_E, jc_trap_label(c, CHIBI_TRAP_UNINITIALIZED));
+	x64_cmp_mi(cb, false, x64_mb(R_SCRATCH, offsetof(struct chibi_func, type_id)),
+		   (int32_t)type_id);
+	jcc_label(c, CC_NE, jc_trap_label(c, CHIBI_TRAP_INDIRECT_MISMATCH));
+	x64_mov_rm(cb, true, RAX, x64_mb(R_SCRATCH, offsetof(struct chibi_func, jit_code)));
+	x64_test_rr(cb, true, RAX, RAX);
+	jcc_label(c, CC_NE, have);
+	/* first call of a function the JIT has not met: make its jit_func (args preserved) */
+	x64_mov_ri64(cb, RAX, (uint64_t)(uintptr_t)c->js->thunk_indirect);
+	x64_call_r(cb, RAX);
+	cb_bind(cb, have);
+	x64_mov_rr(cb, true, R_CALLEE, RAX);
+	x64_call_m(cb, x64_mb(R_CALLEE, 0));
+	after_call(c, false);
+}
+
+void be_call_helper(struct jcomp *c, const void *fn, bool can_trap)
+{
+	struct codebuf *cb = c->cb;
+
+	x64_mov_ri64(cb, RAX, (uint64_t)(uintptr_t)fn);
+	x64_call_r(cb, RAX);
+	if (can_trap) {
+		x64_test_rr(cb, true, RDX, RDX);
+		jcc_label(c, CC_NE, jc_trap_any_label(c));
+	}
+}
+
+/* jit_rt_trap(store, esi = kind, func index, instance), on an aligned stack; never returns. */
+static void trap_tail(struct jcomp *c)
+{
+	struct codebuf *cb = c->cb;
+
+	x64_mov_rr(cb, true, RDI, R_STORE);
+	x64_mov_ri32(cb, RDX, c->func->index);
+	x64_mov_ri64(cb, RCX, (uint64_t)(uintptr_t)c->inst);
+	x64_and_ri(cb, true, RSP, -16);
+	x64_mov_ri64(cb, RAX, (uint64_t)(uintptr_t)jit_rt_trap);
+	x64_call_r(cb, RAX);
+	x64_int3(cb);
+}
+
+void be_trap_stub(struct jcomp *c, enum chibi_trap kind)
+{
+	x64_mov_ri32(c->cb, RSI, (uint32_t)kind);
+	trap_tail(c);
+}
+
+void be_trap_any_stub(struct jcomp *c)
+{
+	x64_mov_rr(c->cb, false, RSI, RDX);
+	trap_tail(c);
+}
+
+/* Jump table: 32-bit offsets from the table start, right after the indirect jump.  idx is
+ * a temp of the front end and is clobbered. */
+void be_br_table(struct jcomp *c, jreg idx, uint32_t n, const uint32_t *labels)
+{
+	struct codebuf *cb = c->cb;
+	uint32_t lea_pos, start;
+
+	if (n == 0) {
+		jmp_label(c, labels[0]);
+		return;
+	}
+	x64_cmp_ri(cb, false, idx, (int32_t)n);
+	jcc_label(c, CC_AE, labels[n]);
+	x64_lea(cb, true, R_SCRATCH, (struct x64_mem){ .rip = true });
+	lea_pos = cb_pos(cb) - 4;
+	x64_movsxd_rm(cb, idx, x64_mbi(R_SCRATCH, idx, 2, 0));
+	x64_add_rr(cb, true, R_SCRATCH, idx);
+	x64_jmp_r(cb, R_SCRATCH);
+	while (cb_pos(cb) & 3)
+		x64_int3(cb);
+	start = cb_pos(cb);
+	cb_patch32(cb, lea_pos, start - (lea_pos + 4));
+	for (uint32_t i = 0; i < n; i++) {
+		cb_put32(cb, 0);
+		cb_fixup(cb, cb_pos(cb) - 4, labels[i], FX_REL32, start);
+	}
+	cb_data_range(cb, start, cb_pos(cb));
+}
+
+/* ---- thunks ---- */
+
+#define RG_GPR(i) ((int32_t)(offsetof(struct jit_regs, gpr) + 8 * (i)))
+#define RG_FPR(i) ((int32_t)(offsetof(struct jit_regs, fpr) + 8 * (i)))
+#define RG_NSTACK ((int32_t)offsetof(struct jit_regs, nstack))
+#define RG_STACK ((int32_t)offsetof(struct jit_regs, stack))
+#define RG_RET ((int32_t)offsetof(struct jit_regs, ret_addr))
+
+/* Thunk frame of the JIT -> C thunks: struct jit_regs, xmm8-14, r11.  With the two pushes
+ * (rsi, rdi) and the return address it keeps sp 16-aligned for the C call. */
+#define TF_XMM ((int32_t)sizeof(struct jit_regs))
+#define TF_R11 (TF_XMM + 7 * 8)
+#define TF_SIZE (((TF_R11 + 8 + 15) & ~15) + 8)
+
+/* Save what C may clobber but the JIT convention preserves or passes: argument registers,
+ * rsi/rdi, xmm8-14 and r11 (the callee). */
+static void thunk_save(struct codebuf *cb)
+{
+	x64_push_r(cb, RSI);
+	x64_push_r(cb, RDI);
+	x64_sub_ri(cb, true, RSP, TF_SIZE);
+	for (int i = 0; i < jit_target.narg[JC_GPR]; i++)
+		x64_mov_mr(cb, true, x64_mb(RSP, RG_GPR(i)), jit_target.arg[JC_GPR][i]);
+	for (int i = 0; i < jit_target.narg[JC_FPR]; i++)
+		x64_movsd_mr(cb, x64_mb(RSP, RG_FPR(i)), HW(jit_target.arg[JC_FPR][i]));
+	for (int i = 0; i < 7; i++)
+		x64_movsd_mr(cb, x64_mb(RSP, TF_XMM + 8 * i), (uint8_t)(8 + i));
+	x64_mov_mr(cb, true, x64_mb(RSP, TF_R11), R11);
+}
+
+/* Undo thunk_save; with args, the argument registers and r11 come back too. */
+static void thunk_restore(struct codebuf *cb, bool args)
+{
+	if (args) {
+		for (int i = 0; i < jit_target.narg[JC_GPR]; i++)
+			x64_mov_rm(cb, true, jit_target.arg[JC_GPR][i], x64_mb(RSP, RG_GPR(i)));
+		for (int i = 0; i < jit_target.narg[JC_FPR]; i++)
+			x64_movsd_rm(cb, HW(jit_target.arg[JC_FPR][i]), x64_mb(RSP, RG_FPR(i)));
+		x64_mov_rm(cb, true, R11, x64_mb(RSP, TF_R11));
+	}
+	for (int i = 0; i < 7; i++)
+		x64_movsd_rm(cb, (uint8_t)(8 + i), x64_mb(RSP, TF_XMM + 8 * i));
+}
+
+static void thunk_leave(struct codebuf *cb)
+{
+	x64_add_ri(cb, true, RSP, TF_SIZE);
+	x64_pop_r(cb, RDI);
+	x64_pop_r(cb, RSI);
+}
+
+static void call_abs(struct codebuf *cb, const void *fn)
+{
+	x64_mov_ri64(cb, RAX, (uint64_t)(uintptr_t)fn);
+	x64_call_r(cb, RAX);
+}
+
+/* enter(struct jit_regs *rdi, entry rsi, store rdx): C -> JIT.  Saves the SysV
+ * callee-saved registers, copies the stack arguments, loads the argument registers,
+ * calls, and stores the results back.  rbx keeps the stack-argument byte count across the
+ * call (the JIT convention preserves it). */
+static void build_enter(struct codebuf *cb)
+{
+	static const uint8_t saved[] = { RBP, RBX, R12, R13, R14, R15 };
+
+	for (size_t i = 0; i < sizeof(saved); i++)
+		x64_push_r(cb, saved[i]);
+	x64_push_r(cb, RDI);                                 /* 7 pushes: sp 16-aligned */
+	x64_mov_rr(cb, true, R_STORE, RDX);
+	x64_mov_rr(cb, true, RAX, RSI);
+	x64_mov_rm(cb, true, RBX, x64_mb(RDI, RG_NSTACK));
+	x64_shift_ri(cb, true, SH_SHL, RBX, 3);
+	x64_sub_rr(cb, true, RSP, RBX);
+	x64_mov_rr(cb, true, R11, RDI);
+	x64_mov_rm(cb, true, RCX, x64_mb(R11, RG_NSTACK));
+	x64_mov_rm(cb, true, RSI, x64_mb(R11, RG_STACK));
+	x64_mov_rr(cb, true, RDI, RSP);
+	x64_rep_movsq(cb);
+	for (int i = 0; i < jit_target.narg[JC_GPR]; i++)
+		x64_mov_rm(cb, true, jit_target.arg[JC_GPR][i], x64_mb(R11, RG_GPR(i)));
+	for (int i = 0; i < jit_target.narg[JC_FPR]; i++)
+		x64_movsd_rm(cb, HW(jit_target.arg[JC_FPR][i]), x64_mb(R11, RG_FPR(i)));
+	x64_call_r(cb, RAX);
+	x64_mov_rm(cb, true, R11, x64_mbi(RSP, RBX, 0, 0));  /* the saved struct jit_regs * */
+	x64_mov_mr(cb, true, x64_mb(R11, RG_GPR(0)), RAX);
+	x64_movsd_mr(cb, x64_mb(R11, RG_FPR(0)), 0);
+	x64_mov_rr(cb, true, RCX, RBX);
+	x64_shift_ri(cb, true, SH_SHR, RCX, 3);
+	x64_mov_rr(cb, true, RSI, RSP);
+	x64_mov_rm(cb, true, RDI, x64_mb(R11, RG_STACK));
+	x64_rep_movsq(cb);
+	x64_add_rr(cb, true, RSP, RBX);
+	x64_pop_r(cb, RDI);
+	for (size_t i = sizeof(saved); i-- > 0;)
+		x64_pop_r(cb, saved[i]);
+	x64_ret(cb);
+}
+
+/* exit: JIT -> C for host functions and functions left to the interpreter (r11 = jf). */
+static void build_exit(struct codebuf *cb)
+{
+	thunk_save(cb);
+	x64_lea(cb, true, RAX, x64_mb(RSP, TF_SIZE + 16 + 8));  /* the caller's stack args */
+	x64_mov_mr(cb, true, x64_mb(RSP, RG_STACK), RAX);
+	x64_mov_rm(cb, true, RAX, x64_mb(RSP, TF_SIZE + 16));   /* return address */
+	x64_mov_mr(cb, true, x64_mb(RSP, RG_RET), RAX);
+	x64_mov_rr(cb, true, RDI, R_STORE);
+	x64_mov_rr(cb, true, RSI, R11);
+	x64_mov_rr(cb, true, RDX, RSP);
+	call_abs(cb, (const void *)jit_rt_call_out);
+	x64_mov_rm(cb, true, RAX, x64_mb(RSP, RG_GPR(0)));
+	x64_movsd_rm(cb, 0, x64_mb(RSP, RG_FPR(0)));
+	thunk_restore(cb, false);
+	thunk_leave(cb);
+	x64_ret(cb);
+}
+
+/* lazy: compile r11's function, then tail-call whatever its entry became. */
+static void build_lazy(struct codebuf *cb)
+{
+	thunk_save(cb);
+	x64_mov_rr(cb, true, RDI, R_STORE);
+	x64_mov_rr(cb, true, RSI, R11);
+	call_abs(cb, (const void *)jit_rt_lazy);
+	x64_mov_mr(cb, true, x64_mb(RSP, RG_NSTACK), RAX);
+	thunk_restore(cb, true);
+	x64_mov_rm(cb, true, RAX, x64_mb(RSP, RG_NSTACK));
+	thunk_leave(cb);
+	x64_jmp_r(cb, RAX);
+}
+
+/* indirect: rax = jit_func of the chibi_func in r11 (argument registers preserved). */
+static void build_indirect(struct codebuf *cb)
+{
+	thunk_save(cb);
+	x64_mov_rr(cb, true, RDI, R_STORE);
+	x64_mov_rr(cb, true, RSI, R11);
+	call_abs(cb, (const void *)jit_rt_func);
+	x64_mov_mr(cb, true, x64_mb(RSP, RG_NSTACK), RAX);
+	thunk_restore(cb, true);
+	x64_mov_rm(cb, true, RAX, x64_mb(RSP, RG_NSTACK));
+	thunk_leave(cb);
+	x64_ret(cb);
+}
+
+static void align16(struct codebuf *cb)
+{
+	while (cb_pos(cb) & 15)
+		x64_int3(cb);
+}
+
+void be_build_thunks(struct codebuf *cb, struct jit_thunks *out)
+{
+	probe_cpu();
+	out->enter = cb_pos(cb);
+	build_enter(cb);
+	align16(cb);
+	out->exit = cb_pos(cb);
+	build_exit(cb);
+	align16(cb);
+	out->lazy = cb_pos(cb);
+	build_lazy(cb);
+	align16(cb);
+	out->indirect = cb_pos(cb);
+	build_indirect(cb);
+}

@@ -1,0 +1,206 @@
+/* fuzz.c - calls WASI functions with random and hostile arguments (pointers at and past the
+ * end of memory, huge lengths, random fds, flags and paths) to show that chibi returns an
+ * errno instead of crashing.  Blocking calls (poll_oneoff, sock_accept, proc_exit) are left
+ * out; fd 3 is a scratch preopen the runner checks afterwards.
+ * Run as: chibi run --dir SCRATCH::/s fuzz.wasm SEED ITERATIONS */
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include "check.h"
+
+#define I32 int32_t
+#define I64 int64_t
+#define IMP(n, ...) WASI_IMPORT(n) I32 f_##n(__VA_ARGS__);
+IMP(args_get, I32, I32)
+IMP(args_sizes_get, I32, I32)
+IMP(environ_get, I32, I32)
+IMP(environ_sizes_get, I32, I32)
+IMP(clock_res_get, I32, I32)
+IMP(clock_time_get, I32, I64, I32)
+IMP(fd_advise, I32, I64, I64, I32)
+IMP(fd_allocate, I32, I64, I64)
+IMP(fd_close, I32)
+IMP(fd_datasync, I32)
+IMP(fd_fdstat_get, I32, I32)
+IMP(fd_fdstat_set_flags, I32, I32)
+IMP(fd_fdstat_set_rights, I32, I64, I64)
+IMP(fd_filestat_get, I32, I32)
+IMP(fd_filestat_set_size, I32, I64)
+IMP(fd_filestat_set_times, I32, I64, I64, I32)
+IMP(fd_pread, I32, I32, I32, I64, I32)
+IMP(fd_prestat_get, I32, I32)
+IMP(fd_prestat_dir_name, I32, I32, I32)
+IMP(fd_pwrite, I32, I32, I32, I64, I32)
+IMP(fd_read, I32, I32, I32, I32)
+IMP(fd_readdir, I32, I32, I32, I64, I32)
+IMP(fd_renumber, I32, I32)
+IMP(fd_seek, I32, I64, I32, I32)
+IMP(fd_sync, I32)
+IMP(fd_tell, I32, I32)
+IMP(fd_write, I32, I32, I32, I32)
+IMP(path_create_directory, I32, I32, I32)
+IMP(path_filestat_get, I32, I32, I32, I32, I32)
+IMP(path_filestat_set_times, I32, I32, I32, I32, I64, I64, I32)
+IMP(path_link, I32, I32, I32, I32, I32, I32, I32)
+IMP(path_readlink, I32, I32, I32, I32, I32, I32)
+IMP(path_remove_directory, I32, I32, I32)
+IMP(path_rename, I32, I32, I32, I32, I32, I32)
+IMP(path_symlink, I32, I32, I32, I32, I32)
+IMP(path_unlink_file, I32, I32, I32)
+IMP(sched_yield)
+IMP(random_get, I32, I32)
+IMP(sock_recv, I32, I32, I32, I32, I32, I32)
+IMP(sock_send, I32, I32, I32, I32, I32)
+IMP(sock_shutdown, I32, I32)
+
+static uint64_t state;
+
+static uint64_t rnd(void)
+{
+	state ^= state << 13;
+	state ^= state >> 7;
+	state ^= state << 17;
+	return state;
+}
+
+static uint8_t arena[8192];        /* scratch the calls may scribble on */
+static const char *paths[] = { "a", "b/c", "..", "../x", "/etc", ".", "", "a/../b", "l",
+			       "d/e/f", "a/", "//", "x\\y", "b" };
+
+/* A pointer: mostly valid in the arena, sometimes hostile. */
+static I32 ptr(void)
+{
+	switch (rnd() % 8) {
+	case 0: return (I32)(rnd() & 0xffffffffu);                  /* anywhere */
+	case 1: return (I32)(__builtin_wasm_memory_size(0) * 65536 - (rnd() % 16));
+	case 2: return 0;
+	default: return (I32)(uintptr_t)(arena + rnd() % (sizeof(arena) - 64));
+	}
+}
+
+static I32 len(void)
+{
+	switch (rnd() % 6) {
+	case 0: return (I32)(rnd() & 0xffffffffu);
+	case 1: return 0;
+	default: return (I32)(rnd() % 64);
+	}
+}
+
+static I32 fd(void)
+{
+	switch (rnd() % 6) {
+	case 0: return (I32)(rnd() & 0xffffffffu);
+	case 1: return (I32)(rnd() % 12);
+	default: return 3;                                          /* the scratch dir */
+	}
+}
+
+static I64 big(void)
+{
+	return rnd() % 3 ? (I64)(rnd() % 100000) : (I64)rnd();
+}
+
+/* A path argument: pointer + length of a known string, or junk. */
+static void path(I32 *p, I32 *l)
+{
+	if (rnd() % 5) {
+		const char *s = paths[rnd() % (sizeof(paths) / sizeof(paths[0]))];
+
+		*p = (I32)(uintptr_t)s;
+		*l = (I32)strlen(s);
+	} else {
+		*p = ptr();
+		*l = len();
+	}
+}
+
+/* Fill the arena with iovec-looking records (some valid) so vectored calls go deep. */
+static void seed_arena(void)
+{
+	for (size_t i = 0; i + 8 <= sizeof(arena); i += 8) {
+		uint32_t b = (uint32_t)ptr(), n = (uint32_t)len();
+
+		memcpy(arena + i, &b, 4);
+		memcpy(arena + i + 4, &n, 4);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	long iters = argc > 2 ? atol(argv[2]) : 20000;
+	long i, calls[64] = { 0 };
+	int errs[80] = { 0 };
+
+	state = (argc > 1 ? strtoull(argv[1], NULL, 0) : 1) * 0x9e3779b97f4a7c15ull + 1;
+	for (i = 0; i < iters; i++) {
+		I32 p1, l1, p2, l2, r = 0;
+		int which = (int)(rnd() % 41);
+
+		if (i % 64 == 0)
+			seed_arena();
+		path(&p1, &l1);
+		path(&p2, &l2);
+		switch (which) {
+		case 0: r = f_args_get(ptr(), ptr()); break;
+		case 1: r = f_args_sizes_get(ptr(), ptr()); break;
+		case 2: r = f_environ_get(ptr(), ptr()); break;
+		case 3: r = f_environ_sizes_get(ptr(), ptr()); break;
+		case 4: r = f_clock_res_get((I32)(rnd() % 6), ptr()); break;
+		case 5: r = f_clock_time_get((I32)(rnd() % 6), big(), ptr()); break;
+		case 6: r = f_fd_advise(fd(), big(), big(), (I32)(rnd() % 8)); break;
+		case 7: r = f_fd_allocate(fd(), big(), rnd() % 4 ? big() % 4096 : big()); break;
+		case 8: r = rnd() % 8 ? 8 : f_fd_close((I32)(5 + rnd() % 8)); break;
+		case 9: r = f_fd_datasync(fd()); break;
+		case 10: r = f_fd_fdstat_get(fd(), ptr()); break;
+		case 11: r = f_fd_fdstat_set_flags(fd(), (I32)(rnd() % 64)); break;
+		case 12: r = f_fd_fdstat_set_rights((I32)(5 + rnd() % 8), (I64)rnd(), (I64)rnd()); break;
+		case 13: r = f_fd_filestat_get(fd(), ptr()); break;
+		case 14: r = f_fd_filestat_set_size((I32)(5 + rnd() % 8), big() % 100000); break;
+		case 15: r = f_fd_filestat_set_times(fd(), big(), big(), (I32)(rnd() % 32)); break;
+		case 16: r = f_fd_pread(fd(), ptr(), len(), big(), ptr()); break;
+		case 17: r = f_fd_prestat_get(fd(), ptr()); break;
+		case 18: r = f_fd_prestat_dir_name(fd(), ptr(), len()); break;
+		case 19: r = f_fd_pwrite((I32)(5 + rnd() % 8), ptr(), len(), big(), ptr()); break;
+		case 20: r = f_fd_read(rnd() % 2 ? 0 : (I32)(5 + rnd() % 8), ptr(), len(), ptr()); break;
+		case 21: r = f_fd_readdir(fd(), ptr(), len(), big(), ptr()); break;
+		case 22: r = f_fd_renumber((I32)(5 + rnd() % 8), (I32)(5 + rnd() % 8)); break;
+		case 23: r = f_fd_seek(fd(), big(), (I32)(rnd() % 4), ptr()); break;
+		case 24: r = f_fd_sync(fd()); break;
+		case 25: r = f_fd_tell(fd(), ptr()); break;
+		case 26: r = f_fd_write((I32)(5 + rnd() % 8), ptr(), len(), ptr()); break;
+		case 27: r = f_path_create_directory(fd(), p1, l1); break;
+		case 28: r = f_path_filestat_get(fd(), (I32)(rnd() % 3), p1, l1, ptr()); break;
+		case 29: r = f_path_filestat_set_times(fd(), (I32)(rnd() % 3), p1, l1, big(), big(),
+						      (I32)(rnd() % 32)); break;
+		case 30: r = f_path_link(fd(), (I32)(rnd() % 3), p1, l1, fd(), p2, l2); break;
+		case 31: r = f_path_readlink(fd(), p1, l1, ptr(), len(), ptr()); break;
+		case 32: r = f_path_remove_directory(fd(), p1, l1); break;
+		case 33: r = f_path_rename(fd(), p1, l1, fd(), p2, l2); break;
+		case 34: r = f_path_symlink(p1, l1, fd(), p2, l2); break;
+		case 35: r = f_path_unlink_file(fd(), p1, l1); break;
+		case 36: r = f_sched_yield(); break;
+		case 37: r = f_random_get(ptr(), len()); break;
+		case 38: r = f_sock_recv(fd(), ptr(), len(), (I32)(rnd() % 8), ptr(), ptr()); break;
+		case 39: r = f_sock_send(fd(), ptr(), len(), (I32)(rnd() % 2), ptr()); break;
+		case 40:
+			/* path_open, with fdflags kept non-blocking so a FIFO never hangs us. */
+			r = raw_path_open(fd(), (I32)(rnd() % 3), p1, l1, (I32)(rnd() % 32),
+					  (I64)rnd(), (I64)rnd(), (I32)((rnd() % 32) | 4), ptr());
+			break;
+		}
+		calls[which]++;
+		if (r < 0 || r > 76) {
+			printf("FAIL call %d returned %d\n", which, r);
+			return 1;
+		}
+		errs[r]++;
+	}
+	for (i = 0; i < 41; i++)
+		if (!calls[i])
+			printf("note: function %ld never called\n", i);
+	fprintf(stderr, "fuzz: %ld calls, %d ok, %d EFAULT, %d EBADF, %d ENOTCAPABLE\n", iters,
+		errs[0], errs[21], errs[8], errs[76]);
+	printf("fuzz: %ld checks, 0 failed\n", iters);
+	return 0;
+}
