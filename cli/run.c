@@ -1,8 +1,7 @@
 /* cli/run.c - `chibi run`: run a WebAssembly module (WASI command or --invoke NAME).
  *
  * A thin shell: wasi/runopts.c parses the command line, wasi/run.c does the work and owns
- * the exit-status rules.  This file only prints help/version/usage errors and refuses
- * --jit until a JIT exists.
+ * the exit-status rules.  This file only prints help/version/usage errors.
  */
 #include <stdio.h>
 #include "cli.h"
@@ -32,12 +31,6 @@ int run_main(int argc, char **argv)
 		printf("chibi %s\n", CHIBI_VERSION);
 		runopts_free(&cmd);
 		return 0;
-	}
-	if (cmd.run.engine.mode == CHIBI_MODE_JIT) {
-		/* The mode stays in chibi_config; only this check goes once a JIT lands. */
-		fprintf(stderr, "chibi run: JIT not available yet in this build; use --interp\n");
-		runopts_free(&cmd);
-		return RUNOPTS_USAGE;
 	}
 	if (runopts_listen(&cmd, err, sizeof(err)) != 0) {
 		fprintf(stderr, "error: %s\n", err);

@@ -10,7 +10,10 @@
  *                               instead of each function on its own first call
  *   CHIBI_JIT_BOUNDS=explicit   bounds-check every memory access instead of relying on the
  *                               guard region (always used for memories without one)
- *   CHIBI_JIT_VERBOSE=1         report functions that fall back to the interpreter on stderr
+ *   CHIBI_JIT_VERBOSE=1         report functions that fall back to the interpreter, and the
+ *                               compile statistics of each store, on stderr
+ *   CHIBI_JIT_ONLY=LO-HI        compile only functions LO..HI (index space); the others run
+ *                               in the interpreter (for bisecting a miscompilation)
  */
 #ifndef CHIBI_JIT_JIT_H
 #define CHIBI_JIT_JIT_H

@@ -252,6 +252,10 @@ static struct jit_store *store_jit(struct chibi_store *s)
 	js->eager = env_flag("CHIBI_JIT_EAGER", NULL);
 	js->explicit_bounds = env_flag("CHIBI_JIT_BOUNDS", "explicit");
 	js->verbose = env_flag("CHIBI_JIT_VERBOSE", NULL);
+	js->only_hi = UINT32_MAX;
+	if (getenv("CHIBI_JIT_ONLY") &&
+	    sscanf(getenv("CHIBI_JIT_ONLY"), "%u-%u", &js->only_lo, &js->only_hi) != 2)
+		js->only_lo = js->only_hi = (uint32_t)strtoul(getenv("CHIBI_JIT_ONLY"), NULL, 0);
 	if (!arena_init(&js->arena, ARENA_BYTES, ARENA_DATA))
 		goto fail;
 	be_build_thunks(&js->cb, &th);
@@ -388,7 +392,15 @@ static void compile_one(struct jit_store *js, struct jit_func *jf)
 {
 	char why[96] = "";
 	uint64_t t0 = now_ns();
-	bool ok = jit_compile(js, jf, why) && range_add(js, jf);
+	uint32_t idx = jf->func->index;
+	bool ok;
+
+	if (idx < js->only_lo || idx > js->only_hi) {
+		snprintf(why, sizeof(why), "excluded by CHIBI_JIT_ONLY");
+		ok = false;
+	} else {
+		ok = jit_compile(js, jf, why) && range_add(js, jf);
+	}
 
 	js->stats.compile_ns += now_ns() - t0;
 	if (ok) {
@@ -531,7 +543,20 @@ void jit_rt_call_out(struct chibi_store *s, struct jit_func *jf, struct jit_regs
 			v = r->stack[ns++];
 		slots[i] = norm(t->params[i], v);
 	}
-	interp_invoke(s, f, slots);
+	if (f->kind == FUNC_HOST) {
+		/* called here rather than through interp_invoke, which cannot tell the host
+		 * function its caller's instance (WASI needs the caller's memory) */
+		struct chibi_caller cl = { .store = s, .inst = caller ? caller->func->inst : NULL };
+		enum chibi_trap rc;
+
+		s->stack_top = slots + n;
+		rc = f->host_fn(&cl, f->host_env, slots);
+		s->stack_top = slots;
+		if (rc != CHIBI_TRAP_NONE)
+			vm_trap(s, rc);
+	} else {
+		interp_invoke(s, f, slots);
+	}
 	if (t->nresults == 1) {
 		uint64_t v = norm(t->results[0], slots[0]);
 

@@ -229,6 +229,9 @@ struct wasi_ctx *wasi_ctx_new(const struct wasi_config *cfg, char *err, size_t e
 		const char *gname = p->guest_path ? p->guest_path : p->host_path;
 		int h = open(p->host_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
+		/* A search-only directory (x without r) still serves paths beneath it. */
+		if (h < 0 && errno == EACCES)
+			h = open(p->host_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (h < 0) {
 			snprintf(err, errlen, "cannot open directory '%s': %s", p->host_path,
 				 strerror(errno));

@@ -25,8 +25,7 @@ struct run_cmd {
 #define RUNOPTS_USAGE 2
 
 /* Parse argv (argv[0] is "run").  Returns 0, or RUNOPTS_USAGE with a message in err.
- * --jit is a usage error for now (no JIT in this build).  Free with runopts_free() either
- * way. */
+ * Free with runopts_free() either way. */
 int runopts_parse(int argc, char **argv, struct run_cmd *out, char *err, size_t errlen);
 /* Open every --tcplisten address as a listening TCP socket into out->wasi.listen_fds.
  * Returns 0 or 1 with a message in err. */
