@@ -8,5 +8,6 @@ int run_main(int argc, char **argv);      /* chibi run      (cli/run.c) */
 int wast_main(int argc, char **argv);     /* chibi wast     (cli/wast.c) */
 int validate_main(int argc, char **argv); /* chibi validate (cli/main.c) */
 int image_main(int argc, char **argv);    /* chibi image    (cli/image.c) */
+int inspect_main(int argc, char **argv);  /* chibi inspect  (cli/inspect.c) */
 
 #endif

@@ -19,6 +19,7 @@ static void usage(FILE *out)
 		"  validate FILE.wasm...               decode and validate modules\n"
 		"  wast [--interp|--jit] FILE.wast...  run WebAssembly spec scripts\n"
 		"  image build [OPTIONS] FILE.wasm     package a module as an OCI image tarball\n"
+		"  inspect [--stats] [--disasm [FUNC]] FILE.wasm   the JIT's code and statistics\n"
 		"  help | --help | --version\n"
 		"\n"
 		"`chibi FILE.wasm ...` is short for `chibi run FILE.wasm ...`.\n");
@@ -74,6 +75,8 @@ int main(int argc, char **argv)
 		return wast_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "image"))
 		return image_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "inspect"))
+		return inspect_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
 		usage(stdout);
 		return 0;

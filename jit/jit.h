@@ -12,7 +12,7 @@
  *                               guard region (always used for memories without one)
  *   CHIBI_JIT_VERBOSE=1         report functions that fall back to the interpreter, and the
  *                               compile statistics of each store, on stderr
- *   CHIBI_JIT_ONLY=LO-HI        compile only functions LO..HI (index space); the others run
+ *   CHIBI_JIT_ONLY=A-B,C,...    compile only these functions (index space); the others run
  *                               in the interpreter (for bisecting a miscompilation)
  */
 #ifndef CHIBI_JIT_JIT_H

@@ -49,7 +49,6 @@ struct jit_store {
 	struct jit_stats stats;
 	bool eager, explicit_bounds, verbose;
 	bool keep_maps;            /* record wasm->code maps (inspect) */
-	uint32_t only_lo, only_hi; /* CHIBI_JIT_ONLY=lo-hi: compile only these (bisecting) */
 	struct jit_inspect *inspects;
 	struct codebuf cb;         /* reused between compilations */
 	void *lower_scratch;       /* lower.c's reusable arrays */

@@ -1655,6 +1655,13 @@ static void layout_frame(struct lower *L)
 		}
 	}
 	f->saved |= be_reserved(&L->c) & ~temps_as_homes;
+	/* The JIT convention preserves every home register across calls, including the ones
+	 * C does not (x64: rsi, rdi, xmm8-14): a helper call must save them all, not only this
+	 * function's, since the callers' locals may live there. */
+	for (int cls = 0; cls < 2; cls++)
+		for (int i = 0; i < jit_target.nhome[cls]; i++)
+			if (jit_target.c_clobbers & bit(jit_target.home[cls][i]))
+				L->csave_mask |= bit(jit_target.home[cls][i]);
 	for (int i = 0; i < 64; i++)
 		if (L->csave_mask & (1ull << i)) {
 			L->csave_off[i] = off;

@@ -252,10 +252,6 @@ static struct jit_store *store_jit(struct chibi_store *s)
 	js->eager = env_flag("CHIBI_JIT_EAGER", NULL);
 	js->explicit_bounds = env_flag("CHIBI_JIT_BOUNDS", "explicit");
 	js->verbose = env_flag("CHIBI_JIT_VERBOSE", NULL);
-	js->only_hi = UINT32_MAX;
-	if (getenv("CHIBI_JIT_ONLY") &&
-	    sscanf(getenv("CHIBI_JIT_ONLY"), "%u-%u", &js->only_lo, &js->only_hi) != 2)
-		js->only_lo = js->only_hi = (uint32_t)strtoul(getenv("CHIBI_JIT_ONLY"), NULL, 0);
 	if (!arena_init(&js->arena, ARENA_BYTES, ARENA_DATA))
 		goto fail;
 	be_build_thunks(&js->cb, &th);
@@ -387,6 +383,28 @@ static void keep_inspect(struct jit_store *js, struct jit_func *jf, const char *
 	jf->insp = i;
 }
 
+/* CHIBI_JIT_ONLY=A-B,C,...: is function idx in one of the ranges (or is there no list)? */
+static bool jit_only(uint32_t idx)
+{
+	const char *p = getenv("CHIBI_JIT_ONLY");
+
+	if (!p || !*p)
+		return true;
+	while (*p) {
+		char *e;
+		unsigned long lo = strtoul(p, &e, 10), hi = lo;
+
+		if (*e == '-')
+			hi = strtoul(e + 1, &e, 10);
+		if (idx >= lo && idx <= hi)
+			return true;
+		if (*e != ',')
+			break;
+		p = e + 1;
+	}
+	return false;
+}
+
 /* Compile jf now (it is JF_LAZY); afterwards it is JF_COMPILED or JF_FAILED. */
 static void compile_one(struct jit_store *js, struct jit_func *jf)
 {
@@ -395,7 +413,7 @@ static void compile_one(struct jit_store *js, struct jit_func *jf)
 	uint32_t idx = jf->func->index;
 	bool ok;
 
-	if (idx < js->only_lo || idx > js->only_hi) {
+	if (!jit_only(idx)) {
 		snprintf(why, sizeof(why), "excluded by CHIBI_JIT_ONLY");
 		ok = false;
 	} else {

@@ -53,4 +53,4 @@ test-wasi-suite: $(CHIBI)
 test-wasi: test-wasi-unit test-wasi-guests test-wasi-suite
 
 test-wasi-real: $(CHIBI)
-	sh wasi/tests/real-world.sh $(CHIBI) $(BUILD)/wasi-real
+	CHIBI_RUN_FLAGS="$(WASI_RUN_FLAGS)" sh wasi/tests/real-world.sh $(CHIBI) $(BUILD)/wasi-real

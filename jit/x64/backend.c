@@ -24,9 +24,9 @@ const struct jit_target jit_target = {
 	.ntemp = { 6, 8 },
 	.temp = { { RAX, RCX, RDX, R8, R9, R10 },
 		  { XMM(0), XMM(1), XMM(2), XMM(3), XMM(4), XMM(5), XMM(6), XMM(7) } },
-	.nhome = { 6, 7 },
+	.nhome = { 6, 6 },
 	.home = { { RBX, RBP, R12, R13, RSI, RDI },
-		  { XMM(8), XMM(9), XMM(10), XMM(11), XMM(12), XMM(13), XMM(14) } },
+		  { XMM(8), XMM(9), XMM(10), XMM(11), XMM(12), XMM(13) } },
 	.nleaf_home = { 3, 4 },
 	.leaf_home = { { R10, R9, R8 }, { XMM(7), XMM(6), XMM(5), XMM(4) } },
 	.narg = { 5, 8 },
@@ -609,13 +609,15 @@ static enum x64_cc emit_int_cmp(struct codebuf *cb, uint16_t op, struct jopnd a,
 			x64_cmp_rm(cb, w, ra, frame_slot(b.off));
 		} else if (b.kind == OP_REG) {
 			x64_cmp_rr(cb, w, ra, b.reg);
-		} else {
-			/* 64-bit immediate: a is not in r11 unless it was an immediate too */
-			if (ra == R_SCRATCH) {
-				x64_mov_rsi32(cb, RAX, 0); /* unreachable: both immediates fold */
-			}
+		} else if (ra != R_SCRATCH) {
+			/* a 64-bit immediate that does not sign-extend from 32 bits */
 			gpr_imm(cb, true, R_SCRATCH, b.imm, false);
 			x64_cmp_rr(cb, w, ra, R_SCRATCH);
+		} else if (a.kind == OP_MEM) {
+			gpr_imm(cb, true, R_SCRATCH, b.imm, false);
+			x64_alu_mr(cb, w, ALU_CMP, frame_slot(a.off), R_SCRATCH);
+		} else {
+			x64_poison(cb); /* two immediates: constant folding removes these */
 		}
 	}
 	return cc;
@@ -659,14 +661,11 @@ static enum x64_cc emit_float_cmp(struct codebuf *cb, uint16_t op, struct jopnd 
 			x64_ucomis_rm(cb, dbl, rx, frame_slot(y.off));
 		else if (y.kind == OP_REG && IS_XMM(y.reg))
 			x64_ucomis_rr(cb, dbl, rx, HW(y.reg));
-		else if (rx != HW(X_SCRATCH)) {
-			fpr_load(cb, dbl, HW(X_SCRATCH), y);
-			x64_ucomis_rr(cb, dbl, rx, HW(X_SCRATCH));
-		} else {
-			/* both immediates: constant folding normally removes this */
-			x64_movaps_rr(cb, 7, rx);
-			fpr_load(cb, dbl, HW(X_SCRATCH), y);
-			x64_ucomis_rr(cb, dbl, 7, HW(X_SCRATCH));
+		else {
+			uint8_t ry = rx == HW(X_SCRATCH) ? HW(X_SCRATCH2) : HW(X_SCRATCH);
+
+			fpr_load(cb, dbl, ry, y);
+			x64_ucomis_rr(cb, dbl, rx, ry);
 		}
 	}
 	return cc;
@@ -1728,14 +1727,14 @@ void be_br_table(struct jcomp *c, jreg idx, uint32_t n, const uint32_t *labels)
 #define RG_STACK ((int32_t)offsetof(struct jit_regs, stack))
 #define RG_RET ((int32_t)offsetof(struct jit_regs, ret_addr))
 
-/* Thunk frame of the JIT -> C thunks: struct jit_regs, xmm8-14, r11.  With the two pushes
+/* Thunk frame of the JIT -> C thunks: struct jit_regs, the xmm homes, r11.  With the two pushes
  * (rsi, rdi) and the return address it keeps sp 16-aligned for the C call. */
 #define TF_XMM ((int32_t)sizeof(struct jit_regs))
 #define TF_R11 (TF_XMM + 7 * 8)
 #define TF_SIZE (((TF_R11 + 8 + 15) & ~15) + 8)
 
 /* Save what C may clobber but the JIT convention preserves or passes: argument registers,
- * rsi/rdi, xmm8-14 and r11 (the callee). */
+ * rsi/rdi, the xmm homes and r11 (the callee). */
 static void thunk_save(struct codebuf *cb)
 {
 	x64_push_r(cb, RSI);
@@ -1745,8 +1744,8 @@ static void thunk_save(struct codebuf *cb)
 		x64_mov_mr(cb, true, x64_mb(RSP, RG_GPR(i)), jit_target.arg[JC_GPR][i]);
 	for (int i = 0; i < jit_target.narg[JC_FPR]; i++)
 		x64_movsd_mr(cb, x64_mb(RSP, RG_FPR(i)), HW(jit_target.arg[JC_FPR][i]));
-	for (int i = 0; i < 7; i++)
-		x64_movsd_mr(cb, x64_mb(RSP, TF_XMM + 8 * i), (uint8_t)(8 + i));
+	for (int i = 0; i < jit_target.nhome[JC_FPR]; i++)
+		x64_movsd_mr(cb, x64_mb(RSP, TF_XMM + 8 * i), HW(jit_target.home[JC_FPR][i]));
 	x64_mov_mr(cb, true, x64_mb(RSP, TF_R11), R11);
 }
 
@@ -1760,8 +1759,8 @@ static void thunk_restore(struct codebuf *cb, bool args)
 			x64_movsd_rm(cb, HW(jit_target.arg[JC_FPR][i]), x64_mb(RSP, RG_FPR(i)));
 		x64_mov_rm(cb, true, R11, x64_mb(RSP, TF_R11));
 	}
-	for (int i = 0; i < 7; i++)
-		x64_movsd_rm(cb, (uint8_t)(8 + i), x64_mb(RSP, TF_XMM + 8 * i));
+	for (int i = 0; i < jit_target.nhome[JC_FPR]; i++)
+		x64_movsd_rm(cb, HW(jit_target.home[JC_FPR][i]), x64_mb(RSP, TF_XMM + 8 * i));
 }
 
 static void thunk_leave(struct codebuf *cb)

@@ -364,6 +364,13 @@ static inline void x64_alu_ri(struct codebuf *cb, bool w, enum x64_alu op, uint8
 	}
 }
 
+/* [m] = [m] OP src */
+static inline void x64_alu_mr(struct codebuf *cb, bool w, enum x64_alu op, struct x64_mem m,
+			      uint8_t src)
+{
+	x64_form_rm(cb, 0, w, (uint32_t)(op << 3) | 1, src, &m, false);
+}
+
 /* [m] = [m] OP imm */
 static inline void x64_alu_mi(struct codebuf *cb, bool w, enum x64_alu op, struct x64_mem m,
 			      int32_t imm)

@@ -20,8 +20,8 @@
  *   r14   base of linear memory 0 (set by every function that uses memory)      saved
  *   r15   the chibi_store (set by the entry thunk, never changed)              saved
  *   xmm0-7    temps; arguments; xmm0 single float result          no          clobbered
- *   xmm8-14   homes of hot float locals                          yes         clobbered
- *   xmm15     scratch of the back end
+ *   xmm8-13   homes of hot float locals                          yes         clobbered
+ *   xmm14-15  scratch of the back end
  *
  * rax is not an argument register so that call sequences have a free register besides r11.
  */
@@ -36,6 +36,7 @@
 
 #define R_SCRATCH R11      /* back-end scratch GPR */
 #define X_SCRATCH XMM(15)  /* back-end scratch xmm */
+#define X_SCRATCH2 XMM(14) /* second scratch xmm (comparisons of two non-registers) */
 #define R_MEMBASE R14      /* linear memory 0 base */
 #define R_MEMOBJ R13       /* struct chibi_memory * (explicit-bounds mode) */
 #define R_STORE R15        /* struct chibi_store * */

@@ -2,7 +2,7 @@
 # wasi/tests/real-world.sh - real programs from Debian source packages, built natively and
 # for wasm32-wasi from the same source, must produce identical output under `chibi run`.
 #
-# usage: real-world.sh CHIBI WORKDIR
+# usage: [CHIBI_RUN_FLAGS=--interp] real-world.sh CHIBI WORKDIR
 #
 # Programs: zlib's minigzip and bzip2 (Debian 12 sources via `apt-get source`, into WORKDIR:
 # nothing third-party is ever committed).  When the machine has no deb-src entry and we are
@@ -22,6 +22,13 @@ fail=0
 mkdir -p "$WORK"
 WORK=$(readlink -f "$WORK")
 cd "$WORK" || exit 1
+# CHIBI_RUN_FLAGS (e.g. --interp) go right after "run" in every invocation.
+if [ -n "${CHIBI_RUN_FLAGS:-}" ]; then
+	printf '#!/bin/sh\n[ "$1" = run ] && { shift; exec "%s" run %s "$@"; }\nexec "%s" "$@"\n' \
+		"$CHIBI" "$CHIBI_RUN_FLAGS" "$CHIBI" > "$WORK/chibi-wrap"
+	chmod +x "$WORK/chibi-wrap"
+	CHIBI="$WORK/chibi-wrap"
+fi
 
 ok() { pass=$((pass + 1)); echo "PASS $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1"; }

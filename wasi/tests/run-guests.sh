@@ -268,9 +268,8 @@ expect "usage: unknown option" 2 "" "unknown option '--bogus'" "$CHIBI" run --bo
 expect "usage: missing value" 2 "" "needs a value" "$CHIBI" run --dir
 expect "usage: bad size" 2 "" "invalid --max-memory" "$CHIBI" run --max-memory 12XB "$I"
 expect "usage: bad duration" 2 "" "invalid --timeout" "$CHIBI" run --timeout soon "$I"
-expect "usage: --jit" 2 "" "JIT not available yet in this build; use --interp" \
-	"$CHIBI" run --jit "$I"
 expect "--interp runs" 0 "^5$" "" "$CHIBI" run --interp --invoke add "$I" 2 3
+expect "--jit runs" 0 "^5$" "" "$CHIBI" run --jit --invoke add "$I" 2 3
 expect "--help" 0 "^usage: chibi run" "" "$CHIBI" run --help
 expect "--version" 0 "^chibi [0-9]" "" "$CHIBI" run --version
 expect "-- ends options" 0 "^5$" "" "$CHIBI" run --invoke add -- "$I" 2 3

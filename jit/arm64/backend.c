@@ -1,0 +1,1588 @@
+/* jit/arm64/backend.c - the AArch64 back end: implements jit/target.h with the encoders of
+ * jit/arm64/emit.h.
+ *
+ * It translates decisions made by jit/lower.c into instructions; it never allocates
+ * registers of its own beyond its scratch registers (x16, x17, v30, v31).  No AArch64
+ * instruction needs a fixed register, so be_clobbers() is always empty.  It also builds the
+ * thunks between C (AAPCS64) and the JIT convention and reads the faulting pc for the
+ * guard-page handler.  Code is published W^X by jit/codebuf.c (mprotect flips, then
+ * __builtin___clear_cache); nothing here writes executable memory.
+ * Entry points: the be_* functions and jit_target.
+ */
+#include <stddef.h>
+#include <string.h>
+#include <ucontext.h>
+
+#include "../jit_int.h"
+#include "regs.h"
+
+/* ---- the register convention (see regs.h for the table) ---- */
+
+#define BIT(r) (1ull << (r))
+
+const struct jit_target jit_target = {
+	.name = "aarch64",
+	.fpr_base = 32,
+	.ntemp = { 16, 16 },
+	.temp = { { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 },
+		  { FPR(0), FPR(1), FPR(2), FPR(3), FPR(4), FPR(5), FPR(6), FPR(7),
+		    FPR(16), FPR(17), FPR(18), FPR(19), FPR(20), FPR(21), FPR(22), FPR(23) } },
+	.nhome = { 8, 8 },
+	.home = { { 19, 20, 21, 22, 23, 24, 25, 26 },
+		  { FPR(8), FPR(9), FPR(10), FPR(11), FPR(12), FPR(13), FPR(14), FPR(15) } },
+	.nleaf_home = { 6, 4 },
+	.leaf_home = { { 15, 14, 13, 12, 11, 10 }, { FPR(23), FPR(22), FPR(21), FPR(20) } },
+	.narg = { 8, 8 },
+	.arg = { { 0, 1, 2, 3, 4, 5, 6, 7 },
+		 { FPR(0), FPR(1), FPR(2), FPR(3), FPR(4), FPR(5), FPR(6), FPR(7) } },
+	.ret = { 0, FPR(0) },
+	.canon = { { 0, 1 }, { FPR(0), FPR(1) } },
+	.nhelper_arg = 8,
+	.helper_arg = { 0, 1, 2, 3, 4, 5, 6, 7 },
+	.helper_ret = 0,
+	.helper_ret2 = 1,
+	/* x0-x17 (x18 is never used), v0-v7 and v16-v31; v8-v15 keep their low 64 bits */
+	.c_clobbers = 0x3ffffull | (0xffull << 32) | (0xffffull << 48),
+	.indirect_idx = R_IDX,
+};
+
+/* ---- emission helpers ---- */
+
+enum { FX_B26 = 1, FX_B19, FX_TAB32 }; /* fix-ups: branch at pos (imm26/imm19), table entry */
+enum { RL_ADRP_ADD = 1 };              /* relocation: adrp xd + add xd, xd, #lo12 at pos */
+
+/* Append one instruction; a poison word is counted (be_validate_code rejects it). */
+static void emit(struct codebuf *cb, uint32_t w)
+{
+	if (w == A64_POISON)
+		cb->npoison++;
+	cb_put32(cb, w);
+}
+
+static void emit_seq(struct codebuf *cb, const uint32_t *w, int n)
+{
+	for (int i = 0; i < n; i++)
+		emit(cb, w[i]);
+}
+
+static uint32_t read32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static bool is64(uint8_t vt)
+{
+	return vt != VT_I32 && vt != VT_F32;
+}
+
+static uint64_t dbl_bits(double d)
+{
+	uint64_t u;
+
+	memcpy(&u, &d, 8);
+	return u;
+}
+
+static uint64_t flt_bits(float f)
+{
+	uint32_t u;
+
+	memcpy(&u, &f, 4);
+	return u;
+}
+
+/* Branch to label: resolved now when bound (backward), else a fix-up. */
+static void b_label(struct jcomp *c, uint32_t label)
+{
+	struct codebuf *cb = c->cb;
+	int32_t target = cb_label_pos(cb, label);
+
+	if (target >= 0) {
+		emit(cb, a64_b((int64_t)target - cb_pos(cb)));
+		return;
+	}
+	cb_fixup(cb, cb_pos(cb), label, FX_B26, cb_pos(cb));
+	emit(cb, a64_b(0));
+}
+
+/* A branch with a 19-bit displacement (b.cond, cbz, cbnz) given with offset 0. */
+static void b19_label(struct jcomp *c, uint32_t word_at_0, uint32_t label)
+{
+	struct codebuf *cb = c->cb;
+	int32_t target = cb_label_pos(cb, label);
+
+	if (target >= 0) {
+		int64_t off = (int64_t)target - cb_pos(cb);
+
+		emit(cb, a64_is_branch_off(off, 19) ?
+		     word_at_0 | ((uint32_t)(off >> 2) & 0x7ffff) << 5 : A64_POISON);
+		return;
+	}
+	cb_fixup(cb, cb_pos(cb), label, FX_B19, cb_pos(cb));
+	emit(cb, word_at_0);
+}
+
+static void bcond_label(struct jcomp *c, enum a64_cond cond, uint32_t label)
+{
+	b19_label(c, a64_b_cond(cond, 0), label);
+}
+
+/* if ((Rt == 0) != nonzero) goto label */
+static void cbz_label(struct jcomp *c, bool sf, bool nonzero, unsigned rt, uint32_t label)
+{
+	b19_label(c, a64_cb(sf, nonzero, rt, 0), label);
+}
+
+void be_jmp(struct jcomp *c, uint32_t label)
+{
+	b_label(c, label);
+}
+
+void be_patch_fixup(struct codebuf *cb, const struct cb_fixup *f, int32_t target)
+{
+	int64_t off = (int64_t)target - (int64_t)f->base;
+	uint32_t w, nw;
+
+	if ((size_t)f->pos + 4 > cb->len)
+		return; /* only after an oom rewind */
+	w = read32(cb->p + f->pos);
+	switch (f->kind) {
+	case FX_B26:
+		nw = a64_is_branch_off(off, 26) ? (w & 0xfc000000u) | ((uint32_t)(off >> 2) & 0x3ffffff)
+						: A64_POISON;
+		break;
+	case FX_B19:
+		nw = a64_is_branch_off(off, 19) ?
+		     (w & 0xff00001fu) | ((uint32_t)(off >> 2) & 0x7ffff) << 5 : A64_POISON;
+		break;
+	default: /* FX_TAB32 */
+		nw = (uint32_t)(int32_t)off;
+		break;
+	}
+	if (nw == A64_POISON)
+		cb->npoison++;
+	cb_patch32(cb, f->pos, nw);
+}
+
+/* adrp + add of a target inside the code arena (at most 1 GiB away: always in range). */
+void be_patch_reloc(uint8_t *code, const struct cb_reloc *r)
+{
+	uintptr_t pc = (uintptr_t)(code + r->pos);
+	int64_t pages = (int64_t)(r->target >> 12) - (int64_t)(pc >> 12);
+	unsigned rd = read32(code + r->pos) & 31;
+	uint32_t w[2] = { a64_adrp(rd, pages), a64_add_imm(true, rd, rd, r->target & 0xfff) };
+
+	memcpy(code + r->pos, w, 8);
+}
+
+/* No poison in the code (jump tables, which are data, are skipped). */
+bool be_validate_code(const struct codebuf *cb)
+{
+	uint32_t d = 0;
+
+	if (cb->npoison || cb->oom)
+		return false;
+	for (size_t pos = 0; pos + 4 <= cb->len; pos += 4) {
+		while (d < cb->ndata && pos >= cb->data_ranges[2 * d + 1])
+			d++;
+		if (d < cb->ndata && pos >= cb->data_ranges[2 * d])
+			continue;
+		if (read32(cb->p + pos) == A64_POISON)
+			return false;
+	}
+	return true;
+}
+
+uintptr_t be_fault_pc(const void *ucontext)
+{
+	const ucontext_t *uc = ucontext;
+
+	return (uintptr_t)uc->uc_mcontext.pc;
+}
+
+/* rd = address inside the code arena, patched once the code has its final place. */
+static void arena_addr(struct codebuf *cb, unsigned rd, const void *target)
+{
+	cb_reloc(cb, cb_pos(cb), RL_ADRP_ADD, (uintptr_t)target);
+	emit(cb, a64_adrp(rd, 0));
+	emit(cb, a64_add_imm(true, rd, rd, 0));
+}
+
+/* ---- operands ---- */
+
+/* GPR r = imm (the low 32 bits for !sf). */
+static void gpr_imm(struct codebuf *cb, bool sf, unsigned r, uint64_t imm)
+{
+	uint32_t w[A64_SEQ_MAX];
+
+	emit_seq(cb, w, a64_mov_imm(w, sf, r, imm));
+}
+
+/* Load/store Rt <-> frame slot [sp + off]; x17 carries offsets no form can hold (so Rt of
+ * a store is never x17). */
+static void slot_ldst(struct codebuf *cb, enum a64_ldst k, unsigned rt, int32_t off)
+{
+	uint32_t w[A64_SEQ_MAX];
+
+	emit_seq(cb, w, a64_ldst_seq(w, k, rt, A64_SP, off, R_SCRATCH2));
+}
+
+static enum a64_ldst gp_ld(bool sf)
+{
+	return sf ? A64_LDR_X : A64_LDR_W;
+}
+
+static enum a64_ldst gp_st(bool sf)
+{
+	return sf ? A64_STR_X : A64_STR_W;
+}
+
+static enum a64_ldst fp_ld(bool dbl)
+{
+	return dbl ? A64_LDR_D : A64_LDR_S;
+}
+
+static enum a64_ldst fp_st(bool dbl)
+{
+	return dbl ? A64_STR_D : A64_STR_S;
+}
+
+/* v = float constant bits (through x16). */
+static void fpr_imm(struct codebuf *cb, bool dbl, unsigned v, uint64_t bits)
+{
+	uint32_t w[A64_SEQ_MAX];
+
+	emit_seq(cb, w, a64_fmov_const_seq(w, dbl, v, bits, R_SCRATCH));
+}
+
+/* GPR r = operand (any kind; an FPR moves bit for bit). */
+static void gpr_load(struct codebuf *cb, bool sf, unsigned r, struct jopnd o)
+{
+	switch (o.kind) {
+	case OP_REG:
+		if (IS_FPR(o.reg))
+			emit(cb, a64_fmov_to_gp(sf, r, HW(o.reg)));
+		else if (HW(o.reg) != r)
+			emit(cb, a64_mov_reg(sf, r, HW(o.reg)));
+		break;
+	case OP_IMM:
+		gpr_imm(cb, sf, r, o.imm);
+		break;
+	default:
+		slot_ldst(cb, gp_ld(sf), r, o.off);
+		break;
+	}
+}
+
+/* FPR v = operand (any kind; a GPR moves bit for bit). */
+static void fpr_load(struct codebuf *cb, bool dbl, unsigned v, struct jopnd o)
+{
+	switch (o.kind) {
+	case OP_REG:
+		if (!IS_FPR(o.reg))
+			emit(cb, a64_fmov_from_gp(dbl, v, HW(o.reg)));
+		else if (HW(o.reg) != v)
+			emit(cb, a64_fmov_reg(dbl, v, HW(o.reg)));
+		break;
+	case OP_IMM:
+		fpr_imm(cb, dbl, v, o.imm);
+		break;
+	default:
+		slot_ldst(cb, fp_ld(dbl), v, o.off);
+		break;
+	}
+}
+
+/* A GPR holding the operand: its own register, or `scratch` loaded with it. */
+static unsigned gpr_of(struct codebuf *cb, bool sf, struct jopnd o, unsigned scratch)
+{
+	if (o.kind == OP_REG && !IS_FPR(o.reg))
+		return HW(o.reg);
+	gpr_load(cb, sf, scratch, o);
+	return scratch;
+}
+
+/* As gpr_of, but a zero immediate is ZR (for instructions whose 31 means ZR). */
+static unsigned gpr_or_zr(struct codebuf *cb, bool sf, struct jopnd o, unsigned scratch)
+{
+	if (o.kind == OP_IMM && (sf ? o.imm : (uint32_t)o.imm) == 0)
+		return A64_ZR;
+	return gpr_of(cb, sf, o, scratch);
+}
+
+/* An FPR holding the operand: its own register, or `vscratch` loaded with it. */
+static unsigned fpr_of(struct codebuf *cb, bool dbl, struct jopnd o, unsigned vscratch)
+{
+	if (o.kind == OP_REG && IS_FPR(o.reg))
+		return HW(o.reg);
+	fpr_load(cb, dbl, vscratch, o);
+	return vscratch;
+}
+
+/* ---- moves ---- */
+
+void be_mov(struct jcomp *c, uint8_t vt, struct jopnd dst, struct jopnd src)
+{
+	struct codebuf *cb = c->cb;
+	bool w = is64(vt);
+
+	if (jo_same(dst, src))
+		return;
+	if (dst.kind == OP_REG) {
+		if (IS_FPR(dst.reg))
+			fpr_load(cb, w, HW(dst.reg), src);
+		else
+			gpr_load(cb, w, HW(dst.reg), src);
+		return;
+	}
+	/* dst is a frame slot */
+	switch (src.kind) {
+	case OP_REG:
+		slot_ldst(cb, IS_FPR(src.reg) ? fp_st(w) : gp_st(w), HW(src.reg), dst.off);
+		break;
+	case OP_IMM:
+		slot_ldst(cb, gp_st(w), gpr_or_zr(cb, w, src, R_SCRATCH), dst.off);
+		break;
+	default:
+		/* slot to slot through x16 (8 or 4 bytes) */
+		slot_ldst(cb, gp_ld(w), R_SCRATCH, src.off);
+		slot_ldst(cb, gp_st(w), R_SCRATCH, dst.off);
+		break;
+	}
+}
+
+void be_swap(struct jcomp *c, uint8_t vt, jreg a, struct jopnd b)
+{
+	struct codebuf *cb = c->cb;
+
+	(void)vt;
+	if (!IS_FPR(a)) {
+		if (b.kind == OP_REG) {
+			emit(cb, a64_mov_reg(true, R_SCRATCH, HW(a)));
+			emit(cb, a64_mov_reg(true, HW(a), HW(b.reg)));
+			emit(cb, a64_mov_reg(true, HW(b.reg), R_SCRATCH));
+		} else {
+			slot_ldst(cb, A64_LDR_X, R_SCRATCH, b.off);
+			slot_ldst(cb, A64_STR_X, HW(a), b.off);
+			emit(cb, a64_mov_reg(true, HW(a), R_SCRATCH));
+		}
+		return;
+	}
+	if (b.kind == OP_REG) {
+		emit(cb, a64_fmov_reg(true, V_SCRATCH, HW(a)));
+		emit(cb, a64_fmov_reg(true, HW(a), HW(b.reg)));
+		emit(cb, a64_fmov_reg(true, HW(b.reg), V_SCRATCH));
+	} else {
+		slot_ldst(cb, A64_LDR_D, V_SCRATCH, b.off);
+		slot_ldst(cb, A64_STR_D, HW(a), b.off);
+		emit(cb, a64_fmov_reg(true, HW(a), V_SCRATCH));
+	}
+}
+
+/* ---- the frame ---- */
+
+uint64_t be_reserved(const struct jcomp *c)
+{
+	return c->explicit_bounds && c->uses_memory ? BIT(R_MEMOBJ) : 0;
+}
+
+/* Bytes of the GPR home save area: pairs, so sp stays 16-byte aligned. */
+static uint32_t gpr_save_bytes(uint64_t saved)
+{
+	return 16 * (((uint32_t)__builtin_popcountll(saved & 0xffffffffu) + 1) / 2);
+}
+
+void be_frame_finish(struct jframe *f)
+{
+	uint32_t size = (f->body + 15) & ~15u;
+
+	f->size = size;
+	f->in_args = (int32_t)(size + gpr_save_bytes(f->saved) + 16);
+	f->total = (uint32_t)f->in_args;
+}
+
+/* The GPR homes this function saves, in save order. */
+static int saved_gprs(const struct jcomp *c, unsigned *out)
+{
+	int n = 0;
+
+	for (int i = 0; i < jit_target.nhome[JC_GPR]; i++) {
+		jreg r = jit_target.home[JC_GPR][i];
+
+		if (c->frame.saved & BIT(r))
+			out[n++] = HW(r);
+	}
+	return n;
+}
+
+/* Set x27 (and x26 in explicit-bounds mode) for memory 0. */
+static void load_mem_regs(struct jcomp *c)
+{
+	struct codebuf *cb = c->cb;
+	uint32_t w[A64_SEQ_MAX];
+
+	if (!c->uses_memory || !c->mem)
+		return;
+	if (c->explicit_bounds) {
+		gpr_imm(cb, true, R_MEMOBJ, (uint64_t)(uintptr_t)c->mem);
+		emit_seq(cb, w, a64_ldst_seq(w, A64_LDR_X, R_MEMBASE, R_MEMOBJ,
+					     offsetof(struct chibi_memory, data), R_SCRATCH2));
+	} else {
+		/* a reserved memory never moves: its base is a constant of this code */
+		gpr_imm(cb, true, R_MEMBASE, (uint64_t)(uintptr_t)c->mem->data);
+	}
+}
+
+void be_reload_mem(struct jcomp *c)
+{
+	uint32_t w[A64_SEQ_MAX];
+
+	if (!c->uses_memory || !c->mem)
+		return;
+	if (c->explicit_bounds)
+		emit_seq(c->cb, w, a64_ldst_seq(w, A64_LDR_X, R_MEMBASE, R_MEMOBJ,
+						offsetof(struct chibi_memory, data), R_SCRATCH2));
+	else
+		load_mem_regs(c);
+}
+
+/* x16 = the store field at off (4 or 8 bytes). */
+static void load_store_field(struct codebuf *cb, bool sf, unsigned rt, size_t off)
+{
+	uint32_t w[A64_SEQ_MAX];
+
+	emit_seq(cb, w, a64_ldst_seq(w, gp_ld(sf), rt, R_STORE, (int64_t)off, R_SCRATCH2));
+}
+
+void be_poll(struct jcomp *c)
+{
+	struct codebuf *cb = c->cb;
+	uint32_t w[A64_SEQ_MAX];
+
+	/* a plain load suffices: the flag is eventually visible to this thread, and a late
+	 * interrupt is only a late one */
+	load_store_field(cb, sizeof(sig_atomic_t) == 8, R_SCRATCH,
+			 offsetof(struct chibi_store, interrupt));
+	cbz_label(c, sizeof(sig_atomic_t) == 8, true, R_SCRATCH,
+		  jc_trap_label(c, CHIBI_TRAP_INTERRUPTED));
+	if (c->fuel) {
+		/* borrow = fuel was already 0; the trap stub puts the 0 back */
+		load_store_field(cb, true, R_SCRATCH, offsetof(struct chibi_store, fuel));
+		emit(cb, a64_subs_imm(true, R_SCRATCH, R_SCRATCH, 1));
+		emit_seq(cb, w, a64_ldst_seq(w, A64_STR_X, R_SCRATCH, R_STORE,
+					     offsetof(struct chibi_store, fuel), R_SCRATCH2));
+		bcond_label(c, A64_LO, jc_trap_label(c, CHIBI_TRAP_OUT_OF_FUEL));
+	}
+}
+
+/*
+ * Frame of a JIT function (the stack grows down; offsets are from sp after the prologue):
+ *
+ *        |  caller's frame                |
+ *        +--------------------------------+ <- sp + in_args + 8k: stack argument k, or
+ *        |  stack arguments / results     |    result k of a multi-value function
+ *        +--------------------------------+ <- sp + in_args (the caller's sp, 16-aligned)
+ *        |  x29, x30 (frame record)       |    x29 points here
+ *        +--------------------------------+
+ *        |  saved GPR homes, in pairs     |    x19-x26 as used (stp ..., [sp, #-16]!)
+ *        +--------------------------------+ <- sp + size
+ *        |  alignment to 16               |
+ *        |  if-parameter save areas       |
+ *        |  saved FPR homes               |    (str d8-d15 as used)
+ *        |  helper-call save slots        |    leaf homes C may clobber
+ *        |  locals kept in memory         |
+ *        |  operand-stack slots           |    slot of stack position i: fixed offset
+ *        |  outgoing arguments / results  |    [sp + 8k] for the callee
+ *        +--------------------------------+ <- sp, 16-byte aligned
+ *
+ * The stack check compares sp with the store's limit before anything is pushed; frames up
+ * to 64 KiB fit in the margin the runtime leaves below the limit, larger ones are checked
+ * against their full size.
+ */
+void be_prologue(struct jcomp *c)
+{
+	struct codebuf *cb = c->cb;
+	uint32_t w[A64_SEQ_MAX];
+	unsigned regs[16];
+	int n = saved_gprs(c, regs);
+
+	if (c->frame.total <= 65536) {
+		load_store_field(cb, true, R_SCRATCH, offsetof(struct chibi_store, jit_stack_limit));
+		emit(cb, a64_cmp_ext(true, A64_SP, R_SCRATCH, A64_UXTX, 0));	/* cmp sp, x16 */
+	} else {
+		emit_seq(cb, w, a64_add_imm_seq(w, true, R_SCRATCH, A64_SP,
+						-(int64_t)c->frame.total, R_SCRATCH2));
+		load_store_field(cb, true, R_SCRATCH2,
+				 offsetof(struct chibi_store, jit_stack_limit));
+		emit(cb, a64_cmp_reg(true, R_SCRATCH, R_SCRATCH2));
+	}
+	bcond_label(c, A64_LO, jc_trap_label(c, CHIBI_TRAP_STACK_EXHAUSTED));
+	emit(cb, a64_stp_pre(A64_PAIR_X, A64_FP, A64_LR, A64_SP, -16));
+	emit(cb, a64_mov_sp(true, A64_FP, A64_SP));
+	for (int i = 0; i < n; i += 2)
+		emit(cb, a64_stp_pre(A64_PAIR_X, regs[i], i + 1 < n ? regs[i + 1] : A64_ZR,
+				     A64_SP, -16));
+	if (c->frame.size)
+		emit_seq(cb, w, a64_add_imm_seq(w, true, A64_SP, A64_SP,
+						-(int64_t)c->frame.size, R_SCRATCH));
+	for (int i = 0; i < jit_target.nhome[JC_FPR]; i++) {
+		jreg r = jit_target.home[JC_FPR][i];
+
+		if (c->frame.saved & BIT(r))
+			slot_ldst(cb, A64_STR_D, HW(r), c->frame.fsave_off[r]);
+	}
+	load_mem_regs(c);
+	be_poll(c);
+}
+
+void be_epilogue(struct jcomp *c)
+{
+	struct codebuf *cb = c->cb;
+	uint32_t w[A64_SEQ_MAX];
+	unsigned regs[16];
+	int n = saved_gprs(c, regs);
+
+	for (int i = 0; i < jit_target.nhome[JC_FPR]; i++) {
+		jreg r = jit_target.home[JC_FPR][i];
+
+		if (c->frame.saved & BIT(r))
+			slot_ldst(cb, A64_LDR_D, HW(r), c->frame.fsave_off[r]);
+	}
+	if (c->frame.size)
+		emit_seq(cb, w, a64_add_imm_seq(w, true, A64_SP, A64_SP,
+						(int64_t)c->frame.size, R_SCRATCH));
+	for (int i = (n - 1) & ~1; i >= 0; i -= 2)
+		emit(cb, a64_ldp_post(A64_PAIR_X, regs[i], i + 1 < n ? regs[i + 1] : A64_ZR,
+				      A64_SP, 16));
+	emit(cb, a64_ldp_post(A64_PAIR_X, A64_FP, A64_LR, A64_SP, 16));
+	emit(cb, a64_ret(A64_LR));
+}
+
+/* Zero 8 * n bytes of frame at off: stp xzr, xzr pairs; long runs in a loop on x16/x17. */
+void be_zero_slots(struct jcomp *c, int32_t off, uint32_t n)
+{
+	struct codebuf *cb = c->cb;
+	uint32_t w[A64_SEQ_MAX];
+	unsigned base = A64_SP;
+	int32_t at = off;
+
+	if (!n)
+		return;
+	if (n > 16) {
+		uint32_t loop;
+
+		emit_seq(cb, w, a64_add_imm_seq(w, true, R_SCRATCH, A64_SP, off, R_SCRATCH2));
+		gpr_imm(cb, true, R_SCRATCH2, n / 2);
+		loop = cb_pos(cb);
+		emit(cb, a64_ldstp(A64_PAIR_X, false, 1, A64_ZR, A64_ZR, R_SCRATCH, 16));
+		emit(cb, a64_subs_imm(true, R_SCRATCH2, R_SCRATCH2, 1));
+		emit(cb, a64_b_cond(A64_NE, (int64_t)loop - cb_pos(cb)));
+		if (n & 1)
+			emit(cb, a64_str_imm(true, A64_ZR, R_SCRATCH, 0));
+		return;
+	}
+	/* stp reaches [sp + 504]; beyond, address from x16 */
+	if (off + 8 * (int32_t)n > 504) {
+		emit_seq(cb, w, a64_add_imm_seq(w, true, R_SCRATCH, A64_SP, off, R_SCRATCH2));
+		base = R_SCRATCH;
+		at = 0;
+	}
+	for (; n >= 2; n -= 2, at += 16)
+		emit(cb, a64_stp(A64_PAIR_X, A64_ZR, A64_ZR, base, at));
+	if (n)
+		emit(cb, a64_str_imm(true, A64_ZR, base, at));
+}
+
+/* ---- numeric operators ---- */
+
+/* Every numeric operator has an inline sequence on AArch64 (popcnt through NEON, the
+ * saturating conversions are single instructions). */
+bool be_inline(uint16_t op)
+{
+	(void)op;
+	return true;
+}
+
+uint64_t be_clobbers(uint16_t op, const struct jopnd *rhs)
+{
+	(void)op;
+	(void)rhs;
+	return 0;
+}
+
+/* Condition of an integer comparison opcode (i32 and i64 rows share the order). */
+static enum a64_cond int_cond(uint16_t op)
+{
+	static const enum a64_cond cc[] = { A64_EQ, A64_NE, A64_LT, A64_LO, A64_GT, A64_HI,
+					    A64_LE, A64_LS, A64_GE, A64_HS };
+
+	if (op >= OPC_I32_EQ && op <= OPC_I32_GE_U)
+		return cc[op - OPC_I32_EQ];
+	return cc[op - OPC_I64_EQ];
+}
+
+/* The condition with its operands swapped (a < b  <=>  b > a). */
+static enum a64_cond swap_cond(enum a64_cond cc)
+{
+	switch (cc) {
+	case A64_LT: return A64_GT;
+	case A64_GT: return A64_LT;
+	case A64_LE: return A64_GE;
+	case A64_GE: return A64_LE;
+	case A64_LO: return A64_HI;
+	case A64_HI: return A64_LO;
+	case A64_LS: return A64_HS;
+	case A64_HS: return A64_LS;
+	default: return cc;
+	}
+}
+
+static bool is_int_cmp(uint16_t op)
+{
+	return (op >= OPC_I32_EQ && op <= OPC_I32_GE_U) || (op >= OPC_I64_EQ && op <= OPC_I64_GE_U);
+}
+
+static bool is_float_cmp(uint16_t op)
+{
+	return op >= OPC_F32_EQ && op <= OPC_F64_GE;
+}
+
+/* flags = a - b for an integer comparison; returns the condition that holds when op is. */
+static enum a64_cond emit_int_cmp(struct codebuf *cb, uint16_t op, struct jopnd a, struct jopnd b)
+{
+	bool sf = op >= OPC_I64_EQZ;
+	enum a64_cond cc = int_cond(op);
+	uint32_t w[A64_SEQ_MAX];
+	unsigned ra;
+
+	if (a.kind == OP_IMM && b.kind != OP_IMM) {
+		struct jopnd t = a;
+
+		a = b;
+		b = t;
+		cc = swap_cond(cc);
+	}
+	ra = gpr_of(cb, sf, a, R_SCRATCH);
+	if (b.kind == OP_IMM)
+		emit_seq(cb, w, a64_cmp_imm_seq(w, sf, ra, (int64_t)b.imm, R_SCRATCH2));
+	else
+		emit(cb, a64_cmp_reg(sf, ra, gpr_of(cb, sf, b, R_SCRATCH2)));
+	return cc;
+}
+
+/* flags = v - 0 (eqz: EQ). */
+static void emit_test_zero(struct codebuf *cb, bool sf, struct jopnd v)
+{
+	emit(cb, a64_cmp_imm(sf, gpr_of(cb, sf, v, R_SCRATCH), 0));
+}
+
+/* flags = fcmp(a, b); returns the condition true exactly when op is.  Unordered sets C and
+ * V: EQ, MI (lt), GT, LS (le) and GE are then false, NE true, and each inverse (cond ^ 1)
+ * is true, which is what the negated Wasm comparison needs. */
+static enum a64_cond emit_float_cmp(struct codebuf *cb, uint16_t op, struct jopnd a, struct jopnd b)
+{
+	static const enum a64_cond cc[] = { A64_EQ, A64_NE, A64_MI, A64_GT, A64_LS, A64_GE };
+	bool dbl = op >= OPC_F64_EQ;
+	unsigned k = (unsigned)(op - (dbl ? OPC_F64_EQ : OPC_F32_EQ)); /* eq ne lt gt le ge */
+	unsigned ra = fpr_of(cb, dbl, a, V_SCRATCH);
+
+	if (b.kind == OP_IMM && (dbl ? b.imm : (uint32_t)b.imm) == 0)
+		emit(cb, a64_fcmp_zero(dbl, ra));
+	else
+		emit(cb, a64_fcmp(dbl, ra, fpr_of(cb, dbl, b, V_SCRATCH2)));
+	return cc[k];
+}
+
+/* Flags for `op` (a comparison or eqz); returns the condition when it holds. */
+static enum a64_cond emit_cmp(struct codebuf *cb, uint16_t op, struct jopnd lhs, struct jopnd rhs)
+{
+	if (op == OPC_I32_EQZ || op == OPC_I64_EQZ) {
+		emit_test_zero(cb, op == OPC_I64_EQZ, lhs);
+		return A64_EQ;
+	}
+	if (is_int_cmp(op))
+		return emit_int_cmp(cb, op, lhs, rhs);
+	return emit_float_cmp(cb, op, lhs, rhs);
+}
+
+void be_cmp_branch(struct jcomp *c, uint16_t op, struct jopnd lhs, struct jopnd rhs,
+		   bool negate, uint32_t label)
+{
+	enum a64_cond cc;
+
+	if ((op == OPC_I32_EQZ || op == OPC_I64_EQZ) && lhs.kind != OP_IMM) {
+		bool sf = op == OPC_I64_EQZ;
+
+		cbz_label(c, sf, negate, gpr_of(c->cb, sf, lhs, R_SCRATCH), label);
+		return;
+	}
+	cc = emit_cmp(c->cb, op, lhs, rhs);
+	bcond_label(c, negate ? a64_invert_cond(cc) : cc, label);
+}
+
+void be_test_branch(struct jcomp *c, struct jopnd v, bool negate, uint32_t label)
+{
+	if (v.kind == OP_IMM) {
+		if (((uint32_t)v.imm != 0) != negate)
+			b_label(c, label);
+		return;
+	}
+	cbz_label(c, false, !negate, gpr_of(c->cb, false, v, R_SCRATCH), label);
+}
+
+/* dst = lhs +/- rhs. */
+static void int_addsub(struct codebuf *cb, bool sf, bool sub, unsigned dst, struct jopnd lhs,
+		       struct jopnd rhs)
+{
+	uint32_t w[A64_SEQ_MAX];
+	unsigned ra = gpr_of(cb, sf, lhs, R_SCRATCH);
+
+	if (rhs.kind == OP_IMM) {
+		uint64_t v = sf ? rhs.imm : (uint64_t)(int64_t)(int32_t)rhs.imm;
+
+		if (sub)
+			v = 0 - v;
+		emit_seq(cb, w, a64_add_imm_seq(w, sf, dst, ra, (int64_t)v,
+						ra == R_SCRATCH ? R_SCRATCH2 : R_SCRATCH));
+		return;
+	}
+	if (sub)
+		emit(cb, a64_sub_reg(sf, dst, ra, gpr_of(cb, sf, rhs, R_SCRATCH2)));
+	else
+		emit(cb, a64_add_reg(sf, dst, ra, gpr_of(cb, sf, rhs, R_SCRATCH2)));
+}
+
+/* dst = lhs AND/ORR/EOR rhs. */
+static void int_logic(struct codebuf *cb, bool sf, enum a64_logic opc, unsigned dst,
+		      struct jopnd lhs, struct jopnd rhs)
+{
+	uint32_t w[A64_SEQ_MAX];
+	unsigned ra = gpr_of(cb, sf, lhs, R_SCRATCH);
+
+	if (rhs.kind == OP_IMM) {
+		emit_seq(cb, w, a64_logic_imm_seq(w, sf, opc, dst, ra, rhs.imm,
+						  ra == R_SCRATCH ? R_SCRATCH2 : R_SCRATCH));
+		return;
+	}
+	emit(cb, a64_logic_shift(sf, opc, false, dst, ra, gpr_of(cb, sf, rhs, R_SCRATCH2),
+				 A64_LSL, 0));
+}
+
+/* Division and remainder with the Wasm traps: divide by zero, and INT_MIN / -1 (AArch64
+ * would return INT_MIN).  The remainder needs no check: msub gives INT_MIN % -1 = 0. */
+static void int_divrem(struct jcomp *c, uint16_t op, unsigned dst, struct jopnd lhs,
+		       struct jopnd rhs)
+{
+	struct codebuf *cb = c->cb;
+	bool sf = op >= OPC_I64_DIV_S;
+	unsigned k = (unsigned)(op - (sf ? OPC_I64_DIV_S : OPC_I32_DIV_S)); /* div_s div_u rem_s rem_u */
+	bool sign = k == 0 || k == 2, rem = k >= 2, may_m1 = sign && !rem;
+	unsigned ra, rb, q;
+
+	if (rhs.kind == OP_IMM) {
+		uint64_t v = sf ? rhs.imm : (uint32_t)rhs.imm;
+
+		if (v == 0) {
+			b_label(c, jc_trap_label(c, CHIBI_TRAP_DIV_ZERO));
+			return;
+		}
+		may_m1 = may_m1 && v == (sf ? UINT64_MAX : UINT32_MAX);
+	}
+	ra = gpr_of(cb, sf, lhs, R_SCRATCH);
+	rb = gpr_of(cb, sf, rhs, R_SCRATCH2);
+	if (rhs.kind != OP_IMM)
+		cbz_label(c, sf, false, rb, jc_trap_label(c, CHIBI_TRAP_DIV_ZERO));
+	if (may_m1) {
+		/* overflow iff rb == -1 && ra == INT_MIN; `cmp ra, #1` overflows only for INT_MIN */
+		if (rhs.kind == OP_IMM) {
+			emit(cb, a64_cmp_imm(sf, ra, 1));
+		} else {
+			emit(cb, a64_cmn_imm(sf, rb, 1));
+			emit(cb, a64_ccmp_imm(sf, ra, 1, 0, A64_EQ));
+		}
+		bcond_label(c, A64_VS, jc_trap_label(c, CHIBI_TRAP_INT_OVERFLOW));
+	}
+	if (!rem) {
+		emit(cb, sign ? a64_sdiv(sf, dst, ra, rb) : a64_udiv(sf, dst, ra, rb));
+		return;
+	}
+	/* the quotient needs a register that is neither operand */
+	q = dst != ra && dst != rb ? dst : ra != R_SCRATCH && rb != R_SCRATCH ? R_SCRATCH
+									 : R_SCRATCH2;
+	emit(cb, sign ? a64_sdiv(sf, q, ra, rb) : a64_udiv(sf, q, ra, rb));
+	emit(cb, a64_msub(sf, dst, q, rb, ra));		/* dst = ra - q * rb */
+}
+
+/* Shifts and rotates: by an immediate, or by a register (the hardware takes the count
+ * modulo the width, exactly as Wasm does).  rotl n = rotr (width - n). */
+static void int_shift(struct codebuf *cb, bool sf, uint16_t op, unsigned dst, struct jopnd lhs,
+		      struct jopnd rhs)
+{
+	uint16_t base = sf ? OPC_I64_SHL : OPC_I32_SHL;	/* shl shr_s shr_u rotl rotr */
+	unsigned k = (unsigned)(op - base), size = sf ? 64 : 32;
+	unsigned ra = gpr_of(cb, sf, lhs, R_SCRATCH), rb;
+
+	if (rhs.kind == OP_IMM) {
+		unsigned n = (unsigned)rhs.imm & (size - 1);
+
+		if (n == 0) {
+			if (ra != dst)
+				emit(cb, a64_mov_reg(sf, dst, ra));
+			return;
+		}
+		switch (k) {
+		case 0: emit(cb, a64_lsl_imm(sf, dst, ra, n)); break;
+		case 1: emit(cb, a64_asr_imm(sf, dst, ra, n)); break;
+		case 2: emit(cb, a64_lsr_imm(sf, dst, ra, n)); break;
+		case 3: emit(cb, a64_ror_imm(sf, dst, ra, size - n)); break;
+		default: emit(cb, a64_ror_imm(sf, dst, ra, n)); break;
+		}
+		return;
+	}
+	rb = gpr_of(cb, sf, rhs, R_SCRATCH2);
+	switch (k) {
+	case 0: emit(cb, a64_lsl_reg(sf, dst, ra, rb)); break;
+	case 1: emit(cb, a64_asr_reg(sf, dst, ra, rb)); break;
+	case 2: emit(cb, a64_lsr_reg(sf, dst, ra, rb)); break;
+	case 3:
+		emit(cb, a64_neg(false, R_SCRATCH2, rb));
+		emit(cb, a64_ror_reg(sf, dst, ra, R_SCRATCH2));
+		break;
+	default: emit(cb, a64_ror_reg(sf, dst, ra, rb)); break;
+	}
+}
+
+/* dst = lhs OP rhs, scalar float: fadd, fsub, fmul, fdiv, fmin, fmax (all exact for Wasm;
+ * see the note on FP semantics in emit.h). */
+static void float_arith(struct codebuf *cb, bool dbl, uint16_t op, unsigned dst,
+			struct jopnd lhs, struct jopnd rhs)
+{
+	unsigned ra = fpr_of(cb, dbl, lhs, V_SCRATCH), rb = fpr_of(cb, dbl, rhs, V_SCRATCH2);
+	unsigned k = (unsigned)(op - (dbl ? OPC_F64_ADD : OPC_F32_ADD)); /* add sub mul div min max */
+	static const unsigned opcode[] = { 2, 3, 0, 1, 5, 4 };
+
+	emit(cb, a64_fp_dp2(dbl, opcode[k], dst, ra, rb));
+}
+
+/* dst = magnitude of lhs with the sign of rhs, in general registers (bit exact, NaNs too). */
+static void float_copysign(struct codebuf *cb, bool dbl, unsigned dst, struct jopnd lhs,
+			   struct jopnd rhs)
+{
+	unsigned top = dbl ? 63 : 31;
+
+	gpr_load(cb, dbl, R_SCRATCH, lhs);
+	gpr_load(cb, dbl, R_SCRATCH2, rhs);
+	emit(cb, a64_lsr_imm(dbl, R_SCRATCH2, R_SCRATCH2, top));
+	emit(cb, a64_bfi(dbl, R_SCRATCH, R_SCRATCH2, top, 1));
+	emit(cb, a64_fmov_from_gp(dbl, dst, R_SCRATCH));
+}
+
+void be_binop(struct jcomp *c, uint16_t op, jreg dst, struct jopnd lhs, struct jopnd rhs)
+{
+	struct codebuf *cb = c->cb;
+	unsigned d = HW(dst);
+	bool sf;
+
+	if (is_int_cmp(op) || is_float_cmp(op)) {
+		emit(cb, a64_cset(false, d, emit_cmp(cb, op, lhs, rhs)));
+		return;
+	}
+	sf = op >= OPC_I64_CLZ && op <= OPC_I64_ROTR;
+	switch (op) {
+	case OPC_I32_ADD: case OPC_I64_ADD:
+		int_addsub(cb, sf, false, d, lhs, rhs);
+		return;
+	case OPC_I32_SUB: case OPC_I64_SUB:
+		int_addsub(cb, sf, true, d, lhs, rhs);
+		return;
+	case OPC_I32_AND: case OPC_I64_AND:
+		int_logic(cb, sf, A64_AND, d, lhs, rhs);
+		return;
+	case OPC_I32_OR: case OPC_I64_OR:
+		int_logic(cb, sf, A64_ORR, d, lhs, rhs);
+		return;
+	case OPC_I32_XOR: case OPC_I64_XOR:
+		int_logic(cb, sf, A64_EOR, d, lhs, rhs);
+		return;
+	case OPC_I32_MUL: case OPC_I64_MUL: {
+		unsigned ra = gpr_of(cb, sf, lhs, R_SCRATCH);
+
+		emit(cb, a64_mul(sf, d, ra, gpr_of(cb, sf, rhs, R_SCRATCH2)));
+		return;
+	}
+	case OPC_I32_DIV_S: case OPC_I32_DIV_U: case OPC_I32_REM_S: case OPC_I32_REM_U:
+	case OPC_I64_DIV_S: case OPC_I64_DIV_U: case OPC_I64_REM_S: case OPC_I64_REM_U:
+		int_divrem(c, op, d, lhs, rhs);
+		return;
+	case OPC_I32_SHL: case OPC_I32_SHR_S: case OPC_I32_SHR_U: case OPC_I32_ROTL:
+	case OPC_I32_ROTR: case OPC_I64_SHL: case OPC_I64_SHR_S: case OPC_I64_SHR_U:
+	case OPC_I64_ROTL: case OPC_I64_ROTR:
+		int_shift(cb, sf, op, d, lhs, rhs);
+		return;
+	case OPC_F32_ADD: case OPC_F32_SUB: case OPC_F32_MUL: case OPC_F32_DIV:
+	case OPC_F32_MIN: case OPC_F32_MAX:
+		float_arith(cb, false, op, d, lhs, rhs);
+		return;
+	case OPC_F64_ADD: case OPC_F64_SUB: case OPC_F64_MUL: case OPC_F64_DIV:
+	case OPC_F64_MIN: case OPC_F64_MAX:
+		float_arith(cb, true, op, d, lhs, rhs);
+		return;
+	case OPC_F32_COPYSIGN: case OPC_F64_COPYSIGN:
+		float_copysign(cb, op == OPC_F64_COPYSIGN, d, lhs, rhs);
+		return;
+	default:
+		emit(cb, A64_POISON);
+		return;
+	}
+}
+
+/* ---- conversions with the Wasm traps ---- */
+
+/* dst = trunc(src) to a (un)signed i32/i64, trapping on NaN (invalid conversion) and on
+ * results out of range (overflow).  The range test is on the float, against the first
+ * values that do not truncate into range; fcvtz* would saturate silently. */
+static void trunc_checked(struct jcomp *c, bool sign, bool sf, bool dbl, unsigned dst,
+			  struct jopnd src)
+{
+	struct codebuf *cb = c->cb;
+	unsigned x = fpr_of(cb, dbl, src, V_SCRATCH);
+	uint64_t lo, hi;
+	bool lo_incl;	/* trap at lo itself too (x <= lo), else only below (x < lo) */
+
+	if (sign && !sf) {
+		/* -2^31 - 1 is exact in f64 only; in f32 the value below -2^31 is far below */
+		lo = dbl ? dbl_bits(-2147483649.0) : flt_bits(-2147483648.0f);
+		lo_incl = dbl;
+		hi = dbl ? dbl_bits(2147483648.0) : flt_bits(2147483648.0f);
+	} else if (sign) {
+		lo = dbl ? dbl_bits(-9223372036854775808.0) : flt_bits(-9223372036854775808.0f);
+		lo_incl = false;
+		hi = dbl ? dbl_bits(9223372036854775808.0) : flt_bits(9223372036854775808.0f);
+	} else {
+		lo = dbl ? dbl_bits(-1.0) : flt_bits(-1.0f);
+		lo_incl = true;
+		if (sf)
+			hi = dbl ? dbl_bits(18446744073709551616.0) : flt_bits(18446744073709551616.0f);
+		else
+			hi = dbl ? dbl_bits(4294967296.0) : flt_bits(4294967296.0f);
+	}
+	emit(cb, a64_fcmp(dbl, x, x));
+	bcond_label(c, A64_VS, jc_trap_label(c, CHIBI_TRAP_INVALID_CONVERSION));
+	fpr_imm(cb, dbl, V_SCRATCH2, lo);
+	emit(cb, a64_fcmp(dbl, x, V_SCRATCH2));
+	bcond_label(c, lo_incl ? A64_LS : A64_MI, jc_trap_label(c, CHIBI_TRAP_INT_OVERFLOW));
+	fpr_imm(cb, dbl, V_SCRATCH2, hi);
+	emit(cb, a64_fcmp(dbl, x, V_SCRATCH2));
+	bcond_label(c, A64_GE, jc_trap_label(c, CHIBI_TRAP_INT_OVERFLOW));
+	emit(cb, sign ? a64_fcvtzs(sf, dbl, dst, x) : a64_fcvtzu(sf, dbl, dst, x));
+}
+
+void be_unop(struct jcomp *c, uint16_t op, jreg dst, struct jopnd src)
+{
+	struct codebuf *cb = c->cb;
+	bool sf = op == OPC_I64_EQZ || (op >= OPC_I64_CLZ && op <= OPC_I64_POPCNT);
+	unsigned d = HW(dst), r;
+	uint32_t w[A64_SEQ_MAX];
+
+	switch (op) {
+	case OPC_I32_EQZ:
+	case OPC_I64_EQZ:
+		emit_test_zero(cb, sf, src);
+		emit(cb, a64_cset(false, d, A64_EQ));
+		return;
+	case OPC_I32_CLZ:
+	case OPC_I64_CLZ:
+		emit(cb, a64_clz(sf, d, gpr_of(cb, sf, src, R_SCRATCH)));
+		return;
+	case OPC_I32_CTZ:
+	case OPC_I64_CTZ:
+		emit(cb, a64_rbit(sf, R_SCRATCH, gpr_of(cb, sf, src, R_SCRATCH)));
+		emit(cb, a64_clz(sf, d, R_SCRATCH));
+		return;
+	case OPC_I32_POPCNT:
+	case OPC_I64_POPCNT:
+		emit_seq(cb, w, a64_popcnt_seq(w, sf, d, gpr_of(cb, sf, src, R_SCRATCH), V_SCRATCH));
+		return;
+	case OPC_I32_WRAP_I64:
+	case OPC_I64_EXTEND_I32_U:
+		/* a 32-bit move zero-extends: exactly both operators */
+		r = gpr_of(cb, false, src, R_SCRATCH);
+		emit(cb, a64_mov_reg(false, d, r));
+		return;
+	case OPC_I64_EXTEND_I32_S:
+	case OPC_I64_EXTEND32_S:
+		emit(cb, a64_sxtw(d, gpr_of(cb, false, src, R_SCRATCH)));
+		return;
+	case OPC_I32_EXTEND8_S:
+	case OPC_I64_EXTEND8_S:
+		emit(cb, a64_sxtb(op == OPC_I64_EXTEND8_S, d, gpr_of(cb, false, src, R_SCRATCH)));
+		return;
+	case OPC_I32_EXTEND16_S:
+	case OPC_I64_EXTEND16_S:
+		emit(cb, a64_sxth(op == OPC_I64_EXTEND16_S, d, gpr_of(cb, false, src, R_SCRATCH)));
+		return;
+	case OPC_F32_ABS: case OPC_F64_ABS:
+		emit(cb, a64_fabs(op == OPC_F64_ABS, d, fpr_of(cb, op == OPC_F64_ABS, src, V_SCRATCH)));
+		return;
+	case OPC_F32_NEG: case OPC_F64_NEG:
+		emit(cb, a64_fneg(op == OPC_F64_NEG, d, fpr_of(cb, op == OPC_F64_NEG, src, V_SCRATCH)));
+		return;
+	case OPC_F32_SQRT: case OPC_F64_SQRT:
+		emit(cb, a64_fsqrt(op == OPC_F64_SQRT, d,
+				   fpr_of(cb, op == OPC_F64_SQRT, src, V_SCRATCH)));
+		return;
+	case OPC_F32_CEIL: case OPC_F32_FLOOR: case OPC_F32_TRUNC: case OPC_F32_NEAREST:
+	case OPC_F64_CEIL: case OPC_F64_FLOOR: case OPC_F64_TRUNC: case OPC_F64_NEAREST: {
+		bool dbl = op >= OPC_F64_ABS;
+		unsigned k = (unsigned)(op - (dbl ? OPC_F64_CEIL : OPC_F32_CEIL)); /* ceil floor trunc nearest */
+		static const unsigned opcode[] = { 9, 10, 11, 8 };	/* frintp frintm frintz frintn */
+
+		emit(cb, a64_fp_dp1(dbl, opcode[k], d, fpr_of(cb, dbl, src, V_SCRATCH)));
+		return;
+	}
+	case OPC_F32_DEMOTE_F64:
+		emit(cb, a64_fcvt(false, d, fpr_of(cb, true, src, V_SCRATCH)));
+		return;
+	case OPC_F64_PROMOTE_F32:
+		emit(cb, a64_fcvt(true, d, fpr_of(cb, false, src, V_SCRATCH)));
+		return;
+	case OPC_F32_CONVERT_I32_S: case OPC_F64_CONVERT_I32_S:
+		emit(cb, a64_scvtf(false, op == OPC_F64_CONVERT_I32_S, d,
+				   gpr_of(cb, false, src, R_SCRATCH)));
+		return;
+	case OPC_F32_CONVERT_I32_U: case OPC_F64_CONVERT_I32_U:
+		emit(cb, a64_ucvtf(false, op == OPC_F64_CONVERT_I32_U, d,
+				   gpr_of(cb, false, src, R_SCRATCH)));
+		return;
+	case OPC_F32_CONVERT_I64_S: case OPC_F64_CONVERT_I64_S:
+		emit(cb, a64_scvtf(true, op == OPC_F64_CONVERT_I64_S, d,
+				   gpr_of(cb, true, src, R_SCRATCH)));
+		return;
+	case OPC_F32_CONVERT_I64_U: case OPC_F64_CONVERT_I64_U:
+		emit(cb, a64_ucvtf(true, op == OPC_F64_CONVERT_I64_U, d,
+				   gpr_of(cb, true, src, R_SCRATCH)));
+		return;
+	case OPC_I32_REINTERPRET_F32:
+		gpr_load(cb, false, d, src);
+		return;
+	case OPC_I64_REINTERPRET_F64:
+		gpr_load(cb, true, d, src);
+		return;
+	case OPC_F32_REINTERPRET_I32:
+		fpr_load(cb, false, d, src);
+		return;
+	case OPC_F64_REINTERPRET_I64:
+		fpr_load(cb, true, d, src);
+		return;
+	case OPC_I32_TRUNC_F32_S: trunc_checked(c, true, false, false, d, src); return;
+	case OPC_I32_TRUNC_F64_S: trunc_checked(c, true, false, true, d, src); return;
+	case OPC_I64_TRUNC_F32_S: trunc_checked(c, true, true, false, d, src); return;
+	case OPC_I64_TRUNC_F64_S: trunc_checked(c, true, true, true, d, src); return;
+	case OPC_I32_TRUNC_F32_U: trunc_checked(c, false, false, false, d, src); return;
+	case OPC_I32_TRUNC_F64_U: trunc_checked(c, false, false, true, d, src); return;
+	case OPC_I64_TRUNC_F32_U: trunc_checked(c, false, true, false, d, src); return;
+	case OPC_I64_TRUNC_F64_U: trunc_checked(c, false, true, true, d, src); return;
+	/* the saturating truncations are exactly fcvtzs/fcvtzu (NaN -> 0) */
+	case OPC_I32_TRUNC_SAT_F32_S:
+		emit(cb, a64_fcvtzs(false, false, d, fpr_of(cb, false, src, V_SCRATCH)));
+		return;
+	case OPC_I32_TRUNC_SAT_F32_U:
+		emit(cb, a64_fcvtzu(false, false, d, fpr_of(cb, false, src, V_SCRATCH)));
+		return;
+	case OPC_I32_TRUNC_SAT_F64_S:
+		emit(cb, a64_fcvtzs(false, true, d, fpr_of(cb, true, src, V_SCRATCH)));
+		return;
+	case OPC_I32_TRUNC_SAT_F64_U:
+		emit(cb, a64_fcvtzu(false, true, d, fpr_of(cb, true, src, V_SCRATCH)));
+		return;
+	case OPC_I64_TRUNC_SAT_F32_S:
+		emit(cb, a64_fcvtzs(true, false, d, fpr_of(cb, false, src, V_SCRATCH)));
+		return;
+	case OPC_I64_TRUNC_SAT_F32_U:
+		emit(cb, a64_fcvtzu(true, false, d, fpr_of(cb, false, src, V_SCRATCH)));
+		return;
+	case OPC_I64_TRUNC_SAT_F64_S:
+		emit(cb, a64_fcvtzs(true, true, d, fpr_of(cb, true, src, V_SCRATCH)));
+		return;
+	case OPC_I64_TRUNC_SAT_F64_U:
+		emit(cb, a64_fcvtzu(true, true, d, fpr_of(cb, true, src, V_SCRATCH)));
+		return;
+	default:
+		emit(cb, A64_POISON);
+		return;
+	}
+}
+
+/* ---- select ---- */
+
+/* dst = cc ? a : b after the flags are set (csel/fcsel read both before writing). */
+static void select_flags(struct jcomp *c, uint8_t vt, jreg dst, struct jopnd a, struct jopnd b,
+			 enum a64_cond cc)
+{
+	struct codebuf *cb = c->cb;
+	bool w = is64(vt);
+
+	if (vt_class(vt) == JC_GPR) {
+		unsigned ra = gpr_or_zr(cb, w, a, R_SCRATCH), rb = gpr_or_zr(cb, w, b, R_SCRATCH2);
+
+		emit(cb, a64_csel(w, HW(dst), ra, rb, cc));
+	} else {
+		unsigned ra = fpr_of(cb, w, a, V_SCRATCH), rb = fpr_of(cb, w, b, V_SCRATCH2);
+
+		emit(cb, a64_fcsel(w, HW(dst), ra, rb, cc));
+	}
+}
+
+void be_select(struct jcomp *c, uint8_t vt, jreg dst, struct jopnd a, struct jopnd b,
+	       struct jopnd cond)
+{
+	if (cond.kind == OP_IMM) {
+		be_mov(c, vt, jo_reg(dst), (uint32_t)cond.imm ? a : b);
+		return;
+	}
+	emit_test_zero(c->cb, false, cond);
+	select_flags(c, vt, dst, a, b, A64_NE);
+}
+
+void be_select_cmp(struct jcomp *c, uint8_t vt, jreg dst, struct jopnd a, struct jopnd b,
+		   uint16_t cmp_op, struct jopnd lhs, struct jopnd rhs)
+{
+	select_flags(c, vt, dst, a, b, emit_cmp(c->cb, cmp_op, lhs, rhs));
+}
+
+/* ---- memory ---- */
+
+/* How an access reaches guest memory. */
+struct amode {
+	enum { AM_UXTW, AM_REG, AM_IMM } kind;
+	unsigned base, index;   /* [base, Windex, uxtw] / [base, Xindex] / [base + off] */
+	int64_t off;
+};
+
+/* Address of a `size`-byte access at addr + offset, using x16 (and x17 only for the
+ * explicit bounds check, so a store may put its value in x17 afterwards).  Guard mode
+ * relies on the 8 GiB reservation: u32 + u32 cannot leave it, and an access past the end
+ * faults into the signal handler.  Explicit mode computes the end of the access in x16
+ * (64 bits, no wrap) and compares it with the current size. */
+static struct amode guest_addr(struct jcomp *c, enum a64_ldst k, struct jopnd addr,
+			       uint32_t offset, uint32_t size)
+{
+	struct codebuf *cb = c->cb;
+	uint32_t w[A64_SEQ_MAX];
+
+	if (!c->explicit_bounds) {
+		if (addr.kind == OP_IMM) {
+			uint64_t ea = (uint64_t)(uint32_t)addr.imm + offset;
+
+			if (a64_ldst_imm(k, 0, R_MEMBASE, (int64_t)ea) != A64_POISON)
+				return (struct amode){ AM_IMM, R_MEMBASE, 0, (int64_t)ea };
+			gpr_imm(cb, true, R_SCRATCH, ea);
+			return (struct amode){ AM_REG, R_MEMBASE, R_SCRATCH, 0 };
+		}
+		if (offset == 0)
+			return (struct amode){ AM_UXTW, R_MEMBASE, HW(addr.reg), 0 };
+		if (a64_ldst_imm(k, 0, R_SCRATCH, offset) != A64_POISON ||
+		    a64_ldst_unscaled(k, 0, R_SCRATCH, offset) != A64_POISON) {
+			emit(cb, a64_add_ext(true, R_SCRATCH, R_MEMBASE, HW(addr.reg), A64_UXTW, 0));
+			return (struct amode){ AM_IMM, R_SCRATCH, 0, offset };
+		}
+		gpr_imm(cb, true, R_SCRATCH, offset);
+		emit(cb, a64_add_ext(true, R_SCRATCH, R_SCRATCH, HW(addr.reg), A64_UXTW, 0));
+		return (struct amode){ AM_REG, R_MEMBASE, R_SCRATCH, 0 };
+	}
+	/* x16 = end of the access */
+	if (addr.kind == OP_IMM) {
+		gpr_imm(cb, true, R_SCRATCH, (uint64_t)(uint32_t)addr.imm + offset + size);
+	} else {
+		gpr_imm(cb, true, R_SCRATCH, (uint64_t)offset + size);
+		emit(cb, a64_add_ext(true, R_SCRATCH, R_SCRATCH, HW(addr.reg), A64_UXTW, 0));
+	}
+	emit_seq(cb, w, a64_ldst_seq(w, A64_LDR_X, R_SCRATCH2, R_MEMOBJ,
+				     offsetof(struct chibi_memory, size), R_SCRATCH2));
+	emit(cb, a64_cmp_reg(true, R_SCRATCH, R_SCRATCH2));
+	bcond_label(c, A64_HI, jc_trap_label(c, CHIBI_TRAP_MEMORY_OOB));
+	emit(cb, a64_add_reg(true, R_SCRATCH, R_MEMBASE, R_SCRATCH));
+	return (struct amode){ AM_IMM, R_SCRATCH, 0, -(int64_t)size };
+}
+
+static void guest_access(struct codebuf *cb, enum a64_ldst k, unsigned rt, struct amode am)
+{
+	switch (am.kind) {
+	case AM_UXTW:
+		emit(cb, a64_ldst_reg(k, rt, am.base, am.index, A64_UXTW, false));
+		break;
+	case AM_REG:
+		emit(cb, a64_ldst_reg(k, rt, am.base, am.index, A64_UXTX, false));
+		break;
+	default:
+		if (am.off >= 0 && a64_ldst_imm(k, rt, am.base, am.off) != A64_POISON)
+			emit(cb, a64_ldst_imm(k, rt, am.base, am.off));
+		else
+			emit(cb, a64_ldst_unscaled(k, rt, am.base, am.off));
+		break;
+	}
+}
+
+static enum a64_ldst load_kind(uint16_t op)
+{
+	switch (op) {
+	case OPC_I32_LOAD: case OPC_I64_LOAD32_U: return A64_LDR_W;
+	case OPC_I64_LOAD: return A64_LDR_X;
+	case OPC_F32_LOAD: return A64_LDR_S;
+	case OPC_F64_LOAD: return A64_LDR_D;
+	case OPC_I32_LOAD8_S: return A64_LDRSB_W;
+	case OPC_I64_LOAD8_S: return A64_LDRSB_X;
+	case OPC_I32_LOAD8_U: case OPC_I64_LOAD8_U: return A64_LDRB;
+	case OPC_I32_LOAD16_S: return A64_LDRSH_W;
+	case OPC_I64_LOAD16_S: return A64_LDRSH_X;
+	case OPC_I32_LOAD16_U: case OPC_I64_LOAD16_U: return A64_LDRH;
+	default: return A64_LDRSW; /* OPC_I64_LOAD32_S */
+	}
+}
+
+static enum a64_ldst store_kind(uint16_t op)
+{
+	switch (op) {
+	case OPC_I32_STORE: case OPC_I64_STORE32: return A64_STR_W;
+	case OPC_I64_STORE: return A64_STR_X;
+	case OPC_F32_STORE: return A64_STR_S;
+	case OPC_F64_STORE: return A64_STR_D;
+	case OPC_I32_STORE8: case OPC_I64_STORE8: return A64_STRB;
+	default: return A64_STRH; /* OPC_I32_STORE16, OPC_I64_STORE16 */
+	}
+}
+
+void be_load(struct jcomp *c, uint16_t op, jreg dst, struct jopnd addr, uint32_t offset)
+{
+	enum a64_ldst k = load_kind(op);
+	struct amode am = guest_addr(c, k, addr, offset, 1u << op_info[op].memlog2);
+
+	guest_access(c->cb, k, HW(dst), am);
+}
+
+void be_store(struct jcomp *c, uint16_t op, struct jopnd addr, struct jopnd val,
+	      uint32_t offset)
+{
+	struct codebuf *cb = c->cb;
+	enum a64_ldst k = store_kind(op);
+	struct amode am = guest_addr(c, k, addr, offset, 1u << op_info[op].memlog2);
+	unsigned rt;
+
+	if (val.kind == OP_IMM) {
+		/* a float immediate is stored by its bits from a GPR */
+		bool sf = op_info[op].memlog2 == 3;
+
+		if (k == A64_STR_S)
+			k = A64_STR_W;
+		else if (k == A64_STR_D)
+			k = A64_STR_X;
+		rt = gpr_or_zr(cb, sf, val, R_SCRATCH2);
+	} else {
+		rt = HW(val.reg);
+	}
+	guest_access(cb, k, rt, am);
+}
+
+void be_load_abs(struct jcomp *c, uint8_t vt, jreg dst, const void *addr)
+{
+	struct codebuf *cb = c->cb;
+	bool w = is64(vt);
+
+	gpr_imm(cb, true, R_SCRATCH, (uint64_t)(uintptr_t)addr);
+	emit(cb, a64_ldst_imm(IS_FPR(dst) ? fp_ld(w) : gp_ld(w), HW(dst), R_SCRATCH, 0));
+}
+
+void be_store_abs(struct jcomp *c, uint8_t vt, void *addr, struct jopnd src)
+{
+	struct codebuf *cb = c->cb;
+	bool w = is64(vt);
+
+	gpr_imm(cb, true, R_SCRATCH, (uint64_t)(uintptr_t)addr);
+	if (src.kind == OP_REG && IS_FPR(src.reg)) {
+		emit(cb, a64_ldst_imm(fp_st(w), HW(src.reg), R_SCRATCH, 0));
+		return;
+	}
+	emit(cb, a64_ldst_imm(gp_st(w), gpr_or_zr(cb, w, src, R_SCRATCH2), R_SCRATCH, 0));
+}
+
+/* ---- calls ---- */
+
+/* After a call the callee may have left x27/x26 pointing at its own memory (or, with
+ * explicit bounds, memory may have moved on grow): reload unless provably unchanged. */
+static void after_call(struct jcomp *c, bool same_inst)
+{
+	if (c->explicit_bounds || !same_inst)
+		be_reload_mem(c);
+}
+
+void be_call_direct(struct jcomp *c, struct jit_func *jf, const void *code, bool self)
+{
+	struct codebuf *cb = c->cb;
+
+	if (self) {
+		emit(cb, a64_bl(-(int64_t)cb_pos(cb)));
+	} else if (code) {
+		arena_addr(cb, R_SCRATCH2, code);
+		emit(cb, a64_blr(R_SCRATCH2));
+	} else {
+		/* x16 = &jf; call [x16]: the lazy and exit thunks find the callee in x16 */
+		arena_addr(cb, R_CALLEE, jf);
+		emit(cb, a64_ldr_imm(true, R_SCRATCH2, R_CALLEE, 0));
+		emit(cb, a64_blr(R_SCRATCH2));
+	}
+	after_call(c, jf->func->inst == c->inst);
+}
+
+void be_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_id)
+{
+	struct codebuf *cb = c->cb;
+	uint32_t w[A64_SEQ_MAX], have = cb_label_new(cb);
+
+	gpr_imm(cb, true, R_SCRATCH, (uint64_t)(uintptr_t)table);
+	emit(cb, a64_ldst_imm(A64_LDR_W, R_SCRATCH2, R_SCRATCH, offsetof(struct chibi_table, size)));
+	emit(cb, a64_cmp_reg(false, R_IDX, R_SCRATCH2));
+	bcond_label(c, A64_HS, jc_trap_label(c, CHIBI_TRAP_UNDEFINED_ELEMENT));
+	emit(cb, a64_ldst_imm(A64_LDR_X, R_SCRATCH, R_SCRATCH, offsetof(struct chibi_table, elems)));
+	emit(cb, a64_ldst_reg(A64_LDR_X, R_SCRATCH, R_SCRATCH, R_IDX, A64_UXTW, true));
+	cbz_label(c, true, false, R_SCRATCH, jc_trap_label(c, CHIBI_TRAP_UNINITIALIZED));
+	emit(cb, a64_ldst_imm(A64_LDR_W, R_SCRATCH2, R_SCRATCH,
+			      offsetof(struct chibi_func, type_id)));
+	/* the index is dead now: x9 may carry a large type id */
+	emit_seq(cb, w, a64_cmp_imm_seq(w, false, R_SCRATCH2, type_id, R_IDX));
+	bcond_label(c, A64_NE, jc_trap_label(c, CHIBI_TRAP_INDIRECT_MISMATCH));
+	emit(cb, a64_ldst_imm(A64_LDR_X, R_SCRATCH2, R_SCRATCH,
+			      offsetof(struct chibi_func, jit_code)));
+	cbz_label(c, true, true, R_SCRATCH2, have);
+	/* first call of a function the JIT has not met: x17 = its jit_func (args preserved) */
+	arena_addr(cb, R_SCRATCH2, c->js->thunk_indirect);
+	emit(cb, a64_blr(R_SCRATCH2));
+	cb_bind(cb, have);
+	emit(cb, a64_mov_reg(true, R_CALLEE, R_SCRATCH2));
+	emit(cb, a64_ldr_imm(true, R_SCRATCH2, R_CALLEE, 0));
+	emit(cb, a64_blr(R_SCRATCH2));
+	after_call(c, false);
+}
+
+/* x16 = fn; blr x16 (C functions live anywhere in the address space). */
+static void call_abs(struct codebuf *cb, const void *fn)
+{
+	gpr_imm(cb, true, R_SCRATCH, (uint64_t)(uintptr_t)fn);
+	emit(cb, a64_blr(R_SCRATCH));
+}
+
+void be_call_helper(struct jcomp *c, const void *fn, bool can_trap)
+{
+	call_abs(c->cb, fn);
+	if (can_trap)
+		cbz_label(c, true, true, jit_target.helper_ret2, jc_trap_any_label(c));
+}
+
+/* jit_rt_trap(store, w1 = kind, func index, instance); never returns.  sp is always
+ * 16-byte aligned here, as everywhere. */
+static void trap_tail(struct jcomp *c)
+{
+	struct codebuf *cb = c->cb;
+
+	emit(cb, a64_mov_reg(true, 0, R_STORE));
+	gpr_imm(cb, false, 2, c->func->index);
+	gpr_imm(cb, true, 3, (uint64_t)(uintptr_t)c->inst);
+	call_abs(cb, (const void *)jit_rt_trap);
+	emit(cb, a64_brk(0xdead));
+}
+
+void be_trap_stub(struct jcomp *c, enum chibi_trap kind)
+{
+	gpr_imm(c->cb, false, 1, (uint32_t)kind);
+	trap_tail(c);
+}
+
+void be_trap_any_stub(struct jcomp *c)
+{
+	trap_tail(c); /* the code is in x1 already (helper_ret2) */
+}
+
+/* Jump table: 32-bit offsets from the table start, right after the indirect branch. */
+void be_br_table(struct jcomp *c, jreg idx, uint32_t n, const uint32_t *labels)
+{
+	struct codebuf *cb = c->cb;
+	uint32_t w[A64_SEQ_MAX], start;
+
+	if (n == 0) {
+		b_label(c, labels[0]);
+		return;
+	}
+	emit_seq(cb, w, a64_cmp_imm_seq(w, false, HW(idx), n, R_SCRATCH));
+	bcond_label(c, A64_HS, labels[n]);
+	emit(cb, a64_adr(R_SCRATCH, 16));					/* the table */
+	emit(cb, a64_ldst_reg(A64_LDRSW, R_SCRATCH2, R_SCRATCH, HW(idx), A64_UXTW, true));
+	emit(cb, a64_add_reg(true, R_SCRATCH, R_SCRATCH, R_SCRATCH2));
+	emit(cb, a64_br(R_SCRATCH));
+	start = cb_pos(cb);
+	for (uint32_t i = 0; i < n; i++) {
+		cb_fixup(cb, cb_pos(cb), labels[i], FX_TAB32, start);
+		cb_put32(cb, 0);
+	}
+	cb_data_range(cb, start, cb_pos(cb));
+}
+
+/* ---- thunks ---- */
+
+#define RG_GPR(i)	((int32_t)(offsetof(struct jit_regs, gpr) + 8 * (i)))
+#define RG_FPR(i)	((int32_t)(offsetof(struct jit_regs, fpr) + 8 * (i)))
+#define RG_NSTACK	((int32_t)offsetof(struct jit_regs, nstack))
+#define RG_STACK	((int32_t)offsetof(struct jit_regs, stack))
+#define RG_RET		((int32_t)offsetof(struct jit_regs, ret_addr))
+/* struct jit_regs on the stack of the JIT -> C thunks, rounded up for alignment */
+#define JR_SIZE		((int32_t)((sizeof(struct jit_regs) + 15) & ~(size_t)15))
+/* enter: x29 - ENTER_REGS is where the struct jit_regs pointer is kept */
+#define ENTER_REGS	(16 * 5 + 16 * 4 + 16)
+
+/* ldr/str of the argument registers to/from the struct jit_regs at [base]. */
+static void args_ldst(struct codebuf *cb, bool load, unsigned base)
+{
+	for (int i = 0; i < jit_target.narg[JC_GPR]; i++)
+		emit(cb, a64_ldst_imm(load ? A64_LDR_X : A64_STR_X, HW(jit_target.arg[JC_GPR][i]),
+				      base, RG_GPR(i)));
+	for (int i = 0; i < jit_target.narg[JC_FPR]; i++)
+		emit(cb, a64_ldst_imm(load ? A64_LDR_D : A64_STR_D, HW(jit_target.arg[JC_FPR][i]),
+				      base, RG_FPR(i)));
+}
+
+/* Frame of the JIT -> C thunks: frame record, then a struct jit_regs at sp. */
+static void thunk_enter_frame(struct codebuf *cb)
+{
+	emit(cb, a64_stp_pre(A64_PAIR_X, A64_FP, A64_LR, A64_SP, -16));
+	emit(cb, a64_mov_sp(true, A64_FP, A64_SP));
+	emit(cb, a64_sub_imm(true, A64_SP, A64_SP, (uint64_t)JR_SIZE));
+	args_ldst(cb, false, A64_SP);
+}
+
+static void thunk_leave_frame(struct codebuf *cb)
+{
+	emit(cb, a64_mov_sp(true, A64_SP, A64_FP));
+	emit(cb, a64_ldp_post(A64_PAIR_X, A64_FP, A64_LR, A64_SP, 16));
+}
+
+/* Copy x9 words from [x10] to [x11] (post-incrementing; x12 carries). */
+static void copy_words(struct codebuf *cb)
+{
+	uint32_t loop;
+
+	emit(cb, a64_cbz(true, 9, 5 * 4));
+	loop = cb_pos(cb);
+	emit(cb, a64_ldst_post(A64_LDR_X, 12, 10, 8));
+	emit(cb, a64_ldst_post(A64_STR_X, 12, 11, 8));
+	emit(cb, a64_subs_imm(true, 9, 9, 1));
+	emit(cb, a64_b_cond(A64_NE, (int64_t)loop - cb_pos(cb)));
+}
+
+/* enter(struct jit_regs *x0, entry x1, store x2): C -> JIT.  Saves the AAPCS64
+ * callee-saved registers, copies the stack arguments, loads the argument registers, calls,
+ * and stores the results back.  x29 keeps the frame across the call (JIT code preserves
+ * it), so the stack-argument area needs no count of its own. */
+static void build_enter(struct codebuf *cb)
+{
+	emit(cb, a64_stp_pre(A64_PAIR_X, A64_FP, A64_LR, A64_SP, -16));
+	emit(cb, a64_mov_sp(true, A64_FP, A64_SP));
+	for (unsigned r = 19; r < 29; r += 2)
+		emit(cb, a64_stp_pre(A64_PAIR_X, r, r + 1, A64_SP, -16));
+	for (unsigned v = 8; v < 16; v += 2)
+		emit(cb, a64_stp_pre(A64_PAIR_D, v, v + 1, A64_SP, -16));
+	emit(cb, a64_stp_pre(A64_PAIR_X, 0, A64_ZR, A64_SP, -16));	/* the jit_regs * */
+	emit(cb, a64_mov_reg(true, R_STORE, 2));
+	emit(cb, a64_mov_reg(true, R_SCRATCH2, 1));
+	emit(cb, a64_ldst_imm(A64_LDR_X, 9, 0, RG_NSTACK));
+	emit(cb, a64_sub_ext(true, A64_SP, A64_SP, 9, A64_UXTX, 3));	/* nstack is even */
+	emit(cb, a64_ldst_imm(A64_LDR_X, 10, 0, RG_STACK));
+	emit(cb, a64_mov_sp(true, 11, A64_SP));
+	copy_words(cb);
+	emit(cb, a64_mov_reg(true, R_SCRATCH, 0));
+	args_ldst(cb, true, R_SCRATCH);
+	emit(cb, a64_blr(R_SCRATCH2));
+	/* results: x0, d0, and the stack words back to regs->stack */
+	emit(cb, a64_ldst_unscaled(A64_LDR_X, R_SCRATCH, A64_FP, -ENTER_REGS));
+	emit(cb, a64_ldst_imm(A64_STR_X, 0, R_SCRATCH, RG_GPR(0)));
+	emit(cb, a64_ldst_imm(A64_STR_D, 0, R_SCRATCH, RG_FPR(0)));
+	emit(cb, a64_ldst_imm(A64_LDR_X, 9, R_SCRATCH, RG_NSTACK));
+	emit(cb, a64_ldst_imm(A64_LDR_X, 10, R_SCRATCH, RG_STACK));
+	emit(cb, a64_mov_sp(true, 11, A64_SP));
+	/* copy_words goes from [x10] to [x11]: swap the roles */
+	emit(cb, a64_mov_reg(true, 12, 10));
+	emit(cb, a64_mov_reg(true, 10, 11));
+	emit(cb, a64_mov_reg(true, 11, 12));
+	copy_words(cb);
+	emit(cb, a64_sub_imm(true, A64_SP, A64_FP, ENTER_REGS - 16));	/* drop args + the jit_regs * */
+	for (unsigned v = 14; v >= 8; v -= 2)
+		emit(cb, a64_ldp_post(A64_PAIR_D, v, v + 1, A64_SP, 16));
+	for (unsigned r = 27; r >= 19; r -= 2)
+		emit(cb, a64_ldp_post(A64_PAIR_X, r, r + 1, A64_SP, 16));
+	emit(cb, a64_ldp_post(A64_PAIR_X, A64_FP, A64_LR, A64_SP, 16));
+	emit(cb, a64_ret(A64_LR));
+}
+
+/* exit: JIT -> C for host functions and functions left to the interpreter (x16 = jf). */
+static void build_exit(struct codebuf *cb)
+{
+	thunk_enter_frame(cb);
+	emit(cb, a64_add_imm(true, 9, A64_FP, 16));			/* the caller's stack args */
+	emit(cb, a64_ldst_imm(A64_STR_X, 9, A64_SP, RG_STACK));
+	emit(cb, a64_ldst_imm(A64_STR_X, A64_LR, A64_SP, RG_RET));	/* return address */
+	emit(cb, a64_mov_reg(true, 0, R_STORE));
+	emit(cb, a64_mov_reg(true, 1, R_CALLEE));
+	emit(cb, a64_mov_sp(true, 2, A64_SP));
+	call_abs(cb, (const void *)jit_rt_call_out);
+	emit(cb, a64_ldst_imm(A64_LDR_X, 0, A64_SP, RG_GPR(0)));
+	emit(cb, a64_ldst_imm(A64_LDR_D, 0, A64_SP, RG_FPR(0)));
+	thunk_leave_frame(cb);
+	emit(cb, a64_ret(A64_LR));
+}
+
+/* lazy: compile x16's function, then tail-call whatever its entry became (x16 kept for the
+ * exit thunk, in case compilation failed). */
+static void build_lazy(struct codebuf *cb)
+{
+	thunk_enter_frame(cb);
+	emit(cb, a64_ldst_imm(A64_STR_X, R_CALLEE, A64_SP, RG_NSTACK));
+	emit(cb, a64_mov_reg(true, 0, R_STORE));
+	emit(cb, a64_mov_reg(true, 1, R_CALLEE));
+	call_abs(cb, (const void *)jit_rt_lazy);
+	emit(cb, a64_mov_reg(true, R_SCRATCH2, 0));
+	args_ldst(cb, true, A64_SP);
+	emit(cb, a64_ldst_imm(A64_LDR_X, R_CALLEE, A64_SP, RG_NSTACK));
+	thunk_leave_frame(cb);
+	emit(cb, a64_br(R_SCRATCH2));
+}
+
+/* indirect: x17 = jit_func of the chibi_func in x16 (argument registers preserved). */
+static void build_indirect(struct codebuf *cb)
+{
+	thunk_enter_frame(cb);
+	emit(cb, a64_mov_reg(true, 0, R_STORE));
+	emit(cb, a64_mov_reg(true, 1, R_CALLEE));
+	call_abs(cb, (const void *)jit_rt_func);
+	emit(cb, a64_mov_reg(true, R_SCRATCH2, 0));
+	args_ldst(cb, true, A64_SP);
+	thunk_leave_frame(cb);
+	emit(cb, a64_ret(A64_LR));
+}
+
+static void align16(struct codebuf *cb)
+{
+	while (cb_pos(cb) & 15)
+		emit(cb, a64_brk(0));
+}
+
+void be_build_thunks(struct codebuf *cb, struct jit_thunks *out)
+{
+	out->enter = cb_pos(cb);
+	build_enter(cb);
+	align16(cb);
+	out->exit = cb_pos(cb);
+	build_exit(cb);
+	align16(cb);
+	out->lazy = cb_pos(cb);
+	build_lazy(cb);
+	align16(cb);
+	out->indirect = cb_pos(cb);
+	build_indirect(cb);
+}
