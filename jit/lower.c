@@ -582,7 +582,7 @@ struct cond {
 
 static struct cond pop_cond(struct lower *L, uint16_t cmp)
 {
-	struct cond k = { .cmp = cmp };
+	struct cond k = { .cmp = cmp, .lhs = jo_imm(0), .rhs = jo_imm(0), .v = jo_imm(0) };
 
 	if (cmp == OPC_I32_EQZ || cmp == OPC_I64_EQZ) {
 		k.lhs = pop(L, NULL);

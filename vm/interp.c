@@ -151,6 +151,7 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 #define NUM2(n) NUM2_FORMS(IOP_LABEL_V, n)
 #define NUM2I(n) NUM2I_FORMS(IOP_LABEL_V, n)
 #define CMPBR(n) CMPBR_FORMS(IOP_LABEL_V, n)
+#define ADDBR(n) ADDBR_FORMS(IOP_LABEL_V, n)
 #define LOADOP(n) LOADOP_FORMS(IOP_LABEL_V, n)
 #define STOREOP(n) STOREOP_FORMS(IOP_LABEL_V, n)
 #include "interp_ops.def"
@@ -583,10 +584,24 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 		}							\
 		NEXT(3);						\
 	}
+#define XB_XR R(3)
+#define XB_XI IMM(3)
+#define ADDBR_H(name, op, form, poll)					\
+	CASE(name) {							\
+		int tk_ = 0;						\
+		R(0) = acc = (uint32_t)(R(1) + O(2));			\
+		if (num_##op(acc, XB_##form, &tk_)) {			\
+			if (poll)					\
+				POLL();					\
+			JUMP(4);					\
+		}							\
+		NEXT(5);						\
+	}
 #define NUM1(n) NUM1_FORMS(NUM1_H, n)
 #define NUM2(n) NUM2_FORMS(NUM2_H, n)
 #define NUM2I(n) NUM2I_FORMS(NUM2_H, n)
 #define CMPBR(n) CMPBR_FORMS(CMPBR_H, n)
+#define ADDBR(n) ADDBR_FORMS(ADDBR_H, n)
 #include "interp_ops.def"
 
 	LOOP_END

@@ -27,6 +27,9 @@
 	V(BR_##n##_RB, n, RB, 0) V(BR_##n##_AI, n, AI, 0)			\
 	V(BR_##n##_L, n, RR, 1) V(BR_##n##_IL, n, RI, 1) V(BR_##n##_ARL, n, AR, 1) \
 	V(BR_##n##_RBL, n, RB, 1) V(BR_##n##_AIL, n, AI, 1)
+#define ADDBR_FORMS(V, n)							\
+	V(ADDBR_##n, n, XR, 0) V(ADDBR_##n##_I, n, XI, 0)			\
+	V(ADDBR_##n##_L, n, XR, 1) V(ADDBR_##n##_IL, n, XI, 1)
 #define LOADOP_FORMS(V, n) V(n, n, LR, 0) V(n##_A, n, LA, 0) V(n##_P, n, LP, 0) V(n##_PA, n, LPA, 0)
 #define STOREOP_FORMS(V, n) V(n, n, SR, 0) V(n##_A, n, SA, 0) V(n##_V, n, SV, 0) \
 	V(n##_K, n, SK, 0) V(n##_KA, n, SKA, 0)
@@ -44,6 +47,8 @@ enum {
 	IOPV_CMP_RB = 3,
 	IOPV_CMP_AI = 4,
 	IOPV_CMP_LOOP = 5,
+	IOPV_ADDBR_I = 1, /* ADDBR forms; add IOPV_ADDBR_LOOP for the polling ones */
+	IOPV_ADDBR_LOOP = 2,
 };
 
 /* Internal opcodes. */
@@ -54,6 +59,7 @@ enum iop {
 #define NUM2(n) NUM2_FORMS(IOP_ENUM_V, n)
 #define NUM2I(n) NUM2I_FORMS(IOP_ENUM_V, n)
 #define CMPBR(n) CMPBR_FORMS(IOP_ENUM_V, n)
+#define ADDBR(n) ADDBR_FORMS(IOP_ENUM_V, n)
 #define LOADOP(n) LOADOP_FORMS(IOP_ENUM_V, n)
 #define STOREOP(n) STOREOP_FORMS(IOP_ENUM_V, n)
 #include "interp_ops.def"

@@ -715,7 +715,17 @@ Test(interp, fusion_shapes)
 		"   local.get 0 local.get 1 i32.add local.set 2 local.get 2)\n"
 		" (func (export \"loop\") (param i32) (result i32)\n"
 		"   loop local.get 0 i32.const 1 i32.sub local.tee 0 i32.const 10 i32.gt_s br_if 0 end\n"
-		"   local.get 0))");
+		"   local.get 0)\n"
+		" (func (export \"latch\") (param i32) (result i32) (local i32)\n"
+		"   loop local.get 1 i32.const 3 i32.add local.tee 1 local.get 0 i32.lt_s br_if 0 end\n"
+		"   local.get 1)\n"
+		" (func (export \"latch_swapped\") (param i32) (result i32) (local i32)\n"
+		"   loop local.get 0 local.get 1 i32.const -1 i32.add local.tee 1 i32.lt_s br_if 0 end\n"
+		"   local.get 1)\n"
+		" (memory 1)\n"
+		" (func (export \"mem\") (param i32) (result i32)\n"
+		"   local.get 0 i32.const 7 i32.store8 offset=1\n"
+		"   local.get 0 i32.const 1 i32.add i32.load8_u))");
 	char *s;
 
 	cr_assert_eq(call3(i, "add", 2, 2, 3, 0), 5);
@@ -729,4 +739,34 @@ Test(interp, fusion_shapes)
 	cr_assert(strstr(s, "I32_SUB_I 0 0 1\n"), "%s", s);
 	cr_assert(strstr(s, "BR_I32_GT_S_AIL 0 10 "), "%s", s); /* acc, imm, polls */
 	free(s);
+	cr_assert_eq(call3(i, "latch", 1, 10, 0, 0), 12);
+	s = listing(i, "latch");
+	cr_assert(strstr(s, "ADDBR_I32_LT_S_L 1 1 3 0 "), "%s", s);
+	free(s);
+	cr_assert_eq(call3(i, "latch_swapped", 1, -5, 0, 0), -5); /* while n < --i */
+	s = listing(i, "latch_swapped");
+	cr_assert(strstr(s, "ADDBR_I32_GT_S_L 1 1 -1 0 "), "%s", s); /* i > n, i in acc */
+	free(s);
+	cr_assert_eq(call3(i, "mem", 1, 100, 0, 0), 7);
+	s = listing(i, "mem");
+	cr_assert(strstr(s, "I32_STORE8_K 0 7 1\n"), "%s", s);
+	cr_assert(strstr(s, "I32_LOAD8_U_P "), "%s", s);
+	free(s);
+}
+
+/* The folded i32.add must wrap in 32 bits before the offset is added, as two instructions
+ * would: (-1 + 2) mod 2^32 = 1. */
+Test(interp, pre_add_wraps)
+{
+	chibi_instance *i = load(
+		"(module (memory 1)\n"
+		" (func (export \"wrap\") (param i32) (result i32) (local i32)\n"
+		"   i32.const 0 i32.const 0x01020304 i32.store\n"
+		"   local.get 0 i32.const 2 i32.add i32.load8_u)\n"
+		" (func (export \"far\") (param i32) (result i32)\n"
+		"   local.get 0 i32.const 2 i32.add i32.load8_u offset=0xfffe))");
+
+	cr_assert_eq(call3(i, "wrap", 1, -1, 0, 0), 0x03);
+	cr_assert_eq(call3(i, "far", 1, -1, 0, 0), 0, "address 1 + 0xfffe is the last byte");
+	expect_trap(i, "far", 1, 0, 0, 0, CHIBI_TRAP_MEMORY_OOB);
 }

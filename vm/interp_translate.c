@@ -108,6 +108,11 @@ static const uint16_t br_iop_of[OPC_LIMIT] = {
 #include "interp_ops.def"
 };
 
+static const uint16_t addbr_iop_of[OPC_LIMIT] = {
+#define ADDBR(n) [OPC_##n] = IOP_ADDBR_##n,
+#include "interp_ops.def"
+};
+
 /* Constant folding uses the executor's own semantics, so results are bit-identical. */
 static uint64_t fold1(uint16_t op, uint64_t a, int *trap)
 {
@@ -582,7 +587,24 @@ static void emit_cond(struct tr *t, const struct cond *c, bool negate, bool back
 	} else {
 		uint16_t opc = negate ? inverse(c->opc) : c->opc;
 		unsigned form;
+		bool acc_b = !c->imm && !acc_a && in_acc(t, c->b);
 
+		/* Loop latch: the compared value was just made by an i32 add-immediate. */
+		if ((acc_a || acc_b) && addbr_iop_of[opc] && last_is(t, IOP_I32_ADD_I)) {
+			uint32_t *add = &t->code[t->last_at + IC_HWORDS];
+			uint32_t d = add[0], src = add[1], imm = add[2];
+
+			if (acc_b)
+				opc = swapped(opc); /* cmp(R[a], acc) == swapped(acc, R[a]) */
+			t->len = t->last_at;
+			emit_op(t, addbr_iop_of[opc] + (c->imm ? IOPV_ADDBR_I : 0u) +
+				(back ? IOPV_ADDBR_LOOP : 0u));
+			w(t, d);
+			w(t, src);
+			w(t, imm);
+			w(t, acc_b ? c->a : c->b);
+			return;
+		}
 		if (c->imm)
 			form = acc_a ? IOPV_CMP_AI : IOPV_CMP_RI;
 		else
@@ -928,6 +950,22 @@ static void do_load(struct tr *t, const struct instr *in)
 	uint32_t a = slot_of(t, &e, t->sp), d = dest(t);
 	bool pre = last_is(t, IOP_I32_ADD_I) || last_is(t, IOP_I32_ADD_IA);
 
+	/* An ADD_I2 whose second half computes the address: split that half off again. */
+	if (last_is(t, IOP_I32_ADD_I2) && e.kind == E_OWN &&
+	    t->code[t->last_at + IC_HWORDS + 3] == a) {
+		uint32_t src = t->code[t->last_at + IC_HWORDS + 4];
+		uint32_t imm = t->code[t->last_at + IC_HWORDS + 5];
+
+		memcpy(&t->code[t->last_at], &t->h[IOP_I32_ADD_I], sizeof(void *));
+		t->len = t->last_at + IC_HWORDS + 3;
+		emit_op(t, iop_of[in->op] + IOPV_P);
+		w(t, d);
+		w(t, src);
+		w(t, (uint32_t)in->bits);
+		w(t, imm);
+		produced(t, d);
+		return;
+	}
 	if (pre && e.kind == E_OWN && t->code[t->last_at + IC_HWORDS] == a) {
 		/* The address is an i32.add-immediate result used only here: fold the add into
 		 * the load and drop it (its temporary slot is never read again). */
@@ -1250,6 +1288,8 @@ struct iop_desc {
 #define NOPS_RB 3
 #define NOPS_RI 3
 #define NOPS_AI 3
+#define NOPS_XR 5
+#define NOPS_XI 5
 #define IOP_DESC_V(name, op, form, poll) { #name, NOPS_##form },
 static const struct iop_desc iop_desc[IOP_COUNT] = {
 #define IOP(n, k) { #n, k },
@@ -1257,6 +1297,7 @@ static const struct iop_desc iop_desc[IOP_COUNT] = {
 #define NUM2(n) NUM2_FORMS(IOP_DESC_V, n)
 #define NUM2I(n) NUM2I_FORMS(IOP_DESC_V, n)
 #define CMPBR(n) CMPBR_FORMS(IOP_DESC_V, n)
+#define ADDBR(n) ADDBR_FORMS(IOP_DESC_V, n)
 #define LOADOP(n) LOADOP_FORMS(IOP_DESC_V, n)
 #define STOREOP(n) STOREOP_FORMS(IOP_DESC_V, n)
 #include "interp_ops.def"

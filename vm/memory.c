@@ -3,8 +3,8 @@
  * On 64-bit hosts each memory reserves 8 GiB of PROT_NONE address space (4 GiB of index
  * space plus a 4 GiB guard for the offset) and grow only mprotects pages, so `data` never
  * moves and a JIT can rely on the guard instead of bounds checks.  If the reservation fails
- * (or CHIBI_HARD_GROW is set in the environment) memory is a plain heap block that moves on
- * grow.  Entry points: mem_new, mem_free, mem_grow, chibi_memory_*.
+ * (or CHIBI_HARD_GROW or CHIBI_NO_RESERVE is set in the environment) memory is a plain heap
+ * block that may move on grow.  Entry points: mem_new, mem_free, mem_grow, chibi_memory_*.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -25,10 +25,22 @@ static bool hard_grow(void)
 	return e && *e && *e != '0';
 }
 
+/* CHIBI_NO_RESERVE: no address-space reservations (the JIT then checks bounds explicitly),
+ * for hosts short of address space and emulators where reserving is slow (qemu-user 7.2:
+ * ~0.2 s and ~48 MB per fresh 8 GiB window, which the spec runner's forked children pay
+ * for every memory). */
+static bool no_reserve(void)
+{
+	const char *e = getenv("CHIBI_NO_RESERVE");
+
+	return e && *e && *e != '0';
+}
+
 /* Released windows kept for reuse, all PROT_NONE with no pages behind them.  Under
  * qemu-user 7.2 (the AArch64 test emulator) each fresh 8 GiB mapping costs ~0.1 s and ~48 MB
- * of host memory that munmap never gives back, so a spec run would need ~15 GB without
- * reuse; natively it saves two syscalls.  32 covers the most memories a spec file keeps alive. */
+ * of host memory that munmap never gives back, so a process that creates and frees memories
+ * (a long-lived embedder, in-process spec runs) would grow without reuse; natively it saves
+ * two syscalls.  32 covers the most memories one spec script keeps alive. */
 #define POOL_MAX 32
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static void *pool[POOL_MAX];
@@ -99,7 +111,7 @@ struct chibi_memory *mem_new(struct chibi_store *s, uint32_t min, uint32_t max, 
 	m->has_max = has_max;
 	m->decl_max = has_max ? max : 0;
 	m->max_pages = has_max && max < cap ? max : cap;
-	if (!hard_grow())
+	if (!hard_grow() && !no_reserve())
 		m->data = reserve(bytes);
 	if (m->data) {
 		m->reserved = RESERVE_BYTES;

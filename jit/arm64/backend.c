@@ -520,8 +520,8 @@ void be_prologue(struct jcomp *c)
 	emit(cb, a64_stp_pre(A64_PAIR_X, A64_FP, A64_LR, A64_SP, -16));
 	emit(cb, a64_mov_sp(true, A64_FP, A64_SP));
 	for (int i = 0; i < n; i += 2)
-		emit(cb, a64_stp_pre(A64_PAIR_X, regs[i], i + 1 < n ? regs[i + 1] : A64_ZR,
-				     A64_SP, -16));
+		emit(cb, i + 1 < n ? a64_stp_pre(A64_PAIR_X, regs[i], regs[i + 1], A64_SP, -16)
+				   : a64_ldst_pre(A64_STR_X, regs[i], A64_SP, -16));
 	if (c->frame.size)
 		emit_seq(cb, w, a64_add_imm_seq(w, true, A64_SP, A64_SP,
 						-(int64_t)c->frame.size, R_SCRATCH));
@@ -552,8 +552,8 @@ void be_epilogue(struct jcomp *c)
 		emit_seq(cb, w, a64_add_imm_seq(w, true, A64_SP, A64_SP,
 						(int64_t)c->frame.size, R_SCRATCH));
 	for (int i = (n - 1) & ~1; i >= 0; i -= 2)
-		emit(cb, a64_ldp_post(A64_PAIR_X, regs[i], i + 1 < n ? regs[i + 1] : A64_ZR,
-				      A64_SP, 16));
+		emit(cb, i + 1 < n ? a64_ldp_post(A64_PAIR_X, regs[i], regs[i + 1], A64_SP, 16)
+				   : a64_ldst_post(A64_LDR_X, regs[i], A64_SP, 16));
 	emit(cb, a64_ldp_post(A64_PAIR_X, A64_FP, A64_LR, A64_SP, 16));
 	emit(cb, a64_ret(A64_LR));
 }

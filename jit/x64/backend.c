@@ -467,8 +467,7 @@ void be_zero_slots(struct jcomp *c, int32_t off, uint32_t n)
 	x64_xorps_rr(cb, z, z);
 	if (n <= 16) {
 		for (; n >= 2; n -= 2, off += 16)
-			x64_form_rm(cb, 0, false, 0x0f11, z, &(struct x64_mem){ .base = RSP,
-				    .index = X64_NOREG, .disp = off }, false); /* movups [m], xmm15 */
+			x64_movups_mr(cb, frame_slot(off), z);
 		if (n)
 			x64_movsd_mr(cb, frame_slot(off), z);
 		return;
@@ -479,8 +478,7 @@ void be_zero_slots(struct jcomp *c, int32_t off, uint32_t n)
 		x64_lea(cb, true, R_SCRATCH, frame_slot(off));
 		x64_mov_ri32(cb, RAX, n / 2);
 		loop = cb_pos(cb);
-		x64_form_rm(cb, 0, false, 0x0f11, z, &(struct x64_mem){ .base = R_SCRATCH,
-			    .index = X64_NOREG }, false); /* movups [r11], xmm15 */
+		x64_movups_mr(cb, x64_mb(R_SCRATCH, 0), z);
 		x64_add_ri(cb, true, R_SCRATCH, 16);
 		x64_sub_ri(cb, false, RAX, 1);
 		x64_jcc_rel8(cb, CC_NE, (int8_t)(loop - (cb_pos(cb) + 2)));
@@ -726,11 +724,11 @@ static void set_from_flags(struct codebuf *cb, uint16_t op, enum x64_cc cc, uint
 	if (is_float_cmp(op) && cc == CC_E) {
 		x64_setcc_r(cb, CC_E, dst);
 		x64_setcc_r(cb, CC_NP, R_SCRATCH);
-		x64_form_rr(cb, 0, false, 0x20, R_SCRATCH, dst, true); /* and dst8, r11b */
+		x64_and8_rr(cb, dst, R_SCRATCH);
 	} else if (is_float_cmp(op) && cc == CC_NE) {
 		x64_setcc_r(cb, CC_NE, dst);
 		x64_setcc_r(cb, CC_P, R_SCRATCH);
-		x64_form_rr(cb, 0, false, 0x08, R_SCRATCH, dst, true); /* or dst8, r11b */
+		x64_or8_rr(cb, dst, R_SCRATCH);
 	} else {
 		x64_setcc_r(cb, cc, dst);
 	}

@@ -384,6 +384,18 @@ static inline void x64_alu_mi(struct codebuf *cb, bool w, enum x64_alu op, struc
 	}
 }
 
+/* dst8 &= src8 (byte registers) */
+static inline void x64_and8_rr(struct codebuf *cb, uint8_t dst, uint8_t src)
+{
+	x64_form_rr(cb, 0, false, 0x20, src, dst, true);
+}
+
+/* dst8 |= src8 (byte registers) */
+static inline void x64_or8_rr(struct codebuf *cb, uint8_t dst, uint8_t src)
+{
+	x64_form_rr(cb, 0, false, 0x08, src, dst, true);
+}
+
 /* dst += src */
 static inline void x64_add_rr(struct codebuf *cb, bool w, uint8_t dst, uint8_t src)
 {
@@ -591,7 +603,7 @@ static inline void x64_cmov_rm(struct codebuf *cb, bool w, enum x64_cc cc, uint8
 /* swap a and b */
 static inline void x64_xchg_rr(struct codebuf *cb, bool w, uint8_t a, uint8_t b)
 {
-	x64_form_rr(cb, 0, w, 0x87, a, b, false);
+	x64_form_rr(cb, 0, w, 0x87, b, a, false);
 }
 
 /* swap r and [m] (implicitly locked: slow, used only to break move cycles) */
@@ -786,6 +798,12 @@ static inline void x64_logic_rr(struct codebuf *cb, bool dbl, enum x64_logic op,
 				uint8_t src)
 {
 	x64_form_rr(cb, dbl ? 0x66 : 0, false, 0x0f00 | op, dst, src, false);
+}
+
+/* [m] = src, all 128 bits (movups: no alignment needed) */
+static inline void x64_movups_mr(struct codebuf *cb, struct x64_mem m, uint8_t src)
+{
+	x64_form_rm(cb, 0, false, 0x0f11, src, &m, false);
 }
 
 /* dst ^= src (xorps; xorps r, r is the zero idiom) */

@@ -1,0 +1,25 @@
+# jit/jit.mk - the JIT's test targets (include from the top-level Makefile).
+#
+#   make test-jit     spec suite under --jit, checked against --interp file by file, plus a
+#                     quick differential run (JIT vs interpreter) over spec modules and 40
+#                     random modules from binaryen's `wasm-opt -ttf`
+#   make fuzz-diff    the differential run on FUZZ_DIFF_N random modules (default 2000)
+#
+# jit-difftest (jit/test/difftest.c) runs a module in the interpreter and three JIT variants
+# (guard pages, explicit bounds, moving memory) and compares transcripts; failing modules are
+# kept in $(BUILD)/fuzz-diff/.  Needs binaryen (apt-get install -y binaryen) for the random
+# modules; without it only the spec part runs.
+
+JIT_DIFFTEST := $(BUILD)/jit-difftest
+FUZZ_DIFF_N  ?= 2000
+
+$(JIT_DIFFTEST): jit/test/difftest.c $(LIBCHIBI)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBCHIBI) $(LDLIBS)
+
+.PHONY: test-jit fuzz-diff
+test-jit: $(CHIBI) $(JIT_DIFFTEST)
+	sh jit/test/spec-both.sh $(CHIBI) $(SPEC_WAST)
+	sh jit/test/fuzz-diff.sh $(CHIBI) $(JIT_DIFFTEST) 40 $(BUILD)/fuzz-diff spec
+
+fuzz-diff: $(CHIBI) $(JIT_DIFFTEST)
+	sh jit/test/fuzz-diff.sh $(CHIBI) $(JIT_DIFFTEST) $(FUZZ_DIFF_N) $(BUILD)/fuzz-diff

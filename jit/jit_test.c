@@ -1,0 +1,302 @@
+/* jit/jit_test.c - the JIT against the interpreter on a table of small programs (in the
+ * manner of the kernel's lib/test_bpf.c), plus the run-time machinery: trap kinds and the
+ * function they name, interrupts, fuel, stack exhaustion, re-entry from host functions,
+ * lazy versus eager compilation, W^X code memory, and foreign faults staying crashes.
+ *
+ * Every table row runs in the interpreter, in the JIT with guard pages and in the JIT with
+ * explicit bounds checks; all three must give the row's expected result or trap.
+ */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jit.h"
+#include "../vm/test_wat.h"
+
+struct row {
+	const char *name;
+	const char *wat;          /* module with an export "f" */
+	int nargs;
+	int64_t args[4];          /* i32/i64 arguments, by the export's parameter types */
+	enum chibi_trap trap;     /* expected trap, or CHIBI_TRAP_NONE */
+	int64_t result;           /* expected first result (i32 sign-extended) */
+};
+
+static const struct row rows[] = {
+	{ "add", "(func (export \"f\") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)",
+	  2, { 40, 2 }, 0, 42 },
+	{ "div_zero", "(func (export \"f\") (param i32 i32) (result i32) local.get 0 local.get 1 i32.div_s)",
+	  2, { 1, 0 }, CHIBI_TRAP_DIV_ZERO, 0 },
+	{ "div_overflow", "(func (export \"f\") (param i32 i32) (result i32) local.get 0 local.get 1 i32.div_s)",
+	  2, { INT32_MIN, -1 }, CHIBI_TRAP_INT_OVERFLOW, 0 },
+	{ "rem_minus_one", "(func (export \"f\") (param i64 i64) (result i64) local.get 0 local.get 1 i64.rem_s)",
+	  2, { INT64_MIN, -1 }, 0, 0 },
+	{ "rem_u_const", "(func (export \"f\") (param i32) (result i32) local.get 0 i32.const 7 i32.rem_u)",
+	  1, { 100 }, 0, 2 },
+	{ "shift_by_local", "(func (export \"f\") (param i32 i32) (result i32) local.get 0 local.get 1 i32.shl)",
+	  2, { 3, 33 }, 0, 6 },
+	{ "rotl64", "(func (export \"f\") (param i64 i64) (result i64) local.get 0 local.get 1 i64.rotl)",
+	  2, { (int64_t)0x8000000000000001ull, 4 }, 0, 0x18 },
+	{ "trunc_nan", "(func (export \"f\") (result i32) f32.const nan i32.trunc_f32_s)",
+	  0, { 0 }, CHIBI_TRAP_INVALID_CONVERSION, 0 },
+	{ "trunc_overflow", "(func (export \"f\") (result i32) f64.const 2147483648 i32.trunc_f64_s)",
+	  0, { 0 }, CHIBI_TRAP_INT_OVERFLOW, 0 },
+	{ "trunc_int_min", "(func (export \"f\") (result i32) f64.const -2147483648.9 i32.trunc_f64_s)",
+	  0, { 0 }, 0, INT32_MIN },
+	{ "trunc_u_neg", "(func (export \"f\") (result i32) f32.const -0.75 i32.trunc_f32_u)",
+	  0, { 0 }, 0, 0 },
+	{ "unreachable", "(func (export \"f\") unreachable)", 0, { 0 }, CHIBI_TRAP_UNREACHABLE, 0 },
+	{ "load_oob", "(memory 1) (func (export \"f\") (param i32) (result i32) local.get 0 i32.load offset=4)",
+	  1, { 65532 }, CHIBI_TRAP_MEMORY_OOB, 0 },
+	{ "load_oob_far", "(memory 1) (func (export \"f\") (param i32) (result i64) local.get 0 i64.load offset=4294967295)",
+	  1, { -1 }, CHIBI_TRAP_MEMORY_OOB, 0 },
+	{ "load_last", "(memory 1) (data (i32.const 65535) \"\\2a\") (func (export \"f\") (param i32) (result i32) local.get 0 i32.load8_u)",
+	  1, { 65535 }, 0, 42 },
+	{ "store_after_grow", "(memory 1) (func (export \"f\") (result i32) i32.const 1 memory.grow drop i32.const 70000 i32.const 7 i32.store i32.const 70000 i32.load)",
+	  0, { 0 }, 0, 7 },
+	{ "indirect_ok", "(type $t (func (result i32))) (table 2 funcref) (elem (i32.const 0) $g) (func $g (result i32) i32.const 9) (func (export \"f\") (param i32) (result i32) local.get 0 call_indirect (type $t))",
+	  1, { 0 }, 0, 9 },
+	{ "indirect_uninit", "(type $t (func (result i32))) (table 2 funcref) (elem (i32.const 0) $g) (func $g (result i32) i32.const 9) (func (export \"f\") (param i32) (result i32) local.get 0 call_indirect (type $t))",
+	  1, { 1 }, CHIBI_TRAP_UNINITIALIZED, 0 },
+	{ "indirect_undefined", "(type $t (func (result i32))) (table 2 funcref) (func (export \"f\") (param i32) (result i32) local.get 0 call_indirect (type $t))",
+	  1, { 2 }, CHIBI_TRAP_UNDEFINED_ELEMENT, 0 },
+	{ "indirect_mismatch", "(type $t (func (result i32))) (table 1 funcref) (elem (i32.const 0) $g) (func $g (result i64) i64.const 9) (func (export \"f\") (param i32) (result i32) local.get 0 call_indirect (type $t))",
+	  1, { 0 }, CHIBI_TRAP_INDIRECT_MISMATCH, 0 },
+	{ "table_oob", "(table 1 funcref) (func (export \"f\") (param i32) (result i32) local.get 0 table.get 0 ref.is_null)",
+	  1, { 1 }, CHIBI_TRAP_TABLE_OOB, 0 },
+	{ "recursion_exhausts", "(func $r (export \"f\") (param i32) (result i32) local.get 0 i32.const 1 i32.add call $r)",
+	  1, { 0 }, CHIBI_TRAP_STACK_EXHAUSTED, 0 },
+	{ "many_args", "(func $g (param i32 i64 i32 i64 i32 i64 i32 i64) (result i64) local.get 7 local.get 0 i64.extend_i32_u i64.add) (func (export \"f\") (result i64) i32.const 1 i64.const 2 i32.const 3 i64.const 4 i32.const 5 i64.const 6 i32.const 7 i64.const 35 call $g)",
+	  0, { 0 }, 0, 36 },
+	{ "multi_value", "(func $g (param i32) (result i32 i32 i32) local.get 0 local.get 0 i32.const 1 i32.add local.get 0 i32.const 2 i32.add) (func (export \"f\") (result i32) i32.const 10 call $g i32.mul i32.mul)",
+	  0, { 0 }, 0, 1320 },
+	{ "br_table_values", "(func (export \"f\") (param i32) (result i32) (block (result i32) (block (result i32) i32.const 5 local.get 0 br_table 0 1 1) i32.const 100 i32.add))",
+	  1, { 0 }, 0, 105 },
+	{ "if_params", "(type $t (func (param i32) (result i32))) (func (export \"f\") (param i32) (result i32) i32.const 7 local.get 0 if (type $t) i32.const 1 i32.add else i32.const 2 i32.mul end)",
+	  1, { 0 }, 0, 14 },
+	{ "loop_sum", "(func (export \"f\") (param i32) (result i64) (local i64) (loop local.get 1 local.get 0 i64.extend_i32_u i64.add local.set 1 local.get 0 i32.const 1 i32.sub local.tee 0 br_if 0) local.get 1)",
+	  1, { 100 }, 0, 5050 },
+};
+
+#define NROWS (sizeof(rows) / sizeof(rows[0]))
+
+/* Run row r once in `mode`; returns the trap, with the first result in *out. */
+static enum chibi_trap run_row(const struct row *r, enum chibi_exec_mode mode, int64_t *out)
+{
+	char src[2048];
+	struct chibi_config cfg = { .mode = mode };
+	chibi_module *m;
+	chibi_store *s;
+	chibi_instance *inst = NULL;
+	chibi_func *f;
+	chibi_val args[4], res[4] = { 0 };
+	enum chibi_trap t;
+
+	snprintf(src, sizeof(src), "(module %s)", r->wat);
+	m = wat_module(src);
+	cr_assert_not_null(m, "%s: module", r->name);
+	s = chibi_store_new(&cfg);
+	cr_assert_eq(chibi_instance_new(s, m, NULL, &inst, NULL, NULL), CHIBI_OK, "%s", r->name);
+	f = chibi_instance_func(inst, "f");
+	for (int i = 0; i < r->nargs; i++) {
+		args[i].type = (uint8_t)chibi_func_param_type(f, (uint32_t)i);
+		if (args[i].type == CHIBI_I32)
+			args[i].of.i32 = (int32_t)r->args[i];
+		else
+			args[i].of.i64 = r->args[i];
+	}
+	t = chibi_func_call(f, args, (size_t)r->nargs, res, 4, NULL);
+	*out = res[0].type == CHIBI_I32 ? res[0].of.i32 : res[0].of.i64;
+	chibi_store_free(s);
+	chibi_module_free(m);
+	return t;
+}
+
+Test(jit, table_of_programs_in_every_mode)
+{
+	for (size_t i = 0; i < NROWS; i++) {
+		const struct row *r = &rows[i];
+
+		for (int v = 0; v < 3; v++) {
+			int64_t got = 0;
+			enum chibi_trap t;
+
+			if (v == 2)
+				setenv("CHIBI_JIT_BOUNDS", "explicit", 1);
+			t = run_row(r, v == 0 ? CHIBI_MODE_INTERP : CHIBI_MODE_JIT, &got);
+			unsetenv("CHIBI_JIT_BOUNDS");
+			cr_expect_eq(t, r->trap, "%s (variant %d): trap %s, want %s", r->name, v,
+				     chibi_trap_name(t), chibi_trap_name(r->trap));
+			if (t == CHIBI_TRAP_NONE && r->trap == CHIBI_TRAP_NONE)
+				cr_expect_eq(got, r->result, "%s (variant %d): %lld, want %lld",
+					     r->name, v, (long long)got, (long long)r->result);
+		}
+	}
+}
+
+/* A module with two named functions; the second one divides by zero. */
+static const char *named_src =
+	"(module (func $outer (export \"f\") (param i32) (result i32) local.get 0 call $inner)"
+	"  (func $inner (param i32) (result i32) i32.const 1 local.get 0 i32.div_u))";
+
+Test(jit, trap_names_the_function)
+{
+	struct chibi_config cfg = { .mode = CHIBI_MODE_JIT };
+	chibi_module *m = wat_module(named_src);
+	chibi_store *s = chibi_store_new(&cfg);
+	chibi_instance *inst = NULL;
+	struct chibi_trap_info info;
+	chibi_val a = { .type = CHIBI_I32, .of.i32 = 0 }, r;
+
+	cr_assert_eq(chibi_instance_new(s, m, NULL, &inst, NULL, NULL), CHIBI_OK);
+	cr_expect_eq(chibi_func_call(chibi_instance_func(inst, "f"), &a, 1, &r, 1, &info),
+		     CHIBI_TRAP_DIV_ZERO);
+	cr_expect_eq(info.func_index, 1);
+	cr_expect_str_eq(info.func_name ? info.func_name : "", "inner");
+	chibi_store_free(s);
+	chibi_module_free(m);
+}
+
+static enum chibi_trap h_interrupt(chibi_caller *c, void *env, uint64_t *slots)
+{
+	(void)c;
+	(void)slots;
+	chibi_store_interrupt(env);
+	return CHIBI_TRAP_NONE;
+}
+
+Test(jit, interrupt_stops_a_loop)
+{
+	struct chibi_config cfg = { .mode = CHIBI_MODE_JIT };
+	chibi_module *m = wat_module("(module (import \"h\" \"i\" (func $i))"
+				     " (func (export \"f\") call $i (loop br 0)))");
+	chibi_store *s = chibi_store_new(&cfg);
+	chibi_linker *l = chibi_linker_new();
+	chibi_instance *inst = NULL;
+
+	chibi_linker_define_host(l, s, "h", "i", ":", h_interrupt, s);
+	cr_assert_eq(chibi_instance_new(s, m, l, &inst, NULL, NULL), CHIBI_OK);
+	cr_expect_eq(chibi_func_call(chibi_instance_func(inst, "f"), NULL, 0, NULL, 0, NULL),
+		     CHIBI_TRAP_INTERRUPTED);
+	chibi_linker_free(l);
+	chibi_store_free(s);
+	chibi_module_free(m);
+}
+
+Test(jit, fuel_runs_out)
+{
+	struct chibi_config cfg = { .mode = CHIBI_MODE_JIT, .fuel = 1000 };
+	chibi_module *m = wat_module("(module (func (export \"f\") (loop br 0)))");
+	chibi_store *s = chibi_store_new(&cfg);
+	chibi_instance *inst = NULL;
+
+	cr_assert_eq(chibi_instance_new(s, m, NULL, &inst, NULL, NULL), CHIBI_OK);
+	cr_expect_eq(chibi_func_call(chibi_instance_func(inst, "f"), NULL, 0, NULL, 0, NULL),
+		     CHIBI_TRAP_OUT_OF_FUEL);
+	cr_expect_eq(chibi_store_fuel(s), 0);
+	chibi_store_free(s);
+	chibi_module_free(m);
+}
+
+/* Host function that calls back into wasm (the export "g") and adds one. */
+static enum chibi_trap h_reenter(chibi_caller *c, void *env, uint64_t *slots)
+{
+	chibi_func *g = chibi_instance_func(chibi_caller_instance(c), "g");
+	chibi_val a = { .type = CHIBI_I32, .of.i32 = (int32_t)slots[0] }, r;
+
+	(void)env;
+	if (chibi_func_call(g, &a, 1, &r, 1, NULL) != CHIBI_TRAP_NONE)
+		return CHIBI_TRAP_HOST;
+	slots[0] = (uint32_t)(r.of.i32 + 1);
+	return CHIBI_TRAP_NONE;
+}
+
+Test(jit, host_reenters_jit_code)
+{
+	struct chibi_config cfg = { .mode = CHIBI_MODE_JIT };
+	chibi_module *m = wat_module(
+		"(module (import \"h\" \"r\" (func $r (param i32) (result i32)))"
+		" (func (export \"g\") (param i32) (result i32) local.get 0 i32.const 2 i32.mul)"
+		" (func (export \"f\") (param i32) (result i32) local.get 0 call $r i32.const 1000 i32.add))");
+	chibi_store *s = chibi_store_new(&cfg);
+	chibi_linker *l = chibi_linker_new();
+	chibi_instance *inst = NULL;
+	chibi_val a = { .type = CHIBI_I32, .of.i32 = 20 }, r;
+
+	chibi_linker_define_host(l, s, "h", "r", "i:i", h_reenter, NULL);
+	cr_assert_eq(chibi_instance_new(s, m, l, &inst, NULL, NULL), CHIBI_OK);
+	cr_expect_eq(chibi_func_call(chibi_instance_func(inst, "f"), &a, 1, &r, 1, NULL),
+		     CHIBI_TRAP_NONE);
+	cr_expect_eq(r.of.i32, 1041);
+	chibi_linker_free(l);
+	chibi_store_free(s);
+	chibi_module_free(m);
+}
+
+Test(jit, lazy_compiles_on_first_call_eager_compiles_all)
+{
+	struct chibi_config cfg = { .mode = CHIBI_MODE_JIT };
+	const char *src = "(module (func (export \"f\")) (func (export \"g\")) (func (export \"h\")))";
+	struct jit_stats st;
+
+	for (int eager = 0; eager < 2; eager++) {
+		chibi_module *m = wat_module(src);
+		chibi_store *s;
+		chibi_instance *inst = NULL;
+
+		if (eager)
+			setenv("CHIBI_JIT_EAGER", "1", 1);
+		s = chibi_store_new(&cfg);
+		cr_assert_eq(chibi_instance_new(s, m, NULL, &inst, NULL, NULL), CHIBI_OK);
+		chibi_func_call(chibi_instance_func(inst, "f"), NULL, 0, NULL, 0, NULL);
+		jit_get_stats(s, &st);
+		cr_expect_eq(st.compiled, eager ? 3u : 1u);
+		cr_expect_eq(st.fallbacks, 0u);
+		unsetenv("CHIBI_JIT_EAGER");
+		chibi_store_free(s);
+		chibi_module_free(m);
+	}
+}
+
+/* No mapping of the process is writable and executable at once. */
+Test(jit, code_is_never_writable_and_executable)
+{
+	struct chibi_config cfg = { .mode = CHIBI_MODE_JIT };
+	chibi_module *m = wat_module("(module (func (export \"f\") (result i32) i32.const 1))");
+	chibi_store *s = chibi_store_new(&cfg);
+	chibi_instance *inst = NULL;
+	chibi_val r;
+	char line[512];
+	FILE *maps;
+
+	cr_assert_eq(chibi_instance_new(s, m, NULL, &inst, NULL, NULL), CHIBI_OK);
+	cr_assert_eq(chibi_func_call(chibi_instance_func(inst, "f"), NULL, 0, &r, 1, NULL), 0);
+	maps = fopen("/proc/self/maps", "r");
+	cr_assert_not_null(maps);
+	while (fgets(line, sizeof(line), maps)) {
+		char perms[8] = "";
+
+		sscanf(line, "%*s %7s", perms);
+		cr_expect(!(perms[1] == 'w' && perms[2] == 'x'), "W+X mapping: %s", line);
+	}
+	fclose(maps);
+	chibi_store_free(s);
+	chibi_module_free(m);
+}
+
+/* After the JIT's handler is installed, a fault outside JIT code is still a crash. */
+Test(jit, foreign_fault_stays_a_crash, .signal = SIGSEGV)
+{
+	struct chibi_config cfg = { .mode = CHIBI_MODE_JIT };
+	chibi_module *m = wat_module("(module (memory 1) (func (export \"f\") (result i32) i32.const 70000 i32.load))");
+	chibi_store *s = chibi_store_new(&cfg);
+	chibi_instance *inst = NULL;
+	chibi_val r;
+
+	cr_assert_eq(chibi_instance_new(s, m, NULL, &inst, NULL, NULL), CHIBI_OK);
+	cr_assert_eq(chibi_func_call(chibi_instance_func(inst, "f"), NULL, 0, &r, 1, NULL),
+		     CHIBI_TRAP_MEMORY_OOB);
+	*(volatile int *)(uintptr_t)8 = 1;
+}

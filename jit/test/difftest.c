@@ -1,0 +1,320 @@
+/* jit/difftest.c - differential test driver: runs modules in the interpreter and under the
+ * JIT (guard pages, explicit bounds checks, moving memory) and compares what they do.
+ *
+ *   jit-difftest [-v] FILE.wasm...     exit 0 if every module behaved the same in all modes
+ *
+ * A transcript records, for every exported function called with a few argument patterns:
+ * the results (NaNs only as "nan": their bits are nondeterministic in Wasm), or the trap,
+ * every call of an import (binaryen's fuzzing-support log-* imports, or stand-ins for any
+ * other import) with its arguments, and a hash of memory 0 and of the exported mutable
+ * globals after each call.  binaryen's `wasm-opt -ttf` modules export hangLimitInitializer,
+ * which is called before every call so that loops and recursion stay bounded.  It is a
+ * test tool over internals (struct module), built by jit/jit.mk, not part of chibi.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chibi.h"
+#include "../vm/store.h"
+
+struct transcript {
+	char *buf;
+	size_t len, cap;
+};
+
+static void emit(struct transcript *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void emit(struct transcript *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
+		va_end(ap);
+		if (n >= 0 && (size_t)n < t->cap - t->len)
+			break;
+		t->cap = t->cap * 2 + 4096 + (size_t)(n > 0 ? n : 0);
+		t->buf = realloc(t->buf, t->cap);
+		if (!t->buf)
+			abort();
+	}
+	t->len += (size_t)n;
+}
+
+/* A value as text; NaNs collapse to "nan". */
+static void emit_val(struct transcript *t, uint8_t type, uint64_t bits)
+{
+	switch (type) {
+	case CHIBI_I32:
+		emit(t, " i32:%" PRIu32, (uint32_t)bits);
+		break;
+	case CHIBI_F32:
+		if (((uint32_t)bits & 0x7f800000u) == 0x7f800000u && ((uint32_t)bits & 0x7fffffu))
+			emit(t, " f32:nan");
+		else
+			emit(t, " f32:%08" PRIx32, (uint32_t)bits);
+		break;
+	case CHIBI_F64:
+		if ((bits & 0x7ff0000000000000ull) == 0x7ff0000000000000ull &&
+		    (bits & 0xfffffffffffffull))
+			emit(t, " f64:nan");
+		else
+			emit(t, " f64:%016" PRIx64, bits);
+		break;
+	case CHIBI_FUNCREF:
+	case CHIBI_EXTERNREF:
+		emit(t, " ref:%s", bits ? "non-null" : "null");
+		break;
+	default:
+		emit(t, " i64:%" PRIu64, bits);
+		break;
+	}
+}
+
+struct import_env {
+	struct transcript *t;
+	const char *name;
+	const struct functype *type;
+};
+
+/* Every imported function: log the call, return zeros. */
+static enum chibi_trap logger(chibi_caller *c, void *env, uint64_t *slots)
+{
+	struct import_env *e = env;
+
+	(void)c;
+	emit(e->t, "  import %s", e->name);
+	for (uint32_t i = 0; i < e->type->nparams; i++)
+		emit_val(e->t, e->type->params[i], slots[i]);
+	emit(e->t, "\n");
+	for (uint32_t i = 0; i < e->type->nresults; i++)
+		slots[i] = 0;
+	return CHIBI_TRAP_NONE;
+}
+
+static uint64_t hash_bytes(uint64_t h, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 1099511628211ull;
+	return h;
+}
+
+/* The argument pattern `round` for parameter i of type t. */
+static chibi_val arg_for(uint8_t t, int round, uint32_t i)
+{
+	static const uint64_t i32s[] = { 0, 1, 0xffffffffu, 0x80000000u, 7, 65536 };
+	static const uint64_t i64s[] = { 0, 1, ~0ull, 0x8000000000000000ull, 42, 1ull << 33 };
+	static const uint32_t f32s[] = { 0, 0x3fc00000u, 0x80000000u, 0x7fc00000u, 0xc2f60000u,
+					 0x4f800000u };
+	static const uint64_t f64s[] = { 0, 0x3ff8000000000000ull, 0x8000000000000000ull,
+					 0x7ff8000000000000ull, 0xc05ec00000000000ull,
+					 0x41f0000000000000ull };
+	chibi_val v = { .type = t };
+	size_t k = round == 0 ? 0 : (round + i) % 6;
+
+	switch (t) {
+	case CHIBI_I32: v.of.i32 = (int32_t)i32s[k]; break;
+	case CHIBI_I64: v.of.i64 = (int64_t)i64s[k]; break;
+	case CHIBI_F32: v.of.f32_bits = f32s[k]; break;
+	case CHIBI_F64: v.of.f64_bits = f64s[k]; break;
+	default: break; /* null references */
+	}
+	return v;
+}
+
+static uint64_t val_bits(const chibi_val *v)
+{
+	switch (v->type) {
+	case CHIBI_I32: return (uint32_t)v->of.i32;
+	case CHIBI_F32: return v->of.f32_bits;
+	case CHIBI_FUNCREF: return (uint64_t)(uintptr_t)v->of.ref;
+	case CHIBI_EXTERNREF: return (uint64_t)(uintptr_t)v->of.ext;
+	default: return (uint64_t)v->of.i64;
+	}
+}
+
+/* Run every export of m in mode (with the given environment switches) into t. */
+static void run_mode(const char *path, enum chibi_exec_mode mode, struct transcript *t)
+{
+	struct chibi_config cfg = { .mode = mode, .max_memory_pages = 4096 };
+	struct chibi_diag diag = { 0 };
+	struct chibi_trap_info info;
+	chibi_module *cm = NULL;
+	chibi_store *s = NULL;
+	chibi_linker *l = NULL;
+	chibi_instance *inst = NULL;
+	struct import_env *envs = NULL;
+	const struct module *m;
+	chibi_func *hang;
+
+	if (chibi_module_load_file(path, &cm, &diag) != CHIBI_OK) {
+		emit(t, "load error: %s\n", diag.msg);
+		return;
+	}
+	m = (const struct module *)cm;
+	s = chibi_store_new(&cfg);
+	l = chibi_linker_new();
+	envs = calloc(m->nimports + 1, sizeof(*envs));
+	if (!s || !l || !envs)
+		abort();
+	for (uint32_t i = 0; i < m->nimports; i++) {
+		const struct import *im = &m->imports[i];
+		struct chibi_extern ext = { .kind = (enum chibi_extern_kind)im->kind };
+		char sig[512];
+		size_t k = 0;
+
+		if (im->kind == EXT_FUNC) {
+			const struct functype *ft = &m->types[im->desc.type_index];
+
+			for (uint32_t j = 0; j < ft->nparams && k < 500; j++)
+				sig[k++] = vt_letter(ft->params[j]);
+			sig[k++] = ':';
+			for (uint32_t j = 0; j < ft->nresults && k < 510; j++)
+				sig[k++] = vt_letter(ft->results[j]);
+			sig[k] = 0;
+			envs[i] = (struct import_env){ t, im->field_name, ft };
+			ext.of.func = chibi_func_new_host(s, sig, logger, &envs[i]);
+		} else if (im->kind == EXT_MEMORY) {
+			ext.of.memory = chibi_memory_new(s, im->desc.memory.limits.min,
+							 im->desc.memory.limits.max,
+							 im->desc.memory.limits.has_max);
+		} else if (im->kind == EXT_TABLE) {
+			ext.of.table = chibi_table_new(s, (enum chibi_valtype)im->desc.table.elemtype,
+						       im->desc.table.limits.min,
+						       im->desc.table.limits.max,
+						       im->desc.table.limits.has_max);
+		} else {
+			chibi_val v = { .type = im->desc.global.valtype };
+
+			ext.of.global = chibi_global_new(s, v, im->desc.global.mutable_);
+		}
+		chibi_linker_define(l, im->module_name, im->field_name, ext);
+	}
+	if (chibi_instance_new(s, cm, l, &inst, &diag, &info) != CHIBI_OK) {
+		emit(t, "instantiate: %s\n", diag.msg);
+		goto out;
+	}
+	hang = chibi_instance_func(inst, "hangLimitInitializer");
+	for (int round = 0; round < 3; round++) {
+		for (uint32_t e = 0; e < m->nexports; e++) {
+			const struct export *ex = &m->exports[e];
+			chibi_func *f;
+			chibi_val args[64], res[64];
+			uint32_t np, nr;
+			enum chibi_trap tr;
+
+			if (ex->kind != EXT_FUNC || !strcmp(ex->name, "hangLimitInitializer"))
+				continue;
+			f = chibi_instance_func(inst, ex->name);
+			np = chibi_func_num_params(f);
+			nr = chibi_func_num_results(f);
+			if (np > 64 || nr > 64)
+				continue;
+			if (hang)
+				chibi_func_call(hang, NULL, 0, NULL, 0, NULL);
+			for (uint32_t i = 0; i < np; i++)
+				args[i] = arg_for(chibi_func_param_type(f, i), round, i);
+			emit(t, "call %s round %d\n", ex->name, round);
+			tr = chibi_func_call(f, args, np, res, nr, &info);
+			if (tr != CHIBI_TRAP_NONE) {
+				emit(t, "  trap: %s\n", chibi_trap_name(tr));
+			} else {
+				emit(t, "  ->");
+				for (uint32_t i = 0; i < nr; i++)
+					emit_val(t, res[i].type, val_bits(&res[i]));
+				emit(t, "\n");
+			}
+			if (m->nmemories) {
+				struct chibi_memory *mem = inst->memories[0];
+
+				emit(t, "  memory %" PRIu64 " bytes hash %016" PRIx64 "\n", mem->size,
+				     hash_bytes(1469598103934665603ull, mem->data, mem->size));
+			}
+			for (uint32_t g = 0; g < m->nglobals; g++)
+				if (inst->globals[g]->mutable_)
+					emit_val(t, inst->globals[g]->valtype, inst->globals[g]->value);
+			emit(t, "\n");
+		}
+	}
+out:
+	chibi_linker_free(l);
+	chibi_store_free(s);
+	chibi_module_free(cm);
+	free(envs);
+}
+
+/* Print the first line where a and b differ. */
+static void show_diff(const char *path, const char *what, const struct transcript *a,
+		      const struct transcript *b)
+{
+	size_t i = 0, line = 1, start = 0;
+
+	while (i < a->len && i < b->len && a->buf[i] == b->buf[i]) {
+		if (a->buf[i] == '\n') {
+			line++;
+			start = i + 1;
+		}
+		i++;
+	}
+	fprintf(stderr, "%s: %s differs from the interpreter at transcript line %zu:\n", path,
+		what, line);
+	fprintf(stderr, "  interp: %.*s\n", (int)strcspn(a->buf + start, "\n"), a->buf + start);
+	fprintf(stderr, "  jit:    %.*s\n", (int)strcspn(b->buf + start, "\n"), b->buf + start);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name, *bounds, *grow;
+	} variants[] = {
+		{ "jit", NULL, NULL },
+		{ "jit (explicit bounds)", "explicit", NULL },
+		{ "jit (moving memory)", NULL, "1" },
+	};
+	bool verbose = false;
+	int bad = 0, n = 0;
+
+	for (int i = 1; i < argc; i++) {
+		struct transcript ref = { 0 };
+
+		if (!strcmp(argv[i], "-v")) {
+			verbose = true;
+			continue;
+		}
+		n++;
+		unsetenv("CHIBI_JIT_BOUNDS");
+		unsetenv("CHIBI_HARD_GROW");
+		run_mode(argv[i], CHIBI_MODE_INTERP, &ref);
+		for (size_t v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
+			struct transcript got = { 0 };
+
+			if (variants[v].bounds)
+				setenv("CHIBI_JIT_BOUNDS", variants[v].bounds, 1);
+			else
+				unsetenv("CHIBI_JIT_BOUNDS");
+			if (variants[v].grow)
+				setenv("CHIBI_HARD_GROW", variants[v].grow, 1);
+			else
+				unsetenv("CHIBI_HARD_GROW");
+			run_mode(argv[i], CHIBI_MODE_JIT, &got);
+			if (got.len != ref.len || memcmp(got.buf, ref.buf, ref.len)) {
+				show_diff(argv[i], variants[v].name, &ref, &got);
+				bad++;
+				free(got.buf);
+				break;
+			}
+			free(got.buf);
+		}
+		if (verbose)
+			printf("%s: %zu transcript bytes\n%.*s", argv[i], ref.len, (int)ref.len,
+			       ref.buf);
+		free(ref.buf);
+	}
+	printf("jit-difftest: %d modules, %d differ\n", n, bad);
+	return bad ? 1 : 0;
+}

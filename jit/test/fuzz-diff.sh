@@ -1,0 +1,44 @@
+#!/bin/sh
+# jit/test/fuzz-diff.sh CHIBI DIFFTEST N OUTDIR [spec] - differential testing of the JIT.
+#
+# With `spec`, first every module of the spec suite (as wast2json extracts them, through
+# `chibi wast --keep`) is run in both engines.  Then N random modules are made by binaryen's
+# fuzzer (`wasm-opt -ttf` over random bytes, MVP + sign-ext, sat-conversions, bulk memory,
+# multi-value) and run the same way.  Modules whose transcripts differ are copied to OUTDIR.
+chibi=$1 difftest=$2 n=$3 out=$4 spec=$5
+mkdir -p "$out"
+status=0
+if [ "$spec" = spec ]; then
+	tmp=$(mktemp -d)
+	"$chibi" wast --interp --keep spec-tests/core/*.wast 2>/dev/null | sed -n 's/.*: kept //p' > "$tmp/dirs"
+	find $(cat "$tmp/dirs") -name '*.wasm' 2>/dev/null > "$tmp/mods"
+	# only the modules that validate (the scripts also hold malformed/invalid ones)
+	: > "$tmp/ok"
+	while read -r m; do "$chibi" validate "$m" >/dev/null 2>&1 && echo "$m" >> "$tmp/ok"; done < "$tmp/mods"
+	echo "fuzz-diff: $(wc -l < "$tmp/ok") valid spec modules"
+	xargs "$difftest" < "$tmp/ok" 2>"$tmp/err" | tail -1 || { cat "$tmp/err"; status=1; }
+	xargs rm -rf < "$tmp/dirs"
+	rm -rf "$tmp"
+fi
+if ! command -v wasm-opt >/dev/null 2>&1; then
+	echo "fuzz-diff: wasm-opt not found (apt-get install -y binaryen); random modules skipped"
+	exit $status
+fi
+tmp=$(mktemp -d)
+i=0 bad=0
+while [ $i -lt "$n" ]; do
+	i=$((i + 1))
+	size=$(( ($(od -An -N2 -tu2 /dev/urandom) % 16000) + 200 ))
+	head -c $size /dev/urandom > "$tmp/in.bin"
+	wasm-opt -ttf "$tmp/in.bin" --enable-sign-ext --enable-nontrapping-float-to-int \
+		--enable-bulk-memory --enable-multivalue -o "$tmp/m.wasm" 2>/dev/null || continue
+	if ! "$difftest" "$tmp/m.wasm" > /dev/null 2> "$tmp/err"; then
+		bad=$((bad + 1))
+		cp "$tmp/m.wasm" "$out/diff-$i.wasm"
+		cat "$tmp/err"
+	fi
+done
+rm -rf "$tmp"
+echo "fuzz-diff: $n random modules, $bad differ (kept in $out)"
+[ $bad -eq 0 ] && exit $status
+exit 1
