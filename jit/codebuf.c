@@ -226,16 +226,26 @@ void *arena_data_alloc(struct code_arena *a, size_t n)
 	return a->base + at; /* fresh anonymous pages are zero, and nothing is ever reused */
 }
 
-/* Open the pages of [start, end) (arena offsets) for writing.  Pages never used before are
- * filled with the trap byte, so any byte of the code region that is not an instruction of
- * a finished function stops execution (x86 int3; the fill must be a single-byte trap, or
- * a back end must pad with its own trap instruction). */
+/* Make the pages of [start, end) (arena offsets) writable, extending the writable window.
+ * Pages never used before are filled with the trap byte, so any byte of the code region
+ * that is not an instruction of a finished function stops execution (x86 int3; the fill
+ * must be a single-byte trap, or a back end must pad with its own trap instruction). */
 static bool open_pages(struct code_arena *a, size_t start, size_t end)
 {
 	size_t lo = page_down(start), hi = page_up(end);
 
-	if (mprotect(a->base + lo, hi - lo, PROT_READ | PROT_WRITE) != 0)
+	if (a->wlo != a->whi && (lo < a->wlo || lo > a->whi) && !arena_seal(a))
 		return false;
+	if (a->wlo == a->whi) {
+		if (mprotect(a->base + lo, hi - lo, PROT_READ | PROT_WRITE) != 0)
+			return false;
+		a->wlo = lo;
+		a->whi = hi;
+	} else if (hi > a->whi) {
+		if (mprotect(a->base + a->whi, hi - a->whi, PROT_READ | PROT_WRITE) != 0)
+			return false;
+		a->whi = hi;
+	}
 	if (hi > a->committed) {
 		size_t from = a->committed > lo ? a->committed : lo;
 
@@ -258,13 +268,14 @@ uint8_t *arena_code_put(struct code_arena *a, const uint8_t *code, size_t n)
 	return a->base + at;
 }
 
-bool arena_seal(struct code_arena *a, uint8_t *p, size_t n)
+bool arena_seal(struct code_arena *a)
 {
-	size_t lo = page_down((size_t)(p - a->base)), hi = page_up((size_t)(p - a->base) + n);
-
-	if (mprotect(a->base + lo, hi - lo, PROT_READ | PROT_EXEC) != 0)
+	if (a->wlo == a->whi)
+		return true;
+	if (mprotect(a->base + a->wlo, a->whi - a->wlo, PROT_READ | PROT_EXEC) != 0)
 		return false;
 	/* x86 keeps instruction caches coherent; other targets need this. */
-	__builtin___clear_cache((char *)p, (char *)p + n);
+	__builtin___clear_cache((char *)a->base + a->wlo, (char *)a->base + a->whi);
+	a->wlo = a->whi = 0;
 	return true;
 }

@@ -130,6 +130,7 @@ struct code_arena {
 	size_t data_end;    /* end of the data region (read-write, lazily backed) */
 	size_t code_top;    /* first free byte of the code region */
 	size_t committed;   /* [data_end, committed) has been filled with trap bytes once */
+	size_t wlo, whi;    /* code pages that are read-write right now (wlo == whi: none) */
 };
 
 /* Reserve `size` bytes with `data_size` of them for data.  False on failure. */
@@ -137,12 +138,13 @@ bool arena_init(struct code_arena *a, size_t size, size_t data_size);
 void arena_free(struct code_arena *a);
 /* n zeroed bytes of read-write data, 16-byte aligned; NULL when the region is full. */
 void *arena_data_alloc(struct code_arena *a, size_t n);
-/* Copy n bytes of code into the arena (16-byte aligned start), leaving the pages
+/* Copy n bytes of code into the arena (16-byte aligned start), leaving its pages
  * read-write so relocations can be applied: returns where they went, or NULL when full.
- * Must be followed by arena_seal() before anything executes. */
+ * Pages stay writable (and not executable) across several puts, so a batch of functions
+ * costs two page-protection changes; arena_seal() must run before anything executes. */
 uint8_t *arena_code_put(struct code_arena *a, const uint8_t *code, size_t n);
-/* Make the pages of [p, p + n) executable again (read + execute, not write). */
-bool arena_seal(struct code_arena *a, uint8_t *p, size_t n);
+/* Make every page opened by arena_code_put executable again (read + execute, not write). */
+bool arena_seal(struct code_arena *a);
 /* True if addr lies in the arena's code region. */
 static inline bool arena_has_code(const struct code_arena *a, uintptr_t addr)
 {

@@ -14,6 +14,7 @@
  *                               compile statistics of each store, on stderr
  *   CHIBI_JIT_ONLY=A-B,C,...    compile only these functions (index space); the others run
  *                               in the interpreter (for bisecting a miscompilation)
+ *   CHIBI_JIT_PERFMAP=1         describe compiled functions in /tmp/perf-PID.map for perf
  */
 #ifndef CHIBI_JIT_JIT_H
 #define CHIBI_JIT_JIT_H

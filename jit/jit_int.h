@@ -49,6 +49,8 @@ struct jit_store {
 	struct jit_stats stats;
 	bool eager, explicit_bounds, verbose;
 	bool keep_maps;            /* record wasm->code maps (inspect) */
+	const char *only;          /* CHIBI_JIT_ONLY (bisecting aid), or NULL */
+	bool perfmap;              /* CHIBI_JIT_PERFMAP: write /tmp/perf-PID.map */
 	struct jit_inspect *inspects;
 	struct codebuf cb;         /* reused between compilations */
 	void *lower_scratch;       /* lower.c's reusable arrays */
@@ -58,7 +60,8 @@ struct jit_store {
 struct jit_func *jit_func_of(struct jit_store *js, struct chibi_func *f);
 
 /* Compile jf->func (a wasm function) into js's arena.  On success jf->code/code_size are
- * set and true is returned; on failure `why` (if non-NULL, 96 bytes) says why. */
+ * set and true is returned; on failure `why` (if non-NULL, 96 bytes) says why.  The code
+ * is not executable until arena_seal(&js->arena). */
 bool jit_compile(struct jit_store *js, struct jit_func *jf, char *why);
 
 /* Release lower.c's reusable arrays. */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "jit.h"
 #include "../vm/test_wat.h"
@@ -298,5 +299,10 @@ Test(jit, foreign_fault_stays_a_crash, .signal = SIGSEGV)
 	cr_assert_eq(chibi_instance_new(s, m, NULL, &inst, NULL, NULL), CHIBI_OK);
 	cr_assert_eq(chibi_func_call(chibi_instance_func(inst, "f"), NULL, 0, &r, 1, NULL),
 		     CHIBI_TRAP_MEMORY_OOB);
-	*(volatile int *)(uintptr_t)8 = 1;
+	{
+		volatile int *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		cr_assert_neq((void *)p, MAP_FAILED);
+		*p = 1; /* not JIT code: must kill the test with SIGSEGV */
+	}
 }

@@ -101,6 +101,7 @@ struct lower {
 	uint64_t alloc_mask;     /* temps this function may allocate */
 	uint64_t used;           /* temps holding a value right now */
 	uint64_t csave_mask;     /* homes a C call clobbers: saved around helper calls */
+	uint64_t temp_homes;     /* homes that are temps: saved around wasm calls too */
 	int32_t csave_off[64];
 	int32_t slot_base;       /* frame offset of operand-stack position 0 */
 	int32_t if_save_next;
@@ -884,6 +885,22 @@ static uint32_t stack_words(const struct functype *t)
 	return words;
 }
 
+/* Locals homed in temps live in their helper-save slots across a wasm call (the callee
+ * may use those registers freely).  Saving reads them before argument moves overwrite
+ * them; restoring happens after the call, before the results are taken. */
+static void save_temp_homes(struct lower *L, bool save)
+{
+	for (int i = 0; i < 64; i++)
+		if (L->temp_homes & (1ull << i)) {
+			uint8_t t = jreg_class((jreg)i) == JC_FPR ? VT_F64 : VT_I64;
+
+			if (save)
+				be_mov(&L->c, t, jo_mem(L->csave_off[i]), jo_reg((jreg)i));
+			else
+				be_mov(&L->c, t, jo_reg((jreg)i), jo_mem(L->csave_off[i]));
+		}
+}
+
 /* Arguments (the top nparams values, plus the call_indirect index) to their places. */
 static void place_args(struct lower *L, const struct functype *t, struct jopnd *idx)
 {
@@ -903,6 +920,7 @@ static void place_args(struct lower *L, const struct functype *t, struct jopnd *
 	}
 	if (idx)
 		mv_add(L, &nm, jo_reg(jit_target.indirect_idx), *idx, VT_I32);
+	save_temp_homes(L, true);
 	if (!L->failed)
 		pmove_run(L, nm);
 	L->sp = base;
@@ -935,6 +953,7 @@ static void op_call(struct lower *L, uint32_t index)
 	place_args(L, t, NULL);
 	be_call_direct(&L->c, jf, jf->state == JF_COMPILED ? jf->code : NULL,
 		       callee == L->c.func);
+	save_temp_homes(L, false);
 	take_results(L, t);
 }
 
@@ -945,6 +964,7 @@ static void op_call_indirect(struct lower *L, const struct instr *in)
 
 	place_args(L, t, &idx);
 	be_call_indirect(&L->c, L->c.inst->tables[in->b], L->c.inst->type_ids[in->a]);
+	save_temp_homes(L, false);
 	take_results(L, t);
 }
 
@@ -1022,6 +1042,11 @@ static bool is_compare(uint16_t op)
 	       (op >= OPC_I64_EQ && op <= OPC_I64_GE_U) || (op >= OPC_F32_EQ && op <= OPC_F64_GE);
 }
 
+static bool is_float_cmp(uint16_t op)
+{
+	return op >= OPC_F32_EQ && op <= OPC_F64_GE;
+}
+
 static bool is_commutative(uint16_t op)
 {
 	switch (op) {
@@ -1088,11 +1113,13 @@ static jreg pick_dst(struct lower *L, int cls, struct jopnd lhs, struct jopnd rh
 	return r;
 }
 
+static void op_select_cmp(struct lower *L, uint16_t cmp);
+
 static void op_numeric(struct lower *L, const struct instr *in)
 {
 	uint16_t op = in->op;
 	const struct opinfo *oi = &op_info[op];
-	size_t np = strlen(oi->params);
+	size_t np = oi->params[0] ? (oi->params[1] ? 2 : 1) : 0;
 	uint8_t rt = vt_from_letter(oi->results[0]);
 	int cls = vt_class(rt);
 	struct jopnd lhs, rhs = jo_imm(0);
@@ -1116,6 +1143,13 @@ static void op_numeric(struct lower *L, const struct instr *in)
 	if (is_compare(op) && L->pc + 1 < L->nins) {
 		const struct instr *nx = &L->ins[L->pc + 1];
 
+		if ((nx->op == OPC_SELECT || nx->op == OPC_SELECT_T) && !is_float_cmp(op) &&
+		    L->sp >= 4) {
+			L->pc++;
+			cb_mark(L->c.cb, (uint32_t)nx->offset);
+			op_select_cmp(L, op);
+			return;
+		}
 		if (nx->op == OPC_BR_IF || nx->op == OPC_IF) {
 			L->pc++;
 			cb_mark(L->c.cb, (uint32_t)nx->offset);
@@ -1167,7 +1201,7 @@ static void op_numeric(struct lower *L, const struct instr *in)
 static void op_local_set(struct lower *L, uint32_t l, bool tee)
 {
 	struct local *lc = &L->locals[l];
-	struct val *top = &L->vs[L->sp - 1];
+	struct val *top = &L->vs[L->sp - 1], saved;
 	uint8_t t;
 	struct jopnd v;
 
@@ -1177,11 +1211,13 @@ static void op_local_set(struct lower *L, uint32_t l, bool tee)
 		return;
 	}
 	detach_local(L, l);
+	saved = L->vs[L->sp - 1];
 	v = pop(L, &t);
 	be_mov(&L->c, lc->type, local_opnd(L, l), v);
-	if (tee && lc->home == JREG_NONE && is_temp(L, v)) {
-		/* keep the register copy: cheaper than reading the slot back */
-		push_reg(L, t, v.reg);
+	if (tee && (lc->home == JREG_NONE || saved.kind != V_REG)) {
+		/* the value stays as it was (a temp, another local's home, a constant, its
+		 * slot): cheaper than reading a memory-homed local back */
+		push(L, saved);
 		return;
 	}
 	release(L, v);
@@ -1199,6 +1235,25 @@ static void op_select(struct lower *L)
 
 	be_select(&L->c, t, dst, a, b, cond);
 	release(L, cond);
+	if (!(a.kind == OP_REG && a.reg == dst))
+		release(L, a);
+	if (!(b.kind == OP_REG && b.reg == dst))
+		release(L, b);
+	finish_result(L, t, dst, to_local, tee, local);
+}
+
+/* select whose condition is an integer comparison: compare, then a conditional move. */
+static void op_select_cmp(struct lower *L, uint16_t cmp)
+{
+	struct cond k = pop_cond(L, cmp);
+	uint8_t t;
+	struct jopnd b = pop(L, NULL), a = pop(L, &t);
+	bool to_local = false, tee = false;
+	uint32_t local = 0;
+	jreg dst = pick_dst(L, vt_class(t), a, b, &to_local, &tee, &local);
+
+	be_select_cmp(&L->c, t, dst, a, b, cmp, k.lhs, k.rhs);
+	release_cond(L, &k);
 	if (!(a.kind == OP_REG && a.reg == dst))
 		release(L, a);
 	if (!(b.kind == OP_REG && b.reg == dst))
@@ -1591,12 +1646,17 @@ static void assign_homes(struct lower *L, uint64_t reserved)
 		int npool = 0, next = 0;
 		uint32_t n = 0;
 
+		/* Leaf functions first take temps (nothing to save); other functions take them
+		 * last, since calls must save and reload them (place_args, after_call). */
 		if (L->leaf)
 			for (int i = 0; i < jit_target.nleaf_home[cls]; i++)
 				pool[npool++] = jit_target.leaf_home[cls][i];
 		for (int i = 0; i < jit_target.nhome[cls]; i++)
 			if (!(reserved & bit(jit_target.home[cls][i])))
 				pool[npool++] = jit_target.home[cls][i];
+		if (!L->leaf)
+			for (int i = 0; i < jit_target.nleaf_home[cls]; i++)
+				pool[npool++] = jit_target.leaf_home[cls][i];
 		for (uint32_t l = 0; l < L->nlocals; l++)
 			if (vt_class(L->locals[l].type) == cls && L->locals[l].weight >= 2)
 				order[n++] = l;
@@ -1655,6 +1715,7 @@ static void layout_frame(struct lower *L)
 		}
 	}
 	f->saved |= be_reserved(&L->c) & ~temps_as_homes;
+	L->temp_homes = temps_as_homes;
 	/* The JIT convention preserves every home register across calls, including the ones
 	 * C does not (x64: rsi, rdi, xmm8-14): a helper call must save them all, not only this
 	 * function's, since the callers' locals may live there. */
@@ -1848,10 +1909,6 @@ bool jit_compile(struct jit_store *js, struct jit_func *jf, char *why)
 	}
 	for (uint32_t i = 0; i < cb->nrelocs; i++)
 		be_patch_reloc(code, &cb->relocs[i]);
-	if (!arena_seal(&js->arena, code, cb->len)) {
-		fail(L, "cannot make code executable");
-		return false;
-	}
 	jf->code = code;
 	jf->code_size = (uint32_t)cb->len;
 	return true;

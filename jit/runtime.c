@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "jit_int.h"
 #include "../vm/interp_num.h"
@@ -252,13 +253,15 @@ static struct jit_store *store_jit(struct chibi_store *s)
 	js->eager = env_flag("CHIBI_JIT_EAGER", NULL);
 	js->explicit_bounds = env_flag("CHIBI_JIT_BOUNDS", "explicit");
 	js->verbose = env_flag("CHIBI_JIT_VERBOSE", NULL);
+	js->only = getenv("CHIBI_JIT_ONLY");
+	js->perfmap = env_flag("CHIBI_JIT_PERFMAP", NULL);
 	if (!arena_init(&js->arena, ARENA_BYTES, ARENA_DATA))
 		goto fail;
 	be_build_thunks(&js->cb, &th);
 	if (js->cb.oom || !be_validate_code(&js->cb))
 		goto fail;
 	code = arena_code_put(&js->arena, js->cb.p, js->cb.len);
-	if (!code || !arena_seal(&js->arena, code, js->cb.len))
+	if (!code || !arena_seal(&js->arena))
 		goto fail;
 	js->thunk_enter = code + th.enter;
 	js->thunk_exit = code + th.exit;
@@ -349,7 +352,8 @@ static uint64_t now_ns(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	/* thread CPU time: compile speed should not depend on what else the machine runs */
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
@@ -384,9 +388,9 @@ static void keep_inspect(struct jit_store *js, struct jit_func *jf, const char *
 }
 
 /* CHIBI_JIT_ONLY=A-B,C,...: is function idx in one of the ranges (or is there no list)? */
-static bool jit_only(uint32_t idx)
+static bool jit_only(const struct jit_store *js, uint32_t idx)
 {
-	const char *p = getenv("CHIBI_JIT_ONLY");
+	const char *p = js->only;
 
 	if (!p || !*p)
 		return true;
@@ -405,22 +409,78 @@ static bool jit_only(uint32_t idx)
 	return false;
 }
 
-/* Compile jf now (it is JF_LAZY); afterwards it is JF_COMPILED or JF_FAILED. */
-static void compile_one(struct jit_store *js, struct jit_func *jf)
+/* CHIBI_JIT_PERFMAP=1: name the function in /tmp/perf-PID.map, where `perf report` looks
+ * up symbols of JIT code. */
+static void perfmap_add(struct jit_store *js, const struct jit_func *jf)
+{
+	static FILE *map;
+	const struct chibi_func *f = jf->func;
+	const char *name = f->inst->mod->func_names ? f->inst->mod->func_names[f->index] : NULL;
+
+	if (!map) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)getpid());
+		map = fopen(path, "a");
+		if (!map) {
+			js->perfmap = false;
+			return;
+		}
+		setvbuf(map, NULL, _IOLBF, 0);
+	}
+	fprintf(map, "%lx %x wasm[%u]%s%s\n", (unsigned long)(uintptr_t)jf->code, jf->code_size,
+		f->index, name ? ":" : "", name ? name : "");
+}
+
+/* After a batch: make the code executable, or (should mprotect fail) send every function
+ * of the batch to the interpreter. */
+static void seal_batch(struct jit_store *js, struct chibi_instance *inst)
+{
+	const struct module *m = inst->mod;
+	uint64_t t0 = now_ns();
+	bool ok = arena_seal(&js->arena);
+
+	js->stats.compile_ns += now_ns() - t0;
+	if (ok)
+		return;
+	for (uint32_t i = m->nfunc_imports; i < m->nfuncs_total; i++) {
+		struct jit_func *jf = inst->funcs[i]->jit_code;
+
+		if (jf && jf->state == JF_COMPILED && jf->code >= js->arena.base + js->arena.wlo) {
+			jf->state = JF_FAILED;
+			jf->entry = js->thunk_exit;
+			js->stats.fallbacks++;
+			js->stats.compiled--;
+		}
+	}
+	js->nranges = 0; /* no code of the batch may be found by the fault handler */
+}
+
+/* Compile jf now (it is JF_LAZY); afterwards it is JF_COMPILED or JF_FAILED.  Unless
+ * batch, its code is made executable right away. */
+static void compile_one(struct jit_store *js, struct jit_func *jf, bool batch)
 {
 	char why[96] = "";
-	uint64_t t0 = now_ns();
+	uint64_t t0 = batch ? 0 : now_ns();
 	uint32_t idx = jf->func->index;
 	bool ok;
 
-	if (!jit_only(idx)) {
+	if (!jit_only(js, idx)) {
 		snprintf(why, sizeof(why), "excluded by CHIBI_JIT_ONLY");
 		ok = false;
 	} else {
 		ok = jit_compile(js, jf, why) && range_add(js, jf);
+		if (!batch && !arena_seal(&js->arena)) {
+			snprintf(why, sizeof(why), "cannot make code executable");
+			js->nranges -= ok;
+			ok = false;
+		}
 	}
 
-	js->stats.compile_ns += now_ns() - t0;
+	if (!batch)
+		js->stats.compile_ns += now_ns() - t0;
+	if (ok && js->perfmap)
+		perfmap_add(js, jf);
 	if (ok) {
 		jf->state = JF_COMPILED;
 		jf->entry = jf->code;
@@ -439,17 +499,21 @@ static void compile_one(struct jit_store *js, struct jit_func *jf)
 		keep_inspect(js, jf, ok ? NULL : (why[0] ? why : "unknown reason"));
 }
 
-/* Compile every not-yet-compiled function defined by inst. */
+/* Compile every not-yet-compiled function defined by inst, as one batch: the code pages
+ * change protection twice in all, instead of twice per function. */
 static void compile_all(struct jit_store *js, struct chibi_instance *inst)
 {
 	const struct module *m = inst->mod;
+	uint64_t t0 = now_ns();
 
 	for (uint32_t i = m->nfunc_imports; i < m->nfuncs_total; i++) {
 		struct jit_func *jf = jit_func_of(js, inst->funcs[i]);
 
 		if (jf && jf->state == JF_LAZY)
-			compile_one(js, jf);
+			compile_one(js, jf, true);
 	}
+	js->stats.compile_ns += now_ns() - t0;
+	seal_batch(js, inst);
 }
 
 /* ---- entering and leaving JIT code ---- */
@@ -477,7 +541,7 @@ void jit_invoke(struct chibi_store *s, struct chibi_func *f, uint64_t *slots)
 	if (js->eager)
 		compile_all(js, f->inst);
 	if (jf->state == JF_LAZY)
-		compile_one(js, jf);
+		compile_one(js, jf, false);
 	if (jf->state != JF_COMPILED) {
 		interp_invoke(s, f, slots);
 		return;
@@ -596,7 +660,7 @@ const void *jit_rt_lazy(struct chibi_store *s, struct jit_func *jf)
 		if (js->eager)
 			compile_all(js, jf->func->inst);
 		if (jf->state == JF_LAZY)
-			compile_one(js, jf);
+			compile_one(js, jf, false);
 	}
 	return jf->entry;
 }
@@ -631,10 +695,12 @@ uint32_t jit_compile_instance(struct chibi_instance *inst, FILE *log)
 	struct jit_store *js = store_jit(inst->store);
 	const struct module *m = inst->mod;
 	uint32_t failed = 0;
+	uint64_t t0;
 
 	if (!js)
 		return m->nfuncs;
 	js->keep_maps = true;
+	t0 = now_ns();
 	for (uint32_t i = m->nfunc_imports; i < m->nfuncs_total; i++) {
 		struct jit_func *jf = jit_func_of(js, inst->funcs[i]);
 
@@ -643,7 +709,7 @@ uint32_t jit_compile_instance(struct chibi_instance *inst, FILE *log)
 			continue;
 		}
 		if (jf->state == JF_LAZY)
-			compile_one(js, jf);
+			compile_one(js, jf, true);
 		if (jf->state != JF_COMPILED) {
 			failed++;
 			if (log)
@@ -651,6 +717,8 @@ uint32_t jit_compile_instance(struct chibi_instance *inst, FILE *log)
 					jf->insp ? jf->insp->reason : "?");
 		}
 	}
+	js->stats.compile_ns += now_ns() - t0;
+	seal_batch(js, inst);
 	js->keep_maps = false;
 	return failed;
 }

@@ -3,7 +3,8 @@
  * One function (run) holds every handler; dispatch is computed goto, or a switch when
  * CHIBI_INTERP_SWITCH is defined (same handler text, macros choose).  wasm->wasm calls never
  * recurse in C: frames live on the store's value stack (layout in interp.h) and carry their
- * own return address.  Hot state (ip, fp, code, memory base/size) stays in locals.
+ * own return address.  Hot state (ip, fp, code, memory base/size and `acc`, the last value
+ * produced, which lets a consumer skip reloading it from its slot) stays in locals.
  * Entry points: interp_invoke, interp_free_code, interp_handlers.
  */
 #include <stdio.h>

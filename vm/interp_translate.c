@@ -894,6 +894,11 @@ static void do_binary(struct tr *t, uint16_t op)
 		b = x;
 		op = sw;
 	}
+	/* x - K is x + (-K) mod 2^32: one form, so the ADD_I fusions see every increment. */
+	if (op == OPC_I32_SUB && b.kind == E_CONST && a.kind != E_CONST) {
+		op = OPC_I32_ADD;
+		b.bits = (uint32_t)(0u - (uint32_t)b.bits);
+	}
 	if (br_iop_of[op] && next_is_branch(t)) {
 		struct cond c = { .opc = op };
 		struct instr j = t->nx;
