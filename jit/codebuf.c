@@ -165,6 +165,8 @@ bool cb_resolve(struct codebuf *cb)
 
 /* ---- the arena ---- */
 
+#define WINDOW_STEP ((size_t)64 << 10)
+
 static size_t page_size(void)
 {
 	static size_t ps;
@@ -242,8 +244,14 @@ static bool open_pages(struct code_arena *a, size_t start, size_t end)
 		a->wlo = lo;
 		a->whi = hi;
 	} else if (hi > a->whi) {
-		if (mprotect(a->base + a->whi, hi - a->whi, PROT_READ | PROT_WRITE) != 0)
+		/* batches grow the window a chunk at a time: fewer mprotect calls */
+		size_t want = hi - a->whi < WINDOW_STEP ? a->whi + WINDOW_STEP : hi;
+
+		if (want > a->size)
+			want = hi;
+		if (mprotect(a->base + a->whi, want - a->whi, PROT_READ | PROT_WRITE) != 0)
 			return false;
+		hi = want;
 		a->whi = hi;
 	}
 	if (hi > a->committed) {

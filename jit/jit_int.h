@@ -44,6 +44,7 @@ struct jit_store {
 	struct chibi_store *s;
 	struct code_arena arena;
 	const void *thunk_enter, *thunk_exit, *thunk_lazy, *thunk_indirect;
+	const void *thunk_trap;    /* NULL when the back end has none */
 	struct jit_range *ranges;  /* sorted by start (code is appended upwards) */
 	uint32_t nranges, cap_ranges;
 	struct jit_stats stats;

@@ -306,3 +306,70 @@ Test(jit, foreign_fault_stays_a_crash, .signal = SIGSEGV)
 		*p = 1; /* not JIT code: must kill the test with SIGSEGV */
 	}
 }
+
+/* Host function with more arguments than argument registers and several results: the exit
+ * thunk's stack arguments and result area.  Returns (sum of ints, sum of floats). */
+static enum chibi_trap h_many(chibi_caller *c, void *env, uint64_t *slots)
+{
+	int64_t si = 0;
+	double sf = 0, d;
+
+	(void)c;
+	(void)env;
+	for (int i = 0; i < 14; i++) {
+		if (i % 2 == 0) {
+			si += (int64_t)slots[i];
+		} else {
+			memcpy(&d, &slots[i], sizeof(d));
+			sf += d;
+		}
+	}
+	slots[0] = (uint64_t)si;
+	memcpy(&slots[1], &sf, sizeof(sf));
+	return CHIBI_TRAP_NONE;
+}
+
+Test(jit, many_arguments_both_directions)
+{
+	struct chibi_config cfg = { .mode = CHIBI_MODE_JIT };
+	chibi_module *m = wat_module(
+		"(module (import \"h\" \"m\" (func $m (param i64 f64 i64 f64 i64 f64 i64 f64 i64 f64"
+		"   i64 f64 i64 f64) (result i64 f64)))"
+		" (func (export \"f\") (param i64 f64 i64 f64 i64 f64 i64 f64 i64 f64 i64 f64 i64 f64)"
+		"   (result f64 i64)"
+		"   local.get 0 local.get 1 local.get 2 local.get 3 local.get 4 local.get 5 local.get 6"
+		"   local.get 7 local.get 8 local.get 9 local.get 10 local.get 11 local.get 12 local.get 13"
+		"   call $m"
+		"   (local.set 1) (local.set 0) local.get 1 local.get 0))");
+	chibi_store *s = chibi_store_new(&cfg);
+	chibi_linker *l = chibi_linker_new();
+	chibi_instance *inst = NULL;
+	chibi_val a[14], r[2];
+
+	chibi_linker_define_host(l, s, "h", "m", "IFIFIFIFIFIFIF:IF", h_many, NULL);
+	cr_assert_eq(chibi_instance_new(s, m, l, &inst, NULL, NULL), CHIBI_OK);
+	for (int i = 0; i < 14; i++) {
+		if (i % 2 == 0) {
+			a[i].type = CHIBI_I64;
+			a[i].of.i64 = (int64_t)1 << (i * 3);
+		} else {
+			double d = 0.5 * i;
+
+			a[i].type = CHIBI_F64;
+			memcpy(&a[i].of.f64_bits, &d, sizeof(d));
+		}
+	}
+	cr_assert_eq(chibi_func_call(chibi_instance_func(inst, "f"), a, 14, r, 2, NULL),
+		     CHIBI_TRAP_NONE);
+	{
+		double d;
+
+		memcpy(&d, &r[0].of.f64_bits, sizeof(d));
+		cr_expect_eq(d, 0.5 * (1 + 3 + 5 + 7 + 9 + 11 + 13));
+		cr_expect_eq(r[1].of.i64, 1 + (1 << 6) + (1 << 12) + (1 << 18) + (1 << 24) +
+			     ((int64_t)1 << 30) + ((int64_t)1 << 36));
+	}
+	chibi_linker_free(l);
+	chibi_store_free(s);
+	chibi_module_free(m);
+}

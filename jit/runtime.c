@@ -267,6 +267,7 @@ static struct jit_store *store_jit(struct chibi_store *s)
 	js->thunk_exit = code + th.exit;
 	js->thunk_lazy = code + th.lazy;
 	js->thunk_indirect = code + th.indirect;
+	js->thunk_trap = th.trap ? code + th.trap : NULL;
 	/* without a registry slot a guard fault could not be attributed: check bounds */
 	if (!registry_add(js))
 		js->explicit_bounds = true;
@@ -686,6 +687,13 @@ noreturn void jit_rt_trap(struct chibi_store *s, uint32_t kind, uint32_t func_in
 	if (kind == CHIBI_TRAP_OUT_OF_FUEL)
 		s->fuel = 0; /* the poll's decrement wrapped below zero */
 	vm_trap(s, (enum chibi_trap)kind);
+}
+
+noreturn void jit_rt_trap_pc(struct chibi_store *s, uint32_t kind, uintptr_t pc)
+{
+	struct jit_func *jf = s->jit ? range_find(s->jit, pc) : NULL;
+
+	jit_rt_trap(s, kind, jf ? jf->func->index : UINT32_MAX, jf ? jf->func->inst : NULL);
 }
 
 /* ---- inspection ---- */

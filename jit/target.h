@@ -250,6 +250,7 @@ struct jit_thunks {
 	uint32_t exit;     /* JIT -> C: jit_rt_call_out(store, jf, regs) */
 	uint32_t lazy;     /* JIT -> compile -> tail call: jit_rt_lazy(store, jf, regs) */
 	uint32_t indirect; /* call_indirect on a function without jit_func: jit_rt_func(...) */
+	uint32_t trap;     /* optional (0 = none): shared trap stub, jit_rt_trap_pc(...) */
 };
 
 /* Emit the thunks into cb (offsets in *out).  The C entry points they call are below. */
@@ -269,5 +270,7 @@ struct jit_func *jit_rt_func(struct chibi_store *s, struct chibi_func *f);
 /* Called by trap stubs: name the function (idx) and unwind. */
 noreturn void jit_rt_trap(struct chibi_store *s, uint32_t kind, uint32_t func_index,
 			  struct chibi_instance *inst);
+/* The same for a shared trap thunk, which only knows a pc inside the trapping function. */
+noreturn void jit_rt_trap_pc(struct chibi_store *s, uint32_t kind, uintptr_t pc);
 
 #endif

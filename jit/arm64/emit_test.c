@@ -1080,3 +1080,99 @@ Test(a64_emit, mov_imm_random)
 			cr_expect_eq(n, 1, "value %llx is a bitmask immediate", (unsigned long long)v);
 	}
 }
+
+Test(a64_emit, families_and_predicates)
+{
+	const struct row rows[] = {
+		R("cbz w3, #@+0x8", a64_cb(0, 0, 3, 8)),
+		R("cbnz x3, #@-0x8", a64_cb(1, 1, 3, -8)),
+		POISON(a64_cb(1, 1, 3, 2)),
+		R("csinv w0, w1, w2, le", a64_condsel(0, 1, 0, 0, 1, 2, A64_LE)),
+		POISON(a64_condsel(0, 1, 2, 0, 1, 2, A64_LE)),
+		R("tbnz w1, #3, #@+0x4", a64_tb(1, 1, 3, 4)),
+		R("tbz x1, #0x21, #@-0x4", a64_tb(0, 1, 33, -4)),
+		POISON(a64_tb(0, 32, 3, 4)),
+	};
+	CHECK(rows);
+
+	for (int c = 0; c < 14; c++)
+		cr_expect_eq(a64_invert_cond((enum a64_cond)c), (enum a64_cond)(c ^ 1));
+	cr_expect_eq(a64_invert_cond(A64_LT), A64_GE);
+	cr_expect_eq(a64_invert_cond(A64_HI), A64_LS);
+	cr_expect(a64_is_reg(31));
+	cr_expect_not(a64_is_reg(32));
+	cr_expect(a64_is_uimm(0xfff, 12));
+	cr_expect_not(a64_is_uimm(0x1000, 12));
+	cr_expect(a64_is_simm(255, 9));
+	cr_expect(a64_is_simm(-256, 9));
+	cr_expect_not(a64_is_simm(256, 9));
+	cr_expect_not(a64_is_simm(-257, 9));
+	cr_expect(a64_is_addsub_imm(0xfff));
+	cr_expect(a64_is_addsub_imm(0xfff000));
+	cr_expect_not(a64_is_addsub_imm(0x1001));
+	cr_expect_not(a64_is_addsub_imm(0x1000000));
+	cr_expect(a64_is_branch_off(0xffffc, 19));
+	cr_expect(a64_is_branch_off(-0x100000, 19));
+	cr_expect_not(a64_is_branch_off(0x100000, 19));
+	cr_expect_not(a64_is_branch_off(2, 19));
+	cr_expect(a64_is_shifted_mask(0x0ff0));
+	cr_expect(a64_is_shifted_mask(~(uint64_t)0));
+	cr_expect_not(a64_is_shifted_mask(0));
+	cr_expect_not(a64_is_shifted_mask(0x0f0f));
+	cr_expect(a64_is_ldst(A64_LDR_Q));
+	cr_expect_not(a64_is_ldst((enum a64_ldst)0x32));
+	cr_expect_not(a64_is_ldst((enum a64_ldst)0x40));
+	cr_expect_eq(a64_ldst_scale(A64_LDRB), 0);
+	cr_expect_eq(a64_ldst_scale(A64_STRH), 1);
+	cr_expect_eq(a64_ldst_scale(A64_LDR_S), 2);
+	cr_expect_eq(a64_ldst_scale(A64_LDRSW), 2);
+	cr_expect_eq(a64_ldst_scale(A64_STR_D), 3);
+	cr_expect_eq(a64_ldst_scale(A64_LDR_Q), 4);
+	cr_expect_eq(a64_ldst_bits(A64_LDR_X), 0xc0400000u);
+	cr_expect_eq(a64_ldst_bits(A64_STR_Q), 0x04800000u);
+
+	uint32_t w[A64_SEQ_MAX];
+	cr_expect_eq(a64_seq1(w, 0x12345678u), 1);
+	cr_expect_eq(w[0], 0x12345678u);
+}
+
+/* VFPExpandImm() of the Arm ARM: the IEEE bits an 8-bit FMOV immediate stands for. */
+static uint64_t expand_fp_imm8(bool dbl, unsigned imm8)
+{
+	uint64_t sign = imm8 >> 7, b = imm8 >> 6 & 1, cd = imm8 >> 4 & 3, efgh = imm8 & 15;
+
+	if (dbl)
+		return sign << 63 | (b ^ 1) << 62 | (b ? 0xffull : 0) << 54 | cd << 52 | efgh << 48;
+	return sign << 31 | (b ^ 1) << 30 | (b ? 0x1full : 0) << 25 | cd << 23 | efgh << 19;
+}
+
+/* All 256 FMOV immediates round-trip in both precisions; nothing else is accepted. */
+Test(a64_emit, fp_imm8_exhaustive)
+{
+	for (int dbl = 0; dbl < 2; dbl++) {
+		for (unsigned imm8 = 0; imm8 < 256; imm8++)
+			cr_expect_eq(a64_fp_imm8(dbl, expand_fp_imm8(dbl, imm8)), (int)imm8,
+				     "dbl %d imm8 %02x", dbl, imm8);
+		for (int i = 0; i < 100000; i++) {
+			uint64_t v = rng(), back;
+			int enc;
+
+			if (i & 1)	/* near misses: a valid value with one bit flipped */
+				v = expand_fp_imm8(dbl, (unsigned)v & 0xff) ^
+				    ((uint64_t)1 << (rng() % (dbl ? 64 : 32)));
+			if (!dbl)
+				v &= 0xffffffffu;
+			enc = a64_fp_imm8(dbl, v);
+			back = enc >= 0 ? expand_fp_imm8(dbl, (unsigned)enc) : 0;
+			cr_expect(enc < 0 || back == v, "dbl %d bits %llx -> %d", dbl,
+				  (unsigned long long)v, enc);
+			if (enc < 0) {
+				bool in = false;
+
+				for (unsigned k = 0; k < 256 && !in; k++)
+					in = expand_fp_imm8(dbl, k) == v;
+				cr_expect_not(in, "dbl %d bits %llx rejected", dbl, (unsigned long long)v);
+			}
+		}
+	}
+}

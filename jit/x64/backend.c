@@ -1663,11 +1663,18 @@ void be_call_helper(struct jcomp *c, const void *fn, bool can_trap)
 	}
 }
 
-/* jit_rt_trap(store, esi = kind, func index, instance), on an aligned stack; never returns. */
+/* The rest of a trap with esi = kind: a call of the store's trap thunk (its return address
+ * names the function), or, without one, jit_rt_trap(store, kind, func index, instance) on an
+ * aligned stack.  Never returns. */
 static void trap_tail(struct jcomp *c)
 {
 	struct codebuf *cb = c->cb;
 
+	if (c->js->thunk_trap) {
+		x64_call_rel32(cb, 0);
+		cb_reloc(cb, cb_pos(cb) - 4, RL_REL32, (uintptr_t)c->js->thunk_trap);
+		return;
+	}
 	x64_mov_rr(cb, true, RDI, R_STORE);
 	x64_mov_ri32(cb, RDX, c->func->index);
 	x64_mov_ri64(cb, RCX, (uint64_t)(uintptr_t)c->inst);

@@ -5,6 +5,7 @@
  *   exit      JIT -> C: host functions and functions left to the interpreter
  *   lazy      JIT -> compiler -> JIT: the first call of a function compiles it
  *   indirect  call_indirect meeting a function the JIT has no record of yet
+ *   trap      the shared tail of every trap stub
  *
  * They know no wasm; the C they call is in jit/runtime.c.  Entry point: be_build_thunks.
  */
@@ -157,6 +158,17 @@ static void build_indirect(struct codebuf *cb)
 	x64_ret(cb);
 }
 
+/* trap: called (not jumped to) from a function's trap stub with esi = kind; the return
+ * address tells jit_rt_trap_pc which function trapped.  Never returns. */
+static void build_trap(struct codebuf *cb)
+{
+	x64_pop_r(cb, RDX);
+	x64_mov_rr(cb, true, RDI, R_STORE);
+	x64_and_ri(cb, true, RSP, -16);
+	call_abs(cb, (const void *)jit_rt_trap_pc);
+	x64_int3(cb);
+}
+
 static void align16(struct codebuf *cb)
 {
 	while (cb_pos(cb) & 15)
@@ -176,4 +188,7 @@ void be_build_thunks(struct codebuf *cb, struct jit_thunks *out)
 	align16(cb);
 	out->indirect = cb_pos(cb);
 	build_indirect(cb);
+	align16(cb);
+	out->trap = cb_pos(cb);
+	build_trap(cb);
 }
