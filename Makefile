@@ -134,6 +134,13 @@ fuzz: $(FUZZ_BIN)
 fuzz-replay: $(FUZZ_BIN)
 	$(FUZZ_BIN) -runs=0 fuzz/corpus
 
+# Install chibi and the shim where containerd looks for shims (its PATH).
+PREFIX ?= /usr/local
+.PHONY: install
+install: $(CHIBI) install-shim
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(CHIBI) $(DESTDIR)$(PREFIX)/bin/chibi
+
 clean:
 	rm -rf build build-asan build-fuzz
 

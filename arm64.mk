@@ -23,6 +23,7 @@ ARM64_SYSROOT := $(abspath $(ARM64_BUILD))/sysroot
 ARM64_PKGS    := libc6-dev libcriterion-dev libcapstone-dev zlib1g-dev libprotobuf-c-dev
 ARM64_TIMEOUT ?= 3600
 ARM64_FUZZ_N  ?= 40
+ARM64_OBJDUMP ?= $(if $(ARM64_HOST),objdump,$(ARM64_CROSS)objdump)
 ARM64_HOST    := $(filter aarch64 arm64,$(shell uname -m))
 
 .PHONY: test-arm64 arm64-deps arm64-sysroot arm64-build a64-emit-test
@@ -42,9 +43,10 @@ endif
 arm64-deps:
 	@sh tools/arm64/deps.sh
 
-# chibi and the unit tests for AArch64 (natively on an AArch64 host); jit-difftest when
-# jit/jit.mk is part of the build.
-ARM64_BINS := chibi unit_tests wasi_unit_tests $(if $(JIT_DIFFTEST),jit-difftest)
+# chibi, the shim and the unit tests for AArch64 (natively on an AArch64 host); the shim
+# when shim/shim.mk is part of the build, jit-difftest when jit/jit.mk is.
+ARM64_BINS := chibi unit_tests wasi_unit_tests \
+	      $(if $(SHIM),containerd-shim-chibi-v1 shim_tests) $(if $(JIT_DIFFTEST),jit-difftest)
 arm64-build: arm64-deps arm64-sysroot
 	$(MAKE) $(if $(ARM64_HOST),,CROSS=$(ARM64_CROSS)) BUILD=$(ARM64_BUILD) \
 		$(addprefix $(ARM64_BUILD)/,$(ARM64_BINS))
@@ -56,7 +58,8 @@ arm64-build: arm64-deps arm64-sysroot
 #    ~0.2 s); --jit on the guard pages (the real thing: 8 GiB reservations, SIGSEGV -> trap);
 #    --jit without reservations (explicit bounds checks, memory moving on grow).  All three
 #    must agree file by file.
-#  - WASI: its unit tests, chibi's guest programs (wasm built on the host) and the upstream
+#  - the unit tests of chibi, WASI and the shim (Criterion: a qemu process per test).
+#  - WASI: chibi's guest programs (wasm built on the host) and the upstream
 #    suite, in the default mode (the JIT).
 #  - difftest: ARM64_FUZZ_N random modules (binaryen's wasm-opt -ttf) in the interpreter and
 #    three JIT modes (~1.4 s each under qemu; the spec modules are already covered above).
@@ -68,8 +71,16 @@ test-arm64: arm64-build wasi-guests
 	@$(if $(ARM64_HOST),true,sh tools/arm64/binfmt.sh)
 	@set -e; ulimit -c 0; QEMU_LD_PREFIX=$(ARM64_SYSROOT); export QEMU_LD_PREFIX; \
 	start=$$(date +%s); B=$(ARM64_BUILD); \
+	echo "== arm64: code publication flushes the instruction cache (qemu cannot tell)"; \
+	$(ARM64_OBJDUMP) -dr $$B/jit/codebuf.o | \
+		grep -Eq '__clear_cache|__aarch64_sync_cache_range|ic[[:space:]]+ivau' || \
+		{ echo "jit/codebuf.c: arena_seal() no longer flushes the icache" >&2; exit 1; }; \
 	echo "== arm64: unit tests"; $(call ARM64_RUN,unit) $$B/unit_tests --jobs 2; \
 	echo "== arm64: WASI unit tests"; $(call ARM64_RUN,wasi-unit) $$B/wasi_unit_tests --jobs 2; \
+	if [ -n "$(SHIM)" ]; then \
+		echo "== arm64: shim unit tests"; \
+		$(call ARM64_RUN,shim-unit) $$B/shim_tests --jobs 2; \
+	fi; \
 	echo "== arm64: spec --interp (no reservations)"; \
 	CHIBI_NO_RESERVE=1 $(call ARM64_RUN,spec-interp) $$B/chibi wast --interp $(SPEC_WAST); \
 	if [ -n "$(ARM64_JIT)" ]; then \
@@ -88,7 +99,7 @@ test-arm64: arm64-build wasi-guests
 	$(call ARM64_RUN,wasi-guests) sh wasi/tests/run-guests.sh $$B/chibi $(BUILD)/wasi-tests; \
 	echo "== arm64: WASI testsuite"; \
 	$(call ARM64_RUN,wasi-suite) sh wasi/run-wasi-testsuite.sh $$B/chibi $(WASI_SUITE); \
-	if [ -n "$(ARM64_JIT)" ] && [ -x $$B/jit-difftest ]; then \
+	if [ -n "$(ARM64_JIT)" ] && [ -n "$(JIT_DIFFTEST)" ]; then \
 		echo "== arm64: JIT differential test"; \
 		$(call ARM64_RUN,difftest) sh jit/test/fuzz-diff.sh $$B/chibi $$B/jit-difftest \
 			$(ARM64_FUZZ_N) $$B/fuzz-diff; \
@@ -102,8 +113,9 @@ $(A64_EMIT_TEST): jit/arm64/emit_test.c jit/arm64/emit.h
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ jit/arm64/emit_test.c -lcriterion -lcapstone
 a64-emit-test: $(A64_EMIT_TEST)
 	$(A64_EMIT_TEST) --jobs 2
-# On an AArch64 host the unit binary already contains these tests.
+# On an AArch64 host the unit binary already contains the encoder tests, and `make test`
+# is the AArch64 run itself.
 ifeq ($(JIT_ARCH),x64)
-TEST_COMPONENTS      += a64-emit-test
+TEST_COMPONENTS      += a64-emit-test test-arm64
 TEST_COMPONENTS_ASAN += a64-emit-test
 endif

@@ -1377,12 +1377,19 @@ void be_call_helper(struct jcomp *c, const void *fn, bool can_trap)
 		cbz_label(c, true, true, jit_target.helper_ret2, jc_trap_any_label(c));
 }
 
-/* jit_rt_trap(store, w1 = kind, func index, instance); never returns.  sp is always
- * 16-byte aligned here, as everywhere. */
+/* The rest of a trap with w1 = kind: a call of the store's trap thunk (its return address
+ * names the function), or, without one, jit_rt_trap(store, kind, func index, instance).
+ * Never returns; sp is 16-byte aligned here, as everywhere. */
 static void trap_tail(struct jcomp *c)
 {
 	struct codebuf *cb = c->cb;
 
+	if (c->js->thunk_trap) {
+		arena_addr(cb, R_SCRATCH2, c->js->thunk_trap);
+		emit(cb, a64_blr(R_SCRATCH2));
+		emit(cb, a64_brk(0xdead));	/* keeps the return address inside this function */
+		return;
+	}
 	emit(cb, a64_mov_reg(true, 0, R_STORE));
 	gpr_imm(cb, false, 2, c->func->index);
 	gpr_imm(cb, true, 3, (uint64_t)(uintptr_t)c->inst);
@@ -1566,6 +1573,16 @@ static void build_indirect(struct codebuf *cb)
 	emit(cb, a64_ret(A64_LR));
 }
 
+/* trap: called from a function's trap stub with w1 = kind; the return address tells
+ * jit_rt_trap_pc which function trapped.  Never returns. */
+static void build_trap(struct codebuf *cb)
+{
+	emit(cb, a64_mov_reg(true, 0, R_STORE));
+	emit(cb, a64_mov_reg(true, 2, A64_LR));
+	call_abs(cb, (const void *)jit_rt_trap_pc);
+	emit(cb, a64_brk(0xdead));
+}
+
 static void align16(struct codebuf *cb)
 {
 	while (cb_pos(cb) & 15)
@@ -1574,6 +1591,7 @@ static void align16(struct codebuf *cb)
 
 void be_build_thunks(struct codebuf *cb, struct jit_thunks *out)
 {
+	memset(out, 0, sizeof(*out));	/* fields this back end does not know stay 0 (none) */
 	out->enter = cb_pos(cb);
 	build_enter(cb);
 	align16(cb);
@@ -1585,4 +1603,7 @@ void be_build_thunks(struct codebuf *cb, struct jit_thunks *out)
 	align16(cb);
 	out->indirect = cb_pos(cb);
 	build_indirect(cb);
+	align16(cb);
+	out->trap = cb_pos(cb);
+	build_trap(cb);
 }
