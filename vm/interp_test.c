@@ -239,6 +239,36 @@ Test(interp, constant_folding_matches_runtime)
 
 /* ---- translator hazards ---- */
 
+/* Regression: a wide constant on the left of a commutable compare is moved to the right and
+ * must then be materialised in its own stack position, not over the other operand's slot
+ * (found by the AArch64 differential run). */
+Test(interp, swapped_wide_constant_keeps_operand)
+{
+	chibi_instance *i = load(
+		"(module\n"
+		" (func (export \"br\") (param i32) (result i32)\n"
+		"   block (result i32)\n"
+		"     i32.const 1\n"
+		"     i64.const 2147483648\n"
+		"     i64.const -67 i64.const 5 local.get 0 select\n"
+		"     i64.le_s br_if 0 drop i32.const 2 end)\n"
+		" (func (export \"sub\") (param i64) (result i64)\n"
+		"   i64.const 0x100000000 i64.const 3 local.get 0 i64.mul i64.sub)\n"
+		" (func (export \"cmp\") (param i64) (result i32)\n"
+		"   i64.const 0x100000000 i64.const 3 local.get 0 i64.mul i64.lt_u)\n"
+		")");
+	chibi_val r, a;
+
+	cr_assert_eq(call3(i, "br", 1, 1, 0, 0), 2);  /* 2^31 <= -67 is false */
+	cr_assert_eq(call3(i, "br", 1, 0, 0, 0), 2);  /* 2^31 <= 5 is false */
+	a = I64(5);
+	cr_assert_eq(callv(i, "sub", &a, 1, &r, 1), CHIBI_TRAP_NONE);
+	cr_assert_eq(r.of.i64, 0x100000000LL - 15);
+	cr_assert_eq(callv(i, "cmp", &a, 1, &r, 1), CHIBI_TRAP_NONE);
+	cr_assert_eq(r.of.i32, 0); /* 2^32 < 15 is false */
+}
+
+
 Test(interp, pending_local_reads)
 {
 	chibi_instance *i = load(

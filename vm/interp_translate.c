@@ -876,6 +876,10 @@ static void do_binary(struct tr *t, uint16_t op)
 	bool wide = op_info[op].params[0] == 'I';
 	uint16_t sw = swapped(op);
 	uint32_t sa, sb, d;
+	/* Stack positions whose slots a and b may occupy or be materialised into; they travel
+	 * with the operands when these are exchanged, so a constant is never materialised over
+	 * the other operand's own slot. */
+	uint32_t pa = t->sp, pb = t->sp + 1;
 
 	if (a.kind == E_CONST && b.kind == E_CONST) {
 		int trap = 0;
@@ -893,6 +897,8 @@ static void do_binary(struct tr *t, uint16_t op)
 		a = b;
 		b = x;
 		op = sw;
+		pa = t->sp + 1;
+		pb = t->sp;
 	}
 	/* x - K is x + (-K) mod 2^32: one form, so the ADD_I fusions see every increment. */
 	if (op == OPC_I32_SUB && b.kind == E_CONST && a.kind != E_CONST) {
@@ -905,11 +911,11 @@ static void do_binary(struct tr *t, uint16_t op)
 
 		if (b.kind == E_CONST && (!wide || fits32(b.bits))) {
 			c.imm = true;
-			c.a = slot_of(t, &a, t->sp);
+			c.a = slot_of(t, &a, pa);
 			c.b = (uint32_t)b.bits;
 		} else {
-			c.a = slot_of(t, &a, t->sp);
-			c.b = slot_of(t, &b, t->sp + 1);
+			c.a = slot_of(t, &a, pa);
+			c.b = slot_of(t, &b, pb);
 		}
 		next(t);
 		if (j.op == OPC_BR_IF)
@@ -919,7 +925,7 @@ static void do_binary(struct tr *t, uint16_t op)
 		return;
 	}
 	if (b.kind == E_CONST && imm_iop_of[op] && (!wide || fits32(b.bits))) {
-		sa = slot_of(t, &a, t->sp);
+		sa = slot_of(t, &a, pa);
 		d = dest(t);
 		if (op == OPC_I32_ADD && !in_acc(t, sa) && last_is(t, IOP_I32_ADD_I)) {
 			/* Two independent increments (pointer bumps): one dispatch. */
@@ -939,8 +945,8 @@ static void do_binary(struct tr *t, uint16_t op)
 		produced(t, d);
 		return;
 	}
-	sa = slot_of(t, &a, t->sp);
-	sb = slot_of(t, &b, t->sp + 1);
+	sa = slot_of(t, &a, pa);
+	sb = slot_of(t, &b, pb);
 	d = dest(t);
 	emit_op(t, iop_of[op] + (in_acc(t, sa) ? IOPV_A : in_acc(t, sb) ? IOPV_B : 0u));
 	w(t, d);
