@@ -44,6 +44,7 @@ void cb_init(struct codebuf *cb)
 void cb_reset(struct codebuf *cb)
 {
 	cb->len = 0;
+	cb->last_bind = 0;
 	cb->oom = false;
 	cb->npoison = 0;
 	cb->nlabels = 0;
@@ -108,8 +109,10 @@ uint32_t cb_label_new(struct codebuf *cb)
 
 void cb_bind(struct codebuf *cb, uint32_t label)
 {
-	if (label && label < cb->nlabels)
+	if (label && label < cb->nlabels) {
 		cb->label_pos[label] = (int32_t)cb->len;
+		cb->last_bind = cb->len;
+	}
 }
 
 void cb_fixup(struct codebuf *cb, uint32_t pos, uint32_t label, uint8_t kind, uint32_t base)

@@ -43,6 +43,7 @@ struct codebuf {
 	uint8_t *p;
 	size_t len, cap;
 	bool oom;          /* a growth failed: the contents are garbage and must be dropped */
+	size_t last_bind;  /* offset where a label was last bound (control may merge there) */
 	uint32_t npoison;  /* encoders that were handed an operand they cannot encode */
 	int32_t *label_pos;   /* -1 = not bound yet */
 	uint32_t nlabels, cap_labels;

@@ -15,6 +15,7 @@
  *   CHIBI_JIT_ONLY=A-B,C,...    compile only these functions (index space); the others run
  *                               in the interpreter (for bisecting a miscompilation)
  *   CHIBI_JIT_PERFMAP=1         describe compiled functions in /tmp/perf-PID.map for perf
+ *   CHIBI_HARD_JIT=1            stress switch: compile every function twice and compare
  */
 #ifndef CHIBI_JIT_JIT_H
 #define CHIBI_JIT_JIT_H

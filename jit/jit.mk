@@ -3,6 +3,7 @@
 #   make test-jit     spec suite under --jit, checked against --interp file by file, plus a
 #                     quick differential run (JIT vs interpreter) over spec modules and 40
 #                     random modules from binaryen's `wasm-opt -ttf`
+#   make spec-jit     the spec suite under --jit only
 #   make fuzz-diff    the differential run on FUZZ_DIFF_N random modules (default 2000)
 #
 # jit-difftest (jit/test/difftest.c) runs a module in the interpreter and three JIT variants
@@ -11,12 +12,18 @@
 # modules; without it only the spec part runs.
 
 JIT_DIFFTEST := $(BUILD)/jit-difftest
+# `make test` runs the JIT suite; the sanitizer pass repeats the spec suite under --jit.
+TEST_COMPONENTS      += test-jit
+TEST_COMPONENTS_ASAN += spec-jit
 FUZZ_DIFF_N  ?= 2000
 
 $(JIT_DIFFTEST): jit/test/difftest.c $(LIBCHIBI)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBCHIBI) $(LDLIBS)
 
-.PHONY: test-jit fuzz-diff
+.PHONY: test-jit fuzz-diff spec-jit
+spec-jit: $(CHIBI)
+	$(CHIBI) wast --jit $(SPEC_WAST)
+
 test-jit: $(CHIBI) $(JIT_DIFFTEST)
 	sh jit/test/spec-both.sh $(CHIBI) $(SPEC_WAST)
 	sh jit/test/fuzz-diff.sh $(CHIBI) $(JIT_DIFFTEST) 40 $(BUILD)/fuzz-diff spec

@@ -52,6 +52,7 @@ struct jit_store {
 	bool keep_maps;            /* record wasm->code maps (inspect) */
 	const char *only;          /* CHIBI_JIT_ONLY (bisecting aid), or NULL */
 	bool perfmap;              /* CHIBI_JIT_PERFMAP: write /tmp/perf-PID.map */
+	bool hard;                 /* CHIBI_HARD_JIT: compile twice, compare */
 	struct jit_inspect *inspects;
 	struct codebuf cb;         /* reused between compilations */
 	void *lower_scratch;       /* lower.c's reusable arrays */

@@ -77,6 +77,12 @@ static const struct row rows[] = {
 	  1, { 0 }, 0, 105 },
 	{ "if_params", "(type $t (func (param i32) (result i32))) (func (export \"f\") (param i32) (result i32) i32.const 7 local.get 0 if (type $t) i32.const 1 i32.add else i32.const 2 i32.mul end)",
 	  1, { 0 }, 0, 14 },
+	/* regression (fuzz-diff): i32.wrap_i64 in place left the upper half, which addresses
+	 * and unsigned conversions then saw */
+	{ "wrap_then_address", "(memory 1) (global $g (mut i64) (i64.const 0x100000004)) (func (export \"f\") (result i32) global.get $g i32.wrap_i64 i32.load16_u)",
+	  0, { 0 }, 0, 0 },
+	{ "wrap_then_convert", "(global $g (mut i64) (i64.const 0xffffffff00000001)) (func (export \"f\") (result i32) global.get $g i32.wrap_i64 f64.convert_i32_u i32.trunc_f64_u)",
+	  0, { 0 }, 0, 1 },
 	{ "loop_sum", "(func (export \"f\") (param i32) (result i64) (local i64) (loop local.get 1 local.get 0 i64.extend_i32_u i64.add local.set 1 local.get 0 i32.const 1 i32.sub local.tee 0 br_if 0) local.get 1)",
 	  1, { 100 }, 0, 5050 },
 };

@@ -38,6 +38,7 @@ struct local {
 	int32_t off;
 	uint32_t weight; /* uses, weighted by loop depth (pre-pass) */
 	bool stack_param;
+	bool set_first;  /* surely written before it is read: no zeroing needed */
 };
 
 enum ckind { C_FUNC, C_BLOCK, C_LOOP, C_IF, C_ELSE };
@@ -1603,9 +1604,14 @@ static bool prepass(struct lower *L)
 		case OPC_LOCAL_SET:
 		case OPC_LOCAL_TEE: {
 			uint32_t w = 1u << (loops < 4 ? 3 * loops : 12);
-			uint32_t *wt = &L->locals[in->a].weight;
+			struct local *lc = &L->locals[in->a];
 
-			*wt = *wt > UINT32_MAX - w ? UINT32_MAX : *wt + w;
+			/* Written at the function's top level before any read: every path to a
+			 * read passes the write (structured control flow), so the prologue need
+			 * not zero it. */
+			if (!lc->weight && depth == 0 && in->op != OPC_LOCAL_GET)
+				lc->set_first = true;
+			lc->weight = lc->weight > UINT32_MAX - w ? UINT32_MAX : lc->weight + w;
 			break;
 		}
 		case OPC_CALL: {
@@ -1760,7 +1766,7 @@ static void enter_function(struct lower *L)
 	for (uint32_t l = L->ft->nparams; l < L->nlocals; l++) {
 		const struct local *lc = &L->locals[l];
 
-		if (lc->home != JREG_NONE)
+		if (lc->home != JREG_NONE || lc->set_first)
 			continue;
 		if (zhi == zlo)
 			zlo = zhi = lc->off;
@@ -1791,7 +1797,7 @@ static void enter_function(struct lower *L)
 	if (!L->failed)
 		pmove_run(L, nm);
 	for (uint32_t l = L->ft->nparams; l < L->nlocals; l++)
-		if (L->locals[l].home != JREG_NONE)
+		if (L->locals[l].home != JREG_NONE && !L->locals[l].set_first)
 			be_mov(&L->c, L->locals[l].type, jo_reg(L->locals[l].home), jo_imm(0));
 }
 

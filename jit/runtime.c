@@ -255,6 +255,7 @@ static struct jit_store *store_jit(struct chibi_store *s)
 	js->verbose = env_flag("CHIBI_JIT_VERBOSE", NULL);
 	js->only = getenv("CHIBI_JIT_ONLY");
 	js->perfmap = env_flag("CHIBI_JIT_PERFMAP", NULL);
+	js->hard = env_flag("CHIBI_HARD_JIT", NULL);
 	if (!arena_init(&js->arena, ARENA_BYTES, ARENA_DATA))
 		goto fail;
 	be_build_thunks(&js->cb, &th);
@@ -388,6 +389,32 @@ static void keep_inspect(struct jit_store *js, struct jit_func *jf, const char *
 	jf->insp = i;
 }
 
+/* CHIBI_HARD_JIT stress switch: compile jf a second time and require the same bytes
+ * (relocated fields aside: the copies live at different addresses).  The second copy is
+ * the one used.  Catches compiler state leaking from one compilation into the next. */
+static bool recompile_same(struct jit_store *js, struct jit_func *jf, char *why)
+{
+	uint32_t n = jf->code_size;
+	uint8_t *first = malloc(n ? n : 1);
+	bool ok;
+
+	if (!first)
+		return true;
+	memcpy(first, jf->code, n);
+	ok = jit_compile(js, jf, why);
+	if (ok && jf->code_size != n)
+		ok = false;
+	if (ok) {
+		for (uint32_t i = 0; i < js->cb.nrelocs; i++)
+			memcpy(first + js->cb.relocs[i].pos, jf->code + js->cb.relocs[i].pos, 4);
+		ok = !memcmp(first, jf->code, n);
+	}
+	if (!ok)
+		snprintf(why, 96, "CHIBI_HARD_JIT: a second compilation differs");
+	free(first);
+	return ok;
+}
+
 /* CHIBI_JIT_ONLY=A-B,C,...: is function idx in one of the ranges (or is there no list)? */
 static bool jit_only(const struct jit_store *js, uint32_t idx)
 {
@@ -470,7 +497,8 @@ static void compile_one(struct jit_store *js, struct jit_func *jf, bool batch)
 		snprintf(why, sizeof(why), "excluded by CHIBI_JIT_ONLY");
 		ok = false;
 	} else {
-		ok = jit_compile(js, jf, why) && range_add(js, jf);
+		ok = jit_compile(js, jf, why) && (!js->hard || recompile_same(js, jf, why)) &&
+		     range_add(js, jf);
 		if (!batch && !arena_seal(&js->arena)) {
 			snprintf(why, sizeof(why), "cannot make code executable");
 			js->nranges -= ok;

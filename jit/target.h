@@ -130,6 +130,7 @@ struct jcomp {
 	struct jframe frame;
 	uint32_t trap_label[CHIBI_TRAP_COUNT]; /* 0 = not created; see jc_trap_label */
 	uint32_t trap_any_label;   /* trap code in helper_ret2 */
+	uint64_t be_private[4];    /* the back end's own per-function state (zeroed) */
 };
 
 /* Label of the out-of-line stub that raises `kind` (created on first use). */

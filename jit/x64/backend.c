@@ -68,6 +68,25 @@ static void probe_cpu(void)
 
 /* ---- small helpers ---- */
 
+/*
+ * Flags left by the last instruction: after `add/sub/and/or/xor dst, ...` ZF tells whether
+ * dst is zero, so a following test of dst for zero (br_if, if, eqz, select) can reuse it.
+ * Valid only if nothing was emitted since and no label was bound here (another path could
+ * arrive with other flags).  Kept in jcomp.be_private: [0] = offset after the instruction,
+ * [1] = register | 0x100 for a 64-bit operation.
+ */
+static void flags_from(struct jcomp *c, bool w, uint8_t dst)
+{
+	c->be_private[0] = cb_pos(c->cb);
+	c->be_private[1] = dst | (w ? 0x100u : 0);
+}
+
+static bool flags_valid(const struct jcomp *c, bool w, uint8_t r)
+{
+	return c->be_private[0] && c->be_private[0] == cb_pos(c->cb) &&
+	       c->cb->last_bind != cb_pos(c->cb) && c->be_private[1] == (r | (w ? 0x100u : 0));
+}
+
 enum { FX_REL32 = 1 };   /* fix-up: int32 at pos = target - base */
 enum { RL_REL32 = 1 };   /* relocation: int32 at pos = target - (address of pos + 4) */
 
@@ -622,13 +641,17 @@ static enum x64_cc emit_int_cmp(struct codebuf *cb, uint16_t op, struct jopnd a,
 	return cc;
 }
 
-/* eqz: flags for `v == 0`. */
-static void emit_test_zero(struct codebuf *cb, bool w, struct jopnd v)
+/* eqz: flags for `v == 0` (ZF), reusing those of the instruction that computed v. */
+static void emit_test_zero(struct jcomp *c, bool w, struct jopnd v)
 {
+	struct codebuf *cb = c->cb;
+
 	if (v.kind == OP_MEM) {
 		x64_cmp_mi(cb, w, frame_slot(v.off), 0);
 		return;
 	}
+	if (v.kind == OP_REG && !IS_XMM(v.reg) && flags_valid(c, w, v.reg))
+		return;
 	{
 		uint8_t r = gpr_of(cb, w, v);
 
@@ -698,7 +721,7 @@ void be_cmp_branch(struct jcomp *c, uint16_t op, struct jopnd lhs, struct jopnd 
 	enum x64_cc cc;
 
 	if (op == OPC_I32_EQZ || op == OPC_I64_EQZ) {
-		emit_test_zero(c->cb, op == OPC_I64_EQZ, lhs);
+		emit_test_zero(c, op == OPC_I64_EQZ, lhs);
 		cc = CC_E;
 	} else if (is_int_cmp(op)) {
 		cc = emit_int_cmp(c->cb, op, lhs, rhs);
@@ -715,7 +738,7 @@ void be_test_branch(struct jcomp *c, struct jopnd v, bool negate, uint32_t label
 			jmp_label(c, label);
 		return;
 	}
-	emit_test_zero(c->cb, false, v);
+	emit_test_zero(c, false, v);
 	jcc_label(c, negate ? CC_E : CC_NE, label);
 }
 
@@ -737,9 +760,10 @@ static void set_from_flags(struct codebuf *cb, uint16_t op, enum x64_cc cc, uint
 }
 
 /* dst = lhs OP rhs for add/sub/and/or/xor. */
-static void int_alu(struct codebuf *cb, bool w, enum x64_alu op, bool commut, uint8_t dst,
+static void int_alu(struct jcomp *c, bool w, enum x64_alu op, bool commut, uint8_t dst,
 		    struct jopnd lhs, struct jopnd rhs)
 {
+	struct codebuf *cb = c->cb;
 	bool lhs_is_dst = lhs.kind == OP_REG && lhs.reg == dst;
 
 	if (rhs.kind == OP_REG && rhs.reg == dst && !lhs_is_dst) {
@@ -751,7 +775,7 @@ static void int_alu(struct codebuf *cb, bool w, enum x64_alu op, bool commut, ui
 		} else {
 			/* dst = lhs - dst = -dst + lhs */
 			x64_neg_r(cb, w, dst);
-			int_alu(cb, w, ALU_ADD, true, dst, jo_reg(dst), lhs);
+			int_alu(c, w, ALU_ADD, true, dst, jo_reg(dst), lhs);
 			return;
 		}
 	}
@@ -782,6 +806,7 @@ static void int_alu(struct codebuf *cb, bool w, enum x64_alu op, bool commut, ui
 		}
 		break;
 	}
+	flags_from(c, w, dst);
 }
 
 static void int_mul(struct codebuf *cb, bool w, uint8_t dst, struct jopnd lhs, struct jopnd rhs)
@@ -884,7 +909,7 @@ static void int_divrem(struct jcomp *c, uint16_t op, uint8_t dst, struct jopnd l
 		rhs = jo_reg(R_SCRATCH);
 	}
 	if (!nonzero) {
-		emit_test_zero(cb, w, rhs);
+		emit_test_zero(c, w, rhs);
 		jcc_label(c, CC_E, jc_trap_label(c, CHIBI_TRAP_DIV_ZERO));
 	}
 	if (!not_m1) {
@@ -1037,19 +1062,19 @@ void be_binop(struct jcomp *c, uint16_t op, jreg dst, struct jopnd lhs, struct j
 	w = op >= OPC_I64_CLZ && op <= OPC_I64_ROTR;
 	switch (op) {
 	case OPC_I32_ADD: case OPC_I64_ADD:
-		int_alu(cb, w, ALU_ADD, true, dst, lhs, rhs);
+		int_alu(c, w, ALU_ADD, true, dst, lhs, rhs);
 		return;
 	case OPC_I32_SUB: case OPC_I64_SUB:
-		int_alu(cb, w, ALU_SUB, false, dst, lhs, rhs);
+		int_alu(c, w, ALU_SUB, false, dst, lhs, rhs);
 		return;
 	case OPC_I32_AND: case OPC_I64_AND:
-		int_alu(cb, w, ALU_AND, true, dst, lhs, rhs);
+		int_alu(c, w, ALU_AND, true, dst, lhs, rhs);
 		return;
 	case OPC_I32_OR: case OPC_I64_OR:
-		int_alu(cb, w, ALU_OR, true, dst, lhs, rhs);
+		int_alu(c, w, ALU_OR, true, dst, lhs, rhs);
 		return;
 	case OPC_I32_XOR: case OPC_I64_XOR:
-		int_alu(cb, w, ALU_XOR, true, dst, lhs, rhs);
+		int_alu(c, w, ALU_XOR, true, dst, lhs, rhs);
 		return;
 	case OPC_I32_MUL: case OPC_I64_MUL:
 		int_mul(cb, w, dst, lhs, rhs);
@@ -1188,7 +1213,7 @@ void be_unop(struct jcomp *c, uint16_t op, jreg dst, struct jopnd src)
 	switch (op) {
 	case OPC_I32_EQZ:
 	case OPC_I64_EQZ:
-		emit_test_zero(cb, w, src);
+		emit_test_zero(c, w, src);
 		set_from_flags(cb, op, CC_E, dst);
 		return;
 	case OPC_I32_CLZ:
@@ -1222,8 +1247,12 @@ void be_unop(struct jcomp *c, uint16_t op, jreg dst, struct jopnd src)
 		return;
 	case OPC_I32_WRAP_I64:
 	case OPC_I64_EXTEND_I32_U:
-		/* a 32-bit move zero-extends: exactly both operators */
-		gpr_load(cb, false, dst, src, false);
+		/* a 32-bit move zero-extends: exactly both operators (even in place: an i64
+		 * becoming an i32 must lose its upper half, which addresses rely on) */
+		if (src.kind == OP_REG && src.reg == dst)
+			x64_mov_rr(cb, false, dst, dst);
+		else
+			gpr_load(cb, false, dst, src, false);
 		return;
 	case OPC_I64_EXTEND_I32_S:
 	case OPC_I64_EXTEND32_S:
@@ -1389,7 +1418,7 @@ void be_select(struct jcomp *c, uint8_t vt, jreg dst, struct jopnd a, struct jop
 		be_mov(c, vt, jo_reg(dst), (uint32_t)cond.imm ? a : b);
 		return;
 	}
-	emit_test_zero(c->cb, false, cond);
+	emit_test_zero(c, false, cond);
 	select_flags(c, vt, dst, a, b, CC_NE);
 }
 
@@ -1400,7 +1429,7 @@ void be_select_cmp(struct jcomp *c, uint8_t vt, jreg dst, struct jopnd a, struct
 
 	/* only integer comparisons are fused (float eq/ne need two flags) */
 	if (cmp_op == OPC_I32_EQZ || cmp_op == OPC_I64_EQZ) {
-		emit_test_zero(c->cb, cmp_op == OPC_I64_EQZ, lhs);
+		emit_test_zero(c, cmp_op == OPC_I64_EQZ, lhs);
 		cc = CC_E;
 	} else {
 		cc = emit_int_cmp(c->cb, cmp_op, lhs, rhs);
