@@ -91,15 +91,15 @@ spec: $(CHIBI)
 	$(CHIBI) wast --interp $(SPEC_WAST)
 
 # Component fragments add their own targets (test-wasi, test-shim, bench, ...).
--include wasi/wasi.mk shim/shim.mk bench/bench.mk arm64.mk
+-include wasi/wasi.mk shim/shim.mk bench/bench.mk jit/jit.mk arm64.mk
 
 # Everything CI runs (README: `make test`).  Sanitizer builds live in build-asan/.
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 # The component suites that `make test` runs, and those it repeats under the sanitizers
 # (the shim's end-to-end run stays out of the sanitizer pass: its memory-limit check cannot fit
 # an instrumented task process inside a 32 MiB cgroup).
-TEST_COMPONENTS      += test-wasi test-wasi-real test-shim bench-smoke
-TEST_COMPONENTS_ASAN += test-wasi
+TEST_COMPONENTS      += test-jit test-wasi test-wasi-real test-shim bench-smoke
+TEST_COMPONENTS_ASAN += test-jit test-wasi
 .PHONY: test-components test-components-asan
 test-components: $(TEST_COMPONENTS)
 test-components-asan: $(TEST_COMPONENTS_ASAN)
