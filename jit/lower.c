@@ -889,17 +889,22 @@ static uint32_t stack_words(const struct functype *t)
 /* Locals homed in temps live in their helper-save slots across a wasm call (the callee
  * may use those registers freely).  Saving reads them before argument moves overwrite
  * them; restoring happens after the call, before the results are taken. */
+static void save_regs(struct lower *L, uint64_t mask, bool save)
+{
+	for (; mask; mask &= mask - 1) {
+		jreg r = (jreg)__builtin_ctzll(mask);
+		uint8_t t = jreg_class(r) == JC_FPR ? VT_F64 : VT_I64;
+
+		if (save)
+			be_mov(&L->c, t, jo_mem(L->csave_off[r]), jo_reg(r));
+		else
+			be_mov(&L->c, t, jo_reg(r), jo_mem(L->csave_off[r]));
+	}
+}
+
 static void save_temp_homes(struct lower *L, bool save)
 {
-	for (int i = 0; i < 64; i++)
-		if (L->temp_homes & (1ull << i)) {
-			uint8_t t = jreg_class((jreg)i) == JC_FPR ? VT_F64 : VT_I64;
-
-			if (save)
-				be_mov(&L->c, t, jo_mem(L->csave_off[i]), jo_reg((jreg)i));
-			else
-				be_mov(&L->c, t, jo_reg((jreg)i), jo_mem(L->csave_off[i]));
-		}
+	save_regs(L, L->temp_homes, save);
 }
 
 /* Arguments (the top nparams values, plus the call_indirect index) to their places. */
@@ -986,10 +991,7 @@ static void call_helper(struct lower *L, const void *fn, const struct harg *a, u
 	jreg ret = jit_target.helper_ret;
 
 	spill_below(L, L->sp, false);
-	for (int i = 0; i < 64; i++)
-		if (L->csave_mask & (1ull << i))
-			be_mov(&L->c, jreg_class((jreg)i) == JC_FPR ? VT_F64 : VT_I64,
-			       jo_mem(L->csave_off[i]), jo_reg((jreg)i));
+	save_regs(L, L->csave_mask, true);
 	for (uint32_t i = 0; i < n; i++) {
 		/* a float operand moves bit for bit into an integer register */
 		mv_add(L, &nm, jo_reg(jit_target.helper_arg[i]), a[i].o, a[i].type);
@@ -999,10 +1001,7 @@ static void call_helper(struct lower *L, const void *fn, const struct harg *a, u
 		return;
 	pmove_run(L, nm);
 	be_call_helper(&L->c, fn, can_trap);
-	for (int i = 0; i < 64; i++)
-		if (L->csave_mask & (1ull << i))
-			be_mov(&L->c, jreg_class((jreg)i) == JC_FPR ? VT_F64 : VT_I64,
-			       jo_reg((jreg)i), jo_mem(L->csave_off[i]));
+	save_regs(L, L->csave_mask, false);
 	L->used = 0;
 	recompute_used(L);
 	if (!rtype)

@@ -285,8 +285,8 @@ static bool same(const struct transcript *a, const struct transcript *b)
 	size_t ca = cut_point(a), cb = cut_point(b), n = ca < cb ? ca : cb;
 
 	if (ca == a->len && cb == b->len)
-		return a->len == b->len && !memcmp(a->buf, b->buf, a->len);
-	return n <= a->len && n <= b->len && !memcmp(a->buf, b->buf, n);
+		return a->len == b->len && (!a->len || !memcmp(a->buf, b->buf, a->len));
+	return n <= a->len && n <= b->len && (!n || !memcmp(a->buf, b->buf, n));
 }
 
 /* Print the first line where a and b differ. */
@@ -294,6 +294,7 @@ static void show_diff(const char *path, const char *what, const struct transcrip
 		      const struct transcript *b)
 {
 	size_t i = 0, line = 1, start = 0;
+	const char *pa = a->buf ? a->buf : "", *pb = b->buf ? b->buf : "";
 
 	while (i < a->len && i < b->len && a->buf[i] == b->buf[i]) {
 		if (a->buf[i] == '\n') {
@@ -304,8 +305,10 @@ static void show_diff(const char *path, const char *what, const struct transcrip
 	}
 	fprintf(stderr, "%s: %s differs from the interpreter at transcript line %zu:\n", path,
 		what, line);
-	fprintf(stderr, "  interp: %.*s\n", (int)strcspn(a->buf + start, "\n"), a->buf + start);
-	fprintf(stderr, "  jit:    %.*s\n", (int)strcspn(b->buf + start, "\n"), b->buf + start);
+	pa += start < a->len ? start : a->len;
+	pb += start < b->len ? start : b->len;
+	fprintf(stderr, "  interp: %.*s\n", (int)strcspn(pa, "\n"), pa);
+	fprintf(stderr, "  jit:    %.*s\n", (int)strcspn(pb, "\n"), pb);
 }
 
 int main(int argc, char **argv)

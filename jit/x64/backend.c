@@ -167,6 +167,8 @@ void be_patch_reloc(uint8_t *code, const struct cb_reloc *r)
 	memcpy(code + r->pos, &v, 4);
 }
 
+/* x86 has no instruction boundaries to scan: a ud2 pair can also be bytes of an immediate.
+ * So the poison is counted where it is emitted (x64_poison) and checked here. */
 bool be_validate_code(const struct codebuf *cb)
 {
 	return cb->npoison == 0 && !cb->oom;
