@@ -50,7 +50,7 @@ all: $(CHIBI)
 # C -> wasm32-wasi with Debian's clang and wasi-libc.  Compile and link are separate steps:
 # clang-14 runs binaryen's wasm-opt after linking when -O is on the link line and binaryen is
 # installed, which would make different engines see different bytes.
-WASM_CC     := clang --target=wasm32-wasi --sysroot=/usr/share/wasi-sysroot
+WASM_CC     := clang --target=wasm32-wasi
 WASM_CFLAGS := -O2 -g0
 
 $(BUILD)/wasm/%.o: %.c
