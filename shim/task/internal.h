@@ -42,6 +42,8 @@ struct task {
 
 	int start_fd;              /* write end of the start pipe until Start; else -1 */
 	struct relay *relay;       /* stdin copier, or NULL */
+	struct relay *tty_out;     /* terminal tasks: pty master -> stdout fifo copier */
+	int pty_master;            /* terminal tasks: the pty master (ResizePty); else -1 */
 };
 
 extern pthread_mutex_t task_lock;
@@ -73,8 +75,15 @@ int proc_start(struct task *t);
 /* Close stdin of the task (CloseIO): whatever ctr already wrote is still delivered. */
 void proc_close_stdin(struct task *t);
 
-/* Stop the stdin copier and release fds (task_lock held; drops it while joining). */
+/* Stop the copiers and release fds and the pty (task_lock held; drops it while joining). */
 void proc_release_io(struct task *t);
+
+/* Reaper: wait (2 s at most) for a terminal task's output to reach its fifo (task_lock held;
+ * dropped while waiting, so the caller holds a reference). */
+void proc_drain_tty(struct task *t);
+
+/* ResizePty: set the window size of t's terminal.  0, or -1 with errno (ENOTTY: none). */
+int proc_resize_tty(struct task *t, uint32_t width, uint32_t height);
 
 /* Status word from waitpid -> containerd exit status (128+signal for signal deaths). */
 uint32_t proc_exit_code(int wstatus);

@@ -5,6 +5,9 @@
  * the module then runs in a fresh, single-threaded process image.  stdout/stderr fifos go to
  * the child directly (output is in the fifo before the exit is reported); stdin goes through a
  * copier thread so CloseIO can end it and a fifo without a writer yet reads as "wait", not EOF.
+ * A task with a terminal (ctr run -t, CRI tty) gets a pseudo-terminal instead: the slave is
+ * the child's stdio and controlling terminal, and two copiers join the master to the fifos
+ * (the reaper lets the output one drain before it reports the exit).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <time.h>
 #include <sys/stat.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,11 +34,14 @@ static int nchildren; /* forked and not yet reaped (task_lock) */
 
 /* ---- stdin copier ----------------------------------------------------------------------- */
 
+/* A copier from one fd to another, on its own thread: stdin fifo -> the child's stdin pipe (or
+ * the pty master), and for terminals pty master -> stdout fifo. */
 struct relay {
-	int fifo;       /* the client's stdin fifo, O_NONBLOCK */
-	int out;        /* write end of the child's stdin pipe, O_NONBLOCK */
+	int fifo;       /* source, O_NONBLOCK: the client's stdin fifo, or the pty master */
+	int out;        /* destination, O_NONBLOCK */
 	int ctl[2];     /* ctl[1] written by proc_close_stdin / proc_release_io */
 	pthread_t th;
+	bool joined;
 };
 
 /* Write all of buf to r->out, waiting for room; gives up when told to stop or the child is
@@ -130,29 +139,89 @@ void proc_close_stdin(struct task *t)
 		log_warn("close stdin of %s: %s", t->id, strerror(errno));
 }
 
-/* Stop the stdin copier and close the start pipe (internal.h). */
+/* Tell r to stop ('x': drop what is unread) and wait for its thread, once.  task_lock held;
+ * dropped while joining (the copiers never take it). */
+static void relay_stop(struct relay *r)
+{
+	if (r->joined)
+		return;
+	if (write(r->ctl[1], "x", 1) < 0)
+		log_warn("stop copier: %s", strerror(errno));
+	pthread_mutex_unlock(&task_lock);
+	pthread_join(r->th, NULL);
+	pthread_mutex_lock(&task_lock);
+	r->joined = true;
+}
+
+static void relay_free(struct relay *r)
+{
+	relay_stop(r);
+	close(r->fifo);
+	if (r->out >= 0)
+		close(r->out);
+	close(r->ctl[0]);
+	close(r->ctl[1]);
+	free(r);
+}
+
+/* Stop the copiers, close the start pipe and the pty (internal.h). */
 void proc_release_io(struct task *t)
 {
-	struct relay *r = t->relay;
-
 	if (t->start_fd >= 0) {
 		close(t->start_fd);
 		t->start_fd = -1;
 	}
-	if (!r)
+	if (t->relay) {
+		struct relay *r = t->relay;
+
+		t->relay = NULL;
+		relay_free(r);
+	}
+	if (t->tty_out) {
+		struct relay *r = t->tty_out;
+
+		t->tty_out = NULL;
+		relay_free(r);
+	}
+	if (t->pty_master >= 0) {
+		close(t->pty_master);
+		t->pty_master = -1;
+	}
+}
+
+/* The task exited: let the terminal copier pass on what the task wrote before its exit is
+ * reported, like a fifo would hold it.  Bounded, since nobody may be reading (run -d -t). */
+void proc_drain_tty(struct task *t)
+{
+	struct relay *r = t->tty_out;
+	struct timespec deadline;
+
+	if (!r || r->joined)
 		return;
-	t->relay = NULL;
-	if (write(r->ctl[1], "x", 1) < 0)
-		log_warn("stop stdin copier of %s: %s", t->id, strerror(errno));
-	/* The copier never takes task_lock, so joining with it held would be safe; dropping it
-	 * anyway keeps State/Wait answering if a write is slow to notice. */
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 2;
 	pthread_mutex_unlock(&task_lock);
-	pthread_join(r->th, NULL);
+	if (pthread_timedjoin_np(r->th, NULL, &deadline) == 0)
+		r->joined = true;
 	pthread_mutex_lock(&task_lock);
-	close(r->fifo);
-	close(r->ctl[0]);
-	close(r->ctl[1]);
-	free(r);
+	if (!r->joined) {
+		log_warn("%s: terminal output not read within 2 s of the exit; dropping the rest",
+			 t->id);
+		relay_stop(r);
+	}
+}
+
+/* Set the terminal's window size (ResizePty).  0, or -1 with errno. */
+int proc_resize_tty(struct task *t, uint32_t width, uint32_t height)
+{
+	struct winsize ws = { .ws_row = (unsigned short)(height > 0xffff ? 0xffff : height),
+			      .ws_col = (unsigned short)(width > 0xffff ? 0xffff : width) };
+
+	if (t->pty_master < 0) {
+		errno = ENOTTY;
+		return -1;
+	}
+	return ioctl(t->pty_master, TIOCSWINSZ, &ws);
 }
 
 /* ---- stdio ------------------------------------------------------------------------------ */
@@ -177,21 +246,37 @@ static int open_output(const char *path, char *err, size_t errlen)
 	return fd;
 }
 
-/* The child's stdin: /dev/null, or the read end of a pipe fed by a copier from the fifo. */
-static int open_input(struct task *t, char *err, size_t errlen)
+/* The client's stdin fifo, opened without blocking: -1 with a message, -2 when there is none
+ * (no stdin), else the fd; *is_fifo tells a fifo from a file. */
+static int open_stdin_source(struct task *t, bool *is_fifo, char *err, size_t errlen)
 {
-	int fifo, p[2];
 	struct stat st;
+	int fifo;
 
 	if (!t->stdin_path || !*t->stdin_path)
-		return open("/dev/null", O_RDONLY | O_CLOEXEC);
+		return -2;
 	/* Non-blocking: a blocking open waits forever when the client never opens the writer. */
 	fifo = open(t->stdin_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fifo < 0) {
 		snprintf(err, errlen, "open %s: %s", t->stdin_path, strerror(errno));
 		return -1;
 	}
-	if (fstat(fifo, &st) == 0 && !S_ISFIFO(st.st_mode)) {
+	*is_fifo = !(fstat(fifo, &st) == 0 && !S_ISFIFO(st.st_mode));
+	return fifo;
+}
+
+/* The child's stdin: /dev/null, or the read end of a pipe fed by a copier from the fifo. */
+static int open_input(struct task *t, char *err, size_t errlen)
+{
+	int fifo, p[2];
+	bool is_fifo;
+
+	fifo = open_stdin_source(t, &is_fifo, err, errlen);
+	if (fifo == -2)
+		return open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (fifo < 0)
+		return -1;
+	if (!is_fifo) {
 		fcntl(fifo, F_SETFL, 0);
 		return fifo;
 	}
@@ -210,6 +295,68 @@ static int open_input(struct task *t, char *err, size_t errlen)
 		return -1;
 	}
 	return p[0];
+}
+
+/* A pseudo-terminal for t: returns the slave (the child's fds 0-2) and keeps the master in
+ * t->pty_master, with copiers stdin fifo -> master and master -> stdout fifo.  -1 on error. */
+static int open_terminal(struct task *t, char *err, size_t errlen)
+{
+	char name[128];
+	int master, slave = -1, src = -1, in = -1, out = -1, out_src = -1;
+	bool is_fifo = true;
+
+	master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0 || grantpt(master) || unlockpt(master) ||
+	    ptsname_r(master, name, sizeof(name)) ||
+	    (slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
+		snprintf(err, errlen, "cannot allocate a terminal: %s", strerror(errno));
+		goto fail;
+	}
+	/* The master as the copiers see it: two more descriptors, non-blocking. */
+	if ((in = fcntl(master, F_DUPFD_CLOEXEC, 0)) < 0 ||
+	    (out_src = fcntl(master, F_DUPFD_CLOEXEC, 0)) < 0) {
+		snprintf(err, errlen, "dup: %s", strerror(errno));
+		goto fail;
+	}
+	fcntl(in, F_SETFL, O_NONBLOCK);
+	fcntl(out_src, F_SETFL, O_NONBLOCK);
+	if ((out = open_output(t->stdout_path, err, errlen)) < 0)
+		goto fail;
+	fcntl(out, F_SETFL, fcntl(out, F_GETFL) | O_NONBLOCK);
+	src = open_stdin_source(t, &is_fifo, err, errlen);
+	if (src == -1)
+		goto fail;
+	if (src >= 0) {
+		fcntl(src, F_SETFL, O_NONBLOCK);
+		if (!(t->relay = relay_new(src, in))) {
+			snprintf(err, errlen, "cannot start the stdin copier");
+			goto fail;
+		}
+		src = in = -1; /* the copier's now */
+	} else {
+		close(in);
+		in = -1;
+	}
+	if (!(t->tty_out = relay_new(out_src, out))) {
+		snprintf(err, errlen, "cannot start the terminal copier");
+		goto fail;
+	}
+	t->pty_master = master;
+	return slave;
+fail:
+	if (src >= 0)
+		close(src);
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	if (out_src >= 0)
+		close(out_src);
+	if (slave >= 0)
+		close(slave);
+	if (master >= 0)
+		close(master);
+	return -1;
 }
 
 /* ---- the child's command line ----------------------------------------------------------- */
@@ -341,9 +488,17 @@ int proc_spawn(struct task *t, int module_fd, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory building the task command line");
 		goto out;
 	}
-	if ((fds[0] = open_input(t, err, errlen)) < 0 ||
-	    (fds[1] = open_output(t->stdout_path, err, errlen)) < 0 ||
-	    (fds[2] = open_output(t->stderr_path, err, errlen)) < 0)
+	if (t->spec.terminal) {
+		if ((fds[0] = open_terminal(t, err, errlen)) < 0 ||
+		    (fds[1] = fcntl(fds[0], F_DUPFD_CLOEXEC, 0)) < 0 ||
+		    (fds[2] = fcntl(fds[0], F_DUPFD_CLOEXEC, 0)) < 0) {
+			if (fds[0] >= 0)
+				snprintf(err, errlen, "dup: %s", strerror(errno));
+			goto out;
+		}
+	} else if ((fds[0] = open_input(t, err, errlen)) < 0 ||
+		   (fds[1] = open_output(t->stdout_path, err, errlen)) < 0 ||
+		   (fds[2] = open_output(t->stderr_path, err, errlen)) < 0)
 		goto out;
 	if (fds[4] < 0 && (fds[4] = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
 		snprintf(err, errlen, "open /dev/null: %s", strerror(errno));
@@ -373,6 +528,10 @@ int proc_spawn(struct task *t, int module_fd, char *err, size_t errlen)
 			if (dup2(hi[i], i) < 0)
 				_exit(127);
 		syscall(SYS_close_range, 5u, ~0u, 0u);
+		/* A terminal is the child's controlling tty, in a session of its own: ^C on the
+		 * user's side reaches the task as SIGINT, as under runc. */
+		if (t->spec.terminal && (setsid() < 0 || ioctl(0, TIOCSCTTY, 0) < 0))
+			_exit(127);
 		sigaction(SIGPIPE, &dfl, NULL);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
@@ -449,8 +608,12 @@ static void *reaper(void *arg)
 		for (t = task_list; t; t = t->next)
 			if (t->pid == pid && t->status != TASK_STOPPED)
 				break;
-		if (t)
+		if (t) {
+			t->refs++; /* proc_drain_tty may drop the lock */
+			proc_drain_tty(t);
 			service_task_exited(t, st);
+			task_put(t);
+		}
 		pthread_mutex_unlock(&task_lock);
 	}
 	return NULL;

@@ -303,12 +303,6 @@ static void h_create(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 		ttrpc_reply_error(reply, TTRPC_ALREADY_EXISTS, "task %s: already exists", req->id);
 		goto out;
 	}
-	if (req->terminal) {
-		code = TTRPC_INVALID_ARGUMENT;
-		snprintf(err, sizeof(err), "a terminal (ctr run -t, tty: true) is not supported "
-			 "for wasm tasks; run without -t");
-		goto fail;
-	}
 	if (req->checkpoint && *req->checkpoint) {
 		code = TTRPC_UNIMPLEMENTED;
 		snprintf(err, sizeof(err), "checkpoint/restore is not supported for wasm tasks");
@@ -323,14 +317,12 @@ static void h_create(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 	}
 	t->refs = 1;
 	t->start_fd = -1;
+	t->pty_master = -1;
 	t->status = TASK_CREATED;
 	if (spec_load(t->bundle, &t->spec, err, sizeof(err)))
 		goto fail;
-	if (t->spec.terminal) {
-		code = TTRPC_INVALID_ARGUMENT;
-		snprintf(err, sizeof(err), "process.terminal is not supported for wasm tasks");
-		goto fail;
-	}
+	/* ctr run -t sets both; the request's flag is what the client will attach to. */
+	t->spec.terminal = t->spec.terminal || req->terminal;
 	snprintf(t->rootfs, sizeof(t->rootfs), "%s", t->spec.root);
 	if (mount_rootfs(t, req, err, sizeof(err)))
 		goto fail;
@@ -476,6 +468,7 @@ static void h_state(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 		resp.stdin = t->stdin_path;
 		resp.stdout = t->stdout_path;
 		resp.stderr = t->stderr_path;
+		resp.terminal = t->spec.terminal;
 		resp.exec_id = req->exec_id;
 		if (t->status == TASK_STOPPED) {
 			resp.exit_status = t->exit_status;
@@ -862,11 +855,28 @@ static void h_checkpoint(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 			  "checkpoint is not supported for wasm tasks");
 }
 
-static void h_resize_pty(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
-		     struct ttrpc_reply *reply)
+static void h_resize_pty(void *ctx UNUSED, const struct ttrpc_call *call,
+			 struct ttrpc_reply *reply)
 {
-	ttrpc_reply_error(reply, TTRPC_UNIMPLEMENTED,
-			  "wasm tasks have no terminal to resize");
+	Containerd__Task__V2__ResizePtyRequest *req;
+	struct task *t;
+
+	req = unpack(&containerd__task__v2__resize_pty_request__descriptor, call, reply);
+	if (!req)
+		return;
+	pthread_mutex_lock(&task_lock);
+	t = lookup(req->id, req->exec_id, reply);
+	if (t && proc_resize_tty(t, req->width, req->height)) {
+		if (errno == ENOTTY)
+			ttrpc_reply_error(reply, TTRPC_FAILED_PRECONDITION,
+					  "task %s has no terminal (created without tty)", t->id);
+		else
+			ttrpc_reply_error(reply, TTRPC_INTERNAL, "resize the terminal of %s: %s",
+					  t->id, strerror(errno));
+	} else if (t)
+		log_debug("%s: terminal resized to %ux%u", t->id, req->width, req->height);
+	pthread_mutex_unlock(&task_lock);
+	protobuf_c_message_free_unpacked(&req->base, NULL);
 }
 
 /* ---- table ------------------------------------------------------------------------------ */

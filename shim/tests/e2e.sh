@@ -4,7 +4,7 @@
 # Builds probe.wasm from probe.c, packs it with `chibi image build`, imports it, and drives
 # `ctr` through every behaviour the shim promises: stdio, args/env/cwd, files, exit codes,
 # traps, signals, -d/ps/kill/delete, metrics, pause/resume, limits, 20 concurrent runs, a
-# containerd restart, a SIGKILLed shim, refusals (tty, exec), and no leftovers at the end.
+# containerd restart, a SIGKILLed shim, a terminal (-t), exec refused, and no leftovers at the end.
 # Usage: BUILD=build shim/tests/e2e.sh  (as root; skips cleanly without containerd/runc/clang)
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -110,15 +110,17 @@ if [ $? = 4 ] && [ ! -e "$T/bind/x.txt" ]; then ok "read-only bind mount refuses
 run --mount "type=bind,src=$T/bind,dst=/mnt,options=rbind:rw" "$IMG" t-bindrw /probe.wasm write /mnt/y.txt data >"$O" 2>&1
 if [ $? = 0 ] && [ -e "$T/bind/y.txt" ]; then ok "read-write bind mount allows writes"; else bad "read-write bind mount allows writes" "$(cat "$O")"; fi
 
-# ---- refusals --------------------------------------------------------------------------------
-# ctr -t needs a console of its own: script(1) provides a pty.
-if command -v script >/dev/null 2>&1; then
-	script -qec "timeout 30 ctr --address $T/c.sock -n $NS run --rm -t $RT $IMG t-tty /probe.wasm hello" /dev/null >"$O" 2>&1 </dev/null
-	check "ctr run -t refused cleanly" 1 "terminal (ctr run -t, tty: true) is not supported" "$O" $?
-else
-	echo "skip ctr run -t (no script(1) for a pty)"
-fi
-
+# ---- terminal (ctr run -t) ---------------------------------------------------------------
+# ctr -t needs a console of its own: ptyrun.py gives it a pty as a user's terminal would.
+PTY="python3 $HERE/ptyrun.py --timeout 30 --size 100x30"
+$PTY --send 'typed line\r' -- ctr --address "$T/c.sock" -n "$NS" run --rm -t $RT "$IMG" t-tty /probe.wasm tty >"$O" 2>&1
+check "ctr run -t: stdio is a terminal" 0 "isatty in=1 out=1 err=1" "$O" $?
+grep -q 'got: \[typed line\]' "$O" && ok "ctr run -t: typed input reaches the task" ||
+	bad "ctr run -t: typed input reaches the task" "$(cat "$O")"
+grep -q 't-tty: terminal resized to 100x30' "$T/containerd.log" && ok "ctr run -t: window size (ResizePty)" ||
+	bad "ctr run -t: window size (ResizePty)" "$(grep -i resiz "$T/containerd.log" | tail -3)"
+$PTY --send '\x03' -- ctr --address "$T/c.sock" -n "$NS" run --rm -t $RT "$IMG" t-ttyint /probe.wasm sleep 20 >"$O" 2>&1
+check "ctr run -t: ^C interrupts the task (SIGINT -> 130)" 130 "sleeping 20" "$O" $?
 # ---- a CRI pod sandbox idles like pause and stops cleanly on SIGTERM ---------------------------
 C run -d $RT --annotation io.kubernetes.cri.container-type=sandbox "$IMG" t-sandbox /pause >"$O" 2>&1
 if wait_status t-sandbox RUNNING; then ok "pod sandbox (pause) task runs"; else bad "pod sandbox (pause) task runs" "$(cat "$O")"; fi
@@ -241,7 +243,7 @@ cgs=$(find /sys/fs/cgroup/memory/$NS /sys/fs/cgroup/$NS -mindepth 1 -type d 2>/d
 # Expected: the shim's own lines for the refused creates above, and containerd's shim-log
 # copier noticing a closed fifo.
 grep -E 'level=error' "$T/containerd.log" |
-	grep -v -E 'copy shim log|devmapper|create t-missing|create t-tty' >"$O"
+	grep -v -E 'copy shim log|devmapper|create t-missing' >"$O"
 [ -s "$O" ] && bad "containerd logged no errors" "$(head -5 "$O")" || ok "containerd logged no errors"
 
 echo "e2e: $PASS passed, $FAIL failed"

@@ -102,3 +102,62 @@ wasm_cc() {
 	clang --target=wasm32-wasi $sysroot -O2 -c "$1" -o "$2.o" &&
 		clang --target=wasm32-wasi $sysroot -Wl,--strip-all "$2.o" -o "$2"
 }
+
+# ---- shared by measure.sh and bench/containers.sh ------------------------------------------
+
+# The platform of a native image for this machine (linux/amd64, linux/arm64, ...).
+lab_native_platform() {
+	case $(uname -m) in
+	x86_64) echo linux/amd64 ;;
+	aarch64 | arm64) echo linux/arm64 ;;
+	armv7l) echo linux/arm/v7 ;;
+	*) echo "linux/$(uname -m)" ;;
+	esac
+}
+
+# lab_hello_images DIR WASM_IMAGE NATIVE_IMAGE: hello.c and probe.c built twice, for wasm32-wasi
+# (entrypoint /hello.wasm, probe at /probe.wasm, for io.containerd.chibi.v1) and as static
+# native binaries (entrypoint /hello, probe at /probe, for runc), each packed with
+# `chibi image build` and imported.  Needs clang (wasm), gcc (-static), $BUILD/chibi, and HERE
+# set to shim/tests (where hello.c and probe.c are).
+lab_hello_images() {
+	_d=$1
+	mkdir -p "$_d"
+	wasm_cc "$HERE/hello.c" "$_d/hello.wasm" && wasm_cc "$HERE/probe.c" "$_d/probe.wasm" ||
+		{ echo "cannot compile hello.c/probe.c for wasm32-wasi"; return 1; }
+	gcc -static -O2 -s -o "$_d/hello" "$HERE/hello.c" &&
+		gcc -static -O2 -s -o "$_d/probe" "$HERE/probe.c" ||
+		{ echo "cannot build static native hello/probe (gcc -static)"; return 1; }
+	"$BUILD/chibi" image build -o "$_d/w.tar" --name "$2" --entrypoint /hello.wasm \
+		"$_d/hello.wasm" "$_d/probe.wasm:/probe.wasm" >/dev/null &&
+		"$BUILD/chibi" image build -o "$_d/n.tar" --name "$3" --platform "$(lab_native_platform)" \
+			--entrypoint /hello "$_d/hello" "$_d/probe:/probe" >/dev/null ||
+		{ echo "chibi image build failed"; return 1; }
+	C image import --platform wasi/wasm "$_d/w.tar" >/dev/null &&
+		C image import "$_d/n.tar" >/dev/null || { echo "ctr image import failed"; return 1; }
+}
+
+# lab_task_pids [PREFIX]: one line "ID SHIM_PID TASK_PID STATUS" per task of this lab whose
+# container id starts with PREFIX (SHIM_PID is - when no shim names that id).
+lab_task_pids() {
+	{
+		pgrep -af "containerd-shim-.*-address $T/c.sock" 2>/dev/null |
+			awk '{for (i = 2; i < NF; i++) if ($i == "-id") print "S", $(i + 1), $1}'
+		C task ls 2>/dev/null | awk 'NR > 1 {print "T", $1, $2, $3}'
+	} | awk -v p="${1:-}" '
+		index($2, p) != 1 { next }
+		$1 == "S" { shim[$2] = $3; next }
+		{ task[$2] = $3; st[$2] = $4; order[++n] = $2 }
+		END { for (i = 1; i <= n; i++) { id = order[i]; print id, (id in shim) ? shim[id] : "-", task[id], st[id] } }'
+}
+
+# lab_rm_all [PREFIX]: kill and delete every task and container of this lab (whose id starts
+# with PREFIX), in parallel batches; fast enough for thousands of containers.
+lab_rm_all() {
+	C task ls -q 2>/dev/null | grep "^${1:-}" |
+		xargs -r -n 25 -P 4 timeout 300 ctr --address "$T/c.sock" -n "$NS" task delete -f \
+			>/dev/null 2>&1
+	C container ls -q 2>/dev/null | grep "^${1:-}" |
+		xargs -r -n 25 -P 4 timeout 300 ctr --address "$T/c.sock" -n "$NS" container delete \
+			>/dev/null 2>&1
+}

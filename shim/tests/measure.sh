@@ -22,14 +22,7 @@ lab_up || exit 1
 W=$T/w
 mkdir -p "$W"
 
-wasm_cc "$HERE/hello.c" "$W/hello.wasm" && wasm_cc "$HERE/probe.c" "$W/probe.wasm" || exit 1
-gcc -static -O2 -s -o "$W/hello" "$HERE/hello.c" && gcc -static -O2 -s -o "$W/probe" "$HERE/probe.c" || exit 1
-"$BUILD/chibi" image build -o "$W/w.tar" --name docker.io/library/m-wasm:1 \
-	--entrypoint /hello.wasm "$W/hello.wasm" "$W/probe.wasm:/probe.wasm" >/dev/null || exit 1
-"$BUILD/chibi" image build -o "$W/n.tar" --name docker.io/library/m-native:1 \
-	--platform linux/amd64 --entrypoint /hello "$W/hello" "$W/probe:/probe" >/dev/null || exit 1
-C image import --platform wasi/wasm "$W/w.tar" >/dev/null || exit 1
-C image import "$W/n.tar" >/dev/null || exit 1
+lab_hello_images "$W" docker.io/library/m-wasm:1 docker.io/library/m-native:1 || exit 1
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 median() { sort -n | awk '{a[NR] = $1} END {m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%d ms (min %d, max %d, n=%d)", m, a[1], a[NR], NR}'; }

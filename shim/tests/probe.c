@@ -1,7 +1,7 @@
 /* shim/tests/probe.c - the guest program of the shim's end-to-end tests (built for wasm32-wasi).
  *
  * One module, many behaviours chosen by argv[1], so one image covers every e2e check:
- * hello, args, env, cwd, cat, stdin, exit, trap, sleep, spin, grow, write.
+ * hello, args, env, cwd, cat, stdin, exit, trap, sleep, spin, grow, write, tty.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -59,6 +59,16 @@ int main(int argc, char **argv)
 			total += n;
 		}
 		printf("\n[%zu bytes]\n", total);
+	} else if (!strcmp(cmd, "tty")) {
+		/* ctr run -t: stdio is a terminal, and a typed line arrives through it. */
+		char line[256];
+
+		printf("isatty in=%d out=%d err=%d\n", isatty(0), isatty(1), isatty(2));
+		fflush(stdout);
+		if (!fgets(line, sizeof(line), stdin))
+			return 5;
+		line[strcspn(line, "\r\n")] = 0;
+		printf("got: [%s]\n", line);
 	} else if (!strcmp(cmd, "exit") && argc > 2) {
 		exit(atoi(argv[2]));
 	} else if (!strcmp(cmd, "trap")) {
