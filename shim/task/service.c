@@ -1,7 +1,8 @@
 /* shim/task/service.c - containerd.task.v2.Task for wasm tasks.
  *
- * Each handler decodes its request, works on the task list under task_lock, and encodes the
- * reply; process plumbing is in proc.c, cgroups in cgroup.c, mounts in rootfs.c.  Semantics
+ * Methods on one task are plain functions of (task, request, reply) behind on_task(), which
+ * decodes the request, finds the task under task_lock and answers NotFound for it; Create,
+ * Connect and Shutdown are ttrpc handlers of their own.  Process plumbing is in proc.c, cgroups in cgroup.c, mounts in rootfs.c.  Semantics
  * follow runc's shim where containerd depends on them: the pid comes from Connect, exit status
  * survives until Delete, Delete refuses running tasks, Kill on an exited task is NotFound.
  * Exec and Checkpoint have no meaning for a wasm task and are refused with a clear message.
@@ -132,6 +133,47 @@ static struct task *lookup(const char *id, const char *exec_id, struct ttrpc_rep
 		ttrpc_reply_error(reply, TTRPC_NOT_FOUND, "task %s: not found", id ? id : "");
 	return t;
 }
+
+/* The string field `name` of a decoded request, or NULL when the message has none (PidsRequest
+ * has no exec_id). */
+static const char *field_str(const ProtobufCMessage *m, const char *name)
+{
+	const ProtobufCFieldDescriptor *f =
+		protobuf_c_message_descriptor_get_field_by_name(m->descriptor, name);
+
+	if (!f || f->type != PROTOBUF_C_TYPE_STRING)
+		return NULL;
+	return *(const char *const *)((const char *)m + f->offset);
+}
+
+/* Most methods act on one task.  Their handlers share this prologue and epilogue: decode the
+ * request, take task_lock, find the task by the request's id and exec_id (NotFound otherwise),
+ * run the method, release the lock and the request.  The method answers through reply. */
+typedef void task_method_fn(struct task *t, const void *req, struct ttrpc_reply *reply);
+
+static void on_task(const ProtobufCMessageDescriptor *d, task_method_fn *method,
+		    const struct ttrpc_call *call, struct ttrpc_reply *reply)
+{
+	ProtobufCMessage *req = unpack(d, call, reply);
+	struct task *t;
+
+	if (!req)
+		return;
+	pthread_mutex_lock(&task_lock);
+	t = lookup(field_str(req, "id"), field_str(req, "exec_id"), reply);
+	if (t)
+		method(t, req, reply);
+	pthread_mutex_unlock(&task_lock);
+	protobuf_c_message_free_unpacked(req, NULL);
+}
+
+/* h_NAME, the ttrpc handler of task method NAME whose request is described by DESC. */
+#define TASK_HANDLER(name, desc)                                                               \
+	static void h_##name(void *ctx UNUSED, const struct ttrpc_call *call,                  \
+			     struct ttrpc_reply *reply)                                        \
+	{                                                                                      \
+		on_task(&(desc), name, call, reply);                                           \
+	}
 
 /* ---- events ----------------------------------------------------------------------------- */
 
@@ -382,30 +424,20 @@ static const char *status_name(const struct task *t)
 	       t->status == TASK_RUNNING ? "running" : "stopped";
 }
 
-static void h_start(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
-		     struct ttrpc_reply *reply)
+static void start_task(struct task *t, const void *request UNUSED, struct ttrpc_reply *reply)
 {
-	Containerd__Task__V2__StartRequest *req;
 	Containerd__Task__V2__StartResponse resp = CONTAINERD__TASK__V2__START_RESPONSE__INIT;
 	Containerd__Events__TaskStart ev = CONTAINERD__EVENTS__TASK_START__INIT;
-	struct task *t;
 
-	req = unpack(&containerd__task__v2__start_request__descriptor, call, reply);
-	if (!req)
-		return;
-	pthread_mutex_lock(&task_lock);
-	t = lookup(req->id, req->exec_id, reply);
-	if (!t)
-		goto out;
 	if (t->status != TASK_CREATED) {
 		ttrpc_reply_error(reply, TTRPC_FAILED_PRECONDITION,
 				  "cannot start a %s task: failed precondition", status_name(t));
-		goto out;
+		return;
 	}
 	if (proc_start(t)) {
 		ttrpc_reply_error(reply, TTRPC_UNKNOWN, "task %s exited before it started",
 				  t->id);
-		goto out;
+		return;
 	}
 	t->status = TASK_RUNNING;
 	ev.container_id = t->id;
@@ -414,103 +446,74 @@ static void h_start(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 	resp.pid = (uint32_t)t->pid;
 	pack(reply, &resp.base);
 	log_debug("started task %s", t->id);
-out:
-	pthread_mutex_unlock(&task_lock);
-	protobuf_c_message_free_unpacked(&req->base, NULL);
 }
 
-static void h_wait(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
-		     struct ttrpc_reply *reply)
+TASK_HANDLER(start_task, containerd__task__v2__start_request__descriptor)
+
+static void wait_task(struct task *t, const void *request UNUSED, struct ttrpc_reply *reply)
 {
-	Containerd__Task__V2__WaitRequest *req;
 	Containerd__Task__V2__WaitResponse resp = CONTAINERD__TASK__V2__WAIT_RESPONSE__INIT;
 	Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
-	struct task *t;
 
-	req = unpack(&containerd__task__v2__wait_request__descriptor, call, reply);
-	if (!req)
-		return;
-	pthread_mutex_lock(&task_lock);
-	t = lookup(req->id, req->exec_id, reply);
-	if (t) {
-		t->refs++;
-		while (t->status != TASK_STOPPED)
-			pthread_cond_wait(&task_changed, &task_lock);
+	t->refs++; /* the wait drops task_lock; a Delete meanwhile must not free t */
+	while (t->status != TASK_STOPPED)
+		pthread_cond_wait(&task_changed, &task_lock);
+	resp.exit_status = t->exit_status;
+	stamp(&ts, &t->exited_at);
+	resp.exited_at = &ts;
+	pack(reply, &resp.base);
+	task_put(t);
+}
+
+TASK_HANDLER(wait_task, containerd__task__v2__wait_request__descriptor)
+
+static void task_state(struct task *t, const void *request, struct ttrpc_reply *reply)
+{
+	const Containerd__Task__V2__StateRequest *req = request;
+	Containerd__Task__V2__StateResponse resp = CONTAINERD__TASK__V2__STATE_RESPONSE__INIT;
+	Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
+
+	resp.id = t->id;
+	resp.bundle = t->bundle;
+	resp.pid = (uint32_t)t->pid;
+	resp.status = t->paused ? CONTAINERD__V1__TYPES__STATUS__PAUSED :
+		      (Containerd__V1__Types__Status)t->status;
+	resp.stdin = t->stdin_path;
+	resp.stdout = t->stdout_path;
+	resp.stderr = t->stderr_path;
+	resp.terminal = t->spec.terminal;
+	resp.exec_id = req->exec_id;
+	if (t->status == TASK_STOPPED) {
 		resp.exit_status = t->exit_status;
 		stamp(&ts, &t->exited_at);
 		resp.exited_at = &ts;
-		pack(reply, &resp.base);
-		task_put(t);
 	}
-	pthread_mutex_unlock(&task_lock);
-	protobuf_c_message_free_unpacked(&req->base, NULL);
+	pack(reply, &resp.base);
 }
 
-static void h_state(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
-		     struct ttrpc_reply *reply)
-{
-	Containerd__Task__V2__StateRequest *req;
-	Containerd__Task__V2__StateResponse resp = CONTAINERD__TASK__V2__STATE_RESPONSE__INIT;
-	Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
-	struct task *t;
-
-	req = unpack(&containerd__task__v2__state_request__descriptor, call, reply);
-	if (!req)
-		return;
-	pthread_mutex_lock(&task_lock);
-	t = lookup(req->id, req->exec_id, reply);
-	if (t) {
-		resp.id = t->id;
-		resp.bundle = t->bundle;
-		resp.pid = (uint32_t)t->pid;
-		resp.status = t->paused ? CONTAINERD__V1__TYPES__STATUS__PAUSED :
-			      (Containerd__V1__Types__Status)t->status;
-		resp.stdin = t->stdin_path;
-		resp.stdout = t->stdout_path;
-		resp.stderr = t->stderr_path;
-		resp.terminal = t->spec.terminal;
-		resp.exec_id = req->exec_id;
-		if (t->status == TASK_STOPPED) {
-			resp.exit_status = t->exit_status;
-			stamp(&ts, &t->exited_at);
-			resp.exited_at = &ts;
-		}
-		pack(reply, &resp.base);
-	}
-	pthread_mutex_unlock(&task_lock);
-	protobuf_c_message_free_unpacked(&req->base, NULL);
-}
+TASK_HANDLER(task_state, containerd__task__v2__state_request__descriptor)
 
 /* ---- Kill / Delete ---------------------------------------------------------------------- */
 
-static void h_kill(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
-		     struct ttrpc_reply *reply)
+static void kill_task(struct task *t, const void *request, struct ttrpc_reply *reply)
 {
-	Containerd__Task__V2__KillRequest *req;
-	struct task *t;
+	const Containerd__Task__V2__KillRequest *req = request;
 	int sig;
 	char err[256];
 
-	req = unpack(&containerd__task__v2__kill_request__descriptor, call, reply);
-	if (!req)
-		return;
-	pthread_mutex_lock(&task_lock);
-	t = lookup(req->id, req->exec_id, reply);
-	if (!t)
-		goto out;
 	sig = (int)req->signal;
 	if (t->status == TASK_STOPPED || sig < 0 || sig >= NSIG) {
 		ttrpc_reply_error(reply, t->status == TASK_STOPPED ? TTRPC_NOT_FOUND :
 				  TTRPC_INVALID_ARGUMENT, t->status == TASK_STOPPED ?
 				  "process already finished: not found" : "bad signal %d", sig);
-		goto out;
+		return;
 	}
 	if (req->all && t->cg)
 		cg_kill_all(t->cg, sig);
 	if (kill(t->pid, sig) && errno != ESRCH) {
 		ttrpc_reply_error(reply, TTRPC_UNKNOWN, "kill %d: %s", (int)t->pid,
 				  strerror(errno));
-		goto out;
+		return;
 	}
 	/* A frozen task cannot act on SIGKILL until it thaws. */
 	if (sig == SIGKILL && t->paused) {
@@ -521,32 +524,21 @@ static void h_kill(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 		t->paused = false;
 	}
 	log_debug("%s: signal %d", t->id, sig);
-out:
-	pthread_mutex_unlock(&task_lock);
-	protobuf_c_message_free_unpacked(&req->base, NULL);
 }
 
-static void h_delete(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
-		     struct ttrpc_reply *reply)
+TASK_HANDLER(kill_task, containerd__task__v2__kill_request__descriptor)
+
+static void delete_task(struct task *t, const void *request UNUSED, struct ttrpc_reply *reply)
 {
-	Containerd__Task__V2__DeleteRequest *req;
 	Containerd__Task__V2__DeleteResponse resp = CONTAINERD__TASK__V2__DELETE_RESPONSE__INIT;
 	Containerd__Events__TaskDelete ev = CONTAINERD__EVENTS__TASK_DELETE__INIT;
 	Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
-	struct task *t;
 	char path[PATH_MAX];
 
-	req = unpack(&containerd__task__v2__delete_request__descriptor, call, reply);
-	if (!req)
-		return;
-	pthread_mutex_lock(&task_lock);
-	t = lookup(req->id, req->exec_id, reply);
-	if (!t)
-		goto out;
 	if (t->status == TASK_RUNNING) {
 		ttrpc_reply_error(reply, TTRPC_FAILED_PRECONDITION,
 				  "cannot delete a running task: failed precondition");
-		goto out;
+		return;
 	}
 	t->deleting = true; /* concurrent calls now get NotFound */
 	if (t->status == TASK_CREATED) {
@@ -579,30 +571,19 @@ static void h_delete(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 	pack(reply, &resp.base);
 	log_info("deleted task %s (exit status %u)", t->id, t->exit_status);
 	task_put(t);
-out:
-	pthread_mutex_unlock(&task_lock);
-	protobuf_c_message_free_unpacked(&req->base, NULL);
 }
+
+TASK_HANDLER(delete_task, containerd__task__v2__delete_request__descriptor)
 
 /* ---- Pids / Stats / Update / Pause / Resume --------------------------------------------- */
 
-static void h_pids(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
-		     struct ttrpc_reply *reply)
+static void list_pids(struct task *t, const void *request UNUSED, struct ttrpc_reply *reply)
 {
-	Containerd__Task__V2__PidsRequest *req;
 	Containerd__Task__V2__PidsResponse resp = CONTAINERD__TASK__V2__PIDS_RESPONSE__INIT;
 	Containerd__V1__Types__ProcessInfo *info = NULL, **infos = NULL;
 	pid_t *pids = NULL, one = 0;
 	int n = 0;
-	struct task *t;
 
-	req = unpack(&containerd__task__v2__pids_request__descriptor, call, reply);
-	if (!req)
-		return;
-	pthread_mutex_lock(&task_lock);
-	t = lookup(req->id, NULL, reply);
-	if (!t)
-		goto out;
 	if (t->cg)
 		n = cg_pids(t->cg, &pids);
 	if (n <= 0 && t->status != TASK_STOPPED) {
@@ -627,31 +608,21 @@ static void h_pids(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 	}
 	pack(reply, &resp.base);
 out:
-	pthread_mutex_unlock(&task_lock);
 	free(pids);
 	free(info);
 	free(infos);
-	protobuf_c_message_free_unpacked(&req->base, NULL);
 }
 
-static void h_stats(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
-		     struct ttrpc_reply *reply)
+TASK_HANDLER(list_pids, containerd__task__v2__pids_request__descriptor)
+
+static void task_stats(struct task *t, const void *request UNUSED, struct ttrpc_reply *reply)
 {
-	Containerd__Task__V2__StatsRequest *req;
 	Containerd__Task__V2__StatsResponse resp = CONTAINERD__TASK__V2__STATS_RESPONSE__INIT;
 	Google__Protobuf__Any any = GOOGLE__PROTOBUF__ANY__INIT;
 	const char *type_url;
 	uint8_t *data = NULL;
 	size_t len;
-	struct task *t;
 
-	req = unpack(&containerd__task__v2__stats_request__descriptor, call, reply);
-	if (!req)
-		return;
-	pthread_mutex_lock(&task_lock);
-	t = lookup(req->id, NULL, reply);
-	if (!t)
-		goto out;
 	if (!t->cg) {
 		ttrpc_reply_error(reply, TTRPC_NOT_FOUND, "task %s has no cgroup: not found", t->id);
 		goto out;
@@ -666,27 +637,18 @@ static void h_stats(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 	resp.stats = &any;
 	pack(reply, &resp.base);
 out:
-	pthread_mutex_unlock(&task_lock);
 	free(data);
-	protobuf_c_message_free_unpacked(&req->base, NULL);
 }
 
-static void h_update(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
-		     struct ttrpc_reply *reply)
+TASK_HANDLER(task_stats, containerd__task__v2__stats_request__descriptor)
+
+static void update_task(struct task *t, const void *request, struct ttrpc_reply *reply)
 {
-	Containerd__Task__V2__UpdateTaskRequest *req;
+	const Containerd__Task__V2__UpdateTaskRequest *req = request;
 	struct task_resources res;
 	struct json *j = NULL;
 	char err[256];
-	struct task *t;
 
-	req = unpack(&containerd__task__v2__update_task_request__descriptor, call, reply);
-	if (!req)
-		return;
-	pthread_mutex_lock(&task_lock);
-	t = lookup(req->id, NULL, reply);
-	if (!t)
-		goto out;
 	if (!req->resources || !req->resources->value.len) {
 		ttrpc_reply_error(reply, TTRPC_INVALID_ARGUMENT, "no resources in update");
 		goto out;
@@ -713,39 +675,30 @@ static void h_update(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 		t->spec.res.memory_limit = res.memory_limit;
 	log_info("%s: resources updated", t->id);
 out:
-	pthread_mutex_unlock(&task_lock);
 	json_free(j);
-	protobuf_c_message_free_unpacked(&req->base, NULL);
 }
 
-static void pause_resume(const struct ttrpc_call *call, struct ttrpc_reply *reply, bool pause)
+TASK_HANDLER(update_task, containerd__task__v2__update_task_request__descriptor)
+
+static void pause_resume(struct task *t, struct ttrpc_reply *reply, bool pause)
 {
-	Containerd__Task__V2__PauseRequest *req; /* ResumeRequest is wire-identical */
-	struct task *t;
 	char err[256];
 
-	req = unpack(&containerd__task__v2__pause_request__descriptor, call, reply);
-	if (!req)
-		return;
-	pthread_mutex_lock(&task_lock);
-	t = lookup(req->id, NULL, reply);
-	if (!t)
-		goto out;
 	if (t->status != TASK_RUNNING || t->paused == pause) {
 		ttrpc_reply_error(reply, TTRPC_FAILED_PRECONDITION,
 				  "cannot %s a %s task: failed precondition",
 				  pause ? "pause" : "resume", status_name(t));
-		goto out;
+		return;
 	}
 	if (t->cg) {
 		if (cg_freeze(t->cg, pause, err, sizeof(err))) {
 			ttrpc_reply_error(reply, TTRPC_UNKNOWN, "%s", err);
-			goto out;
+			return;
 		}
 	} else if (kill(t->pid, pause ? SIGSTOP : SIGCONT)) {
 		ttrpc_reply_error(reply, TTRPC_UNKNOWN, "%s: %s", pause ? "pause" : "resume",
 				  strerror(errno));
-		goto out;
+		return;
 	}
 	t->paused = pause;
 	if (pause) {
@@ -759,41 +712,32 @@ static void pause_resume(const struct ttrpc_call *call, struct ttrpc_reply *repl
 		ev.container_id = t->id;
 		events_publish("/tasks/resumed", &ev.base);
 	}
-out:
-	pthread_mutex_unlock(&task_lock);
-	protobuf_c_message_free_unpacked(&req->base, NULL);
 }
 
-static void h_pause(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
-		     struct ttrpc_reply *reply)
+static void pause_task(struct task *t, const void *request UNUSED, struct ttrpc_reply *reply)
 {
-	pause_resume(call, reply, true);
+	pause_resume(t, reply, true);
 }
 
-static void h_resume(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
-		     struct ttrpc_reply *reply)
+static void resume_task(struct task *t, const void *request UNUSED, struct ttrpc_reply *reply)
 {
-	pause_resume(call, reply, false);
+	pause_resume(t, reply, false);
 }
+
+TASK_HANDLER(pause_task, containerd__task__v2__pause_request__descriptor)
+TASK_HANDLER(resume_task, containerd__task__v2__resume_request__descriptor)
 
 /* ---- CloseIO / Connect / Shutdown / refused methods ------------------------------------- */
 
-static void h_closeio(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
-		     struct ttrpc_reply *reply)
+static void close_io(struct task *t, const void *request, struct ttrpc_reply *reply UNUSED)
 {
-	Containerd__Task__V2__CloseIORequest *req;
-	struct task *t;
+	const Containerd__Task__V2__CloseIORequest *req = request;
 
-	req = unpack(&containerd__task__v2__close_iorequest__descriptor, call, reply);
-	if (!req)
-		return;
-	pthread_mutex_lock(&task_lock);
-	t = lookup(req->id, req->exec_id, reply);
-	if (t && req->stdin)
+	if (req->stdin)
 		proc_close_stdin(t);
-	pthread_mutex_unlock(&task_lock);
-	protobuf_c_message_free_unpacked(&req->base, NULL);
 }
+
+TASK_HANDLER(close_io, containerd__task__v2__close_iorequest__descriptor)
 
 static void h_connect(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 		     struct ttrpc_reply *reply)
@@ -855,48 +799,40 @@ static void h_checkpoint(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 			  "checkpoint is not supported for wasm tasks");
 }
 
-static void h_resize_pty(void *ctx UNUSED, const struct ttrpc_call *call,
-			 struct ttrpc_reply *reply)
+static void resize_pty(struct task *t, const void *request, struct ttrpc_reply *reply)
 {
-	Containerd__Task__V2__ResizePtyRequest *req;
-	struct task *t;
+	const Containerd__Task__V2__ResizePtyRequest *req = request;
 
-	req = unpack(&containerd__task__v2__resize_pty_request__descriptor, call, reply);
-	if (!req)
-		return;
-	pthread_mutex_lock(&task_lock);
-	t = lookup(req->id, req->exec_id, reply);
-	if (t && proc_resize_tty(t, req->width, req->height)) {
-		if (errno == ENOTTY)
-			ttrpc_reply_error(reply, TTRPC_FAILED_PRECONDITION,
-					  "task %s has no terminal (created without tty)", t->id);
-		else
-			ttrpc_reply_error(reply, TTRPC_INTERNAL, "resize the terminal of %s: %s",
-					  t->id, strerror(errno));
-	} else if (t)
+	if (proc_resize_tty(t, req->width, req->height) == 0)
 		log_debug("%s: terminal resized to %ux%u", t->id, req->width, req->height);
-	pthread_mutex_unlock(&task_lock);
-	protobuf_c_message_free_unpacked(&req->base, NULL);
+	else if (errno == ENOTTY)
+		ttrpc_reply_error(reply, TTRPC_FAILED_PRECONDITION,
+				  "task %s has no terminal (created without tty)", t->id);
+	else
+		ttrpc_reply_error(reply, TTRPC_INTERNAL, "resize the terminal of %s: %s", t->id,
+				  strerror(errno));
 }
+
+TASK_HANDLER(resize_pty, containerd__task__v2__resize_pty_request__descriptor)
 
 /* ---- table ------------------------------------------------------------------------------ */
 
 static const struct ttrpc_method methods[] = {
-	{ TASK_SERVICE, "State", h_state },
+	{ TASK_SERVICE, "State", h_task_state },
 	{ TASK_SERVICE, "Create", h_create },
-	{ TASK_SERVICE, "Start", h_start },
-	{ TASK_SERVICE, "Delete", h_delete },
-	{ TASK_SERVICE, "Pids", h_pids },
-	{ TASK_SERVICE, "Pause", h_pause },
-	{ TASK_SERVICE, "Resume", h_resume },
+	{ TASK_SERVICE, "Start", h_start_task },
+	{ TASK_SERVICE, "Delete", h_delete_task },
+	{ TASK_SERVICE, "Pids", h_list_pids },
+	{ TASK_SERVICE, "Pause", h_pause_task },
+	{ TASK_SERVICE, "Resume", h_resume_task },
 	{ TASK_SERVICE, "Checkpoint", h_checkpoint },
-	{ TASK_SERVICE, "Kill", h_kill },
+	{ TASK_SERVICE, "Kill", h_kill_task },
 	{ TASK_SERVICE, "Exec", h_exec },
 	{ TASK_SERVICE, "ResizePty", h_resize_pty },
-	{ TASK_SERVICE, "CloseIO", h_closeio },
-	{ TASK_SERVICE, "Update", h_update },
-	{ TASK_SERVICE, "Wait", h_wait },
-	{ TASK_SERVICE, "Stats", h_stats },
+	{ TASK_SERVICE, "CloseIO", h_close_io },
+	{ TASK_SERVICE, "Update", h_update_task },
+	{ TASK_SERVICE, "Wait", h_wait_task },
+	{ TASK_SERVICE, "Stats", h_task_stats },
 	{ TASK_SERVICE, "Connect", h_connect },
 	{ TASK_SERVICE, "Shutdown", h_shutdown },
 };
