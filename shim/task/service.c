@@ -2,10 +2,11 @@
  *
  * Methods on one task are plain functions of (task, request, reply) behind on_task(), which
  * decodes the request, finds the task under task_lock and answers NotFound for it; Create,
- * Connect and Shutdown are ttrpc handlers of their own.  Process plumbing is in proc.c, cgroups in cgroup.c, mounts in rootfs.c.  Semantics
- * follow runc's shim where containerd depends on them: the pid comes from Connect, exit status
- * survives until Delete, Delete refuses running tasks, Kill on an exited task is NotFound.
- * Exec and Checkpoint have no meaning for a wasm task and are refused with a clear message.
+ * Connect and Shutdown are ttrpc handlers of their own.  Process plumbing is in proc.c,
+ * cgroups in cgroup.c, mounts in rootfs.c.  Semantics follow runc's shim where containerd
+ * depends on them: the pid comes from Connect, exit status survives until Delete, Delete
+ * refuses running tasks, Kill on an exited task is NotFound.  Exec and Checkpoint have no
+ * meaning for a wasm task and are refused with a clear message.
  */
 #include <errno.h>
 #include <fcntl.h>
