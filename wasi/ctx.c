@@ -111,6 +111,27 @@ struct wasi_fd *wasi_fd_get(struct wasi_ctx *ctx, uint32_t fd, uint64_t need, ui
 	return f;
 }
 
+/* Look up a guest fd of given kinds with rights; see ctx.h.  The kind comes first, so the
+ * wrong kind of fd gets the same answer whatever its rights (the wasi-testsuite expects
+ * ENOTSOCK so). */
+struct wasi_fd *wasi_fd_get_kind(struct wasi_ctx *ctx, uint32_t fd, uint32_t kinds,
+				 uint32_t wrong_kind, uint64_t need, uint32_t *err)
+{
+	struct wasi_fd *f = wasi_fd_get(ctx, fd, 0, err);
+
+	if (!f)
+		return NULL;
+	if (!(kinds & WASI_KIND(f->type))) {
+		*err = wrong_kind;
+		return NULL;
+	}
+	if ((f->base & need) != need) {
+		*err = WASI_ENOTCAPABLE;
+		return NULL;
+	}
+	return f;
+}
+
 /* Install a host fd in the lowest free slot; see ctx.h. */
 uint32_t wasi_fd_install(struct wasi_ctx *ctx, int host, uint8_t type, uint64_t base,
 			 uint64_t inh, bool readonly, uint32_t *out_fd)
@@ -118,7 +139,9 @@ uint32_t wasi_fd_install(struct wasi_ctx *ctx, int host, uint8_t type, uint64_t 
 	uint32_t i;
 	struct wasi_fd *f;
 
-	for (i = 0; i < ctx->nfds; i++)
+	/* 0-2 belong to stdio even when closed: preopens must start at 3 (wasi-libc scans from
+	 * there), and a guest that closes stdout must not have its next file become stdout. */
+	for (i = 3; i < ctx->nfds; i++)
 		if (ctx->fds[i].host < 0)
 			break;
 	if (!fds_reserve(ctx, i)) {

@@ -2,8 +2,8 @@
  *
  * Shared by the .c files of wasi/ only; nothing outside wasi/ includes it (the public face is
  * wasi.h).  Handlers are declared from wasi_api.def so the list exists exactly once.
- * Entry points: wasi_fd_get/alloc/release (ctx.c), wasi_errno (errno.c), sb_open/sb_parent
- * (sandbox.c), wasi_path_copy (path.c).
+ * Entry points: wasi_fd_get/get_kind/install/release (ctx.c), wasi_errno (errno.c),
+ * sb_open/sb_parent (sandbox.c), wasi_path_copy (path.c).
  */
 #ifndef CHIBI_WASI_CTX_H
 #define CHIBI_WASI_CTX_H
@@ -73,6 +73,13 @@ struct wasi_ctx {
 /* Look up guest fd `fd` needing every right in `need`.  Returns the entry, or NULL with
  * *err = WASI_EBADF (not open) or WASI_ENOTCAPABLE (a right is missing). */
 struct wasi_fd *wasi_fd_get(struct wasi_ctx *ctx, uint32_t fd, uint64_t need, uint32_t *err);
+/* Bit for filetype t in wasi_fd_get_kind's `kinds`. */
+#define WASI_KIND(t) (1u << (t))
+/* wasi_fd_get for calls that only make sense on some kinds of fd (path_* on directories,
+ * sock_* on sockets): an fd of a kind outside `kinds` fails with `wrong_kind` (WASI_ENOTDIR,
+ * WASI_ENOTSOCK) before its rights are looked at.  Errors: EBADF, wrong_kind, ENOTCAPABLE. */
+struct wasi_fd *wasi_fd_get_kind(struct wasi_ctx *ctx, uint32_t fd, uint32_t kinds,
+				 uint32_t wrong_kind, uint64_t need, uint32_t *err);
 /* Install host fd `host` in the lowest free slot; takes ownership of `host` (closed on
  * failure).  Returns WASI_ESUCCESS with *out_fd, or WASI_EMFILE / WASI_ENOMEM. */
 uint32_t wasi_fd_install(struct wasi_ctx *ctx, int host, uint8_t type, uint64_t base,

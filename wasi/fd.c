@@ -168,17 +168,23 @@ uint32_t wasi_fd_close(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
 	return WASI_ESUCCESS;
 }
 
+/* fd_datasync and fd_sync: the same call but for the right it needs and the host flush. */
+static uint32_t flush_fd(struct wasi_ctx *ctx, uint32_t fd, uint64_t need, int (*flush)(int))
+{
+	uint32_t err;
+	struct wasi_fd *f = wasi_fd_get(ctx, fd, need, &err);
+
+	if (!f)
+		return err;
+	return flush(f->host) == 0 ? WASI_ESUCCESS : wasi_errno(errno);
+}
+
 /* fd_datasync(fd) -> errno.  Errors: EBADF, ENOTCAPABLE (FD_DATASYNC), EINVAL (not
  * syncable, e.g. a tty), EIO.
  * https://github.com/WebAssembly/WASI/blob/main/legacy/preview1/docs.md#fd_datasync */
 uint32_t wasi_fd_datasync(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
 {
-	uint32_t err;
-	struct wasi_fd *f = wasi_fd_get(ctx, ARG32(0), WASI_RIGHT_FD_DATASYNC, &err);
-
-	if (!f)
-		return err;
-	return fdatasync(f->host) == 0 ? WASI_ESUCCESS : wasi_errno(errno);
+	return flush_fd(ctx, ARG32(0), WASI_RIGHT_FD_DATASYNC, fdatasync);
 }
 
 /* Current WASI fdflags of a host fd. */
@@ -390,6 +396,20 @@ uint32_t wasi_fd_write(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
 	return do_rw(ctx, c, ARG32(0), ARG32(1), ARG32(2), false, 0, ARG32(3), true);
 }
 
+/* fd lookup for the fd_prestat_* calls: only a preopened directory has a prestat; any other
+ * open fd is EBADF too, which is where wasi-libc's startup scan of fds 3, 4, ... stops.
+ * Needs no right. */
+static struct wasi_fd *preopen_get(struct wasi_ctx *ctx, uint32_t fd, uint32_t *err)
+{
+	struct wasi_fd *f = wasi_fd_get(ctx, fd, 0, err);
+
+	if (f && !f->preopen) {
+		*err = WASI_EBADF;
+		return NULL;
+	}
+	return f;
+}
+
 /* fd_prestat_get(fd, out: prestat*) -> errno.  Errors: EBADF (not a preopened directory:
  * wasi-libc's startup scan stops there), EFAULT.
  * https://github.com/WebAssembly/WASI/blob/main/legacy/preview1/docs.md#fd_prestat_get */
@@ -397,13 +417,11 @@ uint32_t wasi_fd_prestat_get(struct wasi_ctx *ctx, chibi_caller *c, const uint64
 {
 	struct guest g = guest_of(c);
 	uint32_t err;
-	struct wasi_fd *f = wasi_fd_get(ctx, ARG32(0), 0, &err);
+	struct wasi_fd *f = preopen_get(ctx, ARG32(0), &err);
 	uint8_t *p;
 
 	if (!f)
 		return err;
-	if (!f->preopen)
-		return WASI_EBADF;
 	if (!(p = guest_slice(&g, ARG32(1), WASI_PRESTAT_SIZE)))
 		return WASI_EFAULT;
 	memset(p, 0, WASI_PRESTAT_SIZE);
@@ -419,14 +437,12 @@ uint32_t wasi_fd_prestat_dir_name(struct wasi_ctx *ctx, chibi_caller *c, const u
 {
 	struct guest g = guest_of(c);
 	uint32_t err;
-	struct wasi_fd *f = wasi_fd_get(ctx, ARG32(0), 0, &err);
+	struct wasi_fd *f = preopen_get(ctx, ARG32(0), &err);
 	size_t len;
 	uint8_t *p;
 
 	if (!f)
 		return err;
-	if (!f->preopen)
-		return WASI_EBADF;
 	len = strlen(f->preopen);
 	if (ARG32(2) < len)
 		return WASI_ENAMETOOLONG;
@@ -590,19 +606,34 @@ uint32_t wasi_fd_renumber(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t 
 	return WASI_ESUCCESS;
 }
 
+/* The end of fd_seek and fd_tell: check the u64 out-pointer before moving (EFAULT must not
+ * leave the offset changed), lseek, store the new offset. */
+static uint32_t seek_and_report(const struct guest *g, int host, off_t off, int whence,
+				uint32_t out)
+{
+	off_t r;
+
+	if (!guest_ok(g, out, 8))
+		return WASI_EFAULT;
+	if ((r = lseek(host, off, whence)) < 0)
+		return wasi_errno(errno);
+	guest_put_u64(g, out, (uint64_t)r);
+	return WASI_ESUCCESS;
+}
+
 /* fd_seek(fd, offset: i64, whence: u8, out_newoffset: u64*) -> errno.  (0, CUR) needs only
  * FD_TELL, as the spec allows.  Errors: EBADF, ENOTCAPABLE (FD_SEEK), EINVAL (bad whence or
  * negative result), ESPIPE (pipe, socket, tty), EFAULT.
  * https://github.com/WebAssembly/WASI/blob/main/legacy/preview1/docs.md#fd_seek */
 uint32_t wasi_fd_seek(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
 {
+	static const int host_whence[] = { SEEK_SET, SEEK_CUR, SEEK_END }; /* by WASI_WHENCE_* */
 	struct guest g = guest_of(c);
 	int64_t off = (int64_t)ARG64(1);
 	uint32_t err, whence = ARG32(2);
 	uint64_t need = (off == 0 && whence == WASI_WHENCE_CUR) ? WASI_RIGHT_FD_TELL
 								: WASI_RIGHT_FD_SEEK;
 	struct wasi_fd *f;
-	off_t r;
 
 	if (!(f = wasi_fd_get(ctx, ARG32(0), 0, &err)))
 		return err;
@@ -610,27 +641,14 @@ uint32_t wasi_fd_seek(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
 		return WASI_ENOTCAPABLE;
 	if (whence > WASI_WHENCE_END)
 		return WASI_EINVAL;
-	if (!guest_ok(&g, ARG32(3), 8))
-		return WASI_EFAULT;
-	r = lseek(f->host, (off_t)off,
-		  whence == WASI_WHENCE_SET ? SEEK_SET : whence == WASI_WHENCE_CUR ? SEEK_CUR
-										   : SEEK_END);
-	if (r < 0)
-		return wasi_errno(errno);
-	guest_put_u64(&g, ARG32(3), (uint64_t)r);
-	return WASI_ESUCCESS;
+	return seek_and_report(&g, f->host, (off_t)off, host_whence[whence], ARG32(3));
 }
 
 /* fd_sync(fd) -> errno.  Errors: EBADF, ENOTCAPABLE (FD_SYNC), EINVAL, EIO.
  * https://github.com/WebAssembly/WASI/blob/main/legacy/preview1/docs.md#fd_sync */
 uint32_t wasi_fd_sync(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
 {
-	uint32_t err;
-	struct wasi_fd *f = wasi_fd_get(ctx, ARG32(0), WASI_RIGHT_FD_SYNC, &err);
-
-	if (!f)
-		return err;
-	return fsync(f->host) == 0 ? WASI_ESUCCESS : wasi_errno(errno);
+	return flush_fd(ctx, ARG32(0), WASI_RIGHT_FD_SYNC, fsync);
 }
 
 /* fd_tell(fd, out_offset: u64*) -> errno.  Errors: EBADF, ENOTCAPABLE (FD_TELL), ESPIPE,
@@ -640,14 +658,8 @@ uint32_t wasi_fd_tell(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
 	struct guest g = guest_of(c);
 	uint32_t err;
 	struct wasi_fd *f = wasi_fd_get(ctx, ARG32(0), WASI_RIGHT_FD_TELL, &err);
-	off_t r;
 
 	if (!f)
 		return err;
-	if (!guest_ok(&g, ARG32(1), 8))
-		return WASI_EFAULT;
-	if ((r = lseek(f->host, 0, SEEK_CUR)) < 0)
-		return wasi_errno(errno);
-	guest_put_u64(&g, ARG32(1), (uint64_t)r);
-	return WASI_ESUCCESS;
+	return seek_and_report(&g, f->host, 0, SEEK_CUR, ARG32(1));
 }

@@ -1,8 +1,10 @@
 /* wasi/path.c - the path_* functions, every one confined beneath its directory fd.
  *
- * Opening-style calls (path_open, path_filestat_get, following variants) go through
- * sb_open(); mutating calls (mkdir, rmdir, unlink, rename, link, symlink) open the parent
- * with sb_parent() and act on one final component with an *at() call, so neither `..`, an
+ * Every path argument is a struct path_arg: taken with its fd and rights (path_arg_get),
+ * then resolved only through the sandbox.  Opening-style calls (path_open,
+ * path_filestat_get, following variants) go through sb_open() (path_arg_open); mutating
+ * calls (mkdir, rmdir, unlink, rename, link, symlink) open the parent with sb_parent()
+ * (path_arg_parent) and act on one final component with an *at() call, so neither `..`, an
  * absolute path nor a planted symlink reaches outside the preopen.  Rights are checked
  * first; read-only preopens simply lack every mutating right (ctx.c strips them).
  */
@@ -37,23 +39,63 @@ uint32_t wasi_path_copy(const struct guest *g, uint32_t ptr, uint32_t len, char 
 	return WASI_ESUCCESS;
 }
 
-/* The common prologue: fd must be an open directory holding `need`; copy its path. */
-static uint32_t dir_and_path(struct wasi_ctx *ctx, const struct guest *g, uint32_t fd,
-			     uint64_t need, uint32_t ptr, uint32_t len, struct wasi_fd **out_f,
-			     char **out_path)
+/*
+ * One path argument of a path_* call: the directory fd it is relative to, the guest's text,
+ * and, once resolved, where it lands beneath that directory.
+ *
+ * Taking the argument (path_arg_get) and resolving it (path_arg_parent / path_arg_open) are
+ * separate steps because several calls check other arguments in between, and which error
+ * the guest sees first is part of the behaviour.  Resolution only ever goes through the
+ * sandbox (sb_parent / sb_open from the directory's host fd): no handler hands guest text
+ * to the kernel any other way.  path_arg_done() releases whatever was reached, so a handler
+ * has one exit however far it got.
+ */
+struct path_arg {
+	struct wasi_fd *dir;    /* open, a directory, holding the call's rights */
+	char *path;             /* the guest's path, copied (sb_parent splits it in place) */
+	struct sb_name n;       /* after path_arg_parent: parent fd + final component */
+};
+
+#define PATH_ARG_INIT { NULL, NULL, { -1, NULL, false } }
+
+/* Take (fd, path, path_len): fd must be an open directory holding every right in `need`
+ * (EBADF, ENOTDIR, ENOTCAPABLE in that order), then the path is copied (EFAULT, EILSEQ,
+ * ENAMETOOLONG).  Nothing is resolved yet. */
+static uint32_t path_arg_get(struct wasi_ctx *ctx, const struct guest *g, uint32_t fd,
+			     uint64_t need, uint32_t ptr, uint32_t len, struct path_arg *p)
 {
 	uint32_t err;
-	struct wasi_fd *f = wasi_fd_get(ctx, fd, 0, &err);
 
-	*out_path = NULL;
-	if (!f)
+	*p = (struct path_arg)PATH_ARG_INIT;
+	p->dir = wasi_fd_get_kind(ctx, fd, WASI_KIND(WASI_FILETYPE_DIRECTORY), WASI_ENOTDIR,
+				  need, &err);
+	if (!p->dir)
 		return err;
-	if (f->type != WASI_FILETYPE_DIRECTORY)
-		return WASI_ENOTDIR;
-	if ((f->base & need) != need)
-		return WASI_ENOTCAPABLE;
-	*out_f = f;
-	return wasi_path_copy(g, ptr, len, out_path);
+	return wasi_path_copy(g, ptr, len, &p->path);
+}
+
+/* Resolve all but the final component beneath the directory: p->n.parent and p->n.name are
+ * then ready for one *at() call that acts on the name itself (never through it). */
+static uint32_t path_arg_parent(struct path_arg *p)
+{
+	return wasi_errno(sb_parent(p->dir->host, p->path, &p->n));
+}
+
+/* Open the whole path beneath the directory with host open flags `flags`; *out is the new
+ * host fd (the caller closes it). */
+static uint32_t path_arg_open(const struct path_arg *p, int flags, mode_t mode, int *out)
+{
+	*out = sb_open(p->dir->host, p->path, flags, mode);
+	return *out < 0 ? wasi_errno(*out) : WASI_ESUCCESS;
+}
+
+/* Release what path_arg_get / path_arg_parent took (idempotent; p->dir is left alone, as
+ * the fd table may have moved since). */
+static void path_arg_done(struct path_arg *p)
+{
+	sb_name_done(&p->n);
+	free(p->path);
+	p->path = NULL;
 }
 
 static bool is_dot_or_dotdot(const char *n)
@@ -72,14 +114,48 @@ static uint32_t trailing_slash_err(const struct sb_name *n, uint32_t dir_err)
 	return S_ISDIR(sb.st_mode) ? dir_err : WASI_ENOTDIR;
 }
 
-/* A new name written "x/" in a call that creates a non-directory: EEXIST when something is
- * there already, else ENOENT (Linux's answers for link(2) and symlink(2)). */
-static uint32_t exists_err(const struct sb_name *n)
+/* An existing name a call acts on as a non-directory (unlink, the source of a hard link):
+ * "." and ".." are directories, so `dir_err`; "x/" gets trailing_slash_err's answer. */
+static uint32_t old_nondir_err(const struct sb_name *n, uint32_t dir_err)
+{
+	if (is_dot_or_dotdot(n->name))
+		return dir_err;
+	if (n->trailing_slash)
+		return trailing_slash_err(n, dir_err);
+	return WASI_ESUCCESS;
+}
+
+/* A new name a call creates as a non-directory (the target of a hard link, a symlink):
+ * "." and ".." exist already (EEXIST); "x/" gets EEXIST when something is there, else
+ * ENOENT (Linux's answers for link(2) and symlink(2)). */
+static uint32_t new_nondir_err(const struct sb_name *n)
 {
 	struct stat sb;
 
-	return fstatat(n->parent, n->name, &sb, AT_SYMLINK_NOFOLLOW) == 0 ? WASI_EEXIST
-									  : WASI_ENOENT;
+	if (is_dot_or_dotdot(n->name))
+		return WASI_EEXIST;
+	if (n->trailing_slash)
+		return fstatat(n->parent, n->name, &sb, AT_SYMLINK_NOFOLLOW) == 0 ? WASI_EEXIST
+										  : WASI_ENOENT;
+	return WASI_ESUCCESS;
+}
+
+/* The calls that take just (fd, path, path_len) and act on the final name with one *at()
+ * call (mkdir, rmdir, unlink): the argument taken and resolved, then `act` on the name. */
+static uint32_t on_final_name(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a,
+			      uint64_t need, uint32_t (*act)(const struct sb_name *n))
+{
+	struct guest g = guest_of(c);
+	struct path_arg p;
+	uint32_t err;
+
+	err = path_arg_get(ctx, &g, ARG32(0), need, ARG32(1), ARG32(2), &p);
+	if (!err)
+		err = path_arg_parent(&p);
+	if (!err)
+		err = act(&p.n);
+	path_arg_done(&p);
+	return err;
 }
 
 /* "/proc/self/fd/N": names exactly the inode an O_PATH fd holds, for calls that have no
@@ -89,35 +165,21 @@ static void proc_fd_path(char *buf, size_t len, int fd)
 	snprintf(buf, len, "/proc/self/fd/%d", fd);
 }
 
+/* mkdir on the final name: "." and ".." exist already. */
+static uint32_t mkdir_name(const struct sb_name *n)
+{
+	if (is_dot_or_dotdot(n->name))
+		return WASI_EEXIST;
+	return mkdirat(n->parent, n->name, 0777) == 0 ? WASI_ESUCCESS : wasi_errno(errno);
+}
+
 /* path_create_directory(fd, path, path_len) -> errno.  Errors: EBADF, ENOTDIR,
  * ENOTCAPABLE (PATH_CREATE_DIRECTORY, or the path leaves the preopen), EFAULT, EEXIST,
  * ENOENT, ENOSPC, EACCES.
  * https://github.com/WebAssembly/WASI/blob/main/legacy/preview1/docs.md#path_create_directory */
 uint32_t wasi_path_create_directory(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
 {
-	struct guest g = guest_of(c);
-	struct wasi_fd *d = NULL;
-	struct sb_name n;
-	char *path;
-	uint32_t err;
-	int r;
-
-	err = dir_and_path(ctx, &g, ARG32(0), WASI_RIGHT_PATH_CREATE_DIRECTORY, ARG32(1),
-			   ARG32(2), &d, &path);
-	if (err)
-		goto out;
-	if ((r = sb_parent(d->host, path, &n)) < 0) {
-		err = wasi_errno(r);
-		goto out;
-	}
-	if (is_dot_or_dotdot(n.name))
-		err = WASI_EEXIST;
-	else if (mkdirat(n.parent, n.name, 0777) != 0)
-		err = wasi_errno(errno);
-	sb_name_done(&n);
-out:
-	free(path);
-	return err;
+	return on_final_name(ctx, c, a, WASI_RIGHT_PATH_CREATE_DIRECTORY, mkdir_name);
 }
 
 /* path_filestat_get(fd, flags: lookupflags, path, path_len, out: filestat*) -> errno.
@@ -128,33 +190,29 @@ uint32_t wasi_path_filestat_get(struct wasi_ctx *ctx, chibi_caller *c, const uin
 {
 	struct guest g = guest_of(c);
 	bool follow = ARG32(1) & WASI_LOOKUP_SYMLINK_FOLLOW;
-	struct wasi_fd *d = NULL;
+	struct path_arg p;
 	struct stat sb;
 	uint8_t *out;
-	char *path;
 	uint32_t err;
 	int fd;
 
-	err = dir_and_path(ctx, &g, ARG32(0), WASI_RIGHT_PATH_FILESTAT_GET, ARG32(2), ARG32(3),
-			   &d, &path);
+	err = path_arg_get(ctx, &g, ARG32(0), WASI_RIGHT_PATH_FILESTAT_GET, ARG32(2), ARG32(3),
+			   &p);
 	if (err)
 		goto out;
 	if (!(out = guest_slice(&g, ARG32(4), WASI_FILESTAT_SIZE))) {
 		err = WASI_EFAULT;
 		goto out;
 	}
-	fd = sb_open(d->host, path, O_PATH | (follow ? 0 : O_NOFOLLOW), 0);
-	if (fd < 0) {
-		err = wasi_errno(fd);
+	if ((err = path_arg_open(&p, O_PATH | (follow ? 0 : O_NOFOLLOW), 0, &fd)))
 		goto out;
-	}
 	if (fstat(fd, &sb) != 0)
 		err = wasi_errno(errno);
 	else
 		wasi_put_filestat(out, &sb, wasi_filetype(sb.st_mode));
 	close(fd);
 out:
-	free(path);
+	path_arg_done(&p);
 	return err;
 }
 
@@ -167,52 +225,41 @@ uint32_t wasi_path_filestat_set_times(struct wasi_ctx *ctx, chibi_caller *c, con
 	struct guest g = guest_of(c);
 	bool follow = ARG32(1) & WASI_LOOKUP_SYMLINK_FOLLOW;
 	struct timespec ts[2];
-	struct wasi_fd *d = NULL;
-	char *path, proc[64];
+	struct path_arg p;
+	char proc[64];
 	uint32_t err;
-	int fd, r;
+	int fd, rfd;
 
-	err = dir_and_path(ctx, &g, ARG32(0), WASI_RIGHT_PATH_FILESTAT_SET_TIMES, ARG32(2),
-			   ARG32(3), &d, &path);
+	err = path_arg_get(ctx, &g, ARG32(0), WASI_RIGHT_PATH_FILESTAT_SET_TIMES, ARG32(2),
+			   ARG32(3), &p);
+	if (!err)
+		err = wasi_times(ARG64(4), ARG64(5), ARG32(6), ts);
 	if (err)
 		goto out;
-	if ((err = wasi_times(ARG64(4), ARG64(5), ARG32(6), ts)))
-		goto out;
 	if (!follow) {
-		struct sb_name n;
-
 		/* The final name itself, link or not: utimensat never follows it here. */
-		if ((r = sb_parent(d->host, path, &n)) < 0) {
-			err = wasi_errno(r);
-			goto out;
-		}
-		if (utimensat(n.parent, n.name, ts, AT_SYMLINK_NOFOLLOW) != 0)
+		err = path_arg_parent(&p);
+		if (!err && utimensat(p.n.parent, p.n.name, ts, AT_SYMLINK_NOFOLLOW) != 0)
 			err = wasi_errno(errno);
-		sb_name_done(&n);
 		goto out;
 	}
 	/* Following: resolve beneath first, then touch exactly that inode. */
-	fd = sb_open(d->host, path, O_PATH, 0);
-	if (fd < 0) {
-		err = wasi_errno(fd);
+	if ((err = path_arg_open(&p, O_PATH, 0, &fd)))
 		goto out;
-	}
 	proc_fd_path(proc, sizeof(proc), fd);
 	if (utimensat(AT_FDCWD, proc, ts, 0) != 0) {
 		err = wasi_errno(errno);
-		if (errno == ENOENT) {
-			/* No /proc: an ordinary read-only open serves futimens as well. */
-			int rfd = sb_open(d->host, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
-
-			err = rfd < 0 ? wasi_errno(rfd)
-				      : futimens(rfd, ts) == 0 ? WASI_ESUCCESS : wasi_errno(errno);
-			if (rfd >= 0)
-				close(rfd);
+		/* No /proc: an ordinary read-only open serves futimens as well. */
+		if (errno == ENOENT &&
+		    !(err = path_arg_open(&p, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, &rfd))) {
+			if (futimens(rfd, ts) != 0)
+				err = wasi_errno(errno);
+			close(rfd);
 		}
 	}
 	close(fd);
 out:
-	free(path);
+	path_arg_done(&p);
 	return err;
 }
 
@@ -225,61 +272,42 @@ uint32_t wasi_path_link(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a
 {
 	struct guest g = guest_of(c);
 	bool follow = ARG32(1) & WASI_LOOKUP_SYMLINK_FOLLOW;
-	struct sb_name on = { -1, NULL, false }, nn = { -1, NULL, false };
-	struct wasi_fd *od = NULL, *nd = NULL;
-	char *opath = NULL, *npath = NULL;
+	struct path_arg from = PATH_ARG_INIT, to = PATH_ARG_INIT;
+	char proc[64];
 	uint32_t err;
-	int r;
+	int fd;
 
-	err = dir_and_path(ctx, &g, ARG32(0), WASI_RIGHT_PATH_LINK_SOURCE, ARG32(2), ARG32(3),
-			   &od, &opath);
+	err = path_arg_get(ctx, &g, ARG32(0), WASI_RIGHT_PATH_LINK_SOURCE, ARG32(2), ARG32(3),
+			   &from);
 	if (!err)
-		err = dir_and_path(ctx, &g, ARG32(4), WASI_RIGHT_PATH_LINK_TARGET, ARG32(5),
-				   ARG32(6), &nd, &npath);
+		err = path_arg_get(ctx, &g, ARG32(4), WASI_RIGHT_PATH_LINK_TARGET, ARG32(5),
+				   ARG32(6), &to);
+	if (!err)
+		err = path_arg_parent(&to);
+	if (!err)
+		err = new_nondir_err(&to.n);
 	if (err)
 		goto out;
-	if ((r = sb_parent(nd->host, npath, &nn)) < 0) {
-		err = wasi_errno(r);
-		goto out;
-	}
-	if (is_dot_or_dotdot(nn.name)) {
-		err = WASI_EEXIST;
-		goto out;
-	}
-	if (nn.trailing_slash) {
-		err = exists_err(&nn);
-		goto out;
-	}
 	if (follow) {
-		char proc[64];
-		int fd = sb_open(od->host, opath, O_PATH, 0);
-
-		if (fd < 0) {
-			err = wasi_errno(fd);
+		/* The source resolved beneath old_fd first; then link exactly that inode. */
+		if ((err = path_arg_open(&from, O_PATH, 0, &fd)))
 			goto out;
-		}
 		proc_fd_path(proc, sizeof(proc), fd);
-		if (linkat(AT_FDCWD, proc, nn.parent, nn.name, AT_SYMLINK_FOLLOW) != 0 &&
-		    linkat(fd, "", nn.parent, nn.name, AT_EMPTY_PATH) != 0)
+		if (linkat(AT_FDCWD, proc, to.n.parent, to.n.name, AT_SYMLINK_FOLLOW) != 0 &&
+		    linkat(fd, "", to.n.parent, to.n.name, AT_EMPTY_PATH) != 0)
 			err = wasi_errno(errno);
 		close(fd);
 		goto out;
 	}
-	if ((r = sb_parent(od->host, opath, &on)) < 0) {
-		err = wasi_errno(r);
-		goto out;
-	}
-	if (is_dot_or_dotdot(on.name))
-		err = WASI_EPERM; /* a directory: no hard links */
-	else if (on.trailing_slash)
-		err = trailing_slash_err(&on, WASI_EPERM);
-	else if (linkat(on.parent, on.name, nn.parent, nn.name, 0) != 0)
+	/* Not following: the source name itself, a symlink included; never a directory. */
+	err = path_arg_parent(&from);
+	if (!err)
+		err = old_nondir_err(&from.n, WASI_EPERM);
+	if (!err && linkat(from.n.parent, from.n.name, to.n.parent, to.n.name, 0) != 0)
 		err = wasi_errno(errno);
 out:
-	sb_name_done(&on);
-	sb_name_done(&nn);
-	free(opath);
-	free(npath);
+	path_arg_done(&from);
+	path_arg_done(&to);
 	return err;
 }
 
@@ -335,17 +363,15 @@ uint32_t wasi_path_open(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a
 	uint32_t oflags = ARG32(4), fdflags = ARG32(7), err, newfd;
 	bool follow = ARG32(1) & WASI_LOOKUP_SYMLINK_FOLLOW;
 	uint64_t need = WASI_RIGHT_PATH_OPEN, base, inh;
-	struct wasi_fd *d = NULL;
+	struct path_arg p;
 	struct stat sb;
-	char *path = NULL;
 	int fd, fl;
 
 	if (oflags & WASI_O_CREAT)
 		need |= WASI_RIGHT_PATH_CREATE_FILE;
 	if (oflags & WASI_O_TRUNC)
 		need |= WASI_RIGHT_PATH_FILESTAT_SET_SIZE;
-	err = dir_and_path(ctx, &g, ARG32(0), need, ARG32(2), ARG32(3), &d, &path);
-	if (err)
+	if ((err = path_arg_get(ctx, &g, ARG32(0), need, ARG32(2), ARG32(3), &p)))
 		goto out;
 	if ((oflags & ~0xfu) || (fdflags & ~WASI_FDFLAGS_ALL)) {
 		err = WASI_EINVAL;
@@ -355,34 +381,31 @@ uint32_t wasi_path_open(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a
 		err = WASI_EFAULT; /* checked before anything is created */
 		goto out;
 	}
-	base = ARG64(5) & d->inh;
-	inh = ARG64(6) & d->inh;
+	base = ARG64(5) & p.dir->inh;
+	inh = ARG64(6) & p.dir->inh;
 	if (((fdflags & WASI_FDFLAG_DSYNC) && !(base & WASI_RIGHT_FD_DATASYNC)) ||
 	    ((fdflags & (WASI_FDFLAG_RSYNC | WASI_FDFLAG_SYNC)) && !(base & WASI_RIGHT_FD_SYNC))) {
 		err = WASI_ENOTCAPABLE;
 		goto out;
 	}
 	fl = open_flags(oflags, fdflags, follow, base);
-	if (d->readonly && (fl & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC))) {
+	if (p.dir->readonly && (fl & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC))) {
 		err = WASI_ENOTCAPABLE; /* cannot happen with stripped rights: belt and braces */
 		goto out;
 	}
-	fd = sb_open(d->host, path, fl, 0666);
-	if (fd < 0) {
-		err = wasi_errno(fd);
+	if ((err = path_arg_open(&p, fl, 0666, &fd)))
 		goto out;
-	}
 	if (fstat(fd, &sb) != 0) {
 		err = wasi_errno(errno);
 		close(fd);
 		goto out;
 	}
-	err = wasi_fd_install(ctx, fd, wasi_filetype(sb.st_mode), base, inh, d->readonly,
+	err = wasi_fd_install(ctx, fd, wasi_filetype(sb.st_mode), base, inh, p.dir->readonly,
 			      &newfd);
 	if (!err)
 		guest_put_u32(&g, ARG32(8), newfd);
 out:
-	free(path);
+	path_arg_done(&p);
 	return err;
 }
 
@@ -395,30 +418,25 @@ uint32_t wasi_path_readlink(struct wasi_ctx *ctx, chibi_caller *c, const uint64_
 {
 	struct guest g = guest_of(c);
 	uint32_t blen = ARG32(4), err;
-	struct wasi_fd *d = NULL;
-	struct sb_name n;
-	char *path, *tmp = NULL;
+	struct path_arg p;
+	char *tmp = NULL;
 	uint8_t *buf;
 	ssize_t len;
-	int r;
 
-	err = dir_and_path(ctx, &g, ARG32(0), WASI_RIGHT_PATH_READLINK, ARG32(1), ARG32(2), &d,
-			   &path);
+	err = path_arg_get(ctx, &g, ARG32(0), WASI_RIGHT_PATH_READLINK, ARG32(1), ARG32(2), &p);
 	if (err)
 		goto out;
 	if (!(buf = guest_slice(&g, ARG32(3), blen)) || !guest_ok(&g, ARG32(5), 4)) {
 		err = WASI_EFAULT;
 		goto out;
 	}
-	if ((r = sb_parent(d->host, path, &n)) < 0) {
-		err = wasi_errno(r);
+	if ((err = path_arg_parent(&p)))
 		goto out;
-	}
-	if (n.trailing_slash) {
-		err = trailing_slash_err(&n, WASI_EINVAL);
+	if (p.n.trailing_slash) {
+		err = trailing_slash_err(&p.n, WASI_EINVAL);
 	} else if (!(tmp = malloc(WASI_PATH_MAX))) {
 		err = WASI_ENOMEM;
-	} else if ((len = readlinkat(n.parent, n.name, tmp, WASI_PATH_MAX)) < 0) {
+	} else if ((len = readlinkat(p.n.parent, p.n.name, tmp, WASI_PATH_MAX)) < 0) {
 		err = wasi_errno(errno);
 	} else {
 		if ((uint64_t)len > blen)
@@ -426,11 +444,23 @@ uint32_t wasi_path_readlink(struct wasi_ctx *ctx, chibi_caller *c, const uint64_
 		memcpy(buf, tmp, (size_t)len);
 		guest_put_u32(&g, ARG32(5), (uint32_t)len);
 	}
-	sb_name_done(&n);
 out:
 	free(tmp);
-	free(path);
+	path_arg_done(&p);
 	return err;
+}
+
+/* rmdir on the final name: "." is EINVAL and ".." ENOTEMPTY, as rmdir(2) has them; the
+ * EEXIST Linux may give for a non-empty directory is ENOTEMPTY as well. */
+static uint32_t rmdir_name(const struct sb_name *n)
+{
+	if (strcmp(n->name, ".") == 0)
+		return WASI_EINVAL;
+	if (strcmp(n->name, "..") == 0)
+		return WASI_ENOTEMPTY;
+	if (unlinkat(n->parent, n->name, AT_REMOVEDIR) != 0)
+		return errno == EEXIST ? WASI_ENOTEMPTY : wasi_errno(errno);
+	return WASI_ESUCCESS;
 }
 
 /* path_remove_directory(fd, path, path_len) -> errno.  Errors: EBADF, ENOTDIR,
@@ -438,31 +468,7 @@ out:
  * https://github.com/WebAssembly/WASI/blob/main/legacy/preview1/docs.md#path_remove_directory */
 uint32_t wasi_path_remove_directory(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
 {
-	struct guest g = guest_of(c);
-	struct wasi_fd *d = NULL;
-	struct sb_name n;
-	char *path;
-	uint32_t err;
-	int r;
-
-	err = dir_and_path(ctx, &g, ARG32(0), WASI_RIGHT_PATH_REMOVE_DIRECTORY, ARG32(1),
-			   ARG32(2), &d, &path);
-	if (err)
-		goto out;
-	if ((r = sb_parent(d->host, path, &n)) < 0) {
-		err = wasi_errno(r);
-		goto out;
-	}
-	if (strcmp(n.name, ".") == 0)
-		err = WASI_EINVAL;
-	else if (strcmp(n.name, "..") == 0)
-		err = WASI_ENOTEMPTY;
-	else if (unlinkat(n.parent, n.name, AT_REMOVEDIR) != 0)
-		err = errno == EEXIST ? WASI_ENOTEMPTY : wasi_errno(errno);
-	sb_name_done(&n);
-out:
-	free(path);
-	return err;
+	return on_final_name(ctx, c, a, WASI_RIGHT_PATH_REMOVE_DIRECTORY, rmdir_name);
 }
 
 /* path_rename(fd, old_path, old_len, new_fd, new_path, new_len) -> errno.  Both ends are
@@ -473,33 +479,28 @@ out:
 uint32_t wasi_path_rename(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
 {
 	struct guest g = guest_of(c);
-	struct sb_name on = { -1, NULL, false }, nn = { -1, NULL, false };
-	struct wasi_fd *od = NULL, *nd = NULL;
-	char *opath = NULL, *npath = NULL;
+	struct path_arg from = PATH_ARG_INIT, to = PATH_ARG_INIT;
+	struct stat sb;
 	uint32_t err;
-	int r;
 
-	err = dir_and_path(ctx, &g, ARG32(0), WASI_RIGHT_PATH_RENAME_SOURCE, ARG32(1), ARG32(2),
-			   &od, &opath);
+	err = path_arg_get(ctx, &g, ARG32(0), WASI_RIGHT_PATH_RENAME_SOURCE, ARG32(1), ARG32(2),
+			   &from);
 	if (!err)
-		err = dir_and_path(ctx, &g, ARG32(3), WASI_RIGHT_PATH_RENAME_TARGET, ARG32(4),
-				   ARG32(5), &nd, &npath);
+		err = path_arg_get(ctx, &g, ARG32(3), WASI_RIGHT_PATH_RENAME_TARGET, ARG32(4),
+				   ARG32(5), &to);
+	if (!err)
+		err = path_arg_parent(&from);
+	if (!err)
+		err = path_arg_parent(&to);
 	if (err)
 		goto out;
-	if ((r = sb_parent(od->host, opath, &on)) < 0 ||
-	    (r = sb_parent(nd->host, npath, &nn)) < 0) {
-		err = wasi_errno(r);
-		goto out;
-	}
-	if (is_dot_or_dotdot(on.name) || is_dot_or_dotdot(nn.name)) {
+	if (is_dot_or_dotdot(from.n.name) || is_dot_or_dotdot(to.n.name)) {
 		err = WASI_EBUSY;
 		goto out;
 	}
-	if (on.trailing_slash || nn.trailing_slash) {
+	if (from.n.trailing_slash || to.n.trailing_slash) {
 		/* "x/" may only name a directory. */
-		struct stat sb;
-
-		if (fstatat(on.parent, on.name, &sb, AT_SYMLINK_NOFOLLOW) != 0) {
+		if (fstatat(from.n.parent, from.n.name, &sb, AT_SYMLINK_NOFOLLOW) != 0) {
 			err = wasi_errno(errno);
 			goto out;
 		}
@@ -508,13 +509,11 @@ uint32_t wasi_path_rename(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t 
 			goto out;
 		}
 	}
-	if (renameat(on.parent, on.name, nn.parent, nn.name) != 0)
+	if (renameat(from.n.parent, from.n.name, to.n.parent, to.n.name) != 0)
 		err = wasi_errno(errno);
 out:
-	sb_name_done(&on);
-	sb_name_done(&nn);
-	free(opath);
-	free(npath);
+	path_arg_done(&from);
+	path_arg_done(&to);
 	return err;
 }
 
@@ -527,14 +526,11 @@ out:
 uint32_t wasi_path_symlink(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
 {
 	struct guest g = guest_of(c);
-	struct wasi_fd *d = NULL;
-	struct sb_name n;
-	char *target = NULL, *path = NULL;
+	struct path_arg p;
+	char *target = NULL;
 	uint32_t err;
-	int r;
 
-	err = dir_and_path(ctx, &g, ARG32(2), WASI_RIGHT_PATH_SYMLINK, ARG32(3), ARG32(4), &d,
-			   &path);
+	err = path_arg_get(ctx, &g, ARG32(2), WASI_RIGHT_PATH_SYMLINK, ARG32(3), ARG32(4), &p);
 	if (!err)
 		err = wasi_path_copy(&g, ARG32(0), ARG32(1), &target);
 	if (err)
@@ -547,20 +543,24 @@ uint32_t wasi_path_symlink(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t
 		err = WASI_ENOENT;
 		goto out;
 	}
-	if ((r = sb_parent(d->host, path, &n)) < 0) {
-		err = wasi_errno(r);
-		goto out;
-	}
-	if (is_dot_or_dotdot(n.name))
-		err = WASI_EEXIST;
-	else if (n.trailing_slash)
-		err = exists_err(&n);
-	else if (symlinkat(target, n.parent, n.name) != 0)
+	err = path_arg_parent(&p);
+	if (!err)
+		err = new_nondir_err(&p.n);
+	if (!err && symlinkat(target, p.n.parent, p.n.name) != 0)
 		err = wasi_errno(errno);
-	sb_name_done(&n);
 out:
 	free(target);
-	free(path);
+	path_arg_done(&p);
+	return err;
+}
+
+/* unlink on the final name: never a directory. */
+static uint32_t unlink_name(const struct sb_name *n)
+{
+	uint32_t err = old_nondir_err(n, WASI_EISDIR);
+
+	if (!err && unlinkat(n->parent, n->name, 0) != 0)
+		err = wasi_errno(errno);
 	return err;
 }
 
@@ -570,29 +570,5 @@ out:
  * https://github.com/WebAssembly/WASI/blob/main/legacy/preview1/docs.md#path_unlink_file */
 uint32_t wasi_path_unlink_file(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
 {
-	struct guest g = guest_of(c);
-	struct wasi_fd *d = NULL;
-	struct sb_name n;
-	char *path;
-	uint32_t err;
-	int r;
-
-	err = dir_and_path(ctx, &g, ARG32(0), WASI_RIGHT_PATH_UNLINK_FILE, ARG32(1), ARG32(2),
-			   &d, &path);
-	if (err)
-		goto out;
-	if ((r = sb_parent(d->host, path, &n)) < 0) {
-		err = wasi_errno(r);
-		goto out;
-	}
-	if (is_dot_or_dotdot(n.name))
-		err = WASI_EISDIR;
-	else if (n.trailing_slash)
-		err = trailing_slash_err(&n, WASI_EISDIR);
-	else if (unlinkat(n.parent, n.name, 0) != 0)
-		err = wasi_errno(errno);
-	sb_name_done(&n);
-out:
-	free(path);
-	return err;
+	return on_final_name(ctx, c, a, WASI_RIGHT_PATH_UNLINK_FILE, unlink_name);
 }

@@ -12,27 +12,13 @@
 #include <sys/uio.h>
 #include "ctx.h"
 
-static bool is_socket(const struct wasi_fd *f)
-{
-	return f->type == WASI_FILETYPE_SOCKET_STREAM || f->type == WASI_FILETYPE_SOCKET_DGRAM;
-}
+#define SOCKET_KINDS \
+	(WASI_KIND(WASI_FILETYPE_SOCKET_STREAM) | WASI_KIND(WASI_FILETYPE_SOCKET_DGRAM))
 
 /* fd lookup for socket calls: EBADF, then ENOTSOCK, then ENOTCAPABLE. */
 static struct wasi_fd *sock_get(struct wasi_ctx *ctx, uint32_t fd, uint64_t need, uint32_t *err)
 {
-	struct wasi_fd *f = wasi_fd_get(ctx, fd, 0, err);
-
-	if (!f)
-		return NULL;
-	if (!is_socket(f)) {
-		*err = WASI_ENOTSOCK;
-		return NULL;
-	}
-	if ((f->base & need) != need) {
-		*err = WASI_ENOTCAPABLE;
-		return NULL;
-	}
-	return f;
+	return wasi_fd_get_kind(ctx, fd, SOCKET_KINDS, WASI_ENOTSOCK, need, err);
 }
 
 /* sock_accept(fd, flags: fdflags, out_fd: u32*) -> errno.  flags (only NONBLOCK) shape
@@ -65,6 +51,33 @@ uint32_t wasi_sock_accept(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t 
 	return err;
 }
 
+/* The data move of sock_recv and sock_send: the guest's iovecs as one msghdr, one
+ * recvmsg/sendmsg with host `flags`, the byte count stored at `out` (already checked), and
+ * the host's msg_flags in *msg_flags (unless NULL).  Returns a WASI errno. */
+static uint32_t sock_xfer(const struct guest *g, int host, bool sending, uint32_t iovs,
+			  uint32_t n, int flags, uint32_t out, int *msg_flags)
+{
+	struct iovec small[WASI_SMALL_IOV], *iov;
+	struct msghdr mh;
+	uint32_t err;
+	ssize_t r;
+	int cnt;
+
+	if ((err = wasi_iovecs(g, iovs, n, small, &iov, &cnt)))
+		return err;
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = iov;
+	mh.msg_iovlen = (size_t)cnt;
+	r = sending ? sendmsg(host, &mh, flags) : recvmsg(host, &mh, flags);
+	err = r < 0 ? wasi_errno(errno) : WASI_ESUCCESS;
+	wasi_iovecs_done(iov, small);
+	if (r >= 0)
+		guest_put_u32(g, out, (uint32_t)r);
+	if (msg_flags)
+		*msg_flags = mh.msg_flags;
+	return err;
+}
+
 /* sock_recv(fd, ri_data: iovec*, ri_data_len, ri_flags, out_len: u32*, out_flags: u16*)
  * -> errno.  ri_flags: RECV_PEEK, RECV_WAITALL; out_flags: RECV_DATA_TRUNCATED.
  * Errors: EBADF, ENOTSOCK, ENOTCAPABLE (FD_READ), EINVAL (unknown flags), EFAULT, EAGAIN,
@@ -75,11 +88,8 @@ uint32_t wasi_sock_recv(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a
 	struct guest g = guest_of(c);
 	uint32_t err, rif = ARG32(3);
 	struct wasi_fd *f = sock_get(ctx, ARG32(0), WASI_RIGHT_FD_READ, &err);
-	struct iovec small[WASI_SMALL_IOV], *iov;
-	struct msghdr mh;
+	int fl = 0, mfl;
 	uint8_t *of;
-	ssize_t r;
-	int cnt, fl = 0;
 
 	if (!f)
 		return err;
@@ -87,22 +97,13 @@ uint32_t wasi_sock_recv(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a
 		return WASI_EINVAL;
 	if (!guest_ok(&g, ARG32(4), 4) || !(of = guest_slice(&g, ARG32(5), 2)))
 		return WASI_EFAULT;
-	if ((err = wasi_iovecs(&g, ARG32(1), ARG32(2), small, &iov, &cnt)))
-		return err;
 	if (rif & WASI_RIFLAG_RECV_PEEK)
 		fl |= MSG_PEEK;
 	if (rif & WASI_RIFLAG_RECV_WAITALL)
 		fl |= MSG_WAITALL;
-	memset(&mh, 0, sizeof(mh));
-	mh.msg_iov = iov;
-	mh.msg_iovlen = (size_t)cnt;
-	r = recvmsg(f->host, &mh, fl);
-	err = r < 0 ? wasi_errno(errno) : WASI_ESUCCESS;
-	wasi_iovecs_done(iov, small);
-	if (r >= 0) {
-		guest_put_u32(&g, ARG32(4), (uint32_t)r);
-		st_u16(of, (mh.msg_flags & MSG_TRUNC) ? WASI_ROFLAG_RECV_DATA_TRUNCATED : 0);
-	}
+	err = sock_xfer(&g, f->host, false, ARG32(1), ARG32(2), fl, ARG32(4), &mfl);
+	if (!err)
+		st_u16(of, (mfl & MSG_TRUNC) ? WASI_ROFLAG_RECV_DATA_TRUNCATED : 0);
 	return err;
 }
 
@@ -115,10 +116,6 @@ uint32_t wasi_sock_send(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a
 	struct guest g = guest_of(c);
 	uint32_t err;
 	struct wasi_fd *f = sock_get(ctx, ARG32(0), WASI_RIGHT_FD_WRITE, &err);
-	struct iovec small[WASI_SMALL_IOV], *iov;
-	struct msghdr mh;
-	ssize_t r;
-	int cnt;
 
 	if (!f)
 		return err;
@@ -126,17 +123,7 @@ uint32_t wasi_sock_send(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a
 		return WASI_EINVAL;
 	if (!guest_ok(&g, ARG32(4), 4))
 		return WASI_EFAULT;
-	if ((err = wasi_iovecs(&g, ARG32(1), ARG32(2), small, &iov, &cnt)))
-		return err;
-	memset(&mh, 0, sizeof(mh));
-	mh.msg_iov = iov;
-	mh.msg_iovlen = (size_t)cnt;
-	r = sendmsg(f->host, &mh, MSG_NOSIGNAL);
-	err = r < 0 ? wasi_errno(errno) : WASI_ESUCCESS;
-	wasi_iovecs_done(iov, small);
-	if (r >= 0)
-		guest_put_u32(&g, ARG32(4), (uint32_t)r);
-	return err;
+	return sock_xfer(&g, f->host, true, ARG32(1), ARG32(2), MSG_NOSIGNAL, ARG32(4), NULL);
 }
 
 /* sock_shutdown(fd, how: sdflags) -> errno.  how is RD, WR or both.
