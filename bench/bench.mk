@@ -1,8 +1,11 @@
 # bench/bench.mk - benchmarks: chibi against native gcc/clang and V8, in one run.
 #
 #   make bench         full suite: default sizes, 5 runs per cell, plain + bulk-memory wasm,
-#                      startup and module preparation, then bench/containers.sh (n/a if no shim)
-#   make bench-quick   about a tenth of the work, 3 runs, plain wasm only (a couple of minutes)
+#                      startup and module preparation, then bench/containers.sh full (chibi
+#                      shim vs runc in a private containerd; ~30 min; n/a without root/containerd)
+#   make bench-quick   about a tenth of the work, 3 runs, plain wasm only, then
+#                      bench/containers.sh quick (a few minutes in all)
+#   make bench-containers   only the container section (CONTAINERS_MODE=full or quick)
 #   make bench-smoke   every benchmark once under every engine at a tiny size; checks the
 #                      checksums only (for `make test`)
 #
@@ -13,19 +16,29 @@
 
 PYTHON     ?= python3
 BENCH_ARGS ?=
+CONTAINERS_MODE ?= full
 
-.PHONY: bench bench-quick bench-smoke bench-chibi
+.PHONY: bench bench-quick bench-smoke bench-chibi bench-shim bench-containers
 
 bench-chibi:
 	@$(MAKE) --no-print-directory $(CHIBI) || \
 	  echo "bench: $(CHIBI) did not build; its columns will be n/a"
 
-bench: bench-chibi
-	$(PYTHON) bench/bench.py --mode full $(BENCH_ARGS)
-	sh bench/containers.sh
+# The container section needs the shim too; without it containers.sh only says n/a.
+bench-shim:
+	@$(MAKE) --no-print-directory shim || \
+	  echo "bench: the shim did not build; the container section will be n/a"
 
-bench-quick: bench-chibi
+bench: bench-chibi bench-shim
+	$(PYTHON) bench/bench.py --mode full $(BENCH_ARGS)
+	BUILD=$(BUILD) sh bench/containers.sh $(CONTAINERS_MODE)
+
+bench-quick: bench-chibi bench-shim
 	$(PYTHON) bench/bench.py --mode quick $(BENCH_ARGS)
+	BUILD=$(BUILD) sh bench/containers.sh quick
+
+bench-containers: bench-chibi bench-shim
+	BUILD=$(BUILD) sh bench/containers.sh $(CONTAINERS_MODE)
 
 bench-smoke: bench-chibi
 	$(PYTHON) bench/bench.py --mode smoke --quiet $(BENCH_ARGS)

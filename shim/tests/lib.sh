@@ -1,4 +1,5 @@
-# shim/tests/lib.sh - shared by e2e.sh and measure.sh: a private containerd under a temp dir.
+# shim/tests/lib.sh - a private containerd under a temp dir, shared by e2e.sh, measure.sh and
+# bench/containers.sh.
 #
 # Nothing system-wide is touched: own config, root, state and sockets under $T, the shim found
 # through PATH (the build dir first), CRI disabled.  lab_down stops only what lab_up started
@@ -148,7 +149,12 @@ lab_task_pids() {
 		index($2, p) != 1 { next }
 		$1 == "S" { shim[$2] = $3; next }
 		{ task[$2] = $3; st[$2] = $4; order[++n] = $2 }
-		END { for (i = 1; i <= n; i++) { id = order[i]; print id, (id in shim) ? shim[id] : "-", task[id], st[id] } }'
+		END {
+			for (i = 1; i <= n; i++) {
+				id = order[i]
+				print id, (id in shim) ? shim[id] : "-", task[id], st[id]
+			}
+		}'
 }
 
 # lab_rm_all [PREFIX]: kill and delete every task and container of this lab (whose id starts
