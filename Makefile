@@ -75,8 +75,16 @@ $(LIBCHIBI): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+# chibi's own link line, trimmed for start-up (each shared library costs every `chibi run`
+# its loading, relocation and resident pages): Capstone and zlib are dlopened by the only
+# commands that use them (`chibi inspect --disasm`, cli/inspect.c: linked, its 80,000
+# relocations took ~1 ms; `chibi image build`, cli/image.c), and libm is linked only if
+# something still calls it (vm/interp_num.h does nearest and sqrt itself; libm.so was
+# ~400 KB of RSS).
+CHIBI_LDLIBS := $(filter-out -lcapstone -lz -lm,$(LDLIBS)) \
+		-Wl,--push-state,--as-needed -lm -Wl,--pop-state
 $(CHIBI): $(CLI_OBJ) $(LIBCHIBI)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIBCHIBI) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIBCHIBI) $(CHIBI_LDLIBS)
 
 # Criterion unit tests: every *_test.c beside its code, one binary.
 $(BUILD)/unit_tests: $(UNIT_OBJ) $(LIBCHIBI)

@@ -4,9 +4,14 @@
  * gzip layer, importable with `ctr image import`.  Everything is reproducible: mtime 0,
  * uid/gid 0, normalized modes, sorted entries, fixed gzip header, so the same inputs give the
  * same digests.  It does not pull, push or read existing images.  Entry point: image_main().
+ *
+ * zlib is loaded with dlopen when a layer is compressed, not linked: only this command needs
+ * it, and a linked libz.so costs every `chibi run` its loading and ~60 KB of resident pages.
  */
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -386,6 +391,41 @@ static int build_layer(struct entries *es, struct buf *tar)
 	return tar->oom ? -1 : 0;
 }
 
+/* The zlib functions gzip_buf calls, from the dlopen'ed library (soname libz.so.1 for every
+ * zlib 1.x).  deflateInit2 is a macro over deflateInit2_, which checks the header's version
+ * and z_stream size against the library's. */
+static struct {
+	int (*init2_)(z_streamp strm, int level, int method, int window_bits, int mem_level,
+		      int strategy, const char *version, int stream_size);
+	int (*set_header)(z_streamp strm, gz_headerp head);
+	int (*deflate)(z_streamp strm, int flush);
+	int (*end)(z_streamp strm);
+} zfn;
+
+static bool zlib_load(void)
+{
+	void *h;
+
+	if (zfn.init2_)
+		return true;
+	h = dlopen("libz.so.1", RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		fprintf(stderr, "chibi image: gzip needs zlib (libz.so.1): %s\n", dlerror());
+		return false;
+	}
+	*(void **)&zfn.set_header = dlsym(h, "deflateSetHeader");
+	*(void **)&zfn.deflate = dlsym(h, "deflate");
+	*(void **)&zfn.end = dlsym(h, "deflateEnd");
+	*(void **)&zfn.init2_ = dlsym(h, "deflateInit2_");
+	if (!zfn.set_header || !zfn.deflate || !zfn.end || !zfn.init2_) {
+		fprintf(stderr, "chibi image: libz.so.1 lacks a deflate function\n");
+		zfn.init2_ = NULL;
+		dlclose(h);
+		return false;
+	}
+	return true; /* kept loaded until exit */
+}
+
 /* gzip with a fixed header (mtime 0, no name, OS unix) so output is stable. */
 static int gzip_buf(const struct buf *in, struct buf *out)
 {
@@ -394,19 +434,22 @@ static int gzip_buf(const struct buf *in, struct buf *out)
 	uint8_t chunk[65536];
 	int rc;
 
-	if (deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+	if (!zlib_load())
+		return -1;
+	if (zfn.init2_(&z, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
+		       (int)sizeof(z_stream)) != Z_OK)
 		return -1;
 	hdr.os = 3;
-	deflateSetHeader(&z, &hdr);
+	zfn.set_header(&z, &hdr);
 	z.next_in = in->p;
 	z.avail_in = (uInt)in->len;
 	do {
 		z.next_out = chunk;
 		z.avail_out = sizeof(chunk);
-		rc = deflate(&z, Z_FINISH);
+		rc = zfn.deflate(&z, Z_FINISH);
 		buf_put(out, chunk, sizeof(chunk) - z.avail_out);
 	} while (rc == Z_OK);
-	deflateEnd(&z);
+	zfn.end(&z);
 	return rc == Z_STREAM_END && !out->oom ? 0 : -1;
 }
 

@@ -19,7 +19,7 @@ SHIM_TEST_SRC := $(wildcard shim/*_test.c shim/ttrpc/*_test.c shim/task/*_test.c
 SHIM_TEST_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(SHIM_TEST_SRC))
 # The shim reads config.json with the CLI's JSON reader rather than carrying a second one.
 SHIM_SHARED   := $(BUILD)/cli/json.o
-SHIM_LIBS     := -lprotobuf-c $(LDLIBS)
+SHIM_LIBS     := -lprotobuf-c $(CHIBI_LDLIBS)
 
 .PHONY: shim test-shim install-shim
 shim: $(SHIM)

@@ -10,6 +10,7 @@
 #ifndef CHIBI_VM_INTERP_NUM_H
 #define CHIBI_VM_INTERP_NUM_H
 
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -299,12 +300,67 @@ NUM_UN(F32_NEG, (uint32_t)a ^ 0x80000000u)
 static inline float quiet32(float x, float r) { return x != x ? x + x : r; }
 static inline double quiet64(double x, double r) { return x != x ? x + x : r; }
 
+/* nearest and sqrt without libm, so that chibi does not load libm.so at all (~400 KB of
+ * start-up RSS; nothing else needs it): gcc expands ceil/floor/trunc inline, but calls
+ * nearbyint (it must not raise inexact) and, for errno, sqrt.
+ * Round half to even: for |x| < 2^23 (2^52), |x| + 2^23 lies where the spacing is 1, so the
+ * addition rounds to an integer in the default mode; larger values, infinities and NaNs are
+ * returned as they are (quiet32/quiet64 then quiet NaNs).  copysign keeps -0 for -0.5..-0. */
+#if FLT_EVAL_METHOD == 0
+static inline float nearest32(float x)
+{
+	float ax = __builtin_fabsf(x);
+
+	if (!(ax < 0x1p23f))
+		return x;
+	return __builtin_copysignf((ax + 0x1p23f) - 0x1p23f, x);
+}
+
+static inline double nearest64(double x)
+{
+	double ax = __builtin_fabs(x);
+
+	if (!(ax < 0x1p52))
+		return x;
+	return __builtin_copysign((ax + 0x1p52) - 0x1p52, x);
+}
+#else
+static inline float nearest32(float x) { return nearbyintf(x); }
+static inline double nearest64(double x) { return nearbyint(x); }
+#endif
+
+/* IEEE square root, correctly rounded, as one instruction. */
+static inline float sqrt32(float x)
+{
+#if defined(__x86_64__)
+	__asm__("sqrtss %1, %0" : "=x"(x) : "x"(x));
+	return x;
+#elif defined(__aarch64__)
+	__asm__("fsqrt %s0, %s1" : "=w"(x) : "w"(x));
+	return x;
+#else
+	return sqrtf(x);
+#endif
+}
+
+static inline double sqrt64(double x)
+{
+#if defined(__x86_64__)
+	__asm__("sqrtsd %1, %0" : "=x"(x) : "x"(x));
+	return x;
+#elif defined(__aarch64__)
+	__asm__("fsqrt %d0, %d1" : "=w"(x) : "w"(x));
+	return x;
+#else
+	return sqrt(x);
+#endif
+}
+
 NUM_UN(F32_CEIL, f32_slot(quiet32(slot_f32(a), ceilf(slot_f32(a)))))
 NUM_UN(F32_FLOOR, f32_slot(quiet32(slot_f32(a), floorf(slot_f32(a)))))
 NUM_UN(F32_TRUNC, f32_slot(quiet32(slot_f32(a), truncf(slot_f32(a)))))
-/* nearbyint in the default rounding mode rounds ties to even, as `nearest` requires. */
-NUM_UN(F32_NEAREST, f32_slot(quiet32(slot_f32(a), nearbyintf(slot_f32(a)))))
-NUM_UN(F32_SQRT, f32_slot(sqrtf(slot_f32(a))))
+NUM_UN(F32_NEAREST, f32_slot(quiet32(slot_f32(a), nearest32(slot_f32(a)))))
+NUM_UN(F32_SQRT, f32_slot(sqrt32(slot_f32(a))))
 NUM_F32_BIN(F32_ADD, a + b)
 NUM_F32_BIN(F32_SUB, a - b)
 NUM_F32_BIN(F32_MUL, a * b)
@@ -318,8 +374,8 @@ NUM_UN(F64_NEG, a ^ 0x8000000000000000ull)
 NUM_UN(F64_CEIL, f64_slot(quiet64(slot_f64(a), ceil(slot_f64(a)))))
 NUM_UN(F64_FLOOR, f64_slot(quiet64(slot_f64(a), floor(slot_f64(a)))))
 NUM_UN(F64_TRUNC, f64_slot(quiet64(slot_f64(a), trunc(slot_f64(a)))))
-NUM_UN(F64_NEAREST, f64_slot(quiet64(slot_f64(a), nearbyint(slot_f64(a)))))
-NUM_UN(F64_SQRT, f64_slot(sqrt(slot_f64(a))))
+NUM_UN(F64_NEAREST, f64_slot(quiet64(slot_f64(a), nearest64(slot_f64(a)))))
+NUM_UN(F64_SQRT, f64_slot(sqrt64(slot_f64(a))))
 NUM_F64_BIN(F64_ADD, a + b)
 NUM_F64_BIN(F64_SUB, a - b)
 NUM_F64_BIN(F64_MUL, a * b)
