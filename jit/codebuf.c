@@ -234,7 +234,10 @@ void *arena_data_alloc(struct code_arena *a, size_t n)
 /* Make the pages of [start, end) (arena offsets) writable, extending the writable window.
  * Pages never used before are filled with the trap byte, so any byte of the code region
  * that is not an instruction of a finished function stops execution (x86 int3; the fill
- * must be a single-byte trap, or a back end must pad with its own trap instruction). */
+ * must be a single-byte trap, or a back end must pad with its own trap instruction).  Only
+ * the pages the code reaches are filled (committed): the window may run ahead by up to
+ * WINDOW_STEP, but touching those pages would cost a fault and resident memory each, and
+ * arena_seal() leaves them out. */
 static bool open_pages(struct code_arena *a, size_t start, size_t end)
 {
 	size_t lo = page_down(start), hi = page_up(end);
@@ -257,6 +260,7 @@ static bool open_pages(struct code_arena *a, size_t start, size_t end)
 		hi = want;
 		a->whi = hi;
 	}
+	hi = page_up(end);
 	if (hi > a->committed) {
 		size_t from = a->committed > lo ? a->committed : lo;
 
@@ -279,14 +283,18 @@ uint8_t *arena_code_put(struct code_arena *a, const uint8_t *code, size_t n)
 	return a->base + at;
 }
 
+/* Make the window's filled pages executable.  Its unfilled tail (never written, zero) stays
+ * writable and never becomes executable: the next window starts at or below it. */
 bool arena_seal(struct code_arena *a)
 {
+	size_t end = a->whi < a->committed ? a->whi : a->committed;
+
 	if (a->wlo == a->whi)
 		return true;
-	if (mprotect(a->base + a->wlo, a->whi - a->wlo, PROT_READ | PROT_EXEC) != 0)
+	if (end > a->wlo && mprotect(a->base + a->wlo, end - a->wlo, PROT_READ | PROT_EXEC) != 0)
 		return false;
 	/* x86 keeps instruction caches coherent; other targets need this. */
-	__builtin___clear_cache((char *)a->base + a->wlo, (char *)a->base + a->whi);
+	__builtin___clear_cache((char *)a->base + a->wlo, (char *)a->base + end);
 	a->wlo = a->whi = 0;
 	return true;
 }

@@ -58,6 +58,26 @@ struct jit_store {
 	void *lower_scratch;       /* lower.c's reusable arrays */
 };
 
+/* Words of stack arguments (beyond the argument registers) of a call of type t, or of
+ * results when there are several: the outgoing area must hold the larger.  The compiler
+ * sizes outgoing areas with it, jit_invoke the area it passes from C. */
+static inline uint32_t jit_stack_words(const struct functype *t)
+{
+	uint32_t k[2] = { 0, 0 }, words = 0;
+
+	for (uint32_t i = 0; i < t->nparams; i++) {
+		int cls = vt_class(t->params[i]);
+
+		if (k[cls] < jit_target.narg[cls])
+			k[cls]++;
+		else
+			words++;
+	}
+	if (t->nresults > 1 && t->nresults > words)
+		words = t->nresults;
+	return words;
+}
+
 /* The jit_func of f, created on first request (NULL when out of memory). */
 struct jit_func *jit_func_of(struct jit_store *js, struct chibi_func *f);
 

@@ -104,6 +104,7 @@ struct lower {
 	uint64_t csave_mask;     /* homes a C call clobbers: saved around helper calls */
 	uint64_t temp_homes;     /* homes that are temps: saved around wasm calls too */
 	int32_t csave_off[64];
+	int32_t fsave_off[64];   /* slot of each FPR home saved for the caller (jframe.saved) */
 	int32_t slot_base;       /* frame offset of operand-stack position 0 */
 	int32_t if_save_next;
 	bool leaf;
@@ -282,25 +283,30 @@ static jreg alloc_reg(struct lower *L, int cls, uint64_t avoid)
 	return jit_target.temp[cls][0];
 }
 
+/* Move entry i into a free temp outside `avoid`, or to its own slot if there is none. */
+static void move_to_temp(struct lower *L, uint32_t i, uint64_t avoid)
+{
+	struct val *v = &L->vs[i];
+	jreg r = free_temp(L, vt_class(v->type), avoid);
+
+	if (r == JREG_NONE) {
+		spill(L, i);
+		return;
+	}
+	be_mov(&L->c, v->type, jo_reg(r), opnd_of(L, v, i));
+	if (v->kind == V_REG)
+		L->used &= ~bit(v->reg);
+	L->used |= bit(r);
+	v->kind = V_REG;
+	v->reg = r;
+}
+
 /* Move every stack value out of the registers in mask (to another temp, or its slot). */
 static void evict(struct lower *L, uint64_t mask)
 {
-	for (uint32_t i = 0; i < L->sp; i++) {
-		struct val *v = &L->vs[i];
-		jreg r;
-
-		if (v->kind != V_REG || !(mask & bit(v->reg)))
-			continue;
-		r = free_temp(L, jreg_class(v->reg), mask);
-		if (r == JREG_NONE) {
-			spill(L, i);
-			continue;
-		}
-		be_mov(&L->c, v->type, jo_reg(r), jo_reg(v->reg));
-		L->used &= ~bit(v->reg);
-		L->used |= bit(r);
-		v->reg = r;
-	}
+	for (uint32_t i = 0; i < L->sp; i++)
+		if (L->vs[i].kind == V_REG && (mask & bit(L->vs[i].reg)))
+			move_to_temp(L, i, mask);
 }
 
 /* Spill every stack value below position `to` that a call would lose: temps, and locals
@@ -318,22 +324,9 @@ static void spill_below(struct lower *L, uint32_t to, bool all_locals)
 /* Give every stack reference to local l its own copy: l is about to change. */
 static void detach_local(struct lower *L, uint32_t l)
 {
-	for (uint32_t i = 0; i < L->sp; i++) {
-		struct val *v = &L->vs[i];
-		jreg r;
-
-		if (v->kind != V_LOCAL || v->local != l)
-			continue;
-		r = free_temp(L, vt_class(v->type), 0);
-		if (r == JREG_NONE) {
-			spill(L, i);
-			continue;
-		}
-		be_mov(&L->c, v->type, jo_reg(r), local_opnd(L, l));
-		v->kind = V_REG;
-		v->reg = r;
-		L->used |= bit(r);
-	}
+	for (uint32_t i = 0; i < L->sp; i++)
+		if (L->vs[i].kind == V_LOCAL && L->vs[i].local == l)
+			move_to_temp(L, i, 0);
 }
 
 /* Operand in a register the caller owns and may clobber (a temp). */
@@ -509,6 +502,30 @@ static void set_unreachable(struct lower *L)
 	cur(L)->unreachable = true;
 }
 
+/* Register r to its frame slot at off (save), or back. */
+static void save_reg(struct lower *L, jreg r, int32_t off, bool save)
+{
+	uint8_t t = jreg_class(r) == JC_FPR ? VT_F64 : VT_I64;
+
+	if (save)
+		be_mov(&L->c, t, jo_mem(off), jo_reg(r));
+	else
+		be_mov(&L->c, t, jo_reg(r), jo_mem(off));
+}
+
+/* The FPR homes this function uses are the caller's too: saved right after be_prologue
+ * and restored right before be_epilogue.  Unlike the GPRs' pushes or pairs, which are the
+ * back end's, these are plain moves to slots of the body (see struct jframe). */
+static void save_fpr_homes(struct lower *L, bool save)
+{
+	for (int i = 0; i < jit_target.nhome[JC_FPR]; i++) {
+		jreg r = jit_target.home[JC_FPR][i];
+
+		if (L->c.frame.saved & bit(r))
+			save_reg(L, r, L->fsave_off[r], save);
+	}
+}
+
 /* Results of the function to their return places, then the epilogue. */
 static void do_return(struct lower *L)
 {
@@ -537,6 +554,7 @@ static void do_return(struct lower *L)
 	if (L->failed)
 		return;
 	pmove_run(L, nm);
+	save_fpr_homes(L, false);
 	be_epilogue(&L->c);
 }
 
@@ -582,15 +600,48 @@ struct cond {
 	struct jopnd lhs, rhs, v;
 };
 
+static bool is_commutative(uint16_t op)
+{
+	switch (op) {
+	case OPC_I32_ADD: case OPC_I32_MUL: case OPC_I32_AND: case OPC_I32_OR: case OPC_I32_XOR:
+	case OPC_I64_ADD: case OPC_I64_MUL: case OPC_I64_AND: case OPC_I64_OR: case OPC_I64_XOR:
+	case OPC_F32_ADD: case OPC_F32_MUL: case OPC_F64_ADD: case OPC_F64_MUL:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Put an immediate on the right of a commutative operator or an integer comparison, the
+ * side where instructions take one (so no back end swaps operands itself); a comparison
+ * is mirrored: a < b  <=>  b > a.  Returns the operator to use. */
+static uint16_t imm_to_right(uint16_t op, struct jopnd *lhs, struct jopnd *rhs)
+{
+	/* by op_int_cmp_index: eq ne lt_s lt_u gt_s gt_u le_s le_u ge_s ge_u */
+	static const int8_t mirror[] = { 0, 0, 2, 2, -2, -2, 2, 2, -2, -2 };
+	struct jopnd t = *lhs;
+
+	if (lhs->kind != OP_IMM || rhs->kind == OP_IMM)
+		return op;
+	if (op_is_int_cmp(op))
+		op = (uint16_t)(op + mirror[op_int_cmp_index(op)]);
+	else if (!is_commutative(op))
+		return op;
+	*lhs = *rhs;
+	*rhs = t;
+	return op;
+}
+
 static struct cond pop_cond(struct lower *L, uint16_t cmp)
 {
 	struct cond k = { .cmp = cmp, .lhs = jo_imm(0), .rhs = jo_imm(0), .v = jo_imm(0) };
 
-	if (cmp == OPC_I32_EQZ || cmp == OPC_I64_EQZ) {
+	if (op_is_eqz(cmp)) {
 		k.lhs = pop(L, NULL);
 	} else if (cmp) {
 		k.rhs = pop(L, NULL);
 		k.lhs = pop(L, NULL);
+		k.cmp = imm_to_right(cmp, &k.lhs, &k.rhs);
 	} else {
 		k.v = pop(L, NULL);
 	}
@@ -608,39 +659,33 @@ static void branch_cond(struct lower *L, struct cond *k, bool negate, uint32_t l
 {
 	if (k->cmp)
 		be_cmp_branch(&L->c, k->cmp, k->lhs, k->rhs, negate, label);
-	else
+	else if (k->v.kind != OP_IMM)
 		be_test_branch(&L->c, k->v, negate, label);
+	else if (((uint32_t)k->v.imm != 0) != negate) /* constant: jump, or fall through */
+		be_jmp(&L->c, label);
 }
 
-/* Before a block: values below the new block's parameters go to memory (or stay
- * constants), so that every path to the block's labels sees them the same way. */
-static void block_entry(struct lower *L, uint32_t nparams)
+/* Open a block, loop or if.  Values below its parameters go to memory (or stay
+ * constants), so that every path to its labels sees them the same way. */
+static struct ctrl *open_block(struct lower *L, const struct instr *in, uint8_t kind)
 {
-	spill_below(L, L->sp - nparams, true);
-}
-
-static void op_block(struct lower *L, const struct instr *in)
-{
-	struct ctrl *c = push_ctrl(L, C_BLOCK);
+	struct ctrl *c = push_ctrl(L, kind);
 
 	if (!c)
-		return;
+		return NULL;
 	block_sig(L, in, c);
-	block_entry(L, c->nparams);
+	spill_below(L, L->sp - c->nparams, true);
 	c->height = L->sp - c->nparams;
 	c->label = cb_label_new(L->c.cb);
+	return c;
 }
 
 static void op_loop(struct lower *L, const struct instr *in)
 {
-	struct ctrl *c = push_ctrl(L, C_LOOP);
+	struct ctrl *c = open_block(L, in, C_LOOP);
 
 	if (!c)
 		return;
-	block_sig(L, in, c);
-	block_entry(L, c->nparams);
-	c->height = L->sp - c->nparams;
-	c->label = cb_label_new(L->c.cb);
 	if (c->nparams) {
 		transfer(L, c);
 		enter_canonical(L, c->height, c->params, c->nparams);
@@ -652,14 +697,10 @@ static void op_loop(struct lower *L, const struct instr *in)
 static void op_if(struct lower *L, const struct instr *in, uint16_t cmp)
 {
 	struct cond k = pop_cond(L, cmp);
-	struct ctrl *c = push_ctrl(L, C_IF);
+	struct ctrl *c = open_block(L, in, C_IF);
 
 	if (!c)
 		return;
-	block_sig(L, in, c);
-	block_entry(L, c->nparams);
-	c->height = L->sp - c->nparams;
-	c->label = cb_label_new(L->c.cb);
 	c->else_label = cb_label_new(L->c.cb);
 	if (c->nparams) {
 		/* the else path needs the parameters too: park a copy */
@@ -687,15 +728,32 @@ static void enter_else_path(struct lower *L, struct ctrl *c)
 	recompute_used(L);
 }
 
+/* The label a branch to t jumps to; a block's end becomes reachable by it. */
+static uint32_t branch_label(struct ctrl *t)
+{
+	if (t->kind != C_LOOP)
+		t->label_used = true;
+	return t->label;
+}
+
+/* Take a branch to t: the carried values to the label's places, then the jump (the
+ * function's own frame: return). */
+static void branch_to(struct lower *L, struct ctrl *t)
+{
+	if (t->kind == C_FUNC) {
+		do_return(L);
+		return;
+	}
+	transfer(L, t);
+	be_jmp(&L->c, branch_label(t));
+}
+
 static void op_else(struct lower *L)
 {
 	struct ctrl *c = cur(L);
 
-	if (!c->unreachable) {
-		transfer(L, c);
-		be_jmp(&L->c, c->label);
-		c->label_used = true;
-	}
+	if (!c->unreachable)
+		branch_to(L, c);
 	cb_bind(L->c.cb, c->else_label);
 	enter_else_path(L, c);
 	c->kind = C_ELSE;
@@ -730,10 +788,8 @@ static void op_end(struct lower *L)
 			L->csp--;
 			return;
 		}
-		if (!c->unreachable) {
-			transfer(L, c);
-			be_jmp(&L->c, c->label);
-		}
+		if (!c->unreachable)
+			branch_to(L, c);
 		cb_bind(L->c.cb, c->else_label);
 		enter_else_path(L, c);
 		transfer(L, c);
@@ -767,16 +823,7 @@ static struct ctrl *target(struct lower *L, uint32_t depth)
 
 static void op_br(struct lower *L, uint32_t depth)
 {
-	struct ctrl *t = target(L, depth);
-
-	if (t->kind == C_FUNC) {
-		do_return(L);
-	} else {
-		transfer(L, t);
-		be_jmp(&L->c, t->label);
-		if (t->kind != C_LOOP)
-			t->label_used = true;
-	}
+	branch_to(L, target(L, depth));
 	set_unreachable(L);
 }
 
@@ -786,22 +833,24 @@ static void op_br_if(struct lower *L, uint32_t depth, uint16_t cmp)
 	struct ctrl *t = target(L, depth);
 
 	if (t->kind != C_FUNC && transfer_trivial(L, t)) {
-		branch_cond(L, &k, false, t->label);
+		branch_cond(L, &k, false, branch_label(t));
 	} else {
 		uint32_t skip = cb_label_new(L->c.cb);
 
 		branch_cond(L, &k, true, skip);
-		if (t->kind == C_FUNC) {
-			do_return(L);
-		} else {
-			transfer(L, t);
-			be_jmp(&L->c, t->label);
-		}
+		branch_to(L, t);
 		cb_bind(L->c.cb, skip);
 	}
-	if (t->kind != C_FUNC && t->kind != C_LOOP)
-		t->label_used = true;
 	release_cond(L, &k);
+}
+
+/* be_br_table, or just a jump when the default is the only entry. */
+static void br_table(struct lower *L, jreg idx, uint32_t n, const uint32_t *labels)
+{
+	if (n)
+		be_br_table(&L->c, idx, n, labels);
+	else
+		be_jmp(&L->c, labels[0]);
 }
 
 static void op_br_table(struct lower *L, const struct instr *in)
@@ -834,31 +883,17 @@ static void op_br_table(struct lower *L, const struct instr *in)
 	}
 	idx = to_temp(L, idx, VT_I32);
 	if (trivial) {
-		for (uint32_t i = 0; i <= n; i++) {
-			struct ctrl *t = target(L, ls->labels[n + 1 + i]);
-
-			ls->labels[i] = t->label;
-			if (t->kind != C_LOOP)
-				t->label_used = true;
-		}
-		be_br_table(&L->c, idx.reg, n, ls->labels);
+		for (uint32_t i = 0; i <= n; i++)
+			ls->labels[i] = branch_label(target(L, ls->labels[n + 1 + i]));
+		br_table(L, idx.reg, n, ls->labels);
 	} else {
 		/* one stub per entry: move the values, then jump (or return) */
 		for (uint32_t i = 0; i <= n; i++)
 			ls->labels[i] = cb_label_new(L->c.cb);
-		be_br_table(&L->c, idx.reg, n, ls->labels);
+		br_table(L, idx.reg, n, ls->labels);
 		for (uint32_t i = 0; i <= n && !L->failed; i++) {
-			struct ctrl *t = target(L, ls->labels[n + 1 + i]);
-
 			cb_bind(L->c.cb, ls->labels[i]);
-			if (t->kind == C_FUNC) {
-				do_return(L);
-				continue;
-			}
-			transfer(L, t);
-			be_jmp(&L->c, t->label);
-			if (t->kind != C_LOOP)
-				t->label_used = true;
+			branch_to(L, target(L, ls->labels[n + 1 + i]));
 		}
 	}
 	release(L, idx);
@@ -867,44 +902,31 @@ static void op_br_table(struct lower *L, const struct instr *in)
 
 /* ---- calls ---- */
 
-/* Words of stack arguments (beyond the argument registers) of a call of type t, or of
- * results when there are several: the outgoing area must hold the larger. */
-static uint32_t stack_words(const struct functype *t)
+/* The registers in mask to their helper-save slots, or back. */
+static void save_regs(struct lower *L, uint64_t mask, bool save)
 {
-	uint32_t k[2] = { 0, 0 }, words = 0;
+	for (; mask; mask &= mask - 1) {
+		jreg r = (jreg)__builtin_ctzll(mask);
 
-	for (uint32_t i = 0; i < t->nparams; i++) {
-		int cls = vt_class(t->params[i]);
-
-		if (k[cls] < jit_target.narg[cls])
-			k[cls]++;
-		else
-			words++;
+		save_reg(L, r, L->csave_off[r], save);
 	}
-	if (t->nresults > 1 && t->nresults > words)
-		words = t->nresults;
-	return words;
 }
 
 /* Locals homed in temps live in their helper-save slots across a wasm call (the callee
  * may use those registers freely).  Saving reads them before argument moves overwrite
  * them; restoring happens after the call, before the results are taken. */
-static void save_regs(struct lower *L, uint64_t mask, bool save)
-{
-	for (; mask; mask &= mask - 1) {
-		jreg r = (jreg)__builtin_ctzll(mask);
-		uint8_t t = jreg_class(r) == JC_FPR ? VT_F64 : VT_I64;
-
-		if (save)
-			be_mov(&L->c, t, jo_mem(L->csave_off[r]), jo_reg(r));
-		else
-			be_mov(&L->c, t, jo_reg(r), jo_mem(L->csave_off[r]));
-	}
-}
-
 static void save_temp_homes(struct lower *L, bool save)
 {
 	save_regs(L, L->temp_homes, save);
+}
+
+/* Memory 0's pinned registers after a call or memory.grow: a callee in another instance
+ * leaves them set for its own memory, and with explicit bounds a grow may have moved this
+ * one.  A reserved memory never moves, so a call within the instance keeps them. */
+static void reload_mem(struct lower *L, bool other_inst)
+{
+	if (L->c.uses_memory && L->c.mem && (L->c.explicit_bounds || other_inst))
+		be_load_mem(&L->c, true);
 }
 
 /* Arguments (the top nparams values, plus the call_indirect index) to their places. */
@@ -933,9 +955,12 @@ static void place_args(struct lower *L, const struct functype *t, struct jopnd *
 	L->used = 0; /* every temp is the callee's now */
 }
 
-/* The call's results become the stack top. */
-static void take_results(struct lower *L, const struct functype *t)
+/* After a call: memory 0's registers, the temp homes back, then the call's results
+ * become the stack top. */
+static void after_call(struct lower *L, const struct functype *t, bool other_inst)
 {
+	reload_mem(L, other_inst);
+	save_temp_homes(L, false);
 	if (t->nresults == 1) {
 		push_reg(L, t->results[0], jit_target.ret[vt_class(t->results[0])]);
 		return;
@@ -959,8 +984,7 @@ static void op_call(struct lower *L, uint32_t index)
 	place_args(L, t, NULL);
 	be_call_direct(&L->c, jf, jf->state == JF_COMPILED ? jf->code : NULL,
 		       callee == L->c.func);
-	save_temp_homes(L, false);
-	take_results(L, t);
+	after_call(L, t, callee->inst != L->c.inst);
 }
 
 static void op_call_indirect(struct lower *L, const struct instr *in)
@@ -970,8 +994,7 @@ static void op_call_indirect(struct lower *L, const struct instr *in)
 
 	place_args(L, t, &idx);
 	be_call_indirect(&L->c, L->c.inst->tables[in->b], L->c.inst->type_ids[in->a]);
-	save_temp_homes(L, false);
-	take_results(L, t);
+	after_call(L, t, true);
 }
 
 /* ---- helper calls ---- */
@@ -1000,7 +1023,10 @@ static void call_helper(struct lower *L, const void *fn, const struct harg *a, u
 	if (L->failed)
 		return;
 	pmove_run(L, nm);
-	be_call_helper(&L->c, fn, can_trap);
+	be_call_helper(&L->c, fn);
+	if (can_trap) /* a non-zero trap code raises it */
+		be_cmp_branch(&L->c, OPC_I64_EQZ, jo_reg(jit_target.helper_ret2), jo_imm(0), true,
+			      jc_trap_any_label(&L->c));
 	save_regs(L, L->csave_mask, false);
 	L->used = 0;
 	recompute_used(L);
@@ -1038,82 +1064,91 @@ static struct harg ha_u32(uint32_t v)
 
 static bool is_compare(uint16_t op)
 {
-	return op == OPC_I32_EQZ || op == OPC_I64_EQZ || (op >= OPC_I32_EQ && op <= OPC_I32_GE_U) ||
-	       (op >= OPC_I64_EQ && op <= OPC_I64_GE_U) || (op >= OPC_F32_EQ && op <= OPC_F64_GE);
+	return op_is_eqz(op) || op_is_int_cmp(op) || op_is_float_cmp(op);
 }
 
-static bool is_float_cmp(uint16_t op)
-{
-	return op >= OPC_F32_EQ && op <= OPC_F64_GE;
-}
-
-static bool is_commutative(uint16_t op)
-{
-	switch (op) {
-	case OPC_I32_ADD: case OPC_I32_MUL: case OPC_I32_AND: case OPC_I32_OR: case OPC_I32_XOR:
-	case OPC_I64_ADD: case OPC_I64_MUL: case OPC_I64_AND: case OPC_I64_OR: case OPC_I64_XOR:
-	case OPC_F32_ADD: case OPC_F32_MUL: case OPC_F64_ADD: case OPC_F64_MUL:
-		return true;
-	default:
-		return false;
-	}
-}
+/* Where an operation's result goes: a temp, or straight into the home of the local that
+ * the next instruction (a local.set or tee, then consumed) writes. */
+struct dest {
+	jreg reg;
+	bool to_local, tee;
+	uint32_t local;
+};
 
 /* If the next instruction is local.set/tee of a register-homed local of class cls, the
- * result can be computed straight into its home.  Returns the home (after giving stack
- * references to the local their own copy) and consumes the set; JREG_NONE otherwise. */
-static jreg result_into_local(struct lower *L, int cls, bool *tee, uint32_t *local)
+ * result can be computed straight into its home: gives stack references to the local
+ * their own copy, consumes the set and returns true. */
+static bool result_into_local(struct lower *L, int cls, struct dest *d)
 {
 	const struct instr *nx;
 	const struct local *lc;
 
 	if (L->pc + 1 >= L->nins)
-		return JREG_NONE;
+		return false;
 	nx = &L->ins[L->pc + 1];
 	if (nx->op != OPC_LOCAL_SET && nx->op != OPC_LOCAL_TEE)
-		return JREG_NONE;
+		return false;
 	lc = &L->locals[nx->a];
 	if (lc->home == JREG_NONE || jreg_class(lc->home) != cls)
-		return JREG_NONE;
+		return false;
 	detach_local(L, nx->a);
-	*tee = nx->op == OPC_LOCAL_TEE;
-	*local = nx->a;
+	*d = (struct dest){ .reg = lc->home, .to_local = true, .tee = nx->op == OPC_LOCAL_TEE,
+			    .local = nx->a };
 	L->pc++;
 	cb_mark(L->c.cb, (uint32_t)nx->offset);
-	return lc->home;
-}
-
-/* Push the result of an operation computed into dst (a temp, or a local's home). */
-static void finish_result(struct lower *L, uint8_t type, jreg dst, bool to_local, bool tee,
-			  uint32_t local)
-{
-	if (!to_local) {
-		push_reg(L, type, dst);
-		return;
-	}
-	if (tee)
-		push(L, (struct val){ .kind = V_LOCAL, .type = type, .local = local });
+	return true;
 }
 
 /* Choose the destination of an operation whose operands are popped. */
-static jreg pick_dst(struct lower *L, int cls, struct jopnd lhs, struct jopnd rhs, bool *to_local,
-		     bool *tee, uint32_t *local)
+static struct dest pick_dst(struct lower *L, int cls, struct jopnd lhs, struct jopnd rhs)
 {
-	jreg r = result_into_local(L, cls, tee, local);
+	struct dest d = { .reg = JREG_NONE };
 
-	*to_local = r != JREG_NONE;
-	if (*to_local)
-		return r;
-	if (is_temp(L, lhs) && jreg_class(lhs.reg) == cls)
-		return lhs.reg;
-	if (is_temp(L, rhs) && jreg_class(rhs.reg) == cls)
-		return rhs.reg;
-	r = alloc_reg(L, cls, 0);
-	L->used |= bit(r);
-	return r;
+	if (result_into_local(L, cls, &d))
+		return d;
+	if (is_temp(L, lhs) && jreg_class(lhs.reg) == cls) {
+		d.reg = lhs.reg;
+	} else if (is_temp(L, rhs) && jreg_class(rhs.reg) == cls) {
+		d.reg = rhs.reg;
+	} else {
+		d.reg = alloc_reg(L, cls, 0);
+		L->used |= bit(d.reg);
+	}
+	return d;
 }
 
-static void op_select_cmp(struct lower *L, uint16_t cmp);
+/* Release a consumed operand, unless the result took over its register. */
+static void release_src(struct lower *L, struct jopnd o, jreg dst)
+{
+	if (!(o.kind == OP_REG && o.reg == dst))
+		release(L, o);
+}
+
+/* Push the result of an operation computed into d. */
+static void finish_result(struct lower *L, uint8_t type, const struct dest *d)
+{
+	if (!d->to_local)
+		push_reg(L, type, d->reg);
+	else if (d->tee)
+		push(L, (struct val){ .kind = V_LOCAL, .type = type, .local = d->local });
+}
+
+/* result = op(src), src already popped. */
+static void unop(struct lower *L, uint16_t op, uint8_t rt, struct jopnd src)
+{
+	struct dest d = pick_dst(L, vt_class(rt), src, jo_imm(0));
+
+	/* a reinterpretation is a move to the other register class, which be_mov does bit
+	 * for bit */
+	if (op >= OPC_I32_REINTERPRET_F32 && op <= OPC_F64_REINTERPRET_I64)
+		be_mov(&L->c, rt, jo_reg(d.reg), src);
+	else
+		be_unop(&L->c, op, d.reg, src);
+	release_src(L, src, d.reg);
+	finish_result(L, rt, &d);
+}
+
+static void op_select(struct lower *L, uint16_t cmp);
 
 static void op_numeric(struct lower *L, const struct instr *in)
 {
@@ -1121,11 +1156,9 @@ static void op_numeric(struct lower *L, const struct instr *in)
 	const struct opinfo *oi = &op_info[op];
 	size_t np = oi->params[0] ? (oi->params[1] ? 2 : 1) : 0;
 	uint8_t rt = vt_from_letter(oi->results[0]);
-	int cls = vt_class(rt);
-	struct jopnd lhs, rhs = jo_imm(0);
-	bool to_local = false, tee = false;
-	uint32_t local = 0;
-	jreg dst;
+	struct jopnd lhs, rhs;
+	uint64_t clob;
+	struct dest d;
 
 	/* constant folding: same semantics as the interpreter, by construction */
 	if (L->sp >= np && L->vs[L->sp - 1].kind == V_CONST &&
@@ -1143,11 +1176,11 @@ static void op_numeric(struct lower *L, const struct instr *in)
 	if (is_compare(op) && L->pc + 1 < L->nins) {
 		const struct instr *nx = &L->ins[L->pc + 1];
 
-		if ((nx->op == OPC_SELECT || nx->op == OPC_SELECT_T) && !is_float_cmp(op) &&
+		if ((nx->op == OPC_SELECT || nx->op == OPC_SELECT_T) && !op_is_float_cmp(op) &&
 		    L->sp >= 4) {
 			L->pc++;
 			cb_mark(L->c.cb, (uint32_t)nx->offset);
-			op_select_cmp(L, op);
+			op_select(L, op);
 			return;
 		}
 		if (nx->op == OPC_BR_IF || nx->op == OPC_IF) {
@@ -1170,32 +1203,25 @@ static void op_numeric(struct lower *L, const struct instr *in)
 		return;
 	}
 	if (np == 1) {
-		lhs = pop(L, NULL);
-		dst = pick_dst(L, cls, lhs, jo_imm(0), &to_local, &tee, &local);
-		be_unop(&L->c, op, dst, lhs);
-	} else {
-		uint64_t clob;
-
-		rhs = opnd_of(L, &L->vs[L->sp - 1], L->sp - 1);
-		clob = be_clobbers(op, &rhs);
-		rhs = pop(L, NULL);
-		lhs = pop(L, NULL);
-		if (clob)
-			evict(L, clob);
-		if (is_commutative(op) && lhs.kind == OP_IMM && rhs.kind != OP_IMM) {
-			struct jopnd t = lhs;
-
-			lhs = rhs;
-			rhs = t;
-		}
-		dst = pick_dst(L, cls, lhs, rhs, &to_local, &tee, &local);
-		be_binop(&L->c, op, dst, lhs, rhs);
+		unop(L, op, rt, pop(L, NULL));
+		return;
 	}
-	if (!(lhs.kind == OP_REG && lhs.reg == dst))
-		release(L, lhs);
-	if (!(rhs.kind == OP_REG && rhs.reg == dst))
-		release(L, rhs);
-	finish_result(L, rt, dst, to_local, tee, local);
+	rhs = opnd_of(L, &L->vs[L->sp - 1], L->sp - 1);
+	clob = be_clobbers(op, &rhs);
+	rhs = pop(L, NULL);
+	lhs = pop(L, NULL);
+	if (clob)
+		evict(L, clob);
+	op = imm_to_right(op, &lhs, &rhs);
+	d = pick_dst(L, vt_class(rt), lhs, rhs);
+	if (op_is_divrem(op) && rhs.kind == OP_IMM &&
+	    (rt == VT_I64 ? rhs.imm : (uint32_t)rhs.imm) == 0)
+		be_jmp(&L->c, jc_trap_label(&L->c, CHIBI_TRAP_DIV_ZERO)); /* always traps */
+	else
+		be_binop(&L->c, op, d.reg, lhs, rhs);
+	release_src(L, lhs, d.reg);
+	release_src(L, rhs, d.reg);
+	finish_result(L, rt, &d);
 }
 
 static void op_local_set(struct lower *L, uint32_t l, bool tee)
@@ -1225,54 +1251,36 @@ static void op_local_set(struct lower *L, uint32_t l, bool tee)
 		push(L, (struct val){ .kind = V_LOCAL, .type = lc->type, .local = l });
 }
 
-static void op_select(struct lower *L)
-{
-	uint8_t t;
-	struct jopnd cond = pop(L, NULL), b = pop(L, NULL), a = pop(L, &t);
-	bool to_local = false, tee = false;
-	uint32_t local = 0;
-	jreg dst = pick_dst(L, vt_class(t), a, b, &to_local, &tee, &local);
-
-	be_select(&L->c, t, dst, a, b, cond);
-	release(L, cond);
-	if (!(a.kind == OP_REG && a.reg == dst))
-		release(L, a);
-	if (!(b.kind == OP_REG && b.reg == dst))
-		release(L, b);
-	finish_result(L, t, dst, to_local, tee, local);
-}
-
-/* select whose condition is an integer comparison: compare, then a conditional move. */
-static void op_select_cmp(struct lower *L, uint16_t cmp)
+/* select; with cmp (an integer comparison or eqz, fused from the instruction before) a
+ * compare, then a conditional move. */
+static void op_select(struct lower *L, uint16_t cmp)
 {
 	struct cond k = pop_cond(L, cmp);
 	uint8_t t;
 	struct jopnd b = pop(L, NULL), a = pop(L, &t);
-	bool to_local = false, tee = false;
-	uint32_t local = 0;
-	jreg dst = pick_dst(L, vt_class(t), a, b, &to_local, &tee, &local);
+	struct dest d = pick_dst(L, vt_class(t), a, b);
 
-	be_select_cmp(&L->c, t, dst, a, b, cmp, k.lhs, k.rhs);
+	if (k.cmp)
+		be_select_cmp(&L->c, t, d.reg, a, b, k.cmp, k.lhs, k.rhs);
+	else if (k.v.kind != OP_IMM)
+		be_select(&L->c, t, d.reg, a, b, k.v);
+	else /* a constant condition */
+		be_mov(&L->c, t, jo_reg(d.reg), (uint32_t)k.v.imm ? a : b);
 	release_cond(L, &k);
-	if (!(a.kind == OP_REG && a.reg == dst))
-		release(L, a);
-	if (!(b.kind == OP_REG && b.reg == dst))
-		release(L, b);
-	finish_result(L, t, dst, to_local, tee, local);
+	release_src(L, a, d.reg);
+	release_src(L, b, d.reg);
+	finish_result(L, t, &d);
 }
 
 static void op_load(struct lower *L, const struct instr *in)
 {
 	uint8_t rt = vt_from_letter(op_info[in->op].results[0]);
 	struct jopnd addr = to_reg_or_imm(L, pop(L, NULL), VT_I32);
-	bool to_local = false, tee = false;
-	uint32_t local = 0;
-	jreg dst = pick_dst(L, vt_class(rt), addr, jo_imm(0), &to_local, &tee, &local);
+	struct dest d = pick_dst(L, vt_class(rt), addr, jo_imm(0));
 
-	be_load(&L->c, in->op, dst, addr, (uint32_t)in->bits);
-	if (!(addr.kind == OP_REG && addr.reg == dst))
-		release(L, addr);
-	finish_result(L, rt, dst, to_local, tee, local);
+	be_load(&L->c, in->op, d.reg, addr, (uint32_t)in->bits);
+	release_src(L, addr, d.reg);
+	finish_result(L, rt, &d);
 }
 
 static void op_store(struct lower *L, const struct instr *in)
@@ -1291,13 +1299,10 @@ static void op_store(struct lower *L, const struct instr *in)
 static void op_global_get(struct lower *L, uint32_t g)
 {
 	struct chibi_global *gl = L->c.inst->globals[g];
-	bool to_local = false, tee = false;
-	uint32_t local = 0;
-	jreg dst = pick_dst(L, vt_class(gl->valtype), jo_imm(0), jo_imm(0), &to_local, &tee,
-			    &local);
+	struct dest d = pick_dst(L, vt_class(gl->valtype), jo_imm(0), jo_imm(0));
 
-	be_load_abs(&L->c, gl->valtype, dst, &gl->value);
-	finish_result(L, gl->valtype, dst, to_local, tee, local);
+	be_load_abs(&L->c, gl->valtype, d.reg, &gl->value);
+	finish_result(L, gl->valtype, &d);
 }
 
 static void op_global_set(struct lower *L, uint32_t g)
@@ -1317,105 +1322,75 @@ static void op_load_abs(struct lower *L, uint8_t type, const void *addr)
 	push_reg(L, type, r);
 }
 
-/* The bulk-memory, table and reference instructions that go through C helpers. */
+/* The bulk-memory, table and reference instructions that go through C helpers.  A
+ * helper's leading arguments come from the instruction's immediates (LA_*), the rest
+ * from the stack. */
+enum { LA_MEM = 1, LA_INST, LA_TABLE_A, LA_TABLE_B, LA_IMM_A };
+enum { RT_ELEMTYPE = 1 };  /* result: the element type of table a */
+
+static const struct misc_helper {
+	uint16_t op;
+	uint8_t lead[3];         /* LA_*, up to the first 0 */
+	uint8_t npop;            /* arguments from the stack */
+	uint8_t rtype;           /* result type, 0 = none, or RT_ELEMTYPE */
+	bool can_trap;
+	void (*fn)(void);
+} misc_helpers[] = {
+#define MH(op, l0, l1, l2, npop, rtype, trap, fn) \
+	{ OPC_##op, { l0, l1, l2 }, npop, rtype, trap, (void (*)(void))fn }
+	MH(MEMORY_GROW, LA_MEM, 0, 0, 1, VT_I32, false, jit_h_memory_grow),
+	MH(MEMORY_FILL, LA_MEM, 0, 0, 3, 0, true, jit_h_memory_fill),
+	MH(MEMORY_COPY, LA_MEM, 0, 0, 3, 0, true, jit_h_memory_copy),
+	MH(MEMORY_INIT, LA_INST, LA_IMM_A, 0, 3, 0, true, jit_h_memory_init),
+	MH(DATA_DROP, LA_INST, LA_IMM_A, 0, 0, 0, false, jit_h_data_drop),
+	MH(TABLE_GET, LA_TABLE_A, 0, 0, 1, RT_ELEMTYPE, true, jit_h_table_get),
+	MH(TABLE_SET, LA_TABLE_A, 0, 0, 2, 0, true, jit_h_table_set),
+	MH(TABLE_GROW, LA_TABLE_A, 0, 0, 2, VT_I32, false, jit_h_table_grow),
+	MH(TABLE_FILL, LA_TABLE_A, 0, 0, 3, 0, true, jit_h_table_fill),
+	MH(TABLE_COPY, LA_TABLE_A, LA_TABLE_B, 0, 3, 0, true, jit_h_table_copy),
+	MH(TABLE_INIT, LA_INST, LA_TABLE_B, LA_IMM_A, 3, 0, true, jit_h_table_init),
+	MH(ELEM_DROP, LA_INST, LA_IMM_A, 0, 0, 0, false, jit_h_elem_drop),
+#undef MH
+};
+
 static void op_misc(struct lower *L, const struct instr *in)
 {
 	struct chibi_instance *inst = L->c.inst;
+	const struct misc_helper *h = NULL;
 	struct harg a[6];
+	uint32_t n = 0;
 
-	switch (in->op) {
-	case OPC_MEMORY_SIZE:
+	if (in->op == OPC_MEMORY_SIZE) {
 		op_load_abs(L, VT_I32, &L->c.mem->pages);
-		break;
-	case OPC_MEMORY_GROW:
-		a[1] = ha_pop(L);
-		a[0] = ha_ptr(L->c.mem);
-		call_helper(L, (const void *)jit_h_memory_grow, a, 2, VT_I32, false);
-		/* guard mode: reserved memory never moves; explicit mode reloads */
-		if (L->c.explicit_bounds)
-			be_reload_mem(&L->c);
-		break;
-	case OPC_MEMORY_FILL:
-		a[3] = ha_pop(L);
-		a[2] = ha_pop(L);
-		a[1] = ha_pop(L);
-		a[0] = ha_ptr(L->c.mem);
-		call_helper(L, (const void *)jit_h_memory_fill, a, 4, 0, true);
-		break;
-	case OPC_MEMORY_COPY:
-		a[3] = ha_pop(L);
-		a[2] = ha_pop(L);
-		a[1] = ha_pop(L);
-		a[0] = ha_ptr(L->c.mem);
-		call_helper(L, (const void *)jit_h_memory_copy, a, 4, 0, true);
-		break;
-	case OPC_MEMORY_INIT:
-		a[4] = ha_pop(L);
-		a[3] = ha_pop(L);
-		a[2] = ha_pop(L);
-		a[1] = ha_u32(in->a);
-		a[0] = ha_ptr(inst);
-		call_helper(L, (const void *)jit_h_memory_init, a, 5, 0, true);
-		break;
-	case OPC_DATA_DROP:
-		a[1] = ha_u32(in->a);
-		a[0] = ha_ptr(inst);
-		call_helper(L, (const void *)jit_h_data_drop, a, 2, 0, false);
-		break;
-	case OPC_TABLE_GET:
-		a[1] = ha_pop(L);
-		a[0] = ha_ptr(inst->tables[in->a]);
-		call_helper(L, (const void *)jit_h_table_get, a, 2,
-			    inst->tables[in->a]->elemtype, true);
-		break;
-	case OPC_TABLE_SET:
-		a[2] = ha_pop(L);
-		a[1] = ha_pop(L);
-		a[0] = ha_ptr(inst->tables[in->a]);
-		call_helper(L, (const void *)jit_h_table_set, a, 3, 0, true);
-		break;
-	case OPC_TABLE_SIZE:
-		op_load_abs(L, VT_I32, &inst->tables[in->a]->size);
-		break;
-	case OPC_TABLE_GROW:
-		a[2] = ha_pop(L);
-		a[1] = ha_pop(L);
-		a[0] = ha_ptr(inst->tables[in->a]);
-		call_helper(L, (const void *)jit_h_table_grow, a, 3, VT_I32, false);
-		break;
-	case OPC_TABLE_FILL:
-		a[3] = ha_pop(L);
-		a[2] = ha_pop(L);
-		a[1] = ha_pop(L);
-		a[0] = ha_ptr(inst->tables[in->a]);
-		call_helper(L, (const void *)jit_h_table_fill, a, 4, 0, true);
-		break;
-	case OPC_TABLE_COPY:
-		a[4] = ha_pop(L);
-		a[3] = ha_pop(L);
-		a[2] = ha_pop(L);
-		a[1] = ha_ptr(inst->tables[in->b]);
-		a[0] = ha_ptr(inst->tables[in->a]);
-		call_helper(L, (const void *)jit_h_table_copy, a, 5, 0, true);
-		break;
-	case OPC_TABLE_INIT:
-		a[5] = ha_pop(L);
-		a[4] = ha_pop(L);
-		a[3] = ha_pop(L);
-		a[2] = ha_u32(in->a);
-		a[1] = ha_ptr(inst->tables[in->b]);
-		a[0] = ha_ptr(inst);
-		call_helper(L, (const void *)jit_h_table_init, a, 6, 0, true);
-		break;
-	case OPC_ELEM_DROP:
-		a[1] = ha_u32(in->a);
-		a[0] = ha_ptr(inst);
-		call_helper(L, (const void *)jit_h_elem_drop, a, 2, 0, false);
-		break;
-	default:
-		fail(L, "unsupported instruction");
-		break;
+		return;
 	}
+	if (in->op == OPC_TABLE_SIZE) {
+		op_load_abs(L, VT_I32, &inst->tables[in->a]->size);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(misc_helpers) / sizeof(misc_helpers[0]) && !h; i++)
+		if (misc_helpers[i].op == in->op)
+			h = &misc_helpers[i];
+	if (!h) {
+		fail(L, "unsupported instruction");
+		return;
+	}
+	for (; n < sizeof(h->lead) && h->lead[n]; n++) {
+		switch (h->lead[n]) {
+		case LA_MEM: a[n] = ha_ptr(L->c.mem); break;
+		case LA_INST: a[n] = ha_ptr(inst); break;
+		case LA_TABLE_A: a[n] = ha_ptr(inst->tables[in->a]); break;
+		case LA_TABLE_B: a[n] = ha_ptr(inst->tables[in->b]); break;
+		default: a[n] = ha_u32(in->a); break;
+		}
+	}
+	for (uint32_t i = n + h->npop; i-- > n;)
+		a[i] = ha_pop(L);
+	call_helper(L, (const void *)h->fn, a, n + h->npop,
+		    h->rtype == RT_ELEMTYPE ? inst->tables[in->a]->elemtype : h->rtype,
+		    h->can_trap);
+	if (in->op == OPC_MEMORY_GROW)
+		reload_mem(L, false);
 }
 
 /* One instruction of reachable code. */
@@ -1432,7 +1407,7 @@ static void lower_instr(struct lower *L, const struct instr *in)
 	case OPC_NOP:
 		break;
 	case OPC_BLOCK:
-		op_block(L, in);
+		open_block(L, in, C_BLOCK);
 		break;
 	case OPC_LOOP:
 		op_loop(L, in);
@@ -1470,7 +1445,7 @@ static void lower_instr(struct lower *L, const struct instr *in)
 		break;
 	case OPC_SELECT:
 	case OPC_SELECT_T:
-		op_select(L);
+		op_select(L, 0);
 		break;
 	case OPC_LOCAL_GET:
 		push(L, (struct val){ .kind = V_LOCAL, .type = L->locals[in->a].type,
@@ -1489,16 +1464,10 @@ static void lower_instr(struct lower *L, const struct instr *in)
 		op_global_set(L, in->a);
 		break;
 	case OPC_I32_CONST:
-		push_const(L, VT_I32, in->bits);
-		break;
 	case OPC_I64_CONST:
-		push_const(L, VT_I64, in->bits);
-		break;
 	case OPC_F32_CONST:
-		push_const(L, VT_F32, in->bits);
-		break;
 	case OPC_F64_CONST:
-		push_const(L, VT_F64, in->bits);
+		push_const(L, vt_from_letter(op_info[in->op].results[0]), in->bits);
 		break;
 	case OPC_REF_NULL:
 		push_const(L, (uint8_t)in->a, 0);
@@ -1506,23 +1475,13 @@ static void lower_instr(struct lower *L, const struct instr *in)
 	case OPC_REF_FUNC:
 		push_const(L, VT_FUNCREF, (uint64_t)(uintptr_t)L->c.inst->funcs[in->a]);
 		break;
-	case OPC_REF_IS_NULL: {
-		bool to_local = false, tee = false;
-		uint32_t local = 0;
-		jreg dst;
-
+	case OPC_REF_IS_NULL:
 		o = pop(L, &t);
-		if (o.kind == OP_IMM) {
+		if (o.kind == OP_IMM)
 			push_const(L, VT_I32, o.imm == 0);
-			break;
-		}
-		dst = pick_dst(L, JC_GPR, o, jo_imm(0), &to_local, &tee, &local);
-		be_unop(&L->c, OPC_I64_EQZ, dst, o);
-		if (!(o.kind == OP_REG && o.reg == dst))
-			release(L, o);
-		finish_result(L, VT_I32, dst, to_local, tee, local);
+		else
+			unop(L, OPC_I64_EQZ, VT_I32, o);
 		break;
-	}
 	default:
 		if (op_info[in->op].imm == IMM_MEMARG) {
 			if (op_info[in->op].results[0])
@@ -1613,16 +1572,10 @@ static bool prepass(struct lower *L)
 			lc->weight = lc->weight > UINT32_MAX - w ? UINT32_MAX : lc->weight + w;
 			break;
 		}
-		case OPC_CALL: {
-			uint32_t k = stack_words(mod_func_type(L->mod, in->a));
-
-			L->leaf = false;
-			if (k > L->out_words)
-				L->out_words = k;
-			break;
-		}
+		case OPC_CALL:
 		case OPC_CALL_INDIRECT: {
-			uint32_t k = stack_words(&L->mod->types[in->a]);
+			uint32_t k = jit_stack_words(in->op == OPC_CALL ? mod_func_type(L->mod, in->a)
+								: &L->mod->types[in->a]);
 
 			L->leaf = false;
 			if (k > L->out_words)
@@ -1680,7 +1633,8 @@ static void assign_homes(struct lower *L, uint64_t reserved)
 	}
 }
 
-/* Frame layout (see the diagram above be_prologue in the back end). */
+/* Frame layout: the body of the frame (see the diagram above struct jframe in target.h,
+ * from the outgoing area up). */
 static void layout_frame(struct lower *L)
 {
 	struct jframe *f = &L->c.frame;
@@ -1737,7 +1691,7 @@ static void layout_frame(struct lower *L)
 		jreg r = jit_target.home[JC_FPR][i];
 
 		if (f->saved & bit(r)) {
-			f->fsave_off[r] = off;
+			L->fsave_off[r] = off;
 			off += 8;
 		}
 	}
@@ -1762,6 +1716,10 @@ static void enter_function(struct lower *L)
 	int32_t zlo = 0, zhi = 0;
 
 	be_prologue(&L->c);
+	save_fpr_homes(L, true);
+	if (L->c.uses_memory && L->c.mem)
+		be_load_mem(&L->c, false);
+	be_poll(&L->c);
 	for (uint32_t l = L->ft->nparams; l < L->nlocals; l++) {
 		const struct local *lc = &L->locals[l];
 
@@ -1854,6 +1812,15 @@ static bool setup(struct lower *L, struct jit_store *js, struct chibi_func *f, c
 	return true;
 }
 
+/* An out-of-line trap stub at label: the trap kind (an immediate, or the code a helper
+ * returned) to the second C argument, where jit_rt_trap and jit_rt_trap_pc take it. */
+static void trap_stub(struct lower *L, uint32_t label, struct jopnd kind)
+{
+	cb_bind(L->c.cb, label);
+	be_mov(&L->c, VT_I32, jo_reg(jit_target.helper_arg[1]), kind);
+	be_trap_stub(&L->c);
+}
+
 /* Compile one function; see jit_int.h. */
 bool jit_compile(struct jit_store *js, struct jit_func *jf, char *why)
 {
@@ -1895,14 +1862,10 @@ bool jit_compile(struct jit_store *js, struct jit_func *jf, char *why)
 		return false;
 	/* out-of-line trap stubs */
 	for (int k = 1; k < CHIBI_TRAP_COUNT; k++)
-		if (L->c.trap_label[k]) {
-			cb_bind(cb, L->c.trap_label[k]);
-			be_trap_stub(&L->c, (enum chibi_trap)k);
-		}
-	if (L->c.trap_any_label) {
-		cb_bind(cb, L->c.trap_any_label);
-		be_trap_any_stub(&L->c);
-	}
+		if (L->c.trap_label[k])
+			trap_stub(L, L->c.trap_label[k], jo_imm((uint64_t)k));
+	if (L->c.trap_any_label)
+		trap_stub(L, L->c.trap_any_label, jo_reg(jit_target.helper_ret2));
 	if (!cb_resolve(cb) || !be_validate_code(cb)) {
 		fail(L, cb->oom ? "out of memory" : "internal encoding error");
 		return false;

@@ -68,6 +68,41 @@ static inline int vt_class(uint8_t vt)
 	return vt == VT_F32 || vt == VT_F64 ? JC_FPR : JC_GPR;
 }
 
+/* Does a value of type vt fill 64 bits (i64, f64, references)? */
+static inline bool vt_is64(uint8_t vt)
+{
+	return vt != VT_I32 && vt != VT_F32;
+}
+
+/* Opcode classes both sides of the interface branch on. */
+static inline bool op_is_int_cmp(uint16_t op)
+{
+	return (op >= OPC_I32_EQ && op <= OPC_I32_GE_U) || (op >= OPC_I64_EQ && op <= OPC_I64_GE_U);
+}
+
+/* Position of an integer comparison in its row: eq ne lt_s lt_u gt_s gt_u le_s le_u ge_s
+ * ge_u, the same order for i32 and i64. */
+static inline unsigned op_int_cmp_index(uint16_t op)
+{
+	return (unsigned)(op - (op >= OPC_I64_EQ ? OPC_I64_EQ : OPC_I32_EQ));
+}
+
+static inline bool op_is_float_cmp(uint16_t op)
+{
+	return op >= OPC_F32_EQ && op <= OPC_F64_GE;
+}
+
+static inline bool op_is_eqz(uint16_t op)
+{
+	return op == OPC_I32_EQZ || op == OPC_I64_EQZ;
+}
+
+static inline bool op_is_divrem(uint16_t op)
+{
+	return (op >= OPC_I32_DIV_S && op <= OPC_I32_REM_U) ||
+	       (op >= OPC_I64_DIV_S && op <= OPC_I64_REM_U);
+}
+
 /* An operand.  OP_MEM is a frame slot: [stack pointer + off] after the prologue. */
 enum { OP_REG, OP_IMM, OP_MEM };
 struct jopnd {
@@ -103,13 +138,33 @@ static inline bool jo_same(struct jopnd a, struct jopnd b)
 	return a.imm == b.imm;
 }
 
-/* The frame as the front end laid it out.  Offsets are from the stack pointer after the
- * prologue; the back end adds its own save area and alignment in be_frame_finish(). */
+/*
+ * Frame of a JIT function (the stack grows down; offsets are from sp after the prologue):
+ *
+ *        |  caller's frame                |
+ *        +--------------------------------+ <- sp + in_args + 8k: stack argument k, or
+ *        |  stack arguments / results     |    result k of a multi-value function
+ *        +--------------------------------+ <- sp + in_args
+ *        |  return address, saved GPR     |    the back end's part: see the diagram
+ *        |  homes                         |    above its be_prologue()
+ *        +--------------------------------+ <- sp + size
+ *        |  alignment                     |
+ *        |  if-parameter save areas       |    body: the front end's part
+ *        |  saved FPR homes               |    (lower.c, layout_frame)
+ *        |  helper-call save slots        |    homes C may clobber
+ *        |  locals kept in memory         |
+ *        |  operand-stack slots           |    slot of stack position i: fixed offset
+ *        |  outgoing arguments / results  |    [sp + 8k] for the callee
+ *        +--------------------------------+ <- sp, 16-byte aligned
+ *
+ * The front end saves the FPR homes itself (plain moves to its slots); what needs the
+ * back end's instructions (pushes, pairs, the return address) is the back end's.
+ */
 struct jframe {
 	uint32_t body;            /* bytes of slots the front end needs (multiple of 8) */
-	uint64_t saved;           /* JIT-callee-saved homes this function uses: the prologue
-	                           * saves and the epilogue restores them */
-	int32_t fsave_off[64];    /* frame slot for each saved FPR home (index = jreg) */
+	uint64_t saved;           /* JIT-callee-saved homes this function uses: be_prologue
+	                           * saves and be_epilogue restores the GPRs among them, the
+	                           * front end the FPRs */
 	/* filled by be_frame_finish: */
 	uint32_t size;            /* bytes the prologue subtracts from the stack pointer */
 	int32_t in_args;          /* offset of the incoming stack-argument / result area */
@@ -155,15 +210,23 @@ uint64_t be_reserved(const struct jcomp *c);
 /* Fill frame->size, in_args and total from body and saved (alignment, save area). */
 void be_frame_finish(struct jframe *frame);
 
-/* Function entry: stack-limit check, save `saved` homes, allocate the frame, set up the
- * pinned memory registers, poll for interrupts.  Incoming arguments are untouched. */
+/* Frames up to this size fit in the margin the runtime leaves below the stack limit
+ * (STACK_MARGIN in runtime.c): their prologue compares sp itself with the limit, before
+ * anything is pushed; a larger frame is checked against its full size. */
+#define JIT_FRAME_UNCHECKED 65536u
+
+/* Function entry: stack-limit check, save the GPR homes in `saved`, allocate the frame.
+ * Incoming arguments are untouched.  The front end follows it with the FPR home saves,
+ * be_load_mem and be_poll. */
 void be_prologue(struct jcomp *c);
-/* Function exit: restore saved homes, free the frame, return.  Results are in place. */
+/* Function exit: restore the saved GPR homes, free the frame, return.  Results are in
+ * place and the FPR homes restored. */
 void be_epilogue(struct jcomp *c);
-/* Interrupt (and fuel) check at a loop header. */
+/* Interrupt (and fuel) check at function entry and loop headers. */
 void be_poll(struct jcomp *c);
-/* Reload the pinned memory registers (after a call that may have changed them). */
-void be_reload_mem(struct jcomp *c);
+/* Set the pinned registers of memory 0 (c->mem; only when c->uses_memory): all of them at
+ * entry, or with reload only what a call or memory.grow may have changed. */
+void be_load_mem(struct jcomp *c, bool reload);
 /* Zero the frame slots [off, off + 8 * n). */
 void be_zero_slots(struct jcomp *c, int32_t off, uint32_t n);
 
@@ -181,26 +244,31 @@ bool be_inline(uint16_t op);
  * other live value out of them; operands may still be in them. */
 uint64_t be_clobbers(uint16_t op, const struct jopnd *rhs);
 /* dst = op(src).  Numeric unary operators and conversions (opcodes.def rows with one
- * parameter), including eqz.  dst may equal src's register. */
+ * parameter), including eqz; not the reinterpretations (be_mov).  dst may equal src's
+ * register. */
 void be_unop(struct jcomp *c, uint16_t op, jreg dst, struct jopnd src);
 /* dst = lhs op rhs.  Binary numeric operators and comparisons.  dst may alias either
- * operand's register.  Trapping operators branch to the function's trap labels. */
+ * operand's register.  Trapping operators branch to the function's trap labels (a
+ * constant zero divisor never arrives: the front end jumps to the trap itself).  An
+ * integer comparison (here and below) has an immediate on the left only if both are. */
 void be_binop(struct jcomp *c, uint16_t op, jreg dst, struct jopnd lhs, struct jopnd rhs);
 /* Branch to label if `lhs op rhs` (a comparison opcode, or i32/i64.eqz with rhs unused)
  * is true, or false when negate. */
 void be_cmp_branch(struct jcomp *c, uint16_t op, struct jopnd lhs, struct jopnd rhs,
 		   bool negate, uint32_t label);
-/* Branch to label if the i32 `v` is non-zero (zero when negate). */
+/* Branch to label if the i32 `v` (not an immediate) is non-zero (zero when negate). */
 void be_test_branch(struct jcomp *c, struct jopnd v, bool negate, uint32_t label);
-/* dst = cond ? a : b; cond is an i32.  dst may alias any operand register. */
+/* dst = cond ? a : b; cond is an i32, not an immediate.  dst may alias any operand
+ * register. */
 void be_select(struct jcomp *c, uint8_t vt, jreg dst, struct jopnd a, struct jopnd b,
 	       struct jopnd cond);
-/* dst = (lhs cmp_op rhs) ? a : b with a fused comparison. */
+/* dst = (lhs cmp_op rhs) ? a : b with a fused integer comparison (or eqz). */
 void be_select_cmp(struct jcomp *c, uint8_t vt, jreg dst, struct jopnd a, struct jopnd b,
 		   uint16_t cmp_op, struct jopnd lhs, struct jopnd rhs);
 
 void be_jmp(struct jcomp *c, uint32_t label);
-/* Jump to labels[idx] for idx < n, else to labels[n].  idx is an i32 in a register. */
+/* Jump to labels[idx] for idx < n, else to labels[n] (n >= 1).  idx is an i32 in a temp
+ * register, which the back end may clobber. */
 void be_br_table(struct jcomp *c, jreg idx, uint32_t n, const uint32_t *labels);
 
 /* Loads and stores on memory 0 (opcodes.def memory rows).  addr is OP_REG or OP_IMM
@@ -220,14 +288,14 @@ void be_call_direct(struct jcomp *c, struct jit_func *jf, const void *code, bool
 /* call_indirect through `table` with the element index in jit_target.indirect_idx:
  * bounds, null and signature (type_id) checks, then the call. */
 void be_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_id);
-/* Call a C function (arguments already in the helper registers); when can_trap, a
- * non-zero helper_ret2 branches to the trap stub. */
-void be_call_helper(struct jcomp *c, const void *fn, bool can_trap);
+/* Call a C function (arguments already in the helper registers).  The front end tests
+ * the trap code in helper_ret2 itself. */
+void be_call_helper(struct jcomp *c, const void *fn);
 
-/* Out-of-line stubs at the end of a function: raise `kind` / raise the code in
- * helper_ret2, naming the function being compiled. */
-void be_trap_stub(struct jcomp *c, enum chibi_trap kind);
-void be_trap_any_stub(struct jcomp *c);
+/* The tail of the out-of-line trap stubs at the end of a function: raise the trap whose
+ * kind (enum chibi_trap, 32 bits) is in helper_arg[1] -- where jit_rt_trap and
+ * jit_rt_trap_pc take it -- naming the function being compiled.  Never returns. */
+void be_trap_stub(struct jcomp *c);
 
 /* Apply one fix-up (label resolved) or relocation (final address known). */
 void be_patch_fixup(struct codebuf *cb, const struct cb_fixup *f, int32_t target);
@@ -246,6 +314,13 @@ struct jit_regs {
 	uint64_t ret_addr;        /* exit thunks: the JIT caller's return address */
 };
 
+/* Field offsets of struct jit_regs, for the thunks' addressing modes. */
+#define RG_GPR(i)	((int32_t)(offsetof(struct jit_regs, gpr) + 8 * (i)))
+#define RG_FPR(i)	((int32_t)(offsetof(struct jit_regs, fpr) + 8 * (i)))
+#define RG_NSTACK	((int32_t)offsetof(struct jit_regs, nstack))
+#define RG_STACK	((int32_t)offsetof(struct jit_regs, stack))
+#define RG_RET		((int32_t)offsetof(struct jit_regs, ret_addr))
+
 struct jit_thunks {
 	uint32_t enter;    /* void enter(struct jit_regs *, void *entry, struct chibi_store *) */
 	uint32_t exit;     /* JIT -> C: jit_rt_call_out(store, jf, regs) */
@@ -256,6 +331,28 @@ struct jit_thunks {
 
 /* Emit the thunks into cb (offsets in *out).  The C entry points they call are below. */
 void be_build_thunks(struct codebuf *cb, struct jit_thunks *out);
+
+/* be_build_thunks' common part: each thunk a back end has (build[k] non-NULL, in the
+ * order of struct jit_thunks) starts 16-byte aligned, the gaps filled by `pad` (one
+ * filler unit per call); a missing one's offset stays 0.  Runs once per store. */
+enum { JT_ENTER, JT_EXIT, JT_LAZY, JT_INDIRECT, JT_TRAP, JT_COUNT };
+typedef void (*jit_thunk_fn)(struct codebuf *cb);
+static inline void jit_lay_out_thunks(struct codebuf *cb, struct jit_thunks *out,
+				      const jit_thunk_fn build[JT_COUNT], jit_thunk_fn pad)
+{
+	uint32_t *at[JT_COUNT] = { &out->enter, &out->exit, &out->lazy, &out->indirect,
+				   &out->trap };
+
+	for (int k = 0; k < JT_COUNT; k++) {
+		*at[k] = 0;
+		if (!build[k])
+			continue;
+		while (k && (cb_pos(cb) & 15))
+			pad(cb);
+		*at[k] = cb_pos(cb);
+		build[k](cb);
+	}
+}
 
 /* Program counter of an interrupted context (signal handler ucontext). */
 uintptr_t be_fault_pc(const void *ucontext);

@@ -70,11 +70,6 @@ static uint32_t read32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static bool is64(uint8_t vt)
-{
-	return vt != VT_I32 && vt != VT_F32;
-}
-
 static uint64_t dbl_bits(double d)
 {
 	uint64_t u;
@@ -324,7 +319,7 @@ static unsigned fpr_of(struct codebuf *cb, bool dbl, struct jopnd o, unsigned vs
 void be_mov(struct jcomp *c, uint8_t vt, struct jopnd dst, struct jopnd src)
 {
 	struct codebuf *cb = c->cb;
-	bool w = is64(vt);
+	bool w = vt_is64(vt);
 
 	if (jo_same(dst, src))
 		return;
@@ -415,35 +410,22 @@ static int saved_gprs(const struct jcomp *c, unsigned *out)
 	return n;
 }
 
-/* Set x27 (and x26 in explicit-bounds mode) for memory 0. */
-static void load_mem_regs(struct jcomp *c)
+/* x27 = the base of memory 0; in explicit-bounds mode through x26 = the memory, which
+ * nothing else changes (a reload only re-reads the base). */
+void be_load_mem(struct jcomp *c, bool reload)
 {
 	struct codebuf *cb = c->cb;
 	uint32_t w[A64_SEQ_MAX];
 
-	if (!c->uses_memory || !c->mem)
-		return;
-	if (c->explicit_bounds) {
-		gpr_imm(cb, true, R_MEMOBJ, (uint64_t)(uintptr_t)c->mem);
-		emit_seq(cb, w, a64_ldst_seq(w, A64_LDR_X, R_MEMBASE, R_MEMOBJ,
-					     offsetof(struct chibi_memory, data), R_SCRATCH2));
-	} else {
+	if (!c->explicit_bounds) {
 		/* a reserved memory never moves: its base is a constant of this code */
 		gpr_imm(cb, true, R_MEMBASE, (uint64_t)(uintptr_t)c->mem->data);
-	}
-}
-
-void be_reload_mem(struct jcomp *c)
-{
-	uint32_t w[A64_SEQ_MAX];
-
-	if (!c->uses_memory || !c->mem)
 		return;
-	if (c->explicit_bounds)
-		emit_seq(c->cb, w, a64_ldst_seq(w, A64_LDR_X, R_MEMBASE, R_MEMOBJ,
-						offsetof(struct chibi_memory, data), R_SCRATCH2));
-	else
-		load_mem_regs(c);
+	}
+	if (!reload)
+		gpr_imm(cb, true, R_MEMOBJ, (uint64_t)(uintptr_t)c->mem);
+	emit_seq(cb, w, a64_ldst_seq(w, A64_LDR_X, R_MEMBASE, R_MEMOBJ,
+				     offsetof(struct chibi_memory, data), R_SCRATCH2));
 }
 
 /* x16 = the store field at off (4 or 8 bytes). */
@@ -476,28 +458,15 @@ void be_poll(struct jcomp *c)
 }
 
 /*
- * Frame of a JIT function (the stack grows down; offsets are from sp after the prologue):
+ * The back end's part of the frame (the whole frame: target.h, above struct jframe):
  *
- *        |  caller's frame                |
- *        +--------------------------------+ <- sp + in_args + 8k: stack argument k, or
- *        |  stack arguments / results     |    result k of a multi-value function
  *        +--------------------------------+ <- sp + in_args (the caller's sp, 16-aligned)
  *        |  x29, x30 (frame record)       |    x29 points here
  *        +--------------------------------+
  *        |  saved GPR homes, in pairs     |    x19-x26 as used (stp ..., [sp, #-16]!)
  *        +--------------------------------+ <- sp + size
  *        |  alignment to 16               |
- *        |  if-parameter save areas       |
- *        |  saved FPR homes               |    (str d8-d15 as used)
- *        |  helper-call save slots        |    leaf homes C may clobber
- *        |  locals kept in memory         |
- *        |  operand-stack slots           |    slot of stack position i: fixed offset
- *        |  outgoing arguments / results  |    [sp + 8k] for the callee
- *        +--------------------------------+ <- sp, 16-byte aligned
- *
- * The stack check compares sp with the store's limit before anything is pushed; frames up
- * to 64 KiB fit in the margin the runtime leaves below the limit, larger ones are checked
- * against their full size.
+ *        |  body                          |    the front end saves d8-d15 there itself
  */
 void be_prologue(struct jcomp *c)
 {
@@ -506,7 +475,7 @@ void be_prologue(struct jcomp *c)
 	unsigned regs[16];
 	int n = saved_gprs(c, regs);
 
-	if (c->frame.total <= 65536) {
+	if (c->frame.total <= JIT_FRAME_UNCHECKED) {
 		load_store_field(cb, true, R_SCRATCH, offsetof(struct chibi_store, jit_stack_limit));
 		emit(cb, a64_cmp_ext(true, A64_SP, R_SCRATCH, A64_UXTX, 0));	/* cmp sp, x16 */
 	} else {
@@ -525,14 +494,6 @@ void be_prologue(struct jcomp *c)
 	if (c->frame.size)
 		emit_seq(cb, w, a64_add_imm_seq(w, true, A64_SP, A64_SP,
 						-(int64_t)c->frame.size, R_SCRATCH));
-	for (int i = 0; i < jit_target.nhome[JC_FPR]; i++) {
-		jreg r = jit_target.home[JC_FPR][i];
-
-		if (c->frame.saved & BIT(r))
-			slot_ldst(cb, A64_STR_D, HW(r), c->frame.fsave_off[r]);
-	}
-	load_mem_regs(c);
-	be_poll(c);
 }
 
 void be_epilogue(struct jcomp *c)
@@ -542,12 +503,6 @@ void be_epilogue(struct jcomp *c)
 	unsigned regs[16];
 	int n = saved_gprs(c, regs);
 
-	for (int i = 0; i < jit_target.nhome[JC_FPR]; i++) {
-		jreg r = jit_target.home[JC_FPR][i];
-
-		if (c->frame.saved & BIT(r))
-			slot_ldst(cb, A64_LDR_D, HW(r), c->frame.fsave_off[r]);
-	}
 	if (c->frame.size)
 		emit_seq(cb, w, a64_add_imm_seq(w, true, A64_SP, A64_SP,
 						(int64_t)c->frame.size, R_SCRATCH));
@@ -610,59 +565,24 @@ uint64_t be_clobbers(uint16_t op, const struct jopnd *rhs)
 	return 0;
 }
 
-/* Condition of an integer comparison opcode (i32 and i64 rows share the order). */
+/* Condition of an integer comparison opcode. */
 static enum a64_cond int_cond(uint16_t op)
 {
 	static const enum a64_cond cc[] = { A64_EQ, A64_NE, A64_LT, A64_LO, A64_GT, A64_HI,
 					    A64_LE, A64_LS, A64_GE, A64_HS };
 
-	if (op >= OPC_I32_EQ && op <= OPC_I32_GE_U)
-		return cc[op - OPC_I32_EQ];
-	return cc[op - OPC_I64_EQ];
+	return cc[op_int_cmp_index(op)];
 }
 
-/* The condition with its operands swapped (a < b  <=>  b > a). */
-static enum a64_cond swap_cond(enum a64_cond cc)
-{
-	switch (cc) {
-	case A64_LT: return A64_GT;
-	case A64_GT: return A64_LT;
-	case A64_LE: return A64_GE;
-	case A64_GE: return A64_LE;
-	case A64_LO: return A64_HI;
-	case A64_HI: return A64_LO;
-	case A64_LS: return A64_HS;
-	case A64_HS: return A64_LS;
-	default: return cc;
-	}
-}
-
-static bool is_int_cmp(uint16_t op)
-{
-	return (op >= OPC_I32_EQ && op <= OPC_I32_GE_U) || (op >= OPC_I64_EQ && op <= OPC_I64_GE_U);
-}
-
-static bool is_float_cmp(uint16_t op)
-{
-	return op >= OPC_F32_EQ && op <= OPC_F64_GE;
-}
-
-/* flags = a - b for an integer comparison; returns the condition that holds when op is. */
+/* flags = a - b for an integer comparison; returns the condition that holds when op is.
+ * An immediate is on the right (the front end mirrors the comparison otherwise). */
 static enum a64_cond emit_int_cmp(struct codebuf *cb, uint16_t op, struct jopnd a, struct jopnd b)
 {
 	bool sf = op >= OPC_I64_EQZ;
 	enum a64_cond cc = int_cond(op);
 	uint32_t w[A64_SEQ_MAX];
-	unsigned ra;
+	unsigned ra = gpr_of(cb, sf, a, R_SCRATCH);
 
-	if (a.kind == OP_IMM && b.kind != OP_IMM) {
-		struct jopnd t = a;
-
-		a = b;
-		b = t;
-		cc = swap_cond(cc);
-	}
-	ra = gpr_of(cb, sf, a, R_SCRATCH);
 	if (b.kind == OP_IMM)
 		emit_seq(cb, w, a64_cmp_imm_seq(w, sf, ra, (int64_t)b.imm, R_SCRATCH2));
 	else
@@ -696,11 +616,11 @@ static enum a64_cond emit_float_cmp(struct codebuf *cb, uint16_t op, struct jopn
 /* Flags for `op` (a comparison or eqz); returns the condition when it holds. */
 static enum a64_cond emit_cmp(struct codebuf *cb, uint16_t op, struct jopnd lhs, struct jopnd rhs)
 {
-	if (op == OPC_I32_EQZ || op == OPC_I64_EQZ) {
+	if (op_is_eqz(op)) {
 		emit_test_zero(cb, op == OPC_I64_EQZ, lhs);
 		return A64_EQ;
 	}
-	if (is_int_cmp(op))
+	if (op_is_int_cmp(op))
 		return emit_int_cmp(cb, op, lhs, rhs);
 	return emit_float_cmp(cb, op, lhs, rhs);
 }
@@ -710,7 +630,7 @@ void be_cmp_branch(struct jcomp *c, uint16_t op, struct jopnd lhs, struct jopnd 
 {
 	enum a64_cond cc;
 
-	if ((op == OPC_I32_EQZ || op == OPC_I64_EQZ) && lhs.kind != OP_IMM) {
+	if (op_is_eqz(op) && lhs.kind != OP_IMM) {
 		bool sf = op == OPC_I64_EQZ;
 
 		cbz_label(c, sf, negate, gpr_of(c->cb, sf, lhs, R_SCRATCH), label);
@@ -722,11 +642,6 @@ void be_cmp_branch(struct jcomp *c, uint16_t op, struct jopnd lhs, struct jopnd 
 
 void be_test_branch(struct jcomp *c, struct jopnd v, bool negate, uint32_t label)
 {
-	if (v.kind == OP_IMM) {
-		if (((uint32_t)v.imm != 0) != negate)
-			b_label(c, label);
-		return;
-	}
 	cbz_label(c, false, !negate, gpr_of(c->cb, false, v, R_SCRATCH), label);
 }
 
@@ -780,12 +695,8 @@ static void int_divrem(struct jcomp *c, uint16_t op, unsigned dst, struct jopnd 
 	unsigned ra, rb, q;
 
 	if (rhs.kind == OP_IMM) {
-		uint64_t v = sf ? rhs.imm : (uint32_t)rhs.imm;
+		uint64_t v = sf ? rhs.imm : (uint32_t)rhs.imm;   /* not 0: see be_binop */
 
-		if (v == 0) {
-			b_label(c, jc_trap_label(c, CHIBI_TRAP_DIV_ZERO));
-			return;
-		}
 		may_m1 = may_m1 && v == (sf ? UINT64_MAX : UINT32_MAX);
 	}
 	ra = gpr_of(cb, sf, lhs, R_SCRATCH);
@@ -883,7 +794,7 @@ void be_binop(struct jcomp *c, uint16_t op, jreg dst, struct jopnd lhs, struct j
 	unsigned d = HW(dst);
 	bool sf;
 
-	if (is_int_cmp(op) || is_float_cmp(op)) {
+	if (op_is_int_cmp(op) || op_is_float_cmp(op)) {
 		emit(cb, a64_cset(false, d, emit_cmp(cb, op, lhs, rhs)));
 		return;
 	}
@@ -1062,18 +973,6 @@ void be_unop(struct jcomp *c, uint16_t op, jreg dst, struct jopnd src)
 		emit(cb, a64_ucvtf(true, op == OPC_F64_CONVERT_I64_U, d,
 				   gpr_of(cb, true, src, R_SCRATCH)));
 		return;
-	case OPC_I32_REINTERPRET_F32:
-		gpr_load(cb, false, d, src);
-		return;
-	case OPC_I64_REINTERPRET_F64:
-		gpr_load(cb, true, d, src);
-		return;
-	case OPC_F32_REINTERPRET_I32:
-		fpr_load(cb, false, d, src);
-		return;
-	case OPC_F64_REINTERPRET_I64:
-		fpr_load(cb, true, d, src);
-		return;
 	case OPC_I32_TRUNC_F32_S: trunc_checked(c, true, false, false, d, src); return;
 	case OPC_I32_TRUNC_F64_S: trunc_checked(c, true, false, true, d, src); return;
 	case OPC_I64_TRUNC_F32_S: trunc_checked(c, true, true, false, d, src); return;
@@ -1120,7 +1019,7 @@ static void select_flags(struct jcomp *c, uint8_t vt, jreg dst, struct jopnd a, 
 			 enum a64_cond cc)
 {
 	struct codebuf *cb = c->cb;
-	bool w = is64(vt);
+	bool w = vt_is64(vt);
 
 	if (vt_class(vt) == JC_GPR) {
 		unsigned ra = gpr_or_zr(cb, w, a, R_SCRATCH), rb = gpr_or_zr(cb, w, b, R_SCRATCH2);
@@ -1136,10 +1035,6 @@ static void select_flags(struct jcomp *c, uint8_t vt, jreg dst, struct jopnd a, 
 void be_select(struct jcomp *c, uint8_t vt, jreg dst, struct jopnd a, struct jopnd b,
 	       struct jopnd cond)
 {
-	if (cond.kind == OP_IMM) {
-		be_mov(c, vt, jo_reg(dst), (uint32_t)cond.imm ? a : b);
-		return;
-	}
 	emit_test_zero(c->cb, false, cond);
 	select_flags(c, vt, dst, a, b, A64_NE);
 }
@@ -1286,7 +1181,7 @@ void be_store(struct jcomp *c, uint16_t op, struct jopnd addr, struct jopnd val,
 void be_load_abs(struct jcomp *c, uint8_t vt, jreg dst, const void *addr)
 {
 	struct codebuf *cb = c->cb;
-	bool w = is64(vt);
+	bool w = vt_is64(vt);
 
 	gpr_imm(cb, true, R_SCRATCH, (uint64_t)(uintptr_t)addr);
 	emit(cb, a64_ldst_imm(IS_FPR(dst) ? fp_ld(w) : gp_ld(w), HW(dst), R_SCRATCH, 0));
@@ -1295,7 +1190,7 @@ void be_load_abs(struct jcomp *c, uint8_t vt, jreg dst, const void *addr)
 void be_store_abs(struct jcomp *c, uint8_t vt, void *addr, struct jopnd src)
 {
 	struct codebuf *cb = c->cb;
-	bool w = is64(vt);
+	bool w = vt_is64(vt);
 
 	gpr_imm(cb, true, R_SCRATCH, (uint64_t)(uintptr_t)addr);
 	if (src.kind == OP_REG && IS_FPR(src.reg)) {
@@ -1306,14 +1201,6 @@ void be_store_abs(struct jcomp *c, uint8_t vt, void *addr, struct jopnd src)
 }
 
 /* ---- calls ---- */
-
-/* After a call the callee may have left x27/x26 pointing at its own memory (or, with
- * explicit bounds, memory may have moved on grow): reload unless provably unchanged. */
-static void after_call(struct jcomp *c, bool same_inst)
-{
-	if (c->explicit_bounds || !same_inst)
-		be_reload_mem(c);
-}
 
 void be_call_direct(struct jcomp *c, struct jit_func *jf, const void *code, bool self)
 {
@@ -1330,7 +1217,6 @@ void be_call_direct(struct jcomp *c, struct jit_func *jf, const void *code, bool
 		emit(cb, a64_ldr_imm(true, R_SCRATCH2, R_CALLEE, 0));
 		emit(cb, a64_blr(R_SCRATCH2));
 	}
-	after_call(c, jf->func->inst == c->inst);
 }
 
 void be_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_id)
@@ -1360,7 +1246,6 @@ void be_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_
 	emit(cb, a64_mov_reg(true, R_CALLEE, R_SCRATCH2));
 	emit(cb, a64_ldr_imm(true, R_SCRATCH2, R_CALLEE, 0));
 	emit(cb, a64_blr(R_SCRATCH2));
-	after_call(c, false);
 }
 
 /* x16 = fn; blr x16 (C functions live anywhere in the address space). */
@@ -1370,17 +1255,15 @@ static void call_abs(struct codebuf *cb, const void *fn)
 	emit(cb, a64_blr(R_SCRATCH));
 }
 
-void be_call_helper(struct jcomp *c, const void *fn, bool can_trap)
+void be_call_helper(struct jcomp *c, const void *fn)
 {
 	call_abs(c->cb, fn);
-	if (can_trap)
-		cbz_label(c, true, true, jit_target.helper_ret2, jc_trap_any_label(c));
 }
 
-/* The rest of a trap with w1 = kind: a call of the store's trap thunk (its return address
- * names the function), or, without one, jit_rt_trap(store, kind, func index, instance).
- * Never returns; sp is 16-byte aligned here, as everywhere. */
-static void trap_tail(struct jcomp *c)
+/* With w1 = kind: a call of the store's trap thunk (its return address names the
+ * function), or, without one, jit_rt_trap(store, kind, func index, instance); sp is
+ * 16-byte aligned here, as everywhere. */
+void be_trap_stub(struct jcomp *c)
 {
 	struct codebuf *cb = c->cb;
 
@@ -1397,27 +1280,12 @@ static void trap_tail(struct jcomp *c)
 	emit(cb, a64_brk(0xdead));
 }
 
-void be_trap_stub(struct jcomp *c, enum chibi_trap kind)
-{
-	gpr_imm(c->cb, false, 1, (uint32_t)kind);
-	trap_tail(c);
-}
-
-void be_trap_any_stub(struct jcomp *c)
-{
-	trap_tail(c); /* the code is in x1 already (helper_ret2) */
-}
-
 /* Jump table: 32-bit offsets from the table start, right after the indirect branch. */
 void be_br_table(struct jcomp *c, jreg idx, uint32_t n, const uint32_t *labels)
 {
 	struct codebuf *cb = c->cb;
 	uint32_t w[A64_SEQ_MAX], start;
 
-	if (n == 0) {
-		b_label(c, labels[0]);
-		return;
-	}
 	emit_seq(cb, w, a64_cmp_imm_seq(w, false, HW(idx), n, R_SCRATCH));
 	bcond_label(c, A64_HS, labels[n]);
 	emit(cb, a64_adr(R_SCRATCH, 16));					/* the table */
@@ -1434,11 +1302,6 @@ void be_br_table(struct jcomp *c, jreg idx, uint32_t n, const uint32_t *labels)
 
 /* ---- thunks ---- */
 
-#define RG_GPR(i)	((int32_t)(offsetof(struct jit_regs, gpr) + 8 * (i)))
-#define RG_FPR(i)	((int32_t)(offsetof(struct jit_regs, fpr) + 8 * (i)))
-#define RG_NSTACK	((int32_t)offsetof(struct jit_regs, nstack))
-#define RG_STACK	((int32_t)offsetof(struct jit_regs, stack))
-#define RG_RET		((int32_t)offsetof(struct jit_regs, ret_addr))
 /* struct jit_regs on the stack of the JIT -> C thunks, rounded up for alignment */
 #define JR_SIZE		((int32_t)((sizeof(struct jit_regs) + 15) & ~(size_t)15))
 /* enter: x29 - ENTER_REGS is where the struct jit_regs pointer is kept */
@@ -1583,27 +1446,17 @@ static void build_trap(struct codebuf *cb)
 	emit(cb, a64_brk(0xdead));
 }
 
-static void align16(struct codebuf *cb)
+static void brk0(struct codebuf *cb)
 {
-	while (cb_pos(cb) & 15)
-		emit(cb, a64_brk(0));
+	emit(cb, a64_brk(0));
 }
 
 void be_build_thunks(struct codebuf *cb, struct jit_thunks *out)
 {
-	memset(out, 0, sizeof(*out));	/* fields this back end does not know stay 0 (none) */
-	out->enter = cb_pos(cb);
-	build_enter(cb);
-	align16(cb);
-	out->exit = cb_pos(cb);
-	build_exit(cb);
-	align16(cb);
-	out->lazy = cb_pos(cb);
-	build_lazy(cb);
-	align16(cb);
-	out->indirect = cb_pos(cb);
-	build_indirect(cb);
-	align16(cb);
-	out->trap = cb_pos(cb);
-	build_trap(cb);
+	static const jit_thunk_fn build[JT_COUNT] = {
+		[JT_ENTER] = build_enter, [JT_EXIT] = build_exit, [JT_LAZY] = build_lazy,
+		[JT_INDIRECT] = build_indirect, [JT_TRAP] = build_trap,
+	};
+
+	jit_lay_out_thunks(cb, out, build, brk0);
 }

@@ -90,11 +90,6 @@ static bool flags_valid(const struct jcomp *c, bool w, uint8_t r)
 enum { FX_REL32 = 1 };   /* fix-up: int32 at pos = target - base */
 enum { RL_REL32 = 1 };   /* relocation: int32 at pos = target - (address of pos + 4) */
 
-static bool is64(uint8_t vt)
-{
-	return vt != VT_I32 && vt != VT_F32;
-}
-
 static bool is_dbl(uint8_t vt)
 {
 	return vt == VT_F64;
@@ -273,7 +268,7 @@ static uint8_t fpr_of(struct codebuf *cb, bool dbl, struct jopnd o)
 void be_mov(struct jcomp *c, uint8_t vt, struct jopnd dst, struct jopnd src)
 {
 	struct codebuf *cb = c->cb;
-	bool w = is64(vt), dbl = is_dbl(vt), fl = vt_class(vt) == JC_FPR;
+	bool w = vt_is64(vt), dbl = is_dbl(vt), fl = vt_class(vt) == JC_FPR;
 
 	if (jo_same(dst, src))
 		return;
@@ -360,32 +355,20 @@ void be_frame_finish(struct jframe *f)
 	f->total = (uint32_t)f->in_args;
 }
 
-/* Set r14 (and r13 in explicit-bounds mode) for memory 0. */
-static void load_mem_regs(struct jcomp *c)
+/* r14 = the base of memory 0; in explicit-bounds mode through r13 = the memory, which
+ * nothing else changes (a reload only re-reads the base). */
+void be_load_mem(struct jcomp *c, bool reload)
 {
 	struct codebuf *cb = c->cb;
 
-	if (!c->uses_memory || !c->mem)
-		return;
-	if (c->explicit_bounds) {
-		x64_mov_ri64(cb, R_MEMOBJ, (uint64_t)(uintptr_t)c->mem);
-		x64_mov_rm(cb, true, R_MEMBASE,
-			   x64_mb(R_MEMOBJ, offsetof(struct chibi_memory, data)));
-	} else {
+	if (!c->explicit_bounds) {
 		/* a reserved memory never moves: its base is a constant of this code */
 		x64_mov_ri64(cb, R_MEMBASE, (uint64_t)(uintptr_t)c->mem->data);
-	}
-}
-
-void be_reload_mem(struct jcomp *c)
-{
-	if (!c->uses_memory || !c->mem)
 		return;
-	if (c->explicit_bounds)
-		x64_mov_rm(c->cb, true, R_MEMBASE,
-			   x64_mb(R_MEMOBJ, offsetof(struct chibi_memory, data)));
-	else
-		load_mem_regs(c);
+	}
+	if (!reload)
+		x64_mov_ri64(cb, R_MEMOBJ, (uint64_t)(uintptr_t)c->mem);
+	x64_mov_rm(cb, true, R_MEMBASE, x64_mb(R_MEMOBJ, offsetof(struct chibi_memory, data)));
 }
 
 void be_poll(struct jcomp *c)
@@ -402,28 +385,15 @@ void be_poll(struct jcomp *c)
 }
 
 /*
- * Frame of a JIT function (the stack grows down; offsets are from sp after the prologue):
+ * The back end's part of the frame (the whole frame: target.h, above struct jframe):
  *
- *        |  caller's frame                |
- *        +--------------------------------+ <- sp + in_args + 8k: stack argument k, or
- *        |  stack arguments / results     |    result k of a multi-value function
  *        +--------------------------------+ <- sp + in_args
  *        |  return address                |
  *        +--------------------------------+
- *        |  saved homes (push rbx ...)    |    the JIT-callee-saved registers it uses
+ *        |  saved homes (push rbx ...)    |    the JIT-callee-saved GPRs it uses
  *        +--------------------------------+ <- sp + size
  *        |  alignment                     |
- *        |  if-parameter save areas       |
- *        |  saved xmm homes               |    (movsd; xmm8-14 as used)
- *        |  helper-call save slots        |    homes C may clobber (rsi, rdi, r8-10, xmm)
- *        |  locals kept in memory         |
- *        |  operand-stack slots           |    slot of stack position i: fixed offset
- *        |  outgoing arguments / results  |    [sp + 8k] for the callee
- *        +--------------------------------+ <- sp, 16-byte aligned
- *
- * The stack check compares sp with the store's limit before anything is pushed; frames up
- * to 64 KiB fit in the margin the runtime leaves below the limit, larger ones are checked
- * against their full size.
+ *        |  body                          |    the front end saves xmm homes there itself
  */
 void be_prologue(struct jcomp *c)
 {
@@ -431,7 +401,7 @@ void be_prologue(struct jcomp *c)
 	struct x64_mem lim = store_field(offsetof(struct chibi_store, jit_stack_limit));
 
 	probe_cpu();
-	if (c->frame.total <= 65536) {
+	if (c->frame.total <= JIT_FRAME_UNCHECKED) {
 		x64_cmp_rm(cb, true, RSP, lim);
 	} else {
 		x64_lea(cb, true, R_SCRATCH, x64_mb(RSP, -(int32_t)c->frame.total));
@@ -446,26 +416,12 @@ void be_prologue(struct jcomp *c)
 	}
 	if (c->frame.size)
 		x64_sub_ri(cb, true, RSP, (int32_t)c->frame.size);
-	for (int i = 0; i < jit_target.nhome[JC_FPR]; i++) {
-		jreg r = jit_target.home[JC_FPR][i];
-
-		if (c->frame.saved & (1ull << r))
-			x64_movsd_mr(cb, frame_slot(c->frame.fsave_off[r]), HW(r));
-	}
-	load_mem_regs(c);
-	be_poll(c);
 }
 
 void be_epilogue(struct jcomp *c)
 {
 	struct codebuf *cb = c->cb;
 
-	for (int i = 0; i < jit_target.nhome[JC_FPR]; i++) {
-		jreg r = jit_target.home[JC_FPR][i];
-
-		if (c->frame.saved & (1ull << r))
-			x64_movsd_rm(cb, HW(r), frame_slot(c->frame.fsave_off[r]));
-	}
 	if (c->frame.size)
 		x64_add_ri(cb, true, RSP, (int32_t)c->frame.size);
 	for (int i = jit_target.nhome[JC_GPR] - 1; i >= 0; i--) {
@@ -548,71 +504,31 @@ static bool is_shift(uint16_t op)
 	}
 }
 
-static bool is_divrem(uint16_t op)
-{
-	return (op >= OPC_I32_DIV_S && op <= OPC_I32_REM_U) ||
-	       (op >= OPC_I64_DIV_S && op <= OPC_I64_REM_U);
-}
-
 uint64_t be_clobbers(uint16_t op, const struct jopnd *rhs)
 {
 	if (is_shift(op) && rhs->kind != OP_IMM)
 		return 1ull << RCX;
-	if (is_divrem(op))
+	if (op_is_divrem(op))
 		return (1ull << RAX) | (1ull << RDX);
 	return 0;
 }
 
-/* Condition of an integer comparison opcode (i32 and i64 rows share the order). */
+/* Condition of an integer comparison opcode. */
 static enum x64_cc int_cc(uint16_t op)
 {
 	static const enum x64_cc cc[] = { CC_E, CC_NE, CC_L, CC_B, CC_G, CC_A, CC_LE, CC_BE,
 					  CC_GE, CC_AE };
 
-	if (op >= OPC_I32_EQ && op <= OPC_I32_GE_U)
-		return cc[op - OPC_I32_EQ];
-	return cc[op - OPC_I64_EQ];
+	return cc[op_int_cmp_index(op)];
 }
 
-/* The condition with its operands swapped (a < b  <=>  b > a). */
-static enum x64_cc swap_cc(enum x64_cc cc)
-{
-	switch (cc) {
-	case CC_L: return CC_G;
-	case CC_G: return CC_L;
-	case CC_LE: return CC_GE;
-	case CC_GE: return CC_LE;
-	case CC_B: return CC_A;
-	case CC_A: return CC_B;
-	case CC_BE: return CC_AE;
-	case CC_AE: return CC_BE;
-	default: return cc;
-	}
-}
-
-static bool is_int_cmp(uint16_t op)
-{
-	return (op >= OPC_I32_EQ && op <= OPC_I32_GE_U) || (op >= OPC_I64_EQ && op <= OPC_I64_GE_U);
-}
-
-static bool is_float_cmp(uint16_t op)
-{
-	return op >= OPC_F32_EQ && op <= OPC_F64_GE;
-}
-
-/* Integer compare of two operands; returns the condition that holds when `op` is true. */
+/* Integer compare of two operands; returns the condition that holds when `op` is true.
+ * An immediate is on the right (the front end mirrors the comparison otherwise). */
 static enum x64_cc emit_int_cmp(struct codebuf *cb, uint16_t op, struct jopnd a, struct jopnd b)
 {
 	bool w = op >= OPC_I64_EQZ;
 	enum x64_cc cc = int_cc(op);
 
-	if (a.kind == OP_IMM && b.kind != OP_IMM) {
-		struct jopnd t = a;
-
-		a = b;
-		b = t;
-		cc = swap_cc(cc);
-	}
 	if (a.kind == OP_MEM && b.kind == OP_IMM && (!w || is_simm32((int64_t)b.imm))) {
 		x64_cmp_mi(cb, w, frame_slot(a.off), (int32_t)b.imm);
 		return cc;
@@ -698,7 +614,7 @@ static enum x64_cc emit_float_cmp(struct codebuf *cb, uint16_t op, struct jopnd 
 /* Branch to label when the comparison (op, cc from emit_*_cmp) is true, or false. */
 static void branch_on(struct jcomp *c, uint16_t op, enum x64_cc cc, bool negate, uint32_t label)
 {
-	if (is_float_cmp(op) && (cc == CC_E || cc == CC_NE)) {
+	if (op_is_float_cmp(op) && (cc == CC_E || cc == CC_NE)) {
 		/* eq is ZF && !PF; ne is !ZF || PF */
 		bool want_eq = (cc == CC_E) != negate;
 
@@ -722,10 +638,10 @@ void be_cmp_branch(struct jcomp *c, uint16_t op, struct jopnd lhs, struct jopnd 
 {
 	enum x64_cc cc;
 
-	if (op == OPC_I32_EQZ || op == OPC_I64_EQZ) {
+	if (op_is_eqz(op)) {
 		emit_test_zero(c, op == OPC_I64_EQZ, lhs);
 		cc = CC_E;
-	} else if (is_int_cmp(op)) {
+	} else if (op_is_int_cmp(op)) {
 		cc = emit_int_cmp(c->cb, op, lhs, rhs);
 	} else {
 		cc = emit_float_cmp(c->cb, op, lhs, rhs);
@@ -735,11 +651,6 @@ void be_cmp_branch(struct jcomp *c, uint16_t op, struct jopnd lhs, struct jopnd 
 
 void be_test_branch(struct jcomp *c, struct jopnd v, bool negate, uint32_t label)
 {
-	if (v.kind == OP_IMM) {
-		if (((uint32_t)v.imm != 0) != negate)
-			jmp_label(c, label);
-		return;
-	}
 	emit_test_zero(c, false, v);
 	jcc_label(c, negate ? CC_E : CC_NE, label);
 }
@@ -747,11 +658,11 @@ void be_test_branch(struct jcomp *c, struct jopnd v, bool negate, uint32_t label
 /* dst = (cc) for a finished comparison; float eq/ne combine ZF with PF via r11. */
 static void set_from_flags(struct codebuf *cb, uint16_t op, enum x64_cc cc, uint8_t dst)
 {
-	if (is_float_cmp(op) && cc == CC_E) {
+	if (op_is_float_cmp(op) && cc == CC_E) {
 		x64_setcc_r(cb, CC_E, dst);
 		x64_setcc_r(cb, CC_NP, R_SCRATCH);
 		x64_and8_rr(cb, dst, R_SCRATCH);
-	} else if (is_float_cmp(op) && cc == CC_NE) {
+	} else if (op_is_float_cmp(op) && cc == CC_NE) {
 		x64_setcc_r(cb, CC_NE, dst);
 		x64_setcc_r(cb, CC_P, R_SCRATCH);
 		x64_or8_rr(cb, dst, R_SCRATCH);
@@ -896,12 +807,8 @@ static void int_divrem(struct jcomp *c, uint16_t op, uint8_t dst, struct jopnd l
 	uint32_t done = 0;
 
 	if (rhs.kind == OP_IMM) {
-		uint64_t v = w ? rhs.imm : (uint32_t)rhs.imm;
+		uint64_t v = w ? rhs.imm : (uint32_t)rhs.imm;   /* not 0: see be_binop */
 
-		if (v == 0) {
-			jmp_label(c, jc_trap_label(c, CHIBI_TRAP_DIV_ZERO));
-			return;
-		}
 		nonzero = true;
 		not_m1 = not_m1 || v != (w ? UINT64_MAX : UINT32_MAX);
 		gpr_imm(cb, w, R_SCRATCH, v, false);
@@ -1049,13 +956,13 @@ void be_binop(struct jcomp *c, uint16_t op, jreg dst, struct jopnd lhs, struct j
 	struct codebuf *cb = c->cb;
 	bool w;
 
-	if (is_int_cmp(op)) {
+	if (op_is_int_cmp(op)) {
 		enum x64_cc cc = emit_int_cmp(cb, op, lhs, rhs);
 
 		set_from_flags(cb, op, cc, dst);
 		return;
 	}
-	if (is_float_cmp(op)) {
+	if (op_is_float_cmp(op)) {
 		enum x64_cc cc = emit_float_cmp(cb, op, lhs, rhs);
 
 		set_from_flags(cb, op, cc, dst);
@@ -1330,18 +1237,6 @@ void be_unop(struct jcomp *c, uint16_t op, jreg dst, struct jopnd src)
 	case OPC_F64_CONVERT_I64_S:
 		convert_int(cb, true, true, d, src);
 		return;
-	case OPC_I32_REINTERPRET_F32:
-		gpr_load(cb, false, dst, src, false);
-		return;
-	case OPC_I64_REINTERPRET_F64:
-		gpr_load(cb, true, dst, src, false);
-		return;
-	case OPC_F32_REINTERPRET_I32:
-		fpr_load(cb, false, d, src);
-		return;
-	case OPC_F64_REINTERPRET_I64:
-		fpr_load(cb, true, d, src);
-		return;
 	case OPC_I32_TRUNC_F32_S:
 		trunc_signed(c, false, false, dst, src);
 		return;
@@ -1373,7 +1268,7 @@ static void select_flags(struct jcomp *c, uint8_t vt, jreg dst, struct jopnd a, 
 			 enum x64_cc cc)
 {
 	struct codebuf *cb = c->cb;
-	bool w = is64(vt);
+	bool w = vt_is64(vt);
 
 	if (vt_class(vt) == JC_GPR) {
 		if (b.kind == OP_REG && b.reg == dst) {
@@ -1416,10 +1311,6 @@ static void select_flags(struct jcomp *c, uint8_t vt, jreg dst, struct jopnd a, 
 void be_select(struct jcomp *c, uint8_t vt, jreg dst, struct jopnd a, struct jopnd b,
 	       struct jopnd cond)
 {
-	if (cond.kind == OP_IMM) {
-		be_mov(c, vt, jo_reg(dst), (uint32_t)cond.imm ? a : b);
-		return;
-	}
 	emit_test_zero(c, false, cond);
 	select_flags(c, vt, dst, a, b, CC_NE);
 }
@@ -1430,7 +1321,7 @@ void be_select_cmp(struct jcomp *c, uint8_t vt, jreg dst, struct jopnd a, struct
 	enum x64_cc cc;
 
 	/* only integer comparisons are fused (float eq/ne need two flags) */
-	if (cmp_op == OPC_I32_EQZ || cmp_op == OPC_I64_EQZ) {
+	if (op_is_eqz(cmp_op)) {
 		emit_test_zero(c, cmp_op == OPC_I64_EQZ, lhs);
 		cc = CC_E;
 	} else {
@@ -1588,7 +1479,7 @@ void be_load_abs(struct jcomp *c, uint8_t vt, jreg dst, const void *addr)
 		else
 			x64_movss_rm(cb, HW(dst), m);
 	} else {
-		x64_mov_rm(cb, is64(vt), dst, m);
+		x64_mov_rm(cb, vt_is64(vt), dst, m);
 	}
 }
 
@@ -1596,7 +1487,7 @@ void be_store_abs(struct jcomp *c, uint8_t vt, void *addr, struct jopnd src)
 {
 	struct codebuf *cb = c->cb;
 	struct x64_mem m = x64_mb(R_SCRATCH, 0);
-	bool w = is64(vt);
+	bool w = vt_is64(vt);
 
 	x64_mov_ri64(cb, R_SCRATCH, (uint64_t)(uintptr_t)addr);
 	switch (src.kind) {
@@ -1629,14 +1520,6 @@ void be_store_abs(struct jcomp *c, uint8_t vt, void *addr, struct jopnd src)
 
 /* ---- calls ---- */
 
-/* After a call the callee may have left r14/r13 pointing at its own memory (or, with
- * explicit bounds, memory may have moved on grow): reload unless provably unchanged. */
-static void after_call(struct jcomp *c, bool same_inst)
-{
-	if (c->explicit_bounds || !same_inst)
-		be_reload_mem(c);
-}
-
 void be_call_direct(struct jcomp *c, struct jit_func *jf, const void *code, bool self)
 {
 	struct codebuf *cb = c->cb;
@@ -1652,7 +1535,6 @@ void be_call_direct(struct jcomp *c, struct jit_func *jf, const void *code, bool
 		cb_reloc(cb, cb_pos(cb) - 4, RL_REL32, (uintptr_t)jf);
 		x64_call_m(cb, x64_mb(R_CALLEE, 0));
 	}
-	after_call(c, jf->func->inst == c->inst);
 }
 
 void be_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_id)
@@ -1679,25 +1561,20 @@ void be_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_
 	cb_bind(cb, have);
 	x64_mov_rr(cb, true, R_CALLEE, RAX);
 	x64_call_m(cb, x64_mb(R_CALLEE, 0));
-	after_call(c, false);
 }
 
-void be_call_helper(struct jcomp *c, const void *fn, bool can_trap)
+void be_call_helper(struct jcomp *c, const void *fn)
 {
 	struct codebuf *cb = c->cb;
 
 	x64_mov_ri64(cb, RAX, (uint64_t)(uintptr_t)fn);
 	x64_call_r(cb, RAX);
-	if (can_trap) {
-		x64_test_rr(cb, true, RDX, RDX);
-		jcc_label(c, CC_NE, jc_trap_any_label(c));
-	}
 }
 
-/* The rest of a trap with esi = kind: a call of the store's trap thunk (its return address
- * names the function), or, without one, jit_rt_trap(store, kind, func index, instance) on an
- * aligned stack.  Never returns. */
-static void trap_tail(struct jcomp *c)
+/* With esi = kind: a call of the store's trap thunk (its return address names the
+ * function), or, without one, jit_rt_trap(store, kind, func index, instance) on an aligned
+ * stack. */
+void be_trap_stub(struct jcomp *c)
 {
 	struct codebuf *cb = c->cb;
 
@@ -1715,18 +1592,6 @@ static void trap_tail(struct jcomp *c)
 	x64_int3(cb);
 }
 
-void be_trap_stub(struct jcomp *c, enum chibi_trap kind)
-{
-	x64_mov_ri32(c->cb, RSI, (uint32_t)kind);
-	trap_tail(c);
-}
-
-void be_trap_any_stub(struct jcomp *c)
-{
-	x64_mov_rr(c->cb, false, RSI, RDX);
-	trap_tail(c);
-}
-
 /* Jump table: 32-bit offsets from the table start, right after the indirect jump.  idx is
  * a temp of the front end and is clobbered. */
 void be_br_table(struct jcomp *c, jreg idx, uint32_t n, const uint32_t *labels)
@@ -1734,10 +1599,6 @@ void be_br_table(struct jcomp *c, jreg idx, uint32_t n, const uint32_t *labels)
 	struct codebuf *cb = c->cb;
 	uint32_t lea_pos, start;
 
-	if (n == 0) {
-		jmp_label(c, labels[0]);
-		return;
-	}
 	x64_cmp_ri(cb, false, idx, (int32_t)n);
 	jcc_label(c, CC_AE, labels[n]);
 	x64_lea(cb, true, R_SCRATCH, (struct x64_mem){ .rip = true });

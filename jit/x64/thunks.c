@@ -14,13 +14,6 @@
 #include "../jit_int.h"
 #include "regs.h"
 
-
-#define RG_GPR(i) ((int32_t)(offsetof(struct jit_regs, gpr) + 8 * (i)))
-#define RG_FPR(i) ((int32_t)(offsetof(struct jit_regs, fpr) + 8 * (i)))
-#define RG_NSTACK ((int32_t)offsetof(struct jit_regs, nstack))
-#define RG_STACK ((int32_t)offsetof(struct jit_regs, stack))
-#define RG_RET ((int32_t)offsetof(struct jit_regs, ret_addr))
-
 /* Thunk frame of the JIT -> C thunks: struct jit_regs, the xmm homes, r11.  With the two pushes
  * (rsi, rdi) and the return address it keeps sp 16-aligned for the C call. */
 #define TF_XMM ((int32_t)sizeof(struct jit_regs))
@@ -130,31 +123,31 @@ static void build_exit(struct codebuf *cb)
 	x64_ret(cb);
 }
 
-/* lazy: compile r11's function, then tail-call whatever its entry became. */
-static void build_lazy(struct codebuf *cb)
+/* rax = fn(store, r11) with everything the JIT caller passed preserved (its argument
+ * registers and r11); the common body of the lazy and indirect thunks. */
+static void call_keeping_args(struct codebuf *cb, const void *fn)
 {
 	thunk_save(cb);
 	x64_mov_rr(cb, true, RDI, R_STORE);
 	x64_mov_rr(cb, true, RSI, R11);
-	call_abs(cb, (const void *)jit_rt_lazy);
+	call_abs(cb, fn);
 	x64_mov_mr(cb, true, x64_mb(RSP, RG_NSTACK), RAX);
 	thunk_restore(cb, true);
 	x64_mov_rm(cb, true, RAX, x64_mb(RSP, RG_NSTACK));
 	thunk_leave(cb);
+}
+
+/* lazy: compile r11's function, then tail-call whatever its entry became. */
+static void build_lazy(struct codebuf *cb)
+{
+	call_keeping_args(cb, (const void *)jit_rt_lazy);
 	x64_jmp_r(cb, RAX);
 }
 
 /* indirect: rax = jit_func of the chibi_func in r11 (argument registers preserved). */
 static void build_indirect(struct codebuf *cb)
 {
-	thunk_save(cb);
-	x64_mov_rr(cb, true, RDI, R_STORE);
-	x64_mov_rr(cb, true, RSI, R11);
-	call_abs(cb, (const void *)jit_rt_func);
-	x64_mov_mr(cb, true, x64_mb(RSP, RG_NSTACK), RAX);
-	thunk_restore(cb, true);
-	x64_mov_rm(cb, true, RAX, x64_mb(RSP, RG_NSTACK));
-	thunk_leave(cb);
+	call_keeping_args(cb, (const void *)jit_rt_func);
 	x64_ret(cb);
 }
 
@@ -169,26 +162,12 @@ static void build_trap(struct codebuf *cb)
 	x64_int3(cb);
 }
 
-static void align16(struct codebuf *cb)
-{
-	while (cb_pos(cb) & 15)
-		x64_int3(cb);
-}
-
 void be_build_thunks(struct codebuf *cb, struct jit_thunks *out)
 {
-	out->enter = cb_pos(cb);
-	build_enter(cb);
-	align16(cb);
-	out->exit = cb_pos(cb);
-	build_exit(cb);
-	align16(cb);
-	out->lazy = cb_pos(cb);
-	build_lazy(cb);
-	align16(cb);
-	out->indirect = cb_pos(cb);
-	build_indirect(cb);
-	align16(cb);
-	out->trap = cb_pos(cb);
-	build_trap(cb);
+	static const jit_thunk_fn build[JT_COUNT] = {
+		[JT_ENTER] = build_enter, [JT_EXIT] = build_exit, [JT_LAZY] = build_lazy,
+		[JT_INDIRECT] = build_indirect, [JT_TRAP] = build_trap,
+	};
+
+	jit_lay_out_thunks(cb, out, build, x64_int3);
 }
