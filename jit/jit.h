@@ -42,7 +42,9 @@ struct jit_stats {
 	uint32_t fallbacks;      /* functions left to the interpreter */
 	uint64_t wasm_bytes;     /* body bytes of the compiled functions */
 	uint64_t code_bytes;     /* machine code produced */
-	uint64_t compile_ns;     /* time spent compiling */
+	uint64_t compile_ns;     /* time spent compiling: always for jit_compile_instance
+	                          * (eager, inspect), for lazy compilation only when
+	                          * CHIBI_JIT_VERBOSE is set (the clock read is a syscall) */
 };
 void jit_get_stats(const struct chibi_store *s, struct jit_stats *out);
 

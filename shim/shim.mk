@@ -41,8 +41,14 @@ $(SHIM_GEN)/%.pb-c.o: $(SHIM_GEN)/%.pb-c.c
 $(SHIM_OBJ) $(SHIM_TEST_OBJ): CPPFLAGS += -I$(SHIM_GEN) -Iwasi -Icli
 $(SHIM_OBJ) $(SHIM_TEST_OBJ): | $(SHIM_GEN)/.stamp
 
+# The shim is linked static-pie: containerd runs two copies of it per container (the serving
+# shim and the re-executed task child), and with libc.so, ld.so and libprotobuf-c.so mapped,
+# each process's resident set was ~2.3-2.5 MB, ~1.6 MB of it shared-library pages; static,
+# each touches only the libc and protobuf-c code it calls (~1.4 / 1.9 MB RSS, PSS -10%,
+# measured with 5 sleeping tasks).  PIE keeps ASLR.  Sanitizer builds need the dynamic runtime.
+SHIM_STATIC   ?= $(if $(SAN),,-static-pie)
 $(SHIM): $(SHIM_OBJ) $(SHIM_PB_OBJ) $(SHIM_SHARED) $(LIBCHIBI)
-	$(CC) $(LDFLAGS) -o $@ $(SHIM_OBJ) $(SHIM_PB_OBJ) $(SHIM_SHARED) $(LIBCHIBI) $(SHIM_LIBS)
+	$(CC) $(LDFLAGS) $(SHIM_STATIC) -o $@ $(SHIM_OBJ) $(SHIM_PB_OBJ) $(SHIM_SHARED) $(LIBCHIBI) $(SHIM_LIBS)
 
 $(BUILD)/shim_tests: $(SHIM_TEST_OBJ) $(filter-out $(BUILD)/shim/main.o,$(SHIM_OBJ)) \
 		     $(SHIM_PB_OBJ) $(SHIM_SHARED) $(LIBCHIBI)
