@@ -221,6 +221,42 @@ int main(void)
 	CHECK(fd == 5);
 	CHECK_OK(__wasi_fd_close(fd));
 
+	/* EBADF from every fd call on a number that was never open. */
+	iov[0].buf = buf;
+	iov[0].buf_len = sizeof(buf);
+	ciov.buf = (const uint8_t *)"x";
+	ciov.buf_len = 1;
+	CHECK_ERR(__wasi_fd_read(99, iov, 1, &n), __WASI_ERRNO_BADF);
+	CHECK_ERR(__wasi_fd_pread(99, iov, 1, 0, &n), __WASI_ERRNO_BADF);
+	CHECK_ERR(__wasi_fd_pwrite(99, &ciov, 1, 0, &n), __WASI_ERRNO_BADF);
+	CHECK_ERR(__wasi_fd_seek(99, 0, __WASI_WHENCE_SET, &off), __WASI_ERRNO_BADF);
+	CHECK_ERR(__wasi_fd_tell(99, &off), __WASI_ERRNO_BADF);
+	CHECK_ERR(__wasi_fd_filestat_get(99, &fs), __WASI_ERRNO_BADF);
+	CHECK_ERR(__wasi_fd_filestat_set_size(99, 0), __WASI_ERRNO_BADF);
+	CHECK_ERR(__wasi_fd_filestat_set_times(99, 0, 0, 0), __WASI_ERRNO_BADF);
+	CHECK_ERR(__wasi_fd_fdstat_set_flags(99, 0), __WASI_ERRNO_BADF);
+	CHECK_ERR(__wasi_fd_readdir(99, buf, sizeof(buf), 0, &n), __WASI_ERRNO_BADF);
+
+	/* set_size grows with zeros; pwrite at 2^63 is EINVAL; without FD_READ nothing reads. */
+	CHECK_OK(raw_open(DIR, "g.bin", __WASI_OFLAGS_CREAT | __WASI_OFLAGS_TRUNC, RIGHTS_ALL, 0,
+			  &fd));
+	CHECK_OK(wr(fd, "ab", &n));
+	CHECK_OK(__wasi_fd_filestat_set_size(fd, 10));
+	CHECK_OK(__wasi_fd_filestat_get(fd, &fs));
+	CHECK(fs.size == 10);
+	memset(buf, 0x55, sizeof(buf));
+	CHECK_OK(__wasi_fd_pread(fd, iov, 1, 0, &n));
+	CHECK(n == 10 && memcmp(buf, "ab\0\0\0\0\0\0\0\0", 10) == 0);
+	CHECK_OK(__wasi_fd_tell(fd, &off));
+	CHECK(off == 2); /* growing does not move the offset */
+	CHECK_ERR(__wasi_fd_pwrite(fd, &ciov, 1, 0x8000000000000000ull, &n), __WASI_ERRNO_INVAL);
+	CHECK_OK(__wasi_fd_fdstat_set_rights(fd, __WASI_RIGHTS_FD_WRITE | __WASI_RIGHTS_FD_SEEK |
+						     __WASI_RIGHTS_FD_TELL,
+					     0));
+	CHECK_ERR(__wasi_fd_read(fd, iov, 1, &n), __WASI_ERRNO_NOTCAPABLE);
+	CHECK_ERR(__wasi_fd_pread(fd, iov, 1, 0, &n), __WASI_ERRNO_NOTCAPABLE);
+	CHECK_OK(__wasi_fd_close(fd));
+
 	/* Closing a preopen works; afterwards it is gone for good. */
 	CHECK_OK(__wasi_fd_close(4));
 	CHECK_ERR(__wasi_fd_prestat_get(4, &ps), __WASI_ERRNO_BADF);
