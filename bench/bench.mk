@@ -29,13 +29,15 @@ bench-shim:
 	@$(MAKE) --no-print-directory shim || \
 	  echo "bench: the shim did not build; the container section will be n/a"
 
+# The container section runs even when a kernel cell failed (the failure still decides the
+# exit status), so one broken cell does not cost the other half of a long run.
 bench: bench-chibi bench-shim
-	$(PYTHON) bench/bench.py --mode full $(BENCH_ARGS)
-	BUILD=$(BUILD) sh bench/containers.sh $(CONTAINERS_MODE)
+	@rc=0; $(PYTHON) bench/bench.py --mode full $(BENCH_ARGS) || rc=$$?; \
+	BUILD=$(BUILD) sh bench/containers.sh $(CONTAINERS_MODE) || rc=$$?; exit $$rc
 
 bench-quick: bench-chibi bench-shim
-	$(PYTHON) bench/bench.py --mode quick $(BENCH_ARGS)
-	BUILD=$(BUILD) sh bench/containers.sh quick
+	@rc=0; $(PYTHON) bench/bench.py --mode quick $(BENCH_ARGS) || rc=$$?; \
+	BUILD=$(BUILD) sh bench/containers.sh quick || rc=$$?; exit $$rc
 
 bench-containers: bench-chibi bench-shim
 	BUILD=$(BUILD) sh bench/containers.sh $(CONTAINERS_MODE)

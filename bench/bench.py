@@ -302,7 +302,11 @@ def make_engines(variants, hello):
     """All engine columns, each probed with the hello module: a missing tool or mode becomes
     n/a with its reason instead of failing the run."""
     chibi, node = chibi_path(), shutil.which("node")
-    node_base = [node or "node", "--no-warnings"]
+    # --single-threaded-gc: Node 20's concurrent GC races with node:wasi (the sort kernel at
+    # full size died in about half of its runs, SIGABRT in uvwasi_destroy or SIGSEGV in a
+    # builtin; 0 of 8 with this flag).  Wasm code allocates nothing on V8's heap, so GC
+    # threads do not change what the kernels measure.
+    node_base = [node or "node", "--no-warnings", "--single-threaded-gc"]
     engines = [Engine("gcc", "native", None), Engine("clang", "native", None)]
     for v in variants:
         sfx = "" if v == "plain" else "/" + v
