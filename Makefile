@@ -75,16 +75,18 @@ $(LIBCHIBI): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-# chibi's own link line, trimmed for start-up (each shared library costs every `chibi run`
-# its loading, relocation and resident pages): Capstone and zlib are dlopened by the only
-# commands that use them (`chibi inspect --disasm`, cli/inspect.c: linked, its 80,000
-# relocations took ~1 ms; `chibi image build`, cli/image.c), and libm is linked only if
-# something still calls it (vm/interp_num.h does nearest and sqrt itself; libm.so was
-# ~400 KB of RSS).
-CHIBI_LDLIBS := $(filter-out -lcapstone -lz -lm,$(LDLIBS)) \
+# chibi's own link line, trimmed for start-up (docs/RATIONALE.md): -static-pie, so a run
+# maps no shared library and the dynamic loader has nothing to do (hello: ~0.3 ms and
+# ~0.5 MB of resident pages less than dynamic).  zlib is linked in (only `chibi image build`
+# touches its pages); Capstone is dlopened by `chibi inspect --disasm` alone (cli/inspect.c:
+# linked, its 80,000 relocations would take ~1 ms of every start); libm only if something
+# still calls it (vm/interp_num.h does nearest and sqrt itself).  Sanitizer builds are
+# dynamic (the sanitizer runtimes are shared libraries).
+CHIBI_STATIC ?= $(if $(SAN),,-static-pie)
+CHIBI_LDLIBS := $(filter-out -lcapstone -lm,$(LDLIBS)) \
 		-Wl,--push-state,--as-needed -lm -Wl,--pop-state
 $(CHIBI): $(CLI_OBJ) $(LIBCHIBI)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIBCHIBI) $(CHIBI_LDLIBS)
+	$(CC) $(LDFLAGS) $(CHIBI_STATIC) -o $@ $(CLI_OBJ) $(LIBCHIBI) $(CHIBI_LDLIBS)
 
 # Criterion unit tests: every *_test.c beside its code, one binary.
 $(BUILD)/unit_tests: $(UNIT_OBJ) $(LIBCHIBI)

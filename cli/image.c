@@ -5,11 +5,10 @@
  * uid/gid 0, normalized modes, sorted entries, fixed gzip header, so the same inputs give the
  * same digests.  It does not pull, push or read existing images.  Entry point: image_main().
  *
- * zlib is loaded with dlopen when a layer is compressed, not linked: only this command needs
- * it, and a linked libz.so costs every `chibi run` its loading and ~60 KB of resident pages.
+ * zlib is linked statically into the static-pie `chibi` (Makefile): its pages are touched only
+ * by this command, and a shared libz.so would cost every `chibi run` its loading.
  */
 #include <dirent.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -391,41 +390,6 @@ static int build_layer(struct entries *es, struct buf *tar)
 	return tar->oom ? -1 : 0;
 }
 
-/* The zlib functions gzip_buf calls, from the dlopen'ed library (soname libz.so.1 for every
- * zlib 1.x).  deflateInit2 is a macro over deflateInit2_, which checks the header's version
- * and z_stream size against the library's. */
-static struct {
-	int (*init2_)(z_streamp strm, int level, int method, int window_bits, int mem_level,
-		      int strategy, const char *version, int stream_size);
-	int (*set_header)(z_streamp strm, gz_headerp head);
-	int (*deflate)(z_streamp strm, int flush);
-	int (*end)(z_streamp strm);
-} zfn;
-
-static bool zlib_load(void)
-{
-	void *h;
-
-	if (zfn.init2_)
-		return true;
-	h = dlopen("libz.so.1", RTLD_NOW | RTLD_LOCAL);
-	if (!h) {
-		fprintf(stderr, "chibi image: gzip needs zlib (libz.so.1): %s\n", dlerror());
-		return false;
-	}
-	*(void **)&zfn.set_header = dlsym(h, "deflateSetHeader");
-	*(void **)&zfn.deflate = dlsym(h, "deflate");
-	*(void **)&zfn.end = dlsym(h, "deflateEnd");
-	*(void **)&zfn.init2_ = dlsym(h, "deflateInit2_");
-	if (!zfn.set_header || !zfn.deflate || !zfn.end || !zfn.init2_) {
-		fprintf(stderr, "chibi image: libz.so.1 lacks a deflate function\n");
-		zfn.init2_ = NULL;
-		dlclose(h);
-		return false;
-	}
-	return true; /* kept loaded until exit */
-}
-
 /* gzip with a fixed header (mtime 0, no name, OS unix) so output is stable. */
 static int gzip_buf(const struct buf *in, struct buf *out)
 {
@@ -434,22 +398,19 @@ static int gzip_buf(const struct buf *in, struct buf *out)
 	uint8_t chunk[65536];
 	int rc;
 
-	if (!zlib_load())
-		return -1;
-	if (zfn.init2_(&z, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
-		       (int)sizeof(z_stream)) != Z_OK)
+	if (deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
 		return -1;
 	hdr.os = 3;
-	zfn.set_header(&z, &hdr);
+	deflateSetHeader(&z, &hdr);
 	z.next_in = in->p;
 	z.avail_in = (uInt)in->len;
 	do {
 		z.next_out = chunk;
 		z.avail_out = sizeof(chunk);
-		rc = zfn.deflate(&z, Z_FINISH);
+		rc = deflate(&z, Z_FINISH);
 		buf_put(out, chunk, sizeof(chunk) - z.avail_out);
 	} while (rc == Z_OK);
-	zfn.end(&z);
+	deflateEnd(&z);
 	return rc == Z_STREAM_END && !out->oom ? 0 : -1;
 }
 

@@ -6,8 +6,12 @@
  * functions).  Entry points: chibi_module_*, chibi_func_*, chibi_caller_*.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "store.h"
@@ -29,18 +33,14 @@ static const struct module *to_cmod(const chibi_module *m)
 
 /* ---- modules ---- */
 
-/* Decode + validate; see chibi.h.  The module starts with one reference, the caller's. */
-enum chibi_err chibi_module_new(const uint8_t *bytes, size_t len, chibi_module **out,
-				struct chibi_diag *diag)
+/* Decode + validate a module that takes the vm_malloc'ed `bytes` (freed on failure). */
+static enum chibi_err module_take(uint8_t *bytes, size_t len, chibi_module **out,
+				  struct chibi_diag *diag)
 {
 	struct module *m = NULL;
 	enum chibi_err err;
 
-	if (out)
-		*out = NULL;
-	if (!out || (!bytes && len))
-		return diag_set(diag, CHIBI_ERR_ARG, 0, "bad argument");
-	err = dec_module(bytes, len, &m, diag);
+	err = dec_module_take(bytes, len, &m, diag);
 	if (err)
 		return err;
 	err = val_module(m, diag);
@@ -52,50 +52,81 @@ enum chibi_err chibi_module_new(const uint8_t *bytes, size_t len, chibi_module *
 	return CHIBI_OK;
 }
 
-/* Read a whole file (regular file or pipe) into a heap buffer. */
+/* Decode + validate; see chibi.h.  The module starts with one reference, the caller's. */
+enum chibi_err chibi_module_new(const uint8_t *bytes, size_t len, chibi_module **out,
+				struct chibi_diag *diag)
+{
+	uint8_t *copy;
+
+	if (out)
+		*out = NULL;
+	if (!out || (!bytes && len))
+		return diag_set(diag, CHIBI_ERR_ARG, 0, "bad argument");
+	copy = vm_malloc(len ? len : 1);
+	if (!copy)
+		return diag_set(diag, CHIBI_ERR_NOMEM, 0, "out of memory");
+	if (len)
+		memcpy(copy, bytes, len);
+	return module_take(copy, len, out, diag);
+}
+
+/* Read a whole file (regular file or pipe) into a heap buffer.  A regular file's buffer is
+ * its size plus one byte, so it is read in one call and its end seen without growing; the
+ * module then keeps that buffer (no copy). */
 static enum chibi_err read_file(const char *path, uint8_t **out_buf, size_t *out_len,
 				struct chibi_diag *diag)
 {
-	FILE *f = fopen(path, "rb");
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	uint8_t *buf = NULL, *nb;
-	size_t len = 0, cap = 0, n;
+	size_t len = 0, cap = 65536;
+	struct stat st;
+	ssize_t n;
 
-	if (!f)
+	if (fd < 0)
 		return diag_set(diag, CHIBI_ERR_IO, 0, "cannot open %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0)
+		goto io_fail;
+	if (S_ISREG(st.st_mode) && st.st_size > 0 && (uint64_t)st.st_size < SIZE_MAX / 4)
+		cap = (size_t)st.st_size + 1;
+	buf = vm_malloc(cap);
+	if (!buf)
+		goto nomem;
 	for (;;) {
 		if (len == cap) {
 			if (cap > SIZE_MAX / 4) {
 				errno = EFBIG;
 				goto io_fail;
 			}
-			cap = cap ? cap * 2 : 65536;
-			nb = vm_realloc(buf, cap, 1);
-			if (!nb) {
-				vm_free(buf);
-				fclose(f);
-				return diag_set(diag, CHIBI_ERR_NOMEM, 0, "out of memory");
-			}
+			nb = vm_realloc(buf, cap * 2, 1);
+			if (!nb)
+				goto nomem;
 			buf = nb;
+			cap *= 2;
 		}
-		n = fread(buf + len, 1, cap - len, f);
-		len += n;
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto io_fail;
 		if (n == 0)
 			break;
+		len += (size_t)n;
 	}
-	if (ferror(f))
-		goto io_fail;
-	fclose(f);
+	close(fd);
 	*out_buf = buf;
 	*out_len = len;
 	return CHIBI_OK;
+nomem:
+	vm_free(buf);
+	close(fd);
+	return diag_set(diag, CHIBI_ERR_NOMEM, 0, "out of memory");
 io_fail:
 	diag_set(diag, CHIBI_ERR_IO, 0, "cannot read %s: %s", path, strerror(errno));
 	vm_free(buf);
-	fclose(f);
+	close(fd);
 	return CHIBI_ERR_IO;
 }
 
-/* Read `path` and chibi_module_new it; CHIBI_ERR_IO if it cannot be read. */
 enum chibi_err chibi_module_load_file(const char *path, chibi_module **out,
 				      struct chibi_diag *diag)
 {
@@ -110,9 +141,7 @@ enum chibi_err chibi_module_load_file(const char *path, chibi_module **out,
 	err = read_file(path, &buf, &len, diag);
 	if (err)
 		return err;
-	err = chibi_module_new(buf, len, out, diag);
-	vm_free(buf);
-	return err;
+	return module_take(buf, len, out, diag);
 }
 
 /* Drop the caller's reference. */

@@ -5,7 +5,11 @@
  * CHIBI_ERR_NOMEM; run under ASan for the leak half of that claim).
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "store.h"
@@ -277,6 +281,65 @@ Test(api, load_file_errors)
 	cr_expect_eq(d.code, CHIBI_ERR_IO);
 	cr_expect_eq(chibi_module_load_file("/dev/null", &m, &d), CHIBI_ERR_MALFORMED);
 	cr_expect_eq(chibi_module_new(NULL, 3, &m, &d), CHIBI_ERR_ARG);
+}
+
+/* "\0asm" v1 + one custom section named "big" of n bytes in all: a valid module of any size. */
+static uint8_t *big_module(size_t n, size_t *len)
+{
+	uint8_t *b = calloc(1, n);
+	size_t body = n - 8 - 1 - 5, i = 8;
+
+	cr_assert(b && n > 64);
+	memcpy(b, "\0asm\1\0\0\0", 8);
+	b[i++] = 0; /* custom section id */
+	for (int k = 0; k < 5; k++) /* body size, padded 5-byte LEB128 */
+		b[i++] = (uint8_t)(((body >> (7 * k)) & 0x7f) | (k < 4 ? 0x80 : 0));
+	b[i++] = 3;
+	memcpy(b + i, "big", 3);
+	*len = n;
+	return b;
+}
+
+Test(api, load_file_reads_files_and_pipes_whole)
+{
+	char path[] = "/tmp/chibi-api-XXXXXX";
+	int fd = mkstemp(path), p[2];
+	size_t len;
+	uint8_t *b = big_module(300000, &len); /* several of the pipe's 64 KB chunks */
+	chibi_module *m = NULL;
+	struct chibi_diag d;
+	char dev[64];
+	pid_t pid;
+
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, b, len), (ssize_t)len);
+	close(fd);
+	cr_expect_eq(chibi_module_load_file(path, &m, &d), CHIBI_OK, "%s", d.msg);
+	chibi_module_free(m);
+	/* truncated by one byte: the section overruns the end */
+	cr_assert_eq(truncate(path, (off_t)len - 1), 0);
+	m = NULL;
+	cr_expect_eq(chibi_module_load_file(path, &m, &d), CHIBI_ERR_MALFORMED);
+	cr_expect_null(m);
+	unlink(path);
+
+	cr_assert_eq(pipe(p), 0);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		close(p[0]);
+		_exit(write(p[1], b, len) == (ssize_t)len ? 0 : 1);
+	}
+	close(p[1]);
+	snprintf(dev, sizeof(dev), "/dev/fd/%d", p[0]);
+	cr_expect_eq(chibi_module_load_file(dev, &m, &d), CHIBI_OK, "%s", d.msg);
+	chibi_module_free(m);
+	close(p[0]);
+	waitpid(pid, NULL, 0);
+	free(b);
+
+	cr_expect_eq(chibi_module_load_file("/tmp", &m, &d), CHIBI_ERR_IO);
+	cr_expect(strstr(d.msg, "directory") != NULL, "%s", d.msg);
 }
 
 Test(api, trap_names)

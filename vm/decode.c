@@ -953,14 +953,15 @@ fail:
 }
 
 /*
- * Decode a Wasm 2.0 binary (spec chapter 5) into a new module with refcount 1.  The bytes
- * are copied first and every pointer in the module refers to that copy, so the caller may
- * free `bytes` on return.  Errors: CHIBI_ERR_MALFORMED (diag has the spec message and byte
- * offset), CHIBI_ERR_UNSUPPORTED (v128 in a type), CHIBI_ERR_NOMEM.  On error *out = NULL and
- * nothing is leaked.  The module is not validated: call val_module() next.
+ * Decode a Wasm 2.0 binary (spec chapter 5) into a new module with refcount 1, taking
+ * ownership of `bytes` (a vm_malloc'ed buffer; freed here on failure, by mod_unref
+ * otherwise): every pointer in the module refers into it.  Errors: CHIBI_ERR_MALFORMED (diag
+ * has the spec message and byte offset), CHIBI_ERR_UNSUPPORTED (v128 in a type),
+ * CHIBI_ERR_NOMEM.  On error *out = NULL and nothing is leaked.  The module is not
+ * validated: call val_module() next.
  */
-enum chibi_err dec_module(const uint8_t *bytes, size_t len, struct module **out,
-			  struct chibi_diag *diag)
+enum chibi_err dec_module_take(uint8_t *bytes, size_t len, struct module **out,
+			       struct chibi_diag *diag)
 {
 	static const uint8_t magic[4] = { 0x00, 0x61, 0x73, 0x6d };
 	struct module *m;
@@ -972,16 +973,12 @@ enum chibi_err dec_module(const uint8_t *bytes, size_t len, struct module **out,
 	if (!bytes && len)
 		return diag_set(diag, CHIBI_ERR_ARG, 0, "no module bytes");
 	m = vm_calloc(1, sizeof(*m));
-	if (!m)
+	if (!m) {
+		vm_free(bytes);
 		return diag_set(diag, CHIBI_ERR_NOMEM, 0, "out of memory");
-	m->refcount = 1;
-	m->bytes = vm_malloc(len);
-	if (!m->bytes) {
-		err = diag_set(diag, CHIBI_ERR_NOMEM, 0, "out of memory");
-		goto fail;
 	}
-	if (len)
-		memcpy(m->bytes, bytes, len);
+	m->refcount = 1;
+	m->bytes = bytes;
 	m->len = len;
 	r = (struct rd){ .p = m->bytes, .end = m->bytes + len, .base = m->bytes,
 			 .eof_msg = "unexpected end", .diag = diag };
@@ -1009,4 +1006,21 @@ enum chibi_err dec_module(const uint8_t *bytes, size_t len, struct module **out,
 fail:
 	mod_unref(m);
 	return err;
+}
+
+/* dec_module_take over a copy of the caller's bytes, which the caller keeps. */
+enum chibi_err dec_module(const uint8_t *bytes, size_t len, struct module **out,
+			  struct chibi_diag *diag)
+{
+	uint8_t *copy;
+
+	*out = NULL;
+	if (!bytes && len)
+		return diag_set(diag, CHIBI_ERR_ARG, 0, "no module bytes");
+	copy = vm_malloc(len ? len : 1);
+	if (!copy)
+		return diag_set(diag, CHIBI_ERR_NOMEM, 0, "out of memory");
+	if (len)
+		memcpy(copy, bytes, len);
+	return dec_module_take(copy, len, out, diag);
 }

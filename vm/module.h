@@ -140,6 +140,9 @@ struct module {
  * the spec message and byte offset.  The caller owns *out (release with mod_unref). */
 enum chibi_err dec_module(const uint8_t *bytes, size_t len, struct module **out,
 			  struct chibi_diag *diag);
+/* The same without the copy: the module takes the vm_malloc'ed `bytes` (freed on failure). */
+enum chibi_err dec_module_take(uint8_t *bytes, size_t len, struct module **out,
+			       struct chibi_diag *diag);
 
 /* Validate a decoded module (spec chapter 3).  Fills funcs[i].max_stack/max_ctrl.  Returns
  * CHIBI_OK or CHIBI_ERR_INVALID with diag filled (spec assert_invalid wording). */

@@ -7,7 +7,8 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <netdb.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +38,8 @@ const char runopts_help[] =
 	"  --interp                 run in the interpreter\n"
 	"  --jit                    run compiled code (the default on x86-64 and AArch64;\n"
 	"                           see CHIBI_JIT_* in jit/jit.h for its switches)\n"
-	"  --tcplisten ADDR:PORT    preopen a listening TCP socket (after the directories)\n"
+	"  --tcplisten ADDR:PORT    preopen a listening TCP socket (after the directories);\n"
+	"                           ADDR: IPv4, [IPv6], localhost or empty (any)\n"
 	"  -h, --help               show this help\n"
 	"  --version                show the version\n"
 	"  --                       end of options\n"
@@ -323,53 +325,84 @@ int runopts_parse(int argc, char **argv, struct run_cmd *out, char *err, size_t 
 	return 0;
 }
 
-/* Bind and listen on every --tcplisten ADDR:PORT ("[v6]:port" and ":port" too), storing
- * the fds in c->wasi.listen_fds (closed by runopts_free).  Returns 0, or 1 with err set
- * (bad address, bind/listen failure). */
+/* "ADDR:PORT" -> a socket address.  ADDR is numeric IPv4, "[IPv6]", "localhost" or empty
+ * (any IPv4 address).  Names are not resolved: `chibi` is a static binary, and glibc's
+ * resolver would dlopen NSS modules of whatever glibc the host has. */
+static int listen_addr(const char *spec, struct sockaddr_storage *ss, socklen_t *len)
+{
+	const char *colon = strrchr(spec, ':');
+	struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+	char host[INET6_ADDRSTRLEN + 1];
+	size_t hl;
+	unsigned long port;
+	char *end;
+
+	if (!colon)
+		return -1;
+	hl = (size_t)(colon - spec);
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (!colon[1] || *end || port > 65535 || errno)
+		return -1;
+	memset(ss, 0, sizeof(*ss));
+	if (hl >= 2 && spec[0] == '[' && spec[hl - 1] == ']') {
+		if (hl - 2 >= sizeof(host))
+			return -1;
+		memcpy(host, spec + 1, hl - 2);
+		host[hl - 2] = '\0';
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*v6);
+		return inet_pton(AF_INET6, host, &v6->sin6_addr) == 1 ? 0 : -1;
+	}
+	if (hl >= sizeof(host))
+		return -1;
+	memcpy(host, spec, hl);
+	host[hl] = '\0';
+	v4->sin_family = AF_INET;
+	v4->sin_port = htons((uint16_t)port);
+	*len = sizeof(*v4);
+	if (hl == 0) {
+		v4->sin_addr.s_addr = htonl(INADDR_ANY);
+		return 0;
+	}
+	if (!strcmp(host, "localhost")) {
+		v4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		return 0;
+	}
+	return inet_pton(AF_INET, host, &v4->sin_addr) == 1 ? 0 : -1;
+}
+
+/* Bind and listen on every --tcplisten ADDR:PORT (see listen_addr), storing the fds in
+ * c->wasi.listen_fds (closed by runopts_free).  Returns 0, or 1 with err set (bad address,
+ * bind/listen failure). */
 int runopts_listen(struct run_cmd *c, char *err, size_t errlen)
 {
 	int k;
 
 	for (k = 0; k < c->nlisten_addrs; k++) {
-		const char *spec = c->listen_addrs[k], *colon = strrchr(spec, ':');
-		struct addrinfo hints, *res = NULL;
-		char host[256];
-		size_t hl = (size_t)(colon - spec);
-		int fd = -1, one = 1, r;
+		struct sockaddr_storage ss;
+		socklen_t len = 0;
+		int fd = -1, one = 1;
 		int *p;
 
-		/* "[::1]:8080" -> "::1"; "127.0.0.1:8080" as is; ":8080" -> any address. */
-		if (hl >= 2 && spec[0] == '[' && spec[hl - 1] == ']') {
-			spec++;
-			hl -= 2;
-		}
-		if (hl >= sizeof(host)) {
-			snprintf(err, errlen, "--tcplisten address too long");
+		if (listen_addr(c->listen_addrs[k], &ss, &len) != 0) {
+			snprintf(err, errlen,
+				 "--tcplisten %s: not a numeric address (IPv4:PORT, [IPv6]:PORT, "
+				 "localhost:PORT or :PORT)",
+				 c->listen_addrs[k]);
 			return 1;
 		}
-		memcpy(host, spec, hl);
-		host[hl] = '\0';
-		memset(&hints, 0, sizeof(hints));
-		hints.ai_family = AF_UNSPEC;
-		hints.ai_socktype = SOCK_STREAM;
-		hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-		r = getaddrinfo(hl ? host : NULL, colon + 1, &hints, &res);
-		if (r != 0) {
-			snprintf(err, errlen, "--tcplisten %s: %s", c->listen_addrs[k],
-				 gai_strerror(r));
-			return 1;
-		}
-		fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, res->ai_protocol);
+		fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-		    bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 128) != 0) {
+		    bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, 128) != 0) {
 			snprintf(err, errlen, "--tcplisten %s: %s", c->listen_addrs[k],
 				 strerror(errno));
 			if (fd >= 0)
 				close(fd);
-			freeaddrinfo(res);
 			return 1;
 		}
-		freeaddrinfo(res);
 		p = realloc(c->wasi.listen_fds, ((size_t)c->wasi.nlisten + 1) * sizeof(*p));
 		if (!p) {
 			close(fd);

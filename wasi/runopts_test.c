@@ -1,9 +1,12 @@
 /* wasi/runopts_test.c - `chibi run` option parsing: sizes, durations, --dir forms, the
  * split between options, module file and guest/--invoke arguments, and usage errors.
  */
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include "runopts.h"
 
 Test(wasi_runopts, sizes)
@@ -194,4 +197,44 @@ Test(wasi_runopts, tcplisten_opens_a_listener)
 		cr_expect_eq(c.wasi.nlisten, 2);
 	cr_expect_geq(c.wasi.nlisten, 1);
 	runopts_free(&c);
+}
+
+Test(wasi_runopts, tcplisten_takes_numeric_addresses_and_localhost)
+{
+	char *argv[] = { "run", "--tcplisten", "localhost:0", "--tcplisten", ":0", "m.wasm", NULL };
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	char err[256] = "";
+	struct run_cmd c;
+
+	cr_assert_eq(parse(&c, argv), 0);
+	cr_assert_eq(runopts_listen(&c, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(c.wasi.nlisten, 2);
+	cr_assert_eq(getsockname(c.wasi.listen_fds[0], (struct sockaddr *)&sa, &len), 0);
+	cr_expect_eq(sa.sin_family, AF_INET);
+	cr_expect_eq(ntohl(sa.sin_addr.s_addr), INADDR_LOOPBACK);
+	cr_expect_neq(ntohs(sa.sin_port), 0);
+	len = sizeof(sa);
+	cr_assert_eq(getsockname(c.wasi.listen_fds[1], (struct sockaddr *)&sa, &len), 0);
+	cr_expect_eq(ntohl(sa.sin_addr.s_addr), INADDR_ANY);
+	runopts_free(&c);
+}
+
+Test(wasi_runopts, tcplisten_refuses_names_and_broken_addresses)
+{
+	const char *bad[] = { "example.com:80", "[::1:80", "[nope]:80", "1.2.3:80", "300.1.1.1:80" };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *argv[] = { "run", "--tcplisten", (char *)bad[i], "m.wasm", NULL };
+		char err[256] = "";
+		struct run_cmd c;
+
+		if (parse(&c, argv) == 0) {
+			cr_expect_eq(runopts_listen(&c, err, sizeof(err)), 1, "%s", bad[i]);
+			cr_expect(strstr(err, "not a numeric address") != NULL, "%s: %s", bad[i],
+				  err);
+			cr_expect_eq(c.wasi.nlisten, 0);
+		}
+		runopts_free(&c);
+	}
 }
