@@ -46,7 +46,7 @@ arm64-deps:
 # chibi, the shim and the unit tests for AArch64 (natively on an AArch64 host); the shim
 # when shim/shim.mk is part of the build, jit-difftest when jit/jit.mk is.
 ARM64_BINS := chibi unit_tests wasi_unit_tests \
-	      $(if $(SHIM),containerd-shim-chibi-v1 shim_tests) $(if $(JIT_DIFFTEST),jit-difftest)
+	      $(if $(SHIM),containerd-shim-chibi-v1 containerd-shim-chibi-v1-task shim_tests) $(if $(JIT_DIFFTEST),jit-difftest)
 arm64-build: arm64-deps arm64-sysroot
 	$(MAKE) $(if $(ARM64_HOST),,CROSS=$(ARM64_CROSS)) BUILD=$(ARM64_BUILD) \
 		$(addprefix $(ARM64_BUILD)/,$(ARM64_BINS))

@@ -3,7 +3,7 @@
  * containerd runs `BIN -namespace NS -address ADDR -publish-binary B -id ID [-debug] start`
  * (print the ttrpc address, leave a daemon serving it), `BIN ... -bundle DIR delete` (clean up,
  * print a DeleteResponse), and the daemon is our own `BIN -namespace NS -id ID -address ADDR`
- * with the listening socket on fd 3.  A task child is `BIN __chibi_task ...` (shim/task).
+ * with the listening socket on fd 3.  Tasks run in containerd-shim-chibi-v1-task (shim/runner.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -324,13 +324,11 @@ static int do_serve(const struct flags *f)
 	return 1;
 }
 
-/* Dispatch: task child, start, delete, or the daemon.  Returns the process exit status. */
+/* Dispatch: start, delete, or the daemon.  Returns the process exit status. */
 int main(int argc, char **argv)
 {
 	struct flags f;
 
-	if (argc > 1 && strcmp(argv[1], TASK_CHILD_ARG) == 0)
-		return task_child_main(argc, argv);
 	if (parse_flags(argc, argv, &f)) {
 		usage();
 		return 2;

@@ -1,8 +1,10 @@
 /* shim/task/proc.c - task processes: stdio, fork+exec of the task child, the reaper, stdin.
  *
- * The child is the shim binary re-executed (TASK_CHILD_ARG) rather than a bare fork, because
- * the shim is multi-threaded: between fork and exec only async-signal-safe calls happen, and
- * the module then runs in a fresh, single-threaded process image.  stdout/stderr fifos go to
+ * The child is the task runner (TASK_RUNNER_NAME, installed beside the shim) exec'ed rather
+ * than a bare fork, because the shim is multi-threaded: between fork and exec only
+ * async-signal-safe calls happen, and the module then runs in a fresh, single-threaded
+ * process image.  The runner is a binary of its own so that neither process carries the
+ * other's code: the daemon has no engine, the runner no ttrpc or protobuf (docs/RATIONALE.md).  stdout/stderr fifos go to
  * the child directly (output is in the fifo before the exit is reported); stdin goes through a
  * copier thread so CloseIO can end it and a fifo without a writer yet reads as "wait", not EOF.
  * A task with a terminal (ctr run -t, CRI tty) gets a pseudo-terminal instead: the slave is
@@ -413,7 +415,7 @@ static int build_argv(struct task *t, struct argv_buf *a)
 	char num[64];
 	bool has_pwd = false;
 
-	push(a, "containerd-shim-chibi-v1");
+	push(a, TASK_RUNNER_NAME);
 	push(a, TASK_CHILD_ARG);
 	push(a, "--id");
 	push(a, t->id);
@@ -475,6 +477,29 @@ static int build_argv(struct task *t, struct argv_buf *a)
 
 /* ---- fork/exec -------------------------------------------------------------------------- */
 
+/* The task runner: TASK_RUNNER_NAME in the directory of the shim's own executable (so a
+ * build dir, /usr/local/bin and a package all work without configuration).  Found once. */
+static char runner_path[PATH_MAX];
+static pthread_once_t runner_once = PTHREAD_ONCE_INIT;
+
+static void find_runner(void)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (n <= 0)
+		return;
+	self[n] = '\0';
+	slash = strrchr(self, '/'); /* a replaced binary reads "DIR/NAME (deleted)": same DIR */
+	if (!slash)
+		return;
+	*slash = '\0';
+	if ((size_t)snprintf(runner_path, sizeof(runner_path), "%s/%s", self, TASK_RUNNER_NAME) >=
+	    sizeof(runner_path))
+		runner_path[0] = '\0';
+}
+
 /* Fork and exec the parked task child for t (internal.h). */
 int proc_spawn(struct task *t, int module_fd, char *err, size_t errlen)
 {
@@ -484,6 +509,13 @@ int proc_spawn(struct task *t, int module_fd, char *err, size_t errlen)
 	pid_t pid;
 	int rc = -1;
 
+	pthread_once(&runner_once, find_runner);
+	if (!runner_path[0] || access(runner_path, X_OK) != 0) {
+		snprintf(err, errlen, "task runner %s: %s (install it beside the shim)",
+			 runner_path[0] ? runner_path : TASK_RUNNER_NAME,
+			 runner_path[0] ? strerror(errno) : "cannot locate the shim's executable");
+		goto out;
+	}
 	if (build_argv(t, &a)) {
 		snprintf(err, errlen, "out of memory building the task command line");
 		goto out;
@@ -535,7 +567,7 @@ int proc_spawn(struct task *t, int module_fd, char *err, size_t errlen)
 		sigaction(SIGPIPE, &dfl, NULL);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		execv("/proc/self/exe", a.v);
+		execv(runner_path, a.v);
 		_exit(127);
 	}
 	t->pid = pid;

@@ -1,7 +1,8 @@
 /* shim/task/task.h - the Task service of containerd-shim-chibi-v1: what main.c calls.
  *
- * service.c answers containerd.task.v2.Task over ttrpc, proc.c runs each task as a re-executed
- * child of the shim binary (child.c) that loads the module through wasi_run(), and
+ * service.c answers containerd.task.v2.Task over ttrpc, proc.c runs each task as a child
+ * process exec'ing the task runner (child.c, its own binary) that loads the module through
+ * wasi_run(), and
  * cleanup.c is the `delete` subcommand's best-effort cleanup after a dead shim.
  */
 #ifndef CHIBI_SHIM_TASK_H
@@ -20,7 +21,9 @@ struct task_opts {
 	void (*on_exit)(void);     /* run just before the daemon exits after Shutdown */
 };
 
-/* The marker argv[1] of a task child; main() hands such argv to task_child_main(). */
+/* The task runner's binary, beside the shim's (proc.c), and the marker argv[1] of its
+ * processes (cleanup.c recognises orphaned tasks by it). */
+#define TASK_RUNNER_NAME "containerd-shim-chibi-v1-task"
 #define TASK_CHILD_ARG "__chibi_task"
 
 /* Start the reaper and the event publisher.  Returns 0, or -1 with a message on stderr. */

@@ -5,7 +5,7 @@
 #    binary (runc), runs interleaved so machine noise hits both alike;
 # 2. peak RSS (VmHWM) of one containerd-shim-chibi-v1 vs one containerd-shim-runc-v2, each
 #    with a sleeping task, plus the task processes themselves;
-# 3. binary sizes.
+# 3. binary sizes (the shim and its task runner).
 # Usage: BUILD=build [N=20] shim/tests/measure.sh   (root; containerd, runc, clang, gcc)
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -48,7 +48,7 @@ while [ $i -lt "$N" ]; do
 done
 
 hwm() { awk '/^VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null; }
-rss() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null; }
+rss() { awk '/^VmRSS/ {r = $2} /^RssAnon/ {a = $2} /^RssFile/ {f = $2} END {printf "%s (anon %s, file %s)", r, a, f}' "/proc/$1/status" 2>/dev/null; }
 C run -d --runtime io.containerd.chibi.v1 docker.io/library/m-wasm:1 m-c /probe.wasm sleep 30 >/dev/null
 C run -d --runtime io.containerd.runc.v2 docker.io/library/m-native:1 m-r /probe sleep 30 >/dev/null
 sleep 1
@@ -60,7 +60,9 @@ CT=$(C task ls | awk '$1 == "m-c" {print $2}')
 RT=$(C task ls | awk '$1 == "m-r" {print $2}')
 
 SB=$BUILD/containerd-shim-chibi-v1
+TB=$BUILD/containerd-shim-chibi-v1-task
 strip -o "$W/shim.stripped" "$SB"
+strip -o "$W/task.stripped" "$TB"
 RB=$(command -v containerd-shim-runc-v2)
 
 echo "== ctr run --rm, hello, $N interleaved runs each (after 3 warm-ups) =="
@@ -71,5 +73,6 @@ echo "containerd-shim-chibi-v1 pid $CS:  $(hwm "$CS") / $(rss "$CS")   threads $
 echo "containerd-shim-runc-v2  pid $RS:  $(hwm "$RS") / $(rss "$RS")   threads $(awk '/^Threads/ {print $2}' /proc/$RS/status)"
 echo "task: chibi wasm child pid $CT: $(hwm "$CT") / $(rss "$CT");  runc native pid $RT: $(hwm "$RT") / $(rss "$RT")"
 echo "== binary sizes (bytes) =="
-echo "containerd-shim-chibi-v1: $(stat -c %s "$SB") (stripped $(stat -c %s "$W/shim.stripped"); dynamic: $(ldd "$SB" | awk '{print $1}' | tr '\n' ' '))"
+echo "containerd-shim-chibi-v1: $(stat -c %s "$SB") (stripped $(stat -c %s "$W/shim.stripped"); dynamic: $(ldd "$SB" 2>&1 | awk '{print $1}' | tr '\n' ' '))"
+echo "containerd-shim-chibi-v1-task: $(stat -c %s "$TB") (stripped $(stat -c %s "$W/task.stripped"))"
 echo "containerd-shim-runc-v2:  $(stat -c %s "$RB") (+ runc $(stat -c %s "$(command -v runc)"))"
