@@ -55,10 +55,12 @@ $(SHIM_OBJ) $(SHIM_TEST_OBJ): | $(SHIM_GEN)/.stamp
 # (docs/RATIONALE.md has the figures).  PIE keeps ASLR.  Sanitizer builds need the dynamic
 # runtime.
 SHIM_STATIC   ?= $(if $(SAN),,-static-pie)
-$(SHIM): $(SHIM_OBJ) $(SHIM_PB_OBJ) $(SHIM_SHARED)
-	$(CC) $(LDFLAGS) $(SHIM_STATIC) -o $@ $(SHIM_OBJ) $(SHIM_PB_OBJ) $(SHIM_SHARED) $(SHIM_LIBS)
-$(SHIM_TASK): $(SHIM_TASK_OBJ) $(LIBCHIBI)
-	$(CC) $(LDFLAGS) $(SHIM_STATIC) -o $@ $(SHIM_TASK_OBJ) $(LIBCHIBI) $(CHIBI_LDLIBS)
+$(SHIM): $(SHIM_OBJ) $(SHIM_PB_OBJ) $(SHIM_SHARED) $(call link_order_file,containerd-shim-chibi-v1)
+	$(CC) $(LDFLAGS) $(SHIM_STATIC) $(call link_order,containerd-shim-chibi-v1) -o $@ \
+		$(SHIM_OBJ) $(SHIM_PB_OBJ) $(SHIM_SHARED) $(SHIM_LIBS)
+$(SHIM_TASK): $(SHIM_TASK_OBJ) $(LIBCHIBI) $(call link_order_file,containerd-shim-chibi-v1-task)
+	$(CC) $(LDFLAGS) $(SHIM_STATIC) $(call link_order,containerd-shim-chibi-v1-task) -o $@ \
+		$(SHIM_TASK_OBJ) $(LIBCHIBI) $(CHIBI_LDLIBS)
 
 $(BUILD)/shim_tests: $(SHIM_TEST_OBJ) $(filter-out $(BUILD)/shim/main.o,$(SHIM_OBJ)) \
 		     $(SHIM_PB_OBJ) $(SHIM_SHARED)
