@@ -444,12 +444,10 @@ static int build_argv(struct task *t, struct argv_buf *a)
 	for (int i = 0; i < s->nmounts; i++) {
 		struct stat st;
 
-		/* WASI preopens are directories; file binds (/etc/hosts from CRI) are skipped. */
-		if (stat(s->mounts[i].source, &st) || !S_ISDIR(st.st_mode)) {
-			log_debug("%s: mount %s is not a directory, not preopened", t->id,
-				  s->mounts[i].dest);
+		/* WASI preopens are directories; file binds (/etc/hosts from CRI) were mounted
+		 * into the rootfs by Create (service.c), so the "/" preopen shows them. */
+		if (stat(s->mounts[i].source, &st) || !S_ISDIR(st.st_mode))
 			continue;
-		}
 		push_preopen(a, s->mounts[i].readonly, s->mounts[i].source, s->mounts[i].dest);
 	}
 	for (int i = 0; i < s->nenv; i++) {

@@ -6,6 +6,7 @@
  * fs context (CLONE_FS), so the shim's other threads never see a changed cwd.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <sched.h>
@@ -253,4 +254,149 @@ int rootfs_unmount(const char *target)
 	while (n < 64 && umount2(target, MNT_DETACH) == 0)
 		n++;
 	return n;
+}
+
+/* ---- file bind mounts ------------------------------------------------------------------- */
+
+/* Open (creating 0755 if missing) each directory of the relative path rel[0..len) beneath
+ * dirfd, never following a symlink: the image decides what the rootfs holds, and a symlink
+ * planted there (/etc -> /host/etc) must not move a mount out of it.  Returns an O_PATH fd of
+ * the last directory, or -1 with errno. */
+static int open_dirs_beneath(int dirfd, const char *rel, size_t len)
+{
+	int fd = dup(dirfd);
+	size_t i = 0;
+
+	while (fd >= 0 && i < len) {
+		char comp[NAME_MAX + 1];
+		size_t n = 0;
+		int next;
+
+		while (i < len && rel[i] == '/')
+			i++;
+		while (i < len && rel[i] != '/' && n < NAME_MAX)
+			comp[n++] = rel[i++];
+		if (n == 0)
+			break;
+		comp[n] = '\0';
+		if (i < len && rel[i] != '/') {
+			close(fd);
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		if (strcmp(comp, ".") == 0)
+			continue;
+		if (strcmp(comp, "..") == 0) {
+			close(fd);
+			errno = EXDEV;
+			return -1;
+		}
+		if (mkdirat(fd, comp, 0755) && errno != EEXIST) {
+			int e = errno;
+
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		next = openat(fd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0 && (errno == ENOTDIR || errno == ELOOP)) {
+			struct stat st;
+
+			/* O_NOFOLLOW|O_DIRECTORY on a symlink reports ENOTDIR; say what it is. */
+			if (fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+				errno = ELOOP;
+		}
+		{
+			int e = errno;
+
+			close(fd);
+			errno = e;
+		}
+		fd = next;
+	}
+	return fd;
+}
+
+/* Bind the regular file source onto root/dest (rootfs.h). */
+int rootfs_bind_file(const char *root, const char *source, const char *dest, bool readonly,
+		     char *err, size_t errlen)
+{
+	const char *base = strrchr(dest, '/');
+	char proc[64];
+	int rootfd = -1, dirfd = -1, fd = -1, rc = -1;
+	struct stat st;
+
+	if (dest[0] != '/' || !base || !base[1] || strcmp(base + 1, ".") == 0 ||
+	    strcmp(base + 1, "..") == 0) {
+		snprintf(err, errlen, "bind %s: destination %s is not an absolute file path", source,
+			 dest);
+		return -1;
+	}
+	if (stat(source, &st) || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "bind %s on %s: source is not a regular file", source, dest);
+		return -1;
+	}
+	rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0) {
+		snprintf(err, errlen, "bind %s on %s: open rootfs %s: %s", source, dest, root,
+			 strerror(errno));
+		return -1;
+	}
+	dirfd = open_dirs_beneath(rootfd, dest + 1, base > dest ? (size_t)(base - dest - 1) : 0);
+	if (dirfd < 0) {
+		snprintf(err, errlen, "bind %s on %s: %s", source, dest,
+			 errno == ELOOP ? "a directory on the way is a symlink in the image" :
+			 errno == EXDEV ? "destination has a .. component" : strerror(errno));
+		goto out;
+	}
+	/* The mount point: an existing regular file (not a symlink), or a new empty one. */
+	fd = openat(dirfd, base + 1, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		int c = openat(dirfd, base + 1, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			       0644);
+
+		if (c >= 0)
+			close(c);
+		fd = openat(dirfd, base + 1, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (fd < 0 || fstat(fd, &st)) {
+		snprintf(err, errlen, "bind %s on %s: %s", source, dest, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "bind %s on %s: the image has a %s there, not a file", source,
+			 dest, S_ISLNK(st.st_mode) ? "symlink" : S_ISDIR(st.st_mode) ? "directory" :
+			 "special file");
+		goto out;
+	}
+	/* Mount through the descriptor, so what is mounted on is what was checked. */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if (mount(source, proc, NULL, MS_BIND, NULL)) {
+		snprintf(err, errlen, "bind %s on %s: %s", source, dest, strerror(errno));
+		goto out;
+	}
+	if (readonly) {
+		/* A bind ignores MS_RDONLY until remounted; the new mount is reached by name. */
+		int m = openat(dirfd, base + 1, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", m);
+		if (m < 0 || mount(NULL, proc, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL)) {
+			snprintf(err, errlen, "bind %s on %s: read-only remount: %s", source, dest,
+				 strerror(errno));
+			if (m >= 0) {
+				umount2(proc, MNT_DETACH);
+				close(m);
+			}
+			goto out;
+		}
+		close(m);
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (dirfd >= 0)
+		close(dirfd);
+	close(rootfd);
+	return rc;
 }

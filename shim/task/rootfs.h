@@ -6,6 +6,7 @@
 #ifndef CHIBI_SHIM_ROOTFS_H
 #define CHIBI_SHIM_ROOTFS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct rootfs_mount {
@@ -23,6 +24,16 @@ int rootfs_mount(const char *target, const struct rootfs_mount *m, size_t n, cha
 /* Unmount everything stacked on target (lazily, so busy mounts still go).  Returns how many
  * mounts were removed.  Harmless when nothing is mounted there. */
 int rootfs_unmount(const char *target);
+
+/* Bind-mount the regular file source onto root/dest (dest absolute, as the guest sees it),
+ * read-only if asked: how a container gets the /etc/hosts, /etc/resolv.conf, /etc/hostname
+ * and /dev/termination-log files Kubernetes hands it, which a WASI preopen (a directory)
+ * cannot carry.  Missing directories and an empty mount point are created in the rootfs;
+ * nothing on the way may be a symlink or `..`, so the image cannot redirect the mount
+ * outside root.  The mount sits below root's own mounts, so rootfs_unmount() takes it off
+ * with them.  Returns 0, or -1 with a message in err. */
+int rootfs_bind_file(const char *root, const char *source, const char *dest, bool readonly,
+		     char *err, size_t errlen);
 
 /* Split options into mount(2) flags and a data string (exposed for unit tests).  Returns 0,
  * or -1 if data does not fit datalen.  *propagation gets MS_PRIVATE/MS_SLAVE/... if asked. */

@@ -277,6 +277,38 @@ static int mount_rootfs(struct task *t, Containerd__Task__V2__CreateTaskRequest 
 	return rc;
 }
 
+/* The spec's file bind mounts go into the rootfs (rootfs_bind_file); directories become
+ * WASI preopens instead (proc.c).  Only on a rootfs this shim mounted, whose unmount on
+ * Delete takes them along; a prepared bundle's directory is the user's, and is left alone. */
+static int bind_files(struct task *t, char *err, size_t errlen)
+{
+	for (int i = 0; i < t->spec.nmounts; i++) {
+		const struct task_mount *m = &t->spec.mounts[i];
+		struct stat st;
+
+		if (stat(m->source, &st)) {
+			snprintf(err, errlen, "mount source %s (for %s): %s", m->source, m->dest,
+				 strerror(errno));
+			return -1;
+		}
+		if (S_ISDIR(st.st_mode))
+			continue;
+		if (!S_ISREG(st.st_mode)) {
+			log_warn("%s: mount %s: %s is neither a directory nor a regular file; a wasm "
+				 "task cannot use it", t->id, m->dest, m->source);
+			continue;
+		}
+		if (!t->mounted) {
+			log_warn("%s: file mount %s not made (the bundle's rootfs was prepared, not "
+				 "mounted by the shim)", t->id, m->dest);
+			continue;
+		}
+		if (rootfs_bind_file(t->rootfs, m->source, m->dest, m->readonly, err, errlen))
+			return -1;
+	}
+	return 0;
+}
+
 static bool wants_limits(const struct task_resources *r)
 {
 	return r->memory_limit > 0 || r->cpu_shares > 0 || r->cpu_quota > 0 || r->pids_limit > 0;
@@ -367,7 +399,7 @@ static void h_create(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 	/* ctr run -t sets both; the request's flag is what the client will attach to. */
 	t->spec.terminal = t->spec.terminal || req->terminal;
 	snprintf(t->rootfs, sizeof(t->rootfs), "%s", t->spec.root);
-	if (mount_rootfs(t, req, err, sizeof(err)))
+	if (mount_rootfs(t, req, err, sizeof(err)) || bind_files(t, err, sizeof(err)))
 		goto fail;
 	module_fd = t->spec.sandbox ? -1 : open_module(t, err, sizeof(err));
 	if (module_fd < 0 && !t->spec.sandbox) {

@@ -109,6 +109,19 @@ run --mount "type=bind,src=$T/bind,dst=/mnt,options=rbind:ro" "$IMG" t-bindro /p
 if [ $? = 4 ] && [ ! -e "$T/bind/x.txt" ]; then ok "read-only bind mount refuses writes"; else bad "read-only bind mount refuses writes" "$(cat "$O")"; fi
 run --mount "type=bind,src=$T/bind,dst=/mnt,options=rbind:rw" "$IMG" t-bindrw /probe.wasm write /mnt/y.txt data >"$O" 2>&1
 if [ $? = 0 ] && [ -e "$T/bind/y.txt" ]; then ok "read-write bind mount allows writes"; else bad "read-write bind mount allows writes" "$(cat "$O")"; fi
+# File binds (what CRI gives every container: /etc/hosts, /etc/resolv.conf, /etc/hostname,
+# /dev/termination-log) are mounted into the rootfs, new or over an image file.
+run --mount "type=bind,src=$T/bind/in.txt,dst=/etc/hosts,options=rbind:ro" "$IMG" t-fbind /probe.wasm cat /etc/hosts >"$O" 2>&1
+check "file bind mount (new path in the rootfs)" 0 "bound file" "$O" $?
+run --mount "type=bind,src=$T/bind/in.txt,dst=/etc/greeting.txt,options=rbind:ro" "$IMG" t-fbind2 /probe.wasm cat /etc/greeting.txt >"$O" 2>&1
+check "file bind mount over an image file" 0 "bound file" "$O" $?
+run --mount "type=bind,src=$T/bind/in.txt,dst=/etc/hosts,options=rbind:ro" "$IMG" t-fbindro /probe.wasm write /etc/hosts data >"$O" 2>&1
+if [ $? = 4 ] && [ "$(cat "$T/bind/in.txt")" = "bound file" ]; then ok "read-only file bind refuses writes"; else bad "read-only file bind refuses writes" "$(cat "$O")"; fi
+: >"$T/tlog"
+run --mount "type=bind,src=$T/tlog,dst=/dev/termination-log,options=rbind:rw" "$IMG" t-fbindrw /probe.wasm write /dev/termination-log finished >"$O" 2>&1
+if [ $? = 0 ] && [ "$(cat "$T/tlog")" = finished ]; then ok "read-write file bind reaches the host (termination log)"; else bad "read-write file bind reaches the host (termination log)" "$(cat "$O"; cat "$T/tlog")"; fi
+run --mount "type=bind,src=$T/nonexistent,dst=/etc/x,options=rbind:ro" "$IMG" t-fbindmiss /probe.wasm hello >"$O" 2>&1
+check "missing mount source is a clean create error" 1 "mount source .*nonexistent" "$O" $?
 
 # ---- terminal (ctr run -t) ---------------------------------------------------------------
 # ctr -t needs a console of its own: ptyrun.py gives it a pty as a user's terminal would.
@@ -243,7 +256,7 @@ cgs=$(find /sys/fs/cgroup/memory/$NS /sys/fs/cgroup/$NS -mindepth 1 -type d 2>/d
 # Expected: the shim's own lines for the refused creates above, and containerd's shim-log
 # copier noticing a closed fifo.
 grep -E 'level=error' "$T/containerd.log" |
-	grep -v -E 'copy shim log|devmapper|create t-missing' >"$O"
+	grep -v -E 'copy shim log|devmapper|create t-missing|create t-fbindmiss' >"$O"
 [ -s "$O" ] && bad "containerd logged no errors" "$(head -5 "$O")" || ok "containerd logged no errors"
 
 echo "e2e: $PASS passed, $FAIL failed"
