@@ -1,8 +1,8 @@
-/* shim/task/child.c - the task child: the shim binary re-executed to run one wasm module.
+/* shim/task/child.c - the task child: containerd-shim-chibi-v1-task running one wasm module.
  *
  * proc.c sets fds 0-2 (stdio), 3 (start pipe) and 4 (the module file, opened inside the
  * rootfs) and passes everything else in argv:
- *   containerd-shim-chibi-v1 __chibi_task --id ID [--sandbox] [--max-pages N] [--uid U --gid G]
+ *   containerd-shim-chibi-v1-task __chibi_task --id ID [--sandbox] [--max-pages N] [--uid U --gid G]
  *       [--group G]... [--preopen ro|rw HOST GUEST]... [--env K=V]... -- ARGV...
  * The child waits for one byte on fd 3 (Start), drops to the spec's user, then wasi_run();
  * a CRI pod sandbox (--sandbox) just idles until signalled, like the pause container.

@@ -35,7 +35,7 @@ static int read_small(const char *path, char *buf, size_t len)
 	return (int)r;
 }
 
-/* True if pid runs `containerd-shim-chibi-v1 __chibi_task ...` (cmdline is NUL-separated). */
+/* True if pid runs `containerd-shim-chibi-v1-task __chibi_task ...` (cmdline is NUL-separated). */
 static int is_task_child(pid_t pid)
 {
 	char path[64], buf[256];
