@@ -393,6 +393,13 @@ int cg_add(struct cgroup *cg, pid_t pid, char *err, size_t errlen)
 	return 0;
 }
 
+int cg_v2_dir_fd(const struct cgroup *cg)
+{
+	if (cg->version != 2 || cg->n < 1)
+		return -1;
+	return open(cg->h[0].dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
 /* ---- freezer ---------------------------------------------------------------------------- */
 
 static int frozen_now(const struct cgroup *cg)

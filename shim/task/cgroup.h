@@ -29,6 +29,10 @@ int cg_apply(struct cgroup *cg, const struct task_resources *r, char *err, size_
 /* Move pid into the cgroup in every hierarchy.  Returns 0 or -1 with a message. */
 int cg_add(struct cgroup *cg, pid_t pid, char *err, size_t errlen);
 
+/* An O_PATH descriptor of the group's v2 directory, for creating the task inside it
+ * (proc_fork); -1 on v1 or if it cannot be opened (then cg_add joins). Caller closes. */
+int cg_v2_dir_fd(const struct cgroup *cg);
+
 /* Freeze (true) or thaw (false), waiting up to about a second for the state to settle.
  * Returns 0 or -1 with a message. */
 int cg_freeze(struct cgroup *cg, bool frozen, char *err, size_t errlen);

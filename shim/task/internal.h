@@ -34,6 +34,7 @@ struct task {
 	char rootfs[4096];         /* bundle/rootfs: the mount target and the guest's "/" */
 
 	pid_t pid;
+	bool born_in_cgroup;       /* spawned straight into cg (v2, proc_fork); no cg_add needed */
 	enum task_status status;
 	bool paused;
 	uint32_t exit_status;
@@ -65,9 +66,15 @@ int proc_init(void);
 
 /* Open stdio, fork and exec the task child for t (task_lock held; the lock is what keeps the
  * reaper from seeing the pid before t->pid is set).  The child waits for proc_start.  Sets
- * t->pid.  module_fd (kept by the caller) is the module file, or -1 for a pod sandbox.
+ * t->pid, and t->born_in_cgroup when the child was created inside t->cg (then it needs no
+ * cg_add).  module_fd (kept by the caller) is the module file, or -1 for a pod sandbox.
  * Returns 0 or -1 with a message in err. */
 int proc_spawn(struct task *t, int module_fd, char *err, size_t errlen);
+
+/* fork(), but straight into the cgroup v2 directory cgroup_fd when it is >= 0 and the kernel
+ * can (clone3 CLONE_INTO_CGROUP, Linux 5.7); *in_cgroup says whether it did.  The child may
+ * make only async-signal-safe calls, as after fork.  (Exposed for unit tests.) */
+pid_t proc_fork(int cgroup_fd, bool *in_cgroup);
 
 /* Release the child into wasi_run.  Returns 0 or -1 if the child is gone. */
 int proc_start(struct task *t);

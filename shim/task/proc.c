@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "internal.h"
 #include "task.h"
 #include "../log.h"
@@ -498,12 +500,53 @@ static void find_runner(void)
 		runner_path[0] = '\0';
 }
 
+#ifndef SYS_clone3
+#define SYS_clone3 435 /* the same number on every Linux architecture */
+#endif
+#define PROC_CLONE_INTO_CGROUP 0x200000000ULL
+
+/* struct clone_args of linux/sched.h up to .cgroup (its version 2 size, 88 bytes), spelled
+ * out so older headers still build. */
+struct proc_clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+	uint64_t set_tid, set_tid_size, cgroup;
+};
+
+/* Joining a cgroup by writing cgroup.procs makes the kernel wait for an RCU grace period
+ * (8-13 ms measured on this kind of host, v1 and v2 alike) on the critical path of every
+ * container start; a child created inside the group costs nothing extra (~0.2 ms for the
+ * whole clone3).  v1 hierarchies have no such call.  The raw syscall skips glibc's fork
+ * bookkeeping (atfork handlers, the cached tid), which the child, limited to
+ * async-signal-safe calls until exec, never relies on.  Any refusal (ENOSYS before 5.3,
+ * E2BIG before 5.7, a group that cannot take processes) falls back to fork(); the caller's
+ * cg_add then joins or reports why it cannot. */
+pid_t proc_fork(int cgroup_fd, bool *in_cgroup)
+{
+	*in_cgroup = false;
+	if (cgroup_fd >= 0) {
+		struct proc_clone_args ca;
+		long r;
+
+		memset(&ca, 0, sizeof(ca));
+		ca.flags = PROC_CLONE_INTO_CGROUP;
+		ca.exit_signal = SIGCHLD;
+		ca.cgroup = (uint64_t)cgroup_fd;
+		r = syscall(SYS_clone3, &ca, sizeof(ca));
+		if (r >= 0) {
+			*in_cgroup = r > 0;
+			return (pid_t)r;
+		}
+	}
+	return fork();
+}
+
 /* Fork and exec the parked task child for t (internal.h). */
 int proc_spawn(struct task *t, int module_fd, char *err, size_t errlen)
 {
 	struct argv_buf a = { 0 };
 	int fds[5] = { -1, -1, -1, -1, module_fd }; /* child fds 0..4 */
 	int startp[2] = { -1, -1 };
+	int cgroup_fd = -1;
 	pid_t pid;
 	int rc = -1;
 
@@ -540,7 +583,8 @@ int proc_spawn(struct task *t, int module_fd, char *err, size_t errlen)
 	}
 	fds[3] = startp[0];
 
-	pid = fork();
+	cgroup_fd = t->cg ? cg_v2_dir_fd(t->cg) : -1;
+	pid = proc_fork(cgroup_fd, &t->born_in_cgroup);
 	if (pid < 0) {
 		snprintf(err, errlen, "fork: %s", strerror(errno));
 		goto out;
@@ -582,6 +626,8 @@ out:
 		close(fds[4]);
 	if (startp[1] >= 0)
 		close(startp[1]);
+	if (cgroup_fd >= 0)
+		close(cgroup_fd);
 	argv_free(&a);
 	return rc;
 }

@@ -411,7 +411,7 @@ static void h_create(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 	if (proc_spawn(t, module_fd, err, sizeof(err)))
 		goto fail;
 	if (t->cg) {
-		if (cg_add(t->cg, t->pid, err, sizeof(err)))
+		if (!t->born_in_cgroup && cg_add(t->cg, t->pid, err, sizeof(err)))
 			goto fail;
 		t->oom_kills_at_start = cg_oom_kills(t->cg);
 	}
