@@ -393,6 +393,23 @@ int cg_add(struct cgroup *cg, pid_t pid, char *err, size_t errlen)
 	return 0;
 }
 
+size_t cg_v1_self_join_files(const struct cgroup *cg, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	if (cg->version != 1 || cg->n < 1)
+		return 0;
+	for (int i = 0; i < cg->n; i++) {
+		int n = snprintf(buf + used, len - used, "%s/tasks", cg->h[i].dir);
+
+		if (n < 0 || (size_t)n + 1 >= len - used)
+			return 0;
+		used += (size_t)n + 1;
+	}
+	buf[used++] = '\0';
+	return used;
+}
+
 int cg_v2_dir_fd(const struct cgroup *cg)
 {
 	if (cg->version != 2 || cg->n < 1)

@@ -29,6 +29,13 @@ int cg_apply(struct cgroup *cg, const struct task_resources *r, char *err, size_
 /* Move pid into the cgroup in every hierarchy.  Returns 0 or -1 with a message. */
 int cg_add(struct cgroup *cg, pid_t pid, char *err, size_t errlen);
 
+/* The v1 hierarchies' `tasks` files of the group, NUL-separated with an empty string last,
+ * into buf: a single-threaded process joins them by writing "0" to each, which moves only
+ * the caller and so skips the global lock (and RCU grace period) that a cgroup.procs write
+ * takes; proc_spawn's child does this before exec.  Returns the bytes used, or 0 on v2 or if
+ * they do not fit (then cg_add joins). */
+size_t cg_v1_self_join_files(const struct cgroup *cg, char *buf, size_t len);
+
 /* An O_PATH descriptor of the group's v2 directory, for creating the task inside it
  * (proc_fork); -1 on v1 or if it cannot be opened (then cg_add joins). Caller closes. */
 int cg_v2_dir_fd(const struct cgroup *cg);
