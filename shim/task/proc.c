@@ -560,9 +560,9 @@ static _Noreturn void child_fail(int sfd, int stage, int index)
 }
 
 /* In the child: join the v1 hierarchies by writing "0" to each `tasks` file in joins (see
- * cg_v1_self_join_files; moving only itself, the child skips the kernel's global lock and
- * its RCU grace period, 8-13 ms per container start through cgroup.procs).  Async-signal-safe;
- * does not return on failure. */
+ * cg_v1_self_join_files; a thread moving itself needs no threadgroup lock, which recent
+ * kernels then skip with its RCU grace period: 0.2 ms instead of 6-13 ms per container start
+ * through cgroup.procs).  Async-signal-safe; does not return on failure. */
 static int child_join_v1(const char *joins, int sfd)
 {
 	int index = 0;
