@@ -541,7 +541,7 @@ pid_t proc_fork(int cgroup_fd, bool *in_cgroup)
 }
 
 /* What a child that did not reach exec writes to the status pipe. */
-enum { SPAWN_STAGE_JOIN = 1, SPAWN_STAGE_FDS, SPAWN_STAGE_EXEC };
+enum { SPAWN_STAGE_JOIN = 1, SPAWN_STAGE_FDS, SPAWN_STAGE_TTY, SPAWN_STAGE_EXEC };
 struct spawn_failure {
 	int stage;
 	int index; /* SPAWN_STAGE_JOIN: which `tasks` file */
@@ -589,6 +589,9 @@ static void describe_failure(const struct spawn_failure *f, const char *joins, c
 	}
 	if (f->stage == SPAWN_STAGE_JOIN)
 		snprintf(err, errlen, "join cgroup (%s): %s", file, strerror(f->err));
+	else if (f->stage == SPAWN_STAGE_TTY)
+		snprintf(err, errlen, "make the terminal the task's controlling tty: %s",
+			 strerror(f->err));
 	else if (f->stage == SPAWN_STAGE_EXEC)
 		snprintf(err, errlen, "exec task runner %s: %s", runner_path, strerror(f->err));
 	else
@@ -680,7 +683,7 @@ int proc_spawn(struct task *t, int module_fd, char *err, size_t errlen)
 		/* A terminal is the child's controlling tty, in a session of its own: ^C on the
 		 * user's side reaches the task as SIGINT, as under runc. */
 		if (t->spec.terminal && (setsid() < 0 || ioctl(0, TIOCSCTTY, 0) < 0))
-			_exit(127);
+			child_fail(sfd, SPAWN_STAGE_TTY, 0);
 		sigaction(SIGPIPE, &dfl, NULL);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
