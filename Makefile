@@ -128,7 +128,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-o
 # (the shim's end-to-end run stays out of the sanitizer pass: its memory-limit check cannot fit
 # an instrumented task process inside a 32 MiB cgroup).
 TEST_COMPONENTS      += test-wasi test-wasi-real test-shim bench-smoke
-TEST_COMPONENTS_ASAN += test-wasi
+TEST_COMPONENTS_ASAN += test-wasi test-shim
 .PHONY: test-components test-components-asan
 test-components: $(TEST_COMPONENTS)
 test-components-asan: $(TEST_COMPONENTS_ASAN)

@@ -59,13 +59,11 @@ static int parse_u32(const char *s, uint32_t *out)
 	return 0;
 }
 
-/* The task child entry (task.h): wait for Start, then run the module; returns its exit status. */
-int task_child_main(int argc, char **argv)
+/* Parse argv into the caller's pre/env arrays (argc entries each), wait for Start, run. */
+static int run_task(int argc, char **argv, struct wasi_preopen *pre, char **env)
 {
 	struct wasi_config cfg = { .stdin_fd = 0, .stdout_fd = 1, .stderr_fd = 2 };
 	struct wasi_run_opts opts = { .wasm_path = "/proc/self/fd/4" };
-	struct wasi_preopen *pre;
-	char **env;
 	gid_t groups[MAX_GROUPS];
 	int ngroups = 0, i;
 	uint32_t uid = 0, gid = 0, v;
@@ -73,10 +71,6 @@ int task_child_main(int argc, char **argv)
 	char go;
 	ssize_t r;
 
-	pre = calloc((size_t)argc, sizeof(*pre));
-	env = calloc((size_t)argc, sizeof(*env));
-	if (!pre || !env)
-		return die("out of memory");
 	cfg.preopens = pre;
 	cfg.env = env;
 	for (i = 2; i < argc; i++) {
@@ -141,4 +135,16 @@ int task_child_main(int argc, char **argv)
 	r = wasi_run(&opts, &cfg);
 	fflush(NULL);
 	return (int)r;
+}
+
+/* The task child entry (task.h): wait for Start, then run the module; returns its exit status. */
+int task_child_main(int argc, char **argv)
+{
+	struct wasi_preopen *pre = calloc((size_t)argc, sizeof(*pre));
+	char **env = calloc((size_t)argc, sizeof(*env));
+	int status = pre && env ? run_task(argc, argv, pre, env) : die("out of memory");
+
+	free(pre);
+	free(env);
+	return status;
 }

@@ -71,10 +71,21 @@ int proc_init(void);
  * Returns 0 or -1 with a message in err. */
 int proc_spawn(struct task *t, int module_fd, char *err, size_t errlen);
 
+/* Wasm pages (64 KiB) of linear memory allowed under a cgroup memory limit in bytes (> 0):
+ * the limit less a reserve for the runner itself; between 1 and 65536. */
+uint32_t proc_max_pages(int64_t memory_limit);
+
 /* fork(), but straight into the cgroup v2 directory cgroup_fd when it is >= 0 and the kernel
  * can (clone3 CLONE_INTO_CGROUP, Linux 5.7); *in_cgroup says whether it did.  The child may
  * make only async-signal-safe calls, as after fork.  (Exposed for unit tests.) */
 pid_t proc_fork(int cgroup_fd, bool *in_cgroup);
+
+/* Wait (at most about a second) until the client has opened t's stdout and stderr fifos for
+ * reading.  The task writes into the fifos themselves, and a fifo that nobody holds open
+ * loses what is buffered in it: a task that ran and exited before the client's reader got
+ * round to opening (ctr opens it on a goroutine) would lose its whole output.  Returns at
+ * once for terminals, files and /dev/null.  Called without task_lock (t is referenced). */
+void proc_wait_for_readers(const struct task *t);
 
 /* Release the child into wasi_run.  Returns 0 or -1 if the child is gone. */
 int proc_start(struct task *t);

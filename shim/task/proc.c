@@ -424,10 +424,7 @@ static int build_argv(struct task *t, struct argv_buf *a)
 	if (s->sandbox)
 		push(a, "--sandbox");
 	if (s->res.memory_limit > 0) {
-		int64_t pages = s->res.memory_limit / 65536;
-
-		snprintf(num, sizeof(num), "%lld",
-			 (long long)(pages < 1 ? 1 : pages > 65536 ? 65536 : pages));
+		snprintf(num, sizeof(num), "%u", proc_max_pages(s->res.memory_limit));
 		push(a, "--max-pages");
 		push(a, num);
 	}
@@ -473,6 +470,19 @@ static int build_argv(struct task *t, struct argv_buf *a)
 	for (int i = 0; i < s->nargs; i++)
 		push(a, s->args[i]);
 	return a->failed ? -1 : 0;
+}
+
+/* The linear-memory cap for a memory limit (internal.h).  The task runner's own memory (its
+ * code, the module, compiled code, stacks: 1-2 MiB for small modules) is charged to the same
+ * cgroup, so linear memory gets the limit less a reserve of a quarter, at most 8 MiB: a
+ * guest that asks for too much sees memory.grow fail, as on any wasm runtime, instead of
+ * the kernel's OOM killer. */
+uint32_t proc_max_pages(int64_t memory_limit)
+{
+	int64_t reserve = memory_limit / 4 < (8 << 20) ? memory_limit / 4 : (8 << 20);
+	int64_t pages = (memory_limit - reserve) / 65536;
+
+	return (uint32_t)(pages < 1 ? 1 : pages > 65536 ? 65536 : pages);
 }
 
 /* ---- fork/exec -------------------------------------------------------------------------- */
@@ -725,6 +735,37 @@ out:
 	free(joins);
 	argv_free(&a);
 	return rc;
+}
+
+/* True once a reader has path open: opening a fifo for writing without blocking succeeds
+ * only then (ENXIO otherwise).  Anything but a fifo counts as ready. */
+static bool fifo_has_reader(const char *path)
+{
+	struct stat st;
+	int fd;
+
+	if (!path || !*path || strstr(path, "://") || stat(path, &st) || !S_ISFIFO(st.st_mode))
+		return true;
+	fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return errno != ENXIO;
+	close(fd);
+	return true;
+}
+
+/* Wait for the client's fifo readers (internal.h). */
+void proc_wait_for_readers(const struct task *t)
+{
+	struct timespec step = { 0, 1000 * 1000 }; /* 1 ms */
+
+	if (t->spec.terminal)
+		return; /* the pty master is ours; its copier writes to the fifo */
+	for (int i = 0; i < 1000; i++) {
+		if (fifo_has_reader(t->stdout_path) && fifo_has_reader(t->stderr_path))
+			return;
+		nanosleep(&step, NULL);
+	}
+	log_debug("%s: no reader on the stdout/stderr fifos after 1 s; starting anyway", t->id);
 }
 
 /* Release the parked child; -1 if it is gone. */

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -121,4 +122,97 @@ Test(proc, fork_without_a_group_or_with_a_bad_one)
 	cr_assert_not(in);
 	reap(pid);
 	close(fd);
+}
+
+/* Linear memory leaves the runner room under the cgroup limit, and stays within wasm's range. */
+Test(proc, max_pages_leave_room_for_the_runner)
+{
+	cr_assert_eq(proc_max_pages(32 << 20), 384);             /* 32 MiB: 8 MiB kept back */
+	cr_assert_eq(proc_max_pages(256LL << 20), 3968);         /* 256 MiB: 8 MiB kept back */
+	cr_assert_eq(proc_max_pages(8 << 20), 96);               /* 8 MiB: a quarter kept back */
+	cr_assert_eq(proc_max_pages(1), 1);                      /* never 0 pages */
+	cr_assert_eq(proc_max_pages(64LL << 30), 65536);         /* never past 4 GiB */
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Start waits for the client's fifo reader: a task that wrote and exited before the reader
+ * opened would lose its output with the fifo. */
+Test(proc, start_waits_for_a_late_fifo_reader)
+{
+	char dir[] = "/tmp/proc_test.XXXXXX", fifo[64];
+	struct task t;
+	pid_t reader;
+	double t0, waited;
+	int fd;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/stdout", dir);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	memset(&t, 0, sizeof(t));
+	t.id = "t";
+	t.stdout_path = fifo;
+	t.stderr_path = "";
+	reader = fork();
+	if (reader == 0) {
+		struct timespec d = { 0, 200 * 1000 * 1000 };
+
+		nanosleep(&d, NULL);
+		fd = open(fifo, O_RDONLY); /* blocks until the check's writer shows up, then holds */
+		d.tv_nsec = 0;
+		d.tv_sec = 2;
+		nanosleep(&d, NULL);
+		_exit(fd < 0);
+	}
+	cr_assert_gt(reader, 0);
+	t0 = now_s();
+	proc_wait_for_readers(&t);
+	waited = now_s() - t0;
+	fd = open(fifo, O_WRONLY | O_NONBLOCK);
+	kill(reader, SIGKILL);
+	waitpid(reader, NULL, 0);
+	if (fd >= 0)
+		close(fd);
+	unlink(fifo);
+	rmdir(dir);
+	cr_assert_geq(fd, 0, "returned while the fifo had no reader");
+	cr_assert(waited > 0.15 && waited < 0.9, "waited %.3f s", waited);
+}
+
+/* Nobody ever reads: Start goes ahead after about a second; files and no path: at once. */
+Test(proc, start_does_not_wait_forever_or_for_files)
+{
+	char dir[] = "/tmp/proc_test.XXXXXX", fifo[64], file[64];
+	struct task t;
+	double t0, waited;
+	int fd;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/stdout", dir);
+	snprintf(file, sizeof(file), "%s/log", dir);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	fd = open(file, O_WRONLY | O_CREAT, 0600);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	memset(&t, 0, sizeof(t));
+	t.id = "t";
+	t.stdout_path = file;
+	t.stderr_path = "";
+	t0 = now_s();
+	proc_wait_for_readers(&t);
+	cr_assert_lt(now_s() - t0, 0.05);
+	t.stdout_path = fifo;
+	t0 = now_s();
+	proc_wait_for_readers(&t);
+	waited = now_s() - t0;
+	unlink(fifo);
+	unlink(file);
+	rmdir(dir);
+	cr_assert(waited > 0.9 && waited < 3.0, "waited %.3f s", waited);
 }

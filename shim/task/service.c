@@ -467,6 +467,19 @@ static void start_task(struct task *t, const void *request UNUSED, struct ttrpc_
 				  "cannot start a %s task: failed precondition", status_name(t));
 		return;
 	}
+	/* The client's fifo readers must be open before the task can write and exit, or what
+	 * it wrote dies with the fifo (proc.c).  Waited for without task_lock. */
+	t->refs++;
+	pthread_mutex_unlock(&task_lock);
+	proc_wait_for_readers(t);
+	pthread_mutex_lock(&task_lock);
+	task_put(t);
+	if (t->deleted || t->status != TASK_CREATED) {
+		ttrpc_reply_error(reply, TTRPC_FAILED_PRECONDITION,
+				  "cannot start a %s task: failed precondition",
+				  t->deleted ? "deleted" : status_name(t));
+		return;
+	}
 	if (proc_start(t)) {
 		ttrpc_reply_error(reply, TTRPC_UNKNOWN, "task %s exited before it started",
 				  t->id);

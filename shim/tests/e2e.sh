@@ -199,18 +199,25 @@ fi
 i=0
 pids=
 while [ $i -lt 20 ]; do
-	run "$IMG" "t-par$i" /probe.wasm args "n$i" >"$T/par$i.out" 2>&1 &
+	{ run "$IMG" "t-par$i" /probe.wasm args "n$i" >"$T/par$i.out" 2>&1; echo "rc=$?" >>"$T/par$i.out"; } &
 	pids="$pids $!"
 	i=$((i + 1))
 done
 for p in $pids; do wait "$p"; done
 good=0
 i=0
+: >"$T/par.bad"
 while [ $i -lt 20 ]; do
-	grep -q "args n$i\$" "$T/par$i.out" && good=$((good + 1))
+	if grep -q "args n$i\$" "$T/par$i.out"; then
+		good=$((good + 1))
+	else
+		echo "t-par$i: $(cat "$T/par$i.out")" >>"$T/par.bad"
+		grep "t-par$i\b" "$T/containerd.log" | grep -v 'level=debug msg="\(event\|published\)' |
+			tail -12 >>"$T/par.bad"
+	fi
 	i=$((i + 1))
 done
-[ $good = 20 ] && ok "20 concurrent containers" || bad "20 concurrent containers" "$good/20 ok" "$(cat "$T"/par*.out | sort | uniq -c | head)"
+[ $good = 20 ] && ok "20 concurrent containers" || bad "20 concurrent containers" "$good/20 ok" "$(head -c 6000 "$T/par.bad")"
 
 # ---- containerd restart with a running task --------------------------------------------------
 C run -d $RT "$IMG" t-restart /probe.wasm sleep 60 >/dev/null 2>&1
