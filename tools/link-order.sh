@@ -3,7 +3,8 @@
 # for chibi, containerd-shim-chibi-v1 and containerd-shim-chibi-v1-task (Makefile, "Link
 # order").  Run by `make link-order` after changes that move start-up or steady-state code.
 #
-# Each list is the functions a profiled run executed, in callgrind's order of first report:
+# Each list is the functions a profiled run executed, sorted by name (the whole list is hot,
+# so order within it matters little, and sorted lists diff well):
 #   chibi                          `chibi run` of the bundled example, --interp and --jit;
 #   containerd-shim-chibi-v1       the serving shim through two `ctr run --rm`, and one
 #                                  detached task's ps, metrics, kill and delete;
@@ -46,7 +47,7 @@ fnlist() {
 				    substr(all[i], length(fam) + 4) ~ /^(avx|evex)/ && !seen[all[i]]++)
 					print all[i]
 		}
-	}' "$P/syms" "$@"
+	}' "$P/syms" "$@" | LC_ALL=C sort -u
 }
 
 cd "$P"
