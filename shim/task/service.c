@@ -457,29 +457,36 @@ static const char *status_name(const struct task *t)
 	       t->status == TASK_RUNNING ? "running" : "stopped";
 }
 
+/* Start's precondition: a created task that Delete has not taken; else the error reply. */
+static bool startable(struct task *t, struct ttrpc_reply *reply)
+{
+	if (!t->deleted && t->status == TASK_CREATED)
+		return true;
+	ttrpc_reply_error(reply, TTRPC_FAILED_PRECONDITION,
+			  "cannot start a %s task: failed precondition",
+			  t->deleted ? "deleted" : status_name(t));
+	return false;
+}
+
 static void start_task(struct task *t, const void *request UNUSED, struct ttrpc_reply *reply)
 {
 	Containerd__Task__V2__StartResponse resp = CONTAINERD__TASK__V2__START_RESPONSE__INIT;
 	Containerd__Events__TaskStart ev = CONTAINERD__EVENTS__TASK_START__INIT;
 
-	if (t->status != TASK_CREATED) {
-		ttrpc_reply_error(reply, TTRPC_FAILED_PRECONDITION,
-				  "cannot start a %s task: failed precondition", status_name(t));
+	if (!startable(t, reply))
 		return;
-	}
 	/* The client's fifo readers must be open before the task can write and exit, or what
-	 * it wrote dies with the fifo (proc.c).  Waited for without task_lock. */
+	 * it wrote dies with the fifo (proc.c).  Waited for without task_lock; the reference
+	 * keeps t alive through a Delete meanwhile, so it is dropped only after the check. */
 	t->refs++;
 	pthread_mutex_unlock(&task_lock);
 	proc_wait_for_readers(t);
 	pthread_mutex_lock(&task_lock);
-	task_put(t);
-	if (t->deleted || t->status != TASK_CREATED) {
-		ttrpc_reply_error(reply, TTRPC_FAILED_PRECONDITION,
-				  "cannot start a %s task: failed precondition",
-				  t->deleted ? "deleted" : status_name(t));
+	if (!startable(t, reply)) {
+		task_put(t);
 		return;
 	}
+	task_put(t); /* not deleted: the task list still holds it */
 	if (proc_start(t)) {
 		ttrpc_reply_error(reply, TTRPC_UNKNOWN, "task %s exited before it started",
 				  t->id);
