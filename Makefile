@@ -94,7 +94,7 @@ ifeq ($(CROSS)$(SAN),)
 ifneq ($(shell command -v ld.lld 2>/dev/null),)
 CFLAGS += -ffunction-sections
 link_order_file = tools/link-order/$(1).txt
-link_order = -fuse-ld=lld -Wl,--symbol-ordering-file=tools/link-order/$(1).txt \
+link_order = -fuse-ld=lld -Wl,--symbol-ordering-file=$(call link_order_file,$(1)) \
 	     -Wl,--no-warn-symbol-ordering
 endif
 endif
@@ -125,8 +125,7 @@ spec: $(CHIBI)
 # Everything CI runs (README: `make test`).  Sanitizer builds live in build-asan/.
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 # The component suites that `make test` runs, and those it repeats under the sanitizers
-# (the shim's end-to-end run stays out of the sanitizer pass: its memory-limit check cannot fit
-# an instrumented task process inside a 32 MiB cgroup).
+# (the shim's included, end-to-end run and all).
 TEST_COMPONENTS      += test-wasi test-wasi-real test-shim bench-smoke
 TEST_COMPONENTS_ASAN += test-wasi test-shim
 .PHONY: test-components test-components-asan

@@ -1,7 +1,8 @@
 # shim/shim.mk - containerd-shim-chibi-v1, included by the top Makefile.
 #
 #   make shim          build $(BUILD)/containerd-shim-chibi-v1 and its task runner
-#                      $(BUILD)/containerd-shim-chibi-v1-task (also part of `make` when protoc-c exists)
+#                      $(BUILD)/containerd-shim-chibi-v1-task (also part of `make` when
+#                      protoc-c exists)
 #   make test-shim     Criterion unit tests + end-to-end run against a private containerd (root)
 #   make install-shim  install both binaries into $(DESTDIR)$(PREFIX)/bin (side by side: the
 #                      shim execs the runner from its own directory)

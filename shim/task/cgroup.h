@@ -32,8 +32,8 @@ int cg_add(struct cgroup *cg, pid_t pid, char *err, size_t errlen);
 /* The v1 hierarchies' `tasks` files of the group, NUL-separated with an empty string last,
  * into buf: a single-threaded process joins them by writing "0" to each, which moves only
  * the caller, so recent kernels skip the global lock (and RCU grace period) a cgroup.procs
- * write takes; proc_spawn's child does this before exec.  Returns the bytes used, or 0 on v2 or if
- * they do not fit (then cg_add joins). */
+ * write takes; proc_spawn's child does this before exec.  Returns the bytes used, or 0 on v2
+ * or if they do not fit (then cg_add joins). */
 size_t cg_v1_self_join_files(const struct cgroup *cg, char *buf, size_t len);
 
 /* An O_PATH descriptor of the group's v2 directory, for creating the task inside it

@@ -2,8 +2,8 @@
  *
  * proc.c sets fds 0-2 (stdio), 3 (start pipe) and 4 (the module file, opened inside the
  * rootfs) and passes everything else in argv:
- *   containerd-shim-chibi-v1-task __chibi_task --id ID [--sandbox] [--max-pages N] [--uid U --gid G]
- *       [--group G]... [--preopen ro|rw HOST GUEST]... [--env K=V]... -- ARGV...
+ *   containerd-shim-chibi-v1-task __chibi_task --id ID [--sandbox] [--max-pages N]
+ *       [--uid U --gid G] [--group G]... [--preopen ro|rw HOST GUEST]... [--env K=V]... -- ARGV...
  * The child waits for one byte on fd 3 (Start), drops to the spec's user, then wasi_run();
  * a CRI pod sandbox (--sandbox) just idles until signalled, like the pause container.
  */

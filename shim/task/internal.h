@@ -34,7 +34,7 @@ struct task {
 	char rootfs[4096];         /* bundle/rootfs: the mount target and the guest's "/" */
 
 	pid_t pid;
-	bool born_in_cgroup;       /* spawned straight into cg (v2, proc_fork); no cg_add needed */
+	bool born_in_cgroup;       /* in cg from before exec (v2 clone, v1 self-join); no cg_add */
 	enum task_status status;
 	bool paused;
 	uint32_t exit_status;

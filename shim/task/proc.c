@@ -4,9 +4,10 @@
  * than a bare fork, because the shim is multi-threaded: between fork and exec only
  * async-signal-safe calls happen, and the module then runs in a fresh, single-threaded
  * process image.  The runner is a binary of its own so that neither process carries the
- * other's code: the daemon has no engine, the runner no ttrpc or protobuf (docs/RATIONALE.md).  stdout/stderr fifos go to
- * the child directly (output is in the fifo before the exit is reported); stdin goes through a
- * copier thread so CloseIO can end it and a fifo without a writer yet reads as "wait", not EOF.
+ * other's code: the daemon has no engine, the runner no ttrpc or protobuf
+ * (docs/RATIONALE.md).  stdout/stderr fifos go to the child directly (output is in the fifo
+ * before the exit is reported); stdin goes through a copier thread so CloseIO can end it and
+ * a fifo without a writer yet reads as "wait", not EOF.
  * A task with a terminal (ctr run -t, CRI tty) gets a pseudo-terminal instead: the slave is
  * the child's stdio and controlling terminal, and two copiers join the master to the fifos
  * (the reaper lets the output one drain before it reports the exit).
@@ -573,7 +574,7 @@ static _Noreturn void child_fail(int sfd, int stage, int index)
  * cg_v1_self_join_files; a thread moving itself needs no threadgroup lock, which recent
  * kernels then skip with its RCU grace period: 0.2 ms instead of 6-13 ms per container start
  * through cgroup.procs).  Async-signal-safe; does not return on failure. */
-static int child_join_v1(const char *joins, int sfd)
+static void child_join_v1(const char *joins, int sfd)
 {
 	int index = 0;
 
@@ -584,7 +585,6 @@ static int child_join_v1(const char *joins, int sfd)
 			child_fail(sfd, SPAWN_STAGE_JOIN, index);
 		close(fd);
 	}
-	return 0;
 }
 
 static void describe_failure(const struct spawn_failure *f, const char *joins, char *err,
@@ -677,8 +677,8 @@ int proc_spawn(struct task *t, int module_fd, char *err, size_t errlen)
 		sfd = fcntl(statp[1], F_DUPFD_CLOEXEC, 64);
 		if (sfd < 0)
 			_exit(127);
-		if (njoins && child_join_v1(joins, sfd))
-			_exit(127);
+		if (njoins)
+			child_join_v1(joins, sfd);
 		for (int i = 0; i < 5; i++)
 			if ((hi[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 64)) < 0)
 				child_fail(sfd, SPAWN_STAGE_FDS, 0);

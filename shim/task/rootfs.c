@@ -258,6 +258,15 @@ int rootfs_unmount(const char *target)
 
 /* ---- file bind mounts ------------------------------------------------------------------- */
 
+/* close(fd) without losing the errno a failure set before it. */
+static void close_keep_errno(int fd)
+{
+	int e = errno;
+
+	close(fd);
+	errno = e;
+}
+
 /* Open (creating 0755 if missing) each directory of the relative path rel[0..len) beneath
  * dirfd, never following a symlink: the image decides what the rootfs holds, and a symlink
  * planted there (/etc -> /host/etc) must not move a mount out of it.  Returns an O_PATH fd of
@@ -292,10 +301,7 @@ static int open_dirs_beneath(int dirfd, const char *rel, size_t len)
 			return -1;
 		}
 		if (mkdirat(fd, comp, 0755) && errno != EEXIST) {
-			int e = errno;
-
-			close(fd);
-			errno = e;
+			close_keep_errno(fd);
 			return -1;
 		}
 		next = openat(fd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -306,12 +312,7 @@ static int open_dirs_beneath(int dirfd, const char *rel, size_t len)
 			if (fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
 				errno = ELOOP;
 		}
-		{
-			int e = errno;
-
-			close(fd);
-			errno = e;
-		}
+		close_keep_errno(fd);
 		fd = next;
 	}
 	return fd;

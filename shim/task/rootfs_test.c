@@ -173,7 +173,8 @@ static void read_all(const char *path, char *buf, size_t len)
 
 /* A file appears at its destination (directories created), live: the host's later writes show,
  * and the container's writes reach the host (a read-write bind, /dev/termination-log). */
-Test(rootfs, bind_file_creates_the_mount_point_and_is_live, .init = bindlab_up, .fini = bindlab_down)
+Test(rootfs, bind_file_creates_the_mount_point_and_is_live, .init = bindlab_up,
+     .fini = bindlab_down)
 {
 	struct bindlab l = lab;
 	char err[256], path[256], buf[128];
