@@ -10,7 +10,7 @@
 set -u
 
 CHIBI=$(readlink -f "$1")
-SUITE=$(readlink -f "${2:-../shared/wasi-testsuite/c/wasm32-wasip1}")
+SUITE=$(readlink -f "${2:-spec-tests/wasi-testsuite/c/wasm32-wasip1}")
 pass=0
 fail=0
 

@@ -13,7 +13,7 @@ WASI_CC      ?= clang
 WASI_SYSROOT ?= $(wildcard /usr/share/wasi-sysroot)
 WASI_TARGET  := --target=wasm32-wasi $(if $(WASI_SYSROOT),--sysroot=$(WASI_SYSROOT))
 WASI_GCFLAGS := $(WASI_TARGET) -O2 -Wall -Wno-unused-function
-WASI_SUITE   ?= ../shared/wasi-testsuite/c/wasm32-wasip1
+WASI_SUITE   ?= spec-tests/wasi-testsuite/c/wasm32-wasip1
 # Extra `chibi run` flags for the WASI suites, e.g. WASI_RUN_FLAGS=--interp to pin the mode.
 WASI_RUN_FLAGS ?=
 
