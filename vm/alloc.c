@@ -2,7 +2,8 @@
  *
  * Deliberately thin: no pools, no accounting beyond the optional test hook.  Tests install
  * a hook that fails the k-th allocation (SQLite faultsim style) and loop k = 1, 2, ...
- * Entry points: vm_malloc, vm_calloc, vm_realloc, vm_strdup, alloc_set_fail_hook.
+ * Entry points: vm_malloc, vm_calloc, vm_realloc, vm_grow_array, vm_strdup,
+ * alloc_set_fail_hook.
  */
 #include <stdint.h>
 #include <string.h>
@@ -54,6 +55,27 @@ void *vm_realloc(void *p, size_t n, size_t size)
 		return NULL;
 	/* realloc(p, 0) may free p and return NULL, which callers would read as failure. */
 	return realloc(p, bytes ? bytes : 1);
+}
+
+/* Growable arrays; see alloc.h. */
+bool vm_grow_array(void **arr, size_t *cap, size_t need, size_t elem)
+{
+	size_t ncap = *cap ? *cap : 16;
+	void *p;
+
+	if (need <= *cap)
+		return true;
+	while (ncap < need) {
+		if (ncap > SIZE_MAX / 2)
+			return false;
+		ncap *= 2;
+	}
+	p = vm_realloc(*arr, ncap, elem);
+	if (!p)
+		return false;
+	*arr = p;
+	*cap = ncap;
+	return true;
 }
 
 /* strdup through the hook; see alloc.h. */

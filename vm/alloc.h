@@ -23,6 +23,13 @@ char *vm_strdup(const char *s);
 
 static inline void vm_free(void *p) { free(p); }
 
+/* The one growable-array helper: make room for `need` elements of `elem` bytes in *arr, whose
+ * capacity is *cap (doubling, from 16).  False on overflow or out of memory, with *arr and
+ * *cap untouched so the owner can still free the array.  Use through VM_GROW, which passes
+ * the element size of the array itself. */
+bool vm_grow_array(void **arr, size_t *cap, size_t need, size_t elem);
+#define VM_GROW(arr, cap, need) vm_grow_array((void **)&(arr), &(cap), (need), sizeof(*(arr)))
+
 /* Test hook: called before each allocation (and each address-space reservation of
  * vm/memory.c) with its size; returning true makes that allocation fail.  NULL (the default)
  * disables injection.  Not thread-safe: install it before any runtime work starts. */
