@@ -24,7 +24,7 @@
 
 #include "chibi.h"
 #include "cli.h"
-#include "../jit/jit.h"
+#include "../vm/engine.h"
 #include "../vm/instr.h"
 #include "../vm/store.h"
 
@@ -199,7 +199,7 @@ static bool capstone_load(void)
 
 static bool capstone_arch(cs_arch *arch, cs_mode *mode)
 {
-	const char *b = jit_backend_name();
+	const char *b = chibi_jit_name();
 
 	if (b && !strcmp(b, "x86-64")) {
 		*arch = CS_ARCH_X86;
@@ -219,13 +219,13 @@ static void disasm_func(csh cs, const struct module *m, struct chibi_instance *i
 {
 	const struct func *f = &m->funcs[idx - m->nfunc_imports];
 	const char *name = m->func_names ? m->func_names[idx] : NULL;
-	struct jit_code_info ci;
+	struct engine_code_info ci;
 	uint32_t k = 0;
 	size_t off = 0;
 
 	printf("\nfunc %u%s%s%s: %zu wasm bytes", idx, name ? " <" : "", name ? name : "",
 	       name ? ">" : "", f->code_len);
-	if (!jit_code_info(inst->funcs[idx], &ci)) {
+	if (!engine_jit->code_info(inst->funcs[idx], &ci)) {
 		printf(", not compiled (%s)\n", ci.fail_reason ? ci.fail_reason : "?");
 		return;
 	}
@@ -274,6 +274,8 @@ static void usage(FILE *out)
 		"  --stats          functions compiled, fallbacks, code size, compile speed (default)\n"
 		"  --disasm [FUNC]  machine code per function (FUNC: index, export or name-section\n"
 		"                   name), with the wasm instructions it implements\n");
+	if (!engine_jit)
+		fprintf(out, "\nThis build of chibi has no JIT: there is nothing to inspect.\n");
 }
 
 /* chibi inspect ...: 0 on success, 1 if the module cannot be loaded or instantiated, 2 on
@@ -289,7 +291,7 @@ int inspect_main(int argc, char **argv)
 	chibi_linker *l = NULL;
 	chibi_instance *inst = NULL;
 	struct module *m;
-	struct jit_stats st;
+	struct engine_stats st;
 	uint32_t failed;
 	int status = 1;
 
@@ -316,8 +318,9 @@ int inspect_main(int argc, char **argv)
 	}
 	if (!stats && !disasm)
 		stats = true;
-	if (!jit_backend_name()) {
-		fprintf(stderr, "chibi inspect: this build has no JIT back end\n");
+	if (!engine_jit) {
+		fprintf(stderr, "chibi inspect: this build of chibi has no JIT (back ends: x86-64, "
+			"aarch64); there is no code to inspect\n");
 		return 1;
 	}
 	if (disasm && !capstone_load())
@@ -338,13 +341,13 @@ int inspect_main(int argc, char **argv)
 		fprintf(stderr, "chibi inspect: %s: cannot instantiate: %s\n", path, diag.msg);
 		goto out;
 	}
-	failed = jit_compile_instance(inst, stats ? stdout : NULL);
-	jit_get_stats(s, &st);
+	failed = engine_jit->compile_instance(inst, stats ? stdout : NULL);
+	engine_jit->stats(s, &st);
 	if (stats) {
 		double secs = st.compile_ns / 1e9;
 
 		printf("%s: %u functions, %u compiled, %u left to the interpreter (%s back end)\n",
-		       path, m->nfuncs, st.compiled, failed, jit_backend_name());
+		       path, m->nfuncs, st.compiled, failed, chibi_jit_name());
 		printf("  wasm bodies %" PRIu64 " bytes -> machine code %" PRIu64 " bytes (x%.2f)\n",
 		       st.wasm_bytes, st.code_bytes,
 		       st.wasm_bytes ? (double)st.code_bytes / (double)st.wasm_bytes : 0.0);
@@ -364,7 +367,7 @@ int inspect_main(int argc, char **argv)
 		}
 		if (!capstone_arch(&arch, &mode) || cs_fn.open(arch, mode, &cs) != CS_ERR_OK) {
 			fprintf(stderr, "chibi inspect: capstone cannot disassemble %s\n",
-				jit_backend_name());
+				chibi_jit_name());
 			goto out;
 		}
 		for (uint32_t i = m->nfunc_imports; i < m->nfuncs_total; i++)

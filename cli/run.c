@@ -24,8 +24,17 @@ int run_main(int argc, char **argv)
 	}
 	if (cmd.help) {
 		fputs(runopts_help, stdout);
+		if (!chibi_jit_name())
+			fputs("\nThis build of chibi has no JIT: everything runs in the interpreter, "
+			      "and --jit is refused.\n", stdout);
 		runopts_free(&cmd);
 		return 0;
+	}
+	if (cmd.run.engine.mode == CHIBI_MODE_JIT && !chibi_jit_name()) {
+		fprintf(stderr, "chibi run: --jit: this build of chibi has no JIT (back ends: "
+			"x86-64, aarch64); leave it out, or use --interp\n");
+		runopts_free(&cmd);
+		return 2;
 	}
 	if (cmd.version) {
 		printf("chibi %s\n", CHIBI_VERSION);

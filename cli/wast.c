@@ -1325,6 +1325,11 @@ int wast_main(int argc, char **argv)
 		if (!strcmp(a, "--interp")) {
 			o.mode = CHIBI_MODE_INTERP;
 		} else if (!strcmp(a, "--jit")) {
+			if (!chibi_jit_name()) {
+				fprintf(stderr, "chibi wast: --jit: this build of chibi has no JIT "
+					"(back ends: x86-64, aarch64); use --interp\n");
+				return 2;
+			}
 			o.mode = CHIBI_MODE_JIT;
 		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
 			o.verbose = true;

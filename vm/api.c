@@ -2,8 +2,8 @@
  * introspection), host functions and their caller context, function types, and
  * chibi_func_call, the one place that enters wasm and catches traps.
  *
- * It does not interpret anything: calls go to interp_invoke (which also runs host
- * functions).  Entry points: chibi_module_*, chibi_func_*, chibi_caller_*.
+ * It runs no code itself: calls go to the store's engine (vm/engine.h: the interpreter or
+ * the JIT), which also runs host functions.  Entry points: chibi_module_*, chibi_func_*, chibi_caller_*.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "engine.h"
 #include "store.h"
-#include "../jit/jit.h"
 
 /* Re-entry limit for host -> chibi_func_call -> wasm -> host ... chains: each level costs
  * native stack in the engine and the host, which the value-stack check cannot see. */
@@ -365,10 +365,7 @@ static bool protected_invoke(struct chibi_store *s, struct trap_ctx *ctx, struct
 	/* savemask = 1: a trap raised from a signal handler (guard page) must unblock it. */
 	if (sigsetjmp(ctx->jmp, 1))
 		return false;
-	if (jit_wanted(s))
-		jit_invoke(s, f, slots);
-	else
-		interp_invoke(s, f, slots);
+	s->engine->invoke(s, f, slots);
 	return true;
 }
 
