@@ -42,10 +42,14 @@ VM_SRC    := $(filter-out %_test.c,$(wildcard vm/*.c))
 JIT_SRC   := $(filter-out %_test.c,$(wildcard $(addsuffix /*.c,$(JIT_DIRS))))
 WASI_SRC  := $(filter-out %_test.c,$(wildcard wasi/*.c))
 CLI_SRC   := $(filter-out %_test.c,$(wildcard cli/*.c))
-UNIT_SRC  := $(wildcard vm/*_test.c wasi/*_test.c cli/*_test.c $(addsuffix /*_test.c,$(JIT_DIRS)))
+# util/: what the CLI and the shim share (the JSON reader and writer); not part of libchibi.
+UTIL_SRC  := $(filter-out %_test.c,$(wildcard util/*.c))
+UNIT_SRC  := $(wildcard vm/*_test.c wasi/*_test.c cli/*_test.c util/*_test.c \
+		$(addsuffix /*_test.c,$(JIT_DIRS)))
 
 LIB_OBJ   := $(patsubst %.c,$(BUILD)/%.o,$(VM_SRC) $(JIT_SRC) $(WASI_SRC))
 CLI_OBJ   := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRC))
+UTIL_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(UTIL_SRC))
 UNIT_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(UNIT_SRC))
 
 CHIBI     := $(BUILD)/chibi
@@ -110,13 +114,13 @@ link-order:
 	sh tools/link-order.sh
 CHIBI_LDLIBS := $(filter-out -lcapstone -lm,$(LDLIBS)) \
 		-Wl,--push-state,--as-needed -lm -Wl,--pop-state
-$(CHIBI): $(CLI_OBJ) $(LIBCHIBI) $(call link_order_file,chibi)
-	$(CC) $(LDFLAGS) $(CHIBI_STATIC) $(call link_order,chibi) -o $@ $(CLI_OBJ) $(LIBCHIBI) \
-		$(CHIBI_LDLIBS)
+$(CHIBI): $(CLI_OBJ) $(UTIL_OBJ) $(LIBCHIBI) $(call link_order_file,chibi)
+	$(CC) $(LDFLAGS) $(CHIBI_STATIC) $(call link_order,chibi) -o $@ $(CLI_OBJ) $(UTIL_OBJ) \
+		$(LIBCHIBI) $(CHIBI_LDLIBS)
 
 # Criterion unit tests: every *_test.c beside its code, one binary.
-$(BUILD)/unit_tests: $(UNIT_OBJ) $(LIBCHIBI)
-	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(LIBCHIBI) -lcriterion $(LDLIBS)
+$(BUILD)/unit_tests: $(UNIT_OBJ) $(UTIL_OBJ) $(LIBCHIBI)
+	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(UTIL_OBJ) $(LIBCHIBI) -lcriterion $(LDLIBS)
 
 unit: $(BUILD)/unit_tests
 	$(BUILD)/unit_tests --jobs 2
@@ -125,6 +129,11 @@ unit: $(BUILD)/unit_tests
 SPEC_WAST := $(sort $(wildcard spec-tests/core/*.wast))
 spec: $(CHIBI)
 	$(CHIBI) wast --interp $(SPEC_WAST)
+
+# `chibi image build` output must stay byte-identical for the same inputs (golden digests).
+.PHONY: test-image
+test-image: $(CHIBI)
+	sh cli/tests/image-repro.sh $(CHIBI)
 
 # The build without a JIT (jit/none/engine.c; what a host without a back end gets): its own
 # folder, the unit tests and the whole spec suite, which must count the same as --interp.
@@ -142,7 +151,7 @@ test-nojit:
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 # The component suites that `make test` runs, and those it repeats under the sanitizers
 # (the shim's included, end-to-end run and all).
-TEST_COMPONENTS      += test-wasi test-wasi-real test-shim bench-smoke test-nojit
+TEST_COMPONENTS      += test-wasi test-wasi-real test-shim bench-smoke test-nojit test-image
 TEST_COMPONENTS_ASAN += test-wasi test-shim
 .PHONY: test-components test-components-asan
 test-components: $(TEST_COMPONENTS)

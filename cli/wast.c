@@ -23,7 +23,7 @@
 
 #include "chibi.h"
 #include "cli.h"
-#include "json.h"
+#include "../util/json.h"
 #include "wast.h"
 
 #define TEXT_SKIP_REASON "text-format module (wast2json cannot emit it as binary)"

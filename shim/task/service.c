@@ -24,7 +24,7 @@
 #include "cgroup.h"
 #include "events.h"
 #include "internal.h"
-#include "json.h"
+#include "../../util/json.h"
 #include "rootfs.h"
 #include "task.h"
 #include "../log.h"
