@@ -1,12 +1,12 @@
 /* cli/run.c - `chibi run`: run a WebAssembly module (WASI command or --invoke NAME).
  *
- * A thin shell: wasi/runopts.c parses the command line, wasi/run.c does the work and owns
+ * A thin shell: cli/runopts.c parses the command line, wasi/run.c does the work and owns
  * the exit-status rules.  This file only prints help/version/usage errors.
  */
 #include <stdio.h>
 #include "cli.h"
 #include "chibi.h"
-#include "../wasi/runopts.h"
+#include "runopts.h"
 
 /* chibi run [OPTIONS] FILE.wasm [ARGS...]; argv[0] is "run".  Returns the exit status:
  * the guest's, 134 on a trap, 1 on load/link errors, 2 on usage errors. */
