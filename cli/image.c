@@ -10,6 +10,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -406,9 +407,42 @@ static const char *base_name(const char *p)
 	return s ? s + 1 : p;
 }
 
-static int parse(int argc, char **argv, struct opts *o)
+enum { OPT_ENTRYPOINT = 256, OPT_WORKDIR, OPT_ENV, OPT_CMD, OPT_PLATFORM };
+
+static const struct option long_opts[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "name", required_argument, NULL, 'n' },
+	{ "entrypoint", required_argument, NULL, OPT_ENTRYPOINT },
+	{ "workdir", required_argument, NULL, OPT_WORKDIR },
+	{ "env", required_argument, NULL, OPT_ENV },
+	{ "cmd", required_argument, NULL, OPT_CMD },
+	{ "platform", required_argument, NULL, OPT_PLATFORM },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* "OS/ARCH" into o->os and o->arch (static copies); false if it is not of that form. */
+static bool parse_platform(const char *val, struct opts *o)
 {
 	static char platform_os[64], platform_arch[64];
+	const char *slash = strchr(val, '/');
+
+	if (!slash || slash == val || !slash[1] || slash - val >= 64 || strlen(slash + 1) >= 64)
+		return false;
+	snprintf(platform_os, sizeof(platform_os), "%.*s", (int)(slash - val), val);
+	snprintf(platform_arch, sizeof(platform_arch), "%s", slash + 1);
+	o->os = platform_os;
+	o->arch = platform_arch;
+	return true;
+}
+
+/* `chibi image build` arguments (argv[0] is "build") into *o: 0, 1 after --help, -1 on a
+ * usage error (reported).  getopt_long permutes, so options and files may come in any
+ * order, as they always could; a value is taken verbatim even when it starts with '-'
+ * (--cmd --verbose).  The string arrays have room for every argument. */
+static int parse(int argc, char **argv, struct opts *o)
+{
+	int opt;
 
 	o->env = calloc((size_t)argc, sizeof(char *));
 	o->cmd = calloc((size_t)argc, sizeof(char *));
@@ -418,53 +452,50 @@ static int parse(int argc, char **argv, struct opts *o)
 	o->os = "wasi";
 	o->arch = "wasm";
 	o->workdir = "/";
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i];
-		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-		int takes = 1;
-
-		if (!strcmp(a, "-o") || !strcmp(a, "--output"))
-			o->output = val;
-		else if (!strcmp(a, "-n") || !strcmp(a, "--name"))
-			o->name = val;
-		else if (!strcmp(a, "--entrypoint"))
-			o->entrypoint = val;
-		else if (!strcmp(a, "--workdir"))
-			o->workdir = val;
-		else if (!strcmp(a, "--env"))
-			o->env[o->nenv++] = val;
-		else if (!strcmp(a, "--cmd"))
-			o->cmd[o->ncmd++] = val;
-		else if (!strcmp(a, "--platform")) {
-			const char *slash = val ? strchr(val, '/') : NULL;
-
-			if (!slash || slash == val || !slash[1] || slash - val >= 64 ||
-			    strlen(slash + 1) >= 64) {
+	opterr = 0;
+	optind = 0; /* glibc: a fresh scan */
+	while ((opt = getopt_long(argc, argv, ":o:n:h", long_opts, NULL)) != -1) {
+		switch (opt) {
+		case 'o':
+			o->output = optarg;
+			break;
+		case 'n':
+			o->name = optarg;
+			break;
+		case OPT_ENTRYPOINT:
+			o->entrypoint = optarg;
+			break;
+		case OPT_WORKDIR:
+			o->workdir = optarg;
+			break;
+		case OPT_ENV:
+			o->env[o->nenv++] = optarg;
+			break;
+		case OPT_CMD:
+			o->cmd[o->ncmd++] = optarg;
+			break;
+		case OPT_PLATFORM:
+			if (!parse_platform(optarg, o)) {
 				fprintf(stderr, "chibi image: --platform wants OS/ARCH\n");
 				return -1;
 			}
-			snprintf(platform_os, sizeof(platform_os), "%.*s", (int)(slash - val), val);
-			snprintf(platform_arch, sizeof(platform_arch), "%s", slash + 1);
-			o->os = platform_os;
-			o->arch = platform_arch;
-		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			break;
+		case 'h':
 			usage();
-			exit(0);
-		} else if (a[0] == '-' && a[1]) {
-			fprintf(stderr, "chibi image: unknown option %s\n", a);
+			return 1;
+		case ':':
+			fprintf(stderr, "chibi image: %s needs a value\n", argv[optind - 1]);
 			return -1;
-		} else {
-			takes = 0;
-			if (!o->wasm)
-				o->wasm = a;
-			else
-				o->files[o->nfiles++] = a;
-		}
-		if (takes && !val) {
-			fprintf(stderr, "chibi image: %s needs a value\n", a);
+		default:
+			fprintf(stderr, "chibi image: unknown option %s\n", argv[optind - 1]);
 			return -1;
 		}
-		i += takes;
+	}
+	for (int i = optind; i < argc; i++) {
+		if (!o->wasm)
+			o->wasm = argv[i];
+		else
+			o->files[o->nfiles++] = argv[i];
 	}
 	if (!o->wasm) {
 		usage();
@@ -789,13 +820,11 @@ int image_main(int argc, char **argv)
 		usage();
 		return 2;
 	}
-	if (parse(argc - 2, argv + 2, &o)) {
-		free(o.env);
-		free(o.cmd);
-		free(o.files);
-		return 2;
-	}
-	rc = build(&o) ? 1 : 0;
+	rc = parse(argc - 1, argv + 1, &o);
+	if (rc == 0)
+		rc = build(&o) ? 1 : 0;
+	else
+		rc = rc > 0 ? 0 : 2;
 	free(o.env);
 	free(o.cmd);
 	free(o.files);
