@@ -77,7 +77,7 @@ static enum chibi_err read_file(const char *path, uint8_t **out_buf, size_t *out
 				struct chibi_diag *diag)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	uint8_t *buf = NULL, *nb;
+	uint8_t *buf = NULL;
 	size_t len = 0, cap = 65536;
 	struct stat st;
 	ssize_t n;
@@ -97,11 +97,8 @@ static enum chibi_err read_file(const char *path, uint8_t **out_buf, size_t *out
 				errno = EFBIG;
 				goto io_fail;
 			}
-			nb = vm_realloc(buf, cap * 2, 1);
-			if (!nb)
+			if (!VM_GROW(buf, cap, cap + 1)) /* doubles */
 				goto nomem;
-			buf = nb;
-			cap *= 2;
 		}
 		n = read(fd, buf + len, cap - len);
 		if (n < 0 && errno == EINTR)

@@ -102,7 +102,8 @@ struct chibi_store {
 	struct chibi_global *globals;
 	/* canonical function types: type_id indexes this array */
 	struct functype *types;
-	uint32_t ntypes, cap_types;
+	uint32_t ntypes;
+	size_t cap_types;
 	/* execution */
 	struct trap_ctx *trap;         /* innermost active call, NULL when no wasm runs */
 	uint64_t *stack;               /* value/frame stack for the interpreter (slots) */

@@ -130,15 +130,8 @@ uint32_t store_intern_type(struct chibi_store *s, const struct functype *t)
 			return i;
 	if (s->ntypes == UINT32_MAX - 1)
 		return UINT32_MAX;
-	if (s->ntypes == s->cap_types) {
-		uint32_t cap = s->cap_types ? s->cap_types * 2 : 16;
-
-		nt = vm_realloc(s->types, cap, sizeof(*nt));
-		if (!nt)
-			return UINT32_MAX;
-		s->types = nt;
-		s->cap_types = cap;
-	}
+	if (!VM_GROW(s->types, s->cap_types, (size_t)s->ntypes + 1))
+		return UINT32_MAX;
 	/* Own copy of the value types: the module that first showed this type may die first. */
 	buf = vm_malloc((size_t)t->nparams + t->nresults);
 	if (!buf)
