@@ -17,6 +17,7 @@
  */
 #include <capstone/capstone.h>
 #include <dlfcn.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -278,6 +279,15 @@ static void usage(FILE *out)
 		fprintf(out, "\nThis build of chibi has no JIT: there is nothing to inspect.\n");
 }
 
+enum { OPT_STATS = 256, OPT_DISASM };
+
+static const struct option long_opts[] = {
+	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "disasm", optional_argument, NULL, OPT_DISASM }, /* --disasm, --disasm=FUNC */
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
 /* chibi inspect ...: 0 on success, 1 if the module cannot be loaded or instantiated, 2 on
  * usage errors. */
 int inspect_main(int argc, char **argv)
@@ -293,29 +303,36 @@ int inspect_main(int argc, char **argv)
 	struct module *m;
 	struct engine_stats st;
 	uint32_t failed;
-	int status = 1;
+	int status = 1, opt;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--stats")) {
+	opterr = 0;
+	optind = 0; /* glibc: a fresh scan */
+	while ((opt = getopt_long(argc, argv, ":h", long_opts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_STATS:
 			stats = true;
-		} else if (!strcmp(argv[i], "--disasm")) {
+			break;
+		case OPT_DISASM:
 			disasm = true;
-			if (i + 2 < argc && argv[i + 1][0] != '-')
-				only = argv[++i];
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			only = optarg; /* --disasm=FUNC */
+			break;
+		case 'h':
 			usage(stdout);
 			return 0;
-		} else if (argv[i][0] == '-' || path) {
+		default:
+			fprintf(stderr, "chibi inspect: unknown option '%s'\n", argv[optind - 1]);
 			usage(stderr);
 			return 2;
-		} else {
-			path = argv[i];
 		}
 	}
-	if (!path) {
+	/* `--disasm FUNC FILE`: FUNC is the one argument before the file */
+	if (disasm && !only && argc - optind == 2)
+		only = argv[optind++];
+	if (argc - optind != 1) {
 		usage(stderr);
 		return 2;
 	}
+	path = argv[optind];
 	if (!stats && !disasm)
 		stats = true;
 	if (!engine_jit) {
