@@ -143,7 +143,13 @@ bool chibi_module_export_sig(const chibi_module *m, const char *name, char *buf,
 
 /* ---- stores ------------------------------------------------------------------------- */
 
+/* CHIBI_MODE_DEFAULT runs compiled code when the build has a JIT (chibi_jit_name() != NULL),
+ * otherwise the interpreter; so does CHIBI_MODE_JIT, which never fails for want of a JIT. */
 enum chibi_exec_mode { CHIBI_MODE_DEFAULT = 0, CHIBI_MODE_INTERP, CHIBI_MODE_JIT };
+
+/* The JIT back end of this build ("x86-64", "aarch64"), or NULL when it has none (other
+ * hosts, `make JIT=none`). */
+const char *chibi_jit_name(void);
 
 struct chibi_config {
 	enum chibi_exec_mode mode;

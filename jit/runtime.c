@@ -4,7 +4,8 @@
  *
  * It does not generate code (lower.c and the back end do) and knows no instruction set:
  * thunks come from be_build_thunks(), the faulting pc from be_fault_pc().
- * Entry points: jit_wanted, jit_invoke, jit_store_free, jit_get_stats, jit_rt_*, jit_h_*.
+ * Entry points: engine_jit (the table vm/ calls through, at the end of the file), jit_rt_*
+ * (called by JIT code and thunks), jit_h_*.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "jit_int.h"
+#include "../vm/alloc.h"
 #include "../vm/interp_num.h"
 
 /* One reservation per store: data (jit_func records) below, code above, all within
@@ -102,17 +104,8 @@ static struct jit_func *range_find(const struct jit_store *js, uintptr_t pc)
 
 static bool range_add(struct jit_store *js, struct jit_func *jf)
 {
-	struct jit_range *r;
-
-	if (js->nranges == js->cap_ranges) {
-		uint32_t cap = js->cap_ranges ? js->cap_ranges * 2 : 64;
-
-		r = realloc(js->ranges, cap * sizeof(*r));
-		if (!r)
-			return false;
-		js->ranges = r;
-		js->cap_ranges = cap;
-	}
+	if (!VM_GROW(js->ranges, js->cap_ranges, (size_t)js->nranges + 1))
+		return false;
 	js->ranges[js->nranges++] = (struct jit_range){ (uintptr_t)jf->code,
 		(uintptr_t)jf->code + jf->code_size, jf };
 	return true;
@@ -243,13 +236,13 @@ static void thread_setup(void)
 	if (sigaltstack(NULL, &old) == 0 && (old.ss_flags & SS_DISABLE)) {
 		size_t size = 64 << 10;
 
-		thr.altstack = malloc(size);
+		thr.altstack = vm_malloc(size);
 		if (thr.altstack) {
 			ss.ss_sp = thr.altstack;
 			ss.ss_size = size;
 			ss.ss_flags = 0;
 			if (sigaltstack(&ss, NULL) != 0) {
-				free(thr.altstack);
+				vm_free(thr.altstack);
 				thr.altstack = NULL;
 			}
 		}
@@ -298,7 +291,7 @@ static struct jit_store *store_jit(struct chibi_store *s)
 
 	if (js)
 		return js;
-	js = calloc(1, sizeof(*js));
+	js = vm_calloc(1, sizeof(*js));
 	if (!js)
 		return NULL;
 	js->s = s;
@@ -332,16 +325,13 @@ static struct jit_store *store_jit(struct chibi_store *s)
 fail:
 	arena_free(&js->arena);
 	cb_free(&js->cb);
-	free(js);
+	vm_free(js);
 	return NULL;
 }
 
-bool jit_wanted(const struct chibi_store *s)
-{
-	return s->cfg.mode == CHIBI_MODE_JIT || s->cfg.mode == CHIBI_MODE_DEFAULT;
-}
-
-void jit_store_free(struct chibi_store *s)
+/* engine_jit.store_free: release everything the JIT holds for s (code, records, maps).
+ * Safe when the JIT never ran for s. */
+static void jit_store_free(struct chibi_store *s)
 {
 	struct jit_store *js = s ? s->jit : NULL;
 
@@ -358,30 +348,26 @@ void jit_store_free(struct chibi_store *s)
 		struct jit_inspect *i = js->inspects;
 
 		js->inspects = i->next;
-		free(i->map);
-		free(i->data);
-		free(i);
+		vm_free(i->map);
+		vm_free(i->data);
+		vm_free(i);
 	}
 	arena_free(&js->arena);
 	cb_free(&js->cb);
 	jit_lower_free(js->lower_scratch);
-	free(js->ranges);
-	free(js);
+	vm_free(js->ranges);
+	vm_free(js);
 	s->jit = NULL;
 }
 
-void jit_get_stats(const struct chibi_store *s, struct jit_stats *out)
+/* engine_jit.stats */
+static void jit_get_stats(const struct chibi_store *s, struct engine_stats *out)
 {
 	const struct jit_store *js = s ? s->jit : NULL;
 
 	memset(out, 0, sizeof(*out));
 	if (js)
 		*out = js->stats;
-}
-
-const char *jit_backend_name(void)
-{
-	return jit_target.name;
 }
 
 /* Small functions called directly by a function being compiled lazily, compiled in the
@@ -453,7 +439,7 @@ static uint64_t now_ns(void)
 /* Keep what chibi inspect shows: the wasm->code map and the data ranges, or the reason. */
 static void keep_inspect(struct jit_store *js, struct jit_func *jf, const char *why)
 {
-	struct jit_inspect *i = calloc(1, sizeof(*i));
+	struct jit_inspect *i = vm_calloc(1, sizeof(*i));
 	const struct codebuf *cb = &js->cb;
 
 	if (!i)
@@ -461,8 +447,8 @@ static void keep_inspect(struct jit_store *js, struct jit_func *jf, const char *
 	if (why) {
 		snprintf(i->reason, sizeof(i->reason), "%s", why);
 	} else {
-		i->map = malloc(((size_t)cb->nmarks * 2 + 1) * sizeof(uint32_t));
-		i->data = malloc(((size_t)cb->ndata + 1) * sizeof(uint32_t));
+		i->map = vm_calloc((size_t)cb->nmarks * 2 + 1, sizeof(uint32_t));
+		i->data = vm_calloc((size_t)cb->ndata + 1, sizeof(uint32_t));
 		if (i->map) {
 			for (uint32_t k = 0; k < cb->nmarks; k++) {
 				i->map[2 * k] = cb->marks[k].wasm_off;
@@ -486,7 +472,7 @@ static void keep_inspect(struct jit_store *js, struct jit_func *jf, const char *
 static bool recompile_same(struct jit_store *js, struct jit_func *jf, char *why)
 {
 	uint32_t n = jf->code_size;
-	uint8_t *first = malloc(n ? n : 1);
+	uint8_t *first = vm_malloc(n);
 	bool ok;
 
 	if (!first)
@@ -502,7 +488,7 @@ static bool recompile_same(struct jit_store *js, struct jit_func *jf, char *why)
 	}
 	if (!ok)
 		snprintf(why, 96, "CHIBI_HARD_JIT: a second compilation differs");
-	free(first);
+	vm_free(first);
 	return ok;
 }
 
@@ -662,7 +648,10 @@ static uint64_t norm(uint8_t t, uint64_t v)
 	return t == VT_I32 || t == VT_F32 ? (uint32_t)v : v;
 }
 
-void jit_invoke(struct chibi_store *s, struct chibi_func *f, uint64_t *slots)
+/* engine_jit.invoke: the JIT counterpart of interp_invoke, with the same contract.  f is
+ * compiled on first use; a function the JIT cannot compile, and host functions, run
+ * through interp_invoke. */
+static void jit_invoke(struct chibi_store *s, struct chibi_func *f, uint64_t *slots)
 {
 	struct jit_store *js = f->kind == FUNC_WASM ? store_jit(s) : NULL;
 	struct jit_func *jf = js ? jit_func_of(js, f) : NULL;
@@ -823,7 +812,8 @@ noreturn void jit_rt_trap_pc(struct chibi_store *s, uint32_t kind, uintptr_t pc)
 
 /* ---- inspection ---- */
 
-uint32_t jit_compile_instance(struct chibi_instance *inst, FILE *log)
+/* engine_jit.compile_instance */
+static uint32_t jit_compile_instance(struct chibi_instance *inst, FILE *log)
 {
 	struct jit_store *js = store_jit(inst->store);
 	const struct module *m = inst->mod;
@@ -856,7 +846,8 @@ uint32_t jit_compile_instance(struct chibi_instance *inst, FILE *log)
 	return failed;
 }
 
-bool jit_code_info(const struct chibi_func *f, struct jit_code_info *out)
+/* engine_jit.code_info */
+static bool jit_code_info(const struct chibi_func *f, struct engine_code_info *out)
 {
 	const struct jit_func *jf = f->jit_code;
 
@@ -877,6 +868,24 @@ bool jit_code_info(const struct chibi_func *f, struct jit_code_info *out)
 	}
 	return true;
 }
+
+/* engine_jit.name: the back end's */
+static const char *jit_name(void)
+{
+	return jit_target.name;
+}
+
+static const struct engine jit_engine = {
+	.name = jit_name,
+	.invoke = jit_invoke,
+	.store_free = jit_store_free,
+	.stats = jit_get_stats,
+	.compile_instance = jit_compile_instance,
+	.code_info = jit_code_info,
+};
+
+/* See vm/engine.h: linked instead of jit/none/engine.c's NULL when the build has a JIT. */
+const struct engine *const engine_jit = &jit_engine;
 
 /* ---- helpers called from JIT code ---- */
 

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdint.h>
@@ -40,58 +41,73 @@ static void usage(void)
 		"  runs WebAssembly (WASI) containers for containerd (runtime io.containerd.chibi.v1)\n");
 }
 
-/* Go flag syntax: -name value, -name=value, --name, booleans without a value. */
+/* The flags containerd passes, in Go's flag syntax: one dash (-namespace NS), or two, with
+ * the value after a space or '='; booleans stand alone or take "=true"/"=false".
+ * getopt_long_only reads exactly that: a word after one dash is a long option. */
+enum { FL_NAMESPACE = 256, FL_ID, FL_ADDRESS, FL_PUBLISH_BINARY, FL_BUNDLE, FL_SOCKET,
+       FL_DEBUG, FL_VERSION };
+
+static const struct option flag_opts[] = {
+	{ "namespace", required_argument, NULL, FL_NAMESPACE },
+	{ "id", required_argument, NULL, FL_ID },
+	{ "address", required_argument, NULL, FL_ADDRESS },
+	{ "publish-binary", required_argument, NULL, FL_PUBLISH_BINARY },
+	{ "bundle", required_argument, NULL, FL_BUNDLE },
+	{ "socket", required_argument, NULL, FL_SOCKET },
+	{ "debug", optional_argument, NULL, FL_DEBUG },   /* -debug, -debug=false */
+	{ "v", no_argument, NULL, FL_VERSION },
+	{ "version", no_argument, NULL, FL_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Parse argv into *f: the flags above, then at most one action word (start, delete; none
+ * for the serving daemon).  Returns 0, or -1 after a message in Go's wording. */
 static int parse_flags(int argc, char **argv, struct flags *f)
 {
-	static const struct { const char *name; size_t off; } str_flags[] = {
-		{ "namespace", offsetof(struct flags, ns) },
-		{ "id", offsetof(struct flags, id) },
-		{ "address", offsetof(struct flags, address) },
-		{ "publish-binary", offsetof(struct flags, publish_binary) },
-		{ "bundle", offsetof(struct flags, bundle) },
-		{ "socket", offsetof(struct flags, socket) },
-	};
+	int opt;
 
 	memset(f, 0, sizeof(*f));
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *eq;
-		size_t nl;
-		int known = 0;
-
-		if (a[0] != '-' || a[1] == 0) {
-			if (f->action) {
-				fprintf(stderr, "unexpected argument %s\n", a);
-				return -1;
-			}
-			f->action = a;
-			continue;
-		}
-		a += a[1] == '-' ? 2 : 1;
-		eq = strchr(a, '=');
-		nl = eq ? (size_t)(eq - a) : strlen(a);
-		if (nl == 5 && strncmp(a, "debug", 5) == 0) {
-			f->debug = !eq || strcmp(eq + 1, "false") != 0;
-			continue;
-		}
-		if ((nl == 1 && a[0] == 'v') || (nl == 7 && strncmp(a, "version", 7) == 0)) {
-			f->version = 1;
-			continue;
-		}
-		for (size_t k = 0; k < sizeof(str_flags) / sizeof(str_flags[0]); k++) {
-			if (strlen(str_flags[k].name) != nl || strncmp(a, str_flags[k].name, nl))
-				continue;
-			if (!eq && i + 1 >= argc) {
-				fprintf(stderr, "flag needs an argument: -%s\n", str_flags[k].name);
-				return -1;
-			}
-			*(const char **)((char *)f + str_flags[k].off) = eq ? eq + 1 : argv[++i];
-			known = 1;
+	opterr = 0;
+	optind = 0; /* glibc: a fresh scan */
+	while ((opt = getopt_long_only(argc, argv, ":", flag_opts, NULL)) != -1) {
+		switch (opt) {
+		case FL_NAMESPACE:
+			f->ns = optarg;
 			break;
-		}
-		if (!known) {
-			fprintf(stderr, "flag provided but not defined: -%.*s\n", (int)nl, a);
+		case FL_ID:
+			f->id = optarg;
+			break;
+		case FL_ADDRESS:
+			f->address = optarg;
+			break;
+		case FL_PUBLISH_BINARY:
+			f->publish_binary = optarg;
+			break;
+		case FL_BUNDLE:
+			f->bundle = optarg;
+			break;
+		case FL_SOCKET:
+			f->socket = optarg;
+			break;
+		case FL_DEBUG:
+			f->debug = !optarg || strcmp(optarg, "false") != 0;
+			break;
+		case FL_VERSION:
+			f->version = 1;
+			break;
+		case ':':
+			fprintf(stderr, "flag needs an argument: %s\n", argv[optind - 1]);
+			return -1;
+		default:
+			fprintf(stderr, "flag provided but not defined: %s\n", argv[optind - 1]);
 			return -1;
 		}
+	}
+	if (optind < argc)
+		f->action = argv[optind++];
+	if (optind < argc) {
+		fprintf(stderr, "unexpected argument %s\n", argv[optind]);
+		return -1;
 	}
 	return 0;
 }

@@ -2,8 +2,8 @@
  * introspection), host functions and their caller context, function types, and
  * chibi_func_call, the one place that enters wasm and catches traps.
  *
- * It does not interpret anything: calls go to interp_invoke (which also runs host
- * functions).  Entry points: chibi_module_*, chibi_func_*, chibi_caller_*.
+ * It runs no code itself: calls go to the store's engine (vm/engine.h: the interpreter or
+ * the JIT), which also runs host functions.  Entry points: chibi_module_*, chibi_func_*, chibi_caller_*.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "engine.h"
 #include "store.h"
-#include "../jit/jit.h"
 
 /* Re-entry limit for host -> chibi_func_call -> wasm -> host ... chains: each level costs
  * native stack in the engine and the host, which the value-stack check cannot see. */
@@ -77,7 +77,7 @@ static enum chibi_err read_file(const char *path, uint8_t **out_buf, size_t *out
 				struct chibi_diag *diag)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	uint8_t *buf = NULL, *nb;
+	uint8_t *buf = NULL;
 	size_t len = 0, cap = 65536;
 	struct stat st;
 	ssize_t n;
@@ -97,11 +97,8 @@ static enum chibi_err read_file(const char *path, uint8_t **out_buf, size_t *out
 				errno = EFBIG;
 				goto io_fail;
 			}
-			nb = vm_realloc(buf, cap * 2, 1);
-			if (!nb)
+			if (!VM_GROW(buf, cap, cap + 1)) /* doubles */
 				goto nomem;
-			buf = nb;
-			cap *= 2;
 		}
 		n = read(fd, buf + len, cap - len);
 		if (n < 0 && errno == EINTR)
@@ -365,10 +362,7 @@ static bool protected_invoke(struct chibi_store *s, struct trap_ctx *ctx, struct
 	/* savemask = 1: a trap raised from a signal handler (guard page) must unblock it. */
 	if (sigsetjmp(ctx->jmp, 1))
 		return false;
-	if (jit_wanted(s))
-		jit_invoke(s, f, slots);
-	else
-		interp_invoke(s, f, slots);
+	s->engine->invoke(s, f, slots);
 	return true;
 }
 

@@ -2,7 +2,7 @@
  *
  * Also used by the containerd shim's task child.  It owns the exit-status rules (proc_exit
  * code, 0, 134 on a trap, 1 on load/link errors), the --timeout alarm, and --invoke's
- * text <-> value conversions.  It does not parse the command line (runopts.c).
+ * text <-> value conversions.  It does not parse the command line (cli/runopts.c).
  */
 #include <errno.h>
 #include <inttypes.h>

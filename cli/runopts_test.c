@@ -1,4 +1,4 @@
-/* wasi/runopts_test.c - `chibi run` option parsing: sizes, durations, --dir forms, the
+/* cli/runopts_test.c - `chibi run` option parsing: sizes, durations, --dir forms, the
  * split between options, module file and guest/--invoke arguments, and usage errors.
  */
 #include <arpa/inet.h>
@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include "runopts.h"
+#include "runopts.c" /* the unit-test binary does not link CLI objects */
 
-Test(wasi_runopts, sizes)
+Test(runopts, sizes)
 {
 	static const struct { const char *s; uint64_t v; } good[] = {
 		{ "0", 0 }, { "4096", 4096 }, { "64K", 65536 }, { "64k", 65536 },
@@ -28,7 +28,7 @@ Test(wasi_runopts, sizes)
 		cr_expect_not(runopts_size(bad[i], &v), "'%s' must be rejected", bad[i]);
 }
 
-Test(wasi_runopts, durations)
+Test(runopts, durations)
 {
 	static const struct { const char *s; double v; } good[] = {
 		{ "2", 2 }, { "2s", 2 }, { "500ms", 0.5 }, { "1.5s", 1.5 }, { "100us", 1e-4 },
@@ -45,7 +45,7 @@ Test(wasi_runopts, durations)
 		cr_expect_not(runopts_duration(bad[i], &v), "'%s' must be rejected", bad[i]);
 }
 
-Test(wasi_runopts, dir_forms)
+Test(runopts, dir_forms)
 {
 	static const struct { const char *s; bool ro_flag; const char *host, *guest; bool ro; } rows[] = {
 		{ "/data", false, "/data", "/data", false },
@@ -82,7 +82,7 @@ static int parse(struct run_cmd *c, char **argv)
 	return runopts_parse(argc, argv, c, err, sizeof(err));
 }
 
-Test(wasi_runopts, full_command_line)
+Test(runopts, full_command_line)
 {
 	char *argv[] = { "run", "--dir", "/a::/x", "--dir=/b:ro", "--dir-ro", "/c", "--env", "K=V",
 			 "--env=E=", "--max-memory", "1MiB", "--max-wasm-stack=512K",
@@ -114,7 +114,7 @@ Test(wasi_runopts, full_command_line)
 	runopts_free(&c);
 }
 
-Test(wasi_runopts, invoke_args_and_env_passthrough)
+Test(runopts, invoke_args_and_env_passthrough)
 {
 	char *argv[] = { "run", "--invoke", "add", "--env", "CHIBI_T_SET", "--env", "CHIBI_T_UNSET",
 			 "m.wasm", "-1", "0x10", NULL };
@@ -132,7 +132,7 @@ Test(wasi_runopts, invoke_args_and_env_passthrough)
 	runopts_free(&c);
 }
 
-Test(wasi_runopts, double_dash_help_version_jit)
+Test(runopts, double_dash_help_version_jit)
 {
 	char *a1[] = { "run", "--", "--weird.wasm", "x", NULL };
 	char *a2[] = { "run", "--dir", "/x", "-h", NULL };
@@ -154,7 +154,7 @@ Test(wasi_runopts, double_dash_help_version_jit)
 	runopts_free(&c);
 }
 
-Test(wasi_runopts, usage_errors)
+Test(runopts, usage_errors)
 {
 	static char *cases[][5] = {
 		{ "run", NULL },
@@ -183,7 +183,7 @@ Test(wasi_runopts, usage_errors)
 	}
 }
 
-Test(wasi_runopts, tcplisten_opens_a_listener)
+Test(runopts, tcplisten_opens_a_listener)
 {
 	char *argv[] = { "run", "--tcplisten", "127.0.0.1:0", "--tcplisten", "[::1]:0", "m.wasm",
 			 NULL };
@@ -199,7 +199,7 @@ Test(wasi_runopts, tcplisten_opens_a_listener)
 	runopts_free(&c);
 }
 
-Test(wasi_runopts, tcplisten_takes_numeric_addresses_and_localhost)
+Test(runopts, tcplisten_takes_numeric_addresses_and_localhost)
 {
 	char *argv[] = { "run", "--tcplisten", "localhost:0", "--tcplisten", ":0", "m.wasm", NULL };
 	struct sockaddr_in sa;
@@ -220,7 +220,7 @@ Test(wasi_runopts, tcplisten_takes_numeric_addresses_and_localhost)
 	runopts_free(&c);
 }
 
-Test(wasi_runopts, tcplisten_refuses_names_and_broken_addresses)
+Test(runopts, tcplisten_refuses_names_and_broken_addresses)
 {
 	const char *bad[] = { "example.com:80", "[::1:80", "[nope]:80", "1.2.3:80", "300.1.1.1:80" };
 
