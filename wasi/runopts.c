@@ -6,6 +6,7 @@
  * --invoke function).  No host environment variable reaches the guest unless named.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -33,6 +34,8 @@ const char runopts_help[] =
 	"                           results are printed one per line\n"
 	"  --max-memory SIZE        cap linear memory (e.g. 64MiB, 1G; at least 64KiB)\n"
 	"  --max-wasm-stack SIZE    cap the wasm stack (e.g. 512K, 8MiB)\n"
+	"  --max-file-size SIZE     fd_allocate never grows a file beyond SIZE (EFBIG);\n"
+	"                           default 1GiB\n"
 	"  --timeout DURATION       trap with \"interrupted\" after DURATION (500ms, 2s, 1m)\n"
 	"  --fuel N                 trap with \"all fuel consumed\" after N units of work\n"
 	"  --interp                 run in the interpreter\n"
@@ -280,6 +283,12 @@ int runopts_parse(int argc, char **argv, struct run_cmd *out, char *err, size_t 
 			out->run.engine.max_stack_bytes = (size_t)n;
 			continue;
 		}
+		if (!missing && (v = opt_value(argc, argv, &i, "--max-file-size", &missing))) {
+			if (!runopts_size(v, &n) || n == 0 || n > INT64_MAX)
+				return usage(err, errlen, "invalid --max-file-size '%s'", v);
+			out->wasi.max_file_size = n;
+			continue;
+		}
 		if (!missing && (v = opt_value(argc, argv, &i, "--timeout", &missing))) {
 			if (!runopts_duration(v, &out->run.timeout_sec))
 				return usage(err, errlen, "invalid --timeout '%s' (e.g. 500ms, 2s)", v);
@@ -395,6 +404,13 @@ int runopts_listen(struct run_cmd *c, char *err, size_t errlen)
 			return 1;
 		}
 		fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && fd <= 2) {
+			/* stdio was closed: the socket must not become the guest's fd 0-2. */
+			int hi = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+
+			close(fd);
+			fd = hi;
+		}
 		if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
 		    bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, 128) != 0) {
 			snprintf(err, errlen, "--tcplisten %s: %s", c->listen_addrs[k],
