@@ -48,7 +48,10 @@ const char runopts_help[] =
 	"  --                       end of options\n"
 	"\n"
 	"exit status: the guest's proc_exit code; 0 when _start returns; 134 on a trap;\n"
-	"1 when the module cannot be loaded or linked; 2 on a command-line error.\n";
+	"1 when the module cannot be loaded or linked; 2 on a command-line error.\n"
+	"\n"
+	"FILE must be a regular file or a pipe of at most 1GiB (CHIBI_MAX_MODULE_SIZE=BYTES\n"
+	"in the environment changes that limit).\n";
 
 /* "64K"/"16MiB"/"1G"/"4096" -> bytes in *out (powers of 1024).  Returns false on junk,
  * a missing number or overflow; *out is untouched then. */

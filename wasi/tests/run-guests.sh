@@ -289,6 +289,15 @@ printf '\0asm\1\0\0\0\1\5' > "$T/broken.wasm"
 expect "load error: 1 with offset" 1 "" "^error: failed to load .*broken.wasm: .* at offset [0-9]+" \
 	"$CHIBI" run "$T/broken.wasm"
 expect "missing file: 1" 1 "" "^error: failed to load" "$CHIBI" run "$T/nope.wasm"
+# Module files are bounded: devices are refused, nothing over the maximum size is read.
+expect "run /dev/urandom: 1" 1 "" "^error: failed to load /dev/urandom: .*device" \
+	timeout 20 "$CHIBI" run /dev/urandom
+expect "validate /dev/zero: 1" 1 "" "device" timeout 20 "$CHIBI" validate /dev/zero
+expect "inspect /dev/zero: 1" 1 "" "device" timeout 20 "$CHIBI" inspect /dev/zero
+CHIBI_MAX_MODULE_SIZE=100 expect "module over CHIBI_MAX_MODULE_SIZE: 1" 1 "" \
+	"maximum module size" "$CHIBI" run "$W/invoke.wasm"
+expect "module from a pipe over the maximum: 1" 1 "" "maximum module size" \
+	sh -c "head -c 5000 /dev/zero | CHIBI_MAX_MODULE_SIZE=1000 exec '$CHIBI' run /dev/stdin"
 expect "missing preopen: 1" 1 "" "^error: cannot open directory" \
 	"$CHIBI" run --dir "$T/nope" "$W/start.wasm"
 
