@@ -6,6 +6,7 @@
  * --invoke function).  No host environment variable reaches the guest unless named.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <arpa/inet.h>
@@ -35,6 +36,8 @@ const char runopts_help[] =
 	"                           results are printed one per line\n"
 	"  --max-memory SIZE        cap linear memory (e.g. 64MiB, 1G; at least 64KiB)\n"
 	"  --max-wasm-stack SIZE    cap the wasm stack (e.g. 512K, 8MiB)\n"
+	"  --max-file-size SIZE     fd_allocate never grows a file beyond SIZE (EFBIG);\n"
+	"                           default 1GiB\n"
 	"  --timeout DURATION       trap with \"interrupted\" after DURATION (500ms, 2s, 1m)\n"
 	"  --fuel N                 trap with \"all fuel consumed\" after N units of work\n"
 	"  --interp                 run in the interpreter\n"
@@ -47,7 +50,10 @@ const char runopts_help[] =
 	"  --                       end of options\n"
 	"\n"
 	"exit status: the guest's proc_exit code; 0 when _start returns; 134 on a trap;\n"
-	"1 when the module cannot be loaded or linked; 2 on a command-line error.\n";
+	"1 when the module cannot be loaded or linked; 2 on a command-line error.\n"
+	"\n"
+	"FILE must be a regular file or a pipe of at most 1GiB (CHIBI_MAX_MODULE_SIZE=BYTES\n"
+	"in the environment changes that limit).\n";
 
 /* "64K"/"16MiB"/"1G"/"4096" -> bytes in *out (powers of 1024).  Returns false on junk,
  * a missing number or overflow; *out is untouched then. */
@@ -158,7 +164,7 @@ static int usage(char *err, size_t errlen, const char *fmt, const char *arg)
 /* The long options of `chibi run`; each returns its enum value from getopt_long. */
 enum {
 	OPT_DIR = 256, OPT_DIR_RO, OPT_ENV, OPT_INVOKE, OPT_MAX_MEMORY, OPT_MAX_WASM_STACK,
-	OPT_TIMEOUT, OPT_FUEL, OPT_INTERP, OPT_JIT, OPT_TCPLISTEN, OPT_VERSION,
+	OPT_MAX_FILE_SIZE, OPT_TIMEOUT, OPT_FUEL, OPT_INTERP, OPT_JIT, OPT_TCPLISTEN, OPT_VERSION,
 };
 
 static const struct option long_opts[] = {
@@ -168,6 +174,7 @@ static const struct option long_opts[] = {
 	{ "invoke", required_argument, NULL, OPT_INVOKE },
 	{ "max-memory", required_argument, NULL, OPT_MAX_MEMORY },
 	{ "max-wasm-stack", required_argument, NULL, OPT_MAX_WASM_STACK },
+	{ "max-file-size", required_argument, NULL, OPT_MAX_FILE_SIZE },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "fuel", required_argument, NULL, OPT_FUEL },
 	{ "interp", no_argument, NULL, OPT_INTERP },
@@ -244,6 +251,11 @@ static int apply(struct run_cmd *out, int opt, const char *v, char *err, size_t 
 		if (!runopts_size(v, &n) || n == 0 || n > SIZE_MAX)
 			return usage(err, errlen, "invalid --max-wasm-stack '%s'", v);
 		out->run.engine.max_stack_bytes = (size_t)n;
+		return 0;
+	case OPT_MAX_FILE_SIZE:
+		if (!runopts_size(v, &n) || n == 0 || n > INT64_MAX)
+			return usage(err, errlen, "invalid --max-file-size '%s'", v);
+		out->wasi.max_file_size = n;
 		return 0;
 	case OPT_TIMEOUT:
 		if (!runopts_duration(v, &out->run.timeout_sec))
@@ -395,6 +407,13 @@ int runopts_listen(struct run_cmd *c, char *err, size_t errlen)
 			return 1;
 		}
 		fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && fd <= 2) {
+			/* stdio was closed: the socket must not become the guest's fd 0-2. */
+			int hi = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+
+			close(fd);
+			fd = hi;
+		}
 		if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
 		    bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, 128) != 0) {
 			snprintf(err, errlen, "--tcplisten %s: %s", c->listen_addrs[k],

@@ -238,3 +238,27 @@ Test(runopts, tcplisten_refuses_names_and_broken_addresses)
 		runopts_free(&c);
 	}
 }
+
+Test(wasi_runopts, max_file_size)
+{
+	char *ok[] = { "run", "--max-file-size", "1MiB", "m.wasm", NULL };
+	char *eq[] = { "run", "--max-file-size=4G", "m.wasm", NULL };
+	char *zero[] = { "run", "--max-file-size", "0", "m.wasm", NULL };
+	char *junk[] = { "run", "--max-file-size", "big", "m.wasm", NULL };
+	char *none[] = { "run", "m.wasm", NULL };
+	struct run_cmd c;
+
+	cr_assert_eq(parse(&c, ok), 0);
+	cr_expect_eq(c.wasi.max_file_size, 1u << 20);
+	runopts_free(&c);
+	cr_assert_eq(parse(&c, eq), 0);
+	cr_expect_eq(c.wasi.max_file_size, 4ull << 30);
+	runopts_free(&c);
+	cr_expect_eq(parse(&c, zero), RUNOPTS_USAGE);
+	runopts_free(&c);
+	cr_expect_eq(parse(&c, junk), RUNOPTS_USAGE);
+	runopts_free(&c);
+	cr_assert_eq(parse(&c, none), 0);
+	cr_expect_eq(c.wasi.max_file_size, 0, "0: the library default (WASI_DEFAULT_MAX_FILE_SIZE)");
+	runopts_free(&c);
+}

@@ -120,7 +120,12 @@ typedef struct chibi_val {
 enum chibi_err chibi_module_new(const uint8_t *bytes, size_t len, chibi_module **out,
 				struct chibi_diag *diag);
 
-/* Read a file and call chibi_module_new (CHIBI_ERR_IO if it cannot be read). */
+/* The largest module file chibi_module_load_file reads (1 GiB); the environment variable
+ * CHIBI_MAX_MODULE_SIZE (a byte count) overrides it. */
+#define CHIBI_MAX_MODULE_BYTES (1ull << 30)
+
+/* Read a file and call chibi_module_new.  CHIBI_ERR_IO if it cannot be read, is a device
+ * (/dev/zero would never end), or is larger than the maximum module size. */
 enum chibi_err chibi_module_load_file(const char *path, chibi_module **out,
 				      struct chibi_diag *diag);
 

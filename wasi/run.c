@@ -28,10 +28,16 @@ static void on_alarm(int sig)
 		chibi_store_interrupt(s); /* async-signal-safe by contract */
 }
 
+/* After the deadline the alarm repeats at this period until disarmed. */
+#define ALARM_REPEAT_USEC 20000
+
 /* Arm (sec > 0) or disarm (sec == 0) the --timeout alarm.  SIGALRM is installed without
- * SA_RESTART so a guest blocked in a host call (poll_oneoff, fd_read) returns EINTR and
- * then traps at its next loop back-edge or call.  Without --timeout nothing is armed, so
- * nothing is disarmed either (two setitimer calls fewer per run). */
+ * SA_RESTART so a guest blocked in a host call (poll_oneoff, fd_read, path_open of a fifo,
+ * sock_accept) returns EINTR and then traps at its next loop back-edge or call.  The alarm
+ * keeps firing every ALARM_REPEAT_USEC after the deadline: one signal can land just before
+ * a blocking call starts, or inside a call that retries EINTR, and a one-shot timer would
+ * then never wake the guest again.  Without --timeout nothing is armed, so nothing is
+ * disarmed either (two setitimer calls fewer per run). */
 static void set_alarm(chibi_store *s, double sec)
 {
 	static bool armed;
@@ -54,6 +60,7 @@ static void set_alarm(chibi_store *s, double sec)
 		it.it_value.tv_usec = (suseconds_t)((sec - (double)(time_t)sec) * 1e6);
 		if (it.it_value.tv_sec == 0 && it.it_value.tv_usec == 0)
 			it.it_value.tv_usec = 1;
+		it.it_interval.tv_usec = ALARM_REPEAT_USEC;
 		setitimer(ITIMER_REAL, &it, NULL);
 	} else {
 		setitimer(ITIMER_REAL, &it, NULL);
