@@ -62,11 +62,13 @@ static const uint32_t sha_k[64] = {
 	0xc67178f2,
 };
 
+/* Rotate right (FIPS 180-4 ROTR), 0 < n < 32. */
 static uint32_t ror(uint32_t x, int n)
 {
 	return x >> n | x << (32 - n);
 }
 
+/* One 64-byte block into the state h: message schedule w[0..63], then 64 rounds. */
 static void sha_block(uint32_t h[8], const uint8_t *p)
 {
 	uint32_t w[64], a, b, c, d, e, f, g, k;
@@ -170,6 +172,7 @@ static int tar_entry(struct buf *b, const char *path, char type, unsigned mode,
 	return 0;
 }
 
+/* The end-of-archive marker: two zero blocks. */
 static void tar_end(struct buf *b)
 {
 	static const uint8_t zero[1024];
@@ -179,6 +182,7 @@ static void tar_end(struct buf *b)
 
 /* ---- the layer's file list -------------------------------------------------------------- */
 
+/* One file, directory or symlink of the layer. */
 struct entry {
 	char *dest;     /* relative path in the layer, no leading '/' */
 	char *host;     /* NULL for a directory made up from a parent path */
@@ -190,6 +194,8 @@ struct entries {
 	size_t n, cap;
 };
 
+/* Add one layer entry (paths copied).  A directory reached twice is one entry; any other
+ * repeated destination is an error.  0, or -1 (reported, or out of memory). */
 static int add_entry(struct entries *es, const char *dest, const char *host, char type)
 {
 	for (size_t i = 0; i < es->n; i++) {
@@ -281,11 +287,14 @@ static int add_path(struct entries *es, const char *host, const char *dest)
 	return -1;
 }
 
+/* qsort order of the layer: by destination path, bytewise, so the tar never depends on
+ * readdir order. */
 static int cmp_entry(const void *a, const void *b)
 {
 	return strcmp(((const struct entry *)a)->dest, ((const struct entry *)b)->dest);
 }
 
+/* A whole file into a malloc'ed buffer (freed by the caller), NULL on failure (errno). */
 static uint8_t *slurp(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
@@ -378,12 +387,15 @@ static int gzip_buf(const struct buf *in, struct buf *out)
 
 /* ---- command line ----------------------------------------------------------------------- */
 
+/* The parsed command line.  Strings point into argv (os/arch: static copies); the three
+ * arrays are heap blocks with room for every argument. */
 struct opts {
 	const char *entrypoint, *output, *name, *workdir, *os, *arch, *wasm;
-	const char **env, **cmd, **files;
+	const char **env, **cmd, **files;   /* --env K=V, --cmd ARG, extra HOST[:DEST] */
 	int nenv, ncmd, nfiles;
 };
 
+/* The help of `chibi image build`, on stderr as usage errors print it. */
 static void usage(void)
 {
 	fprintf(stderr,
@@ -400,6 +412,7 @@ static void usage(void)
 		"Import with: ctr image import --platform wasi/wasm FILE.tar\n");
 }
 
+/* The last component of p (p itself without a '/'). */
 static const char *base_name(const char *p)
 {
 	const char *s = strrchr(p, '/');
@@ -545,6 +558,7 @@ static void jw_digest(struct json_writer *w, const char *hex)
 	jw_string(w, d);
 }
 
+/* An array of the n strings v. */
 static void jw_string_array(struct json_writer *w, const char *const *v, int n)
 {
 	jw_array(w);
@@ -698,6 +712,9 @@ static char *oci_layout(size_t *out_len)
 	return jw_finish(&w, out_len);
 }
 
+/* Build the image tarball o describes: the layer (tar, gzip), its digests, config,
+ * manifest and index, then the OCI layout archive, written to the output path atomically.
+ * 0, or -1 after a message. */
 static int build(struct opts *o)
 {
 	struct entries es = { 0 };

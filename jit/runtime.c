@@ -456,7 +456,7 @@ static void keep_inspect(struct jit_store *js, struct jit_func *jf, const char *
 			}
 			i->nmap = cb->nmarks;
 		}
-		if (i->data) {
+		if (i->data && cb->ndata) { /* no ranges: data_ranges may be NULL */
 			memcpy(i->data, cb->data_ranges, cb->ndata * sizeof(uint32_t));
 			i->ndata = cb->ndata / 2;
 		}

@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdint.h>
@@ -21,17 +20,12 @@
 #include <unistd.h>
 
 #include "chibi.h"
+#include "flags.h"
 #include "log.h"
 #include "task/task.h"
 #include "ttrpc/ttrpc.h"
 
 #define LISTEN_FD 3
-
-struct flags {
-	const char *ns, *id, *address, *publish_binary, *bundle, *socket;
-	int debug, version;
-	const char *action;
-};
 
 static void usage(void)
 {
@@ -39,77 +33,6 @@ static void usage(void)
 		"usage: containerd-shim-chibi-v1 -namespace NS -id ID -address ADDR "
 		"[-publish-binary BIN] [-bundle DIR] [-debug] [start|delete]\n"
 		"  runs WebAssembly (WASI) containers for containerd (runtime io.containerd.chibi.v1)\n");
-}
-
-/* The flags containerd passes, in Go's flag syntax: one dash (-namespace NS), or two, with
- * the value after a space or '='; booleans stand alone or take "=true"/"=false".
- * getopt_long_only reads exactly that: a word after one dash is a long option. */
-enum { FL_NAMESPACE = 256, FL_ID, FL_ADDRESS, FL_PUBLISH_BINARY, FL_BUNDLE, FL_SOCKET,
-       FL_DEBUG, FL_VERSION };
-
-static const struct option flag_opts[] = {
-	{ "namespace", required_argument, NULL, FL_NAMESPACE },
-	{ "id", required_argument, NULL, FL_ID },
-	{ "address", required_argument, NULL, FL_ADDRESS },
-	{ "publish-binary", required_argument, NULL, FL_PUBLISH_BINARY },
-	{ "bundle", required_argument, NULL, FL_BUNDLE },
-	{ "socket", required_argument, NULL, FL_SOCKET },
-	{ "debug", optional_argument, NULL, FL_DEBUG },   /* -debug, -debug=false */
-	{ "v", no_argument, NULL, FL_VERSION },
-	{ "version", no_argument, NULL, FL_VERSION },
-	{ NULL, 0, NULL, 0 },
-};
-
-/* Parse argv into *f: the flags above, then at most one action word (start, delete; none
- * for the serving daemon).  Returns 0, or -1 after a message in Go's wording. */
-static int parse_flags(int argc, char **argv, struct flags *f)
-{
-	int opt;
-
-	memset(f, 0, sizeof(*f));
-	opterr = 0;
-	optind = 0; /* glibc: a fresh scan */
-	while ((opt = getopt_long_only(argc, argv, ":", flag_opts, NULL)) != -1) {
-		switch (opt) {
-		case FL_NAMESPACE:
-			f->ns = optarg;
-			break;
-		case FL_ID:
-			f->id = optarg;
-			break;
-		case FL_ADDRESS:
-			f->address = optarg;
-			break;
-		case FL_PUBLISH_BINARY:
-			f->publish_binary = optarg;
-			break;
-		case FL_BUNDLE:
-			f->bundle = optarg;
-			break;
-		case FL_SOCKET:
-			f->socket = optarg;
-			break;
-		case FL_DEBUG:
-			f->debug = !optarg || strcmp(optarg, "false") != 0;
-			break;
-		case FL_VERSION:
-			f->version = 1;
-			break;
-		case ':':
-			fprintf(stderr, "flag needs an argument: %s\n", argv[optind - 1]);
-			return -1;
-		default:
-			fprintf(stderr, "flag provided but not defined: %s\n", argv[optind - 1]);
-			return -1;
-		}
-	}
-	if (optind < argc)
-		f->action = argv[optind++];
-	if (optind < argc) {
-		fprintf(stderr, "unexpected argument %s\n", argv[optind]);
-		return -1;
-	}
-	return 0;
 }
 
 /* ---- start ------------------------------------------------------------------------------ */
@@ -125,7 +48,7 @@ static uint64_t fnv1a(const char *s, uint64_t h)
 
 /* unix socket path for this shim: beside containerd's socket in "s/", like Go shims use
  * /run/containerd/s, so a private containerd keeps its shims to itself. */
-static int socket_path(const struct flags *f, char *out, size_t len)
+static int socket_path(const struct shim_flags *f, char *out, size_t len)
 {
 	char dir[PATH_MAX];
 	const char *addr = f->address;
@@ -201,7 +124,7 @@ static int socket_alive(const char *path)
 	return ok;
 }
 
-static int do_start(const struct flags *f, char **argv)
+static int do_start(const struct shim_flags *f, char **argv)
 {
 	char path[PATH_MAX], address[PATH_MAX + 8];
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -290,7 +213,7 @@ static int do_start(const struct flags *f, char **argv)
 
 /* ---- delete ----------------------------------------------------------------------------- */
 
-static int do_delete(const struct flags *f)
+static int do_delete(const struct shim_flags *f)
 {
 	char cwd[PATH_MAX];
 	const char *bundle = f->bundle;
@@ -320,7 +243,7 @@ static void remove_socket(void)
 		unlink(listen_path);
 }
 
-static int do_serve(const struct flags *f)
+static int do_serve(const struct shim_flags *f)
 {
 	struct task_opts o = {
 		.ns = f->ns, .id = f->id, .address = f->address,
@@ -356,9 +279,9 @@ static int do_serve(const struct flags *f)
 /* Dispatch: start, delete, or the daemon.  Returns the process exit status. */
 int main(int argc, char **argv)
 {
-	struct flags f;
+	struct shim_flags f;
 
-	if (parse_flags(argc, argv, &f)) {
+	if (shim_parse_flags(argc, argv, &f)) {
 		usage();
 		return 2;
 	}
