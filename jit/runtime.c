@@ -732,7 +732,8 @@ void jit_rt_call_out(struct chibi_store *s, struct jit_func *jf, struct jit_regs
 	uint32_t k[2] = { 0, 0 }, ns = 0;
 	uint64_t *slots = s->stack_top;
 	struct jit_store *js = s->jit;
-	struct jit_func *caller = js ? range_find(js, r->ret_addr) : NULL;
+	/* ret_addr - 1: inside the call instruction, even were it the function's last */
+	struct jit_func *caller = js ? range_find(js, r->ret_addr - 1) : NULL;
 
 	/* traps of the callee's host code name the calling wasm function */
 	if (caller) {
@@ -816,7 +817,10 @@ noreturn void jit_rt_trap(struct chibi_store *s, uint32_t kind, uint32_t func_in
 
 noreturn void jit_rt_trap_pc(struct chibi_store *s, uint32_t kind, uintptr_t pc)
 {
-	struct jit_func *jf = s->jit ? range_find(s->jit, pc) : NULL;
+	/* pc is the stub's return address: when the stub's call is the function's last
+	 * instruction (the shared trap_any stub comes last), it is one past the function's
+	 * code, so look up the call instruction itself. */
+	struct jit_func *jf = s->jit ? range_find(s->jit, pc - 1) : NULL;
 
 	jit_rt_trap(s, kind, jf ? jf->func->index : UINT32_MAX, jf ? jf->func->inst : NULL);
 }
