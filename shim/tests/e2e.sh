@@ -10,7 +10,10 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 BUILD=$(cd "$TOP/${BUILD:-build}" && pwd)
-NS=chibi-e2e
+# One namespace per run: cgroups are named after it (/sys/fs/cgroup/*/NS/ID), so two runs at
+# once on one machine (two checkouts) would otherwise share the cgroups of t-par5 & co. and
+# see each other's leftovers.
+NS=chibi-e2e-$$
 IMG=docker.io/library/chibi-probe:e2e
 RT="--runtime io.containerd.chibi.v1"
 . "$HERE/lib.sh"
