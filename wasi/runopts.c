@@ -34,7 +34,8 @@ const char runopts_help[] =
 	"                           null for a reference);\n"
 	"                           results are printed one per line\n"
 	"  --max-memory SIZE        cap linear memory (e.g. 64MiB, 1G; at least 64KiB)\n"
-	"  --max-wasm-stack SIZE    cap the wasm stack (e.g. 512K, 8MiB)\n"
+	"  --max-wasm-stack SIZE    stack for wasm calls, in either tier (e.g. 512K, 16MiB;\n"
+	"                           default 8MiB, at most 64MiB)\n"
 	"  --max-file-size SIZE     fd_allocate never grows a file beyond SIZE (EFBIG);\n"
 	"                           default 1GiB\n"
 	"  --timeout DURATION       trap with \"interrupted\" after DURATION (500ms, 2s, 1m)\n"
@@ -282,8 +283,9 @@ int runopts_parse(int argc, char **argv, struct run_cmd *out, char *err, size_t 
 			continue;
 		}
 		if (!missing && (v = opt_value(argc, argv, &i, "--max-wasm-stack", &missing))) {
-			if (!runopts_size(v, &n) || n == 0 || n > SIZE_MAX)
-				return usage(err, errlen, "invalid --max-wasm-stack '%s'", v);
+			if (!runopts_size(v, &n) || n == 0 || n > CHIBI_MAX_STACK_BYTES)
+				return usage(err, errlen,
+					     "invalid --max-wasm-stack '%s' (a size of at most 64MiB)", v);
 			out->run.engine.max_stack_bytes = (size_t)n;
 			continue;
 		}
