@@ -32,10 +32,12 @@ const char runopts_help[] =
 	"  --env KEY=VALUE          set a guest environment variable; repeatable\n"
 	"  --env KEY                pass the host's KEY through (nothing else is inherited)\n"
 	"  --invoke NAME            call export NAME instead of _start; ARGS are its parameters\n"
-	"                           (decimal, hex 0x.., floats like 1.5, -0, nan, inf);\n"
+	"                           (decimal, hex 0x.., floats like 1.5, -0, nan, inf,\n"
+	"                           null for a reference);\n"
 	"                           results are printed one per line\n"
 	"  --max-memory SIZE        cap linear memory (e.g. 64MiB, 1G; at least 64KiB)\n"
-	"  --max-wasm-stack SIZE    cap the wasm stack (e.g. 512K, 8MiB)\n"
+	"  --max-wasm-stack SIZE    stack for wasm calls, in either tier (e.g. 512K, 16MiB;\n"
+	"                           default 8MiB, at most 64MiB)\n"
 	"  --max-file-size SIZE     fd_allocate never grows a file beyond SIZE (EFBIG);\n"
 	"                           default 1GiB\n"
 	"  --timeout DURATION       trap with \"interrupted\" after DURATION (500ms, 2s, 1m)\n"
@@ -248,8 +250,9 @@ static int apply(struct run_cmd *out, int opt, const char *v, char *err, size_t 
 		out->run.engine.max_memory_pages = n > 65536 ? 65536 : (uint32_t)n;
 		return 0;
 	case OPT_MAX_WASM_STACK:
-		if (!runopts_size(v, &n) || n == 0 || n > SIZE_MAX)
-			return usage(err, errlen, "invalid --max-wasm-stack '%s'", v);
+		if (!runopts_size(v, &n) || n == 0 || n > CHIBI_MAX_STACK_BYTES)
+			return usage(err, errlen,
+				     "invalid --max-wasm-stack '%s' (a size of at most 64MiB)", v);
 		out->run.engine.max_stack_bytes = (size_t)n;
 		return 0;
 	case OPT_MAX_FILE_SIZE:

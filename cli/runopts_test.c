@@ -262,3 +262,19 @@ Test(wasi_runopts, max_file_size)
 	cr_expect_eq(c.wasi.max_file_size, 0, "0: the library default (WASI_DEFAULT_MAX_FILE_SIZE)");
 	runopts_free(&c);
 }
+
+Test(wasi_runopts, max_wasm_stack_is_bounded)
+{
+	char *max[] = { "run", "--max-wasm-stack", "64MiB", "m.wasm", NULL };
+	char *over[] = { "run", "--max-wasm-stack", "65M", "m.wasm", NULL };
+	char *huge[] = { "run", "--max-wasm-stack", "100G", "m.wasm", NULL };
+	struct run_cmd c;
+
+	cr_assert_eq(parse(&c, max), 0);
+	cr_expect_eq(c.run.engine.max_stack_bytes, CHIBI_MAX_STACK_BYTES);
+	runopts_free(&c);
+	cr_expect_eq(parse(&c, over), RUNOPTS_USAGE);
+	runopts_free(&c);
+	cr_expect_eq(parse(&c, huge), RUNOPTS_USAGE, "100G used to be accepted (and grew to 24 GB)");
+	runopts_free(&c);
+}

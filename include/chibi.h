@@ -156,10 +156,19 @@ enum chibi_exec_mode { CHIBI_MODE_DEFAULT = 0, CHIBI_MODE_INTERP, CHIBI_MODE_JIT
  * hosts, `make JIT=none`). */
 const char *chibi_jit_name(void);
 
+/* The largest chibi_config.max_stack_bytes a store accepts (chibi_store_new fails above). */
+#define CHIBI_MAX_STACK_BYTES ((size_t)64 << 20)
+
 struct chibi_config {
 	enum chibi_exec_mode mode;
 	uint32_t max_memory_pages;  /* cap on any linear memory (0 = 65536 pages, 4 GiB) */
-	size_t max_stack_bytes;     /* wasm value+call stack per call (0 = default, 8 MiB) */
+	/* The stack one chain of wasm calls may use, in either tier: the interpreter's value
+	 * stack with its frames (reserved up front, backed by memory only as it is used), the
+	 * JIT's native stack below the outermost call (on the main thread chibi raises
+	 * RLIMIT_STACK to fit it; on other threads the thread's own stack also bounds it).
+	 * Frames differ in size between the tiers, so the same budget gives different depths.
+	 * 0 = default, 8 MiB; at most CHIBI_MAX_STACK_BYTES. */
+	size_t max_stack_bytes;
 	uint64_t fuel;              /* 0 = unlimited */
 };
 

@@ -173,6 +173,7 @@ static void install_handler(void)
  * as a crash) and the bounds of the native stack. */
 static _Thread_local struct {
 	bool ready;
+	bool main;            /* the process's main thread: its stack grows to RLIMIT_STACK */
 	uintptr_t stack_lo;
 	void *altstack;
 } thr;
@@ -247,7 +248,8 @@ static void thread_setup(void)
 			}
 		}
 	}
-	if (getpid() == (pid_t)syscall(SYS_gettid))
+	thr.main = getpid() == (pid_t)syscall(SYS_gettid);
+	if (thr.main)
 		thr.stack_lo = main_stack_lo();
 	if (!thr.stack_lo && pthread_getattr_np(pthread_self(), &attr) == 0) {
 		void *addr;
@@ -259,13 +261,54 @@ static void thread_setup(void)
 	}
 }
 
+/* Make the main thread's stack reach `budget` (plus the C margin) below sp, so that the
+ * JIT honours a stack budget beyond the usual 8 MiB RLIMIT_STACK as the interpreter does.
+ * The main thread's stack grows on demand up to the soft RLIMIT_STACK as it is at the time
+ * of the fault, and the kernel keeps at least 128 MiB free below it for that whatever the
+ * limit was at exec (mmap_base's minimum gap), so raising the soft limit (within the hard
+ * one) is enough for budgets up to CHIBI_MAX_STACK_BYTES; the stack end is then measured
+ * again (main_stack_lo checks that nothing is mapped within reach).  Other threads keep
+ * their fixed stacks, which then bound the JIT's depth. */
+static void fit_main_stack(size_t budget)
+{
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0), lo;
+	size_t need = budget + 2 * STACK_MARGIN, have;
+	struct rlimit rl;
+	pthread_attr_t attr;
+
+	if (!thr.main || !thr.stack_lo || sp <= thr.stack_lo)
+		return;
+	have = sp - thr.stack_lo;
+	if (have >= need || getrlimit(RLIMIT_STACK, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return;
+	rl.rlim_cur += (rlim_t)(((need - have) + ((size_t)1 << 20) - 1) & ~(((size_t)1 << 20) - 1));
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_cur > rl.rlim_max)
+		rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_STACK, &rl) != 0)
+		return;
+	lo = main_stack_lo();
+	if (!lo && pthread_getattr_np(pthread_self(), &attr) == 0) {
+		void *addr;
+		size_t size;
+
+		if (pthread_attr_getstack(&attr, &addr, &size) == 0)
+			lo = (uintptr_t)addr;
+		pthread_attr_destroy(&attr);
+	}
+	if (lo && lo < thr.stack_lo)
+		thr.stack_lo = lo;
+}
+
 /* The lowest sp JIT prologues accept: the thread's stack end plus a margin for C, and no
  * deeper than the store's stack budget below the outermost entry. */
 static uintptr_t stack_limit(const struct chibi_store *s)
 {
 	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
 	size_t budget = s->cfg.max_stack_bytes ? s->cfg.max_stack_bytes : DEFAULT_STACK_BUDGET;
-	uintptr_t lim = thr.stack_lo ? thr.stack_lo + STACK_MARGIN : 0;
+	uintptr_t lim;
+
+	fit_main_stack(budget);
+	lim = thr.stack_lo ? thr.stack_lo + STACK_MARGIN : 0;
 
 	if (sp > budget && sp - budget > lim)
 		lim = sp - budget;
@@ -721,7 +764,8 @@ void jit_rt_call_out(struct chibi_store *s, struct jit_func *jf, struct jit_regs
 	uint32_t k[2] = { 0, 0 }, ns = 0;
 	uint64_t *slots = s->stack_top;
 	struct jit_store *js = s->jit;
-	struct jit_func *caller = js ? range_find(js, r->ret_addr) : NULL;
+	/* ret_addr - 1: inside the call instruction, even were it the function's last */
+	struct jit_func *caller = js ? range_find(js, r->ret_addr - 1) : NULL;
 
 	/* traps of the callee's host code name the calling wasm function */
 	if (caller) {
@@ -805,7 +849,10 @@ noreturn void jit_rt_trap(struct chibi_store *s, uint32_t kind, uint32_t func_in
 
 noreturn void jit_rt_trap_pc(struct chibi_store *s, uint32_t kind, uintptr_t pc)
 {
-	struct jit_func *jf = s->jit ? range_find(s->jit, pc) : NULL;
+	/* pc is the stub's return address: when the stub's call is the function's last
+	 * instruction (the shared trap_any stub comes last), it is one past the function's
+	 * code, so look up the call instruction itself. */
+	struct jit_func *jf = s->jit ? range_find(s->jit, pc - 1) : NULL;
 
 	jit_rt_trap(s, kind, jf ? jf->func->index : UINT32_MAX, jf ? jf->func->inst : NULL);
 }

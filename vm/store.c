@@ -29,7 +29,7 @@ static uint64_t *stack_alloc(size_t slots)
 }
 
 /* Create a store with cfg (NULL = defaults).  Owned by the caller; NULL on NOMEM or when
- * cfg.max_stack_bytes is absurdly large. */
+ * cfg.max_stack_bytes exceeds CHIBI_MAX_STACK_BYTES. */
 chibi_store *chibi_store_new(const struct chibi_config *cfg)
 {
 	struct chibi_store *s = vm_calloc(1, sizeof(*s));
@@ -40,8 +40,8 @@ chibi_store *chibi_store_new(const struct chibi_config *cfg)
 	if (cfg)
 		s->cfg = *cfg;
 	bytes = s->cfg.max_stack_bytes ? s->cfg.max_stack_bytes : DEFAULT_STACK_BYTES;
-	if (bytes > ((size_t)1 << 40))
-		goto fail;
+	if (bytes > CHIBI_MAX_STACK_BYTES)
+		goto fail; /* 1 TiB used to be accepted, and deep recursion backed it with RAM */
 	/* At least a few slots so an argument-less call always has room for its results. */
 	s->stack_slots = bytes / sizeof(uint64_t) < 16 ? 16 : bytes / sizeof(uint64_t);
 	s->stack = stack_alloc(s->stack_slots);

@@ -170,8 +170,16 @@ static bool parse_val(const char *s, enum chibi_valtype t, chibi_val *v)
 		memcpy(&v->of.f64_bits, &d, 8);
 		return true;
 	}
+	case CHIBI_FUNCREF:
+	case CHIBI_EXTERNREF:
+		/* only the null reference has a text form */
+		if (strcmp(s, "null") != 0 && strcmp(s, "ref.null") != 0)
+			return false;
+		v->of.ref = NULL;
+		v->of.ext = NULL;
+		return true;
 	default:
-		return false; /* v128 and references have no command-line syntax */
+		return false; /* v128 has no command-line syntax */
 	}
 }
 

@@ -337,6 +337,8 @@ expect "usage: no file" 2 "" "no module file" "$CHIBI" run
 expect "usage: unknown option" 2 "" "unknown option '--bogus'" "$CHIBI" run --bogus "$I"
 expect "usage: missing value" 2 "" "needs a value" "$CHIBI" run --dir
 expect "usage: bad size" 2 "" "invalid --max-memory" "$CHIBI" run --max-memory 12XB "$I"
+expect "usage: --max-wasm-stack over 64MiB" 2 "" "invalid --max-wasm-stack" \
+	"$CHIBI" run --max-wasm-stack 100G "$I"
 expect "usage: bad duration" 2 "" "invalid --timeout" "$CHIBI" run --timeout soon "$I"
 expect "--interp runs" 0 "^5$" "" "$CHIBI" run --interp --invoke add "$I" 2 3
 expect "--jit runs" 0 "^5$" "" "$CHIBI" run --jit --invoke add "$I" 2 3
