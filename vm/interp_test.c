@@ -800,3 +800,152 @@ Test(interp, pre_add_wraps)
 	cr_assert_eq(call3(i, "far", 1, -1, 0, 0), 0, "address 1 + 0xfffe is the last byte");
 	expect_trap(i, "far", 1, 0, 0, 0, CHIBI_TRAP_MEMORY_OOB);
 }
+
+/* ---- comparisons through every fused form, checked against num_<op> ---- */
+
+/* num_<op>(a, b) for the COMPARE rows, from the same rows the interpreter is built from. */
+static uint64_t num_compare(unsigned op, uint64_t a, uint64_t b)
+{
+	int t = 0;
+
+	switch (op) {
+#define NUMC(n) case OPC_##n: return num_##n(a, b, &t);
+#define OP(n, pfx, code, imm, par, res, ml, cls, ty, rel, fl, text) \
+	OPCL_SWITCH(cls, OP_SKIP, NUMC, OP_SKIP, OP_SKIP, OP_SKIP, OP_SKIP, OP_SKIP, OP_SKIP)(n)
+#include "opcodes.def"
+#undef OP
+#undef NUMC
+	default:
+		cr_assert_fail("%s is not a comparison", op_info[op].name);
+		return 0;
+	}
+}
+
+static chibi_val val_of(uint8_t vt, uint64_t bits)
+{
+	chibi_val v = { 0 };
+
+	switch (vt) {
+	case VT_I32: v.type = CHIBI_I32; v.of.i32 = (int32_t)(uint32_t)bits; break;
+	case VT_I64: v.type = CHIBI_I64; v.of.i64 = (int64_t)bits; break;
+	case VT_F32: v.type = CHIBI_F32; v.of.f32_bits = (uint32_t)bits; break;
+	default: v.type = CHIBI_F64; v.of.f64_bits = bits; break;
+	}
+	return v;
+}
+
+/* "i32.lt_s" -> "BR_I32_LT_S": the interpreter's compare-and-branch instruction. */
+static void br_name(unsigned op, char *out, size_t n)
+{
+	size_t k = (size_t)snprintf(out, n, "BR_");
+
+	for (const char *p = op_info[op].name; *p && k + 1 < n; p++)
+		out[k++] = *p == '.' ? '_' : (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+	out[k] = 0;
+}
+
+/*
+ * Each comparison computed plainly, as the condition of an if (the translator branches on
+ * the inverse), of a br_if, and with a constant on either side (the translator mirrors the
+ * comparison to put the constant on the right), in the interpreter and the JIT: every form
+ * must agree with num_<op> on edge values, NaN included.  Catches a wrong relation,
+ * swapped or inverse row in opcodes.def.
+ */
+Test(interp, comparisons_agree_in_every_form)
+{
+	static const uint64_t ints32[] = { 0x80000000u, 0xffffffffu, 0, 1, 7, 8, 0x7fffffffu };
+	static const uint64_t ints64[] = { 0x8000000000000000ull, UINT64_MAX, 0, 1, 7, 8,
+					   0x7fffffffffffffffull, 0xffffffff };
+	static const float f32s[] = { -INFINITY, -1.0f, -0.0f, 0.0f, 7.0f, 8.0f, NAN };
+	static const double f64s[] = { -INFINITY, -1.0, -0.0, 0.0, 7.0, 8.0, NAN };
+	static const char *const forms[] = { "plain", "if", "br", "kl", "kr" };
+	static const struct chibi_config jit_cfg = { .mode = CHIBI_MODE_JIT };
+	chibi_store *js = chibi_store_new(&jit_cfg);
+	unsigned checked = 0, fused = 0;
+
+	cr_assert(js);
+	for (unsigned op = 0; op < OPC_LIMIT; op++) {
+		const struct opinfo *oi = &op_info[op];
+		uint8_t vt = oi->type;
+		const char *t = vt == VT_I32 ? "i32" : vt == VT_I64 ? "i64" : vt == VT_F32 ? "f32"
+										    : "f64";
+		uint64_t vals[8], k7;
+		size_t nv = 0;
+		char wat[2048], want_br[40], want_inv[40];
+		chibi_module *m;
+		chibi_instance *inst[2] = { NULL, NULL };
+		struct chibi_diag d = { 0 };
+
+		if (!oi->name || oi->cls != OPCL_COMPARE)
+			continue;
+		switch (vt) {
+		case VT_I32: for (; nv < 7; nv++) vals[nv] = ints32[nv]; k7 = 7; break;
+		case VT_I64: for (; nv < 8; nv++) vals[nv] = ints64[nv]; k7 = 7; break;
+		case VT_F32:
+			for (; nv < 7; nv++) { uint32_t u; memcpy(&u, &f32s[nv], 4); vals[nv] = u; }
+			k7 = 0x40e00000u; /* 7.0f */
+			break;
+		default:
+			for (; nv < 7; nv++) memcpy(&vals[nv], &f64s[nv], 8);
+			k7 = 0x401c000000000000ull; /* 7.0 */
+			break;
+		}
+		snprintf(wat, sizeof(wat),
+			 "(module\n"
+			 " (func (export \"plain\") (param %1$s %1$s) (result i32)\n"
+			 "   local.get 0 local.get 1 %2$s)\n"
+			 " (func (export \"if\") (param %1$s %1$s) (result i32)\n"
+			 "   local.get 0 local.get 1 %2$s if (result i32) i32.const 1 else i32.const 0 end)\n"
+			 " (func (export \"br\") (param %1$s %1$s) (result i32)\n"
+			 "   block local.get 0 local.get 1 %2$s br_if 0 i32.const 0 return end i32.const 1)\n"
+			 " (func (export \"kl\") (param %1$s %1$s) (result i32)\n"
+			 "   %1$s.const 7 local.get 1 %2$s if (result i32) i32.const 1 else i32.const 0 end)\n"
+			 " (func (export \"kr\") (param %1$s %1$s) (result i32)\n"
+			 "   local.get 0 %1$s.const 7 %2$s if (result i32) i32.const 1 else i32.const 0 end))",
+			 t, oi->name);
+		m = wat_module(wat);
+		cr_assert(m, "%s", oi->name);
+		cr_assert_eq(chibi_instance_new(S, m, L, &inst[0], &d, NULL), CHIBI_OK, "%s", d.msg);
+		cr_assert_eq(chibi_instance_new(js, m, L, &inst[1], &d, NULL), CHIBI_OK, "%s", d.msg);
+		chibi_module_free(m);
+		for (size_t i = 0; i < nv; i++) {
+			for (size_t j = 0; j < nv; j++) {
+				for (size_t f = 0; f < 5; f++) {
+					uint64_t a = f == 3 ? k7 : vals[i], b = f == 4 ? k7 : vals[j];
+					chibi_val args[2] = { val_of(vt, vals[i]), val_of(vt, vals[j]) };
+					uint64_t want = num_compare(op, a, b);
+
+					for (int e = 0; e < 2; e++) {
+						chibi_val r = { 0 };
+						chibi_func *fn = chibi_instance_func(inst[e], forms[f]);
+
+						cr_assert_eq(chibi_func_call(fn, args, 2, &r, 1, &last),
+							     CHIBI_TRAP_NONE);
+						cr_expect_eq((uint64_t)(uint32_t)r.of.i32, want,
+							     "%s %s %s: a %#llx b %#llx", e ? "jit" : "interp",
+							     oi->name, forms[f], (unsigned long long)a,
+							     (unsigned long long)b);
+						checked++;
+					}
+				}
+			}
+		}
+		/* integer comparisons fuse with the branch: the inverse for if, the op for br_if */
+		if (op_is_int(op)) {
+			char *s;
+
+			br_name(op, want_br, sizeof(want_br));
+			br_name(op_inverse(op), want_inv, sizeof(want_inv));
+			s = listing(inst[0], "br");
+			cr_expect(strstr(s, want_br), "%s br: %s", oi->name, s);
+			free(s);
+			s = listing(inst[0], "if");
+			cr_expect(strstr(s, want_inv), "%s if: %s", oi->name, s);
+			free(s);
+			fused++;
+		}
+	}
+	chibi_store_free(js);
+	cr_expect_eq(fused, 20, "every integer comparison fused");
+	cr_expect_gt(checked, 32 * 2 * 5 * 49 - 1);
+}
