@@ -608,7 +608,7 @@ struct cond {
 static uint16_t imm_to_right(uint16_t op, struct jopnd *lhs, struct jopnd *rhs)
 {
 	struct jopnd t = *lhs;
-	unsigned sw = op_swapped(op);
+	uint16_t sw = op_swapped(op);
 
 	if (lhs->kind != OP_IMM || rhs->kind == OP_IMM || sw == OPC_NONE)
 		return op;
@@ -616,7 +616,7 @@ static uint16_t imm_to_right(uint16_t op, struct jopnd *lhs, struct jopnd *rhs)
 		return op;
 	*lhs = *rhs;
 	*rhs = t;
-	return (uint16_t)sw;
+	return sw;
 }
 
 static struct cond pop_cond(struct lower *L, uint16_t cmp)

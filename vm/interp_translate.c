@@ -530,7 +530,7 @@ static void emit_cond(struct tr *t, const struct cond *c, bool negate, bool back
 		emit_op(t, (z ? IOP_BR_Z : IOP_BR_NZ) + (back ? 1u : 0u) + (acc_a ? 2u : 0u));
 		w(t, c->a);
 	} else {
-		uint16_t opc = negate ? (uint16_t)op_inverse(c->opc) : c->opc;
+		uint16_t opc = negate ? op_inverse(c->opc) : c->opc;
 		unsigned form;
 		bool acc_b = !c->imm && !acc_a && in_acc(t, c->b);
 
@@ -540,7 +540,7 @@ static void emit_cond(struct tr *t, const struct cond *c, bool negate, bool back
 			uint32_t d = add[0], src = add[1], imm = add[2];
 
 			if (acc_b)
-				opc = (uint16_t)op_swapped(opc); /* cmp(R[a], acc) == swapped(acc, R[a]) */
+				opc = op_swapped(opc); /* cmp(R[a], acc) == swapped(acc, R[a]) */
 			t->len = t->last_at;
 			emit_op(t, addbr_iop_of[opc] + (c->imm ? IOPV_ADDBR_I : 0u) +
 				(back ? IOPV_ADDBR_LOOP : 0u));
@@ -819,7 +819,7 @@ static void do_binary(struct tr *t, uint16_t op)
 {
 	struct ent b = pop(t), a = pop(t);
 	bool wide = op_info[op].type == VT_I64;
-	uint16_t sw = (uint16_t)op_swapped(op);
+	uint16_t sw = op_swapped(op);
 	uint32_t sa, sb, d;
 	/* Stack positions whose slots a and b may occupy or be materialised into; they travel
 	 * with the operands when these are exchanged, so a constant is never materialised over

@@ -44,7 +44,7 @@ static const uint8_t rel_inverse[REL_COUNT] = {
 };
 
 /* The same type's comparison for relation rel (OPC_NONE for REL_NONE). */
-static unsigned compare_with(unsigned op, unsigned rel)
+static uint16_t compare_with(uint16_t op, unsigned rel)
 {
 	switch (op_info[op].type) {
 	case VT_I32: return compare_op[0][rel];
@@ -55,7 +55,7 @@ static unsigned compare_with(unsigned op, unsigned rel)
 }
 
 /* See vm/types.h. */
-unsigned op_swapped(unsigned op)
+uint16_t op_swapped(uint16_t op)
 {
 	if (op >= OPC_LIMIT)
 		return OPC_NONE;
@@ -67,7 +67,7 @@ unsigned op_swapped(unsigned op)
 }
 
 /* See vm/types.h. */
-unsigned op_inverse(unsigned op)
+uint16_t op_inverse(uint16_t op)
 {
 	if (op >= OPC_LIMIT || op_info[op].cls != OPCL_COMPARE)
 		return OPC_NONE;

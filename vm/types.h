@@ -143,11 +143,11 @@ static inline bool op_is_int(unsigned op)
 
 /* The operator with its operands exchanged: op itself if commutative, the mirrored
  * comparison for a COMPARE row (a < b  <=>  b > a), else OPC_NONE.  vm/opcodes.c. */
-unsigned op_swapped(unsigned op);
+uint16_t op_swapped(uint16_t op);
 /* The comparison true exactly when op is false (a < b  <=>  !(a >= b)): integer
  * comparisons and float eq/ne; OPC_NONE for float lt/gt/le/ge (NaN makes both false) and
  * for every other row.  vm/opcodes.c. */
-unsigned op_inverse(unsigned op);
+uint16_t op_inverse(uint16_t op);
 
 /*
  * Class filters for X-macro passes over opcodes.def.  OPCL_SWITCH(cls, ...) is the argument
