@@ -952,18 +952,22 @@ const struct engine *const engine_jit = &jit_engine;
 		(void)b;							\
 		return (struct jit_ret){ v, (uint64_t)t };			\
 	}
-/* The interpreter's NUM1/NUM2 rows name every numeric operator that needs code (the others
- * are plain moves, which every back end inlines); the .def file resets its macros. */
-#define NUM1(n) NUMH1(n)
-#define NUM2(n) NUMH2(n)
-#include "../vm/interp_ops.def"
+/* One helper per numeric row of opcodes.def (classes TEST to CONVERT), by its arity. */
+#define OP(n, pfx, code, imm, par, res, ml, cls, ty, rel, fl, text) \
+	OPCL_SWITCH(cls, NUMH1, NUMH2, NUMH1, NUMH2, NUMH1, OP_SKIP, OP_SKIP, OP_SKIP)(n)
+#include "../vm/opcodes.def"
+#undef OP
 
 jit_num_fn jit_num_helper(uint16_t op)
 {
 	switch (op) {
-#define NUM1(n) case OPC_##n: return h_##n;
-#define NUM2(n) case OPC_##n: return h_##n;
-#include "../vm/interp_ops.def"
+#define NUMH_CASE(n) case OPC_##n: return h_##n;
+#define OP(n, pfx, code, imm, par, res, ml, cls, ty, rel, fl, text) \
+	OPCL_SWITCH(cls, NUMH_CASE, NUMH_CASE, NUMH_CASE, NUMH_CASE, NUMH_CASE, OP_SKIP, OP_SKIP, \
+		    OP_SKIP)(n)
+#include "../vm/opcodes.def"
+#undef OP
+#undef NUMH_CASE
 	default:
 		return NULL;
 	}
