@@ -52,14 +52,17 @@ enum flow_kind { FLOW_FUNC, FLOW_BLOCK, FLOW_LOOP, FLOW_IF };
 /* Where a block's signature comes from: no types, one result valtype, or a type index. */
 enum flow_sig { FLOW_SIG_EMPTY, FLOW_SIG_VALTYPE, FLOW_SIG_TYPEIDX, FLOW_SIG_FUNC };
 
-struct flow_block {
-	uint32_t parent;  /* id of the enclosing block (block 0 is its own parent) */
-	uint32_t height;  /* operand stack height at entry, its parameters excluded */
-	uint32_t else_at; /* FLOW_IF: position of its else, 0 if it has none */
-	uint32_t end_at;  /* position of its end */
-	uint32_t sig;     /* valtype, or type index (FLOW_SIG_TYPEIDX, FLOW_SIG_FUNC) */
-	uint8_t kind;     /* enum flow_kind */
-	uint8_t sig_kind; /* enum flow_sig */
+/* Most types a module may have: a type index shares a word with two kinds in flow_block. */
+#define FLOW_MAX_TYPES (1u << 28)
+
+struct flow_block {           /* 20 bytes */
+	uint32_t parent;      /* id of the enclosing block (block 0 is its own parent) */
+	uint32_t height;      /* operand stack height at entry, its parameters excluded */
+	uint32_t else_at;     /* FLOW_IF: position of its else, 0 if it has none */
+	uint32_t end_at;      /* position of its end */
+	uint32_t sig : 28;    /* valtype, or type index (FLOW_SIG_TYPEIDX, FLOW_SIG_FUNC) */
+	uint32_t sig_kind : 2; /* enum flow_sig */
+	uint32_t kind : 2;    /* enum flow_kind */
 };
 
 struct flow_dead {

@@ -270,7 +270,7 @@ static enum chibi_err flow_block(struct vctx *v, const struct instr *in)
 	b->parent = parent->id;
 	b->height = c->height;
 	b->kind = in->op == OPC_LOOP ? FLOW_LOOP : in->op == OPC_IF ? FLOW_IF : FLOW_BLOCK;
-	b->sig = in->a;
+	b->sig = in->a & (FLOW_MAX_TYPES - 1); /* a type index below ntypes, or a valtype */
 	b->sig_kind = in->bt_kind == BT_TYPEIDX ? FLOW_SIG_TYPEIDX :
 		      in->bt_kind == BT_VALTYPE ? FLOW_SIG_VALTYPE : FLOW_SIG_EMPTY;
 	return CHIBI_OK;
@@ -1288,9 +1288,10 @@ enum chibi_err val_module(struct module *m, struct chibi_diag *diag)
 	TRY(check_decls(&v));
 	TRY(check_segments(&v));
 
-	/* br_table keys are 2 * type index + 1 at most, and must stay below KEY_NONE. */
-	if (m->ntypes > (UINT32_MAX - sizeof(vt_single)) / 2) {
-		err = nomem(&v);
+	/* br_table keys are 2 * type index + 1 at most, and must stay below KEY_NONE; the side
+	 * table keeps type indices in 28 bits (a module that big would be over 700 MB). */
+	if (m->ntypes >= FLOW_MAX_TYPES) {
+		err = diag_set(diag, CHIBI_ERR_UNSUPPORTED, 0, "more than 2^28 types");
 		goto fail;
 	}
 	v.seen = vm_calloc(2 * (size_t)m->ntypes + sizeof(vt_single), sizeof(*v.seen));
