@@ -24,6 +24,9 @@
 
 /* ---- data structures ---- */
 
+/* VM_GROW behind an inline test: most calls find room already. */
+#define GROW(arr, cap, need) ((size_t)(need) <= (cap) || VM_GROW(arr, cap, need))
+
 enum vkind { V_REG, V_CONST, V_SLOT, V_LOCAL };
 
 /* One abstract value-stack entry. */
@@ -67,8 +70,6 @@ struct pmove {
 struct lower_scratch {
 	struct instr *ins;       /* the reachable instructions */
 	size_t cap_ins;
-	bool *after_dead;        /* per instruction: dead code was skipped to reach it */
-	size_t cap_after_dead;
 	struct local *locals;
 	size_t cap_locals;
 	struct val *vs;
@@ -329,7 +330,7 @@ static struct pmove *mv_add(struct lower *L, uint32_t *n, struct jopnd dst, stru
 {
 	struct lower_scratch *ls = L->ls;
 
-	if (!VM_GROW(ls->mv, ls->cap_mv, *n + 1)) {
+	if (!GROW(ls->mv, ls->cap_mv, *n + 1)) {
 		fail(L, "out of memory");
 		return NULL;
 	}
@@ -762,7 +763,7 @@ static void op_br_table(struct lower *L, const struct instr *in)
 	struct jopnd idx = pop(L, &ty);
 	bool trivial = true;
 
-	if (!VM_GROW(ls->labels, ls->cap_labels, 2 * ((size_t)n + 1))) {
+	if (!GROW(ls->labels, ls->cap_labels, 2 * ((size_t)n + 1))) {
 		fail(L, "out of memory");
 		return;
 	}
@@ -1415,11 +1416,9 @@ static bool prepass(struct lower *L)
 		bool skipped;
 
 		p = code + flow_skip(&fc, (uint32_t)(p - code), &skipped);
-		if (!VM_GROW(ls->ins, ls->cap_ins, (size_t)n + 1) ||
-		    !VM_GROW(ls->after_dead, ls->cap_after_dead, (size_t)n + 1))
+		if (!GROW(ls->ins, ls->cap_ins, (size_t)n + 1))
 			return false;
 		in = &ls->ins[n];
-		ls->after_dead[n] = skipped;
 		if (instr_read(&p, end, L->mod->bytes, in, &diag) != CHIBI_OK)
 			return false;
 		n++;
@@ -1432,9 +1431,10 @@ static bool prepass(struct lower *L)
 			uint32_t np, nr;
 
 			loops += b->kind == FLOW_LOOP;
-			flow_sig(L->mod, b, &params, &np, &results, &nr);
-			if (b->kind == FLOW_IF)
+			if (b->kind == FLOW_IF) {
+				flow_sig(L->mod, b, &params, &np, &results, &nr);
 				L->if_words += np;
+			}
 			break;
 		}
 		case OPC_END:
@@ -1683,10 +1683,10 @@ static bool setup(struct lower *L, struct jit_store *js, struct chibi_func *f, c
 	}
 	L->nlocals = (uint32_t)nlocals;
 	L->vmax = def->max_stack + 2;
-	if (!VM_GROW(ls->locals, ls->cap_locals, (size_t)L->nlocals + 1) ||
-	    !VM_GROW(ls->idx, ls->cap_idx, (size_t)L->nlocals + 1) ||
-	    !VM_GROW(ls->vs, ls->cap_vs, L->vmax) ||
-	    !VM_GROW(ls->blk, ls->cap_blk, def->flow.nblocks)) {
+	if (!GROW(ls->locals, ls->cap_locals, (size_t)L->nlocals + 1) ||
+	    !GROW(ls->idx, ls->cap_idx, (size_t)L->nlocals + 1) ||
+	    !GROW(ls->vs, ls->cap_vs, L->vmax) ||
+	    !GROW(ls->blk, ls->cap_blk, def->flow.nblocks)) {
 		fail(L, "out of memory");
 		return false;
 	}
@@ -1719,6 +1719,9 @@ bool jit_compile(struct jit_store *js, struct jit_func *jf, char *why)
 	struct chibi_func *f = jf->func;
 	struct codebuf *cb = &js->cb;
 	struct lower L_, *L = &L_;
+	const struct flow *fl = &f->def->flow;
+	size_t code_off = f->def->code_offset, landing;
+	uint32_t next_dead = 0;
 	uint8_t *code;
 
 	cb_reset(cb);
@@ -1732,13 +1735,18 @@ bool jit_compile(struct jit_store *js, struct jit_func *jf, char *why)
 	assign_homes(L, be_reserved(&L->c));
 	layout_frame(L);
 	enter_function(L);
-	flow_begin(&L->fc, &f->def->flow);
+	flow_begin(&L->fc, fl);
+	landing = fl->ndead ? code_off + fl->dead[0].resume : SIZE_MAX;
 	L->blk[0] = (struct blk){ .kind = FLOW_FUNC, .nresults = L->ft->nresults,
 				  .results = L->ft->results };
 	for (L->pc = 0; L->pc < L->nins && !L->failed; L->pc++) {
 		const struct instr *in = &L->ins[L->pc];
 
-		L->dead = L->ls->after_dead[L->pc];
+		/* the else/end where a dead stretch resumes (the pre-pass stepped over it) */
+		L->dead = in->offset == landing;
+		if (L->dead)
+			landing = ++next_dead < fl->ndead ? code_off + fl->dead[next_dead].resume
+							   : SIZE_MAX;
 		cb_mark(cb, (uint32_t)in->offset);
 		lower_instr(L, in);
 	}
@@ -1773,7 +1781,6 @@ void jit_lower_free(void *scratch)
 	if (!ls)
 		return;
 	vm_free(ls->ins);
-	vm_free(ls->after_dead);
 	vm_free(ls->locals);
 	vm_free(ls->vs);
 	vm_free(ls->blk);

@@ -23,10 +23,42 @@
 
 #include "module.h"
 
+/* One-element result lists of single-valtype blocks, in valtype order (vm/validate.c). */
+extern const uint8_t flow_valtypes[7];
+
 /* The types a block takes and leaves.  Lists are stable: they point into the module's types
- * or a static table. */
-void flow_sig(const struct module *m, const struct flow_block *b, const uint8_t **params,
-	      uint32_t *nparams, const uint8_t **results, uint32_t *nresults);
+ * or flow_valtypes. */
+static inline void flow_sig(const struct module *m, const struct flow_block *b,
+			    const uint8_t **params, uint32_t *nparams, const uint8_t **results,
+			    uint32_t *nresults)
+{
+	const struct functype *ft;
+
+	*params = *results = NULL;
+	*nparams = *nresults = 0;
+	switch (b->sig_kind) {
+	case FLOW_SIG_VALTYPE:
+		/* VT_I32 0x7f, I64 0x7e, F32 0x7d, F64 0x7c, V128 0x7b; FUNCREF 0x70, EXTERNREF 0x6f */
+		*results = &flow_valtypes[b->sig >= VT_V128 ? 0x7f - b->sig :
+					  b->sig == VT_FUNCREF ? 5 : 6];
+		*nresults = 1;
+		break;
+	case FLOW_SIG_TYPEIDX:
+		ft = &m->types[b->sig];
+		*params = ft->params;
+		*nparams = ft->nparams;
+		*results = ft->results;
+		*nresults = ft->nresults;
+		break;
+	case FLOW_SIG_FUNC: /* the function's parameters are locals, not operands */
+		ft = &m->types[b->sig];
+		*results = ft->results;
+		*nresults = ft->nresults;
+		break;
+	default:
+		break;
+	}
+}
 
 /* What a branch to b carries: a loop's parameters, anything else's results. */
 static inline const uint8_t *flow_label_types(const struct module *m, const struct flow_block *b,
@@ -48,6 +80,7 @@ struct flow_cursor {
 	const struct flow *fl;
 	uint32_t cur;         /* the innermost open block */
 	uint32_t next_block, next_target, next_dead;
+	uint32_t dead_start;  /* where the next dead stretch starts (UINT32_MAX: none) */
 };
 
 static inline void flow_begin(struct flow_cursor *c, const struct flow *fl)
@@ -57,6 +90,7 @@ static inline void flow_begin(struct flow_cursor *c, const struct flow *fl)
 	c->next_block = 1;
 	c->next_target = 0;
 	c->next_dead = 0;
+	c->dead_start = fl->ndead ? fl->dead[0].start : UINT32_MAX;
 }
 
 /* At a block, loop or if: its id, which becomes the current block. */
@@ -87,9 +121,11 @@ static inline uint32_t flow_skip(struct flow_cursor *c, uint32_t pos, bool *skip
 {
 	const struct flow *fl = c->fl;
 
-	*skipped = c->next_dead < fl->ndead && fl->dead[c->next_dead].start == pos;
-	if (*skipped)
-		return fl->dead[c->next_dead++].resume;
+	*skipped = pos == c->dead_start;
+	if (!*skipped)
+		return pos;
+	pos = fl->dead[c->next_dead++].resume;
+	c->dead_start = c->next_dead < fl->ndead ? fl->dead[c->next_dead].start : UINT32_MAX;
 	return pos;
 }
 

@@ -38,6 +38,7 @@ struct blk {
 	uint32_t label;     /* FLOW_LOOP: word index of the loop head */
 	uint32_t fix;       /* chain of target words waiting for the end address (0 = none) */
 	uint32_t else_fix;  /* FLOW_IF: chain of the jump to the else arm */
+	uint32_t stub_at, stub_gen; /* br_table: its stub to this block, if stub_gen == gen */
 };
 
 /* A branch condition: R[a] != 0, R[a] == 0, or an integer compare of R[a] with R[b]/imm. */
@@ -74,7 +75,7 @@ struct tr {
 	struct blk *blk;          /* per block id */
 	bool dead;                /* the else/end at hand is reached only over dead code */
 
-	uint32_t *stub_at, *stub_gen, gen; /* br_table: stub per target block id */
+	uint32_t gen;             /* br_table: numbers the tables, for blk.stub_gen */
 
 	const uint8_t *body, *p, *end; /* input */
 	struct instr nx;          /* one instruction of lookahead */
@@ -488,7 +489,7 @@ static struct blk *open_blk(struct tr *t)
 	flow_sig(t->m, fb, &params, &c->nparams, &results, &c->nresults);
 	c->kind = fb->kind;
 	c->height = fb->height;
-	c->label = c->fix = c->else_fix = 0;
+	c->label = c->fix = c->else_fix = c->stub_gen = 0;
 	return c;
 }
 
@@ -697,14 +698,6 @@ static void do_br_table(struct tr *t, const struct instr *in)
 	struct ent e = pop(t);
 	uint32_t a = slot_of(t, &e, t->sp), n = in->a, tab;
 
-	if (!t->stub_at) {
-		t->stub_at = vm_calloc(t->fc.fl->nblocks, sizeof(*t->stub_at));
-		t->stub_gen = vm_calloc(t->fc.fl->nblocks, sizeof(*t->stub_gen));
-		if (!t->stub_at || !t->stub_gen) {
-			t->failed = "out of memory";
-			return;
-		}
-	}
 	if (!reserve(t, (size_t)n + 24))
 		return;
 	emit_op(t, IOP_BR_TABLE);
@@ -714,8 +707,7 @@ static void do_br_table(struct tr *t, const struct instr *in)
 	t->len += (size_t)n + 1;
 	t->gen++;
 	for (uint32_t i = 0; i <= n; i++) {
-		uint32_t id = flow_target(&t->fc);
-		struct blk *c = &t->blk[id];
+		struct blk *c = &t->blk[flow_target(&t->fc)];
 		uint32_t at = tab + i;
 
 		if (c->kind != FLOW_FUNC && !needs_moves(t, c)) {
@@ -728,14 +720,14 @@ static void do_br_table(struct tr *t, const struct instr *in)
 			continue;
 		}
 		/* Out-of-line stub (after the table, which is dead code) doing the moves. */
-		if (t->stub_gen[id] != t->gen) {
-			t->stub_gen[id] = t->gen;
-			t->stub_at[id] = here(t);
+		if (c->stub_gen != t->gen) {
+			c->stub_gen = t->gen;
+			c->stub_at = here(t);
 			emit_branch(t, c);
 		}
 		if (t->failed) /* the table's words are gone */
 			return;
-		t->code[at] = t->stub_at[id] - at;
+		t->code[at] = c->stub_at - at;
 	}
 }
 
@@ -1194,10 +1186,12 @@ static bool translate(struct tr *t)
 	t->cap = def->code_len * 3 + 64;
 	t->code = vm_malloc(t->cap * sizeof(*t->code));
 	t->stk_cap = def->max_stack + 1;
-	t->stk = vm_malloc(t->stk_cap * sizeof(*t->stk));
-	t->blk = vm_malloc(def->flow.nblocks * sizeof(*t->blk));
-	if (!t->code || !t->stk || !t->blk)
+	/* the shadow stack and the per-block state share one allocation (struct ent's
+	 * alignment suits struct blk) */
+	t->stk = vm_malloc(t->stk_cap * sizeof(*t->stk) + def->flow.nblocks * sizeof(*t->blk));
+	if (!t->code || !t->stk)
 		return false;
+	t->blk = (struct blk *)(t->stk + t->stk_cap);
 	t->mov_at = SIZE_MAX;
 	t->acc_end = SIZE_MAX;
 	t->last_at = SIZE_MAX;
@@ -1314,8 +1308,5 @@ struct icode *interp_translate(struct chibi_func *f)
 	}
 	vm_free(t.code);
 	vm_free(t.stk);
-	vm_free(t.blk);
-	vm_free(t.stub_at);
-	vm_free(t.stub_gen);
 	return ic;
 }

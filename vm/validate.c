@@ -86,30 +86,18 @@ struct vctx {
 	const struct func *fn;
 };
 
-/* Static single-type lists for valtype block types (a frame may outlive any local). */
-static const uint8_t vt_single[] = {
+/* Static single-type lists for valtype block types (a frame may outlive any local); the
+ * side table's consumers use them too (flow_sig). */
+const uint8_t flow_valtypes[7] = {
 	VT_I32, VT_I64, VT_F32, VT_F64, VT_V128, VT_FUNCREF, VT_EXTERNREF,
 };
 
 static int vt_slot(uint8_t t)
 {
-	for (unsigned i = 0; i < sizeof(vt_single); i++)
-		if (vt_single[i] == t)
+	for (unsigned i = 0; i < sizeof(flow_valtypes); i++)
+		if (flow_valtypes[i] == t)
 			return (int)i;
 	return -1;
-}
-
-static const uint8_t *single_type(uint8_t t)
-{
-	switch (t) {
-	case VT_I32: return &vt_single[0];
-	case VT_I64: return &vt_single[1];
-	case VT_F32: return &vt_single[2];
-	case VT_F64: return &vt_single[3];
-	case VT_V128: return &vt_single[4];
-	case VT_FUNCREF: return &vt_single[5];
-	default: return &vt_single[6];
-	}
 }
 
 static bool is_num(uint8_t t)
@@ -288,34 +276,6 @@ static enum chibi_err flow_branch(struct vctx *v, struct ctrl *c)
 	return CHIBI_OK;
 }
 
-/* Single-valtype block results (a static list: consumers keep the pointer). */
-static const uint8_t *single_type(uint8_t t);
-
-void flow_sig(const struct module *m, const struct flow_block *b, const uint8_t **params,
-	      uint32_t *nparams, const uint8_t **results, uint32_t *nresults)
-{
-	const struct functype *ft = &m->types[b->sig];
-
-	*params = *results = NULL;
-	*nparams = *nresults = 0;
-	switch (b->sig_kind) {
-	case FLOW_SIG_VALTYPE:
-		*results = single_type((uint8_t)b->sig);
-		*nresults = 1;
-		break;
-	case FLOW_SIG_TYPEIDX:
-		*params = ft->params;
-		*nparams = ft->nparams;
-		/* fall through */
-	case FLOW_SIG_FUNC: /* the function's parameters are locals, not operands */
-		*results = ft->results;
-		*nresults = ft->nresults;
-		break;
-	default:
-		break;
-	}
-}
-
 static enum chibi_err set_unreachable(struct vctx *v)
 {
 	struct ctrl *c = &v->ctrls[v->nctrls - 1];
@@ -408,7 +368,7 @@ static enum chibi_err block_sig(struct vctx *v, const struct instr *in, struct b
 			return mismatch(v); /* instr_read filters these; stay defensive */
 		if (in->a == VT_V128)
 			return unsupported(v);
-		bs->results = &vt_single[slot];
+		bs->results = &flow_valtypes[slot];
 		bs->nresults = 1;
 		break;
 	}
@@ -629,7 +589,7 @@ static enum chibi_err check_br_table(struct vctx *v, const struct instr *in)
 	label_types(dflt, &types, &arity);
 
 	if (++v->epoch == 0) { /* wrapped: forget every mark */
-		memset(v->seen, 0, (2 * (size_t)v->m->ntypes + sizeof(vt_single)) *
+		memset(v->seen, 0, (2 * (size_t)v->m->ntypes + sizeof(flow_valtypes)) *
 		       sizeof(*v->seen));
 		v->epoch = 1;
 	}
@@ -1294,7 +1254,7 @@ enum chibi_err val_module(struct module *m, struct chibi_diag *diag)
 		err = diag_set(diag, CHIBI_ERR_UNSUPPORTED, 0, "more than 2^28 types");
 		goto fail;
 	}
-	v.seen = vm_calloc(2 * (size_t)m->ntypes + sizeof(vt_single), sizeof(*v.seen));
+	v.seen = vm_calloc(2 * (size_t)m->ntypes + sizeof(flow_valtypes), sizeof(*v.seen));
 	if (!v.seen) {
 		err = nomem(&v);
 		goto fail;

@@ -731,3 +731,20 @@ Test(flow, cursor)
 	free(code.p);
 	free(mod.p);
 }
+
+Test(flow, single_valtype_results)
+{
+	static const uint8_t vts[] = { VT_I32, VT_I64, VT_F32, VT_F64, VT_V128, VT_FUNCREF,
+				       VT_EXTERNREF };
+	struct module m = { 0 };
+
+	for (size_t i = 0; i < sizeof(vts); i++) {
+		struct flow_block b = { .sig = vts[i], .sig_kind = FLOW_SIG_VALTYPE,
+					.kind = FLOW_BLOCK };
+		const uint8_t *params, *results;
+		uint32_t np, nr;
+
+		flow_sig(&m, &b, &params, &np, &results, &nr);
+		cr_expect(np == 0 && nr == 1 && results[0] == vts[i], "valtype 0x%x", vts[i]);
+	}
+}
