@@ -37,6 +37,7 @@ SOCK = "unix://" + os.path.join(T, "c.sock")
 WASM_IMG = os.environ["CRI_WASM_IMAGE"]
 NATIVE_IMG = os.environ["CRI_NATIVE_IMAGE"]
 PAUSE_IMG = os.environ["CRI_PAUSE_IMAGE"]
+STOP_IMG = os.environ["CRI_STOP_IMAGE"]  # the wasm image with StopSignal SIGURG
 SUBNET = os.environ["CRI_SUBNET"]  # e.g. 10.213.7.0/24: the bridge the CNI config creates
 MAJOR = int(os.environ.get("CTRD_MAJOR", "1"))
 KUBELET = os.path.join(T, "kubelet")  # stands for /var/lib/kubelet and /var/log/pods
@@ -421,6 +422,20 @@ def t_sigkill_grace():
     st = cstatus(cid).status
     check("StopContainer timeout 0: SIGKILL, exit 137 (%.2f s)" % (time.time() - t0),
           st.state == api.CONTAINER_EXITED and st.exit_code == 137 and st.reason == "Error", str(st))
+    # The grace period running out: a wasm module cannot catch SIGTERM (WASI has no signals), so
+    # the only task that outlives its stop signal is one whose signal is ignored by default:
+    # the image's StopSignal is SIGURG.  containerd sends it, waits out the 2 s grace period,
+    # then SIGKILL: exit 137.  (CRI's per-container stop_signal field is not read by 1.6-2.1.)
+    cc2, _ = container_config(cfg, "stubborn", ["/probe.wasm"], ["sleep", "30"], image=STOP_IMG)
+    c2 = create(pid, cfg, cc2)
+    start(c2)
+    wait_state(c2, api.CONTAINER_RUNNING)
+    t0 = time.time()
+    call(rt.StopContainer, api.StopContainerRequest(container_id=c2, timeout=2))
+    dt = time.time() - t0
+    st2 = cstatus(c2).status
+    check("StopContainer, stop signal (SIGURG) ignored: SIGKILL after the 2 s grace period, "
+          "exit 137 (%.2f s)" % dt, st2.exit_code == 137 and 1.9 <= dt < 6, str(st2))
     # Stopping an exited container again is a no-op, as the kubelet expects.
     err = rpc_error(lambda: call(rt.StopContainer, api.StopContainerRequest(container_id=cid, timeout=2)))
     check("StopContainer on an exited container succeeds", err is None, err)

@@ -19,6 +19,7 @@ CRI_API_PIN="sid 0.36.4-1"
 WASM_IMAGE=docker.io/library/chibi-podprobe:cri
 NATIVE_IMAGE=docker.io/library/chibi-native-hello:cri
 PAUSE_IMAGE=localhost/chibi-pause:cri
+STOP_IMAGE=docker.io/library/chibi-podprobe:cri-sigurg
 # The bridge and subnet the test creates; no traffic leaves them.
 BRIDGE=chibicri0
 SUBNET=10.213.7.0/24
@@ -139,12 +140,14 @@ gcc -static -O2 -s -o "$IMGD/pause" "$CRI/pause.c" && gcc -static -O2 -s -o "$IM
 	--entrypoint /hello "$IMGD/hello" >/dev/null &&
 "$BUILD/chibi" image build --platform "$PLATFORM" -o "$IMGD/p.tar" --name "$PAUSE_IMAGE" \
 	--entrypoint /pause "$IMGD/pause" >/dev/null || { echo "chibi image build failed"; exit 1; }
-for t in w n p; do
+$PY "$CRI/image_stopsignal.py" "$IMGD/w.tar" "$IMGD/s.tar" "$STOP_IMAGE" SIGURG ||
+	{ echo "cannot make the StopSignal image"; exit 1; }
+for t in w n p s; do
 	C image import "$IMGD/$t.tar" >/dev/null || { echo "ctr image import $t.tar failed"; exit 1; }
 done
 
 export T CRI_PY CTRD_MAJOR
-export CRI_WASM_IMAGE=$WASM_IMAGE CRI_NATIVE_IMAGE=$NATIVE_IMAGE CRI_PAUSE_IMAGE=$PAUSE_IMAGE
+export CRI_WASM_IMAGE=$WASM_IMAGE CRI_STOP_IMAGE=$STOP_IMAGE CRI_NATIVE_IMAGE=$NATIVE_IMAGE CRI_PAUSE_IMAGE=$PAUSE_IMAGE
 export CRI_SUBNET=$SUBNET CRI_CGROUP_PARENT=$CG_PARENT
 FAILED=0
 TOTAL_PASS=0
