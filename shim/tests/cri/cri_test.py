@@ -893,6 +893,75 @@ def t_shimkill():
           ["%s %s" % (p.metadata.name, api.PodSandboxState.Name(p.state)) for p in left])
 
 
+def t_bootstrap_23():
+    """containerd 2.3's start: BootstrapParams (protobuf) on stdin, a BootstrapResult back.  No
+    2.3 is packaged in Debian, so this drives `start` the way its documentation says 2.3 does:
+    flags and params together, then params alone (a containerd that dropped the flags)."""
+    from containerd import bootstrap_pb2 as boot
+    shim = os.path.join(os.environ["BUILD"], "containerd-shim-chibi-v1")
+    for name, flags in (("with flags", True), ("params alone", False)):
+        cid = "boot23-" + ("f" if flags else "p")
+        bundle = os.path.join(T, "bundles", cid)
+        os.makedirs(bundle, exist_ok=True)
+        params = boot.BootstrapParams(
+            instance_id=cid, namespace="chibi-boot", log_level=-4, containerd_version="v2.3.0",
+            containerd_ttrpc_address="unix://%s/c.sock.ttrpc" % T,
+            containerd_grpc_address="unix://%s/c.sock" % T,
+            containerd_binary=os.path.join(os.environ["CTRD_DIR"], "containerd"))
+        argv = [shim]
+        if flags:
+            argv += ["-namespace", "chibi-boot", "-address", "%s/c.sock" % T, "-publish-binary",
+                     params.containerd_binary, "-id", cid]
+        env = dict(os.environ)
+        env.pop("TTRPC_ADDRESS", None)
+        r = subprocess.run(argv + ["start"], input=params.SerializeToString(), cwd=bundle,
+                           capture_output=True, env=env, timeout=20)
+        res = boot.BootstrapResult()
+        try:
+            res.ParseFromString(r.stdout)
+        except Exception as e:  # noqa: BLE001 - any decode failure is the finding
+            res = None
+            err = e
+        path = res.address[len("unix://"):] if res and res.address.startswith("unix://") else ""
+        alive = False
+        if path:
+            try:
+                s = socket.socket(socket.AF_UNIX)
+                s.connect(path)
+                s.close()
+                alive = True
+            except OSError:
+                pass
+        check("bootstrap protocol (2.3), %s: start answers a BootstrapResult (version 2, ttrpc) "
+              "whose address serves" % name,
+              r.returncode == 0 and res is not None and res.version == 2 and res.protocol == "ttrpc"
+              and alive, r.returncode, r.stdout[:200], r.stderr.decode(errors="replace"))
+        pid = shim_of(cid)
+        daemon_env = open("/proc/%d/environ" % pid, "rb").read().split(b"\0") if pid else []
+        check("bootstrap protocol (2.3), %s: the daemon got TTRPC_ADDRESS from the params" % name,
+              ("TTRPC_ADDRESS=%s/c.sock.ttrpc" % T).encode() in daemon_env)
+        if pid:
+            os.kill(pid, signal.SIGKILL)
+        subprocess.run([shim, "-namespace", "chibi-boot", "-address", "%s/c.sock" % T, "-id", cid,
+                        "-bundle", bundle, "delete"], cwd=bundle, capture_output=True, timeout=20)
+    # <= 2.2 with runtime options on stdin (a protobuf Any): still the bare address.
+    cid = "boot22"
+    bundle = os.path.join(T, "bundles", cid)
+    os.makedirs(bundle, exist_ok=True)
+    from google.protobuf import any_pb2
+    opts = any_pb2.Any(type_url="containerd.runc.v1.Options", value=b"\x0a\x04runc")
+    r = subprocess.run([shim, "-namespace", "chibi-boot", "-address", "%s/c.sock" % T, "-id", cid,
+                        "start"], input=opts.SerializeToString(), cwd=bundle, capture_output=True,
+                       timeout=20)
+    check("legacy start (<= 2.2) with runtime options on stdin: the bare address",
+          r.returncode == 0 and r.stdout.startswith(b"unix:///"), r.stdout[:200], r.stderr)
+    pid = shim_of(cid)
+    if pid:
+        os.kill(pid, signal.SIGKILL)
+    subprocess.run([shim, "-namespace", "chibi-boot", "-address", "%s/c.sock" % T, "-id", cid,
+                    "-bundle", bundle, "delete"], cwd=bundle, capture_output=True, timeout=20)
+
+
 def t_leftovers():
     time.sleep(0.5)
     check("no stray shim processes", not shim_pids(), shim_pids())
@@ -913,7 +982,7 @@ PHASES = {
              t_stats_update, t_filters, t_shared_volume, t_oom, t_restart_loop, t_cni_pod,
              t_runc_pod, t_before_restart],
     "restart": [t_after_restart],
-    "shimkill": [t_shimkill, t_leftovers],
+    "shimkill": [t_shimkill, t_bootstrap_23, t_leftovers],
 }
 
 

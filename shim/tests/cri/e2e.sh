@@ -52,6 +52,12 @@ if [ ! -f "$CRI_PY/api_pb2_grpc.py" ] || [ "$PROTO" -nt "$CRI_PY/api_pb2_grpc.py
 	$PY -m grpc_tools.protoc -I"$CRI_PY" --python_out="$CRI_PY" --grpc_python_out="$CRI_PY" \
 		"$CRI_PY/api.proto" || { echo "cannot generate the CRI client from $PROTO"; exit 1; }
 fi
+# The shim's own copy of containerd 2.3's bootstrap messages, for the start-protocol check.
+if [ ! -f "$CRI_PY/containerd/bootstrap_pb2.py" ] ||
+	[ "$TOP/shim/proto/containerd/bootstrap.proto" -nt "$CRI_PY/containerd/bootstrap_pb2.py" ]; then
+	$PY -m grpc_tools.protoc -I"$TOP/shim/proto" --python_out="$CRI_PY" \
+		"$TOP/shim/proto/containerd/bootstrap.proto" || { echo "cannot compile bootstrap.proto"; exit 1; }
+fi
 echo "CRI API: k8s.io/cri-api ${CRI_API_PIN#* } (Debian ${CRI_API_PIN% *})"
 
 cleanup() {
@@ -146,7 +152,7 @@ for t in w n p s; do
 	C image import "$IMGD/$t.tar" >/dev/null || { echo "ctr image import $t.tar failed"; exit 1; }
 done
 
-export T CRI_PY CTRD_MAJOR
+export T CRI_PY CTRD_MAJOR CTRD_DIR BUILD
 export CRI_WASM_IMAGE=$WASM_IMAGE CRI_STOP_IMAGE=$STOP_IMAGE CRI_NATIVE_IMAGE=$NATIVE_IMAGE CRI_PAUSE_IMAGE=$PAUSE_IMAGE
 export CRI_SUBNET=$SUBNET CRI_CGROUP_PARENT=$CG_PARENT
 FAILED=0
