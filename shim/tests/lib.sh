@@ -58,7 +58,8 @@ lab_need() {
 
 # lab_up: a fresh $T and a containerd on it.  The config is version 2 for 1.x and version 3 for
 # 2.x (which split CRI into several plugins and dropped the opt plugin); LAB_CRI=1 keeps CRI
-# enabled and LAB_CONFIG_EXTRA (TOML) is appended, in the dialect of the running release.
+# enabled and LAB_CONFIG_EXTRA (TOML, in the dialect of the running release; @T@ stands for $T)
+# is appended.
 lab_up() {
 	T=$(mktemp -d /tmp/chibi-e2e.XXXXXX)
 	chmod 0711 "$T"
@@ -73,6 +74,7 @@ lab_up() {
   path = \"$T/root/opt\""
 	fi
 	[ "${LAB_CRI:-0}" = 1 ] && cri_off=
+	extra=$(printf '%s\n' "${LAB_CONFIG_EXTRA:-}" | sed "s|@T@|$T|g")
 	cat > "$T/config.toml" <<EOF
 version = $cfg_version
 root = "$T/root"
@@ -88,7 +90,7 @@ disabled_plugins = [$cri_off]
 [metrics]
   address = ""
 $opt
-${LAB_CONFIG_EXTRA:-}
+$extra
 EOF
 	lab_start
 }
