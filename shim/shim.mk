@@ -93,3 +93,13 @@ install-shim: $(SHIM) $(SHIM_TASK)
 .PHONY: test-cri
 test-cri: $(SHIM) $(SHIM_TASK) $(SHIM_POKE) $(CHIBI)
 	BUILD=$(BUILD) shim/tests/cri/run-all.sh
+
+# Pod start latency and sequential pods/s through CRI, chibi pods beside runc pods (a static
+# native hello) on the same containerd in the same run, per release (bench/README.md).
+.PHONY: bench-cri
+bench-cri: $(SHIM) $(SHIM_TASK) $(CHIBI)
+	@for v in $(or $(CRI_VERSIONS),1.6 1.7 2.1); do \
+		echo "== containerd $$v"; \
+		CRI_BENCH=1 CONTAINERD=$$v BUILD=$(BUILD) shim/tests/cri/e2e.sh | \
+			grep -E '^(containerd|bench:|FAIL|SKIP)' || exit 1; \
+	done

@@ -977,12 +977,78 @@ def t_leftovers():
     check("no stray shim sockets", not socks, socks)
 
 
+# ---- bench (not a test: make bench-cri) -----------------------------------------------------
+
+def pod_life(handler, n, first_line=True):
+    """One pod as the kubelet starts it: RunPodSandbox + CreateContainer + StartContainer, to the
+    first line in the container's log.  Returns (seconds to the first log line, pod id, cfg)."""
+    t0 = time.perf_counter()
+    pid, cfg = run_pod("bench-%s-%d" % (handler, n), handler=handler)
+    if handler == "chibi":
+        cc, _ = container_config(cfg, "hello", ["/podprobe.wasm"], ["say", "hello"])
+    else:
+        cc, _ = container_config(cfg, "hello", ["/hello"], [], image=NATIVE_IMG)
+    cid = create(pid, cfg, cc)
+    start(cid)
+    path = log_path(cfg, cc)
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        try:
+            if os.path.getsize(path) > 0:
+                break
+        except OSError:
+            pass
+        time.sleep(0.0005)
+    return time.perf_counter() - t0, pid, cid
+
+
+def t_bench():
+    n_lat = int(os.environ.get("CRI_BENCH_LATENCY", "20"))
+    n_seq = int(os.environ.get("CRI_BENCH_PODS", "100"))
+    handlers = ("chibi", "runc")
+    for h in handlers:  # warm-up: images, shim binaries and page cache
+        for i in range(3):
+            _, pid, _ = pod_life(h, 900 + i)
+            remove_pod(pid)
+    lat = {h: [] for h in handlers}
+    for i in range(n_lat):  # interleaved, so drift hits both alike
+        for h in handlers:
+            dt, pid, _ = pod_life(h, i)
+            lat[h].append(dt * 1000)
+            remove_pod(pid)
+    seq = {}
+    for h in handlers:
+        t0 = time.perf_counter()
+        for i in range(n_seq):
+            _, pid, cid = pod_life(h, 1000 + i)
+            wait_exit(cid)
+            remove_pod(pid)
+        seq[h] = time.perf_counter() - t0
+
+    def q(v, f):
+        v = sorted(v)
+        return v[min(len(v) - 1, int(f * len(v)))]
+
+    print("bench: pod start through CRI (RunPodSandbox + CreateContainer + StartContainer to the "
+          "first log line), %d interleaved pods each, ms" % n_lat)
+    for h in handlers:
+        print("bench: %-6s median %7.1f  p90 %7.1f  min %7.1f" % (
+            h, q(lat[h], 0.5), q(lat[h], 0.9), min(lat[h])))
+    print("bench: ratio chibi/runc (median) %.2f" % (q(lat["chibi"], 0.5) / q(lat["runc"], 0.5)))
+    print("bench: %d sequential pods each (start, run to exit, stop, remove)" % n_seq)
+    for h in handlers:
+        print("bench: %-6s %6.1f s  %5.2f pods/s" % (h, seq[h], n_seq / seq[h]))
+    print("bench: ratio chibi/runc (pods/s) %.2f" % (seq["runc"] / seq["chibi"]))
+    ok("bench ran")
+
+
 PHASES = {
     "life": [t_version_status, t_images, t_basic_pod, t_sigkill_grace, t_logs, t_exec_refused,
              t_stats_update, t_filters, t_shared_volume, t_oom, t_restart_loop, t_cni_pod,
              t_runc_pod, t_before_restart],
     "restart": [t_after_restart],
     "shimkill": [t_shimkill, t_bootstrap_23, t_leftovers],
+    "bench": [t_bench, t_leftovers],
 }
 
 
