@@ -4,6 +4,7 @@
 #   make              build build/chibi
 #   make test         everything CI runs: unit tests, spec suite, WASI suite, sanitizer pass
 #   make unit | spec | asan | fuzz | bench
+#   make JIT=none     a build without the JIT (interpreter only); `make test-nojit` tests it
 #
 # BUILD selects the output folder, so sanitizer builds never mix with the release build.
 
@@ -27,18 +28,28 @@ CFLAGS  := -std=c11 $(OPT) $(SAN) $(WARN) $(EXTRA_CFLAGS)
 LDFLAGS := $(SAN) $(EXTRA_LDFLAGS)
 LDLIBS  := -lcapstone -lz -lm -lpthread
 
-# The JIT back end is chosen by file, never by #ifdef inside functions.
+# The JIT back end is chosen by file, never by #ifdef inside functions.  A host without a
+# back end, or `make JIT=none`, links jit/none/engine.c instead of jit/*.c: no JIT code at
+# all, every store runs in the interpreter (vm/engine.h).
 TARGET_ARCH_NAME := $(firstword $(subst -, ,$(shell $(CC) -dumpmachine)))
 JIT_ARCH  := $(if $(filter x86_64,$(TARGET_ARCH_NAME)),x64,$(if $(filter aarch64,$(TARGET_ARCH_NAME)),arm64,none))
+ifeq ($(JIT),none)
+JIT_ARCH  := none
+endif
+JIT_DIRS  := $(if $(filter none,$(JIT_ARCH)),jit/none,jit jit/$(JIT_ARCH))
 
 VM_SRC    := $(filter-out %_test.c,$(wildcard vm/*.c))
-JIT_SRC   := $(filter-out %_test.c,$(wildcard jit/*.c jit/$(JIT_ARCH)/*.c))
+JIT_SRC   := $(filter-out %_test.c,$(wildcard $(addsuffix /*.c,$(JIT_DIRS))))
 WASI_SRC  := $(filter-out %_test.c,$(wildcard wasi/*.c))
 CLI_SRC   := $(filter-out %_test.c,$(wildcard cli/*.c))
-UNIT_SRC  := $(wildcard vm/*_test.c wasi/*_test.c cli/*_test.c jit/*_test.c jit/$(JIT_ARCH)/*_test.c)
+# util/: what the CLI and the shim share (the JSON reader and writer); not part of libchibi.
+UTIL_SRC  := $(filter-out %_test.c,$(wildcard util/*.c))
+UNIT_SRC  := $(wildcard vm/*_test.c wasi/*_test.c cli/*_test.c util/*_test.c \
+		$(addsuffix /*_test.c,$(JIT_DIRS)))
 
 LIB_OBJ   := $(patsubst %.c,$(BUILD)/%.o,$(VM_SRC) $(JIT_SRC) $(WASI_SRC))
 CLI_OBJ   := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRC))
+UTIL_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(UTIL_SRC))
 UNIT_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(UNIT_SRC))
 
 CHIBI     := $(BUILD)/chibi
@@ -103,13 +114,13 @@ link-order:
 	sh tools/link-order.sh
 CHIBI_LDLIBS := $(filter-out -lcapstone -lm,$(LDLIBS)) \
 		-Wl,--push-state,--as-needed -lm -Wl,--pop-state
-$(CHIBI): $(CLI_OBJ) $(LIBCHIBI) $(call link_order_file,chibi)
-	$(CC) $(LDFLAGS) $(CHIBI_STATIC) $(call link_order,chibi) -o $@ $(CLI_OBJ) $(LIBCHIBI) \
-		$(CHIBI_LDLIBS)
+$(CHIBI): $(CLI_OBJ) $(UTIL_OBJ) $(LIBCHIBI) $(call link_order_file,chibi)
+	$(CC) $(LDFLAGS) $(CHIBI_STATIC) $(call link_order,chibi) -o $@ $(CLI_OBJ) $(UTIL_OBJ) \
+		$(LIBCHIBI) $(CHIBI_LDLIBS)
 
 # Criterion unit tests: every *_test.c beside its code, one binary.
-$(BUILD)/unit_tests: $(UNIT_OBJ) $(LIBCHIBI)
-	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(LIBCHIBI) -lcriterion $(LDLIBS)
+$(BUILD)/unit_tests: $(UNIT_OBJ) $(UTIL_OBJ) $(LIBCHIBI)
+	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(UTIL_OBJ) $(LIBCHIBI) -lcriterion $(LDLIBS)
 
 unit: $(BUILD)/unit_tests
 	$(BUILD)/unit_tests --jobs 2
@@ -119,6 +130,20 @@ SPEC_WAST := $(sort $(wildcard spec-tests/core/*.wast))
 spec: $(CHIBI)
 	$(CHIBI) wast --interp $(SPEC_WAST)
 
+# `chibi image build` output must stay byte-identical for the same inputs (golden digests).
+.PHONY: test-image
+test-image: $(CHIBI)
+	sh cli/tests/image-repro.sh $(CHIBI)
+
+# The build without a JIT (jit/none/engine.c; what a host without a back end gets): its own
+# folder, the unit tests and the whole spec suite, which must count the same as --interp.
+.PHONY: test-nojit
+test-nojit:
+	$(MAKE) BUILD=build-nojit JIT=none build-nojit/chibi build-nojit/unit_tests
+	build-nojit/unit_tests --jobs 2
+	build-nojit/chibi wast $(SPEC_WAST)
+	! build-nojit/chibi run --jit $(firstword $(wildcard fuzz/corpus/*.wasm)) 2>/dev/null
+
 # Component fragments add their own targets (test-wasi, test-shim, bench, ...).
 -include wasi/wasi.mk shim/shim.mk bench/bench.mk jit/jit.mk arm64.mk
 
@@ -126,7 +151,7 @@ spec: $(CHIBI)
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 # The component suites that `make test` runs, and those it repeats under the sanitizers
 # (the shim's included, end-to-end run and all).
-TEST_COMPONENTS      += test-wasi test-wasi-real test-shim test-cri bench-smoke
+TEST_COMPONENTS      += test-wasi test-wasi-real test-shim test-cri bench-smoke test-nojit test-image
 TEST_COMPONENTS_ASAN += test-wasi test-shim
 .PHONY: test-components test-components-asan
 test-components: $(TEST_COMPONENTS)
@@ -170,6 +195,6 @@ install: $(CHIBI) install-shim
 	install -m 0755 $(CHIBI) $(DESTDIR)$(PREFIX)/bin/chibi
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-nojit
 
 -include $(shell find $(BUILD) -name sysroot -prune -o -name '*.d' -type f -print 2>/dev/null)

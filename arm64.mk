@@ -37,7 +37,7 @@ arm64-sysroot: $(if $(ARM64_HOST),,$(ARM64_SYSROOT)/.stamp)
 
 # In the cross build every object needs the sysroot's headers first.
 ifneq ($(CROSS),)
-$(LIB_OBJ) $(CLI_OBJ) $(UNIT_OBJ) $(WASI_UNIT_OBJ) $(SHIM_OBJ) $(SHIM_TEST_OBJ) $(SHIM_PB_OBJ): | $(SYSROOT)/.stamp
+$(LIB_OBJ) $(CLI_OBJ) $(UTIL_OBJ) $(UNIT_OBJ) $(WASI_UNIT_OBJ) $(SHIM_OBJ) $(SHIM_TEST_OBJ) $(SHIM_PB_OBJ): | $(SYSROOT)/.stamp
 endif
 
 arm64-deps:

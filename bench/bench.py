@@ -11,6 +11,9 @@ under build/bench-results/.  It does not tune anything or judge results: it meas
     python3 bench/bench.py [--mode full|quick|smoke] [--runs N] [--only fib,sort]
                            [--engines gcc,chibi-interp,...] [--variants plain,bulk] [--no-ext]
 
+CHIBI=path picks the chibi binary (default build/chibi); CHIBI_BASELINE=path adds columns
+base-interp and base-jit for a second binary, to compare two builds in one run.
+
 Plain standard library only.  Exit status: 0 if every available engine reproduced every checksum,
 1 on any mismatch, crash or timeout, 2 on a usage or build error.
 """
@@ -302,6 +305,7 @@ def make_engines(variants, hello):
     """All engine columns, each probed with the hello module: a missing tool or mode becomes
     n/a with its reason instead of failing the run."""
     chibi, node = chibi_path(), shutil.which("node")
+    base = os.environ.get("CHIBI_BASELINE")
     # --single-threaded-gc: Node 20's concurrent GC races with node:wasi (the sort kernel at
     # full size died in about half of its runs, SIGABRT in uvwasi_destroy or SIGSEGV in a
     # builtin; 0 of 8 with this flag).  Wasm code allocates nothing on V8's heap, so GC
@@ -313,6 +317,15 @@ def make_engines(variants, hello):
         engines += [
             Engine("chibi-interp" + sfx, "wasm", v, [chibi, "run", "--interp"], "--dir"),
             Engine("chibi-jit" + sfx, "wasm", v, [chibi, "run", "--jit"], "--dir"),
+        ]
+        # CHIBI_BASELINE=path/to/older/chibi adds that binary's columns beside the current
+        # ones, so a change is measured before/after in the same run (same machine state).
+        if base:
+            engines += [
+                Engine("base-interp" + sfx, "wasm", v, [base, "run", "--interp"], "--dir"),
+                Engine("base-jit" + sfx, "wasm", v, [base, "run", "--jit"], "--dir"),
+            ]
+        engines += [
             Engine("v8-liftoff" + sfx, "wasm", v,
                    node_base + ["--liftoff", "--no-wasm-tier-up", NODE_RUNNER], "--dir"),
             Engine("v8-tiered" + sfx, "wasm", v, node_base + [NODE_RUNNER], "--dir"),

@@ -10,6 +10,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,62 +21,30 @@
 #include <zlib.h>
 
 #include "cli.h"
+#include "../util/json.h"
+#include "../vm/alloc.h"
 
 /* ---- growable byte buffer -------------------------------------------------------------- */
 
+/* The tar archives and the gzip stream are built in memory (a module plus a few files):
+ * sizes and digests are known before anything is written. */
 struct buf {
 	uint8_t *p;
 	size_t len, cap;
-	int oom;
+	bool oom;      /* a growth failed: the contents are incomplete (sticky) */
 };
 
+/* Append n bytes (VM_GROW doubles the buffer); on failure only oom is set. */
 static void buf_put(struct buf *b, const void *data, size_t n)
 {
-	if (b->oom)
+	if (b->oom || n == 0)
 		return;
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		uint8_t *p;
-
-		while (cap < b->len + n)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = 1;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
+	if (n > SIZE_MAX - b->len || !VM_GROW(b->p, b->cap, b->len + n)) {
+		b->oom = true;
+		return;
 	}
 	memcpy(b->p + b->len, data, n);
 	b->len += n;
-}
-
-static void buf_str(struct buf *b, const char *s)
-{
-	buf_put(b, s, strlen(s));
-}
-
-/* A JSON string literal, escaped per RFC 8259. */
-static void buf_json(struct buf *b, const char *s)
-{
-	buf_str(b, "\"");
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		char esc[8];
-
-		if (c == '"' || c == '\\') {
-			esc[0] = '\\';
-			esc[1] = (char)c;
-			buf_put(b, esc, 2);
-		} else if (c < 0x20) {
-			snprintf(esc, sizeof(esc), "\\u%04x", c);
-			buf_str(b, esc);
-		} else {
-			buf_put(b, s, 1);
-		}
-	}
-	buf_str(b, "\"");
 }
 
 /* ---- SHA-256 (FIPS 180-4) -------------------------------------------------------------- */
@@ -93,11 +62,13 @@ static const uint32_t sha_k[64] = {
 	0xc67178f2,
 };
 
+/* Rotate right (FIPS 180-4 ROTR), 0 < n < 32. */
 static uint32_t ror(uint32_t x, int n)
 {
 	return x >> n | x << (32 - n);
 }
 
+/* One 64-byte block into the state h: message schedule w[0..63], then 64 rounds. */
 static void sha_block(uint32_t h[8], const uint8_t *p)
 {
 	uint32_t w[64], a, b, c, d, e, f, g, k;
@@ -201,6 +172,7 @@ static int tar_entry(struct buf *b, const char *path, char type, unsigned mode,
 	return 0;
 }
 
+/* The end-of-archive marker: two zero blocks. */
 static void tar_end(struct buf *b)
 {
 	static const uint8_t zero[1024];
@@ -210,6 +182,7 @@ static void tar_end(struct buf *b)
 
 /* ---- the layer's file list -------------------------------------------------------------- */
 
+/* One file, directory or symlink of the layer. */
 struct entry {
 	char *dest;     /* relative path in the layer, no leading '/' */
 	char *host;     /* NULL for a directory made up from a parent path */
@@ -221,6 +194,8 @@ struct entries {
 	size_t n, cap;
 };
 
+/* Add one layer entry (paths copied).  A directory reached twice is one entry; any other
+ * repeated destination is an error.  0, or -1 (reported, or out of memory). */
 static int add_entry(struct entries *es, const char *dest, const char *host, char type)
 {
 	for (size_t i = 0; i < es->n; i++) {
@@ -231,15 +206,8 @@ static int add_entry(struct entries *es, const char *dest, const char *host, cha
 			return -1;
 		}
 	}
-	if (es->n == es->cap) {
-		size_t cap = es->cap ? es->cap * 2 : 16;
-		struct entry *v = realloc(es->v, cap * sizeof(*v));
-
-		if (!v)
-			return -1;
-		es->v = v;
-		es->cap = cap;
-	}
+	if (!VM_GROW(es->v, es->cap, es->n + 1))
+		return -1;
 	es->v[es->n].dest = strdup(dest);
 	es->v[es->n].host = host ? strdup(host) : NULL;
 	es->v[es->n].type = type;
@@ -319,11 +287,14 @@ static int add_path(struct entries *es, const char *host, const char *dest)
 	return -1;
 }
 
+/* qsort order of the layer: by destination path, bytewise, so the tar never depends on
+ * readdir order. */
 static int cmp_entry(const void *a, const void *b)
 {
 	return strcmp(((const struct entry *)a)->dest, ((const struct entry *)b)->dest);
 }
 
+/* A whole file into a malloc'ed buffer (freed by the caller), NULL on failure (errno). */
 static uint8_t *slurp(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
@@ -416,12 +387,15 @@ static int gzip_buf(const struct buf *in, struct buf *out)
 
 /* ---- command line ----------------------------------------------------------------------- */
 
+/* The parsed command line.  Strings point into argv (os/arch: static copies); the three
+ * arrays are heap blocks with room for every argument. */
 struct opts {
 	const char *entrypoint, *output, *name, *workdir, *os, *arch, *wasm;
-	const char **env, **cmd, **files;
+	const char **env, **cmd, **files;   /* --env K=V, --cmd ARG, extra HOST[:DEST] */
 	int nenv, ncmd, nfiles;
 };
 
+/* The help of `chibi image build`, on stderr as usage errors print it. */
 static void usage(void)
 {
 	fprintf(stderr,
@@ -438,6 +412,7 @@ static void usage(void)
 		"Import with: ctr image import --platform wasi/wasm FILE.tar\n");
 }
 
+/* The last component of p (p itself without a '/'). */
 static const char *base_name(const char *p)
 {
 	const char *s = strrchr(p, '/');
@@ -445,9 +420,42 @@ static const char *base_name(const char *p)
 	return s ? s + 1 : p;
 }
 
-static int parse(int argc, char **argv, struct opts *o)
+enum { OPT_ENTRYPOINT = 256, OPT_WORKDIR, OPT_ENV, OPT_CMD, OPT_PLATFORM };
+
+static const struct option long_opts[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "name", required_argument, NULL, 'n' },
+	{ "entrypoint", required_argument, NULL, OPT_ENTRYPOINT },
+	{ "workdir", required_argument, NULL, OPT_WORKDIR },
+	{ "env", required_argument, NULL, OPT_ENV },
+	{ "cmd", required_argument, NULL, OPT_CMD },
+	{ "platform", required_argument, NULL, OPT_PLATFORM },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* "OS/ARCH" into o->os and o->arch (static copies); false if it is not of that form. */
+static bool parse_platform(const char *val, struct opts *o)
 {
 	static char platform_os[64], platform_arch[64];
+	const char *slash = strchr(val, '/');
+
+	if (!slash || slash == val || !slash[1] || slash - val >= 64 || strlen(slash + 1) >= 64)
+		return false;
+	snprintf(platform_os, sizeof(platform_os), "%.*s", (int)(slash - val), val);
+	snprintf(platform_arch, sizeof(platform_arch), "%s", slash + 1);
+	o->os = platform_os;
+	o->arch = platform_arch;
+	return true;
+}
+
+/* `chibi image build` arguments (argv[0] is "build") into *o: 0, 1 after --help, -1 on a
+ * usage error (reported).  getopt_long permutes, so options and files may come in any
+ * order, as they always could; a value is taken verbatim even when it starts with '-'
+ * (--cmd --verbose).  The string arrays have room for every argument. */
+static int parse(int argc, char **argv, struct opts *o)
+{
+	int opt;
 
 	o->env = calloc((size_t)argc, sizeof(char *));
 	o->cmd = calloc((size_t)argc, sizeof(char *));
@@ -457,53 +465,50 @@ static int parse(int argc, char **argv, struct opts *o)
 	o->os = "wasi";
 	o->arch = "wasm";
 	o->workdir = "/";
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i];
-		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-		int takes = 1;
-
-		if (!strcmp(a, "-o") || !strcmp(a, "--output"))
-			o->output = val;
-		else if (!strcmp(a, "-n") || !strcmp(a, "--name"))
-			o->name = val;
-		else if (!strcmp(a, "--entrypoint"))
-			o->entrypoint = val;
-		else if (!strcmp(a, "--workdir"))
-			o->workdir = val;
-		else if (!strcmp(a, "--env"))
-			o->env[o->nenv++] = val;
-		else if (!strcmp(a, "--cmd"))
-			o->cmd[o->ncmd++] = val;
-		else if (!strcmp(a, "--platform")) {
-			const char *slash = val ? strchr(val, '/') : NULL;
-
-			if (!slash || slash == val || !slash[1] || slash - val >= 64 ||
-			    strlen(slash + 1) >= 64) {
+	opterr = 0;
+	optind = 0; /* glibc: a fresh scan */
+	while ((opt = getopt_long(argc, argv, ":o:n:h", long_opts, NULL)) != -1) {
+		switch (opt) {
+		case 'o':
+			o->output = optarg;
+			break;
+		case 'n':
+			o->name = optarg;
+			break;
+		case OPT_ENTRYPOINT:
+			o->entrypoint = optarg;
+			break;
+		case OPT_WORKDIR:
+			o->workdir = optarg;
+			break;
+		case OPT_ENV:
+			o->env[o->nenv++] = optarg;
+			break;
+		case OPT_CMD:
+			o->cmd[o->ncmd++] = optarg;
+			break;
+		case OPT_PLATFORM:
+			if (!parse_platform(optarg, o)) {
 				fprintf(stderr, "chibi image: --platform wants OS/ARCH\n");
 				return -1;
 			}
-			snprintf(platform_os, sizeof(platform_os), "%.*s", (int)(slash - val), val);
-			snprintf(platform_arch, sizeof(platform_arch), "%s", slash + 1);
-			o->os = platform_os;
-			o->arch = platform_arch;
-		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			break;
+		case 'h':
 			usage();
-			exit(0);
-		} else if (a[0] == '-' && a[1]) {
-			fprintf(stderr, "chibi image: unknown option %s\n", a);
+			return 1;
+		case ':':
+			fprintf(stderr, "chibi image: %s needs a value\n", argv[optind - 1]);
 			return -1;
-		} else {
-			takes = 0;
-			if (!o->wasm)
-				o->wasm = a;
-			else
-				o->files[o->nfiles++] = a;
-		}
-		if (takes && !val) {
-			fprintf(stderr, "chibi image: %s needs a value\n", a);
+		default:
+			fprintf(stderr, "chibi image: unknown option %s\n", argv[optind - 1]);
 			return -1;
 		}
-		i += takes;
+	}
+	for (int i = optind; i < argc; i++) {
+		if (!o->wasm)
+			o->wasm = argv[i];
+		else
+			o->files[o->nfiles++] = argv[i];
 	}
 	if (!o->wasm) {
 		usage();
@@ -542,13 +547,182 @@ static int write_out(const char *path, const struct buf *b)
 	return 0;
 }
 
+/* ---- the OCI documents (util/json.h's writer) -------------------------------------------- */
+
+/* "sha256:" + a hex digest, the form every OCI descriptor uses. */
+static void jw_digest(struct json_writer *w, const char *hex)
+{
+	char d[7 + 65];
+
+	snprintf(d, sizeof(d), "sha256:%s", hex);
+	jw_string(w, d);
+}
+
+/* An array of the n strings v. */
+static void jw_string_array(struct json_writer *w, const char *const *v, int n)
+{
+	jw_array(w);
+	for (int i = 0; i < n; i++)
+		jw_string(w, v[i]);
+	jw_array_end(w);
+}
+
+/* The image configuration (OCI image-spec config.md): platform, the process (Cmd only when
+ * given, as before), a fixed creation time and history, and the layer's uncompressed digest.
+ * Returns the text (free()) and its length, or NULL when out of memory. */
+static char *image_config(const struct opts *o, const char *entry, const char *diff_id,
+			  size_t *out_len)
+{
+	static const char epoch[] = "1970-01-01T00:00:00Z"; /* reproducible: no real time */
+	struct json_writer w;
+
+	jw_init(&w);
+	jw_object(&w);
+	jw_key(&w, "architecture");
+	jw_string(&w, o->arch);
+	jw_key(&w, "config");
+	jw_object(&w);
+	if (o->ncmd) {
+		jw_key(&w, "Cmd");
+		jw_string_array(&w, o->cmd, o->ncmd);
+	}
+	jw_key(&w, "Entrypoint");
+	jw_string_array(&w, &entry, 1);
+	jw_key(&w, "Env");
+	jw_string_array(&w, o->env, o->nenv);
+	jw_key(&w, "WorkingDir");
+	jw_string(&w, o->workdir);
+	jw_object_end(&w);
+	jw_key(&w, "created");
+	jw_string(&w, epoch);
+	jw_key(&w, "history");
+	jw_array(&w);
+	jw_object(&w);
+	jw_key(&w, "created");
+	jw_string(&w, epoch);
+	jw_key(&w, "created_by");
+	jw_string(&w, "chibi image build");
+	jw_object_end(&w);
+	jw_array_end(&w);
+	jw_key(&w, "os");
+	jw_string(&w, o->os);
+	jw_key(&w, "rootfs");
+	jw_object(&w);
+	jw_key(&w, "diff_ids");
+	jw_array(&w);
+	jw_digest(&w, diff_id);
+	jw_array_end(&w);
+	jw_key(&w, "type");
+	jw_string(&w, "layers");
+	jw_object_end(&w);
+	jw_object_end(&w);
+	return jw_finish(&w, out_len);
+}
+
+/* The image manifest (image-spec manifest.md): descriptors of the config and the one gzip
+ * layer.  Returns the text (free()) and its length, or NULL when out of memory. */
+static char *image_manifest(const char *config_dg, size_t config_len, const char *layer_dg,
+			    size_t layer_len, size_t *out_len)
+{
+	struct json_writer w;
+
+	jw_init(&w);
+	jw_object(&w);
+	jw_key(&w, "config");
+	jw_object(&w);
+	jw_key(&w, "digest");
+	jw_digest(&w, config_dg);
+	jw_key(&w, "mediaType");
+	jw_string(&w, "application/vnd.oci.image.config.v1+json");
+	jw_key(&w, "size");
+	jw_uint(&w, config_len);
+	jw_object_end(&w);
+	jw_key(&w, "layers");
+	jw_array(&w);
+	jw_object(&w);
+	jw_key(&w, "digest");
+	jw_digest(&w, layer_dg);
+	jw_key(&w, "mediaType");
+	jw_string(&w, "application/vnd.oci.image.layer.v1.tar+gzip");
+	jw_key(&w, "size");
+	jw_uint(&w, layer_len);
+	jw_object_end(&w);
+	jw_array_end(&w);
+	jw_key(&w, "mediaType");
+	jw_string(&w, "application/vnd.oci.image.manifest.v1+json");
+	jw_key(&w, "schemaVersion");
+	jw_uint(&w, 2);
+	jw_object_end(&w);
+	return jw_finish(&w, out_len);
+}
+
+/* The layout's index.json (image-spec image-index.md): one manifest, named for containerd's
+ * importer (io.containerd.image.name) and by tag.  Returns the text (free()) and its
+ * length, or NULL when out of memory. */
+static char *image_index(const struct opts *o, const char *name, const char *tag,
+			 const char *manifest_dg, size_t manifest_len, size_t *out_len)
+{
+	struct json_writer w;
+
+	jw_init(&w);
+	jw_object(&w);
+	jw_key(&w, "manifests");
+	jw_array(&w);
+	jw_object(&w);
+	jw_key(&w, "annotations");
+	jw_object(&w);
+	jw_key(&w, "io.containerd.image.name");
+	jw_string(&w, name);
+	jw_key(&w, "org.opencontainers.image.ref.name");
+	jw_string(&w, tag);
+	jw_object_end(&w);
+	jw_key(&w, "digest");
+	jw_digest(&w, manifest_dg);
+	jw_key(&w, "mediaType");
+	jw_string(&w, "application/vnd.oci.image.manifest.v1+json");
+	jw_key(&w, "platform");
+	jw_object(&w);
+	jw_key(&w, "architecture");
+	jw_string(&w, o->arch);
+	jw_key(&w, "os");
+	jw_string(&w, o->os);
+	jw_object_end(&w);
+	jw_key(&w, "size");
+	jw_uint(&w, manifest_len);
+	jw_object_end(&w);
+	jw_array_end(&w);
+	jw_key(&w, "mediaType");
+	jw_string(&w, "application/vnd.oci.image.index.v1+json");
+	jw_key(&w, "schemaVersion");
+	jw_uint(&w, 2);
+	jw_object_end(&w);
+	return jw_finish(&w, out_len);
+}
+
+/* The oci-layout file (image-spec image-layout.md). */
+static char *oci_layout(size_t *out_len)
+{
+	struct json_writer w;
+
+	jw_init(&w);
+	jw_object(&w);
+	jw_key(&w, "imageLayoutVersion");
+	jw_string(&w, "1.0.0");
+	jw_object_end(&w);
+	return jw_finish(&w, out_len);
+}
+
+/* Build the image tarball o describes: the layer (tar, gzip), its digests, config,
+ * manifest and index, then the OCI layout archive, written to the output path atomically.
+ * 0, or -1 after a message. */
 static int build(struct opts *o)
 {
 	struct entries es = { 0 };
-	struct buf layer = { 0 }, gz = { 0 }, config = { 0 }, manifest = { 0 }, index = { 0 };
-	struct buf out = { 0 };
+	struct buf layer = { 0 }, gz = { 0 }, out = { 0 };
+	char *config = NULL, *manifest = NULL, *index = NULL, *layout = NULL;
+	size_t config_len, manifest_len, index_len, layout_len;
 	char entry[4096], stem[256], name[512], output[4096], tag[256];
-	char diff_id[65], layer_dg[65], config_dg[65], manifest_dg[65], num[32], blob[128];
+	char diff_id[65], layer_dg[65], config_dg[65], manifest_dg[65], blob[128];
 	const char *colon;
 	int rc = -1;
 
@@ -597,94 +771,45 @@ static int build(struct opts *o)
 	sha256_hex(layer.p, layer.len, diff_id);
 	sha256_hex(gz.p, gz.len, layer_dg);
 
-	/* Image config: keys in sorted order, as a canonical JSON encoder would write them. */
-	buf_str(&config, "{\"architecture\":");
-	buf_json(&config, o->arch);
-	buf_str(&config, ",\"config\":{");
-	if (o->ncmd) {
-		buf_str(&config, "\"Cmd\":[");
-		for (int i = 0; i < o->ncmd; i++) {
-			if (i)
-				buf_str(&config, ",");
-			buf_json(&config, o->cmd[i]);
-		}
-		buf_str(&config, "],");
-	}
-	buf_str(&config, "\"Entrypoint\":[");
-	buf_json(&config, entry);
-	buf_str(&config, "],\"Env\":[");
-	for (int i = 0; i < o->nenv; i++) {
-		if (i)
-			buf_str(&config, ",");
-		buf_json(&config, o->env[i]);
-	}
-	buf_str(&config, "],\"WorkingDir\":");
-	buf_json(&config, o->workdir);
-	buf_str(&config, "},\"created\":\"1970-01-01T00:00:00Z\",\"history\":[{\"created\":"
-		"\"1970-01-01T00:00:00Z\",\"created_by\":\"chibi image build\"}],\"os\":");
-	buf_json(&config, o->os);
-	buf_str(&config, ",\"rootfs\":{\"diff_ids\":[\"sha256:");
-	buf_str(&config, diff_id);
-	buf_str(&config, "\"],\"type\":\"layers\"}}");
-	sha256_hex(config.p, config.len, config_dg);
+	/* The three documents, keys in sorted order as a canonical JSON encoder would write
+	 * them: each digest covers the exact bytes, so they must never change for the same
+	 * inputs (cli/tests/image-repro.sh checks). */
+	config = image_config(o, entry, diff_id, &config_len);
+	if (!config)
+		goto nomem;
+	sha256_hex((const uint8_t *)config, config_len, config_dg);
+	manifest = image_manifest(config_dg, config_len, layer_dg, gz.len, &manifest_len);
+	if (!manifest)
+		goto nomem;
+	sha256_hex((const uint8_t *)manifest, manifest_len, manifest_dg);
+	index = image_index(o, name, tag, manifest_dg, manifest_len, &index_len);
+	layout = oci_layout(&layout_len);
+	if (!index || !layout)
+		goto nomem;
 
-	buf_str(&manifest, "{\"config\":{\"digest\":\"sha256:");
-	buf_str(&manifest, config_dg);
-	snprintf(num, sizeof(num), "%zu", config.len);
-	buf_str(&manifest, "\",\"mediaType\":\"application/vnd.oci.image.config.v1+json\","
-		"\"size\":");
-	buf_str(&manifest, num);
-	buf_str(&manifest, "},\"layers\":[{\"digest\":\"sha256:");
-	buf_str(&manifest, layer_dg);
-	snprintf(num, sizeof(num), "%zu", gz.len);
-	buf_str(&manifest, "\",\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\","
-		"\"size\":");
-	buf_str(&manifest, num);
-	buf_str(&manifest, "}],\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-		"\"schemaVersion\":2}");
-	sha256_hex(manifest.p, manifest.len, manifest_dg);
-
-	/* containerd's importer names the image from io.containerd.image.name. */
-	buf_str(&index, "{\"manifests\":[{\"annotations\":{\"io.containerd.image.name\":");
-	buf_json(&index, name);
-	buf_str(&index, ",\"org.opencontainers.image.ref.name\":");
-	buf_json(&index, tag);
-	buf_str(&index, "},\"digest\":\"sha256:");
-	buf_str(&index, manifest_dg);
-	snprintf(num, sizeof(num), "%zu", manifest.len);
-	buf_str(&index, "\",\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-		"\"platform\":{\"architecture\":");
-	buf_json(&index, o->arch);
-	buf_str(&index, ",\"os\":");
-	buf_json(&index, o->os);
-	buf_str(&index, "},\"size\":");
-	buf_str(&index, num);
-	buf_str(&index, "}],\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
-		"\"schemaVersion\":2}");
-
-	if (tar_entry(&out, "oci-layout", '0', 0644, "{\"imageLayoutVersion\":\"1.0.0\"}", 30,
-		      NULL) ||
-	    tar_entry(&out, "index.json", '0', 0644, index.p, index.len, NULL) ||
+	if (tar_entry(&out, "oci-layout", '0', 0644, layout, layout_len, NULL) ||
+	    tar_entry(&out, "index.json", '0', 0644, index, index_len, NULL) ||
 	    tar_entry(&out, "blobs/", '5', 0755, NULL, 0, NULL) ||
 	    tar_entry(&out, "blobs/sha256/", '5', 0755, NULL, 0, NULL))
 		goto out;
 	snprintf(blob, sizeof(blob), "blobs/sha256/%s", config_dg);
-	tar_entry(&out, blob, '0', 0644, config.p, config.len, NULL);
+	tar_entry(&out, blob, '0', 0644, config, config_len, NULL);
 	snprintf(blob, sizeof(blob), "blobs/sha256/%s", manifest_dg);
-	tar_entry(&out, blob, '0', 0644, manifest.p, manifest.len, NULL);
+	tar_entry(&out, blob, '0', 0644, manifest, manifest_len, NULL);
 	snprintf(blob, sizeof(blob), "blobs/sha256/%s", layer_dg);
 	tar_entry(&out, blob, '0', 0644, gz.p, gz.len, NULL);
 	tar_end(&out);
-	if (out.oom || config.oom || manifest.oom || index.oom) {
-		fprintf(stderr, "chibi image: out of memory\n");
-		goto out;
-	}
+	if (out.oom)
+		goto nomem;
 	if (write_out(output, &out))
 		goto out;
 	printf("image %s\n  output   %s (%zu bytes)\n  manifest sha256:%s\n  layer    sha256:%s"
 	       "\n  platform %s/%s\nimport:  ctr image import --platform %s/%s %s\n", name, output,
 	       out.len, manifest_dg, layer_dg, o->os, o->arch, o->os, o->arch, output);
 	rc = 0;
+	goto out;
+nomem:
+	fprintf(stderr, "chibi image: out of memory\n");
 out:
 	for (size_t i = 0; i < es.n; i++) {
 		free(es.v[i].dest);
@@ -693,9 +818,10 @@ out:
 	free(es.v);
 	free(layer.p);
 	free(gz.p);
-	free(config.p);
-	free(manifest.p);
-	free(index.p);
+	free(config);
+	free(manifest);
+	free(index);
+	free(layout);
 	free(out.p);
 	return rc;
 }
@@ -711,13 +837,11 @@ int image_main(int argc, char **argv)
 		usage();
 		return 2;
 	}
-	if (parse(argc - 2, argv + 2, &o)) {
-		free(o.env);
-		free(o.cmd);
-		free(o.files);
-		return 2;
-	}
-	rc = build(&o) ? 1 : 0;
+	rc = parse(argc - 1, argv + 1, &o);
+	if (rc == 0)
+		rc = build(&o) ? 1 : 0;
+	else
+		rc = rc > 0 ? 0 : 2;
 	free(o.env);
 	free(o.cmd);
 	free(o.files);

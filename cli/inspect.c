@@ -17,6 +17,7 @@
  */
 #include <capstone/capstone.h>
 #include <dlfcn.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +25,7 @@
 
 #include "chibi.h"
 #include "cli.h"
-#include "../jit/jit.h"
+#include "../vm/engine.h"
 #include "../vm/instr.h"
 #include "../vm/store.h"
 
@@ -199,7 +200,7 @@ static bool capstone_load(void)
 
 static bool capstone_arch(cs_arch *arch, cs_mode *mode)
 {
-	const char *b = jit_backend_name();
+	const char *b = chibi_jit_name();
 
 	if (b && !strcmp(b, "x86-64")) {
 		*arch = CS_ARCH_X86;
@@ -219,13 +220,13 @@ static void disasm_func(csh cs, const struct module *m, struct chibi_instance *i
 {
 	const struct func *f = &m->funcs[idx - m->nfunc_imports];
 	const char *name = m->func_names ? m->func_names[idx] : NULL;
-	struct jit_code_info ci;
+	struct engine_code_info ci;
 	uint32_t k = 0;
 	size_t off = 0;
 
 	printf("\nfunc %u%s%s%s: %zu wasm bytes", idx, name ? " <" : "", name ? name : "",
 	       name ? ">" : "", f->code_len);
-	if (!jit_code_info(inst->funcs[idx], &ci)) {
+	if (!engine_jit->code_info(inst->funcs[idx], &ci)) {
 		printf(", not compiled (%s)\n", ci.fail_reason ? ci.fail_reason : "?");
 		return;
 	}
@@ -274,7 +275,18 @@ static void usage(FILE *out)
 		"  --stats          functions compiled, fallbacks, code size, compile speed (default)\n"
 		"  --disasm [FUNC]  machine code per function (FUNC: index, export or name-section\n"
 		"                   name), with the wasm instructions it implements\n");
+	if (!engine_jit)
+		fprintf(out, "\nThis build of chibi has no JIT: there is nothing to inspect.\n");
 }
+
+enum { OPT_STATS = 256, OPT_DISASM };
+
+static const struct option long_opts[] = {
+	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "disasm", optional_argument, NULL, OPT_DISASM }, /* --disasm, --disasm=FUNC */
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
 
 /* chibi inspect ...: 0 on success, 1 if the module cannot be loaded or instantiated, 2 on
  * usage errors. */
@@ -289,35 +301,43 @@ int inspect_main(int argc, char **argv)
 	chibi_linker *l = NULL;
 	chibi_instance *inst = NULL;
 	struct module *m;
-	struct jit_stats st;
+	struct engine_stats st;
 	uint32_t failed;
-	int status = 1;
+	int status = 1, opt;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--stats")) {
+	opterr = 0;
+	optind = 0; /* glibc: a fresh scan */
+	while ((opt = getopt_long(argc, argv, ":h", long_opts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_STATS:
 			stats = true;
-		} else if (!strcmp(argv[i], "--disasm")) {
+			break;
+		case OPT_DISASM:
 			disasm = true;
-			if (i + 2 < argc && argv[i + 1][0] != '-')
-				only = argv[++i];
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			only = optarg; /* --disasm=FUNC */
+			break;
+		case 'h':
 			usage(stdout);
 			return 0;
-		} else if (argv[i][0] == '-' || path) {
+		default:
+			fprintf(stderr, "chibi inspect: unknown option '%s'\n", argv[optind - 1]);
 			usage(stderr);
 			return 2;
-		} else {
-			path = argv[i];
 		}
 	}
-	if (!path) {
+	/* `--disasm FUNC FILE`: FUNC is the one argument before the file */
+	if (disasm && !only && argc - optind == 2)
+		only = argv[optind++];
+	if (argc - optind != 1) {
 		usage(stderr);
 		return 2;
 	}
+	path = argv[optind];
 	if (!stats && !disasm)
 		stats = true;
-	if (!jit_backend_name()) {
-		fprintf(stderr, "chibi inspect: this build has no JIT back end\n");
+	if (!engine_jit) {
+		fprintf(stderr, "chibi inspect: this build of chibi has no JIT (back ends: x86-64, "
+			"aarch64); there is no code to inspect\n");
 		return 1;
 	}
 	if (disasm && !capstone_load())
@@ -338,13 +358,13 @@ int inspect_main(int argc, char **argv)
 		fprintf(stderr, "chibi inspect: %s: cannot instantiate: %s\n", path, diag.msg);
 		goto out;
 	}
-	failed = jit_compile_instance(inst, stats ? stdout : NULL);
-	jit_get_stats(s, &st);
+	failed = engine_jit->compile_instance(inst, stats ? stdout : NULL);
+	engine_jit->stats(s, &st);
 	if (stats) {
 		double secs = st.compile_ns / 1e9;
 
 		printf("%s: %u functions, %u compiled, %u left to the interpreter (%s back end)\n",
-		       path, m->nfuncs, st.compiled, failed, jit_backend_name());
+		       path, m->nfuncs, st.compiled, failed, chibi_jit_name());
 		printf("  wasm bodies %" PRIu64 " bytes -> machine code %" PRIu64 " bytes (x%.2f)\n",
 		       st.wasm_bytes, st.code_bytes,
 		       st.wasm_bytes ? (double)st.code_bytes / (double)st.wasm_bytes : 0.0);
@@ -364,7 +384,7 @@ int inspect_main(int argc, char **argv)
 		}
 		if (!capstone_arch(&arch, &mode) || cs_fn.open(arch, mode, &cs) != CS_ERR_OK) {
 			fprintf(stderr, "chibi inspect: capstone cannot disassemble %s\n",
-				jit_backend_name());
+				chibi_jit_name());
 			goto out;
 		}
 		for (uint32_t i = m->nfunc_imports; i < m->nfuncs_total; i++)

@@ -23,6 +23,12 @@ static void usage(FILE *out)
 		"  help | --help | --version\n"
 		"\n"
 		"`chibi FILE.wasm ...` is short for `chibi run FILE.wasm ...`.\n");
+	if (chibi_jit_name())
+		fprintf(out, "Code runs compiled by the %s JIT unless --interp is given.\n",
+			chibi_jit_name());
+	else
+		fprintf(out, "This build has no JIT: code runs in the interpreter, and --jit and "
+			"inspect are refused.\n");
 }
 
 /* chibi validate FILE...: exit 0 if every module is valid, 1 if any is not (with a reason and

@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -23,7 +24,7 @@
 
 #include "chibi.h"
 #include "cli.h"
-#include "json.h"
+#include "../util/json.h"
 #include "wast.h"
 
 #define TEXT_SKIP_REASON "text-format module (wast2json cannot emit it as binary)"
@@ -1299,6 +1300,21 @@ static void usage(FILE *out)
 		DEFAULT_TIMEOUT);
 }
 
+enum { OPT_INTERP = 256, OPT_JIT, OPT_KEEP, OPT_NO_FORK, OPT_TIMEOUT, OPT_SKIPLIST };
+
+/* getopt_long with '+': options come before the scripts; "--" ends them too. */
+static const struct option long_opts[] = {
+	{ "interp", no_argument, NULL, OPT_INTERP },
+	{ "jit", no_argument, NULL, OPT_JIT },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "keep", no_argument, NULL, OPT_KEEP },
+	{ "no-fork", no_argument, NULL, OPT_NO_FORK },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "skiplist", required_argument, NULL, OPT_SKIPLIST },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
 /* chibi wast [options] FILE.wast...: see usage().  Prints one summary line per script, the
  * failures (file:line: command: expected vs got), and a closing "N passed, N failed,
  * N skipped" line.  Returns 0 if no command failed, 1 otherwise, 2 on usage errors. */
@@ -1308,48 +1324,63 @@ int wast_main(int argc, char **argv)
 			  .timeout = DEFAULT_TIMEOUT };
 	unsigned long passed = 0, failed = 0, skipped = 0;
 	struct progress *prog;
-	int first = argc;
+	int first, opt;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
+	opterr = 0;
+	optind = 0; /* glibc: a fresh scan */
+	while ((opt = getopt_long(argc, argv, "+:vh", long_opts, NULL)) != -1) {
 		uint64_t secs;
 
-		if (!strcmp(a, "--")) {
-			first = i + 1;
-			break;
-		}
-		if (a[0] != '-' || !a[1]) {
-			first = i;
-			break;
-		}
-		if (!strcmp(a, "--interp")) {
+		switch (opt) {
+		case OPT_INTERP:
 			o.mode = CHIBI_MODE_INTERP;
-		} else if (!strcmp(a, "--jit")) {
-			o.mode = CHIBI_MODE_JIT;
-		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
-			o.verbose = true;
-		} else if (!strcmp(a, "--keep")) {
-			o.keep = true;
-		} else if (!strcmp(a, "--no-fork")) {
-			o.isolate = false;
-		} else if (!strncmp(a, "--timeout=", 10) && parse_u64(a + 10, 1000000, &secs)) {
-			o.timeout = (unsigned)secs;
-		} else if (!strncmp(a, "--skiplist=", 11)) {
-			if (!load_skiplist(a + 11, &o)) {
+			break;
+		case OPT_JIT:
+			if (!chibi_jit_name()) {
+				fprintf(stderr, "chibi wast: --jit: this build of chibi has no JIT "
+					"(back ends: x86-64, aarch64); use --interp\n");
 				free_skiplist(&o);
 				return 2;
 			}
-		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			o.mode = CHIBI_MODE_JIT;
+			break;
+		case 'v':
+			o.verbose = true;
+			break;
+		case OPT_KEEP:
+			o.keep = true;
+			break;
+		case OPT_NO_FORK:
+			o.isolate = false;
+			break;
+		case OPT_TIMEOUT:
+			if (!parse_u64(optarg, 1000000, &secs)) {
+				fprintf(stderr, "chibi wast: invalid --timeout '%s' (seconds)\n",
+					optarg);
+				free_skiplist(&o);
+				return 2;
+			}
+			o.timeout = (unsigned)secs;
+			break;
+		case OPT_SKIPLIST:
+			if (!load_skiplist(optarg, &o)) {
+				free_skiplist(&o);
+				return 2;
+			}
+			break;
+		case 'h':
 			free_skiplist(&o);
 			usage(stdout);
 			return 0;
-		} else {
-			fprintf(stderr, "chibi wast: unknown option '%s'\n", a);
+		default: /* '?' unknown, ':' a value missing */
+			fprintf(stderr, "chibi wast: %s option '%s'\n",
+				opt == ':' ? "a value is missing for" : "unknown", argv[optind - 1]);
 			usage(stderr);
 			free_skiplist(&o);
 			return 2;
 		}
 	}
+	first = optind;
 	if (first >= argc) {
 		usage(stderr);
 		free_skiplist(&o);

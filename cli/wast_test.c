@@ -1,8 +1,8 @@
 /* cli/wast_test.c - Criterion tests for the spec-script runner (cli/wast.c, cli/spectest.c).
  *
  * Includes wast.c and spectest.c directly (the unit-test binary does not link CLI objects,
- * and the value helpers are static); the JSON reader comes from json_test.c, which includes
- * json.c.  Table tests cover value parsing and NaN/reference matching; end-to-end tests run
+ * and the value helpers are static); the JSON reader is util/json.c, which the unit-test
+ * binary links.  Table tests cover value parsing and NaN/reference matching; end-to-end tests run
  * small scripts through wast_main (they need wast2json on PATH) and check counts and exit
  * status, including broken inputs that must be reported, not crash.
  */

@@ -120,7 +120,12 @@ typedef struct chibi_val {
 enum chibi_err chibi_module_new(const uint8_t *bytes, size_t len, chibi_module **out,
 				struct chibi_diag *diag);
 
-/* Read a file and call chibi_module_new (CHIBI_ERR_IO if it cannot be read). */
+/* The largest module file chibi_module_load_file reads (1 GiB); the environment variable
+ * CHIBI_MAX_MODULE_SIZE (a byte count) overrides it. */
+#define CHIBI_MAX_MODULE_BYTES (1ull << 30)
+
+/* Read a file and call chibi_module_new.  CHIBI_ERR_IO if it cannot be read, is a device
+ * (/dev/zero would never end), or is larger than the maximum module size. */
 enum chibi_err chibi_module_load_file(const char *path, chibi_module **out,
 				      struct chibi_diag *diag);
 
@@ -143,12 +148,27 @@ bool chibi_module_export_sig(const chibi_module *m, const char *name, char *buf,
 
 /* ---- stores ------------------------------------------------------------------------- */
 
+/* CHIBI_MODE_DEFAULT runs compiled code when the build has a JIT (chibi_jit_name() != NULL),
+ * otherwise the interpreter; so does CHIBI_MODE_JIT, which never fails for want of a JIT. */
 enum chibi_exec_mode { CHIBI_MODE_DEFAULT = 0, CHIBI_MODE_INTERP, CHIBI_MODE_JIT };
+
+/* The JIT back end of this build ("x86-64", "aarch64"), or NULL when it has none (other
+ * hosts, `make JIT=none`). */
+const char *chibi_jit_name(void);
+
+/* The largest chibi_config.max_stack_bytes a store accepts (chibi_store_new fails above). */
+#define CHIBI_MAX_STACK_BYTES ((size_t)64 << 20)
 
 struct chibi_config {
 	enum chibi_exec_mode mode;
 	uint32_t max_memory_pages;  /* cap on any linear memory (0 = 65536 pages, 4 GiB) */
-	size_t max_stack_bytes;     /* wasm value+call stack per call (0 = default, 8 MiB) */
+	/* The stack one chain of wasm calls may use, in either tier: the interpreter's value
+	 * stack with its frames (reserved up front, backed by memory only as it is used), the
+	 * JIT's native stack below the outermost call (on the main thread chibi raises
+	 * RLIMIT_STACK to fit it; on other threads the thread's own stack also bounds it).
+	 * Frames differ in size between the tiers, so the same budget gives different depths.
+	 * 0 = default, 8 MiB; at most CHIBI_MAX_STACK_BYTES. */
+	size_t max_stack_bytes;
 	uint64_t fuel;              /* 0 = unlimited */
 };
 

@@ -15,26 +15,11 @@
 #include <unistd.h>
 
 #include "target.h"
+#include "../vm/alloc.h"
 
-/* Grow one of the codebuf's arrays; false (and oom set) on failure. */
-static bool grow_array(struct codebuf *cb, void **arr, uint32_t *cap, size_t elem)
-{
-	uint32_t ncap = *cap ? *cap * 2 : 64;
-	void *p;
-
-	if (ncap < *cap) {
-		cb->oom = true;
-		return false;
-	}
-	p = realloc(*arr, (size_t)ncap * elem);
-	if (!p) {
-		cb->oom = true;
-		return false;
-	}
-	*arr = p;
-	*cap = ncap;
-	return true;
-}
+/* Make room for `need` entries in one of the codebuf's arrays (VM_GROW); a failure sets
+ * oom, so the compilation is dropped. */
+#define CB_GROW(cb, arr, cap, need) (VM_GROW(arr, cap, need) || ((cb)->oom = true, false))
 
 void cb_init(struct codebuf *cb)
 {
@@ -57,45 +42,49 @@ void cb_reset(struct codebuf *cb)
 
 void cb_free(struct codebuf *cb)
 {
-	free(cb->p);
-	free(cb->label_pos);
-	free(cb->fixups);
-	free(cb->relocs);
-	free(cb->marks);
-	free(cb->data_ranges);
+	if (cb->p != cb->sink)
+		vm_free(cb->p);
+	vm_free(cb->label_pos);
+	vm_free(cb->fixups);
+	vm_free(cb->relocs);
+	vm_free(cb->marks);
+	vm_free(cb->data_ranges);
 	memset(cb, 0, sizeof(*cb));
 }
 
 /* Double the buffer.  If that fails the buffer is rewound to offset 0 and flagged, so the
- * encoders keep writing in bounds and the caller discards the result. */
+ * encoders keep writing in bounds and the caller discards the result.  A buffer too small
+ * to rewind into (the first growth failed) is swapped for the codebuf's own sink: no
+ * allocation is needed to survive an allocation failure. */
 void cb_grow(struct codebuf *cb, size_t n)
 {
-	size_t ncap = cb->cap ? cb->cap * 2 : 4096;
-	uint8_t *p;
+	bool sunk = cb->p == cb->sink;
+	size_t ncap = cb->cap && !sunk ? cb->cap * 2 : 4096;
+	uint8_t *p = NULL;
 
 	while (ncap < cb->len + n)
 		ncap *= 2;
-	p = cb->oom ? NULL : realloc(cb->p, ncap);
+	if (!cb->oom)
+		p = sunk ? vm_malloc(ncap) : vm_realloc(cb->p, ncap, 1);
 	if (!p) {
 		cb->oom = true;
 		cb->len = 0;
-		if (cb->cap < 64) { /* nothing to rewind into: keep a minimal sink */
-			p = realloc(cb->p, 64);
-			if (!p)
-				abort(); /* cannot even hold one instruction */
-			cb->p = p;
-			cb->cap = 64;
+		if (cb->cap < sizeof(cb->sink)) {
+			vm_free(cb->p);
+			cb->p = cb->sink;
+			cb->cap = sizeof(cb->sink);
 		}
 		return;
 	}
+	if (sunk)
+		memcpy(p, cb->sink, cb->len);
 	cb->p = p;
 	cb->cap = ncap;
 }
 
 uint32_t cb_label_new(struct codebuf *cb)
 {
-	if (cb->nlabels == cb->cap_labels &&
-	    !grow_array(cb, (void **)&cb->label_pos, &cb->cap_labels, sizeof(int32_t)))
+	if (!CB_GROW(cb, cb->label_pos, cb->cap_labels, (size_t)cb->nlabels + 1))
 		return 0;
 	/* Label 0 is reserved as "none" by callers (jcomp.trap_label), so it is never handed
 	 * out: the first call burns it. */
@@ -117,16 +106,14 @@ void cb_bind(struct codebuf *cb, uint32_t label)
 
 void cb_fixup(struct codebuf *cb, uint32_t pos, uint32_t label, uint8_t kind, uint32_t base)
 {
-	if (cb->nfixups == cb->cap_fixups &&
-	    !grow_array(cb, (void **)&cb->fixups, &cb->cap_fixups, sizeof(*cb->fixups)))
+	if (!CB_GROW(cb, cb->fixups, cb->cap_fixups, (size_t)cb->nfixups + 1))
 		return;
 	cb->fixups[cb->nfixups++] = (struct cb_fixup){ pos, label, kind, base };
 }
 
 void cb_reloc(struct codebuf *cb, uint32_t pos, uint8_t kind, uintptr_t target)
 {
-	if (cb->nrelocs == cb->cap_relocs &&
-	    !grow_array(cb, (void **)&cb->relocs, &cb->cap_relocs, sizeof(*cb->relocs)))
+	if (!CB_GROW(cb, cb->relocs, cb->cap_relocs, (size_t)cb->nrelocs + 1))
 		return;
 	cb->relocs[cb->nrelocs++] = (struct cb_reloc){ pos, kind, target };
 }
@@ -135,8 +122,7 @@ void cb_mark(struct codebuf *cb, uint32_t wasm_off)
 {
 	if (!cb->want_marks)
 		return;
-	if (cb->nmarks == cb->cap_marks &&
-	    !grow_array(cb, (void **)&cb->marks, &cb->cap_marks, sizeof(*cb->marks)))
+	if (!CB_GROW(cb, cb->marks, cb->cap_marks, (size_t)cb->nmarks + 1))
 		return;
 	cb->marks[cb->nmarks++] = (struct cb_mark){ wasm_off, (uint32_t)cb->len };
 }
@@ -145,8 +131,7 @@ void cb_data_range(struct codebuf *cb, uint32_t start, uint32_t end)
 {
 	if (!cb->want_marks)
 		return;
-	if (cb->ndata + 2 > cb->cap_data &&
-	    !grow_array(cb, (void **)&cb->data_ranges, &cb->cap_data, sizeof(uint32_t)))
+	if (!CB_GROW(cb, cb->data_ranges, cb->cap_data, (size_t)cb->ndata + 2))
 		return;
 	cb->data_ranges[cb->ndata++] = start;
 	cb->data_ranges[cb->ndata++] = end;
@@ -197,7 +182,7 @@ bool arena_init(struct code_arena *a, size_t size, size_t data_size)
 
 	memset(a, 0, sizeof(*a));
 	data_size = page_up(data_size);
-	if (data_size >= size)
+	if (data_size >= size || alloc_should_fail(size)) /* a reservation is fault-injected too */
 		return false;
 	p = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)

@@ -45,18 +45,24 @@ struct codebuf {
 	bool oom;          /* a growth failed: the contents are garbage and must be dropped */
 	size_t last_bind;  /* offset where a label was last bound (control may merge there) */
 	uint32_t npoison;  /* encoders that were handed an operand they cannot encode */
+	uint8_t sink[64];  /* p after a growth failed with nothing to rewind into (see cb_grow) */
 	int32_t *label_pos;   /* -1 = not bound yet */
-	uint32_t nlabels, cap_labels;
+	uint32_t nlabels;
+	size_t cap_labels;
 	struct cb_fixup *fixups;
-	uint32_t nfixups, cap_fixups;
+	uint32_t nfixups;
+	size_t cap_fixups;
 	struct cb_reloc *relocs;
-	uint32_t nrelocs, cap_relocs;
+	uint32_t nrelocs;
+	size_t cap_relocs;
 	bool want_marks;
 	struct cb_mark *marks;
-	uint32_t nmarks, cap_marks;
+	uint32_t nmarks;
+	size_t cap_marks;
 	/* code ranges that hold data (jump tables), so disassemblers can skip them */
 	uint32_t *data_ranges; /* pairs start, end */
-	uint32_t ndata, cap_data;
+	uint32_t ndata;
+	size_t cap_data;
 };
 
 void cb_init(struct codebuf *cb);

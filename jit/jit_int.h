@@ -46,8 +46,9 @@ struct jit_store {
 	const void *thunk_enter, *thunk_exit, *thunk_lazy, *thunk_indirect;
 	const void *thunk_trap;    /* NULL when the back end has none */
 	struct jit_range *ranges;  /* sorted by start (code is appended upwards) */
-	uint32_t nranges, cap_ranges;
-	struct jit_stats stats;
+	uint32_t nranges;
+	size_t cap_ranges;
+	struct engine_stats stats;
 	bool eager, explicit_bounds, verbose;
 	bool keep_maps;            /* record wasm->code maps (inspect) */
 	const char *only;          /* CHIBI_JIT_ONLY (bisecting aid), or NULL */

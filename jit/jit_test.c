@@ -246,7 +246,7 @@ Test(jit, lazy_compiles_on_first_call_eager_compiles_all)
 {
 	struct chibi_config cfg = { .mode = CHIBI_MODE_JIT };
 	const char *src = "(module (func (export \"f\")) (func (export \"g\")) (func (export \"h\")))";
-	struct jit_stats st;
+	struct engine_stats st;
 
 	for (int eager = 0; eager < 2; eager++) {
 		chibi_module *m = wat_module(src);
@@ -258,7 +258,7 @@ Test(jit, lazy_compiles_on_first_call_eager_compiles_all)
 		s = chibi_store_new(&cfg);
 		cr_assert_eq(chibi_instance_new(s, m, NULL, &inst, NULL, NULL), CHIBI_OK);
 		chibi_func_call(chibi_instance_func(inst, "f"), NULL, 0, NULL, 0, NULL);
-		jit_get_stats(s, &st);
+		engine_jit->stats(s, &st);
 		cr_expect_eq(st.compiled, eager ? 3u : 1u);
 		cr_expect_eq(st.fallbacks, 0u);
 		unsetenv("CHIBI_JIT_EAGER");

@@ -600,36 +600,23 @@ struct cond {
 	struct jopnd lhs, rhs, v;
 };
 
-static bool is_commutative(uint16_t op)
-{
-	switch (op) {
-	case OPC_I32_ADD: case OPC_I32_MUL: case OPC_I32_AND: case OPC_I32_OR: case OPC_I32_XOR:
-	case OPC_I64_ADD: case OPC_I64_MUL: case OPC_I64_AND: case OPC_I64_OR: case OPC_I64_XOR:
-	case OPC_F32_ADD: case OPC_F32_MUL: case OPC_F64_ADD: case OPC_F64_MUL:
-		return true;
-	default:
-		return false;
-	}
-}
-
 /* Put an immediate on the right of a commutative operator or an integer comparison, the
  * side where instructions take one (so no back end swaps operands itself); a comparison
- * is mirrored: a < b  <=>  b > a.  Returns the operator to use. */
+ * is mirrored: a < b  <=>  b > a.  Float comparisons stay as they are: no float
+ * instruction takes an immediate, and the back ends order those operands themselves.
+ * Returns the operator to use. */
 static uint16_t imm_to_right(uint16_t op, struct jopnd *lhs, struct jopnd *rhs)
 {
-	/* by op_int_cmp_index: eq ne lt_s lt_u gt_s gt_u le_s le_u ge_s ge_u */
-	static const int8_t mirror[] = { 0, 0, 2, 2, -2, -2, 2, 2, -2, -2 };
 	struct jopnd t = *lhs;
+	uint16_t sw = op_swapped(op);
 
-	if (lhs->kind != OP_IMM || rhs->kind == OP_IMM)
+	if (lhs->kind != OP_IMM || rhs->kind == OP_IMM || sw == OPC_NONE)
 		return op;
-	if (op_is_int_cmp(op))
-		op = (uint16_t)(op + mirror[op_int_cmp_index(op)]);
-	else if (!is_commutative(op))
+	if (op_info[op].cls == OPCL_COMPARE && !op_is_int(op))
 		return op;
 	*lhs = *rhs;
 	*rhs = t;
-	return op;
+	return sw;
 }
 
 static struct cond pop_cond(struct lower *L, uint16_t cmp)
@@ -1062,11 +1049,6 @@ static struct harg ha_u32(uint32_t v)
 
 /* ---- instructions ---- */
 
-static bool is_compare(uint16_t op)
-{
-	return op_is_eqz(op) || op_is_int_cmp(op) || op_is_float_cmp(op);
-}
-
 /* Where an operation's result goes: a temp, or straight into the home of the local that
  * the next instruction (a local.set or tee, then consumed) writes. */
 struct dest {
@@ -1138,9 +1120,9 @@ static void unop(struct lower *L, uint16_t op, uint8_t rt, struct jopnd src)
 {
 	struct dest d = pick_dst(L, vt_class(rt), src, jo_imm(0));
 
-	/* a reinterpretation is a move to the other register class, which be_mov does bit
-	 * for bit */
-	if (op >= OPC_I32_REINTERPRET_F32 && op <= OPC_F64_REINTERPRET_I64)
+	/* a reinterpretation (bits kept, same width) is a move to the other register class,
+	 * which be_mov does bit for bit; wrap narrows, which the back end's unop does */
+	if ((op_info[op].flags & OPF_BITS) && vt_is64(rt) == op_is_wide(op))
 		be_mov(&L->c, rt, jo_reg(d.reg), src);
 	else
 		be_unop(&L->c, op, d.reg, src);
@@ -1173,7 +1155,7 @@ static void op_numeric(struct lower *L, const struct instr *in)
 		}
 	}
 	/* a comparison feeding br_if / if / select fuses with it */
-	if (is_compare(op) && L->pc + 1 < L->nins) {
+	if (op_is_compare(op) && L->pc + 1 < L->nins) {
 		const struct instr *nx = &L->ins[L->pc + 1];
 
 		if ((nx->op == OPC_SELECT || nx->op == OPC_SELECT_T) && !op_is_float_cmp(op) &&
@@ -1199,7 +1181,8 @@ static void op_numeric(struct lower *L, const struct instr *in)
 		if (np == 2)
 			a[1] = ha_pop(L);
 		a[0] = ha_pop(L);
-		call_helper(L, (const void *)jit_num_helper(op), a, (uint32_t)np, rt, true);
+		call_helper(L, (const void *)jit_num_helper(op), a, (uint32_t)np, rt,
+			    op_may_trap(op));
 		return;
 	}
 	if (np == 1) {
@@ -1333,23 +1316,22 @@ static const struct misc_helper {
 	uint8_t lead[3];         /* LA_*, up to the first 0 */
 	uint8_t npop;            /* arguments from the stack */
 	uint8_t rtype;           /* result type, 0 = none, or RT_ELEMTYPE */
-	bool can_trap;
 	void (*fn)(void);
 } misc_helpers[] = {
-#define MH(op, l0, l1, l2, npop, rtype, trap, fn) \
-	{ OPC_##op, { l0, l1, l2 }, npop, rtype, trap, (void (*)(void))fn }
-	MH(MEMORY_GROW, LA_MEM, 0, 0, 1, VT_I32, false, jit_h_memory_grow),
-	MH(MEMORY_FILL, LA_MEM, 0, 0, 3, 0, true, jit_h_memory_fill),
-	MH(MEMORY_COPY, LA_MEM, 0, 0, 3, 0, true, jit_h_memory_copy),
-	MH(MEMORY_INIT, LA_INST, LA_IMM_A, 0, 3, 0, true, jit_h_memory_init),
-	MH(DATA_DROP, LA_INST, LA_IMM_A, 0, 0, 0, false, jit_h_data_drop),
-	MH(TABLE_GET, LA_TABLE_A, 0, 0, 1, RT_ELEMTYPE, true, jit_h_table_get),
-	MH(TABLE_SET, LA_TABLE_A, 0, 0, 2, 0, true, jit_h_table_set),
-	MH(TABLE_GROW, LA_TABLE_A, 0, 0, 2, VT_I32, false, jit_h_table_grow),
-	MH(TABLE_FILL, LA_TABLE_A, 0, 0, 3, 0, true, jit_h_table_fill),
-	MH(TABLE_COPY, LA_TABLE_A, LA_TABLE_B, 0, 3, 0, true, jit_h_table_copy),
-	MH(TABLE_INIT, LA_INST, LA_TABLE_B, LA_IMM_A, 3, 0, true, jit_h_table_init),
-	MH(ELEM_DROP, LA_INST, LA_IMM_A, 0, 0, 0, false, jit_h_elem_drop),
+#define MH(op, l0, l1, l2, npop, rtype, fn) \
+	{ OPC_##op, { l0, l1, l2 }, npop, rtype, (void (*)(void))fn }
+	MH(MEMORY_GROW, LA_MEM, 0, 0, 1, VT_I32, jit_h_memory_grow),
+	MH(MEMORY_FILL, LA_MEM, 0, 0, 3, 0, jit_h_memory_fill),
+	MH(MEMORY_COPY, LA_MEM, 0, 0, 3, 0, jit_h_memory_copy),
+	MH(MEMORY_INIT, LA_INST, LA_IMM_A, 0, 3, 0, jit_h_memory_init),
+	MH(DATA_DROP, LA_INST, LA_IMM_A, 0, 0, 0, jit_h_data_drop),
+	MH(TABLE_GET, LA_TABLE_A, 0, 0, 1, RT_ELEMTYPE, jit_h_table_get),
+	MH(TABLE_SET, LA_TABLE_A, 0, 0, 2, 0, jit_h_table_set),
+	MH(TABLE_GROW, LA_TABLE_A, 0, 0, 2, VT_I32, jit_h_table_grow),
+	MH(TABLE_FILL, LA_TABLE_A, 0, 0, 3, 0, jit_h_table_fill),
+	MH(TABLE_COPY, LA_TABLE_A, LA_TABLE_B, 0, 3, 0, jit_h_table_copy),
+	MH(TABLE_INIT, LA_INST, LA_TABLE_B, LA_IMM_A, 3, 0, jit_h_table_init),
+	MH(ELEM_DROP, LA_INST, LA_IMM_A, 0, 0, 0, jit_h_elem_drop),
 #undef MH
 };
 
@@ -1388,7 +1370,7 @@ static void op_misc(struct lower *L, const struct instr *in)
 		a[i] = ha_pop(L);
 	call_helper(L, (const void *)h->fn, a, n + h->npop,
 		    h->rtype == RT_ELEMTYPE ? inst->tables[in->a]->elemtype : h->rtype,
-		    h->can_trap);
+		    op_may_trap(in->op));
 	if (in->op == OPC_MEMORY_GROW)
 		reload_mem(L, false);
 }
@@ -1483,18 +1465,14 @@ static void lower_instr(struct lower *L, const struct instr *in)
 			unop(L, OPC_I64_EQZ, VT_I32, o);
 		break;
 	default:
-		if (op_info[in->op].imm == IMM_MEMARG) {
-			if (op_info[in->op].results[0])
-				op_load(L, in);
-			else
-				op_store(L, in);
-		} else if (op_info[in->op].params && op_info[in->op].results &&
-			   op_info[in->op].results[0] && in->op != OPC_MEMORY_SIZE &&
-			   in->op != OPC_MEMORY_GROW && in->op != OPC_TABLE_SIZE) {
+		if (op_info[in->op].cls == OPCL_LOAD)
+			op_load(L, in);
+		else if (op_info[in->op].cls == OPCL_STORE)
+			op_store(L, in);
+		else if (op_is_numeric(in->op))
 			op_numeric(L, in);
-		} else {
+		else
 			op_misc(L, in);
-		}
 		break;
 	}
 }

@@ -4,7 +4,8 @@
  *
  * It does not generate code (lower.c and the back end do) and knows no instruction set:
  * thunks come from be_build_thunks(), the faulting pc from be_fault_pc().
- * Entry points: jit_wanted, jit_invoke, jit_store_free, jit_get_stats, jit_rt_*, jit_h_*.
+ * Entry points: engine_jit (the table vm/ calls through, at the end of the file), jit_rt_*
+ * (called by JIT code and thunks), jit_h_*.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "jit_int.h"
+#include "../vm/alloc.h"
 #include "../vm/interp_num.h"
 
 /* One reservation per store: data (jit_func records) below, code above, all within
@@ -102,17 +104,8 @@ static struct jit_func *range_find(const struct jit_store *js, uintptr_t pc)
 
 static bool range_add(struct jit_store *js, struct jit_func *jf)
 {
-	struct jit_range *r;
-
-	if (js->nranges == js->cap_ranges) {
-		uint32_t cap = js->cap_ranges ? js->cap_ranges * 2 : 64;
-
-		r = realloc(js->ranges, cap * sizeof(*r));
-		if (!r)
-			return false;
-		js->ranges = r;
-		js->cap_ranges = cap;
-	}
+	if (!VM_GROW(js->ranges, js->cap_ranges, (size_t)js->nranges + 1))
+		return false;
 	js->ranges[js->nranges++] = (struct jit_range){ (uintptr_t)jf->code,
 		(uintptr_t)jf->code + jf->code_size, jf };
 	return true;
@@ -180,6 +173,7 @@ static void install_handler(void)
  * as a crash) and the bounds of the native stack. */
 static _Thread_local struct {
 	bool ready;
+	bool main;            /* the process's main thread: its stack grows to RLIMIT_STACK */
 	uintptr_t stack_lo;
 	void *altstack;
 } thr;
@@ -243,18 +237,19 @@ static void thread_setup(void)
 	if (sigaltstack(NULL, &old) == 0 && (old.ss_flags & SS_DISABLE)) {
 		size_t size = 64 << 10;
 
-		thr.altstack = malloc(size);
+		thr.altstack = vm_malloc(size);
 		if (thr.altstack) {
 			ss.ss_sp = thr.altstack;
 			ss.ss_size = size;
 			ss.ss_flags = 0;
 			if (sigaltstack(&ss, NULL) != 0) {
-				free(thr.altstack);
+				vm_free(thr.altstack);
 				thr.altstack = NULL;
 			}
 		}
 	}
-	if (getpid() == (pid_t)syscall(SYS_gettid))
+	thr.main = getpid() == (pid_t)syscall(SYS_gettid);
+	if (thr.main)
 		thr.stack_lo = main_stack_lo();
 	if (!thr.stack_lo && pthread_getattr_np(pthread_self(), &attr) == 0) {
 		void *addr;
@@ -266,13 +261,54 @@ static void thread_setup(void)
 	}
 }
 
+/* Make the main thread's stack reach `budget` (plus the C margin) below sp, so that the
+ * JIT honours a stack budget beyond the usual 8 MiB RLIMIT_STACK as the interpreter does.
+ * The main thread's stack grows on demand up to the soft RLIMIT_STACK as it is at the time
+ * of the fault, and the kernel keeps at least 128 MiB free below it for that whatever the
+ * limit was at exec (mmap_base's minimum gap), so raising the soft limit (within the hard
+ * one) is enough for budgets up to CHIBI_MAX_STACK_BYTES; the stack end is then measured
+ * again (main_stack_lo checks that nothing is mapped within reach).  Other threads keep
+ * their fixed stacks, which then bound the JIT's depth. */
+static void fit_main_stack(size_t budget)
+{
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0), lo;
+	size_t need = budget + 2 * STACK_MARGIN, have;
+	struct rlimit rl;
+	pthread_attr_t attr;
+
+	if (!thr.main || !thr.stack_lo || sp <= thr.stack_lo)
+		return;
+	have = sp - thr.stack_lo;
+	if (have >= need || getrlimit(RLIMIT_STACK, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return;
+	rl.rlim_cur += (rlim_t)(((need - have) + ((size_t)1 << 20) - 1) & ~(((size_t)1 << 20) - 1));
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_cur > rl.rlim_max)
+		rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_STACK, &rl) != 0)
+		return;
+	lo = main_stack_lo();
+	if (!lo && pthread_getattr_np(pthread_self(), &attr) == 0) {
+		void *addr;
+		size_t size;
+
+		if (pthread_attr_getstack(&attr, &addr, &size) == 0)
+			lo = (uintptr_t)addr;
+		pthread_attr_destroy(&attr);
+	}
+	if (lo && lo < thr.stack_lo)
+		thr.stack_lo = lo;
+}
+
 /* The lowest sp JIT prologues accept: the thread's stack end plus a margin for C, and no
  * deeper than the store's stack budget below the outermost entry. */
 static uintptr_t stack_limit(const struct chibi_store *s)
 {
 	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
 	size_t budget = s->cfg.max_stack_bytes ? s->cfg.max_stack_bytes : DEFAULT_STACK_BUDGET;
-	uintptr_t lim = thr.stack_lo ? thr.stack_lo + STACK_MARGIN : 0;
+	uintptr_t lim;
+
+	fit_main_stack(budget);
+	lim = thr.stack_lo ? thr.stack_lo + STACK_MARGIN : 0;
 
 	if (sp > budget && sp - budget > lim)
 		lim = sp - budget;
@@ -298,7 +334,7 @@ static struct jit_store *store_jit(struct chibi_store *s)
 
 	if (js)
 		return js;
-	js = calloc(1, sizeof(*js));
+	js = vm_calloc(1, sizeof(*js));
 	if (!js)
 		return NULL;
 	js->s = s;
@@ -332,16 +368,13 @@ static struct jit_store *store_jit(struct chibi_store *s)
 fail:
 	arena_free(&js->arena);
 	cb_free(&js->cb);
-	free(js);
+	vm_free(js);
 	return NULL;
 }
 
-bool jit_wanted(const struct chibi_store *s)
-{
-	return s->cfg.mode == CHIBI_MODE_JIT || s->cfg.mode == CHIBI_MODE_DEFAULT;
-}
-
-void jit_store_free(struct chibi_store *s)
+/* engine_jit.store_free: release everything the JIT holds for s (code, records, maps).
+ * Safe when the JIT never ran for s. */
+static void jit_store_free(struct chibi_store *s)
 {
 	struct jit_store *js = s ? s->jit : NULL;
 
@@ -358,30 +391,26 @@ void jit_store_free(struct chibi_store *s)
 		struct jit_inspect *i = js->inspects;
 
 		js->inspects = i->next;
-		free(i->map);
-		free(i->data);
-		free(i);
+		vm_free(i->map);
+		vm_free(i->data);
+		vm_free(i);
 	}
 	arena_free(&js->arena);
 	cb_free(&js->cb);
 	jit_lower_free(js->lower_scratch);
-	free(js->ranges);
-	free(js);
+	vm_free(js->ranges);
+	vm_free(js);
 	s->jit = NULL;
 }
 
-void jit_get_stats(const struct chibi_store *s, struct jit_stats *out)
+/* engine_jit.stats */
+static void jit_get_stats(const struct chibi_store *s, struct engine_stats *out)
 {
 	const struct jit_store *js = s ? s->jit : NULL;
 
 	memset(out, 0, sizeof(*out));
 	if (js)
 		*out = js->stats;
-}
-
-const char *jit_backend_name(void)
-{
-	return jit_target.name;
 }
 
 /* Small functions called directly by a function being compiled lazily, compiled in the
@@ -453,7 +482,7 @@ static uint64_t now_ns(void)
 /* Keep what chibi inspect shows: the wasm->code map and the data ranges, or the reason. */
 static void keep_inspect(struct jit_store *js, struct jit_func *jf, const char *why)
 {
-	struct jit_inspect *i = calloc(1, sizeof(*i));
+	struct jit_inspect *i = vm_calloc(1, sizeof(*i));
 	const struct codebuf *cb = &js->cb;
 
 	if (!i)
@@ -461,8 +490,8 @@ static void keep_inspect(struct jit_store *js, struct jit_func *jf, const char *
 	if (why) {
 		snprintf(i->reason, sizeof(i->reason), "%s", why);
 	} else {
-		i->map = malloc(((size_t)cb->nmarks * 2 + 1) * sizeof(uint32_t));
-		i->data = malloc(((size_t)cb->ndata + 1) * sizeof(uint32_t));
+		i->map = vm_calloc((size_t)cb->nmarks * 2 + 1, sizeof(uint32_t));
+		i->data = vm_calloc((size_t)cb->ndata + 1, sizeof(uint32_t));
 		if (i->map) {
 			for (uint32_t k = 0; k < cb->nmarks; k++) {
 				i->map[2 * k] = cb->marks[k].wasm_off;
@@ -470,7 +499,7 @@ static void keep_inspect(struct jit_store *js, struct jit_func *jf, const char *
 			}
 			i->nmap = cb->nmarks;
 		}
-		if (i->data) {
+		if (i->data && cb->ndata) { /* no ranges: data_ranges may be NULL */
 			memcpy(i->data, cb->data_ranges, cb->ndata * sizeof(uint32_t));
 			i->ndata = cb->ndata / 2;
 		}
@@ -486,7 +515,7 @@ static void keep_inspect(struct jit_store *js, struct jit_func *jf, const char *
 static bool recompile_same(struct jit_store *js, struct jit_func *jf, char *why)
 {
 	uint32_t n = jf->code_size;
-	uint8_t *first = malloc(n ? n : 1);
+	uint8_t *first = vm_malloc(n);
 	bool ok;
 
 	if (!first)
@@ -502,7 +531,7 @@ static bool recompile_same(struct jit_store *js, struct jit_func *jf, char *why)
 	}
 	if (!ok)
 		snprintf(why, 96, "CHIBI_HARD_JIT: a second compilation differs");
-	free(first);
+	vm_free(first);
 	return ok;
 }
 
@@ -662,7 +691,10 @@ static uint64_t norm(uint8_t t, uint64_t v)
 	return t == VT_I32 || t == VT_F32 ? (uint32_t)v : v;
 }
 
-void jit_invoke(struct chibi_store *s, struct chibi_func *f, uint64_t *slots)
+/* engine_jit.invoke: the JIT counterpart of interp_invoke, with the same contract.  f is
+ * compiled on first use; a function the JIT cannot compile, and host functions, run
+ * through interp_invoke. */
+static void jit_invoke(struct chibi_store *s, struct chibi_func *f, uint64_t *slots)
 {
 	struct jit_store *js = f->kind == FUNC_WASM ? store_jit(s) : NULL;
 	struct jit_func *jf = js ? jit_func_of(js, f) : NULL;
@@ -732,7 +764,8 @@ void jit_rt_call_out(struct chibi_store *s, struct jit_func *jf, struct jit_regs
 	uint32_t k[2] = { 0, 0 }, ns = 0;
 	uint64_t *slots = s->stack_top;
 	struct jit_store *js = s->jit;
-	struct jit_func *caller = js ? range_find(js, r->ret_addr) : NULL;
+	/* ret_addr - 1: inside the call instruction, even were it the function's last */
+	struct jit_func *caller = js ? range_find(js, r->ret_addr - 1) : NULL;
 
 	/* traps of the callee's host code name the calling wasm function */
 	if (caller) {
@@ -816,14 +849,18 @@ noreturn void jit_rt_trap(struct chibi_store *s, uint32_t kind, uint32_t func_in
 
 noreturn void jit_rt_trap_pc(struct chibi_store *s, uint32_t kind, uintptr_t pc)
 {
-	struct jit_func *jf = s->jit ? range_find(s->jit, pc) : NULL;
+	/* pc is the stub's return address: when the stub's call is the function's last
+	 * instruction (the shared trap_any stub comes last), it is one past the function's
+	 * code, so look up the call instruction itself. */
+	struct jit_func *jf = s->jit ? range_find(s->jit, pc - 1) : NULL;
 
 	jit_rt_trap(s, kind, jf ? jf->func->index : UINT32_MAX, jf ? jf->func->inst : NULL);
 }
 
 /* ---- inspection ---- */
 
-uint32_t jit_compile_instance(struct chibi_instance *inst, FILE *log)
+/* engine_jit.compile_instance */
+static uint32_t jit_compile_instance(struct chibi_instance *inst, FILE *log)
 {
 	struct jit_store *js = store_jit(inst->store);
 	const struct module *m = inst->mod;
@@ -856,7 +893,8 @@ uint32_t jit_compile_instance(struct chibi_instance *inst, FILE *log)
 	return failed;
 }
 
-bool jit_code_info(const struct chibi_func *f, struct jit_code_info *out)
+/* engine_jit.code_info */
+static bool jit_code_info(const struct chibi_func *f, struct engine_code_info *out)
 {
 	const struct jit_func *jf = f->jit_code;
 
@@ -878,6 +916,24 @@ bool jit_code_info(const struct chibi_func *f, struct jit_code_info *out)
 	return true;
 }
 
+/* engine_jit.name: the back end's */
+static const char *jit_name(void)
+{
+	return jit_target.name;
+}
+
+static const struct engine jit_engine = {
+	.name = jit_name,
+	.invoke = jit_invoke,
+	.store_free = jit_store_free,
+	.stats = jit_get_stats,
+	.compile_instance = jit_compile_instance,
+	.code_info = jit_code_info,
+};
+
+/* See vm/engine.h: linked instead of jit/none/engine.c's NULL when the build has a JIT. */
+const struct engine *const engine_jit = &jit_engine;
+
 /* ---- helpers called from JIT code ---- */
 
 /* Numeric operators without an inline sequence: the interpreter's exact definitions. */
@@ -896,18 +952,22 @@ bool jit_code_info(const struct chibi_func *f, struct jit_code_info *out)
 		(void)b;							\
 		return (struct jit_ret){ v, (uint64_t)t };			\
 	}
-/* The interpreter's NUM1/NUM2 rows name every numeric operator that needs code (the others
- * are plain moves, which every back end inlines); the .def file resets its macros. */
-#define NUM1(n) NUMH1(n)
-#define NUM2(n) NUMH2(n)
-#include "../vm/interp_ops.def"
+/* One helper per numeric row of opcodes.def (classes TEST to CONVERT), by its arity. */
+#define OP(n, pfx, code, imm, par, res, ml, cls, ty, rel, fl, text) \
+	OPCL_SWITCH(cls, NUMH1, NUMH2, NUMH1, NUMH2, NUMH1, OP_SKIP, OP_SKIP, OP_SKIP)(n)
+#include "../vm/opcodes.def"
+#undef OP
 
 jit_num_fn jit_num_helper(uint16_t op)
 {
 	switch (op) {
-#define NUM1(n) case OPC_##n: return h_##n;
-#define NUM2(n) case OPC_##n: return h_##n;
-#include "../vm/interp_ops.def"
+#define NUMH_CASE(n) case OPC_##n: return h_##n;
+#define OP(n, pfx, code, imm, par, res, ml, cls, ty, rel, fl, text) \
+	OPCL_SWITCH(cls, NUMH_CASE, NUMH_CASE, NUMH_CASE, NUMH_CASE, NUMH_CASE, OP_SKIP, OP_SKIP, \
+		    OP_SKIP)(n)
+#include "../vm/opcodes.def"
+#undef OP
+#undef NUMH_CASE
 	default:
 		return NULL;
 	}

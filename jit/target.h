@@ -74,33 +74,27 @@ static inline bool vt_is64(uint8_t vt)
 	return vt != VT_I32 && vt != VT_F32;
 }
 
-/* Opcode classes both sides of the interface branch on. */
+/* Opcode classes both sides of the interface branch on, read from opcodes.def's columns
+ * (class, type, flags; the relation of a comparison is op_info[op].rel). */
 static inline bool op_is_int_cmp(uint16_t op)
 {
-	return (op >= OPC_I32_EQ && op <= OPC_I32_GE_U) || (op >= OPC_I64_EQ && op <= OPC_I64_GE_U);
-}
-
-/* Position of an integer comparison in its row: eq ne lt_s lt_u gt_s gt_u le_s le_u ge_s
- * ge_u, the same order for i32 and i64. */
-static inline unsigned op_int_cmp_index(uint16_t op)
-{
-	return (unsigned)(op - (op >= OPC_I64_EQ ? OPC_I64_EQ : OPC_I32_EQ));
+	return op_info[op].cls == OPCL_COMPARE && op_is_int(op);
 }
 
 static inline bool op_is_float_cmp(uint16_t op)
 {
-	return op >= OPC_F32_EQ && op <= OPC_F64_GE;
+	return op_info[op].cls == OPCL_COMPARE && !op_is_int(op);
 }
 
 static inline bool op_is_eqz(uint16_t op)
 {
-	return op == OPC_I32_EQZ || op == OPC_I64_EQZ;
+	return op_info[op].cls == OPCL_TEST;
 }
 
+/* Integer division and remainder: the binary operators that can trap. */
 static inline bool op_is_divrem(uint16_t op)
 {
-	return (op >= OPC_I32_DIV_S && op <= OPC_I32_REM_U) ||
-	       (op >= OPC_I64_DIV_S && op <= OPC_I64_REM_U);
+	return op_info[op].cls == OPCL_BINOP && (op_info[op].flags & OPF_TRAP);
 }
 
 /* An operand.  OP_MEM is a frame slot: [stack pointer + off] after the prologue. */

@@ -21,17 +21,12 @@
 
 #include "bootstrap.h"
 #include "chibi.h"
+#include "flags.h"
 #include "log.h"
 #include "task/task.h"
 #include "ttrpc/ttrpc.h"
 
 #define LISTEN_FD 3
-
-struct flags {
-	const char *ns, *id, *address, *publish_binary, *bundle, *socket;
-	int debug, version;
-	const char *action;
-};
 
 static void usage(void)
 {
@@ -39,62 +34,6 @@ static void usage(void)
 		"usage: containerd-shim-chibi-v1 -namespace NS -id ID -address ADDR "
 		"[-publish-binary BIN] [-bundle DIR] [-debug] [start|delete]\n"
 		"  runs WebAssembly (WASI) containers for containerd (runtime io.containerd.chibi.v1)\n");
-}
-
-/* Go flag syntax: -name value, -name=value, --name, booleans without a value. */
-static int parse_flags(int argc, char **argv, struct flags *f)
-{
-	static const struct { const char *name; size_t off; } str_flags[] = {
-		{ "namespace", offsetof(struct flags, ns) },
-		{ "id", offsetof(struct flags, id) },
-		{ "address", offsetof(struct flags, address) },
-		{ "publish-binary", offsetof(struct flags, publish_binary) },
-		{ "bundle", offsetof(struct flags, bundle) },
-		{ "socket", offsetof(struct flags, socket) },
-	};
-
-	memset(f, 0, sizeof(*f));
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *eq;
-		size_t nl;
-		int known = 0;
-
-		if (a[0] != '-' || a[1] == 0) {
-			if (f->action) {
-				fprintf(stderr, "unexpected argument %s\n", a);
-				return -1;
-			}
-			f->action = a;
-			continue;
-		}
-		a += a[1] == '-' ? 2 : 1;
-		eq = strchr(a, '=');
-		nl = eq ? (size_t)(eq - a) : strlen(a);
-		if (nl == 5 && strncmp(a, "debug", 5) == 0) {
-			f->debug = !eq || strcmp(eq + 1, "false") != 0;
-			continue;
-		}
-		if ((nl == 1 && a[0] == 'v') || (nl == 7 && strncmp(a, "version", 7) == 0)) {
-			f->version = 1;
-			continue;
-		}
-		for (size_t k = 0; k < sizeof(str_flags) / sizeof(str_flags[0]); k++) {
-			if (strlen(str_flags[k].name) != nl || strncmp(a, str_flags[k].name, nl))
-				continue;
-			if (!eq && i + 1 >= argc) {
-				fprintf(stderr, "flag needs an argument: -%s\n", str_flags[k].name);
-				return -1;
-			}
-			*(const char **)((char *)f + str_flags[k].off) = eq ? eq + 1 : argv[++i];
-			known = 1;
-			break;
-		}
-		if (!known) {
-			fprintf(stderr, "flag provided but not defined: -%.*s\n", (int)nl, a);
-			return -1;
-		}
-	}
-	return 0;
 }
 
 /* ---- start ------------------------------------------------------------------------------ */
@@ -110,7 +49,7 @@ static uint64_t fnv1a(const char *s, uint64_t h)
 
 /* unix socket path for this shim: beside containerd's socket in "s/", like Go shims use
  * /run/containerd/s, so a private containerd keeps its shims to itself. */
-static int socket_path(const struct flags *f, char *out, size_t len)
+static int socket_path(const struct shim_flags *f, char *out, size_t len)
 {
 	char dir[PATH_MAX];
 	const char *addr = f->address;
@@ -191,7 +130,7 @@ static int socket_alive(const char *path)
  * inherits it for its events). */
 static struct shim_bootstrap boot;
 
-static int start_bootstrap(struct flags *f)
+static int start_bootstrap(struct shim_flags *f)
 {
 	char err[256];
 
@@ -216,7 +155,7 @@ static int start_bootstrap(struct flags *f)
 	return 0;
 }
 
-static int do_start(const struct flags *f, char **argv)
+static int do_start(const struct shim_flags *f, char **argv)
 {
 	char path[PATH_MAX], address[PATH_MAX + 8];
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -303,7 +242,7 @@ static int do_start(const struct flags *f, char **argv)
 
 /* ---- delete ----------------------------------------------------------------------------- */
 
-static int do_delete(const struct flags *f)
+static int do_delete(const struct shim_flags *f)
 {
 	char cwd[PATH_MAX];
 	const char *bundle = f->bundle;
@@ -333,7 +272,7 @@ static void remove_socket(void)
 		unlink(listen_path);
 }
 
-static int do_serve(const struct flags *f)
+static int do_serve(const struct shim_flags *f)
 {
 	struct task_opts o = {
 		.ns = f->ns, .id = f->id, .address = f->address,
@@ -369,9 +308,9 @@ static int do_serve(const struct flags *f)
 /* Dispatch: start, delete, or the daemon.  Returns the process exit status. */
 int main(int argc, char **argv)
 {
-	struct flags f;
+	struct shim_flags f;
 
-	if (parse_flags(argc, argv, &f)) {
+	if (shim_parse_flags(argc, argv, &f)) {
 		usage();
 		return 2;
 	}

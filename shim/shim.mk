@@ -25,8 +25,9 @@ SHIM_SRC      := $(filter-out %_test.c $(SHIM_TASK_SRC),\
 SHIM_OBJ      := $(patsubst %.c,$(BUILD)/%.o,$(SHIM_SRC))
 SHIM_TEST_SRC := $(wildcard shim/*_test.c shim/ttrpc/*_test.c shim/task/*_test.c)
 SHIM_TEST_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(SHIM_TEST_SRC))
-# The shim reads config.json with the CLI's JSON reader rather than carrying a second one.
-SHIM_SHARED   := $(BUILD)/cli/json.o
+# The shim reads config.json with util/'s JSON reader (shared with the CLI, which sits beside
+# the shim, not below it); the reader grows its arrays with vm/alloc.c's VM_GROW.
+SHIM_SHARED   := $(UTIL_OBJ) $(BUILD)/vm/alloc.o
 SHIM_LIBS     := -lprotobuf-c -lpthread
 
 .PHONY: shim test-shim install-shim
@@ -46,7 +47,7 @@ $(SHIM_PB_C): $(SHIM_GEN)/.stamp
 $(SHIM_GEN)/%.pb-c.o: $(SHIM_GEN)/%.pb-c.c
 	$(CC) $(CPPFLAGS) -I$(SHIM_GEN) $(CFLAGS) -c $< -o $@
 
-$(SHIM_OBJ) $(SHIM_TEST_OBJ) $(SHIM_TASK_OBJ): CPPFLAGS += -I$(SHIM_GEN) -Iwasi -Icli
+$(SHIM_OBJ) $(SHIM_TEST_OBJ) $(SHIM_TASK_OBJ): CPPFLAGS += -I$(SHIM_GEN) -Iwasi
 $(SHIM_OBJ) $(SHIM_TEST_OBJ): | $(SHIM_GEN)/.stamp
 
 # Both are linked static-pie: containerd runs two processes per container (the serving shim

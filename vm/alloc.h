@@ -28,7 +28,14 @@ static inline void vm_free(void *p) { free(p); }
  * *cap untouched so the owner can still free the array.  Use through VM_GROW, which passes
  * the element size of the array itself. */
 bool vm_grow_array(void **arr, size_t *cap, size_t need, size_t elem);
-#define VM_GROW(arr, cap, need) vm_grow_array((void **)&(arr), &(cap), (need), sizeof(*(arr)))
+/* The common case, room already there, without a call: compilers use VM_GROW once per
+ * instruction or label (measured: 43,000 of chibi run hello's 8.7 million instructions when
+ * every use made the call). */
+static inline bool vm_grow(void **arr, size_t *cap, size_t need, size_t elem)
+{
+	return need <= *cap || vm_grow_array(arr, cap, need, elem);
+}
+#define VM_GROW(arr, cap, need) vm_grow((void **)&(arr), &(cap), (need), sizeof(*(arr)))
 
 /* Test hook: called before each allocation (and each address-space reservation of
  * vm/memory.c) with its size; returning true makes that allocation fail.  NULL (the default)

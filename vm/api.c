@@ -2,20 +2,21 @@
  * introspection), host functions and their caller context, function types, and
  * chibi_func_call, the one place that enters wasm and catches traps.
  *
- * It does not interpret anything: calls go to interp_invoke (which also runs host
- * functions).  Entry points: chibi_module_*, chibi_func_*, chibi_caller_*.
+ * It runs no code itself: calls go to the store's engine (vm/engine.h: the interpreter or
+ * the JIT), which also runs host functions.  Entry points: chibi_module_*, chibi_func_*, chibi_caller_*.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "alloc.h"
+#include "engine.h"
 #include "store.h"
-#include "../jit/jit.h"
 
 /* Re-entry limit for host -> chibi_func_call -> wasm -> host ... chains: each level costs
  * native stack in the engine and the host, which the value-stack check cannot see. */
@@ -70,13 +71,33 @@ enum chibi_err chibi_module_new(const uint8_t *bytes, size_t len, chibi_module *
 	return module_take(copy, len, out, diag);
 }
 
+/* The largest module file read: CHIBI_MAX_MODULE_SIZE (bytes) from the environment, else
+ * CHIBI_MAX_MODULE_BYTES. */
+static uint64_t max_module_bytes(void)
+{
+	const char *e = getenv("CHIBI_MAX_MODULE_SIZE");
+	unsigned long long v;
+	char *end;
+
+	if (e && *e >= '0' && *e <= '9') {
+		errno = 0;
+		v = strtoull(e, &end, 10);
+		if (!errno && !*end && v > 0)
+			return v;
+	}
+	return CHIBI_MAX_MODULE_BYTES;
+}
+
 /* Read a whole file (regular file or pipe) into a heap buffer.  A regular file's buffer is
  * its size plus one byte, so it is read in one call and its end seen without growing; the
- * module then keeps that buffer (no copy). */
+ * module then keeps that buffer (no copy).  Devices (/dev/zero, /dev/urandom) are refused
+ * and nothing larger than max_module_bytes() is read: either would otherwise read until
+ * the process runs out of memory. */
 static enum chibi_err read_file(const char *path, uint8_t **out_buf, size_t *out_len,
 				struct chibi_diag *diag)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	uint64_t max = max_module_bytes();
 	uint8_t *buf = NULL, *nb;
 	size_t len = 0, cap = 65536;
 	struct stat st;
@@ -86,6 +107,14 @@ static enum chibi_err read_file(const char *path, uint8_t **out_buf, size_t *out
 		return diag_set(diag, CHIBI_ERR_IO, 0, "cannot open %s: %s", path, strerror(errno));
 	if (fstat(fd, &st) != 0)
 		goto io_fail;
+	if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+		close(fd);
+		return diag_set(diag, CHIBI_ERR_IO, 0,
+				"cannot read %s: a device, not a module file (a regular file or pipe)",
+				path);
+	}
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > max)
+		goto too_big;
 	if (S_ISREG(st.st_mode) && st.st_size > 0 && (uint64_t)st.st_size < SIZE_MAX / 4)
 		cap = (size_t)st.st_size + 1;
 	buf = vm_malloc(cap);
@@ -93,15 +122,19 @@ static enum chibi_err read_file(const char *path, uint8_t **out_buf, size_t *out
 		goto nomem;
 	for (;;) {
 		if (len == cap) {
+			size_t ncap = cap * 2;
+
 			if (cap > SIZE_MAX / 4) {
 				errno = EFBIG;
 				goto io_fail;
 			}
-			nb = vm_realloc(buf, cap * 2, 1);
+			if (ncap > max + 1)
+				ncap = (size_t)max + 1; /* len <= max here, so still room */
+			nb = vm_realloc(buf, ncap, 1);
 			if (!nb)
 				goto nomem;
 			buf = nb;
-			cap *= 2;
+			cap = ncap;
 		}
 		n = read(fd, buf + len, cap - len);
 		if (n < 0 && errno == EINTR)
@@ -111,6 +144,8 @@ static enum chibi_err read_file(const char *path, uint8_t **out_buf, size_t *out
 		if (n == 0)
 			break;
 		len += (size_t)n;
+		if (len > max)
+			goto too_big; /* a pipe: stop at the first byte too many */
 	}
 	close(fd);
 	*out_buf = buf;
@@ -125,6 +160,13 @@ io_fail:
 	vm_free(buf);
 	close(fd);
 	return CHIBI_ERR_IO;
+too_big:
+	vm_free(buf);
+	close(fd);
+	return diag_set(diag, CHIBI_ERR_IO, 0,
+			"cannot read %s: larger than the maximum module size (%llu bytes; "
+			"CHIBI_MAX_MODULE_SIZE sets it)",
+			path, (unsigned long long)max);
 }
 
 enum chibi_err chibi_module_load_file(const char *path, chibi_module **out,
@@ -365,10 +407,7 @@ static bool protected_invoke(struct chibi_store *s, struct trap_ctx *ctx, struct
 	/* savemask = 1: a trap raised from a signal handler (guard page) must unblock it. */
 	if (sigsetjmp(ctx->jmp, 1))
 		return false;
-	if (jit_wanted(s))
-		jit_invoke(s, f, slots);
-	else
-		interp_invoke(s, f, slots);
+	s->engine->invoke(s, f, slots);
 	return true;
 }
 

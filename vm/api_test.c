@@ -279,7 +279,11 @@ Test(api, load_file_errors)
 	cr_expect_eq(chibi_module_load_file("/nonexistent/x.wasm", &m, &d), CHIBI_ERR_IO);
 	cr_expect_null(m);
 	cr_expect_eq(d.code, CHIBI_ERR_IO);
-	cr_expect_eq(chibi_module_load_file("/dev/null", &m, &d), CHIBI_ERR_MALFORMED);
+	/* Devices are refused before any read: /dev/zero would never end. */
+	cr_expect_eq(chibi_module_load_file("/dev/null", &m, &d), CHIBI_ERR_IO);
+	cr_expect_eq(chibi_module_load_file("/dev/zero", &m, &d), CHIBI_ERR_IO);
+	cr_expect(strstr(d.msg, "device") != NULL, "%s", d.msg);
+	cr_expect_eq(chibi_module_load_file("/dev/urandom", &m, &d), CHIBI_ERR_IO);
 	cr_expect_eq(chibi_module_new(NULL, 3, &m, &d), CHIBI_ERR_ARG);
 }
 
@@ -529,4 +533,47 @@ Test(api, fault_injection_every_allocation)
 Test(api, fault_injection_without_wasm_code)
 {
 	fault_loop(fault_wat_nocode);
+}
+
+/* Nothing larger than the maximum module size is read, from a file (refused by its size)
+ * or a pipe (refused at the first byte too many). */
+Test(api, load_file_size_cap)
+{
+	char path[] = "/tmp/chibi-api-XXXXXX";
+	int fd = mkstemp(path), p[2];
+	size_t len;
+	uint8_t *b = big_module(300000, &len);
+	chibi_module *m = NULL;
+	struct chibi_diag d;
+	char dev[64];
+	pid_t pid;
+
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, b, len), (ssize_t)len);
+	close(fd);
+	setenv("CHIBI_MAX_MODULE_SIZE", "300000", 1);
+	cr_expect_eq(chibi_module_load_file(path, &m, &d), CHIBI_OK, "at the cap: %s", d.msg);
+	chibi_module_free(m);
+	m = NULL;
+	setenv("CHIBI_MAX_MODULE_SIZE", "299999", 1);
+	cr_expect_eq(chibi_module_load_file(path, &m, &d), CHIBI_ERR_IO);
+	cr_expect(strstr(d.msg, "maximum module size") != NULL, "%s", d.msg);
+	cr_expect_null(m);
+	unlink(path);
+
+	cr_assert_eq(pipe(p), 0);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		close(p[0]);
+		_exit(write(p[1], b, len) == (ssize_t)len ? 0 : 1);
+	}
+	close(p[1]);
+	snprintf(dev, sizeof(dev), "/dev/fd/%d", p[0]);
+	cr_expect_eq(chibi_module_load_file(dev, &m, &d), CHIBI_ERR_IO);
+	cr_expect(strstr(d.msg, "maximum module size") != NULL, "%s", d.msg);
+	close(p[0]);
+	waitpid(pid, NULL, 0);
+	unsetenv("CHIBI_MAX_MODULE_SIZE");
+	free(b);
 }

@@ -28,8 +28,6 @@ struct rd {
 	struct chibi_diag *diag;
 };
 
-#define TRY(x) do { err = (x); if (err) goto fail; } while (0)
-
 static enum chibi_err malformed(struct rd *r, const uint8_t *at, const char *msg)
 {
 	return diag_set(r->diag, CHIBI_ERR_MALFORMED, (size_t)(at - r->base), "%s", msg);

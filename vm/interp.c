@@ -83,6 +83,8 @@ static void call_host(struct chibi_store *s, const struct icode *code, struct ch
 		trap_in(s, code, rc);
 }
 
+/* Pointer and 64-bit operands occupy two 32-bit code words, not necessarily 8-aligned:
+ * memcpy reads them without alignment faults (it compiles to one load). */
 static inline void *load_ptr(const uint32_t *p)
 {
 	void *v;
@@ -193,19 +195,25 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 
 	LOOP_BEGIN
 
+	/* The bottom frame's return address: the called function has returned. */
 	CASE(EXIT) {
 		return;
 	}
+	/* trap unreachable */
 	CASE(UNREACHABLE) {
 		TRAP(CHIBI_TRAP_UNREACHABLE);
 	}
+	/* ip := target O(0) (relative to the word that holds it) */
 	CASE(JMP) {
 		JUMP(0);
 	}
+	/* the same on a loop back-edge: poll for an interrupt or fuel first */
 	CASE(JMP_L) {
 		POLL();
 		JUMP(0);
 	}
+	/* br_if forms: if cond, jump to target O(1).  NZ/Z test R(0) (_A forms: acc) for
+	 * non-zero/zero; _L forms are loop back-edges and poll. */
 #define BR_COND(name, cond, poll)					\
 	CASE(name) {							\
 		if (cond) {						\
@@ -224,6 +232,7 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 	BR_COND(BR_Z_A, !(uint32_t)acc, 0)
 	BR_COND(BR_Z_AL, !(uint32_t)acc, 1)
 #undef BR_COND
+	/* jump to target O(2 + min(R(0), O(1))): O(1) is the default's index */
 	CASE(BR_TABLE) {
 		uint32_t i = (uint32_t)R(0), n = O(1);
 
@@ -232,6 +241,8 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 			i = n;
 		JUMP(2 + i);
 	}
+	/* return one result R(0): fp[0] := it, then pop the frame whose header is at
+	 * fp + O(1) (saved fp, return ip, caller code); _A: the result is acc */
 	CASE(RET1) {
 		acc = R(0);
 		goto ret1;
@@ -247,6 +258,7 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 		RELOAD_MEM();
 		DISPATCH();
 	}
+	/* return with the results already in place: pop the frame (header at fp + O(0)) */
 	CASE(RET) {
 		uint64_t *h = fp + O(0);
 
@@ -256,12 +268,15 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 		RELOAD_MEM();
 		DISPATCH();
 	}
+	/* call PTR(1) with the arguments at fp + O(0); the callee's frame starts there */
 	CASE(CALL) {
 		argp = O(0);
 		callee = PTR(1);
 		ret_ip = ip + IC_HWORDS + 1 + IC_PWORDS;
 		goto do_call;
 	}
+	/* call element R(1) of table PTR(3), which must have type id O(2); arguments at
+	 * fp + O(0) */
 	CASE(CALL_INDIRECT) {
 		struct chibi_table *t = PTR(3);
 		uint32_t i = (uint32_t)R(1);
@@ -277,6 +292,9 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 		ret_ip = ip + IC_HWORDS + 3 + IC_PWORDS;
 		goto do_call;
 	}
+	/* Both calls: a host callee runs now (call_host); a wasm callee gets a frame at
+	 * fp + argp (locals zeroed, header = caller fp, return ip, caller code) and runs in
+	 * this loop, translated on its first call. */
 	do_call: {
 		uint64_t *nfp = fp + argp;
 		struct icode *c;
@@ -304,38 +322,46 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 		RELOAD_MEM();
 		DISPATCH();
 	}
+	/* R(0) := R(1) */
 	CASE(MOV) {
 		R(0) = R(1);
 		NEXT(2);
 	}
+	/* R(0) := R(1); R(2) := R(3) (two moves fused) */
 	CASE(MOV2) {
 		R(0) = R(1);
 		R(2) = R(3);
 		NEXT(4);
 	}
+	/* R(0) := R(1) + O(2); R(3) := acc := R(4) + O(5) (two fused i32.add immediates) */
 	CASE(I32_ADD_I2) {
 		R(0) = (uint32_t)(R(1) + O(2));
 		R(3) = acc = (uint32_t)(R(4) + O(5));
 		NEXT(6);
 	}
+	/* R(0) := O(1), sign-extended (i32 constants, small i64 ones) */
 	CASE(CONST32) {
 		R(0) = (uint64_t)(int64_t)(int32_t)O(1);
 		NEXT(2);
 	}
+	/* R(0) := the 64-bit constant at O(1) */
 	CASE(CONST64) {
 		R(0) = load_u64(&O(1));
 		NEXT(1 + IC_PWORDS);
 	}
+	/* R(0) := R(3) ? R(1) : R(2) */
 	CASE(SELECT) {
 		R(0) = (uint32_t)R(3) ? R(1) : R(2);
 		NEXT(4);
 	}
+	/* R(0) := global PTR(1) */
 	CASE(GLOBAL_GET) {
 		const struct chibi_global *g = PTR(1);
 
 		R(0) = g->value;
 		NEXT(1 + IC_PWORDS);
 	}
+	/* global PTR(1) := R(0) (_A: acc) */
 	CASE(GLOBAL_SET) {
 		struct chibi_global *g = PTR(1);
 
@@ -355,6 +381,9 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 	 * size; the access goes through memcpy (unaligned, little-endian host). */
 	/* ea is the u32 address plus the u32 offset; the P forms first do the folded i32.add in
 	 * 32 bits, exactly as the two instructions would. */
+	/* Loads: R(0) := acc := mem[addr + O(2)] converted; addr is R(1), acc (_A), or
+	 * R(1) + O(3) / acc + O(3) (_P/_PA).  Stores: mem[addr + O(2)] := value, with addr R(0) or
+	 * acc (_A), value R(1), acc (_V) or the constant O(1) (_K, _KA). */
 #define LOAD_V(name, T, conv, addr, nops)				\
 	CASE(name) {							\
 		uint64_t ea = (uint64_t)(uint32_t)(addr) + O(2);	\
@@ -413,10 +442,12 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 #undef LOAD
 #undef STORE
 
+	/* R(0) := memory size in pages */
 	CASE(MEMORY_SIZE) {
 		R(0) = code->mem->pages;
 		NEXT(1);
 	}
+	/* R(0) := old page count after growing by R(1) pages, or -1; the base may move */
 	CASE(MEMORY_GROW) {
 		int64_t old = mem_grow(code->mem, (uint32_t)R(1));
 
@@ -424,6 +455,7 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 		R(0) = (uint32_t)old; /* -1 becomes 0xffffffff */
 		NEXT(2);
 	}
+	/* copy R(2) bytes of data segment O(3) from offset R(1) to memory address R(0) */
 	CASE(MEMORY_INIT) {
 		const struct chibi_instance *inst = code->func->inst;
 		uint32_t seg = O(3);
@@ -437,10 +469,12 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 			memcpy(mbase + d, ds->bytes + src, n);
 		NEXT(4);
 	}
+	/* data segment O(0) becomes empty */
 	CASE(DATA_DROP) {
 		code->func->inst->data_dropped[O(0)] = true;
 		NEXT(1);
 	}
+	/* move R(2) bytes from address R(1) to R(0) (overlap allowed) */
 	CASE(MEMORY_COPY) {
 		uint64_t d = (uint32_t)R(0), src = (uint32_t)R(1), n = (uint32_t)R(2);
 
@@ -450,6 +484,7 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 			memmove(mbase + d, mbase + src, n);
 		NEXT(3);
 	}
+	/* set R(2) bytes at address R(0) to the byte R(1) */
 	CASE(MEMORY_FILL) {
 		uint64_t d = (uint32_t)R(0), n = (uint32_t)R(2);
 
@@ -462,6 +497,7 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 
 	/* ---- tables (funcref elements are struct chibi_func *, null = NULL) ---- */
 
+	/* R(0) := table PTR(2)[R(1)] */
 	CASE(TABLE_GET) {
 		const struct chibi_table *t = PTR(2);
 		uint32_t i = (uint32_t)R(1);
@@ -471,6 +507,7 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 		R(0) = (uint64_t)(uintptr_t)t->elems[i];
 		NEXT(2 + IC_PWORDS);
 	}
+	/* table PTR(2)[R(0)] := R(1) */
 	CASE(TABLE_SET) {
 		struct chibi_table *t = PTR(2);
 		uint32_t i = (uint32_t)R(0);
@@ -480,12 +517,14 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 		t->elems[i] = (void *)(uintptr_t)R(1);
 		NEXT(2 + IC_PWORDS);
 	}
+	/* R(0) := size of table PTR(1) */
 	CASE(TABLE_SIZE) {
 		const struct chibi_table *t = PTR(1);
 
 		R(0) = t->size;
 		NEXT(1 + IC_PWORDS);
 	}
+	/* R(0) := old size after growing table PTR(3) by R(2) elements of value R(1), or -1 */
 	CASE(TABLE_GROW) {
 		struct chibi_table *t = PTR(3);
 		int64_t old = table_grow(t, (uint32_t)R(2), (void *)(uintptr_t)R(1));
@@ -493,6 +532,7 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 		R(0) = (uint32_t)old;
 		NEXT(3 + IC_PWORDS);
 	}
+	/* set R(2) elements of table PTR(3) from R(0) on to R(1) */
 	CASE(TABLE_FILL) {
 		struct chibi_table *t = PTR(3);
 		uint64_t i = (uint32_t)R(0), n = (uint32_t)R(2);
@@ -504,6 +544,7 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 			t->elems[i + k] = v;
 		NEXT(3 + IC_PWORDS);
 	}
+	/* move R(2) elements from table PTR(3 + IC_PWORDS) at R(1) to table PTR(3) at R(0) */
 	CASE(TABLE_COPY) {
 		struct chibi_table *dt = PTR(3), *st = PTR(3 + IC_PWORDS);
 		uint64_t d = (uint32_t)R(0), src = (uint32_t)R(1), n = (uint32_t)R(2);
@@ -514,6 +555,7 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 			memmove(&dt->elems[d], &st->elems[src], n * sizeof(void *));
 		NEXT(3 + 2 * IC_PWORDS);
 	}
+	/* copy R(2) references of element segment O(3) from R(1) to table PTR(4) at R(0) */
 	CASE(TABLE_INIT) {
 		struct chibi_table *t = PTR(4);
 		const struct elem_inst *e = &code->func->inst->elems[O(3)];
@@ -525,6 +567,7 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 			memcpy(&t->elems[d], &e->refs[src], n * sizeof(void *));
 		NEXT(4 + IC_PWORDS);
 	}
+	/* element segment O(0) becomes empty */
 	CASE(ELEM_DROP) {
 		/* The instance frees the references with the instance; n = 0 is "dropped". */
 		code->func->inst->elems[O(0)].n = 0;
@@ -557,6 +600,10 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 #define CB_RB acc
 #define CA_AI acc
 #define CB_AI IMM(1)
+	/* The numeric handlers, one per operator and operand form (interp_ops.def): NUM1/NUM2
+	 * R(0) := acc := op(a[, b]), trapping when num_op says so; CMPBR jumps to O(2) when the
+	 * comparison holds; ADDBR is an i32.add of an immediate, R(0) := acc := R(1) + O(2),
+	 * fused with a compare of the sum against R(3)/O(3) and a branch to O(4). */
 #define NUM1_H(name, op, form, poll)					\
 	CASE(name) {							\
 		int tk_ = 0;						\

@@ -800,3 +800,174 @@ Test(interp, pre_add_wraps)
 	cr_assert_eq(call3(i, "far", 1, -1, 0, 0), 0, "address 1 + 0xfffe is the last byte");
 	expect_trap(i, "far", 1, 0, 0, 0, CHIBI_TRAP_MEMORY_OOB);
 }
+
+/* ---- comparisons through every fused form, checked against num_<op> ---- */
+
+/* num_<op>(a, b) for the COMPARE rows, from the same rows the interpreter is built from. */
+static uint64_t num_compare(unsigned op, uint64_t a, uint64_t b)
+{
+	int t = 0;
+
+	switch (op) {
+#define NUMC(n) case OPC_##n: return num_##n(a, b, &t);
+#define OP(n, pfx, code, imm, par, res, ml, cls, ty, rel, fl, text) \
+	OPCL_SWITCH(cls, OP_SKIP, NUMC, OP_SKIP, OP_SKIP, OP_SKIP, OP_SKIP, OP_SKIP, OP_SKIP)(n)
+#include "opcodes.def"
+#undef OP
+#undef NUMC
+	default:
+		cr_assert_fail("%s is not a comparison", op_info[op].name);
+		return 0;
+	}
+}
+
+static chibi_val val_of(uint8_t vt, uint64_t bits)
+{
+	chibi_val v = { 0 };
+
+	switch (vt) {
+	case VT_I32: v.type = CHIBI_I32; v.of.i32 = (int32_t)(uint32_t)bits; break;
+	case VT_I64: v.type = CHIBI_I64; v.of.i64 = (int64_t)bits; break;
+	case VT_F32: v.type = CHIBI_F32; v.of.f32_bits = (uint32_t)bits; break;
+	default: v.type = CHIBI_F64; v.of.f64_bits = bits; break;
+	}
+	return v;
+}
+
+/* "i32.lt_s" -> "BR_I32_LT_S": the interpreter's compare-and-branch instruction. */
+static void br_name(unsigned op, char *out, size_t n)
+{
+	size_t k = (size_t)snprintf(out, n, "BR_");
+
+	for (const char *p = op_info[op].name; *p && k + 1 < n; p++)
+		out[k++] = *p == '.' ? '_' : (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+	out[k] = 0;
+}
+
+/* Edge values of each type (as slot bits), NaN and both zeros for the floats. */
+static size_t edge_values(uint8_t vt, uint64_t *out)
+{
+	static const uint64_t i32s[] = { 0x80000000u, 0xffffffffu, 0, 1, 7, 8, 0x7fffffffu };
+	static const uint64_t i64s[] = { 0x8000000000000000ull, UINT64_MAX, 0, 1, 7, 8,
+					 0x7fffffffffffffffull, 0xffffffff };
+	static const float f32s[] = { -INFINITY, -1.0f, -0.0f, 0.0f, 7.0f, 8.0f, NAN };
+	static const double f64s[] = { -INFINITY, -1.0, -0.0, 0.0, 7.0, 8.0, NAN };
+	size_t n = 0;
+
+	switch (vt) {
+	case VT_I32: for (; n < 7; n++) out[n] = i32s[n]; break;
+	case VT_I64: for (; n < 8; n++) out[n] = i64s[n]; break;
+	case VT_F32: for (; n < 7; n++) { uint32_t u; memcpy(&u, &f32s[n], 4); out[n] = u; } break;
+	default: for (; n < 7; n++) memcpy(&out[n], &f64s[n], 8); break;
+	}
+	return n;
+}
+
+/* The forms of one comparison `op` of type t: plain; as the condition of an if (the
+ * translator branches around on the inverse); of a br_if; with a constant 7 on the left
+ * (mirrored to the right) and on the right. */
+static const char *const cmp_forms[] = { "plain", "if", "br", "kl", "kr" };
+
+static chibi_module *compare_module(const char *t, const char *op)
+{
+	char wat[2048];
+
+	snprintf(wat, sizeof(wat),
+		 "(module\n"
+		 " (func (export \"plain\") (param %1$s %1$s) (result i32)\n"
+		 "   local.get 0 local.get 1 %2$s)\n"
+		 " (func (export \"if\") (param %1$s %1$s) (result i32)\n"
+		 "   local.get 0 local.get 1 %2$s\n"
+		 "   if (result i32) i32.const 1 else i32.const 0 end)\n"
+		 " (func (export \"br\") (param %1$s %1$s) (result i32)\n"
+		 "   block local.get 0 local.get 1 %2$s br_if 0 i32.const 0 return end\n"
+		 "   i32.const 1)\n"
+		 " (func (export \"kl\") (param %1$s %1$s) (result i32)\n"
+		 "   %1$s.const 7 local.get 1 %2$s\n"
+		 "   if (result i32) i32.const 1 else i32.const 0 end)\n"
+		 " (func (export \"kr\") (param %1$s %1$s) (result i32)\n"
+		 "   local.get 0 %1$s.const 7 %2$s\n"
+		 "   if (result i32) i32.const 1 else i32.const 0 end))",
+		 t, op);
+	return wat_module(wat);
+}
+
+/* Run every form of comparison op on every pair of edge values in both instances (the
+ * interpreter's, the JIT's); returns the number of calls checked. */
+static unsigned check_compare(uint16_t op, chibi_instance *const inst[2])
+{
+	uint8_t vt = op_info[op].type;
+	uint64_t v[8], k7;
+	size_t nv = edge_values(vt, v);
+	unsigned n = 0;
+
+	k7 = vt == VT_F32 ? 0x40e00000u : vt == VT_F64 ? 0x401c000000000000ull : 7; /* 7 */
+	for (size_t i = 0; i < nv; i++)
+		for (size_t j = 0; j < nv; j++)
+			for (size_t f = 0; f < 5; f++) {
+				uint64_t a = f == 3 ? k7 : v[i], b = f == 4 ? k7 : v[j];
+				uint64_t want = num_compare(op, a, b);
+				chibi_val args[2] = { val_of(vt, v[i]), val_of(vt, v[j]) };
+
+				for (int e = 0; e < 2; e++) {
+					chibi_func *fn = chibi_instance_func(inst[e], cmp_forms[f]);
+					chibi_val r = { 0 };
+
+					cr_assert_eq(chibi_func_call(fn, args, 2, &r, 1, &last), 0);
+					cr_expect_eq((uint32_t)r.of.i32, want, "%s %s %s: %#llx, %#llx",
+						     e ? "jit" : "interp", op_info[op].name,
+						     cmp_forms[f], (unsigned long long)a,
+						     (unsigned long long)b);
+					n++;
+				}
+			}
+	return n;
+}
+
+/*
+ * Every comparison in every form, interpreter and JIT, must agree with num_<op> on edge
+ * values, NaN included; integer comparisons must fuse with the branch (the op itself for
+ * br_if, its inverse for if).  Catches a wrong relation, swapped or inverse in opcodes.def.
+ */
+Test(interp, comparisons_agree_in_every_form)
+{
+	static const struct chibi_config jit_cfg = { .mode = CHIBI_MODE_JIT };
+	chibi_store *js = chibi_store_new(&jit_cfg);
+	unsigned checked = 0, fused = 0;
+
+	cr_assert(js);
+	for (uint16_t op = 0; op < OPC_LIMIT; op++) {
+		const struct opinfo *oi = &op_info[op];
+		const char *t;
+		chibi_instance *inst[2] = { NULL, NULL };
+		struct chibi_diag d = { 0 };
+		chibi_module *m;
+
+		if (!oi->name || oi->cls != OPCL_COMPARE)
+			continue;
+		t = oi->type == VT_I32 ? "i32" : oi->type == VT_I64 ? "i64"
+		  : oi->type == VT_F32 ? "f32" : "f64";
+		m = compare_module(t, oi->name);
+		cr_assert(m, "%s", oi->name);
+		cr_assert_eq(chibi_instance_new(S, m, L, &inst[0], &d, NULL), 0, "%s", d.msg);
+		cr_assert_eq(chibi_instance_new(js, m, L, &inst[1], &d, NULL), 0, "%s", d.msg);
+		chibi_module_free(m);
+		checked += check_compare(op, inst);
+		if (op_is_int(op)) {
+			char want[40], *s;
+
+			br_name(op, want, sizeof(want));
+			s = listing(inst[0], "br");
+			cr_expect(strstr(s, want), "%s br_if: %s", oi->name, s);
+			free(s);
+			br_name(op_inverse(op), want, sizeof(want));
+			s = listing(inst[0], "if");
+			cr_expect(strstr(s, want), "%s if: %s", oi->name, s);
+			free(s);
+			fused++;
+		}
+	}
+	chibi_store_free(js);
+	cr_expect_eq(fused, 20, "every integer comparison fused");
+	cr_expect_geq(checked, 32u * 49 * 5 * 2);
+}

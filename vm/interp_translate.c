@@ -132,61 +132,6 @@ static uint64_t fold2(uint16_t op, uint64_t a, uint64_t b, int *trap)
 	}
 }
 
-/* The compare with its operands exchanged (a < b == b > a), or 0 if not commutable. */
-static uint16_t swapped(uint16_t op)
-{
-	switch (op) {
-	case OPC_I32_ADD: case OPC_I32_MUL: case OPC_I32_AND: case OPC_I32_OR: case OPC_I32_XOR:
-	case OPC_I64_ADD: case OPC_I64_MUL: case OPC_I64_AND: case OPC_I64_OR: case OPC_I64_XOR:
-	case OPC_I32_EQ: case OPC_I32_NE: case OPC_I64_EQ: case OPC_I64_NE:
-		return op;
-	case OPC_I32_LT_S: return OPC_I32_GT_S;
-	case OPC_I32_GT_S: return OPC_I32_LT_S;
-	case OPC_I32_LE_S: return OPC_I32_GE_S;
-	case OPC_I32_GE_S: return OPC_I32_LE_S;
-	case OPC_I32_LT_U: return OPC_I32_GT_U;
-	case OPC_I32_GT_U: return OPC_I32_LT_U;
-	case OPC_I32_LE_U: return OPC_I32_GE_U;
-	case OPC_I32_GE_U: return OPC_I32_LE_U;
-	case OPC_I64_LT_S: return OPC_I64_GT_S;
-	case OPC_I64_GT_S: return OPC_I64_LT_S;
-	case OPC_I64_LE_S: return OPC_I64_GE_S;
-	case OPC_I64_GE_S: return OPC_I64_LE_S;
-	case OPC_I64_LT_U: return OPC_I64_GT_U;
-	case OPC_I64_GT_U: return OPC_I64_LT_U;
-	case OPC_I64_LE_U: return OPC_I64_GE_U;
-	case OPC_I64_GE_U: return OPC_I64_LE_U;
-	default: return 0;
-	}
-}
-
-/* The integer compare that is true exactly when `op` is false (used to branch around). */
-static uint16_t inverse(uint16_t op)
-{
-	switch (op) {
-	case OPC_I32_EQ: return OPC_I32_NE;
-	case OPC_I32_NE: return OPC_I32_EQ;
-	case OPC_I32_LT_S: return OPC_I32_GE_S;
-	case OPC_I32_GE_S: return OPC_I32_LT_S;
-	case OPC_I32_GT_S: return OPC_I32_LE_S;
-	case OPC_I32_LE_S: return OPC_I32_GT_S;
-	case OPC_I32_LT_U: return OPC_I32_GE_U;
-	case OPC_I32_GE_U: return OPC_I32_LT_U;
-	case OPC_I32_GT_U: return OPC_I32_LE_U;
-	case OPC_I32_LE_U: return OPC_I32_GT_U;
-	case OPC_I64_EQ: return OPC_I64_NE;
-	case OPC_I64_NE: return OPC_I64_EQ;
-	case OPC_I64_LT_S: return OPC_I64_GE_S;
-	case OPC_I64_GE_S: return OPC_I64_LT_S;
-	case OPC_I64_GT_S: return OPC_I64_LE_S;
-	case OPC_I64_LE_S: return OPC_I64_GT_S;
-	case OPC_I64_LT_U: return OPC_I64_GE_U;
-	case OPC_I64_GE_U: return OPC_I64_LT_U;
-	case OPC_I64_GT_U: return OPC_I64_LE_U;
-	default: return OPC_I64_GT_U; /* OPC_I64_LE_U */
-	}
-}
-
 /* True if a 64-bit constant survives the trip through a sign-extended 32-bit immediate. */
 static bool fits32(uint64_t v)
 {
@@ -585,7 +530,7 @@ static void emit_cond(struct tr *t, const struct cond *c, bool negate, bool back
 		emit_op(t, (z ? IOP_BR_Z : IOP_BR_NZ) + (back ? 1u : 0u) + (acc_a ? 2u : 0u));
 		w(t, c->a);
 	} else {
-		uint16_t opc = negate ? inverse(c->opc) : c->opc;
+		uint16_t opc = negate ? op_inverse(c->opc) : c->opc;
 		unsigned form;
 		bool acc_b = !c->imm && !acc_a && in_acc(t, c->b);
 
@@ -595,7 +540,7 @@ static void emit_cond(struct tr *t, const struct cond *c, bool negate, bool back
 			uint32_t d = add[0], src = add[1], imm = add[2];
 
 			if (acc_b)
-				opc = swapped(opc); /* cmp(R[a], acc) == swapped(acc, R[a]) */
+				opc = op_swapped(opc); /* cmp(R[a], acc) == swapped(acc, R[a]) */
 			t->len = t->last_at;
 			emit_op(t, addbr_iop_of[opc] + (c->imm ? IOPV_ADDBR_I : 0u) +
 				(back ? IOPV_ADDBR_LOOP : 0u));
@@ -847,11 +792,11 @@ static void do_unary(struct tr *t, uint16_t op)
 		}
 	}
 	a = slot_of(t, &e, t->sp);
-	if ((op == OPC_I32_EQZ || op == OPC_I64_EQZ) && next_is_branch(t)) {
+	if (op_info[op].cls == OPCL_TEST && next_is_branch(t)) {
 		struct cond c = { .opc = OPC_I32_EQZ, .a = a };
 		struct instr j = t->nx;
 
-		if (op == OPC_I64_EQZ) { /* i64.eqz x == (x == 0) */
+		if (op_is_wide(op)) { /* i64.eqz x == (x == 0) */
 			c.opc = OPC_I64_EQ;
 			c.imm = true;
 			c.b = 0;
@@ -873,8 +818,8 @@ static void do_unary(struct tr *t, uint16_t op)
 static void do_binary(struct tr *t, uint16_t op)
 {
 	struct ent b = pop(t), a = pop(t);
-	bool wide = op_info[op].params[0] == 'I';
-	uint16_t sw = swapped(op);
+	bool wide = op_info[op].type == VT_I64;
+	uint16_t sw = op_swapped(op);
 	uint32_t sa, sb, d;
 	/* Stack positions whose slots a and b may occupy or be materialised into; they travel
 	 * with the operands when these are exchanged, so a constant is never materialised over
@@ -1218,21 +1163,22 @@ static void one(struct tr *t, const struct instr *in)
 	case OPC_REF_IS_NULL:
 		do_unary(t, OPC_I64_EQZ); /* a null reference is the all-zero slot */
 		break;
-	/* Representation-preserving conversions: the value stays where it is. */
-	case OPC_I32_WRAP_I64:
-	case OPC_I32_REINTERPRET_F32: case OPC_F32_REINTERPRET_I32:
-	case OPC_I64_REINTERPRET_F64: case OPC_F64_REINTERPRET_I64:
-		break;
 	default:
-		if (op_info[op].imm == IMM_MEMARG) {
-			if (op_info[op].results[0])
-				do_load(t, in);
-			else
-				do_store(t, in);
-		} else if (op_info[op].params[1]) {
+		switch (op_info[op].cls) {
+		case OPCL_LOAD:
+			do_load(t, in);
+			break;
+		case OPCL_STORE:
+			do_store(t, in);
+			break;
+		case OPCL_COMPARE: case OPCL_BINOP:
 			do_binary(t, op);
-		} else {
-			do_unary(t, op);
+			break;
+		default: /* TEST, UNOP, CONVERT: every other row is handled above */
+			/* wrap and the reinterprets keep the slot's bits: the value stays put */
+			if (!(op_info[op].flags & OPF_BITS))
+				do_unary(t, op);
+			break;
 		}
 		break;
 	}

@@ -161,4 +161,14 @@ static inline const struct functype *mod_func_type(const struct module *m, uint3
 enum chibi_err diag_set(struct chibi_diag *diag, enum chibi_err code, size_t offset,
 			const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* The one error-propagation macro of load-time code (decoder, validator): evaluate x, an
+ * enum chibi_err; if it is not CHIBI_OK, keep it in the caller's `err` and jump to the
+ * caller's `fail:` label, where the function cleans up once (STYLE.md section 4). */
+#define TRY(x)                                \
+	do {                                  \
+		err = (x);                    \
+		if (err != CHIBI_OK)          \
+			goto fail;            \
+	} while (0)
+
 #endif

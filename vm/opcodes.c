@@ -1,15 +1,75 @@
-/* vm/opcodes.c - the opcode description table, expanded from vm/opcodes.def.
+/* vm/opcodes.c - the opcode description table, expanded from vm/opcodes.def, and the
+ * relation algebra behind op_swapped/op_inverse.
  *
  * op_info[] is indexed by enum opcode (single-byte opcodes by their byte, 0xFC-prefixed ones
  * at 0x100 + sub-opcode).  Unused slots stay zero, so name == NULL marks an illegal opcode;
- * the instruction reader relies on that.  No logic lives here.
+ * the instruction reader relies on that.  Every fact here comes from a row of opcodes.def.
  */
 #include "types.h"
 
+#define OPTY_VT(ty) OPTY_SWITCH(ty, VT_I32, VT_I64, VT_F32, VT_F64, 0)
+
 /* Designated initializers keep the table correct whatever the row order in opcodes.def. */
 const struct opinfo op_info[OPC_LIMIT] = {
-#define OP(name, pfx, code, imm, par, res, ml, text) \
-	[OPC_##name] = { (text), (par), (res), (imm), (ml) },
+#define OP(name, pfx, code, imm, par, res, ml, cls, ty, rel, fl, text) \
+	[OPC_##name] = { (text), (par), (res), (imm), (ml), OPCL_##cls, OPTY_VT(ty), REL_##rel, (fl) },
 #include "opcodes.def"
 #undef OP
 };
+
+/* The COMPARE row of each (operand type, relation), by type index i32 i64 f32 f64. */
+static const uint16_t compare_op[4][REL_COUNT] = {
+#define CMP_ROW(name, ty, rel) [OPTY_SWITCH(ty, 0, 1, 2, 3, -1)][REL_##rel] = OPC_##name,
+#define OP(name, pfx, code, imm, par, res, ml, cls, ty, rel, fl, text) \
+	OPCL_SWITCH(cls, OP_SKIP, CMP_ROW, OP_SKIP, OP_SKIP, OP_SKIP, OP_SKIP, OP_SKIP, \
+		    OP_SKIP)(name, ty, rel)
+#include "opcodes.def"
+#undef OP
+#undef CMP_ROW
+};
+
+/* a R b  <=>  b swapped(R) a */
+static const uint8_t rel_swapped[REL_COUNT] = {
+	[REL_EQ] = REL_EQ, [REL_NE] = REL_NE,
+	[REL_LT_S] = REL_GT_S, [REL_GT_S] = REL_LT_S, [REL_LE_S] = REL_GE_S, [REL_GE_S] = REL_LE_S,
+	[REL_LT_U] = REL_GT_U, [REL_GT_U] = REL_LT_U, [REL_LE_U] = REL_GE_U, [REL_GE_U] = REL_LE_U,
+	[REL_LT] = REL_GT, [REL_GT] = REL_LT, [REL_LE] = REL_GE, [REL_GE] = REL_LE,
+};
+
+/* !(a R b)  <=>  a inverse(R) b; REL_NONE for the float orderings (NaN: both false). */
+static const uint8_t rel_inverse[REL_COUNT] = {
+	[REL_EQ] = REL_NE, [REL_NE] = REL_EQ,
+	[REL_LT_S] = REL_GE_S, [REL_GE_S] = REL_LT_S, [REL_GT_S] = REL_LE_S, [REL_LE_S] = REL_GT_S,
+	[REL_LT_U] = REL_GE_U, [REL_GE_U] = REL_LT_U, [REL_GT_U] = REL_LE_U, [REL_LE_U] = REL_GT_U,
+};
+
+/* The same type's comparison for relation rel (OPC_NONE for REL_NONE). */
+static uint16_t compare_with(uint16_t op, unsigned rel)
+{
+	switch (op_info[op].type) {
+	case VT_I32: return compare_op[0][rel];
+	case VT_I64: return compare_op[1][rel];
+	case VT_F32: return compare_op[2][rel];
+	default: return compare_op[3][rel];
+	}
+}
+
+/* See vm/types.h. */
+uint16_t op_swapped(uint16_t op)
+{
+	if (op >= OPC_LIMIT)
+		return OPC_NONE;
+	if (op_info[op].flags & OPF_COMM)
+		return op;
+	if (op_info[op].cls != OPCL_COMPARE)
+		return OPC_NONE;
+	return compare_with(op, rel_swapped[op_info[op].rel]);
+}
+
+/* See vm/types.h. */
+uint16_t op_inverse(uint16_t op)
+{
+	if (op >= OPC_LIMIT || op_info[op].cls != OPCL_COMPARE)
+		return OPC_NONE;
+	return compare_with(op, rel_inverse[op_info[op].rel]);
+}

@@ -1,6 +1,7 @@
 /* vm/opcodes_test.c - checks on the opcode table itself: opcodes.def rows are sorted by
- * (prefix, code) with no duplicates, and op_info[] (vm/opcodes.c) agrees with every row and
- * has no entries that no row produced.
+ * (prefix, code) with no duplicates, op_info[] (vm/opcodes.c) agrees with every row and
+ * has no entries that no row produced, and the property columns (class, type, relation,
+ * flags) agree with the signatures and with each other, as do op_swapped/op_inverse.
  */
 #include <criterion/criterion.h>
 #include <string.h>
@@ -11,11 +12,12 @@ struct row {
 	unsigned pfx, code, imm, memlog2;
 	const char *text, *params, *results;
 	enum opcode op;
+	const char *cls, *type, *rel;
 };
 
 static const struct row rows[] = {
-#define OP(name, pfx, code, imm, par, res, ml, text) \
-	{ (pfx), (code), (imm), (ml), (text), (par), (res), OPC_##name },
+#define OP(name, pfx, code, imm, par, res, ml, cls, ty, rel, fl, text) \
+	{ (pfx), (code), (imm), (ml), (text), (par), (res), OPC_##name, #cls, #ty, #rel },
 #include "opcodes.def"
 #undef OP
 };
@@ -98,4 +100,180 @@ Test(opcodes, names_unique_except_select)
 			cr_expect(strcmp(rows[i].text, rows[j].text) != 0, "duplicate %s",
 				  rows[i].text);
 		}
+}
+
+/* ---- property columns ---- */
+
+static bool is_numeric_class(unsigned cls)
+{
+	return cls >= OPCL_TEST && cls <= OPCL_CONVERT;
+}
+
+/* The class and type columns agree with the signature strings. */
+Test(opcodes, class_matches_signature)
+{
+	for (size_t i = 0; i < NROWS; i++) {
+		const struct opinfo *oi = &op_info[rows[i].op];
+		const char *p = oi->params, *r = oi->results;
+		const char *t = rows[i].text;
+
+		cr_expect_eq(op_is_numeric(rows[i].op), is_numeric_class(oi->cls), "%s", t);
+		if (!is_numeric_class(oi->cls)) {
+			cr_expect_eq(oi->type, 0, "%s: type on a non-numeric row", t);
+			cr_expect_str_eq(rows[i].type, "NONE", "%s", t);
+		} else {
+			cr_assert(p && r, "%s: numeric rows have signatures", t);
+			cr_expect_eq(oi->type, vt_from_letter(p[0]), "%s: type is params[0]", t);
+			cr_expect_eq(strlen(r), 1, "%s", t);
+		}
+		switch (oi->cls) {
+		case OPCL_TEST:
+			cr_expect(strlen(p) == 1 && r[0] == 'i', "%s", t);
+			cr_expect_eq(oi->rel, REL_EQ, "%s: eqz is == 0", t);
+			break;
+		case OPCL_COMPARE:
+			cr_expect(strlen(p) == 2 && p[0] == p[1] && strcmp(r, "i") == 0, "%s", t);
+			cr_expect_neq(oi->rel, REL_NONE, "%s", t);
+			break;
+		case OPCL_UNOP:
+			cr_expect(strlen(p) == 1 && p[0] == r[0], "%s", t);
+			break;
+		case OPCL_BINOP:
+			cr_expect(strlen(p) == 2 && p[0] == p[1] && p[0] == r[0], "%s", t);
+			break;
+		case OPCL_CONVERT:
+			cr_expect(strlen(p) == 1 && p[0] != r[0], "%s", t);
+			break;
+		case OPCL_LOAD:
+			cr_expect(oi->imm == IMM_MEMARG && strcmp(p, "i") == 0 && strlen(r) == 1, "%s", t);
+			break;
+		case OPCL_STORE:
+			cr_expect(oi->imm == IMM_MEMARG && strlen(p) == 2 && p[0] == 'i' && !r[0], "%s",
+				  t);
+			break;
+		case OPCL_CONST:
+			cr_expect(p && !p[0] && strlen(r) == 1, "%s", t);
+			break;
+		default:
+			cr_expect(oi->imm != IMM_MEMARG, "%s", t);
+			break;
+		}
+		if (oi->cls != OPCL_TEST && oi->cls != OPCL_COMPARE)
+			cr_expect_eq(oi->rel, REL_NONE, "%s: relation on a non-comparison", t);
+	}
+}
+
+/* Integer relations on integer rows, float relations on float rows; signed/unsigned and
+ * the relation match the name (i32.lt_u is REL_LT_U). */
+Test(opcodes, relation_matches_name)
+{
+	static const char *const rel_suffix[REL_COUNT] = {
+		[REL_EQ] = "eq", [REL_NE] = "ne", [REL_LT_S] = "lt_s", [REL_LT_U] = "lt_u",
+		[REL_GT_S] = "gt_s", [REL_GT_U] = "gt_u", [REL_LE_S] = "le_s", [REL_LE_U] = "le_u",
+		[REL_GE_S] = "ge_s", [REL_GE_U] = "ge_u", [REL_LT] = "lt", [REL_GT] = "gt",
+		[REL_LE] = "le", [REL_GE] = "ge",
+	};
+
+	for (size_t i = 0; i < NROWS; i++) {
+		const struct opinfo *oi = &op_info[rows[i].op];
+
+		if (oi->cls != OPCL_COMPARE)
+			continue;
+		cr_expect_str_eq(oi->name + 4, rel_suffix[oi->rel]);
+		if (op_is_int(rows[i].op))
+			cr_expect(oi->rel <= REL_GE_U, "%s: integer relation", oi->name);
+		else
+			cr_expect(oi->rel <= REL_NE || oi->rel >= REL_LT, "%s: float relation",
+				  oi->name);
+	}
+}
+
+/* Swapping is an involution on the same type, keeps the class, and is defined exactly for
+ * the commutative rows (itself) and the comparisons. */
+Test(opcodes, swapped_is_an_involution)
+{
+	for (unsigned op = 0; op < OPC_LIMIT; op++) {
+		const struct opinfo *oi = &op_info[op];
+		unsigned sw = op_swapped(op);
+
+		if (!oi->name) {
+			cr_expect_eq(sw, OPC_NONE);
+			continue;
+		}
+		if (oi->flags & OPF_COMM) {
+			cr_expect_eq(sw, op, "%s", oi->name);
+			cr_expect(oi->cls == OPCL_BINOP || oi->cls == OPCL_COMPARE, "%s", oi->name);
+			cr_expect_eq(oi->params[0], oi->params[1], "%s: equal param types", oi->name);
+			continue;
+		}
+		if (oi->cls != OPCL_COMPARE) {
+			cr_expect_eq(sw, OPC_NONE, "%s", oi->name);
+			continue;
+		}
+		cr_assert_neq(sw, OPC_NONE, "%s has a mirror", oi->name);
+		cr_expect_neq(sw, op, "%s: not commutative, so not its own mirror", oi->name);
+		cr_expect_eq(op_info[sw].cls, OPCL_COMPARE, "%s", oi->name);
+		cr_expect_eq(op_info[sw].type, oi->type, "%s", oi->name);
+		cr_expect_eq(op_swapped(sw), op, "%s: swapped twice", oi->name);
+	}
+	cr_expect_eq(op_swapped(OPC_I32_LT_S), OPC_I32_GT_S);
+	cr_expect_eq(op_swapped(OPC_I64_LE_U), OPC_I64_GE_U);
+	cr_expect_eq(op_swapped(OPC_F64_LT), OPC_F64_GT);
+	cr_expect_eq(op_swapped(OPC_I32_SUB), OPC_NONE);
+	cr_expect_eq(op_swapped(OPC_LIMIT + 5), OPC_NONE);
+}
+
+/* Inversion is an involution on integer comparisons and float eq/ne; float orderings have
+ * none (for NaN, a < b and a >= b are both false). */
+Test(opcodes, inverse_is_an_involution_and_never_float_order)
+{
+	for (unsigned op = 0; op < OPC_LIMIT; op++) {
+		const struct opinfo *oi = &op_info[op];
+		unsigned inv = op_inverse(op);
+		bool want = oi->name && oi->cls == OPCL_COMPARE &&
+			    (op_is_int(op) || oi->rel == REL_EQ || oi->rel == REL_NE);
+
+		cr_expect_eq(inv != OPC_NONE, want, "%s", oi->name ? oi->name : "-");
+		if (!want)
+			continue;
+		cr_expect_neq(inv, op, "%s", oi->name);
+		cr_expect_eq(op_info[inv].type, oi->type, "%s", oi->name);
+		cr_expect_eq(op_inverse(inv), op, "%s: inverted twice", oi->name);
+		/* the inverse of the mirror is the mirror of the inverse */
+		cr_expect_eq(op_inverse(op_swapped(op)), op_swapped(inv), "%s", oi->name);
+	}
+	cr_expect_eq(op_inverse(OPC_I32_LT_S), OPC_I32_GE_S);
+	cr_expect_eq(op_inverse(OPC_I64_GT_U), OPC_I64_LE_U);
+	cr_expect_eq(op_inverse(OPC_F32_EQ), OPC_F32_NE);
+	cr_expect_eq(op_inverse(OPC_F32_LT), OPC_NONE);
+	cr_expect_eq(op_inverse(OPC_I32_EQZ), OPC_NONE);
+}
+
+/* The flag columns: bits-preserving rows are conversions between equal or narrower
+ * widths; trapping numeric rows are exactly integer division/remainder and the
+ * non-saturating float->int truncations. */
+Test(opcodes, flags_consistent)
+{
+	for (size_t i = 0; i < NROWS; i++) {
+		const struct opinfo *oi = &op_info[rows[i].op];
+		const char *t = oi->name;
+
+		if (oi->flags & OPF_BITS) {
+			cr_expect_eq(oi->cls, OPCL_CONVERT, "%s", t);
+			cr_expect(strstr(t, "reinterpret") || strcmp(t, "i32.wrap_i64") == 0, "%s", t);
+		}
+		if (oi->cls == OPCL_LOAD || oi->cls == OPCL_STORE || oi->cls == OPCL_CALL)
+			cr_expect(oi->flags & OPF_TRAP, "%s touches memory or calls", t);
+		if (is_numeric_class(oi->cls)) {
+			bool divrem = oi->cls == OPCL_BINOP && op_is_int(rows[i].op) &&
+				      (strstr(t, ".div_") || strstr(t, ".rem_"));
+			bool trunc = oi->cls == OPCL_CONVERT && strstr(t, ".trunc_f") != NULL;
+
+			cr_expect_eq((oi->flags & OPF_TRAP) != 0, divrem || trunc, "%s", t);
+		}
+		if (oi->flags & OPF_COMM)
+			cr_expect(!(oi->flags & OPF_TRAP), "%s", t);
+	}
+	cr_expect(op_is_wide(OPC_I64_ADD) && op_is_wide(OPC_F64_CONVERT_I64_U));
+	cr_expect(!op_is_wide(OPC_I64_EXTEND_I32_S) && !op_is_wide(OPC_F32_ADD));
 }

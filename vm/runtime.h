@@ -1,5 +1,6 @@
 /* vm/runtime.h - run-time state shared by the instance code (vm/instance.c, vm/store.c,
- * vm/memory.c, vm/table.c, vm/api.c) and the execution engines (vm/interp.c, later jit/).
+ * vm/memory.c, vm/table.c, vm/api.c) and the execution engines (vm/interp.c and, through
+ * the table of vm/engine.h, the JIT in jit/).
  *
  * Decoded data lives in struct module (vm/module.h) and is immutable; everything here is
  * mutable state owned by a store.  Values are carried in 64-bit slots everywhere inside the
@@ -28,7 +29,8 @@ struct chibi_func {
 	uint32_t index;                /* index in the module's function index space */
 	const struct func *def;        /* module definition (index - nfunc_imports) */
 	void *interp_code;             /* interpreter's translated code (lazily built), owned here */
-	void *jit_code;                /* reserved for the JIT */
+	void *jit_code;                /* the JIT's record of f (struct jit_func, jit/jit_int.h),
+	                                * made on first use; owned by the store's JIT state */
 	/* FUNC_HOST */
 	chibi_host_fn host_fn;
 	void *host_env;
@@ -100,7 +102,8 @@ struct chibi_store {
 	struct chibi_global *globals;
 	/* canonical function types: type_id indexes this array */
 	struct functype *types;
-	uint32_t ntypes, cap_types;
+	uint32_t ntypes;
+	size_t cap_types;
 	/* execution */
 	struct trap_ctx *trap;         /* innermost active call, NULL when no wasm runs */
 	uint64_t *stack;               /* value/frame stack for the interpreter (slots) */
@@ -112,8 +115,11 @@ struct chibi_store {
 	/* where the current trap happened, filled by the engine before vm_trap */
 	uint32_t cur_func_index;
 	struct chibi_instance *cur_inst;
-	/* the JIT (jit/jit_int.h): its per-store state, and the lowest native stack address
-	 * JIT prologues accept (checked on every call) */
+	/* the engine every call of this store runs on (vm/engine.h), fixed at creation */
+	const struct engine *engine;
+	/* the JIT's per-store state (struct jit_store, jit/jit_int.h; NULL until it first
+	 * runs, released through engine->store_free), and the lowest native stack address JIT
+	 * prologues accept (checked on every call) */
 	void *jit;
 	uintptr_t jit_stack_limit;
 };

@@ -3,14 +3,16 @@
  *
  * Objects are pushed on per-kind ownership lists and all freed together by chibi_store_free;
  * nothing is freed earlier (instances share memories/tables through imports).
+ * The store also fixes which engine runs its code (vm/engine.h) and lets that engine release
+ * what it holds for the store.
  * Entry points: chibi_store_new/free/interrupt/fuel, store_intern_type, store_own_*.
  */
 #include <string.h>
 #include <sys/mman.h>
 
 #include "alloc.h"
+#include "engine.h"
 #include "store.h"
-#include "../jit/jit.h"
 
 #define DEFAULT_STACK_BYTES (8u << 20)
 
@@ -27,7 +29,7 @@ static uint64_t *stack_alloc(size_t slots)
 }
 
 /* Create a store with cfg (NULL = defaults).  Owned by the caller; NULL on NOMEM or when
- * cfg.max_stack_bytes is absurdly large. */
+ * cfg.max_stack_bytes exceeds CHIBI_MAX_STACK_BYTES. */
 chibi_store *chibi_store_new(const struct chibi_config *cfg)
 {
 	struct chibi_store *s = vm_calloc(1, sizeof(*s));
@@ -38,8 +40,8 @@ chibi_store *chibi_store_new(const struct chibi_config *cfg)
 	if (cfg)
 		s->cfg = *cfg;
 	bytes = s->cfg.max_stack_bytes ? s->cfg.max_stack_bytes : DEFAULT_STACK_BYTES;
-	if (bytes > ((size_t)1 << 40))
-		goto fail;
+	if (bytes > CHIBI_MAX_STACK_BYTES)
+		goto fail; /* 1 TiB used to be accepted, and deep recursion backed it with RAM */
 	/* At least a few slots so an argument-less call always has room for its results. */
 	s->stack_slots = bytes / sizeof(uint64_t) < 16 ? 16 : bytes / sizeof(uint64_t);
 	s->stack = stack_alloc(s->stack_slots);
@@ -48,6 +50,7 @@ chibi_store *chibi_store_new(const struct chibi_config *cfg)
 	s->stack_top = s->stack;
 	s->fuel = s->cfg.fuel;
 	s->cur_func_index = UINT32_MAX;
+	s->engine = engine_for_mode(s->cfg.mode);
 	return s;
 fail:
 	vm_free(s);
@@ -94,7 +97,8 @@ void chibi_store_free(chibi_store *s)
 	for (uint32_t i = 0; i < s->ntypes; i++)
 		vm_free(s->types[i].params);
 	vm_free(s->types);
-	jit_store_free(s);
+	if (s->engine->store_free)
+		s->engine->store_free(s);
 	munmap(s->stack, s->stack_slots * sizeof(uint64_t));
 	vm_free(s);
 }
@@ -126,15 +130,8 @@ uint32_t store_intern_type(struct chibi_store *s, const struct functype *t)
 			return i;
 	if (s->ntypes == UINT32_MAX - 1)
 		return UINT32_MAX;
-	if (s->ntypes == s->cap_types) {
-		uint32_t cap = s->cap_types ? s->cap_types * 2 : 16;
-
-		nt = vm_realloc(s->types, cap, sizeof(*nt));
-		if (!nt)
-			return UINT32_MAX;
-		s->types = nt;
-		s->cap_types = cap;
-	}
+	if (!VM_GROW(s->types, s->cap_types, (size_t)s->ntypes + 1))
+		return UINT32_MAX;
 	/* Own copy of the value types: the module that first showed this type may die first. */
 	buf = vm_malloc((size_t)t->nparams + t->nresults);
 	if (!buf)

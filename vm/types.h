@@ -53,10 +53,51 @@ enum imm_kind {
 /* Opcodes: OPC_<name>.  Single-byte opcodes use their byte value; 0xFC-prefixed ones are
  * numbered 0x100 + sub-opcode so that every opcode fits one uint16_t. */
 enum opcode {
-#define OP(name, pfx, code, imm, par, res, ml, text) OPC_##name = ((pfx) ? 0x100 : 0) + (code),
+#define OP(name, pfx, code, imm, par, res, ml, cls, ty, rel, fl, text) \
+	OPC_##name = ((pfx) ? 0x100 : 0) + (code),
 #include "opcodes.def"
 #undef OP
 	OPC_LIMIT = 0x200,
+	/* "no such opcode" from op_swapped/op_inverse: 0 is unreachable, never a result */
+	OPC_NONE = 0,
+};
+
+/* What kind of instruction a row is (the cls column of opcodes.def).  The numeric classes,
+ * OPCL_TEST to OPCL_CONVERT, are the rows with a pure num_<name> in vm/interp_num.h. */
+enum op_class {
+	OPCL_CONTROL,    /* unreachable, nop, block ... return */
+	OPCL_CALL,       /* call, call_indirect */
+	OPCL_PARAMETRIC, /* drop, select */
+	OPCL_VARIABLE,   /* local.*, global.* */
+	OPCL_TABLE,      /* table.*, elem.drop */
+	OPCL_MEMORY,     /* memory.size/grow/init/copy/fill, data.drop */
+	OPCL_LOAD,       /* t.load*: pops an address, pushes results[0] */
+	OPCL_STORE,      /* t.store*: pops an address and a value */
+	OPCL_CONST,      /* t.const */
+	OPCL_REF,        /* ref.null, ref.is_null, ref.func */
+	OPCL_TEST,       /* eqz: one operand, i32 result */
+	OPCL_COMPARE,    /* two operands of one type, i32 result; rel says which relation */
+	OPCL_UNOP,       /* one operand, result of the same type */
+	OPCL_BINOP,      /* two operands and a result, all of one type */
+	OPCL_CONVERT,    /* one operand, result of another type */
+};
+
+/* The relation a TEST or COMPARE row computes (the rel column): eqz is REL_EQ with 0.
+ * Integer relations are signed (_S) or unsigned (_U); the float ones are ordered, false
+ * when an operand is NaN (only eq and ne have float inverses). */
+enum op_rel {
+	REL_NONE,
+	REL_EQ, REL_NE,
+	REL_LT_S, REL_LT_U, REL_GT_S, REL_GT_U, REL_LE_S, REL_LE_U, REL_GE_S, REL_GE_U,
+	REL_LT, REL_GT, REL_LE, REL_GE,
+	REL_COUNT,
+};
+
+/* Property bits (the flags column). */
+enum op_flag {
+	OPF_COMM = 1 << 0, /* commutative: op(a, b) == op(b, a) */
+	OPF_TRAP = 1 << 1, /* may trap */
+	OPF_BITS = 1 << 2, /* result = the operand's (low) bits: wrap and the reinterprets */
 };
 
 /* Static description of one opcode, indexed by enum opcode; name == NULL for unused codes. */
@@ -66,8 +107,80 @@ struct opinfo {
 	const char *results; /* "i" etc., NULL when handled by hand */
 	uint8_t imm;         /* enum imm_kind */
 	uint8_t memlog2;     /* log2 access size for loads/stores */
+	uint8_t cls;         /* enum op_class */
+	uint8_t type;        /* numeric rows: enum valtype of the first operand; else 0 */
+	uint8_t rel;         /* enum op_rel */
+	uint8_t flags;       /* enum op_flag bits */
 };
 extern const struct opinfo op_info[OPC_LIMIT]; /* defined in vm/opcodes.c */
+
+/* Does op have a pure num_<name> (vm/interp_num.h), the folder's and the JIT helpers'? */
+static inline bool op_is_numeric(unsigned op)
+{
+	return op_info[op].cls >= OPCL_TEST && op_info[op].cls <= OPCL_CONVERT;
+}
+
+/* eqz or a comparison: an i32 truth value a branch or select can fuse with. */
+static inline bool op_is_compare(unsigned op)
+{
+	return op_info[op].cls == OPCL_TEST || op_info[op].cls == OPCL_COMPARE;
+}
+
+static inline bool op_is_commutative(unsigned op) { return op_info[op].flags & OPF_COMM; }
+static inline bool op_may_trap(unsigned op) { return op_info[op].flags & OPF_TRAP; }
+
+/* Is op's first operand (its numeric type) 64 bits wide, i64 or f64? */
+static inline bool op_is_wide(unsigned op)
+{
+	return op_info[op].type == VT_I64 || op_info[op].type == VT_F64;
+}
+
+/* Does op work on integers (i32/i64 operand)? */
+static inline bool op_is_int(unsigned op)
+{
+	return op_info[op].type == VT_I32 || op_info[op].type == VT_I64;
+}
+
+/* The operator with its operands exchanged: op itself if commutative, the mirrored
+ * comparison for a COMPARE row (a < b  <=>  b > a), else OPC_NONE.  vm/opcodes.c. */
+uint16_t op_swapped(uint16_t op);
+/* The comparison true exactly when op is false (a < b  <=>  !(a >= b)): integer
+ * comparisons and float eq/ne; OPC_NONE for float lt/gt/le/ge (NaN makes both false) and
+ * for every other row.  vm/opcodes.c. */
+uint16_t op_inverse(uint16_t op);
+
+/*
+ * Class filters for X-macro passes over opcodes.def.  OPCL_SWITCH(cls, ...) is the argument
+ * matching the row's class, so that a pass keeps the rows it wants, e.g.
+ *   #define OP(n, p, c, i, pa, r, m, cls, ty, rel, fl, t) \
+ *           OPCL_SWITCH(cls, F1, F2, F1, F2, F1, OP_SKIP, OP_SKIP, OP_SKIP)(n)
+ * calls F1 on every one-operand numeric row and F2 on every two-operand one.
+ * OPTY_SWITCH(ty, ...) does the same on the type column.
+ */
+#define OP_SKIP(...)
+#define OPCL_SWITCH(cls, test, cmp, un, bin, cvt, load, store, other) \
+	OPCL_SW_##cls(test, cmp, un, bin, cvt, load, store, other)
+#define OPCL_SW_CONTROL(t, c, u, b, v, l, s, o) o
+#define OPCL_SW_CALL(t, c, u, b, v, l, s, o) o
+#define OPCL_SW_PARAMETRIC(t, c, u, b, v, l, s, o) o
+#define OPCL_SW_VARIABLE(t, c, u, b, v, l, s, o) o
+#define OPCL_SW_TABLE(t, c, u, b, v, l, s, o) o
+#define OPCL_SW_MEMORY(t, c, u, b, v, l, s, o) o
+#define OPCL_SW_LOAD(t, c, u, b, v, l, s, o) l
+#define OPCL_SW_STORE(t, c, u, b, v, l, s, o) s
+#define OPCL_SW_CONST(t, c, u, b, v, l, s, o) o
+#define OPCL_SW_REF(t, c, u, b, v, l, s, o) o
+#define OPCL_SW_TEST(t, c, u, b, v, l, s, o) t
+#define OPCL_SW_COMPARE(t, c, u, b, v, l, s, o) c
+#define OPCL_SW_UNOP(t, c, u, b, v, l, s, o) u
+#define OPCL_SW_BINOP(t, c, u, b, v, l, s, o) b
+#define OPCL_SW_CONVERT(t, c, u, b, v, l, s, o) v
+#define OPTY_SWITCH(ty, i32, i64, f32, f64, none) OPTY_SW_##ty(i32, i64, f32, f64, none)
+#define OPTY_SW_I32(a, b, c, d, n) a
+#define OPTY_SW_I64(a, b, c, d, n) b
+#define OPTY_SW_F32(a, b, c, d, n) c
+#define OPTY_SW_F64(a, b, c, d, n) d
+#define OPTY_SW_NONE(a, b, c, d, n) n
 
 /* Map a type letter from opcodes.def / host signatures to a valtype (0 if unknown). */
 static inline uint8_t vt_from_letter(char c)

@@ -131,8 +131,37 @@
 	 WASI_RIGHT_PATH_SYMLINK | WASI_RIGHT_PATH_REMOVE_DIRECTORY |                     \
 	 WASI_RIGHT_PATH_UNLINK_FILE)
 
+/* What a directory fd can do: path-relative calls, listing, stat, times and sync.  No
+ * byte I/O, seeking, sizes, advice or fd flags (those calls answer EBADF on a directory). */
+#define WASI_RIGHTS_DIR                                                                 \
+	(WASI_RIGHT_FD_DATASYNC | WASI_RIGHT_FD_SYNC | WASI_RIGHT_PATH_CREATE_DIRECTORY |  \
+	 WASI_RIGHT_PATH_CREATE_FILE | WASI_RIGHT_PATH_LINK_SOURCE |                      \
+	 WASI_RIGHT_PATH_LINK_TARGET | WASI_RIGHT_PATH_OPEN | WASI_RIGHT_FD_READDIR |     \
+	 WASI_RIGHT_PATH_READLINK | WASI_RIGHT_PATH_RENAME_SOURCE |                       \
+	 WASI_RIGHT_PATH_RENAME_TARGET | WASI_RIGHT_PATH_FILESTAT_GET |                   \
+	 WASI_RIGHT_PATH_FILESTAT_SET_SIZE | WASI_RIGHT_PATH_FILESTAT_SET_TIMES |         \
+	 WASI_RIGHT_FD_FILESTAT_GET | WASI_RIGHT_FD_FILESTAT_SET_TIMES |                  \
+	 WASI_RIGHT_PATH_SYMLINK | WASI_RIGHT_PATH_REMOVE_DIRECTORY |                     \
+	 WASI_RIGHT_PATH_UNLINK_FILE | WASI_RIGHT_POLL_FD_READWRITE)
+
+/* What any non-directory opened by path can do (regular files, devices, fifos): byte I/O,
+ * seeking, stat, sizes, times, flags, advice.  Nothing path-relative. */
+#define WASI_RIGHTS_FILE                                                                \
+	(WASI_RIGHT_FD_DATASYNC | WASI_RIGHT_FD_READ | WASI_RIGHT_FD_SEEK |               \
+	 WASI_RIGHT_FD_FDSTAT_SET_FLAGS | WASI_RIGHT_FD_SYNC | WASI_RIGHT_FD_TELL |       \
+	 WASI_RIGHT_FD_WRITE | WASI_RIGHT_FD_ADVISE | WASI_RIGHT_FD_ALLOCATE |            \
+	 WASI_RIGHT_FD_FILESTAT_GET | WASI_RIGHT_FD_FILESTAT_SET_SIZE |                   \
+	 WASI_RIGHT_FD_FILESTAT_SET_TIMES | WASI_RIGHT_POLL_FD_READWRITE)
+
 /* A tty must not look seekable: wasi-libc's isatty() checks for missing seek/tell. */
-#define WASI_RIGHTS_TTY (WASI_RIGHTS_ALL & ~(WASI_RIGHT_FD_SEEK | WASI_RIGHT_FD_TELL))
+#define WASI_RIGHTS_TTY (WASI_RIGHTS_FILE & ~(WASI_RIGHT_FD_SEEK | WASI_RIGHT_FD_TELL))
+
+/* Inherited stdio (fds 0-2) is a character stream whatever the host object behind it is
+ * (a tty, a pipe, a file, a directory given as `< dir`): bytes in and out, flags, stat,
+ * polling.  No seeking, sizes, times or allocation, and nothing path-relative. */
+#define WASI_RIGHTS_STDIO                                                               \
+	(WASI_RIGHT_FD_READ | WASI_RIGHT_FD_WRITE | WASI_RIGHT_FD_FDSTAT_SET_FLAGS |      \
+	 WASI_RIGHT_FD_FILESTAT_GET | WASI_RIGHT_POLL_FD_READWRITE)
 
 /* Accepted connections: stream I/O, polling, shutdown, flags and stat. */
 #define WASI_RIGHTS_SOCK                                                                \

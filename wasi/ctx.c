@@ -173,33 +173,57 @@ void wasi_fd_release(struct wasi_ctx *ctx, uint32_t fd)
 	f = &ctx->fds[fd];
 	if (!f->is_stdio)
 		close(f->host);
+	else if (f->host_flags >= 0)
+		/* The open file description is the host's (a shell's pipe, a terminal): an
+		 * O_NONBLOCK or O_APPEND the guest set must not outlive the guest. */
+		fcntl(f->host, F_SETFL, f->host_flags);
 	free(f->preopen);
 	wasi_dirlist_free(f->dir);
 	memset(f, 0, sizeof(*f));
 	f->host = -1;
 }
 
-/* Guest type and rights of an inherited host fd (stdio, sockets). */
-static uint8_t host_fd_type(int host, uint64_t *base)
+/* Most rights an fd of this type can hold; see ctx.h. */
+uint64_t wasi_rights_of_type(uint8_t type, int host)
+{
+	if (type == WASI_FILETYPE_DIRECTORY)
+		return WASI_RIGHTS_DIR;
+	if (type == WASI_FILETYPE_CHARACTER_DEVICE && isatty(host))
+		return WASI_RIGHTS_TTY;
+	return WASI_RIGHTS_FILE;
+}
+
+/* Guest file type of inherited stdio: a stream whatever the host object is.  A tty is a
+ * character device (wasi-libc's isatty() wants that and no seek right), a socket stays a
+ * socket (sock_recv/sock_send on an inetd-style stdin), anything else is UNKNOWN: a file,
+ * fifo or directory given as `< x` must not look like something with a size or a path. */
+static uint8_t stdio_type(int host)
 {
 	struct stat sb;
-	uint8_t t = WASI_FILETYPE_UNKNOWN;
+	int st = 0;
+	socklen_t sl = sizeof(st);
 
-	*base = WASI_RIGHTS_ALL;
-	if (fstat(host, &sb) == 0) {
-		t = wasi_filetype(sb.st_mode);
-		if (t == WASI_FILETYPE_SOCKET_STREAM) {
-			int st = 0;
-			socklen_t sl = sizeof(st);
-
-			if (getsockopt(host, SOL_SOCKET, SO_TYPE, &st, &sl) == 0 &&
-			    st == SOCK_DGRAM)
-				t = WASI_FILETYPE_SOCKET_DGRAM;
-		}
-	}
 	if (isatty(host))
-		*base = WASI_RIGHTS_TTY;
-	return t;
+		return WASI_FILETYPE_CHARACTER_DEVICE;
+	if (fstat(host, &sb) != 0 || !S_ISSOCK(sb.st_mode))
+		return WASI_FILETYPE_UNKNOWN;
+	if (getsockopt(host, SOL_SOCKET, SO_TYPE, &st, &sl) == 0 && st == SOCK_DGRAM)
+		return WASI_FILETYPE_SOCKET_DGRAM;
+	return WASI_FILETYPE_SOCKET_STREAM;
+}
+
+/* Move a host fd we own above 2 (closing the original), so a run started with stdio
+ * closed never hands a preopen or a socket to whoever later writes to fd 0-2 (the guest's
+ * stdio slots, chibi's own error messages).  Returns the fd or -1 with errno. */
+static int above_stdio(int fd)
+{
+	int nfd;
+
+	if (fd < 0 || fd > 2)
+		return fd;
+	nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	close(fd);
+	return nfd;
 }
 
 /* Build a context; see wasi.h.  Every string is copied; listen fds are dup'ed. */
@@ -208,7 +232,6 @@ struct wasi_ctx *wasi_ctx_new(const struct wasi_config *cfg, char *err, size_t e
 	struct wasi_ctx *ctx = calloc(1, sizeof(*ctx));
 	int stdio[3], i;
 	uint32_t fd, e;
-	uint64_t base;
 
 	if (!ctx)
 		goto nomem;
@@ -221,6 +244,7 @@ struct wasi_ctx *wasi_ctx_new(const struct wasi_config *cfg, char *err, size_t e
 		snprintf(err, errlen, "invalid WASI configuration");
 		goto fail;
 	}
+	ctx->max_file_size = cfg->max_file_size ? cfg->max_file_size : WASI_DEFAULT_MAX_FILE_SIZE;
 	ctx->argc = cfg->argc;
 	ctx->nenv = cfg->nenv;
 	if (!copy_strings(cfg->argc, cfg->argv, &ctx->argv, &ctx->argv_size) ||
@@ -241,9 +265,10 @@ struct wasi_ctx *wasi_ctx_new(const struct wasi_config *cfg, char *err, size_t e
 			continue; /* left closed: the guest sees EBADF */
 		f->host = stdio[i];
 		f->is_stdio = true;
-		f->type = host_fd_type(stdio[i], &base);
-		f->base = base;
-		f->inh = base;
+		f->host_flags = fcntl(stdio[i], F_GETFL);
+		f->type = stdio_type(stdio[i]);
+		f->base = WASI_RIGHTS_STDIO;
+		f->inh = 0;
 	}
 
 	/* Then the preopened directories, in order, from fd 3 on. */
@@ -255,13 +280,14 @@ struct wasi_ctx *wasi_ctx_new(const struct wasi_config *cfg, char *err, size_t e
 		/* A search-only directory (x without r) still serves paths beneath it. */
 		if (h < 0 && errno == EACCES)
 			h = open(p->host_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		h = above_stdio(h);
 		if (h < 0) {
 			snprintf(err, errlen, "cannot open directory '%s': %s", p->host_path,
 				 strerror(errno));
 			goto fail;
 		}
-		e = wasi_fd_install(ctx, h, WASI_FILETYPE_DIRECTORY, WASI_RIGHTS_ALL,
-				    WASI_RIGHTS_ALL, p->readonly, &fd);
+		e = wasi_fd_install(ctx, h, WASI_FILETYPE_DIRECTORY, WASI_RIGHTS_DIR,
+				    WASI_RIGHTS_DIR | WASI_RIGHTS_FILE, p->readonly, &fd);
 		if (e != WASI_ESUCCESS)
 			goto nomem;
 		ctx->fds[fd].preopen = strdup(gname);

@@ -28,6 +28,7 @@ struct wasi_fd {
 	uint8_t type;              /* WASI_FILETYPE_* as seen at open time */
 	bool readonly;             /* beneath a read-only preopen: never writes */
 	bool is_stdio;             /* host fd 0/1/2 borrowed: not closed by us */
+	int host_flags;            /* stdio: the host's F_GETFL at start, put back on release */
 	uint64_t base;             /* rights_base */
 	uint64_t inh;              /* rights_inheriting */
 	char *preopen;             /* guest name of a preopened directory, else NULL */
@@ -58,6 +59,7 @@ struct wasi_ctx {
 	struct wasi_fd *fds;
 	uint32_t nfds;             /* slots allocated */
 	bool trace;                /* CHIBI_WASI_TRACE set: log each call on stderr */
+	uint64_t max_file_size;    /* fd_allocate never grows a file beyond this */
 	struct wasi_binding *binds;
 };
 
@@ -84,7 +86,12 @@ struct wasi_fd *wasi_fd_get_kind(struct wasi_ctx *ctx, uint32_t fd, uint32_t kin
  * failure).  Returns WASI_ESUCCESS with *out_fd, or WASI_EMFILE / WASI_ENOMEM. */
 uint32_t wasi_fd_install(struct wasi_ctx *ctx, int host, uint8_t type, uint64_t base,
 			 uint64_t inh, bool readonly, uint32_t *out_fd);
-/* Close slot fd (host fd too unless borrowed stdio) and mark it free. */
+/* The rights an fd of WASI filetype `type` on host fd `host` can have at most: a directory
+ * WASI_RIGHTS_DIR, a tty WASI_RIGHTS_TTY, anything else WASI_RIGHTS_FILE.  path_open masks
+ * the requested rights with this (see wasi/README.md, "Rights"). */
+uint64_t wasi_rights_of_type(uint8_t type, int host);
+/* Close slot fd (host fd too unless borrowed stdio, whose host flags are put back) and
+ * mark it free. */
 void wasi_fd_release(struct wasi_ctx *ctx, uint32_t fd);
 /* Free a cached directory listing (fd.c). NULL is a no-op. */
 void wasi_dirlist_free(struct wasi_dirlist *d);

@@ -17,6 +17,18 @@
 
 #define HOST_IOV_MAX 1024 /* Linux UIO_MAXIOV; more iovecs means a short transfer */
 
+/* Every kind of fd but a directory. */
+#define NOT_DIR (~WASI_KIND(WASI_FILETYPE_DIRECTORY))
+
+/* Look up fd for a call that works on bytes (read, write, seek, sizes, advice, fd flags):
+ * a directory answers EBADF whatever its rights, as wasmtime's preview1 does; POSIX would
+ * let lseek() "succeed" on one.  Errors: EBADF, ENOTCAPABLE. */
+static struct wasi_fd *file_get(struct wasi_ctx *ctx, uint32_t fd, uint64_t need,
+				uint32_t *err)
+{
+	return wasi_fd_get_kind(ctx, fd, NOT_DIR, WASI_EBADF, need, err);
+}
+
 /* One entry of a cached directory listing. */
 struct wasi_dent {
 	uint64_t ino;
@@ -119,7 +131,7 @@ uint32_t wasi_times(uint64_t atim, uint64_t mtim, uint32_t fl, struct timespec t
 	return WASI_ESUCCESS;
 }
 
-/* fd_advise(fd, offset: u64, len: u64, advice: u8) -> errno.  Errors: EBADF, ENOTCAPABLE
+/* fd_advise(fd, offset: u64, len: u64, advice: u8) -> errno.  Errors: EBADF (also a directory), ENOTCAPABLE
  * (FD_ADVISE), EINVAL (unknown advice / offsets beyond i64), ESPIPE (pipe).
  * https://github.com/WebAssembly/WASI/blob/main/legacy/preview1/docs.md#fd_advise */
 uint32_t wasi_fd_advise(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
@@ -128,7 +140,7 @@ uint32_t wasi_fd_advise(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a
 				      POSIX_FADV_RANDOM, POSIX_FADV_WILLNEED,
 				      POSIX_FADV_DONTNEED, POSIX_FADV_NOREUSE };
 	uint32_t err, adv = ARG32(3);
-	struct wasi_fd *f = wasi_fd_get(ctx, ARG32(0), WASI_RIGHT_FD_ADVISE, &err);
+	struct wasi_fd *f = file_get(ctx, ARG32(0), WASI_RIGHT_FD_ADVISE, &err);
 
 	if (!f)
 		return err;
@@ -139,21 +151,38 @@ uint32_t wasi_fd_advise(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a
 }
 
 /* fd_allocate(fd, offset: u64, len: u64) -> errno.  Ensures the range is backed by storage,
- * growing the file if needed.  Errors: EBADF, ENOTCAPABLE (FD_ALLOCATE), EINVAL, EFBIG,
- * ENOSPC, ESPIPE, ENODEV.
+ * growing the file if needed, but never beyond ctx->max_file_size (EFBIG: a guest must not
+ * be able to fill the host's disk with one call).  A failed call gives back what it grew:
+ * the file is cut back to its old size, so ENOSPC leaves no allocated tail behind.
+ * Errors: EBADF (not open, a directory), ENOTCAPABLE (FD_ALLOCATE), EINVAL, EFBIG, ENOSPC,
+ * ESPIPE, ENODEV.
  * https://github.com/WebAssembly/WASI/blob/main/legacy/preview1/docs.md#fd_allocate */
 uint32_t wasi_fd_allocate(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
 {
 	uint32_t err;
-	struct wasi_fd *f = wasi_fd_get(ctx, ARG32(0), WASI_RIGHT_FD_ALLOCATE, &err);
+	struct wasi_fd *f = file_get(ctx, ARG32(0), WASI_RIGHT_FD_ALLOCATE, &err);
+	uint64_t off = ARG64(1), len = ARG64(2);
+	struct stat sb;
+	int r;
 
 	if (!f)
 		return err;
-	if (ARG64(1) > INT64_MAX || ARG64(2) > INT64_MAX || ARG64(1) + ARG64(2) > INT64_MAX)
+	if (off > INT64_MAX || len > INT64_MAX || off + len > INT64_MAX)
 		return WASI_EFBIG;
-	if (ARG64(2) == 0)
+	if (len == 0)
 		return WASI_EINVAL;
-	return wasi_errno(posix_fallocate(f->host, (off_t)ARG64(1), (off_t)ARG64(2)));
+	if (fstat(f->host, &sb) != 0)
+		return wasi_errno(errno);
+	if (!S_ISREG(sb.st_mode))
+		return S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode) ? WASI_ESPIPE : WASI_ENODEV;
+	if (off + len > (uint64_t)sb.st_size && off + len > ctx->max_file_size)
+		return WASI_EFBIG;
+	r = posix_fallocate(f->host, (off_t)off, (off_t)len);
+	if (r != 0 && off + len > (uint64_t)sb.st_size)
+		/* Blocks the kernel allocated before running out are released with the tail;
+		 * blocks filled inside the old size stay (they would have been the file's). */
+		(void)!ftruncate(f->host, sb.st_size);
+	return wasi_errno(r);
 }
 
 /* fd_close(fd) -> errno.  Preopens may be closed too.  Errors: EBADF.
@@ -229,13 +258,13 @@ uint32_t wasi_fd_fdstat_get(struct wasi_ctx *ctx, chibi_caller *c, const uint64_
 
 /* fd_fdstat_set_flags(fd, flags: fdflags) -> errno.  APPEND and NONBLOCK can change; the
  * sync flags are fixed at open on Linux, so asking to change them gives ENOTSUP.
- * Errors: EBADF, ENOTCAPABLE (FD_FDSTAT_SET_FLAGS), EINVAL (unknown bits), ENOTSUP.
+ * Errors: EBADF (also a directory), ENOTCAPABLE (FD_FDSTAT_SET_FLAGS), EINVAL (unknown bits), ENOTSUP.
  * https://github.com/WebAssembly/WASI/blob/main/legacy/preview1/docs.md#fd_fdstat_set_flags */
 uint32_t wasi_fd_fdstat_set_flags(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
 {
 	const uint32_t sync = WASI_FDFLAG_DSYNC | WASI_FDFLAG_RSYNC | WASI_FDFLAG_SYNC;
 	uint32_t err, want = ARG32(1);
-	struct wasi_fd *f = wasi_fd_get(ctx, ARG32(0), WASI_RIGHT_FD_FDSTAT_SET_FLAGS, &err);
+	struct wasi_fd *f = file_get(ctx, ARG32(0), WASI_RIGHT_FD_FDSTAT_SET_FLAGS, &err);
 	int fl;
 
 	if (!f)
@@ -292,19 +321,20 @@ uint32_t wasi_fd_filestat_get(struct wasi_ctx *ctx, chibi_caller *c, const uint6
 	if (fstat(f->host, &sb) != 0)
 		return wasi_errno(errno);
 	type = wasi_filetype(sb.st_mode);
-	if (type == WASI_FILETYPE_SOCKET_STREAM)
-		type = f->type; /* keeps DGRAM vs STREAM as determined at install */
+	if (type == WASI_FILETYPE_SOCKET_STREAM || f->is_stdio)
+		/* DGRAM vs STREAM as determined at install; stdio is the stream it was made */
+		type = f->type;
 	wasi_put_filestat(p, &sb, type);
 	return WASI_ESUCCESS;
 }
 
-/* fd_filestat_set_size(fd, size: u64) -> errno.  Errors: EBADF, ENOTCAPABLE
+/* fd_filestat_set_size(fd, size: u64) -> errno.  Errors: EBADF (also a directory), ENOTCAPABLE
  * (FD_FILESTAT_SET_SIZE), EINVAL (not a regular file / size beyond i64), EFBIG.
  * https://github.com/WebAssembly/WASI/blob/main/legacy/preview1/docs.md#fd_filestat_set_size */
 uint32_t wasi_fd_filestat_set_size(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
 {
 	uint32_t err;
-	struct wasi_fd *f = wasi_fd_get(ctx, ARG32(0), WASI_RIGHT_FD_FILESTAT_SET_SIZE, &err);
+	struct wasi_fd *f = file_get(ctx, ARG32(0), WASI_RIGHT_FD_FILESTAT_SET_SIZE, &err);
 
 	if (!f)
 		return err;
@@ -343,7 +373,7 @@ static uint32_t do_rw(struct wasi_ctx *ctx, chibi_caller *c, uint32_t fd, uint32
 
 	if (positional)
 		need |= WASI_RIGHT_FD_SEEK;
-	if (!(f = wasi_fd_get(ctx, fd, need, &err)))
+	if (!(f = file_get(ctx, fd, need, &err)))
 		return err;
 	if (!guest_ok(&g, out, 4))
 		return WASI_EFAULT; /* before the transfer: data must never be lost */
@@ -363,7 +393,7 @@ static uint32_t do_rw(struct wasi_ctx *ctx, chibi_caller *c, uint32_t fd, uint32
 }
 
 /* fd_pread(fd, iovs, iovs_len, offset: u64, out_nread: u32*) -> errno.  Does not move the
- * file offset.  Errors: EBADF, ENOTCAPABLE (FD_READ|FD_SEEK), EFAULT, EINVAL, ESPIPE, EISDIR.
+ * file offset.  Errors: EBADF (also a directory), ENOTCAPABLE (FD_READ|FD_SEEK), EFAULT, EINVAL, ESPIPE, EISDIR.
  * https://github.com/WebAssembly/WASI/blob/main/legacy/preview1/docs.md#fd_pread */
 uint32_t wasi_fd_pread(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
 {
@@ -372,14 +402,14 @@ uint32_t wasi_fd_pread(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
 
 /* fd_pwrite(fd, iovs, iovs_len, offset: u64, out_nwritten: u32*) -> errno.  Does not move
  * the file offset; on an O_APPEND fd Linux appends (the testsuite accepts either).
- * Errors: EBADF, ENOTCAPABLE (FD_WRITE|FD_SEEK), EFAULT, EINVAL, ESPIPE, ENOSPC, EFBIG.
+ * Errors: EBADF (also a directory), ENOTCAPABLE (FD_WRITE|FD_SEEK), EFAULT, EINVAL, ESPIPE, ENOSPC, EFBIG.
  * https://github.com/WebAssembly/WASI/blob/main/legacy/preview1/docs.md#fd_pwrite */
 uint32_t wasi_fd_pwrite(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
 {
 	return do_rw(ctx, c, ARG32(0), ARG32(1), ARG32(2), true, ARG64(3), ARG32(4), true);
 }
 
-/* fd_read(fd, iovs, iovs_len, out_nread: u32*) -> errno.  Errors: EBADF, ENOTCAPABLE
+/* fd_read(fd, iovs, iovs_len, out_nread: u32*) -> errno.  Errors: EBADF (also a directory), ENOTCAPABLE
  * (FD_READ), EFAULT, EAGAIN (non-blocking), EINTR (interrupted by --timeout), EISDIR, EIO.
  * https://github.com/WebAssembly/WASI/blob/main/legacy/preview1/docs.md#fd_read */
 uint32_t wasi_fd_read(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
@@ -388,7 +418,7 @@ uint32_t wasi_fd_read(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
 }
 
 /* fd_write(fd, iovs, iovs_len, out_nwritten: u32*) -> errno.  Unbuffered: goes straight to
- * the host fd, so nothing is lost on proc_exit or a trap.  Errors: EBADF, ENOTCAPABLE
+ * the host fd, so nothing is lost on proc_exit or a trap.  Errors: EBADF (also a directory), ENOTCAPABLE
  * (FD_WRITE), EFAULT, EAGAIN, EPIPE, ENOSPC, EFBIG, EIO.
  * https://github.com/WebAssembly/WASI/blob/main/legacy/preview1/docs.md#fd_write */
 uint32_t wasi_fd_write(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
@@ -548,14 +578,13 @@ uint32_t wasi_fd_readdir(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *
 {
 	struct guest g = guest_of(c);
 	uint32_t err, len = ARG32(2), used = 0;
-	struct wasi_fd *f = wasi_fd_get(ctx, ARG32(0), WASI_RIGHT_FD_READDIR, &err);
+	struct wasi_fd *f = wasi_fd_get_kind(ctx, ARG32(0), WASI_KIND(WASI_FILETYPE_DIRECTORY),
+					     WASI_ENOTDIR, WASI_RIGHT_FD_READDIR, &err);
 	uint64_t k, cookie = ARG64(3);
 	uint8_t *p;
 
 	if (!f)
 		return err;
-	if (f->type != WASI_FILETYPE_DIRECTORY)
-		return WASI_ENOTDIR;
 	if (!(p = guest_slice(&g, ARG32(1), len)) || !guest_ok(&g, ARG32(4), 4))
 		return WASI_EFAULT;
 	if (cookie == 0 || !f->dir) {
@@ -622,7 +651,7 @@ static uint32_t seek_and_report(const struct guest *g, int host, off_t off, int 
 }
 
 /* fd_seek(fd, offset: i64, whence: u8, out_newoffset: u64*) -> errno.  (0, CUR) needs only
- * FD_TELL, as the spec allows.  Errors: EBADF, ENOTCAPABLE (FD_SEEK), EINVAL (bad whence or
+ * FD_TELL, as the spec allows.  Errors: EBADF (also a directory), ENOTCAPABLE (FD_SEEK), EINVAL (bad whence or
  * negative result), ESPIPE (pipe, socket, tty), EFAULT.
  * https://github.com/WebAssembly/WASI/blob/main/legacy/preview1/docs.md#fd_seek */
 uint32_t wasi_fd_seek(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
@@ -635,7 +664,7 @@ uint32_t wasi_fd_seek(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
 								: WASI_RIGHT_FD_SEEK;
 	struct wasi_fd *f;
 
-	if (!(f = wasi_fd_get(ctx, ARG32(0), 0, &err)))
+	if (!(f = file_get(ctx, ARG32(0), 0, &err)))
 		return err;
 	if (!(f->base & need) && !(f->base & WASI_RIGHT_FD_SEEK))
 		return WASI_ENOTCAPABLE;
@@ -651,13 +680,13 @@ uint32_t wasi_fd_sync(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
 	return flush_fd(ctx, ARG32(0), WASI_RIGHT_FD_SYNC, fsync);
 }
 
-/* fd_tell(fd, out_offset: u64*) -> errno.  Errors: EBADF, ENOTCAPABLE (FD_TELL), ESPIPE,
+/* fd_tell(fd, out_offset: u64*) -> errno.  Errors: EBADF (also a directory), ENOTCAPABLE (FD_TELL), ESPIPE,
  * EFAULT.  https://github.com/WebAssembly/WASI/blob/main/legacy/preview1/docs.md#fd_tell */
 uint32_t wasi_fd_tell(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
 {
 	struct guest g = guest_of(c);
 	uint32_t err;
-	struct wasi_fd *f = wasi_fd_get(ctx, ARG32(0), WASI_RIGHT_FD_TELL, &err);
+	struct wasi_fd *f = file_get(ctx, ARG32(0), WASI_RIGHT_FD_TELL, &err);
 
 	if (!f)
 		return err;

@@ -349,10 +349,16 @@ static int open_flags(uint32_t oflags, uint32_t fdflags, bool follow, uint64_t b
 
 /* path_open(fd, dirflags, path, path_len, oflags, rights_base: u64, rights_inheriting: u64,
  *           fdflags, out_fd: u32*) -> errno.
- * The new fd's rights are the requested ones intersected with fd's inheriting rights
- * (wasi-libc asks for "everything the mode allows" and relies on that); CREAT needs
- * PATH_CREATE_FILE, TRUNC needs PATH_FILESTAT_SET_SIZE, DSYNC needs FD_DATASYNC,
- * RSYNC/SYNC need FD_SYNC.  Without SYMLINK_FOLLOW a final symlink is not followed (ELOOP).
+ * Rights are masked, never refused (wasi/README.md, "Rights"): the new fd's base rights are
+ * the requested ones intersected with fd's inheriting rights and with what the opened
+ * object can have (wasi_rights_of_type: a directory gets no byte I/O, a file nothing
+ * path-relative); its inheriting rights are the requested ones intersected with fd's.
+ * wasi-libc asks for "everything the mode allows" and relies on that.  The directory fd
+ * itself needs PATH_OPEN, plus PATH_CREATE_FILE for CREAT and PATH_FILESTAT_SET_SIZE for
+ * TRUNC.  fdflags need no right (APPEND, DSYNC, NONBLOCK, RSYNC, SYNC all map to Linux
+ * open flags).  Asking for FD_WRITE on what turns out to be a directory opens it
+ * read-only, as wasi-libc's open(".", O_RDONLY) with all rights must work.
+ * Without SYMLINK_FOLLOW a final symlink is not followed (ELOOP).
  * Errors: EBADF, ENOTDIR, ENOTCAPABLE (rights, absolute path, `..` or a symlink leaving the
  * preopen), EINVAL (unknown flag bits), EFAULT, ENOENT, EEXIST, EISDIR, ELOOP, EACCES,
  * EMFILE, ENAMETOOLONG, EILSEQ.
@@ -365,6 +371,7 @@ uint32_t wasi_path_open(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a
 	uint64_t need = WASI_RIGHT_PATH_OPEN, base, inh;
 	struct path_arg p;
 	struct stat sb;
+	uint8_t type;
 	int fd, fl;
 
 	if (oflags & WASI_O_CREAT)
@@ -383,25 +390,27 @@ uint32_t wasi_path_open(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a
 	}
 	base = ARG64(5) & p.dir->inh;
 	inh = ARG64(6) & p.dir->inh;
-	if (((fdflags & WASI_FDFLAG_DSYNC) && !(base & WASI_RIGHT_FD_DATASYNC)) ||
-	    ((fdflags & (WASI_FDFLAG_RSYNC | WASI_FDFLAG_SYNC)) && !(base & WASI_RIGHT_FD_SYNC))) {
-		err = WASI_ENOTCAPABLE;
-		goto out;
-	}
 	fl = open_flags(oflags, fdflags, follow, base);
 	if (p.dir->readonly && (fl & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC))) {
 		err = WASI_ENOTCAPABLE; /* cannot happen with stripped rights: belt and braces */
 		goto out;
 	}
-	if ((err = path_arg_open(&p, fl, 0666, &fd)))
+	err = path_arg_open(&p, fl, 0666, &fd);
+	if (err == WASI_EISDIR && (fl & O_ACCMODE) != O_RDONLY && !(fl & (O_CREAT | O_TRUNC))) {
+		/* A directory asked for with write rights: it gets none (masked below). */
+		fl = (fl & ~(O_ACCMODE | O_APPEND | O_DSYNC | O_SYNC)) | O_RDONLY | O_DIRECTORY;
+		err = path_arg_open(&p, fl, 0, &fd);
+	}
+	if (err)
 		goto out;
 	if (fstat(fd, &sb) != 0) {
 		err = wasi_errno(errno);
 		close(fd);
 		goto out;
 	}
-	err = wasi_fd_install(ctx, fd, wasi_filetype(sb.st_mode), base, inh, p.dir->readonly,
-			      &newfd);
+	type = wasi_filetype(sb.st_mode);
+	base &= wasi_rights_of_type(type, fd);
+	err = wasi_fd_install(ctx, fd, type, base, inh, p.dir->readonly, &newfd);
 	if (!err)
 		guest_put_u32(&g, ARG32(8), newfd);
 out:

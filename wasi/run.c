@@ -2,7 +2,7 @@
  *
  * Also used by the containerd shim's task child.  It owns the exit-status rules (proc_exit
  * code, 0, 134 on a trap, 1 on load/link errors), the --timeout alarm, and --invoke's
- * text <-> value conversions.  It does not parse the command line (runopts.c).
+ * text <-> value conversions.  It does not parse the command line (cli/runopts.c).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -28,10 +28,16 @@ static void on_alarm(int sig)
 		chibi_store_interrupt(s); /* async-signal-safe by contract */
 }
 
+/* After the deadline the alarm repeats at this period until disarmed. */
+#define ALARM_REPEAT_USEC 20000
+
 /* Arm (sec > 0) or disarm (sec == 0) the --timeout alarm.  SIGALRM is installed without
- * SA_RESTART so a guest blocked in a host call (poll_oneoff, fd_read) returns EINTR and
- * then traps at its next loop back-edge or call.  Without --timeout nothing is armed, so
- * nothing is disarmed either (two setitimer calls fewer per run). */
+ * SA_RESTART so a guest blocked in a host call (poll_oneoff, fd_read, path_open of a fifo,
+ * sock_accept) returns EINTR and then traps at its next loop back-edge or call.  The alarm
+ * keeps firing every ALARM_REPEAT_USEC after the deadline: one signal can land just before
+ * a blocking call starts, or inside a call that retries EINTR, and a one-shot timer would
+ * then never wake the guest again.  Without --timeout nothing is armed, so nothing is
+ * disarmed either (two setitimer calls fewer per run). */
 static void set_alarm(chibi_store *s, double sec)
 {
 	static bool armed;
@@ -54,6 +60,7 @@ static void set_alarm(chibi_store *s, double sec)
 		it.it_value.tv_usec = (suseconds_t)((sec - (double)(time_t)sec) * 1e6);
 		if (it.it_value.tv_sec == 0 && it.it_value.tv_usec == 0)
 			it.it_value.tv_usec = 1;
+		it.it_interval.tv_usec = ALARM_REPEAT_USEC;
 		setitimer(ITIMER_REAL, &it, NULL);
 	} else {
 		setitimer(ITIMER_REAL, &it, NULL);
@@ -163,8 +170,16 @@ static bool parse_val(const char *s, enum chibi_valtype t, chibi_val *v)
 		memcpy(&v->of.f64_bits, &d, 8);
 		return true;
 	}
+	case CHIBI_FUNCREF:
+	case CHIBI_EXTERNREF:
+		/* only the null reference has a text form */
+		if (strcmp(s, "null") != 0 && strcmp(s, "ref.null") != 0)
+			return false;
+		v->of.ref = NULL;
+		v->of.ext = NULL;
+		return true;
 	default:
-		return false; /* v128 and references have no command-line syntax */
+		return false; /* v128 has no command-line syntax */
 	}
 }
 

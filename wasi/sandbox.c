@@ -251,13 +251,15 @@ int sb_open(int dirfd, const char *path, int flags, mode_t mode)
 		 * bit, so test it whole. */
 		how.mode = ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) ? mode : 0;
 		how.resolve = SB_RESOLVE_BENEATH | SB_RESOLVE_NO_MAGICLINKS;
-		/* EAGAIN: a concurrent rename raced a ".." lookup; the kernel asks us to retry. */
+		/* EAGAIN: a concurrent rename raced a ".." lookup; the kernel asks us to retry.
+		 * EINTR is not retried: it is --timeout waking a blocked open (a fifo), and the
+		 * guest must get back to wasm to trap. */
 		for (tries = 0; tries < 16; tries++) {
 			fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
 			if (fd >= 0)
 				return fd;
 			e = errno;
-			if (e != EAGAIN && e != EINTR)
+			if (e != EAGAIN)
 				break;
 		}
 		if (e == EXDEV)

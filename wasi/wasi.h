@@ -28,7 +28,12 @@ struct wasi_config {
 	int stdin_fd, stdout_fd, stderr_fd; /* host fds for guest fds 0, 1, 2 */
 	int nlisten;
 	int *listen_fds;        /* already-listening host sockets, preopened after the dirs */
+	uint64_t max_file_size; /* fd_allocate limit in bytes (0 = WASI_DEFAULT_MAX_FILE_SIZE) */
 };
+
+/* fd_allocate refuses (EFBIG) to make a file larger than this unless the embedder
+ * sets wasi_config.max_file_size (`chibi run --max-file-size`). */
+#define WASI_DEFAULT_MAX_FILE_SIZE (1ull << 30)
 
 struct wasi_ctx;
 

@@ -565,20 +565,23 @@ uint64_t be_clobbers(uint16_t op, const struct jopnd *rhs)
 	return 0;
 }
 
-/* Condition of an integer comparison opcode. */
+/* Condition of an integer comparison opcode, by its relation. */
 static enum a64_cond int_cond(uint16_t op)
 {
-	static const enum a64_cond cc[] = { A64_EQ, A64_NE, A64_LT, A64_LO, A64_GT, A64_HI,
-					    A64_LE, A64_LS, A64_GE, A64_HS };
+	static const enum a64_cond cc[REL_COUNT] = {
+		[REL_EQ] = A64_EQ, [REL_NE] = A64_NE,
+		[REL_LT_S] = A64_LT, [REL_LT_U] = A64_LO, [REL_GT_S] = A64_GT, [REL_GT_U] = A64_HI,
+		[REL_LE_S] = A64_LE, [REL_LE_U] = A64_LS, [REL_GE_S] = A64_GE, [REL_GE_U] = A64_HS,
+	};
 
-	return cc[op_int_cmp_index(op)];
+	return cc[op_info[op].rel];
 }
 
 /* flags = a - b for an integer comparison; returns the condition that holds when op is.
  * An immediate is on the right (the front end mirrors the comparison otherwise). */
 static enum a64_cond emit_int_cmp(struct codebuf *cb, uint16_t op, struct jopnd a, struct jopnd b)
 {
-	bool sf = op >= OPC_I64_EQZ;
+	bool sf = op_is_wide(op);
 	enum a64_cond cc = int_cond(op);
 	uint32_t w[A64_SEQ_MAX];
 	unsigned ra = gpr_of(cb, sf, a, R_SCRATCH);
@@ -601,23 +604,25 @@ static void emit_test_zero(struct codebuf *cb, bool sf, struct jopnd v)
  * is true, which is what the negated Wasm comparison needs. */
 static enum a64_cond emit_float_cmp(struct codebuf *cb, uint16_t op, struct jopnd a, struct jopnd b)
 {
-	static const enum a64_cond cc[] = { A64_EQ, A64_NE, A64_MI, A64_GT, A64_LS, A64_GE };
-	bool dbl = op >= OPC_F64_EQ;
-	unsigned k = (unsigned)(op - (dbl ? OPC_F64_EQ : OPC_F32_EQ)); /* eq ne lt gt le ge */
+	static const enum a64_cond cc[REL_COUNT] = {
+		[REL_EQ] = A64_EQ, [REL_NE] = A64_NE,
+		[REL_LT] = A64_MI, [REL_GT] = A64_GT, [REL_LE] = A64_LS, [REL_GE] = A64_GE,
+	};
+	bool dbl = op_is_wide(op);
 	unsigned ra = fpr_of(cb, dbl, a, V_SCRATCH);
 
 	if (b.kind == OP_IMM && (dbl ? b.imm : (uint32_t)b.imm) == 0)
 		emit(cb, a64_fcmp_zero(dbl, ra));
 	else
 		emit(cb, a64_fcmp(dbl, ra, fpr_of(cb, dbl, b, V_SCRATCH2)));
-	return cc[k];
+	return cc[op_info[op].rel];
 }
 
 /* Flags for `op` (a comparison or eqz); returns the condition when it holds. */
 static enum a64_cond emit_cmp(struct codebuf *cb, uint16_t op, struct jopnd lhs, struct jopnd rhs)
 {
 	if (op_is_eqz(op)) {
-		emit_test_zero(cb, op == OPC_I64_EQZ, lhs);
+		emit_test_zero(cb, op_is_wide(op), lhs);
 		return A64_EQ;
 	}
 	if (op_is_int_cmp(op))
@@ -689,9 +694,12 @@ static void int_divrem(struct jcomp *c, uint16_t op, unsigned dst, struct jopnd 
 		       struct jopnd rhs)
 {
 	struct codebuf *cb = c->cb;
-	bool sf = op >= OPC_I64_DIV_S;
-	unsigned k = (unsigned)(op - (sf ? OPC_I64_DIV_S : OPC_I32_DIV_S)); /* div_s div_u rem_s rem_u */
-	bool sign = k == 0 || k == 2, rem = k >= 2, may_m1 = sign && !rem;
+	bool sf = op_is_wide(op);
+	bool sign = op == OPC_I32_DIV_S || op == OPC_I64_DIV_S || op == OPC_I32_REM_S ||
+		    op == OPC_I64_REM_S;
+	bool rem = op == OPC_I32_REM_S || op == OPC_I64_REM_S || op == OPC_I32_REM_U ||
+		   op == OPC_I64_REM_U;
+	bool may_m1 = sign && !rem;
 	unsigned ra, rb, q;
 
 	if (rhs.kind == OP_IMM) {
@@ -765,14 +773,22 @@ static void int_shift(struct codebuf *cb, bool sf, uint16_t op, unsigned dst, st
 
 /* dst = lhs OP rhs, scalar float: fadd, fsub, fmul, fdiv, fmin, fmax (all exact for Wasm;
  * see the note on FP semantics in emit.h). */
-static void float_arith(struct codebuf *cb, bool dbl, uint16_t op, unsigned dst,
-			struct jopnd lhs, struct jopnd rhs)
+static void float_arith(struct codebuf *cb, uint16_t op, unsigned dst, struct jopnd lhs,
+			struct jopnd rhs)
 {
+	bool dbl = op_is_wide(op);
 	unsigned ra = fpr_of(cb, dbl, lhs, V_SCRATCH), rb = fpr_of(cb, dbl, rhs, V_SCRATCH2);
-	unsigned k = (unsigned)(op - (dbl ? OPC_F64_ADD : OPC_F32_ADD)); /* add sub mul div min max */
-	static const unsigned opcode[] = { 2, 3, 0, 1, 5, 4 };
+	uint32_t insn;
 
-	emit(cb, a64_fp_dp2(dbl, opcode[k], dst, ra, rb));
+	switch (op) {
+	case OPC_F32_ADD: case OPC_F64_ADD: insn = a64_fadd(dbl, dst, ra, rb); break;
+	case OPC_F32_SUB: case OPC_F64_SUB: insn = a64_fsub(dbl, dst, ra, rb); break;
+	case OPC_F32_MUL: case OPC_F64_MUL: insn = a64_fmul(dbl, dst, ra, rb); break;
+	case OPC_F32_DIV: case OPC_F64_DIV: insn = a64_fdiv(dbl, dst, ra, rb); break;
+	case OPC_F32_MIN: case OPC_F64_MIN: insn = a64_fmin(dbl, dst, ra, rb); break;
+	default: insn = a64_fmax(dbl, dst, ra, rb); break; /* OPC_F32_MAX, OPC_F64_MAX */
+	}
+	emit(cb, insn);
 }
 
 /* dst = magnitude of lhs with the sign of rhs, in general registers (bit exact, NaNs too). */
@@ -798,7 +814,7 @@ void be_binop(struct jcomp *c, uint16_t op, jreg dst, struct jopnd lhs, struct j
 		emit(cb, a64_cset(false, d, emit_cmp(cb, op, lhs, rhs)));
 		return;
 	}
-	sf = op >= OPC_I64_CLZ && op <= OPC_I64_ROTR;
+	sf = op_info[op].type == VT_I64;
 	switch (op) {
 	case OPC_I32_ADD: case OPC_I64_ADD:
 		int_addsub(cb, sf, false, d, lhs, rhs);
@@ -832,11 +848,9 @@ void be_binop(struct jcomp *c, uint16_t op, jreg dst, struct jopnd lhs, struct j
 		return;
 	case OPC_F32_ADD: case OPC_F32_SUB: case OPC_F32_MUL: case OPC_F32_DIV:
 	case OPC_F32_MIN: case OPC_F32_MAX:
-		float_arith(cb, false, op, d, lhs, rhs);
-		return;
 	case OPC_F64_ADD: case OPC_F64_SUB: case OPC_F64_MUL: case OPC_F64_DIV:
 	case OPC_F64_MIN: case OPC_F64_MAX:
-		float_arith(cb, true, op, d, lhs, rhs);
+		float_arith(cb, op, d, lhs, rhs);
 		return;
 	case OPC_F32_COPYSIGN: case OPC_F64_COPYSIGN:
 		float_copysign(cb, op == OPC_F64_COPYSIGN, d, lhs, rhs);
@@ -891,7 +905,7 @@ static void trunc_checked(struct jcomp *c, bool sign, bool sf, bool dbl, unsigne
 void be_unop(struct jcomp *c, uint16_t op, jreg dst, struct jopnd src)
 {
 	struct codebuf *cb = c->cb;
-	bool sf = op == OPC_I64_EQZ || (op >= OPC_I64_CLZ && op <= OPC_I64_POPCNT);
+	bool sf = op_info[op].type == VT_I64; /* for the integer operators */
 	unsigned d = HW(dst), r;
 	uint32_t w[A64_SEQ_MAX];
 
@@ -944,11 +958,15 @@ void be_unop(struct jcomp *c, uint16_t op, jreg dst, struct jopnd src)
 		return;
 	case OPC_F32_CEIL: case OPC_F32_FLOOR: case OPC_F32_TRUNC: case OPC_F32_NEAREST:
 	case OPC_F64_CEIL: case OPC_F64_FLOOR: case OPC_F64_TRUNC: case OPC_F64_NEAREST: {
-		bool dbl = op >= OPC_F64_ABS;
-		unsigned k = (unsigned)(op - (dbl ? OPC_F64_CEIL : OPC_F32_CEIL)); /* ceil floor trunc nearest */
-		static const unsigned opcode[] = { 9, 10, 11, 8 };	/* frintp frintm frintz frintn */
+		bool dbl = op_is_wide(op);
 
-		emit(cb, a64_fp_dp1(dbl, opcode[k], d, fpr_of(cb, dbl, src, V_SCRATCH)));
+		r = fpr_of(cb, dbl, src, V_SCRATCH);
+		switch (op) {
+		case OPC_F32_CEIL: case OPC_F64_CEIL: emit(cb, a64_frintp(dbl, d, r)); break;
+		case OPC_F32_FLOOR: case OPC_F64_FLOOR: emit(cb, a64_frintm(dbl, d, r)); break;
+		case OPC_F32_TRUNC: case OPC_F64_TRUNC: emit(cb, a64_frintz(dbl, d, r)); break;
+		default: emit(cb, a64_frintn(dbl, d, r)); break; /* nearest */
+		}
 		return;
 	}
 	case OPC_F32_DEMOTE_F64:

@@ -513,20 +513,23 @@ uint64_t be_clobbers(uint16_t op, const struct jopnd *rhs)
 	return 0;
 }
 
-/* Condition of an integer comparison opcode. */
+/* Condition of an integer comparison opcode, by its relation. */
 static enum x64_cc int_cc(uint16_t op)
 {
-	static const enum x64_cc cc[] = { CC_E, CC_NE, CC_L, CC_B, CC_G, CC_A, CC_LE, CC_BE,
-					  CC_GE, CC_AE };
+	static const enum x64_cc cc[REL_COUNT] = {
+		[REL_EQ] = CC_E, [REL_NE] = CC_NE,
+		[REL_LT_S] = CC_L, [REL_LT_U] = CC_B, [REL_GT_S] = CC_G, [REL_GT_U] = CC_A,
+		[REL_LE_S] = CC_LE, [REL_LE_U] = CC_BE, [REL_GE_S] = CC_GE, [REL_GE_U] = CC_AE,
+	};
 
-	return cc[op_int_cmp_index(op)];
+	return cc[op_info[op].rel];
 }
 
 /* Integer compare of two operands; returns the condition that holds when `op` is true.
  * An immediate is on the right (the front end mirrors the comparison otherwise). */
 static enum x64_cc emit_int_cmp(struct codebuf *cb, uint16_t op, struct jopnd a, struct jopnd b)
 {
-	bool w = op >= OPC_I64_EQZ;
+	bool w = op_is_wide(op);
 	enum x64_cc cc = int_cc(op);
 
 	if (a.kind == OP_MEM && b.kind == OP_IMM && (!w || is_simm32((int64_t)b.imm))) {
@@ -581,18 +584,17 @@ static void emit_test_zero(struct jcomp *c, bool w, struct jopnd v)
  * CC_E/CC_NE with parity meaning unordered) holds when op is true. */
 static enum x64_cc emit_float_cmp(struct codebuf *cb, uint16_t op, struct jopnd a, struct jopnd b)
 {
-	bool dbl = op >= OPC_F64_EQ;
-	unsigned k = (unsigned)(op - (dbl ? OPC_F64_EQ : OPC_F32_EQ)); /* eq ne lt gt le ge */
+	bool dbl = op_is_wide(op);
 	struct jopnd x = a, y = b;
 	enum x64_cc cc;
 
-	switch (k) {
-	case 0: cc = CC_E; break;
-	case 1: cc = CC_NE; break;
-	case 2: x = b; y = a; cc = CC_A; break;   /* a < b  <=>  b > a */
-	case 3: cc = CC_A; break;
-	case 4: x = b; y = a; cc = CC_AE; break;  /* a <= b <=>  b >= a */
-	default: cc = CC_AE; break;
+	switch (op_info[op].rel) {
+	case REL_EQ: cc = CC_E; break;
+	case REL_NE: cc = CC_NE; break;
+	case REL_LT: x = b; y = a; cc = CC_A; break;   /* a < b  <=>  b > a */
+	case REL_GT: cc = CC_A; break;
+	case REL_LE: x = b; y = a; cc = CC_AE; break;  /* a <= b <=>  b >= a */
+	default: cc = CC_AE; break;                    /* REL_GE */
 	}
 	{
 		uint8_t rx = fpr_of(cb, dbl, x);
@@ -800,9 +802,11 @@ static void int_divrem(struct jcomp *c, uint16_t op, uint8_t dst, struct jopnd l
 		       struct jopnd rhs)
 {
 	struct codebuf *cb = c->cb;
-	bool w = op >= OPC_I64_DIV_S;
-	unsigned k = (unsigned)(op - (w ? OPC_I64_DIV_S : OPC_I32_DIV_S)); /* div_s div_u rem_s rem_u */
-	bool sign = k == 0 || k == 2, rem = k >= 2;
+	bool w = op_is_wide(op);
+	bool sign = op == OPC_I32_DIV_S || op == OPC_I64_DIV_S || op == OPC_I32_REM_S ||
+		    op == OPC_I64_REM_S;
+	bool rem = op == OPC_I32_REM_S || op == OPC_I64_REM_S || op == OPC_I32_REM_U ||
+		   op == OPC_I64_REM_U;
 	bool nonzero = false, not_m1 = !sign;
 	uint32_t done = 0;
 
@@ -968,7 +972,7 @@ void be_binop(struct jcomp *c, uint16_t op, jreg dst, struct jopnd lhs, struct j
 		set_from_flags(cb, op, cc, dst);
 		return;
 	}
-	w = op >= OPC_I64_CLZ && op <= OPC_I64_ROTR;
+	w = op_info[op].type == VT_I64;
 	switch (op) {
 	case OPC_I32_ADD: case OPC_I64_ADD:
 		int_alu(c, w, ALU_ADD, true, dst, lhs, rhs);
@@ -1113,10 +1117,17 @@ static void sign_extend(struct codebuf *cb, bool w, int bits, uint8_t dst, struc
 		x64_movsxd_rr(cb, dst, src.reg);
 }
 
+/* d = src rounded to an integral value; mode is roundss's: 0 nearest even, 1 down, 2 up,
+ * 3 toward zero (bit 3 set: no precision exception). */
+static void float_round(struct codebuf *cb, bool dbl, uint8_t d, struct jopnd src, uint8_t mode)
+{
+	x64_rounds_rr(cb, dbl, d, fpr_of(cb, dbl, src), (uint8_t)(8 | mode));
+}
+
 void be_unop(struct jcomp *c, uint16_t op, jreg dst, struct jopnd src)
 {
 	struct codebuf *cb = c->cb;
-	bool w = op == OPC_I64_EQZ || (op >= OPC_I64_CLZ && op <= OPC_I64_POPCNT);
+	bool w = op_info[op].type == VT_I64; /* for the integer operators */
 	uint8_t d = HW(dst), r;
 
 	switch (op) {
@@ -1200,16 +1211,17 @@ void be_unop(struct jcomp *c, uint16_t op, jreg dst, struct jopnd src)
 				   fpr_of(cb, op == OPC_F64_SQRT, src));
 		return;
 	case OPC_F32_NEAREST: case OPC_F64_NEAREST:
-	case OPC_F32_FLOOR: case OPC_F64_FLOOR:
-	case OPC_F32_CEIL: case OPC_F64_CEIL:
-	case OPC_F32_TRUNC: case OPC_F64_TRUNC: {
-		bool dbl = op >= OPC_F64_ABS;
-		uint16_t base = dbl ? OPC_F64_CEIL : OPC_F32_CEIL; /* ceil floor trunc nearest */
-		static const uint8_t mode[] = { 2, 1, 3, 0 };
-
-		x64_rounds_rr(cb, dbl, d, fpr_of(cb, dbl, src), (uint8_t)(8 | mode[op - base]));
+		float_round(cb, op_is_wide(op), d, src, 0);
 		return;
-	}
+	case OPC_F32_FLOOR: case OPC_F64_FLOOR:
+		float_round(cb, op_is_wide(op), d, src, 1);
+		return;
+	case OPC_F32_CEIL: case OPC_F64_CEIL:
+		float_round(cb, op_is_wide(op), d, src, 2);
+		return;
+	case OPC_F32_TRUNC: case OPC_F64_TRUNC:
+		float_round(cb, op_is_wide(op), d, src, 3);
+		return;
 	case OPC_F32_DEMOTE_F64:
 		x64_cvts2s_rr(cb, true, d, fpr_of(cb, true, src));
 		return;

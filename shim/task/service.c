@@ -24,7 +24,7 @@
 #include "cgroup.h"
 #include "events.h"
 #include "internal.h"
-#include "json.h"
+#include "../../util/json.h"
 #include "rootfs.h"
 #include "task.h"
 #include "../log.h"
@@ -55,6 +55,8 @@ struct task *task_find(const char *id)
 	return NULL;
 }
 
+/* Free a task record and what it owns (strings, parsed spec, cgroup handle).  The process,
+ * its io and the rootfs mount must already be gone: task_put and Create's failure path. */
 static void task_free(struct task *t)
 {
 	free(t->id);
@@ -74,6 +76,8 @@ void task_put(struct task *t)
 		task_free(t);
 }
 
+/* Take t off task_list (task_lock held) and mark it deleted, so that holders of a
+ * reference (Wait, Start) see it and the last task_put frees it. */
 static void task_unlink(struct task *t)
 {
 	for (struct task **p = &task_list; *p; p = &(*p)->next) {
@@ -87,6 +91,8 @@ static void task_unlink(struct task *t)
 
 /* ---- encoding helpers ------------------------------------------------------------------- */
 
+/* Decode a request of type d; NULL after an InvalidArgument reply when the bytes are not
+ * one.  Free with protobuf_c_message_free_unpacked. */
 static void *unpack(const ProtobufCMessageDescriptor *d, const struct ttrpc_call *call,
 		    struct ttrpc_reply *reply)
 {
@@ -97,6 +103,8 @@ static void *unpack(const ProtobufCMessageDescriptor *d, const struct ttrpc_call
 	return m;
 }
 
+/* Encode the response m into reply->payload (heap; the ttrpc server frees it after
+ * sending).  An empty message needs no payload.  Out of memory becomes the reply's error. */
 static void pack(struct ttrpc_reply *reply, const ProtobufCMessage *m)
 {
 	size_t n = protobuf_c_message_get_packed_size(m);
@@ -111,6 +119,7 @@ static void pack(struct ttrpc_reply *reply, const ProtobufCMessage *m)
 	reply->len = protobuf_c_message_pack(m, reply->payload);
 }
 
+/* A timespec as a protobuf Timestamp (exit times in Wait, State, Delete and events). */
 static void stamp(Google__Protobuf__Timestamp *ts, const struct timespec *t)
 {
 	ts->seconds = t->tv_sec;
@@ -152,6 +161,7 @@ static const char *field_str(const ProtobufCMessage *m, const char *name)
  * run the method, release the lock and the request.  The method answers through reply. */
 typedef void task_method_fn(struct task *t, const void *req, struct ttrpc_reply *reply);
 
+/* The shared prologue and epilogue described above, for a request of type d. */
 static void on_task(const ProtobufCMessageDescriptor *d, task_method_fn *method,
 		    const struct ttrpc_call *call, struct ttrpc_reply *reply)
 {
@@ -263,6 +273,8 @@ static int open_module(struct task *t, char *err, size_t errlen)
 	return fd;
 }
 
+/* Mount the rootfs containerd lists in Create (snapshot overlay or bind) at the bundle's
+ * root (rootfs.c); t->mounted records that Delete must unmount it.  0, or -1 with err. */
 static int mount_rootfs(struct task *t, Containerd__Task__V2__CreateTaskRequest *req,
 			char *err, size_t errlen)
 {
@@ -321,11 +333,15 @@ static int bind_files(struct task *t, char *err, size_t errlen)
 	return 0;
 }
 
+/* Does the spec ask for any limit a cgroup would enforce? */
 static bool wants_limits(const struct task_resources *r)
 {
 	return r->memory_limit > 0 || r->cpu_shares > 0 || r->cpu_quota > 0 || r->pids_limit > 0;
 }
 
+/* The task's cgroup (linux.cgroupsPath) with the spec's limits applied.  Without a path,
+ * or when the cgroup cannot be made and no limit needs it, the task runs without one (a
+ * warning: metrics and pause then fail).  0, or -1 with err. */
 static int setup_cgroup(struct task *t, char *err, size_t errlen)
 {
 	if (!t->spec.cgroups_path)
@@ -341,6 +357,8 @@ static int setup_cgroup(struct task *t, char *err, size_t errlen)
 	return cg_apply(t->cg, &t->spec.res, err, errlen);
 }
 
+/* BUNDLE/init.pid, written atomically (temp file + rename): what `shim delete` reads to
+ * kill a task whose shim died.  A failure is logged, not fatal: the task itself runs. */
 static void write_pid_file(struct task *t)
 {
 	char path[PATH_MAX], tmp[PATH_MAX], buf[32];
@@ -355,6 +373,7 @@ static void write_pid_file(struct task *t)
 		close(fd);
 }
 
+/* The /tasks/create event, with the io paths and rootfs of the request. */
 static void publish_create(struct task *t, Containerd__Task__V2__CreateTaskRequest *req)
 {
 	Containerd__Events__TaskCreate ev = CONTAINERD__EVENTS__TASK_CREATE__INIT;
@@ -372,6 +391,10 @@ static void publish_create(struct task *t, Containerd__Task__V2__CreateTaskReque
 	events_publish("/tasks/create", &ev.base);
 }
 
+/* Create: load the bundle's config.json, mount the rootfs and file binds, open the module
+ * inside it, make the cgroup, and spawn the task runner parked before the module starts
+ * (Start releases it).  Every step undoes the earlier ones on failure; the reply carries
+ * the pid.  A sandbox (pod) task has no module and never runs one. */
 static void h_create(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 		     struct ttrpc_reply *reply)
 {
@@ -461,6 +484,7 @@ out:
 
 /* ---- Start / Wait / State --------------------------------------------------------------- */
 
+/* The status as containerd's messages word it. */
 static const char *status_name(const struct task *t)
 {
 	if (t->paused)
@@ -480,6 +504,7 @@ static bool startable(struct task *t, struct ttrpc_reply *reply)
 	return false;
 }
 
+/* Start: release the parked runner once the client's fifos are open; /tasks/start. */
 static void start_task(struct task *t, const void *request UNUSED, struct ttrpc_reply *reply)
 {
 	Containerd__Task__V2__StartResponse resp = CONTAINERD__TASK__V2__START_RESPONSE__INIT;
@@ -515,6 +540,8 @@ static void start_task(struct task *t, const void *request UNUSED, struct ttrpc_
 
 TASK_HANDLER(start_task, containerd__task__v2__start_request__descriptor)
 
+/* Wait: block (task_lock released by the condition wait) until the task has exited, then
+ * answer its exit status and time. */
 static void wait_task(struct task *t, const void *request UNUSED, struct ttrpc_reply *reply)
 {
 	Containerd__Task__V2__WaitResponse resp = CONTAINERD__TASK__V2__WAIT_RESPONSE__INIT;
@@ -532,6 +559,7 @@ static void wait_task(struct task *t, const void *request UNUSED, struct ttrpc_r
 
 TASK_HANDLER(wait_task, containerd__task__v2__wait_request__descriptor)
 
+/* State: pid, status (paused over running), io paths, and the exit once stopped. */
 static void task_state(struct task *t, const void *request, struct ttrpc_reply *reply)
 {
 	const Containerd__Task__V2__StateRequest *req = request;
@@ -560,6 +588,8 @@ TASK_HANDLER(task_state, containerd__task__v2__state_request__descriptor)
 
 /* ---- Kill / Delete ---------------------------------------------------------------------- */
 
+/* Kill: signal the task (all: every process of its cgroup).  An exited task is NotFound,
+ * as runc's shim answers; a paused one is thawed for SIGKILL, which it could not act on. */
 static void kill_task(struct task *t, const void *request, struct ttrpc_reply *reply)
 {
 	const Containerd__Task__V2__KillRequest *req = request;
@@ -593,6 +623,9 @@ static void kill_task(struct task *t, const void *request, struct ttrpc_reply *r
 
 TASK_HANDLER(kill_task, containerd__task__v2__kill_request__descriptor)
 
+/* Delete a created or stopped task (a running one is refused): kill a never-started
+ * runner, release io, unmount, remove the cgroup and init.pid, publish /tasks/delete with
+ * the exit status, and drop the list's reference. */
 static void delete_task(struct task *t, const void *request UNUSED, struct ttrpc_reply *reply)
 {
 	Containerd__Task__V2__DeleteResponse resp = CONTAINERD__TASK__V2__DELETE_RESPONSE__INIT;
@@ -642,6 +675,7 @@ TASK_HANDLER(delete_task, containerd__task__v2__delete_request__descriptor)
 
 /* ---- Pids / Stats / Update / Pause / Resume --------------------------------------------- */
 
+/* Pids: the processes of the task's cgroup, or just the runner's pid without one. */
 static void list_pids(struct task *t, const void *request UNUSED, struct ttrpc_reply *reply)
 {
 	Containerd__Task__V2__PidsResponse resp = CONTAINERD__TASK__V2__PIDS_RESPONSE__INIT;
@@ -680,6 +714,7 @@ out:
 
 TASK_HANDLER(list_pids, containerd__task__v2__pids_request__descriptor)
 
+/* Stats: the cgroup's metrics (v1 or v2 message, by the hierarchy), as a protobuf Any. */
 static void task_stats(struct task *t, const void *request UNUSED, struct ttrpc_reply *reply)
 {
 	Containerd__Task__V2__StatsResponse resp = CONTAINERD__TASK__V2__STATS_RESPONSE__INIT;
@@ -707,6 +742,7 @@ out:
 
 TASK_HANDLER(task_stats, containerd__task__v2__stats_request__descriptor)
 
+/* Update: new limits (LinuxResources JSON, util/json.h) applied to the task's cgroup. */
 static void update_task(struct task *t, const void *request, struct ttrpc_reply *reply)
 {
 	const Containerd__Task__V2__UpdateTaskRequest *req = request;
@@ -745,6 +781,8 @@ out:
 
 TASK_HANDLER(update_task, containerd__task__v2__update_task_request__descriptor)
 
+/* Pause or resume a running task: the cgroup freezer, or SIGSTOP/SIGCONT without a
+ * cgroup; /tasks/paused or /tasks/resumed. */
 static void pause_resume(struct task *t, struct ttrpc_reply *reply, bool pause)
 {
 	char err[256];
@@ -779,6 +817,7 @@ static void pause_resume(struct task *t, struct ttrpc_reply *reply, bool pause)
 	}
 }
 
+/* Pause and Resume: see pause_resume. */
 static void pause_task(struct task *t, const void *request UNUSED, struct ttrpc_reply *reply)
 {
 	pause_resume(t, reply, true);
@@ -794,6 +833,7 @@ TASK_HANDLER(resume_task, containerd__task__v2__resume_request__descriptor)
 
 /* ---- CloseIO / Connect / Shutdown / refused methods ------------------------------------- */
 
+/* CloseIO: close the task's stdin (the guest then reads end of file). */
 static void close_io(struct task *t, const void *request, struct ttrpc_reply *reply UNUSED)
 {
 	const Containerd__Task__V2__CloseIORequest *req = request;
@@ -804,6 +844,8 @@ static void close_io(struct task *t, const void *request, struct ttrpc_reply *re
 
 TASK_HANDLER(close_io, containerd__task__v2__close_iorequest__descriptor)
 
+/* Connect: the shim's pid and the task's (containerd learns the task pid here, as from
+ * runc's shim), with the version.  An unknown id is not an error: task pid 0. */
 static void h_connect(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 		     struct ttrpc_reply *reply)
 {
@@ -824,6 +866,8 @@ static void h_connect(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 	protobuf_c_message_free_unpacked(&req->base, NULL);
 }
 
+/* Run after the Shutdown reply is sent: flush pending events (up to 3 s), let main.c
+ * clean up (its socket), and exit. */
 static void shutdown_now(void *arg)
 {
 	(void)arg;
@@ -834,6 +878,7 @@ static void shutdown_now(void *arg)
 	_exit(0);
 }
 
+/* Shutdown: exit once the reply is out, unless tasks remain. */
 static void h_shutdown(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 		     struct ttrpc_reply *reply)
 {
@@ -850,6 +895,7 @@ static void h_shutdown(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 	protobuf_c_message_free_unpacked(&req->base, NULL);
 }
 
+/* Exec and Checkpoint: refused, with the reason (the file header says why). */
 static void h_exec(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 		     struct ttrpc_reply *reply)
 {
@@ -864,6 +910,7 @@ static void h_checkpoint(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 			  "checkpoint is not supported for wasm tasks");
 }
 
+/* ResizePty: the task's pseudo-terminal size (FailedPrecondition without a terminal). */
 static void resize_pty(struct task *t, const void *request, struct ttrpc_reply *reply)
 {
 	const Containerd__Task__V2__ResizePtyRequest *req = request;

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "json.h" /* cli/json.h: the tree's one JSON reader */
+#include "../../util/json.h" /* the tree's one JSON reader */
 #include "spec.h"
 
 #define SPEC_MAX_BYTES (16u << 20) /* containerd writes a few KiB; refuse absurd files */

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "json.h"
+#include "../../util/json.h"
 #include "spec.h"
 
 static char dir[64];

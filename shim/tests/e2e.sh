@@ -11,7 +11,10 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 BUILD=$(cd "$TOP/${BUILD:-build}" && pwd)
-NS=chibi-e2e
+# One namespace per run: cgroups are named after it (/sys/fs/cgroup/*/NS/ID), so two runs at
+# once on one machine (two checkouts) would otherwise share the cgroups of t-par5 & co. and
+# see each other's leftovers.
+NS=chibi-e2e-$$
 IMG=docker.io/library/chibi-probe:e2e
 RT="--runtime io.containerd.chibi.v1"
 . "$HERE/lib.sh"
@@ -189,11 +192,22 @@ C container delete t-d >/dev/null 2>&1
 if [ $rc = 143 ] || [ $rc = 0 ]; then ok "task delete"; else bad "task delete" "rc=$rc $(cat "$O")"; fi
 
 # ---- linear memory capped by the memory limit ------------------------------------------------
-run --memory-limit 33554432 "$IMG" t-mem /probe.wasm grow 64 >"$O" 2>&1
-if grep -q "allocated [0-9]* of 64 MiB" "$O" && ! grep -q "allocated 64 of 64" "$O"; then
-	ok "memory limit caps linear memory ($(grep -o 'allocated [0-9]* of 64' "$O"))"
+# Only in the plain build.  Linear memory gets the limit less a fixed 8 MiB reserve for the
+# runner itself (proc_max_pages), which the plain runner fits (about 1 MiB of its own
+# measured beside 24 MiB of guest memory); a sanitizer-built runner needs about 14 MiB
+# more (ASan's shadow and allocator, measured with `chibi run --max-memory 24MiB probe.wasm
+# grow 64`: 25 MB vs 38 MB peak RSS), so under the same limit the cgroup's OOM killer, not
+# memory.grow, ends the guest once it has touched enough, before it prints (1 failure in 2
+# runs).  No limit fixes that: the reserve does not grow with it.
+if grep -q __asan_init "$BUILD/containerd-shim-chibi-v1-task"; then
+	echo "skip memory limit caps linear memory (sanitizer build: the 8 MiB reserve is the plain runner's)"
 else
-	bad "memory limit caps linear memory" "$(cat "$O")"
+	run --memory-limit 33554432 "$IMG" t-mem /probe.wasm grow 64 >"$O" 2>&1
+	if grep -q "allocated [0-9]* of 64 MiB" "$O" && ! grep -q "allocated 64 of 64" "$O"; then
+		ok "memory limit caps linear memory ($(grep -o 'allocated [0-9]* of 64' "$O"))"
+	else
+		bad "memory limit caps linear memory" "$(cat "$O")"
+	fi
 fi
 
 # ---- 20 containers at once -------------------------------------------------------------------

@@ -164,8 +164,54 @@ STDIN="$T/stdin" selfcheck poll "$CHIBI" run --dir "$T/e1::/work" "$W/poll.wasm"
 # poll again with stdin a real pipe (the case that needs ppoll), through a shell pipeline.
 fresh
 expect "poll (pipe)" 0 "^poll: [0-9]+ checks, 0 failed" "" \
-	sh -c "printf 'hello\n' | '$CHIBI' run --dir '$T/e1::/work' '$W/poll.wasm'"
+	sh -c "printf 'hello\n' | '$CHIBI' run --dir '$T/e1::/work' '$W/poll.wasm' pipe"
 expect badptr 0 "" "" "$CHIBI" run "$W/badptr.wasm"
+
+# Rights (wasi/README.md, "Rights"): directory fds, path_open's masking rules, stdio as a
+# stream, fd_allocate's bound; and what the host sees afterwards.
+fresh
+mkdir -p "$T/ro" "$T/stdin_dir"
+selfcheck rights "$CHIBI" run --dir "$T/e1::/work" --dir "$T/ro::/ro:ro" "$W/rights.wasm"
+echo keep > "$T/stdin_dir/keep"
+for d in "$T/stdin_dir" /; do
+	printf 'log line\n' > "$T/log"
+	STDIN="$d" expect "rights stdio (< $d, >> log)" 0 "" "" \
+		sh -c "exec '$CHIBI' run '$W/rights.wasm' stdio >> '$T/log'"
+	if [ "$(head -n 1 "$T/log")" = "log line" ] &&
+		grep -q "^rights stdio: [0-9]* checks, 0 failed" "$T/log"; then
+		ok "rights stdio: log kept, guest checks passed (< $d)"
+	else
+		bad "rights stdio: log kept, guest checks passed (< $d)" "$(cat "$T/log")"
+	fi
+done
+[ "$(ls -A "$T/stdin_dir")" = keep ] && ok "rights stdio: stdin directory untouched" ||
+	bad "rights stdio: stdin directory untouched" "$(ls -A "$T/stdin_dir" | tr '\n' ' ')"
+for how in return:0 exit:3 trap:134; do
+	expect "rights: stdin O_NONBLOCK put back (${how%:*})" 0 "^rc ${how#*:} blocking$" "" \
+		python3 -c '
+import fcntl, os, subprocess, sys
+r, w = os.pipe()
+p = subprocess.run(sys.argv[1:], stdin=r, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+fl = fcntl.fcntl(r, fcntl.F_GETFL)
+print("rc", p.returncode, "nonblock" if fl & os.O_NONBLOCK else "blocking")
+' "$CHIBI" run "$W/rights.wasm" nonblock "${how%:*}"
+done
+expect "rights: stdin closed, --dir and --tcplisten stay off fd 0" 0 \
+	"^rights closed: [0-9]+ checks, 0 failed" "" \
+	sh -c "exec '$CHIBI' run --dir '$T/e1::/work' --tcplisten 127.0.0.1:0 '$W/rights.wasm' closed <&-"
+fresh
+selfcheck "rights alloc" "$CHIBI" run --max-file-size 1MiB --dir "$T/e1::/work" "$W/rights.wasm" alloc
+[ ! -e "$T/e1/big" ] || [ "$(stat -c %s "$T/e1/big")" = 1048576 ] && ok "rights alloc: host size" ||
+	bad "rights alloc: host size" "$(stat -c %s "$T/e1/big")"
+# ENOSPC needs a small file system: a 1 MiB tmpfs in a user namespace, when allowed.
+mkdir -p "$T/tiny"
+if unshare -rm true 2>/dev/null; then
+	expect "rights enospc (1 MiB tmpfs)" 0 "^rights enospc: [0-9]+ checks, 0 failed" "" \
+		unshare -rm sh -c "mount -t tmpfs -o size=1m none '$T/tiny' &&
+			exec '$CHIBI' run --dir '$T/tiny::/work' '$W/rights.wasm' enospc"
+else
+	echo "SKIP rights enospc: no user namespaces here"
+fi
 
 # Sockets: a client that connects, sends "ping" and wants "pong".
 port=$((20000 + $$ % 20000))
@@ -215,6 +261,21 @@ start=$(date +%s)
 expect "timeout interrupts a sleeping guest" 134 "" "^error: wasm trap: interrupted" \
 	timeout 20 "$CHIBI" run --timeout 0.5s "$W/spin.wasm" 10
 [ $(($(date +%s) - start)) -lt 5 ] && ok "timeout is prompt" || bad "timeout is prompt" "took too long"
+# --timeout ends a guest stuck in any blocking host call, each retried on EINTR by the guest
+# (a fifo without a writer used to hang path_open forever: openat2 retried EINTR itself and
+# the one-shot alarm never fired again).
+rm -f "$T/fifo" && mkfifo "$T/fifo"
+for mode in openat2 walk; do
+	[ $mode = walk ] && export CHIBI_WASI_NO_OPENAT2=1
+	for how in open read write; do
+		expect "timeout interrupts a blocked $how ($mode)" 134 "" "^error: wasm trap: interrupted" \
+			timeout 20 "$CHIBI" run --timeout 300ms --dir "$T::/box" "$W/block.wasm" $how /box/fifo
+	done
+	unset CHIBI_WASI_NO_OPENAT2
+done
+port=$((20000 + ($$ + 7) % 20000))
+expect "timeout interrupts a blocked accept" 134 "" "^error: wasm trap: interrupted" \
+	timeout 20 "$CHIBI" run --timeout 300ms --tcplisten "127.0.0.1:$port" "$W/block.wasm" accept
 expect "fuel runs out" 134 "" "^error: wasm trap: all fuel consumed" \
 	timeout 20 "$CHIBI" run --fuel 100000 "$W/spin.wasm"
 expect "max-memory caps growth" 0 "^allocated ([0-9]|1[0-6]) MiB$" "" \
@@ -228,6 +289,15 @@ printf '\0asm\1\0\0\0\1\5' > "$T/broken.wasm"
 expect "load error: 1 with offset" 1 "" "^error: failed to load .*broken.wasm: .* at offset [0-9]+" \
 	"$CHIBI" run "$T/broken.wasm"
 expect "missing file: 1" 1 "" "^error: failed to load" "$CHIBI" run "$T/nope.wasm"
+# Module files are bounded: devices are refused, nothing over the maximum size is read.
+expect "run /dev/urandom: 1" 1 "" "^error: failed to load /dev/urandom: .*device" \
+	timeout 20 "$CHIBI" run /dev/urandom
+expect "validate /dev/zero: 1" 1 "" "device" timeout 20 "$CHIBI" validate /dev/zero
+expect "inspect /dev/zero: 1" 1 "" "device" timeout 20 "$CHIBI" inspect /dev/zero
+CHIBI_MAX_MODULE_SIZE=100 expect "module over CHIBI_MAX_MODULE_SIZE: 1" 1 "" \
+	"maximum module size" "$CHIBI" run "$W/invoke.wasm"
+expect "module from a pipe over the maximum: 1" 1 "" "maximum module size" \
+	sh -c "head -c 5000 /dev/zero | CHIBI_MAX_MODULE_SIZE=1000 exec '$CHIBI' run /dev/stdin"
 expect "missing preopen: 1" 1 "" "^error: cannot open directory" \
 	"$CHIBI" run --dir "$T/nope" "$W/start.wasm"
 
@@ -267,6 +337,8 @@ expect "usage: no file" 2 "" "no module file" "$CHIBI" run
 expect "usage: unknown option" 2 "" "unknown option '--bogus'" "$CHIBI" run --bogus "$I"
 expect "usage: missing value" 2 "" "needs a value" "$CHIBI" run --dir
 expect "usage: bad size" 2 "" "invalid --max-memory" "$CHIBI" run --max-memory 12XB "$I"
+expect "usage: --max-wasm-stack over 64MiB" 2 "" "invalid --max-wasm-stack" \
+	"$CHIBI" run --max-wasm-stack 100G "$I"
 expect "usage: bad duration" 2 "" "invalid --timeout" "$CHIBI" run --timeout soon "$I"
 expect "--interp runs" 0 "^5$" "" "$CHIBI" run --interp --invoke add "$I" 2 3
 expect "--jit runs" 0 "^5$" "" "$CHIBI" run --jit --invoke add "$I" 2 3

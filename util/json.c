@@ -1,4 +1,5 @@
-/* cli/json.c - recursive-descent JSON reader for wast2json output (see json.h).
+/* util/json.c - the recursive-descent JSON reader (see json.h): wast2json output for
+ * `chibi wast`, OCI bundle config.json for the shim.
  *
  * Strict RFC 8259 grammar, because a lenient reader would hide a truncated or corrupted
  * script; bounded recursion, because a hostile file must not overflow the C stack.  It does
@@ -12,16 +13,18 @@
 #include <string.h>
 
 #include "json.h"
+#include "../vm/alloc.h"
 
 #define MAX_DEPTH 512
 
+/* One parse: the input, the read position, and where the first error message goes. */
 struct parser {
-	const char *text;
+	const char *text;  /* the document (not necessarily NUL-terminated) */
 	size_t len;
-	size_t pos;
-	char *err;
+	size_t pos;        /* next byte to read; error positions are reported from it */
+	char *err;         /* caller's message buffer, may be NULL */
 	size_t errlen;
-	bool failed;
+	bool failed;       /* an error was recorded: later ones are not */
 };
 
 static void fail(struct parser *p, const char *fmt, ...)
@@ -55,6 +58,7 @@ static void fail(struct parser *p, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Skip the four white-space characters RFC 8259 allows (no others, no comments). */
 static void skip_ws(struct parser *p)
 {
 	while (p->pos < p->len) {
@@ -72,6 +76,7 @@ static int peek(const struct parser *p)
 	return p->pos < p->len ? (unsigned char)p->text[p->pos] : -1;
 }
 
+/* Consume `word` (true, false, null) at p->pos, or fail. */
 static bool literal(struct parser *p, const char *word)
 {
 	size_t n = strlen(word);
@@ -84,6 +89,7 @@ static bool literal(struct parser *p, const char *word)
 	return true;
 }
 
+/* Value of one hex digit, -1 if c is not one. */
 static int hexval(int c)
 {
 	if (c >= '0' && c <= '9')
@@ -117,6 +123,8 @@ static long hex4(struct parser *p)
 	return v;
 }
 
+/* Encode code point cp (at most 0x10FFFF, never a surrogate: hex4's callers pair them) as
+ * UTF-8 into out[0..4); returns the byte count. */
 static size_t put_utf8(char *out, unsigned long cp)
 {
 	if (cp < 0x80) {
@@ -156,7 +164,7 @@ static bool parse_string(struct parser *p, char **out_s, size_t *out_len)
 		fail(p, "unterminated string");
 		return false;
 	}
-	buf = malloc(end - start + 1);
+	buf = vm_malloc(end - start + 1);
 	if (!buf) {
 		fail(p, "out of memory");
 		return false;
@@ -230,10 +238,14 @@ static bool parse_string(struct parser *p, char **out_s, size_t *out_len)
 	*out_len = (size_t)(o - buf);
 	return true;
 fail:
-	free(buf);
+	vm_free(buf);
 	return false;
 }
 
+/* Parse a number at p->pos into *out.  The grammar is checked here, the conversion left to
+ * strtod (on a NUL-terminated copy: the text need not be terminated).  Integers beyond 2^53
+ * lose precision; the spec runner carries exact values as strings, so none of its numbers
+ * go through here. */
 static bool parse_number(struct parser *p, double *out)
 {
 	size_t start = p->pos;
@@ -274,7 +286,7 @@ static bool parse_number(struct parser *p, double *out)
 	}
 	n = p->pos - start;
 	if (n >= sizeof(small)) {
-		copy = malloc(n + 1);
+		copy = vm_malloc(n + 1);
 		if (!copy) {
 			fail(p, "out of memory");
 			return false;
@@ -284,32 +296,15 @@ static bool parse_number(struct parser *p, double *out)
 	copy[n] = '\0';
 	*out = strtod(copy, NULL);
 	if (copy != small)
-		free(copy);
+		vm_free(copy);
 	return true;
 }
 
 static void free_value(struct json *v);
 static bool parse_value(struct parser *p, struct json *out, int depth);
 
-/* Grow a vector of `size`-byte elements to hold at least n+1; doubling keeps it amortised. */
-static bool grow(void **vec, size_t *cap, size_t n, size_t size)
-{
-	size_t ncap;
-	void *nv;
-
-	if (n < *cap)
-		return true;
-	ncap = *cap ? *cap * 2 : 8;
-	if (ncap > SIZE_MAX / size)
-		return false;
-	nv = realloc(*vec, ncap * size);
-	if (!nv)
-		return false;
-	*vec = nv;
-	*cap = ncap;
-	return true;
-}
-
+/* Parse an array at its '[' into *out: its items in one vector, grown by VM_GROW.  On
+ * failure the items parsed so far are freed and *out owns nothing. */
 static bool parse_array(struct parser *p, struct json *out, int depth)
 {
 	struct json *items = NULL;
@@ -322,7 +317,7 @@ static bool parse_array(struct parser *p, struct json *out, int depth)
 		goto done;
 	}
 	for (;;) {
-		if (!grow((void **)&items, &cap, n, sizeof(*items))) {
+		if (!VM_GROW(items, cap, n + 1)) {
 			fail(p, "out of memory");
 			goto fail;
 		}
@@ -349,10 +344,12 @@ done:
 fail:
 	for (size_t i = 0; i < n; i++)
 		free_value(&items[i]);
-	free(items);
+	vm_free(items);
 	return false;
 }
 
+/* Parse an object at its '{' into *out, members in document order (duplicate keys are
+ * kept; json_get returns the first).  Ownership on failure as for parse_array. */
 static bool parse_object(struct parser *p, struct json *out, int depth)
 {
 	struct json_member *m = NULL;
@@ -370,7 +367,7 @@ static bool parse_object(struct parser *p, struct json *out, int depth)
 			fail(p, "expected a string key in object");
 			goto fail;
 		}
-		if (!grow((void **)&m, &cap, n, sizeof(*m))) {
+		if (!VM_GROW(m, cap, n + 1)) {
 			fail(p, "out of memory");
 			goto fail;
 		}
@@ -378,13 +375,13 @@ static bool parse_object(struct parser *p, struct json *out, int depth)
 			goto fail;
 		skip_ws(p);
 		if (peek(p) != ':') {
-			free(m[n].key);
+			vm_free(m[n].key);
 			fail(p, "expected ':' after object key");
 			goto fail;
 		}
 		p->pos++;
 		if (!parse_value(p, &m[n].value, depth + 1)) {
-			free(m[n].key);
+			vm_free(m[n].key);
 			goto fail;
 		}
 		n++;
@@ -407,13 +404,15 @@ done:
 	return true;
 fail:
 	for (size_t i = 0; i < n; i++) {
-		free(m[i].key);
+		vm_free(m[i].key);
 		free_value(&m[i].value);
 	}
-	free(m);
+	vm_free(m);
 	return false;
 }
 
+/* Parse any value at p->pos (after white space) into *out, which is zeroed first so that a
+ * failure leaves nothing to free.  depth counts enclosing arrays and objects. */
 static bool parse_value(struct parser *p, struct json *out, int depth)
 {
 	memset(out, 0, sizeof(*out));
@@ -459,25 +458,26 @@ static void free_value(struct json *v)
 {
 	switch (v->type) {
 	case JSON_STRING:
-		free(v->u.str.s);
+		vm_free(v->u.str.s);
 		break;
 	case JSON_ARRAY:
 		for (size_t i = 0; i < v->u.arr.n; i++)
 			free_value(&v->u.arr.items[i]);
-		free(v->u.arr.items);
+		vm_free(v->u.arr.items);
 		break;
 	case JSON_OBJECT:
 		for (size_t i = 0; i < v->u.obj.n; i++) {
-			free(v->u.obj.members[i].key);
+			vm_free(v->u.obj.members[i].key);
 			free_value(&v->u.obj.members[i].value);
 		}
-		free(v->u.obj.members);
+		vm_free(v->u.obj.members);
 		break;
 	default:
 		break;
 	}
 }
 
+/* See json.h.  The root is the one node allocated on its own. */
 struct json *json_parse(const char *text, size_t len, char *err, size_t errlen)
 {
 	struct parser p = { .text = text, .len = len, .err = err, .errlen = errlen };
@@ -489,13 +489,13 @@ struct json *json_parse(const char *text, size_t len, char *err, size_t errlen)
 		p.len = 0;
 		p.text = "";
 	}
-	root = malloc(sizeof(*root));
+	root = vm_malloc(sizeof(*root));
 	if (!root) {
 		fail(&p, "out of memory");
 		return NULL;
 	}
 	if (!parse_value(&p, root, 0)) {
-		free(root);
+		vm_free(root);
 		return NULL;
 	}
 	skip_ws(&p);
@@ -507,14 +507,17 @@ struct json *json_parse(const char *text, size_t len, char *err, size_t errlen)
 	return root;
 }
 
+/* See json.h. */
 void json_free(struct json *v)
 {
 	if (!v)
 		return;
 	free_value(v);
-	free(v);
+	vm_free(v);
 }
 
+/* See json.h.  A linear scan: objects in the documents read here have tens of members.
+ * The length check keeps a key with an embedded NUL from matching its prefix. */
 const struct json *json_get(const struct json *obj, const char *key)
 {
 	if (!obj || obj->type != JSON_OBJECT || !key)

@@ -1,15 +1,17 @@
-/* cli/json_test.c - Criterion tests for the JSON reader (cli/json.c).
+/* util/json_test.c - Criterion tests for the JSON reader (util/json.c) and writer
+ * (util/json_write.c).
  *
- * Includes json.c directly: the unit-test binary links the engine library but not the CLI
- * objects, and this also lets the tests reach the file's static helpers.  Covers values,
- * escapes (\uXXXX and surrogate pairs to UTF-8, embedded NULs), nesting, wast2json-shaped
- * documents, and malformed input (must fail cleanly with a position, never crash).
+ * Reader: values, escapes (\uXXXX and surrogate pairs to UTF-8, embedded NULs), nesting,
+ * wast2json-shaped documents, and malformed input (must fail cleanly with a position, never
+ * crash), also with every allocation failing in turn.  Writer: exact bytes (commas, escapes,
+ * numbers), misuse caught by jw_finish, out of memory, and reader/writer round trips.
  */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.c"
+#include "json.h"
+#include "../vm/alloc.h"
 
 static struct json *parse(const char *text)
 {
@@ -279,4 +281,172 @@ Test(json, every_truncation_fails_cleanly)
 		free(copy);
 	}
 	json_free(parse(doc));
+}
+
+/* ---- the writer ---------------------------------------------------------------------- */
+
+/* Finish w and compare with want; frees the text. */
+static void expect_text(struct json_writer *w, const char *want)
+{
+	size_t len = 0;
+	char *got = jw_finish(w, &len);
+
+	cr_assert_not_null(got, "jw_finish failed, wanted %s", want);
+	cr_expect_str_eq(got, want);
+	cr_expect_eq(len, strlen(want));
+	free(got);
+}
+
+Test(json_write, compact_document_in_call_order)
+{
+	struct json_writer w;
+	const char *vals[] = { "a", "b" };
+
+	jw_init(&w);
+	jw_object(&w);
+	jw_key(&w, "z");
+	jw_uint(&w, 0);
+	jw_key(&w, "a");
+	jw_array(&w);
+	for (int i = 0; i < 2; i++)
+		jw_string(&w, vals[i]);
+	jw_object(&w);
+	jw_object_end(&w);
+	jw_array(&w);
+	jw_array_end(&w);
+	jw_array_end(&w);
+	jw_key(&w, "n");
+	jw_uint(&w, UINT64_MAX);
+	jw_object_end(&w);
+	expect_text(&w, "{\"z\":0,\"a\":[\"a\",\"b\",{},[]],\"n\":18446744073709551615}");
+}
+
+Test(json_write, escapes_quotes_backslashes_and_controls_only)
+{
+	struct json_writer w;
+
+	jw_init(&w);
+	jw_array(&w);
+	jw_string(&w, "q\"b\\/\x01\t\n\x1f \xc3\xa9\xe2\x86\x92");
+	jw_string(&w, "");
+	jw_array_end(&w);
+	/* the form OCI images have always used: no \n or \t shorthand, UTF-8 as is */
+	expect_text(&w, "[\"q\\\"b\\\\/\\u0001\\u0009\\u000a\\u001f \xc3\xa9\xe2\x86\x92\",\"\"]");
+}
+
+Test(json_write, misuse_fails_at_finish)
+{
+	struct json_writer w;
+
+	jw_init(&w); /* nothing written */
+	cr_expect_null(jw_finish(&w, NULL));
+	jw_init(&w); /* a member without its key */
+	jw_object(&w);
+	jw_string(&w, "x");
+	jw_object_end(&w);
+	cr_expect_null(jw_finish(&w, NULL));
+	jw_init(&w); /* a key in an array */
+	jw_array(&w);
+	jw_key(&w, "k");
+	jw_array_end(&w);
+	cr_expect_null(jw_finish(&w, NULL));
+	jw_init(&w); /* left open */
+	jw_array(&w);
+	cr_expect_null(jw_finish(&w, NULL));
+	jw_init(&w); /* closed with the wrong bracket */
+	jw_array(&w);
+	jw_object_end(&w);
+	cr_expect_null(jw_finish(&w, NULL));
+	jw_init(&w); /* a dangling key */
+	jw_object(&w);
+	jw_key(&w, "k");
+	jw_object_end(&w);
+	cr_expect_null(jw_finish(&w, NULL));
+	jw_init(&w); /* two documents */
+	jw_uint(&w, 1);
+	jw_uint(&w, 2);
+	cr_expect_null(jw_finish(&w, NULL));
+	jw_init(&w); /* too deep */
+	for (int i = 0; i <= JW_MAX_DEPTH; i++)
+		jw_array(&w);
+	cr_expect_null(jw_finish(&w, NULL));
+}
+
+static long fail_countdown = -1;
+
+static bool fail_kth(size_t size)
+{
+	return fail_countdown >= 0 && fail_countdown-- == 0;
+}
+
+/* Every allocation failing in turn: the writer reports it at jw_finish, never crashes, and
+ * leaks nothing (LeakSanitizer in the ASan build); the reader returns NULL with a message. */
+Test(json_write, out_of_memory_is_reported_at_finish)
+{
+	static const char doc[] = "{\"a\":[1,2,{\"b\":\"c\"}],\"d\":\"long string value\"}";
+	char err[128];
+	long k;
+
+	alloc_set_fail_hook(fail_kth);
+	for (k = 0;; k++) {
+		struct json_writer w;
+		struct json *v;
+		char *text;
+
+		fail_countdown = k;
+		jw_init(&w);
+		jw_object(&w);
+		for (int i = 0; i < 200; i++) {
+			jw_key(&w, "key");
+			jw_string(&w, "a value long enough to make the buffer grow");
+		}
+		jw_object_end(&w);
+		text = jw_finish(&w, NULL);
+		v = json_parse(doc, sizeof(doc) - 1, err, sizeof(err));
+		if (fail_countdown >= 0) { /* nothing failed: both complete */
+			cr_expect_not_null(text);
+			cr_expect_not_null(v);
+			free(text);
+			json_free(v);
+			break;
+		}
+		cr_expect(!text || !v);
+		if (!v)
+			cr_expect(strstr(err, "out of memory"), "%s", err);
+		free(text);
+		json_free(v);
+	}
+	alloc_set_fail_hook(NULL);
+	cr_expect_gt(k, 5);
+}
+
+/* What the writer writes, the reader reads back unchanged. */
+Test(json_write, round_trip_through_the_reader)
+{
+	static const char *const strs[] = { "", "plain", "quote\" and \\", "\x01\x1f\x7f",
+					    "\xf0\x9f\x98\x80 emoji", "/slash/" };
+	struct json_writer w;
+	struct json *v;
+	size_t len;
+	char *text;
+
+	jw_init(&w);
+	jw_object(&w);
+	jw_key(&w, "strings");
+	jw_array(&w);
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		jw_string(&w, strs[i]);
+	jw_array_end(&w);
+	jw_key(&w, "k\"ey");
+	jw_uint(&w, 9007199254740992u); /* 2^53: exact as a double */
+	jw_object_end(&w);
+	text = jw_finish(&w, &len);
+	cr_assert_not_null(text);
+	v = json_parse(text, len, NULL, 0);
+	cr_assert_not_null(v, "%s", text);
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		cr_expect_str_eq(json_str(json_at(json_get(v, "strings"), i)), strs[i]);
+	cr_expect_eq(json_get(v, "k\"ey")->u.num, 9007199254740992.0);
+	json_free(v);
+	free(text);
 }

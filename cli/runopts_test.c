@@ -1,4 +1,4 @@
-/* wasi/runopts_test.c - `chibi run` option parsing: sizes, durations, --dir forms, the
+/* cli/runopts_test.c - `chibi run` option parsing: sizes, durations, --dir forms, the
  * split between options, module file and guest/--invoke arguments, and usage errors.
  */
 #include <arpa/inet.h>
@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include "runopts.h"
+#include "runopts.c" /* the unit-test binary does not link CLI objects */
 
-Test(wasi_runopts, sizes)
+Test(runopts, sizes)
 {
 	static const struct { const char *s; uint64_t v; } good[] = {
 		{ "0", 0 }, { "4096", 4096 }, { "64K", 65536 }, { "64k", 65536 },
@@ -28,7 +28,7 @@ Test(wasi_runopts, sizes)
 		cr_expect_not(runopts_size(bad[i], &v), "'%s' must be rejected", bad[i]);
 }
 
-Test(wasi_runopts, durations)
+Test(runopts, durations)
 {
 	static const struct { const char *s; double v; } good[] = {
 		{ "2", 2 }, { "2s", 2 }, { "500ms", 0.5 }, { "1.5s", 1.5 }, { "100us", 1e-4 },
@@ -45,7 +45,7 @@ Test(wasi_runopts, durations)
 		cr_expect_not(runopts_duration(bad[i], &v), "'%s' must be rejected", bad[i]);
 }
 
-Test(wasi_runopts, dir_forms)
+Test(runopts, dir_forms)
 {
 	static const struct { const char *s; bool ro_flag; const char *host, *guest; bool ro; } rows[] = {
 		{ "/data", false, "/data", "/data", false },
@@ -82,7 +82,7 @@ static int parse(struct run_cmd *c, char **argv)
 	return runopts_parse(argc, argv, c, err, sizeof(err));
 }
 
-Test(wasi_runopts, full_command_line)
+Test(runopts, full_command_line)
 {
 	char *argv[] = { "run", "--dir", "/a::/x", "--dir=/b:ro", "--dir-ro", "/c", "--env", "K=V",
 			 "--env=E=", "--max-memory", "1MiB", "--max-wasm-stack=512K",
@@ -114,7 +114,7 @@ Test(wasi_runopts, full_command_line)
 	runopts_free(&c);
 }
 
-Test(wasi_runopts, invoke_args_and_env_passthrough)
+Test(runopts, invoke_args_and_env_passthrough)
 {
 	char *argv[] = { "run", "--invoke", "add", "--env", "CHIBI_T_SET", "--env", "CHIBI_T_UNSET",
 			 "m.wasm", "-1", "0x10", NULL };
@@ -132,7 +132,7 @@ Test(wasi_runopts, invoke_args_and_env_passthrough)
 	runopts_free(&c);
 }
 
-Test(wasi_runopts, double_dash_help_version_jit)
+Test(runopts, double_dash_help_version_jit)
 {
 	char *a1[] = { "run", "--", "--weird.wasm", "x", NULL };
 	char *a2[] = { "run", "--dir", "/x", "-h", NULL };
@@ -154,7 +154,7 @@ Test(wasi_runopts, double_dash_help_version_jit)
 	runopts_free(&c);
 }
 
-Test(wasi_runopts, usage_errors)
+Test(runopts, usage_errors)
 {
 	static char *cases[][5] = {
 		{ "run", NULL },
@@ -183,7 +183,7 @@ Test(wasi_runopts, usage_errors)
 	}
 }
 
-Test(wasi_runopts, tcplisten_opens_a_listener)
+Test(runopts, tcplisten_opens_a_listener)
 {
 	char *argv[] = { "run", "--tcplisten", "127.0.0.1:0", "--tcplisten", "[::1]:0", "m.wasm",
 			 NULL };
@@ -199,7 +199,7 @@ Test(wasi_runopts, tcplisten_opens_a_listener)
 	runopts_free(&c);
 }
 
-Test(wasi_runopts, tcplisten_takes_numeric_addresses_and_localhost)
+Test(runopts, tcplisten_takes_numeric_addresses_and_localhost)
 {
 	char *argv[] = { "run", "--tcplisten", "localhost:0", "--tcplisten", ":0", "m.wasm", NULL };
 	struct sockaddr_in sa;
@@ -220,7 +220,7 @@ Test(wasi_runopts, tcplisten_takes_numeric_addresses_and_localhost)
 	runopts_free(&c);
 }
 
-Test(wasi_runopts, tcplisten_refuses_names_and_broken_addresses)
+Test(runopts, tcplisten_refuses_names_and_broken_addresses)
 {
 	const char *bad[] = { "example.com:80", "[::1:80", "[nope]:80", "1.2.3:80", "300.1.1.1:80" };
 
@@ -237,4 +237,44 @@ Test(wasi_runopts, tcplisten_refuses_names_and_broken_addresses)
 		}
 		runopts_free(&c);
 	}
+}
+
+Test(wasi_runopts, max_file_size)
+{
+	char *ok[] = { "run", "--max-file-size", "1MiB", "m.wasm", NULL };
+	char *eq[] = { "run", "--max-file-size=4G", "m.wasm", NULL };
+	char *zero[] = { "run", "--max-file-size", "0", "m.wasm", NULL };
+	char *junk[] = { "run", "--max-file-size", "big", "m.wasm", NULL };
+	char *none[] = { "run", "m.wasm", NULL };
+	struct run_cmd c;
+
+	cr_assert_eq(parse(&c, ok), 0);
+	cr_expect_eq(c.wasi.max_file_size, 1u << 20);
+	runopts_free(&c);
+	cr_assert_eq(parse(&c, eq), 0);
+	cr_expect_eq(c.wasi.max_file_size, 4ull << 30);
+	runopts_free(&c);
+	cr_expect_eq(parse(&c, zero), RUNOPTS_USAGE);
+	runopts_free(&c);
+	cr_expect_eq(parse(&c, junk), RUNOPTS_USAGE);
+	runopts_free(&c);
+	cr_assert_eq(parse(&c, none), 0);
+	cr_expect_eq(c.wasi.max_file_size, 0, "0: the library default (WASI_DEFAULT_MAX_FILE_SIZE)");
+	runopts_free(&c);
+}
+
+Test(wasi_runopts, max_wasm_stack_is_bounded)
+{
+	char *max[] = { "run", "--max-wasm-stack", "64MiB", "m.wasm", NULL };
+	char *over[] = { "run", "--max-wasm-stack", "65M", "m.wasm", NULL };
+	char *huge[] = { "run", "--max-wasm-stack", "100G", "m.wasm", NULL };
+	struct run_cmd c;
+
+	cr_assert_eq(parse(&c, max), 0);
+	cr_expect_eq(c.run.engine.max_stack_bytes, CHIBI_MAX_STACK_BYTES);
+	runopts_free(&c);
+	cr_expect_eq(parse(&c, over), RUNOPTS_USAGE);
+	runopts_free(&c);
+	cr_expect_eq(parse(&c, huge), RUNOPTS_USAGE, "100G used to be accepted (and grew to 24 GB)");
+	runopts_free(&c);
 }

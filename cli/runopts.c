@@ -1,4 +1,4 @@
-/* wasi/runopts.c - parse `chibi run [OPTIONS] FILE.wasm [ARGS...]`.
+/* cli/runopts.c - parse `chibi run [OPTIONS] FILE.wasm [ARGS...]` (getopt_long).
  *
  * Option names follow wasmtime's (`--dir HOST::GUEST`, `--env`, `--invoke`, `--tcplisten`,
  * `--max-wasm-stack`, `--fuel`), both as "--opt value" and "--opt=value".  Options end at
@@ -6,6 +6,8 @@
  * --invoke function).  No host environment variable reaches the guest unless named.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
 #include <math.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -16,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "runopts.h"
+#include "../vm/alloc.h"
 
 const char runopts_help[] =
 	"usage: chibi run [OPTIONS] FILE.wasm [ARGS...]\n"
@@ -29,10 +32,14 @@ const char runopts_help[] =
 	"  --env KEY=VALUE          set a guest environment variable; repeatable\n"
 	"  --env KEY                pass the host's KEY through (nothing else is inherited)\n"
 	"  --invoke NAME            call export NAME instead of _start; ARGS are its parameters\n"
-	"                           (decimal, hex 0x.., floats like 1.5, -0, nan, inf);\n"
+	"                           (decimal, hex 0x.., floats like 1.5, -0, nan, inf,\n"
+	"                           null for a reference);\n"
 	"                           results are printed one per line\n"
 	"  --max-memory SIZE        cap linear memory (e.g. 64MiB, 1G; at least 64KiB)\n"
-	"  --max-wasm-stack SIZE    cap the wasm stack (e.g. 512K, 8MiB)\n"
+	"  --max-wasm-stack SIZE    stack for wasm calls, in either tier (e.g. 512K, 16MiB;\n"
+	"                           default 8MiB, at most 64MiB)\n"
+	"  --max-file-size SIZE     fd_allocate never grows a file beyond SIZE (EFBIG);\n"
+	"                           default 1GiB\n"
 	"  --timeout DURATION       trap with \"interrupted\" after DURATION (500ms, 2s, 1m)\n"
 	"  --fuel N                 trap with \"all fuel consumed\" after N units of work\n"
 	"  --interp                 run in the interpreter\n"
@@ -45,7 +52,10 @@ const char runopts_help[] =
 	"  --                       end of options\n"
 	"\n"
 	"exit status: the guest's proc_exit code; 0 when _start returns; 134 on a trap;\n"
-	"1 when the module cannot be loaded or linked; 2 on a command-line error.\n";
+	"1 when the module cannot be loaded or linked; 2 on a command-line error.\n"
+	"\n"
+	"FILE must be a regular file or a pipe of at most 1GiB (CHIBI_MAX_MODULE_SIZE=BYTES\n"
+	"in the environment changes that limit).\n";
 
 /* "64K"/"16MiB"/"1G"/"4096" -> bytes in *out (powers of 1024).  Returns false on junk,
  * a missing number or overflow; *out is untouched then. */
@@ -147,168 +157,174 @@ bool runopts_dir(const char *s, bool ro, struct wasi_preopen *out)
 	return true;
 }
 
-/* Append p to a NULL-free growable array of pointers. */
-static bool push_ptr(void ***v, int *n, void *p)
-{
-	void **nv = realloc(*v, ((size_t)*n + 1) * sizeof(void *));
-
-	if (!nv)
-		return false;
-	nv[(*n)++] = p;
-	*v = nv;
-	return true;
-}
-
-/* The value of option `name` at argv[*i]: "--name=value" or "--name value".  Returns NULL
- * when argv[*i] is not that option; *missing is set when the value is absent. */
-static const char *opt_value(int argc, char **argv, int *i, const char *name, bool *missing)
-{
-	size_t nl = strlen(name);
-	const char *a = argv[*i];
-
-	if (strncmp(a, name, nl) != 0)
-		return NULL;
-	if (a[nl] == '=')
-		return a + nl + 1;
-	if (a[nl] != '\0')
-		return NULL;
-	if (*i + 1 >= argc) {
-		*missing = true;
-		return NULL;
-	}
-	return argv[++*i];
-}
-
 static int usage(char *err, size_t errlen, const char *fmt, const char *arg)
 {
 	snprintf(err, errlen, fmt, arg);
 	return RUNOPTS_USAGE;
 }
 
+/* The long options of `chibi run`; each returns its enum value from getopt_long. */
+enum {
+	OPT_DIR = 256, OPT_DIR_RO, OPT_ENV, OPT_INVOKE, OPT_MAX_MEMORY, OPT_MAX_WASM_STACK,
+	OPT_MAX_FILE_SIZE, OPT_TIMEOUT, OPT_FUEL, OPT_INTERP, OPT_JIT, OPT_TCPLISTEN, OPT_VERSION,
+};
+
+static const struct option long_opts[] = {
+	{ "dir", required_argument, NULL, OPT_DIR },
+	{ "dir-ro", required_argument, NULL, OPT_DIR_RO },
+	{ "env", required_argument, NULL, OPT_ENV },
+	{ "invoke", required_argument, NULL, OPT_INVOKE },
+	{ "max-memory", required_argument, NULL, OPT_MAX_MEMORY },
+	{ "max-wasm-stack", required_argument, NULL, OPT_MAX_WASM_STACK },
+	{ "max-file-size", required_argument, NULL, OPT_MAX_FILE_SIZE },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "fuel", required_argument, NULL, OPT_FUEL },
+	{ "interp", no_argument, NULL, OPT_INTERP },
+	{ "jit", no_argument, NULL, OPT_JIT },
+	{ "tcplisten", required_argument, NULL, OPT_TCPLISTEN },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* "--env KEY=VALUE" as is, "--env KEY" as KEY=<the host's value> (nothing when the host has
+ * no KEY: the guest simply does not see it).  Returns 0 or RUNOPTS_USAGE. */
+static int add_env(struct run_cmd *out, const char *v, char *err, size_t errlen)
+{
+	const char *hv;
+	char *kv;
+
+	if (v[0] == '=' || v[0] == '\0')
+		return usage(err, errlen, "invalid --env value '%s'", v);
+	if (strchr(v, '=')) {
+		kv = strdup(v);
+	} else {
+		hv = getenv(v);
+		if (!hv)
+			return 0;
+		kv = malloc(strlen(v) + strlen(hv) + 2);
+		if (kv)
+			sprintf(kv, "%s=%s", v, hv);
+	}
+	if (!kv || !VM_GROW(out->wasi.env, out->env_cap, (size_t)out->wasi.nenv + 1)) {
+		free(kv);
+		return usage(err, errlen, "out of memory%s", "");
+	}
+	out->wasi.env[out->wasi.nenv++] = kv;
+	return 0;
+}
+
+/* One option (getopt_long's `opt`, value `v`) into *out.  Returns 0 or RUNOPTS_USAGE. */
+static int apply(struct run_cmd *out, int opt, const char *v, char *err, size_t errlen)
+{
+	uint64_t n;
+	char *end;
+
+	switch (opt) {
+	case OPT_INTERP:
+		out->run.engine.mode = CHIBI_MODE_INTERP;
+		return 0;
+	case OPT_JIT:
+		out->run.engine.mode = CHIBI_MODE_JIT;
+		return 0;
+	case OPT_DIR:
+	case OPT_DIR_RO:
+		if (!VM_GROW(out->wasi.preopens, out->preopen_cap, (size_t)out->wasi.npreopens + 1))
+			return usage(err, errlen, "out of memory%s", "");
+		if (!runopts_dir(v, opt == OPT_DIR_RO, &out->wasi.preopens[out->wasi.npreopens]))
+			return usage(err, errlen, "invalid --dir value '%s'", v);
+		out->wasi.npreopens++;
+		return 0;
+	case OPT_ENV:
+		return add_env(out, v, err, errlen);
+	case OPT_INVOKE:
+		if (!*v)
+			return usage(err, errlen, "--invoke needs a function name%s", "");
+		out->run.invoke = v;
+		return 0;
+	case OPT_MAX_MEMORY:
+		if (!runopts_size(v, &n) || n < 65536)
+			return usage(err, errlen,
+				     "invalid --max-memory '%s' (a size of at least 64KiB)", v);
+		n /= 65536;
+		out->run.engine.max_memory_pages = n > 65536 ? 65536 : (uint32_t)n;
+		return 0;
+	case OPT_MAX_WASM_STACK:
+		if (!runopts_size(v, &n) || n == 0 || n > CHIBI_MAX_STACK_BYTES)
+			return usage(err, errlen,
+				     "invalid --max-wasm-stack '%s' (a size of at most 64MiB)", v);
+		out->run.engine.max_stack_bytes = (size_t)n;
+		return 0;
+	case OPT_MAX_FILE_SIZE:
+		if (!runopts_size(v, &n) || n == 0 || n > INT64_MAX)
+			return usage(err, errlen, "invalid --max-file-size '%s'", v);
+		out->wasi.max_file_size = n;
+		return 0;
+	case OPT_TIMEOUT:
+		if (!runopts_duration(v, &out->run.timeout_sec))
+			return usage(err, errlen, "invalid --timeout '%s' (e.g. 500ms, 2s)", v);
+		return 0;
+	case OPT_FUEL:
+		errno = 0;
+		n = strtoull(v, &end, 0);
+		if (errno || end == v || *end || n == 0 || v[0] == '-')
+			return usage(err, errlen, "invalid --fuel '%s' (a positive count)", v);
+		out->run.engine.fuel = n;
+		return 0;
+	case OPT_TCPLISTEN: {
+		const char *port = strrchr(v, ':');
+
+		if (!port || !port[1] || strtoul(port + 1, &end, 10) > 65535 || *end)
+			return usage(err, errlen, "invalid --tcplisten '%s' (ADDR:PORT)", v);
+		if (!VM_GROW(out->listen_addrs, out->listen_cap, (size_t)out->nlisten_addrs + 1))
+			return usage(err, errlen, "out of memory%s", "");
+		out->listen_addrs[out->nlisten_addrs++] = (char *)v;
+		return 0;
+	}
+	}
+	return usage(err, errlen, "unhandled option%s", ""); /* not reached: every entry above */
+}
+
 /* Parse `chibi run` arguments (argv[0] is "run") into *out.  Returns 0, or RUNOPTS_USAGE
  * with a one-line message in err.  Strings in *out point into argv or are owned by *out:
- * always release with runopts_free(). */
+ * always release with runopts_free().
+ *
+ * getopt_long with '+': options stop at the first non-option (the module file), so every
+ * later argument goes to the guest even when it looks like an option; "--" ends the options
+ * too.  Values come as "--opt value" or "--opt=value".  getopt's own messages are off
+ * (opterr = 0, the leading ':') so that errors read like the rest of chibi's. */
 int runopts_parse(int argc, char **argv, struct run_cmd *out, char *err, size_t errlen)
 {
-	int i;
+	int opt, rc, i;
 
 	memset(out, 0, sizeof(*out));
 	out->wasi.stdin_fd = 0;
 	out->wasi.stdout_fd = 1;
 	out->wasi.stderr_fd = 2;
 	out->run.engine.mode = CHIBI_MODE_DEFAULT;
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *v;
-		bool missing = false;
-		uint64_t n;
-
-		if (strcmp(a, "--") == 0) {
-			i++;
-			break;
-		}
-		if (a[0] != '-' || a[1] == '\0')
-			break; /* the module file */
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+	opterr = 0;
+	optind = 0; /* glibc: start over (also forgets an earlier scan's state) */
+	while ((opt = getopt_long(argc, argv, "+:hV", long_opts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
 			out->help = true;
 			return 0;
-		}
-		if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
+		case 'V':
+		case OPT_VERSION:
 			out->version = true;
 			return 0;
+		case ':':
+			return usage(err, errlen, "option %s needs a value", argv[optind - 1]);
+		case '?':
+			return usage(err, errlen, "unknown option '%s' (see chibi run --help)",
+				     argv[optind - 1]);
+		default:
+			rc = apply(out, opt, optarg, err, errlen);
+			if (rc)
+				return rc;
 		}
-		if (strcmp(a, "--interp") == 0) {
-			out->run.engine.mode = CHIBI_MODE_INTERP;
-			continue;
-		}
-		if (strcmp(a, "--jit") == 0) {
-			out->run.engine.mode = CHIBI_MODE_JIT;
-			continue;
-		}
-		if ((v = opt_value(argc, argv, &i, "--dir-ro", &missing)) ||
-		    (!missing && (v = opt_value(argc, argv, &i, "--dir", &missing)))) {
-			struct wasi_preopen *p = realloc(out->wasi.preopens,
-				((size_t)out->wasi.npreopens + 1) * sizeof(*p));
-
-			if (!p)
-				return usage(err, errlen, "out of memory%s", "");
-			out->wasi.preopens = p;
-			if (!runopts_dir(v, strncmp(a, "--dir-ro", 8) == 0,
-					 &p[out->wasi.npreopens]))
-				return usage(err, errlen, "invalid --dir value '%s'", v);
-			out->wasi.npreopens++;
-			continue;
-		}
-		if (!missing && (v = opt_value(argc, argv, &i, "--env", &missing))) {
-			char *kv;
-
-			if (v[0] == '=' || v[0] == '\0')
-				return usage(err, errlen, "invalid --env value '%s'", v);
-			if (strchr(v, '=')) {
-				kv = strdup(v);
-			} else {
-				const char *hv = getenv(v);
-
-				if (!hv)
-					continue; /* unset on the host: the guest does not see it */
-				kv = malloc(strlen(v) + strlen(hv) + 2);
-				if (kv)
-					sprintf(kv, "%s=%s", v, hv);
-			}
-			if (!kv || !push_ptr((void ***)&out->wasi.env, &out->wasi.nenv, kv)) {
-				free(kv);
-				return usage(err, errlen, "out of memory%s", "");
-			}
-			continue;
-		}
-		if (!missing && (v = opt_value(argc, argv, &i, "--invoke", &missing))) {
-			if (!*v)
-				return usage(err, errlen, "--invoke needs a function name%s", "");
-			out->run.invoke = v;
-			continue;
-		}
-		if (!missing && (v = opt_value(argc, argv, &i, "--max-memory", &missing))) {
-			if (!runopts_size(v, &n) || n < 65536)
-				return usage(err, errlen,
-					     "invalid --max-memory '%s' (a size of at least 64KiB)", v);
-			n /= 65536;
-			out->run.engine.max_memory_pages = n > 65536 ? 65536 : (uint32_t)n;
-			continue;
-		}
-		if (!missing && (v = opt_value(argc, argv, &i, "--max-wasm-stack", &missing))) {
-			if (!runopts_size(v, &n) || n == 0 || n > SIZE_MAX)
-				return usage(err, errlen, "invalid --max-wasm-stack '%s'", v);
-			out->run.engine.max_stack_bytes = (size_t)n;
-			continue;
-		}
-		if (!missing && (v = opt_value(argc, argv, &i, "--timeout", &missing))) {
-			if (!runopts_duration(v, &out->run.timeout_sec))
-				return usage(err, errlen, "invalid --timeout '%s' (e.g. 500ms, 2s)", v);
-			continue;
-		}
-		if (!missing && (v = opt_value(argc, argv, &i, "--fuel", &missing))) {
-			char *end;
-
-			errno = 0;
-			n = strtoull(v, &end, 0);
-			if (errno || end == v || *end || n == 0 || v[0] == '-')
-				return usage(err, errlen, "invalid --fuel '%s' (a positive count)", v);
-			out->run.engine.fuel = n;
-			continue;
-		}
-		if (!missing && (v = opt_value(argc, argv, &i, "--tcplisten", &missing))) {
-			const char *port = strrchr(v, ':');
-			char *end;
-
-			if (!port || !port[1] || strtoul(port + 1, &end, 10) > 65535 || *end)
-				return usage(err, errlen, "invalid --tcplisten '%s' (ADDR:PORT)", v);
-			if (!push_ptr((void ***)&out->listen_addrs, &out->nlisten_addrs, (void *)v))
-				return usage(err, errlen, "out of memory%s", "");
-			continue;
-		}
-		if (missing)
-			return usage(err, errlen, "option %s needs a value", a);
-		return usage(err, errlen, "unknown option '%s' (see chibi run --help)", a);
 	}
+	i = optind;
 	if (i >= argc)
 		return usage(err, errlen, "no module file given (see chibi run --help)%s", "");
 	out->run.wasm_path = argv[i];
@@ -385,7 +401,6 @@ int runopts_listen(struct run_cmd *c, char *err, size_t errlen)
 		struct sockaddr_storage ss;
 		socklen_t len = 0;
 		int fd = -1, one = 1;
-		int *p;
 
 		if (listen_addr(c->listen_addrs[k], &ss, &len) != 0) {
 			snprintf(err, errlen,
@@ -395,6 +410,13 @@ int runopts_listen(struct run_cmd *c, char *err, size_t errlen)
 			return 1;
 		}
 		fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && fd <= 2) {
+			/* stdio was closed: the socket must not become the guest's fd 0-2. */
+			int hi = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+
+			close(fd);
+			fd = hi;
+		}
 		if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
 		    bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, 128) != 0) {
 			snprintf(err, errlen, "--tcplisten %s: %s", c->listen_addrs[k],
@@ -403,14 +425,12 @@ int runopts_listen(struct run_cmd *c, char *err, size_t errlen)
 				close(fd);
 			return 1;
 		}
-		p = realloc(c->wasi.listen_fds, ((size_t)c->wasi.nlisten + 1) * sizeof(*p));
-		if (!p) {
+		if (!VM_GROW(c->wasi.listen_fds, c->listen_fd_cap, (size_t)c->wasi.nlisten + 1)) {
 			close(fd);
 			snprintf(err, errlen, "out of memory");
 			return 1;
 		}
-		c->wasi.listen_fds = p;
-		p[c->wasi.nlisten++] = fd;
+		c->wasi.listen_fds[c->wasi.nlisten++] = fd;
 	}
 	return 0;
 }

@@ -1,16 +1,16 @@
-/* wasi/runopts.h - the `chibi run` command line, parsed into wasi_run_opts + wasi_config.
+/* cli/runopts.h - the `chibi run` command line, parsed into wasi_run_opts + wasi_config.
  *
  * Pure parsing (no I/O but getenv for `--env KEY`), so every rule is unit-tested in
  * runopts_test.c; runopts_listen() then opens the --tcplisten sockets.  cli/run.c is the
  * only user: parse, print help/version or the error, call wasi_run().
  */
-#ifndef CHIBI_WASI_RUNOPTS_H
-#define CHIBI_WASI_RUNOPTS_H
+#ifndef CHIBI_CLI_RUNOPTS_H
+#define CHIBI_CLI_RUNOPTS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "wasi.h"
+#include "../wasi/wasi.h"
 
 struct run_cmd {
 	struct wasi_run_opts run;   /* run.wasm_path etc.; strings point into argv or below */
@@ -19,6 +19,8 @@ struct run_cmd {
 	bool version;               /* --version given */
 	int nlisten_addrs;
 	char **listen_addrs;        /* --tcplisten values, opened by runopts_listen() */
+	/* capacities of the arrays above and in wasi (VM_GROW) */
+	size_t env_cap, preopen_cap, listen_cap, listen_fd_cap;
 };
 
 /* Exit status for a command-line mistake. */
