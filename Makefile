@@ -151,7 +151,7 @@ test-nojit:
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 # The component suites that `make test` runs, and those it repeats under the sanitizers
 # (the shim's included, end-to-end run and all).
-TEST_COMPONENTS      += test-wasi test-wasi-real test-shim bench-smoke test-nojit test-image
+TEST_COMPONENTS      += test-wasi test-wasi-real test-shim test-cri bench-smoke test-nojit test-image
 TEST_COMPONENTS_ASAN += test-wasi test-shim
 .PHONY: test-components test-components-asan
 test-components: $(TEST_COMPONENTS)

@@ -19,6 +19,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "bootstrap.h"
 #include "chibi.h"
 #include "flags.h"
 #include "log.h"
@@ -124,6 +125,36 @@ static int socket_alive(const char *path)
 	return ok;
 }
 
+/* containerd 2.3 says who we are in BootstrapParams on stdin, and wants the answer in kind
+ * (bootstrap.h).  What the flags leave out comes from there, TTRPC_ADDRESS too (the daemon
+ * inherits it for its events). */
+static struct shim_bootstrap boot;
+
+static int start_bootstrap(struct shim_flags *f)
+{
+	char err[256];
+
+	if (shim_bootstrap_read(0, f->id, f->ns, &boot, err, sizeof(err))) {
+		fprintf(stderr, "start: %s\n", err);
+		return -1;
+	}
+	if (!boot.used)
+		return 0;
+	if (!f->id)
+		f->id = boot.id;
+	if (!f->ns)
+		f->ns = boot.ns;
+	if (!f->address)
+		f->address = boot.grpc_address;
+	if (!f->publish_binary)
+		f->publish_binary = boot.containerd_binary;
+	if (boot.debug)
+		f->debug = shim_log_debug = 1;
+	if (boot.ttrpc_address && !getenv("TTRPC_ADDRESS"))
+		setenv("TTRPC_ADDRESS", boot.ttrpc_address, 1);
+	return 0;
+}
+
 static int do_start(const struct shim_flags *f, char **argv)
 {
 	char path[PATH_MAX], address[PATH_MAX + 8];
@@ -141,8 +172,7 @@ static int do_start(const struct shim_flags *f, char **argv)
 		/* Our daemon for this task already runs: hand containerd its address again. */
 		if (write_address_file(address))
 			return 1;
-		fputs(address, stdout);
-		return 0;
+		return shim_bootstrap_reply(stdout, &boot, address) ? 1 : 0;
 	}
 	unlink(path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -207,8 +237,7 @@ static int do_start(const struct shim_flags *f, char **argv)
 		_exit(127);
 	}
 	close(fd);
-	fputs(address, stdout);
-	return 0;
+	return shim_bootstrap_reply(stdout, &boot, address) ? 1 : 0;
 }
 
 /* ---- delete ----------------------------------------------------------------------------- */
@@ -290,6 +319,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	shim_log_debug = f.debug;
+	if (f.action && strcmp(f.action, "start") == 0 && start_bootstrap(&f))
+		return 1;
 	if (!f.ns || !*f.ns) {
 		fprintf(stderr, "shim namespace cannot be empty\n");
 		return 1;

@@ -86,3 +86,21 @@ install-shim: $(SHIM) $(SHIM_TASK)
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(SHIM) $(DESTDIR)$(PREFIX)/bin/containerd-shim-chibi-v1
 	install -m 0755 $(SHIM_TASK) $(DESTDIR)$(PREFIX)/bin/containerd-shim-chibi-v1-task
+
+# The Kubernetes path: the CRI e2e (shim/tests/cri) against containerd 1.6, 1.7 and 2.1 and the
+# ctr e2e against 1.7 and 2.1, one containerd at a time.  1.7 and 2.1 come from Debian 13 and
+# unstable through tools/debian-pkg.sh, cached under $(BUILD)/debian; the test skips (exit 0,
+# SKIP) only when that archive is unreachable.  Root, like test-shim.
+.PHONY: test-cri
+test-cri: $(SHIM) $(SHIM_TASK) $(SHIM_POKE) $(CHIBI)
+	BUILD=$(BUILD) shim/tests/cri/run-all.sh
+
+# Pod start latency and sequential pods/s through CRI, chibi pods beside runc pods (a static
+# native hello) on the same containerd in the same run, per release (bench/README.md).
+.PHONY: bench-cri
+bench-cri: $(SHIM) $(SHIM_TASK) $(CHIBI)
+	@for v in $(or $(CRI_VERSIONS),1.6 1.7 2.1); do \
+		echo "== containerd $$v"; \
+		CRI_BENCH=1 CONTAINERD=$$v BUILD=$(BUILD) shim/tests/cri/e2e.sh | \
+			grep -E '^(containerd|bench:|FAIL|SKIP)' || exit 1; \
+	done

@@ -5,7 +5,8 @@ set -eu
 
 PKGS="make gcc clang lld libclang-rt-14-dev libclang-rt-14-dev-wasm32 wasi-libc wabt binaryen
 libcriterion-dev libcapstone-dev zlib1g-dev libprotobuf-c-dev protobuf-c-compiler
-protobuf-compiler containerd runc python3 dpkg-dev time xz-utils"
+protobuf-compiler containerd runc python3 dpkg-dev time xz-utils
+python3-grpcio python3-grpc-tools containernetworking-plugins"
 
 missing=""
 for p in $PKGS; do

@@ -329,7 +329,15 @@ int cg_apply(struct cgroup *cg, const struct task_resources *r, char *err, size_
 	const char *pids = dir_for(cg, CTL_PIDS);
 
 	if (cg->version == 1) {
-		/* memsw must stay >= limit: raise the limit first only when growing memsw. */
+		/* The kernel keeps memsw >= limit at every write (EINVAL otherwise).  Shrinking,
+		 * the limit goes first; growing (CRI's Update from 64 to 96 MiB with swap = limit),
+		 * memsw must go first.  memsw is written after the limit in both cases: that write
+		 * is the one that counts when the first one could not be done. */
+		int grow = r->memory_swap > 0 && r->memory_limit > 0 &&
+			   (uint64_t)r->memory_limit > read_u64(mem, "memory.limit_in_bytes");
+
+		if (grow)
+			(void)set(mem, "memory.memsw.limit_in_bytes", r->memory_swap, err, errlen);
 		if (r->memory_limit > 0 && set(mem, "memory.limit_in_bytes", r->memory_limit, err,
 					       errlen))
 			return -1;

@@ -220,13 +220,14 @@ void service_task_exited(struct task *t, int wstatus)
 /* ---- Create ----------------------------------------------------------------------------- */
 
 /* Open the module named by process.args[0] inside the rootfs.  openat2(RESOLVE_IN_ROOT)
- * keeps symlinks in the image from pointing at host files. */
+ * keeps symlinks in the image from pointing at host files.  Returns the fd; -1 when it is
+ * missing or not a file, -2 when it is not a wasm module (err says which). */
 static int open_module(struct task *t, char *err, size_t errlen)
 {
 	const char *arg0 = t->spec.args[0];
 	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC,
 				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
-	char path[PATH_MAX];
+	char path[PATH_MAX], magic[4] = { 0 };
 	struct stat st;
 	int root, fd;
 
@@ -257,6 +258,17 @@ static int open_module(struct task *t, char *err, size_t errlen)
 		snprintf(err, errlen, "%.200s is not a regular file", path);
 		close(fd);
 		return -1;
+	}
+	/* A native image in a chibi pod (CRI runs every container of a pod with the pod's
+	 * handler) lands here: say so at Create, where the kubelet shows it, rather than as a
+	 * decode error in the container's log after it started. */
+	if (pread(fd, magic, sizeof(magic), 0) != (ssize_t)sizeof(magic) ||
+	    memcmp(magic, "\0asm", sizeof(magic)) != 0) {
+		snprintf(err, errlen, "%.200s is not a WebAssembly module (no \\0asm header%s); "
+			 "runtime io.containerd.chibi.v1 runs wasm only, native images need a runc "
+			 "RuntimeClass", path, memcmp(magic, "\177ELF", 4) ? "" : ", a native ELF");
+		close(fd);
+		return -2;
 	}
 	return fd;
 }
@@ -426,7 +438,7 @@ static void h_create(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 		goto fail;
 	module_fd = t->spec.sandbox ? -1 : open_module(t, err, sizeof(err));
 	if (module_fd < 0 && !t->spec.sandbox) {
-		code = TTRPC_NOT_FOUND;
+		code = module_fd == -2 ? TTRPC_INVALID_ARGUMENT : TTRPC_NOT_FOUND;
 		goto fail;
 	}
 	if (setup_cgroup(t, err, sizeof(err)))

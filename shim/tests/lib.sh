@@ -5,24 +5,81 @@
 # through PATH (the build dir first), CRI disabled.  lab_down stops only what lab_up started
 # (containerd by pid, then shims of this containerd by pid) and removes mounts and cgroups.
 # Sourced, not executed.  Needs: BUILD (build dir, absolute), NS (namespace).
+#
+# CONTAINERD picks the release: 1.6 (default: the system's, Debian 12), 1.7 (Debian 13's) or 2.1
+# (Debian unstable's).  1.7 and 2.1 are fetched by tools/debian-pkg.sh into $BUILD/debian (once;
+# cached) and run from there with their own ctr and containerd-shim-runc-v2; nothing is installed.
+# The pins are the versions the Debian archive serves (the fetch says so if one goes away).
+LAB_PIN_1_7="trixie 1.7.24~ds1-6+deb13u1"
+LAB_PIN_2_1="sid 2.1.9+ds1-5"
+
+# lab_containerd: set CTRD_DIR (holds containerd, ctr, containerd-shim-runc-v2), CTR, CTRD_MAJOR
+# and CTRD_VERSION (`containerd --version`) for $CONTAINERD; SKIP (exit 0) when the archive is
+# unreachable.
+lab_containerd() {
+	case ${CONTAINERD:=1.6} in
+	1.6) CTRD_DIR=$(dirname "$(command -v containerd)") ;;
+	1.7 | 2.1)
+		pin=$(eval echo "\$LAB_PIN_$(echo "$CONTAINERD" | tr . _)")
+		CTRD_DIR=$("${TOP:-$(dirname "$BUILD")}/tools/debian-pkg.sh" -B "$BUILD" \
+			"${pin% *}" containerd "${pin#* }")
+		case $? in
+		0) CTRD_DIR=$CTRD_DIR/usr/bin ;;
+		77) echo "SKIP: containerd $CONTAINERD: the Debian archive is unreachable"; exit 0 ;;
+		*) echo "containerd $CONTAINERD ($pin) could not be fetched"; exit 1 ;;
+		esac
+		;;
+	*) echo "CONTAINERD=$CONTAINERD: want 1.6, 1.7 or 2.1"; exit 1 ;;
+	esac
+	CTR=$CTRD_DIR/ctr
+	CTRD_MAJOR=${CONTAINERD%%.*}
+	if [ "$CONTAINERD" = 1.6 ]; then
+		CTRD_VERSION="$(dpkg-query -W -f='${Version}' containerd 2>/dev/null) (Debian, installed)"
+	else
+		CTRD_VERSION="${pin#* } (Debian ${pin% *}, $CTRD_DIR)"
+	fi
+	echo "containerd $CTRD_VERSION: $("$CTRD_DIR/containerd" --version)"
+}
 
 lab_need() {
 	if [ "$(id -u)" != 0 ]; then
 		echo "SKIP: needs root (containerd, mounts, cgroups)"; exit 0
 	fi
-	for b in containerd ctr runc clang; do
+	for b in runc clang; do
 		command -v "$b" >/dev/null 2>&1 || { echo "SKIP: $b not installed"; exit 0; }
 	done
+	if [ "${CONTAINERD:-1.6}" = 1.6 ]; then
+		for b in containerd ctr; do
+			command -v "$b" >/dev/null 2>&1 || { echo "SKIP: $b not installed"; exit 0; }
+		done
+	fi
+	lab_containerd
 }
 
+# lab_up: a fresh $T and a containerd on it.  The config is version 2 for 1.x and version 3 for
+# 2.x (which split CRI into several plugins and dropped the opt plugin); LAB_CRI=1 keeps CRI
+# enabled and LAB_CONFIG_EXTRA (TOML, in the dialect of the running release; @T@ stands for $T)
+# is appended.
 lab_up() {
 	T=$(mktemp -d /tmp/chibi-e2e.XXXXXX)
 	chmod 0711 "$T"
+	if [ "${CTRD_MAJOR:-1}" -ge 2 ]; then
+		cfg_version=3
+		cri_off='"io.containerd.grpc.v1.cri", "io.containerd.cri.v1.runtime", "io.containerd.cri.v1.images", "io.containerd.podsandbox.controller.v1.podsandbox"'
+		opt=
+	else
+		cfg_version=2
+		cri_off='"io.containerd.grpc.v1.cri"'
+		opt="[plugins.\"io.containerd.internal.v1.opt\"]
+  path = \"$T/root/opt\""
+	fi
+	[ "${LAB_CRI:-0}" = 1 ] && cri_off=
+	extra=$(printf '%s\n' "${LAB_CONFIG_EXTRA:-}" | sed "s|@T@|$T|g")
 	cat > "$T/config.toml" <<EOF
-version = 2
+version = $cfg_version
 root = "$T/root"
 state = "$T/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
+disabled_plugins = [$cri_off]
 [grpc]
   address = "$T/c.sock"
 [ttrpc]
@@ -32,20 +89,20 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
   level = "debug"
 [metrics]
   address = ""
-[plugins."io.containerd.internal.v1.opt"]
-  path = "$T/root/opt"
+$opt
+$extra
 EOF
 	lab_start
 }
 
 # (Re)start containerd on the existing $T; the build dir comes first on its PATH.
 lab_start() {
-	PATH="$BUILD:$PATH" setsid containerd --config "$T/config.toml" \
+	PATH="$BUILD:${CTRD_DIR:+$CTRD_DIR:}$PATH" setsid "${CTRD_DIR:+$CTRD_DIR/}containerd" --config "$T/config.toml" \
 		>>"$T/containerd.log" 2>&1 </dev/null &
 	CD_PID=$!
 	i=0
 	while [ $i -lt 100 ]; do
-		if timeout 5 ctr --address "$T/c.sock" version >/dev/null 2>&1; then
+		if timeout 5 "${CTR:-ctr}" --address "$T/c.sock" version >/dev/null 2>&1; then
 			return 0
 		fi
 		kill -0 "$CD_PID" 2>/dev/null || { tail -20 "$T/containerd.log"; return 1; }
@@ -93,7 +150,7 @@ lab_down() {
 }
 
 C() {
-	timeout 60 ctr --address "$T/c.sock" -n "$NS" "$@"
+	timeout 60 "${CTR:-ctr}" --address "$T/c.sock" -n "$NS" "$@"
 }
 
 # Compile a C file for wasm32-wasi (compile and link as separate steps).
@@ -161,9 +218,9 @@ lab_task_pids() {
 # with PREFIX), in parallel batches; fast enough for thousands of containers.
 lab_rm_all() {
 	C task ls -q 2>/dev/null | grep "^${1:-}" |
-		xargs -r -n 25 -P 4 timeout 300 ctr --address "$T/c.sock" -n "$NS" task delete -f \
+		xargs -r -n 25 -P 4 timeout 300 "${CTR:-ctr}" --address "$T/c.sock" -n "$NS" task delete -f \
 			>/dev/null 2>&1
 	C container ls -q 2>/dev/null | grep "^${1:-}" |
-		xargs -r -n 25 -P 4 timeout 300 ctr --address "$T/c.sock" -n "$NS" container delete \
+		xargs -r -n 25 -P 4 timeout 300 "${CTR:-ctr}" --address "$T/c.sock" -n "$NS" container delete \
 			>/dev/null 2>&1
 }
