@@ -972,6 +972,7 @@ Test(interp, comparisons_agree_in_every_form)
 	chibi_store_free(js);
 	cr_expect_eq(fused, 20, "every integer comparison fused");
 	cr_expect_geq(checked, 32u * 49 * 5 * 2);
+}
 
 /* ---- running out of memory while translating ---- */
 
