@@ -382,10 +382,10 @@ static void jit_store_free(struct chibi_store *s)
 		return;
 	if (js->verbose)
 		fprintf(stderr, "chibi jit: %u functions compiled (%llu wasm bytes -> %llu code "
-			"bytes, %.3f ms), %u left to the interpreter\n", js->stats.compiled,
-			(unsigned long long)js->stats.wasm_bytes,
+			"bytes, %.3f ms), %u left to the interpreter; SIMD: %s\n",
+			js->stats.compiled, (unsigned long long)js->stats.wasm_bytes,
 			(unsigned long long)js->stats.code_bytes, js->stats.compile_ns / 1e6,
-			js->stats.fallbacks);
+			js->stats.fallbacks, be_simd_isa() ? be_simd_isa() : "interpreted");
 	registry_remove(js);
 	while (js->inspects) {
 		struct jit_inspect *i = js->inspects;

@@ -230,6 +230,12 @@ void be_mov(struct jcomp *c, uint8_t vt, struct jopnd dst, struct jopnd src);
 /* Exchange a register with a register or frame slot. */
 void be_swap(struct jcomp *c, uint8_t vt, jreg a, struct jopnd b);
 
+/* The SIMD instruction set v128 code is compiled for on this host, decided once per process
+ * ("sse4.1", "avx2", ...; x86-64: the CPU's, lowered by CHIBI_JIT_ISA), or NULL when the
+ * back end compiles no v128 code here: functions using v128 then run in the interpreter,
+ * counted as fallbacks with the reason. */
+const char *be_simd_isa(void);
+
 /* Can the back end emit `op` inline?  If not, the front end calls the shared C helper
  * (jit_num_helper) with the operands as raw 64-bit bits. */
 bool be_inline(uint16_t op);

@@ -552,6 +552,13 @@ void be_zero_slots(struct jcomp *c, int32_t off, uint32_t n)
 
 /* Every numeric operator has an inline sequence on AArch64 (popcnt through NEON, the
  * saturating conversions are single instructions). */
+/* NEON is architectural on ARMv8-A, but this back end does not lower v128 code yet: SIMD
+ * functions run in the interpreter. */
+const char *be_simd_isa(void)
+{
+	return NULL;
+}
+
 bool be_inline(uint16_t op)
 {
 	(void)op;

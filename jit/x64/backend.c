@@ -11,9 +11,9 @@
 #include <stddef.h>
 #include <string.h>
 #include <ucontext.h>
-#include <cpuid.h>
 
 #include "../jit_int.h"
+#include "cpu.h"
 #include "regs.h"
 
 /* ---- the register convention (see regs.h for the table) ---- */
@@ -43,28 +43,6 @@ const struct jit_target jit_target = {
 		      (1ull << R11) | (0xffffull << 16),
 	.indirect_idx = RAX,
 };
-
-/* Optional instructions, probed once with cpuid. */
-static struct {
-	bool probed, lzcnt, bmi1, popcnt, sse41;
-} cpu;
-
-static void probe_cpu(void)
-{
-	unsigned a, b, c, d;
-
-	if (cpu.probed)
-		return;
-	if (__get_cpuid(1, &a, &b, &c, &d)) {
-		cpu.popcnt = (c >> 23) & 1;
-		cpu.sse41 = (c >> 19) & 1;
-	}
-	if (__get_cpuid_count(7, 0, &a, &b, &c, &d))
-		cpu.bmi1 = (b >> 3) & 1;
-	if (__get_cpuid(0x80000001, &a, &b, &c, &d))
-		cpu.lzcnt = (c >> 5) & 1;
-	cpu.probed = true;
-}
 
 /* ---- small helpers ---- */
 
@@ -400,7 +378,6 @@ void be_prologue(struct jcomp *c)
 	struct codebuf *cb = c->cb;
 	struct x64_mem lim = store_field(offsetof(struct chibi_store, jit_stack_limit));
 
-	probe_cpu();
 	if (c->frame.total <= JIT_FRAME_UNCHECKED) {
 		x64_cmp_rm(cb, true, RSP, lim);
 	} else {
@@ -467,16 +444,22 @@ void be_zero_slots(struct jcomp *c, int32_t off, uint32_t n)
 
 /* ---- numeric operators ---- */
 
+const char *be_simd_isa(void)
+{
+	enum x64_simd level = x64_cpu()->simd;
+
+	return level == XS_NONE ? NULL : x64_simd_name(level);
+}
+
 bool be_inline(uint16_t op)
 {
-	probe_cpu();
 	switch (op) {
 	case OPC_I32_POPCNT:
 	case OPC_I64_POPCNT:
-		return cpu.popcnt;
+		return x64_cpu()->popcnt;
 	case OPC_F32_CEIL: case OPC_F32_FLOOR: case OPC_F32_TRUNC: case OPC_F32_NEAREST:
 	case OPC_F64_CEIL: case OPC_F64_FLOOR: case OPC_F64_TRUNC: case OPC_F64_NEAREST:
-		return cpu.sse41;
+		return x64_cpu()->sse41;
 	case OPC_F32_CONVERT_I64_U:
 	case OPC_F64_CONVERT_I64_U:
 	case OPC_I64_TRUNC_F32_U:
@@ -1139,7 +1122,7 @@ void be_unop(struct jcomp *c, uint16_t op, jreg dst, struct jopnd src)
 	case OPC_I32_CLZ:
 	case OPC_I64_CLZ:
 		r = gpr_of(cb, w, src);
-		if (cpu.lzcnt) {
+		if (x64_cpu()->lzcnt) {
 			x64_lzcnt_rr(cb, w, dst, r);
 		} else {
 			/* bsr gives 31 - clz; a zero input leaves ZF set and dst undefined */
@@ -1152,7 +1135,7 @@ void be_unop(struct jcomp *c, uint16_t op, jreg dst, struct jopnd src)
 	case OPC_I32_CTZ:
 	case OPC_I64_CTZ:
 		r = gpr_of(cb, w, src);
-		if (cpu.bmi1) {
+		if (x64_cpu()->bmi1) {
 			x64_tzcnt_rr(cb, w, dst, r);
 		} else {
 			x64_bsf_rr(cb, w, dst, r);
