@@ -268,7 +268,7 @@ struct host_func {
 static bool sig_half(const char *p, const char *end, uint32_t *out_n)
 {
 	for (const char *q = p; q < end; q++)
-		if (!vt_from_letter(*q))
+		if (!vt_from_letter(*q) || vt_from_letter(*q) == VT_V128)
 			return false;
 	*out_n = (uint32_t)(end - p);
 	return true;

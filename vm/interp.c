@@ -56,6 +56,7 @@ static __attribute__((noinline)) struct icode *load_code(struct chibi_store *s,
 	if (!c) {
 		if (s->trap)
 			snprintf(s->trap->info.message, sizeof(s->trap->info.message),
+				 f->def->uses_v128 ? "SIMD not interpreted yet (function %u)" :
 				 "out of memory translating function %u", f->index);
 		trap_in(s, code, CHIBI_TRAP_HOST);
 	}

@@ -1124,7 +1124,7 @@ static bool translate(struct tr *t)
 	const struct functype *ft = t->f->type;
 	uint64_t nlocals = (uint64_t)ft->nparams + def->nlocals;
 
-	if (nlocals > (1u << 26))
+	if (nlocals > (1u << 26) || def->uses_v128) /* SIMD: not translated yet */
 		return false;
 	t->hdr = (uint32_t)(nlocals > ft->nresults ? nlocals : ft->nresults);
 	t->S = t->hdr + IC_HDR_SLOTS;
