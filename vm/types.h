@@ -72,6 +72,13 @@ enum opcode {
 	OPC_NONE = 0,
 };
 
+/* The memlog2 column as constants, OPML_<name>, for code generated per row (handlers). */
+enum opcode_memlog2 {
+#define OP(name, pfx, code, imm, par, res, ml, cls, ty, rel, fl, text) OPML_##name = (ml),
+#include "opcodes.def"
+#undef OP
+};
+
 /* What kind of instruction a row is (the cls column of opcodes.def).  The numeric classes,
  * OPCL_TEST to OPCL_CONVERT, are the rows with a pure num_<name> in vm/interp_num.h. */
 enum op_class {
@@ -298,6 +305,18 @@ static inline bool functype_eq(const struct functype *a, const struct functype *
 	for (uint32_t i = 0; i < a->nresults; i++)
 		if (a->results[i] != b->results[i]) return false;
 	return true;
+}
+
+/* Slots a call of type t needs for its arguments or its results, whichever is more. */
+static inline size_t functype_slots(const struct functype *t)
+{
+	size_t p = 0, r = 0;
+
+	for (uint32_t i = 0; i < t->nparams; i++)
+		p += vt_slots(t->params[i]);
+	for (uint32_t i = 0; i < t->nresults; i++)
+		r += vt_slots(t->results[i]);
+	return p > r ? p : r;
 }
 
 /* Limits (spec 5.3.4).  For memories min/max are in 64 KiB pages, for tables in elements. */
