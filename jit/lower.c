@@ -1193,10 +1193,6 @@ static void op_global_get(struct lower *L, uint32_t g)
 	struct chibi_global *gl = L->c.inst->globals[g];
 	struct dest d;
 
-	if (gl->valtype == VT_V128) { /* the global's 128-bit representation is not settled */
-		fail(L, "v128 global");
-		return;
-	}
 	d = pick_dst(L, vt_class(gl->valtype), jo_imm(0), jo_imm(0));
 
 	be_load_abs(&L->c, gl->valtype, d.reg, &gl->value);
@@ -1206,13 +1202,7 @@ static void op_global_get(struct lower *L, uint32_t g)
 static void op_global_set(struct lower *L, uint32_t g)
 {
 	struct chibi_global *gl = L->c.inst->globals[g];
-	struct jopnd v;
-
-	if (gl->valtype == VT_V128) {
-		fail(L, "v128 global");
-		return;
-	}
-	v = pop(L, NULL);
+	struct jopnd v = pop(L, NULL);
 
 	be_store_abs(&L->c, gl->valtype, &gl->value, v);
 	release(L, v);
@@ -1316,6 +1306,10 @@ static void op_simd(struct lower *L, const struct instr *in)
 			src[i] = pop(L, &t);
 			src[i] = in_reg(L, src[i], t);
 		}
+		/* the third operand in a temp of its own: never the destination, which may
+		 * be a local's home that it reads */
+		if (n == 3)
+			src[2] = to_temp(L, src[2], VT_V128);
 		break;
 	default:
 		fail(L, "unknown SIMD class");

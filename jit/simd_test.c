@@ -23,11 +23,6 @@ struct vrow {
 	uint64_t lo, hi;
 };
 
-/* Rows that need pcmpgtq (SSE4.2): at the sse4.1 level their functions fall back. */
-static bool needs_sse42(const struct vrow *r)
-{
-	return !strncmp(r->name, "i64_g", 5);
-}
 
 /* "f" returning the two 64-bit halves of a v128 expression (the parameter is $p). */
 #define V(expr) "(func (export \"f\") (param $p i32) (result i64 i64) (local $v v128) "	\
@@ -167,6 +162,11 @@ static const struct vrow vrows[] = {
 	  0, 0, 1, 0 },
 	{ "i64_ge_s", S("(i64x2.bitmask (i64x2.ge_s (v128.const i64x2 -3 5) (v128.const i64x2 -2 5)))"),
 	  0, 0, 2, 0 },
+	/* high halves equal, low halves decide unsigned; then the high halves' sign */
+	{ "i64_gt_s_lo", S("(i64x2.bitmask (i64x2.gt_s (v128.const i64x2 0x80000000 -1) "
+			   "(v128.const i64x2 1 0x7fffffffffffffff)))"), 0, 0, 1, 0 },
+	{ "i64_lt_s_hi", S("(i64x2.bitmask (i64x2.lt_s (v128.const i64x2 0x100000000 -0x100000000) "
+			   "(v128.const i64x2 0xffffffff 0)))"), 0, 0, 2, 0 },
 	{ "narrow_u", V("(i8x16.narrow_i16x8_u (v128.const i16x8 -1 300 5 0 0 0 0 7) (v128.const i16x8 0 0 0 0 0 0 0 9))"),
 	  0, 0, 0x0700000000000000ull | 0x05ff00ull, 0x0900000000000000ull },
 	{ "nearest", V("(f32x4.nearest (v128.const f32x4 2.5 -0.5 1.5 3.7))"), 0, 0,
@@ -292,8 +292,6 @@ static void run_all(const char *isa)
 	for (size_t i = 0; i < NVROWS; i++) {
 		const struct vrow *r = &vrows[i];
 
-		if (needs_sse42(r) && isa && !strcmp(isa, "sse4.1"))
-			continue;
 		for (int v = 0; v < 2; v++) {
 			uint64_t lo = 0, hi = 0;
 			uint32_t fb = 0;

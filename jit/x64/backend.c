@@ -1520,7 +1520,9 @@ void be_load_abs(struct jcomp *c, uint8_t vt, jreg dst, const void *addr)
 	struct x64_mem m = x64_mb(R_SCRATCH, 0);
 
 	x64_mov_ri64(cb, R_SCRATCH, (uint64_t)(uintptr_t)addr);
-	if (IS_XMM(dst)) {
+	if (vt == VT_V128) {
+		x64_movdqu_rm(cb, HW(dst), m);
+	} else if (IS_XMM(dst)) {
 		if (is_dbl(vt))
 			x64_movsd_rm(cb, HW(dst), m);
 		else
@@ -1537,6 +1539,15 @@ void be_store_abs(struct jcomp *c, uint8_t vt, void *addr, struct jopnd src)
 	bool w = vt_is64(vt);
 
 	x64_mov_ri64(cb, R_SCRATCH, (uint64_t)(uintptr_t)addr);
+	if (vt == VT_V128) { /* 16 bytes: a global's value and hi */
+		if (src.kind == OP_REG) {
+			x64_movdqu_mr(cb, m, HW(src.reg));
+		} else {
+			vec_load(cb, HW(X_SCRATCH), src);
+			x64_movdqu_mr(cb, m, HW(X_SCRATCH));
+		}
+		return;
+	}
 	switch (src.kind) {
 	case OP_IMM:
 		if (w)
@@ -1811,6 +1822,19 @@ static void vnot(struct codebuf *cb, uint8_t d)
 	VBIN(d, d, XS, pxor, true);
 }
 
+/* d = a > b (signed) per i64 lane without SSE4.2's pcmpgtq: the high dwords decide unless
+ * equal, and then the borrow of b - a (its high dword all ones when a_lo >u b_lo) does;
+ * the high dword's verdict is copied to both halves. */
+static void vgt64_sse41(struct codebuf *cb, uint8_t d, uint8_t a, uint8_t b)
+{
+	VBIN(XS2, b, a, psubq, false);
+	VBIN(XS, a, b, pcmpeqd, true);
+	VBIN(XS2, XS2, XS, pand, true);
+	VBIN(XS, a, b, pcmpgtd, false);
+	VBIN(XS2, XS2, XS, por, true);
+	x64_pshufd_rri(cb, d, XS2, 0xf5);
+}
+
 /* Integer lane comparisons: eq and gt_s are instructions, the rest are derived.  Unsigned
  * ones compare with min/max (ge_u(a, b) <=> max_u(a, b) == a); i64x2 has no unsigned rows. */
 static void vcmp_int(struct codebuf *cb, unsigned w, uint8_t rel, uint8_t d, uint8_t a, uint8_t b)
@@ -1828,6 +1852,14 @@ static void vcmp_int(struct codebuf *cb, unsigned w, uint8_t rel, uint8_t d, uin
 	static const sse_rr_fn min_s[3] = { x64_pminub_rr, x64_pminuw_rr, x64_pminud_rr };
 	static const vex_rrr_fn min_v[3] = { x64_vpminub_rrr, x64_vpminuw_rrr, x64_vpminud_rrr };
 
+	if (w == 3 && x64_cpu()->simd < XS_SSE42 && rel != REL_EQ && rel != REL_NE) {
+		bool swap = rel == REL_LT_S || rel == REL_GE_S;
+
+		vgt64_sse41(cb, d, swap ? b : a, swap ? a : b);
+		if (rel == REL_LE_S || rel == REL_GE_S)
+			vnot(cb, d);
+		return;
+	}
 	switch (rel) {
 	case REL_EQ:
 		vbin(cb, d, a, b, eq_s[w], eq_v[w], true);
@@ -2121,28 +2153,11 @@ static void vconvert(struct codebuf *cb, uint16_t op, uint8_t d, uint8_t a)
 	}
 }
 
-/* Relaxed SIMD is left to the interpreter until the deterministic choices (the same in every
- * tier) are fixed; i64x2 ordered comparisons need pcmpgtq (SSE4.2). */
+/* Every SIMD row, from SSE4.1 up. */
 bool be_simd_inline(uint16_t op)
 {
-	switch (op) {
-	case OPC_I8X16_RELAXED_SWIZZLE:
-	case OPC_I32X4_RELAXED_TRUNC_F32X4_S: case OPC_I32X4_RELAXED_TRUNC_F32X4_U:
-	case OPC_I32X4_RELAXED_TRUNC_F64X2_S_ZERO: case OPC_I32X4_RELAXED_TRUNC_F64X2_U_ZERO:
-	case OPC_F32X4_RELAXED_MADD: case OPC_F32X4_RELAXED_NMADD:
-	case OPC_F64X2_RELAXED_MADD: case OPC_F64X2_RELAXED_NMADD:
-	case OPC_I8X16_RELAXED_LANESELECT: case OPC_I16X8_RELAXED_LANESELECT:
-	case OPC_I32X4_RELAXED_LANESELECT: case OPC_I64X2_RELAXED_LANESELECT:
-	case OPC_F32X4_RELAXED_MIN: case OPC_F32X4_RELAXED_MAX:
-	case OPC_F64X2_RELAXED_MIN: case OPC_F64X2_RELAXED_MAX:
-	case OPC_I16X8_RELAXED_Q15MULR_S: case OPC_I16X8_RELAXED_DOT_I8X16_I7X16_S:
-	case OPC_I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S:
-		return false;
-	case OPC_I64X2_LT_S: case OPC_I64X2_GT_S: case OPC_I64X2_LE_S: case OPC_I64X2_GE_S:
-		return x64_cpu()->simd >= XS_SSE42;
-	default:
-		return x64_cpu()->simd != XS_NONE;
-	}
+	(void)op;
+	return x64_cpu()->simd != XS_NONE;
 }
 
 /* Lane-wise operations that are one instruction. */
@@ -2181,14 +2196,89 @@ static bool vsimple(struct codebuf *cb, uint16_t op, uint8_t d, uint8_t a, uint8
 	}
 }
 
+/*
+ * Relaxed SIMD with the results the interpreter gives (vm/v128.h), so that every tier agrees
+ * bit for bit: swizzle, trunc, laneselect, min/max and q15mulr as their non-relaxed rows
+ * (handled by the caller's mapping); madd/nmadd unfused (mulps, then addps/subps); the dot
+ * products with both operands signed, pair sums wrapping to i16 (dot_i8x16_i7x16_s) or all
+ * four products summed in i32 (..._add_s).
+ */
+static uint16_t relaxed_as(uint16_t op)
+{
+	switch (op) {
+	case OPC_I8X16_RELAXED_SWIZZLE: return OPC_I8X16_SWIZZLE;
+	case OPC_I32X4_RELAXED_TRUNC_F32X4_S: return OPC_I32X4_TRUNC_SAT_F32X4_S;
+	case OPC_I32X4_RELAXED_TRUNC_F32X4_U: return OPC_I32X4_TRUNC_SAT_F32X4_U;
+	case OPC_I32X4_RELAXED_TRUNC_F64X2_S_ZERO: return OPC_I32X4_TRUNC_SAT_F64X2_S_ZERO;
+	case OPC_I32X4_RELAXED_TRUNC_F64X2_U_ZERO: return OPC_I32X4_TRUNC_SAT_F64X2_U_ZERO;
+	case OPC_I8X16_RELAXED_LANESELECT: case OPC_I16X8_RELAXED_LANESELECT:
+	case OPC_I32X4_RELAXED_LANESELECT: case OPC_I64X2_RELAXED_LANESELECT:
+		return OPC_V128_BITSELECT;
+	case OPC_F32X4_RELAXED_MIN: return OPC_F32X4_MIN;
+	case OPC_F32X4_RELAXED_MAX: return OPC_F32X4_MAX;
+	case OPC_F64X2_RELAXED_MIN: return OPC_F64X2_MIN;
+	case OPC_F64X2_RELAXED_MAX: return OPC_F64X2_MAX;
+	case OPC_I16X8_RELAXED_Q15MULR_S: return OPC_I16X8_Q15MULR_SAT_S;
+	default: return op;
+	}
+}
+
 void be_simd(struct jcomp *c, uint16_t op, jreg dst, const struct jopnd *src, uint32_t n,
 	     uint32_t lane, const uint8_t *imm16)
 {
 	struct codebuf *cb = c->cb;
-	const struct opinfo *oi = &op_info[op];
+	const struct opinfo *oi = &op_info[relaxed_as(op)];
 	uint8_t d = HW(dst), a = n ? HW(src[0].reg) : 0, b = n > 1 ? HW(src[1].reg) : 0;
+	uint8_t cc = n > 2 ? HW(src[2].reg) : 0;
 	unsigned w = oi->memlog2;
 	bool dbl = oi->type == VT_F64, fl = oi->type == VT_F32 || dbl;
+
+	op = relaxed_as(op);
+	switch (op) {
+	case OPC_F32X4_RELAXED_MADD: /* c is never dst (the front end's rule for VTERNOP) */
+		VBIN(d, a, b, mulps, true);
+		VBIN(d, d, cc, addps, true);
+		return;
+	case OPC_F64X2_RELAXED_MADD:
+		VBIN(d, a, b, mulpd, true);
+		VBIN(d, d, cc, addpd, true);
+		return;
+	case OPC_F32X4_RELAXED_NMADD: /* c - a * b == -(a * b) + c exactly */
+		VBIN(XS2, a, b, mulps, true);
+		VBIN(d, cc, XS2, subps, false);
+		return;
+	case OPC_F64X2_RELAXED_NMADD:
+		VBIN(XS2, a, b, mulpd, true);
+		VBIN(d, cc, XS2, subpd, false);
+		return;
+	case OPC_I16X8_RELAXED_DOT_I8X16_I7X16_S:
+		/* widen both halves to i16, multiply, add neighbours (wrapping) */
+		x64_pshufd_rri(cb, XS, a, 0xee);
+		x64_pmovsxbw_rr(cb, XS, XS);
+		x64_pshufd_rri(cb, XS2, b, 0xee);
+		x64_pmovsxbw_rr(cb, XS2, XS2);
+		VBIN(XS, XS, XS2, pmullw, true);
+		x64_pmovsxbw_rr(cb, XS2, b);
+		x64_pmovsxbw_rr(cb, d, a);
+		VBIN(d, d, XS2, pmullw, true);
+		VBIN(d, d, XS, phaddw, false);
+		return;
+	case OPC_I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S:
+		/* widen to i16, pmaddwd sums pairs in i32, phaddd the pairs of pairs, + c */
+		x64_pshufd_rri(cb, XS, a, 0xee);
+		x64_pmovsxbw_rr(cb, XS, XS);
+		x64_pshufd_rri(cb, XS2, b, 0xee);
+		x64_pmovsxbw_rr(cb, XS2, XS2);
+		VBIN(XS, XS, XS2, pmaddwd, true);
+		x64_pmovsxbw_rr(cb, XS2, b);
+		x64_pmovsxbw_rr(cb, d, a);
+		VBIN(d, d, XS2, pmaddwd, true);
+		VBIN(d, d, XS, phaddd, false);
+		VBIN(d, d, cc, paddd, true);
+		return;
+	default:
+		break;
+	}
 
 	if (op == OPC_F32X4_PMIN || op == OPC_F32X4_PMAX || op == OPC_F64X2_PMIN ||
 	    op == OPC_F64X2_PMAX) {
