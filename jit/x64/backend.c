@@ -1916,57 +1916,52 @@ static void vcmp_float(struct codebuf *cb, bool dbl, uint8_t rel, uint8_t d, uin
 		VBINI(d, a, b, cmpps, pred);
 }
 
-/* Wasm min/max: NaN if either lane is NaN (made canonical), and -0 < +0.  minps/maxps
- * return their second operand when unordered or both zero, so each is computed both ways
- * round and the two merged. */
+/* Wasm min/max, bit for bit as the interpreter computes them (vm/interp_num.h fmin32 ...):
+ * a lane with a NaN operand gets a + b (addps propagates the NaN as C's a + b does); the
+ * others min/max with -0 < +0.  minps/maxps return their second operand when the lanes
+ * compare equal, so each is taken both ways round and the two or-ed (min: -0 wins) or
+ * and-ed (max: +0 wins).  The NaN lanes are found again from the NaN part itself (NaN
+ * there, +0 elsewhere), which frees a register. */
 static void vminmax(struct codebuf *cb, bool dbl, bool is_max, uint8_t d, uint8_t a, uint8_t b)
 {
-	if (!is_max) {
-		/* XS2 = min(b, a), d = min(a, b); or-ing merges -0 and NaN */
-		if (dbl) {
-			VBIN(XS2, b, a, minpd, false);
-			VBIN(d, a, b, minpd, false);
-			VBIN(d, d, XS2, orpd, true);
-		} else {
-			VBIN(XS2, b, a, minps, false);
-			VBIN(d, a, b, minps, false);
-			VBIN(d, d, XS2, orps, true);
-		}
-		/* XS2 = NaN lanes; d |= XS2 (quiet); clear the payload below the quiet bit */
-		if (dbl) {
-			VBINI(XS2, d, d, cmppd, 3);
-			VBIN(d, d, XS2, orpd, true);
-			VSHI(XS2, XS2, 13, psrlq);
-			VBIN(d, XS2, d, andnpd, false);
-		} else {
-			VBINI(XS2, d, d, cmpps, 3);
-			VBIN(d, d, XS2, orps, true);
-			VSHI(XS2, XS2, 10, psrld);
-			VBIN(d, XS2, d, andnps, false);
-		}
-		return;
-	}
-	/* XS2 = max(b, a), d = max(a, b); d ^= XS2 marks the disagreements (NaN, +-0);
-	 * XS2 |= d; XS2 -= d turns them into a NaN or +0 */
+	/* XS2 = (a + b) in the NaN lanes, +0 elsewhere */
 	if (dbl) {
-		VBIN(XS2, b, a, maxpd, false);
-		VBIN(d, a, b, maxpd, false);
-		VBIN(d, d, XS2, xorpd, true);
-		VBIN(XS2, XS2, d, orpd, true);
-		VBIN(XS2, XS2, d, subpd, false);
-		VBINI(d, XS2, XS2, cmppd, 3);
-		VSHI(d, d, 13, psrlq);
-		VBIN(d, d, XS2, andnpd, false);
+		VBINI(XS, a, b, cmppd, 3);
+		VBIN(XS2, a, b, addpd, true);
 	} else {
-		VBIN(XS2, b, a, maxps, false);
-		VBIN(d, a, b, maxps, false);
-		VBIN(d, d, XS2, xorps, true);
-		VBIN(XS2, XS2, d, orps, true);
-		VBIN(XS2, XS2, d, subps, false);
-		VBINI(d, XS2, XS2, cmpps, 3);
-		VSHI(d, d, 10, psrld);
-		VBIN(d, d, XS2, andnps, false);
+		VBINI(XS, a, b, cmpps, 3);
+		VBIN(XS2, a, b, addps, true);
 	}
+	VBIN(XS2, XS2, XS, andps, true);
+	/* XS and d: the two orders (the one with b first goes to d when d is b) */
+	{
+		uint8_t x = d == b ? b : a, y = d == b ? a : b;
+
+		if (dbl && is_max) {
+			VBIN(XS, y, x, maxpd, false);
+			VBIN(d, x, y, maxpd, false);
+		} else if (dbl) {
+			VBIN(XS, y, x, minpd, false);
+			VBIN(d, x, y, minpd, false);
+		} else if (is_max) {
+			VBIN(XS, y, x, maxps, false);
+			VBIN(d, x, y, maxps, false);
+		} else {
+			VBIN(XS, y, x, minps, false);
+			VBIN(d, x, y, minps, false);
+		}
+	}
+	if (is_max)
+		VBIN(d, d, XS, andps, true);
+	else
+		VBIN(d, d, XS, orps, true);
+	/* d = (d & ~nan_lanes) | XS2 */
+	if (dbl)
+		VBINI(XS, XS2, XS2, cmppd, 3);
+	else
+		VBINI(XS, XS2, XS2, cmpps, 3);
+	VBIN(XS, XS, d, andnps, false);
+	VBIN(d, XS, XS2, orps, true);
 }
 
 /* Shifts: counts are taken modulo the lane width.  i8x16 has no shift instructions: shl
@@ -2236,20 +2231,26 @@ void be_simd(struct jcomp *c, uint16_t op, jreg dst, const struct jopnd *src, ui
 	op = relaxed_as(op);
 	switch (op) {
 	case OPC_F32X4_RELAXED_MADD: /* c is never dst (the front end's rule for VTERNOP) */
-		VBIN(d, a, b, mulps, true);
-		VBIN(d, d, cc, addps, true);
+		VBIN(XS2, a, b, mulps, false);
+		VBIN(d, XS2, cc, addps, false);
 		return;
 	case OPC_F64X2_RELAXED_MADD:
-		VBIN(d, a, b, mulpd, true);
-		VBIN(d, d, cc, addpd, true);
+		VBIN(XS2, a, b, mulpd, false);
+		VBIN(d, XS2, cc, addpd, false);
 		return;
-	case OPC_F32X4_RELAXED_NMADD: /* c - a * b == -(a * b) + c exactly */
-		VBIN(XS2, a, b, mulps, true);
-		VBIN(d, cc, XS2, subps, false);
+	case OPC_F32X4_RELAXED_NMADD: /* (-a) * b + c, the interpreter's order (NaN signs) */
+		x64_pcmpeqd_rr(cb, XS, XS);
+		VSHI(XS, XS, 31, pslld);
+		VBIN(XS2, a, XS, xorps, true);
+		VBIN(XS2, XS2, b, mulps, false);
+		VBIN(d, XS2, cc, addps, false);
 		return;
 	case OPC_F64X2_RELAXED_NMADD:
-		VBIN(XS2, a, b, mulpd, true);
-		VBIN(d, cc, XS2, subpd, false);
+		x64_pcmpeqd_rr(cb, XS, XS);
+		VSHI(XS, XS, 63, psllq);
+		VBIN(XS2, a, XS, xorpd, true);
+		VBIN(XS2, XS2, b, mulpd, false);
+		VBIN(d, XS2, cc, addpd, false);
 		return;
 	case OPC_I16X8_RELAXED_DOT_I8X16_I7X16_S:
 		/* widen both halves to i16, multiply, add neighbours (wrapping) */
