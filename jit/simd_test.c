@@ -243,6 +243,21 @@ static const struct vrow vrows[] = {
 	  "(i64.const 0) (v128.const i64x2 100 200)) drop local.set $v "
 	  "(i64x2.extract_lane 0 (local.get $v)) (i64x2.extract_lane 1 (local.get $v)))",
 	  0, 0, 111, 222 },
+	/* a v128 local in a caller-saved xmm home lives across calls (saved in 16 bytes); the
+	 * callee's own float homes are saved in 8 */
+	{ "local_across_call", "(func $h (param f64) (result f64) (local f64 f64) "
+	  "(local.set 1 (f64.mul (local.get 0) (f64.const 2))) (local.set 2 (f64.add (local.get 1) (local.get 1))) "
+	  "(local.set 1 (f64.add (local.get 1) (local.get 2))) (local.get 1)) "
+	  "(func (export \"f\") (param $p i32) (result i64 i64) (local $v v128) (local $x f64) "
+	  "(local.set $v (v128.const i64x2 0x1111222233334444 0x5555666677778888)) "
+	  "(local.set $x (call $h (f64.const 1))) "
+	  "(local.set $v (i64x2.add (local.get $v) (local.get $v))) "
+	  "(local.set $x (call $h (local.get $x))) "
+	  "(i64x2.extract_lane 0 (local.get $v)) (i64x2.extract_lane 1 (local.get $v)))",
+	  0, 0, 0x2222444466668888ull, 0xaaaacccceeef1110ull },
+	{ "v128_global", "(global $g (mut v128) (v128.const i64x2 3 4)) "
+	  V("(global.set $g (i64x2.add (global.get $g) (i64x2.splat (i64.extend_i32_u (local.get $p))))) "
+	    "(global.get $g)"), 10, 0, 13, 14 },
 	{ "if_param", "(type $t (func (param v128) (result v128))) "
 	  V("(v128.const i64x2 5 6) (if (type $t) (local.get $p) (then (i64x2.add (v128.const i64x2 1 1))) "
 	    "(else (i64x2.sub (v128.const i64x2 1 1))))"), 1, 0, 6, 7 },
