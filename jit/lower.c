@@ -164,6 +164,9 @@ static void push(struct lower *L, struct val v)
 		fail(L, "value stack overflow (validator max_stack)");
 		L->sp = L->vmax - 1;
 	}
+	/* a v128 needs 16-byte slots: a function the validator did not mark must not get one */
+	if (v.type == VT_V128 && L->stride != 16)
+		fail(L, "v128 value in a function not marked uses_v128");
 	if (v.kind == V_REG)
 		L->used |= bit(v.reg);
 	L->vs[L->sp++] = v;
