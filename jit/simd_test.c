@@ -2,8 +2,8 @@
  *
  * The rows carry their expected results, worked out by hand from the spec's lane semantics
  * (the interpreter must give them too: one more check of both).  Each row is a function "f"
- * (param i32)
- * (result i64 i64): the two halves of a v128, or a scalar and 0.  Every row runs with guard
+ * (param i32) (result i64 i64): the two halves of a v128, or a scalar and 0.  Every row runs
+ * with guard
  * pages and with explicit bounds checks, once per CHIBI_JIT_ISA level (one Criterion test
  * each: the level is fixed per process), and must not fall back to the interpreter.
  */
