@@ -1900,6 +1900,7 @@ bool jit_compile(struct jit_store *js, struct jit_func *jf, char *why)
 			trap_stub(L, L->c.trap_label[k], jo_imm((uint64_t)k));
 	if (L->c.trap_any_label)
 		trap_stub(L, L->c.trap_any_label, jo_reg(jit_target.helper_ret2));
+	be_finish(&L->c);
 	if (!cb_resolve(cb) || !be_validate_code(cb)) {
 		fail(L, cb->oom ? "out of memory" : "internal encoding error");
 		return false;

@@ -559,6 +559,12 @@ const char *be_simd_isa(void)
 	return NULL;
 }
 
+/* Nothing is appended after the trap stubs (no constant pool yet). */
+void be_finish(struct jcomp *c)
+{
+	(void)c;
+}
+
 /* Never called while be_simd_isa() is NULL (the front end refuses v128 functions first);
  * each emits the poison instruction should that change without a NEON lowering. */
 bool be_simd_inline(uint16_t op)
