@@ -595,7 +595,7 @@ static void branch_cond(struct lower *L, struct cond *k, bool negate, uint32_t l
  * to memory (or stay constants), so that every path to its labels sees them the same way. */
 static struct blk *open_block(struct lower *L)
 {
-	const struct flow_block *fb = &L->fc.fl->blocks[flow_open(&L->fc)];
+	const struct flow_block *fb = flow_get(L->fc.fl, flow_open(&L->fc));
 	struct blk *c = &L->blk[L->fc.cur];
 
 	memset(c, 0, sizeof(*c));
@@ -697,7 +697,7 @@ static void op_end(struct lower *L)
 		/* the label is at the top: values simply stay where they are */
 		return;
 	case FLOW_IF:
-		if (L->fc.fl->blocks[id].else_at)
+		if (flow_get(L->fc.fl, id)->else_at)
 			break; /* ends like a block */
 		/* no else: the false path carries the parameters (= results) to the end */
 		if (c->nparams == 0 && c->nresults == 0) {
@@ -1426,7 +1426,7 @@ static bool prepass(struct lower *L)
 		case OPC_BLOCK:
 		case OPC_LOOP:
 		case OPC_IF: {
-			const struct flow_block *b = &fl->blocks[flow_open(&fc)];
+			const struct flow_block *b = flow_get(fl, flow_open(&fc));
 			const uint8_t *params, *results;
 			uint32_t np, nr;
 
@@ -1437,9 +1437,12 @@ static bool prepass(struct lower *L)
 			}
 			break;
 		}
-		case OPC_END:
-			loops -= fl->blocks[flow_close(&fc)].kind == FLOW_LOOP;
+		case OPC_END: {
+			uint32_t id = flow_close(&fc);
+
+			loops -= id && flow_get(fl, id)->kind == FLOW_LOOP;
 			break;
+		}
 		case OPC_BR:
 		case OPC_BR_IF:
 			flow_target(&fc);
@@ -1686,7 +1689,7 @@ static bool setup(struct lower *L, struct jit_store *js, struct chibi_func *f, c
 	if (!GROW(ls->locals, ls->cap_locals, (size_t)L->nlocals + 1) ||
 	    !GROW(ls->idx, ls->cap_idx, (size_t)L->nlocals + 1) ||
 	    !GROW(ls->vs, ls->cap_vs, L->vmax) ||
-	    !GROW(ls->blk, ls->cap_blk, def->flow.nblocks)) {
+	    !GROW(ls->blk, ls->cap_blk, (size_t)def->flow.nblocks + 1)) {
 		fail(L, "out of memory");
 		return false;
 	}

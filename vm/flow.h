@@ -4,9 +4,10 @@
  * body it records, per function, what the interpreter's translator and the JIT need so that
  * neither keeps a control stack, decodes a block type or finds the end of dead code itself:
  *
- *   blocks   every block/loop/if of reachable code, plus the function's own block (id 0), in
- *            pre-order: a consumer numbers blocks as it meets them (struct flow_cursor), so an
- *            id is also the index of its per-block state in the consumer's own arrays;
+ *   blocks   every block/loop/if of reachable code, in pre-order, with ids from 1: a consumer
+ *            numbers blocks as it meets them (struct flow_cursor), so an id is also the index
+ *            of its per-block state in its own arrays.  Id 0 is the function's own block,
+ *            which has no entry: everything about it is in the function's type;
  *   targets  the block id of every branch of reachable code, in code order (br, br_if, and
  *            each br_table entry, the default last); return needs none (it is block 0);
  *   dead     the unreachable stretches [start, resume) in code order: code after br,
@@ -50,11 +51,6 @@ static inline void flow_sig(const struct module *m, const struct flow_block *b,
 		*results = ft->results;
 		*nresults = ft->nresults;
 		break;
-	case FLOW_SIG_FUNC: /* the function's parameters are locals, not operands */
-		ft = &m->types[b->sig];
-		*results = ft->results;
-		*nresults = ft->nresults;
-		break;
 	default:
 		break;
 	}
@@ -70,6 +66,12 @@ static inline const uint8_t *flow_label_types(const struct module *m, const stru
 	flow_sig(m, b, &params, &np, &results, &nr);
 	*n = b->kind == FLOW_LOOP ? np : nr;
 	return b->kind == FLOW_LOOP ? params : results;
+}
+
+/* The entry of block id (1 .. nblocks). */
+static inline const struct flow_block *flow_get(const struct flow *fl, uint32_t id)
+{
+	return &fl->blocks[id - 1];
 }
 
 /*
@@ -100,12 +102,13 @@ static inline uint32_t flow_open(struct flow_cursor *c)
 	return c->cur;
 }
 
-/* At an end: the id of the block it closes; its parent becomes current. */
+/* At an end: the id of the block it closes (0: the function's); its parent becomes current. */
 static inline uint32_t flow_close(struct flow_cursor *c)
 {
 	uint32_t id = c->cur;
 
-	c->cur = c->fl->blocks[id].parent;
+	if (id)
+		c->cur = flow_get(c->fl, id)->parent;
 	return id;
 }
 

@@ -251,7 +251,7 @@ static enum chibi_err flow_block(struct vctx *v, const struct instr *in)
 		return CHIBI_OK;
 	if (GROW(v, v->blocks, v->blocks_cap, v->nblocks + 1))
 		return CHIBI_ERR_NOMEM;
-	c->id = (uint32_t)(v->nblocks - v->fn_blocks);
+	c->id = (uint32_t)(v->nblocks - v->fn_blocks) + 1; /* 0 is the function's */
 	c->live = true;
 	b = &v->blocks[v->nblocks++];
 	memset(b, 0, sizeof(*b));
@@ -532,14 +532,16 @@ static enum chibi_err check_end(struct vctx *v)
 	if (c.id == FLOW_NONE)
 		return CHIBI_OK;
 	flow_resume(v, &c);
-	v->blocks[v->fn_blocks + c.id].end_at = v->at;
+	if (c.id == 0) /* the function's end: the last instruction */
+		return CHIBI_OK;
+	v->blocks[v->fn_blocks + c.id - 1].end_at = v->at;
 	/* Is the code after the end reachable?  A loop's label is its start; an if without
 	 * else falls through its implicit else arm. */
 	if (c.op == OPC_LOOP)
 		live_after = c.live;
 	else
 		live_after = c.op == OPC_IF || c.live || c.then_live || c.label_used;
-	if (v->nctrls > 0 && !live_after)
+	if (!live_after)
 		TRY(flow_go_dead(v, &v->ctrls[v->nctrls - 1], v->after));
 fail:
 	return err;
@@ -560,7 +562,7 @@ static enum chibi_err check_else(struct vctx *v)
 	c->unreachable = false;
 	if (c->id != FLOW_NONE) {
 		flow_resume(v, c);
-		v->blocks[v->fn_blocks + c->id].else_at = v->at;
+		v->blocks[v->fn_blocks + c->id - 1].else_at = v->at;
 		c->then_live = c->live;
 		c->live = true;
 	}
@@ -885,13 +887,10 @@ static enum chibi_err check_body(struct vctx *v, struct func *f)
 	bs.nresults = v->ft->nresults;
 	bs.key = bs.nresults ? 2 * f->type_index : KEY_NONE;
 	TRY(push_ctrl(v, OPC_END, &bs));
-	/* Block 0 of the side table is the function's own. */
+	/* Block 0 of the side table is the function's own (it has no entry). */
 	v->fn_blocks = v->nblocks;
 	v->fn_dead = v->ndead;
 	v->fn_targets = v->ntargets;
-	TRY(GROW(v, v->blocks, v->blocks_cap, v->nblocks + 1));
-	v->blocks[v->nblocks++] = (struct flow_block){ .kind = FLOW_FUNC, .sig_kind = FLOW_SIG_FUNC,
-						       .sig = f->type_index };
 	v->ctrls[0].id = 0;
 	v->ctrls[0].live = true;
 	/* scan_body() proved the body well-formed and ending exactly at its last byte. */
