@@ -9,7 +9,9 @@
  *            of its per-block state in its own arrays.  Id 0 is the function's own block,
  *            which has no entry: everything about it is in the function's type;
  *   targets  the block id of every branch of reachable code, in code order (br, br_if, and
- *            each br_table entry, the default last); return needs none (it is block 0);
+ *            each br_table entry, the default last); return needs none (it is block 0).  An
+ *            id takes 1, 2 or 4 bytes, as few as the function's block count allows (a
+ *            br_table label is at least one byte of code);
  *   dead     the unreachable stretches [start, resume) in code order: code after br,
  *            br_table, return or unreachable, and after an end that nothing reaches.  A stretch
  *            always resumes at the else or end that closes it, which the consumer then handles
@@ -115,7 +117,14 @@ static inline uint32_t flow_close(struct flow_cursor *c)
 /* At a branch (each br_table entry in turn): the block it targets. */
 static inline uint32_t flow_target(struct flow_cursor *c)
 {
-	return c->fl->targets[c->next_target++];
+	const struct flow *fl = c->fl;
+	uint32_t i = c->next_target++;
+
+	if (fl->target_size == 1)
+		return ((const uint8_t *)fl->targets)[i];
+	if (fl->target_size == 2)
+		return ((const uint16_t *)fl->targets)[i];
+	return ((const uint32_t *)fl->targets)[i];
 }
 
 /* Before the instruction at position pos: if dead code starts there, the position to go on
@@ -135,7 +144,7 @@ static inline uint32_t flow_skip(struct flow_cursor *c, uint32_t pos, bool *skip
 /* Bytes of side table for f (the figure docs/RATIONALE.md compares with code bytes). */
 static inline size_t flow_bytes(const struct flow *fl)
 {
-	return fl->nblocks * sizeof(struct flow_block) + fl->ntargets * sizeof(uint32_t) +
+	return fl->nblocks * sizeof(struct flow_block) + (size_t)fl->ntargets * fl->target_size +
 	       fl->ndead * sizeof(struct flow_dead);
 }
 

@@ -71,8 +71,9 @@ struct flow_dead {
 
 struct flow {
 	uint32_t nblocks, ntargets, ndead;
+	uint8_t target_size; /* bytes per target: 1, 2 or 4, the least that holds nblocks */
 	const struct flow_block *blocks; /* ids 1 .. nblocks: read with flow_get() */
-	const uint32_t *targets;
+	const void *targets;  /* read with flow_target() */
 	const struct flow_dead *dead;
 };
 

@@ -1184,33 +1184,51 @@ static enum chibi_err flow_finish(struct vctx *v)
 	struct module *m = v->m;
 	struct flow_block *blocks;
 	struct flow_dead *dead;
-	uint32_t *targets;
-	uint8_t *mem;
+	const uint32_t *src = v->targets;
+	size_t tbytes = 0;
+	uint8_t *mem, *targets;
 
-	mem = vm_malloc(v->nblocks * sizeof(*blocks) + v->ndead * sizeof(*dead) +
-			v->ntargets * sizeof(*targets));
+	/* Each function's targets in the narrowest width for its ids, aligned to that width. */
+	for (uint32_t i = 0; i < m->nfuncs; i++) {
+		struct flow *fl = &m->funcs[i].flow;
+
+		fl->target_size = fl->nblocks <= UINT8_MAX ? 1 : fl->nblocks <= UINT16_MAX ? 2 : 4;
+		tbytes = (tbytes + fl->target_size - 1) / fl->target_size * fl->target_size;
+		tbytes += (size_t)fl->ntargets * fl->target_size;
+	}
+	mem = vm_malloc(v->nblocks * sizeof(*blocks) + v->ndead * sizeof(*dead) + tbytes);
 	if (!mem)
 		return nomem(v);
 	blocks = (struct flow_block *)mem;
 	dead = (struct flow_dead *)(blocks + v->nblocks);
-	targets = (uint32_t *)(dead + v->ndead);
+	targets = (uint8_t *)(dead + v->ndead); /* 4-byte aligned */
 	if (v->nblocks)
 		memcpy(blocks, v->blocks, v->nblocks * sizeof(*blocks));
 	if (v->ndead)
 		memcpy(dead, v->dead, v->ndead * sizeof(*dead));
-	if (v->ntargets)
-		memcpy(targets, v->targets, v->ntargets * sizeof(*targets));
 	vm_free(m->flow_mem);
 	m->flow_mem = mem;
+	tbytes = 0;
 	for (uint32_t i = 0; i < m->nfuncs; i++) {
 		struct flow *fl = &m->funcs[i].flow;
+		uint8_t *t;
 
+		tbytes = (tbytes + fl->target_size - 1) / fl->target_size * fl->target_size;
+		t = targets + tbytes;
+		for (uint32_t k = 0; k < fl->ntargets; k++, src++) {
+			if (fl->target_size == 1)
+				t[k] = (uint8_t)*src;
+			else if (fl->target_size == 2)
+				((uint16_t *)t)[k] = (uint16_t)*src;
+			else
+				((uint32_t *)t)[k] = *src;
+		}
+		tbytes += (size_t)fl->ntargets * fl->target_size;
 		fl->blocks = blocks;
 		fl->dead = dead;
-		fl->targets = targets;
+		fl->targets = t;
 		blocks += fl->nblocks;
 		dead += fl->ndead;
-		targets += fl->ntargets;
 	}
 	return CHIBI_OK;
 }

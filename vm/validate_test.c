@@ -540,6 +540,7 @@ static void check_flow(const char *name, const uint8_t *types, size_t ntypes,
 	struct chibi_diag diag = { 0 };
 	struct module *m = NULL;
 	const struct flow *fl;
+	struct flow_cursor c;
 
 	put_buf(&t, types, ntypes);
 	put_buf(&code, body, len);
@@ -562,9 +563,12 @@ static void check_flow(const char *name, const uint8_t *types, size_t ntypes,
 		cr_expect_eq(b->end_at, want->blocks[i].end_at, "%s: block %u end at %u", name, i,
 			     b->end_at);
 	}
-	for (uint32_t i = 0; i < fl->ntargets; i++)
-		cr_expect_eq(fl->targets[i], want->targets[i], "%s: target %u is %u", name, i,
-			     fl->targets[i]);
+	flow_begin(&c, fl);
+	for (uint32_t i = 0; i < fl->ntargets; i++) {
+		uint32_t got = flow_target(&c);
+
+		cr_expect_eq(got, want->targets[i], "%s: target %u is %u", name, i, got);
+	}
 	for (uint32_t i = 0; i < fl->ndead; i++)
 		cr_expect(fl->dead[i].start == want->dead[i].start &&
 			  fl->dead[i].resume == want->dead[i].resume,
@@ -742,4 +746,38 @@ Test(flow, single_valtype_results)
 		flow_sig(&m, &b, &params, &np, &results, &nr);
 		cr_expect(np == 0 && nr == 1 && results[0] == vts[i], "valtype 0x%x", vts[i]);
 	}
+}
+
+/* Target ids take as few bytes as the block count allows: 300 blocks need two. */
+Test(flow, wide_targets)
+{
+	struct buf t = { 0 }, code = { 0 }, mod;
+	struct chibi_diag diag = { 0 };
+	struct module *m = NULL;
+	const struct flow *fl;
+	struct flow_cursor c;
+
+	put_buf(&t, BYTES(1, 0x60, 0, 0));
+	for (int i = 0; i < 300; i++) {
+		put(&code, 0x02);
+		put(&code, 0x40);
+	}
+	put_buf(&code, BYTES(0x41, 0x00, 0x0d, 0x00)); /* br_if 0: the innermost, id 300 */
+	put_buf(&code, BYTES(0x41, 0x00, 0x0d, 0xab, 0x02)); /* br_if 299: the outermost */
+	for (int i = 0; i <= 300; i++)
+		put(&code, 0x0b);
+	mod = one_func(&t, &code, 0);
+	cr_assert_eq(load(mod.p, mod.n, &m, &diag), CHIBI_OK, "%s", diag.msg);
+	fl = &m->funcs[0].flow;
+	cr_expect_eq(fl->nblocks, 300);
+	cr_expect_eq(fl->target_size, 2);
+	cr_assert_eq(fl->ntargets, 2);
+	flow_begin(&c, fl);
+	cr_expect_eq(flow_target(&c), 300);
+	cr_expect_eq(flow_target(&c), 1);
+	cr_expect_eq(flow_get(fl, 300)->parent, 299);
+	mod_unref(m);
+	free(t.p);
+	free(code.p);
+	free(mod.p);
 }
