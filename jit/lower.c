@@ -50,7 +50,6 @@ struct local {
 /* What the front end keeps per block (indexed by block id); the rest is in the side table. */
 struct blk {
 	uint8_t kind;        /* enum flow_kind */
-	bool label_used;     /* a branch targets the end label (block/if) */
 	uint32_t height;     /* stack height below the block's parameters */
 	uint32_t nparams, nresults;
 	const uint8_t *params, *results;
@@ -651,14 +650,6 @@ static void enter_else_path(struct lower *L, struct blk *c)
 	recompute_used(L);
 }
 
-/* The label a branch to t jumps to; a block's end becomes reachable by it. */
-static uint32_t branch_label(struct blk *t)
-{
-	if (t->kind != FLOW_LOOP)
-		t->label_used = true;
-	return t->label;
-}
-
 /* Take a branch to t: the carried values to the label's places, then the jump (the
  * function's own frame: return). */
 static void branch_to(struct lower *L, struct blk *t)
@@ -668,7 +659,7 @@ static void branch_to(struct lower *L, struct blk *t)
 		return;
 	}
 	transfer(L, t);
-	be_jmp(&L->c, branch_label(t));
+	be_jmp(&L->c, t->label);
 }
 
 static void op_else(struct lower *L)
@@ -735,7 +726,7 @@ static void op_br_if(struct lower *L, uint16_t cmp)
 	struct blk *t = next_target(L);
 
 	if (t->kind != FLOW_FUNC && transfer_trivial(L, t)) {
-		branch_cond(L, &k, false, branch_label(t));
+		branch_cond(L, &k, false, t->label);
 	} else {
 		uint32_t skip = cb_label_new(L->c.cb);
 
@@ -784,7 +775,7 @@ static void op_br_table(struct lower *L, const struct instr *in)
 	idx = to_temp(L, idx, VT_I32);
 	if (trivial) {
 		for (uint32_t i = 0; i <= n; i++)
-			ls->labels[i] = branch_label(&L->blk[ls->labels[n + 1 + i]]);
+			ls->labels[i] = L->blk[ls->labels[n + 1 + i]].label;
 		br_table(L, idx.reg, n, ls->labels);
 	} else {
 		/* one stub per entry: move the values, then jump (or return) */
