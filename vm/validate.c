@@ -224,7 +224,7 @@ static enum chibi_err flow_go_dead(struct vctx *v, struct ctrl *c, uint32_t star
 {
 	if (!c->live)
 		return CHIBI_OK;
-	if (GROW(v, v->dead, v->dead_cap, v->ndead + 1))
+	if (v->ndead == v->dead_cap && GROW(v, v->dead, v->dead_cap, v->ndead + 1))
 		return CHIBI_ERR_NOMEM;
 	c->dead_at = v->ndead;
 	v->dead[v->ndead++] = (struct flow_dead){ .start = start, .resume = start };
@@ -249,7 +249,7 @@ static enum chibi_err flow_block(struct vctx *v, const struct instr *in)
 
 	if (!parent->live)
 		return CHIBI_OK;
-	if (GROW(v, v->blocks, v->blocks_cap, v->nblocks + 1))
+	if (v->nblocks == v->blocks_cap && GROW(v, v->blocks, v->blocks_cap, v->nblocks + 1))
 		return CHIBI_ERR_NOMEM;
 	c->id = (uint32_t)(v->nblocks - v->fn_blocks) + 1; /* 0 is the function's */
 	c->live = true;
@@ -269,7 +269,7 @@ static enum chibi_err flow_branch(struct vctx *v, struct ctrl *c)
 {
 	if (!v->ctrls[v->nctrls - 1].live)
 		return CHIBI_OK;
-	if (GROW(v, v->targets, v->targets_cap, v->ntargets + 1))
+	if (v->ntargets == v->targets_cap && GROW(v, v->targets, v->targets_cap, v->ntargets + 1))
 		return CHIBI_ERR_NOMEM;
 	v->targets[v->ntargets++] = c->id;
 	c->label_used = true;
