@@ -427,7 +427,7 @@ static bool next_is_branch(struct tr *t)
 /* At a block, loop or if: the next block of the side table becomes the current one. */
 static struct blk *open_blk(struct tr *t)
 {
-	const struct flow_block *fb = &t->fc.fl->blocks[flow_open(&t->fc)];
+	const struct flow_block *fb = flow_get(t->fc.fl, flow_open(&t->fc));
 	struct blk *c = &t->blk[t->fc.cur];
 	const uint8_t *params, *results;
 
@@ -1134,7 +1134,8 @@ static bool translate(struct tr *t)
 	t->stk_cap = def->max_stack + 1;
 	/* the shadow stack and the per-block state share one allocation (struct ent's
 	 * alignment suits struct blk) */
-	t->stk = vm_malloc(t->stk_cap * sizeof(*t->stk) + def->flow.nblocks * sizeof(*t->blk));
+	t->stk = vm_malloc(t->stk_cap * sizeof(*t->stk) +
+			   ((size_t)def->flow.nblocks + 1) * sizeof(*t->blk));
 	if (!t->code || !t->stk)
 		return false;
 	t->blk = (struct blk *)(t->stk + t->stk_cap);

@@ -50,17 +50,17 @@ struct export {
 enum flow_kind { FLOW_FUNC, FLOW_BLOCK, FLOW_LOOP, FLOW_IF };
 
 /* Where a block's signature comes from: no types, one result valtype, or a type index. */
-enum flow_sig { FLOW_SIG_EMPTY, FLOW_SIG_VALTYPE, FLOW_SIG_TYPEIDX, FLOW_SIG_FUNC };
+enum flow_sig { FLOW_SIG_EMPTY, FLOW_SIG_VALTYPE, FLOW_SIG_TYPEIDX };
 
 /* Most types a module may have: a type index shares a word with two kinds in flow_block. */
 #define FLOW_MAX_TYPES (1u << 28)
 
 struct flow_block {           /* 20 bytes */
-	uint32_t parent;      /* id of the enclosing block (block 0 is its own parent) */
+	uint32_t parent;      /* id of the enclosing block (0: the function's own) */
 	uint32_t height;      /* operand stack height at entry, its parameters excluded */
 	uint32_t else_at;     /* FLOW_IF: position of its else, 0 if it has none */
 	uint32_t end_at;      /* position of its end */
-	uint32_t sig : 28;    /* valtype, or type index (FLOW_SIG_TYPEIDX, FLOW_SIG_FUNC) */
+	uint32_t sig : 28;    /* valtype, or type index (FLOW_SIG_TYPEIDX) */
 	uint32_t sig_kind : 2; /* enum flow_sig */
 	uint32_t kind : 2;    /* enum flow_kind */
 };
@@ -71,8 +71,9 @@ struct flow_dead {
 
 struct flow {
 	uint32_t nblocks, ntargets, ndead;
-	const struct flow_block *blocks;
-	const uint32_t *targets;
+	uint8_t target_size; /* bytes per target: 1, 2 or 4, the least that holds nblocks */
+	const struct flow_block *blocks; /* ids 1 .. nblocks: read with flow_get() */
+	const void *targets;  /* read with flow_target() */
 	const struct flow_dead *dead;
 };
 

@@ -224,7 +224,7 @@ static enum chibi_err flow_go_dead(struct vctx *v, struct ctrl *c, uint32_t star
 {
 	if (!c->live)
 		return CHIBI_OK;
-	if (GROW(v, v->dead, v->dead_cap, v->ndead + 1))
+	if (v->ndead == v->dead_cap && GROW(v, v->dead, v->dead_cap, v->ndead + 1))
 		return CHIBI_ERR_NOMEM;
 	c->dead_at = v->ndead;
 	v->dead[v->ndead++] = (struct flow_dead){ .start = start, .resume = start };
@@ -249,9 +249,9 @@ static enum chibi_err flow_block(struct vctx *v, const struct instr *in)
 
 	if (!parent->live)
 		return CHIBI_OK;
-	if (GROW(v, v->blocks, v->blocks_cap, v->nblocks + 1))
+	if (v->nblocks == v->blocks_cap && GROW(v, v->blocks, v->blocks_cap, v->nblocks + 1))
 		return CHIBI_ERR_NOMEM;
-	c->id = (uint32_t)(v->nblocks - v->fn_blocks);
+	c->id = (uint32_t)(v->nblocks - v->fn_blocks) + 1; /* 0 is the function's */
 	c->live = true;
 	b = &v->blocks[v->nblocks++];
 	memset(b, 0, sizeof(*b));
@@ -269,7 +269,7 @@ static enum chibi_err flow_branch(struct vctx *v, struct ctrl *c)
 {
 	if (!v->ctrls[v->nctrls - 1].live)
 		return CHIBI_OK;
-	if (GROW(v, v->targets, v->targets_cap, v->ntargets + 1))
+	if (v->ntargets == v->targets_cap && GROW(v, v->targets, v->targets_cap, v->ntargets + 1))
 		return CHIBI_ERR_NOMEM;
 	v->targets[v->ntargets++] = c->id;
 	c->label_used = true;
@@ -532,14 +532,16 @@ static enum chibi_err check_end(struct vctx *v)
 	if (c.id == FLOW_NONE)
 		return CHIBI_OK;
 	flow_resume(v, &c);
-	v->blocks[v->fn_blocks + c.id].end_at = v->at;
+	if (c.id == 0) /* the function's end: the last instruction */
+		return CHIBI_OK;
+	v->blocks[v->fn_blocks + c.id - 1].end_at = v->at;
 	/* Is the code after the end reachable?  A loop's label is its start; an if without
 	 * else falls through its implicit else arm. */
 	if (c.op == OPC_LOOP)
 		live_after = c.live;
 	else
 		live_after = c.op == OPC_IF || c.live || c.then_live || c.label_used;
-	if (v->nctrls > 0 && !live_after)
+	if (!live_after)
 		TRY(flow_go_dead(v, &v->ctrls[v->nctrls - 1], v->after));
 fail:
 	return err;
@@ -560,7 +562,7 @@ static enum chibi_err check_else(struct vctx *v)
 	c->unreachable = false;
 	if (c->id != FLOW_NONE) {
 		flow_resume(v, c);
-		v->blocks[v->fn_blocks + c->id].else_at = v->at;
+		v->blocks[v->fn_blocks + c->id - 1].else_at = v->at;
 		c->then_live = c->live;
 		c->live = true;
 	}
@@ -885,13 +887,10 @@ static enum chibi_err check_body(struct vctx *v, struct func *f)
 	bs.nresults = v->ft->nresults;
 	bs.key = bs.nresults ? 2 * f->type_index : KEY_NONE;
 	TRY(push_ctrl(v, OPC_END, &bs));
-	/* Block 0 of the side table is the function's own. */
+	/* Block 0 of the side table is the function's own (it has no entry). */
 	v->fn_blocks = v->nblocks;
 	v->fn_dead = v->ndead;
 	v->fn_targets = v->ntargets;
-	TRY(GROW(v, v->blocks, v->blocks_cap, v->nblocks + 1));
-	v->blocks[v->nblocks++] = (struct flow_block){ .kind = FLOW_FUNC, .sig_kind = FLOW_SIG_FUNC,
-						       .sig = f->type_index };
 	v->ctrls[0].id = 0;
 	v->ctrls[0].live = true;
 	/* scan_body() proved the body well-formed and ending exactly at its last byte. */
@@ -1185,33 +1184,51 @@ static enum chibi_err flow_finish(struct vctx *v)
 	struct module *m = v->m;
 	struct flow_block *blocks;
 	struct flow_dead *dead;
-	uint32_t *targets;
-	uint8_t *mem;
+	const uint32_t *src = v->targets;
+	size_t tbytes = 0;
+	uint8_t *mem, *targets;
 
-	mem = vm_malloc(v->nblocks * sizeof(*blocks) + v->ndead * sizeof(*dead) +
-			v->ntargets * sizeof(*targets));
+	/* Each function's targets in the narrowest width for its ids, aligned to that width. */
+	for (uint32_t i = 0; i < m->nfuncs; i++) {
+		struct flow *fl = &m->funcs[i].flow;
+
+		fl->target_size = fl->nblocks <= UINT8_MAX ? 1 : fl->nblocks <= UINT16_MAX ? 2 : 4;
+		tbytes = (tbytes + fl->target_size - 1) / fl->target_size * fl->target_size;
+		tbytes += (size_t)fl->ntargets * fl->target_size;
+	}
+	mem = vm_malloc(v->nblocks * sizeof(*blocks) + v->ndead * sizeof(*dead) + tbytes);
 	if (!mem)
 		return nomem(v);
 	blocks = (struct flow_block *)mem;
 	dead = (struct flow_dead *)(blocks + v->nblocks);
-	targets = (uint32_t *)(dead + v->ndead);
+	targets = (uint8_t *)(dead + v->ndead); /* 4-byte aligned */
 	if (v->nblocks)
 		memcpy(blocks, v->blocks, v->nblocks * sizeof(*blocks));
 	if (v->ndead)
 		memcpy(dead, v->dead, v->ndead * sizeof(*dead));
-	if (v->ntargets)
-		memcpy(targets, v->targets, v->ntargets * sizeof(*targets));
 	vm_free(m->flow_mem);
 	m->flow_mem = mem;
+	tbytes = 0;
 	for (uint32_t i = 0; i < m->nfuncs; i++) {
 		struct flow *fl = &m->funcs[i].flow;
+		uint8_t *t;
 
+		tbytes = (tbytes + fl->target_size - 1) / fl->target_size * fl->target_size;
+		t = targets + tbytes;
+		for (uint32_t k = 0; k < fl->ntargets; k++, src++) {
+			if (fl->target_size == 1)
+				t[k] = (uint8_t)*src;
+			else if (fl->target_size == 2)
+				((uint16_t *)t)[k] = (uint16_t)*src;
+			else
+				((uint32_t *)t)[k] = *src;
+		}
+		tbytes += (size_t)fl->ntargets * fl->target_size;
 		fl->blocks = blocks;
 		fl->dead = dead;
-		fl->targets = targets;
+		fl->targets = t;
 		blocks += fl->nblocks;
 		dead += fl->ndead;
-		targets += fl->ntargets;
 	}
 	return CHIBI_OK;
 }
