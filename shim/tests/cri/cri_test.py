@@ -935,10 +935,20 @@ def t_bootstrap_23():
               "whose address serves" % name,
               r.returncode == 0 and res is not None and res.version == 2 and res.protocol == "ttrpc"
               and alive, r.returncode, r.stdout[:200], r.stderr.decode(errors="replace"))
-        pid = shim_of(cid)
-        daemon_env = open("/proc/%d/environ" % pid, "rb").read().split(b"\0") if pid else []
+        # The daemon is start's child: until it has exec'ed it has start's command line and
+        # environment, so wait for the exec'ed one (its own -id flag) to show.
+        pid, daemon_env, want = None, [], ("TTRPC_ADDRESS=%s/c.sock.ttrpc" % T).encode()
+        for _ in range(100):
+            pid = shim_of(cid)
+            try:
+                daemon_env = open("/proc/%d/environ" % pid, "rb").read().split(b"\0") if pid else []
+            except OSError:
+                daemon_env = []
+            if want in daemon_env:
+                break
+            time.sleep(0.02)
         check("bootstrap protocol (2.3), %s: the daemon got TTRPC_ADDRESS from the params" % name,
-              ("TTRPC_ADDRESS=%s/c.sock.ttrpc" % T).encode() in daemon_env)
+              want in daemon_env, pid)
         if pid:
             os.kill(pid, signal.SIGKILL)
         subprocess.run([shim, "-namespace", "chibi-boot", "-address", "%s/c.sock" % T, "-id", cid,
@@ -954,7 +964,11 @@ def t_bootstrap_23():
                        timeout=20)
     check("legacy start (<= 2.2) with runtime options on stdin: the bare address",
           r.returncode == 0 and r.stdout.startswith(b"unix:///"), r.stdout[:200], r.stderr)
-    pid = shim_of(cid)
+    for _ in range(100):
+        pid = shim_of(cid)
+        if pid and b"-id" in open("/proc/%d/cmdline" % pid, "rb").read():
+            break
+        time.sleep(0.02)
     if pid:
         os.kill(pid, signal.SIGKILL)
     subprocess.run([shim, "-namespace", "chibi-boot", "-address", "%s/c.sock" % T, "-id", cid,
