@@ -796,6 +796,10 @@ def t_cni_pod():
         srv.kill()
         srv.wait()
     check("the pod's address is reachable from the node through the bridge", ok_conn, detail)
+    lo = subprocess.run(["nsenter", "--net=" + (netns or "/nonexistent"), "ip", "-o", "addr", "show",
+                         "lo"], capture_output=True, text=True).stdout
+    check("the loopback plugin brought the pod's lo up (127.0.0.1)",
+          "127.0.0.1/8" in lo and netns, lo)
     cc, _ = container_config(cfg, "hello", ["/podprobe.wasm"], ["say", "on", "the", "bridge"])
     cid = create(pid, cfg, cc)
     start(cid)

@@ -20,10 +20,12 @@ WASM_IMAGE=docker.io/library/chibi-podprobe:cri
 NATIVE_IMAGE=docker.io/library/chibi-native-hello:cri
 PAUSE_IMAGE=localhost/chibi-pause:cri
 STOP_IMAGE=docker.io/library/chibi-podprobe:cri-sigurg
-# The bridge and subnet the test creates; no traffic leaves them.
-BRIDGE=chibicri0
-SUBNET=10.213.7.0/24
+# The bridge and subnet the test creates (per run, so two checkouts can test at once); no traffic
+# leaves them.
+BRIDGE=chibicri$(($$ % 100000))
+SUBNET=10.213.$(($$ % 250)).0/24
 CG_PARENT=/chibi-cri-$$
+LAB_CGROUP_PARENT=${CG_PARENT#/}
 . "$HERE/lib.sh"
 
 lab_need
@@ -63,9 +65,6 @@ echo "CRI API: k8s.io/cri-api ${CRI_API_PIN#* } (Debian ${CRI_API_PIN% *})"
 cleanup() {
 	lab_down
 	ip link del "$BRIDGE" 2>/dev/null
-	for d in /sys/fs/cgroup/*/"${CG_PARENT#/}" /sys/fs/cgroup/"${CG_PARENT#/}"; do
-		[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
-	done
 	return 0
 }
 trap 'cleanup' EXIT
