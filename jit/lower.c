@@ -6,10 +6,11 @@
  *     own frame slot, or "the current value of local L" (no copy until L is written);
  *   - locals have a fixed home for the whole function: a register for the hottest ones
  *     (uses weighted by loop depth, counted in a pre-pass), else a frame slot;
- *   - control frames with labels and fix-ups.  Values below a block's parameters are
- *     spilled on entry, and values travelling along branches go to canonical places (two
- *     registers per class, then slots), so every path into a label agrees without any
- *     merge bookkeeping.
+ *   - per-block labels and fix-ups, indexed by the block ids of the validator's side table
+ *     (vm/flow.h), which also resolves every branch and marks the dead code to step over:
+ *     there is no control stack here.  Values below a block's parameters are spilled on
+ *     entry, and values travelling along branches go to canonical places (two registers per
+ *     class, then slots), so every path into a label agrees without any merge bookkeeping.
  * It does not validate (the code was validated), and it never decides an encoding.
  * Entry points: jit_compile, jit_lower_free.
  */
@@ -17,9 +18,14 @@
 #include <string.h>
 
 #include "jit_int.h"
+#include "../vm/alloc.h"
+#include "../vm/flow.h"
 #include "../vm/instr.h"
 
 /* ---- data structures ---- */
+
+/* VM_GROW behind an inline test: most calls find room already. */
+#define GROW(arr, cap, need) ((size_t)(need) <= (cap) || VM_GROW(arr, cap, need))
 
 enum vkind { V_REG, V_CONST, V_SLOT, V_LOCAL };
 
@@ -41,11 +47,9 @@ struct local {
 	bool set_first;  /* surely written before it is read: no zeroing needed */
 };
 
-enum ckind { C_FUNC, C_BLOCK, C_LOOP, C_IF, C_ELSE };
-
-struct ctrl {
-	uint8_t kind;        /* enum ckind */
-	bool unreachable;    /* the rest of this block is dead code */
+/* What the front end keeps per block (indexed by block id); the rest is in the side table. */
+struct blk {
+	uint8_t kind;        /* enum flow_kind */
 	bool label_used;     /* a branch targets the end label (block/if) */
 	uint32_t height;     /* stack height below the block's parameters */
 	uint32_t nparams, nresults;
@@ -62,28 +66,23 @@ struct pmove {
 	bool done;
 };
 
-/* Arrays kept by the jit_store between compilations. */
+/* Arrays kept by the jit_store between compilations (grown with VM_GROW). */
 struct lower_scratch {
-	struct instr *ins;
-	uint32_t cap_ins;
-	uint8_t *flags;          /* per instruction, FL_* */
+	struct instr *ins;       /* the reachable instructions */
+	size_t cap_ins;
 	struct local *locals;
-	uint32_t cap_locals;
+	size_t cap_locals;
 	struct val *vs;
-	uint32_t cap_vs;
-	struct ctrl *cs;
-	uint32_t cap_cs;
+	size_t cap_vs;
+	struct blk *blk;         /* per block id */
+	size_t cap_blk;
 	struct pmove *mv;
-	uint32_t cap_mv;
+	size_t cap_mv;
 	uint32_t *labels;
-	uint32_t cap_labels;
-	uint8_t *kinds;          /* pre-pass control stack */
-	uint32_t cap_kinds;
-	uint32_t *idx;           /* pre-pass: local order / if save slots */
-	uint32_t cap_idx;
+	size_t cap_labels;
+	uint32_t *idx;           /* pre-pass: local order */
+	size_t cap_idx;
 };
-
-enum { FL_IF_SAVE = 1 };
 
 struct lower {
 	struct jcomp c;
@@ -97,8 +96,9 @@ struct lower {
 	uint32_t nlocals;
 	struct val *vs;
 	uint32_t sp, vmax;
-	struct ctrl *cs;
-	uint32_t csp;
+	struct flow_cursor fc;   /* position in the validator's side table */
+	struct blk *blk;         /* per block id */
+	bool dead;               /* the else/end at hand is reached only over dead code */
 	uint64_t alloc_mask;     /* temps this function may allocate */
 	uint64_t used;           /* temps holding a value right now */
 	uint64_t csave_mask;     /* homes a C call clobbers: saved around helper calls */
@@ -110,49 +110,15 @@ struct lower {
 	bool leaf;
 	uint32_t out_words;      /* outgoing argument area */
 	uint32_t if_words;       /* if-parameter save areas */
-	uint32_t dead_depth;     /* nesting of blocks opened inside dead code */
 	bool failed;
 	char *why;
 };
-
-static const uint8_t vt_tab[] = { VT_I32, VT_I64, VT_F32, VT_F64, VT_FUNCREF, VT_EXTERNREF };
-
-/* A stable one-element type list for a single-valtype block. */
-static const uint8_t *one_type(uint8_t t)
-{
-	for (size_t i = 0; i < sizeof(vt_tab); i++)
-		if (vt_tab[i] == t)
-			return &vt_tab[i];
-	return &vt_tab[0];
-}
 
 static void fail(struct lower *L, const char *why)
 {
 	if (!L->failed && L->why)
 		snprintf(L->why, 96, "%s", why);
 	L->failed = true;
-}
-
-/* Grow a scratch array to hold n elements. */
-static bool reserve(void **arr, uint32_t *cap, uint32_t n, size_t elem)
-{
-	uint32_t ncap;
-	void *p;
-
-	if (n <= *cap)
-		return true;
-	ncap = *cap ? *cap : 64;
-	while (ncap < n) {
-		if (ncap > UINT32_MAX / 2)
-			return false;
-		ncap *= 2;
-	}
-	p = realloc(*arr, (size_t)ncap * elem);
-	if (!p)
-		return false;
-	*arr = p;
-	*cap = ncap;
-	return true;
 }
 
 static inline uint64_t bit(jreg r)
@@ -364,7 +330,7 @@ static struct pmove *mv_add(struct lower *L, uint32_t *n, struct jopnd dst, stru
 {
 	struct lower_scratch *ls = L->ls;
 
-	if (!reserve((void **)&ls->mv, &ls->cap_mv, *n + 1, sizeof(*ls->mv))) {
+	if (!GROW(ls->mv, ls->cap_mv, *n + 1)) {
 		fail(L, "out of memory");
 		return NULL;
 	}
@@ -425,9 +391,9 @@ static void pmove_run(struct lower *L, uint32_t n)
 
 /* ---- control: labels and the canonical places of travelling values ---- */
 
-static const uint8_t *label_types(const struct ctrl *t, uint32_t *n)
+static const uint8_t *label_types(const struct blk *t, uint32_t *n)
 {
-	if (t->kind == C_LOOP) {
+	if (t->kind == FLOW_LOOP) {
 		*n = t->nparams;
 		return t->params;
 	}
@@ -450,7 +416,7 @@ static struct jopnd canon_loc(const struct lower *L, uint32_t height, const uint
 }
 
 /* Are the top n values already where the label wants them? */
-static bool transfer_trivial(struct lower *L, const struct ctrl *t)
+static bool transfer_trivial(struct lower *L, const struct blk *t)
 {
 	uint32_t n;
 	const uint8_t *types = label_types(t, &n);
@@ -464,7 +430,7 @@ static bool transfer_trivial(struct lower *L, const struct ctrl *t)
 
 /* Emit moves of the top values to the label's canonical places.  Leaves the abstract stack
  * alone: after a br_if the fall-through path continues from it. */
-static void transfer(struct lower *L, const struct ctrl *t)
+static void transfer(struct lower *L, const struct blk *t)
 {
 	uint32_t n, nm = 0;
 	const uint8_t *types = label_types(t, &n);
@@ -490,16 +456,6 @@ static void enter_canonical(struct lower *L, uint32_t height, const uint8_t *typ
 			push(L, (struct val){ .kind = V_SLOT, .type = types[i] });
 	}
 	recompute_used(L);
-}
-
-static struct ctrl *cur(struct lower *L)
-{
-	return &L->cs[L->csp - 1];
-}
-
-static void set_unreachable(struct lower *L)
-{
-	cur(L)->unreachable = true;
 }
 
 /* Register r to its frame slot at off (save), or back. */
@@ -558,40 +514,10 @@ static void do_return(struct lower *L)
 	be_epilogue(&L->c);
 }
 
-/* Block type -> parameter and result lists. */
-static void block_sig(struct lower *L, const struct instr *in, struct ctrl *c)
+/* The block a branch goes to, from the side table (branches are met in its order). */
+static struct blk *next_target(struct lower *L)
 {
-	c->nparams = 0;
-	c->params = NULL;
-	c->nresults = 0;
-	c->results = NULL;
-	if (in->bt_kind == BT_VALTYPE) {
-		c->nresults = 1;
-		c->results = one_type((uint8_t)in->a);
-	} else if (in->bt_kind == BT_TYPEIDX) {
-		const struct functype *t = &L->mod->types[in->a];
-
-		c->nparams = t->nparams;
-		c->params = t->params;
-		c->nresults = t->nresults;
-		c->results = t->results;
-	}
-}
-
-static struct ctrl *push_ctrl(struct lower *L, uint8_t kind)
-{
-	struct lower_scratch *ls = L->ls;
-	struct ctrl *c;
-
-	if (!reserve((void **)&ls->cs, &ls->cap_cs, L->csp + 1, sizeof(*ls->cs))) {
-		fail(L, "out of memory");
-		return NULL;
-	}
-	L->cs = ls->cs;
-	c = &L->cs[L->csp++];
-	memset(c, 0, sizeof(*c));
-	c->kind = kind;
-	return c;
+	return &L->blk[flow_target(&L->fc)];
 }
 
 /* Conditional branch on the value on top, or on a fused comparison. */
@@ -652,27 +578,26 @@ static void branch_cond(struct lower *L, struct cond *k, bool negate, uint32_t l
 		be_jmp(&L->c, label);
 }
 
-/* Open a block, loop or if.  Values below its parameters go to memory (or stay
- * constants), so that every path to its labels sees them the same way. */
-static struct ctrl *open_block(struct lower *L, const struct instr *in, uint8_t kind)
+/* Open a block, loop or if (the side table's next block).  Values below its parameters go
+ * to memory (or stay constants), so that every path to its labels sees them the same way. */
+static struct blk *open_block(struct lower *L)
 {
-	struct ctrl *c = push_ctrl(L, kind);
+	const struct flow_block *fb = &L->fc.fl->blocks[flow_open(&L->fc)];
+	struct blk *c = &L->blk[L->fc.cur];
 
-	if (!c)
-		return NULL;
-	block_sig(L, in, c);
-	spill_below(L, L->sp - c->nparams, true);
-	c->height = L->sp - c->nparams;
+	memset(c, 0, sizeof(*c));
+	c->kind = fb->kind;
+	flow_sig(L->mod, fb, &c->params, &c->nparams, &c->results, &c->nresults);
+	c->height = fb->height;
+	spill_below(L, c->height, true);
 	c->label = cb_label_new(L->c.cb);
 	return c;
 }
 
-static void op_loop(struct lower *L, const struct instr *in)
+static void op_loop(struct lower *L)
 {
-	struct ctrl *c = open_block(L, in, C_LOOP);
+	struct blk *c = open_block(L);
 
-	if (!c)
-		return;
 	if (c->nparams) {
 		transfer(L, c);
 		enter_canonical(L, c->height, c->params, c->nparams);
@@ -681,13 +606,11 @@ static void op_loop(struct lower *L, const struct instr *in)
 	be_poll(&L->c);
 }
 
-static void op_if(struct lower *L, const struct instr *in, uint16_t cmp)
+static void op_if(struct lower *L, uint16_t cmp)
 {
 	struct cond k = pop_cond(L, cmp);
-	struct ctrl *c = open_block(L, in, C_IF);
+	struct blk *c = open_block(L);
 
-	if (!c)
-		return;
 	c->else_label = cb_label_new(L->c.cb);
 	if (c->nparams) {
 		/* the else path needs the parameters too: park a copy */
@@ -704,7 +627,7 @@ static void op_if(struct lower *L, const struct instr *in, uint16_t cmp)
 }
 
 /* The else path of an if starts with its parameters, restored from the save area. */
-static void enter_else_path(struct lower *L, struct ctrl *c)
+static void enter_else_path(struct lower *L, struct blk *c)
 {
 	L->sp = c->height;
 	for (uint32_t i = 0; i < c->nparams; i++) {
@@ -716,18 +639,18 @@ static void enter_else_path(struct lower *L, struct ctrl *c)
 }
 
 /* The label a branch to t jumps to; a block's end becomes reachable by it. */
-static uint32_t branch_label(struct ctrl *t)
+static uint32_t branch_label(struct blk *t)
 {
-	if (t->kind != C_LOOP)
+	if (t->kind != FLOW_LOOP)
 		t->label_used = true;
 	return t->label;
 }
 
 /* Take a branch to t: the carried values to the label's places, then the jump (the
  * function's own frame: return). */
-static void branch_to(struct lower *L, struct ctrl *t)
+static void branch_to(struct lower *L, struct blk *t)
 {
-	if (t->kind == C_FUNC) {
+	if (t->kind == FLOW_FUNC) {
 		do_return(L);
 		return;
 	}
@@ -737,89 +660,68 @@ static void branch_to(struct lower *L, struct ctrl *t)
 
 static void op_else(struct lower *L)
 {
-	struct ctrl *c = cur(L);
+	struct blk *c = &L->blk[L->fc.cur];
 
-	if (!c->unreachable)
+	if (!L->dead)
 		branch_to(L, c);
 	cb_bind(L->c.cb, c->else_label);
 	enter_else_path(L, c);
-	c->kind = C_ELSE;
-	c->unreachable = false;
 }
 
+/* Close the current block.  Whether code after it is reachable is the side table's
+ * business: if not, a dead stretch starts right after, and the stack left here is unused. */
 static void op_end(struct lower *L)
 {
-	struct ctrl *c = cur(L);
-	bool reach_after;
+	uint32_t id = flow_close(&L->fc);
+	struct blk *c = &L->blk[id];
 
 	switch (c->kind) {
-	case C_FUNC:
-		if (!c->unreachable)
+	case FLOW_FUNC:
+		if (!L->dead)
 			do_return(L);
-		L->csp--;
 		return;
-	case C_LOOP:
+	case FLOW_LOOP:
 		/* the label is at the top: values simply stay where they are */
-		reach_after = !c->unreachable;
-		L->csp--;
-		if (!reach_after)
-			set_unreachable(L);
 		return;
-	case C_IF:
+	case FLOW_IF:
+		if (L->fc.fl->blocks[id].else_at)
+			break; /* ends like a block */
 		/* no else: the false path carries the parameters (= results) to the end */
 		if (c->nparams == 0 && c->nresults == 0) {
 			cb_bind(L->c.cb, c->else_label);
 			cb_bind(L->c.cb, c->label);
 			L->sp = c->height;
 			recompute_used(L);
-			L->csp--;
 			return;
 		}
-		if (!c->unreachable)
+		if (!L->dead)
 			branch_to(L, c);
 		cb_bind(L->c.cb, c->else_label);
 		enter_else_path(L, c);
 		transfer(L, c);
 		cb_bind(L->c.cb, c->label);
 		enter_canonical(L, c->height, c->results, c->nresults);
-		L->csp--;
 		return;
-	default: /* C_BLOCK, C_ELSE */
-		if (!c->unreachable)
-			transfer(L, c);
-		reach_after = !c->unreachable || c->label_used;
-		cb_bind(L->c.cb, c->label);
-		if (reach_after) {
-			enter_canonical(L, c->height, c->results, c->nresults);
-		} else {
-			L->sp = c->height;
-			for (uint32_t i = 0; i < c->nresults; i++)
-				push_const(L, c->results[i], 0);
-		}
-		L->csp--;
-		if (!reach_after)
-			set_unreachable(L);
-		return;
+	default:
+		break;
 	}
+	if (!L->dead)
+		transfer(L, c);
+	cb_bind(L->c.cb, c->label);
+	enter_canonical(L, c->height, c->results, c->nresults);
 }
 
-static struct ctrl *target(struct lower *L, uint32_t depth)
+static void op_br(struct lower *L)
 {
-	return &L->cs[L->csp - 1 - depth];
+	branch_to(L, next_target(L));
 }
 
-static void op_br(struct lower *L, uint32_t depth)
-{
-	branch_to(L, target(L, depth));
-	set_unreachable(L);
-}
-
-static void op_br_if(struct lower *L, uint32_t depth, uint16_t cmp)
+static void op_br_if(struct lower *L, uint16_t cmp)
 {
 	struct cond k = pop_cond(L, cmp);
-	struct ctrl *t = target(L, depth);
+	struct blk *t = next_target(L);
 
-	if (t->kind != C_FUNC && transfer_trivial(L, t)) {
+	if (t->kind != FLOW_FUNC && transfer_trivial(L, t)) {
 		branch_cond(L, &k, false, branch_label(t));
 	} else {
 		uint32_t skip = cb_label_new(L->c.cb);
@@ -844,34 +746,32 @@ static void op_br_table(struct lower *L, const struct instr *in)
 {
 	struct lower_scratch *ls = L->ls;
 	uint32_t n = in->a;
-	const uint8_t *p = in->table;
 	uint8_t ty;
 	struct jopnd idx = pop(L, &ty);
 	bool trivial = true;
 
-	if (!reserve((void **)&ls->labels, &ls->cap_labels, 2 * (n + 1), sizeof(uint32_t))) {
+	if (!GROW(ls->labels, ls->cap_labels, 2 * ((size_t)n + 1))) {
 		fail(L, "out of memory");
 		return;
 	}
-	/* depths in labels[n + 1 ..], targets in labels[0 .. n] */
-	for (uint32_t i = 0; i < n; i++)
-		ls->labels[n + 1 + i] = instr_br_table_label(&p);
-	ls->labels[2 * n + 1] = in->b;
+	/* target block ids in labels[n + 1 ..] (the default last), code labels in [0 .. n] */
+	for (uint32_t i = 0; i <= n; i++)
+		ls->labels[n + 1 + i] = flow_target(&L->fc);
 	if (idx.kind == OP_IMM) {
 		uint32_t i = (uint32_t)idx.imm;
 
-		op_br(L, ls->labels[n + 1 + (i < n ? i : n)]);
+		branch_to(L, &L->blk[ls->labels[n + 1 + (i < n ? i : n)]]);
 		return;
 	}
 	for (uint32_t i = 0; i <= n && trivial; i++) {
-		struct ctrl *t = target(L, ls->labels[n + 1 + i]);
+		struct blk *t = &L->blk[ls->labels[n + 1 + i]];
 
-		trivial = t->kind != C_FUNC && transfer_trivial(L, t);
+		trivial = t->kind != FLOW_FUNC && transfer_trivial(L, t);
 	}
 	idx = to_temp(L, idx, VT_I32);
 	if (trivial) {
 		for (uint32_t i = 0; i <= n; i++)
-			ls->labels[i] = branch_label(target(L, ls->labels[n + 1 + i]));
+			ls->labels[i] = branch_label(&L->blk[ls->labels[n + 1 + i]]);
 		br_table(L, idx.reg, n, ls->labels);
 	} else {
 		/* one stub per entry: move the values, then jump (or return) */
@@ -880,11 +780,10 @@ static void op_br_table(struct lower *L, const struct instr *in)
 		br_table(L, idx.reg, n, ls->labels);
 		for (uint32_t i = 0; i <= n && !L->failed; i++) {
 			cb_bind(L->c.cb, ls->labels[i]);
-			branch_to(L, target(L, ls->labels[n + 1 + i]));
+			branch_to(L, &L->blk[ls->labels[n + 1 + i]]);
 		}
 	}
 	release(L, idx);
-	set_unreachable(L);
 }
 
 /* ---- calls ---- */
@@ -1169,9 +1068,9 @@ static void op_numeric(struct lower *L, const struct instr *in)
 			L->pc++;
 			cb_mark(L->c.cb, (uint32_t)nx->offset);
 			if (nx->op == OPC_BR_IF)
-				op_br_if(L, nx->a, op);
+				op_br_if(L, op);
 			else
-				op_if(L, nx, op);
+				op_if(L, op);
 			return;
 		}
 	}
@@ -1384,18 +1283,17 @@ static void lower_instr(struct lower *L, const struct instr *in)
 	switch (in->op) {
 	case OPC_UNREACHABLE:
 		be_jmp(&L->c, jc_trap_label(&L->c, CHIBI_TRAP_UNREACHABLE));
-		set_unreachable(L);
 		break;
 	case OPC_NOP:
 		break;
 	case OPC_BLOCK:
-		open_block(L, in, C_BLOCK);
+		open_block(L);
 		break;
 	case OPC_LOOP:
-		op_loop(L, in);
+		op_loop(L);
 		break;
 	case OPC_IF:
-		op_if(L, in, 0);
+		op_if(L, 0);
 		break;
 	case OPC_ELSE:
 		op_else(L);
@@ -1404,17 +1302,16 @@ static void lower_instr(struct lower *L, const struct instr *in)
 		op_end(L);
 		break;
 	case OPC_BR:
-		op_br(L, in->a);
+		op_br(L);
 		break;
 	case OPC_BR_IF:
-		op_br_if(L, in->a, 0);
+		op_br_if(L, 0);
 		break;
 	case OPC_BR_TABLE:
 		op_br_table(L, in);
 		break;
 	case OPC_RETURN:
 		do_return(L);
-		set_unreachable(L);
 		break;
 	case OPC_CALL:
 		op_call(L, in->a);
@@ -1477,46 +1374,27 @@ static void lower_instr(struct lower *L, const struct instr *in)
 	}
 }
 
-/* In dead code only the block structure matters: find the else/end that ends it. */
-static void skip_dead(struct lower *L, const struct instr *in)
-{
-	switch (in->op) {
-	case OPC_BLOCK:
-	case OPC_LOOP:
-	case OPC_IF:
-		L->dead_depth++;
-		break;
-	case OPC_ELSE:
-		if (!L->dead_depth)
-			op_else(L);
-		break;
-	case OPC_END:
-		if (L->dead_depth)
-			L->dead_depth--;
-		else
-			op_end(L);
-		break;
-	default:
-		break;
-	}
-}
-
 /* ---- pre-pass and frame layout ---- */
 
-/* Decode the body, count weighted local uses, find calls, memory use and the outgoing
- * area, and the ifs whose parameters need a save area. */
+/* Decode the reachable instructions (the side table says where dead code starts and where
+ * to go on), count weighted local uses, find calls, memory use and the outgoing area, and
+ * the if-parameter save areas. */
 static bool prepass(struct lower *L)
 {
 	struct lower_scratch *ls = L->ls;
-	const uint8_t *p = L->def->code, *end = p + L->def->code_len;
-	uint32_t depth = 0, loops = 0, n = 0;
+	const uint8_t *code = L->def->code, *p = code, *end = p + L->def->code_len;
+	const struct flow *fl = &L->def->flow;
+	struct flow_cursor fc;
+	uint32_t loops = 0, n = 0;
 
+	flow_begin(&fc, fl);
 	while (p < end) {
 		struct instr *in;
 		struct chibi_diag diag;
+		bool skipped;
 
-		if (!reserve((void **)&ls->ins, &ls->cap_ins, n + 1, sizeof(*ls->ins)) ||
-		    !reserve((void **)&ls->kinds, &ls->cap_kinds, depth + 2, 1))
+		p = code + flow_skip(&fc, (uint32_t)(p - code), &skipped);
+		if (!GROW(ls->ins, ls->cap_ins, (size_t)n + 1))
 			return false;
 		in = &ls->ins[n];
 		if (instr_read(&p, end, L->mod->bytes, in, &diag) != CHIBI_OK)
@@ -1525,16 +1403,28 @@ static bool prepass(struct lower *L)
 		switch (in->op) {
 		case OPC_BLOCK:
 		case OPC_LOOP:
-		case OPC_IF:
-			ls->kinds[depth++] = (uint8_t)in->op;
-			if (in->op == OPC_LOOP)
-				loops++;
-			if (in->op == OPC_IF && in->bt_kind == BT_TYPEIDX)
-				L->if_words += L->mod->types[in->a].nparams;
+		case OPC_IF: {
+			const struct flow_block *b = &fl->blocks[flow_open(&fc)];
+			const uint8_t *params, *results;
+			uint32_t np, nr;
+
+			loops += b->kind == FLOW_LOOP;
+			if (b->kind == FLOW_IF) {
+				flow_sig(L->mod, b, &params, &np, &results, &nr);
+				L->if_words += np;
+			}
 			break;
+		}
 		case OPC_END:
-			if (depth && ls->kinds[--depth] == OPC_LOOP)
-				loops--;
+			loops -= fl->blocks[flow_close(&fc)].kind == FLOW_LOOP;
+			break;
+		case OPC_BR:
+		case OPC_BR_IF:
+			flow_target(&fc);
+			break;
+		case OPC_BR_TABLE:
+			for (uint32_t i = 0; i <= in->a; i++)
+				flow_target(&fc);
 			break;
 		case OPC_LOCAL_GET:
 		case OPC_LOCAL_SET:
@@ -1545,7 +1435,7 @@ static bool prepass(struct lower *L)
 			/* Written at the function's top level before any read: every path to a
 			 * read passes the write (structured control flow), so the prologue need
 			 * not zero it. */
-			if (!lc->weight && depth == 0 && in->op != OPC_LOCAL_GET)
+			if (!lc->weight && fc.cur == 0 && in->op != OPC_LOCAL_GET)
 				lc->set_first = true;
 			lc->weight = lc->weight > UINT32_MAX - w ? UINT32_MAX : lc->weight + w;
 			break;
@@ -1745,7 +1635,7 @@ static bool setup(struct lower *L, struct jit_store *js, struct chibi_func *f, c
 	uint64_t nlocals = (uint64_t)f->type->nparams + def->nlocals;
 
 	if (!ls) {
-		ls = calloc(1, sizeof(*ls));
+		ls = vm_calloc(1, sizeof(*ls));
 		if (!ls)
 			return false;
 		js->lower_scratch = ls;
@@ -1771,14 +1661,16 @@ static bool setup(struct lower *L, struct jit_store *js, struct chibi_func *f, c
 	}
 	L->nlocals = (uint32_t)nlocals;
 	L->vmax = def->max_stack + 2;
-	if (!reserve((void **)&ls->locals, &ls->cap_locals, L->nlocals + 1, sizeof(*ls->locals)) ||
-	    !reserve((void **)&ls->idx, &ls->cap_idx, L->nlocals + 1, sizeof(uint32_t)) ||
-	    !reserve((void **)&ls->vs, &ls->cap_vs, L->vmax, sizeof(*ls->vs))) {
+	if (!GROW(ls->locals, ls->cap_locals, (size_t)L->nlocals + 1) ||
+	    !GROW(ls->idx, ls->cap_idx, (size_t)L->nlocals + 1) ||
+	    !GROW(ls->vs, ls->cap_vs, L->vmax) ||
+	    !GROW(ls->blk, ls->cap_blk, def->flow.nblocks)) {
 		fail(L, "out of memory");
 		return false;
 	}
 	L->locals = ls->locals;
 	L->vs = ls->vs;
+	L->blk = ls->blk;
 	for (uint32_t l = 0; l < L->nlocals; l++) {
 		struct local *lc = &L->locals[l];
 
@@ -1805,7 +1697,9 @@ bool jit_compile(struct jit_store *js, struct jit_func *jf, char *why)
 	struct chibi_func *f = jf->func;
 	struct codebuf *cb = &js->cb;
 	struct lower L_, *L = &L_;
-	struct ctrl *fc;
+	const struct flow *fl = &f->def->flow;
+	size_t code_off = f->def->code_offset, landing;
+	uint32_t next_dead = 0;
 	uint8_t *code;
 
 	cb_reset(cb);
@@ -1819,20 +1713,18 @@ bool jit_compile(struct jit_store *js, struct jit_func *jf, char *why)
 	assign_homes(L, be_reserved(&L->c));
 	layout_frame(L);
 	enter_function(L);
-	fc = push_ctrl(L, C_FUNC);
-	if (!fc)
-		return false;
-	fc->nresults = L->ft->nresults;
-	fc->results = L->ft->results;
+	flow_begin(&L->fc, fl);
+	landing = fl->ndead ? code_off + fl->dead[0].resume : SIZE_MAX;
+	L->blk[0] = (struct blk){ .kind = FLOW_FUNC, .nresults = L->ft->nresults,
+				  .results = L->ft->results };
 	for (L->pc = 0; L->pc < L->nins && !L->failed; L->pc++) {
 		const struct instr *in = &L->ins[L->pc];
 
-		if (L->csp == 0)
-			break;
-		if (cur(L)->unreachable) {
-			skip_dead(L, in);
-			continue;
-		}
+		/* the else/end where a dead stretch resumes (the pre-pass stepped over it) */
+		L->dead = in->offset == landing;
+		if (L->dead)
+			landing = ++next_dead < fl->ndead ? code_off + fl->dead[next_dead].resume
+							   : SIZE_MAX;
 		cb_mark(cb, (uint32_t)in->offset);
 		lower_instr(L, in);
 	}
@@ -1866,13 +1758,12 @@ void jit_lower_free(void *scratch)
 
 	if (!ls)
 		return;
-	free(ls->ins);
-	free(ls->locals);
-	free(ls->vs);
-	free(ls->cs);
-	free(ls->mv);
-	free(ls->labels);
-	free(ls->kinds);
-	free(ls->idx);
-	free(ls);
+	vm_free(ls->ins);
+	vm_free(ls->locals);
+	vm_free(ls->vs);
+	vm_free(ls->blk);
+	vm_free(ls->mv);
+	vm_free(ls->labels);
+	vm_free(ls->idx);
+	vm_free(ls);
 }

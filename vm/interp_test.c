@@ -1,7 +1,8 @@
 /* vm/interp_test.c - interpreter tests through the public API: numeric edge cases and trap
  * kinds, the translator's folding hazards (pending local reads, tee, branches carrying values,
  * multi-value), calls (recursion, indirect, host, re-entry, stack exhaustion), memory and
- * table instructions with their bounds rules, shared memories, interrupts and fuel.  A few
+ * table instructions with their bounds rules, shared memories, interrupts and fuel; running
+ * out of memory while translating.  A few
  * golden checks read the translated code through interp_dump (vm/interp.h).
  * Modules come from WebAssembly text through wat2wasm (vm/test_wat.h).
  */
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "alloc.h"
 #include "interp.h"
 #include "interp_num.h"
 #include "test_wat.h"
@@ -970,4 +972,49 @@ Test(interp, comparisons_agree_in_every_form)
 	chibi_store_free(js);
 	cr_expect_eq(fused, 20, "every integer comparison fused");
 	cr_expect_geq(checked, 32u * 49 * 5 * 2);
+}
+
+/* ---- running out of memory while translating ---- */
+
+static bool fail_big(size_t size)
+{
+	return size >= 4096;
+}
+
+/*
+ * The translator's out-of-memory path is a sticky flag, not a longjmp: when its output
+ * buffer cannot grow the call traps (host trap, "out of memory translating"), nothing
+ * leaks, and the next call translates again.  100 mutable global reads returned as 100
+ * results emit about 4 words per byte of body, past the initial 3 words per byte, so the
+ * buffer must grow; only allocations of 4 KiB or more fail (the growth is about 5 KiB).
+ */
+Test(interp, translation_out_of_memory)
+{
+	enum { N = 100 };
+	char *wat = malloc(32 * N + 256);
+	chibi_val res[N];
+	chibi_instance *inst;
+	size_t k = 0;
+	enum chibi_trap t;
+
+	cr_assert_not_null(wat);
+	k += (size_t)sprintf(wat + k, "(module (global $g (mut i64) (i64.const 42))"
+			     " (func (export \"many\") (result");
+	for (int i = 0; i < N; i++)
+		k += (size_t)sprintf(wat + k, " i64");
+	k += (size_t)sprintf(wat + k, ")");
+	for (int i = 0; i < N; i++)
+		k += (size_t)sprintf(wat + k, " global.get $g");
+	sprintf(wat + k, "))");
+	inst = load(wat);
+	alloc_set_fail_hook(fail_big);
+	t = callv(inst, "many", NULL, 0, res, N);
+	alloc_set_fail_hook(NULL);
+	cr_expect_eq(t, CHIBI_TRAP_HOST, "got %s", chibi_trap_name(t));
+	cr_expect(strstr(last.message, "out of memory") != NULL, "%s", last.message);
+	t = callv(inst, "many", NULL, 0, res, N);
+	cr_assert_eq(t, CHIBI_TRAP_NONE, "%s", chibi_trap_name(t));
+	for (int i = 0; i < N; i++)
+		cr_expect_eq(res[i].of.i64, 42);
+	free(wat);
 }

@@ -5,12 +5,14 @@
  * a local (local.get is folded into the consumer), or a constant (folded into immediate
  * forms, or materialised on demand).  Fuses producer + local.set/tee, integer compare +
  * br_if/if, and resolves every branch to a code address.  Does not validate: the input has
- * passed vm/validate.c.  Entry point: interp_translate.
+ * passed vm/validate.c, whose side table (vm/flow.h) gives the block structure, every
+ * branch's target and the dead code to step over; the translator keeps no control stack,
+ * only per-block state indexed by block id.  Entry point: interp_translate.
  */
-#include <setjmp.h>
 #include <string.h>
 
 #include "alloc.h"
+#include "flow.h"
 #include "instr.h"
 #include "interp.h"
 #include "interp_num.h"
@@ -28,16 +30,15 @@ struct ent {
 	uint64_t bits;  /* E_CONST */
 };
 
-enum ctl_kind { C_FUNC, C_BLOCK, C_LOOP, C_IF };
-
-struct ctl {
-	uint8_t kind;
-	bool dead;          /* opened inside unreachable code: nothing is emitted for it */
+/* What the translator keeps per block (indexed by block id); the rest is in the side table. */
+struct blk {
+	uint8_t kind;       /* enum flow_kind */
 	uint32_t height;    /* operand depth below the block's parameters */
 	uint32_t nparams, nresults;
-	uint32_t label;     /* C_LOOP: word index of the loop head */
+	uint32_t label;     /* FLOW_LOOP: word index of the loop head */
 	uint32_t fix;       /* chain of target words waiting for the end address (0 = none) */
-	uint32_t else_fix;  /* C_IF: chain of the jump to the else arm */
+	uint32_t else_fix;  /* FLOW_IF: chain of the jump to the else arm */
+	uint32_t stub_at, stub_gen; /* br_table: its stub to this block, if stub_gen == gen */
 };
 
 /* A branch condition: R[a] != 0, R[a] == 0, or an integer compare of R[a] with R[b]/imm. */
@@ -70,18 +71,18 @@ struct tr {
 	uint32_t S;               /* slot of operand depth 0 */
 	uint32_t hdr, nresults;
 
-	struct ctl *ctl;
-	uint32_t nctl, ctl_cap;
-	bool dead;                /* the current position is unreachable */
+	struct flow_cursor fc;    /* position in the validator's side table */
+	struct blk *blk;          /* per block id */
+	bool dead;                /* the else/end at hand is reached only over dead code */
 
-	uint32_t *stub_at, *stub_gen, gen, stub_cap; /* br_table: stub per label depth */
+	uint32_t gen;             /* br_table: numbers the tables, for blk.stub_gen */
 
-	const uint8_t *p, *end;   /* input */
+	const uint8_t *body, *p, *end; /* input */
 	struct instr nx;          /* one instruction of lookahead */
-	bool has_nx;
+	bool has_nx, nx_dead;     /* nx_dead: dead code was skipped to reach nx */
 	struct chibi_diag diag;
 
-	jmp_buf oom;
+	const char *failed;       /* sticky: why the translation is given up (out of memory) */
 };
 
 /* Stand-in memory of modules without one: keeps the executor's cache reload branch-free. */
@@ -142,20 +143,19 @@ static bool fits32(uint64_t v)
 
 /* ---- emission ---- */
 
-static void reserve(struct tr *t, size_t n)
+/* Room for n more words.  On failure the translation is marked failed and the output
+ * rewound, so the fixed-size writes that follow stay inside the buffer (which is at least 64
+ * words); the walk stops after the instruction and nothing emitted is used. */
+static bool reserve(struct tr *t, size_t n)
 {
-	size_t cap = t->cap;
-	uint32_t *c;
-
-	if (t->len + n <= cap)
-		return;
-	while (cap < t->len + n)
-		cap *= 2;
-	c = vm_realloc(t->code, cap, sizeof(*c));
-	if (!c)
-		longjmp(t->oom, 1);
-	t->code = c;
-	t->cap = cap;
+	if (t->len + n <= t->cap)
+		return true;
+	if (!VM_GROW(t->code, t->cap, t->len + n)) {
+		t->failed = "out of memory";
+		t->len = 0;
+		return false;
+	}
+	return true;
 }
 
 /* Start an instruction; room for its fixed-size operands is reserved here. */
@@ -232,12 +232,12 @@ static void produced(struct tr *t, uint32_t slot)
 	t->acc_slot = slot;
 }
 
-/* Write a target word aiming at control entry c (loop head now, block end later). */
-static void w_target(struct tr *t, struct ctl *c)
+/* Write a target word aiming at block c (loop head now, block end later). */
+static void w_target(struct tr *t, struct blk *c)
 {
 	uint32_t at = (uint32_t)t->len;
 
-	if (c->kind == C_LOOP) {
+	if (c->kind == FLOW_LOOP) {
 		w(t, c->label - at);
 	} else {
 		w(t, c->fix);
@@ -245,10 +245,10 @@ static void w_target(struct tr *t, struct ctl *c)
 	}
 }
 
-/* Resolve a chain of target words to `target`. */
+/* Resolve a chain of target words to `target` (not after a failure: the chain is gone). */
 static void patch(struct tr *t, uint32_t chain, uint32_t target)
 {
-	while (chain) {
+	while (chain && !t->failed) {
 		uint32_t next = t->code[chain];
 
 		t->code[chain] = target - chain;
@@ -289,15 +289,13 @@ static void emit_move(struct tr *t, uint32_t dst, const struct ent *e)
 
 /* ---- shadow stack ---- */
 
+/* The validator's max_stack bounds the shadow stack, which mirrors the operand stack one
+ * entry per value; going past it would be a bug, caught rather than trusted. */
 static struct ent *push(struct tr *t)
 {
 	if (t->sp == t->stk_cap) {
-		struct ent *s = vm_realloc(t->stk, (size_t)t->stk_cap * 2, sizeof(*s));
-
-		if (!s)
-			longjmp(t->oom, 1);
-		t->stk = s;
-		t->stk_cap *= 2;
+		t->failed = "shadow stack above the validator's max_stack";
+		return &t->stk[t->sp - 1];
 	}
 	if (t->sp + 1 > t->max_sp)
 		t->max_sp = t->sp + 1;
@@ -389,8 +387,12 @@ static void pop_slots(struct tr *t, uint32_t n, uint32_t *out)
 
 /* ---- lookahead ---- */
 
+/* Read the next instruction, stepping over dead code where the side table says it starts. */
 static void next(struct tr *t)
 {
+	uint32_t pos = flow_skip(&t->fc, (uint32_t)(t->p - t->body), &t->nx_dead);
+
+	t->p = t->body + pos;
 	t->has_nx = t->p < t->end;
 	if (t->has_nx)
 		instr_read(&t->p, t->end, t->m->bytes, &t->nx, &t->diag);
@@ -422,45 +424,27 @@ static bool next_is_branch(struct tr *t)
 
 /* ---- control ---- */
 
-static void blocktype(struct tr *t, const struct instr *in, uint32_t *np, uint32_t *nr)
+/* At a block, loop or if: the next block of the side table becomes the current one. */
+static struct blk *open_blk(struct tr *t)
 {
-	*np = 0;
-	*nr = 0;
-	if (in->bt_kind == BT_VALTYPE) {
-		*nr = 1;
-	} else if (in->bt_kind == BT_TYPEIDX) {
-		*np = t->m->types[in->a].nparams;
-		*nr = t->m->types[in->a].nresults;
-	}
-}
+	const struct flow_block *fb = &t->fc.fl->blocks[flow_open(&t->fc)];
+	struct blk *c = &t->blk[t->fc.cur];
+	const uint8_t *params, *results;
 
-static struct ctl *push_ctl(struct tr *t, uint8_t kind, uint32_t np, uint32_t nr)
-{
-	struct ctl *c;
-
-	if (t->nctl == t->ctl_cap) {
-		c = vm_realloc(t->ctl, (size_t)t->ctl_cap * 2, sizeof(*c));
-		if (!c)
-			longjmp(t->oom, 1);
-		t->ctl = c;
-		t->ctl_cap *= 2;
-	}
-	c = &t->ctl[t->nctl++];
-	memset(c, 0, sizeof(*c));
-	c->kind = kind;
-	c->nparams = np;
-	c->nresults = nr;
-	c->height = t->sp >= np ? t->sp - np : 0;
+	flow_sig(t->m, fb, &params, &c->nparams, &results, &c->nresults);
+	c->kind = fb->kind;
+	c->height = fb->height;
+	c->label = c->fix = c->else_fix = c->stub_gen = 0;
 	return c;
 }
 
-static uint32_t arity(const struct ctl *c)
+static uint32_t arity(const struct blk *c)
 {
-	return c->kind == C_LOOP ? c->nparams : c->nresults;
+	return c->kind == FLOW_LOOP ? c->nparams : c->nresults;
 }
 
 /* Does a branch to c have to move values into the label's slots? */
-static bool needs_moves(struct tr *t, const struct ctl *c)
+static bool needs_moves(struct tr *t, const struct blk *c)
 {
 	uint32_t n = arity(c);
 
@@ -504,17 +488,17 @@ static void emit_return(struct tr *t)
 }
 
 /* Unconditional branch to c, carrying its values; the shadow stack is left alone. */
-static void emit_branch(struct tr *t, struct ctl *c)
+static void emit_branch(struct tr *t, struct blk *c)
 {
 	uint32_t n = arity(c);
 
-	if (c->kind == C_FUNC) {
+	if (c->kind == FLOW_FUNC) {
 		emit_return(t);
 		return;
 	}
 	for (uint32_t i = 0; i < n; i++)
 		emit_move(t, t->S + c->height + i, &t->stk[t->sp - n + i]);
-	emit_op(t, c->kind == C_LOOP ? IOP_JMP_L : IOP_JMP);
+	emit_op(t, c->kind == FLOW_LOOP ? IOP_JMP_L : IOP_JMP);
 	w_target(t, c);
 }
 
@@ -570,13 +554,13 @@ static struct cond cond_from_top(struct tr *t)
 	return c;
 }
 
-static void do_br_if(struct tr *t, uint32_t depth, const struct cond *cd)
+static void do_br_if(struct tr *t, const struct cond *cd)
 {
-	struct ctl *c = &t->ctl[t->nctl - 1 - depth];
+	struct blk *c = &t->blk[flow_target(&t->fc)];
 	uint32_t skip;
 
-	if (c->kind != C_FUNC && !needs_moves(t, c)) {
-		emit_cond(t, cd, false, c->kind == C_LOOP);
+	if (c->kind != FLOW_FUNC && !needs_moves(t, c)) {
+		emit_cond(t, cd, false, c->kind == FLOW_LOOP);
 		w_target(t, c);
 		return;
 	}
@@ -588,35 +572,31 @@ static void do_br_if(struct tr *t, uint32_t depth, const struct cond *cd)
 	patch(t, skip, here(t));
 }
 
-static void begin_block(struct tr *t, const struct instr *in)
+static void begin_block(struct tr *t)
 {
-	uint32_t np, nr;
-	struct ctl *c;
+	struct blk *c;
 
-	blocktype(t, in, &np, &nr);
 	/* Every join point sees all values in their own slots. */
 	materialize_all(t);
-	c = push_ctl(t, in->op == OPC_LOOP ? C_LOOP : C_BLOCK, np, nr);
-	if (in->op == OPC_LOOP)
+	c = open_blk(t);
+	if (c->kind == FLOW_LOOP)
 		c->label = here(t);
 }
 
-static void do_if(struct tr *t, const struct instr *in, const struct cond *cd)
+static void do_if(struct tr *t, const struct cond *cd)
 {
-	uint32_t np, nr;
-	struct ctl *c;
+	struct blk *c;
 
-	blocktype(t, in, &np, &nr);
 	materialize_all(t);
 	emit_cond(t, cd, true, false);
-	c = push_ctl(t, C_IF, np, nr);
+	c = open_blk(t);
 	c->else_fix = (uint32_t)t->len;
 	w(t, 0);
 }
 
 /* Reset the shadow stack to the block's height plus n values in their own slots.  Entries
  * below the height were materialised when the block began, so no local refs remain. */
-static void reset_stack(struct tr *t, const struct ctl *c, uint32_t n)
+static void reset_stack(struct tr *t, const struct blk *c, uint32_t n)
 {
 	t->sp = c->height;
 	for (uint32_t i = 0; i < n; i++)
@@ -626,7 +606,7 @@ static void reset_stack(struct tr *t, const struct ctl *c, uint32_t n)
 
 static void do_else(struct tr *t)
 {
-	struct ctl *c = &t->ctl[t->nctl - 1];
+	struct blk *c = &t->blk[t->fc.cur];
 
 	if (!t->dead) {
 		for (uint32_t i = t->sp - c->nresults; i < t->sp; i++)
@@ -637,18 +617,16 @@ static void do_else(struct tr *t)
 	patch(t, c->else_fix, here(t));
 	c->else_fix = 0;
 	reset_stack(t, c, c->nparams);
-	t->dead = false;
 }
 
 static void do_end(struct tr *t)
 {
-	struct ctl *c = &t->ctl[t->nctl - 1];
+	struct blk *c = &t->blk[flow_close(&t->fc)];
 	uint32_t at;
 
-	if (c->kind == C_FUNC) {
+	if (c->kind == FLOW_FUNC) {
 		if (!t->dead)
 			emit_return(t);
-		t->nctl--;
 		return;
 	}
 	if (!t->dead)
@@ -658,30 +636,15 @@ static void do_end(struct tr *t)
 	patch(t, c->fix, at);
 	patch(t, c->else_fix, at); /* if without else: params == results, already in place */
 	reset_stack(t, c, c->nresults);
-	t->nctl--;
-	t->dead = false;
 }
 
 static void do_br_table(struct tr *t, const struct instr *in)
 {
 	struct ent e = pop(t);
 	uint32_t a = slot_of(t, &e, t->sp), n = in->a, tab;
-	const uint8_t *lp = in->table;
 
-	if (t->stub_cap < t->nctl) {
-		uint32_t cap = t->nctl * 2;
-		uint32_t *at = vm_realloc(t->stub_at, cap, sizeof(*at));
-
-		if (at)
-			t->stub_at = at;
-		at = at ? vm_realloc(t->stub_gen, cap, sizeof(*at)) : NULL;
-		if (!at)
-			longjmp(t->oom, 1);
-		t->stub_gen = at;
-		memset(t->stub_gen + t->stub_cap, 0, (cap - t->stub_cap) * sizeof(*at));
-		t->stub_cap = cap;
-	}
-	reserve(t, (size_t)n + 24);
+	if (!reserve(t, (size_t)n + 24))
+		return;
 	emit_op(t, IOP_BR_TABLE);
 	w(t, a);
 	w(t, n);
@@ -689,12 +652,11 @@ static void do_br_table(struct tr *t, const struct instr *in)
 	t->len += (size_t)n + 1;
 	t->gen++;
 	for (uint32_t i = 0; i <= n; i++) {
-		uint32_t depth = i < n ? instr_br_table_label(&lp) : in->b;
-		struct ctl *c = &t->ctl[t->nctl - 1 - depth];
+		struct blk *c = &t->blk[flow_target(&t->fc)];
 		uint32_t at = tab + i;
 
-		if (c->kind != C_FUNC && !needs_moves(t, c)) {
-			if (c->kind == C_LOOP) {
+		if (c->kind != FLOW_FUNC && !needs_moves(t, c)) {
+			if (c->kind == FLOW_LOOP) {
 				t->code[at] = c->label - at;
 			} else {
 				t->code[at] = c->fix;
@@ -703,14 +665,15 @@ static void do_br_table(struct tr *t, const struct instr *in)
 			continue;
 		}
 		/* Out-of-line stub (after the table, which is dead code) doing the moves. */
-		if (t->stub_gen[depth] != t->gen) {
-			t->stub_gen[depth] = t->gen;
-			t->stub_at[depth] = here(t);
+		if (c->stub_gen != t->gen) {
+			c->stub_gen = t->gen;
+			c->stub_at = here(t);
 			emit_branch(t, c);
 		}
-		t->code[at] = t->stub_at[depth] - at;
+		if (t->failed) /* the table's words are gone */
+			return;
+		t->code[at] = c->stub_at - at;
 	}
-	t->dead = true;
 }
 
 /* ---- calls ---- */
@@ -803,9 +766,9 @@ static void do_unary(struct tr *t, uint16_t op)
 		}
 		next(t);
 		if (j.op == OPC_BR_IF)
-			do_br_if(t, j.a, &c);
+			do_br_if(t, &c);
 		else
-			do_if(t, &j, &c);
+			do_if(t, &c);
 		return;
 	}
 	d = dest(t);
@@ -864,9 +827,9 @@ static void do_binary(struct tr *t, uint16_t op)
 		}
 		next(t);
 		if (j.op == OPC_BR_IF)
-			do_br_if(t, j.a, &c);
+			do_br_if(t, &c);
 		else
-			do_if(t, &j, &c);
+			do_if(t, &c);
 		return;
 	}
 	if (b.kind == E_CONST && imm_iop_of[op] && (!wide || fits32(b.bits))) {
@@ -989,51 +952,24 @@ static void pop_emit(struct tr *t, unsigned op, uint32_t n, bool has_result)
 
 /* ---- the instruction loop ---- */
 
-/* Inside unreachable code only the block structure matters. */
-static void dead_one(struct tr *t, const struct instr *in)
-{
-	switch (in->op) {
-	case OPC_BLOCK: case OPC_LOOP: case OPC_IF:
-		push_ctl(t, C_BLOCK, 0, 0)->dead = true;
-		break;
-	case OPC_ELSE:
-		if (!t->ctl[t->nctl - 1].dead)
-			do_else(t);
-		break;
-	case OPC_END:
-		if (t->ctl[t->nctl - 1].dead)
-			t->nctl--;
-		else
-			do_end(t);
-		break;
-	default:
-		break;
-	}
-}
-
 static void one(struct tr *t, const struct instr *in)
 {
 	struct chibi_instance *inst = t->inst;
 	uint16_t op = in->op;
 
-	if (t->dead) {
-		dead_one(t, in);
-		return;
-	}
 	switch (op) {
 	case OPC_UNREACHABLE:
 		emit_op(t, IOP_UNREACHABLE);
-		t->dead = true;
 		break;
 	case OPC_NOP:
 		break;
 	case OPC_BLOCK: case OPC_LOOP:
-		begin_block(t, in);
+		begin_block(t);
 		break;
 	case OPC_IF: {
 		struct cond c = cond_from_top(t);
 
-		do_if(t, in, &c);
+		do_if(t, &c);
 		break;
 	}
 	case OPC_ELSE:
@@ -1043,13 +979,12 @@ static void one(struct tr *t, const struct instr *in)
 		do_end(t);
 		break;
 	case OPC_BR:
-		emit_branch(t, &t->ctl[t->nctl - 1 - in->a]);
-		t->dead = true;
+		emit_branch(t, &t->blk[flow_target(&t->fc)]);
 		break;
 	case OPC_BR_IF: {
 		struct cond c = cond_from_top(t);
 
-		do_br_if(t, in->a, &c);
+		do_br_if(t, &c);
 		break;
 	}
 	case OPC_BR_TABLE:
@@ -1057,7 +992,6 @@ static void one(struct tr *t, const struct instr *in)
 		break;
 	case OPC_RETURN:
 		emit_return(t);
-		t->dead = true;
 		break;
 	case OPC_CALL:
 		do_call(t, in->a);
@@ -1190,8 +1124,6 @@ static bool translate(struct tr *t)
 	const struct functype *ft = t->f->type;
 	uint64_t nlocals = (uint64_t)ft->nparams + def->nlocals;
 
-	if (setjmp(t->oom))
-		return false;
 	if (nlocals > (1u << 26))
 		return false;
 	t->hdr = (uint32_t)(nlocals > ft->nresults ? nlocals : ft->nresults);
@@ -1199,29 +1131,32 @@ static bool translate(struct tr *t)
 	t->nresults = ft->nresults;
 	t->cap = def->code_len * 3 + 64;
 	t->code = vm_malloc(t->cap * sizeof(*t->code));
-	t->stk_cap = def->max_stack + 8;
-	t->stk = vm_malloc(t->stk_cap * sizeof(*t->stk));
-	t->ctl_cap = def->max_ctrl + 4;
-	t->ctl = vm_malloc(t->ctl_cap * sizeof(*t->ctl));
-	if (!t->code || !t->stk || !t->ctl)
+	t->stk_cap = def->max_stack + 1;
+	/* the shadow stack and the per-block state share one allocation (struct ent's
+	 * alignment suits struct blk) */
+	t->stk = vm_malloc(t->stk_cap * sizeof(*t->stk) + def->flow.nblocks * sizeof(*t->blk));
+	if (!t->code || !t->stk)
 		return false;
+	t->blk = (struct blk *)(t->stk + t->stk_cap);
 	t->mov_at = SIZE_MAX;
 	t->acc_end = SIZE_MAX;
 	t->last_at = SIZE_MAX;
 	t->prologue = true;
 	t->nparams = ft->nparams;
 
-	push_ctl(t, C_FUNC, 0, ft->nresults);
-	t->p = def->code;
+	flow_begin(&t->fc, &def->flow);
+	t->blk[0] = (struct blk){ .kind = FLOW_FUNC, .nresults = ft->nresults };
+	t->body = t->p = def->code;
 	t->end = def->code + def->code_len;
 	next(t);
-	while (t->has_nx && t->nctl) {
+	while (t->has_nx && !t->failed) {
 		struct instr in = t->nx;
 
+		t->dead = t->nx_dead;
 		next(t);
 		one(t, &in);
 	}
-	return true;
+	return !t->failed;
 }
 
 /* ---- listing ---- */
@@ -1319,8 +1254,5 @@ struct icode *interp_translate(struct chibi_func *f)
 	}
 	vm_free(t.code);
 	vm_free(t.stk);
-	vm_free(t.ctl);
-	vm_free(t.stub_at);
-	vm_free(t.stub_gen);
 	return ic;
 }

@@ -68,6 +68,7 @@ static void mod_free(struct module *m)
 	}
 	vm_free(m->datas);
 	vm_free(m->func_declared);
+	vm_free(m->flow_mem);
 	if (m->func_names) {
 		for (uint32_t i = 0; i < m->nfuncs_total; i++)
 			vm_free(m->func_names[i]);

@@ -45,6 +45,37 @@ struct export {
 	uint32_t index; /* into the kind's index space */
 };
 
+/* The control-flow side table of one function body: see vm/flow.h, which also has the
+ * helpers consumers read it with. */
+enum flow_kind { FLOW_FUNC, FLOW_BLOCK, FLOW_LOOP, FLOW_IF };
+
+/* Where a block's signature comes from: no types, one result valtype, or a type index. */
+enum flow_sig { FLOW_SIG_EMPTY, FLOW_SIG_VALTYPE, FLOW_SIG_TYPEIDX, FLOW_SIG_FUNC };
+
+/* Most types a module may have: a type index shares a word with two kinds in flow_block. */
+#define FLOW_MAX_TYPES (1u << 28)
+
+struct flow_block {           /* 20 bytes */
+	uint32_t parent;      /* id of the enclosing block (block 0 is its own parent) */
+	uint32_t height;      /* operand stack height at entry, its parameters excluded */
+	uint32_t else_at;     /* FLOW_IF: position of its else, 0 if it has none */
+	uint32_t end_at;      /* position of its end */
+	uint32_t sig : 28;    /* valtype, or type index (FLOW_SIG_TYPEIDX, FLOW_SIG_FUNC) */
+	uint32_t sig_kind : 2; /* enum flow_sig */
+	uint32_t kind : 2;    /* enum flow_kind */
+};
+
+struct flow_dead {
+	uint32_t start, resume;
+};
+
+struct flow {
+	uint32_t nblocks, ntargets, ndead;
+	const struct flow_block *blocks;
+	const uint32_t *targets;
+	const struct flow_dead *dead;
+};
+
 /* A function defined by the module (not imported). */
 struct func {
 	uint32_t type_index;
@@ -56,6 +87,7 @@ struct func {
 	/* Filled by the validator: */
 	uint32_t max_stack;     /* maximum operand stack height (in values) */
 	uint32_t max_ctrl;      /* maximum control stack depth */
+	struct flow flow;       /* control-flow side table (arrays in the module's flow_mem) */
 };
 
 struct global {
@@ -132,6 +164,8 @@ struct module {
 	char **func_names; /* nfuncs_total entries, or NULL when there is no name section */
 	char *module_name;
 
+	void *flow_mem; /* every function's struct flow arrays, one allocation (validator) */
+
 	int refcount; /* modules are shared by instances; see mod_ref()/mod_unref() */
 };
 
@@ -144,7 +178,7 @@ enum chibi_err dec_module(const uint8_t *bytes, size_t len, struct module **out,
 enum chibi_err dec_module_take(uint8_t *bytes, size_t len, struct module **out,
 			       struct chibi_diag *diag);
 
-/* Validate a decoded module (spec chapter 3).  Fills funcs[i].max_stack/max_ctrl.  Returns
+/* Validate a decoded module (spec chapter 3).  Fills funcs[i].max_stack/max_ctrl/flow.  Returns
  * CHIBI_OK or CHIBI_ERR_INVALID with diag filled (spec assert_invalid wording). */
 enum chibi_err val_module(struct module *m, struct chibi_diag *diag);
 

@@ -3,8 +3,9 @@
  * val_module() first re-reads every function body for encoding errors only (the reference
  * interpreter decodes the whole module before it validates, so "malformed" wins over
  * "invalid"), then checks module-level rules and types every body with the operand/control
- * stack algorithm of the spec appendix, recording max_stack/max_ctrl per function.
- * It does not decode sections (vm/decode.c) and never changes anything but those two fields.
+ * stack algorithm of the spec appendix, recording max_stack/max_ctrl per function and the
+ * control-flow side table of vm/flow.h (blocks, branch targets, dead code) as it goes.
+ * It does not decode sections (vm/decode.c) and never changes anything but those results.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "flow.h"
 #include "instr.h"
 #include "module.h"
 
@@ -20,6 +22,9 @@
 
 /* br_table dedup key of a label with no types (nothing to compare but the arity). */
 #define KEY_NONE UINT32_MAX
+
+/* Side-table block id of a frame opened in dead code. */
+#define FLOW_NONE UINT32_MAX
 
 #define TRY(x)                                \
 	do {                                  \
@@ -36,7 +41,14 @@ struct ctrl {
 	uint32_t height;        /* operand stack height at entry, params excluded */
 	uint32_t key;           /* identity of the label types, see label_key() */
 	uint16_t op;            /* OPC_BLOCK/LOOP/IF/ELSE; OPC_END for the function frame */
-	bool unreachable;
+	bool unreachable;       /* the spec's flag: typing below the height is polymorphic */
+	/* Side table (vm/flow.h).  Reachability is stricter than the spec's flag: a frame opened
+	 * in dead code is dead throughout, and so is the code after an end nothing reaches. */
+	bool live;              /* the current position in this frame is reachable */
+	bool then_live;         /* if with else: the then-arm falls through to the end */
+	bool label_used;        /* a reachable branch targets the label */
+	uint32_t id;            /* block id, FLOW_NONE if opened in dead code */
+	size_t dead_at;         /* v->dead index of the stretch still open here, or SIZE_MAX */
 };
 
 /* Nesting kinds of the encoding pre-pass: all it needs to know is where an else may go. */
@@ -48,11 +60,22 @@ struct vctx {
 	size_t off;                 /* offset reported by invalid() */
 
 	uint8_t *vals;              /* operand stack: valtypes or VT_UNKNOWN */
-	uint32_t nvals, vals_cap, vals_max;
+	uint32_t nvals, vals_max;
+	size_t vals_cap;
 	struct ctrl *ctrls;
-	uint32_t nctrls, ctrls_cap, ctrls_max;
+	uint32_t nctrls, ctrls_max;
+	size_t ctrls_cap;
 	uint8_t *nest;              /* pre-pass nesting stack */
-	uint32_t nest_cap;
+	size_t nest_cap;
+
+	/* The side table of every body so far, appended function after function; copied into
+	 * the module's flow_mem once the whole module is valid. */
+	struct flow_block *blocks;
+	struct flow_dead *dead;
+	uint32_t *targets;
+	size_t nblocks, blocks_cap, ndead, dead_cap, ntargets, targets_cap;
+	size_t fn_blocks, fn_dead, fn_targets; /* where the current body's entries start */
+	uint32_t at, after;         /* body positions of the instruction being typed and the next */
 
 	/* br_table: seen[key] == epoch once a label type list was checked for the current
 	 * br_table, so a long table costs O(labels + distinct type lists), not O(labels*arity). */
@@ -63,15 +86,16 @@ struct vctx {
 	const struct func *fn;
 };
 
-/* Static single-type lists for valtype block types (a frame may outlive any local). */
-static const uint8_t vt_single[] = {
+/* Static single-type lists for valtype block types (a frame may outlive any local); the
+ * side table's consumers use them too (flow_sig). */
+const uint8_t flow_valtypes[7] = {
 	VT_I32, VT_I64, VT_F32, VT_F64, VT_V128, VT_FUNCREF, VT_EXTERNREF,
 };
 
 static int vt_slot(uint8_t t)
 {
-	for (unsigned i = 0; i < sizeof(vt_single); i++)
-		if (vt_single[i] == t)
+	for (unsigned i = 0; i < sizeof(flow_valtypes); i++)
+		if (flow_valtypes[i] == t)
 			return (int)i;
 	return -1;
 }
@@ -111,29 +135,15 @@ static enum chibi_err unsupported(struct vctx *v)
 	return diag_set(v->diag, CHIBI_ERR_UNSUPPORTED, v->off, "SIMD not supported yet");
 }
 
-/* Double an array's capacity (starting at 64 entries); the caller's pointer is kept on
- * failure so the context can still be freed. */
-static enum chibi_err grow(struct vctx *v, void **arr, uint32_t *cap, size_t elsize)
-{
-	uint32_t ncap = *cap ? *cap * 2 : 64;
-	void *p;
-
-	if (*cap > UINT32_MAX / 2)
-		return nomem(v);
-	p = vm_realloc(*arr, ncap, elsize);
-	if (!p)
-		return nomem(v);
-	*arr = p;
-	*cap = ncap;
-	return CHIBI_OK;
-}
+/* Room for `need` entries in a growable array of the context (VM_GROW); the array is kept
+ * on failure so the context can still be freed. */
+#define GROW(v, arr, cap, need) (VM_GROW(arr, cap, need) ? CHIBI_OK : nomem(v))
 
 /* ---- operand and control stacks (spec appendix, "Validation Algorithm") ---------------- */
 
 static inline enum chibi_err push_val(struct vctx *v, uint8_t t)
 {
-	if (v->nvals == v->vals_cap &&
-	    grow(v, (void **)&v->vals, &v->vals_cap, sizeof(*v->vals)))
+	if (v->nvals == v->vals_cap && GROW(v, v->vals, v->vals_cap, v->nvals + 1))
 		return CHIBI_ERR_NOMEM;
 	v->vals[v->nvals++] = t;
 	if (v->nvals > v->vals_max)
@@ -206,12 +216,73 @@ static enum chibi_err peek_vals(struct vctx *v, const uint8_t *types, uint32_t n
 	return CHIBI_OK;
 }
 
-static void set_unreachable(struct vctx *v)
+/* ---- the side table (vm/flow.h) ------------------------------------------------------ */
+
+/* Code in frame c stops being reachable at body position `start`: open a dead stretch, which
+ * the frame's next else or end closes. */
+static enum chibi_err flow_go_dead(struct vctx *v, struct ctrl *c, uint32_t start)
+{
+	if (!c->live)
+		return CHIBI_OK;
+	if (GROW(v, v->dead, v->dead_cap, v->ndead + 1))
+		return CHIBI_ERR_NOMEM;
+	c->dead_at = v->ndead;
+	v->dead[v->ndead++] = (struct flow_dead){ .start = start, .resume = start };
+	c->live = false;
+	return CHIBI_OK;
+}
+
+/* The else or end being typed closes frame c's dead stretch, if one is open. */
+static void flow_resume(struct vctx *v, struct ctrl *c)
+{
+	if (c->dead_at != SIZE_MAX)
+		v->dead[c->dead_at].resume = v->at;
+	c->dead_at = SIZE_MAX;
+}
+
+/* A block, loop or if was just pushed: its entry, if it opens in reachable code. */
+static enum chibi_err flow_block(struct vctx *v, const struct instr *in)
+{
+	struct ctrl *c = &v->ctrls[v->nctrls - 1];
+	const struct ctrl *parent = c - 1;
+	struct flow_block *b;
+
+	if (!parent->live)
+		return CHIBI_OK;
+	if (GROW(v, v->blocks, v->blocks_cap, v->nblocks + 1))
+		return CHIBI_ERR_NOMEM;
+	c->id = (uint32_t)(v->nblocks - v->fn_blocks);
+	c->live = true;
+	b = &v->blocks[v->nblocks++];
+	memset(b, 0, sizeof(*b));
+	b->parent = parent->id;
+	b->height = c->height;
+	b->kind = in->op == OPC_LOOP ? FLOW_LOOP : in->op == OPC_IF ? FLOW_IF : FLOW_BLOCK;
+	b->sig = in->a & (FLOW_MAX_TYPES - 1); /* a type index below ntypes, or a valtype */
+	b->sig_kind = in->bt_kind == BT_TYPEIDX ? FLOW_SIG_TYPEIDX :
+		      in->bt_kind == BT_VALTYPE ? FLOW_SIG_VALTYPE : FLOW_SIG_EMPTY;
+	return CHIBI_OK;
+}
+
+/* A branch to frame c: its block id, if the branch is reachable. */
+static enum chibi_err flow_branch(struct vctx *v, struct ctrl *c)
+{
+	if (!v->ctrls[v->nctrls - 1].live)
+		return CHIBI_OK;
+	if (GROW(v, v->targets, v->targets_cap, v->ntargets + 1))
+		return CHIBI_ERR_NOMEM;
+	v->targets[v->ntargets++] = c->id;
+	c->label_used = true;
+	return CHIBI_OK;
+}
+
+static enum chibi_err set_unreachable(struct vctx *v)
 {
 	struct ctrl *c = &v->ctrls[v->nctrls - 1];
 
 	v->nvals = c->height;
 	c->unreachable = true;
+	return flow_go_dead(v, c, v->after);
 }
 
 /* A block's signature: what it pops and pushes, plus its br_table identity key. */
@@ -225,8 +296,7 @@ static enum chibi_err push_ctrl(struct vctx *v, uint16_t op, const struct blocks
 {
 	struct ctrl *c;
 
-	if (v->nctrls == v->ctrls_cap &&
-	    grow(v, (void **)&v->ctrls, &v->ctrls_cap, sizeof(*v->ctrls)))
+	if (v->nctrls == v->ctrls_cap && GROW(v, v->ctrls, v->ctrls_cap, v->nctrls + 1))
 		return CHIBI_ERR_NOMEM;
 	c = &v->ctrls[v->nctrls++];
 	c->params = bs->params;
@@ -237,6 +307,9 @@ static enum chibi_err push_ctrl(struct vctx *v, uint16_t op, const struct blocks
 	c->key = bs->key;
 	c->op = op;
 	c->unreachable = false;
+	c->live = c->then_live = c->label_used = false;
+	c->id = FLOW_NONE;
+	c->dead_at = SIZE_MAX;
 	if (v->nctrls > v->ctrls_max)
 		v->ctrls_max = v->nctrls;
 	return push_vals(v, bs->params, bs->nparams);
@@ -254,7 +327,7 @@ static void label_types(const struct ctrl *c, const uint8_t **types, uint32_t *n
 	}
 }
 
-static enum chibi_err get_label(struct vctx *v, uint32_t depth, const struct ctrl **out)
+static enum chibi_err get_label(struct vctx *v, uint32_t depth, struct ctrl **out)
 {
 	if (depth >= v->nctrls)
 		return invalid(v, "unknown label %u", depth);
@@ -295,7 +368,7 @@ static enum chibi_err block_sig(struct vctx *v, const struct instr *in, struct b
 			return mismatch(v); /* instr_read filters these; stay defensive */
 		if (in->a == VT_V128)
 			return unsupported(v);
-		bs->results = &vt_single[slot];
+		bs->results = &flow_valtypes[slot];
 		bs->nresults = 1;
 		break;
 	}
@@ -444,6 +517,7 @@ fail:
 static enum chibi_err check_end(struct vctx *v)
 {
 	struct ctrl c = v->ctrls[v->nctrls - 1];
+	bool live_after;
 	enum chibi_err err;
 
 	TRY(pop_vals(v, c.results, c.nresults));
@@ -455,6 +529,18 @@ static enum chibi_err check_end(struct vctx *v)
 	v->nctrls--;
 	if (v->nctrls > 0)
 		TRY(push_vals(v, c.results, c.nresults));
+	if (c.id == FLOW_NONE)
+		return CHIBI_OK;
+	flow_resume(v, &c);
+	v->blocks[v->fn_blocks + c.id].end_at = v->at;
+	/* Is the code after the end reachable?  A loop's label is its start; an if without
+	 * else falls through its implicit else arm. */
+	if (c.op == OPC_LOOP)
+		live_after = c.live;
+	else
+		live_after = c.op == OPC_IF || c.live || c.then_live || c.label_used;
+	if (v->nctrls > 0 && !live_after)
+		TRY(flow_go_dead(v, &v->ctrls[v->nctrls - 1], v->after));
 fail:
 	return err;
 }
@@ -472,6 +558,12 @@ static enum chibi_err check_else(struct vctx *v)
 		return mismatch(v);
 	c->op = OPC_ELSE;
 	c->unreachable = false;
+	if (c->id != FLOW_NONE) {
+		flow_resume(v, c);
+		v->blocks[v->fn_blocks + c->id].else_at = v->at;
+		c->then_live = c->live;
+		c->live = true;
+	}
 	TRY(push_vals(v, c->params, c->nparams));
 fail:
 	return err;
@@ -484,7 +576,7 @@ fail:
  */
 static enum chibi_err check_br_table(struct vctx *v, const struct instr *in)
 {
-	const struct ctrl *dflt = NULL, *c = NULL;
+	struct ctrl *dflt = NULL, *c = NULL;
 	const uint8_t *types, *p;
 	uint32_t arity, n;
 	enum chibi_err err;
@@ -497,7 +589,7 @@ static enum chibi_err check_br_table(struct vctx *v, const struct instr *in)
 	label_types(dflt, &types, &arity);
 
 	if (++v->epoch == 0) { /* wrapped: forget every mark */
-		memset(v->seen, 0, (2 * (size_t)v->m->ntypes + sizeof(vt_single)) *
+		memset(v->seen, 0, (2 * (size_t)v->m->ntypes + sizeof(flow_valtypes)) *
 		       sizeof(*v->seen));
 		v->epoch = 1;
 	}
@@ -514,7 +606,11 @@ static enum chibi_err check_br_table(struct vctx *v, const struct instr *in)
 	}
 	label_types(dflt, &types, &n);
 	TRY(peek_vals(v, types, n));
-	set_unreachable(v);
+	p = in->table;
+	for (uint32_t i = 0; i < in->a; i++)
+		TRY(flow_branch(v, &v->ctrls[v->nctrls - 1 - instr_br_table_label(&p)]));
+	TRY(flow_branch(v, dflt));
+	TRY(set_unreachable(v));
 fail:
 	return err;
 }
@@ -524,7 +620,7 @@ static enum chibi_err check_instr(struct vctx *v, const struct instr *in)
 {
 	const struct module *m = v->m;
 	const struct functype *ft;
-	const struct ctrl *c = NULL;
+	struct ctrl *c = NULL;
 	const uint8_t *types;
 	struct blocksig bs;
 	enum chibi_err err = CHIBI_OK;
@@ -534,7 +630,7 @@ static enum chibi_err check_instr(struct vctx *v, const struct instr *in)
 	v->off = in->offset;
 	switch (in->op) {
 	case OPC_UNREACHABLE:
-		set_unreachable(v);
+		TRY(set_unreachable(v));
 		break;
 	case OPC_BLOCK:
 	case OPC_LOOP:
@@ -544,6 +640,7 @@ static enum chibi_err check_instr(struct vctx *v, const struct instr *in)
 			TRY(pop_expect(v, VT_I32));
 		TRY(pop_vals(v, bs.params, bs.nparams));
 		TRY(push_ctrl(v, in->op, &bs));
+		TRY(flow_block(v, in));
 		break;
 	case OPC_ELSE:
 		TRY(check_else(v));
@@ -555,7 +652,8 @@ static enum chibi_err check_instr(struct vctx *v, const struct instr *in)
 		TRY(get_label(v, in->a, &c));
 		label_types(c, &types, &n);
 		TRY(pop_vals(v, types, n));
-		set_unreachable(v);
+		TRY(flow_branch(v, c));
+		TRY(set_unreachable(v));
 		break;
 	case OPC_BR_IF:
 		TRY(get_label(v, in->a, &c));
@@ -564,13 +662,14 @@ static enum chibi_err check_instr(struct vctx *v, const struct instr *in)
 		TRY(pop_vals(v, types, n));
 		/* Wasm 2.0 pushes the label's types back, not the popped values. */
 		TRY(push_vals(v, types, n));
+		TRY(flow_branch(v, c));
 		break;
 	case OPC_BR_TABLE:
 		TRY(check_br_table(v, in));
 		break;
 	case OPC_RETURN:
 		TRY(pop_vals(v, v->ft->results, v->ft->nresults));
-		set_unreachable(v);
+		TRY(set_unreachable(v)); /* the target is block 0: nothing to record */
 		break;
 	case OPC_CALL:
 		TRY(need_func(v, in->a));
@@ -710,7 +809,7 @@ static enum chibi_err scan_body(struct vctx *v, const struct func *f)
 	if (!p || f->code_len == 0)
 		goto truncated;
 	end = p + f->code_len;
-	if (v->nest_cap == 0 && grow(v, (void **)&v->nest, &v->nest_cap, 1))
+	if (v->nest_cap == 0 && GROW(v, v->nest, v->nest_cap, 1))
 		return CHIBI_ERR_NOMEM;
 	v->nest[depth++] = NEST_OTHER; /* the function's own frame */
 	while (p < end) {
@@ -719,8 +818,7 @@ static enum chibi_err scan_body(struct vctx *v, const struct func *f)
 		case OPC_BLOCK:
 		case OPC_LOOP:
 		case OPC_IF:
-			if (depth == v->nest_cap &&
-			    grow(v, (void **)&v->nest, &v->nest_cap, 1))
+			if (depth == v->nest_cap && GROW(v, v->nest, v->nest_cap, depth + 1))
 				return CHIBI_ERR_NOMEM;
 			v->nest[depth++] = in.op == OPC_IF ? NEST_IF : NEST_OTHER;
 			break;
@@ -787,15 +885,29 @@ static enum chibi_err check_body(struct vctx *v, struct func *f)
 	bs.nresults = v->ft->nresults;
 	bs.key = bs.nresults ? 2 * f->type_index : KEY_NONE;
 	TRY(push_ctrl(v, OPC_END, &bs));
+	/* Block 0 of the side table is the function's own. */
+	v->fn_blocks = v->nblocks;
+	v->fn_dead = v->ndead;
+	v->fn_targets = v->ntargets;
+	TRY(GROW(v, v->blocks, v->blocks_cap, v->nblocks + 1));
+	v->blocks[v->nblocks++] = (struct flow_block){ .kind = FLOW_FUNC, .sig_kind = FLOW_SIG_FUNC,
+						       .sig = f->type_index };
+	v->ctrls[0].id = 0;
+	v->ctrls[0].live = true;
 	/* scan_body() proved the body well-formed and ending exactly at its last byte. */
 	while (v->nctrls > 0 && p < end) {
+		v->at = (uint32_t)(p - f->code);
 		TRY(instr_read(&p, end, m->bytes, &in, v->diag));
+		v->after = (uint32_t)(p - f->code);
 		TRY(check_instr(v, &in));
 	}
 	if (v->nctrls > 0)
 		return malformed(v, f->code_offset + f->code_len, "unexpected end");
 	f->max_stack = v->vals_max;
 	f->max_ctrl = v->ctrls_max;
+	f->flow.nblocks = (uint32_t)(v->nblocks - v->fn_blocks);
+	f->flow.ndead = (uint32_t)(v->ndead - v->fn_dead);
+	f->flow.ntargets = (uint32_t)(v->ntargets - v->fn_targets);
 fail:
 	return err;
 }
@@ -1066,8 +1178,49 @@ fail:
 	return err;
 }
 
+/* The whole module is valid: copy the side table into one allocation the module owns and
+ * point every function at its part. */
+static enum chibi_err flow_finish(struct vctx *v)
+{
+	struct module *m = v->m;
+	struct flow_block *blocks;
+	struct flow_dead *dead;
+	uint32_t *targets;
+	uint8_t *mem;
+
+	mem = vm_malloc(v->nblocks * sizeof(*blocks) + v->ndead * sizeof(*dead) +
+			v->ntargets * sizeof(*targets));
+	if (!mem)
+		return nomem(v);
+	blocks = (struct flow_block *)mem;
+	dead = (struct flow_dead *)(blocks + v->nblocks);
+	targets = (uint32_t *)(dead + v->ndead);
+	if (v->nblocks)
+		memcpy(blocks, v->blocks, v->nblocks * sizeof(*blocks));
+	if (v->ndead)
+		memcpy(dead, v->dead, v->ndead * sizeof(*dead));
+	if (v->ntargets)
+		memcpy(targets, v->targets, v->ntargets * sizeof(*targets));
+	vm_free(m->flow_mem);
+	m->flow_mem = mem;
+	for (uint32_t i = 0; i < m->nfuncs; i++) {
+		struct flow *fl = &m->funcs[i].flow;
+
+		fl->blocks = blocks;
+		fl->dead = dead;
+		fl->targets = targets;
+		blocks += fl->nblocks;
+		dead += fl->ndead;
+		targets += fl->ntargets;
+	}
+	return CHIBI_OK;
+}
+
 static void vctx_free(struct vctx *v)
 {
+	vm_free(v->blocks);
+	vm_free(v->dead);
+	vm_free(v->targets);
 	vm_free(v->vals);
 	vm_free(v->ctrls);
 	vm_free(v->nest);
@@ -1081,7 +1234,8 @@ static void vctx_free(struct vctx *v)
  * the spec interpreter's message; CHIBI_ERR_MALFORMED for encoding errors inside bodies (and
  * "data count section required"); CHIBI_ERR_UNSUPPORTED for v128; CHIBI_ERR_NOMEM.
  * diag (may be NULL) gets the message and the byte offset of the offending instruction.
- * The module stays owned by the caller; nothing but the two fields above is modified.
+ * Also fills funcs[i].flow and m->flow_mem, the control-flow side table (vm/flow.h), once the
+ * whole module is valid.  The module stays owned by the caller; nothing else is modified.
  */
 enum chibi_err val_module(struct module *m, struct chibi_diag *diag)
 {
@@ -1094,12 +1248,13 @@ enum chibi_err val_module(struct module *m, struct chibi_diag *diag)
 	TRY(check_decls(&v));
 	TRY(check_segments(&v));
 
-	/* br_table keys are 2 * type index + 1 at most, and must stay below KEY_NONE. */
-	if (m->ntypes > (UINT32_MAX - sizeof(vt_single)) / 2) {
-		err = nomem(&v);
+	/* br_table keys are 2 * type index + 1 at most, and must stay below KEY_NONE; the side
+	 * table keeps type indices in 28 bits (a module that big would be over 700 MB). */
+	if (m->ntypes >= FLOW_MAX_TYPES) {
+		err = diag_set(diag, CHIBI_ERR_UNSUPPORTED, 0, "more than 2^28 types");
 		goto fail;
 	}
-	v.seen = vm_calloc(2 * (size_t)m->ntypes + sizeof(vt_single), sizeof(*v.seen));
+	v.seen = vm_calloc(2 * (size_t)m->ntypes + sizeof(flow_valtypes), sizeof(*v.seen));
 	if (!v.seen) {
 		err = nomem(&v);
 		goto fail;
@@ -1108,6 +1263,7 @@ enum chibi_err val_module(struct module *m, struct chibi_diag *diag)
 		TRY(check_body(&v, &m->funcs[i]));
 	TRY(check_start(&v));
 	TRY(check_exports(&v));
+	TRY(flow_finish(&v));
 fail:
 	vctx_free(&v);
 	return err;

@@ -2,8 +2,8 @@
  *
  * Table rows of small modules (bytes from wat2wasm --no-check, the text kept as a comment)
  * with the expected result and message prefix; hand-built modules for cases the text format
- * cannot express; stack maxima; linear-time checks on deep nesting and long br_tables; and
- * allocation-failure injection.
+ * cannot express; stack maxima; linear-time checks on deep nesting and long br_tables;
+ * allocation-failure injection; and the control-flow side table (vm/flow.h).
  */
 #include <criterion/criterion.h>
 #include <stdlib.h>
@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "alloc.h"
+#include "flow.h"
 #include "module.h"
 
 #define BYTES(...) (const uint8_t[]){ __VA_ARGS__ }, sizeof((const uint8_t[]){ __VA_ARGS__ })
@@ -518,5 +519,232 @@ Test(validate, nomem_injection)
 			mod_unref(m);
 		}
 		cr_expect_eq(err, list[j]->err, "%s: ended with %d", list[j]->name, err);
+	}
+}
+
+/* ---- the control-flow side table (vm/flow.h) ------------------------------------------ */
+
+struct flow_want {
+	uint32_t nblocks, ntargets, ndead;
+	struct { uint8_t kind; uint32_t parent, height, else_at, end_at; } blocks[4];
+	uint32_t targets[4];
+	struct flow_dead dead[4];
+};
+
+/* Validate one function of type 0 with `body` (instructions, positions from 0) and compare
+ * its side table with `want`. */
+static void check_flow(const char *name, const uint8_t *types, size_t ntypes,
+		       const uint8_t *body, size_t len, const struct flow_want *want)
+{
+	struct buf t = { 0 }, code = { 0 }, mod;
+	struct chibi_diag diag = { 0 };
+	struct module *m = NULL;
+	const struct flow *fl;
+
+	put_buf(&t, types, ntypes);
+	put_buf(&code, body, len);
+	mod = one_func(&t, &code, 0);
+	cr_assert_eq(load(mod.p, mod.n, &m, &diag), CHIBI_OK, "%s: %s", name, diag.msg);
+	fl = &m->funcs[0].flow;
+	cr_assert_eq(fl->nblocks, want->nblocks, "%s: %u blocks", name, fl->nblocks);
+	cr_assert_eq(fl->ntargets, want->ntargets, "%s: %u targets", name, fl->ntargets);
+	cr_assert_eq(fl->ndead, want->ndead, "%s: %u dead stretches", name, fl->ndead);
+	for (uint32_t i = 0; i < fl->nblocks; i++) {
+		const struct flow_block *b = &fl->blocks[i];
+
+		cr_expect_eq(b->kind, want->blocks[i].kind, "%s: block %u kind %u", name, i, b->kind);
+		cr_expect_eq(b->parent, want->blocks[i].parent, "%s: block %u parent %u", name, i,
+			     b->parent);
+		cr_expect_eq(b->height, want->blocks[i].height, "%s: block %u height %u", name, i,
+			     b->height);
+		cr_expect_eq(b->else_at, want->blocks[i].else_at, "%s: block %u else at %u", name, i,
+			     b->else_at);
+		cr_expect_eq(b->end_at, want->blocks[i].end_at, "%s: block %u end at %u", name, i,
+			     b->end_at);
+	}
+	for (uint32_t i = 0; i < fl->ntargets; i++)
+		cr_expect_eq(fl->targets[i], want->targets[i], "%s: target %u is %u", name, i,
+			     fl->targets[i]);
+	for (uint32_t i = 0; i < fl->ndead; i++)
+		cr_expect(fl->dead[i].start == want->dead[i].start &&
+			  fl->dead[i].resume == want->dead[i].resume,
+			  "%s: dead %u is [%u, %u)", name, i, fl->dead[i].start, fl->dead[i].resume);
+	mod_unref(m);
+	free(t.p);
+	free(code.p);
+	free(mod.p);
+}
+
+#define VOID_TYPE BYTES(1, 0x60, 0, 0)
+
+Test(flow, nesting_targets_and_dead_after_branches)
+{
+	/* 0 block  2 loop  4 br 1  6 end  7 end  8 end: the loop's end is only reached over
+	 * dead code, so is the code after it (a loop's label is its start); the block's end is
+	 * a branch target, so what follows it is live again. */
+	check_flow("block_loop_br", VOID_TYPE,
+		   BYTES(0x02, 0x40, 0x03, 0x40, 0x0c, 0x01, 0x0b, 0x0b, 0x0b),
+		   &(struct flow_want){
+			   .nblocks = 3, .ntargets = 1, .ndead = 2,
+			   .blocks = { { FLOW_FUNC, 0, 0, 0, 8 }, { FLOW_BLOCK, 0, 0, 0, 7 },
+				       { FLOW_LOOP, 1, 0, 0, 6 } },
+			   .targets = { 1 },
+			   .dead = { { 6, 6 }, { 7, 7 } },
+		   });
+}
+
+Test(flow, dead_code_hides_its_blocks_and_branches)
+{
+	/* 0 block  2 br 0  4 block  6 br 1  8 end  9 i32.const 1  11 drop  12 end  13 end:
+	 * everything from 4 to the outer end is one dead stretch; the inner block and its
+	 * branch get no entries. */
+	check_flow("dead_nested", VOID_TYPE,
+		   BYTES(0x02, 0x40, 0x0c, 0x00, 0x02, 0x40, 0x0c, 0x01, 0x0b, 0x41, 0x01, 0x1a,
+			 0x0b, 0x0b),
+		   &(struct flow_want){
+			   .nblocks = 2, .ntargets = 1, .ndead = 1,
+			   .blocks = { { FLOW_FUNC, 0, 0, 0, 13 }, { FLOW_BLOCK, 0, 0, 0, 12 } },
+			   .targets = { 1 },
+			   .dead = { { 4, 12 } },
+		   });
+}
+
+Test(flow, if_else_and_unreached_end)
+{
+	/* 0 i32.const 1  2 if  4 unreachable  5 else  6 end  7 end: the then-arm ends dead, the
+	 * else arm is live, so is the code after the end. */
+	check_flow("if_else", VOID_TYPE,
+		   BYTES(0x41, 0x01, 0x04, 0x40, 0x00, 0x05, 0x0b, 0x0b),
+		   &(struct flow_want){
+			   .nblocks = 2, .ntargets = 0, .ndead = 1,
+			   .blocks = { { FLOW_FUNC, 0, 0, 0, 7 }, { FLOW_IF, 0, 0, 5, 6 } },
+			   .dead = { { 5, 5 } },
+		   });
+	/* 0 block  2 unreachable  3 end  4 nop  5 end: nothing reaches the block's end, so the
+	 * nop is dead too (a second stretch, closed by the function's end). */
+	check_flow("unreached_end", VOID_TYPE,
+		   BYTES(0x02, 0x40, 0x00, 0x0b, 0x01, 0x0b),
+		   &(struct flow_want){
+			   .nblocks = 2, .ntargets = 0, .ndead = 2,
+			   .blocks = { { FLOW_FUNC, 0, 0, 0, 5 }, { FLOW_BLOCK, 0, 0, 0, 3 } },
+			   .dead = { { 3, 3 }, { 4, 5 } },
+		   });
+	/* 0 i32.const 1  2 if  4 return  5 end  6 end: an if without else always falls
+	 * through its implicit else arm. */
+	check_flow("if_no_else", VOID_TYPE,
+		   BYTES(0x41, 0x01, 0x04, 0x40, 0x0f, 0x0b, 0x0b),
+		   &(struct flow_want){
+			   .nblocks = 2, .ntargets = 0, .ndead = 1,
+			   .blocks = { { FLOW_FUNC, 0, 0, 0, 6 }, { FLOW_IF, 0, 0, 0, 5 } },
+			   .dead = { { 5, 5 } },
+		   });
+}
+
+Test(flow, br_table_entries_in_order_default_last)
+{
+	/* 0 block  2 block  4 i32.const 0  6 br_table 0 1 (default 0)  11 end  12 end  13 end */
+	check_flow("br_table", VOID_TYPE,
+		   BYTES(0x02, 0x40, 0x02, 0x40, 0x41, 0x00, 0x0e, 0x02, 0x00, 0x01, 0x00, 0x0b,
+			 0x0b, 0x0b),
+		   &(struct flow_want){
+			   .nblocks = 3, .ntargets = 3, .ndead = 1,
+			   .blocks = { { FLOW_FUNC, 0, 0, 0, 13 }, { FLOW_BLOCK, 0, 0, 0, 12 },
+				       { FLOW_BLOCK, 1, 0, 0, 11 } },
+			   .targets = { 2, 1, 2 },
+			   .dead = { { 11, 11 } },
+		   });
+}
+
+Test(flow, heights_and_signatures)
+{
+	const struct vrow *r = find_row("multi_ok");
+	struct chibi_diag diag = { 0 };
+	struct module *m = NULL;
+	const uint8_t *params, *results;
+	uint32_t np, nr;
+	const struct flow_block *b;
+
+	/* 0 i32.const 1  2 block  4 end  5 drop  6 end: the block sits on one operand. */
+	check_flow("height", VOID_TYPE, BYTES(0x41, 0x01, 0x02, 0x40, 0x0b, 0x1a, 0x0b),
+		   &(struct flow_want){
+			   .nblocks = 2,
+			   .blocks = { { FLOW_FUNC, 0, 0, 0, 6 }, { FLOW_BLOCK, 0, 1, 0, 4 } },
+		   });
+	/* block (type 0) [i32 i64] -> [i64 i32] on the two constants it takes as parameters */
+	cr_assert_eq(load(r->bytes, r->len, &m, &diag), CHIBI_OK, "%s", diag.msg);
+	cr_assert_eq(m->funcs[0].flow.nblocks, 2);
+	b = &m->funcs[0].flow.blocks[1];
+	cr_expect_eq(b->height, 0);
+	flow_sig(m, b, &params, &np, &results, &nr);
+	cr_assert(np == 2 && nr == 2);
+	cr_expect(params[0] == VT_I32 && params[1] == VT_I64);
+	cr_expect(results[0] == VT_I64 && results[1] == VT_I32);
+	/* the function's own block: no parameters (they are locals), its results */
+	flow_sig(m, &m->funcs[0].flow.blocks[0], &params, &np, &results, &nr);
+	cr_expect(np == 0 && nr == 1 && results[0] == VT_I32);
+	mod_unref(m);
+
+	r = find_row("nest_ok"); /* block (result i32) (loop (result i32) (block (result i32))) */
+	cr_assert_eq(load(r->bytes, r->len, &m, &diag), CHIBI_OK, "%s", diag.msg);
+	for (uint32_t i = 1; i < 4; i++) {
+		b = &m->funcs[0].flow.blocks[i];
+		flow_sig(m, b, &params, &np, &results, &nr);
+		cr_expect(np == 0 && nr == 1 && results[0] == VT_I32, "block %u", i);
+		cr_expect_eq(b->parent, i - 1);
+		cr_expect_eq(flow_label_types(m, b, &np) == params, b->kind == FLOW_LOOP);
+	}
+	mod_unref(m);
+}
+
+/* A consumer's cursor walks the table in step with the code: ids in pre-order, closing an
+ * end returns to the parent, the skip lands on the else/end that closes a dead stretch. */
+Test(flow, cursor)
+{
+	const uint8_t body[] = { 0x02, 0x40, 0x03, 0x40, 0x0c, 0x01, 0x0b, 0x0b, 0x0b };
+	struct buf t = { 0 }, code = { 0 }, mod;
+	struct chibi_diag diag = { 0 };
+	struct module *m = NULL;
+	struct flow_cursor c;
+	bool skipped;
+
+	put_buf(&t, BYTES(1, 0x60, 0, 0));
+	put_buf(&code, body, sizeof(body));
+	mod = one_func(&t, &code, 0);
+	cr_assert_eq(load(mod.p, mod.n, &m, &diag), CHIBI_OK, "%s", diag.msg);
+	flow_begin(&c, &m->funcs[0].flow);
+	cr_expect_eq(flow_skip(&c, 0, &skipped), 0);
+	cr_expect(!skipped);
+	cr_expect_eq(flow_open(&c), 1);
+	cr_expect_eq(flow_open(&c), 2);
+	cr_expect_eq(flow_target(&c), 1);
+	cr_expect_eq(flow_skip(&c, 6, &skipped), 6); /* empty stretch: the end's fall-through */
+	cr_expect(skipped);
+	cr_expect_eq(flow_close(&c), 2);
+	cr_expect_eq(flow_skip(&c, 7, &skipped), 7);
+	cr_expect(skipped);
+	cr_expect_eq(flow_close(&c), 1);
+	cr_expect_eq(flow_skip(&c, 8, &skipped), 8);
+	cr_expect(!skipped);
+	cr_expect_eq(flow_close(&c), 0);
+	mod_unref(m);
+	free(t.p);
+	free(code.p);
+	free(mod.p);
+}
+
+Test(flow, single_valtype_results)
+{
+	static const uint8_t vts[] = { VT_I32, VT_I64, VT_F32, VT_F64, VT_V128, VT_FUNCREF,
+				       VT_EXTERNREF };
+	struct module m = { 0 };
+
+	for (size_t i = 0; i < sizeof(vts); i++) {
+		struct flow_block b = { .sig = vts[i], .sig_kind = FLOW_SIG_VALTYPE,
+					.kind = FLOW_BLOCK };
+		const uint8_t *params, *results;
+		uint32_t np, nr;
+
+		flow_sig(&m, &b, &params, &np, &results, &nr);
+		cr_expect(np == 0 && nr == 1 && results[0] == vts[i], "valtype 0x%x", vts[i]);
 	}
 }
