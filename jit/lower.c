@@ -1653,6 +1653,10 @@ static bool setup(struct lower *L, struct jit_store *js, struct chibi_func *f, c
 		fail(L, "too many locals");
 		return false;
 	}
+	if (def->uses_v128) { /* until the back ends lower SIMD: the interpreter runs it */
+		fail(L, "uses v128 (SIMD is interpreted)");
+		return false;
+	}
 	L->nlocals = (uint32_t)nlocals;
 	L->vmax = def->max_stack + 2;
 	if (!GROW(ls->locals, ls->cap_locals, (size_t)L->nlocals + 1) ||
