@@ -82,6 +82,32 @@ static void emit_val(struct transcript *t, uint8_t type, uint64_t bits)
 	}
 }
 
+/* A v128 as text, low half first: each 64-bit half that is an f64 NaN collapses to "nan64",
+ * else each 32-bit lane that is an f32 NaN to "nan32" (the lane types are unknown here; NaN
+ * payloads may differ between engines, as for scalars). */
+static void emit_v128(struct transcript *t, const uint8_t b[16])
+{
+	emit(t, " v128:");
+	for (int h = 0; h < 2; h++) {
+		uint64_t v;
+
+		memcpy(&v, b + 8 * h, 8);
+		if ((v & 0x7ff0000000000000ull) == 0x7ff0000000000000ull &&
+		    (v & 0xfffffffffffffull)) {
+			emit(t, "%snan64", h ? "." : "");
+			continue;
+		}
+		for (int l = 0; l < 2; l++) {
+			uint32_t x = (uint32_t)(v >> (32 * l));
+
+			if ((x & 0x7f800000u) == 0x7f800000u && (x & 0x7fffffu))
+				emit(t, "%snan32", h || l ? "." : "");
+			else
+				emit(t, "%s%08" PRIx32, h || l ? "." : "", x);
+		}
+	}
+}
+
 struct import_env {
 	struct transcript *t;
 	const char *name;
@@ -93,13 +119,21 @@ static enum chibi_trap logger(chibi_caller *c, void *env, uint64_t *slots)
 {
 	struct import_env *e = env;
 
+	uint32_t si = 0;
+
 	(void)c;
 	emit(e->t, "  import %s", e->name);
-	for (uint32_t i = 0; i < e->type->nparams; i++)
-		emit_val(e->t, e->type->params[i], slots[i]);
+	for (uint32_t i = 0; i < e->type->nparams; si += vt_slots(e->type->params[i]), i++) {
+		if (e->type->params[i] == VT_V128)
+			emit_v128(e->t, (const uint8_t *)&slots[si]);
+		else
+			emit_val(e->t, e->type->params[i], slots[si]);
+	}
 	emit(e->t, "\n");
+	si = 0;
 	for (uint32_t i = 0; i < e->type->nresults; i++)
-		slots[i] = 0;
+		si += vt_slots(e->type->results[i]);
+	memset(slots, 0, 8 * (size_t)si);
 	return CHIBI_TRAP_NONE;
 }
 
@@ -128,6 +162,13 @@ static chibi_val arg_for(uint8_t t, int round, uint32_t i)
 	case CHIBI_I64: v.of.i64 = (int64_t)i64s[k]; break;
 	case CHIBI_F32: v.of.f32_bits = f32s[k]; break;
 	case CHIBI_F64: v.of.f64_bits = f64s[k]; break;
+	case CHIBI_V128: { /* integer and float lane patterns side by side */
+		uint32_t w[4] = { (uint32_t)i32s[k], f32s[(k + 1) % 6], (uint32_t)i64s[(k + 2) % 6],
+				  f32s[(k + 3) % 6] };
+
+		memcpy(v.of.v128, w, 16);
+		break;
+	}
 	default: break; /* null references */
 	}
 	return v;
@@ -241,7 +282,10 @@ static void run_mode(const char *path, enum chibi_exec_mode mode, struct transcr
 			} else {
 				emit(t, "  ->");
 				for (uint32_t i = 0; i < nr; i++)
-					emit_val(t, res[i].type, val_bits(&res[i]));
+					if (res[i].type == CHIBI_V128)
+						emit_v128(t, res[i].of.v128);
+					else
+						emit_val(t, res[i].type, val_bits(&res[i]));
 				emit(t, "\n");
 			}
 			if (m->nmemories) {
@@ -250,9 +294,17 @@ static void run_mode(const char *path, enum chibi_exec_mode mode, struct transcr
 				emit(t, "  memory %" PRIu64 " bytes hash %016" PRIx64 "\n", mem->size,
 				     hash_bytes(1469598103934665603ull, mem->data, mem->size));
 			}
-			for (uint32_t g = 0; g < m->nglobals; g++)
-				if (inst->globals[g]->mutable_)
-					emit_val(t, inst->globals[g]->valtype, inst->globals[g]->value);
+			for (uint32_t g = 0; g < m->nglobals; g++) {
+				const struct chibi_global *gl = inst->globals[g];
+
+				if (gl->mutable_ && gl->valtype == VT_V128) {
+					uint64_t h[2] = { gl->value, gl->hi };
+
+					emit_v128(t, (const uint8_t *)h);
+				} else if (gl->mutable_) {
+					emit_val(t, gl->valtype, gl->value);
+				}
+			}
 			emit(t, "\n");
 		}
 	}
