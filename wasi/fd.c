@@ -56,7 +56,7 @@ uint32_t wasi_iovecs(const struct guest *g, uint32_t iovs, uint32_t n, struct io
 	if (!p)
 		return WASI_EFAULT;
 	/* printf-style writes use one or two iovecs: no allocation on the hot path. */
-	if (cnt > WASI_SMALL_IOV && !(iov = calloc(cnt, sizeof(*iov))))
+	if (cnt > WASI_SMALL_IOV && !(iov = vm_calloc(cnt, sizeof(*iov))))
 		return WASI_ENOMEM;
 	for (i = 0; i < cnt; i++) {
 		uint32_t buf = ld_u32(p + (size_t)i * 8), len = ld_u32(p + (size_t)i * 8 + 4);
@@ -498,7 +498,7 @@ void wasi_dirlist_free(struct wasi_dirlist *d)
 /* Read the whole directory behind `host` into a new listing (NULL + errno on failure). */
 static struct wasi_dirlist *dirlist_load(int host, int *err)
 {
-	struct wasi_dirlist *l = calloc(1, sizeof(*l));
+	struct wasi_dirlist *l = vm_calloc(1, sizeof(*l));
 	size_t cap = 0;
 	struct dirent *de;
 	DIR *d = NULL;
@@ -522,7 +522,7 @@ static struct wasi_dirlist *dirlist_load(int host, int *err)
 
 		if (l->n == cap) {
 			size_t ncap = cap ? cap * 2 : 32;
-			struct wasi_dent *v = realloc(l->v, ncap * sizeof(*v));
+			struct wasi_dent *v = vm_realloc(l->v, ncap, sizeof(*v));
 
 			if (!v)
 				goto fail_dir;
@@ -530,7 +530,7 @@ static struct wasi_dirlist *dirlist_load(int host, int *err)
 			cap = ncap;
 		}
 		e = &l->v[l->n];
-		e->name = strdup(de->d_name);
+		e->name = vm_strdup(de->d_name);
 		if (!e->name)
 			goto fail_dir;
 		e->namlen = (uint32_t)strlen(e->name);

@@ -30,7 +30,7 @@ uint32_t wasi_path_copy(const struct guest *g, uint32_t ptr, uint32_t len, char 
 		return WASI_ENAMETOOLONG;
 	if (memchr(p, '\0', len))
 		return WASI_EILSEQ; /* an embedded NUL would silently shorten the path */
-	s = malloc((size_t)len + 1);
+	s = vm_malloc((size_t)len + 1);
 	if (!s)
 		return WASI_ENOMEM;
 	memcpy(s, p, len);
@@ -443,7 +443,7 @@ uint32_t wasi_path_readlink(struct wasi_ctx *ctx, chibi_caller *c, const uint64_
 		goto out;
 	if (p.n.trailing_slash) {
 		err = trailing_slash_err(&p.n, WASI_EINVAL);
-	} else if (!(tmp = malloc(WASI_PATH_MAX))) {
+	} else if (!(tmp = vm_malloc(WASI_PATH_MAX))) {
 		err = WASI_ENOMEM;
 	} else if ((len = readlinkat(p.n.parent, p.n.name, tmp, WASI_PATH_MAX)) < 0) {
 		err = wasi_errno(errno);
