@@ -147,7 +147,7 @@ test-nojit:
 	build-nojit/chibi --help | grep -q 'This build has no JIT'
 
 # Component fragments add their own targets (test-wasi, test-shim, bench, ...).
--include wasi/wasi.mk shim/shim.mk bench/bench.mk jit/jit.mk arm64.mk
+-include wasi/wasi.mk shim/shim.mk bench/bench.mk jit/jit.mk arm64.mk tools/limits.mk
 
 # Everything CI runs (README: `make test`).  Sanitizer builds live in build-asan/.
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer

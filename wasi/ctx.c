@@ -361,6 +361,10 @@ static enum chibi_trap trampoline(chibi_caller *c, void *env, uint64_t *slots)
 	r = b->fn(b->ctx, c, slots);
 	if (b->ctx->trace)
 		trace_call(b, saved, r);
+	/* The deadline passed while the call ran (a blocking call returns EINTR): stop here,
+	 * whatever the guest would do with the error (it may proc_exit with its own code). */
+	if (chibi_caller_interrupted(c))
+		return CHIBI_TRAP_INTERRUPTED;
 	if (r == WASI_RET_EXIT)
 		return CHIBI_TRAP_EXIT;
 	slots[0] = r;
