@@ -501,6 +501,7 @@ static struct wasi_dirlist *dirlist_load(int host, int *err)
 	struct wasi_dirlist *l = vm_calloc(1, sizeof(*l));
 	size_t cap = 0;
 	struct dirent *de;
+	struct stat self;
 	DIR *d = NULL;
 	int fd;
 
@@ -515,10 +516,17 @@ static struct wasi_dirlist *dirlist_load(int host, int *err)
 			close(fd);
 		goto fail;
 	}
+	/* ".." of a preopen is outside the sandbox: like wasmtime, every ".." entry carries the
+	 * directory's own inode, and its parent is never looked at (no fstatat below). */
+	if (fstat(fd, &self) != 0) {
+		*err = errno;
+		goto fail_dir;
+	}
 	errno = 0;
 	while ((de = readdir(d))) {
 		struct wasi_dent *e;
 		struct stat sb;
+		bool dotdot = !strcmp(de->d_name, "..");
 
 		if (l->n == cap) {
 			size_t ncap = cap ? cap * 2 : 32;
@@ -534,8 +542,8 @@ static struct wasi_dirlist *dirlist_load(int host, int *err)
 		if (!e->name)
 			goto fail_dir;
 		e->namlen = (uint32_t)strlen(e->name);
-		e->ino = de->d_ino;
-		switch (de->d_type) {
+		e->ino = dotdot ? self.st_ino : de->d_ino;
+		switch (dotdot ? DT_DIR : de->d_type) {
 		case DT_BLK: e->type = WASI_FILETYPE_BLOCK_DEVICE; break;
 		case DT_CHR: e->type = WASI_FILETYPE_CHARACTER_DEVICE; break;
 		case DT_DIR: e->type = WASI_FILETYPE_DIRECTORY; break;

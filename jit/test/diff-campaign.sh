@@ -11,7 +11,8 @@
 # DIFF_V8=0, the random modules are also compared with V8 (node, jit/test/v8-ref.js), once
 # with Liftoff alone and once with its default tiers (not the mutated spec modules: V8 has
 # no fuel, and they may loop forever).  Differing modules are kept in OUTDIR; the counts go
-# to stdout and OUTDIR/summary.txt.
+# to stdout and OUTDIR/summary.txt.  DIFF_TIME=SECONDS stops starting batches after that
+# long (the count made is reported).
 chibi=$1 difftest=$2 n=$3 out=$4
 features=${DIFF_FEATURES:---enable-sign-ext --enable-nontrapping-float-to-int --enable-bulk-memory --enable-multivalue --enable-mutable-globals}
 mutated=${DIFF_MUTATED:-20}
@@ -43,7 +44,10 @@ npool=$(ls "$pool" 2>/dev/null | wc -l)
 made=0 nrand=0 nmut=0 jitbad=0 liftbad=0 tfbad=0 v8n=0 start=$(date +%s)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+limit=${DIFF_TIME:-0}
 while [ $made -lt "$n" ]; do
+	# DIFF_TIME seconds: no new batch after that
+	[ "$limit" -gt 0 ] && [ $(( $(date +%s) - start )) -ge "$limit" ] && break
 	rm -rf "$tmp/b" && mkdir "$tmp/b"
 	j=0
 	while [ $j -lt "$batch" ] && [ $made -lt "$n" ]; do
