@@ -2,9 +2,10 @@
 # tools/wasi-fuzz.sh CHIBI FUZZ_WASM WATCHER SEEDS ITERATIONS - the WASI campaign
 # (`make wasi-fuzz`): wasi/tests/fuzz.wasm makes ITERATIONS random WASI calls (hostile
 # pointers, fds, flags, rights; paths with .., long names, and the symlinks planted here)
-# for each of SEEDS seeds, alternately in the interpreter and the JIT, with openat2 and with
-# the fallback walk (CHIBI_WASI_NO_OPENAT2), over a preopen (box) whose symlinks point into
-# a tree outside it (outside/, its parent, /etc).  The oracle:
+# for each of SEEDS seeds, in the interpreter and the JIT, each with openat2 and with the
+# fallback walk (CHIBI_WASI_NO_OPENAT2), over a preopen (box) whose symlinks point into a
+# tree outside it (outside/, its parent, /etc).  The oracle:
+#   - the four runs of a seed return the same errno for every call (the guest's digest);
 #   - in the guest: no stat, new fd or directory entry ever has an inode of outside/, its
 #     parent, /, /etc or /etc/passwd (the inodes are passed as arguments);
 #   - on the host: tools/inotify-watch sees no access, open, change, creation, removal or
@@ -55,27 +56,32 @@ wpid=$!
 n=0
 while [ ! -e "$W/ready" ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
 
-s=1 bad=0 calls=0 start=$(date +%s)
+s=1 bad=0 calls=0 runs=0 start=$(date +%s)
 while [ $s -le "$seeds" ]; do
-	plant
-	case $((s % 4)) in
-	0) mode=--interp walk= ;;
-	1) mode=--jit walk= ;;
-	2) mode=--interp walk=1 ;;
-	3) mode=--jit walk=1 ;;
-	esac
-	if [ -n "$walk" ]; then export CHIBI_WASI_NO_OPENAT2=1; else unset CHIBI_WASI_NO_OPENAT2; fi
-	(cd "$T/box" && timeout 300 "$chibi" run $mode --dir "$T/box::/s" "$wasm" $s "$iters" $inodes) \
-		> "$W/run.out" 2> "$W/run.err" < /dev/null
-	rc=$?
-	if [ $rc -ne 0 ] || ! grep -q "^fuzz: $iters checks, 0 failed" "$W/run.out"; then
-		bad=$((bad + 1))
-		echo "wasi-fuzz: seed $s ($mode${walk:+, walk}): exit $rc"
-		head -5 "$W/run.out" "$W/run.err"
-		cp "$W/run.out" "$out/seed-$s.out"
-		cp "$W/run.err" "$out/seed-$s.err"
-	fi
-	calls=$((calls + iters))
+	first=
+	for combo in --interp: --jit: --interp:walk --jit:walk; do
+		mode=${combo%:*} walk=${combo#*:}
+		plant
+		if [ -n "$walk" ]; then export CHIBI_WASI_NO_OPENAT2=1; else unset CHIBI_WASI_NO_OPENAT2; fi
+		(cd "$T/box" && timeout 300 "$chibi" run $mode --dir "$T/box::/s" "$wasm" $s "$iters" $inodes) \
+			> "$W/run.out" 2> "$W/run.err" < /dev/null
+		rc=$?
+		digest=$(sed -n 's/^fuzz: errno digest //p' "$W/run.err")
+		if [ $rc -ne 0 ] || ! grep -q "^fuzz: $iters checks, 0 failed" "$W/run.out"; then
+			bad=$((bad + 1))
+			echo "wasi-fuzz: seed $s ($mode${walk:+, walk}): exit $rc"
+			head -5 "$W/run.out" "$W/run.err"
+			cp "$W/run.out" "$out/seed-$s$mode$walk.out"
+			cp "$W/run.err" "$out/seed-$s$mode$walk.err"
+		elif [ -z "$first" ]; then
+			first=$digest
+		elif [ "$digest" != "$first" ]; then
+			# the same calls gave other errnos in another tier or resolver
+			bad=$((bad + 1))
+			echo "wasi-fuzz: seed $s ($mode${walk:+, walk}): errno digest $digest, not $first"
+		fi
+		calls=$((calls + iters)) runs=$((runs + 1))
+	done
 	s=$((s + 1))
 done
 unset CHIBI_WASI_NO_OPENAT2
@@ -95,6 +101,6 @@ if ! cmp -s "$W/before" "$W/after"; then
 	echo "wasi-fuzz: the outside tree changed:"
 	diff "$W/before" "$W/after" | head -20
 fi
-echo "wasi-fuzz: $seeds runs, $calls WASI calls in $(( $(date +%s) - start )) s: $bad findings"
+echo "wasi-fuzz: $seeds seeds, $runs runs, $calls WASI calls in $(( $(date +%s) - start )) s: $bad findings"
 [ $bad -eq 0 ] && rm -rf "$W"
 [ $bad -eq 0 ]

@@ -151,6 +151,12 @@ static int walk_open(int dirfd, const char *path, int flags, mode_t mode)
 			close(st.fd[--st.n]);
 			continue;
 		}
+		if (last && slash && (flags & O_CREAT)) {
+			/* "name/" to create: EISDIR whatever name is, as the kernel (openat2)
+			 * answers before it looks at the name (found by tools/wasi-fuzz.sh) */
+			ret = -EISDIR;
+			goto out;
+		}
 		if (last && !slash && (flags & O_NOFOLLOW)) {
 			/* The caller wants the final name itself, link or not. */
 			fd = openat(top, comp, flags | O_CLOEXEC, mode);

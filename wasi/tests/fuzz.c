@@ -79,10 +79,11 @@ static const char *paths[] = { "a", "b/c", "..", "../x", "/etc", ".", "", "a/../
 			       "sub", "sub/deep", "sub/deep/secret", "sub/../up/outside",
 			       "sub/in/../../outside", "chain", "loop", "sub/in", "dirlink/x",
 			       "outside", "../outside/secret", "sub/../../outside/secret" };
-static uint64_t forbidden[64];
+static uint64_t forbidden[64], digest = 14695981039346656037ull;
 static int nforbidden;
 static uint8_t statbuf[64], dirbuf[4096];
 static uint32_t newfd;
+static int trace, junk_path;
 
 static void check_inode(uint64_t ino, const char *what, int call)
 {
@@ -168,6 +169,7 @@ static void path(I32 *p, I32 *l)
 	} else {
 		*p = ptr();
 		*l = len();
+		junk_path = 1;
 	}
 }
 
@@ -189,6 +191,7 @@ int main(int argc, char **argv)
 	int errs[80] = { 0 };
 
 	state = (argc > 1 ? strtoull(argv[1], NULL, 0) : 1) * 0x9e3779b97f4a7c15ull + 1;
+	trace = getenv("FUZZ_TRACE") != NULL; /* --env FUZZ_TRACE=1: every call's errno */
 	for (int k = 3; k < argc && nforbidden < 64; k++)
 		forbidden[nforbidden++] = strtoull(argv[k], NULL, 0);
 	memset(long_name, 'n', 255);            /* NAME_MAX */
@@ -202,6 +205,7 @@ int main(int argc, char **argv)
 
 		if (i % 64 == 0)
 			seed_arena();
+		junk_path = 0;
 		path(&p1, &l1);
 		path(&p2, &l2);
 		switch (which) {
@@ -274,21 +278,39 @@ int main(int argc, char **argv)
 		case 37: r = f_random_get(ptr(), len()); break;
 		case 38: r = f_sock_recv(fd(), ptr(), len(), (I32)(rnd() % 8), ptr(), ptr()); break;
 		case 39: r = f_sock_send(fd(), ptr(), len(), (I32)(rnd() % 2), ptr()); break;
-		case 40:
+		case 40: {
 			/* path_open, with fdflags kept non-blocking so a FIFO never hangs us. */
+			I32 dir = fd(), df = (I32)(rnd() % 3), of = (I32)(rnd() % 32);
+			I32 ff = (I32)((rnd() % 32) | 4);
+			I64 base = rnd() % 2 ? (I64)rnd() : -1, inh = (I64)rnd();
+
 			if (rnd() % 4) {
-				r = raw_path_open(fd(), (I32)(rnd() % 3), p1, l1, (I32)(rnd() % 32),
-						  rnd() % 2 ? (I64)rnd() : -1, (I64)rnd(),
-						  (I32)((rnd() % 32) | 4), (I32)(uintptr_t)&newfd);
+				r = raw_path_open(dir, df, p1, l1, of, base, inh, ff,
+						  (I32)(uintptr_t)&newfd);
 				if (!r && !f_fd_filestat_get((I32)newfd, (I32)(uintptr_t)statbuf))
 					check_stat(which);
 			} else {
-				r = raw_path_open(fd(), (I32)(rnd() % 3), p1, l1, (I32)(rnd() % 32),
-						  (I64)rnd(), (I64)rnd(), (I32)((rnd() % 32) | 4), ptr());
+				r = raw_path_open(dir, df, p1, l1, of, base, inh, ff, ptr());
 			}
+			if (trace)
+				fprintf(stderr, "path_open(%d, %d, '%.*s', oflags %d, rights %llx, "
+					"fdflags %d) -> %d\n", dir, df, l1 < 80 && l1 >= 0 &&
+					(uint32_t)p1 < 4u * 65536 ? l1 : 0, (const char *)(uintptr_t)p1,
+					of, (unsigned long long)base, ff, r);
 			break;
 		}
+		}
 		calls[which]++;
+		/* the digest of every call's errno: the same seed must give the same sequence in
+		 * both tiers and both path resolvers (tools/wasi-fuzz.sh compares them) */
+		if (!junk_path) /* junk may point at times or random bytes earlier calls wrote */
+			digest = (digest ^ (uint64_t)(which * 128 + r)) * 1099511628211ull;
+		if (trace) {
+			fprintf(stderr, "call %ld: %d -> %d (path1", i, which, r);
+			for (I32 k = 0; k < l1 && k < 24 && (uint32_t)p1 + 24 < 4u * 65536; k++)
+				fprintf(stderr, " %02x", ((const uint8_t *)(uintptr_t)p1)[k]);
+			fprintf(stderr, ", len %d)\n", l1);
+		}
 		if (r < 0 || r > 76) {
 			printf("FAIL call %d returned %d\n", which, r);
 			return 1;
@@ -300,6 +322,7 @@ int main(int argc, char **argv)
 			printf("note: function %ld never called\n", i);
 	fprintf(stderr, "fuzz: %ld calls, %d ok, %d EFAULT, %d EBADF, %d ENOTCAPABLE\n", iters,
 		errs[0], errs[21], errs[8], errs[76]);
+	fprintf(stderr, "fuzz: errno digest %016llx\n", (unsigned long long)digest);
 	printf("fuzz: %ld checks, 0 failed\n", iters);
 	return 0;
 }
