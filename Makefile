@@ -163,7 +163,7 @@ test-nojit:
 	build-nojit/chibi --help | grep -q 'This build has no JIT'
 
 # Component fragments add their own targets (test-wasi, test-shim, bench, ...).
--include wasi/wasi.mk shim/shim.mk bench/bench.mk jit/jit.mk arm64.mk
+-include wasi/wasi.mk shim/shim.mk bench/bench.mk jit/jit.mk arm64.mk tools/limits.mk
 
 # Everything CI runs (README: `make test`).  Sanitizer builds live in build-asan/.
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
@@ -202,8 +202,15 @@ fuzz: $(FUZZ_BIN)
 	@mkdir -p build-fuzz/corpus
 	$(FUZZ_BIN) -max_total_time=$(FUZZ_TIME) -max_len=4096 -timeout=10 -rss_limit_mb=4096 \
 	  build-fuzz/corpus fuzz/corpus
+# The corpus in the interpreter alone, then the interpreter and the JIT compared (guard
+# pages, then explicit bounds checks): fuzz/module_fuzz.c's tiers.
 fuzz-replay: $(FUZZ_BIN)
-	$(FUZZ_BIN) -runs=0 fuzz/corpus
+	CHIBI_FUZZ_TIER=interp $(FUZZ_BIN) -runs=0 fuzz/corpus
+	CHIBI_FUZZ_TIER=diff $(FUZZ_BIN) -runs=0 fuzz/corpus
+	CHIBI_FUZZ_TIER=diff CHIBI_JIT_BOUNDS=explicit $(FUZZ_BIN) -runs=0 fuzz/corpus
+
+# The campaigns (fuzz-campaign, fuzz-cov, ...).
+-include fuzz/fuzz.mk
 
 # Install chibi and the shim where containerd looks for shims (its PATH).
 PREFIX ?= /usr/local
@@ -213,6 +220,6 @@ install: $(CHIBI) install-shim
 	install -m 0755 $(CHIBI) $(DESTDIR)$(PREFIX)/bin/chibi
 
 clean:
-	rm -rf build build-asan build-fuzz build-nojit
+	rm -rf build build-asan build-fuzz build-nojit build-cov
 
 -include $(shell find $(BUILD) -name sysroot -prune -o -name '*.d' -type f -print 2>/dev/null)
