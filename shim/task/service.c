@@ -44,6 +44,9 @@ const char *task_ns = "";
 
 static struct task_opts opts;
 
+static void join_add(const char *id);
+static long joins_prune(const char *id);
+
 /* ---- task list -------------------------------------------------------------------------- */
 
 /* Task by id, including one being deleted (task_lock held). */
@@ -409,6 +412,7 @@ static void h_create(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 	if (!req)
 		return;
 	pthread_mutex_lock(&task_lock);
+	joins_prune(req->id); /* it arrived */
 	if (task_find(req->id)) {
 		ttrpc_reply_error(reply, TTRPC_ALREADY_EXISTS, "task %s: already exists", req->id);
 		goto out;
@@ -858,6 +862,9 @@ static void h_connect(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 		return;
 	pthread_mutex_lock(&task_lock);
 	t = task_find(req->id);
+	/* An id not created yet: `shim start` of the group announcing its container. */
+	if (!t && req->id && *req->id)
+		join_add(req->id);
 	resp.shim_pid = (uint32_t)getpid();
 	resp.task_pid = t ? (uint32_t)t->pid : 0;
 	resp.version = (char *)CHIBI_VERSION;
@@ -866,11 +873,77 @@ static void h_connect(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 	protobuf_c_message_free_unpacked(&req->base, NULL);
 }
 
-/* Run after the Shutdown reply is sent: flush pending events (up to 3 s), let main.c
- * clean up (its socket), and exit. */
-static void shutdown_now(void *arg)
+/* ---- joins: containers of the group on their way to this daemon ------------------------ */
+
+/* With grouping (main.c), `shim start` of a pod's next container hands containerd this
+ * daemon's address, and announces the container with a Connect for its id.  Until that
+ * container's Create arrives (or JOIN_GRACE_MS pass) the daemon must not exit, even when its
+ * last task is deleted in between: containerd would connect to a socket nobody serves.  The
+ * list is short (one entry per start in flight); task_lock guards it. */
+#define JOIN_GRACE_MS 10000
+#define JOIN_MAX 64
+
+struct join {
+	char *id;
+	struct timespec at; /* CLOCK_MONOTONIC */
+};
+
+static struct join joins[JOIN_MAX];
+static bool lingering; /* a linger thread waits for the joins to arrive or expire */
+
+static long ms_since(const struct timespec *t)
 {
-	(void)arg;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+/* Forget expired joins, and the one for id when id is non-NULL (task_lock held).  Returns
+ * the milliseconds until the youngest remaining one expires, 0 when none remain. */
+static long joins_prune(const char *id)
+{
+	long left = 0;
+
+	for (int i = 0; i < JOIN_MAX; i++) {
+		long age;
+
+		if (!joins[i].id)
+			continue;
+		age = ms_since(&joins[i].at);
+		if (age >= JOIN_GRACE_MS || (id && strcmp(joins[i].id, id) == 0)) {
+			free(joins[i].id);
+			joins[i].id = NULL;
+		} else if (JOIN_GRACE_MS - age > left) {
+			left = JOIN_GRACE_MS - age;
+		}
+	}
+	return left;
+}
+
+/* Record that id is on its way (task_lock held).  A full table replaces the oldest entry;
+ * out of memory records nothing (the race it guards against is then merely possible). */
+static void join_add(const char *id)
+{
+	int slot = 0;
+
+	joins_prune(id);
+	for (int i = 0; i < JOIN_MAX; i++) {
+		if (!joins[i].id) {
+			slot = i;
+			break;
+		}
+		if (ms_since(&joins[i].at) > ms_since(&joins[slot].at))
+			slot = i;
+	}
+	free(joins[slot].id);
+	joins[slot].id = strdup(id);
+	clock_gettime(CLOCK_MONOTONIC, &joins[slot].at);
+}
+
+/* Flush pending events (up to 3 s), let main.c clean up (its socket), and exit. */
+static void exit_now(void)
+{
 	log_info("shutdown");
 	events_flush(3000);
 	if (opts.on_exit)
@@ -878,7 +951,59 @@ static void shutdown_now(void *arg)
 	_exit(0);
 }
 
-/* Shutdown: exit once the reply is out, unless tasks remain. */
+static void *linger(void *arg);
+
+/* Exit when no task is left and no container is on its way; with one on its way, check again
+ * when it is due (a linger thread).  Tasks left: stay, containerd sends Shutdown again after
+ * their Delete.  Called without task_lock. */
+static void shutdown_when_idle(void *arg)
+{
+	long left;
+	pthread_t th;
+
+	(void)arg;
+	pthread_mutex_lock(&task_lock);
+	left = joins_prune(NULL);
+	if (!task_list && !left)
+		exit_now(); /* task_lock stays held: nothing may start meanwhile */
+	if (!task_list && !lingering) {
+		pthread_attr_t attr;
+
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		lingering = pthread_create(&th, &attr, linger, NULL) == 0;
+		pthread_attr_destroy(&attr);
+		if (lingering)
+			log_debug("shutdown held off: a container of the group is on its way");
+	}
+	pthread_mutex_unlock(&task_lock);
+}
+
+/* Wait for the joins to arrive or expire, then decide again. */
+static void *linger(void *arg)
+{
+	long left;
+
+	for (;;) {
+		struct timespec ts;
+
+		pthread_mutex_lock(&task_lock);
+		left = joins_prune(NULL);
+		if (task_list || !left) {
+			lingering = false;
+			pthread_mutex_unlock(&task_lock);
+			break;
+		}
+		pthread_mutex_unlock(&task_lock);
+		ts.tv_sec = left / 1000;
+		ts.tv_nsec = (left % 1000 + 1) * 1000000;
+		nanosleep(&ts, NULL);
+	}
+	shutdown_when_idle(arg);
+	return NULL;
+}
+
+/* Shutdown: exit once the reply is out, unless tasks remain or are on their way. */
 static void h_shutdown(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 		     struct ttrpc_reply *reply)
 {
@@ -890,7 +1015,7 @@ static void h_shutdown(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 	pthread_mutex_lock(&task_lock);
 	/* Like runc: stay while any task exists, containerd will ask again. */
 	if (!task_list)
-		reply->after = shutdown_now;
+		reply->after = shutdown_when_idle;
 	pthread_mutex_unlock(&task_lock);
 	protobuf_c_message_free_unpacked(&req->base, NULL);
 }
