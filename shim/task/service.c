@@ -222,6 +222,27 @@ void service_task_exited(struct task *t, int wstatus)
 
 /* ---- Create ----------------------------------------------------------------------------- */
 
+/* Timestamps of Create's steps, for the debug log: where a container's start goes. */
+struct steps {
+	int n;
+	struct timespec at[10];
+};
+
+static void step_mark(struct steps *s)
+{
+	if (s->n < 10)
+		clock_gettime(CLOCK_MONOTONIC, &s->at[s->n++]);
+}
+
+/* Microseconds of step i (between marks i-1 and i); 0 if unmarked. */
+static long step_us(const struct steps *s, int i)
+{
+	if (i < 1 || i >= s->n)
+		return 0;
+	return (s->at[i].tv_sec - s->at[i - 1].tv_sec) * 1000000 +
+	       (s->at[i].tv_nsec - s->at[i - 1].tv_nsec) / 1000;
+}
+
 /* Open the module named by process.args[0] inside the rootfs.  openat2(RESOLVE_IN_ROOT)
  * keeps symlinks in the image from pointing at host files.  Returns the fd; -1 when it is
  * missing or not a file, -2 when it is not a wasm module (err says which). */
@@ -405,6 +426,7 @@ static void h_create(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 	Containerd__Task__V2__CreateTaskResponse resp =
 		CONTAINERD__TASK__V2__CREATE_TASK_RESPONSE__INIT;
 	struct task *t = NULL;
+	struct steps steps = { 0 };
 	char err[512] = "";
 	int code = TTRPC_UNKNOWN, module_fd = -1;
 
@@ -433,22 +455,28 @@ static void h_create(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 	t->start_fd = -1;
 	t->pty_master = -1;
 	t->status = TASK_CREATED;
+	step_mark(&steps);
 	if (spec_load(t->bundle, &t->spec, err, sizeof(err)))
 		goto fail;
+	step_mark(&steps);
 	/* ctr run -t sets both; the request's flag is what the client will attach to. */
 	t->spec.terminal = t->spec.terminal || req->terminal;
 	snprintf(t->rootfs, sizeof(t->rootfs), "%s", t->spec.root);
 	if (mount_rootfs(t, req, err, sizeof(err)) || bind_files(t, err, sizeof(err)))
 		goto fail;
+	step_mark(&steps);
 	module_fd = t->spec.sandbox ? -1 : open_module(t, err, sizeof(err));
 	if (module_fd < 0 && !t->spec.sandbox) {
 		code = module_fd == -2 ? TTRPC_INVALID_ARGUMENT : TTRPC_NOT_FOUND;
 		goto fail;
 	}
+	step_mark(&steps);
 	if (setup_cgroup(t, err, sizeof(err)))
 		goto fail;
+	step_mark(&steps);
 	if (proc_spawn(t, module_fd, err, sizeof(err)))
 		goto fail;
+	step_mark(&steps);
 	if (t->cg) {
 		if (!t->born_in_cgroup && cg_add(t->cg, t->pid, err, sizeof(err)))
 			goto fail;
@@ -459,9 +487,16 @@ static void h_create(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 	write_pid_file(t);
 	t->next = task_list;
 	task_list = t;
+	step_mark(&steps);
 	publish_create(t, req);
+	step_mark(&steps);
 	log_info("created task %s (pid %d, %s %s)", t->id, (int)t->pid,
 		 t->spec.sandbox ? "pod sandbox, not running" : "module", t->spec.args[0]);
+	/* The start path, step by step (docs/RATIONALE.md: the start path). */
+	log_debug("create %s: us spec %ld rootfs %ld module %ld cgroup %ld spawn %ld "
+		  "join+pidfile %ld event %ld", t->id, step_us(&steps, 1), step_us(&steps, 2),
+		  step_us(&steps, 3), step_us(&steps, 4), step_us(&steps, 5), step_us(&steps, 6),
+		  step_us(&steps, 7));
 	resp.pid = (uint32_t)t->pid;
 	pack(reply, &resp.base);
 	goto out;
@@ -514,6 +549,8 @@ static void start_task(struct task *t, const void *request UNUSED, struct ttrpc_
 	Containerd__Task__V2__StartResponse resp = CONTAINERD__TASK__V2__START_RESPONSE__INIT;
 	Containerd__Events__TaskStart ev = CONTAINERD__EVENTS__TASK_START__INIT;
 
+	struct steps steps = { 0 };
+
 	if (!startable(t, reply))
 		return;
 	/* The client's fifo readers must be open before the task can write and exit, or what
@@ -521,7 +558,9 @@ static void start_task(struct task *t, const void *request UNUSED, struct ttrpc_
 	 * keeps t alive through a Delete meanwhile, so it is dropped only after the check. */
 	t->refs++;
 	pthread_mutex_unlock(&task_lock);
+	step_mark(&steps);
 	proc_wait_for_readers(t);
+	step_mark(&steps);
 	pthread_mutex_lock(&task_lock);
 	if (!startable(t, reply)) {
 		task_put(t);
@@ -539,7 +578,8 @@ static void start_task(struct task *t, const void *request UNUSED, struct ttrpc_
 	events_publish("/tasks/start", &ev.base);
 	resp.pid = (uint32_t)t->pid;
 	pack(reply, &resp.base);
-	log_debug("started task %s", t->id);
+	log_debug("started task %s (%ld us waiting for the fifo readers)", t->id,
+		  step_us(&steps, 1));
 }
 
 TASK_HANDLER(start_task, containerd__task__v2__start_request__descriptor)
