@@ -45,6 +45,9 @@ struct task {
 	struct relay *relay;       /* stdin copier, or NULL */
 	struct relay *tty_out;     /* terminal tasks: pty master -> stdout fifo copier */
 	int pty_master;            /* terminal tasks: the pty master (ResizePty); else -1 */
+	int out_hold[2];           /* read ends of the stdout/stderr fifos, held from Create to
+				    * Delete: what a task wrote before the client's reader opened
+				    * stays in the fifo when the task exits; -1 when none */
 };
 
 extern pthread_mutex_t task_lock;
