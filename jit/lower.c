@@ -1907,6 +1907,38 @@ bool jit_compile(struct jit_store *js, struct jit_func *jf, char *why)
 	return true;
 }
 
+/* An array above this stays only as long as the compile that grew it (jit_lower_trim): a
+ * function of ~1,600 instructions fills 64 KiB of struct instr.  Below it, reuse saves the
+ * regrowth; above it, the memory is the bigger cost: probe.wasm's largest function left 176
+ * KiB resident in every sleeping container (docs/RATIONALE.md, memory per task). */
+#define LOWER_SCRATCH_KEEP (64u << 10)
+
+#define TRIM(arr, cap)                                                                         \
+	do {                                                                                   \
+		if ((cap) * sizeof(*(arr)) > LOWER_SCRATCH_KEEP) {                            \
+			vm_free(arr);                                                          \
+			(arr) = NULL;                                                          \
+			(cap) = 0;                                                             \
+		}                                                                              \
+	} while (0)
+
+void jit_lower_trim(void *scratch)
+{
+	struct lower_scratch *ls = scratch;
+
+	if (!ls)
+		return;
+	TRIM(ls->ins, ls->cap_ins);
+	TRIM(ls->locals, ls->cap_locals);
+	TRIM(ls->vs, ls->cap_vs);
+	TRIM(ls->blk, ls->cap_blk);
+	TRIM(ls->mv, ls->cap_mv);
+	TRIM(ls->labels, ls->cap_labels);
+	TRIM(ls->idx, ls->cap_idx);
+}
+
+#undef TRIM
+
 void jit_lower_free(void *scratch)
 {
 	struct lower_scratch *ls = scratch;
