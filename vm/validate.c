@@ -690,6 +690,26 @@ static enum chibi_err check_instr(struct vctx *v, const struct instr *in)
 		TRY(pop_vals(v, ft->params, ft->nparams));
 		TRY(push_vals(v, ft->results, ft->nresults));
 		break;
+	case OPC_RETURN_CALL:
+	case OPC_RETURN_CALL_INDIRECT:
+		/* A tail call: the callee's results are this function's (spec 3.3.8.12-13) */
+		if (in->op == OPC_RETURN_CALL) {
+			TRY(need_func(v, in->a));
+			ft = mod_func_type(m, in->a);
+		} else {
+			TRY(get_table(v, in->b, &t));
+			if (in->a >= m->ntypes)
+				return invalid(v, "unknown type %u", in->a);
+			if (t != VT_FUNCREF)
+				return mismatch(v);
+			ft = &m->types[in->a];
+			TRY(pop_expect(v, VT_I32));
+		}
+		if (!same_types(ft->results, ft->nresults, v->ft->results, v->ft->nresults))
+			return mismatch(v);
+		TRY(pop_vals(v, ft->params, ft->nparams));
+		TRY(set_unreachable(v));
+		break;
 	case OPC_DROP:
 		TRY(pop_val(v, &t));
 		break;
