@@ -71,6 +71,8 @@ static void set_alarm(chibi_store *s, double sec)
 /* Print "error: wasm trap: KIND[: message][ in function NAME|#N]" and pick the status. */
 static int trap_status(const struct chibi_trap_info *t)
 {
+	/* The run is over: a repeating alarm must not cut the message short (EINTR). */
+	set_alarm(NULL, 0);
 	if (t->kind == CHIBI_TRAP_EXIT)
 		return (int)((uint32_t)t->exit_code & 0xff);
 	fflush(stdout);
@@ -277,6 +279,7 @@ static int invoke(chibi_func *f, const struct wasi_run_opts *o)
 		status = trap_status(&ti);
 		goto out;
 	}
+	set_alarm(NULL, 0); /* nothing may interrupt the results' output */
 	for (i = 0; i < nr; i++)
 		print_val(&res[i]);
 	fflush(stdout);

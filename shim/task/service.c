@@ -428,6 +428,7 @@ static void h_create(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 	t->refs = 1;
 	t->start_fd = -1;
 	t->pty_master = -1;
+	t->out_hold[0] = t->out_hold[1] = -1;
 	t->status = TASK_CREATED;
 	if (spec_load(t->bundle, &t->spec, err, sizeof(err)))
 		goto fail;

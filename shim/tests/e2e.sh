@@ -153,6 +153,10 @@ for sig in SIGTERM:143 SIGKILL:137; do
 	run "$IMG" "$id" /probe.wasm sleep 30 >"$O" 2>&1 &
 	bg=$!
 	wait_status "$id" RUNNING
+	# RUNNING comes before the guest has printed anything (a sanitizer-built runner, a busy
+	# machine): signal it only once "sleeping" is out, or the check below races the kill.
+	n=0
+	while [ $n -lt 100 ] && ! grep -q sleeping "$O"; do n=$((n + 1)); sleep 0.1; done
 	C task kill -s "$name" "$id" >/dev/null 2>&1
 	wait $bg
 	check "kill -s $name -> $want" "$want" "sleeping" "$O" $?
