@@ -146,6 +146,22 @@ spec: $(CHIBI)
 	else rc=$$?; [ $$rc = 77 ] || exit $$rc; \
 		echo "SKIP $(SPEC_SIMD_SID): wabt 1.0.42 cannot be fetched"; fi
 
+# The Wasm 3.0 spec scripts listed in spec-tests/spec-3.0.txt, through Debian
+# unstable's wast2json (tools/wast2json-sid.sh), in --interp, --jit and --jit with explicit
+# bounds: 0 failures and the same counts in all three (tools/spec-3.0.sh).  SPEC3=FILE...
+# (paths under spec-tests/) runs other files instead of the list.
+SPEC3_LIST := spec-tests/spec-3.0.txt
+.PHONY: spec-3.0
+spec-3.0: $(CHIBI)
+	sh tools/spec-3.0.sh $(CHIBI) $(SPEC3_LIST) $(addprefix spec-tests/,$(SPEC3)) || \
+		[ $$? = 77 ]
+
+# The tail-call chains of spec-tests/chibi-3.0/tail-call.wast 10^8 calls long, every mode
+# (about a minute; not part of make test).
+.PHONY: spec-3.0-long
+spec-3.0-long: $(CHIBI)
+	sh tools/tailcall-long.sh $(CHIBI)
+
 # `chibi image build` output must stay byte-identical for the same inputs (golden digests).
 .PHONY: test-image
 test-image: $(CHIBI)
@@ -176,7 +192,7 @@ test-components: $(TEST_COMPONENTS)
 test-components-asan: $(TEST_COMPONENTS_ASAN)
 
 test:
-	$(MAKE) unit spec fuzz-replay
+	$(MAKE) unit spec spec-3.0 fuzz-replay
 	$(MAKE) test-components
 	$(MAKE) asan
 
