@@ -259,7 +259,7 @@ Test(wasi_runopts, max_file_size)
 	cr_expect_eq(parse(&c, junk), RUNOPTS_USAGE);
 	runopts_free(&c);
 	cr_assert_eq(parse(&c, none), 0);
-	cr_expect_eq(c.wasi.max_file_size, 0, "0: the library default (WASI_DEFAULT_MAX_FILE_SIZE)");
+	cr_expect_eq(c.wasi.max_file_size, 0, "0: the default, WASI_DEFAULT_MAX_FILE_SIZE");
 	runopts_free(&c);
 }
 
@@ -275,6 +275,6 @@ Test(wasi_runopts, max_wasm_stack_is_bounded)
 	runopts_free(&c);
 	cr_expect_eq(parse(&c, over), RUNOPTS_USAGE);
 	runopts_free(&c);
-	cr_expect_eq(parse(&c, huge), RUNOPTS_USAGE, "100G used to be accepted (and grew to 24 GB)");
+	cr_expect_eq(parse(&c, huge), RUNOPTS_USAGE, "100G was accepted (and grew to 24 GB)");
 	runopts_free(&c);
 }

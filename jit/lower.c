@@ -50,7 +50,6 @@ struct local {
 /* What the front end keeps per block (indexed by block id); the rest is in the side table. */
 struct blk {
 	uint8_t kind;        /* enum flow_kind */
-	bool label_used;     /* a branch targets the end label (block/if) */
 	uint32_t height;     /* stack height below the block's parameters */
 	uint32_t nparams, nresults;
 	const uint8_t *params, *results;
@@ -590,7 +589,7 @@ static void branch_cond(struct lower *L, struct cond *k, bool negate, uint32_t l
  * to memory (or stay constants), so that every path to its labels sees them the same way. */
 static struct blk *open_block(struct lower *L)
 {
-	const struct flow_block *fb = &L->fc.fl->blocks[flow_open(&L->fc)];
+	const struct flow_block *fb = flow_get(L->fc.fl, flow_open(&L->fc));
 	struct blk *c = &L->blk[L->fc.cur];
 
 	memset(c, 0, sizeof(*c));
@@ -648,14 +647,6 @@ static void enter_else_path(struct lower *L, struct blk *c)
 	recompute_used(L);
 }
 
-/* The label a branch to t jumps to; a block's end becomes reachable by it. */
-static uint32_t branch_label(struct blk *t)
-{
-	if (t->kind != FLOW_LOOP)
-		t->label_used = true;
-	return t->label;
-}
-
 /* Take a branch to t: the carried values to the label's places, then the jump (the
  * function's own frame: return). */
 static void branch_to(struct lower *L, struct blk *t)
@@ -665,7 +656,7 @@ static void branch_to(struct lower *L, struct blk *t)
 		return;
 	}
 	transfer(L, t);
-	be_jmp(&L->c, branch_label(t));
+	be_jmp(&L->c, t->label);
 }
 
 static void op_else(struct lower *L)
@@ -694,7 +685,7 @@ static void op_end(struct lower *L)
 		/* the label is at the top: values simply stay where they are */
 		return;
 	case FLOW_IF:
-		if (L->fc.fl->blocks[id].else_at)
+		if (flow_get(L->fc.fl, id)->else_at)
 			break; /* ends like a block */
 		/* no else: the false path carries the parameters (= results) to the end */
 		if (c->nparams == 0 && c->nresults == 0) {
@@ -732,7 +723,7 @@ static void op_br_if(struct lower *L, uint16_t cmp)
 	struct blk *t = next_target(L);
 
 	if (t->kind != FLOW_FUNC && transfer_trivial(L, t)) {
-		branch_cond(L, &k, false, branch_label(t));
+		branch_cond(L, &k, false, t->label);
 	} else {
 		uint32_t skip = cb_label_new(L->c.cb);
 
@@ -781,7 +772,7 @@ static void op_br_table(struct lower *L, const struct instr *in)
 	idx = to_temp(L, idx, VT_I32);
 	if (trivial) {
 		for (uint32_t i = 0; i <= n; i++)
-			ls->labels[i] = branch_label(&L->blk[ls->labels[n + 1 + i]]);
+			ls->labels[i] = L->blk[ls->labels[n + 1 + i]].label;
 		br_table(L, idx.reg, n, ls->labels);
 	} else {
 		/* one stub per entry: move the values, then jump (or return) */
@@ -1527,7 +1518,7 @@ static bool prepass(struct lower *L)
 		case OPC_BLOCK:
 		case OPC_LOOP:
 		case OPC_IF: {
-			const struct flow_block *b = &fl->blocks[flow_open(&fc)];
+			const struct flow_block *b = flow_get(fl, flow_open(&fc));
 			const uint8_t *params, *results;
 			uint32_t np, nr;
 
@@ -1538,9 +1529,12 @@ static bool prepass(struct lower *L)
 			}
 			break;
 		}
-		case OPC_END:
-			loops -= fl->blocks[flow_close(&fc)].kind == FLOW_LOOP;
+		case OPC_END: {
+			uint32_t id = flow_close(&fc);
+
+			loops -= id && flow_get(fl, id)->kind == FLOW_LOOP;
 			break;
+		}
 		case OPC_BR:
 		case OPC_BR_IF:
 			flow_target(&fc);
@@ -1828,7 +1822,7 @@ static bool setup(struct lower *L, struct jit_store *js, struct chibi_func *f, c
 	if (!GROW(ls->locals, ls->cap_locals, (size_t)L->nlocals + 1) ||
 	    !GROW(ls->idx, ls->cap_idx, (size_t)L->nlocals + 1) ||
 	    !GROW(ls->vs, ls->cap_vs, L->vmax) ||
-	    !GROW(ls->blk, ls->cap_blk, def->flow.nblocks)) {
+	    !GROW(ls->blk, ls->cap_blk, (size_t)def->flow.nblocks + 1)) {
 		fail(L, "out of memory");
 		return false;
 	}
@@ -1916,6 +1910,38 @@ bool jit_compile(struct jit_store *js, struct jit_func *jf, char *why)
 	jf->code_size = (uint32_t)cb->len;
 	return true;
 }
+
+/* An array above this stays only as long as the compile that grew it (jit_lower_trim): a
+ * function of ~1,600 instructions fills 64 KiB of struct instr.  Below it, reuse saves the
+ * regrowth; above it, the memory is the bigger cost: probe.wasm's largest function left 176
+ * KiB resident in every sleeping container (docs/RATIONALE.md, memory per task). */
+#define LOWER_SCRATCH_KEEP (64u << 10)
+
+#define TRIM(arr, cap)                                                                         \
+	do {                                                                                   \
+		if ((cap) * sizeof(*(arr)) > LOWER_SCRATCH_KEEP) {                            \
+			vm_free(arr);                                                          \
+			(arr) = NULL;                                                          \
+			(cap) = 0;                                                             \
+		}                                                                              \
+	} while (0)
+
+void jit_lower_trim(void *scratch)
+{
+	struct lower_scratch *ls = scratch;
+
+	if (!ls)
+		return;
+	TRIM(ls->ins, ls->cap_ins);
+	TRIM(ls->locals, ls->cap_locals);
+	TRIM(ls->vs, ls->cap_vs);
+	TRIM(ls->blk, ls->cap_blk);
+	TRIM(ls->mv, ls->cap_mv);
+	TRIM(ls->labels, ls->cap_labels);
+	TRIM(ls->idx, ls->cap_idx);
+}
+
+#undef TRIM
 
 void jit_lower_free(void *scratch)
 {

@@ -174,6 +174,7 @@ static void install_handler(void)
 static _Thread_local struct {
 	bool ready;
 	bool main;            /* the process's main thread: its stack grows to RLIMIT_STACK */
+	size_t fitted;        /* largest budget fit_main_stack has tried for (once each) */
 	uintptr_t stack_lo;
 	void *altstack;
 } thr;
@@ -276,8 +277,11 @@ static void fit_main_stack(size_t budget)
 	struct rlimit rl;
 	pthread_attr_t attr;
 
-	if (!thr.main || !thr.stack_lo || sp <= thr.stack_lo)
+	/* Once per budget: where the stack cannot grow (qemu-user's fixed guest stack) a retry
+	 * would only raise the limit again and re-measure on every call. */
+	if (!thr.main || !thr.stack_lo || sp <= thr.stack_lo || budget <= thr.fitted)
 		return;
+	thr.fitted = budget;
 	have = sp - thr.stack_lo;
 	if (have >= need || getrlimit(RLIMIT_STACK, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
 		return;
@@ -622,6 +626,7 @@ static void compile_one(struct jit_store *js, struct jit_func *jf)
 	} else {
 		ok = jit_compile(js, jf, why) && (!js->hard || recompile_same(js, jf, why)) &&
 		     range_add(js, jf);
+		jit_lower_trim(js->lower_scratch);
 	}
 	if (ok && js->perfmap)
 		perfmap_add(js, jf);

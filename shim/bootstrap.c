@@ -94,7 +94,8 @@ int shim_bootstrap_read(int fd, const char *flag_id, const char *flag_ns, struct
 			break;
 		len += (size_t)n;
 		if (len > BOOTSTRAP_MAX) {
-			snprintf(err, errlen, "stdin holds more than %u bytes: not bootstrap parameters",
+			snprintf(err, errlen,
+				 "stdin holds more than %u bytes: not bootstrap parameters",
 				 BOOTSTRAP_MAX);
 			free(buf);
 			return -1;

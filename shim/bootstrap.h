@@ -16,7 +16,8 @@
 struct shim_bootstrap {
 	int used;          /* 1: containerd spoke the bootstrap protocol: answer in kind */
 	char *id, *ns;     /* owned; NULL when not used */
-	char *grpc_address, *ttrpc_address, *containerd_binary, *containerd_version; /* no unix:// */
+	/* containerd's sockets as bare paths (no unix://), its binary and version; NULL if absent */
+	char *grpc_address, *ttrpc_address, *containerd_binary, *containerd_version;
 	int debug;         /* log level debug or trace asked for */
 };
 

@@ -110,8 +110,8 @@ static enum chibi_err read_file(const char *path, uint8_t **out_buf, size_t *out
 	if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
 		close(fd);
 		return diag_set(diag, CHIBI_ERR_IO, 0,
-				"cannot read %s: a device, not a module file (a regular file or pipe)",
-				path);
+				"cannot read %s: a device, not a module file "
+				"(a regular file or pipe)", path);
 	}
 	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > max)
 		goto too_big;
@@ -335,6 +335,11 @@ chibi_memory *chibi_caller_memory(chibi_caller *c)
 	if (!c || !c->inst || !c->inst->mod->nmemories)
 		return NULL;
 	return c->inst->memories[0];
+}
+
+bool chibi_caller_interrupted(const chibi_caller *c)
+{
+	return c && c->store && c->store->interrupt;
 }
 
 chibi_instance *chibi_caller_instance(chibi_caller *c)

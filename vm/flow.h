@@ -4,11 +4,14 @@
  * body it records, per function, what the interpreter's translator and the JIT need so that
  * neither keeps a control stack, decodes a block type or finds the end of dead code itself:
  *
- *   blocks   every block/loop/if of reachable code, plus the function's own block (id 0), in
- *            pre-order: a consumer numbers blocks as it meets them (struct flow_cursor), so an
- *            id is also the index of its per-block state in the consumer's own arrays;
+ *   blocks   every block/loop/if of reachable code, in pre-order, with ids from 1: a consumer
+ *            numbers blocks as it meets them (struct flow_cursor), so an id is also the index
+ *            of its per-block state in its own arrays.  Id 0 is the function's own block,
+ *            which has no entry: everything about it is in the function's type;
  *   targets  the block id of every branch of reachable code, in code order (br, br_if, and
- *            each br_table entry, the default last); return needs none (it is block 0);
+ *            each br_table entry, the default last); return needs none (it is block 0).  An
+ *            id takes 1, 2 or 4 bytes, as few as the function's block count allows (a
+ *            br_table label is at least one byte of code);
  *   dead     the unreachable stretches [start, resume) in code order: code after br,
  *            br_table, return or unreachable, and after an end that nothing reaches.  A stretch
  *            always resumes at the else or end that closes it, which the consumer then handles
@@ -53,11 +56,6 @@ static inline void flow_sig(const struct module *m, const struct flow_block *b,
 		*results = ft->results;
 		*nresults = ft->nresults;
 		break;
-	case FLOW_SIG_FUNC: /* the function's parameters are locals, not operands */
-		ft = &m->types[b->sig];
-		*results = ft->results;
-		*nresults = ft->nresults;
-		break;
 	default:
 		break;
 	}
@@ -73,6 +71,12 @@ static inline const uint8_t *flow_label_types(const struct module *m, const stru
 	flow_sig(m, b, &params, &np, &results, &nr);
 	*n = b->kind == FLOW_LOOP ? np : nr;
 	return b->kind == FLOW_LOOP ? params : results;
+}
+
+/* The entry of block id (1 .. nblocks). */
+static inline const struct flow_block *flow_get(const struct flow *fl, uint32_t id)
+{
+	return &fl->blocks[id - 1];
 }
 
 /*
@@ -103,19 +107,27 @@ static inline uint32_t flow_open(struct flow_cursor *c)
 	return c->cur;
 }
 
-/* At an end: the id of the block it closes; its parent becomes current. */
+/* At an end: the id of the block it closes (0: the function's); its parent becomes current. */
 static inline uint32_t flow_close(struct flow_cursor *c)
 {
 	uint32_t id = c->cur;
 
-	c->cur = c->fl->blocks[id].parent;
+	if (id)
+		c->cur = flow_get(c->fl, id)->parent;
 	return id;
 }
 
 /* At a branch (each br_table entry in turn): the block it targets. */
 static inline uint32_t flow_target(struct flow_cursor *c)
 {
-	return c->fl->targets[c->next_target++];
+	const struct flow *fl = c->fl;
+	uint32_t i = c->next_target++;
+
+	if (fl->target_size == 1)
+		return ((const uint8_t *)fl->targets)[i];
+	if (fl->target_size == 2)
+		return ((const uint16_t *)fl->targets)[i];
+	return ((const uint32_t *)fl->targets)[i];
 }
 
 /* Before the instruction at position pos: if dead code starts there, the position to go on
@@ -135,7 +147,7 @@ static inline uint32_t flow_skip(struct flow_cursor *c, uint32_t pos, bool *skip
 /* Bytes of side table for f (the figure docs/RATIONALE.md compares with code bytes). */
 static inline size_t flow_bytes(const struct flow *fl)
 {
-	return fl->nblocks * sizeof(struct flow_block) + fl->ntargets * sizeof(uint32_t) +
+	return fl->nblocks * sizeof(struct flow_block) + (size_t)fl->ntargets * fl->target_size +
 	       fl->ndead * sizeof(struct flow_dead);
 }
 

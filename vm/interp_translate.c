@@ -504,7 +504,7 @@ static bool next_is_branch(struct tr *t)
 /* At a block, loop or if: the next block of the side table becomes the current one. */
 static struct blk *open_blk(struct tr *t)
 {
-	const struct flow_block *fb = &t->fc.fl->blocks[flow_open(&t->fc)];
+	const struct flow_block *fb = flow_get(t->fc.fl, flow_open(&t->fc));
 	struct blk *c = &t->blk[t->fc.cur];
 
 	flow_sig(t->m, fb, &c->params, &c->np, &c->results, &c->nr);
@@ -796,6 +796,40 @@ static void do_call_indirect(struct tr *t, uint32_t typeidx, uint32_t tableidx)
 	w(t, t->inst->type_ids[typeidx]);
 	wptr(t, t->inst->tables[tableidx]);
 	call_results(t, ft);
+}
+
+/* return_call / return_call_indirect (table_slot: the element index's slot): the
+ * arguments are materialised in place and the executor moves them into this frame. */
+static void do_return_call(struct tr *t, const struct functype *ft, struct chibi_func *f,
+			   const uint32_t *indirect)
+{
+	uint32_t p;
+
+	call_args(t, ft, &p);
+	if (!indirect) {
+		emit_op(t, IOP_RETURN_CALL);
+		w(t, p);
+		w(t, ft->nparams);
+		w(t, t->hdr);
+		wptr(t, f);
+	} else {
+		emit_op(t, IOP_RETURN_CALL_INDIRECT);
+		w(t, p);
+		w(t, indirect[0]);
+		w(t, indirect[1]);
+		w(t, ft->nparams);
+		w(t, t->hdr);
+		wptr(t, t->inst->tables[indirect[2]]);
+	}
+	t->sp -= ft->nparams;
+}
+
+static void do_return_call_indirect(struct tr *t, uint32_t typeidx, uint32_t tableidx)
+{
+	struct ent e = pop(t);
+	uint32_t ind[3] = { slot_of(t, &e, t->sp), t->inst->type_ids[typeidx], tableidx };
+
+	do_return_call(t, &t->m->types[typeidx], NULL, ind);
 }
 
 /* ---- locals ---- */
@@ -1218,6 +1252,12 @@ static void one(struct tr *t, const struct instr *in)
 	case OPC_CALL_INDIRECT:
 		do_call_indirect(t, in->a, in->b);
 		break;
+	case OPC_RETURN_CALL:
+		do_return_call(t, mod_func_type(t->m, in->a), t->inst->funcs[in->a], NULL);
+		break;
+	case OPC_RETURN_CALL_INDIRECT:
+		do_return_call_indirect(t, in->a, in->b);
+		break;
 	case OPC_DROP:
 		if (pop(t).hi)
 			pop(t);
@@ -1415,7 +1455,8 @@ static bool translate(struct tr *t)
 	t->stk_cap = def->max_stack + 1;
 	/* the shadow stack and the per-block state share one allocation (struct ent's
 	 * alignment suits struct blk) */
-	t->stk = vm_malloc(t->stk_cap * sizeof(*t->stk) + def->flow.nblocks * sizeof(*t->blk));
+	t->stk = vm_malloc(t->stk_cap * sizeof(*t->stk) +
+			   ((size_t)def->flow.nblocks + 1) * sizeof(*t->blk));
 	if (!t->code || !t->stk)
 		return false;
 	t->blk = (struct blk *)(t->stk + t->stk_cap);

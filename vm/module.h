@@ -13,11 +13,15 @@
 #include "types.h"
 #include "../include/chibi.h"
 
-/* A constant expression (spec 3.3.10, Wasm 2.0): exactly one instruction then `end`. */
-enum cexpr_kind {
-	CE_I32, CE_I64, CE_F32, CE_F64, CE_V128, CE_REF_NULL, CE_REF_FUNC, CE_GLOBAL_GET
-};
-enum cexpr_error { CEXPR_OK, CEXPR_ERR_NONCONST, CEXPR_ERR_ARITY };
+/* A constant expression (spec 3.3.10).  Wasm 2.0 allows exactly one instruction, kept in
+ * decoded form (kinds CE_I32 .. CE_GLOBAL_GET, v128.const included); Wasm 3.0's extended constant expressions
+ * (several instructions with i32/i64 add, sub, mul) are CE_EXPR: the instructions stay in the
+ * module's bytes and are read again by the validator and by inst_eval_cexpr. */
+enum cexpr_kind { CE_I32, CE_I64, CE_F32, CE_F64, CE_V128, CE_REF_NULL, CE_REF_FUNC,
+		  CE_GLOBAL_GET, CE_EXPR };
+enum cexpr_error { CEXPR_OK, CEXPR_ERR_NONCONST, CEXPR_ERR_ARITY, CEXPR_ERR_DEEP };
+/* The deepest operand stack a CE_EXPR may need: evaluation uses a fixed array. */
+#define CEXPR_MAX_HEIGHT 256
 struct cexpr {
 	uint8_t kind;    /* enum cexpr_kind */
 	uint8_t error;   /* enum cexpr_error: set by the decoder, reported by the validator as
@@ -27,6 +31,8 @@ struct cexpr {
 	uint32_t index;  /* function index (CE_REF_FUNC) or global index (CE_GLOBAL_GET) */
 	uint64_t bits;   /* constant value bits (floats as their IEEE bits; v128: low half) */
 	uint64_t hi;     /* CE_V128: the high half */
+	const uint8_t *code; /* CE_EXPR: the instructions (in the module's bytes), `end` excluded */
+	uint32_t code_len;
 };
 
 struct import {
@@ -53,18 +59,18 @@ struct export {
 enum flow_kind { FLOW_FUNC, FLOW_BLOCK, FLOW_LOOP, FLOW_IF };
 
 /* Where a block's signature comes from: no types, one result valtype, or a type index. */
-enum flow_sig { FLOW_SIG_EMPTY, FLOW_SIG_VALTYPE, FLOW_SIG_TYPEIDX, FLOW_SIG_FUNC };
+enum flow_sig { FLOW_SIG_EMPTY, FLOW_SIG_VALTYPE, FLOW_SIG_TYPEIDX };
 
 /* Most types a module may have: a type index shares a word with two kinds in flow_block. */
 #define FLOW_MAX_TYPES (1u << 28)
 
 struct flow_block {           /* 20 bytes */
-	uint32_t parent;      /* id of the enclosing block (block 0 is its own parent) */
+	uint32_t parent;      /* id of the enclosing block (0: the function's own) */
 	uint32_t height;      /* operand stack height at entry, its parameters excluded, in
 	                       * 64-bit slots: a v128 counts two (see vm/flow.h) */
 	uint32_t else_at;     /* FLOW_IF: position of its else, 0 if it has none */
 	uint32_t end_at;      /* position of its end */
-	uint32_t sig : 28;    /* valtype, or type index (FLOW_SIG_TYPEIDX, FLOW_SIG_FUNC) */
+	uint32_t sig : 28;    /* valtype, or type index (FLOW_SIG_TYPEIDX) */
 	uint32_t sig_kind : 2; /* enum flow_sig */
 	uint32_t kind : 2;    /* enum flow_kind */
 };
@@ -75,8 +81,9 @@ struct flow_dead {
 
 struct flow {
 	uint32_t nblocks, ntargets, ndead;
-	const struct flow_block *blocks;
-	const uint32_t *targets;
+	uint8_t target_size; /* bytes per target: 1, 2 or 4, the least that holds nblocks */
+	const struct flow_block *blocks; /* ids 1 .. nblocks: read with flow_get() */
+	const void *targets;  /* read with flow_target() */
 	const struct flow_dead *dead;
 };
 

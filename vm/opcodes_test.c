@@ -305,7 +305,7 @@ Test(opcodes, swapped_is_an_involution)
 			cr_expect_eq(sw, OPC_NONE);
 			continue;
 		}
-		if (oi->flags & OPF_COMM) {
+		if (op_is_commutative(op)) {
 			cr_expect_eq(sw, op, "%s", oi->name);
 			cr_expect(oi->cls == OPCL_BINOP || oi->cls == OPCL_COMPARE ||
 				  oi->cls == OPCL_VBINOP || oi->cls == OPCL_VCOMPARE, "%s", oi->name);

@@ -585,6 +585,7 @@ static void check_flow(const char *name, const uint8_t *types, size_t ntypes,
 	struct chibi_diag diag = { 0 };
 	struct module *m = NULL;
 	const struct flow *fl;
+	struct flow_cursor c;
 
 	put_buf(&t, types, ntypes);
 	put_buf(&code, body, len);
@@ -595,7 +596,7 @@ static void check_flow(const char *name, const uint8_t *types, size_t ntypes,
 	cr_assert_eq(fl->ntargets, want->ntargets, "%s: %u targets", name, fl->ntargets);
 	cr_assert_eq(fl->ndead, want->ndead, "%s: %u dead stretches", name, fl->ndead);
 	for (uint32_t i = 0; i < fl->nblocks; i++) {
-		const struct flow_block *b = &fl->blocks[i];
+		const struct flow_block *b = flow_get(fl, i + 1);
 
 		cr_expect_eq(b->kind, want->blocks[i].kind, "%s: block %u kind %u", name, i, b->kind);
 		cr_expect_eq(b->parent, want->blocks[i].parent, "%s: block %u parent %u", name, i,
@@ -607,9 +608,12 @@ static void check_flow(const char *name, const uint8_t *types, size_t ntypes,
 		cr_expect_eq(b->end_at, want->blocks[i].end_at, "%s: block %u end at %u", name, i,
 			     b->end_at);
 	}
-	for (uint32_t i = 0; i < fl->ntargets; i++)
-		cr_expect_eq(fl->targets[i], want->targets[i], "%s: target %u is %u", name, i,
-			     fl->targets[i]);
+	flow_begin(&c, fl);
+	for (uint32_t i = 0; i < fl->ntargets; i++) {
+		uint32_t got = flow_target(&c);
+
+		cr_expect_eq(got, want->targets[i], "%s: target %u is %u", name, i, got);
+	}
 	for (uint32_t i = 0; i < fl->ndead; i++)
 		cr_expect(fl->dead[i].start == want->dead[i].start &&
 			  fl->dead[i].resume == want->dead[i].resume,
@@ -630,9 +634,8 @@ Test(flow, nesting_targets_and_dead_after_branches)
 	check_flow("block_loop_br", VOID_TYPE,
 		   BYTES(0x02, 0x40, 0x03, 0x40, 0x0c, 0x01, 0x0b, 0x0b, 0x0b),
 		   &(struct flow_want){
-			   .nblocks = 3, .ntargets = 1, .ndead = 2,
-			   .blocks = { { FLOW_FUNC, 0, 0, 0, 8 }, { FLOW_BLOCK, 0, 0, 0, 7 },
-				       { FLOW_LOOP, 1, 0, 0, 6 } },
+			   .nblocks = 2, .ntargets = 1, .ndead = 2,
+			   .blocks = { { FLOW_BLOCK, 0, 0, 0, 7 }, { FLOW_LOOP, 1, 0, 0, 6 } },
 			   .targets = { 1 },
 			   .dead = { { 6, 6 }, { 7, 7 } },
 		   });
@@ -647,8 +650,8 @@ Test(flow, dead_code_hides_its_blocks_and_branches)
 		   BYTES(0x02, 0x40, 0x0c, 0x00, 0x02, 0x40, 0x0c, 0x01, 0x0b, 0x41, 0x01, 0x1a,
 			 0x0b, 0x0b),
 		   &(struct flow_want){
-			   .nblocks = 2, .ntargets = 1, .ndead = 1,
-			   .blocks = { { FLOW_FUNC, 0, 0, 0, 13 }, { FLOW_BLOCK, 0, 0, 0, 12 } },
+			   .nblocks = 1, .ntargets = 1, .ndead = 1,
+			   .blocks = { { FLOW_BLOCK, 0, 0, 0, 12 } },
 			   .targets = { 1 },
 			   .dead = { { 4, 12 } },
 		   });
@@ -661,8 +664,8 @@ Test(flow, if_else_and_unreached_end)
 	check_flow("if_else", VOID_TYPE,
 		   BYTES(0x41, 0x01, 0x04, 0x40, 0x00, 0x05, 0x0b, 0x0b),
 		   &(struct flow_want){
-			   .nblocks = 2, .ntargets = 0, .ndead = 1,
-			   .blocks = { { FLOW_FUNC, 0, 0, 0, 7 }, { FLOW_IF, 0, 0, 5, 6 } },
+			   .nblocks = 1, .ntargets = 0, .ndead = 1,
+			   .blocks = { { FLOW_IF, 0, 0, 5, 6 } },
 			   .dead = { { 5, 5 } },
 		   });
 	/* 0 block  2 unreachable  3 end  4 nop  5 end: nothing reaches the block's end, so the
@@ -670,8 +673,8 @@ Test(flow, if_else_and_unreached_end)
 	check_flow("unreached_end", VOID_TYPE,
 		   BYTES(0x02, 0x40, 0x00, 0x0b, 0x01, 0x0b),
 		   &(struct flow_want){
-			   .nblocks = 2, .ntargets = 0, .ndead = 2,
-			   .blocks = { { FLOW_FUNC, 0, 0, 0, 5 }, { FLOW_BLOCK, 0, 0, 0, 3 } },
+			   .nblocks = 1, .ntargets = 0, .ndead = 2,
+			   .blocks = { { FLOW_BLOCK, 0, 0, 0, 3 } },
 			   .dead = { { 3, 3 }, { 4, 5 } },
 		   });
 	/* 0 i32.const 1  2 if  4 return  5 end  6 end: an if without else always falls
@@ -679,8 +682,8 @@ Test(flow, if_else_and_unreached_end)
 	check_flow("if_no_else", VOID_TYPE,
 		   BYTES(0x41, 0x01, 0x04, 0x40, 0x0f, 0x0b, 0x0b),
 		   &(struct flow_want){
-			   .nblocks = 2, .ntargets = 0, .ndead = 1,
-			   .blocks = { { FLOW_FUNC, 0, 0, 0, 6 }, { FLOW_IF, 0, 0, 0, 5 } },
+			   .nblocks = 1, .ntargets = 0, .ndead = 1,
+			   .blocks = { { FLOW_IF, 0, 0, 0, 5 } },
 			   .dead = { { 5, 5 } },
 		   });
 }
@@ -692,9 +695,8 @@ Test(flow, br_table_entries_in_order_default_last)
 		   BYTES(0x02, 0x40, 0x02, 0x40, 0x41, 0x00, 0x0e, 0x02, 0x00, 0x01, 0x00, 0x0b,
 			 0x0b, 0x0b),
 		   &(struct flow_want){
-			   .nblocks = 3, .ntargets = 3, .ndead = 1,
-			   .blocks = { { FLOW_FUNC, 0, 0, 0, 13 }, { FLOW_BLOCK, 0, 0, 0, 12 },
-				       { FLOW_BLOCK, 1, 0, 0, 11 } },
+			   .nblocks = 2, .ntargets = 3, .ndead = 1,
+			   .blocks = { { FLOW_BLOCK, 0, 0, 0, 12 }, { FLOW_BLOCK, 1, 0, 0, 11 } },
 			   .targets = { 2, 1, 2 },
 			   .dead = { { 11, 11 } },
 		   });
@@ -712,27 +714,24 @@ Test(flow, heights_and_signatures)
 	/* 0 i32.const 1  2 block  4 end  5 drop  6 end: the block sits on one operand. */
 	check_flow("height", VOID_TYPE, BYTES(0x41, 0x01, 0x02, 0x40, 0x0b, 0x1a, 0x0b),
 		   &(struct flow_want){
-			   .nblocks = 2,
-			   .blocks = { { FLOW_FUNC, 0, 0, 0, 6 }, { FLOW_BLOCK, 0, 1, 0, 4 } },
+			   .nblocks = 1,
+			   .blocks = { { FLOW_BLOCK, 0, 1, 0, 4 } },
 		   });
 	/* block (type 0) [i32 i64] -> [i64 i32] on the two constants it takes as parameters */
 	cr_assert_eq(load(r->bytes, r->len, &m, &diag), CHIBI_OK, "%s", diag.msg);
-	cr_assert_eq(m->funcs[0].flow.nblocks, 2);
-	b = &m->funcs[0].flow.blocks[1];
+	cr_assert_eq(m->funcs[0].flow.nblocks, 1);
+	b = flow_get(&m->funcs[0].flow, 1);
 	cr_expect_eq(b->height, 0);
 	flow_sig(m, b, &params, &np, &results, &nr);
 	cr_assert(np == 2 && nr == 2);
 	cr_expect(params[0] == VT_I32 && params[1] == VT_I64);
 	cr_expect(results[0] == VT_I64 && results[1] == VT_I32);
-	/* the function's own block: no parameters (they are locals), its results */
-	flow_sig(m, &m->funcs[0].flow.blocks[0], &params, &np, &results, &nr);
-	cr_expect(np == 0 && nr == 1 && results[0] == VT_I32);
 	mod_unref(m);
 
 	r = find_row("nest_ok"); /* block (result i32) (loop (result i32) (block (result i32))) */
 	cr_assert_eq(load(r->bytes, r->len, &m, &diag), CHIBI_OK, "%s", diag.msg);
 	for (uint32_t i = 1; i < 4; i++) {
-		b = &m->funcs[0].flow.blocks[i];
+		b = flow_get(&m->funcs[0].flow, i);
 		flow_sig(m, b, &params, &np, &results, &nr);
 		cr_expect(np == 0 && nr == 1 && results[0] == VT_I32, "block %u", i);
 		cr_expect_eq(b->parent, i - 1);
@@ -753,8 +752,8 @@ Test(flow, heights_count_slots)
 
 	check_flow("v128 height", VOID_TYPE, body, sizeof(body),
 		   &(struct flow_want){
-			   .nblocks = 2,
-			   .blocks = { { FLOW_FUNC, 0, 0, 0, 25 }, { FLOW_BLOCK, 0, 3, 0, 22 } },
+			   .nblocks = 1,
+			   .blocks = { { FLOW_BLOCK, 0, 3, 0, 22 } },
 		   });
 	put_buf(&t, BYTES(1, 0x60, 0, 0));
 	put_buf(&code, body, sizeof(body));
@@ -828,4 +827,38 @@ Test(flow, single_valtype_results)
 		flow_sig(&m, &b, &params, &np, &results, &nr);
 		cr_expect(np == 0 && nr == 1 && results[0] == vts[i], "valtype 0x%x", vts[i]);
 	}
+}
+
+/* Target ids take as few bytes as the block count allows: 300 blocks need two. */
+Test(flow, wide_targets)
+{
+	struct buf t = { 0 }, code = { 0 }, mod;
+	struct chibi_diag diag = { 0 };
+	struct module *m = NULL;
+	const struct flow *fl;
+	struct flow_cursor c;
+
+	put_buf(&t, BYTES(1, 0x60, 0, 0));
+	for (int i = 0; i < 300; i++) {
+		put(&code, 0x02);
+		put(&code, 0x40);
+	}
+	put_buf(&code, BYTES(0x41, 0x00, 0x0d, 0x00)); /* br_if 0: the innermost, id 300 */
+	put_buf(&code, BYTES(0x41, 0x00, 0x0d, 0xab, 0x02)); /* br_if 299: the outermost */
+	for (int i = 0; i <= 300; i++)
+		put(&code, 0x0b);
+	mod = one_func(&t, &code, 0);
+	cr_assert_eq(load(mod.p, mod.n, &m, &diag), CHIBI_OK, "%s", diag.msg);
+	fl = &m->funcs[0].flow;
+	cr_expect_eq(fl->nblocks, 300);
+	cr_expect_eq(fl->target_size, 2);
+	cr_assert_eq(fl->ntargets, 2);
+	flow_begin(&c, fl);
+	cr_expect_eq(flow_target(&c), 300);
+	cr_expect_eq(flow_target(&c), 1);
+	cr_expect_eq(flow_get(fl, 300)->parent, 299);
+	mod_unref(m);
+	free(t.p);
+	free(code.p);
+	free(mod.p);
 }

@@ -56,7 +56,7 @@ uint32_t wasi_iovecs(const struct guest *g, uint32_t iovs, uint32_t n, struct io
 	if (!p)
 		return WASI_EFAULT;
 	/* printf-style writes use one or two iovecs: no allocation on the hot path. */
-	if (cnt > WASI_SMALL_IOV && !(iov = calloc(cnt, sizeof(*iov))))
+	if (cnt > WASI_SMALL_IOV && !(iov = vm_calloc(cnt, sizeof(*iov))))
 		return WASI_ENOMEM;
 	for (i = 0; i < cnt; i++) {
 		uint32_t buf = ld_u32(p + (size_t)i * 8), len = ld_u32(p + (size_t)i * 8 + 4);
@@ -131,8 +131,9 @@ uint32_t wasi_times(uint64_t atim, uint64_t mtim, uint32_t fl, struct timespec t
 	return WASI_ESUCCESS;
 }
 
-/* fd_advise(fd, offset: u64, len: u64, advice: u8) -> errno.  Errors: EBADF (also a directory), ENOTCAPABLE
- * (FD_ADVISE), EINVAL (unknown advice / offsets beyond i64), ESPIPE (pipe).
+/* fd_advise(fd, offset: u64, len: u64, advice: u8) -> errno.  Errors: EBADF (also a
+ * directory), ENOTCAPABLE (FD_ADVISE), EINVAL (unknown advice / offsets beyond i64), ESPIPE
+ * (pipe).
  * https://github.com/WebAssembly/WASI/blob/main/legacy/preview1/docs.md#fd_advise */
 uint32_t wasi_fd_advise(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
 {
@@ -258,7 +259,8 @@ uint32_t wasi_fd_fdstat_get(struct wasi_ctx *ctx, chibi_caller *c, const uint64_
 
 /* fd_fdstat_set_flags(fd, flags: fdflags) -> errno.  APPEND and NONBLOCK can change; the
  * sync flags are fixed at open on Linux, so asking to change them gives ENOTSUP.
- * Errors: EBADF (also a directory), ENOTCAPABLE (FD_FDSTAT_SET_FLAGS), EINVAL (unknown bits), ENOTSUP.
+ * Errors: EBADF (also a directory), ENOTCAPABLE (FD_FDSTAT_SET_FLAGS), EINVAL (unknown
+ * bits), ENOTSUP.
  * https://github.com/WebAssembly/WASI/blob/main/legacy/preview1/docs.md#fd_fdstat_set_flags */
 uint32_t wasi_fd_fdstat_set_flags(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
 {
@@ -393,7 +395,8 @@ static uint32_t do_rw(struct wasi_ctx *ctx, chibi_caller *c, uint32_t fd, uint32
 }
 
 /* fd_pread(fd, iovs, iovs_len, offset: u64, out_nread: u32*) -> errno.  Does not move the
- * file offset.  Errors: EBADF (also a directory), ENOTCAPABLE (FD_READ|FD_SEEK), EFAULT, EINVAL, ESPIPE, EISDIR.
+ * file offset.  Errors: EBADF (also a directory), ENOTCAPABLE (FD_READ|FD_SEEK), EFAULT,
+ * EINVAL, ESPIPE.
  * https://github.com/WebAssembly/WASI/blob/main/legacy/preview1/docs.md#fd_pread */
 uint32_t wasi_fd_pread(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
 {
@@ -402,15 +405,17 @@ uint32_t wasi_fd_pread(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
 
 /* fd_pwrite(fd, iovs, iovs_len, offset: u64, out_nwritten: u32*) -> errno.  Does not move
  * the file offset; on an O_APPEND fd Linux appends (the testsuite accepts either).
- * Errors: EBADF (also a directory), ENOTCAPABLE (FD_WRITE|FD_SEEK), EFAULT, EINVAL, ESPIPE, ENOSPC, EFBIG.
+ * Errors: EBADF (also a directory), ENOTCAPABLE (FD_WRITE|FD_SEEK), EFAULT, EINVAL, ESPIPE,
+ * ENOSPC, EFBIG.
  * https://github.com/WebAssembly/WASI/blob/main/legacy/preview1/docs.md#fd_pwrite */
 uint32_t wasi_fd_pwrite(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
 {
 	return do_rw(ctx, c, ARG32(0), ARG32(1), ARG32(2), true, ARG64(3), ARG32(4), true);
 }
 
-/* fd_read(fd, iovs, iovs_len, out_nread: u32*) -> errno.  Errors: EBADF (also a directory), ENOTCAPABLE
- * (FD_READ), EFAULT, EAGAIN (non-blocking), EINTR (interrupted by --timeout), EISDIR, EIO.
+/* fd_read(fd, iovs, iovs_len, out_nread: u32*) -> errno.  Errors: EBADF (also a
+ * directory), ENOTCAPABLE (FD_READ), EFAULT, EAGAIN (non-blocking), EINTR (interrupted by
+ * --timeout), EIO.
  * https://github.com/WebAssembly/WASI/blob/main/legacy/preview1/docs.md#fd_read */
 uint32_t wasi_fd_read(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
 {
@@ -418,8 +423,8 @@ uint32_t wasi_fd_read(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
 }
 
 /* fd_write(fd, iovs, iovs_len, out_nwritten: u32*) -> errno.  Unbuffered: goes straight to
- * the host fd, so nothing is lost on proc_exit or a trap.  Errors: EBADF (also a directory), ENOTCAPABLE
- * (FD_WRITE), EFAULT, EAGAIN, EPIPE, ENOSPC, EFBIG, EIO.
+ * the host fd, so nothing is lost on proc_exit or a trap.  Errors: EBADF (also a
+ * directory), ENOTCAPABLE (FD_WRITE), EFAULT, EAGAIN, EPIPE, ENOSPC, EFBIG, EIO.
  * https://github.com/WebAssembly/WASI/blob/main/legacy/preview1/docs.md#fd_write */
 uint32_t wasi_fd_write(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
 {
@@ -498,9 +503,10 @@ void wasi_dirlist_free(struct wasi_dirlist *d)
 /* Read the whole directory behind `host` into a new listing (NULL + errno on failure). */
 static struct wasi_dirlist *dirlist_load(int host, int *err)
 {
-	struct wasi_dirlist *l = calloc(1, sizeof(*l));
+	struct wasi_dirlist *l = vm_calloc(1, sizeof(*l));
 	size_t cap = 0;
 	struct dirent *de;
+	struct stat self;
 	DIR *d = NULL;
 	int fd;
 
@@ -515,14 +521,21 @@ static struct wasi_dirlist *dirlist_load(int host, int *err)
 			close(fd);
 		goto fail;
 	}
+	/* ".." of a preopen is outside the sandbox: like wasmtime, every ".." entry carries the
+	 * directory's own inode, and its parent is never looked at (no fstatat below). */
+	if (fstat(fd, &self) != 0) {
+		*err = errno;
+		goto fail_dir;
+	}
 	errno = 0;
 	while ((de = readdir(d))) {
 		struct wasi_dent *e;
 		struct stat sb;
+		bool dotdot = !strcmp(de->d_name, "..");
 
 		if (l->n == cap) {
 			size_t ncap = cap ? cap * 2 : 32;
-			struct wasi_dent *v = realloc(l->v, ncap * sizeof(*v));
+			struct wasi_dent *v = vm_realloc(l->v, ncap, sizeof(*v));
 
 			if (!v)
 				goto fail_dir;
@@ -530,12 +543,12 @@ static struct wasi_dirlist *dirlist_load(int host, int *err)
 			cap = ncap;
 		}
 		e = &l->v[l->n];
-		e->name = strdup(de->d_name);
+		e->name = vm_strdup(de->d_name);
 		if (!e->name)
 			goto fail_dir;
 		e->namlen = (uint32_t)strlen(e->name);
-		e->ino = de->d_ino;
-		switch (de->d_type) {
+		e->ino = dotdot ? self.st_ino : de->d_ino;
+		switch (dotdot ? DT_DIR : de->d_type) {
 		case DT_BLK: e->type = WASI_FILETYPE_BLOCK_DEVICE; break;
 		case DT_CHR: e->type = WASI_FILETYPE_CHARACTER_DEVICE; break;
 		case DT_DIR: e->type = WASI_FILETYPE_DIRECTORY; break;
@@ -651,8 +664,8 @@ static uint32_t seek_and_report(const struct guest *g, int host, off_t off, int 
 }
 
 /* fd_seek(fd, offset: i64, whence: u8, out_newoffset: u64*) -> errno.  (0, CUR) needs only
- * FD_TELL, as the spec allows.  Errors: EBADF (also a directory), ENOTCAPABLE (FD_SEEK), EINVAL (bad whence or
- * negative result), ESPIPE (pipe, socket, tty), EFAULT.
+ * FD_TELL, as the spec allows.  Errors: EBADF (also a directory), ENOTCAPABLE (FD_SEEK),
+ * EINVAL (bad whence or negative result), ESPIPE (pipe, socket, tty), EFAULT.
  * https://github.com/WebAssembly/WASI/blob/main/legacy/preview1/docs.md#fd_seek */
 uint32_t wasi_fd_seek(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
 {
@@ -680,8 +693,9 @@ uint32_t wasi_fd_sync(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
 	return flush_fd(ctx, ARG32(0), WASI_RIGHT_FD_SYNC, fsync);
 }
 
-/* fd_tell(fd, out_offset: u64*) -> errno.  Errors: EBADF (also a directory), ENOTCAPABLE (FD_TELL), ESPIPE,
- * EFAULT.  https://github.com/WebAssembly/WASI/blob/main/legacy/preview1/docs.md#fd_tell */
+/* fd_tell(fd, out_offset: u64*) -> errno.  Errors: EBADF (also a directory), ENOTCAPABLE
+ * (FD_TELL), ESPIPE, EFAULT.
+ * https://github.com/WebAssembly/WASI/blob/main/legacy/preview1/docs.md#fd_tell */
 uint32_t wasi_fd_tell(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a)
 {
 	struct guest g = guest_of(c);

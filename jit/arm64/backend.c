@@ -684,7 +684,7 @@ void be_cmp_branch(struct jcomp *c, uint16_t op, struct jopnd lhs, struct jopnd 
 	enum a64_cond cc;
 
 	if (op_is_eqz(op) && lhs.kind != OP_IMM) {
-		bool sf = op == OPC_I64_EQZ;
+		bool sf = op_is_wide(op);
 
 		cbz_label(c, sf, negate, gpr_of(c->cb, sf, lhs, R_SCRATCH), label);
 		return;
@@ -901,7 +901,7 @@ void be_binop(struct jcomp *c, uint16_t op, jreg dst, struct jopnd lhs, struct j
 		float_arith(cb, op, d, lhs, rhs);
 		return;
 	case OPC_F32_COPYSIGN: case OPC_F64_COPYSIGN:
-		float_copysign(cb, op == OPC_F64_COPYSIGN, d, lhs, rhs);
+		float_copysign(cb, op_is_wide(op), d, lhs, rhs);
 		return;
 	default:
 		emit(cb, A64_POISON);
@@ -988,21 +988,21 @@ void be_unop(struct jcomp *c, uint16_t op, jreg dst, struct jopnd src)
 		return;
 	case OPC_I32_EXTEND8_S:
 	case OPC_I64_EXTEND8_S:
-		emit(cb, a64_sxtb(op == OPC_I64_EXTEND8_S, d, gpr_of(cb, false, src, R_SCRATCH)));
+		emit(cb, a64_sxtb(op_is_wide(op), d, gpr_of(cb, false, src, R_SCRATCH)));
 		return;
 	case OPC_I32_EXTEND16_S:
 	case OPC_I64_EXTEND16_S:
-		emit(cb, a64_sxth(op == OPC_I64_EXTEND16_S, d, gpr_of(cb, false, src, R_SCRATCH)));
+		emit(cb, a64_sxth(op_is_wide(op), d, gpr_of(cb, false, src, R_SCRATCH)));
 		return;
 	case OPC_F32_ABS: case OPC_F64_ABS:
-		emit(cb, a64_fabs(op == OPC_F64_ABS, d, fpr_of(cb, op == OPC_F64_ABS, src, V_SCRATCH)));
+		emit(cb, a64_fabs(op_is_wide(op), d, fpr_of(cb, op_is_wide(op), src, V_SCRATCH)));
 		return;
 	case OPC_F32_NEG: case OPC_F64_NEG:
-		emit(cb, a64_fneg(op == OPC_F64_NEG, d, fpr_of(cb, op == OPC_F64_NEG, src, V_SCRATCH)));
+		emit(cb, a64_fneg(op_is_wide(op), d, fpr_of(cb, op_is_wide(op), src, V_SCRATCH)));
 		return;
 	case OPC_F32_SQRT: case OPC_F64_SQRT:
-		emit(cb, a64_fsqrt(op == OPC_F64_SQRT, d,
-				   fpr_of(cb, op == OPC_F64_SQRT, src, V_SCRATCH)));
+		emit(cb, a64_fsqrt(op_is_wide(op), d,
+				   fpr_of(cb, op_is_wide(op), src, V_SCRATCH)));
 		return;
 	case OPC_F32_CEIL: case OPC_F32_FLOOR: case OPC_F32_TRUNC: case OPC_F32_NEAREST:
 	case OPC_F64_CEIL: case OPC_F64_FLOOR: case OPC_F64_TRUNC: case OPC_F64_NEAREST: {

@@ -666,7 +666,7 @@ void be_cmp_branch(struct jcomp *c, uint16_t op, struct jopnd lhs, struct jopnd 
 	enum x64_cc cc;
 
 	if (op_is_eqz(op)) {
-		emit_test_zero(c, op == OPC_I64_EQZ, lhs);
+		emit_test_zero(c, op_is_wide(op), lhs);
 		cc = CC_E;
 	} else if (op_is_int_cmp(op)) {
 		cc = emit_int_cmp(c->cb, op, lhs, rhs);
@@ -1022,25 +1022,25 @@ void be_binop(struct jcomp *c, uint16_t op, jreg dst, struct jopnd lhs, struct j
 		int_divrem(c, op, dst, lhs, rhs);
 		return;
 	case OPC_F32_ADD: case OPC_F64_ADD:
-		float_arith(cb, op == OPC_F64_ADD, SSE_ADD, true, HW(dst), lhs, rhs);
+		float_arith(cb, op_is_wide(op), SSE_ADD, true, HW(dst), lhs, rhs);
 		return;
 	case OPC_F32_SUB: case OPC_F64_SUB:
-		float_arith(cb, op == OPC_F64_SUB, SSE_SUB, false, HW(dst), lhs, rhs);
+		float_arith(cb, op_is_wide(op), SSE_SUB, false, HW(dst), lhs, rhs);
 		return;
 	case OPC_F32_MUL: case OPC_F64_MUL:
-		float_arith(cb, op == OPC_F64_MUL, SSE_MUL, true, HW(dst), lhs, rhs);
+		float_arith(cb, op_is_wide(op), SSE_MUL, true, HW(dst), lhs, rhs);
 		return;
 	case OPC_F32_DIV: case OPC_F64_DIV:
-		float_arith(cb, op == OPC_F64_DIV, SSE_DIV, false, HW(dst), lhs, rhs);
+		float_arith(cb, op_is_wide(op), SSE_DIV, false, HW(dst), lhs, rhs);
 		return;
 	case OPC_F32_MIN: case OPC_F64_MIN:
-		float_minmax(c, op == OPC_F64_MIN, true, HW(dst), lhs, rhs);
+		float_minmax(c, op_is_wide(op), true, HW(dst), lhs, rhs);
 		return;
 	case OPC_F32_MAX: case OPC_F64_MAX:
-		float_minmax(c, op == OPC_F64_MAX, false, HW(dst), lhs, rhs);
+		float_minmax(c, op_is_wide(op), false, HW(dst), lhs, rhs);
 		return;
 	case OPC_F32_COPYSIGN: case OPC_F64_COPYSIGN:
-		float_copysign(cb, op == OPC_F64_COPYSIGN, HW(dst), lhs, rhs);
+		float_copysign(cb, op_is_wide(op), HW(dst), lhs, rhs);
 		return;
 	default:
 		if (is_shift(op)) {
@@ -1230,10 +1230,10 @@ void be_unop(struct jcomp *c, uint16_t op, jreg dst, struct jopnd src)
 	case OPC_F32_SQRT:
 	case OPC_F64_SQRT:
 		if (src.kind == OP_MEM)
-			x64_sse_rm(cb, op == OPC_F64_SQRT, SSE_SQRT, d, frame_slot(src.off));
+			x64_sse_rm(cb, op_is_wide(op), SSE_SQRT, d, frame_slot(src.off));
 		else
-			x64_sse_rr(cb, op == OPC_F64_SQRT, SSE_SQRT, d,
-				   fpr_of(cb, op == OPC_F64_SQRT, src));
+			x64_sse_rr(cb, op_is_wide(op), SSE_SQRT, d,
+				   fpr_of(cb, op_is_wide(op), src));
 		return;
 	case OPC_F32_NEAREST: case OPC_F64_NEAREST:
 		float_round(cb, op_is_wide(op), d, src, 0);
@@ -1369,7 +1369,7 @@ void be_select_cmp(struct jcomp *c, uint8_t vt, jreg dst, struct jopnd a, struct
 
 	/* only integer comparisons are fused (float eq/ne need two flags) */
 	if (op_is_eqz(cmp_op)) {
-		emit_test_zero(c, cmp_op == OPC_I64_EQZ, lhs);
+		emit_test_zero(c, op_is_wide(cmp_op), lhs);
 		cc = CC_E;
 	} else {
 		cc = emit_int_cmp(c->cb, cmp_op, lhs, rhs);

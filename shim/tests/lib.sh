@@ -142,7 +142,10 @@ lab_down() {
 	grep " $T/" /proc/mounts | awk '{print $2}' | sort -r | while read -r m; do
 		umount -l "$m" 2>/dev/null
 	done
-	for d in /sys/fs/cgroup/*/"$NS" /sys/fs/cgroup/"$NS"; do
+	# The cgroup parent the lab's containers used: the namespace for ctr's, LAB_CGROUP_PARENT
+	# when the test chose one (CRI: the namespace is k8s.io, whose cgroups are not ours).
+	cg=${LAB_CGROUP_PARENT:-$NS}
+	for d in /sys/fs/cgroup/*/"$cg" /sys/fs/cgroup/"$cg"; do
 		[ -d "$d" ] || continue
 		find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
 	done

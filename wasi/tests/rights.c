@@ -169,7 +169,8 @@ static void rules(void)
 
 	/* 7. Rights only shrink. */
 	CHECK_OK(raw_open(DIR, "all.txt", 0, __WASI_RIGHTS_FD_READ, 0, &fd));
-	CHECK_ERR(__wasi_fd_fdstat_set_rights(fd, __WASI_RIGHTS_FD_READ | __WASI_RIGHTS_FD_WRITE, 0),
+	CHECK_ERR(__wasi_fd_fdstat_set_rights(fd, __WASI_RIGHTS_FD_READ | __WASI_RIGHTS_FD_WRITE,
+					      0),
 		  __WASI_ERRNO_NOTCAPABLE);
 	CHECK_OK(__wasi_fd_fdstat_set_rights(fd, 0, 0));
 	CHECK_OK(__wasi_fd_close(fd));

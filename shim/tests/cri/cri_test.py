@@ -93,6 +93,7 @@ def rpc_error(fn):
 
 # ---- kubelet-side helpers ------------------------------------------------------------------
 
+
 def pod_config(name, handler_net="host", uid=None, attempt=0):
     uid = uid or str(uuid.uuid4())
     logdir = os.path.join(KUBELET, "logs", "chibi-cri_%s_%s" % (name, uid))
@@ -109,7 +110,8 @@ def pod_config(name, handler_net="host", uid=None, attempt=0):
         linux=api.LinuxPodSandboxConfig(
             cgroup_parent="%s/pod%s" % (CG_PARENT, uid),
             security_context=api.LinuxSandboxSecurityContext(
-                namespace_options=api.NamespaceOption(network=mode, pid=api.CONTAINER, ipc=api.POD)),
+                namespace_options=api.NamespaceOption(network=mode, pid=api.CONTAINER, ipc=api.POD)
+            ),
         ),
     )
 
@@ -131,21 +133,38 @@ def kubelet_files(cfg, cname):
     os.makedirs(os.path.join(d, "containers", cname), exist_ok=True)
     hosts = os.path.join(d, "etc-hosts")
     with open(hosts, "w") as f:
-        f.write("# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n%s\t%s\n" % (
-            "10.213.0.9", cfg.hostname))
+        f.write(
+            "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n%s\t%s\n"
+            % ("10.213.0.9", cfg.hostname)
+        )
     tlog = os.path.join(d, "containers", cname, uuid.uuid4().hex[:8])
     open(tlog, "w").close()
-    return [api.Mount(container_path="/etc/hosts", host_path=hosts),
-            api.Mount(container_path="/dev/termination-log", host_path=tlog)], tlog
+    return [
+        api.Mount(container_path="/etc/hosts", host_path=hosts),
+        api.Mount(container_path="/dev/termination-log", host_path=tlog),
+    ], tlog
 
 
-def container_config(cfg, cname, command, args, attempt=0, image=None, mounts=None, envs=None,
-                     workdir="", resources=None, labels=None):
+def container_config(
+    cfg,
+    cname,
+    command,
+    args,
+    attempt=0,
+    image=None,
+    mounts=None,
+    envs=None,
+    workdir="",
+    resources=None,
+    labels=None,
+):
     kmounts, tlog = kubelet_files(cfg, cname)
     c = api.ContainerConfig(
         metadata=api.ContainerMetadata(name=cname, attempt=attempt),
         image=api.ImageSpec(image=image or WASM_IMG),
-        command=command, args=args, working_dir=workdir,
+        command=command,
+        args=args,
+        working_dir=workdir,
         envs=[api.KeyValue(key=k, value=v.encode()) for k, v in (envs or {}).items()],
         mounts=kmounts + (mounts or []),
         log_path="%s/%d.log" % (cname, attempt),
@@ -157,8 +176,10 @@ def container_config(cfg, cname, command, args, attempt=0, image=None, mounts=No
 
 
 def create(pod_id, cfg, cc):
-    return call(rt.CreateContainer, api.CreateContainerRequest(
-        pod_sandbox_id=pod_id, config=cc, sandbox_config=cfg)).container_id
+    return call(
+        rt.CreateContainer,
+        api.CreateContainerRequest(pod_sandbox_id=pod_id, config=cc, sandbox_config=cfg),
+    ).container_id
 
 
 def start(cid):
@@ -185,7 +206,9 @@ def wait_exit(cid, secs=15):
 
 
 def pstatus(pid, verbose=False):
-    return call(rt.PodSandboxStatus, api.PodSandboxStatusRequest(pod_sandbox_id=pid, verbose=verbose))
+    return call(
+        rt.PodSandboxStatus, api.PodSandboxStatusRequest(pod_sandbox_id=pid, verbose=verbose)
+    )
 
 
 def remove_pod(pid):
@@ -243,22 +266,67 @@ def cgroup_dir(controller, cid, parent):
 
 def shim_pids():
     """Shims serving this lab's containerd (their -address is our socket)."""
-    out = subprocess.run(["pgrep", "-f", "containerd-shim-.*-address %s/c.sock" % T],
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["pgrep", "-f", "containerd-shim-.*-address %s/c.sock" % T], capture_output=True, text=True
+    ).stdout
     return [int(p) for p in out.split()]
 
 
 def shim_of(cid):
-    out = subprocess.run(["pgrep", "-f", "containerd-shim-chibi-v1 .*-id %s" % cid],
-                         capture_output=True, text=True).stdout.split()
+    out = subprocess.run(
+        ["pgrep", "-f", "containerd-shim-chibi-v1 .*-id %s" % cid], capture_output=True, text=True
+    ).stdout.split()
     return int(out[0]) if out else None
+
+
+def task_address(cid):
+    """The shim address containerd keeps in the container's bundle (its `address` file)."""
+    for f in glob.glob(os.path.join(T, "state", "io.containerd.runtime.v2.task", "*", cid, "address")):
+        try:
+            return open(f).read()
+        except OSError:
+            pass
+    return None
+
+
+def cgroup_of(pid):
+    """The v1 memory (or v2 unified) cgroup path of a process."""
+    try:
+        for line in open("/proc/%d/cgroup" % pid):
+            parts = line.rstrip("\n").split(":", 2)
+            if parts[1] in ("memory", ""):
+                return parts[2]
+    except OSError:
+        pass
+    return None
+
+
+def task_pid(cid):
+    info = cstatus(cid, verbose=True).info.get("info", "{}")
+    return json.loads(info).get("pid")
+
+
+def kill_wait(pid):
+    """SIGKILL a shim daemon and wait until its sockets are closed (it is gone or a zombie),
+    as containerd does: it runs `shim delete` once the connection drops.  A delete before
+    then finds the socket still answering, as a grouped shim's would, and keeps it."""
+    os.kill(pid, signal.SIGKILL)
+    for _ in range(200):
+        try:
+            if open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()[0] in "ZX":
+                return
+        except (OSError, IndexError):
+            return
+        time.sleep(0.01)
 
 
 def task_pids_in(parent):
     """Processes still in any cgroup under parent (v1 memory hierarchy, or v2)."""
     pids = set()
-    for base in (os.path.join(CGROOT, "memory", parent.lstrip("/")),
-                 os.path.join(CGROOT, parent.lstrip("/"))):
+    for base in (
+        os.path.join(CGROOT, "memory", parent.lstrip("/")),
+        os.path.join(CGROOT, parent.lstrip("/")),
+    ):
         for procs in glob.glob(os.path.join(base, "**", "cgroup.procs"), recursive=True):
             try:
                 pids.update(int(x) for x in open(procs).read().split())
@@ -275,6 +343,7 @@ def run_test(fn):
         bad(fn.__name__, "gRPC %s: %s" % (e.code().name, e.details()))
     except Exception as e:  # a broken check is a failure, never a crash of the suite
         import traceback
+
         bad(fn.__name__, "%s: %s" % (type(e).__name__, e), traceback.format_exc())
     if fn.__name__ != "t_before_restart":
         for p in PODS:  # what a failed test left, so that the next tests start clean
@@ -283,26 +352,39 @@ def run_test(fn):
 
 # ---- phase life ----------------------------------------------------------------------------
 
+
 def t_version_status():
     v = call(rt.Version, api.VersionRequest(version="v1"))
-    check("Version: runtime containerd, API v1 (%s %s)" % (v.runtime_name, v.runtime_version),
-          v.runtime_name == "containerd" and v.runtime_api_version == "v1", str(v))
+    check(
+        "Version: runtime containerd, API v1 (%s %s)" % (v.runtime_name, v.runtime_version),
+        v.runtime_name == "containerd" and v.runtime_api_version == "v1",
+        str(v),
+    )
     s = call(rt.Status, api.StatusRequest(verbose=False)).status
     cond = {c.type: c.status for c in s.conditions}
-    check("Status: RuntimeReady and NetworkReady", cond.get("RuntimeReady") and cond.get("NetworkReady"),
-          str(s))
+    check(
+        "Status: RuntimeReady and NetworkReady",
+        cond.get("RuntimeReady") and cond.get("NetworkReady"),
+        str(s),
+    )
     st = call(rt.Status, api.StatusRequest())
     names = [h.name for h in st.runtime_handlers]
     if names:
-        check("Status lists runtime handler chibi (%s)" % ",".join(sorted(n or '""' for n in names)),
-              "chibi" in names, str(names))
+        check(
+            "Status lists runtime handler chibi (%s)" % ",".join(sorted(n or '""' for n in names)),
+            "chibi" in names,
+            str(names),
+        )
 
 
 def t_images():
     imgs = call(im.ListImages, api.ListImagesRequest()).images
     tags = [t for i in imgs for t in i.repo_tags]
-    check("ListImages: the wasm image, the native image and the sandbox image are there",
-          all(x in tags for x in (WASM_IMG, NATIVE_IMG, PAUSE_IMG)), tags)
+    check(
+        "ListImages: the wasm image, the native image and the sandbox image are there",
+        all(x in tags for x in (WASM_IMG, NATIVE_IMG, PAUSE_IMG)),
+        tags,
+    )
     s = call(im.ImageStatus, api.ImageStatusRequest(image=api.ImageSpec(image=WASM_IMG))).image
     check("ImageStatus of the wasm image (%d bytes)" % s.size, s.id and s.size > 0, str(s))
 
@@ -317,12 +399,19 @@ def t_basic_pod():
     os.makedirs(data, exist_ok=True)
     with open(os.path.join(data, "rel.txt"), "w") as f:
         f.write("from a volume\n")
-    res = api.LinuxContainerResources(memory_limit_in_bytes=64 << 20, cpu_period=100000,
-                                      cpu_quota=50000, cpu_shares=512)
+    res = api.LinuxContainerResources(
+        memory_limit_in_bytes=64 << 20, cpu_period=100000, cpu_quota=50000, cpu_shares=512
+    )
     cc, tlog = container_config(
-        cfg, "hello", ["/podprobe.wasm"], ["say", "one two", "three"], workdir="/data",
-        envs={"POD_GREETING": "hello pod"}, resources=res,
-        mounts=[api.Mount(container_path="/data", host_path=data, readonly=True)])
+        cfg,
+        "hello",
+        ["/podprobe.wasm"],
+        ["say", "one two", "three"],
+        workdir="/data",
+        envs={"POD_GREETING": "hello pod"},
+        resources=res,
+        mounts=[api.Mount(container_path="/data", host_path=data, readonly=True)],
+    )
     cid = create(pid, cfg, cc)
     st = cstatus(cid).status
     check("CreateContainer -> CONTAINER_CREATED", st.state == api.CONTAINER_CREATED, str(st))
@@ -330,48 +419,79 @@ def t_basic_pod():
     start(cid)
     st = wait_exit(cid)
     t1 = time.time_ns()
-    check("StartContainer, runs to its exit: CONTAINER_EXITED, exit 0, reason Completed",
-          st.state == api.CONTAINER_EXITED and st.exit_code == 0 and st.reason == "Completed", str(st))
+    check(
+        "StartContainer, runs to its exit: CONTAINER_EXITED, exit 0, reason Completed",
+        st.state == api.CONTAINER_EXITED and st.exit_code == 0 and st.reason == "Completed",
+        str(st),
+    )
     # finished_at is the shim's exit time; started_at is containerd's clock read after Start
     # returned (CRI's container_start.go, every release, every runtime): a module that is done
     # within a millisecond can finish "before" it started by that much.  Allow 50 ms.
-    check("ContainerStatus times: created <= started, finished (50 ms slack), within the run",
-          0 < st.created_at <= st.started_at and st.created_at <= st.finished_at and
-          st.started_at - 50 * 10**6 <= st.finished_at and
-          t0 - 10**9 <= st.started_at and st.finished_at <= t1 + 10**9,
-          "created %d started %d finished %d (t0 %d t1 %d)" % (
-              st.created_at, st.started_at, st.finished_at, t0, t1))
-    check("ContainerStatus log_path is the kubelet's", st.log_path == log_path(cfg, cc), st.log_path)
+    check(
+        "ContainerStatus times: created <= started, finished (50 ms slack), within the run",
+        0 < st.created_at <= st.started_at
+        and st.created_at <= st.finished_at
+        and st.started_at - 50 * 10**6 <= st.finished_at
+        and t0 - 10**9 <= st.started_at
+        and st.finished_at <= t1 + 10**9,
+        "created %d started %d finished %d (t0 %d t1 %d)"
+        % (st.created_at, st.started_at, st.finished_at, t0, t1),
+    )
+    check(
+        "ContainerStatus log_path is the kubelet's", st.log_path == log_path(cfg, cc), st.log_path
+    )
     ents = read_log(log_path(cfg, cc))
     text = log_text(ents, "stdout")
     check("args reach the module (command + args)", "args: one two three" in text, ents)
-    check("env and working dir (PWD) reach the module", "greeting=hello pod pwd=/data" in text, ents)
-    check("CRI log format: RFC 3339 timestamp, stream, F tag on every full line",
-          ents and all(parse_ts(e[0]) and e[1] in ("stdout", "stderr") and e[2] == "F" for e in ents),
-          ents)
+    check(
+        "env and working dir (PWD) reach the module", "greeting=hello pod pwd=/data" in text, ents
+    )
+    check(
+        "CRI log format: RFC 3339 timestamp, stream, F tag on every full line",
+        ents and all(parse_ts(e[0]) and e[1] in ("stdout", "stderr") and e[2] == "F" for e in ents),
+        ents,
+    )
     # /etc/hosts, termination log, read-only volume, limits: a second container in the same pod.
     cc2, tlog2 = container_config(
-        cfg, "files", ["/probe.wasm"], ["cat", "/etc/hosts"], resources=res)
+        cfg, "files", ["/probe.wasm"], ["cat", "/etc/hosts"], resources=res
+    )
     c2 = create(pid, cfg, cc2)
     start(c2)
     st2 = wait_exit(c2)
     text2 = "\n".join(log_text(read_log(log_path(cfg, cc2))))
-    check("kubelet's /etc/hosts file mount is the container's /etc/hosts",
-          st2.exit_code == 0 and "Kubernetes-managed hosts file" in text2, text2, str(st2))
-    cc3, tlog3 = container_config(cfg, "term", ["/probe.wasm"],
-                                  ["write", "/dev/termination-log", "bye from wasm"])
+    check(
+        "kubelet's /etc/hosts file mount is the container's /etc/hosts",
+        st2.exit_code == 0 and "Kubernetes-managed hosts file" in text2,
+        text2,
+        str(st2),
+    )
+    cc3, tlog3 = container_config(
+        cfg, "term", ["/probe.wasm"], ["write", "/dev/termination-log", "bye from wasm"]
+    )
     c3 = create(pid, cfg, cc3)
     start(c3)
     st3 = wait_exit(c3)
-    check("termination-log file mount: the message reaches the kubelet's file",
-          st3.exit_code == 0 and open(tlog3).read() == "bye from wasm", open(tlog3).read(), str(st3))
-    cc4, _ = container_config(cfg, "ro", ["/probe.wasm"], ["write", "/data/new.txt", "x"],
-                              mounts=[api.Mount(container_path="/data", host_path=data, readonly=True)])
+    check(
+        "termination-log file mount: the message reaches the kubelet's file",
+        st3.exit_code == 0 and open(tlog3).read() == "bye from wasm",
+        open(tlog3).read(),
+        str(st3),
+    )
+    cc4, _ = container_config(
+        cfg,
+        "ro",
+        ["/probe.wasm"],
+        ["write", "/data/new.txt", "x"],
+        mounts=[api.Mount(container_path="/data", host_path=data, readonly=True)],
+    )
     c4 = create(pid, cfg, cc4)
     start(c4)
     st4 = wait_exit(c4)
-    check("read-only volume refuses writes (exit 4, nothing on the host)",
-          st4.exit_code == 4 and not os.path.exists(os.path.join(data, "new.txt")), str(st4))
+    check(
+        "read-only volume refuses writes (exit 4, nothing on the host)",
+        st4.exit_code == 4 and not os.path.exists(os.path.join(data, "new.txt")),
+        str(st4),
+    )
     # Limits went to the container's cgroup: read while it runs.
     cc5, _ = container_config(cfg, "limits", ["/probe.wasm"], ["sleep", "30"], resources=res)
     c5 = create(pid, cfg, cc5)
@@ -387,21 +507,29 @@ def t_basic_pod():
     except OSError as e:
         lim = quota = shares = None
         print("     (cgroup: %s)" % e)
-    check("memory and CPU limits in the container's cgroup (%s, %s, %s)" % (lim, quota, shares),
-          lim == 64 << 20 and quota == 50000 and shares == 512)
+    check(
+        "memory and CPU limits in the container's cgroup (%s, %s, %s)" % (lim, quota, shares),
+        lim == 64 << 20 and quota == 50000 and shares == 512,
+    )
     t0 = time.time()
     call(rt.StopContainer, api.StopContainerRequest(container_id=c5, timeout=10))
     dt = time.time() - t0
     st5 = cstatus(c5).status
-    check("StopContainer (grace 10 s): SIGTERM stops a wasm task at once, exit 143 (%.2f s)" % dt,
-          st5.state == api.CONTAINER_EXITED and st5.exit_code == 143 and dt < 5, str(st5))
+    check(
+        "StopContainer (grace 10 s): SIGTERM stops a wasm task at once, exit 143 (%.2f s)" % dt,
+        st5.state == api.CONTAINER_EXITED and st5.exit_code == 143 and dt < 5,
+        str(st5),
+    )
     for c in (cid, c2, c3, c4, c5):
         call(rt.RemoveContainer, api.RemoveContainerRequest(container_id=c))
-    left = call(rt.ListContainers, api.ListContainersRequest(
-        filter=api.ContainerFilter(pod_sandbox_id=pid))).containers
+    left = call(
+        rt.ListContainers, api.ListContainersRequest(filter=api.ContainerFilter(pod_sandbox_id=pid))
+    ).containers
     check("RemoveContainer: the pod lists no container", not left, str(left))
-    check("the log files stay after RemoveContainer (the kubelet removes them)",
-          os.path.exists(log_path(cfg, cc)))
+    check(
+        "the log files stay after RemoveContainer (the kubelet removes them)",
+        os.path.exists(log_path(cfg, cc)),
+    )
     call(rt.StopPodSandbox, api.StopPodSandboxRequest(pod_sandbox_id=pid))
     ps = pstatus(pid).status
     check("StopPodSandbox -> SANDBOX_NOTREADY", ps.state == api.SANDBOX_NOTREADY, str(ps))
@@ -420,8 +548,11 @@ def t_sigkill_grace():
     t0 = time.time()
     call(rt.StopContainer, api.StopContainerRequest(container_id=cid, timeout=0))
     st = cstatus(cid).status
-    check("StopContainer timeout 0: SIGKILL, exit 137 (%.2f s)" % (time.time() - t0),
-          st.state == api.CONTAINER_EXITED and st.exit_code == 137 and st.reason == "Error", str(st))
+    check(
+        "StopContainer timeout 0: SIGKILL, exit 137 (%.2f s)" % (time.time() - t0),
+        st.state == api.CONTAINER_EXITED and st.exit_code == 137 and st.reason == "Error",
+        str(st),
+    )
     # The grace period running out: a wasm module cannot catch SIGTERM (WASI has no signals), so
     # the only task that outlives its stop signal is one whose signal is ignored by default:
     # the image's StopSignal is SIGURG.  containerd sends it, waits out the 2 s grace period,
@@ -434,10 +565,16 @@ def t_sigkill_grace():
     call(rt.StopContainer, api.StopContainerRequest(container_id=c2, timeout=2))
     dt = time.time() - t0
     st2 = cstatus(c2).status
-    check("StopContainer, stop signal (SIGURG) ignored: SIGKILL after the 2 s grace period, "
-          "exit 137 (%.2f s)" % dt, st2.exit_code == 137 and 1.9 <= dt < 6, str(st2))
+    check(
+        "StopContainer, stop signal (SIGURG) ignored: SIGKILL after the 2 s grace period, "
+        "exit 137 (%.2f s)" % dt,
+        st2.exit_code == 137 and 1.9 <= dt < 6,
+        str(st2),
+    )
     # Stopping an exited container again is a no-op, as the kubelet expects.
-    err = rpc_error(lambda: call(rt.StopContainer, api.StopContainerRequest(container_id=cid, timeout=2)))
+    err = rpc_error(
+        lambda: call(rt.StopContainer, api.StopContainerRequest(container_id=cid, timeout=2))
+    )
     check("StopContainer on an exited container succeeds", err is None, err)
     remove_pod(pid)
     err = rpc_error(lambda: cstatus(cid))
@@ -453,11 +590,17 @@ def t_logs():
     ents = read_log(log_path(cfg, cc))
     tags = "".join(e[2] or "?" for e in ents)
     lines = log_text(ents, "stdout")
-    check("a 40000-byte line is split into P entries and ends with F (tags %s)" % tags,
-          st.exit_code == 0 and "P" in tags and lines and lines[0] == "x" * 40000, tags,
-          [len(x) for x in lines])
-    check("a last line without newline is logged (as kubectl logs shows it)",
-          lines and lines[-1] == "tail", lines[-1:] if lines else ents)
+    check(
+        "a 40000-byte line is split into P entries and ends with F (tags %s)" % tags,
+        st.exit_code == 0 and "P" in tags and lines and lines[0] == "x" * 40000,
+        tags,
+        [len(x) for x in lines],
+    )
+    check(
+        "a last line without newline is logged (as kubectl logs shows it)",
+        lines and lines[-1] == "tail",
+        lines[-1:] if lines else ents,
+    )
     # Interleaved stdout/stderr, then ReopenContainerLog mid-run (what log rotation does).
     cc2, _ = container_config(cfg, "rot", ["/podprobe.wasm"], ["log", "30", "100"])
     c2 = create(pid, cfg, cc2)
@@ -471,15 +614,23 @@ def t_logs():
     allents = old + new
     outs = log_text(allents, "stdout")
     errs = log_text(allents, "stderr")
-    check("stdout and stderr entries carry their stream",
-          outs == ["out %d" % i for i in range(2, 31, 2)] and errs == ["err %d" % i for i in range(1, 30, 2)],
-          outs, errs)
-    check("ReopenContainerLog: a new file at log_path, the old one keeps the earlier lines "
-          "(%d + %d)" % (len(old), len(new)), st2.exit_code == 0 and old and new and
-          len(old) + len(new) == 30)
+    check(
+        "stdout and stderr entries carry their stream",
+        outs == ["out %d" % i for i in range(2, 31, 2)]
+        and errs == ["err %d" % i for i in range(1, 30, 2)],
+        outs,
+        errs,
+    )
+    check(
+        "ReopenContainerLog: a new file at log_path, the old one keeps the earlier lines "
+        "(%d + %d)" % (len(old), len(new)),
+        st2.exit_code == 0 and old and new and len(old) + len(new) == 30,
+    )
     ts = [e[0] for e in allents]
     check("timestamps are in order", ts == sorted(ts), ts[:5])
-    err = rpc_error(lambda: call(rt.ReopenContainerLog, api.ReopenContainerLogRequest(container_id=c2)))
+    err = rpc_error(
+        lambda: call(rt.ReopenContainerLog, api.ReopenContainerLogRequest(container_id=c2))
+    )
     check("ReopenContainerLog of an exited container is refused", err is not None, err)
     remove_pod(pid)
 
@@ -490,23 +641,36 @@ def t_exec_refused():
     cid = create(pid, cfg, cc)
     start(cid)
     wait_state(cid, api.CONTAINER_RUNNING)
-    err = rpc_error(lambda: call(rt.ExecSync, api.ExecSyncRequest(
-        container_id=cid, cmd=["/probe.wasm", "hello"], timeout=5)))
+    err = rpc_error(
+        lambda: call(
+            rt.ExecSync,
+            api.ExecSyncRequest(container_id=cid, cmd=["/probe.wasm", "hello"], timeout=5),
+        )
+    )
     check("ExecSync refused with a clear error", err and "not supported for wasm tasks" in err, err)
     url = None
     try:
-        url = call(rt.Exec, api.ExecRequest(container_id=cid, cmd=["/probe.wasm", "hello"],
-                                            stdout=True, stderr=True)).url
+        url = call(
+            rt.Exec,
+            api.ExecRequest(
+                container_id=cid, cmd=["/probe.wasm", "hello"], stdout=True, stderr=True
+            ),
+        ).url
     except grpc.RpcError as e:
         url = "refused: " + e.details()
     if url.startswith("refused"):
         check("Exec refused with a clear error", "not supported" in url, url)
     else:
         got = ws_exec(url)
-        check("Exec: the stream reports the refusal (not supported for wasm tasks)",
-              "not supported for wasm tasks" in got, got)
+        check(
+            "Exec: the stream reports the refusal (not supported for wasm tasks)",
+            "not supported for wasm tasks" in got,
+            got,
+        )
     st = cstatus(cid).status
-    check("the task keeps running after the refused execs", st.state == api.CONTAINER_RUNNING, str(st))
+    check(
+        "the task keeps running after the refused execs", st.state == api.CONTAINER_RUNNING, str(st)
+    )
     remove_pod(pid)
 
 
@@ -521,9 +685,13 @@ def ws_exec(url):
         return "refusing a non-local stream url " + url
     s = socket.create_connection((host, port), timeout=10)
     key = "Y2hpYmktY3JpLXRlc3RzIQ=="
-    s.sendall(("GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-               "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
-               "Sec-WebSocket-Protocol: v4.channel.k8s.io\r\n\r\n" % (path, host, port, key)).encode())
+    s.sendall(
+        (
+            "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
+            "Sec-WebSocket-Protocol: v4.channel.k8s.io\r\n\r\n" % (path, host, port, key)
+        ).encode()
+    )
     buf = b""
     while b"\r\n\r\n" not in buf:
         chunk = s.recv(4096)
@@ -550,7 +718,7 @@ def ws_exec(url):
                 n, off = int.from_bytes(data[2:10], "big"), 10
             if len(data) < off + n:
                 break
-            payload, data = data[off:off + n], data[off + n:]
+            payload, data = data[off : off + n], data[off + n :]
             op = b1 & 0x0F
             if op == 8:
                 s.close()
@@ -571,40 +739,68 @@ def ws_exec(url):
 def t_stats_update():
     pid, cfg = run_pod("stats")
     res = api.LinuxContainerResources(memory_limit_in_bytes=64 << 20, cpu_shares=256)
-    cc, _ = container_config(cfg, "spin", ["/probe.wasm"], ["spin"], resources=res,
-                             labels={"role": "spinner"})
+    cc, _ = container_config(
+        cfg, "spin", ["/probe.wasm"], ["spin"], resources=res, labels={"role": "spinner"}
+    )
     cid = create(pid, cfg, cc)
     start(cid)
     wait_state(cid, api.CONTAINER_RUNNING)
     time.sleep(1.0)
     s = call(rt.ContainerStats, api.ContainerStatsRequest(container_id=cid)).stats
-    check("ContainerStats: CPU used (%d ns) and memory working set (%d bytes)" % (
-        s.cpu.usage_core_nano_seconds.value, s.memory.working_set_bytes.value),
-        s.attributes.id == cid and s.cpu.usage_core_nano_seconds.value > 100 * 10**6 and
-        s.memory.working_set_bytes.value > 0, str(s))
-    ls = call(rt.ListContainerStats, api.ListContainerStatsRequest(
-        filter=api.ContainerStatsFilter(pod_sandbox_id=pid))).stats
-    check("ListContainerStats filtered by pod: the one container",
-          [x.attributes.id for x in ls] == [cid], [x.attributes.id for x in ls])
-    ls = call(rt.ListContainerStats, api.ListContainerStatsRequest(
-        filter=api.ContainerStatsFilter(label_selector={"role": "spinner"}))).stats
+    check(
+        "ContainerStats: CPU used (%d ns) and memory working set (%d bytes)"
+        % (s.cpu.usage_core_nano_seconds.value, s.memory.working_set_bytes.value),
+        s.attributes.id == cid
+        and s.cpu.usage_core_nano_seconds.value > 100 * 10**6
+        and s.memory.working_set_bytes.value > 0,
+        str(s),
+    )
+    ls = call(
+        rt.ListContainerStats,
+        api.ListContainerStatsRequest(filter=api.ContainerStatsFilter(pod_sandbox_id=pid)),
+    ).stats
+    check(
+        "ListContainerStats filtered by pod: the one container",
+        [x.attributes.id for x in ls] == [cid],
+        [x.attributes.id for x in ls],
+    )
+    ls = call(
+        rt.ListContainerStats,
+        api.ListContainerStatsRequest(
+            filter=api.ContainerStatsFilter(label_selector={"role": "spinner"})
+        ),
+    ).stats
     check("ListContainerStats filtered by label", [x.attributes.id for x in ls] == [cid])
-    call(rt.UpdateContainerResources, api.UpdateContainerResourcesRequest(
-        container_id=cid, linux=api.LinuxContainerResources(
-            memory_limit_in_bytes=96 << 20, cpu_shares=768, cpu_period=100000, cpu_quota=20000)))
+    call(
+        rt.UpdateContainerResources,
+        api.UpdateContainerResourcesRequest(
+            container_id=cid,
+            linux=api.LinuxContainerResources(
+                memory_limit_in_bytes=96 << 20, cpu_shares=768, cpu_period=100000, cpu_quota=20000
+            ),
+        ),
+    )
     parent = cfg.linux.cgroup_parent
     try:
-        lim = int(open(os.path.join(cgroup_dir("memory", cid, parent), "memory.limit_in_bytes")).read())
+        lim = int(
+            open(os.path.join(cgroup_dir("memory", cid, parent), "memory.limit_in_bytes")).read()
+        )
         shares = int(open(os.path.join(cgroup_dir("cpu", cid, parent), "cpu.shares")).read())
         quota = int(open(os.path.join(cgroup_dir("cpu", cid, parent), "cpu.cfs_quota_us")).read())
     except OSError as e:
         lim = shares = quota = str(e)
-    check("UpdateContainerResources reaches the cgroup (memory %s, shares %s, quota %s)" % (
-        lim, shares, quota), lim == 96 << 20 and shares == 768 and quota == 20000)
+    check(
+        "UpdateContainerResources reaches the cgroup (memory %s, shares %s, quota %s)"
+        % (lim, shares, quota),
+        lim == 96 << 20 and shares == 768 and quota == 20000,
+    )
     st = cstatus(cid).status
     if st.HasField("resources"):
-        check("ContainerStatus reports the updated resources",
-              st.resources.linux.memory_limit_in_bytes == 96 << 20, str(st.resources))
+        check(
+            "ContainerStatus reports the updated resources",
+            st.resources.linux.memory_limit_in_bytes == 96 << 20,
+            str(st.resources),
+        )
     remove_pod(pid)
 
 
@@ -621,25 +817,42 @@ def t_filters():
     wait_exit(idb)
 
     def ids(f):
-        return sorted(c.id for c in call(rt.ListContainers, api.ListContainersRequest(filter=f)).containers)
+        return sorted(
+            c.id for c in call(rt.ListContainers, api.ListContainersRequest(filter=f)).containers
+        )
 
     check("ListContainers by pod", ids(api.ContainerFilter(pod_sandbox_id=pa)) == [ida])
     check("ListContainers by id", ids(api.ContainerFilter(id=idb)) == [idb])
-    check("ListContainers by state RUNNING",
-          ida in ids(api.ContainerFilter(state=api.ContainerStateValue(state=api.CONTAINER_RUNNING))) and
-          idb not in ids(api.ContainerFilter(state=api.ContainerStateValue(state=api.CONTAINER_RUNNING))))
-    check("ListContainers by label", ids(api.ContainerFilter(label_selector={"tier": "y"})) == [idb])
+    check(
+        "ListContainers by state RUNNING",
+        ida in ids(api.ContainerFilter(state=api.ContainerStateValue(state=api.CONTAINER_RUNNING)))
+        and idb
+        not in ids(api.ContainerFilter(state=api.ContainerStateValue(state=api.CONTAINER_RUNNING))),
+    )
+    check(
+        "ListContainers by label", ids(api.ContainerFilter(label_selector={"tier": "y"})) == [idb]
+    )
 
     def pods(f):
-        return sorted(p.id for p in call(rt.ListPodSandbox, api.ListPodSandboxRequest(filter=f)).items)
+        return sorted(
+            p.id for p in call(rt.ListPodSandbox, api.ListPodSandboxRequest(filter=f)).items
+        )
 
-    check("ListPodSandbox by label", pods(api.PodSandboxFilter(label_selector={"app": "filt-b"})) == [pb])
+    check(
+        "ListPodSandbox by label",
+        pods(api.PodSandboxFilter(label_selector={"app": "filt-b"})) == [pb],
+    )
     check("ListPodSandbox by id", pods(api.PodSandboxFilter(id=pa)) == [pa])
     ready = pods(api.PodSandboxFilter(state=api.PodSandboxStateValue(state=api.SANDBOX_READY)))
     check("ListPodSandbox by state READY", pa in ready and pb in ready)
     call(rt.StopPodSandbox, api.StopPodSandboxRequest(pod_sandbox_id=pb))
-    notready = pods(api.PodSandboxFilter(state=api.PodSandboxStateValue(state=api.SANDBOX_NOTREADY)))
-    check("ListPodSandbox by state NOTREADY after StopPodSandbox", pb in notready and pa not in notready)
+    notready = pods(
+        api.PodSandboxFilter(state=api.PodSandboxStateValue(state=api.SANDBOX_NOTREADY))
+    )
+    check(
+        "ListPodSandbox by state NOTREADY after StopPodSandbox",
+        pb in notready and pa not in notready,
+    )
     remove_pod(pa)
     remove_pod(pb)
 
@@ -647,12 +860,17 @@ def t_filters():
 def t_shared_volume():
     """Two wasm containers of one pod share a volume (an emptyDir on the node)."""
     pid, cfg = run_pod("shared")
-    vol = os.path.join(KUBELET, "pods", cfg.metadata.uid, "volumes", "kubernetes.io~empty-dir", "shared")
+    vol = os.path.join(
+        KUBELET, "pods", cfg.metadata.uid, "volumes", "kubernetes.io~empty-dir", "shared"
+    )
     os.makedirs(vol, exist_ok=True)
     m = [api.Mount(container_path="/shared", host_path=vol)]
-    cr, _ = container_config(cfg, "reader", ["/podprobe.wasm"], ["await", "/shared/msg", "10"], mounts=m)
-    cw, _ = container_config(cfg, "writer", ["/podprobe.wasm"], ["put", "/shared/msg", "hello from the writer"],
-                             mounts=m)
+    cr, _ = container_config(
+        cfg, "reader", ["/podprobe.wasm"], ["await", "/shared/msg", "10"], mounts=m
+    )
+    cw, _ = container_config(
+        cfg, "writer", ["/podprobe.wasm"], ["put", "/shared/msg", "hello from the writer"], mounts=m
+    )
     r = create(pid, cfg, cr)
     w = create(pid, cfg, cw)
     start(r)
@@ -660,8 +878,12 @@ def t_shared_volume():
     start(w)
     sw, sr = wait_exit(w), wait_exit(r)
     got = log_text(read_log(log_path(cfg, cr)))
-    check("two wasm containers in one pod share a volume",
-          sw.exit_code == 0 and sr.exit_code == 0 and "hello from the writer" in got, got, str(sr))
+    check(
+        "two wasm containers in one pod share a volume",
+        sw.exit_code == 0 and sr.exit_code == 0 and "hello from the writer" in got,
+        got,
+        str(sr),
+    )
     # A native container in a chibi pod: it runs through the pod's handler (chibi), which
     # cannot run native code; the container fails with the reason in its log.
     cn, _ = container_config(cfg, "native", ["/hello"], [], image=NATIVE_IMG)
@@ -669,11 +891,19 @@ def t_shared_volume():
     err = rpc_error(lambda: start(n))
     st = wait_exit(n) if err is None else cstatus(n).status
     text = "\n".join(log_text(read_log(log_path(cfg, cn))))
-    check("a native image in a chibi pod is refused with a reason (%s)" % (
-        (err or text or st.message)[:90].replace("\n", " ")),
-        (err and ("wasm" in err or "module" in err)) or
-        (st.state == api.CONTAINER_EXITED and st.exit_code != 0 and ("wasm" in text or "module" in text)),
-        err, text, str(st))
+    check(
+        "a native image in a chibi pod is refused with a reason (%s)"
+        % ((err or text or st.message)[:90].replace("\n", " ")),
+        (err and ("wasm" in err or "module" in err))
+        or (
+            st.state == api.CONTAINER_EXITED
+            and st.exit_code != 0
+            and ("wasm" in text or "module" in text)
+        ),
+        err,
+        text,
+        str(st),
+    )
     remove_pod(pid)
 
 
@@ -681,23 +911,99 @@ def t_oom():
     """A memory-backed emptyDir is charged to the container that fills it: past the limit the
     kernel's OOM killer ends the task, and the kubelet must see reason OOMKilled."""
     pid, cfg = run_pod("oom")
-    vol = os.path.join(KUBELET, "pods", cfg.metadata.uid, "volumes", "kubernetes.io~empty-dir", "mem")
+    vol = os.path.join(
+        KUBELET, "pods", cfg.metadata.uid, "volumes", "kubernetes.io~empty-dir", "mem"
+    )
     os.makedirs(vol, exist_ok=True)
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256m", "tmpfs", vol], check=True)
     try:
-        cc, _ = container_config(cfg, "filler", ["/podprobe.wasm"], ["fill", "/cache/big", "96"],
-                                 mounts=[api.Mount(container_path="/cache", host_path=vol)],
-                                 resources=api.LinuxContainerResources(memory_limit_in_bytes=32 << 20))
+        cc, _ = container_config(
+            cfg,
+            "filler",
+            ["/podprobe.wasm"],
+            ["fill", "/cache/big", "96"],
+            mounts=[api.Mount(container_path="/cache", host_path=vol)],
+            resources=api.LinuxContainerResources(memory_limit_in_bytes=32 << 20),
+        )
         cid = create(pid, cfg, cc)
         start(cid)
         st = wait_exit(cid, 30)
         text = log_text(read_log(log_path(cfg, cc)))
-        check("over its memory limit: exit 137, reason OOMKilled (%s, %s)" % (
-            st.exit_code, st.reason), st.state == api.CONTAINER_EXITED and st.exit_code == 137 and
-            st.reason == "OOMKilled", str(st), text[-3:])
+        check(
+            "over its memory limit: exit 137, reason OOMKilled (%s, %s)"
+            % (st.exit_code, st.reason),
+            st.state == api.CONTAINER_EXITED and st.exit_code == 137 and st.reason == "OOMKilled",
+            str(st),
+            text[-3:],
+        )
         remove_pod(pid)
     finally:
         subprocess.run(["umount", "-l", vol])
+
+
+def t_pod_shim():
+    """One shim per pod: the sandbox and its containers share one daemon (the sandbox-id
+    annotation), each container still in its own task process and cgroup; a crash of one
+    leaves the other running; the daemon exits with the pod."""
+    pid, cfg = run_pod("oneshim")
+    ids = []
+    for name in ("a", "b"):
+        cc, _ = container_config(cfg, name, ["/probe.wasm"], ["sleep", "60"])
+        cid = create(pid, cfg, cc)
+        start(cid)
+        ids.append(cid)
+    for cid in ids:
+        wait_state(cid, api.CONTAINER_RUNNING)
+    addrs = [task_address(x) for x in [pid] + ids]
+    spid = shim_of(pid)
+    check(
+        "one shim per pod: sandbox and both containers share its address and process",
+        addrs[0] and len(set(addrs)) == 1 and spid and not any(shim_of(c) for c in ids),
+        addrs,
+        spid,
+        [shim_of(c) for c in ids],
+    )
+    pa, pb = task_pid(ids[0]), task_pid(ids[1])
+    ca, cb = (cgroup_of(pa) if pa else None), (cgroup_of(pb) if pb else None)
+    check(
+        "one shim per pod: each container has its own task process and cgroup",
+        pa and pb and pa != pb and ca and cb and ca != cb
+        and ca.endswith(ids[0]) and cb.endswith(ids[1]),
+        pa,
+        pb,
+        ca,
+        cb,
+    )
+    if pa:
+        os.kill(pa, signal.SIGKILL)  # a crash of one task
+    st = wait_exit(ids[0])
+    time.sleep(0.3)
+    sb = cstatus(ids[1]).status
+    check(
+        "one shim per pod: a crashed container (%s) leaves the other RUNNING and the shim"
+        % st.exit_code,
+        st.state == api.CONTAINER_EXITED and st.exit_code == 137
+        and sb.state == api.CONTAINER_RUNNING and shim_of(pid) == spid,
+        str(st),
+        str(sb),
+    )
+    call(rt.RemoveContainer, api.RemoveContainerRequest(container_id=ids[0]))
+    time.sleep(0.3)
+    sb = cstatus(ids[1]).status
+    check(
+        "one shim per pod: removing one container leaves the other RUNNING and the shim",
+        sb.state == api.CONTAINER_RUNNING and shim_of(pid) == spid,
+        str(sb),
+    )
+    remove_pod(pid)
+    end = time.time() + 5
+    while time.time() < end and spid and os.path.exists("/proc/%d" % spid):
+        time.sleep(0.05)
+    check(
+        "one shim per pod: the shim exits when the pod is removed",
+        spid and not os.path.exists("/proc/%d" % spid),
+        spid,
+    )
 
 
 def t_restart_loop():
@@ -707,11 +1013,13 @@ def t_restart_loop():
     prev = None
     codes = []
     ids = []
+    addrs = []
     for attempt in range(20):
         cc, _ = container_config(cfg, "crash", ["/probe.wasm"], ["exit", "3"], attempt=attempt)
         cid = create(pid, cfg, cc)
         ids.append(cid)
         start(cid)
+        addrs.append(task_address(cid))
         st = wait_exit(cid)
         codes.append(st.exit_code)
         if prev:
@@ -719,21 +1027,34 @@ def t_restart_loop():
         prev = cid
     call(rt.RemoveContainer, api.RemoveContainerRequest(container_id=prev))
     check("restart loop: 20 attempts, each exits 3", codes == [3] * 20, codes)
-    left = call(rt.ListContainers, api.ListContainersRequest(
-        filter=api.ContainerFilter(pod_sandbox_id=pid))).containers
+    left = call(
+        rt.ListContainers, api.ListContainersRequest(filter=api.ContainerFilter(pod_sandbox_id=pid))
+    ).containers
     check("restart loop: no container left in the pod", not left, [c.id for c in left])
     shims = [c for c in ids if shim_of(c)]
-    check("restart loop: no shim left (the pod sandbox's runs on)", not shims and shim_of(pid), shims)
+    check(
+        "restart loop: no shim left (the pod sandbox's runs on)", not shims and shim_of(pid), shims
+    )
+    check(
+        "restart loop: every attempt ran on the pod's one shim",
+        set(addrs) == {task_address(pid)},
+        set(addrs),
+        task_address(pid),
+    )
     f = [x for x in fifos() if any(c in x for c in ids)]
     check("restart loop: no fifo left", not f, f)
     parent = cfg.linux.cgroup_parent
-    kids = [d for d in glob.glob(os.path.join(CGROOT, "*", parent.lstrip("/"), "*"))
-            if os.path.isdir(d) and os.path.basename(d) in ids]
+    kids = [
+        d
+        for d in glob.glob(os.path.join(CGROOT, "*", parent.lstrip("/"), "*"))
+        if os.path.isdir(d) and os.path.basename(d) in ids
+    ]
     check("restart loop: no cgroup left", not kids, kids)
     m = [l.split()[1] for l in open("/proc/mounts") if any(c in l.split()[1] for c in ids)]
     check("restart loop: no mount left", not m, m)
-    procs = subprocess.run(["pgrep", "-f", "__chibi_task --id (%s)" % "|".join(ids)],
-                           capture_output=True, text=True).stdout.split()
+    procs = subprocess.run(
+        ["pgrep", "-f", "__chibi_task --id (%s)" % "|".join(ids)], capture_output=True, text=True
+    ).stdout.split()
     check("restart loop: no task process left", not procs, procs)
     remove_pod(pid)
 
@@ -770,20 +1091,33 @@ def t_cni_pod():
     ps = pstatus(pid, verbose=True)
     ip = ps.status.network.ip
     prefix = SUBNET.rsplit(".", 1)[0] + "."
-    check("CNI pod gets an address on the test bridge (%s)" % ip, ip.startswith(prefix), str(ps.status))
+    check(
+        "CNI pod gets an address on the test bridge (%s)" % ip,
+        ip.startswith(prefix),
+        str(ps.status),
+    )
     info = json.loads(ps.info.get("info", "{}"))
     netns = None
-    for ns in (info.get("runtimeSpec", {}).get("linux", {}).get("namespaces") or []):
+    for ns in info.get("runtimeSpec", {}).get("linux", {}).get("namespaces") or []:
         if ns.get("type") == "network":
             netns = ns.get("path")
     netns = netns or info.get("netNamespacePath")
     ok_conn = False
     detail = "netns %s" % netns
     if netns and ip.startswith(prefix):
-        srv = subprocess.Popen(["nsenter", "--net=" + netns, sys.executable, "-c",
-                                "import socket;s=socket.socket();s.bind(('%s',18080));s.listen(1);"
-                                "print('up',flush=True);c,_=s.accept();c.sendall(b'pod says hi');c.close()" % ip],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        srv = subprocess.Popen(
+            [
+                "nsenter",
+                "--net=" + netns,
+                sys.executable,
+                "-c",
+                "import socket;s=socket.socket();s.bind(('%s',18080));s.listen(1);"
+                "print('up',flush=True);c,_=s.accept();c.sendall(b'pod says hi');c.close()" % ip,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         line = srv.stdout.readline()
         try:
             c = socket.create_connection((ip, 18080), timeout=5)
@@ -796,12 +1130,23 @@ def t_cni_pod():
         srv.kill()
         srv.wait()
     check("the pod's address is reachable from the node through the bridge", ok_conn, detail)
+    lo = subprocess.run(
+        ["nsenter", "--net=" + (netns or "/nonexistent"), "ip", "-o", "addr", "show", "lo"],
+        capture_output=True,
+        text=True,
+    ).stdout
+    check(
+        "the loopback plugin brought the pod's lo up (127.0.0.1)", "127.0.0.1/8" in lo and netns, lo
+    )
     cc, _ = container_config(cfg, "hello", ["/podprobe.wasm"], ["say", "on", "the", "bridge"])
     cid = create(pid, cfg, cc)
     start(cid)
     st = wait_exit(cid)
-    check("a wasm container runs in the CNI pod", st.exit_code == 0 and
-          "args: on the bridge" in log_text(read_log(log_path(cfg, cc))), str(st))
+    check(
+        "a wasm container runs in the CNI pod",
+        st.exit_code == 0 and "args: on the bridge" in log_text(read_log(log_path(cfg, cc))),
+        str(st),
+    )
     call(rt.StopPodSandbox, api.StopPodSandboxRequest(pod_sandbox_id=pid))
     ipam = glob.glob(os.path.join(T, "cni-ipam", "*", prefix + "*"))
     check("StopPodSandbox releases the pod's address", not ipam, ipam)
@@ -815,9 +1160,12 @@ def t_runc_pod():
     cid = create(pid, cfg, cc)
     start(cid)
     st = wait_exit(cid)
-    check("a runc pod (native pause + native hello) beside the chibi pods",
-          st.exit_code == 0 and st.reason == "Completed", str(st),
-          log_text(read_log(log_path(cfg, cc))))
+    check(
+        "a runc pod (native pause + native hello) beside the chibi pods",
+        st.exit_code == 0 and st.reason == "Completed",
+        str(st),
+        log_text(read_log(log_path(cfg, cc))),
+    )
     remove_pod(pid)
 
 
@@ -832,10 +1180,20 @@ def t_before_restart():
     start(c2)
     ok_ = wait_state(cid, api.CONTAINER_RUNNING).state == api.CONTAINER_RUNNING
     check("pods running before the containerd restart", ok_)
-    json.dump({"pod": pid, "sleeper": cid, "quick": c2, "quick_log": log_path(cfg, cc2)}, open(STATE, "w"))
+    json.dump(
+        {
+            "pod": pid,
+            "sleeper": cid,
+            "quick": c2,
+            "quick_log": log_path(cfg, cc2),
+            "shim": shim_of(pid),
+        },
+        open(STATE, "w"),
+    )
 
 
 # ---- phase restart -------------------------------------------------------------------------
+
 
 def t_after_restart():
     s = json.load(open(STATE))
@@ -847,25 +1205,53 @@ def t_after_restart():
             break
         except grpc.RpcError:
             time.sleep(0.2)
-    check("after a containerd restart the pod is still READY", ps and ps.state == api.SANDBOX_READY, str(ps))
+    check(
+        "after a containerd restart the pod is still READY",
+        ps and ps.state == api.SANDBOX_READY,
+        str(ps),
+    )
     st = cstatus(s["sleeper"]).status
-    check("after a containerd restart the running container is RUNNING", st.state == api.CONTAINER_RUNNING, str(st))
+    check(
+        "after a containerd restart the running container is RUNNING",
+        st.state == api.CONTAINER_RUNNING,
+        str(st),
+    )
+    check(
+        "after a containerd restart the pod still has its one shim",
+        s["shim"] and shim_of(s["pod"]) == s["shim"]
+        and task_address(s["sleeper"]) == task_address(s["pod"]),
+        s["shim"],
+        shim_of(s["pod"]),
+    )
     st = wait_exit(s["quick"], 10)
     text = log_text(read_log(s["quick_log"]))
-    check("a container that ran on through the restart exits 0 with its whole log",
-          st.state == api.CONTAINER_EXITED and st.exit_code == 0 and
-          text == ["err 1", "out 2", "err 3"], str(st), text)
+    check(
+        "a container that ran on through the restart exits 0 with its whole log",
+        st.state == api.CONTAINER_EXITED
+        and st.exit_code == 0
+        and text == ["err 1", "out 2", "err 3"],
+        str(st),
+        text,
+    )
     t0 = time.time()
     call(rt.StopPodSandbox, api.StopPodSandboxRequest(pod_sandbox_id=s["pod"]), timeout=30)
     st = cstatus(s["sleeper"]).status
-    check("StopPodSandbox after the restart stops its containers (%.1f s)" % (time.time() - t0),
-          st.state == api.CONTAINER_EXITED, str(st))
+    check(
+        "StopPodSandbox after the restart stops its containers (%.1f s)" % (time.time() - t0),
+        st.state == api.CONTAINER_EXITED,
+        str(st),
+    )
     call(rt.RemovePodSandbox, api.RemovePodSandboxRequest(pod_sandbox_id=s["pod"]))
-    check("RemovePodSandbox after the restart: not stuck", not call(
-        rt.ListPodSandbox, api.ListPodSandboxRequest(filter=api.PodSandboxFilter(id=s["pod"]))).items)
+    check(
+        "RemovePodSandbox after the restart: not stuck",
+        not call(
+            rt.ListPodSandbox, api.ListPodSandboxRequest(filter=api.PodSandboxFilter(id=s["pod"]))
+        ).items,
+    )
 
 
 # ---- phase shimkill ------------------------------------------------------------------------
+
 
 def t_shimkill():
     pid, cfg = run_pod("shimkill")
@@ -873,24 +1259,36 @@ def t_shimkill():
     cid = create(pid, cfg, cc)
     start(cid)
     wait_state(cid, api.CONTAINER_RUNNING)
-    spid = shim_of(cid)
-    check("the container's shim is found", spid is not None)
+    # One shim serves the pod (the sandbox's): killing it takes the container's connection too.
+    spid = shim_of(pid)
+    check(
+        "the pod's shim is found and serves the container",
+        spid is not None and task_address(cid) == task_address(pid),
+        spid,
+    )
     if spid:
         os.kill(spid, signal.SIGKILL)
     st = wait_exit(cid, 15)
-    check("SIGKILLed container shim: the container is EXITED (%s, %s)" % (st.exit_code, st.reason),
-          st.state == api.CONTAINER_EXITED, str(st))
-    sb = shim_of(pid)
-    if sb:
-        os.kill(sb, signal.SIGKILL)
+    check(
+        "SIGKILLed pod shim: the container is EXITED (%s, %s)" % (st.exit_code, st.reason),
+        st.state == api.CONTAINER_EXITED,
+        str(st),
+    )
     time.sleep(0.5)
     t0 = time.time()
     err = rpc_error(lambda: remove_pod(pid))
-    check("SIGKILLed sandbox shim: StopPodSandbox + RemovePodSandbox succeed (%.1f s)" % (time.time() - t0),
-          err is None, err)
+    check(
+        "SIGKILLed pod shim: StopPodSandbox + RemovePodSandbox succeed (%.1f s)"
+        % (time.time() - t0),
+        err is None,
+        err,
+    )
     left = call(rt.ListPodSandbox, api.ListPodSandboxRequest()).items
-    check("no pod left (none stuck terminating)", not left,
-          ["%s %s" % (p.metadata.name, api.PodSandboxState.Name(p.state)) for p in left])
+    check(
+        "no pod left (none stuck terminating)",
+        not left,
+        ["%s %s" % (p.metadata.name, api.PodSandboxState.Name(p.state)) for p in left],
+    )
 
 
 def t_bootstrap_23():
@@ -898,30 +1296,49 @@ def t_bootstrap_23():
     2.3 is packaged in Debian, so this drives `start` the way its documentation says 2.3 does:
     flags and params together, then params alone (a containerd that dropped the flags)."""
     from containerd import bootstrap_pb2 as boot
+
     shim = os.path.join(os.environ["BUILD"], "containerd-shim-chibi-v1")
     for name, flags in (("with flags", True), ("params alone", False)):
         cid = "boot23-" + ("f" if flags else "p")
         bundle = os.path.join(T, "bundles", cid)
         os.makedirs(bundle, exist_ok=True)
         params = boot.BootstrapParams(
-            instance_id=cid, namespace="chibi-boot", log_level=-4, containerd_version="v2.3.0",
+            instance_id=cid,
+            namespace="chibi-boot",
+            log_level=-4,
+            containerd_version="v2.3.0",
             containerd_ttrpc_address="unix://%s/c.sock.ttrpc" % T,
             containerd_grpc_address="unix://%s/c.sock" % T,
-            containerd_binary=os.path.join(os.environ["CTRD_DIR"], "containerd"))
+            containerd_binary=os.path.join(os.environ["CTRD_DIR"], "containerd"),
+        )
         argv = [shim]
         if flags:
-            argv += ["-namespace", "chibi-boot", "-address", "%s/c.sock" % T, "-publish-binary",
-                     params.containerd_binary, "-id", cid]
+            argv += [
+                "-namespace",
+                "chibi-boot",
+                "-address",
+                "%s/c.sock" % T,
+                "-publish-binary",
+                params.containerd_binary,
+                "-id",
+                cid,
+            ]
         env = dict(os.environ)
         env.pop("TTRPC_ADDRESS", None)
-        r = subprocess.run(argv + ["start"], input=params.SerializeToString(), cwd=bundle,
-                           capture_output=True, env=env, timeout=20)
+        r = subprocess.run(
+            argv + ["start"],
+            input=params.SerializeToString(),
+            cwd=bundle,
+            capture_output=True,
+            env=env,
+            timeout=20,
+        )
         res = boot.BootstrapResult()
         try:
             res.ParseFromString(r.stdout)
         except Exception:  # noqa: BLE001 - a decode failure is the finding; check() reports it
             res = None
-        path = res.address[len("unix://"):] if res and res.address.startswith("unix://") else ""
+        path = res.address[len("unix://") :] if res and res.address.startswith("unix://") else ""
         alive = False
         if path:
             try:
@@ -931,34 +1348,98 @@ def t_bootstrap_23():
                 alive = True
             except OSError:
                 pass
-        check("bootstrap protocol (2.3), %s: start answers a BootstrapResult (version 2, ttrpc) "
-              "whose address serves" % name,
-              r.returncode == 0 and res is not None and res.version == 2 and res.protocol == "ttrpc"
-              and alive, r.returncode, r.stdout[:200], r.stderr.decode(errors="replace"))
-        pid = shim_of(cid)
-        daemon_env = open("/proc/%d/environ" % pid, "rb").read().split(b"\0") if pid else []
-        check("bootstrap protocol (2.3), %s: the daemon got TTRPC_ADDRESS from the params" % name,
-              ("TTRPC_ADDRESS=%s/c.sock.ttrpc" % T).encode() in daemon_env)
+        check(
+            "bootstrap protocol (2.3), %s: start answers a BootstrapResult (version 2, ttrpc) "
+            "whose address serves" % name,
+            r.returncode == 0
+            and res is not None
+            and res.version == 2
+            and res.protocol == "ttrpc"
+            and alive,
+            r.returncode,
+            r.stdout[:200],
+            r.stderr.decode(errors="replace"),
+        )
+        # The daemon is start's child: until it has exec'ed it has start's command line and
+        # environment, so wait for the exec'ed one (its own -id flag) to show.
+        pid, daemon_env, want = None, [], ("TTRPC_ADDRESS=%s/c.sock.ttrpc" % T).encode()
+        for _ in range(100):
+            pid = shim_of(cid)
+            try:
+                daemon_env = open("/proc/%d/environ" % pid, "rb").read().split(b"\0") if pid else []
+            except OSError:
+                daemon_env = []
+            if want in daemon_env:
+                break
+            time.sleep(0.02)
+        check(
+            "bootstrap protocol (2.3), %s: the daemon got TTRPC_ADDRESS from the params" % name,
+            want in daemon_env,
+            pid,
+        )
         if pid:
-            os.kill(pid, signal.SIGKILL)
-        subprocess.run([shim, "-namespace", "chibi-boot", "-address", "%s/c.sock" % T, "-id", cid,
-                        "-bundle", bundle, "delete"], cwd=bundle, capture_output=True, timeout=20)
+            kill_wait(pid)
+        subprocess.run(
+            [
+                shim,
+                "-namespace",
+                "chibi-boot",
+                "-address",
+                "%s/c.sock" % T,
+                "-id",
+                cid,
+                "-bundle",
+                bundle,
+                "delete",
+            ],
+            cwd=bundle,
+            capture_output=True,
+            timeout=20,
+        )
     # <= 2.2 with runtime options on stdin (a protobuf Any): still the bare address.
     cid = "boot22"
     bundle = os.path.join(T, "bundles", cid)
     os.makedirs(bundle, exist_ok=True)
     from google.protobuf import any_pb2
+
     opts = any_pb2.Any(type_url="containerd.runc.v1.Options", value=b"\x0a\x04runc")
-    r = subprocess.run([shim, "-namespace", "chibi-boot", "-address", "%s/c.sock" % T, "-id", cid,
-                        "start"], input=opts.SerializeToString(), cwd=bundle, capture_output=True,
-                       timeout=20)
-    check("legacy start (<= 2.2) with runtime options on stdin: the bare address",
-          r.returncode == 0 and r.stdout.startswith(b"unix:///"), r.stdout[:200], r.stderr)
-    pid = shim_of(cid)
+    r = subprocess.run(
+        [shim, "-namespace", "chibi-boot", "-address", "%s/c.sock" % T, "-id", cid, "start"],
+        input=opts.SerializeToString(),
+        cwd=bundle,
+        capture_output=True,
+        timeout=20,
+    )
+    check(
+        "legacy start (<= 2.2) with runtime options on stdin: the bare address",
+        r.returncode == 0 and r.stdout.startswith(b"unix:///"),
+        r.stdout[:200],
+        r.stderr,
+    )
+    for _ in range(100):
+        pid = shim_of(cid)
+        if pid and b"-id" in open("/proc/%d/cmdline" % pid, "rb").read():
+            break
+        time.sleep(0.02)
     if pid:
-        os.kill(pid, signal.SIGKILL)
-    subprocess.run([shim, "-namespace", "chibi-boot", "-address", "%s/c.sock" % T, "-id", cid,
-                    "-bundle", bundle, "delete"], cwd=bundle, capture_output=True, timeout=20)
+        kill_wait(pid)
+    subprocess.run(
+        [
+            shim,
+            "-namespace",
+            "chibi-boot",
+            "-address",
+            "%s/c.sock" % T,
+            "-id",
+            cid,
+            "-bundle",
+            bundle,
+            "delete",
+        ],
+        cwd=bundle,
+        capture_output=True,
+        timeout=20,
+    )
 
 
 def t_leftovers():
@@ -967,9 +1448,17 @@ def t_leftovers():
     pids = task_pids_in(CG_PARENT)
     check("no stray task processes in the pods' cgroups", not pids, pids)
     check("no stray rootfs mounts", count_rootfs_mounts() == 0)
-    ms = [l.split()[1] for l in open("/proc/mounts") if l.split()[1].startswith(os.path.join(T, "state"))]
+    ms = [
+        l.split()[1]
+        for l in open("/proc/mounts")
+        if l.split()[1].startswith(os.path.join(T, "state"))
+    ]
     check("no stray mounts under containerd's state", not ms, ms)
-    cgs = [d for d in glob.glob(os.path.join(CGROOT, "*", CG_PARENT.lstrip("/"), "*", "*")) if os.path.isdir(d)]
+    cgs = [
+        d
+        for d in glob.glob(os.path.join(CGROOT, "*", CG_PARENT.lstrip("/"), "*", "*"))
+        if os.path.isdir(d)
+    ]
     check("no stray container cgroups", not cgs, cgs[:5])
     check("no stray fifos", not fifos(), fifos()[:5])
     socks = glob.glob(os.path.join(T, "s", "*"))
@@ -977,6 +1466,7 @@ def t_leftovers():
 
 
 # ---- bench (not a test: make bench-cri) -----------------------------------------------------
+
 
 def pod_life(handler, n, first_line=True):
     """One pod as the kubelet starts it: RunPodSandbox + CreateContainer + StartContainer, to the
@@ -1028,11 +1518,15 @@ def t_bench():
         v = sorted(v)
         return v[min(len(v) - 1, int(f * len(v)))]
 
-    print("bench: pod start through CRI (RunPodSandbox + CreateContainer + StartContainer to the "
-          "first log line), %d interleaved pods each, ms" % n_lat)
+    print(
+        "bench: pod start through CRI (RunPodSandbox + CreateContainer + StartContainer to the "
+        "first log line), %d interleaved pods each, ms" % n_lat
+    )
     for h in handlers:
-        print("bench: %-6s median %7.1f  p90 %7.1f  min %7.1f" % (
-            h, q(lat[h], 0.5), q(lat[h], 0.9), min(lat[h])))
+        print(
+            "bench: %-6s median %7.1f  p90 %7.1f  min %7.1f"
+            % (h, q(lat[h], 0.5), q(lat[h], 0.9), min(lat[h]))
+        )
     print("bench: ratio chibi/runc (median) %.2f" % (q(lat["chibi"], 0.5) / q(lat["runc"], 0.5)))
     print("bench: %d sequential pods each (start, run to exit, stop, remove)" % n_seq)
     for h in handlers:
@@ -1042,9 +1536,23 @@ def t_bench():
 
 
 PHASES = {
-    "life": [t_version_status, t_images, t_basic_pod, t_sigkill_grace, t_logs, t_exec_refused,
-             t_stats_update, t_filters, t_shared_volume, t_oom, t_restart_loop, t_cni_pod,
-             t_runc_pod, t_before_restart],
+    "life": [
+        t_version_status,
+        t_images,
+        t_basic_pod,
+        t_sigkill_grace,
+        t_logs,
+        t_exec_refused,
+        t_stats_update,
+        t_filters,
+        t_shared_volume,
+        t_pod_shim,
+        t_oom,
+        t_restart_loop,
+        t_cni_pod,
+        t_runc_pod,
+        t_before_restart,
+    ],
     "restart": [t_after_restart],
     "shimkill": [t_shimkill, t_bootstrap_23, t_leftovers],
     "bench": [t_bench, t_leftovers],

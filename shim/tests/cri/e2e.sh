@@ -8,6 +8,8 @@
 # from k8s.io/cri-api's api.proto (Debian's golang-k8s-cri-api-dev, fetched like containerd) and
 # runs cri_test.py in three phases, restarting containerd between the first two.
 # Usage: BUILD=build CONTAINERD=2.1 shim/tests/cri/e2e.sh   (as root)
+#   CRI_ONLY=t_logs,t_oom   run only those tests (names in cri_test.py's PHASES)
+#   CRI_BENCH=1             the pod benchmark instead of the tests (make bench-cri)
 set -u
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 CRI=$HERE/cri
@@ -20,24 +22,26 @@ WASM_IMAGE=docker.io/library/chibi-podprobe:cri
 NATIVE_IMAGE=docker.io/library/chibi-native-hello:cri
 PAUSE_IMAGE=localhost/chibi-pause:cri
 STOP_IMAGE=docker.io/library/chibi-podprobe:cri-sigurg
-# The bridge and subnet the test creates; no traffic leaves them.
-BRIDGE=chibicri0
-SUBNET=10.213.7.0/24
+# The bridge and subnet the test creates (per run, so two checkouts can test at once); no traffic
+# leaves them.
+BRIDGE=chibicri$(($$ % 100000))
+SUBNET=10.213.$(($$ % 250)).0/24
 CG_PARENT=/chibi-cri-$$
+LAB_CGROUP_PARENT=${CG_PARENT#/}
 . "$HERE/lib.sh"
 
 lab_need
 [ -x "$BUILD/containerd-shim-chibi-v1" ] || { echo "build the shim first (make shim)"; exit 1; }
 [ -x "$BUILD/chibi" ] || { echo "build chibi first (make)"; exit 1; }
-$PY -c 'import grpc, grpc_tools' 2>/dev/null ||
-	{ echo "python3-grpcio and python3-grpc-tools are missing: run tools/install-deps.sh"; exit 1; }
+need() { echo "$1 missing: run tools/install-deps.sh"; exit 1; }
+$PY -c 'import grpc, grpc_tools' 2>/dev/null || need "python3-grpcio or python3-grpc-tools"
 for p in bridge host-local loopback; do
-	[ -x /usr/lib/cni/$p ] ||
-		{ echo "CNI plugin $p missing: install containernetworking-plugins (tools/install-deps.sh)"; exit 1; }
+	[ -x /usr/lib/cni/$p ] || need "CNI plugin $p (containernetworking-plugins)"
 done
 
 # ---- the CRI client, generated from the Kubernetes API ------------------------------------------
-API=$("$TOP/tools/debian-pkg.sh" -B "$BUILD" "${CRI_API_PIN% *}" golang-k8s-cri-api-dev "${CRI_API_PIN#* }")
+API=$("$TOP/tools/debian-pkg.sh" -B "$BUILD" "${CRI_API_PIN% *}" golang-k8s-cri-api-dev \
+	"${CRI_API_PIN#* }")
 case $? in
 0) ;;
 77) echo "SKIP: CRI e2e: the Debian archive is unreachable"; exit 0 ;;
@@ -54,18 +58,17 @@ if [ ! -f "$CRI_PY/api_pb2_grpc.py" ] || [ "$PROTO" -nt "$CRI_PY/api_pb2_grpc.py
 fi
 # The shim's own copy of containerd 2.3's bootstrap messages, for the start-protocol check.
 if [ ! -f "$CRI_PY/containerd/bootstrap_pb2.py" ] ||
-	[ "$TOP/shim/proto/containerd/bootstrap.proto" -nt "$CRI_PY/containerd/bootstrap_pb2.py" ]; then
+	[ "$TOP/shim/proto/containerd/bootstrap.proto" -nt "$CRI_PY/containerd/bootstrap_pb2.py" ]
+then
 	$PY -m grpc_tools.protoc -I"$TOP/shim/proto" --python_out="$CRI_PY" \
-		"$TOP/shim/proto/containerd/bootstrap.proto" || { echo "cannot compile bootstrap.proto"; exit 1; }
+		"$TOP/shim/proto/containerd/bootstrap.proto" ||
+		{ echo "cannot compile bootstrap.proto"; exit 1; }
 fi
 echo "CRI API: k8s.io/cri-api ${CRI_API_PIN#* } (Debian ${CRI_API_PIN% *})"
 
 cleanup() {
 	lab_down
 	ip link del "$BRIDGE" 2>/dev/null
-	for d in /sys/fs/cgroup/*/"${CG_PARENT#/}" /sys/fs/cgroup/"${CG_PARENT#/}"; do
-		[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
-	done
 	return 0
 }
 trap 'cleanup' EXIT
@@ -138,7 +141,8 @@ mkdir -p "$IMGD"
 PLATFORM=$(lab_native_platform)
 wasm_cc "$CRI/podprobe.c" "$IMGD/podprobe.wasm" && wasm_cc "$HERE/probe.c" "$IMGD/probe.wasm" ||
 	{ echo "cannot compile the wasm guests"; exit 1; }
-gcc -static -O2 -s -o "$IMGD/pause" "$CRI/pause.c" && gcc -static -O2 -s -o "$IMGD/hello" "$HERE/hello.c" ||
+gcc -static -O2 -s -o "$IMGD/pause" "$CRI/pause.c" &&
+	gcc -static -O2 -s -o "$IMGD/hello" "$HERE/hello.c" ||
 	{ echo "cannot build the static pause/hello (gcc -static)"; exit 1; }
 "$BUILD/chibi" image build --platform "$PLATFORM" -o "$IMGD/w.tar" --name "$WASM_IMAGE" \
 	--entrypoint /podprobe.wasm "$IMGD/podprobe.wasm" "$IMGD/probe.wasm:/probe.wasm" >/dev/null &&
@@ -153,7 +157,8 @@ for t in w n p s; do
 done
 
 export T CRI_PY CTRD_MAJOR CTRD_DIR BUILD
-export CRI_WASM_IMAGE=$WASM_IMAGE CRI_STOP_IMAGE=$STOP_IMAGE CRI_NATIVE_IMAGE=$NATIVE_IMAGE CRI_PAUSE_IMAGE=$PAUSE_IMAGE
+export CRI_WASM_IMAGE=$WASM_IMAGE CRI_STOP_IMAGE=$STOP_IMAGE CRI_NATIVE_IMAGE=$NATIVE_IMAGE
+export CRI_PAUSE_IMAGE=$PAUSE_IMAGE
 export CRI_SUBNET=$SUBNET CRI_CGROUP_PARENT=$CG_PARENT
 TOTAL_PASS=0
 TOTAL_FAIL=0
