@@ -194,6 +194,30 @@ static const struct vrow vrows[] = {
 	  0x3ff8000000000000ull, 0xc000000000000000ull },
 	{ "convert_s_f64", V("(f64x2.convert_low_i32x4_s (v128.const i32x4 -1 3 0 0))"), 0, 0,
 	  0xbff0000000000000ull, 0x4008000000000000ull },
+	/* more distinct constants than the pool holds: the rest are built in registers */
+	{ "many_consts", V(
+	    "(i32x4.add (i32x4.add (i32x4.add (i32x4.add (i32x4.add (i32x4.add "
+	    "(i32x4.add (i32x4.add (i32x4.add (i32x4.add (i32x4.add (i32x4.add "
+	    "(i32x4.add (i32x4.add (i32x4.add (i32x4.add (i32x4.add (i32x4.add "
+	    "(i32x4.add (i32x4.add (i32x4.add (i32x4.add (i32x4.add (i32x4.add "
+	    "(i32x4.add (i32x4.add (i32x4.add (i32x4.add (i32x4.add (i32x4.add "
+	    "(i32x4.add (i32x4.add (i32x4.add (v128.const i32x4 1 2 3 4) "
+	    "(v128.const i32x4 2 3 4 5)) (v128.const i32x4 3 4 5 6)) (v128.const "
+	    "i32x4 4 5 6 7)) (v128.const i32x4 5 6 7 8)) (v128.const i32x4 6 7 8 "
+	    "9)) (v128.const i32x4 7 8 9 10)) (v128.const i32x4 8 9 10 11)) "
+	    "(v128.const i32x4 9 10 11 12)) (v128.const i32x4 10 11 12 13)) "
+	    "(v128.const i32x4 11 12 13 14)) (v128.const i32x4 12 13 14 15)) "
+	    "(v128.const i32x4 13 14 15 16)) (v128.const i32x4 14 15 16 17)) "
+	    "(v128.const i32x4 15 16 17 18)) (v128.const i32x4 16 17 18 19)) "
+	    "(v128.const i32x4 17 18 19 20)) (v128.const i32x4 18 19 20 21)) "
+	    "(v128.const i32x4 19 20 21 22)) (v128.const i32x4 20 21 22 23)) "
+	    "(v128.const i32x4 21 22 23 24)) (v128.const i32x4 22 23 24 25)) "
+	    "(v128.const i32x4 23 24 25 26)) (v128.const i32x4 24 25 26 27)) "
+	    "(v128.const i32x4 25 26 27 28)) (v128.const i32x4 26 27 28 29)) "
+	    "(v128.const i32x4 27 28 29 30)) (v128.const i32x4 28 29 30 31)) "
+	    "(v128.const i32x4 29 30 31 32)) (v128.const i32x4 30 31 32 33)) "
+	    "(v128.const i32x4 31 32 33 34)) (v128.const i32x4 32 33 34 35)) "
+	    "(v128.const i32x4 33 34 35 36)) (v128.const i32x4 34 35 36 37))"), 0, 0, 0x0000027500000253ull, 0x000002b900000297ull },
 	/* memory: plain, extending, splat, zero and lane forms; bounds */
 	{ "load_store", "(memory 1) (data (i32.const 16) \"\\01\\02\\03\\04\\05\\06\\07\\08\\09\\0a\\0b\\0c\\0d\\0e\\0f\\10\") "
 	  V("(v128.store offset=32 (local.get $p) (v128.load offset=16 (local.get $p))) "
