@@ -275,16 +275,53 @@ static inline v128 v_gather32(const uint8_t src[32], const uint8_t idx[16])
 	return v128_make(lo, hi);
 }
 
+/* x86-64 with SSSE3 (every x86-64-v2 CPU): pshufb does a byte gather in one instruction.
+ * chibi's baseline is plain x86-64, so these are out-of-line functions compiled for SSSE3
+ * and taken when the CPU has it (__builtin_cpu_supports: one load and test). */
+#if V128_VEC && defined(__x86_64__)
+#define V128_PSHUFB 1
+typedef char vec_c8 __attribute__((vector_size(16)));
+
+/* Vector types in and out, so that the values travel in xmm registers (the union would be
+ * passed in general registers and go through memory, missing store forwarding). */
+__attribute__((target("ssse3"), noinline, unused))
+static vec_u8 v_swizzle_ssse3(vec_u8 a, vec_u8 idx)
+{
+	/* indices >= 16 get bit 7 set, which pshufb turns into 0 */
+	vec_u8 i = idx | ((vec_u8)(idx > 15) & 0x80);
+
+	return (vec_u8)__builtin_ia32_pshufb128((vec_c8)a, (vec_c8)i);
+}
+
+__attribute__((target("ssse3"), noinline, unused))
+static vec_u8 v_shuffle_ssse3(vec_u8 a, vec_u8 b, vec_u8 idx)
+{
+	vec_u8 lo = (vec_u8)(idx < 16);  /* all ones where the lane comes from a */
+	vec_u8 ma = idx | (~lo & 0x80), mb = (idx - 16) | (lo & 0x80);
+
+	return (vec_u8)__builtin_ia32_pshufb128((vec_c8)a, (vec_c8)ma) |
+	       (vec_u8)__builtin_ia32_pshufb128((vec_c8)b, (vec_c8)mb);
+}
+#else
+#define V128_PSHUFB 0
+#endif
+
 /* r[i] = a[b[i]], 0 for indices >= 16 */
 static inline v128 v128_I8X16_SWIZZLE(v128 a, v128 b)
 {
+#if V128_PSHUFB
+	if (__builtin_cpu_supports("ssse3")) {
+		a.vu8 = v_swizzle_ssse3(a.vu8, b.vu8);
+		return a;
+	}
+#endif
 	return v_gather(a.u8, b.u8, 16);
 }
 
 /* relaxed: out-of-range indices give 0, exactly i8x16.swizzle */
 static inline v128 v128_I8X16_RELAXED_SWIZZLE(v128 a, v128 b)
 {
-	return v_gather(a.u8, b.u8, 16);
+	return v128_I8X16_SWIZZLE(a, b);
 }
 
 /* i8x16.shuffle: lanes 0-15 of the result pick from a, 16-31 from b (validated < 32) */
@@ -292,6 +329,15 @@ static inline v128 v128_shuffle(v128 a, v128 b, const uint8_t idx[16])
 {
 	uint8_t ab[32];
 
+#if V128_PSHUFB
+	if (__builtin_cpu_supports("ssse3")) {
+		v128 m;
+
+		memcpy(&m, idx, 16);
+		a.vu8 = v_shuffle_ssse3(a.vu8, b.vu8, m.vu8);
+		return a;
+	}
+#endif
 	memcpy(ab, &a, 16);
 	memcpy(ab + 16, &b, 16);
 	return v_gather32(ab, idx);
