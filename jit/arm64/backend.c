@@ -9,7 +9,9 @@
  * __builtin___clear_cache); nothing here writes executable memory.
  * Entry points: the be_* functions and jit_target.
  */
+#include <pthread.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <ucontext.h>
 
@@ -314,17 +316,25 @@ static unsigned fpr_of(struct codebuf *cb, bool dbl, struct jopnd o, unsigned vs
 	return vscratch;
 }
 
-/* v128 v = operand (register or 16-byte frame slot). */
+/* v128 v = operand: a register, a 16-byte frame slot, or the immediate 0 (a v128 local's
+ * initial value; the front end makes every other constant with be_v128_const). */
 static void vec_load(struct codebuf *cb, unsigned v, struct jopnd o)
 {
-	if (o.kind == OP_REG) {
+	switch (o.kind) {
+	case OP_REG:
 		if (HW(o.reg) != v)
 			emit(cb, a64_mov_v(v, HW(o.reg)));
-	} else {
+		break;
+	case OP_IMM:
+		emit(cb, o.imm ? A64_POISON : a64_movi_zero_v(v));
+		break;
+	default:
 		slot_ldst(cb, A64_LDR_Q, v, o.off);
+		break;
 	}
 }
 
+/* v128 moves: dst a register or a 16-byte frame slot. */
 static void vec_mov(struct codebuf *cb, struct jopnd dst, struct jopnd src)
 {
 	if (dst.kind == OP_REG) {
@@ -332,7 +342,7 @@ static void vec_mov(struct codebuf *cb, struct jopnd dst, struct jopnd src)
 	} else if (src.kind == OP_REG) {
 		slot_ldst(cb, A64_STR_Q, HW(src.reg), dst.off);
 	} else {
-		slot_ldst(cb, A64_LDR_Q, V_SCRATCH, src.off);
+		vec_load(cb, V_SCRATCH, src);
 		slot_ldst(cb, A64_STR_Q, V_SCRATCH, dst.off);
 	}
 }
@@ -1282,10 +1292,23 @@ void be_store_abs(struct jcomp *c, uint8_t vt, void *addr, struct jopnd src)
 
 /* ---- SIMD: v128 values in v registers (NEON) ---- */
 
-/* NEON is architectural on ARMv8-A: every AArch64 host compiles v128 code. */
+/* NEON is architectural on ARMv8-A: every AArch64 host compiles v128 code, unless
+ * CHIBI_JIT_ISA=none asks for SIMD functions in the interpreter (as on x86-64; the x86 level
+ * names select nothing here).  Read once per process. */
+static const char *simd_isa;
+static pthread_once_t simd_once = PTHREAD_ONCE_INIT;
+
+static void simd_probe(void)
+{
+	const char *req = getenv("CHIBI_JIT_ISA");
+
+	simd_isa = req && !strcmp(req, "none") ? NULL : "neon";
+}
+
 const char *be_simd_isa(void)
 {
-	return "neon";
+	pthread_once(&simd_once, simd_probe);
+	return simd_isa;
 }
 
 /* The full-width arrangement of lanes of 8 << lsize bits. */
