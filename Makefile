@@ -146,6 +146,22 @@ spec: $(CHIBI)
 	else rc=$$?; [ $$rc = 77 ] || exit $$rc; \
 		echo "SKIP $(SPEC_SIMD_SID): wabt 1.0.42 cannot be fetched"; fi
 
+# The Wasm 3.0 spec scripts listed in spec-tests/spec-3.0.txt, through Debian
+# unstable's wast2json (tools/wast2json-sid.sh), in --interp, --jit and --jit with explicit
+# bounds: 0 failures and the same counts in all three (tools/spec-3.0.sh).  SPEC3=FILE...
+# (paths under spec-tests/) runs other files instead of the list.
+SPEC3_LIST := spec-tests/spec-3.0.txt
+.PHONY: spec-3.0
+spec-3.0: $(CHIBI)
+	sh tools/spec-3.0.sh $(CHIBI) $(SPEC3_LIST) $(addprefix spec-tests/,$(SPEC3)) || \
+		[ $$? = 77 ]
+
+# The tail-call chains of spec-tests/chibi-3.0/tail-call.wast 10^8 calls long, every mode
+# (about a minute; not part of make test).
+.PHONY: spec-3.0-long
+spec-3.0-long: $(CHIBI)
+	sh tools/tailcall-long.sh $(CHIBI)
+
 # `chibi image build` output must stay byte-identical for the same inputs (golden digests).
 .PHONY: test-image
 test-image: $(CHIBI)
@@ -163,7 +179,7 @@ test-nojit:
 	build-nojit/chibi --help | grep -q 'This build has no JIT'
 
 # Component fragments add their own targets (test-wasi, test-shim, bench, ...).
--include wasi/wasi.mk shim/shim.mk bench/bench.mk jit/jit.mk arm64.mk
+-include wasi/wasi.mk shim/shim.mk bench/bench.mk jit/jit.mk arm64.mk tools/limits.mk
 
 # Everything CI runs (README: `make test`).  Sanitizer builds live in build-asan/.
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
@@ -176,7 +192,7 @@ test-components: $(TEST_COMPONENTS)
 test-components-asan: $(TEST_COMPONENTS_ASAN)
 
 test:
-	$(MAKE) unit spec fuzz-replay
+	$(MAKE) unit spec spec-3.0 fuzz-replay
 	$(MAKE) test-components
 	$(MAKE) asan
 
@@ -202,8 +218,15 @@ fuzz: $(FUZZ_BIN)
 	@mkdir -p build-fuzz/corpus
 	$(FUZZ_BIN) -max_total_time=$(FUZZ_TIME) -max_len=4096 -timeout=10 -rss_limit_mb=4096 \
 	  build-fuzz/corpus fuzz/corpus
+# The corpus in the interpreter alone, then the interpreter and the JIT compared (guard
+# pages, then explicit bounds checks): fuzz/module_fuzz.c's tiers.
 fuzz-replay: $(FUZZ_BIN)
-	$(FUZZ_BIN) -runs=0 fuzz/corpus
+	CHIBI_FUZZ_TIER=interp $(FUZZ_BIN) -runs=0 fuzz/corpus
+	CHIBI_FUZZ_TIER=diff $(FUZZ_BIN) -runs=0 fuzz/corpus
+	CHIBI_FUZZ_TIER=diff CHIBI_JIT_BOUNDS=explicit $(FUZZ_BIN) -runs=0 fuzz/corpus
+
+# The campaigns (fuzz-campaign, fuzz-cov, ...).
+-include fuzz/fuzz.mk
 
 # Install chibi and the shim where containerd looks for shims (its PATH).
 PREFIX ?= /usr/local
@@ -213,6 +236,6 @@ install: $(CHIBI) install-shim
 	install -m 0755 $(CHIBI) $(DESTDIR)$(PREFIX)/bin/chibi
 
 clean:
-	rm -rf build build-asan build-fuzz build-nojit
+	rm -rf build build-asan build-fuzz build-nojit build-cov
 
 -include $(shell find $(BUILD) -name sysroot -prune -o -name '*.d' -type f -print 2>/dev/null)

@@ -212,6 +212,10 @@ chibi_instance *chibi_caller_instance(chibi_caller *c);
 void chibi_caller_set_exit(chibi_caller *c, int32_t code);
 /* Record a message for a CHIBI_TRAP_HOST return. */
 void chibi_caller_set_trap_message(chibi_caller *c, const char *msg);
+/* True while an interrupt (chibi_store_interrupt) is pending for the caller's store: a host
+ * function that a deadline woke (EINTR) returns CHIBI_TRAP_INTERRUPTED rather than let the
+ * guest go on, since the guest may reach no loop or wasm call before it exits. */
+bool chibi_caller_interrupted(const chibi_caller *c);
 
 /* Linear memory access.  The data pointer is valid until the memory grows. */
 uint8_t *chibi_memory_data(chibi_memory *m);

@@ -11,6 +11,9 @@
  *                               instead of each function on its own first call
  *   CHIBI_JIT_BOUNDS=explicit   bounds-check every memory access instead of relying on the
  *                               guard region (always used for memories without one)
+ *   CHIBI_JIT_ISA=LEVEL         x86-64: cap the SIMD level at none, sse4.1, sse4.2, avx or
+ *                               avx2 (default: what the CPU has); none leaves functions using
+ *                               v128 to the interpreter
  *   CHIBI_JIT_VERBOSE=1         report functions that fall back to the interpreter, and the
  *                               compile statistics of each store, on stderr
  *   CHIBI_JIT_ONLY=A-B,C,...    compile only these functions (index space); the others run

@@ -119,6 +119,9 @@ bool jit_compile(struct jit_store *js, struct jit_func *jf, char *why);
 
 /* Release lower.c's reusable arrays. */
 void jit_lower_free(void *scratch);
+/* Free the scratch arrays grown past LOWER_SCRATCH_KEEP bytes by one big function, so a
+ * long-lived process (a sleeping container) does not keep them for the next compile. */
+void jit_lower_trim(void *scratch);
 
 /* The C helper computing numeric opcode `op` with exact Wasm semantics, for operators a
  * back end does not inline: struct jit_ret (*)(uint64_t a, uint64_t b). */

@@ -163,6 +163,9 @@ static void push(struct lower *L, struct val v)
 		fail(L, "value stack overflow (validator max_stack)");
 		L->sp = L->vmax - 1;
 	}
+	/* a v128 needs 16-byte slots: a function the validator did not mark must not get one */
+	if (v.type == VT_V128 && L->stride != 16)
+		fail(L, "v128 value in a function not marked uses_v128");
 	if (v.kind == V_REG)
 		L->used |= bit(v.reg);
 	L->vs[L->sp++] = v;
@@ -1891,6 +1894,7 @@ bool jit_compile(struct jit_store *js, struct jit_func *jf, char *why)
 			trap_stub(L, L->c.trap_label[k], jo_imm((uint64_t)k));
 	if (L->c.trap_any_label)
 		trap_stub(L, L->c.trap_any_label, jo_reg(jit_target.helper_ret2));
+	be_finish(&L->c);
 	if (!cb_resolve(cb) || !be_validate_code(cb)) {
 		fail(L, cb->oom ? "out of memory" : "internal encoding error");
 		return false;
@@ -1906,6 +1910,38 @@ bool jit_compile(struct jit_store *js, struct jit_func *jf, char *why)
 	jf->code_size = (uint32_t)cb->len;
 	return true;
 }
+
+/* An array above this stays only as long as the compile that grew it (jit_lower_trim): a
+ * function of ~1,600 instructions fills 64 KiB of struct instr.  Below it, reuse saves the
+ * regrowth; above it, the memory is the bigger cost: probe.wasm's largest function left 176
+ * KiB resident in every sleeping container (docs/RATIONALE.md, memory per task). */
+#define LOWER_SCRATCH_KEEP (64u << 10)
+
+#define TRIM(arr, cap)                                                                         \
+	do {                                                                                   \
+		if ((cap) * sizeof(*(arr)) > LOWER_SCRATCH_KEEP) {                            \
+			vm_free(arr);                                                          \
+			(arr) = NULL;                                                          \
+			(cap) = 0;                                                             \
+		}                                                                              \
+	} while (0)
+
+void jit_lower_trim(void *scratch)
+{
+	struct lower_scratch *ls = scratch;
+
+	if (!ls)
+		return;
+	TRIM(ls->ins, ls->cap_ins);
+	TRIM(ls->locals, ls->cap_locals);
+	TRIM(ls->vs, ls->cap_vs);
+	TRIM(ls->blk, ls->cap_blk);
+	TRIM(ls->mv, ls->cap_mv);
+	TRIM(ls->labels, ls->cap_labels);
+	TRIM(ls->idx, ls->cap_idx);
+}
+
+#undef TRIM
 
 void jit_lower_free(void *scratch)
 {

@@ -626,6 +626,7 @@ static void compile_one(struct jit_store *js, struct jit_func *jf)
 	} else {
 		ok = jit_compile(js, jf, why) && (!js->hard || recompile_same(js, jf, why)) &&
 		     range_add(js, jf);
+		jit_lower_trim(js->lower_scratch);
 	}
 	if (ok && js->perfmap)
 		perfmap_add(js, jf);

@@ -166,6 +166,8 @@ struct jframe {
 	uint32_t total;           /* whole frame including saves and return address */
 };
 
+#define JIT_MAX_CONSTS 32
+
 /* Compilation state the back end may read (the front end owns it). */
 struct jcomp {
 	struct codebuf *cb;
@@ -181,6 +183,10 @@ struct jcomp {
 	uint32_t trap_label[CHIBI_TRAP_COUNT]; /* 0 = not created; see jc_trap_label */
 	uint32_t trap_any_label;   /* trap code in helper_ret2 */
 	uint64_t be_private[4];    /* the back end's own per-function state (zeroed) */
+	/* 16-byte constants the back end places after the function (be_finish), up to
+	 * JIT_MAX_CONSTS; beyond that it builds them in registers */
+	struct jconst { uint64_t lo, hi; uint32_t label; } consts[JIT_MAX_CONSTS];
+	uint32_t nconsts;
 };
 
 /* Label of the out-of-line stub that raises `kind` (created on first use). */
@@ -317,6 +323,10 @@ void be_call_helper(struct jcomp *c, const void *fn);
  * kind (enum chibi_trap, 32 bits) is in helper_arg[1] -- where jit_rt_trap and
  * jit_rt_trap_pc take it -- naming the function being compiled.  Never returns. */
 void be_trap_stub(struct jcomp *c);
+
+/* After the trap stubs, the last code of a function: what the back end appends (x64: the
+ * constant pool of c->consts). */
+void be_finish(struct jcomp *c);
 
 /* Apply one fix-up (label resolved) or relocation (final address known). */
 void be_patch_fixup(struct codebuf *cb, const struct cb_fixup *f, int32_t target);

@@ -337,6 +337,11 @@ chibi_memory *chibi_caller_memory(chibi_caller *c)
 	return c->inst->memories[0];
 }
 
+bool chibi_caller_interrupted(const chibi_caller *c)
+{
+	return c && c->store && c->store->interrupt;
+}
+
 chibi_instance *chibi_caller_instance(chibi_caller *c)
 {
 	return c ? c->inst : NULL;

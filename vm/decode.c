@@ -239,20 +239,26 @@ fail:
 }
 
 /*
- * A constant expression: instructions up to the matching `end`.  Wasm 2.0 allows exactly one
- * constant instruction; anything else is well-formed but invalid, so it is recorded in
- * ce->error for the validator instead of failing here.  Non-constant code may nest blocks,
- * so depth is tracked to find the `end` that closes the expression.
+ * A constant expression: instructions up to the matching `end`.  Constant instructions are
+ * the single-value ones of Wasm 2.0 and the integer add, sub and mul of Wasm 3.0's extended
+ * constant expressions; anything else is well-formed but invalid, so it is recorded in
+ * ce->error for the validator instead of failing here, as is a stack that does not end with
+ * exactly one value.  Non-constant code may nest blocks, so depth is tracked to find the
+ * `end` that closes the expression.  One instruction is kept decoded; longer expressions
+ * are CE_EXPR, re-read from the bytes (vm/module.h).
  */
 static enum chibi_err get_cexpr(struct rd *r, struct cexpr *ce)
 {
-	uint32_t depth = 0, nconst = 0;
+	uint32_t depth = 0, ninstr = 0, height = 0, max_height = 0;
+	const uint8_t *start = r->p, *last = r->p;
+	bool underflow = false;
 	struct instr in;
 	enum chibi_err err;
 
 	memset(ce, 0, sizeof(*ce));
 	ce->offset = (size_t)(r->p - r->base);
 	for (;;) {
+		last = r->p;
 		TRY(instr_read(&r->p, r->end, r->base, &in, r->diag));
 		switch (in.op) {
 		case OPC_END:
@@ -267,6 +273,18 @@ static enum chibi_err get_cexpr(struct rd *r, struct cexpr *ce)
 			depth++;
 			ce->error = CEXPR_ERR_NONCONST;
 			continue;
+		case OPC_I32_ADD:
+		case OPC_I32_SUB:
+		case OPC_I32_MUL:
+		case OPC_I64_ADD:
+		case OPC_I64_SUB:
+		case OPC_I64_MUL:
+			ninstr++;
+			if (height < 2)
+				underflow = true;
+			else
+				height--;
+			continue;
 		case OPC_I32_CONST:
 		case OPC_I64_CONST:
 		case OPC_F32_CONST:
@@ -275,14 +293,16 @@ static enum chibi_err get_cexpr(struct rd *r, struct cexpr *ce)
 		case OPC_REF_FUNC:
 		case OPC_GLOBAL_GET:
 		case OPC_V128_CONST:
-			if (depth == 0 && nconst++ == 0)
+			if (++height > max_height)
+				max_height = height;
+			if (ninstr++ == 0)
 				break;
 			continue;
 		default:
 			ce->error = CEXPR_ERR_NONCONST;
 			continue;
 		}
-		/* The first constant instruction at depth 0 is the expression's value. */
+		/* The first instruction: the expression's value when it is the only one. */
 		switch (in.op) {
 		case OPC_I32_CONST: ce->kind = CE_I32; ce->bits = (uint32_t)in.bits; break;
 		case OPC_I64_CONST: ce->kind = CE_I64; ce->bits = in.bits; break;
@@ -299,8 +319,17 @@ static enum chibi_err get_cexpr(struct rd *r, struct cexpr *ce)
 		}
 	}
 done:
-	if (ce->error == CEXPR_OK && nconst != 1)
+	if (ce->error != CEXPR_OK)
+		return CHIBI_OK;
+	if (underflow || height != 1)
 		ce->error = CEXPR_ERR_ARITY;
+	else if (max_height > CEXPR_MAX_HEIGHT)
+		ce->error = CEXPR_ERR_DEEP;
+	else if (ninstr > 1) {
+		ce->kind = CE_EXPR;
+		ce->code = start;
+		ce->code_len = (uint32_t)(last - start);
+	}
 	return CHIBI_OK;
 fail:
 	return err;

@@ -172,6 +172,8 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 	struct chibi_func *callee;
 	const uint32_t *ret_ip;
 	uint32_t argp;
+	/* and by RETURN_CALL and RETURN_CALL_INDIRECT */
+	uint32_t tail_nargs, tail_hdr;
 
 	if (out_tab) {
 		*out_tab = handlers;
@@ -318,6 +320,69 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 		nfp[c->hdr + 1] = (uint64_t)(uintptr_t)ret_ip;
 		nfp[c->hdr + 2] = (uint64_t)(uintptr_t)code;
 		fp = nfp;
+		code = c;
+		ip = c->body;
+		RELOAD_MEM();
+		DISPATCH();
+	}
+	/* tail call PTR(3) with O(1) arguments at fp + O(0); this frame's header is at
+	 * fp + O(2) */
+	CASE(RETURN_CALL) {
+		argp = O(0);
+		tail_nargs = O(1);
+		tail_hdr = O(2);
+		callee = PTR(3);
+		goto do_tail_call;
+	}
+	/* tail call element R(1) of table PTR(5), which must have type id O(2); O(3)
+	 * arguments at fp + O(0), this frame's header at fp + O(4) */
+	CASE(RETURN_CALL_INDIRECT) {
+		struct chibi_table *t = PTR(5);
+		uint32_t i = (uint32_t)R(1);
+
+		if (UNLIKELY(i >= t->size))
+			TRAP(CHIBI_TRAP_UNDEFINED_ELEMENT);
+		callee = t->elems[i];
+		if (UNLIKELY(!callee))
+			TRAP(CHIBI_TRAP_UNINITIALIZED);
+		if (UNLIKELY(callee->type_id != O(2)))
+			TRAP(CHIBI_TRAP_INDIRECT_MISMATCH);
+		argp = O(0);
+		tail_nargs = O(3);
+		tail_hdr = O(4);
+		goto do_tail_call;
+	}
+	/* Both tail calls: the callee takes this frame's place.  Its arguments move down to
+	 * fp[0 ..) and its header gets this frame's saved fp, return ip and caller code, so it
+	 * returns straight to our caller and a chain of tail calls of any length needs one
+	 * frame.  A host callee runs now on the arguments where they are; its results move to
+	 * fp[0 ..) and this frame returns. */
+	do_tail_call: {
+		uint64_t *h = fp + tail_hdr;
+		uint64_t saved_fp = h[0], saved_ip = h[1], saved_code = h[2];
+		struct icode *c;
+
+		if (UNLIKELY(callee->kind != FUNC_WASM)) {
+			call_host(s, code, callee, fp + argp, stack_end);
+			memmove(fp, fp + argp, callee->type->nresults * sizeof(*fp));
+			fp = (uint64_t *)(uintptr_t)saved_fp;
+			ip = (const uint32_t *)(uintptr_t)saved_ip;
+			code = (struct icode *)(uintptr_t)saved_code;
+			RELOAD_MEM();
+			DISPATCH();
+		}
+		c = callee->interp_code;
+		if (UNLIKELY(!c))
+			c = load_code(s, code, callee);
+		if (UNLIKELY((size_t)(stack_end - fp) < c->frame_size))
+			TRAP(CHIBI_TRAP_STACK_EXHAUSTED);
+		POLL();
+		memmove(fp, fp + argp, tail_nargs * sizeof(*fp));
+		for (uint32_t i = c->nparams; i < c->nlocals; i++)
+			fp[i] = 0;
+		fp[c->hdr] = saved_fp;
+		fp[c->hdr + 1] = saved_ip;
+		fp[c->hdr + 2] = saved_code;
 		code = c;
 		ip = c->body;
 		RELOAD_MEM();

@@ -798,6 +798,40 @@ static void do_call_indirect(struct tr *t, uint32_t typeidx, uint32_t tableidx)
 	call_results(t, ft);
 }
 
+/* return_call / return_call_indirect (table_slot: the element index's slot): the
+ * arguments are materialised in place and the executor moves them into this frame. */
+static void do_return_call(struct tr *t, const struct functype *ft, struct chibi_func *f,
+			   const uint32_t *indirect)
+{
+	uint32_t p;
+
+	call_args(t, ft, &p);
+	if (!indirect) {
+		emit_op(t, IOP_RETURN_CALL);
+		w(t, p);
+		w(t, ft->nparams);
+		w(t, t->hdr);
+		wptr(t, f);
+	} else {
+		emit_op(t, IOP_RETURN_CALL_INDIRECT);
+		w(t, p);
+		w(t, indirect[0]);
+		w(t, indirect[1]);
+		w(t, ft->nparams);
+		w(t, t->hdr);
+		wptr(t, t->inst->tables[indirect[2]]);
+	}
+	t->sp -= ft->nparams;
+}
+
+static void do_return_call_indirect(struct tr *t, uint32_t typeidx, uint32_t tableidx)
+{
+	struct ent e = pop(t);
+	uint32_t ind[3] = { slot_of(t, &e, t->sp), t->inst->type_ids[typeidx], tableidx };
+
+	do_return_call(t, &t->m->types[typeidx], NULL, ind);
+}
+
 /* ---- locals ---- */
 
 /* Local slot x := e (popped). */
@@ -1217,6 +1251,12 @@ static void one(struct tr *t, const struct instr *in)
 		break;
 	case OPC_CALL_INDIRECT:
 		do_call_indirect(t, in->a, in->b);
+		break;
+	case OPC_RETURN_CALL:
+		do_return_call(t, mod_func_type(t->m, in->a), t->inst->funcs[in->a], NULL);
+		break;
+	case OPC_RETURN_CALL_INDIRECT:
+		do_return_call_indirect(t, in->a, in->b);
 		break;
 	case OPC_DROP:
 		if (pop(t).hi)

@@ -13,11 +13,15 @@
 #include "types.h"
 #include "../include/chibi.h"
 
-/* A constant expression (spec 3.3.10, Wasm 2.0): exactly one instruction then `end`. */
-enum cexpr_kind {
-	CE_I32, CE_I64, CE_F32, CE_F64, CE_V128, CE_REF_NULL, CE_REF_FUNC, CE_GLOBAL_GET
-};
-enum cexpr_error { CEXPR_OK, CEXPR_ERR_NONCONST, CEXPR_ERR_ARITY };
+/* A constant expression (spec 3.3.10).  Wasm 2.0 allows exactly one instruction, kept in
+ * decoded form (kinds CE_I32 .. CE_GLOBAL_GET, v128.const included); Wasm 3.0's extended constant expressions
+ * (several instructions with i32/i64 add, sub, mul) are CE_EXPR: the instructions stay in the
+ * module's bytes and are read again by the validator and by inst_eval_cexpr. */
+enum cexpr_kind { CE_I32, CE_I64, CE_F32, CE_F64, CE_V128, CE_REF_NULL, CE_REF_FUNC,
+		  CE_GLOBAL_GET, CE_EXPR };
+enum cexpr_error { CEXPR_OK, CEXPR_ERR_NONCONST, CEXPR_ERR_ARITY, CEXPR_ERR_DEEP };
+/* The deepest operand stack a CE_EXPR may need: evaluation uses a fixed array. */
+#define CEXPR_MAX_HEIGHT 256
 struct cexpr {
 	uint8_t kind;    /* enum cexpr_kind */
 	uint8_t error;   /* enum cexpr_error: set by the decoder, reported by the validator as
@@ -27,6 +31,8 @@ struct cexpr {
 	uint32_t index;  /* function index (CE_REF_FUNC) or global index (CE_GLOBAL_GET) */
 	uint64_t bits;   /* constant value bits (floats as their IEEE bits; v128: low half) */
 	uint64_t hi;     /* CE_V128: the high half */
+	const uint8_t *code; /* CE_EXPR: the instructions (in the module's bytes), `end` excluded */
+	uint32_t code_len;
 };
 
 struct import {

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/time.h>
 #include "wasi.h"
+#include "../vm/alloc.h"
 
 #define EXIT_TRAP 134 /* 128 + SIGABRT, what a native abort() gives; documented in --help */
 
@@ -302,8 +303,8 @@ static void print_val(const chibi_val *v)
 static int invoke(chibi_func *f, const struct wasi_run_opts *o)
 {
 	uint32_t np = chibi_func_num_params(f), nr = chibi_func_num_results(f), i;
-	chibi_val *args = calloc(np ? np : 1, sizeof(*args));
-	chibi_val *res = calloc(nr ? nr : 1, sizeof(*res));
+	chibi_val *args = vm_calloc(np ? np : 1, sizeof(*args));
+	chibi_val *res = vm_calloc(nr ? nr : 1, sizeof(*res));
 	struct chibi_trap_info ti;
 	enum chibi_trap t;
 	int status = 0;

@@ -600,6 +600,13 @@ void be_zero_slots(struct jcomp *c, int32_t off, uint32_t n)
 
 /* Every numeric operator has an inline sequence on AArch64 (popcnt through NEON, the
  * saturating conversions are single instructions). */
+/* Nothing is appended after the trap stubs: v128 constants are built in place (movi, or
+ * fmov + ins from x16), no constant pool. */
+void be_finish(struct jcomp *c)
+{
+	(void)c;
+}
+
 bool be_inline(uint16_t op)
 {
 	(void)op;

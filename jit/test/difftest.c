@@ -2,6 +2,8 @@
  * JIT (guard pages, explicit bounds checks, moving memory) and compares what they do.
  *
  *   jit-difftest [-v] FILE.wasm...     exit 0 if every module behaved the same in all modes
+ *   jit-difftest -r FILE.wasm          the interpreter's transcript, as jit/test/v8-ref.js
+ *                                      writes V8's (exported state only)
  *
  * A transcript records, for every exported function called with a few argument patterns:
  * the results (NaNs only as "nan": their bits are nondeterministic in Wasm), or the trap,
@@ -185,6 +187,30 @@ static uint64_t val_bits(const chibi_val *v)
 	}
 }
 
+/* -r: the transcript of what an embedder sees through exports alone (memory 0 and mutable
+ * globals only when exported), for comparison with another engine (jit/test/v8-ref.js). */
+static bool visible_only;
+
+static bool exported(const struct module *m, uint8_t kind, uint32_t index)
+{
+	for (uint32_t e = 0; e < m->nexports; e++)
+		if (m->exports[e].kind == kind && m->exports[e].index == index)
+			return true;
+	return false;
+}
+
+/* A mutable global's value (v128 globals keep their high half in `hi`). */
+static void emit_global(struct transcript *t, const struct chibi_global *gl)
+{
+	if (gl->valtype == VT_V128) {
+		uint64_t h[2] = { gl->value, gl->hi };
+
+		emit_v128(t, (const uint8_t *)h);
+	} else {
+		emit_val(t, gl->valtype, gl->value);
+	}
+}
+
 /* Run every export of m in mode (with the given environment switches) into t. */
 static void run_mode(const char *path, enum chibi_exec_mode mode, struct transcript *t)
 {
@@ -248,7 +274,7 @@ static void run_mode(const char *path, enum chibi_exec_mode mode, struct transcr
 		chibi_linker_define(l, im->module_name, im->field_name, ext);
 	}
 	if (chibi_instance_new(s, cm, l, &inst, &diag, &info) != CHIBI_OK) {
-		emit(t, "instantiate: %s\n", diag.msg);
+		emit(t, "instantiate: %s\n", visible_only ? "failed" : diag.msg);
 		goto out;
 	}
 	hang = chibi_instance_func(inst, "hangLimitInitializer");
@@ -272,13 +298,20 @@ static void run_mode(const char *path, enum chibi_exec_mode mode, struct transcr
 			for (uint32_t i = 0; i < np; i++)
 				args[i] = arg_for(chibi_func_param_type(f, i), round, i);
 			emit(t, "call %s round %d\n", ex->name, round);
+			memset(&info, 0, sizeof(info));
+			info.func_index = UINT32_MAX;
 			tr = chibi_func_call(f, args, np, res, nr, &info);
 			if (tr == CHIBI_TRAP_OUT_OF_FUEL || tr == CHIBI_TRAP_STACK_EXHAUSTED) {
 				emit(t, "stopped\n");
 				goto out;
 			}
 			if (tr != CHIBI_TRAP_NONE) {
-				emit(t, "  trap: %s\n", chibi_trap_name(tr));
+				/* the full trap text, as chibi run prints it: both tiers must name
+				 * the same function */
+				emit(t, "  trap: %s", chibi_trap_name(tr));
+				if (info.func_index != UINT32_MAX)
+					emit(t, " in function #%" PRIu32, info.func_index);
+				emit(t, "\n");
 			} else {
 				emit(t, "  ->");
 				for (uint32_t i = 0; i < nr; i++)
@@ -288,22 +321,21 @@ static void run_mode(const char *path, enum chibi_exec_mode mode, struct transcr
 						emit_val(t, res[i].type, val_bits(&res[i]));
 				emit(t, "\n");
 			}
-			if (m->nmemories) {
+			if (m->nmemories && (!visible_only || exported(m, EXT_MEMORY, 0))) {
 				struct chibi_memory *mem = inst->memories[0];
 
 				emit(t, "  memory %" PRIu64 " bytes hash %016" PRIx64 "\n", mem->size,
 				     hash_bytes(1469598103934665603ull, mem->data, mem->size));
 			}
-			for (uint32_t g = 0; g < m->nglobals; g++) {
-				const struct chibi_global *gl = inst->globals[g];
+			for (uint32_t g = 0; g < m->nglobals && !visible_only; g++)
+				if (inst->globals[g]->mutable_)
+					emit_global(t, inst->globals[g]);
+			/* an embedder sees the exported ones, in export order */
+			for (uint32_t x = 0; x < m->nexports && visible_only; x++) {
+				const struct chibi_global *gl = inst->globals[m->exports[x].index];
 
-				if (gl->mutable_ && gl->valtype == VT_V128) {
-					uint64_t h[2] = { gl->value, gl->hi };
-
-					emit_v128(t, (const uint8_t *)h);
-				} else if (gl->mutable_) {
-					emit_val(t, gl->valtype, gl->value);
-				}
+				if (m->exports[x].kind == EXT_GLOBAL && gl->mutable_)
+					emit_global(t, gl);
 			}
 			emit(t, "\n");
 		}
@@ -382,6 +414,17 @@ int main(int argc, char **argv)
 			verbose = true;
 			continue;
 		}
+		if (!strcmp(argv[i], "-r")) {
+			visible_only = true;
+			continue;
+		}
+		if (visible_only) {
+			/* the interpreter's transcript alone, on stdout */
+			run_mode(argv[i], CHIBI_MODE_INTERP, &ref);
+			fwrite(ref.buf ? ref.buf : "", 1, ref.len, stdout);
+			free(ref.buf);
+			continue;
+		}
 		n++;
 		unsetenv("CHIBI_JIT_BOUNDS");
 		unsetenv("CHIBI_HARD_GROW");
@@ -411,6 +454,7 @@ int main(int argc, char **argv)
 			       ref.buf);
 		free(ref.buf);
 	}
-	printf("jit-difftest: %d modules, %d differ\n", n, bad);
+	if (!visible_only)
+		printf("jit-difftest: %d modules, %d differ\n", n, bad);
 	return bad ? 1 : 0;
 }

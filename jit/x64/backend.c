@@ -1759,8 +1759,8 @@ static void vbin(struct codebuf *cb, uint8_t d, uint8_t a, uint8_t b, sse_rr_fn 
 		}									\
 	} while (0)
 
-/* x = lo | hi << 64 (through r11) */
-static void vconst(struct codebuf *cb, uint8_t x, uint64_t lo, uint64_t hi)
+/* x = lo | hi << 64, built in the register (through r11) */
+static void vconst_imm(struct codebuf *cb, uint8_t x, uint64_t lo, uint64_t hi)
 {
 	if (!lo && !hi) {
 		x64_pxor_rr(cb, x, x);
@@ -1795,9 +1795,54 @@ static uint64_t rep32(uint32_t v)
 	return v * 0x0000000100000001ull;
 }
 
+/* x = lo | hi << 64: zero and all-ones by idiom, anything else one movdqu from the
+ * function's constant pool (4 instructions and 30 bytes less than building it; shuffle masks
+ * in loops are the common case), or built in place when the pool is full. */
+static void vconst(struct jcomp *c, uint8_t x, uint64_t lo, uint64_t hi)
+{
+	struct codebuf *cb = c->cb;
+	uint32_t k;
+
+	if ((!lo && !hi) || (lo == UINT64_MAX && hi == UINT64_MAX)) {
+		vconst_imm(cb, x, lo, hi);
+		return;
+	}
+	for (k = 0; k < c->nconsts; k++)
+		if (c->consts[k].lo == lo && c->consts[k].hi == hi)
+			break;
+	if (k == c->nconsts) {
+		if (k == JIT_MAX_CONSTS) {
+			vconst_imm(cb, x, lo, hi);
+			return;
+		}
+		c->consts[k] = (struct jconst){ lo, hi, cb_label_new(cb) };
+		c->nconsts++;
+	}
+	x64_movdqu_rm(cb, x, (struct x64_mem){ .rip = true, .disp = 0 });
+	cb_fixup(cb, cb_pos(cb) - 4, c->consts[k].label, FX_REL32, cb_pos(cb));
+}
+
+void be_finish(struct jcomp *c)
+{
+	struct codebuf *cb = c->cb;
+	uint32_t start;
+
+	if (!c->nconsts)
+		return;
+	while (cb_pos(cb) & 15)
+		x64_int3(cb);
+	start = cb_pos(cb);
+	for (uint32_t k = 0; k < c->nconsts; k++) {
+		cb_bind(cb, c->consts[k].label);
+		cb_put64(cb, c->consts[k].lo);
+		cb_put64(cb, c->consts[k].hi);
+	}
+	cb_data_range(cb, start, cb_pos(cb));
+}
+
 void be_v128_const(struct jcomp *c, jreg dst, uint64_t lo, uint64_t hi)
 {
-	vconst(c->cb, HW(dst), lo, hi);
+	vconst(c, HW(dst), lo, hi);
 }
 
 /* x = shift count (an i32 register or immediate) & mask, plus add: the count operand of
@@ -2041,8 +2086,9 @@ static void vshift(struct codebuf *cb, uint16_t op, uint8_t d, uint8_t a, struct
 }
 
 /* i8x16.shuffle: pshufb of each input with a constant mask (0x80 zeroes a byte), or-ed. */
-static void vshuffle(struct codebuf *cb, uint8_t d, uint8_t a, uint8_t b, const uint8_t *imm16)
+static void vshuffle(struct jcomp *c, uint8_t d, uint8_t a, uint8_t b, const uint8_t *imm16)
 {
+	struct codebuf *cb = c->cb;
 	uint64_t ma[2] = { 0, 0 }, mb[2] = { 0, 0 };
 	bool use_a = false, use_b = false;
 
@@ -2056,11 +2102,11 @@ static void vshuffle(struct codebuf *cb, uint8_t d, uint8_t a, uint8_t b, const 
 		mb[i / 8] |= sb << (8 * (i % 8));
 	}
 	if (use_b) {
-		vconst(cb, XS, mb[0], mb[1]);
+		vconst(c, XS, mb[0], mb[1]);
 		VBIN(XS2, b, XS, pshufb, false);
 	}
 	if (use_a) {
-		vconst(cb, XS, ma[0], ma[1]);
+		vconst(c, XS, ma[0], ma[1]);
 		VBIN(d, a, XS, pshufb, false);
 		if (use_b)
 			VBIN(d, d, XS2, por, true);
@@ -2070,8 +2116,9 @@ static void vshuffle(struct codebuf *cb, uint8_t d, uint8_t a, uint8_t b, const 
 }
 
 /* Unsigned and saturating conversions between f32x4/f64x2 and i32x4. */
-static void vconvert(struct codebuf *cb, uint16_t op, uint8_t d, uint8_t a)
+static void vconvert(struct jcomp *c, uint16_t op, uint8_t d, uint8_t a)
 {
+	struct codebuf *cb = c->cb;
 	switch (op) {
 	case OPC_F32X4_CONVERT_I32X4_U:
 		/* the low 16 bits convert exactly; the rest, halved, too; one rounding in the
@@ -2116,7 +2163,7 @@ static void vconvert(struct codebuf *cb, uint16_t op, uint8_t d, uint8_t a)
 	case OPC_I32X4_TRUNC_SAT_F64X2_S_ZERO:
 		/* NaN -> 0, clamp at 2147483647.0; cvttpd2dq saturates the low end */
 		VBINI(XS, a, a, cmppd, 0);
-		vconst(cb, XS2, 0x41dfffffffc00000ull, 0x41dfffffffc00000ull);
+		vconst(c, XS2, 0x41dfffffffc00000ull, 0x41dfffffffc00000ull);
 		VBIN(XS, XS, XS2, andpd, true);
 		VBIN(d, a, XS, minpd, false);
 		x64_cvttpd2dq_rr(cb, d, d);
@@ -2125,21 +2172,21 @@ static void vconvert(struct codebuf *cb, uint16_t op, uint8_t d, uint8_t a)
 		/* clamp into [0, 4294967295], truncate, add 2^52: the low word is the result */
 		x64_pxor_rr(cb, XS, XS);
 		VBIN(d, a, XS, maxpd, false);
-		vconst(cb, XS2, 0x41efffffffe00000ull, 0x41efffffffe00000ull);
+		vconst(c, XS2, 0x41efffffffe00000ull, 0x41efffffffe00000ull);
 		VBIN(d, d, XS2, minpd, false);
 		if (avx())
 			x64_vroundpd_rri(cb, d, d, 0xb);
 		else
 			x64_roundpd_rri(cb, d, d, 0xb);
-		vconst(cb, XS2, 0x4330000000000000ull, 0x4330000000000000ull);
+		vconst(c, XS2, 0x4330000000000000ull, 0x4330000000000000ull);
 		VBIN(d, d, XS2, addpd, true);
 		VBINI(d, d, XS, shufps, 0x88);
 		return;
 	case OPC_F64X2_CONVERT_LOW_I32X4_U:
 		/* 2^52 + x as bits 0x43300000:x, minus 2^52 */
-		vconst(cb, XS2, rep32(0x43300000), rep32(0x43300000));
+		vconst(c, XS2, rep32(0x43300000), rep32(0x43300000));
 		VBIN(d, a, XS2, unpcklps, false);
-		vconst(cb, XS2, 0x4330000000000000ull, 0x4330000000000000ull);
+		vconst(c, XS2, 0x4330000000000000ull, 0x4330000000000000ull);
 		VBIN(d, d, XS2, subpd, false);
 		return;
 	default:
@@ -2299,7 +2346,7 @@ void be_simd(struct jcomp *c, uint16_t op, jreg dst, const struct jopnd *src, ui
 		vshift(cb, op, d, a, src[1]);
 		return;
 	case OPCL_VSHUFFLE:
-		vshuffle(cb, d, a, b, imm16);
+		vshuffle(c, d, a, b, imm16);
 		return;
 	case OPCL_VSPLAT:
 		switch (op) {
@@ -2477,14 +2524,14 @@ void be_simd(struct jcomp *c, uint16_t op, jreg dst, const struct jopnd *src, ui
 		return;
 	case OPC_I8X16_POPCNT:
 		/* per nibble, from a 16-entry table with pshufb */
-		vconst(cb, XS2, rep8(0x0f), rep8(0x0f));
+		vconst(c, XS2, rep8(0x0f), rep8(0x0f));
 		VSHI(XS, a, 4, psrlw);
 		VBIN(XS, XS, XS2, pand, true);              /* high nibbles */
 		VBIN(d, a, XS2, pand, true);                /* low nibbles */
 		/* pshufb overwrites the table: load it once per lookup */
-		vconst(cb, XS2, 0x0302020102010100ull, 0x0403030203020201ull);
+		vconst(c, XS2, 0x0302020102010100ull, 0x0403030203020201ull);
 		x64_pshufb_rr(cb, XS2, XS);
-		vconst(cb, XS, 0x0302020102010100ull, 0x0403030203020201ull);
+		vconst(c, XS, 0x0302020102010100ull, 0x0403030203020201ull);
 		x64_pshufb_rr(cb, XS, d);
 		VBIN(d, XS, XS2, paddb, true);
 		return;
@@ -2575,36 +2622,36 @@ void be_simd(struct jcomp *c, uint16_t op, jreg dst, const struct jopnd *src, ui
 		VBIN(d, d, XS, paddq, true);
 		return;
 	case OPC_I16X8_EXTADD_PAIRWISE_I8X16_S:
-		vconst(cb, XS2, rep8(1), rep8(1));
+		vconst(c, XS2, rep8(1), rep8(1));
 		VBIN(d, XS2, a, pmaddubsw, false);          /* unsigned 1 x signed a */
 		return;
 	case OPC_I16X8_EXTADD_PAIRWISE_I8X16_U:
-		vconst(cb, XS2, rep8(1), rep8(1));
+		vconst(c, XS2, rep8(1), rep8(1));
 		VBIN(d, a, XS2, pmaddubsw, false);          /* unsigned a x signed 1 */
 		return;
 	case OPC_I32X4_EXTADD_PAIRWISE_I16X8_S:
-		vconst(cb, XS2, rep16(1), rep16(1));
+		vconst(c, XS2, rep16(1), rep16(1));
 		VBIN(d, a, XS2, pmaddwd, true);
 		return;
 	case OPC_I32X4_EXTADD_PAIRWISE_I16X8_U:
 		/* bias to signed, add pairs, unbias by 2 * 0x8000 */
-		vconst(cb, XS2, rep16(0x8000), rep16(0x8000));
+		vconst(c, XS2, rep16(0x8000), rep16(0x8000));
 		VBIN(d, a, XS2, pxor, true);
-		vconst(cb, XS2, rep16(1), rep16(1));
+		vconst(c, XS2, rep16(1), rep16(1));
 		VBIN(d, d, XS2, pmaddwd, true);
-		vconst(cb, XS2, rep32(0x10000), rep32(0x10000));
+		vconst(c, XS2, rep32(0x10000), rep32(0x10000));
 		VBIN(d, d, XS2, paddd, true);
 		return;
 	case OPC_I16X8_Q15MULR_SAT_S:
 		/* pmulhrsw, except 0x8000 * 0x8000 must saturate to 0x7fff */
 		VBIN(d, a, b, pmulhrsw, true);
-		vconst(cb, XS2, rep16(0x8000), rep16(0x8000));
+		vconst(c, XS2, rep16(0x8000), rep16(0x8000));
 		VBIN(XS2, XS2, d, pcmpeqw, true);
 		VBIN(d, d, XS2, pxor, true);
 		return;
 	case OPC_I8X16_SWIZZLE:
 		/* indices >= 16 select zero: saturating + 0x70 sets their top bit */
-		vconst(cb, XS2, rep8(0x70), rep8(0x70));
+		vconst(c, XS2, rep8(0x70), rep8(0x70));
 		VBIN(XS2, XS2, b, paddusb, true);
 		VBIN(d, a, XS2, pshufb, false);
 		return;
@@ -2643,7 +2690,7 @@ void be_simd(struct jcomp *c, uint16_t op, jreg dst, const struct jopnd *src, ui
 	case OPC_F32X4_DEMOTE_F64X2_ZERO: x64_cvtpd2ps_rr(cb, d, a); return;
 	case OPC_F64X2_PROMOTE_LOW_F32X4: x64_cvtps2pd_rr(cb, d, a); return;
 	default:
-		vconvert(cb, op, d, a);
+		vconvert(c, op, d, a);
 		return;
 	}
 }
