@@ -9,7 +9,9 @@
  * __builtin___clear_cache); nothing here writes executable memory.
  * Entry points: the be_* functions and jit_target.
  */
+#include <pthread.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <ucontext.h>
 
@@ -314,6 +316,37 @@ static unsigned fpr_of(struct codebuf *cb, bool dbl, struct jopnd o, unsigned vs
 	return vscratch;
 }
 
+/* v128 v = operand: a register, a 16-byte frame slot, or the immediate 0 (a v128 local's
+ * initial value; the front end makes every other constant with be_v128_const). */
+static void vec_load(struct codebuf *cb, unsigned v, struct jopnd o)
+{
+	switch (o.kind) {
+	case OP_REG:
+		if (HW(o.reg) != v)
+			emit(cb, a64_mov_v(v, HW(o.reg)));
+		break;
+	case OP_IMM:
+		emit(cb, o.imm ? A64_POISON : a64_movi_zero_v(v));
+		break;
+	default:
+		slot_ldst(cb, A64_LDR_Q, v, o.off);
+		break;
+	}
+}
+
+/* v128 moves: dst a register or a 16-byte frame slot. */
+static void vec_mov(struct codebuf *cb, struct jopnd dst, struct jopnd src)
+{
+	if (dst.kind == OP_REG) {
+		vec_load(cb, HW(dst.reg), src);
+	} else if (src.kind == OP_REG) {
+		slot_ldst(cb, A64_STR_Q, HW(src.reg), dst.off);
+	} else {
+		vec_load(cb, V_SCRATCH, src);
+		slot_ldst(cb, A64_STR_Q, V_SCRATCH, dst.off);
+	}
+}
+
 /* ---- moves ---- */
 
 void be_mov(struct jcomp *c, uint8_t vt, struct jopnd dst, struct jopnd src)
@@ -323,6 +356,10 @@ void be_mov(struct jcomp *c, uint8_t vt, struct jopnd dst, struct jopnd src)
 
 	if (jo_same(dst, src))
 		return;
+	if (vt == VT_V128) {
+		vec_mov(cb, dst, src);
+		return;
+	}
 	if (dst.kind == OP_REG) {
 		if (IS_FPR(dst.reg))
 			fpr_load(cb, w, HW(dst.reg), src);
@@ -350,7 +387,6 @@ void be_swap(struct jcomp *c, uint8_t vt, jreg a, struct jopnd b)
 {
 	struct codebuf *cb = c->cb;
 
-	(void)vt;
 	if (!IS_FPR(a)) {
 		if (b.kind == OP_REG) {
 			emit(cb, a64_mov_reg(true, R_SCRATCH, HW(a)));
@@ -360,6 +396,18 @@ void be_swap(struct jcomp *c, uint8_t vt, jreg a, struct jopnd b)
 			slot_ldst(cb, A64_LDR_X, R_SCRATCH, b.off);
 			slot_ldst(cb, A64_STR_X, HW(a), b.off);
 			emit(cb, a64_mov_reg(true, HW(a), R_SCRATCH));
+		}
+		return;
+	}
+	if (vt == VT_V128) {
+		if (b.kind == OP_REG) {
+			emit(cb, a64_mov_v(V_SCRATCH, HW(a)));
+			emit(cb, a64_mov_v(HW(a), HW(b.reg)));
+			emit(cb, a64_mov_v(HW(b.reg), V_SCRATCH));
+		} else {
+			slot_ldst(cb, A64_LDR_Q, V_SCRATCH, b.off);
+			slot_ldst(cb, A64_STR_Q, HW(a), b.off);
+			emit(cb, a64_mov_v(HW(a), V_SCRATCH));
 		}
 		return;
 	}
@@ -552,52 +600,11 @@ void be_zero_slots(struct jcomp *c, int32_t off, uint32_t n)
 
 /* Every numeric operator has an inline sequence on AArch64 (popcnt through NEON, the
  * saturating conversions are single instructions). */
-/* NEON is architectural on ARMv8-A, but this back end does not lower v128 code yet: SIMD
- * functions run in the interpreter. */
-const char *be_simd_isa(void)
-{
-	return NULL;
-}
-
-/* Nothing is appended after the trap stubs (no constant pool yet). */
+/* Nothing is appended after the trap stubs: v128 constants are built in place (movi, or
+ * fmov + ins from x16), no constant pool. */
 void be_finish(struct jcomp *c)
 {
 	(void)c;
-}
-
-/* Never called while be_simd_isa() is NULL (the front end refuses v128 functions first);
- * each emits the poison instruction should that change without a NEON lowering. */
-bool be_simd_inline(uint16_t op)
-{
-	(void)op;
-	return false;
-}
-
-void be_v128_const(struct jcomp *c, jreg dst, uint64_t lo, uint64_t hi)
-{
-	(void)dst, (void)lo, (void)hi;
-	emit(c->cb, A64_POISON);
-}
-
-void be_simd(struct jcomp *c, uint16_t op, jreg dst, const struct jopnd *src, uint32_t n,
-	     uint32_t lane, const uint8_t *imm16)
-{
-	(void)op, (void)dst, (void)src, (void)n, (void)lane, (void)imm16;
-	emit(c->cb, A64_POISON);
-}
-
-void be_vload(struct jcomp *c, uint16_t op, jreg dst, struct jopnd addr, uint32_t offset,
-	      uint32_t lane)
-{
-	(void)op, (void)dst, (void)addr, (void)offset, (void)lane;
-	emit(c->cb, A64_POISON);
-}
-
-void be_vstore(struct jcomp *c, uint16_t op, struct jopnd addr, jreg val, uint32_t offset,
-	       uint32_t lane)
-{
-	(void)op, (void)addr, (void)val, (void)offset, (void)lane;
-	emit(c->cb, A64_POISON);
 }
 
 bool be_inline(uint16_t op)
@@ -1087,7 +1094,20 @@ static void select_flags(struct jcomp *c, uint8_t vt, jreg dst, struct jopnd a, 
 	struct codebuf *cb = c->cb;
 	bool w = vt_is64(vt);
 
-	if (vt_class(vt) == JC_GPR) {
+	if (vt == VT_V128) {
+		/* no 128-bit csel: a branch around one move (vector moves keep the flags) */
+		uint32_t skip = cb_label_new(cb);
+
+		if (b.kind == OP_REG && b.reg == dst) {
+			bcond_label(c, a64_invert_cond(cc), skip);
+			vec_load(cb, HW(dst), a);
+		} else {
+			vec_load(cb, HW(dst), a);
+			bcond_label(c, cc, skip);
+			vec_load(cb, HW(dst), b);
+		}
+		cb_bind(cb, skip);
+	} else if (vt_class(vt) == JC_GPR) {
 		unsigned ra = gpr_or_zr(cb, w, a, R_SCRATCH), rb = gpr_or_zr(cb, w, b, R_SCRATCH2);
 
 		emit(cb, a64_csel(w, HW(dst), ra, rb, cc));
@@ -1250,6 +1270,10 @@ void be_load_abs(struct jcomp *c, uint8_t vt, jreg dst, const void *addr)
 	bool w = vt_is64(vt);
 
 	gpr_imm(cb, true, R_SCRATCH, (uint64_t)(uintptr_t)addr);
+	if (vt == VT_V128) { /* 16 bytes: a global's value and hi */
+		emit(cb, a64_ldst_imm(A64_LDR_Q, HW(dst), R_SCRATCH, 0));
+		return;
+	}
 	emit(cb, a64_ldst_imm(IS_FPR(dst) ? fp_ld(w) : gp_ld(w), HW(dst), R_SCRATCH, 0));
 }
 
@@ -1259,11 +1283,572 @@ void be_store_abs(struct jcomp *c, uint8_t vt, void *addr, struct jopnd src)
 	bool w = vt_is64(vt);
 
 	gpr_imm(cb, true, R_SCRATCH, (uint64_t)(uintptr_t)addr);
+	if (vt == VT_V128) {
+		unsigned v = src.kind == OP_REG ? HW(src.reg) : V_SCRATCH;
+
+		vec_load(cb, v, src);
+		emit(cb, a64_ldst_imm(A64_STR_Q, v, R_SCRATCH, 0));
+		return;
+	}
 	if (src.kind == OP_REG && IS_FPR(src.reg)) {
 		emit(cb, a64_ldst_imm(fp_st(w), HW(src.reg), R_SCRATCH, 0));
 		return;
 	}
 	emit(cb, a64_ldst_imm(gp_st(w), gpr_or_zr(cb, w, src, R_SCRATCH2), R_SCRATCH, 0));
+}
+
+/* ---- SIMD: v128 values in v registers (NEON) ---- */
+
+/* NEON is architectural on ARMv8-A: every AArch64 host compiles v128 code, unless
+ * CHIBI_JIT_ISA=none asks for SIMD functions in the interpreter (as on x86-64; the x86 level
+ * names select nothing here).  Read once per process. */
+static const char *simd_isa;
+static pthread_once_t simd_once = PTHREAD_ONCE_INIT;
+
+static void simd_probe(void)
+{
+	const char *req = getenv("CHIBI_JIT_ISA");
+
+	simd_isa = req && !strcmp(req, "none") ? NULL : "neon";
+}
+
+const char *be_simd_isa(void)
+{
+	pthread_once(&simd_once, simd_probe);
+	return simd_isa;
+}
+
+/* The full-width arrangement of lanes of 8 << lsize bits. */
+static enum a64_varr varr_q(unsigned lsize)
+{
+	return (enum a64_varr)(lsize << 1 | 1);
+}
+
+void be_v128_const(struct jcomp *c, jreg dst, uint64_t lo, uint64_t hi)
+{
+	struct codebuf *cb = c->cb;
+	unsigned d = HW(dst);
+
+	if (lo == 0 && hi == 0) {
+		emit(cb, a64_movi_zero_v(d));
+		return;
+	}
+	/* fmov d, x clears the high half */
+	emit(cb, a64_fmov_from_gp(true, d, gpr_or_zr(cb, true, jo_imm(lo), R_SCRATCH)));
+	if (hi)
+		emit(cb, a64_ins_gp(3, d, 1, gpr_or_zr(cb, true, jo_imm(hi), R_SCRATCH)));
+}
+
+/* Relaxed SIMD gives the interpreter's deterministic results (vm/v128.h; the x86-64 back
+ * end makes the same choices): swizzle, trunc, laneselect, min/max and q15mulr as their
+ * non-relaxed rows; madd/nmadd unfused; the dot products with both operands signed. */
+static uint16_t relaxed_as(uint16_t op)
+{
+	switch (op) {
+	case OPC_I8X16_RELAXED_SWIZZLE: return OPC_I8X16_SWIZZLE;
+	case OPC_I32X4_RELAXED_TRUNC_F32X4_S: return OPC_I32X4_TRUNC_SAT_F32X4_S;
+	case OPC_I32X4_RELAXED_TRUNC_F32X4_U: return OPC_I32X4_TRUNC_SAT_F32X4_U;
+	case OPC_I32X4_RELAXED_TRUNC_F64X2_S_ZERO: return OPC_I32X4_TRUNC_SAT_F64X2_S_ZERO;
+	case OPC_I32X4_RELAXED_TRUNC_F64X2_U_ZERO: return OPC_I32X4_TRUNC_SAT_F64X2_U_ZERO;
+	case OPC_I8X16_RELAXED_LANESELECT: case OPC_I16X8_RELAXED_LANESELECT:
+	case OPC_I32X4_RELAXED_LANESELECT: case OPC_I64X2_RELAXED_LANESELECT:
+		return OPC_V128_BITSELECT;
+	case OPC_F32X4_RELAXED_MIN: return OPC_F32X4_MIN;
+	case OPC_F32X4_RELAXED_MAX: return OPC_F32X4_MAX;
+	case OPC_F64X2_RELAXED_MIN: return OPC_F64X2_MIN;
+	case OPC_F64X2_RELAXED_MAX: return OPC_F64X2_MAX;
+	case OPC_I16X8_RELAXED_Q15MULR_S: return OPC_I16X8_Q15MULR_SAT_S;
+	default: return op;
+	}
+}
+
+/* Every SIMD row has a NEON lowering. */
+bool be_simd_inline(uint16_t op)
+{
+	(void)op;
+	return true;
+}
+
+typedef uint32_t (*vbin_fn)(enum a64_varr t, unsigned rd, unsigned rn, unsigned rm);
+typedef uint32_t (*vun_fn)(enum a64_varr t, unsigned rd, unsigned rn);
+
+/* One instruction d.T = fn(a.T, b.T) for the lane-wise binary rows, NULL if none. */
+static vbin_fn vbin_of(uint16_t op)
+{
+	switch (op) {
+	case OPC_I8X16_ADD: case OPC_I16X8_ADD: case OPC_I32X4_ADD: case OPC_I64X2_ADD:
+		return a64_add_v;
+	case OPC_I8X16_SUB: case OPC_I16X8_SUB: case OPC_I32X4_SUB: case OPC_I64X2_SUB:
+		return a64_sub_v;
+	case OPC_I16X8_MUL: case OPC_I32X4_MUL: return a64_mul_v;
+	case OPC_I8X16_ADD_SAT_S: case OPC_I16X8_ADD_SAT_S: return a64_sqadd_v;
+	case OPC_I8X16_ADD_SAT_U: case OPC_I16X8_ADD_SAT_U: return a64_uqadd_v;
+	case OPC_I8X16_SUB_SAT_S: case OPC_I16X8_SUB_SAT_S: return a64_sqsub_v;
+	case OPC_I8X16_SUB_SAT_U: case OPC_I16X8_SUB_SAT_U: return a64_uqsub_v;
+	case OPC_I8X16_MIN_S: case OPC_I16X8_MIN_S: case OPC_I32X4_MIN_S: return a64_smin_v;
+	case OPC_I8X16_MIN_U: case OPC_I16X8_MIN_U: case OPC_I32X4_MIN_U: return a64_umin_v;
+	case OPC_I8X16_MAX_S: case OPC_I16X8_MAX_S: case OPC_I32X4_MAX_S: return a64_smax_v;
+	case OPC_I8X16_MAX_U: case OPC_I16X8_MAX_U: case OPC_I32X4_MAX_U: return a64_umax_v;
+	case OPC_I8X16_AVGR_U: case OPC_I16X8_AVGR_U: return a64_urhadd_v;
+	/* sat((a * b + 0x4000) >> 15) is exactly sqrdmulh's doubled, rounded high half */
+	case OPC_I16X8_Q15MULR_SAT_S: return a64_sqrdmulh_v;
+	case OPC_F32X4_ADD: case OPC_F64X2_ADD: return a64_fadd_v;
+	case OPC_F32X4_SUB: case OPC_F64X2_SUB: return a64_fsub_v;
+	case OPC_F32X4_MUL: case OPC_F64X2_MUL: return a64_fmul_v;
+	case OPC_F32X4_DIV: case OPC_F64X2_DIV: return a64_fdiv_v;
+	/* NaN in, NaN out; -0 < +0: Wasm's min/max */
+	case OPC_F32X4_MIN: case OPC_F64X2_MIN: return a64_fmin_v;
+	case OPC_F32X4_MAX: case OPC_F64X2_MAX: return a64_fmax_v;
+	default: return NULL;
+	}
+}
+
+/* One instruction d.T = fn(a.T) for the lane-wise unary rows, NULL if none. */
+static vun_fn vun_of(uint16_t op)
+{
+	switch (op) {
+	case OPC_V128_NOT: return a64_not_v;
+	case OPC_I8X16_POPCNT: return a64_cnt_v;
+	case OPC_I8X16_ABS: case OPC_I16X8_ABS: case OPC_I32X4_ABS: case OPC_I64X2_ABS:
+		return a64_abs_v;
+	case OPC_I8X16_NEG: case OPC_I16X8_NEG: case OPC_I32X4_NEG: case OPC_I64X2_NEG:
+		return a64_neg_v;
+	case OPC_F32X4_ABS: case OPC_F64X2_ABS: return a64_fabs_v;
+	case OPC_F32X4_NEG: case OPC_F64X2_NEG: return a64_fneg_v;
+	case OPC_F32X4_SQRT: case OPC_F64X2_SQRT: return a64_fsqrt_v;
+	case OPC_F32X4_CEIL: case OPC_F64X2_CEIL: return a64_frintp_v;
+	case OPC_F32X4_FLOOR: case OPC_F64X2_FLOOR: return a64_frintm_v;
+	case OPC_F32X4_TRUNC: case OPC_F64X2_TRUNC: return a64_frintz_v;
+	case OPC_F32X4_NEAREST: case OPC_F64X2_NEAREST: return a64_frintn_v;
+	case OPC_I32X4_TRUNC_SAT_F32X4_S: return a64_fcvtzs_v;
+	case OPC_I32X4_TRUNC_SAT_F32X4_U: return a64_fcvtzu_v;
+	case OPC_F32X4_CONVERT_I32X4_S: return a64_scvtf_v;
+	case OPC_F32X4_CONVERT_I32X4_U: return a64_ucvtf_v;
+	default: return NULL;
+	}
+}
+
+/* Lane comparisons: one instruction, operands swapped for lt/le, ne as not(eq). */
+static void vcompare(struct codebuf *cb, const struct opinfo *oi, unsigned d, unsigned a,
+		     unsigned b)
+{
+	enum a64_varr t = varr_q(oi->memlog2);
+	bool fl = oi->type == VT_F32 || oi->type == VT_F64;
+	unsigned x = a, y = b;
+	vbin_fn fn;
+
+	switch (oi->rel) {
+	case REL_EQ: case REL_NE: fn = fl ? a64_fcmeq_v : a64_cmeq_v; break;
+	case REL_LT_S: x = b, y = a; /* fall through */
+	case REL_GT_S: fn = a64_cmgt_v; break;
+	case REL_LE_S: x = b, y = a; /* fall through */
+	case REL_GE_S: fn = a64_cmge_v; break;
+	case REL_LT_U: x = b, y = a; /* fall through */
+	case REL_GT_U: fn = a64_cmhi_v; break;
+	case REL_LE_U: x = b, y = a; /* fall through */
+	case REL_GE_U: fn = a64_cmhs_v; break;
+	case REL_LT: x = b, y = a; /* fall through */
+	case REL_GT: fn = a64_fcmgt_v; break;
+	case REL_LE: x = b, y = a; /* fall through */
+	case REL_GE: fn = a64_fcmge_v; break;
+	default: emit(cb, A64_POISON); return;
+	}
+	emit(cb, fn(t, d, x, y));
+	if (oi->rel == REL_NE)
+		emit(cb, a64_not_v(A64_16B, d, d));
+}
+
+/* Shift every lane by an i32 count taken modulo the lane width. */
+static void vshift(struct codebuf *cb, uint16_t op, unsigned lsize, unsigned d, unsigned a,
+		   struct jopnd cnt)
+{
+	enum a64_varr t = varr_q(lsize);
+	unsigned es = 8u << lsize;
+	bool left = op == OPC_I8X16_SHL || op == OPC_I16X8_SHL || op == OPC_I32X4_SHL ||
+		    op == OPC_I64X2_SHL;
+	bool sign = op == OPC_I8X16_SHR_S || op == OPC_I16X8_SHR_S || op == OPC_I32X4_SHR_S ||
+		    op == OPC_I64X2_SHR_S;
+
+	if (cnt.kind == OP_IMM) {
+		unsigned sh = (unsigned)cnt.imm & (es - 1);
+
+		if (sh == 0)
+			emit(cb, a64_mov_v(d, a));
+		else if (left)
+			emit(cb, a64_shl_v(t, d, a, sh));
+		else
+			emit(cb, (sign ? a64_sshr_v : a64_ushr_v)(t, d, a, sh));
+		return;
+	}
+	/* sshl/ushl read the low byte of each count lane as signed: a right shift is a
+	 * negative left shift, and a byte splat serves every lane size */
+	emit(cb, a64_and_imm(false, R_SCRATCH, HW(cnt.reg), es - 1));
+	if (!left)
+		emit(cb, a64_neg(false, R_SCRATCH, R_SCRATCH));
+	emit(cb, a64_dup_gp(A64_16B, V_SCRATCH, R_SCRATCH));
+	emit(cb, (sign ? a64_sshl_v : a64_ushl_v)(t, d, a, V_SCRATCH));
+}
+
+/* i32 d = (w != 0) after the flags of cmp w, #0 */
+static void vtest(struct codebuf *cb, uint16_t op, unsigned d, unsigned a)
+{
+	enum a64_cond cc = A64_NE;
+
+	switch (op) {
+	case OPC_V128_ANY_TRUE:
+		emit(cb, a64_umaxv(A64_4S, V_SCRATCH, a));
+		break;
+	case OPC_I8X16_ALL_TRUE:
+		emit(cb, a64_uminv(A64_16B, V_SCRATCH, a));
+		break;
+	case OPC_I16X8_ALL_TRUE:
+		emit(cb, a64_uminv(A64_8H, V_SCRATCH, a));
+		break;
+	case OPC_I32X4_ALL_TRUE:
+		emit(cb, a64_uminv(A64_4S, V_SCRATCH, a));
+		break;
+	case OPC_I64X2_ALL_TRUE: /* no zero lane: the max of the lanes' == 0 masks is 0 */
+		emit(cb, a64_cmeq0_v(A64_2D, V_SCRATCH, a));
+		emit(cb, a64_umaxv(A64_4S, V_SCRATCH, V_SCRATCH));
+		cc = A64_EQ;
+		break;
+	default:
+		emit(cb, A64_POISON);
+		return;
+	}
+	emit(cb, a64_fmov_to_gp(false, d, V_SCRATCH));
+	emit(cb, a64_cmp_imm(false, d, 0));
+	emit(cb, a64_cset(false, d, cc));
+}
+
+/* i32 d = the lanes' sign bits: each lane becomes all ones or zero (sshr), keeps its own
+ * bit of a weight vector, and the lanes are summed (the bits are disjoint). */
+static void vbitmask(struct codebuf *cb, uint16_t op, unsigned d, unsigned a)
+{
+	static const uint64_t weights[3][2] = {
+		{ 0x8040201008040201ull, 0x8040201008040201ull },
+		{ 0x0008000400020001ull, 0x0080004000200010ull },
+		{ 0x0000000200000001ull, 0x0000000800000004ull },
+	};
+	unsigned ls = op_info[op].memlog2;
+
+	if (ls == 3) { /* two lanes: their top bits through GPRs */
+		emit(cb, a64_ushr_v(A64_2D, V_SCRATCH, a, 63));
+		emit(cb, a64_umov(3, R_SCRATCH, V_SCRATCH, 1));
+		emit(cb, a64_umov(3, d, V_SCRATCH, 0));
+		emit(cb, a64_logic_shift(false, A64_ORR, false, d, d, R_SCRATCH, A64_LSL, 1));
+		return;
+	}
+	emit(cb, a64_sshr_v(varr_q(ls), V_SCRATCH, a, 8u << ls));
+	gpr_imm(cb, true, R_SCRATCH, weights[ls][0]);
+	emit(cb, a64_fmov_from_gp(true, V_SCRATCH2, R_SCRATCH));
+	if (weights[ls][1] != weights[ls][0])
+		gpr_imm(cb, true, R_SCRATCH, weights[ls][1]);
+	emit(cb, a64_ins_gp(3, V_SCRATCH2, 1, R_SCRATCH));
+	emit(cb, a64_and_v(A64_16B, V_SCRATCH, V_SCRATCH, V_SCRATCH2));
+	if (ls == 0) { /* byte sums stay within a byte: each half on its own */
+		emit(cb, a64_addv(A64_8B, V_SCRATCH2, V_SCRATCH));
+		emit(cb, a64_fmov_to_gp(false, d, V_SCRATCH2));
+		emit(cb, a64_dup_scalar(3, V_SCRATCH, V_SCRATCH, 1));
+		emit(cb, a64_addv(A64_8B, V_SCRATCH, V_SCRATCH));
+		emit(cb, a64_fmov_to_gp(false, R_SCRATCH, V_SCRATCH));
+		emit(cb, a64_logic_shift(false, A64_ORR, false, d, d, R_SCRATCH, A64_LSL, 8));
+		return;
+	}
+	emit(cb, a64_addv(varr_q(ls), V_SCRATCH, V_SCRATCH));
+	emit(cb, a64_fmov_to_gp(false, d, V_SCRATCH));
+}
+
+/* d = a * b in 64-bit lanes (no NEON instruction): lane by lane through x16/x17. */
+static void vmul_i64x2(struct codebuf *cb, unsigned d, unsigned a, unsigned b)
+{
+	for (unsigned l = 0; l < 2; l++) {
+		emit(cb, a64_umov(3, R_SCRATCH, a, l));
+		emit(cb, a64_umov(3, R_SCRATCH2, b, l));
+		emit(cb, a64_mul(true, R_SCRATCH, R_SCRATCH, R_SCRATCH2));
+		if (l == 0)
+			emit(cb, a64_fmov_from_gp(true, V_SCRATCH, R_SCRATCH));
+		else
+			emit(cb, a64_ins_gp(3, V_SCRATCH, 1, R_SCRATCH));
+	}
+	emit(cb, a64_mov_v(d, V_SCRATCH));
+}
+
+/* Rows with a sequence of their own: narrowing, widening, extended products, dot products,
+ * conversions between shapes, shuffles, selects.  Intermediate values go through v30/v31,
+ * so d may alias any operand.  False if op is not one of them. */
+static bool vspecial(struct codebuf *cb, uint16_t op, unsigned d, unsigned a, unsigned b,
+		     unsigned cc)
+{
+	const unsigned S = V_SCRATCH, S2 = V_SCRATCH2;
+
+	switch (op) {
+	case OPC_I8X16_NARROW_I16X8_S:
+		emit(cb, a64_sqxtn_v(A64_8B, S, a));
+		emit(cb, a64_sqxtn_v(A64_16B, S, b));
+		break;
+	case OPC_I8X16_NARROW_I16X8_U:
+		emit(cb, a64_sqxtun_v(A64_8B, S, a));
+		emit(cb, a64_sqxtun_v(A64_16B, S, b));
+		break;
+	case OPC_I16X8_NARROW_I32X4_S:
+		emit(cb, a64_sqxtn_v(A64_4H, S, a));
+		emit(cb, a64_sqxtn_v(A64_8H, S, b));
+		break;
+	case OPC_I16X8_NARROW_I32X4_U:
+		emit(cb, a64_sqxtun_v(A64_4H, S, a));
+		emit(cb, a64_sqxtun_v(A64_8H, S, b));
+		break;
+	case OPC_I16X8_EXTEND_LOW_I8X16_S: emit(cb, a64_sxtl_v(A64_8B, d, a)); return true;
+	case OPC_I16X8_EXTEND_HIGH_I8X16_S: emit(cb, a64_sxtl_v(A64_16B, d, a)); return true;
+	case OPC_I16X8_EXTEND_LOW_I8X16_U: emit(cb, a64_uxtl_v(A64_8B, d, a)); return true;
+	case OPC_I16X8_EXTEND_HIGH_I8X16_U: emit(cb, a64_uxtl_v(A64_16B, d, a)); return true;
+	case OPC_I32X4_EXTEND_LOW_I16X8_S: emit(cb, a64_sxtl_v(A64_4H, d, a)); return true;
+	case OPC_I32X4_EXTEND_HIGH_I16X8_S: emit(cb, a64_sxtl_v(A64_8H, d, a)); return true;
+	case OPC_I32X4_EXTEND_LOW_I16X8_U: emit(cb, a64_uxtl_v(A64_4H, d, a)); return true;
+	case OPC_I32X4_EXTEND_HIGH_I16X8_U: emit(cb, a64_uxtl_v(A64_8H, d, a)); return true;
+	case OPC_I64X2_EXTEND_LOW_I32X4_S: emit(cb, a64_sxtl_v(A64_2S, d, a)); return true;
+	case OPC_I64X2_EXTEND_HIGH_I32X4_S: emit(cb, a64_sxtl_v(A64_4S, d, a)); return true;
+	case OPC_I64X2_EXTEND_LOW_I32X4_U: emit(cb, a64_uxtl_v(A64_2S, d, a)); return true;
+	case OPC_I64X2_EXTEND_HIGH_I32X4_U: emit(cb, a64_uxtl_v(A64_4S, d, a)); return true;
+	case OPC_I16X8_EXTMUL_LOW_I8X16_S: emit(cb, a64_smull_v(A64_8B, d, a, b)); return true;
+	case OPC_I16X8_EXTMUL_HIGH_I8X16_S: emit(cb, a64_smull_v(A64_16B, d, a, b)); return true;
+	case OPC_I16X8_EXTMUL_LOW_I8X16_U: emit(cb, a64_umull_v(A64_8B, d, a, b)); return true;
+	case OPC_I16X8_EXTMUL_HIGH_I8X16_U: emit(cb, a64_umull_v(A64_16B, d, a, b)); return true;
+	case OPC_I32X4_EXTMUL_LOW_I16X8_S: emit(cb, a64_smull_v(A64_4H, d, a, b)); return true;
+	case OPC_I32X4_EXTMUL_HIGH_I16X8_S: emit(cb, a64_smull_v(A64_8H, d, a, b)); return true;
+	case OPC_I32X4_EXTMUL_LOW_I16X8_U: emit(cb, a64_umull_v(A64_4H, d, a, b)); return true;
+	case OPC_I32X4_EXTMUL_HIGH_I16X8_U: emit(cb, a64_umull_v(A64_8H, d, a, b)); return true;
+	case OPC_I64X2_EXTMUL_LOW_I32X4_S: emit(cb, a64_smull_v(A64_2S, d, a, b)); return true;
+	case OPC_I64X2_EXTMUL_HIGH_I32X4_S: emit(cb, a64_smull_v(A64_4S, d, a, b)); return true;
+	case OPC_I64X2_EXTMUL_LOW_I32X4_U: emit(cb, a64_umull_v(A64_2S, d, a, b)); return true;
+	case OPC_I64X2_EXTMUL_HIGH_I32X4_U: emit(cb, a64_umull_v(A64_4S, d, a, b)); return true;
+	case OPC_I16X8_EXTADD_PAIRWISE_I8X16_S: emit(cb, a64_saddlp_v(A64_8H, d, a)); return true;
+	case OPC_I16X8_EXTADD_PAIRWISE_I8X16_U: emit(cb, a64_uaddlp_v(A64_8H, d, a)); return true;
+	case OPC_I32X4_EXTADD_PAIRWISE_I16X8_S: emit(cb, a64_saddlp_v(A64_4S, d, a)); return true;
+	case OPC_I32X4_EXTADD_PAIRWISE_I16X8_U: emit(cb, a64_uaddlp_v(A64_4S, d, a)); return true;
+	case OPC_I32X4_DOT_I16X8_S:
+		emit(cb, a64_smull_v(A64_4H, S, a, b));
+		emit(cb, a64_smull_v(A64_8H, S2, a, b));
+		emit(cb, a64_addp_v(A64_4S, d, S, S2));
+		return true;
+	case OPC_I16X8_RELAXED_DOT_I8X16_I7X16_S: /* pair sums wrap to i16 */
+		emit(cb, a64_smull_v(A64_8B, S, a, b));
+		emit(cb, a64_smull_v(A64_16B, S2, a, b));
+		emit(cb, a64_addp_v(A64_8H, d, S, S2));
+		return true;
+	case OPC_I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S: /* four products summed in i32, + c */
+		emit(cb, a64_smull_v(A64_8B, S, a, b));
+		emit(cb, a64_smull_v(A64_16B, S2, a, b));
+		emit(cb, a64_saddlp_v(A64_4S, S, S));
+		emit(cb, a64_saddlp_v(A64_4S, S2, S2));
+		emit(cb, a64_addp_v(A64_4S, S, S, S2));
+		emit(cb, a64_add_v(A64_4S, d, S, cc));
+		return true;
+	case OPC_I64X2_MUL:
+		vmul_i64x2(cb, d, a, b);
+		return true;
+	case OPC_I32X4_TRUNC_SAT_F64X2_S_ZERO: /* the 2S forms zero the high half */
+		emit(cb, a64_fcvtzs_v(A64_2D, S, a));
+		emit(cb, a64_sqxtn_v(A64_2S, d, S));
+		return true;
+	case OPC_I32X4_TRUNC_SAT_F64X2_U_ZERO:
+		emit(cb, a64_fcvtzu_v(A64_2D, S, a));
+		emit(cb, a64_uqxtn_v(A64_2S, d, S));
+		return true;
+	case OPC_F64X2_CONVERT_LOW_I32X4_S:
+		emit(cb, a64_sxtl_v(A64_2S, S, a));
+		emit(cb, a64_scvtf_v(A64_2D, d, S));
+		return true;
+	case OPC_F64X2_CONVERT_LOW_I32X4_U:
+		emit(cb, a64_uxtl_v(A64_2S, S, a));
+		emit(cb, a64_ucvtf_v(A64_2D, d, S));
+		return true;
+	case OPC_F32X4_DEMOTE_F64X2_ZERO: emit(cb, a64_fcvtn_2s(d, a)); return true;
+	case OPC_F64X2_PROMOTE_LOW_F32X4: emit(cb, a64_fcvtl_2d(d, a)); return true;
+	case OPC_F32X4_PMIN: case OPC_F64X2_PMIN: /* b < a ? b : a */
+	case OPC_F32X4_PMAX: case OPC_F64X2_PMAX: { /* a < b ? b : a */
+		enum a64_varr t = op == OPC_F32X4_PMIN || op == OPC_F32X4_PMAX ? A64_4S : A64_2D;
+		bool min = op == OPC_F32X4_PMIN || op == OPC_F64X2_PMIN;
+
+		emit(cb, a64_fcmgt_v(t, S, min ? a : b, min ? b : a));
+		emit(cb, a64_bsl_v(A64_16B, S, b, a));
+		break;
+	}
+	case OPC_F32X4_RELAXED_MADD: case OPC_F64X2_RELAXED_MADD: { /* unfused: a * b, + c */
+		enum a64_varr t = op == OPC_F32X4_RELAXED_MADD ? A64_4S : A64_2D;
+
+		emit(cb, a64_fmul_v(t, S, a, b));
+		emit(cb, a64_fadd_v(t, d, S, cc));
+		return true;
+	}
+	case OPC_F32X4_RELAXED_NMADD: case OPC_F64X2_RELAXED_NMADD: { /* (-a) * b + c */
+		enum a64_varr t = op == OPC_F32X4_RELAXED_NMADD ? A64_4S : A64_2D;
+
+		emit(cb, a64_fneg_v(t, S, a));
+		emit(cb, a64_fmul_v(t, S, S, b));
+		emit(cb, a64_fadd_v(t, d, S, cc));
+		return true;
+	}
+	case OPC_V128_AND: emit(cb, a64_and_v(A64_16B, d, a, b)); return true;
+	case OPC_V128_OR: emit(cb, a64_orr_v(A64_16B, d, a, b)); return true;
+	case OPC_V128_XOR: emit(cb, a64_eor_v(A64_16B, d, a, b)); return true;
+	case OPC_V128_ANDNOT: emit(cb, a64_bic_v(A64_16B, d, a, b)); return true;
+	case OPC_V128_BITSELECT: /* (a & c) | (b & ~c): bsl selects by its destination */
+		emit(cb, a64_mov_v(S, cc));
+		emit(cb, a64_bsl_v(A64_16B, S, a, b));
+		break;
+	case OPC_I8X16_SWIZZLE: /* an index past 15 gives 0, as tbl does */
+		emit(cb, a64_tbl_v16b(d, a, 1, b));
+		return true;
+	default:
+		return false;
+	}
+	emit(cb, a64_mov_v(d, S));
+	return true;
+}
+
+void be_simd(struct jcomp *c, uint16_t op, jreg dst, const struct jopnd *src, uint32_t n,
+	     uint32_t lane, const uint8_t *imm16)
+{
+	struct codebuf *cb = c->cb;
+	const struct opinfo *oi;
+	unsigned d = HW(dst), a = n ? HW(src[0].reg) : 0;
+	unsigned b = n > 1 && src[1].kind == OP_REG ? HW(src[1].reg) : 0;
+	unsigned cc = n > 2 ? HW(src[2].reg) : 0, ls;
+	vbin_fn bin;
+	vun_fn un;
+
+	op = relaxed_as(op);
+	oi = &op_info[op];
+	ls = oi->memlog2;
+	switch (oi->cls) {
+	case OPCL_VSHUFFLE: {
+		uint64_t lo = 0, hi = 0;
+
+		/* tbl over the pair v30:v31 (consecutive, as tbl wants); indices in d */
+		for (int i = 7; i >= 0; i--) {
+			lo = lo << 8 | imm16[i];
+			hi = hi << 8 | imm16[8 + i];
+		}
+		emit(cb, a64_mov_v(V_SCRATCH2, a));
+		emit(cb, a64_mov_v(V_SCRATCH, b));
+		be_v128_const(c, dst, lo, hi);
+		emit(cb, a64_tbl_v16b(d, V_SCRATCH2, 2, d));
+		return;
+	}
+	case OPCL_VSPLAT:
+		if (oi->type == VT_F32 || oi->type == VT_F64)
+			emit(cb, a64_dup_elem(varr_q(ls), d, a, 0));
+		else
+			emit(cb, a64_dup_gp(varr_q(ls), d, a));
+		return;
+	case OPCL_VEXTRACT:
+		if (oi->type == VT_F32 || oi->type == VT_F64)
+			emit(cb, a64_dup_scalar(ls, d, a, lane));
+		else if (op == OPC_I8X16_EXTRACT_LANE_S || op == OPC_I16X8_EXTRACT_LANE_S)
+			emit(cb, a64_smov_w(ls, d, a, lane));
+		else
+			emit(cb, a64_umov(ls, d, a, lane));
+		return;
+	case OPCL_VREPLACE: {
+		bool fl = oi->type == VT_F32 || oi->type == VT_F64;
+
+		if (fl && b == d && d != a) { /* the scalar is in the destination */
+			emit(cb, a64_mov_v(V_SCRATCH, b));
+			b = V_SCRATCH;
+		}
+		if (d != a)
+			emit(cb, a64_mov_v(d, a));
+		emit(cb, fl ? a64_ins_elem(ls, d, lane, b, 0) : a64_ins_gp(ls, d, lane, b));
+		return;
+	}
+	case OPCL_VSHIFT:
+		vshift(cb, op, ls, d, a, src[1]);
+		return;
+	case OPCL_VTEST:
+		if (op == OPC_I8X16_BITMASK || op == OPC_I16X8_BITMASK ||
+		    op == OPC_I32X4_BITMASK || op == OPC_I64X2_BITMASK)
+			vbitmask(cb, op, d, a);
+		else
+			vtest(cb, op, d, a);
+		return;
+	case OPCL_VCOMPARE:
+		vcompare(cb, oi, d, a, b);
+		return;
+	default:
+		break;
+	}
+	if (vspecial(cb, op, d, a, b, cc))
+		return;
+	if ((bin = vbin_of(op)) != NULL) {
+		emit(cb, bin(varr_q(ls), d, a, b));
+		return;
+	}
+	if ((un = vun_of(op)) != NULL) {
+		emit(cb, un(varr_q(ls), d, a));
+		return;
+	}
+	emit(cb, A64_POISON);
+}
+
+void be_vload(struct jcomp *c, uint16_t op, jreg dst, struct jopnd addr, uint32_t offset,
+	      uint32_t lane)
+{
+	struct codebuf *cb = c->cb;
+	unsigned d = HW(dst), ml = op_info[op].memlog2;
+	static const enum a64_ldst gp_kind[4] = { A64_LDRB, A64_LDRH, A64_LDR_W, A64_LDR_X };
+	enum a64_ldst k;
+	struct amode am;
+
+	switch (op) {
+	case OPC_V128_LOAD: k = A64_LDR_Q; break;
+	case OPC_V128_LOAD8X8_S: case OPC_V128_LOAD8X8_U: case OPC_V128_LOAD16X4_S:
+	case OPC_V128_LOAD16X4_U: case OPC_V128_LOAD32X2_S: case OPC_V128_LOAD32X2_U:
+	case OPC_V128_LOAD64_ZERO:
+		k = A64_LDR_D;
+		break;
+	case OPC_V128_LOAD32_ZERO: k = A64_LDR_S; break;
+	default: k = gp_kind[ml]; break; /* splats and lanes: through x17 */
+	}
+	am = guest_addr(c, k, addr, offset, 1u << ml);
+	if (k == A64_LDR_Q || k == A64_LDR_D || k == A64_LDR_S) {
+		/* d and s loads clear the rest of the register */
+		guest_access(cb, k, d, am);
+		switch (op) {
+		case OPC_V128_LOAD8X8_S: emit(cb, a64_sxtl_v(A64_8B, d, d)); break;
+		case OPC_V128_LOAD8X8_U: emit(cb, a64_uxtl_v(A64_8B, d, d)); break;
+		case OPC_V128_LOAD16X4_S: emit(cb, a64_sxtl_v(A64_4H, d, d)); break;
+		case OPC_V128_LOAD16X4_U: emit(cb, a64_uxtl_v(A64_4H, d, d)); break;
+		case OPC_V128_LOAD32X2_S: emit(cb, a64_sxtl_v(A64_2S, d, d)); break;
+		case OPC_V128_LOAD32X2_U: emit(cb, a64_uxtl_v(A64_2S, d, d)); break;
+		default: break;
+		}
+		return;
+	}
+	guest_access(cb, k, R_SCRATCH2, am);
+	if (op_info[op].cls == OPCL_VLOADLANE)
+		emit(cb, a64_ins_gp(ml, d, lane, R_SCRATCH2));
+	else
+		emit(cb, a64_dup_gp(varr_q(ml), d, R_SCRATCH2));
+}
+
+void be_vstore(struct jcomp *c, uint16_t op, struct jopnd addr, jreg val, uint32_t offset,
+	       uint32_t lane)
+{
+	struct codebuf *cb = c->cb;
+	unsigned v = HW(val), ml = op_info[op].memlog2;
+	static const enum a64_ldst gp_kind[4] = { A64_STRB, A64_STRH, A64_STR_W, A64_STR_X };
+	enum a64_ldst k = op == OPC_V128_STORE ? A64_STR_Q : gp_kind[ml];
+	struct amode am = guest_addr(c, k, addr, offset, 1u << ml);
+
+	if (k == A64_STR_Q) {
+		guest_access(cb, k, v, am);
+		return;
+	}
+	/* the lane through x17, which guest_addr leaves free after its check */
+	emit(cb, a64_umov(ml, R_SCRATCH2, v, lane));
+	guest_access(cb, k, R_SCRATCH2, am);
 }
 
 /* ---- calls ---- */

@@ -1370,7 +1370,7 @@ static inline uint32_t a64_fmov_from_gp(bool sf, unsigned rd, unsigned rn)
 	return a64_fp_int(sf, sf, 0, 7, rd, rn);
 }
 
-/* ---- Advanced SIMD (only what popcount needs) -------------------------------------------- */
+/* ---- Advanced SIMD: what the scalar popcount needs ---------------------------------------- */
 
 /* Vd.8B = per-byte population count of Vn.8B */
 static inline uint32_t a64_cnt_8b(unsigned rd, unsigned rn)
@@ -1382,6 +1382,605 @@ static inline uint32_t a64_cnt_8b(unsigned rd, unsigned rn)
 static inline uint32_t a64_addv_8b(unsigned rd, unsigned rn)
 {
 	return a64_is_reg(rd) && a64_is_reg(rn) ? 0x0e31b800u | rn << 5 | rd : A64_POISON;
+}
+
+/* ---- Advanced SIMD (NEON): the v128 lanes ------------------------------------------------ */
+
+/* Vector arrangements: the Q bit (0: 64-bit vector, 1: 128-bit) and the element size
+ * (0: B, 1: H, 2: S, 3: D), packed as size << 1 | Q. */
+enum a64_varr {
+	A64_8B = 0, A64_16B = 1, A64_4H = 2, A64_8H = 3, A64_2S = 4, A64_4S = 5, A64_1D = 6,
+	A64_2D = 7,
+};
+
+#define A64_VM(t)	(1u << (t))	/* arrangement masks: the shapes an instruction has */
+#define A64_V_BHS	(A64_VM(A64_8B) | A64_VM(A64_16B) | A64_VM(A64_4H) | A64_VM(A64_8H) | \
+			 A64_VM(A64_2S) | A64_VM(A64_4S))
+#define A64_V_ALL	(A64_V_BHS | A64_VM(A64_2D))
+#define A64_V_HS	(A64_VM(A64_4H) | A64_VM(A64_8H) | A64_VM(A64_2S) | A64_VM(A64_4S))
+#define A64_V_FP	(A64_VM(A64_2S) | A64_VM(A64_4S) | A64_VM(A64_2D))
+#define A64_V_B		(A64_VM(A64_8B) | A64_VM(A64_16B))
+
+static inline uint32_t a64_varr_bits(enum a64_varr t)
+{
+	return ((uint32_t)t & 1) << 30 | ((uint32_t)t >> 1) << 22;
+}
+
+/* Three registers of one arrangement (integer "three same", and the long/narrow "three
+ * different" forms, whose size and Q come from the arrangement named in `t`). */
+static inline uint32_t a64_v3(uint32_t op, uint32_t shapes, enum a64_varr t, unsigned rd,
+			      unsigned rn, unsigned rm)
+{
+	if ((unsigned)t > A64_2D || !(shapes & A64_VM(t)) || !a64_is_reg(rd) || !a64_is_reg(rn) ||
+	    !a64_is_reg(rm))
+		return A64_POISON;
+	return op | a64_varr_bits(t) | rm << 16 | rn << 5 | rd;
+}
+
+/* Floating-point three same: 2S, 4S (single) or 2D (double) in the sz bit. */
+static inline uint32_t a64_v3_fp(uint32_t op, enum a64_varr t, unsigned rd, unsigned rn,
+				 unsigned rm)
+{
+	if ((unsigned)t > A64_2D || !(A64_V_FP & A64_VM(t)) || !a64_is_reg(rd) ||
+	    !a64_is_reg(rn) || !a64_is_reg(rm))
+		return A64_POISON;
+	return op | ((uint32_t)t & 1) << 30 | (uint32_t)(t == A64_2D) << 22 | rm << 16 | rn << 5 | rd;
+}
+
+/* Two registers ("two-register misc", "across lanes"). */
+static inline uint32_t a64_v2(uint32_t op, uint32_t shapes, enum a64_varr t, unsigned rd,
+			      unsigned rn)
+{
+	return a64_v3(op, shapes, t, rd, rn, 0);
+}
+
+static inline uint32_t a64_v2_fp(uint32_t op, enum a64_varr t, unsigned rd, unsigned rn)
+{
+	return a64_v3_fp(op, t, rd, rn, 0);
+}
+
+/* Vd.T = Vn.T + Vm.T */
+static inline uint32_t a64_add_v(enum a64_varr t, unsigned rd, unsigned rn, unsigned rm)
+{
+	return a64_v3(0x0e208400u, A64_V_ALL, t, rd, rn, rm);
+}
+
+/* Vd.T = Vn.T - Vm.T */
+static inline uint32_t a64_sub_v(enum a64_varr t, unsigned rd, unsigned rn, unsigned rm)
+{
+	return a64_v3(0x2e208400u, A64_V_ALL, t, rd, rn, rm);
+}
+
+/* Vd.T = Vn.T * Vm.T (low half of the product; no 64-bit lanes) */
+static inline uint32_t a64_mul_v(enum a64_varr t, unsigned rd, unsigned rn, unsigned rm)
+{
+	return a64_v3(0x0e209c00u, A64_V_BHS, t, rd, rn, rm);
+}
+
+/* Vd.T = pairwise sums of the lanes of Vn:Vm (Vn's pairs in the low half) */
+static inline uint32_t a64_addp_v(enum a64_varr t, unsigned rd, unsigned rn, unsigned rm)
+{
+	return a64_v3(0x0e20bc00u, A64_V_ALL & ~A64_VM(A64_1D), t, rd, rn, rm);
+}
+
+/* Vd.T = Vn.T == Vm.T (all ones / zero per lane) */
+static inline uint32_t a64_cmeq_v(enum a64_varr t, unsigned rd, unsigned rn, unsigned rm)
+{
+	return a64_v3(0x2e208c00u, A64_V_ALL, t, rd, rn, rm);
+}
+
+/* Vd.T = Vn.T > Vm.T, signed */
+static inline uint32_t a64_cmgt_v(enum a64_varr t, unsigned rd, unsigned rn, unsigned rm)
+{
+	return a64_v3(0x0e203400u, A64_V_ALL, t, rd, rn, rm);
+}
+
+/* Vd.T = Vn.T >= Vm.T, signed */
+static inline uint32_t a64_cmge_v(enum a64_varr t, unsigned rd, unsigned rn, unsigned rm)
+{
+	return a64_v3(0x0e203c00u, A64_V_ALL, t, rd, rn, rm);
+}
+
+/* Vd.T = Vn.T > Vm.T, unsigned */
+static inline uint32_t a64_cmhi_v(enum a64_varr t, unsigned rd, unsigned rn, unsigned rm)
+{
+	return a64_v3(0x2e203400u, A64_V_ALL, t, rd, rn, rm);
+}
+
+/* Vd.T = Vn.T >= Vm.T, unsigned */
+static inline uint32_t a64_cmhs_v(enum a64_varr t, unsigned rd, unsigned rn, unsigned rm)
+{
+	return a64_v3(0x2e203c00u, A64_V_ALL, t, rd, rn, rm);
+}
+
+/* Vd.T = Vn.T + Vm.T, signed saturating */
+static inline uint32_t a64_sqadd_v(enum a64_varr t, unsigned rd, unsigned rn, unsigned rm)
+{
+	return a64_v3(0x0e200c00u, A64_V_ALL, t, rd, rn, rm);
+}
+
+/* Vd.T = Vn.T + Vm.T, unsigned saturating */
+static inline uint32_t a64_uqadd_v(enum a64_varr t, unsigned rd, unsigned rn, unsigned rm)
+{
+	return a64_v3(0x2e200c00u, A64_V_ALL, t, rd, rn, rm);
+}
+
+/* Vd.T = Vn.T - Vm.T, signed saturating */
+static inline uint32_t a64_sqsub_v(enum a64_varr t, unsigned rd, unsigned rn, unsigned rm)
+{
+	return a64_v3(0x0e202c00u, A64_V_ALL, t, rd, rn, rm);
+}
+
+/* Vd.T = Vn.T - Vm.T, unsigned saturating */
+static inline uint32_t a64_uqsub_v(enum a64_varr t, unsigned rd, unsigned rn, unsigned rm)
+{
+	return a64_v3(0x2e202c00u, A64_V_ALL, t, rd, rn, rm);
+}
+
+/* Vd.T = max(Vn.T, Vm.T), signed */
+static inline uint32_t a64_smax_v(enum a64_varr t, unsigned rd, unsigned rn, unsigned rm)
+{
+	return a64_v3(0x0e206400u, A64_V_BHS, t, rd, rn, rm);
+}
+
+/* Vd.T = max(Vn.T, Vm.T), unsigned */
+static inline uint32_t a64_umax_v(enum a64_varr t, unsigned rd, unsigned rn, unsigned rm)
+{
+	return a64_v3(0x2e206400u, A64_V_BHS, t, rd, rn, rm);
+}
+
+/* Vd.T = min(Vn.T, Vm.T), signed */
+static inline uint32_t a64_smin_v(enum a64_varr t, unsigned rd, unsigned rn, unsigned rm)
+{
+	return a64_v3(0x0e206c00u, A64_V_BHS, t, rd, rn, rm);
+}
+
+/* Vd.T = min(Vn.T, Vm.T), unsigned */
+static inline uint32_t a64_umin_v(enum a64_varr t, unsigned rd, unsigned rn, unsigned rm)
+{
+	return a64_v3(0x2e206c00u, A64_V_BHS, t, rd, rn, rm);
+}
+
+/* Vd.T = (Vn.T + Vm.T + 1) >> 1, unsigned, without overflow */
+static inline uint32_t a64_urhadd_v(enum a64_varr t, unsigned rd, unsigned rn, unsigned rm)
+{
+	return a64_v3(0x2e201400u, A64_V_BHS, t, rd, rn, rm);
+}
+
+/* Vd.T = Vn.T << Vm.T (signed byte of each count lane; negative: arithmetic right) */
+static inline uint32_t a64_sshl_v(enum a64_varr t, unsigned rd, unsigned rn, unsigned rm)
+{
+	return a64_v3(0x0e204400u, A64_V_ALL, t, rd, rn, rm);
+}
+
+/* As sshl, negative counts shift logically right */
+static inline uint32_t a64_ushl_v(enum a64_varr t, unsigned rd, unsigned rn, unsigned rm)
+{
+	return a64_v3(0x2e204400u, A64_V_ALL, t, rd, rn, rm);
+}
+
+/* Vd.T = sat((2 * Vn.T * Vm.T + (1 << (esize - 1))) >> esize), signed (H and S lanes) */
+static inline uint32_t a64_sqrdmulh_v(enum a64_varr t, unsigned rd, unsigned rn, unsigned rm)
+{
+	return a64_v3(0x2e20b400u, A64_V_HS, t, rd, rn, rm);
+}
+
+/* Bitwise operations on the whole register (T is 8B or 16B). */
+
+/* Vd = Vn & Vm */
+static inline uint32_t a64_and_v(enum a64_varr t, unsigned rd, unsigned rn, unsigned rm)
+{
+	return a64_v3(0x0e201c00u, A64_V_B, t, rd, rn, rm);
+}
+
+/* Vd = Vn & ~Vm */
+static inline uint32_t a64_bic_v(enum a64_varr t, unsigned rd, unsigned rn, unsigned rm)
+{
+	return a64_v3(0x0e601c00u, A64_V_B, t, rd, rn, rm);
+}
+
+/* Vd = Vn | Vm */
+static inline uint32_t a64_orr_v(enum a64_varr t, unsigned rd, unsigned rn, unsigned rm)
+{
+	return a64_v3(0x0ea01c00u, A64_V_B, t, rd, rn, rm);
+}
+
+/* Vd = Vn ^ Vm */
+static inline uint32_t a64_eor_v(enum a64_varr t, unsigned rd, unsigned rn, unsigned rm)
+{
+	return a64_v3(0x2e201c00u, A64_V_B, t, rd, rn, rm);
+}
+
+/* Vd = (Vd & Vn) | (~Vd & Vm): Vd is the selector */
+static inline uint32_t a64_bsl_v(enum a64_varr t, unsigned rd, unsigned rn, unsigned rm)
+{
+	return a64_v3(0x2e601c00u, A64_V_B, t, rd, rn, rm);
+}
+
+/* Vd = Vn (orr Vd, Vn, Vn) */
+static inline uint32_t a64_mov_v(unsigned rd, unsigned rn)
+{
+	return a64_orr_v(A64_16B, rd, rn, rn);
+}
+
+/* Floating-point lanes (2S, 4S, 2D). */
+
+/* Vd.T = Vn.T + Vm.T */
+static inline uint32_t a64_fadd_v(enum a64_varr t, unsigned rd, unsigned rn, unsigned rm)
+{
+	return a64_v3_fp(0x0e20d400u, t, rd, rn, rm);
+}
+
+/* Vd.T = Vn.T - Vm.T */
+static inline uint32_t a64_fsub_v(enum a64_varr t, unsigned rd, unsigned rn, unsigned rm)
+{
+	return a64_v3_fp(0x0ea0d400u, t, rd, rn, rm);
+}
+
+/* Vd.T = Vn.T * Vm.T */
+static inline uint32_t a64_fmul_v(enum a64_varr t, unsigned rd, unsigned rn, unsigned rm)
+{
+	return a64_v3_fp(0x2e20dc00u, t, rd, rn, rm);
+}
+
+/* Vd.T = Vn.T / Vm.T */
+static inline uint32_t a64_fdiv_v(enum a64_varr t, unsigned rd, unsigned rn, unsigned rm)
+{
+	return a64_v3_fp(0x2e20fc00u, t, rd, rn, rm);
+}
+
+/* Vd.T = max(Vn.T, Vm.T): a NaN operand gives a NaN, +0 > -0 */
+static inline uint32_t a64_fmax_v(enum a64_varr t, unsigned rd, unsigned rn, unsigned rm)
+{
+	return a64_v3_fp(0x0e20f400u, t, rd, rn, rm);
+}
+
+/* Vd.T = min(Vn.T, Vm.T): a NaN operand gives a NaN, -0 < +0 */
+static inline uint32_t a64_fmin_v(enum a64_varr t, unsigned rd, unsigned rn, unsigned rm)
+{
+	return a64_v3_fp(0x0ea0f400u, t, rd, rn, rm);
+}
+
+/* Vd.T = Vn.T == Vm.T (ordered) */
+static inline uint32_t a64_fcmeq_v(enum a64_varr t, unsigned rd, unsigned rn, unsigned rm)
+{
+	return a64_v3_fp(0x0e20e400u, t, rd, rn, rm);
+}
+
+/* Vd.T = Vn.T >= Vm.T (ordered) */
+static inline uint32_t a64_fcmge_v(enum a64_varr t, unsigned rd, unsigned rn, unsigned rm)
+{
+	return a64_v3_fp(0x2e20e400u, t, rd, rn, rm);
+}
+
+/* Vd.T = Vn.T > Vm.T (ordered) */
+static inline uint32_t a64_fcmgt_v(enum a64_varr t, unsigned rd, unsigned rn, unsigned rm)
+{
+	return a64_v3_fp(0x2ea0e400u, t, rd, rn, rm);
+}
+
+/* Two-register misc. */
+
+/* Vd.T = ~Vn.T (8B/16B) */
+static inline uint32_t a64_not_v(enum a64_varr t, unsigned rd, unsigned rn)
+{
+	return a64_v2(0x2e205800u, A64_V_B, t, rd, rn);
+}
+
+/* Vd.T = per-byte population count (8B/16B) */
+static inline uint32_t a64_cnt_v(enum a64_varr t, unsigned rd, unsigned rn)
+{
+	return a64_v2(0x0e205800u, A64_V_B, t, rd, rn);
+}
+
+/* Vd.T = |Vn.T| (wrapping: the most negative value stays) */
+static inline uint32_t a64_abs_v(enum a64_varr t, unsigned rd, unsigned rn)
+{
+	return a64_v2(0x0e20b800u, A64_V_ALL, t, rd, rn);
+}
+
+/* Vd.T = -Vn.T */
+static inline uint32_t a64_neg_v(enum a64_varr t, unsigned rd, unsigned rn)
+{
+	return a64_v2(0x2e20b800u, A64_V_ALL, t, rd, rn);
+}
+
+/* Vd.T = Vn.T == 0 */
+static inline uint32_t a64_cmeq0_v(enum a64_varr t, unsigned rd, unsigned rn)
+{
+	return a64_v2(0x0e209800u, A64_V_ALL, t, rd, rn);
+}
+
+/* Vd.T = pairwise sums of Vn's lanes, widened: T is the (wider) result, signed */
+static inline uint32_t a64_saddlp_v(enum a64_varr t, unsigned rd, unsigned rn)
+{
+	/* the size field names the source lanes */
+	return (unsigned)t >= A64_4H && t <= A64_2D
+		? a64_v2(0x0e202800u, A64_V_ALL, (enum a64_varr)(t - 2), rd, rn) : A64_POISON;
+}
+
+/* As saddlp, unsigned */
+static inline uint32_t a64_uaddlp_v(enum a64_varr t, unsigned rd, unsigned rn)
+{
+	return (unsigned)t >= A64_4H && t <= A64_2D
+		? a64_v2(0x2e202800u, A64_V_ALL, (enum a64_varr)(t - 2), rd, rn) : A64_POISON;
+}
+
+/* Narrowing: T is the narrow result (8B/4H/2S write the low half and zero the high half;
+ * 16B/8H/4S, the "2" forms, write the high half and keep the low one). */
+
+/* Vd.T = sat_s(Vn wide lanes), signed to signed */
+static inline uint32_t a64_sqxtn_v(enum a64_varr t, unsigned rd, unsigned rn)
+{
+	return a64_v2(0x0e214800u, A64_V_BHS, t, rd, rn);
+}
+
+/* Vd.T = sat_u(Vn wide lanes), signed to unsigned */
+static inline uint32_t a64_sqxtun_v(enum a64_varr t, unsigned rd, unsigned rn)
+{
+	return a64_v2(0x2e212800u, A64_V_BHS, t, rd, rn);
+}
+
+/* Vd.T = sat_u(Vn wide lanes), unsigned to unsigned */
+static inline uint32_t a64_uqxtn_v(enum a64_varr t, unsigned rd, unsigned rn)
+{
+	return a64_v2(0x2e214800u, A64_V_BHS, t, rd, rn);
+}
+
+/* Vd.T = |Vn.T| */
+static inline uint32_t a64_fabs_v(enum a64_varr t, unsigned rd, unsigned rn)
+{
+	return a64_v2_fp(0x0ea0f800u, t, rd, rn);
+}
+
+/* Vd.T = -Vn.T */
+static inline uint32_t a64_fneg_v(enum a64_varr t, unsigned rd, unsigned rn)
+{
+	return a64_v2_fp(0x2ea0f800u, t, rd, rn);
+}
+
+/* Vd.T = sqrt(Vn.T) */
+static inline uint32_t a64_fsqrt_v(enum a64_varr t, unsigned rd, unsigned rn)
+{
+	return a64_v2_fp(0x2ea1f800u, t, rd, rn);
+}
+
+/* Vd.T = round to nearest, ties to even */
+static inline uint32_t a64_frintn_v(enum a64_varr t, unsigned rd, unsigned rn)
+{
+	return a64_v2_fp(0x0e218800u, t, rd, rn);
+}
+
+/* Vd.T = round toward -inf */
+static inline uint32_t a64_frintm_v(enum a64_varr t, unsigned rd, unsigned rn)
+{
+	return a64_v2_fp(0x0e219800u, t, rd, rn);
+}
+
+/* Vd.T = round toward +inf */
+static inline uint32_t a64_frintp_v(enum a64_varr t, unsigned rd, unsigned rn)
+{
+	return a64_v2_fp(0x0ea18800u, t, rd, rn);
+}
+
+/* Vd.T = round toward zero */
+static inline uint32_t a64_frintz_v(enum a64_varr t, unsigned rd, unsigned rn)
+{
+	return a64_v2_fp(0x0ea19800u, t, rd, rn);
+}
+
+/* Vd.T = (signed)Vn.T, toward zero, saturating, NaN -> 0 */
+static inline uint32_t a64_fcvtzs_v(enum a64_varr t, unsigned rd, unsigned rn)
+{
+	return a64_v2_fp(0x0ea1b800u, t, rd, rn);
+}
+
+/* Vd.T = (unsigned)Vn.T, toward zero, saturating, NaN -> 0 */
+static inline uint32_t a64_fcvtzu_v(enum a64_varr t, unsigned rd, unsigned rn)
+{
+	return a64_v2_fp(0x2ea1b800u, t, rd, rn);
+}
+
+/* Vd.T = (float)(signed)Vn.T */
+static inline uint32_t a64_scvtf_v(enum a64_varr t, unsigned rd, unsigned rn)
+{
+	return a64_v2_fp(0x0e21d800u, t, rd, rn);
+}
+
+/* Vd.T = (float)(unsigned)Vn.T */
+static inline uint32_t a64_ucvtf_v(enum a64_varr t, unsigned rd, unsigned rn)
+{
+	return a64_v2_fp(0x2e21d800u, t, rd, rn);
+}
+
+/* Vd.2S = (float)Vn.2D, the high half of Vd zeroed */
+static inline uint32_t a64_fcvtn_2s(unsigned rd, unsigned rn)
+{
+	return a64_v3_fp(0x0e216800u, A64_2D, rd, rn, 0) & ~(1u << 30);
+}
+
+/* Vd.2D = (double)Vn.2S (the low half of Vn) */
+static inline uint32_t a64_fcvtl_2d(unsigned rd, unsigned rn)
+{
+	return a64_v3_fp(0x0e217800u, A64_2D, rd, rn, 0) & ~(1u << 30);
+}
+
+/* Across lanes: Vd's first lane = reduce(Vn.T), the rest of Vd zeroed. */
+
+/* unsigned maximum of the lanes (8B, 16B, 4H, 8H, 4S) */
+static inline uint32_t a64_umaxv(enum a64_varr t, unsigned rd, unsigned rn)
+{
+	return a64_v2(0x2e30a800u, A64_V_BHS & ~A64_VM(A64_2S), t, rd, rn);
+}
+
+/* unsigned minimum of the lanes */
+static inline uint32_t a64_uminv(enum a64_varr t, unsigned rd, unsigned rn)
+{
+	return a64_v2(0x2e31a800u, A64_V_BHS & ~A64_VM(A64_2S), t, rd, rn);
+}
+
+/* sum of the lanes (wrapping) */
+static inline uint32_t a64_addv(enum a64_varr t, unsigned rd, unsigned rn)
+{
+	return a64_v2(0x0e31b800u, A64_V_BHS & ~A64_VM(A64_2S), t, rd, rn);
+}
+
+/* Long products: T names the source lanes; 8B/4H/2S multiply the low halves, 16B/8H/4S
+ * (smull2, umull2) the high halves, into lanes twice as wide. */
+static inline uint32_t a64_smull_v(enum a64_varr t, unsigned rd, unsigned rn, unsigned rm)
+{
+	return a64_v3(0x0e20c000u, A64_V_BHS, t, rd, rn, rm);
+}
+
+static inline uint32_t a64_umull_v(enum a64_varr t, unsigned rd, unsigned rn, unsigned rm)
+{
+	return a64_v3(0x2e20c000u, A64_V_BHS, t, rd, rn, rm);
+}
+
+/* Shift by immediate: immh:immb holds the element size and the shift. */
+static inline uint32_t a64_vshift_imm(uint32_t op, enum a64_varr t, unsigned rd, unsigned rn,
+				      uint32_t immhb)
+{
+	if ((unsigned)t > A64_2D || t == A64_1D || !a64_is_reg(rd) || !a64_is_reg(rn))
+		return A64_POISON;
+	return op | ((uint32_t)t & 1) << 30 | immhb << 16 | rn << 5 | rd;
+}
+
+static inline unsigned a64_varr_esize(enum a64_varr t)
+{
+	return 8u << ((unsigned)t >> 1);
+}
+
+/* Vd.T = Vn.T << sh, 0 <= sh < lane bits */
+static inline uint32_t a64_shl_v(enum a64_varr t, unsigned rd, unsigned rn, unsigned sh)
+{
+	unsigned es = a64_varr_esize(t);
+
+	return sh < es ? a64_vshift_imm(0x0f005400u, t, rd, rn, es + sh) : A64_POISON;
+}
+
+/* Vd.T = Vn.T >> sh, arithmetic, 1 <= sh <= lane bits */
+static inline uint32_t a64_sshr_v(enum a64_varr t, unsigned rd, unsigned rn, unsigned sh)
+{
+	unsigned es = a64_varr_esize(t);
+
+	return sh >= 1 && sh <= es ? a64_vshift_imm(0x0f000400u, t, rd, rn, 2 * es - sh)
+				   : A64_POISON;
+}
+
+/* Vd.T = Vn.T >> sh, logical, 1 <= sh <= lane bits */
+static inline uint32_t a64_ushr_v(enum a64_varr t, unsigned rd, unsigned rn, unsigned sh)
+{
+	unsigned es = a64_varr_esize(t);
+
+	return sh >= 1 && sh <= es ? a64_vshift_imm(0x2f000400u, t, rd, rn, 2 * es - sh)
+				   : A64_POISON;
+}
+
+/* Vd = the lanes of Vn.T (8B/4H/2S: the low half; 16B/8H/4S: the high half, sxtl2)
+ * sign-extended to twice their width */
+static inline uint32_t a64_sxtl_v(enum a64_varr t, unsigned rd, unsigned rn)
+{
+	return t <= A64_4S ? a64_vshift_imm(0x0f00a400u, t, rd, rn, a64_varr_esize(t))
+			   : A64_POISON;
+}
+
+/* As sxtl, zero-extended (uxtl, uxtl2) */
+static inline uint32_t a64_uxtl_v(enum a64_varr t, unsigned rd, unsigned rn)
+{
+	return t <= A64_4S ? a64_vshift_imm(0x2f00a400u, t, rd, rn, a64_varr_esize(t))
+			   : A64_POISON;
+}
+
+/* Lanes and general registers: imm5 names the lane size (lowest set bit) and index. */
+static inline uint32_t a64_imm5(unsigned size, unsigned lane)
+{
+	return size <= 3 && lane < (16u >> size) ? (2u * lane + 1) << size : 0;
+}
+
+/* Vd.T = Wn/Xn in every lane (X for 2D) */
+static inline uint32_t a64_dup_gp(enum a64_varr t, unsigned rd, unsigned rn)
+{
+	if ((unsigned)t > A64_2D || t == A64_1D || !a64_is_reg(rd) || !a64_is_reg(rn))
+		return A64_POISON;
+	return 0x0e000c00u | ((uint32_t)t & 1) << 30 | a64_imm5((unsigned)t >> 1, 0) << 16 |
+	       rn << 5 | rd;
+}
+
+/* Vd.T = Vn's lane `lane` (of T's lane size) in every lane */
+static inline uint32_t a64_dup_elem(enum a64_varr t, unsigned rd, unsigned rn, unsigned lane)
+{
+	uint32_t imm5 = (unsigned)t <= A64_2D ? a64_imm5((unsigned)t >> 1, lane) : 0;
+
+	if (!imm5 || t == A64_1D || !a64_is_reg(rd) || !a64_is_reg(rn))
+		return A64_POISON;
+	return 0x0e000400u | ((uint32_t)t & 1) << 30 | imm5 << 16 | rn << 5 | rd;
+}
+
+/* Bd/Hd/Sd/Dd = Vn's lane `lane` of that size (the rest of Vd zeroed) */
+static inline uint32_t a64_dup_scalar(unsigned size, unsigned rd, unsigned rn, unsigned lane)
+{
+	uint32_t imm5 = a64_imm5(size, lane);
+
+	if (!imm5 || !a64_is_reg(rd) || !a64_is_reg(rn))
+		return A64_POISON;
+	return 0x5e000400u | imm5 << 16 | rn << 5 | rd;
+}
+
+/* Vd's lane `lane` of size 8 << size = Wn/Xn (the other lanes kept) */
+static inline uint32_t a64_ins_gp(unsigned size, unsigned rd, unsigned lane, unsigned rn)
+{
+	uint32_t imm5 = a64_imm5(size, lane);
+
+	if (!imm5 || !a64_is_reg(rd) || !a64_is_reg(rn))
+		return A64_POISON;
+	return 0x4e001c00u | imm5 << 16 | rn << 5 | rd;
+}
+
+/* Vd's lane `dl` = Vn's lane `sl` (lanes of size 8 << size) */
+static inline uint32_t a64_ins_elem(unsigned size, unsigned rd, unsigned dl, unsigned rn,
+				    unsigned sl)
+{
+	uint32_t imm5 = a64_imm5(size, dl);
+
+	if (!imm5 || sl >= (16u >> size) || !a64_is_reg(rd) || !a64_is_reg(rn))
+		return A64_POISON;
+	return 0x6e000400u | imm5 << 16 | (sl << size) << 11 | rn << 5 | rd;
+}
+
+/* Wd/Xd = Vn's lane, zero-extended (X only for D lanes) */
+static inline uint32_t a64_umov(unsigned size, unsigned rd, unsigned rn, unsigned lane)
+{
+	uint32_t imm5 = a64_imm5(size, lane);
+
+	if (!imm5 || !a64_is_reg(rd) || !a64_is_reg(rn))
+		return A64_POISON;
+	return 0x0e003c00u | (uint32_t)(size == 3) << 30 | imm5 << 16 | rn << 5 | rd;
+}
+
+/* Wd = Vn's B or H lane, sign-extended to 32 bits */
+static inline uint32_t a64_smov_w(unsigned size, unsigned rd, unsigned rn, unsigned lane)
+{
+	uint32_t imm5 = size <= 1 ? a64_imm5(size, lane) : 0;
+
+	if (!imm5 || !a64_is_reg(rd) || !a64_is_reg(rn))
+		return A64_POISON;
+	return 0x0e002c00u | imm5 << 16 | rn << 5 | rd;
+}
+
+/* Vd.16B = table lookup of Vm.16B's indices in the `nregs` (1..4) consecutive registers
+ * from Vn (an index past the table gives 0) */
+static inline uint32_t a64_tbl_v16b(unsigned rd, unsigned rn, unsigned nregs, unsigned rm)
+{
+	if (nregs < 1 || nregs > 4 || !a64_is_reg(rd) || !a64_is_reg(rn) || !a64_is_reg(rm))
+		return A64_POISON;
+	return 0x4e000000u | rm << 16 | (nregs - 1) << 13 | rn << 5 | rd;
+}
+
+/* Vd.2D = 0 */
+static inline uint32_t a64_movi_zero_v(unsigned rd)
+{
+	return a64_is_reg(rd) ? 0x6f00e400u | rd : A64_POISON;
 }
 
 /* ---- system ------------------------------------------------------------------------------ */

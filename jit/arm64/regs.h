@@ -25,6 +25,12 @@
  *   v30, v31  scratch of the back end
  *
  * Every home is callee-saved in C as well, so helper calls save nothing but leaf homes.
+ *
+ * v128 values use the same v registers as floats, all 128 bits (q views, NEON arrangements).
+ * AAPCS64 keeps only the low 64 bits of v8-v15, so a v128 local never takes one of those
+ * homes (jit/lower.c) and lives in a temp, a leaf home or a 16-byte frame slot; v128
+ * arguments and results travel in memory (jit/jit_int.h).  v30:v31 are consecutive, which
+ * i8x16.shuffle's two-register tbl needs.
  */
 #ifndef CHIBI_JIT_ARM64_REGS_H
 #define CHIBI_JIT_ARM64_REGS_H
