@@ -23,8 +23,10 @@
 #include "chibi.h"
 #include "flags.h"
 #include "log.h"
+#include "task/spec.h"
 #include "task/task.h"
 #include "ttrpc/ttrpc.h"
+#include "containerd/shim.pb-c.h"
 
 #define LISTEN_FD 3
 
@@ -38,7 +40,7 @@ static void usage(void)
 
 /* ---- start ------------------------------------------------------------------------------ */
 
-/* FNV-1a: a short stable name per (containerd, namespace, id); not a security boundary,
+/* FNV-1a: a short stable name per (containerd, namespace, group); not a security boundary,
  * the socket is 0600 root-only anyway. */
 static uint64_t fnv1a(const char *s, uint64_t h)
 {
@@ -48,8 +50,12 @@ static uint64_t fnv1a(const char *s, uint64_t h)
 }
 
 /* unix socket path for this shim: beside containerd's socket in "s/", like Go shims use
- * /run/containerd/s, so a private containerd keeps its shims to itself. */
-static int socket_path(const struct shim_flags *f, char *out, size_t len)
+ * /run/containerd/s, so a private containerd keeps its shims to itself.  group is the
+ * container's shim group (spec_group), or its own id: the containers of one group share the
+ * path, hence the daemon, as containerd-shim-runc-v2 does.  A group named like a container
+ * id is that container's shim, which is what CRI wants (the sandbox's id is the pod's
+ * group). */
+static int socket_path(const struct shim_flags *f, const char *group, char *out, size_t len)
 {
 	char dir[PATH_MAX];
 	const char *addr = f->address;
@@ -62,7 +68,7 @@ static int socket_path(const struct shim_flags *f, char *out, size_t len)
 	h = fnv1a("/", h);
 	h = fnv1a(f->ns, h);
 	h = fnv1a("/", h);
-	h = fnv1a(f->id, h);
+	h = fnv1a(group, h);
 	slash = strrchr(addr, '/');
 	if (slash && slash != addr)
 		snprintf(dir, sizeof(dir), "%.*s/s", (int)(slash - addr), addr);
@@ -155,21 +161,56 @@ static int start_bootstrap(struct shim_flags *f)
 	return 0;
 }
 
+/* Tell the running daemon at address that task id is about to be created on it: a Connect
+ * for an id it does not know yet holds off its exit (service.c) should its last task be
+ * deleted before our containerd's Create arrives.  0, or -1 when it does not answer (it is
+ * exiting: start another). */
+static int announce_join(const char *address, const char *id)
+{
+	Containerd__Task__V2__ConnectRequest req = CONTAINERD__TASK__V2__CONNECT_REQUEST__INIT;
+	struct ttrpc_client *c;
+	uint8_t buf[512], *out = NULL;
+	size_t out_len = 0, n;
+	char msg[256];
+	int code = -1, rc;
+
+	req.id = (char *)id;
+	n = containerd__task__v2__connect_request__get_packed_size(&req);
+	if (n > sizeof(buf))
+		return -1;
+	containerd__task__v2__connect_request__pack(&req, buf);
+	c = ttrpc_client_dial(address, msg, sizeof(msg));
+	if (!c)
+		return -1;
+	rc = ttrpc_client_call(c, "containerd.task.v2.Task", "Connect", buf, n,
+			       2000000000ll, NULL, NULL, &code, &out, &out_len, msg, sizeof(msg));
+	free(out);
+	ttrpc_client_close(c);
+	return rc == 0 && code == 0 ? 0 : -1;
+}
+
 static int do_start(const struct shim_flags *f, char **argv)
 {
-	char path[PATH_MAX], address[PATH_MAX + 8];
+	char path[PATH_MAX], address[PATH_MAX + 8], err[256];
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char *dargv[12];
+	char *dargv[12], *group = NULL;
 	int n = 0, fd;
 	pid_t pid;
 
-	if (socket_path(f, path, sizeof(path))) {
+	/* containerd runs start in the bundle; without a readable config.json (a bare start by
+	 * hand) the container simply gets a shim of its own. */
+	if (spec_group(f->bundle && *f->bundle ? f->bundle : ".", &group, err, sizeof(err)))
+		group = NULL;
+	if (socket_path(f, group ? group : f->id, path, sizeof(path))) {
 		fprintf(stderr, "cannot make the socket directory for %s\n", path);
+		free(group);
 		return 1;
 	}
+	free(group);
 	snprintf(address, sizeof(address), "unix://%s", path);
-	if (socket_alive(path)) {
-		/* Our daemon for this task already runs: hand containerd its address again. */
+	if (socket_alive(path) && announce_join(address, f->id) == 0) {
+		/* The daemon of this task's group (or of this task, start retried) runs: hand
+		 * containerd its address. */
 		if (write_address_file(address))
 			return 1;
 		return shim_bootstrap_reply(stdout, &boot, address) ? 1 : 0;
@@ -265,10 +306,16 @@ static int do_delete(const struct shim_flags *f)
 /* ---- daemon ----------------------------------------------------------------------------- */
 
 static char listen_path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
+static struct stat listen_stat; /* the socket file we serve, to tell it from a successor's */
 
+/* Remove our socket file, unless a successor daemon of the same group already bound a new
+ * one at the path (its start found us exiting). */
 static void remove_socket(void)
 {
-	if (listen_path[0])
+	struct stat st;
+
+	if (listen_path[0] && stat(listen_path, &st) == 0 && st.st_ino == listen_stat.st_ino &&
+	    st.st_dev == listen_stat.st_dev)
 		unlink(listen_path);
 }
 
@@ -295,7 +342,7 @@ static int do_serve(const struct shim_flags *f)
 		log_error("fd %d is not the listening socket: %s", LISTEN_FD, strerror(errno));
 		return 1;
 	}
-	if (sa.sun_path[0])
+	if (sa.sun_path[0] && stat(sa.sun_path, &listen_stat) == 0)
 		snprintf(listen_path, sizeof(listen_path), "%s", sa.sun_path);
 	if (task_service_init(&o))
 		return 1;

@@ -168,7 +168,7 @@ fail:
 	return err;
 }
 
-/* valtype: numeric and reference types; v128 is valid Wasm chibi cannot run yet. */
+/* valtype: number types, v128 and reference types. */
 static enum chibi_err get_valtype(struct rd *r, uint8_t *out)
 {
 	const uint8_t *at = r->p;
@@ -176,11 +176,8 @@ static enum chibi_err get_valtype(struct rd *r, uint8_t *out)
 
 	if (err)
 		return err;
-	if ((*out >= VT_F64 && *out <= VT_I32) || vt_is_ref(*out))
+	if ((*out >= VT_V128 && *out <= VT_I32) || vt_is_ref(*out))
 		return CHIBI_OK;
-	if (*out == VT_V128)
-		return diag_set(r->diag, CHIBI_ERR_UNSUPPORTED, (size_t)(at - r->base),
-				"SIMD not supported yet");
 	return malformed(r, at, "malformed value type");
 }
 
@@ -295,6 +292,7 @@ static enum chibi_err get_cexpr(struct rd *r, struct cexpr *ce)
 		case OPC_REF_NULL:
 		case OPC_REF_FUNC:
 		case OPC_GLOBAL_GET:
+		case OPC_V128_CONST:
 			if (++height > max_height)
 				max_height = height;
 			if (ninstr++ == 0)
@@ -310,6 +308,11 @@ static enum chibi_err get_cexpr(struct rd *r, struct cexpr *ce)
 		case OPC_I64_CONST: ce->kind = CE_I64; ce->bits = in.bits; break;
 		case OPC_F32_CONST: ce->kind = CE_F32; ce->bits = in.bits; break;
 		case OPC_F64_CONST: ce->kind = CE_F64; ce->bits = in.bits; break;
+		case OPC_V128_CONST:
+			ce->kind = CE_V128;
+			memcpy(&ce->bits, in.imm16, 8);
+			memcpy(&ce->hi, in.imm16 + 8, 8);
+			break;
 		case OPC_REF_NULL: ce->kind = CE_REF_NULL; ce->reftype = (uint8_t)in.a; break;
 		case OPC_REF_FUNC: ce->kind = CE_REF_FUNC; ce->index = in.a; break;
 		default: ce->kind = CE_GLOBAL_GET; ce->index = in.a; break;
@@ -983,7 +986,7 @@ fail:
  * Decode a Wasm 2.0 binary (spec chapter 5) into a new module with refcount 1, taking
  * ownership of `bytes` (a vm_malloc'ed buffer; freed here on failure, by mod_unref
  * otherwise): every pointer in the module refers into it.  Errors: CHIBI_ERR_MALFORMED (diag
- * has the spec message and byte offset), CHIBI_ERR_UNSUPPORTED (v128 in a type),
+ * has the spec message and byte offset), CHIBI_ERR_UNSUPPORTED,
  * CHIBI_ERR_NOMEM.  On error *out = NULL and nothing is leaked.  The module is not
  * validated: call val_module() next.
  */

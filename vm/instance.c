@@ -264,7 +264,12 @@ static enum chibi_err build_objects(struct chibi_instance *inst)
 		for (uint32_t i = 0; i < n; i++) {
 			gs[i].valtype = m->globals[i].type.valtype;
 			gs[i].mutable_ = m->globals[i].type.mutable_;
-			gs[i].value = inst_eval_cexpr(inst, &m->globals[i].init);
+			const struct cexpr *init = &m->globals[i].init;
+
+			gs[i].value = inst_eval_cexpr(inst, init);
+			/* v128: the high half comes from the constant or the global read */
+			gs[i].hi = init->kind == CE_V128 ? init->hi :
+				   init->kind == CE_GLOBAL_GET ? inst->globals[init->index]->hi : 0;
 			inst->globals[m->nglobal_imports + i] = &gs[i];
 		}
 	}

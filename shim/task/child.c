@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <grp.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,9 +141,20 @@ static int run_task(int argc, char **argv, struct wasi_preopen *pre, char **env)
 /* The task child entry (task.h): wait for Start, then run the module; returns its exit status. */
 int task_child_main(int argc, char **argv)
 {
-	struct wasi_preopen *pre = calloc((size_t)argc, sizeof(*pre));
-	char **env = calloc((size_t)argc, sizeof(*env));
-	int status = pre && env ? run_task(argc, argv, pre, env) : die("out of memory");
+	struct wasi_preopen *pre;
+	char **env;
+	int status;
+
+	/* A task runner lives as long as its container, mostly asleep, with one module compiled
+	 * lazily: large allocations (module bytes, the JIT's per-compile arrays past 32 KiB) get
+	 * pages of their own that free() returns at once, instead of holes in the brk heap that
+	 * stay resident (docs/RATIONALE.md, memory per task).  One arena: one thread. */
+	mallopt(M_MMAP_THRESHOLD, 32 << 10);
+	mallopt(M_TRIM_THRESHOLD, 64 << 10);
+	mallopt(M_ARENA_MAX, 1);
+	pre = calloc((size_t)argc, sizeof(*pre));
+	env = calloc((size_t)argc, sizeof(*env));
+	status = pre && env ? run_task(argc, argv, pre, env) : die("out of memory");
 
 	free(pre);
 	free(env);

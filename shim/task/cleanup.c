@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -62,6 +64,23 @@ static int is_dead(pid_t pid)
 	return !rp || rp[1] == 0 || rp[2] == 'Z' || rp[2] == 'X';
 }
 
+/* Does a daemon accept connections on the unix socket path? */
+static int socket_alive(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, ok;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return 0;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return ok;
+}
+
 static void sleep_ms(long ms)
 {
 	struct timespec ts = { 0, ms * 1000000 };
@@ -106,7 +125,9 @@ int task_cleanup_bundle(const char *bundle, uint8_t **out, size_t *out_len)
 	if (read_small(path, buf, sizeof(buf)) > 0) {
 		const char *sock = strncmp(buf, "unix://", 7) == 0 ? buf + 7 : buf;
 
-		if (sock[0] == '/')
+		/* With grouping, the daemon at this address may still serve other containers
+		 * of the pod: remove the socket only when nobody answers on it. */
+		if (sock[0] == '/' && !socket_alive(sock))
 			unlink(sock);
 	}
 	if (have_spec)

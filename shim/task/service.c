@@ -44,6 +44,9 @@ const char *task_ns = "";
 
 static struct task_opts opts;
 
+static void join_add(const char *id);
+static long joins_prune(const char *id);
+
 /* ---- task list -------------------------------------------------------------------------- */
 
 /* Task by id, including one being deleted (task_lock held). */
@@ -218,6 +221,27 @@ void service_task_exited(struct task *t, int wstatus)
 }
 
 /* ---- Create ----------------------------------------------------------------------------- */
+
+/* Timestamps of Create's steps, for the debug log: where a container's start goes. */
+struct steps {
+	int n;
+	struct timespec at[10];
+};
+
+static void step_mark(struct steps *s)
+{
+	if (s->n < 10)
+		clock_gettime(CLOCK_MONOTONIC, &s->at[s->n++]);
+}
+
+/* Microseconds of step i (between marks i-1 and i); 0 if unmarked. */
+static long step_us(const struct steps *s, int i)
+{
+	if (i < 1 || i >= s->n)
+		return 0;
+	return (s->at[i].tv_sec - s->at[i - 1].tv_sec) * 1000000 +
+	       (s->at[i].tv_nsec - s->at[i - 1].tv_nsec) / 1000;
+}
 
 /* Open the module named by process.args[0] inside the rootfs.  openat2(RESOLVE_IN_ROOT)
  * keeps symlinks in the image from pointing at host files.  Returns the fd; -1 when it is
@@ -402,6 +426,7 @@ static void h_create(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 	Containerd__Task__V2__CreateTaskResponse resp =
 		CONTAINERD__TASK__V2__CREATE_TASK_RESPONSE__INIT;
 	struct task *t = NULL;
+	struct steps steps = { 0 };
 	char err[512] = "";
 	int code = TTRPC_UNKNOWN, module_fd = -1;
 
@@ -409,6 +434,7 @@ static void h_create(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 	if (!req)
 		return;
 	pthread_mutex_lock(&task_lock);
+	joins_prune(req->id); /* it arrived */
 	if (task_find(req->id)) {
 		ttrpc_reply_error(reply, TTRPC_ALREADY_EXISTS, "task %s: already exists", req->id);
 		goto out;
@@ -430,22 +456,28 @@ static void h_create(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 	t->pty_master = -1;
 	t->out_hold[0] = t->out_hold[1] = -1;
 	t->status = TASK_CREATED;
+	step_mark(&steps);
 	if (spec_load(t->bundle, &t->spec, err, sizeof(err)))
 		goto fail;
+	step_mark(&steps);
 	/* ctr run -t sets both; the request's flag is what the client will attach to. */
 	t->spec.terminal = t->spec.terminal || req->terminal;
 	snprintf(t->rootfs, sizeof(t->rootfs), "%s", t->spec.root);
 	if (mount_rootfs(t, req, err, sizeof(err)) || bind_files(t, err, sizeof(err)))
 		goto fail;
+	step_mark(&steps);
 	module_fd = t->spec.sandbox ? -1 : open_module(t, err, sizeof(err));
 	if (module_fd < 0 && !t->spec.sandbox) {
 		code = module_fd == -2 ? TTRPC_INVALID_ARGUMENT : TTRPC_NOT_FOUND;
 		goto fail;
 	}
+	step_mark(&steps);
 	if (setup_cgroup(t, err, sizeof(err)))
 		goto fail;
+	step_mark(&steps);
 	if (proc_spawn(t, module_fd, err, sizeof(err)))
 		goto fail;
+	step_mark(&steps);
 	if (t->cg) {
 		if (!t->born_in_cgroup && cg_add(t->cg, t->pid, err, sizeof(err)))
 			goto fail;
@@ -456,9 +488,16 @@ static void h_create(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 	write_pid_file(t);
 	t->next = task_list;
 	task_list = t;
+	step_mark(&steps);
 	publish_create(t, req);
+	step_mark(&steps);
 	log_info("created task %s (pid %d, %s %s)", t->id, (int)t->pid,
 		 t->spec.sandbox ? "pod sandbox, not running" : "module", t->spec.args[0]);
+	/* The start path, step by step (docs/RATIONALE.md: the start path). */
+	log_debug("create %s: us spec %ld rootfs %ld module %ld cgroup %ld spawn %ld "
+		  "join+pidfile %ld event %ld", t->id, step_us(&steps, 1), step_us(&steps, 2),
+		  step_us(&steps, 3), step_us(&steps, 4), step_us(&steps, 5), step_us(&steps, 6),
+		  step_us(&steps, 7));
 	resp.pid = (uint32_t)t->pid;
 	pack(reply, &resp.base);
 	goto out;
@@ -511,6 +550,8 @@ static void start_task(struct task *t, const void *request UNUSED, struct ttrpc_
 	Containerd__Task__V2__StartResponse resp = CONTAINERD__TASK__V2__START_RESPONSE__INIT;
 	Containerd__Events__TaskStart ev = CONTAINERD__EVENTS__TASK_START__INIT;
 
+	struct steps steps = { 0 };
+
 	if (!startable(t, reply))
 		return;
 	/* The client's fifo readers must be open before the task can write and exit, or what
@@ -518,7 +559,9 @@ static void start_task(struct task *t, const void *request UNUSED, struct ttrpc_
 	 * keeps t alive through a Delete meanwhile, so it is dropped only after the check. */
 	t->refs++;
 	pthread_mutex_unlock(&task_lock);
+	step_mark(&steps);
 	proc_wait_for_readers(t);
+	step_mark(&steps);
 	pthread_mutex_lock(&task_lock);
 	if (!startable(t, reply)) {
 		task_put(t);
@@ -536,7 +579,8 @@ static void start_task(struct task *t, const void *request UNUSED, struct ttrpc_
 	events_publish("/tasks/start", &ev.base);
 	resp.pid = (uint32_t)t->pid;
 	pack(reply, &resp.base);
-	log_debug("started task %s", t->id);
+	log_debug("started task %s (%ld us waiting for the fifo readers)", t->id,
+		  step_us(&steps, 1));
 }
 
 TASK_HANDLER(start_task, containerd__task__v2__start_request__descriptor)
@@ -859,6 +903,9 @@ static void h_connect(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 		return;
 	pthread_mutex_lock(&task_lock);
 	t = task_find(req->id);
+	/* An id not created yet: `shim start` of the group announcing its container. */
+	if (!t && req->id && *req->id)
+		join_add(req->id);
 	resp.shim_pid = (uint32_t)getpid();
 	resp.task_pid = t ? (uint32_t)t->pid : 0;
 	resp.version = (char *)CHIBI_VERSION;
@@ -867,11 +914,77 @@ static void h_connect(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 	protobuf_c_message_free_unpacked(&req->base, NULL);
 }
 
-/* Run after the Shutdown reply is sent: flush pending events (up to 3 s), let main.c
- * clean up (its socket), and exit. */
-static void shutdown_now(void *arg)
+/* ---- joins: containers of the group on their way to this daemon ------------------------ */
+
+/* With grouping (main.c), `shim start` of a pod's next container hands containerd this
+ * daemon's address, and announces the container with a Connect for its id.  Until that
+ * container's Create arrives (or JOIN_GRACE_MS pass) the daemon must not exit, even when its
+ * last task is deleted in between: containerd would connect to a socket nobody serves.  The
+ * list is short (one entry per start in flight); task_lock guards it. */
+#define JOIN_GRACE_MS 10000
+#define JOIN_MAX 64
+
+struct join {
+	char *id;
+	struct timespec at; /* CLOCK_MONOTONIC */
+};
+
+static struct join joins[JOIN_MAX];
+static bool lingering; /* a linger thread waits for the joins to arrive or expire */
+
+static long ms_since(const struct timespec *t)
 {
-	(void)arg;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+/* Forget expired joins, and the one for id when id is non-NULL (task_lock held).  Returns
+ * the milliseconds until the youngest remaining one expires, 0 when none remain. */
+static long joins_prune(const char *id)
+{
+	long left = 0;
+
+	for (int i = 0; i < JOIN_MAX; i++) {
+		long age;
+
+		if (!joins[i].id)
+			continue;
+		age = ms_since(&joins[i].at);
+		if (age >= JOIN_GRACE_MS || (id && strcmp(joins[i].id, id) == 0)) {
+			free(joins[i].id);
+			joins[i].id = NULL;
+		} else if (JOIN_GRACE_MS - age > left) {
+			left = JOIN_GRACE_MS - age;
+		}
+	}
+	return left;
+}
+
+/* Record that id is on its way (task_lock held).  A full table replaces the oldest entry;
+ * out of memory records nothing (the race it guards against is then merely possible). */
+static void join_add(const char *id)
+{
+	int slot = 0;
+
+	joins_prune(id);
+	for (int i = 0; i < JOIN_MAX; i++) {
+		if (!joins[i].id) {
+			slot = i;
+			break;
+		}
+		if (ms_since(&joins[i].at) > ms_since(&joins[slot].at))
+			slot = i;
+	}
+	free(joins[slot].id);
+	joins[slot].id = strdup(id);
+	clock_gettime(CLOCK_MONOTONIC, &joins[slot].at);
+}
+
+/* Flush pending events (up to 3 s), let main.c clean up (its socket), and exit. */
+static void exit_now(void)
+{
 	log_info("shutdown");
 	events_flush(3000);
 	if (opts.on_exit)
@@ -879,7 +992,59 @@ static void shutdown_now(void *arg)
 	_exit(0);
 }
 
-/* Shutdown: exit once the reply is out, unless tasks remain. */
+static void *linger(void *arg);
+
+/* Exit when no task is left and no container is on its way; with one on its way, check again
+ * when it is due (a linger thread).  Tasks left: stay, containerd sends Shutdown again after
+ * their Delete.  Called without task_lock. */
+static void shutdown_when_idle(void *arg)
+{
+	long left;
+	pthread_t th;
+
+	(void)arg;
+	pthread_mutex_lock(&task_lock);
+	left = joins_prune(NULL);
+	if (!task_list && !left)
+		exit_now(); /* task_lock stays held: nothing may start meanwhile */
+	if (!task_list && !lingering) {
+		pthread_attr_t attr;
+
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		lingering = pthread_create(&th, &attr, linger, NULL) == 0;
+		pthread_attr_destroy(&attr);
+		if (lingering)
+			log_debug("shutdown held off: a container of the group is on its way");
+	}
+	pthread_mutex_unlock(&task_lock);
+}
+
+/* Wait for the joins to arrive or expire, then decide again. */
+static void *linger(void *arg)
+{
+	long left;
+
+	for (;;) {
+		struct timespec ts;
+
+		pthread_mutex_lock(&task_lock);
+		left = joins_prune(NULL);
+		if (task_list || !left) {
+			lingering = false;
+			pthread_mutex_unlock(&task_lock);
+			break;
+		}
+		pthread_mutex_unlock(&task_lock);
+		ts.tv_sec = left / 1000;
+		ts.tv_nsec = (left % 1000 + 1) * 1000000;
+		nanosleep(&ts, NULL);
+	}
+	shutdown_when_idle(arg);
+	return NULL;
+}
+
+/* Shutdown: exit once the reply is out, unless tasks remain or are on their way. */
 static void h_shutdown(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 		     struct ttrpc_reply *reply)
 {
@@ -891,7 +1056,7 @@ static void h_shutdown(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 	pthread_mutex_lock(&task_lock);
 	/* Like runc: stay while any task exists, containerd will ask again. */
 	if (!task_list)
-		reply->after = shutdown_now;
+		reply->after = shutdown_when_idle;
 	pthread_mutex_unlock(&task_lock);
 	protobuf_c_message_free_unpacked(&req->base, NULL);
 }

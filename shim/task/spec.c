@@ -183,6 +183,42 @@ static int load_mounts(const struct json *mounts, struct task_spec *s)
 	return 0;
 }
 
+/* The group annotation of bundle/config.json, or NULL (spec.h). */
+int spec_group(const char *bundle, char **out, char *err, size_t errlen)
+{
+	static const char *const keys[] = { SPEC_GROUP_CHIBI, SPEC_GROUP_RUNC,
+					    SPEC_GROUP_SANDBOX };
+	char path[PATH_MAX], jerr[160];
+	const struct json *ann;
+	struct json *doc;
+	size_t len;
+	char *text;
+
+	*out = NULL;
+	snprintf(path, sizeof(path), "%s/config.json", bundle);
+	text = read_file(path, &len, err, errlen);
+	if (!text)
+		return -1;
+	doc = json_parse(text, len, jerr, sizeof(jerr));
+	free(text);
+	if (!doc) {
+		snprintf(err, errlen, "%s: %s", path, jerr);
+		return -1;
+	}
+	ann = json_get(doc, "annotations");
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]) && !*out; i++) {
+		const char *g = get_str(ann, keys[i], "");
+
+		if (*g && !(*out = strdup(g))) {
+			snprintf(err, errlen, "out of memory");
+			json_free(doc);
+			return -1;
+		}
+	}
+	json_free(doc);
+	return 0;
+}
+
 /* bundle/config.json -> *out; -1 with a message in err (spec.h). */
 int spec_load(const char *bundle, struct task_spec *out, char *err, size_t errlen)
 {

@@ -51,6 +51,20 @@ struct task_spec {
  * with a message in err (unreadable file, bad JSON, missing process.args). */
 int spec_load(const char *bundle, struct task_spec *out, char *err, size_t errlen);
 
+/* Annotations that put containers into one shim daemon, strongest first: chibi's own group
+ * label (for ctr users: `ctr run --annotation io.containerd.chibi.v1.group=NAME`), runc's
+ * (accepted so that tooling written for containerd-shim-runc-v2 groups the same way), and
+ * CRI's sandbox id, which every container of a pod carries, the sandbox itself included. */
+#define SPEC_GROUP_CHIBI "io.containerd.chibi.v1.group"
+#define SPEC_GROUP_RUNC "io.containerd.runc.v2.group"
+#define SPEC_GROUP_SANDBOX "io.kubernetes.cri.sandbox-id"
+
+/* The shim group of the container in bundle (its config.json annotations, above): a
+ * malloc'd name in *out, or NULL when it names none (the container gets a shim of its own).
+ * Returns 0, or -1 with a message in err when config.json cannot be read or parsed (*out
+ * NULL).  An empty annotation counts as absent. */
+int spec_group(const char *bundle, char **out, char *err, size_t errlen);
+
 /* Free everything spec_load allocated; safe on a zeroed or partly filled spec. */
 void spec_free(struct task_spec *s);
 

@@ -126,3 +126,47 @@ Test(spec, update_resources_json)
 	cr_assert_eq(r.pids_limit, -1);
 	json_free(j);
 }
+
+/* The shim group: chibi's label over runc's over CRI's sandbox id; none, or empty, is no group. */
+static char *group_of(const char *json)
+{
+	char err[256], *g = (char *)"unset";
+
+	write_spec(json);
+	cr_assert_eq(spec_group(dir, &g, err, sizeof(err)), 0, "%s", err);
+	cleanup();
+	return g;
+}
+
+Test(spec, group_annotations)
+{
+	char *g;
+
+	cr_assert_null(group_of("{\"process\":{\"args\":[\"/a.wasm\"]}}"));
+	cr_assert_null(group_of("{\"annotations\":{\"io.kubernetes.cri.container-type\":\"x\"}}"));
+	cr_assert_null(group_of("{\"annotations\":{\"io.containerd.chibi.v1.group\":\"\"}}"));
+	cr_assert_null(group_of("{\"annotations\":{\"io.containerd.chibi.v1.group\":7}}"));
+	g = group_of("{\"annotations\":{\"io.kubernetes.cri.sandbox-id\":\"pod1\"}}");
+	cr_assert_str_eq(g, "pod1");
+	free(g);
+	g = group_of("{\"annotations\":{\"io.kubernetes.cri.sandbox-id\":\"pod1\","
+		     "\"io.containerd.runc.v2.group\":\"r\"}}");
+	cr_assert_str_eq(g, "r");
+	free(g);
+	g = group_of("{\"annotations\":{\"io.containerd.runc.v2.group\":\"r\","
+		     "\"io.containerd.chibi.v1.group\":\"c\",\"io.kubernetes.cri.sandbox-id\":\"p\"}}");
+	cr_assert_str_eq(g, "c");
+	free(g);
+}
+
+Test(spec, group_unreadable_config)
+{
+	char err[256], *g = (char *)"unset";
+
+	cr_assert_eq(spec_group("/nonexistent-bundle", &g, err, sizeof(err)), -1);
+	cr_assert_null(g);
+	cr_assert(strstr(err, "config.json"));
+	write_spec("{\"annotations\":");
+	cr_assert_eq(spec_group(dir, &g, err, sizeof(err)), -1);
+	cr_assert_null(g);
+}

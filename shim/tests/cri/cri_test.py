@@ -279,6 +279,47 @@ def shim_of(cid):
     return int(out[0]) if out else None
 
 
+def task_address(cid):
+    """The shim address containerd keeps in the container's bundle (its `address` file)."""
+    for f in glob.glob(os.path.join(T, "state", "io.containerd.runtime.v2.task", "*", cid, "address")):
+        try:
+            return open(f).read()
+        except OSError:
+            pass
+    return None
+
+
+def cgroup_of(pid):
+    """The v1 memory (or v2 unified) cgroup path of a process."""
+    try:
+        for line in open("/proc/%d/cgroup" % pid):
+            parts = line.rstrip("\n").split(":", 2)
+            if parts[1] in ("memory", ""):
+                return parts[2]
+    except OSError:
+        pass
+    return None
+
+
+def task_pid(cid):
+    info = cstatus(cid, verbose=True).info.get("info", "{}")
+    return json.loads(info).get("pid")
+
+
+def kill_wait(pid):
+    """SIGKILL a shim daemon and wait until its sockets are closed (it is gone or a zombie),
+    as containerd does: it runs `shim delete` once the connection drops.  A delete before
+    then finds the socket still answering, as a grouped shim's would, and keeps it."""
+    os.kill(pid, signal.SIGKILL)
+    for _ in range(200):
+        try:
+            if open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()[0] in "ZX":
+                return
+        except (OSError, IndexError):
+            return
+        time.sleep(0.01)
+
+
 def task_pids_in(parent):
     """Processes still in any cgroup under parent (v1 memory hierarchy, or v2)."""
     pids = set()
@@ -900,6 +941,71 @@ def t_oom():
         subprocess.run(["umount", "-l", vol])
 
 
+def t_pod_shim():
+    """One shim per pod: the sandbox and its containers share one daemon (the sandbox-id
+    annotation), each container still in its own task process and cgroup; a crash of one
+    leaves the other running; the daemon exits with the pod."""
+    pid, cfg = run_pod("oneshim")
+    ids = []
+    for name in ("a", "b"):
+        cc, _ = container_config(cfg, name, ["/probe.wasm"], ["sleep", "60"])
+        cid = create(pid, cfg, cc)
+        start(cid)
+        ids.append(cid)
+    for cid in ids:
+        wait_state(cid, api.CONTAINER_RUNNING)
+    addrs = [task_address(x) for x in [pid] + ids]
+    spid = shim_of(pid)
+    check(
+        "one shim per pod: sandbox and both containers share its address and process",
+        addrs[0] and len(set(addrs)) == 1 and spid and not any(shim_of(c) for c in ids),
+        addrs,
+        spid,
+        [shim_of(c) for c in ids],
+    )
+    pa, pb = task_pid(ids[0]), task_pid(ids[1])
+    ca, cb = (cgroup_of(pa) if pa else None), (cgroup_of(pb) if pb else None)
+    check(
+        "one shim per pod: each container has its own task process and cgroup",
+        pa and pb and pa != pb and ca and cb and ca != cb
+        and ca.endswith(ids[0]) and cb.endswith(ids[1]),
+        pa,
+        pb,
+        ca,
+        cb,
+    )
+    if pa:
+        os.kill(pa, signal.SIGKILL)  # a crash of one task
+    st = wait_exit(ids[0])
+    time.sleep(0.3)
+    sb = cstatus(ids[1]).status
+    check(
+        "one shim per pod: a crashed container (%s) leaves the other RUNNING and the shim"
+        % st.exit_code,
+        st.state == api.CONTAINER_EXITED and st.exit_code == 137
+        and sb.state == api.CONTAINER_RUNNING and shim_of(pid) == spid,
+        str(st),
+        str(sb),
+    )
+    call(rt.RemoveContainer, api.RemoveContainerRequest(container_id=ids[0]))
+    time.sleep(0.3)
+    sb = cstatus(ids[1]).status
+    check(
+        "one shim per pod: removing one container leaves the other RUNNING and the shim",
+        sb.state == api.CONTAINER_RUNNING and shim_of(pid) == spid,
+        str(sb),
+    )
+    remove_pod(pid)
+    end = time.time() + 5
+    while time.time() < end and spid and os.path.exists("/proc/%d" % spid):
+        time.sleep(0.05)
+    check(
+        "one shim per pod: the shim exits when the pod is removed",
+        spid and not os.path.exists("/proc/%d" % spid),
+        spid,
+    )
+
+
 def t_restart_loop():
     """The kubelet's restart policy: create and start again after each exit, 20 times, removing
     the dead attempts; nothing may pile up."""
@@ -907,11 +1013,13 @@ def t_restart_loop():
     prev = None
     codes = []
     ids = []
+    addrs = []
     for attempt in range(20):
         cc, _ = container_config(cfg, "crash", ["/probe.wasm"], ["exit", "3"], attempt=attempt)
         cid = create(pid, cfg, cc)
         ids.append(cid)
         start(cid)
+        addrs.append(task_address(cid))
         st = wait_exit(cid)
         codes.append(st.exit_code)
         if prev:
@@ -926,6 +1034,12 @@ def t_restart_loop():
     shims = [c for c in ids if shim_of(c)]
     check(
         "restart loop: no shim left (the pod sandbox's runs on)", not shims and shim_of(pid), shims
+    )
+    check(
+        "restart loop: every attempt ran on the pod's one shim",
+        set(addrs) == {task_address(pid)},
+        set(addrs),
+        task_address(pid),
     )
     f = [x for x in fifos() if any(c in x for c in ids)]
     check("restart loop: no fifo left", not f, f)
@@ -1067,7 +1181,14 @@ def t_before_restart():
     ok_ = wait_state(cid, api.CONTAINER_RUNNING).state == api.CONTAINER_RUNNING
     check("pods running before the containerd restart", ok_)
     json.dump(
-        {"pod": pid, "sleeper": cid, "quick": c2, "quick_log": log_path(cfg, cc2)}, open(STATE, "w")
+        {
+            "pod": pid,
+            "sleeper": cid,
+            "quick": c2,
+            "quick_log": log_path(cfg, cc2),
+            "shim": shim_of(pid),
+        },
+        open(STATE, "w"),
     )
 
 
@@ -1094,6 +1215,13 @@ def t_after_restart():
         "after a containerd restart the running container is RUNNING",
         st.state == api.CONTAINER_RUNNING,
         str(st),
+    )
+    check(
+        "after a containerd restart the pod still has its one shim",
+        s["shim"] and shim_of(s["pod"]) == s["shim"]
+        and task_address(s["sleeper"]) == task_address(s["pod"]),
+        s["shim"],
+        shim_of(s["pod"]),
     )
     st = wait_exit(s["quick"], 10)
     text = log_text(read_log(s["quick_log"]))
@@ -1131,24 +1259,26 @@ def t_shimkill():
     cid = create(pid, cfg, cc)
     start(cid)
     wait_state(cid, api.CONTAINER_RUNNING)
-    spid = shim_of(cid)
-    check("the container's shim is found", spid is not None)
+    # One shim serves the pod (the sandbox's): killing it takes the container's connection too.
+    spid = shim_of(pid)
+    check(
+        "the pod's shim is found and serves the container",
+        spid is not None and task_address(cid) == task_address(pid),
+        spid,
+    )
     if spid:
         os.kill(spid, signal.SIGKILL)
     st = wait_exit(cid, 15)
     check(
-        "SIGKILLed container shim: the container is EXITED (%s, %s)" % (st.exit_code, st.reason),
+        "SIGKILLed pod shim: the container is EXITED (%s, %s)" % (st.exit_code, st.reason),
         st.state == api.CONTAINER_EXITED,
         str(st),
     )
-    sb = shim_of(pid)
-    if sb:
-        os.kill(sb, signal.SIGKILL)
     time.sleep(0.5)
     t0 = time.time()
     err = rpc_error(lambda: remove_pod(pid))
     check(
-        "SIGKILLed sandbox shim: StopPodSandbox + RemovePodSandbox succeed (%.1f s)"
+        "SIGKILLed pod shim: StopPodSandbox + RemovePodSandbox succeed (%.1f s)"
         % (time.time() - t0),
         err is None,
         err,
@@ -1248,7 +1378,7 @@ def t_bootstrap_23():
             pid,
         )
         if pid:
-            os.kill(pid, signal.SIGKILL)
+            kill_wait(pid)
         subprocess.run(
             [
                 shim,
@@ -1292,7 +1422,7 @@ def t_bootstrap_23():
             break
         time.sleep(0.02)
     if pid:
-        os.kill(pid, signal.SIGKILL)
+        kill_wait(pid)
     subprocess.run(
         [
             shim,
@@ -1416,6 +1546,7 @@ PHASES = {
         t_stats_update,
         t_filters,
         t_shared_volume,
+        t_pod_shim,
         t_oom,
         t_restart_loop,
         t_cni_pod,
