@@ -327,6 +327,12 @@ C container delete t-g2 >/dev/null 2>&1
 i=0
 while kill -0 "$GSPID" 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
 if ! kill -0 "$GSPID" 2>/dev/null; then ok "group: the shim exits after its last task is deleted"; else bad "group: the shim exits after its last task is deleted" "pid $GSPID alive"; fi
+# Its log followed the group: t-g1's fifo was gone by then, t-g2's carried the last lines.
+if grep -q "msg=\"deleted task t-g2 " "$T/containerd.log"; then
+	ok "group: the shim's log outlives the first container's"
+else
+	bad "group: the shim's log outlives the first container's" "$(grep "pid=$GSPID" "$T/containerd.log" | tail -3)"
+fi
 
 # Starts of one group at once (a pod's containers, parallel ctr runs) end up on one daemon.
 # (g, not i: wait_status counts in i.)
