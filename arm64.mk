@@ -95,6 +95,9 @@ test-arm64: arm64-build wasi-guests
 		cmp -s $$B/test-spec-interp.sum $$B/test-$$r.sum || \
 			{ diff $$B/test-spec-interp.sum $$B/test-$$r.sum; exit 1; }; \
 	done; \
+	echo "== arm64: Wasm 3.0 spec (listed files; interp, jit, jit explicit bounds)"; \
+	$(call ARM64_RUN,spec-3.0) sh tools/spec-3.0.sh $$B/chibi $(SPEC3_LIST) || \
+		[ $$? = 77 ]; \
 	echo "== arm64: WASI guests"; \
 	$(call ARM64_RUN,wasi-guests) sh wasi/tests/run-guests.sh $$B/chibi $(BUILD)/wasi-tests; \
 	echo "== arm64: WASI testsuite"; \

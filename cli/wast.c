@@ -90,6 +90,11 @@ struct expect {
 	uint8_t type;          /* enum chibi_valtype */
 	enum expect_kind kind;
 	uint64_t bits;         /* EXP_BITS: the exact value (externref: the host pointer) */
+	/* v128 (EXP_BITS): the bytes, and per lane of lane_bytes bytes an expect_kind, so that
+	 * float lanes may be NaN patterns */
+	uint8_t v128[16];
+	uint8_t lane_bytes;
+	uint8_t lane_kind[16];
 };
 
 /* ---- reporting ---------------------------------------------------------------------- */
@@ -259,6 +264,61 @@ static void *extern_ref(uint64_t n)
 	return (void *)(uintptr_t)(n + 1);
 }
 
+/* A v128 in a script: {"type": "v128", "lane_type": "i8" ... "f64", "value": [lanes]}, each
+ * lane an unsigned decimal of its width (floats as bits) or, in expected results, a NaN
+ * pattern.  Fills the bytes and, if kinds != NULL, the per-lane kinds.  *lane_bytes gets
+ * the lane width. */
+static bool parse_v128(const struct json *j, uint8_t out[16], uint8_t *kinds,
+		       uint8_t *lane_bytes, char *why, size_t n)
+{
+	static const struct {
+		const char *name;
+		uint8_t bytes;
+		bool is_float;
+	} shapes[] = {
+		{ "i8", 1, false }, { "i16", 2, false }, { "i32", 4, false }, { "i64", 8, false },
+		{ "f32", 4, true }, { "f64", 8, true },
+	};
+	const char *lt = json_get_str(j, "lane_type");
+	const struct json *lanes = json_get(j, "value");
+	unsigned w = 0, nl;
+	bool is_float = false;
+
+	for (size_t i = 0; lt && i < sizeof(shapes) / sizeof(shapes[0]); i++)
+		if (!strcmp(lt, shapes[i].name)) {
+			w = shapes[i].bytes;
+			is_float = shapes[i].is_float;
+		}
+	if (!w) {
+		snprintf(why, n, "unknown v128 lane type '%s'", lt ? lt : "(none)");
+		return false;
+	}
+	nl = 16 / w;
+	if (json_count(lanes) != nl) {
+		snprintf(why, n, "v128 %s needs %u lanes", lt, nl);
+		return false;
+	}
+	*lane_bytes = (uint8_t)w;
+	for (unsigned i = 0; i < nl; i++) {
+		const char *ls = json_str(json_at(lanes, i));
+		uint64_t v = 0;
+
+		if (kinds)
+			kinds[i] = EXP_BITS;
+		if (kinds && is_float && ls && !strcmp(ls, "nan:canonical")) {
+			kinds[i] = EXP_NAN_CANONICAL;
+		} else if (kinds && is_float && ls && !strcmp(ls, "nan:arithmetic")) {
+			kinds[i] = EXP_NAN_ARITHMETIC;
+		} else if (!parse_u64(ls, w == 8 ? UINT64_MAX : (1ull << (8 * w)) - 1, &v)) {
+			snprintf(why, n, "bad v128 %s lane '%s'", lt, ls ? ls : "(none)");
+			return false;
+		}
+		for (unsigned b = 0; b < w; b++) /* little-endian lanes */
+			out[i * w + b] = (uint8_t)(v >> (8 * b));
+	}
+	return true;
+}
+
 /* One JSON value {"type": T, "value": V} as an argument.  false with a reason in why. */
 static bool parse_arg(const struct json *j, chibi_val *out, char *why, size_t n)
 {
@@ -303,6 +363,11 @@ static bool parse_arg(const struct json *j, chibi_val *out, char *why, size_t n)
 			return true;
 		snprintf(why, n, "non-null funcref arguments cannot be made by the runner");
 		return false;
+	case CHIBI_V128: {
+		uint8_t w;
+
+		return parse_v128(j, out->of.v128, NULL, &w, why, n);
+	}
 	default:
 		snprintf(why, n, "%s values are not supported by chibi", ts);
 		return false;
@@ -343,6 +408,10 @@ static bool parse_expect(const struct json *j, struct expect *out, char *why, si
 		out->kind = EXP_NONNULL;
 		return true;
 	}
+	if (type == CHIBI_V128) {
+		out->kind = EXP_BITS;
+		return parse_v128(j, out->v128, out->lane_kind, &out->lane_bytes, why, n);
+	}
 	if (!parse_arg(j, &v, why, n))
 		return false;
 	out->kind = EXP_BITS;
@@ -356,21 +425,53 @@ static bool parse_expect(const struct json *j, struct expect *out, char *why, si
 	return true;
 }
 
+/* A float of `bytes` bytes (4 or 8, bits in b) against a NaN pattern. */
+static bool nan_matches(enum expect_kind k, unsigned bytes, uint64_t b)
+{
+	if (bytes == 4 && k == EXP_NAN_CANONICAL)
+		return (b & 0x7fffffffu) == 0x7fc00000u;
+	if (bytes == 4)
+		return (b & 0x7fc00000u) == 0x7fc00000u;
+	if (k == EXP_NAN_CANONICAL)
+		return (b & 0x7fffffffffffffffull) == 0x7ff8000000000000ull;
+	return (b & 0x7ff8000000000000ull) == 0x7ff8000000000000ull;
+}
+
+/* A v128 result: lane by lane, bits or a NaN pattern. */
+static bool v128_matches(const struct expect *e, const uint8_t got[16])
+{
+	unsigned w = e->lane_bytes;
+
+	for (unsigned l = 0; l < 16 / w; l++) {
+		uint64_t b = 0;
+
+		if (e->lane_kind[l] == EXP_BITS) {
+			if (memcmp(&got[l * w], &e->v128[l * w], w))
+				return false;
+			continue;
+		}
+		for (unsigned k = 0; k < w; k++)
+			b |= (uint64_t)got[l * w + k] << (8 * k);
+		if (!nan_matches(e->lane_kind[l], w, b))
+			return false;
+	}
+	return true;
+}
+
 /* Does result `got` satisfy `e`?  Floats compare bit for bit, so -0 != +0 and NaN payloads
  * count; the NaN patterns follow the spec's definitions of canonical and arithmetic NaN. */
 static bool value_matches(const struct expect *e, const chibi_val *got)
 {
 	if (got->type != e->type)
 		return false;
+	if (e->type == CHIBI_V128)
+		return v128_matches(e, got->of.v128);
 	switch (e->kind) {
 	case EXP_NAN_CANONICAL:
-		if (e->type == CHIBI_F32)
-			return (got->of.f32_bits & 0x7fffffffu) == 0x7fc00000u;
-		return (got->of.f64_bits & 0x7fffffffffffffffull) == 0x7ff8000000000000ull;
 	case EXP_NAN_ARITHMETIC:
 		if (e->type == CHIBI_F32)
-			return (got->of.f32_bits & 0x7fc00000u) == 0x7fc00000u;
-		return (got->of.f64_bits & 0x7ff8000000000000ull) == 0x7ff8000000000000ull;
+			return nan_matches(e->kind, 4, got->of.f32_bits);
+		return nan_matches(e->kind, 8, got->of.f64_bits);
 	case EXP_NULL:
 		return e->type == CHIBI_FUNCREF ? got->of.ref == NULL : got->of.ext == NULL;
 	case EXP_NONNULL:
@@ -417,6 +518,14 @@ static const char *format_val(char *buf, size_t n, const chibi_val *v)
 		else
 			snprintf(buf, n, "externref:%" PRIuPTR, (uintptr_t)v->of.ext - 1);
 		break;
+	case CHIBI_V128: { /* as i32x4, lane 0 first */
+		uint32_t l[4];
+
+		memcpy(l, v->of.v128, 16);
+		snprintf(buf, n, "v128:i32x4 0x%08" PRIx32 " 0x%08" PRIx32 " 0x%08" PRIx32
+			 " 0x%08" PRIx32, l[0], l[1], l[2], l[3]);
+		break;
+	}
 	default:
 		snprintf(buf, n, "%s:?", type_name(v->type));
 		break;
@@ -443,6 +552,10 @@ static const char *format_expect(char *buf, size_t n, const struct expect *e)
 		return buf;
 	case EXP_BITS:
 		break;
+	}
+	if (e->type == CHIBI_V128) { /* NaN lanes print as their (meaningless) zero bits */
+		memcpy(v.of.v128, e->v128, 16);
+		return format_val(buf, n, &v);
 	}
 	v.of.f64_bits = e->bits; /* the widest member carries every type's bits */
 	if (e->type == CHIBI_I32 || e->type == CHIBI_F32)
@@ -708,6 +821,32 @@ static void cmd_action(struct script *s, const struct json *cmd)
 	free(oc.results);
 }
 
+/* assert_return with (either v1 v2 ...) (relaxed SIMD): one result, matching any of them. */
+static void cmd_assert_either(struct script *s, const struct json *cmd, struct outcome *oc)
+{
+	const struct json *alts = json_get(cmd, "either");
+	char why[1024], wbuf[80], gbuf[80];
+	struct expect e;
+
+	if (oc->nresults != 1) {
+		failf(s, "%s returned %zu results, expected 1", oc->what, oc->nresults);
+		return;
+	}
+	for (size_t i = 0; i < json_count(alts); i++) {
+		if (!parse_expect(json_at(alts, i), &e, why, sizeof(why))) {
+			failf(s, "%s: %s", oc->what, why);
+			return;
+		}
+		if (value_matches(&e, &oc->results[0])) {
+			pass(s);
+			return;
+		}
+	}
+	failf(s, "%s: expected one of %zu results (first: %s), got %s", oc->what,
+	      json_count(alts), json_count(alts) ? format_expect(wbuf, sizeof(wbuf), &e) : "-",
+	      format_val(gbuf, sizeof(gbuf), &oc->results[0]));
+}
+
 static void cmd_assert_return(struct script *s, const struct json *cmd)
 {
 	const struct json *exp = json_get(cmd, "expected");
@@ -721,6 +860,10 @@ static void cmd_assert_return(struct script *s, const struct json *cmd)
 	}
 	if (oc.trap != CHIBI_TRAP_NONE) {
 		failf(s, "%s trapped: %s", oc.what, trap_text(oc.trap, &oc.info));
+		goto out;
+	}
+	if (json_get(cmd, "either")) {
+		cmd_assert_either(s, cmd, &oc);
 		goto out;
 	}
 	if (oc.nresults != nexp) {

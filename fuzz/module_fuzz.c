@@ -1,63 +1,250 @@
-/* fuzz/module_fuzz.c - libFuzzer target: decode + validate + instantiate + call.
+/* fuzz/module_fuzz.c - libFuzzer target: decode + validate + instantiate + call, in the
+ * interpreter, the JIT, or both compared.
  *
  * Any input must end in a clean error or a clean trap: never a crash, leak, hang or UB
  * (the target is built with ASan + UBSan).  Modules without imports are instantiated with a
  * small memory cap and fuel, and every exported function is called with zero arguments.
- * `make fuzz` runs it; `make fuzz-replay` (part of `make test`) replays fuzz/corpus.
+ *
+ * CHIBI_FUZZ_TIER selects what runs each input:
+ *   interp   the interpreter only
+ *   jit      the JIT only
+ *   diff     (default) the interpreter, then the JIT, and their outcomes compared: the
+ *            instantiation result, every call's trap (with the function it names) or
+ *            results (NaNs as "nan": their bits are nondeterministic), and a hash of memory
+ *            0 after each call.  A difference aborts, so libFuzzer keeps the input.  The
+ *            comparison ends at the first call where either tier ran out of fuel or stack:
+ *            the tiers count fuel at different points and use different frame sizes.
+ * CHIBI_JIT_BOUNDS=explicit in the environment makes the JIT check bounds explicitly
+ * instead of using guard pages (as for chibi itself).
+ *
+ * `make fuzz` / `make fuzz-campaign` run it; `make fuzz-replay` (part of `make test`)
+ * replays fuzz/corpus in the interpreter and in the diff mode.  fuzz/replay_main.c makes the
+ * same function a plain program (no libFuzzer) for replays on other hosts (AArch64/qemu).
  */
-#include <stddef.h>
-#include <stdint.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "chibi.h"
+#include "../vm/store.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+enum fuzz_tier { TIER_INTERP, TIER_JIT, TIER_DIFF };
+static enum fuzz_tier tier = TIER_DIFF;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const char *t = getenv("CHIBI_FUZZ_TIER");
+
+	(void)argc;
+	(void)argv;
+	if (t && !strcmp(t, "interp"))
+		tier = TIER_INTERP;
+	else if (t && !strcmp(t, "jit"))
+		tier = chibi_jit_name() ? TIER_JIT : TIER_INTERP;
+	else
+		tier = chibi_jit_name() ? TIER_DIFF : TIER_INTERP;
+	return 0;
+}
+
+/* What one tier did with a module, as comparable text (bounded: the tail is cut). */
+struct outcome {
+	char text[8192];
+	size_t len;
+	bool stopped;   /* ran out of fuel or stack: later calls are not compared */
+};
+
+static void note(struct outcome *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void note(struct outcome *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->len >= sizeof(o->text) - 1)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(o->text + o->len, sizeof(o->text) - o->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		o->len += (size_t)n < sizeof(o->text) - o->len ? (size_t)n : sizeof(o->text) - 1 - o->len;
+}
+
+static void note_val(struct outcome *o, const chibi_val *v)
+{
+	switch (v->type) {
+	case CHIBI_I32:
+		note(o, " i32:%" PRIu32, (uint32_t)v->of.i32);
+		break;
+	case CHIBI_I64:
+		note(o, " i64:%" PRIu64, (uint64_t)v->of.i64);
+		break;
+	case CHIBI_F32:
+		if ((v->of.f32_bits & 0x7f800000u) == 0x7f800000u && (v->of.f32_bits & 0x7fffffu))
+			note(o, " f32:nan");
+		else
+			note(o, " f32:%08" PRIx32, v->of.f32_bits);
+		break;
+	case CHIBI_F64:
+		if ((v->of.f64_bits & 0x7ff0000000000000ull) == 0x7ff0000000000000ull &&
+		    (v->of.f64_bits & 0xfffffffffffffull))
+			note(o, " f64:nan");
+		else
+			note(o, " f64:%016" PRIx64, v->of.f64_bits);
+		break;
+	case CHIBI_FUNCREF:
+		note(o, " funcref:%s", v->of.ref ? "non-null" : "null");
+		break;
+	case CHIBI_EXTERNREF:
+		note(o, " externref:%s", v->of.ext ? "non-null" : "null");
+		break;
+	default:
+		note(o, " type%u", v->type);
+		break;
+	}
+}
+
+static void note_trap(struct outcome *o, enum chibi_trap t, const struct chibi_trap_info *ti)
+{
+	note(o, " trap %s", chibi_trap_name(t));
+	if (ti->func_index != UINT32_MAX)
+		note(o, " in function #%" PRIu32, ti->func_index);
+	if (t == CHIBI_TRAP_OUT_OF_FUEL || t == CHIBI_TRAP_STACK_EXHAUSTED ||
+	    t == CHIBI_TRAP_HOST)
+		o->stopped = true;
+}
+
+static uint64_t memory_hash(const chibi_instance *inst)
+{
+	const struct chibi_memory *mem = inst->mod->nmemories ? inst->memories[0] : NULL;
+	uint64_t h = 1469598103934665603ull;
+
+	if (!mem)
+		return 0;
+	for (uint64_t i = 0; i < mem->size; i++)
+		h = (h ^ mem->data[i]) * 1099511628211ull;
+	return h ^ mem->size;
+}
+
+static void run_tier(const uint8_t *data, size_t size, enum chibi_exec_mode mode,
+		     struct outcome *o)
 {
 	struct chibi_diag diag;
+	struct chibi_trap_info ti;
 	chibi_module *m = NULL;
+	chibi_store *s = NULL;
+	chibi_instance *inst = NULL;
+	enum chibi_err err;
 
 	if (chibi_module_new(data, size, &m, &diag) != CHIBI_OK)
-		return 0;
-	if (chibi_module_num_imports(m) != 0) {
-		chibi_module_free(m);
-		return 0;
-	}
+		return;
+	if (chibi_module_num_imports(m) != 0)
+		goto out;
 	struct chibi_config cfg = {
-		.mode = CHIBI_MODE_INTERP,
+		.mode = mode,
 		.max_memory_pages = 64,          /* 4 MiB: keep the fuzzer's RSS small */
 		.max_stack_bytes = 256 * 1024,
 		.fuel = 100000,                  /* bound every call's run time */
 	};
-	chibi_store *s = chibi_store_new(&cfg);
-	chibi_instance *inst = NULL;
-
-	if (s && chibi_instance_new(s, m, NULL, &inst, &diag, NULL) == CHIBI_OK) {
-		uint32_t n = chibi_module_num_exports(m);
-
-		for (uint32_t i = 0; i < n; i++) {
-			const char *name;
-			enum chibi_extern_kind kind;
-
-			chibi_module_export(m, i, &name, &kind);
-			if (kind != CHIBI_EXTERN_FUNC)
-				continue;
-			chibi_func *f = chibi_instance_func(inst, name);
-			if (!f)
-				continue;
-			chibi_val args[16], results[16];
-			uint32_t np = chibi_func_num_params(f), nr = chibi_func_num_results(f);
-
-			if (np > 16 || nr > 16)
-				continue;
-			memset(args, 0, sizeof(args));
-			for (uint32_t k = 0; k < np; k++)
-				args[k].type = (uint8_t)chibi_func_param_type(f, k);
-			chibi_func_call(f, args, np, results, nr, NULL);
-		}
+	s = chibi_store_new(&cfg);
+	if (!s)
+		goto out;
+	memset(&ti, 0, sizeof(ti));
+	ti.func_index = UINT32_MAX;
+	err = chibi_instance_new(s, m, NULL, &inst, &diag, &ti);
+	if (err == CHIBI_ERR_TRAP) {
+		note(o, "start:");
+		note_trap(o, ti.kind, &ti);
+		if (!o->stopped)
+			note(o, "\n");
+		goto out;
 	}
+	if (err != CHIBI_OK) {
+		note(o, "instantiate: %d %s\n", err, diag.msg);
+		goto out;
+	}
+	uint32_t n = chibi_module_num_exports(m);
+
+	for (uint32_t i = 0; i < n && !o->stopped; i++) {
+		const char *name;
+		enum chibi_extern_kind kind;
+
+		chibi_module_export(m, i, &name, &kind);
+		if (kind != CHIBI_EXTERN_FUNC)
+			continue;
+		chibi_func *f = chibi_instance_func(inst, name);
+		if (!f)
+			continue;
+		chibi_val args[16], results[16];
+		uint32_t np = chibi_func_num_params(f), nr = chibi_func_num_results(f);
+
+		if (np > 16 || nr > 16)
+			continue;
+		memset(args, 0, sizeof(args));
+		for (uint32_t k = 0; k < np; k++)
+			args[k].type = (uint8_t)chibi_func_param_type(f, k);
+		memset(&ti, 0, sizeof(ti));
+		ti.func_index = UINT32_MAX;
+		enum chibi_trap t = chibi_func_call(f, args, np, results, nr, &ti);
+
+		note(o, "call %" PRIu32 ":", i);
+		if (t != CHIBI_TRAP_NONE)
+			note_trap(o, t, &ti);
+		else
+			for (uint32_t k = 0; k < nr; k++)
+				note_val(o, &results[k]);
+		if (!o->stopped)
+			note(o, " memory %016" PRIx64 "\n", memory_hash(inst));
+	}
+out:
 	chibi_store_free(s);
 	chibi_module_free(m);
+}
+
+/* The length of the part of o that the other tier must match: everything up to the call
+ * that stopped (that call's line included only up to its trap). */
+static size_t compared_len(const struct outcome *o)
+{
+	if (!o->stopped)
+		return o->len;
+	const char *last = o->text;
+
+	for (const char *p = o->text; (p = strchr(p, '\n')) && (size_t)(p - o->text) < o->len; p++)
+		last = p + 1;
+	return (size_t)(last - o->text);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct outcome a, b;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	switch (tier) {
+	case TIER_INTERP:
+		run_tier(data, size, CHIBI_MODE_INTERP, &a);
+		break;
+	case TIER_JIT:
+		run_tier(data, size, CHIBI_MODE_JIT, &a);
+		break;
+	case TIER_DIFF: {
+		run_tier(data, size, CHIBI_MODE_INTERP, &a);
+		run_tier(data, size, CHIBI_MODE_JIT, &b);
+		size_t la = compared_len(&a), lb = compared_len(&b), n = la < lb ? la : lb;
+
+		/* Both complete: all of it; else the common prefix of whole calls. */
+		if ((!a.stopped && !b.stopped && (a.len != b.len || memcmp(a.text, b.text, a.len))) ||
+		    memcmp(a.text, b.text, n)) {
+			fprintf(stderr, "module_fuzz: the tiers differ\n--- interp\n%.*s\n--- jit\n%.*s\n",
+				(int)a.len, a.text, (int)b.len, b.text);
+			abort();
+		}
+		break;
+	}
+	}
 	return 0;
 }

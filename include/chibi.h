@@ -99,7 +99,8 @@ enum chibi_valtype {
 };
 
 /* A typed value.  Floats are carried as raw IEEE bits so NaN payloads survive.
- * A null reference is ref == NULL (funcref) or ext == NULL (externref). */
+ * A null reference is ref == NULL (funcref) or ext == NULL (externref).  A v128 is its 16
+ * bytes in memory order (lane 0 first, each lane little-endian), as v128.store writes it. */
 typedef struct chibi_val {
 	uint8_t type; /* enum chibi_valtype */
 	union {
@@ -109,6 +110,7 @@ typedef struct chibi_val {
 		uint64_t f64_bits;
 		chibi_func *ref;
 		void *ext;
+		uint8_t v128[16];
 	} of;
 } chibi_val;
 
@@ -185,8 +187,9 @@ uint64_t chibi_store_fuel(const chibi_store *s);
 /* ---- host objects ------------------------------------------------------------------- */
 
 /* A host function.  `slots` holds the arguments on entry (one 64-bit slot each, i32 in the low
- * 32 bits, floats as bits, references as pointers) and receives the results on return (slot i
- * = result i; the array has room for max(params, results) slots).  Return CHIBI_TRAP_NONE,
+ * 32 bits, floats as bits, references as pointers; a v128 takes two, its bytes 0-7 then
+ * 8-15) and receives the results on return, laid out the same way from slot 0 (the array
+ * has room for the larger of the two layouts).  Return CHIBI_TRAP_NONE,
  * or a trap code to abort the wasm call (use chibi_caller_set_trap_message / _exit for
  * details). */
 typedef enum chibi_trap (*chibi_host_fn)(chibi_caller *caller, void *env, uint64_t *slots);
@@ -209,6 +212,10 @@ chibi_instance *chibi_caller_instance(chibi_caller *c);
 void chibi_caller_set_exit(chibi_caller *c, int32_t code);
 /* Record a message for a CHIBI_TRAP_HOST return. */
 void chibi_caller_set_trap_message(chibi_caller *c, const char *msg);
+/* True while an interrupt (chibi_store_interrupt) is pending for the caller's store: a host
+ * function that a deadline woke (EINTR) returns CHIBI_TRAP_INTERRUPTED rather than let the
+ * guest go on, since the guest may reach no loop or wasm call before it exits. */
+bool chibi_caller_interrupted(const chibi_caller *c);
 
 /* Linear memory access.  The data pointer is valid until the memory grows. */
 uint8_t *chibi_memory_data(chibi_memory *m);

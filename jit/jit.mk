@@ -6,6 +6,7 @@
 #                     text of the spec trap cases compared between tiers (trap-text.sh)
 #   make spec-jit     the spec suite under --jit only
 #   make fuzz-diff    the differential run on FUZZ_DIFF_N random modules (default 2000)
+#   make diff-campaign  DIFF_N random and mutated spec modules, also against V8 (node)
 #
 # jit-difftest (jit/test/difftest.c) runs a module in the interpreter and three JIT variants
 # (guard pages, explicit bounds, moving memory) and compares transcripts; failing modules are
@@ -32,3 +33,12 @@ test-jit: $(CHIBI) $(JIT_DIFFTEST)
 
 fuzz-diff: $(CHIBI) $(JIT_DIFFTEST)
 	sh jit/test/fuzz-diff.sh $(CHIBI) $(JIT_DIFFTEST) $(FUZZ_DIFF_N) $(BUILD)/fuzz-diff
+
+# The differential campaign (not part of `make test`): DIFF_N modules, random (wasm-opt -ttf)
+# and mutated spec modules, in every JIT variant against the interpreter, and the random ones
+# against V8 (node, Liftoff and default tiers); jit/test/diff-campaign.sh.
+DIFF_N ?= 1000
+DIFF_TIME ?= 0
+.PHONY: diff-campaign
+diff-campaign: $(CHIBI) $(JIT_DIFFTEST)
+	DIFF_TIME=$(DIFF_TIME) sh jit/test/diff-campaign.sh $(CHIBI) $(JIT_DIFFTEST) $(DIFF_N) $(BUILD)/diff-campaign

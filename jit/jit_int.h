@@ -59,8 +59,38 @@ struct jit_store {
 	void *lower_scratch;       /* lower.c's reusable arrays */
 };
 
+/* v128 values never travel in argument or result registers (struct jit_regs keeps 64 bits
+ * per register): a v128 argument takes two words of the stack-argument area (low half
+ * first, as in the interpreter's slots), and a function with a v128 result returns all its
+ * results in that area, like a multi-value one. */
+static inline bool jit_arg_in_reg(uint8_t vt)
+{
+	return vt != VT_V128;
+}
+
+static inline bool jit_results_in_memory(const struct functype *t)
+{
+	return t->nresults > 1 || (t->nresults == 1 && t->results[0] == VT_V128);
+}
+
+/* Slots (64-bit words) of n values of the given types. */
+static inline uint32_t jit_slots_of(const uint8_t *types, uint32_t n)
+{
+	uint32_t w = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		w += vt_slots(types[i]);
+	return w;
+}
+
+/* Word offset of result i in the result area (jit_results_in_memory). */
+static inline uint32_t jit_result_word(const struct functype *t, uint32_t i)
+{
+	return jit_slots_of(t->results, i);
+}
+
 /* Words of stack arguments (beyond the argument registers) of a call of type t, or of
- * results when there are several: the outgoing area must hold the larger.  The compiler
+ * results when they are in memory: the outgoing area must hold the larger.  The compiler
  * sizes outgoing areas with it, jit_invoke the area it passes from C. */
 static inline uint32_t jit_stack_words(const struct functype *t)
 {
@@ -69,13 +99,13 @@ static inline uint32_t jit_stack_words(const struct functype *t)
 	for (uint32_t i = 0; i < t->nparams; i++) {
 		int cls = vt_class(t->params[i]);
 
-		if (k[cls] < jit_target.narg[cls])
+		if (jit_arg_in_reg(t->params[i]) && k[cls] < jit_target.narg[cls])
 			k[cls]++;
 		else
-			words++;
+			words += vt_slots(t->params[i]);
 	}
-	if (t->nresults > 1 && t->nresults > words)
-		words = t->nresults;
+	if (jit_results_in_memory(t) && jit_result_word(t, t->nresults) > words)
+		words = jit_result_word(t, t->nresults);
 	return words;
 }
 

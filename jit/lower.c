@@ -105,6 +105,8 @@ struct lower {
 	int32_t csave_off[64];
 	int32_t fsave_off[64];   /* slot of each FPR home saved for the caller (jframe.saved) */
 	int32_t slot_base;       /* frame offset of operand-stack position 0 */
+	int32_t stride;          /* bytes per operand-stack slot, if-save entry and saved FPR:
+	                          * 16 in functions that use v128, else 8 */
 	int32_t if_save_next;
 	bool leaf;
 	uint32_t out_words;      /* outgoing argument area */
@@ -127,7 +129,7 @@ static inline uint64_t bit(jreg r)
 
 static int32_t slot_off(const struct lower *L, uint32_t pos)
 {
-	return L->slot_base + 8 * (int32_t)pos;
+	return L->slot_base + L->stride * (int32_t)pos;
 }
 
 static struct jopnd local_opnd(const struct lower *L, uint32_t l)
@@ -378,7 +380,8 @@ static void pmove_run(struct lower *L, uint32_t n)
 				fail(L, "memory-only move cycle");
 				return;
 			}
-			be_swap(&L->c, vt_class(m[i].type) == JC_FPR ? VT_F64 : VT_I64,
+			be_swap(&L->c, m[i].type == VT_V128 ? VT_V128 :
+				vt_class(m[i].type) == JC_FPR ? VT_F64 : VT_I64,
 				m[i].dst.reg, m[i].src);
 			m[i].done = true;
 			for (uint32_t j = 0; j < n; j++)
@@ -460,7 +463,8 @@ static void enter_canonical(struct lower *L, uint32_t height, const uint8_t *typ
 /* Register r to its frame slot at off (save), or back. */
 static void save_reg(struct lower *L, jreg r, int32_t off, bool save)
 {
-	uint8_t t = jreg_class(r) == JC_FPR ? VT_F64 : VT_I64;
+	/* an FPR may hold a v128 in functions that use them (stride 16: 16-byte save slots) */
+	uint8_t t = jreg_class(r) == JC_GPR ? VT_I64 : L->stride == 16 ? VT_V128 : VT_F64;
 
 	if (save)
 		be_mov(&L->c, t, jo_mem(off), jo_reg(r));
@@ -487,10 +491,10 @@ static void do_return(struct lower *L)
 	const struct functype *ft = L->ft;
 	uint32_t n = ft->nresults, base = L->sp - n, nm = 0;
 
-	if (n == 1) {
+	if (n == 1 && !jit_results_in_memory(ft)) {
 		mv_add(L, &nm, jo_reg(jit_target.ret[vt_class(ft->results[0])]),
 		       opnd_of(L, &L->vs[base], base), ft->results[0]);
-	} else if (n > 1) {
+	} else if (n) {
 		for (uint32_t i = 0; i < n; i++) {
 			const struct val *v = &L->vs[base + i];
 			struct jopnd src = opnd_of(L, v, base + i);
@@ -502,7 +506,8 @@ static void do_return(struct lower *L)
 				be_mov(&L->c, v->type, jo_mem(slot_off(L, base + i)), src);
 				src = jo_mem(slot_off(L, base + i));
 			}
-			mv_add(L, &nm, jo_mem(L->c.frame.in_args + 8 * (int32_t)i), src,
+			mv_add(L, &nm, jo_mem(L->c.frame.in_args +
+					      8 * (int32_t)jit_result_word(ft, i)), src,
 			       ft->results[i]);
 		}
 	}
@@ -587,7 +592,9 @@ static struct blk *open_block(struct lower *L)
 	memset(c, 0, sizeof(*c));
 	c->kind = fb->kind;
 	flow_sig(L->mod, fb, &c->params, &c->nparams, &c->results, &c->nresults);
-	c->height = fb->height;
+	/* the side table counts 64-bit slots (a v128 takes two); this stack counts values,
+	 * and a block opens in reachable code with exactly its parameters above its height */
+	c->height = L->def->uses_v128 ? L->sp - c->nparams : fb->height;
 	spill_below(L, c->height, true);
 	c->label = cb_label_new(L->c.cb);
 	return c;
@@ -614,10 +621,10 @@ static void op_if(struct lower *L, uint16_t cmp)
 	if (c->nparams) {
 		/* the else path needs the parameters too: park a copy */
 		c->save_off = L->if_save_next;
-		L->if_save_next += 8 * (int32_t)c->nparams;
+		L->if_save_next += L->stride * (int32_t)c->nparams;
 		for (uint32_t i = 0; i < c->nparams; i++) {
 			spill(L, c->height + i);
-			be_mov(&L->c, c->params[i], jo_mem(c->save_off + 8 * (int32_t)i),
+			be_mov(&L->c, c->params[i], jo_mem(c->save_off + L->stride * (int32_t)i),
 			       jo_mem(slot_off(L, c->height + i)));
 		}
 	}
@@ -631,7 +638,7 @@ static void enter_else_path(struct lower *L, struct blk *c)
 	L->sp = c->height;
 	for (uint32_t i = 0; i < c->nparams; i++) {
 		be_mov(&L->c, c->params[i], jo_mem(slot_off(L, c->height + i)),
-		       jo_mem(c->save_off + 8 * (int32_t)i));
+		       jo_mem(c->save_off + L->stride * (int32_t)i));
 		push(L, (struct val){ .kind = V_SLOT, .type = c->params[i] });
 	}
 	recompute_used(L);
@@ -817,10 +824,12 @@ static void place_args(struct lower *L, const struct functype *t, struct jopnd *
 		int cls = vt_class(t->params[i]);
 		struct jopnd dst;
 
-		if (k[cls] < jit_target.narg[cls])
+		if (jit_arg_in_reg(t->params[i]) && k[cls] < jit_target.narg[cls]) {
 			dst = jo_reg(jit_target.arg[cls][k[cls]++]);
-		else
-			dst = jo_mem(8 * (int32_t)s++);
+		} else {
+			dst = jo_mem(8 * (int32_t)s);
+			s += vt_slots(t->params[i]);
+		}
 		mv_add(L, &nm, dst, opnd_of(L, &L->vs[base + i], base + i), t->params[i]);
 	}
 	if (idx)
@@ -838,12 +847,13 @@ static void after_call(struct lower *L, const struct functype *t, bool other_ins
 {
 	reload_mem(L, other_inst);
 	save_temp_homes(L, false);
-	if (t->nresults == 1) {
+	if (t->nresults == 1 && !jit_results_in_memory(t)) {
 		push_reg(L, t->results[0], jit_target.ret[vt_class(t->results[0])]);
 		return;
 	}
 	for (uint32_t i = 0; i < t->nresults; i++) {
-		be_mov(&L->c, t->results[i], jo_mem(slot_off(L, L->sp)), jo_mem(8 * (int32_t)i));
+		be_mov(&L->c, t->results[i], jo_mem(slot_off(L, L->sp)),
+		       jo_mem(8 * (int32_t)jit_result_word(t, i)));
 		push(L, (struct val){ .kind = V_SLOT, .type = t->results[i] });
 	}
 }
@@ -1049,7 +1059,7 @@ static void op_numeric(struct lower *L, const struct instr *in)
 		const struct instr *nx = &L->ins[L->pc + 1];
 
 		if ((nx->op == OPC_SELECT || nx->op == OPC_SELECT_T) && !op_is_float_cmp(op) &&
-		    L->sp >= 4) {
+		    L->sp >= 4 && L->vs[L->sp - 4].type != VT_V128) {
 			L->pc++;
 			cb_mark(L->c.cb, (uint32_t)nx->offset);
 			op_select(L, op);
@@ -1172,7 +1182,9 @@ static void op_store(struct lower *L, const struct instr *in)
 static void op_global_get(struct lower *L, uint32_t g)
 {
 	struct chibi_global *gl = L->c.inst->globals[g];
-	struct dest d = pick_dst(L, vt_class(gl->valtype), jo_imm(0), jo_imm(0));
+	struct dest d;
+
+	d = pick_dst(L, vt_class(gl->valtype), jo_imm(0), jo_imm(0));
 
 	be_load_abs(&L->c, gl->valtype, d.reg, &gl->value);
 	finish_result(L, gl->valtype, &d);
@@ -1193,6 +1205,112 @@ static void op_load_abs(struct lower *L, uint8_t type, const void *addr)
 
 	be_load_abs(&L->c, type, r, addr);
 	push_reg(L, type, r);
+}
+
+/* ---- SIMD ---- */
+
+/* A v128 (or scalar) operand in a register: SIMD instructions take no memory operands
+ * from the front end (legacy SSE memory operands would need 16-byte alignment). */
+static struct jopnd in_reg(struct lower *L, struct jopnd o, uint8_t type)
+{
+	return o.kind == OP_REG ? o : to_temp(L, o, type);
+}
+
+/* The 128-bit little-endian immediate of v128.const. */
+static void v128_imm(const uint8_t *b, uint64_t *lo, uint64_t *hi)
+{
+	*lo = *hi = 0;
+	for (int i = 7; i >= 0; i--) {
+		*lo = *lo << 8 | b[i];
+		*hi = *hi << 8 | b[8 + i];
+	}
+}
+
+static void op_simd(struct lower *L, const struct instr *in)
+{
+	uint16_t op = in->op;
+	const struct opinfo *oi = &op_info[op];
+	uint8_t rt = oi->results[0] ? vt_from_letter(oi->results[0]) : 0;
+	struct jopnd src[3], addr;
+	uint32_t n = 0;
+	struct dest d;
+	uint8_t t;
+
+	if (oi->cls == OPCL_VCONST) {
+		uint64_t lo, hi;
+
+		v128_imm(in->imm16, &lo, &hi);
+		d = pick_dst(L, JC_FPR, jo_imm(0), jo_imm(0));
+		be_v128_const(&L->c, d.reg, lo, hi);
+		finish_result(L, VT_V128, &d);
+		return;
+	}
+	if (!be_simd_inline(op)) {
+		char msg[96];
+
+		snprintf(msg, sizeof(msg), "%s not lowered by the %s back end", oi->name,
+			 jit_target.name);
+		fail(L, msg);
+		return;
+	}
+	switch (oi->cls) {
+	case OPCL_VLOAD:
+		addr = to_reg_or_imm(L, pop(L, NULL), VT_I32);
+		d = pick_dst(L, JC_FPR, jo_imm(0), jo_imm(0));
+		be_vload(&L->c, op, d.reg, addr, (uint32_t)in->bits, 0);
+		release(L, addr);
+		finish_result(L, VT_V128, &d);
+		return;
+	case OPCL_VLOADLANE:
+		src[0] = pop(L, NULL);
+		addr = to_reg_or_imm(L, pop(L, NULL), VT_I32);
+		src[0] = to_temp(L, src[0], VT_V128); /* written in place */
+		be_vload(&L->c, op, src[0].reg, addr, (uint32_t)in->bits, in->b);
+		release(L, addr);
+		push_reg(L, VT_V128, src[0].reg);
+		return;
+	case OPCL_VSTORE:
+	case OPCL_VSTORELANE:
+		src[0] = in_reg(L, pop(L, NULL), VT_V128);
+		addr = to_reg_or_imm(L, pop(L, NULL), VT_I32);
+		be_vstore(&L->c, op, addr, src[0].reg, (uint32_t)in->bits,
+			  oi->cls == OPCL_VSTORELANE ? in->b : 0);
+		release(L, addr);
+		release(L, src[0]);
+		return;
+	case OPCL_VSHIFT:
+		src[1] = to_reg_or_imm(L, pop(L, NULL), VT_I32);
+		src[0] = in_reg(L, pop(L, NULL), VT_V128);
+		n = 2;
+		break;
+	case OPCL_VSPLAT:
+	case OPCL_VREPLACE:
+	case OPCL_VEXTRACT:
+	case OPCL_VTEST:
+	case OPCL_VUNOP:
+	case OPCL_VBINOP:
+	case OPCL_VCOMPARE:
+	case OPCL_VTERNOP:
+	case OPCL_VSHUFFLE:
+		n = (uint32_t)strlen(oi->params);
+		for (uint32_t i = n; i-- > 0;) {
+			src[i] = pop(L, &t);
+			src[i] = in_reg(L, src[i], t);
+		}
+		/* the third operand in a temp of its own: never the destination, which may
+		 * be a local's home that it reads */
+		if (n == 3)
+			src[2] = to_temp(L, src[2], VT_V128);
+		break;
+	default:
+		fail(L, "unknown SIMD class");
+		return;
+	}
+	d = pick_dst(L, vt_class(rt), src[0], n > 1 ? src[1] : jo_imm(0));
+	be_simd(&L->c, op, d.reg, src, n, in->a, in->imm16);
+	for (uint32_t i = 0; i < n; i++)
+		release_src(L, src[i], d.reg);
+	finish_result(L, rt, &d);
 }
 
 /* The bulk-memory, table and reference instructions that go through C helpers.  A
@@ -1353,7 +1471,9 @@ static void lower_instr(struct lower *L, const struct instr *in)
 			unop(L, OPC_I64_EQZ, VT_I32, o);
 		break;
 	default:
-		if (op_info[in->op].cls == OPCL_LOAD)
+		if (op_is_simd(in->op))
+			op_simd(L, in);
+		else if (op_info[in->op].cls == OPCL_LOAD)
 			op_load(L, in);
 		else if (op_info[in->op].cls == OPCL_STORE)
 			op_store(L, in);
@@ -1445,7 +1565,8 @@ static bool prepass(struct lower *L)
 			break;
 		}
 		default:
-			if (op_info[in->op].imm == IMM_MEMARG)
+			if (op_info[in->op].imm == IMM_MEMARG ||
+			    op_info[in->op].imm == IMM_MEMARG_LANE)
 				L->c.uses_memory = true;
 			break;
 		}
@@ -1453,6 +1574,14 @@ static bool prepass(struct lower *L)
 	L->ins = ls->ins;
 	L->nins = n;
 	return true;
+}
+
+static bool is_jit_saved_home(jreg r)
+{
+	for (int i = 0; i < jit_target.nhome[jreg_class(r)]; i++)
+		if (jit_target.home[jreg_class(r)][i] == r)
+			return true;
+	return false;
 }
 
 /* Give the hottest locals of each class a register home. */
@@ -1464,6 +1593,7 @@ static void assign_homes(struct lower *L, uint64_t reserved)
 	for (int cls = 0; cls < 2; cls++) {
 		jreg pool[32];
 		int npool = 0, next = 0;
+		uint64_t taken = 0;
 		uint32_t n = 0;
 
 		/* Leaf functions first take temps (nothing to save); other functions take them
@@ -1490,8 +1620,22 @@ static void assign_homes(struct lower *L, uint64_t reserved)
 			}
 			order[j] = x;
 		}
-		for (uint32_t i = 0; i < n && next < npool; i++)
-			L->locals[order[i]].home = pool[next++];
+		/* A v128 local never takes a JIT-callee-saved home (x64: xmm8-13): functions
+		 * without v128 save only the low 64 bits of the ones they use. */
+		for (uint32_t i = 0; i < n && next < npool; i++) {
+			struct local *lc = &L->locals[order[i]];
+
+			for (int j = 0; j < npool; j++) {
+				if (taken & bit(pool[j]))
+					continue;
+				if (lc->type == VT_V128 && is_jit_saved_home(pool[j]))
+					continue;
+				lc->home = pool[j];
+				taken |= bit(pool[j]);
+				next++;
+				break;
+			}
+		}
 	}
 }
 
@@ -1506,15 +1650,18 @@ static void layout_frame(struct lower *L)
 
 	off += 8 * (int32_t)L->out_words;
 	L->slot_base = off;
-	off += 8 * (int32_t)(L->vmax + 1);
+	off += L->stride * (int32_t)(L->vmax + 1);
 	/* parameters beyond the argument registers stay in the caller's area */
 	for (uint32_t l = 0; l < L->ft->nparams; l++) {
 		int cls = vt_class(L->locals[l].type);
 
-		if (k[cls] < jit_target.narg[cls])
+		if (jit_arg_in_reg(L->locals[l].type) && k[cls] < jit_target.narg[cls]) {
 			k[cls]++;
-		else
-			L->locals[l].stack_param = true, L->locals[l].off = 8 * (int32_t)s++;
+		} else {
+			L->locals[l].stack_param = true;
+			L->locals[l].off = 8 * (int32_t)s;
+			s += vt_slots(L->locals[l].type);
+		}
 	}
 	for (uint32_t l = 0; l < L->nlocals; l++) {
 		struct local *lc = &L->locals[l];
@@ -1532,7 +1679,7 @@ static void layout_frame(struct lower *L)
 				L->csave_mask |= bit(lc->home);
 		} else if (!lc->stack_param) {
 			lc->off = off;
-			off += 8;
+			off += 8 * (int32_t)vt_slots(lc->type);
 		}
 	}
 	f->saved |= be_reserved(&L->c) & ~temps_as_homes;
@@ -1547,18 +1694,18 @@ static void layout_frame(struct lower *L)
 	for (int i = 0; i < 64; i++)
 		if (L->csave_mask & (1ull << i)) {
 			L->csave_off[i] = off;
-			off += 8;
+			off += jreg_class((jreg)i) == JC_FPR ? L->stride : 8;
 		}
 	for (int i = 0; i < jit_target.nhome[JC_FPR]; i++) {
 		jreg r = jit_target.home[JC_FPR][i];
 
 		if (f->saved & bit(r)) {
 			L->fsave_off[r] = off;
-			off += 8;
+			off += L->stride;
 		}
 	}
 	L->if_save_next = off;
-	off += 8 * (int32_t)L->if_words;
+	off += L->stride * (int32_t)L->if_words;
 	f->body = (uint32_t)off;
 	be_frame_finish(f);
 	for (uint32_t l = 0; l < L->ft->nparams; l++)
@@ -1590,11 +1737,11 @@ static void enter_function(struct lower *L)
 		if (zhi == zlo)
 			zlo = zhi = lc->off;
 		if (lc->off == zhi) {
-			zhi += 8;
+			zhi += 8 * (int32_t)vt_slots(lc->type);
 		} else {
 			be_zero_slots(&L->c, zlo, (uint32_t)(zhi - zlo) / 8);
 			zlo = lc->off;
-			zhi = zlo + 8;
+			zhi = zlo + 8 * (int32_t)vt_slots(lc->type);
 		}
 	}
 	if (zhi > zlo)
@@ -1652,6 +1799,20 @@ static bool setup(struct lower *L, struct jit_store *js, struct chibi_func *f, c
 	if (nlocals > 1000000) {
 		fail(L, "too many locals");
 		return false;
+	}
+	L->stride = 8;
+	if (def->uses_v128) {
+		if (!be_simd_isa()) {
+			/* an x86-64 CPU without SSE4.1 (or CHIBI_JIT_ISA=none), or a back end
+			 * without SIMD lowering */
+			char msg[96];
+
+			snprintf(msg, sizeof(msg), "uses v128: no SIMD in the %s back end on this "
+				 "host", jit_target.name);
+			fail(L, msg);
+			return false;
+		}
+		L->stride = 16;
 	}
 	L->nlocals = (uint32_t)nlocals;
 	L->vmax = def->max_stack + 2;

@@ -386,10 +386,10 @@ static void jit_store_free(struct chibi_store *s)
 		return;
 	if (js->verbose)
 		fprintf(stderr, "chibi jit: %u functions compiled (%llu wasm bytes -> %llu code "
-			"bytes, %.3f ms), %u left to the interpreter\n", js->stats.compiled,
-			(unsigned long long)js->stats.wasm_bytes,
+			"bytes, %.3f ms), %u left to the interpreter; SIMD: %s\n",
+			js->stats.compiled, (unsigned long long)js->stats.wasm_bytes,
 			(unsigned long long)js->stats.code_bytes, js->stats.compile_ns / 1e6,
-			js->stats.fallbacks);
+			js->stats.fallbacks, be_simd_isa() ? be_simd_isa() : "interpreted");
 	registry_remove(js);
 	while (js->inspects) {
 		struct jit_inspect *i = js->inspects;
@@ -728,17 +728,19 @@ static void jit_invoke(struct chibi_store *s, struct chibi_func *f, uint64_t *sl
 	if ((size_t)(s->stack + s->stack_slots - stack) < words)
 		vm_trap(s, CHIBI_TRAP_STACK_EXHAUSTED);
 	memset(&r, 0, sizeof(r));
-	for (uint32_t i = 0; i < t->nparams; i++) {
+	for (uint32_t i = 0, si = 0; i < t->nparams; si += vt_slots(t->params[i]), i++) {
 		int cls = vt_class(t->params[i]);
-		uint64_t v = norm(t->params[i], slots[i]);
+		uint64_t v = norm(t->params[i], slots[si]);
 
-		if (k[cls] < jit_target.narg[cls]) {
+		if (jit_arg_in_reg(t->params[i]) && k[cls] < jit_target.narg[cls]) {
 			if (cls == JC_GPR)
 				r.gpr[k[cls]++] = v;
 			else
 				r.fpr[k[cls]++] = v;
 		} else {
 			stack[ns++] = v;
+			if (vt_slots(t->params[i]) == 2)
+				stack[ns++] = slots[si + 1];
 		}
 	}
 	r.nstack = words;
@@ -752,12 +754,19 @@ static void jit_invoke(struct chibi_store *s, struct chibi_func *f, uint64_t *sl
 	s->stack_top = saved_top;
 	if (s->host_depth <= 1)
 		s->jit_stack_limit = saved_limit;
-	if (t->nresults == 1)
-		slots[0] = norm(t->results[0],
-				vt_class(t->results[0]) == JC_GPR ? r.gpr[0] : r.fpr[0]);
-	else
-		for (uint32_t i = 0; i < t->nresults; i++)
-			slots[i] = norm(t->results[i], stack[i]);
+	if (!jit_results_in_memory(t)) {
+		if (t->nresults == 1)
+			slots[0] = norm(t->results[0],
+					vt_class(t->results[0]) == JC_GPR ? r.gpr[0] : r.fpr[0]);
+	} else {
+		for (uint32_t i = 0; i < t->nresults; i++) {
+			uint32_t w = jit_result_word(t, i);
+
+			slots[w] = norm(t->results[i], stack[w]);
+			if (vt_slots(t->results[i]) == 2)
+				slots[w + 1] = stack[w + 1];
+		}
+	}
 }
 
 /* JIT code called a host function or a function left to the interpreter. */
@@ -765,7 +774,9 @@ void jit_rt_call_out(struct chibi_store *s, struct jit_func *jf, struct jit_regs
 {
 	struct chibi_func *f = jf->func;
 	const struct functype *t = f->type;
-	uint32_t n = t->nparams > t->nresults ? t->nparams : t->nresults;
+	uint32_t np = jit_slots_of(t->params, t->nparams);
+	uint32_t nr = jit_slots_of(t->results, t->nresults);
+	uint32_t n = np > nr ? np : nr;
 	uint32_t k[2] = { 0, 0 }, ns = 0;
 	uint64_t *slots = s->stack_top;
 	struct jit_store *js = s->jit;
@@ -779,15 +790,18 @@ void jit_rt_call_out(struct chibi_store *s, struct jit_func *jf, struct jit_regs
 	}
 	if ((size_t)(s->stack + s->stack_slots - slots) < (size_t)n + 1)
 		vm_trap(s, CHIBI_TRAP_STACK_EXHAUSTED);
-	for (uint32_t i = 0; i < t->nparams; i++) {
+	for (uint32_t i = 0, si = 0; i < t->nparams; si += vt_slots(t->params[i]), i++) {
 		int cls = vt_class(t->params[i]);
 		uint64_t v;
 
-		if (k[cls] < jit_target.narg[cls])
+		if (jit_arg_in_reg(t->params[i]) && k[cls] < jit_target.narg[cls]) {
 			v = cls == JC_GPR ? r->gpr[k[cls]++] : r->fpr[k[cls]++];
-		else
+		} else {
 			v = r->stack[ns++];
-		slots[i] = norm(t->params[i], v);
+			if (vt_slots(t->params[i]) == 2)
+				slots[si + 1] = r->stack[ns++];
+		}
+		slots[si] = norm(t->params[i], v);
 	}
 	if (f->kind == FUNC_HOST) {
 		/* called here rather than through interp_invoke, which cannot tell the host
@@ -803,16 +817,23 @@ void jit_rt_call_out(struct chibi_store *s, struct jit_func *jf, struct jit_regs
 	} else {
 		interp_invoke(s, f, slots);
 	}
-	if (t->nresults == 1) {
-		uint64_t v = norm(t->results[0], slots[0]);
+	if (!jit_results_in_memory(t)) {
+		if (t->nresults == 1) {
+			uint64_t v = norm(t->results[0], slots[0]);
 
-		if (vt_class(t->results[0]) == JC_GPR)
-			r->gpr[0] = v;
-		else
-			r->fpr[0] = v;
+			if (vt_class(t->results[0]) == JC_GPR)
+				r->gpr[0] = v;
+			else
+				r->fpr[0] = v;
+		}
 	} else {
-		for (uint32_t i = 0; i < t->nresults; i++)
-			r->stack[i] = norm(t->results[i], slots[i]);
+		for (uint32_t w = 0; w < nr; w++) /* v128 halves and 64-bit slots alike */
+			r->stack[w] = slots[w];
+		for (uint32_t i = 0; i < t->nresults; i++) {
+			uint32_t w = jit_result_word(t, i);
+
+			r->stack[w] = norm(t->results[i], slots[w]);
+		}
 	}
 }
 

@@ -63,9 +63,10 @@ static inline int jreg_class(jreg r)
 	return r >= jit_target.fpr_base ? JC_FPR : JC_GPR;
 }
 
+/* v128 values live in FPRs (x64: xmm registers), in 16-byte frame slots. */
 static inline int vt_class(uint8_t vt)
 {
-	return vt == VT_F32 || vt == VT_F64 ? JC_FPR : JC_GPR;
+	return vt == VT_F32 || vt == VT_F64 || vt == VT_V128 ? JC_FPR : JC_GPR;
 }
 
 /* Does a value of type vt fill 64 bits (i64, f64, references)? */
@@ -230,6 +231,12 @@ void be_mov(struct jcomp *c, uint8_t vt, struct jopnd dst, struct jopnd src);
 /* Exchange a register with a register or frame slot. */
 void be_swap(struct jcomp *c, uint8_t vt, jreg a, struct jopnd b);
 
+/* The SIMD instruction set v128 code is compiled for on this host, decided once per process
+ * ("sse4.1", "avx2", ...; x86-64: the CPU's, lowered by CHIBI_JIT_ISA), or NULL when the
+ * back end compiles no v128 code here: functions using v128 then run in the interpreter,
+ * counted as fallbacks with the reason. */
+const char *be_simd_isa(void);
+
 /* Can the back end emit `op` inline?  If not, the front end calls the shared C helper
  * (jit_num_helper) with the operands as raw 64-bit bits. */
 bool be_inline(uint16_t op);
@@ -273,6 +280,26 @@ void be_store(struct jcomp *c, uint16_t op, struct jopnd addr, struct jopnd val,
 /* dst = *(vt *)addr / *(vt *)addr = src for a fixed host address (globals, sizes). */
 void be_load_abs(struct jcomp *c, uint8_t vt, jreg dst, const void *addr);
 void be_store_abs(struct jcomp *c, uint8_t vt, void *addr, struct jopnd src);
+
+/* ---- SIMD: v128 values live in FPRs; called only when be_simd_isa() is non-NULL ---- */
+
+/* dst = the v128 constant lo | hi << 64. */
+void be_v128_const(struct jcomp *c, jreg dst, uint64_t lo, uint64_t hi);
+/* Can the back end lower the SIMD row `op` on this host?  If not, the function runs in the
+ * interpreter (the reason names the instruction). */
+bool be_simd_inline(uint16_t op);
+/* dst = op(src[0 .. n)) for the classes VSHUFFLE .. VREPLACE of opcodes.def: v128 operands
+ * and splat/replace scalars are registers, a shift count a register or an immediate.
+ * lane: the lane index (VEXTRACT, VREPLACE); imm16: the 16 lane bytes of a shuffle.  dst
+ * may alias any operand register. */
+void be_simd(struct jcomp *c, uint16_t op, jreg dst, const struct jopnd *src, uint32_t n,
+	     uint32_t lane, const uint8_t *imm16);
+/* SIMD loads of memory 0 (VLOAD; VLOADLANE, where dst holds the vector on entry) and stores
+ * (VSTORE, VSTORELANE) of the register val; addr as for be_load. */
+void be_vload(struct jcomp *c, uint16_t op, jreg dst, struct jopnd addr, uint32_t offset,
+	      uint32_t lane);
+void be_vstore(struct jcomp *c, uint16_t op, struct jopnd addr, jreg val, uint32_t offset,
+	       uint32_t lane);
 
 /* Calls in the JIT convention: arguments are in place (argument registers, then
  * [sp + 8k]).  The call may clobber every temp that is not an argument register.

@@ -337,6 +337,11 @@ chibi_memory *chibi_caller_memory(chibi_caller *c)
 	return c->inst->memories[0];
 }
 
+bool chibi_caller_interrupted(const chibi_caller *c)
+{
+	return c && c->store && c->store->interrupt;
+}
+
 chibi_instance *chibi_caller_instance(chibi_caller *c)
 {
 	return c ? c->inst : NULL;
@@ -440,14 +445,14 @@ enum chibi_trap chibi_func_call(chibi_func *f, const chibi_val *args, size_t nar
 	}
 	if (nresults < t->nresults || (t->nresults && !results))
 		return refuse(out_trap, CHIBI_TRAP_HOST, "result count mismatch");
-	need = t->nparams > t->nresults ? t->nparams : t->nresults;
+	need = functype_slots(t);
 	if (s->host_depth >= MAX_HOST_DEPTH ||
 	    need > s->stack_slots - (size_t)(s->stack_top - s->stack))
 		return refuse(out_trap, CHIBI_TRAP_STACK_EXHAUSTED, "");
 
 	slots = s->stack_top;
-	for (size_t i = 0; i < nargs; i++)
-		slots[i] = val_to_slot(&args[i]);
+	for (size_t i = 0, k = 0; i < nargs; i++)
+		k += val_to_slots(&args[i], &slots[k]);
 	memset(&ctx.info, 0, sizeof(ctx.info));
 	ctx.info.func_index = UINT32_MAX;
 	ctx.prev = s->trap;
@@ -474,8 +479,10 @@ enum chibi_trap chibi_func_call(chibi_func *f, const chibi_val *args, size_t nar
 			*out_trap = ctx.info;
 		return ctx.info.kind;
 	}
-	for (uint32_t i = 0; i < t->nresults; i++)
-		results[i] = val_from_slot(t->results[i], slots[i]);
+	for (uint32_t i = 0, k = 0; i < t->nresults; i++) {
+		results[i] = val_from_slots(t->results[i], &slots[k]);
+		k += vt_slots(t->results[i]);
+	}
 	if (out_trap)
 		*out_trap = ctx.info;
 	return CHIBI_TRAP_NONE;

@@ -49,7 +49,7 @@ Test(api, host_signatures)
 	cr_expect_eq(chibi_func_result_type(f, 1), CHIBI_I32);
 	cr_expect_eq(chibi_func_result_type(f, 2), 0);
 	cr_expect_not_null(chibi_func_new_host(s, ":", h_add, NULL));
-	cr_expect_null(chibi_func_new_host(s, "v:", h_add, NULL), "v128 unsupported");
+	cr_expect_not_null(chibi_func_new_host(s, "v:v", h_add, NULL), "v128 is a value type");
 	cr_expect_null(chibi_func_new_host(s, "ii", h_add, NULL), "no colon");
 	cr_expect_null(chibi_func_new_host(s, "x:i", h_add, NULL));
 	cr_expect_null(chibi_func_new_host(s, "i:i:i", h_add, NULL));
@@ -234,6 +234,75 @@ Test(api, wasm_calls_host_and_traps)
 		     CHIBI_TRAP_EXIT);
 	cr_expect_eq(ti.exit_code, 7);
 	cr_expect_eq(s->stack_top, s->stack);
+	chibi_module_free(m);
+	chibi_linker_free(l);
+	chibi_store_free(s);
+}
+
+/* v128 as seen by the embedding API: arguments and results of a wasm function, a host function
+ * taking and returning one (two slots each: bytes 0-7, then 8-15), and an exported v128
+ * global. */
+static enum chibi_trap h_swap_halves(chibi_caller *c, void *env, uint64_t *slots)
+{
+	/* (v128 i32) -> (v128): the halves exchanged, plus the i32 in the low lane */
+	uint64_t lo = slots[0], hi = slots[1];
+
+	slots[0] = hi + (uint32_t)slots[2];
+	slots[1] = lo;
+	return CHIBI_TRAP_NONE;
+}
+
+Test(api, v128_values)
+{
+	chibi_store *s = chibi_store_new(NULL);
+	chibi_linker *l = chibi_linker_new();
+	chibi_module *m = wat_module(
+		"(module (import \"env\" \"swap\" (func $swap (param v128 i32) (result v128)))"
+		" (global (export \"g\") (mut v128) (v128.const i32x4 1 2 3 4))"
+		" (func (export \"add\") (param v128 i64 v128) (result i64 v128)"
+		"   (local.get 1) (i32x4.add (local.get 0) (local.get 2)))"
+		" (func (export \"via_host\") (param v128) (result v128)"
+		"   (call $swap (local.get 0) (i32.const 5))))");
+	chibi_instance *inst;
+	struct chibi_diag d;
+	struct chibi_extern e;
+	chibi_val a[3], r[2];
+	uint32_t lanes[4];
+
+	cr_assert(s && l && m);
+	cr_assert_eq(chibi_linker_define_host(l, s, "env", "swap", "vi:v", h_swap_halves, NULL),
+		     CHIBI_OK);
+	cr_assert_eq(chibi_instance_new(s, m, l, &inst, &d, NULL), CHIBI_OK, "%s", d.msg);
+	a[0].type = a[2].type = CHIBI_V128;
+	for (uint32_t i = 0; i < 4; i++) {
+		lanes[i] = 10 * i;
+		memcpy(&a[0].of.v128[4 * i], &lanes[i], 4);
+		lanes[i] = 0xffffffffu;
+		memcpy(&a[2].of.v128[4 * i], &lanes[i], 4);
+	}
+	a[1] = (chibi_val){ .type = CHIBI_I64, .of.i64 = -7 };
+	cr_assert_eq(chibi_func_call(chibi_instance_func(inst, "add"), a, 3, r, 2, NULL),
+		     CHIBI_TRAP_NONE);
+	cr_expect_eq(r[0].type, CHIBI_I64);
+	cr_expect_eq(r[0].of.i64, -7);
+	cr_expect_eq(r[1].type, CHIBI_V128);
+	memcpy(lanes, r[1].of.v128, 16);
+	cr_expect(lanes[0] == 0xffffffffu && lanes[1] == 9 && lanes[2] == 19 && lanes[3] == 29,
+		  "i32x4.add lanes %u %u %u %u", lanes[0], lanes[1], lanes[2], lanes[3]);
+	/* through the host function: lanes (0 10 20 30) -> (20 + 5, 30, 0, 10) */
+	cr_assert_eq(chibi_func_call(chibi_instance_func(inst, "via_host"), a, 1, r, 1, NULL),
+		     CHIBI_TRAP_NONE);
+	memcpy(lanes, r[0].of.v128, 16);
+	cr_expect(lanes[0] == 25 && lanes[1] == 30 && lanes[2] == 0 && lanes[3] == 10,
+		  "host lanes %u %u %u %u", lanes[0], lanes[1], lanes[2], lanes[3]);
+	/* type checks still apply to v128 */
+	a[1] = a[0];
+	cr_expect_eq(chibi_func_call(chibi_instance_func(inst, "add"), a, 3, r, 2, NULL),
+		     CHIBI_TRAP_HOST);
+	/* the exported global */
+	cr_assert(chibi_instance_export(inst, "g", &e) && e.kind == CHIBI_EXTERN_GLOBAL);
+	memcpy(lanes, chibi_global_get(e.of.global).of.v128, 16);
+	cr_expect(lanes[0] == 1 && lanes[3] == 4);
 	chibi_module_free(m);
 	chibi_linker_free(l);
 	chibi_store_free(s);

@@ -168,7 +168,7 @@ fail:
 	return err;
 }
 
-/* valtype: numeric and reference types; v128 is valid Wasm chibi cannot run yet. */
+/* valtype: number types, v128 and reference types. */
 static enum chibi_err get_valtype(struct rd *r, uint8_t *out)
 {
 	const uint8_t *at = r->p;
@@ -176,11 +176,8 @@ static enum chibi_err get_valtype(struct rd *r, uint8_t *out)
 
 	if (err)
 		return err;
-	if ((*out >= VT_F64 && *out <= VT_I32) || vt_is_ref(*out))
+	if ((*out >= VT_V128 && *out <= VT_I32) || vt_is_ref(*out))
 		return CHIBI_OK;
-	if (*out == VT_V128)
-		return diag_set(r->diag, CHIBI_ERR_UNSUPPORTED, (size_t)(at - r->base),
-				"SIMD not supported yet");
 	return malformed(r, at, "malformed value type");
 }
 
@@ -242,20 +239,26 @@ fail:
 }
 
 /*
- * A constant expression: instructions up to the matching `end`.  Wasm 2.0 allows exactly one
- * constant instruction; anything else is well-formed but invalid, so it is recorded in
- * ce->error for the validator instead of failing here.  Non-constant code may nest blocks,
- * so depth is tracked to find the `end` that closes the expression.
+ * A constant expression: instructions up to the matching `end`.  Constant instructions are
+ * the single-value ones of Wasm 2.0 and the integer add, sub and mul of Wasm 3.0's extended
+ * constant expressions; anything else is well-formed but invalid, so it is recorded in
+ * ce->error for the validator instead of failing here, as is a stack that does not end with
+ * exactly one value.  Non-constant code may nest blocks, so depth is tracked to find the
+ * `end` that closes the expression.  One instruction is kept decoded; longer expressions
+ * are CE_EXPR, re-read from the bytes (vm/module.h).
  */
 static enum chibi_err get_cexpr(struct rd *r, struct cexpr *ce)
 {
-	uint32_t depth = 0, nconst = 0;
+	uint32_t depth = 0, ninstr = 0, height = 0, max_height = 0;
+	const uint8_t *start = r->p, *last = r->p;
+	bool underflow = false;
 	struct instr in;
 	enum chibi_err err;
 
 	memset(ce, 0, sizeof(*ce));
 	ce->offset = (size_t)(r->p - r->base);
 	for (;;) {
+		last = r->p;
 		TRY(instr_read(&r->p, r->end, r->base, &in, r->diag));
 		switch (in.op) {
 		case OPC_END:
@@ -270,6 +273,18 @@ static enum chibi_err get_cexpr(struct rd *r, struct cexpr *ce)
 			depth++;
 			ce->error = CEXPR_ERR_NONCONST;
 			continue;
+		case OPC_I32_ADD:
+		case OPC_I32_SUB:
+		case OPC_I32_MUL:
+		case OPC_I64_ADD:
+		case OPC_I64_SUB:
+		case OPC_I64_MUL:
+			ninstr++;
+			if (height < 2)
+				underflow = true;
+			else
+				height--;
+			continue;
 		case OPC_I32_CONST:
 		case OPC_I64_CONST:
 		case OPC_F32_CONST:
@@ -277,27 +292,44 @@ static enum chibi_err get_cexpr(struct rd *r, struct cexpr *ce)
 		case OPC_REF_NULL:
 		case OPC_REF_FUNC:
 		case OPC_GLOBAL_GET:
-			if (depth == 0 && nconst++ == 0)
+		case OPC_V128_CONST:
+			if (++height > max_height)
+				max_height = height;
+			if (ninstr++ == 0)
 				break;
 			continue;
 		default:
 			ce->error = CEXPR_ERR_NONCONST;
 			continue;
 		}
-		/* The first constant instruction at depth 0 is the expression's value. */
+		/* The first instruction: the expression's value when it is the only one. */
 		switch (in.op) {
 		case OPC_I32_CONST: ce->kind = CE_I32; ce->bits = (uint32_t)in.bits; break;
 		case OPC_I64_CONST: ce->kind = CE_I64; ce->bits = in.bits; break;
 		case OPC_F32_CONST: ce->kind = CE_F32; ce->bits = in.bits; break;
 		case OPC_F64_CONST: ce->kind = CE_F64; ce->bits = in.bits; break;
+		case OPC_V128_CONST:
+			ce->kind = CE_V128;
+			memcpy(&ce->bits, in.imm16, 8);
+			memcpy(&ce->hi, in.imm16 + 8, 8);
+			break;
 		case OPC_REF_NULL: ce->kind = CE_REF_NULL; ce->reftype = (uint8_t)in.a; break;
 		case OPC_REF_FUNC: ce->kind = CE_REF_FUNC; ce->index = in.a; break;
 		default: ce->kind = CE_GLOBAL_GET; ce->index = in.a; break;
 		}
 	}
 done:
-	if (ce->error == CEXPR_OK && nconst != 1)
+	if (ce->error != CEXPR_OK)
+		return CHIBI_OK;
+	if (underflow || height != 1)
 		ce->error = CEXPR_ERR_ARITY;
+	else if (max_height > CEXPR_MAX_HEIGHT)
+		ce->error = CEXPR_ERR_DEEP;
+	else if (ninstr > 1) {
+		ce->kind = CE_EXPR;
+		ce->code = start;
+		ce->code_len = (uint32_t)(last - start);
+	}
 	return CHIBI_OK;
 fail:
 	return err;
@@ -954,7 +986,7 @@ fail:
  * Decode a Wasm 2.0 binary (spec chapter 5) into a new module with refcount 1, taking
  * ownership of `bytes` (a vm_malloc'ed buffer; freed here on failure, by mod_unref
  * otherwise): every pointer in the module refers into it.  Errors: CHIBI_ERR_MALFORMED (diag
- * has the spec message and byte offset), CHIBI_ERR_UNSUPPORTED (v128 in a type),
+ * has the spec message and byte offset), CHIBI_ERR_UNSUPPORTED,
  * CHIBI_ERR_NOMEM.  On error *out = NULL and nothing is leaked.  The module is not
  * validated: call val_module() next.
  */

@@ -51,8 +51,8 @@ static const struct drow rows[] = {
 	    HDR, 0x01, 0x04, 0x01, 0x61, 0x00, 0x00),
 	ROW("functype form as long LEB", MAL, "integer representation too long", 11,
 	    HDR, 0x01, 0x05, 0x01, 0xe0, 0x7f, 0x00, 0x00),
-	ROW("v128 param", CHIBI_ERR_UNSUPPORTED, "SIMD not supported yet", 13,
-	    HDR, 0x01, 0x05, 0x01, 0x60, 0x01, 0x7b, 0x00),
+	ROW("valtype 0x7a", MAL, "malformed value type", 13,
+	    HDR, 0x01, 0x05, 0x01, 0x60, 0x01, 0x7a, 0x00),
 	ROW("bad valtype", MAL, "malformed value type", 13,
 	    HDR, 0x01, 0x05, 0x01, 0x60, 0x01, 0x50, 0x00),
 	ROW("import kind 4", MAL, "malformed import kind", 13,
@@ -433,7 +433,7 @@ Test(decode, cexpr_errors_are_recorded_not_fatal)
 		0x06, 0x17, 0x04,
 		0x7f, 0x00, 0x0b,                         /* empty: arity */
 		0x7f, 0x00, 0x41, 0x01, 0x41, 0x02, 0x0b, /* two constants: arity */
-		0x7f, 0x00, 0x41, 0x01, 0x6a, 0x0b,       /* i32.add: not constant */
+		0x7f, 0x00, 0x41, 0x01, 0x71, 0x0b,       /* i32.and: not constant */
 		0x7f, 0x00, 0x02, 0x40, 0x0b, 0x0b,       /* nested block: not constant */
 	};
 	struct module *m = decode_ok(b, sizeof(b));
@@ -444,6 +444,58 @@ Test(decode, cexpr_errors_are_recorded_not_fatal)
 	cr_expect_eq(m->globals[2].init.error, CEXPR_ERR_NONCONST);
 	cr_expect_eq(m->globals[3].init.error, CEXPR_ERR_NONCONST);
 	cr_expect_eq(m->globals[3].init.offset, 29);
+	mod_unref(m);
+}
+
+Test(decode, extended_cexpr_kept_as_code)
+{
+	static const uint8_t b[] = {
+		HDR,
+		0x06, 0x1c, 0x04,
+		0x7f, 0x00, 0x41, 0x01, 0x41, 0x02, 0x6a, 0x0b, /* i32.add: CE_EXPR */
+		0x7e, 0x00, 0x42, 0x03, 0x7e, 0x0b,             /* i64.mul of one value: arity */
+		0x7f, 0x00, 0x41, 0x01, 0x41, 0x02, 0x71, 0x0b, /* i32.and: not constant */
+		0x7f, 0x00, 0x41, 0x07, 0x0b,                   /* one instruction: decoded */
+	};
+	struct module *m = decode_ok(b, sizeof(b));
+
+	cr_assert_eq(m->nglobals, 4);
+	cr_expect_eq(m->globals[0].init.error, CEXPR_OK);
+	cr_expect_eq(m->globals[0].init.kind, CE_EXPR);
+	cr_expect_eq(m->globals[0].init.code_len, 5);
+	cr_expect_eq(m->globals[0].init.code[4], 0x6a);
+	cr_expect_eq(m->globals[1].init.error, CEXPR_ERR_ARITY);
+	cr_expect_eq(m->globals[2].init.error, CEXPR_ERR_NONCONST);
+	cr_expect_eq(m->globals[3].init.kind, CE_I32);
+	cr_expect_eq(m->globals[3].init.bits, 7);
+	mod_unref(m);
+}
+
+Test(decode, extended_cexpr_depth_is_limited)
+{
+	/* CEXPR_MAX_HEIGHT + 1 constants, then as many adds less one: valid arity, too deep */
+	enum { N = CEXPR_MAX_HEIGHT + 1 };
+	static uint8_t b[8 + 6 + 4 * N + 1];
+	size_t n = 0, body = 2 + 2 * N + (N - 1) + 1;
+	struct module *m;
+
+	memcpy(b, (const uint8_t[]){ HDR }, 8);
+	n = 8;
+	b[n++] = 0x06;
+	b[n++] = (uint8_t)(0x80 | ((body + 1) & 0x7f));
+	b[n++] = (uint8_t)((body + 1) >> 7);
+	b[n++] = 0x01;
+	b[n++] = 0x7f;
+	b[n++] = 0x00;
+	for (int i = 0; i < N; i++) {
+		b[n++] = 0x41;
+		b[n++] = 0x01;
+	}
+	for (int i = 0; i < N - 1; i++)
+		b[n++] = 0x6a;
+	b[n++] = 0x0b;
+	m = decode_ok(b, n);
+	cr_expect_eq(m->globals[0].init.error, CEXPR_ERR_DEEP);
 	mod_unref(m);
 }
 

@@ -19,6 +19,9 @@
  *            the two other arrays.
  *
  * Positions are byte offsets from the function's first instruction (struct func's code).
+ * Heights (flow_block.height, like struct func's max_stack) count 64-bit slots, not values:
+ * a v128 takes two (vt_slots), so a consumer that gives every value its own slots finds a
+ * block's values at slot base + height; for a body without v128 the two counts agree.
  * One allocation per module holds every function's arrays (struct module's flow_mem).
  */
 #ifndef CHIBI_VM_FLOW_H

@@ -1,8 +1,11 @@
 /* vm/global.c - global instances and the slot <-> chibi_val conversions.
  *
- * A global is one 64-bit slot plus its type; the engine reads and writes `value` directly.
- * Entry points: global_new, chibi_global_new/get/set, val_to_slot, val_from_slot.
+ * A global is one 64-bit slot plus its type (a v128 global two: value, hi); the engine reads
+ * and writes them directly.  Entry points: global_new, chibi_global_new/get/set,
+ * val_to_slot(s), val_from_slot(s).
  */
+#include <string.h>
+
 #include "alloc.h"
 #include "store.h"
 
@@ -37,6 +40,28 @@ chibi_val val_from_slot(uint8_t type, uint64_t slot)
 	return v;
 }
 
+/* Slots form of a typed value: two slots for a v128 (bytes 0-7, 8-15), else one. */
+uint32_t val_to_slots(const chibi_val *v, uint64_t *out)
+{
+	if (v->type == CHIBI_V128) {
+		memcpy(out, v->of.v128, 16);
+		return 2;
+	}
+	out[0] = val_to_slot(v);
+	return 1;
+}
+
+/* Typed value of the slot(s) at p holding a `type` value. */
+chibi_val val_from_slots(uint8_t type, const uint64_t *p)
+{
+	chibi_val v = { .type = type };
+
+	if (type != CHIBI_V128)
+		return val_from_slot(type, p[0]);
+	memcpy(v.of.v128, p, 16);
+	return v;
+}
+
 /* Signature letter of a value type (chibi.h's "params:results" alphabet). */
 char vt_letter(uint8_t t)
 {
@@ -65,32 +90,44 @@ struct chibi_global *global_new(uint8_t valtype, bool mutable_, uint64_t value)
 	return g;
 }
 
-/* Host-created global owned by s; NULL for v128/unknown types or NOMEM. */
+/* Host-created global owned by s; NULL for unknown types or NOMEM. */
 chibi_global *chibi_global_new(chibi_store *s, chibi_val value, bool is_mutable)
 {
 	struct chibi_global *g;
+	uint64_t v[2] = { 0, 0 };
 
-	if (!s || value.type == CHIBI_V128 || vt_letter(value.type) == '?')
+	if (!s || vt_letter(value.type) == '?')
 		return NULL;
-	g = global_new(value.type, is_mutable, val_to_slot(&value));
-	if (g)
+	val_to_slots(&value, v);
+	g = global_new(value.type, is_mutable, v[0]);
+	if (g) {
+		g->hi = v[1];
 		store_own_global(s, g);
+	}
 	return g;
 }
 
 /* Current value (type from the global). */
 chibi_val chibi_global_get(const chibi_global *g)
 {
+	uint64_t v[2];
+
 	if (!g)
 		return (chibi_val){ .type = 0 };
-	return val_from_slot(g->valtype, g->value);
+	v[0] = g->value;
+	v[1] = g->hi;
+	return val_from_slots(g->valtype, v);
 }
 
 /* Set a mutable global; false if immutable or v has another type. */
 bool chibi_global_set(chibi_global *g, chibi_val v)
 {
+	uint64_t s[2] = { 0, 0 };
+
 	if (!g || !g->mutable_ || v.type != g->valtype)
 		return false;
-	g->value = val_to_slot(&v);
+	val_to_slots(&v, s);
+	g->value = s[0];
+	g->hi = s[1];
 	return true;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "instr.h"
 #include "store.h"
 
 /* chibi_module is the public name of struct module; the two are the same object. */
@@ -17,11 +18,53 @@ static struct module *to_mod(chibi_module *m)
 	return (struct module *)m;
 }
 
+/* A validated CE_EXPR: its instructions on a stack of slots.  i32 arithmetic wraps, and the
+ * slot of an i32 keeps its value in the low half (any upper bits do not matter). */
+static uint64_t eval_cexpr_code(struct chibi_instance *inst, const struct cexpr *e)
+{
+	const uint8_t *p = e->code, *end = e->code + e->code_len;
+	uint64_t stack[CEXPR_MAX_HEIGHT];
+	uint32_t h = 0;
+	struct instr in;
+
+	while (p < end) {
+		uint64_t x, y;
+
+		if (instr_read(&p, end, inst->mod->bytes, &in, NULL) != CHIBI_OK)
+			return 0; /* cannot happen: the validator has read these bytes */
+		switch (in.op) {
+		case OPC_REF_NULL: stack[h++] = 0; continue;
+		case OPC_REF_FUNC: stack[h++] = (uint64_t)(uintptr_t)inst->funcs[in.a]; continue;
+		case OPC_GLOBAL_GET: stack[h++] = inst->globals[in.a]->value; continue;
+		case OPC_I32_CONST:
+		case OPC_I64_CONST:
+		case OPC_F32_CONST:
+		case OPC_F64_CONST: stack[h++] = in.bits; continue;
+		default:
+			break;
+		}
+		y = stack[--h];
+		x = stack[h - 1];
+		switch (in.op) {
+		case OPC_I32_ADD: x = (uint32_t)(x + y); break;
+		case OPC_I32_SUB: x = (uint32_t)(x - y); break;
+		case OPC_I32_MUL: x = (uint32_t)((uint32_t)x * (uint32_t)y); break;
+		case OPC_I64_ADD: x += y; break;
+		case OPC_I64_SUB: x -= y; break;
+		default: x *= y; break; /* OPC_I64_MUL */
+		}
+		stack[h - 1] = x;
+	}
+	return stack[0];
+}
+
 /* Evaluate a validated constant expression; see runtime.h.  Referenced globals and functions
  * must already be in inst (imports, then globals in definition order). */
 uint64_t inst_eval_cexpr(struct chibi_instance *inst, const struct cexpr *e)
 {
 	switch (e->kind) {
+	case CE_EXPR:
+		return eval_cexpr_code(inst, e);
 	case CE_REF_NULL:
 		return 0;
 	case CE_REF_FUNC:
@@ -221,7 +264,12 @@ static enum chibi_err build_objects(struct chibi_instance *inst)
 		for (uint32_t i = 0; i < n; i++) {
 			gs[i].valtype = m->globals[i].type.valtype;
 			gs[i].mutable_ = m->globals[i].type.mutable_;
-			gs[i].value = inst_eval_cexpr(inst, &m->globals[i].init);
+			const struct cexpr *init = &m->globals[i].init;
+
+			gs[i].value = inst_eval_cexpr(inst, init);
+			/* v128: the high half comes from the constant or the global read */
+			gs[i].hi = init->kind == CE_V128 ? init->hi :
+				   init->kind == CE_GLOBAL_GET ? inst->globals[init->index]->hi : 0;
 			inst->globals[m->nglobal_imports + i] = &gs[i];
 		}
 	}

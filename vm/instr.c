@@ -51,19 +51,12 @@ static enum chibi_err get_zero(struct cur *c)
 	return CHIBI_OK;
 }
 
-static bool is_num_or_ref(uint8_t t)
-{
-	return (t >= VT_F64 && t <= VT_I32) || vt_is_ref(t);
-}
-
-/* A value type byte (select's type vector, block types).  v128 is well-formed Wasm 2.0 that
- * chibi does not run yet, hence UNSUPPORTED rather than MALFORMED. */
+/* A value type byte (select's type vector, block types): a number type, v128 or a
+ * reference type. */
 static enum chibi_err check_valtype(struct cur *c, uint8_t t, size_t off)
 {
-	if (is_num_or_ref(t))
+	if ((t >= VT_V128 && t <= VT_I32) || vt_is_ref(t))
 		return CHIBI_OK;
-	if (t == VT_V128)
-		return diag_set(c->diag, CHIBI_ERR_UNSUPPORTED, off, "SIMD not supported yet");
 	return diag_set(c->diag, CHIBI_ERR_MALFORMED, off, "malformed value type");
 }
 
@@ -149,18 +142,17 @@ static enum chibi_err get_opcode(struct cur *c, struct instr *in)
 
 	if (err)
 		return err;
-	if (b == 0xfd)
-		return diag_set(c->diag, CHIBI_ERR_UNSUPPORTED, in->offset,
-				"SIMD not supported yet");
-	if (b == 0xfc) {
-		/* The misc sub-opcode is a u32 LEB, so 0xfc 0x80 0x00 is i32.trunc_sat_f32_s. */
+	if (b == 0xfc || b == 0xfd) {
+		/* A prefix's sub-opcode is a u32 LEB, so 0xfc 0x80 0x00 is i32.trunc_sat_f32_s. */
+		unsigned base = OPC_BASE(b), limit = b == 0xfc ? 0x100 : OPC_LIMIT - 0x200;
+
 		err = get_u32(c, &sub);
 		if (err)
 			return err;
-		if (sub >= OPC_LIMIT - 0x100 || !op_info[0x100 + sub].name)
+		if (sub >= limit || !op_info[base + sub].name)
 			return diag_set(c->diag, CHIBI_ERR_MALFORMED, in->offset,
 					"illegal opcode");
-		in->op = (uint16_t)(0x100 + sub);
+		in->op = (uint16_t)(base + sub);
 		return CHIBI_OK;
 	}
 	if (!op_info[b].name)
@@ -202,15 +194,38 @@ static enum chibi_err get_immediates(struct cur *c, struct instr *in)
 	case IMM_SELECT_T:
 		err = get_select_types(c, in);
 		break;
-	case IMM_MEMARG: {
+	case IMM_MEMARG:
+	case IMM_MEMARG_LANE: {
 		uint32_t off = 0;
+		uint8_t lane = 0;
 
 		err = get_u32(c, &in->a);
 		if (!err)
 			err = get_u32(c, &off);
 		in->bits = off;
+		if (!err && op_info[in->op].imm == IMM_MEMARG_LANE)
+			err = get_byte(c, &lane);
+		in->b = lane;
 		break;
 	}
+	case IMM_LANE: {
+		uint8_t lane = 0;
+
+		err = get_byte(c, &lane);
+		in->a = lane;
+		break;
+	}
+	case IMM_V128:
+	case IMM_SHUFFLE:
+		/* 16 raw bytes, left in place; lane bounds are the validator's */
+		if (c->end - c->p < 16) {
+			c->p = c->end;
+			st = LEB_EOF;
+			break;
+		}
+		in->imm16 = c->p;
+		c->p += 16;
+		break;
 	case IMM_MEMIDX:
 		err = get_zero(c);
 		break;
@@ -271,8 +286,7 @@ static enum chibi_err get_immediates(struct cur *c, struct instr *in)
 /*
  * Read one instruction at *p (p < end required for success), filling *out and advancing *p
  * past it.  base is the start of the module binary, used for out->offset and diag offsets.
- * Errors: CHIBI_ERR_MALFORMED with the spec wording, CHIBI_ERR_UNSUPPORTED for SIMD.  *p is
- * left unspecified on error.  Never allocates.  Spec 5.4.
+ * Errors: CHIBI_ERR_MALFORMED with the spec wording.  *p is left unspecified on error.  Never allocates.  Spec 5.4.
  */
 enum chibi_err instr_read(const uint8_t **p, const uint8_t *end, const uint8_t *base,
 			  struct instr *out, struct chibi_diag *diag)

@@ -19,18 +19,19 @@ struct instr {
 	                     * (IMM_MEMARG: log2 alignment) / count (IMM_BR_TABLE, IMM_SELECT_T) */
 	uint32_t b;         /* second immediate: table index (call_indirect, table.init),
 	                     * source table (table.copy), default label (br_table),
-	                     * valtype (select_t, when a == 1) */
+	                     * valtype (select_t, when a == 1), lane index (IMM_MEMARG_LANE;
+	                     * IMM_LANE has it in a) */
 	uint64_t bits;      /* constant bits (IMM_I32 sign-extended to 64, IMM_I64, IMM_F32, IMM_F64)
 	                     * or memarg offset */
 	const uint8_t *table; /* IMM_BR_TABLE: first label's LEB; read with instr_br_table_label */
+	const uint8_t *imm16; /* IMM_V128, IMM_SHUFFLE: the 16 immediate bytes, in place */
 	size_t offset;      /* byte offset of the opcode in the module binary */
 };
 
 /* Read one instruction at *p (< end), advance *p past it.  `base` is the start of the module
  * binary, for offsets.  On bad encoding returns CHIBI_ERR_MALFORMED with diag filled using the
  * spec wording ("unexpected end", "integer representation too long", "integer too large",
- * "zero byte expected", "illegal opcode", "malformed reference type", ...); SIMD opcodes
- * (0xFD prefix) give CHIBI_ERR_UNSUPPORTED "SIMD not supported yet". */
+ * "zero byte expected", "illegal opcode", "malformed reference type", ...). */
 enum chibi_err instr_read(const uint8_t **p, const uint8_t *end, const uint8_t *base,
 			  struct instr *out, struct chibi_diag *diag);
 

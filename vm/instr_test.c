@@ -10,7 +10,7 @@
 
 struct irow {
 	const char *what;
-	uint8_t bytes[16];
+	uint8_t bytes[24];
 	size_t len;
 	enum chibi_err err;
 	const char *msg;      /* expected diag message (err != OK) */
@@ -64,13 +64,31 @@ static const struct irow rows[] = {
 	OK("table.init", OPC_TABLE_INIT, 5, 2, 0, 4, 0xfc, 0x0c, 0x05, 0x02),
 	OK("table.copy", OPC_TABLE_COPY, 1, 2, 0, 4, 0xfc, 0x0e, 0x01, 0x02),
 	OK("table.fill", OPC_TABLE_FILL, 3, 0, 0, 3, 0xfc, 0x11, 0x03),
+	OK("block v128", OPC_BLOCK, VT_V128, 0, 0, 2, 0x02, 0x7b),
+	OK("select t v128", OPC_SELECT_T, 1, VT_V128, 0, 3, 0x1c, 0x01, 0x7b),
+	OK("v128.const", OPC_V128_CONST, 0, 0, 0, 18, 0xfd, 0x0c, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f),
+	OK("i8x16.shuffle", OPC_I8X16_SHUFFLE, 0, 0, 0, 18, 0xfd, 0x0d, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f),
+	OK("v128.load", OPC_V128_LOAD, 4, 0, 0x20, 4, 0xfd, 0x00, 0x04, 0x20),
+	OK("i8x16.extract_lane_s", OPC_I8X16_EXTRACT_LANE_S, 15, 0, 0, 3, 0xfd, 0x15, 0x0f),
+	OK("lane index is a byte, not a LEB", OPC_F64X2_REPLACE_LANE, 0x80, 0, 0, 3,
+	   0xfd, 0x22, 0x80),
+	OK("v128.load64_lane", OPC_V128_LOAD64_LANE, 3, 1, 8, 5, 0xfd, 0x57, 0x03, 0x08, 0x01),
+	OK("SIMD sub-opcode as long LEB", OPC_I32X4_ADD, 0, 0, 0, 4, 0xfd, 0xae, 0x81, 0x00),
+	OK("relaxed_dot_add", OPC_I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S, 0, 0, 0, 3,
+	   0xfd, 0x93, 0x02),
 
 	BAD("i32.const without immediate", MAL, "unexpected end", 0x41),
 	BAD("illegal opcode", MAL, "illegal opcode", 0x06),
 	BAD("illegal opcode 0xff", MAL, "illegal opcode", 0xff),
 	BAD("illegal misc opcode", MAL, "illegal opcode", 0xfc, 0x12),
 	BAD("huge misc opcode", MAL, "illegal opcode", 0xfc, 0xff, 0xff, 0xff, 0xff, 0x0f),
-	BAD("simd", CHIBI_ERR_UNSUPPORTED, "SIMD not supported yet", 0xfd, 0x0c),
+	BAD("v128.const truncated", MAL, "unexpected end", 0xfd, 0x0c, 1, 2, 3),
+	BAD("i8x16.shuffle truncated", MAL, "unexpected end", 0xfd, 0x0d, 0, 1, 2, 3, 4, 5),
+	BAD("illegal SIMD opcode", MAL, "illegal opcode", 0xfd, 0x9a, 0x01),
+	BAD("SIMD opcode past relaxed", MAL, "illegal opcode", 0xfd, 0x94, 0x02),
+	BAD("SIMD opcode huge", MAL, "illegal opcode", 0xfd, 0xff, 0xff, 0xff, 0xff, 0x0f),
+	BAD("extract_lane without lane", MAL, "unexpected end", 0xfd, 0x15),
+	BAD("load_lane without lane", MAL, "unexpected end", 0xfd, 0x54, 0x00, 0x00),
 	BAD("i32.const 6 bytes", MAL, "integer representation too long",
 	    0x41, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00),
 	BAD("i32.const unused bits", MAL, "integer too large",
@@ -91,7 +109,7 @@ static const struct irow rows[] = {
 	BAD("memory.init zero", MAL, "zero byte expected", 0xfc, 0x08, 0x00, 0x01),
 	BAD("ref.null i32", MAL, "malformed reference type", 0xd0, 0x7f),
 	BAD("block bad type byte", MAL, "malformed value type", 0x02, 0x50),
-	BAD("block v128", CHIBI_ERR_UNSUPPORTED, "SIMD not supported yet", 0x02, 0x7b),
+
 	BAD("block negative long", MAL, "malformed value type", 0x02, 0xff, 0x7f),
 	BAD("br_table truncated", MAL, "unexpected end", 0x0e, 0x03, 0x00, 0x01),
 	BAD("br_table huge count", MAL, "unexpected end", 0x0e, 0xff, 0xff, 0xff, 0xff, 0x0f),

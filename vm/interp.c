@@ -13,6 +13,7 @@
 #include "alloc.h"
 #include "interp.h"
 #include "interp_num.h"
+#include "v128.h"
 
 #if !defined(__GNUC__)
 #define CHIBI_INTERP_SWITCH 1
@@ -67,8 +68,7 @@ static __attribute__((noinline)) struct icode *load_code(struct chibi_store *s,
 static void call_host(struct chibi_store *s, const struct icode *code, struct chibi_func *f,
 		      uint64_t *args, uint64_t *stack_end)
 {
-	const struct functype *ft = f->type;
-	size_t n = ft->nparams > ft->nresults ? ft->nparams : ft->nresults;
+	size_t n = functype_slots(f->type);
 	struct chibi_caller caller = { .store = s, .inst = code ? code->func->inst : NULL };
 	uint64_t *saved_top = s->stack_top;
 	enum chibi_trap rc;
@@ -157,6 +157,7 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 #define ADDBR(n) ADDBR_FORMS(IOP_LABEL_V, n)
 #define LOADOP(n) LOADOP_FORMS(IOP_LABEL_V, n)
 #define STOREOP(n) STOREOP_FORMS(IOP_LABEL_V, n)
+#define VOP(n) IOP_LABEL_V(n, n, R, 0)
 #include "interp_ops.def"
 	};
 	uint32_t exit_stub[IC_HWORDS] = { 0 };
@@ -171,6 +172,8 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 	struct chibi_func *callee;
 	const uint32_t *ret_ip;
 	uint32_t argp;
+	/* and by RETURN_CALL and RETURN_CALL_INDIRECT */
+	uint32_t tail_nargs, tail_hdr;
 
 	if (out_tab) {
 		*out_tab = handlers;
@@ -317,6 +320,69 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 		nfp[c->hdr + 1] = (uint64_t)(uintptr_t)ret_ip;
 		nfp[c->hdr + 2] = (uint64_t)(uintptr_t)code;
 		fp = nfp;
+		code = c;
+		ip = c->body;
+		RELOAD_MEM();
+		DISPATCH();
+	}
+	/* tail call PTR(3) with O(1) arguments at fp + O(0); this frame's header is at
+	 * fp + O(2) */
+	CASE(RETURN_CALL) {
+		argp = O(0);
+		tail_nargs = O(1);
+		tail_hdr = O(2);
+		callee = PTR(3);
+		goto do_tail_call;
+	}
+	/* tail call element R(1) of table PTR(5), which must have type id O(2); O(3)
+	 * arguments at fp + O(0), this frame's header at fp + O(4) */
+	CASE(RETURN_CALL_INDIRECT) {
+		struct chibi_table *t = PTR(5);
+		uint32_t i = (uint32_t)R(1);
+
+		if (UNLIKELY(i >= t->size))
+			TRAP(CHIBI_TRAP_UNDEFINED_ELEMENT);
+		callee = t->elems[i];
+		if (UNLIKELY(!callee))
+			TRAP(CHIBI_TRAP_UNINITIALIZED);
+		if (UNLIKELY(callee->type_id != O(2)))
+			TRAP(CHIBI_TRAP_INDIRECT_MISMATCH);
+		argp = O(0);
+		tail_nargs = O(3);
+		tail_hdr = O(4);
+		goto do_tail_call;
+	}
+	/* Both tail calls: the callee takes this frame's place.  Its arguments move down to
+	 * fp[0 ..) and its header gets this frame's saved fp, return ip and caller code, so it
+	 * returns straight to our caller and a chain of tail calls of any length needs one
+	 * frame.  A host callee runs now on the arguments where they are; its results move to
+	 * fp[0 ..) and this frame returns. */
+	do_tail_call: {
+		uint64_t *h = fp + tail_hdr;
+		uint64_t saved_fp = h[0], saved_ip = h[1], saved_code = h[2];
+		struct icode *c;
+
+		if (UNLIKELY(callee->kind != FUNC_WASM)) {
+			call_host(s, code, callee, fp + argp, stack_end);
+			memmove(fp, fp + argp, callee->type->nresults * sizeof(*fp));
+			fp = (uint64_t *)(uintptr_t)saved_fp;
+			ip = (const uint32_t *)(uintptr_t)saved_ip;
+			code = (struct icode *)(uintptr_t)saved_code;
+			RELOAD_MEM();
+			DISPATCH();
+		}
+		c = callee->interp_code;
+		if (UNLIKELY(!c))
+			c = load_code(s, code, callee);
+		if (UNLIKELY((size_t)(stack_end - fp) < c->frame_size))
+			TRAP(CHIBI_TRAP_STACK_EXHAUSTED);
+		POLL();
+		memmove(fp, fp + argp, tail_nargs * sizeof(*fp));
+		for (uint32_t i = c->nparams; i < c->nlocals; i++)
+			fp[i] = 0;
+		fp[c->hdr] = saved_fp;
+		fp[c->hdr + 1] = saved_ip;
+		fp[c->hdr + 2] = saved_code;
 		code = c;
 		ip = c->body;
 		RELOAD_MEM();
@@ -573,6 +639,127 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 		code->func->inst->elems[O(0)].n = 0;
 		NEXT(1);
 	}
+
+	/* ---- SIMD (V(i): the slot pair R(i), R(i) + 1; see interp_ops.def) ---- */
+
+#define V(i) (&fp[O(i)])
+	/* V(0) := the 16 bytes in words 1-4 */
+	CASE(V128_CONST) {
+		v128_put(V(0), v128_make(load_u64(&O(1)), load_u64(&O(3))));
+		NEXT(5);
+	}
+	/* mem[R(0) + O(2)] := V(1) */
+	CASE(V128_STORE) {
+		uint64_t ea = (uint64_t)(uint32_t)R(0) + O(2);
+
+		if (UNLIKELY(ea + 16 > msize))
+			TRAP(CHIBI_TRAP_MEMORY_OOB);
+		memcpy(mbase + ea, V(1), 16);
+		NEXT(3);
+	}
+	/* V(0) := shuffle of V(1):V(2) by the 16 lane bytes in words 3-6 */
+	CASE(I8X16_SHUFFLE) {
+		uint8_t idx[16];
+
+		memcpy(idx, &O(3), 16);
+		v128_put(V(0), v128_shuffle(v128_get(V(1)), v128_get(V(2)), idx));
+		NEXT(7);
+	}
+	/* V(0) := R(3) ? V(1) : V(2) */
+	CASE(SELECT128) {
+		v128_put(V(0), v128_get((uint32_t)R(3) ? V(1) : V(2)));
+		NEXT(4);
+	}
+	/* V(0) := global PTR(1) */
+	CASE(GLOBAL_GET128) {
+		const struct chibi_global *g = PTR(1);
+
+		v128_put(V(0), v128_make(g->value, g->hi));
+		NEXT(1 + IC_PWORDS);
+	}
+	/* global PTR(1) := V(0) */
+	CASE(GLOBAL_SET128) {
+		struct chibi_global *g = PTR(1);
+		v128 v = v128_get(V(0));
+
+		g->value = v.u64[0];
+		g->hi = v.u64[1];
+		NEXT(1 + IC_PWORDS);
+	}
+	/* The generated families: one handler per lane-wise row, memory rows check
+	 * [ea, ea + 2^memlog2) against the size first. */
+#define VUN(n)								\
+	CASE(n) {							\
+		v128_put(V(0), v128_##n(v128_get(V(1))));		\
+		NEXT(2);						\
+	}
+#define VBIN(n)								\
+	CASE(n) {							\
+		v128_put(V(0), v128_##n(v128_get(V(1)), v128_get(V(2)))); \
+		NEXT(3);						\
+	}
+#define VTERN(n)							\
+	CASE(n) {							\
+		v128_put(V(0), v128_##n(v128_get(V(1)), v128_get(V(2)), \
+					v128_get(V(3))));		\
+		NEXT(4);						\
+	}
+#define VSHIFT(n)							\
+	CASE(n) {							\
+		v128_put(V(0), v128_##n(v128_get(V(1)), (uint32_t)R(2))); \
+		NEXT(3);						\
+	}
+#define VTEST(n)							\
+	CASE(n) {							\
+		R(0) = acc = v128_##n(v128_get(V(1)));			\
+		NEXT(2);						\
+	}
+#define VSPLAT(n)							\
+	CASE(n) {							\
+		v128_put(V(0), v128_##n(R(1)));				\
+		NEXT(2);						\
+	}
+#define VEXTRACT(n)							\
+	CASE(n) {							\
+		R(0) = acc = v128_##n(v128_get(V(1)), O(2));		\
+		NEXT(3);						\
+	}
+#define VREPLACE(n)							\
+	CASE(n) {							\
+		v128_put(V(0), v128_##n(v128_get(V(1)), R(2), O(3)));	\
+		NEXT(4);						\
+	}
+#define VLOAD(n)							\
+	CASE(n) {							\
+		uint64_t ea = (uint64_t)(uint32_t)R(1) + O(2);		\
+		if (UNLIKELY(ea + (1u << OPML_##n) > msize))		\
+			TRAP(CHIBI_TRAP_MEMORY_OOB);			\
+		v128_put(V(0), v128_##n(mbase + ea));			\
+		NEXT(3);						\
+	}
+#define VLOADLANE(n)							\
+	CASE(n) {							\
+		enum { ML = OPML_##n };					\
+		uint64_t ea = (uint64_t)(uint32_t)R(1) + O(3);		\
+		v128 v = v128_get(V(2));				\
+		if (UNLIKELY(ea + (1u << ML) > msize))			\
+			TRAP(CHIBI_TRAP_MEMORY_OOB);			\
+		memcpy(&v.u8[(O(4) << ML) & 15], mbase + ea, 1u << ML);	\
+		v128_put(V(0), v);					\
+		NEXT(5);						\
+	}
+#define VSTORELANE(n)							\
+	CASE(n) {							\
+		enum { ML = OPML_##n };					\
+		uint64_t ea = (uint64_t)(uint32_t)R(0) + O(2);		\
+		v128 v = v128_get(V(1));				\
+		if (UNLIKELY(ea + (1u << ML) > msize))			\
+			TRAP(CHIBI_TRAP_MEMORY_OOB);			\
+		memcpy(mbase + ea, &v.u8[(O(3) << ML) & 15], 1u << ML);	\
+		NEXT(4);						\
+	}
+#include "interp_ops.def"
+#undef V
 
 	/* ---- numeric, generated ---- */
 

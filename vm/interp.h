@@ -62,6 +62,7 @@ enum iop {
 #define ADDBR(n) ADDBR_FORMS(IOP_ENUM_V, n)
 #define LOADOP(n) LOADOP_FORMS(IOP_ENUM_V, n)
 #define STOREOP(n) STOREOP_FORMS(IOP_ENUM_V, n)
+#define VOP(n) IOP_##n,
 #include "interp_ops.def"
 	IOP_COUNT
 };
@@ -83,6 +84,7 @@ enum iop {
 /*
  * Frame layout: every function instance runs on the store's value stack in slots
  *
+ * (counted in slots: a v128 parameter, local, operand or result takes two, low half first)
  *   fp[0 .. nparams)         parameters: the caller's argument slots, used in place
  *   fp[nparams .. nlocals)   declared locals, zeroed on entry
  *   fp[nlocals .. hdr)       padding when there are more results than locals
@@ -100,8 +102,8 @@ enum iop {
 struct icode {
 	struct chibi_func *func;  /* the function instance this was translated for */
 	struct chibi_memory *mem; /* its memory 0, or an empty stand-in */
-	uint32_t nparams;
-	uint32_t nlocals;         /* parameters + declared locals */
+	uint32_t nparams;         /* slots of the parameters (a v128 takes two) */
+	uint32_t nlocals;         /* slots of parameters + declared locals */
 	uint32_t hdr;             /* first header slot */
 	uint32_t frame_size;      /* hdr + 3 + max operand height */
 	size_t len;               /* words in body */

@@ -16,6 +16,7 @@
 #include "instr.h"
 #include "interp.h"
 #include "interp_num.h"
+#include "v128.h"
 
 /* Where a value on the shadow operand stack lives. */
 enum ent_kind {
@@ -26,6 +27,7 @@ enum ent_kind {
 
 struct ent {
 	uint8_t kind;
+	bool hi;        /* the high half of a v128 (the entry below is its low half) */
 	uint32_t slot;  /* E_OWN: S + depth; E_LOCAL: the local's slot */
 	uint64_t bits;  /* E_CONST */
 };
@@ -34,7 +36,9 @@ struct ent {
 struct blk {
 	uint8_t kind;       /* enum flow_kind */
 	uint32_t height;    /* operand depth below the block's parameters */
-	uint32_t nparams, nresults;
+	uint32_t nparams, nresults; /* in slots */
+	const uint8_t *params, *results; /* their types ... */
+	uint32_t np, nr;    /* ... and counts */
 	uint32_t label;     /* FLOW_LOOP: word index of the loop head */
 	uint32_t fix;       /* chain of target words waiting for the end address (0 = none) */
 	uint32_t else_fix;  /* FLOW_IF: chain of the jump to the else arm */
@@ -60,8 +64,12 @@ struct tr {
 	size_t last_at;           /* start of the last instruction, SIZE_MAX after a label */
 	unsigned last_op;         /* its iop */
 	bool prologue;            /* no label bound yet: straight-line code from the entry */
-	uint64_t dirty;           /* declared locals nparams + i (i < 64) written so far */
-	uint32_t nparams;
+	uint64_t dirty;           /* declared local slots nparams + i (i < 64) written so far */
+	uint32_t nparams;         /* slots of the parameters */
+	uint32_t nlocals;         /* slots of the parameters and declared locals */
+	uint32_t *lslot;          /* slot of each local, when some local is a v128; else NULL
+	                           * and local x is slot x */
+	const uint8_t *ptypes, *ltypes; /* parameter and declared local types */
 	size_t acc_end;           /* code length right after the last acc producer ... */
 	uint32_t acc_slot;        /* ... and the slot it wrote (see interp_ops.def) */
 
@@ -92,6 +100,7 @@ static struct chibi_memory no_memory = { .data = &no_memory_byte };
 /* ---- opcode maps, all generated from interp_ops.def (0 = no such form) ---- */
 
 static const uint16_t iop_of[OPC_LIMIT] = {
+#define VOP(n) [OPC_##n] = IOP_##n,
 #define NUM1(n) [OPC_##n] = IOP_##n,
 #define NUM2(n) [OPC_##n] = IOP_##n,
 #define LOADOP(n) [OPC_##n] = IOP_##n,
@@ -299,7 +308,14 @@ static struct ent *push(struct tr *t)
 	}
 	if (t->sp + 1 > t->max_sp)
 		t->max_sp = t->sp + 1;
+	t->stk[t->sp].hi = false;
 	return &t->stk[t->sp++];
+}
+
+/* The entry just pushed is the high half of a v128. */
+static void mark_hi(struct tr *t)
+{
+	t->stk[t->sp - 1].hi = true;
 }
 
 static void push_own(struct tr *t)
@@ -334,6 +350,42 @@ static struct ent pop(struct tr *t)
 	if (e.kind == E_LOCAL)
 		t->nrefs--;
 	return e;
+}
+
+/* Slots a list of values of these types takes. */
+static uint32_t slots_of(const uint8_t *types, uint32_t n)
+{
+	uint32_t k = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		k += vt_slots(types[i]);
+	return k;
+}
+
+/* Push values of these types in their own slots (block parameters or results, call
+ * results): two entries for a v128. */
+static void push_own_types(struct tr *t, const uint8_t *types, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		push_own(t);
+		if (types[i] == VT_V128) {
+			push_own(t);
+			mark_hi(t);
+		}
+	}
+}
+
+/* Local index -> its type and its first slot. */
+static uint8_t local_type(const struct tr *t, uint32_t x)
+{
+	uint32_t np = t->f->type->nparams;
+
+	return x < np ? t->ptypes[x] : t->ltypes[x - np];
+}
+
+static uint32_t local_slot(const struct tr *t, uint32_t x)
+{
+	return t->lslot ? t->lslot[x] : x;
 }
 
 /* Write entry i into its own slot. */
@@ -403,7 +455,7 @@ static void next(struct tr *t)
 static uint32_t dest(struct tr *t)
 {
 	if (t->has_nx && (t->nx.op == OPC_LOCAL_SET || t->nx.op == OPC_LOCAL_TEE)) {
-		uint32_t x = t->nx.a;
+		uint32_t x = local_slot(t, t->nx.a);
 		bool tee = t->nx.op == OPC_LOCAL_TEE;
 
 		next(t);
@@ -415,6 +467,31 @@ static uint32_t dest(struct tr *t)
 	}
 	push_own(t);
 	return t->S + t->sp - 1;
+}
+
+/* The same for a v128 result: the first of its two slots. */
+static uint32_t dest_v(struct tr *t)
+{
+	if (t->has_nx && (t->nx.op == OPC_LOCAL_SET || t->nx.op == OPC_LOCAL_TEE)) {
+		uint32_t x = local_slot(t, t->nx.a);
+		bool tee = t->nx.op == OPC_LOCAL_TEE;
+
+		next(t);
+		write_local(t, x, false);
+		write_local(t, x + 1, false);
+		materialize_local(t, x);
+		materialize_local(t, x + 1);
+		if (tee) {
+			push_local(t, x);
+			push_local(t, x + 1);
+			mark_hi(t);
+		}
+		return x;
+	}
+	push_own(t);
+	push_own(t);
+	mark_hi(t);
+	return t->S + t->sp - 2;
 }
 
 static bool next_is_branch(struct tr *t)
@@ -429,9 +506,10 @@ static struct blk *open_blk(struct tr *t)
 {
 	const struct flow_block *fb = flow_get(t->fc.fl, flow_open(&t->fc));
 	struct blk *c = &t->blk[t->fc.cur];
-	const uint8_t *params, *results;
 
-	flow_sig(t->m, fb, &params, &c->nparams, &results, &c->nresults);
+	flow_sig(t->m, fb, &c->params, &c->np, &c->results, &c->nr);
+	c->nparams = slots_of(c->params, c->np);
+	c->nresults = slots_of(c->results, c->nr);
 	c->kind = fb->kind;
 	c->height = fb->height;
 	c->label = c->fix = c->else_fix = c->stub_gen = 0;
@@ -594,13 +672,13 @@ static void do_if(struct tr *t, const struct cond *cd)
 	w(t, 0);
 }
 
-/* Reset the shadow stack to the block's height plus n values in their own slots.  Entries
- * below the height were materialised when the block began, so no local refs remain. */
-static void reset_stack(struct tr *t, const struct blk *c, uint32_t n)
+/* Reset the shadow stack to the block's height plus values of these types in their own
+ * slots.  Entries below the height were materialised when the block began, so no local refs
+ * remain. */
+static void reset_stack(struct tr *t, const struct blk *c, const uint8_t *types, uint32_t n)
 {
 	t->sp = c->height;
-	for (uint32_t i = 0; i < n; i++)
-		push_own(t);
+	push_own_types(t, types, n);
 	t->nrefs = 0;
 }
 
@@ -616,7 +694,7 @@ static void do_else(struct tr *t)
 	}
 	patch(t, c->else_fix, here(t));
 	c->else_fix = 0;
-	reset_stack(t, c, c->nparams);
+	reset_stack(t, c, c->params, c->np);
 }
 
 static void do_end(struct tr *t)
@@ -635,7 +713,7 @@ static void do_end(struct tr *t)
 	at = here(t);
 	patch(t, c->fix, at);
 	patch(t, c->else_fix, at); /* if without else: params == results, already in place */
-	reset_stack(t, c, c->nresults);
+	reset_stack(t, c, c->results, c->nr);
 }
 
 static void do_br_table(struct tr *t, const struct instr *in)
@@ -680,16 +758,17 @@ static void do_br_table(struct tr *t, const struct instr *in)
 
 static void call_args(struct tr *t, const struct functype *ft, uint32_t *p)
 {
-	for (uint32_t i = t->sp - ft->nparams; i < t->sp; i++)
+	uint32_t n = slots_of(ft->params, ft->nparams);
+
+	for (uint32_t i = t->sp - n; i < t->sp; i++)
 		materialize(t, i);
-	*p = t->S + t->sp - ft->nparams;
+	*p = t->S + t->sp - n;
 }
 
 static void call_results(struct tr *t, const struct functype *ft)
 {
-	t->sp -= ft->nparams; /* materialised: no local refs among them */
-	for (uint32_t i = 0; i < ft->nresults; i++)
-		push_own(t);
+	t->sp -= slots_of(ft->params, ft->nparams); /* materialised: no local refs among them */
+	push_own_types(t, ft->results, ft->nresults);
 }
 
 static void do_call(struct tr *t, uint32_t x)
@@ -719,22 +798,84 @@ static void do_call_indirect(struct tr *t, uint32_t typeidx, uint32_t tableidx)
 	call_results(t, ft);
 }
 
-/* ---- locals ---- */
+/* return_call / return_call_indirect (table_slot: the element index's slot): the
+ * arguments are materialised in place and the executor moves them into this frame. */
+static void do_return_call(struct tr *t, const struct functype *ft, struct chibi_func *f,
+			   const uint32_t *indirect)
+{
+	uint32_t p;
 
-static void do_local_set(struct tr *t, uint32_t x, bool tee)
+	call_args(t, ft, &p);
+	if (!indirect) {
+		emit_op(t, IOP_RETURN_CALL);
+		w(t, p);
+		w(t, ft->nparams);
+		w(t, t->hdr);
+		wptr(t, f);
+	} else {
+		emit_op(t, IOP_RETURN_CALL_INDIRECT);
+		w(t, p);
+		w(t, indirect[0]);
+		w(t, indirect[1]);
+		w(t, ft->nparams);
+		w(t, t->hdr);
+		wptr(t, t->inst->tables[indirect[2]]);
+	}
+	t->sp -= ft->nparams;
+}
+
+static void do_return_call_indirect(struct tr *t, uint32_t typeidx, uint32_t tableidx)
 {
 	struct ent e = pop(t);
-	bool zero = e.kind == E_CONST && e.bits == 0;
+	uint32_t ind[3] = { slot_of(t, &e, t->sp), t->inst->type_ids[typeidx], tableidx };
 
-	if (!(e.kind == E_LOCAL && e.slot == x) && write_local(t, x, zero)) {
+	do_return_call(t, &t->m->types[typeidx], NULL, ind);
+}
+
+/* ---- locals ---- */
+
+/* Local slot x := e (popped). */
+static void set_slot(struct tr *t, uint32_t x, const struct ent *e)
+{
+	bool zero = e->kind == E_CONST && e->bits == 0;
+
+	if (!(e->kind == E_LOCAL && e->slot == x) && write_local(t, x, zero)) {
 		materialize_local(t, x);
-		emit_move(t, x, &e);
+		emit_move(t, x, e);
 	}
+}
+
+/* Push a popped entry back (local.tee). */
+static void repush(struct tr *t, const struct ent *e)
+{
+	bool hi = e->hi;
+
+	if (e->kind == E_LOCAL)
+		push_local(t, e->slot);
+	else
+		*push(t) = *e; /* same depth, so an E_OWN entry keeps its slot */
+	if (hi)
+		mark_hi(t);
+}
+
+static void do_local_set(struct tr *t, uint32_t idx, bool tee)
+{
+	uint32_t x = local_slot(t, idx);
+	struct ent e = pop(t), lo;
+
+	if (local_type(t, idx) != VT_V128) {
+		set_slot(t, x, &e);
+		if (tee)
+			repush(t, &e);
+		return;
+	}
+	/* a v128: both halves (no entry refers to the local's other half as its own) */
+	lo = pop(t);
+	set_slot(t, x, &lo);
+	set_slot(t, x + 1, &e);
 	if (tee) {
-		if (e.kind == E_LOCAL)
-			push_local(t, e.slot);
-		else
-			*push(t) = e; /* same depth, so an E_OWN entry keeps its slot */
+		repush(t, &lo);
+		repush(t, &e);
 	}
 }
 
@@ -950,6 +1091,118 @@ static void pop_emit(struct tr *t, unsigned op, uint32_t n, bool has_result)
 		w(t, s[i]);
 }
 
+/* ---- SIMD ---- */
+
+/* The slot of a v128 popped from positions depth (low half) and depth + 1: where the halves
+ * already sit side by side (its own slots, or a local's), else moved there. */
+static uint32_t pair_slot(struct tr *t, const struct ent *lo, const struct ent *hi,
+			  uint32_t depth)
+{
+	if (lo->kind != E_CONST && hi->kind != E_CONST && hi->slot == lo->slot + 1)
+		return lo->slot;
+	if (lo->kind == E_CONST && hi->kind == E_CONST) {
+		emit_op(t, IOP_V128_CONST);
+		w(t, t->S + depth);
+		w64(t, lo->bits);
+		w64(t, hi->bits);
+		return t->S + depth;
+	}
+	/* neither destination is the other half's source: an E_OWN half is in its own slot */
+	emit_move(t, t->S + depth, lo);
+	emit_move(t, t->S + depth + 1, hi);
+	return t->S + depth;
+}
+
+/* Pop operands of the types in `params` (opcodes.def letters, deepest first) into slots:
+ * out[k] is operand k's slot, a v128's first. */
+static void pop_operands(struct tr *t, const char *params, uint32_t *out)
+{
+	struct ent e[6];
+	uint32_t n = 0, j = 0;
+
+	for (const char *p = params; *p; p++)
+		n += *p == 'v' ? 2 : 1;
+	for (uint32_t i = n; i-- > 0;)
+		e[i] = pop(t);
+	for (const char *p = params; *p; p++, out++) {
+		if (*p == 'v') {
+			*out = pair_slot(t, &e[j], &e[j + 1], t->sp + j);
+			j += 2;
+		} else {
+			*out = slot_of(t, &e[j], t->sp + j);
+			j++;
+		}
+	}
+}
+
+/* Every 0xFD row: operands by the row's signature, then one instruction. */
+static void do_simd(struct tr *t, const struct instr *in)
+{
+	const struct opinfo *oi = &op_info[in->op];
+	uint32_t s[3], d, n = (uint32_t)strlen(oi->params);
+	uint64_t lo, hi;
+
+	if (oi->cls == OPCL_VCONST) {
+		memcpy(&lo, in->imm16, 8);
+		memcpy(&hi, in->imm16 + 8, 8);
+		push_const(t, lo);
+		push_const(t, hi);
+		mark_hi(t);
+		return;
+	}
+	pop_operands(t, oi->params, s);
+	switch (oi->cls) {
+	case OPCL_VSTORE:
+		emit_op(t, IOP_V128_STORE);
+		w(t, s[0]);
+		w(t, s[1]);
+		w(t, (uint32_t)in->bits);
+		return;
+	case OPCL_VSTORELANE:
+		emit_op(t, iop_of[in->op]);
+		w(t, s[0]);
+		w(t, s[1]);
+		w(t, (uint32_t)in->bits);
+		w(t, in->b);
+		return;
+	case OPCL_VTEST:
+	case OPCL_VEXTRACT:
+		d = dest(t);
+		emit_op(t, iop_of[in->op]);
+		w(t, d);
+		w(t, s[0]);
+		if (oi->cls == OPCL_VEXTRACT)
+			w(t, in->a);
+		produced(t, d);
+		return;
+	default:
+		break;
+	}
+	d = dest_v(t);
+	emit_op(t, oi->cls == OPCL_VSHUFFLE ? IOP_I8X16_SHUFFLE : iop_of[in->op]);
+	w(t, d);
+	for (uint32_t i = 0; i < n; i++)
+		w(t, s[i]);
+	switch (oi->cls) {
+	case OPCL_VLOAD:
+		w(t, (uint32_t)in->bits);
+		break;
+	case OPCL_VLOADLANE:
+		w(t, (uint32_t)in->bits);
+		w(t, in->b);
+		break;
+	case OPCL_VREPLACE:
+		w(t, in->a);
+		break;
+	case OPCL_VSHUFFLE:
+		memcpy(&t->code[t->len], in->imm16, 16);
+		t->len += 4;
+		break;
+	default:
+		break;
+	}
+}
+
 /* ---- the instruction loop ---- */
 
 static void one(struct tr *t, const struct instr *in)
@@ -999,21 +1252,61 @@ static void one(struct tr *t, const struct instr *in)
 	case OPC_CALL_INDIRECT:
 		do_call_indirect(t, in->a, in->b);
 		break;
+	case OPC_RETURN_CALL:
+		do_return_call(t, mod_func_type(t->m, in->a), t->inst->funcs[in->a], NULL);
+		break;
+	case OPC_RETURN_CALL_INDIRECT:
+		do_return_call_indirect(t, in->a, in->b);
+		break;
 	case OPC_DROP:
-		pop(t);
+		if (pop(t).hi)
+			pop(t);
 		break;
 	case OPC_SELECT: case OPC_SELECT_T:
+		if (t->stk[t->sp - 2].hi) { /* the operand under the condition is a v128 */
+			uint32_t s[3], d;
+
+			pop_operands(t, "vvi", s);
+			d = dest_v(t);
+			emit_op(t, IOP_SELECT128);
+			w(t, d);
+			w(t, s[0]);
+			w(t, s[1]);
+			w(t, s[2]);
+			break;
+		}
 		pop_emit(t, IOP_SELECT, 3, true);
 		break;
-	case OPC_LOCAL_GET:
-		push_local(t, in->a);
+	case OPC_LOCAL_GET: {
+		uint32_t x = local_slot(t, in->a);
+
+		push_local(t, x);
+		if (local_type(t, in->a) == VT_V128) {
+			push_local(t, x + 1);
+			mark_hi(t);
+		}
 		break;
+	}
 	case OPC_LOCAL_SET: case OPC_LOCAL_TEE:
 		do_local_set(t, in->a, op == OPC_LOCAL_TEE);
 		break;
 	case OPC_GLOBAL_GET: {
 		struct chibi_global *g = inst->globals[in->a];
 
+		if (g->valtype == VT_V128 && !g->mutable_) {
+			push_const(t, g->value);
+			push_const(t, g->hi);
+			mark_hi(t);
+			break;
+		}
+		if (g->valtype == VT_V128) {
+			uint32_t d = dest_v(t);
+
+			emit_op(t, IOP_GLOBAL_GET128);
+			w(t, d);
+			wptr(t, g);
+			break;
+		}
 		if (!g->mutable_) { /* fixed since instantiation: fold it */
 			push_const(t, g->value);
 			break;
@@ -1025,6 +1318,13 @@ static void one(struct tr *t, const struct instr *in)
 	case OPC_GLOBAL_SET: {
 		uint32_t a;
 
+		if (inst->globals[in->a]->valtype == VT_V128) {
+			pop_operands(t, "v", &a);
+			emit_op(t, IOP_GLOBAL_SET128);
+			w(t, a);
+			wptr(t, inst->globals[in->a]);
+			break;
+		}
 		pop_slots(t, 1, &a);
 		emit_op(t, in_acc(t, a) ? IOP_GLOBAL_SET_A : IOP_GLOBAL_SET);
 		w(t, a);
@@ -1098,6 +1398,10 @@ static void one(struct tr *t, const struct instr *in)
 		do_unary(t, OPC_I64_EQZ); /* a null reference is the all-zero slot */
 		break;
 	default:
+		if (op_is_simd(op)) {
+			do_simd(t, in);
+			break;
+		}
 		switch (op_info[op].cls) {
 		case OPCL_LOAD:
 			do_load(t, in);
@@ -1123,12 +1427,29 @@ static bool translate(struct tr *t)
 	const struct func *def = t->f->def;
 	const struct functype *ft = t->f->type;
 	uint64_t nlocals = (uint64_t)ft->nparams + def->nlocals;
+	uint32_t nres;
 
 	if (nlocals > (1u << 26))
 		return false;
-	t->hdr = (uint32_t)(nlocals > ft->nresults ? nlocals : ft->nresults);
+	t->ptypes = ft->params;
+	t->ltypes = def->local_types;
+	t->nparams = slots_of(ft->params, ft->nparams);
+	t->nlocals = t->nparams + slots_of(def->local_types, def->nlocals);
+	if (t->nlocals != nlocals) { /* some v128: slots stop matching indices */
+		uint32_t k = 0;
+
+		t->lslot = vm_malloc((size_t)nlocals * sizeof(*t->lslot) + 1);
+		if (!t->lslot)
+			return false;
+		for (uint32_t x = 0; x < nlocals; x++) {
+			t->lslot[x] = k;
+			k += vt_slots(local_type(t, x));
+		}
+	}
+	nres = slots_of(ft->results, ft->nresults);
+	t->hdr = t->nlocals > nres ? t->nlocals : nres;
 	t->S = t->hdr + IC_HDR_SLOTS;
-	t->nresults = ft->nresults;
+	t->nresults = nres;
 	t->cap = def->code_len * 3 + 64;
 	t->code = vm_malloc(t->cap * sizeof(*t->code));
 	t->stk_cap = def->max_stack + 1;
@@ -1143,10 +1464,10 @@ static bool translate(struct tr *t)
 	t->acc_end = SIZE_MAX;
 	t->last_at = SIZE_MAX;
 	t->prologue = true;
-	t->nparams = ft->nparams;
 
 	flow_begin(&t->fc, &def->flow);
-	t->blk[0] = (struct blk){ .kind = FLOW_FUNC, .nresults = ft->nresults };
+	t->blk[0] = (struct blk){ .kind = FLOW_FUNC, .nresults = nres, .results = ft->results,
+				  .nr = ft->nresults };
 	t->body = t->p = def->code;
 	t->end = def->code + def->code_len;
 	next(t);
@@ -1193,6 +1514,17 @@ static const struct iop_desc iop_desc[IOP_COUNT] = {
 #define ADDBR(n) ADDBR_FORMS(IOP_DESC_V, n)
 #define LOADOP(n) LOADOP_FORMS(IOP_DESC_V, n)
 #define STOREOP(n) STOREOP_FORMS(IOP_DESC_V, n)
+#define VUN(n) { #n, 2 },
+#define VBIN(n) { #n, 3 },
+#define VTERN(n) { #n, 4 },
+#define VSHIFT(n) { #n, 3 },
+#define VTEST(n) { #n, 2 },
+#define VSPLAT(n) { #n, 2 },
+#define VEXTRACT(n) { #n, 3 },
+#define VREPLACE(n) { #n, 4 },
+#define VLOAD(n) { #n, 3 },
+#define VLOADLANE(n) { #n, 5 },
+#define VSTORELANE(n) { #n, 4 },
 #include "interp_ops.def"
 };
 
@@ -1245,8 +1577,8 @@ struct icode *interp_translate(struct chibi_func *f)
 			ic->mem = &no_memory;
 			if (t.m->nmemories)
 				ic->mem = f->inst->memories[0];
-			ic->nparams = f->type->nparams;
-			ic->nlocals = f->type->nparams + f->def->nlocals;
+			ic->nparams = t.nparams;
+			ic->nlocals = t.nlocals;
 			ic->hdr = t.hdr;
 			ic->frame_size = t.S + t.max_sp + 1;
 			ic->len = t.len;
@@ -1255,5 +1587,6 @@ struct icode *interp_translate(struct chibi_func *f)
 	}
 	vm_free(t.code);
 	vm_free(t.stk);
+	vm_free(t.lslot);
 	return ic;
 }

@@ -157,7 +157,20 @@ Test(global, typed_get_set)
 			     false);
 	m = chibi_global_new(s, (chibi_val){ .type = CHIBI_I32, .of.i32 = -3 }, true);
 	cr_assert(c && m);
-	cr_expect_null(chibi_global_new(s, (chibi_val){ .type = CHIBI_V128 }, false));
+	{ /* a v128 global keeps all 16 bytes */
+		chibi_val w = { .type = CHIBI_V128 };
+		chibi_global *g;
+
+		for (int i = 0; i < 16; i++)
+			w.of.v128[i] = (uint8_t)(0xf0 + i);
+		g = chibi_global_new(s, w, true);
+		cr_assert_not_null(g);
+		cr_expect_eq(memcmp(chibi_global_get(g).of.v128, w.of.v128, 16), 0);
+		w.of.v128[15] = 1;
+		cr_expect(chibi_global_set(g, w));
+		cr_expect_eq(chibi_global_get(g).of.v128[15], 1);
+		cr_expect_eq(g->hi >> 56, 1, "bytes 8-15 are the high slot");
+	}
 	cr_expect_null(chibi_global_new(s, (chibi_val){ .type = 0x42 }, false));
 	v = chibi_global_get(c);
 	cr_expect_eq(v.type, CHIBI_F64);

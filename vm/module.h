@@ -13,9 +13,15 @@
 #include "types.h"
 #include "../include/chibi.h"
 
-/* A constant expression (spec 3.3.10, Wasm 2.0): exactly one instruction then `end`. */
-enum cexpr_kind { CE_I32, CE_I64, CE_F32, CE_F64, CE_REF_NULL, CE_REF_FUNC, CE_GLOBAL_GET };
-enum cexpr_error { CEXPR_OK, CEXPR_ERR_NONCONST, CEXPR_ERR_ARITY };
+/* A constant expression (spec 3.3.10).  Wasm 2.0 allows exactly one instruction, kept in
+ * decoded form (kinds CE_I32 .. CE_GLOBAL_GET, v128.const included); Wasm 3.0's extended constant expressions
+ * (several instructions with i32/i64 add, sub, mul) are CE_EXPR: the instructions stay in the
+ * module's bytes and are read again by the validator and by inst_eval_cexpr. */
+enum cexpr_kind { CE_I32, CE_I64, CE_F32, CE_F64, CE_V128, CE_REF_NULL, CE_REF_FUNC,
+		  CE_GLOBAL_GET, CE_EXPR };
+enum cexpr_error { CEXPR_OK, CEXPR_ERR_NONCONST, CEXPR_ERR_ARITY, CEXPR_ERR_DEEP };
+/* The deepest operand stack a CE_EXPR may need: evaluation uses a fixed array. */
+#define CEXPR_MAX_HEIGHT 256
 struct cexpr {
 	uint8_t kind;    /* enum cexpr_kind */
 	uint8_t error;   /* enum cexpr_error: set by the decoder, reported by the validator as
@@ -23,7 +29,10 @@ struct cexpr {
 	size_t offset;   /* byte offset of the expression (diagnostics) */
 	uint8_t reftype; /* for CE_REF_NULL */
 	uint32_t index;  /* function index (CE_REF_FUNC) or global index (CE_GLOBAL_GET) */
-	uint64_t bits;   /* constant value bits (floats as their IEEE bits) */
+	uint64_t bits;   /* constant value bits (floats as their IEEE bits; v128: low half) */
+	uint64_t hi;     /* CE_V128: the high half */
+	const uint8_t *code; /* CE_EXPR: the instructions (in the module's bytes), `end` excluded */
+	uint32_t code_len;
 };
 
 struct import {
@@ -57,7 +66,8 @@ enum flow_sig { FLOW_SIG_EMPTY, FLOW_SIG_VALTYPE, FLOW_SIG_TYPEIDX };
 
 struct flow_block {           /* 20 bytes */
 	uint32_t parent;      /* id of the enclosing block (0: the function's own) */
-	uint32_t height;      /* operand stack height at entry, its parameters excluded */
+	uint32_t height;      /* operand stack height at entry, its parameters excluded, in
+	                       * 64-bit slots: a v128 counts two (see vm/flow.h) */
 	uint32_t else_at;     /* FLOW_IF: position of its else, 0 if it has none */
 	uint32_t end_at;      /* position of its end */
 	uint32_t sig : 28;    /* valtype, or type index (FLOW_SIG_TYPEIDX) */
@@ -86,7 +96,9 @@ struct func {
 	size_t code_len;
 	size_t code_offset;     /* byte offset of `code` in the module binary (for diagnostics) */
 	/* Filled by the validator: */
-	uint32_t max_stack;     /* maximum operand stack height (in values) */
+	uint32_t max_stack;     /* maximum operand stack height in 64-bit slots (v128 = 2) */
+	bool uses_v128;         /* a v128 value appears: in the signature, a local or pushed
+	                         * by any instruction (tiers without SIMD refuse the function) */
 	uint32_t max_ctrl;      /* maximum control stack depth */
 	struct flow flow;       /* control-flow side table (arrays in the module's flow_mem) */
 };
@@ -171,7 +183,7 @@ struct module {
 };
 
 /* Decode bytes into a new module (copying the bytes).  On failure returns
- * CHIBI_ERR_MALFORMED (or CHIBI_ERR_NOMEM / CHIBI_ERR_UNSUPPORTED for SIMD) and fills diag with
+ * CHIBI_ERR_MALFORMED (or CHIBI_ERR_NOMEM) and fills diag with
  * the spec message and byte offset.  The caller owns *out (release with mod_unref). */
 enum chibi_err dec_module(const uint8_t *bytes, size_t len, struct module **out,
 			  struct chibi_diag *diag);

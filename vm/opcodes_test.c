@@ -39,9 +39,15 @@ Test(opcodes, prefixes_and_enum_values)
 	for (size_t i = 0; i < NROWS; i++) {
 		const struct row *r = &rows[i];
 
-		cr_expect(r->pfx == 0x00 || r->pfx == 0xfc, "%s: prefix %#x", r->text, r->pfx);
-		cr_expect(r->code < 0x100, "%s", r->text);
-		cr_expect_eq((unsigned)r->op, (r->pfx ? 0x100u : 0u) + r->code, "%s", r->text);
+		cr_expect(r->pfx == 0x00 || r->pfx == 0xfc || r->pfx == 0xfd, "%s: prefix %#x",
+			  r->text, r->pfx);
+		cr_expect(r->code < (r->pfx == 0xfd ? 0x114u : 0x100u), "%s", r->text);
+		cr_expect_eq((unsigned)r->op,
+			     (r->pfx == 0xfd ? 0x200u : r->pfx ? 0x100u : 0u) + r->code, "%s",
+			     r->text);
+		cr_expect_eq(op_is_simd(r->op), r->pfx == 0xfd, "%s", r->text);
+		cr_expect_eq(op_is_simd(r->op), strchr(r->params ? r->params : "", 'v') ||
+			     strchr(r->results ? r->results : "", 'v'), "%s: uses v128", r->text);
 	}
 }
 
@@ -78,8 +84,11 @@ Test(opcodes, op_info_matches_rows)
 			cr_expect(letters_ok(oi->params), "%s params", r->text);
 			cr_expect(letters_ok(oi->results), "%s results", r->text);
 		}
-		/* Only loads/stores carry an access size; every memarg op has one (log2 <= 3). */
-		if (r->imm != IMM_MEMARG)
+		/* Only loads/stores carry an access size; every memarg op has one (log2 <= 3,
+		 * v128.load/store 4).  SIMD rows keep their lane size there. */
+		if (op_is_simd(r->op))
+			cr_expect(r->memlog2 <= 4, "%s", r->text);
+		else if (r->imm != IMM_MEMARG)
 			cr_expect_eq(r->memlog2, 0, "%s", r->text);
 		else
 			cr_expect(r->memlog2 <= 3, "%s", r->text);
@@ -109,6 +118,89 @@ static bool is_numeric_class(unsigned cls)
 	return cls >= OPCL_TEST && cls <= OPCL_CONVERT;
 }
 
+/* SIMD rows: the signature fits the class, and type + memlog2 fit the shape the name starts
+ * with (i8x16 is I32 with lanes of 2^0 bytes ... f64x2 is F64 with 2^3). */
+static void check_simd_row(const struct opinfo *oi, unsigned ml)
+{
+	static const struct { const char *prefix; uint8_t type, lanelog2; } shapes[] = {
+		{ "i8x16.", VT_I32, 0 }, { "i16x8.", VT_I32, 1 }, { "i32x4.", VT_I32, 2 },
+		{ "i64x2.", VT_I64, 3 }, { "f32x4.", VT_F32, 2 }, { "f64x2.", VT_F64, 3 },
+	};
+	const char *p = oi->params, *r = oi->results, *t = oi->name;
+	bool shaped = false;
+
+	cr_assert(p && r, "%s: SIMD rows have signatures", t);
+	for (size_t k = 0; k < sizeof(shapes) / sizeof(shapes[0]); k++) {
+		if (strncmp(t, shapes[k].prefix, 6) != 0)
+			continue;
+		shaped = true;
+		cr_expect_eq(oi->type, shapes[k].type, "%s: lane type", t);
+		cr_expect_eq(ml, shapes[k].lanelog2, "%s: lane size", t);
+	}
+	if (!shaped)
+		cr_expect_eq(oi->type, 0, "%s: a shapeless row has no type", t);
+	switch (oi->cls) {
+	case OPCL_VLOAD:
+		cr_expect(oi->imm == IMM_MEMARG && !strcmp(p, "i") && !strcmp(r, "v"), "%s", t);
+		cr_expect(oi->flags & OPF_TRAP, "%s", t);
+		break;
+	case OPCL_VSTORE:
+		cr_expect(oi->imm == IMM_MEMARG && !strcmp(p, "iv") && !r[0], "%s", t);
+		cr_expect(oi->flags & OPF_TRAP, "%s", t);
+		break;
+	case OPCL_VLOADLANE:
+	case OPCL_VSTORELANE:
+		cr_expect(oi->imm == IMM_MEMARG_LANE && !strcmp(p, "iv"), "%s", t);
+		cr_expect(!strcmp(r, oi->cls == OPCL_VLOADLANE ? "v" : ""), "%s", t);
+		cr_expect(oi->flags & OPF_TRAP, "%s", t);
+		break;
+	case OPCL_VCONST:
+		cr_expect(oi->imm == IMM_V128 && !p[0] && !strcmp(r, "v"), "%s", t);
+		break;
+	case OPCL_VSHUFFLE:
+		cr_expect(oi->imm == IMM_SHUFFLE && !strcmp(p, "vv") && !strcmp(r, "v"), "%s", t);
+		break;
+	case OPCL_VUNOP:
+		cr_expect(!strcmp(p, "v") && !strcmp(r, "v"), "%s", t);
+		break;
+	case OPCL_VBINOP:
+	case OPCL_VCOMPARE:
+		cr_expect(!strcmp(p, "vv") && !strcmp(r, "v"), "%s", t);
+		break;
+	case OPCL_VTERNOP:
+		cr_expect(!strcmp(p, "vvv") && !strcmp(r, "v"), "%s", t);
+		break;
+	case OPCL_VSHIFT:
+		cr_expect(!strcmp(p, "vi") && !strcmp(r, "v") && shaped, "%s", t);
+		break;
+	case OPCL_VTEST:
+		cr_expect(!strcmp(p, "v") && !strcmp(r, "i"), "%s", t);
+		break;
+	case OPCL_VSPLAT:
+		cr_expect(strlen(p) == 1 && p[0] != 'v' && !strcmp(r, "v") && shaped, "%s", t);
+		break;
+	case OPCL_VEXTRACT:
+		cr_expect(oi->imm == IMM_LANE && !strcmp(p, "v") && strlen(r) == 1 && r[0] != 'v',
+			  "%s", t);
+		break;
+	case OPCL_VREPLACE:
+		cr_expect(oi->imm == IMM_LANE && strlen(p) == 2 && p[0] == 'v' && p[1] != 'v' &&
+			  !strcmp(r, "v"), "%s", t);
+		break;
+	default:
+		cr_expect(false, "%s: a SIMD row with a scalar class", t);
+		break;
+	}
+	if (oi->cls != OPCL_VCOMPARE)
+		cr_expect_eq(oi->rel, REL_NONE, "%s: relation on a non-comparison", t);
+	else
+		cr_expect_neq(oi->rel, REL_NONE, "%s", t);
+	if (oi->flags & OPF_COMM)
+		cr_expect(oi->cls == OPCL_VBINOP || oi->cls == OPCL_VCOMPARE, "%s", t);
+	if (oi->flags & OPF_TRAP)
+		cr_expect(oi->imm == IMM_MEMARG || oi->imm == IMM_MEMARG_LANE, "%s", t);
+}
+
 /* The class and type columns agree with the signature strings. */
 Test(opcodes, class_matches_signature)
 {
@@ -118,6 +210,10 @@ Test(opcodes, class_matches_signature)
 		const char *t = rows[i].text;
 
 		cr_expect_eq(op_is_numeric(rows[i].op), is_numeric_class(oi->cls), "%s", t);
+		if (op_is_simd(rows[i].op)) {
+			check_simd_row(oi, rows[i].memlog2);
+			continue;
+		}
 		if (!is_numeric_class(oi->cls)) {
 			cr_expect_eq(oi->type, 0, "%s: type on a non-numeric row", t);
 			cr_expect_str_eq(rows[i].type, "NONE", "%s", t);
@@ -177,6 +273,15 @@ Test(opcodes, relation_matches_name)
 	for (size_t i = 0; i < NROWS; i++) {
 		const struct opinfo *oi = &op_info[rows[i].op];
 
+		if (oi->cls == OPCL_VCOMPARE) { /* "i8x16.lt_s" */
+			cr_expect_str_eq(oi->name + 6, rel_suffix[oi->rel]);
+			if (op_is_int(rows[i].op))
+				cr_expect(oi->rel <= REL_GE_U, "%s: integer relation", oi->name);
+			else
+				cr_expect(oi->rel <= REL_NE || oi->rel >= REL_LT, "%s: float relation",
+					  oi->name);
+			continue;
+		}
 		if (oi->cls != OPCL_COMPARE)
 			continue;
 		cr_expect_str_eq(oi->name + 4, rel_suffix[oi->rel]);
@@ -202,7 +307,8 @@ Test(opcodes, swapped_is_an_involution)
 		}
 		if (op_is_commutative(op)) {
 			cr_expect_eq(sw, op, "%s", oi->name);
-			cr_expect(oi->cls == OPCL_BINOP || oi->cls == OPCL_COMPARE, "%s", oi->name);
+			cr_expect(oi->cls == OPCL_BINOP || oi->cls == OPCL_COMPARE ||
+				  oi->cls == OPCL_VBINOP || oi->cls == OPCL_VCOMPARE, "%s", oi->name);
 			cr_expect_eq(oi->params[0], oi->params[1], "%s: equal param types", oi->name);
 			continue;
 		}

@@ -62,7 +62,8 @@ struct chibi_table {
 struct chibi_global {
 	uint8_t valtype;
 	bool mutable_;
-	uint64_t value;        /* slot representation */
+	uint64_t value;        /* slot representation (v128: the low half) */
+	uint64_t hi;           /* v128: the high half */
 	struct chibi_global *store_next;
 };
 

@@ -57,6 +57,9 @@ void store_own_instance(struct chibi_store *s, struct chibi_instance *inst);
 /* Slot <-> typed value conversion (slot layout: see runtime.h). */
 uint64_t val_to_slot(const chibi_val *v);
 chibi_val val_from_slot(uint8_t type, uint64_t slot);
+/* The same for any type, v128 included (two slots at out / p); returns the slots written. */
+uint32_t val_to_slots(const chibi_val *v, uint64_t *out);
+chibi_val val_from_slots(uint8_t type, const uint64_t *p);
 
 /* Letter of a value type in signatures ("i", "I", "f", "F", "v", "r", "e"), '?' if unknown. */
 char vt_letter(uint8_t t);

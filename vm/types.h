@@ -23,6 +23,10 @@ enum valtype {
 
 static inline bool vt_is_ref(uint8_t t) { return t == VT_FUNCREF || t == VT_EXTERNREF; }
 
+/* 64-bit slots a value of type t takes in frames, globals' and host calls' slot arrays: two
+ * for v128 (low half first), one for everything else. */
+static inline uint32_t vt_slots(uint8_t t) { return t == VT_V128 ? 2 : 1; }
+
 /* Immediate kinds used by the opcode table. */
 enum imm_kind {
 	IMM_NONE,
@@ -48,18 +52,31 @@ enum imm_kind {
 	IMM_TABLE_INIT,    /* u32 elem index, u32 table index */
 	IMM_ELEM,          /* u32 elem index */
 	IMM_TABLE_COPY,    /* u32 dst table, u32 src table */
+	IMM_V128,          /* 16 bytes little-endian (v128.const) */
+	IMM_SHUFFLE,       /* 16 lane index bytes, each < 32 (i8x16.shuffle) */
+	IMM_LANE,          /* one lane index byte */
+	IMM_MEMARG_LANE,   /* memarg, then one lane index byte */
 };
 
 /* Opcodes: OPC_<name>.  Single-byte opcodes use their byte value; 0xFC-prefixed ones are
- * numbered 0x100 + sub-opcode so that every opcode fits one uint16_t. */
+ * numbered 0x100 + sub-opcode, 0xFD-prefixed (SIMD) ones 0x200 + sub-opcode (they go up to
+ * 0x113), so that every opcode fits one uint16_t. */
+#define OPC_BASE(pfx) ((pfx) == 0xfd ? 0x200 : (pfx) == 0xfc ? 0x100 : 0)
 enum opcode {
 #define OP(name, pfx, code, imm, par, res, ml, cls, ty, rel, fl, text) \
-	OPC_##name = ((pfx) ? 0x100 : 0) + (code),
+	OPC_##name = OPC_BASE(pfx) + (code),
 #include "opcodes.def"
 #undef OP
-	OPC_LIMIT = 0x200,
+	OPC_LIMIT = 0x400,
 	/* "no such opcode" from op_swapped/op_inverse: 0 is unreachable, never a result */
 	OPC_NONE = 0,
+};
+
+/* The memlog2 column as constants, OPML_<name>, for code generated per row (handlers). */
+enum opcode_memlog2 {
+#define OP(name, pfx, code, imm, par, res, ml, cls, ty, rel, fl, text) OPML_##name = (ml),
+#include "opcodes.def"
+#undef OP
 };
 
 /* What kind of instruction a row is (the cls column of opcodes.def).  The numeric classes,
@@ -80,6 +97,22 @@ enum op_class {
 	OPCL_UNOP,       /* one operand, result of the same type */
 	OPCL_BINOP,      /* two operands and a result, all of one type */
 	OPCL_CONVERT,    /* one operand, result of another type */
+	/* SIMD (see the header of opcodes.def); VUNOP to VREPLACE have a pure v128_<name> */
+	OPCL_VLOAD,      /* address -> v128: load, extend, splat and zero loads */
+	OPCL_VSTORE,     /* address, v128 */
+	OPCL_VLOADLANE,  /* address, v128 -> v128 (memarg and lane immediates) */
+	OPCL_VSTORELANE, /* address, v128 (memarg and lane immediates) */
+	OPCL_VCONST,     /* v128.const */
+	OPCL_VSHUFFLE,   /* i8x16.shuffle: two v128 and 16 lane bytes */
+	OPCL_VUNOP,      /* v128 -> v128 */
+	OPCL_VBINOP,     /* v128 v128 -> v128 */
+	OPCL_VCOMPARE,   /* v128 v128 -> v128 of lane masks; rel says which relation */
+	OPCL_VTERNOP,    /* v128 v128 v128 -> v128 */
+	OPCL_VSHIFT,     /* v128 i32 -> v128 */
+	OPCL_VTEST,      /* v128 -> i32 */
+	OPCL_VSPLAT,     /* scalar -> v128 */
+	OPCL_VEXTRACT,   /* v128 -> scalar (lane immediate) */
+	OPCL_VREPLACE,   /* v128 scalar -> v128 (lane immediate) */
 };
 
 /* The relation a TEST or COMPARE row computes (the rel column): eqz is REL_EQ with 0.
@@ -118,6 +151,12 @@ extern const struct opinfo op_info[OPC_LIMIT]; /* defined in vm/opcodes.c */
 static inline bool op_is_numeric(unsigned op)
 {
 	return op_info[op].cls >= OPCL_TEST && op_info[op].cls <= OPCL_CONVERT;
+}
+
+/* A SIMD row (0xFD prefix)? */
+static inline bool op_is_simd(unsigned op)
+{
+	return op_info[op].cls >= OPCL_VLOAD;
 }
 
 /* eqz or a comparison: an i32 truth value a branch or select can fuse with. */
@@ -175,6 +214,59 @@ uint16_t op_inverse(uint16_t op);
 #define OPCL_SW_UNOP(t, c, u, b, v, l, s, o) u
 #define OPCL_SW_BINOP(t, c, u, b, v, l, s, o) b
 #define OPCL_SW_CONVERT(t, c, u, b, v, l, s, o) v
+#define OPCL_SW_VLOAD(t, c, u, b, v, l, s, o) o
+#define OPCL_SW_VSTORE(t, c, u, b, v, l, s, o) o
+#define OPCL_SW_VLOADLANE(t, c, u, b, v, l, s, o) o
+#define OPCL_SW_VSTORELANE(t, c, u, b, v, l, s, o) o
+#define OPCL_SW_VCONST(t, c, u, b, v, l, s, o) o
+#define OPCL_SW_VSHUFFLE(t, c, u, b, v, l, s, o) o
+#define OPCL_SW_VUNOP(t, c, u, b, v, l, s, o) o
+#define OPCL_SW_VBINOP(t, c, u, b, v, l, s, o) o
+#define OPCL_SW_VCOMPARE(t, c, u, b, v, l, s, o) o
+#define OPCL_SW_VTERNOP(t, c, u, b, v, l, s, o) o
+#define OPCL_SW_VSHIFT(t, c, u, b, v, l, s, o) o
+#define OPCL_SW_VTEST(t, c, u, b, v, l, s, o) o
+#define OPCL_SW_VSPLAT(t, c, u, b, v, l, s, o) o
+#define OPCL_SW_VEXTRACT(t, c, u, b, v, l, s, o) o
+#define OPCL_SW_VREPLACE(t, c, u, b, v, l, s, o) o
+/*
+ * The same for the SIMD classes, one argument per kind of v128_<name> function (vm/v128.h):
+ * un (v -> v), bin (vv -> v, also VCOMPARE), tern (vvv -> v), shift (v i32 -> v), test
+ * (v -> i32), splat (scalar -> v), extract (v -> scalar, lane), replace (v scalar -> v,
+ * lane), and `other` for the memory, const and shuffle rows and every scalar row.
+ */
+#define OPCL_VSWITCH(cls, un, bin, tern, shift, test, splat, extract, replace, other) \
+	OPCL_VSW_##cls(un, bin, tern, shift, test, splat, extract, replace, other)
+#define OPCL_VSW_VUNOP(u, b, t, s, e, p, x, r, o) u
+#define OPCL_VSW_VBINOP(u, b, t, s, e, p, x, r, o) b
+#define OPCL_VSW_VCOMPARE(u, b, t, s, e, p, x, r, o) b
+#define OPCL_VSW_VTERNOP(u, b, t, s, e, p, x, r, o) t
+#define OPCL_VSW_VSHIFT(u, b, t, s, e, p, x, r, o) s
+#define OPCL_VSW_VTEST(u, b, t, s, e, p, x, r, o) e
+#define OPCL_VSW_VSPLAT(u, b, t, s, e, p, x, r, o) p
+#define OPCL_VSW_VEXTRACT(u, b, t, s, e, p, x, r, o) x
+#define OPCL_VSW_VREPLACE(u, b, t, s, e, p, x, r, o) r
+#define OPCL_VSW_CONTROL(u, b, t, s, e, p, x, r, o) o
+#define OPCL_VSW_CALL(u, b, t, s, e, p, x, r, o) o
+#define OPCL_VSW_PARAMETRIC(u, b, t, s, e, p, x, r, o) o
+#define OPCL_VSW_VARIABLE(u, b, t, s, e, p, x, r, o) o
+#define OPCL_VSW_TABLE(u, b, t, s, e, p, x, r, o) o
+#define OPCL_VSW_MEMORY(u, b, t, s, e, p, x, r, o) o
+#define OPCL_VSW_LOAD(u, b, t, s, e, p, x, r, o) o
+#define OPCL_VSW_STORE(u, b, t, s, e, p, x, r, o) o
+#define OPCL_VSW_CONST(u, b, t, s, e, p, x, r, o) o
+#define OPCL_VSW_REF(u, b, t, s, e, p, x, r, o) o
+#define OPCL_VSW_TEST(u, b, t, s, e, p, x, r, o) o
+#define OPCL_VSW_COMPARE(u, b, t, s, e, p, x, r, o) o
+#define OPCL_VSW_UNOP(u, b, t, s, e, p, x, r, o) o
+#define OPCL_VSW_BINOP(u, b, t, s, e, p, x, r, o) o
+#define OPCL_VSW_CONVERT(u, b, t, s, e, p, x, r, o) o
+#define OPCL_VSW_VLOAD(u, b, t, s, e, p, x, r, o) o
+#define OPCL_VSW_VSTORE(u, b, t, s, e, p, x, r, o) o
+#define OPCL_VSW_VLOADLANE(u, b, t, s, e, p, x, r, o) o
+#define OPCL_VSW_VSTORELANE(u, b, t, s, e, p, x, r, o) o
+#define OPCL_VSW_VCONST(u, b, t, s, e, p, x, r, o) o
+#define OPCL_VSW_VSHUFFLE(u, b, t, s, e, p, x, r, o) o
 #define OPTY_SWITCH(ty, i32, i64, f32, f64, none) OPTY_SW_##ty(i32, i64, f32, f64, none)
 #define OPTY_SW_I32(a, b, c, d, n) a
 #define OPTY_SW_I64(a, b, c, d, n) b
@@ -190,6 +282,7 @@ static inline uint8_t vt_from_letter(char c)
 	case 'I': return VT_I64;
 	case 'f': return VT_F32;
 	case 'F': return VT_F64;
+	case 'v': return VT_V128;
 	case 'r': return VT_FUNCREF;
 	case 'e': return VT_EXTERNREF;
 	default: return 0;
@@ -212,6 +305,18 @@ static inline bool functype_eq(const struct functype *a, const struct functype *
 	for (uint32_t i = 0; i < a->nresults; i++)
 		if (a->results[i] != b->results[i]) return false;
 	return true;
+}
+
+/* Slots a call of type t needs for its arguments or its results, whichever is more. */
+static inline size_t functype_slots(const struct functype *t)
+{
+	size_t p = 0, r = 0;
+
+	for (uint32_t i = 0; i < t->nparams; i++)
+		p += vt_slots(t->params[i]);
+	for (uint32_t i = 0; i < t->nresults; i++)
+		r += vt_slots(t->results[i]);
+	return p > r ? p : r;
 }
 
 /* Limits (spec 5.3.4).  For memories min/max are in 64 KiB pages, for tables in elements. */

@@ -352,6 +352,9 @@ static enum chibi_err check_code(const uint8_t *types, size_t ntypes, const uint
 	return err;
 }
 
+/* A v128.const (0 1 2 ... 15) for the SIMD rows. */
+#define VCONST_K 0xfd, 0x0c, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+
 /* Type section payloads: one type [] -> [] / [] -> [i32]. */
 static const uint8_t t_void[] = { 1, 0x60, 0, 0 };
 static const uint8_t t_i32[] = { 1, 0x60, 0, 1, 0x7f };
@@ -422,8 +425,50 @@ static const struct crow code_rows[] = {
 	  CODE(0x10, 0x05, 0x0b), 0, INV, "unknown function 5" },
 	{ "result left on stack", t_void, sizeof(t_void),
 	  CODE(0x41, 0, 0x0b), 0, INV, "type mismatch" },
-	{ "SIMD is unsupported", t_void, sizeof(t_void),
-	  CODE(0xfd, 0x0c, 0x0b), 0, CHIBI_ERR_UNSUPPORTED, "SIMD" },
+	/* SIMD (VCONST_K pushes a v128.const) */
+	{ "v128.const dropped", t_void, sizeof(t_void), CODE(VCONST_K, 0x1a, 0x0b), 0, CHIBI_OK, "" },
+	{ "i8x16.extract_lane_u lane 15", t_i32, sizeof(t_i32),
+	  CODE(VCONST_K, 0xfd, 0x16, 15, 0x0b), 0, CHIBI_OK, "" },
+	{ "i8x16.extract_lane_s lane 16", t_i32, sizeof(t_i32),
+	  CODE(VCONST_K, 0xfd, 0x15, 16, 0x0b), 0, INV, "invalid lane index" },
+	{ "i64x2.replace_lane lane 2", t_void, sizeof(t_void),
+	  CODE(VCONST_K, 0x42, 0, 0xfd, 0x1e, 2, 0x1a, 0x0b), 0, INV, "invalid lane index" },
+	{ "f32x4.extract_lane lane 4", t_void, sizeof(t_void),
+	  CODE(VCONST_K, 0xfd, 0x1f, 4, 0x1a, 0x0b), 0, INV, "invalid lane index" },
+	{ "i8x16.shuffle lane 31 ok", t_void, sizeof(t_void),
+	  CODE(VCONST_K, VCONST_K, 0xfd, 0x0d, 31, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x1a, 0x0b), 0,
+	  CHIBI_OK, "" },
+	{ "i8x16.shuffle lane 32", t_void, sizeof(t_void),
+	  CODE(VCONST_K, VCONST_K, 0xfd, 0x0d, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 32, 0x1a, 0x0b), 0,
+	  INV, "invalid lane index" },
+	{ "v128.load align 16 ok", t_void, sizeof(t_void),
+	  CODE(0x41, 0, 0xfd, 0x00, 4, 0, 0x1a, 0x0b), WITH_MEMORY, CHIBI_OK, "" },
+	{ "v128.load align 32", t_void, sizeof(t_void),
+	  CODE(0x41, 0, 0xfd, 0x00, 5, 0, 0x1a, 0x0b), WITH_MEMORY,
+	  INV, "alignment must not be larger than natural" },
+	{ "v128.load8_splat align 2", t_void, sizeof(t_void),
+	  CODE(0x41, 0, 0xfd, 0x07, 1, 0, 0x1a, 0x0b), WITH_MEMORY,
+	  INV, "alignment must not be larger than natural" },
+	{ "v128.load without memory", t_void, sizeof(t_void),
+	  CODE(0x41, 0, 0xfd, 0x00, 0, 0, 0x1a, 0x0b), 0, INV, "unknown memory 0" },
+	{ "v128.load16_lane lane 7 ok", t_void, sizeof(t_void),
+	  CODE(0x41, 0, VCONST_K, 0xfd, 0x55, 1, 0, 7, 0x1a, 0x0b), WITH_MEMORY, CHIBI_OK, "" },
+	{ "v128.load16_lane lane 8", t_void, sizeof(t_void),
+	  CODE(0x41, 0, VCONST_K, 0xfd, 0x55, 1, 0, 8, 0x1a, 0x0b), WITH_MEMORY,
+	  INV, "invalid lane index" },
+	{ "v128.store64_lane align 16", t_void, sizeof(t_void),
+	  CODE(0x41, 0, VCONST_K, 0xfd, 0x5b, 4, 0, 0, 0x0b), WITH_MEMORY,
+	  INV, "alignment must not be larger than natural" },
+	{ "i32x4.add of i32", t_void, sizeof(t_void),
+	  CODE(0x41, 0, 0x41, 0, 0xfd, 0xae, 0x01, 0x1a, 0x0b), 0, INV, "type mismatch" },
+	{ "i8x16.shl count is i32", t_void, sizeof(t_void),
+	  CODE(VCONST_K, VCONST_K, 0xfd, 0x6b, 0x1a, 0x0b), 0, INV, "type mismatch" },
+	{ "untyped select of v128", t_void, sizeof(t_void),
+	  CODE(VCONST_K, VCONST_K, 0x41, 1, 0x1b, 0x1a, 0x0b), 0, CHIBI_OK, "" },
+	{ "block returning v128", t_void, sizeof(t_void),
+	  CODE(0x02, 0x7b, VCONST_K, 0x0b, 0xfd, 0x53, 0x1a, 0x0b), 0, CHIBI_OK, "" },
+	{ "relaxed_laneselect", t_void, sizeof(t_void),
+	  CODE(VCONST_K, VCONST_K, VCONST_K, 0xfd, 0x89, 0x02, 0x1a, 0x0b), 0, CHIBI_OK, "" },
 };
 
 Test(validate, code_rows)
@@ -693,6 +738,42 @@ Test(flow, heights_and_signatures)
 		cr_expect_eq(flow_label_types(m, b, &np) == params, b->kind == FLOW_LOOP);
 	}
 	mod_unref(m);
+}
+
+/* Heights and max_stack count 64-bit slots: a v128 takes two.  uses_v128 marks a body in
+ * which a v128 appears, and only such a body. */
+Test(flow, heights_count_slots)
+{
+	/* 0 v128.const  18 i32.const 1  20 block  22 end  23 drop  24 drop  25 end */
+	static const uint8_t body[] = { VCONST_K, 0x41, 0x01, 0x02, 0x40, 0x0b, 0x1a, 0x1a, 0x0b };
+	struct buf t = { 0 }, code = { 0 }, mod;
+	struct chibi_diag diag = { 0 };
+	struct module *m = NULL;
+
+	check_flow("v128 height", VOID_TYPE, body, sizeof(body),
+		   &(struct flow_want){
+			   .nblocks = 1,
+			   .blocks = { { FLOW_BLOCK, 0, 3, 0, 22 } },
+		   });
+	put_buf(&t, BYTES(1, 0x60, 0, 0));
+	put_buf(&code, body, sizeof(body));
+	mod = one_func(&t, &code, 0);
+	cr_assert_eq(load(mod.p, mod.n, &m, &diag), CHIBI_OK, "%s", diag.msg);
+	cr_expect_eq(m->funcs[0].max_stack, 3);
+	cr_expect(m->funcs[0].uses_v128);
+	mod_unref(m);
+	free(mod.p);
+	/* the same without the v128: one slot, no flag */
+	code.n = 0;
+	put_buf(&code, BYTES(0x41, 0x01, 0x02, 0x40, 0x0b, 0x1a, 0x0b));
+	mod = one_func(&t, &code, 0);
+	cr_assert_eq(load(mod.p, mod.n, &m, &diag), CHIBI_OK, "%s", diag.msg);
+	cr_expect_eq(m->funcs[0].max_stack, 1);
+	cr_expect(!m->funcs[0].uses_v128);
+	mod_unref(m);
+	free(t.p);
+	free(code.p);
+	free(mod.p);
 }
 
 /* A consumer's cursor walks the table in step with the code: ids in pre-order, closing an

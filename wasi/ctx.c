@@ -32,14 +32,14 @@ static const struct {
  * Returns false on out of memory or when the total does not fit a u32. */
 static bool copy_strings(int n, char **src, char ***out, uint32_t *out_size)
 {
-	char **v = calloc((size_t)n + 1, sizeof(*v));
+	char **v = vm_calloc((size_t)n + 1, sizeof(*v));
 	uint64_t total = 0;
 	int i;
 
 	if (!v)
 		return false;
 	for (i = 0; i < n; i++) {
-		v[i] = strdup(src[i] ? src[i] : "");
+		v[i] = vm_strdup(src[i] ? src[i] : "");
 		if (!v[i])
 			goto fail;
 		total += strlen(v[i]) + 1;
@@ -81,7 +81,7 @@ static bool fds_reserve(struct wasi_ctx *ctx, uint32_t want)
 		n *= 2;
 	if (n > WASI_MAX_FDS)
 		n = WASI_MAX_FDS;
-	p = realloc(ctx->fds, n * sizeof(*p));
+	p = vm_realloc(ctx->fds, n, sizeof(*p));
 	if (!p)
 		return false;
 	for (i = ctx->nfds; i < n; i++) {
@@ -229,7 +229,7 @@ static int above_stdio(int fd)
 /* Build a context; see wasi.h.  Every string is copied; listen fds are dup'ed. */
 struct wasi_ctx *wasi_ctx_new(const struct wasi_config *cfg, char *err, size_t errlen)
 {
-	struct wasi_ctx *ctx = calloc(1, sizeof(*ctx));
+	struct wasi_ctx *ctx = vm_calloc(1, sizeof(*ctx));
 	int stdio[3], i;
 	uint32_t fd, e;
 
@@ -250,7 +250,7 @@ struct wasi_ctx *wasi_ctx_new(const struct wasi_config *cfg, char *err, size_t e
 	if (!copy_strings(cfg->argc, cfg->argv, &ctx->argv, &ctx->argv_size) ||
 	    !copy_strings(cfg->nenv, cfg->env, &ctx->env, &ctx->env_size))
 		goto nomem;
-	ctx->binds = calloc(NAPI, sizeof(*ctx->binds));
+	ctx->binds = vm_calloc(NAPI, sizeof(*ctx->binds));
 	if (!ctx->binds || !fds_reserve(ctx, 2))
 		goto nomem;
 
@@ -290,7 +290,7 @@ struct wasi_ctx *wasi_ctx_new(const struct wasi_config *cfg, char *err, size_t e
 				    WASI_RIGHTS_DIR | WASI_RIGHTS_FILE, p->readonly, &fd);
 		if (e != WASI_ESUCCESS)
 			goto nomem;
-		ctx->fds[fd].preopen = strdup(gname);
+		ctx->fds[fd].preopen = vm_strdup(gname);
 		if (!ctx->fds[fd].preopen)
 			goto nomem;
 	}
@@ -361,6 +361,10 @@ static enum chibi_trap trampoline(chibi_caller *c, void *env, uint64_t *slots)
 	r = b->fn(b->ctx, c, slots);
 	if (b->ctx->trace)
 		trace_call(b, saved, r);
+	/* The deadline passed while the call ran (a blocking call returns EINTR): stop here,
+	 * whatever the guest would do with the error (it may proc_exit with its own code). */
+	if (chibi_caller_interrupted(c))
+		return CHIBI_TRAP_INTERRUPTED;
 	if (r == WASI_RET_EXIT)
 		return CHIBI_TRAP_EXIT;
 	slots[0] = r;

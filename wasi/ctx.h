@@ -15,6 +15,7 @@
 #include <sys/types.h>
 #include <time.h>
 #include "chibi.h"
+#include "../vm/alloc.h" /* vm_malloc & co: fault injection reaches WASI too */
 #include "abi.h"
 #include "guest.h"
 #include "wasi.h"

@@ -56,7 +56,7 @@ uint32_t wasi_iovecs(const struct guest *g, uint32_t iovs, uint32_t n, struct io
 	if (!p)
 		return WASI_EFAULT;
 	/* printf-style writes use one or two iovecs: no allocation on the hot path. */
-	if (cnt > WASI_SMALL_IOV && !(iov = calloc(cnt, sizeof(*iov))))
+	if (cnt > WASI_SMALL_IOV && !(iov = vm_calloc(cnt, sizeof(*iov))))
 		return WASI_ENOMEM;
 	for (i = 0; i < cnt; i++) {
 		uint32_t buf = ld_u32(p + (size_t)i * 8), len = ld_u32(p + (size_t)i * 8 + 4);
@@ -503,9 +503,10 @@ void wasi_dirlist_free(struct wasi_dirlist *d)
 /* Read the whole directory behind `host` into a new listing (NULL + errno on failure). */
 static struct wasi_dirlist *dirlist_load(int host, int *err)
 {
-	struct wasi_dirlist *l = calloc(1, sizeof(*l));
+	struct wasi_dirlist *l = vm_calloc(1, sizeof(*l));
 	size_t cap = 0;
 	struct dirent *de;
+	struct stat self;
 	DIR *d = NULL;
 	int fd;
 
@@ -520,14 +521,21 @@ static struct wasi_dirlist *dirlist_load(int host, int *err)
 			close(fd);
 		goto fail;
 	}
+	/* ".." of a preopen is outside the sandbox: like wasmtime, every ".." entry carries the
+	 * directory's own inode, and its parent is never looked at (no fstatat below). */
+	if (fstat(fd, &self) != 0) {
+		*err = errno;
+		goto fail_dir;
+	}
 	errno = 0;
 	while ((de = readdir(d))) {
 		struct wasi_dent *e;
 		struct stat sb;
+		bool dotdot = !strcmp(de->d_name, "..");
 
 		if (l->n == cap) {
 			size_t ncap = cap ? cap * 2 : 32;
-			struct wasi_dent *v = realloc(l->v, ncap * sizeof(*v));
+			struct wasi_dent *v = vm_realloc(l->v, ncap, sizeof(*v));
 
 			if (!v)
 				goto fail_dir;
@@ -535,12 +543,12 @@ static struct wasi_dirlist *dirlist_load(int host, int *err)
 			cap = ncap;
 		}
 		e = &l->v[l->n];
-		e->name = strdup(de->d_name);
+		e->name = vm_strdup(de->d_name);
 		if (!e->name)
 			goto fail_dir;
 		e->namlen = (uint32_t)strlen(e->name);
-		e->ino = de->d_ino;
-		switch (de->d_type) {
+		e->ino = dotdot ? self.st_ino : de->d_ino;
+		switch (dotdot ? DT_DIR : de->d_type) {
 		case DT_BLK: e->type = WASI_FILETYPE_BLOCK_DEVICE; break;
 		case DT_CHR: e->type = WASI_FILETYPE_CHARACTER_DEVICE; break;
 		case DT_DIR: e->type = WASI_FILETYPE_DIRECTORY; break;

@@ -30,7 +30,7 @@ uint32_t wasi_path_copy(const struct guest *g, uint32_t ptr, uint32_t len, char 
 		return WASI_ENAMETOOLONG;
 	if (memchr(p, '\0', len))
 		return WASI_EILSEQ; /* an embedded NUL would silently shorten the path */
-	s = malloc((size_t)len + 1);
+	s = vm_malloc((size_t)len + 1);
 	if (!s)
 		return WASI_ENOMEM;
 	memcpy(s, p, len);
@@ -380,7 +380,12 @@ uint32_t wasi_path_open(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t *a
 		need |= WASI_RIGHT_PATH_FILESTAT_SET_SIZE;
 	if ((err = path_arg_get(ctx, &g, ARG32(0), need, ARG32(2), ARG32(3), &p)))
 		goto out;
-	if ((oflags & ~0xfu) || (fdflags & ~WASI_FDFLAGS_ALL)) {
+	/* A directory is never created, truncated or exclusively opened: EINVAL before the
+	 * path is looked at, as wasmtime does (openat2 refuses O_CREAT|O_DIRECTORY up front on
+	 * Linux >= 6.4, while the fallback walk used to resolve the path first and answer
+	 * ENOTCAPABLE or ENAMETOOLONG: found by tools/wasi-fuzz.sh). */
+	if ((oflags & ~0xfu) || (fdflags & ~WASI_FDFLAGS_ALL) ||
+	    ((oflags & WASI_O_DIRECTORY) && (oflags & (WASI_O_CREAT | WASI_O_EXCL | WASI_O_TRUNC)))) {
 		err = WASI_EINVAL;
 		goto out;
 	}
@@ -443,7 +448,7 @@ uint32_t wasi_path_readlink(struct wasi_ctx *ctx, chibi_caller *c, const uint64_
 		goto out;
 	if (p.n.trailing_slash) {
 		err = trailing_slash_err(&p.n, WASI_EINVAL);
-	} else if (!(tmp = malloc(WASI_PATH_MAX))) {
+	} else if (!(tmp = vm_malloc(WASI_PATH_MAX))) {
 		err = WASI_ENOMEM;
 	} else if ((len = readlinkat(p.n.parent, p.n.name, tmp, WASI_PATH_MAX)) < 0) {
 		err = wasi_errno(errno);

@@ -121,8 +121,8 @@ uint32_t wasi_poll_oneoff(struct wasi_ctx *ctx, chibi_caller *c, const uint64_t 
 		return WASI_EFAULT;
 	if (n > WASI_POLL_MAX)
 		return WASI_ENOTSUP; /* would make the host allocate gigabytes for one call */
-	subs = calloc(n, sizeof(*subs));
-	pfd = calloc(n, sizeof(*pfd));
+	subs = vm_calloc(n, sizeof(*subs));
+	pfd = vm_calloc(n, sizeof(*pfd));
 	if (!subs || !pfd) {
 		err = WASI_ENOMEM;
 		goto out;

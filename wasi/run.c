@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/time.h>
 #include "wasi.h"
+#include "../vm/alloc.h"
 
 #define EXIT_TRAP 134 /* 128 + SIGABRT, what a native abort() gives; documented in --help */
 
@@ -111,6 +112,53 @@ static bool parse_nan_payload(const char *s, bool f64, uint64_t *bits)
 
 /* Text -> value of type t.  Integers: decimal or 0x hex, signed or unsigned range; floats:
  * anything strtod takes (1.5, -0, nan, inf, 0x1p-3) plus nan:0x payloads. */
+static bool parse_val(const char *s, enum chibi_valtype t, chibi_val *v);
+
+/* A v128 argument: SHAPE:L0,L1,... with SHAPE one of i8x16 i16x8 i32x4 i64x2 f32x4 f64x2 and
+ * every lane in the scalar syntax of its type (i8/i16 lanes as i32 values in range), e.g.
+ * i32x4:1,-2,0x3,4 or f64x2:0.5,nan. */
+static bool parse_v128(const char *s, chibi_val *v)
+{
+	static const struct {
+		const char *name;
+		unsigned bytes;
+		enum chibi_valtype lane;
+	} shapes[] = {
+		{ "i8x16:", 1, CHIBI_I32 }, { "i16x8:", 2, CHIBI_I32 }, { "i32x4:", 4, CHIBI_I32 },
+		{ "i64x2:", 8, CHIBI_I64 }, { "f32x4:", 4, CHIBI_F32 }, { "f64x2:", 8, CHIBI_F64 },
+	};
+	char buf[64];
+
+	for (size_t k = 0; k < sizeof(shapes) / sizeof(shapes[0]); k++) {
+		unsigned w = shapes[k].bytes;
+		const char *p = s + 6;
+
+		if (strncmp(s, shapes[k].name, 6) != 0)
+			continue;
+		for (unsigned i = 0; i < 16 / w; i++) {
+			size_t n = strcspn(p, ",");
+			chibi_val l;
+			uint64_t bits;
+
+			if (n == 0 || n >= sizeof(buf) || (p[n] == ',') != (i + 1 < 16 / w))
+				return false;
+			memcpy(buf, p, n);
+			buf[n] = '\0';
+			if (!parse_val(buf, shapes[k].lane, &l))
+				return false;
+			bits = w == 8 ? (uint64_t)l.of.i64 : (uint32_t)l.of.i32;
+			if (w < 4 && (l.of.i32 < -(1 << (8 * w - 1)) || l.of.i32 >= 1 << (8 * w)))
+				return false;
+			for (unsigned b = 0; b < w; b++)
+				v->of.v128[i * w + b] = (uint8_t)(bits >> (8 * b));
+			p += n + (p[n] == ',');
+		}
+		v->type = CHIBI_V128;
+		return true;
+	}
+	return false;
+}
+
 static bool parse_val(const char *s, enum chibi_valtype t, chibi_val *v)
 {
 	char *end;
@@ -180,8 +228,10 @@ static bool parse_val(const char *s, enum chibi_valtype t, chibi_val *v)
 		v->of.ref = NULL;
 		v->of.ext = NULL;
 		return true;
+	case CHIBI_V128:
+		return parse_v128(s, v);
 	default:
-		return false; /* v128 has no command-line syntax */
+		return false;
 	}
 }
 
@@ -236,8 +286,15 @@ static void print_val(const chibi_val *v)
 	case CHIBI_EXTERNREF:
 		printf("%s\n", v->of.ext ? "ref.extern" : "ref.null extern");
 		break;
+	case CHIBI_V128: { /* as four i32 lanes, lane 0 first: what parse_v128 reads back */
+		uint32_t l[4];
+
+		memcpy(l, v->of.v128, 16);
+		printf("i32x4:0x%08" PRIx32 ",0x%08" PRIx32 ",0x%08" PRIx32 ",0x%08" PRIx32 "\n",
+		       l[0], l[1], l[2], l[3]);
+		break;
+	}
 	default:
-		printf("<v128>\n");
 		break;
 	}
 }
@@ -246,8 +303,8 @@ static void print_val(const chibi_val *v)
 static int invoke(chibi_func *f, const struct wasi_run_opts *o)
 {
 	uint32_t np = chibi_func_num_params(f), nr = chibi_func_num_results(f), i;
-	chibi_val *args = calloc(np ? np : 1, sizeof(*args));
-	chibi_val *res = calloc(nr ? nr : 1, sizeof(*res));
+	chibi_val *args = vm_calloc(np ? np : 1, sizeof(*args));
+	chibi_val *res = vm_calloc(nr ? nr : 1, sizeof(*res));
 	struct chibi_trap_info ti;
 	enum chibi_trap t;
 	int status = 0;

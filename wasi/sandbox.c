@@ -51,7 +51,7 @@ static int ds_push(struct dirstack *s, int fd)
 {
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 16;
-		int *p = realloc(s->fd, cap * sizeof(*p));
+		int *p = vm_realloc(s->fd, cap, sizeof(*p));
 
 		if (!p) {
 			close(fd);
@@ -75,7 +75,7 @@ static void ds_free(struct dirstack *s)
 static int splice_link(char **rest, const char *link, size_t linklen, const char *tail)
 {
 	size_t tl = strlen(tail);
-	char *n = malloc(linklen + 1 + tl + 1);
+	char *n = vm_malloc(linklen + 1 + tl + 1);
 
 	if (!n)
 		return -ENOMEM;
@@ -98,7 +98,7 @@ static int splice_link(char **rest, const char *link, size_t linklen, const char
 static int walk_open(int dirfd, const char *path, int flags, mode_t mode)
 {
 	struct dirstack st = { NULL, 0, 0 };
-	char *rest = strdup(path);
+	char *rest = vm_strdup(path);
 	char *link = NULL;
 	int links = 0, ret, fd;
 	size_t pos = 0;
@@ -151,6 +151,12 @@ static int walk_open(int dirfd, const char *path, int flags, mode_t mode)
 			close(st.fd[--st.n]);
 			continue;
 		}
+		if (last && slash && (flags & O_CREAT)) {
+			/* "name/" to create: EISDIR whatever name is, as the kernel (openat2)
+			 * answers before it looks at the name (found by tools/wasi-fuzz.sh) */
+			ret = -EISDIR;
+			goto out;
+		}
 		if (last && !slash && (flags & O_NOFOLLOW)) {
 			/* The caller wants the final name itself, link or not. */
 			fd = openat(top, comp, flags | O_CLOEXEC, mode);
@@ -164,7 +170,7 @@ static int walk_open(int dirfd, const char *path, int flags, mode_t mode)
 				ret = -ELOOP;
 				goto out;
 			}
-			if (!link && !(link = malloc(WASI_PATH_MAX))) {
+			if (!link && !(link = vm_malloc(WASI_PATH_MAX))) {
 				ret = -ENOMEM;
 				goto out;
 			}

@@ -552,6 +552,48 @@ void be_zero_slots(struct jcomp *c, int32_t off, uint32_t n)
 
 /* Every numeric operator has an inline sequence on AArch64 (popcnt through NEON, the
  * saturating conversions are single instructions). */
+/* NEON is architectural on ARMv8-A, but this back end does not lower v128 code yet: SIMD
+ * functions run in the interpreter. */
+const char *be_simd_isa(void)
+{
+	return NULL;
+}
+
+/* Never called while be_simd_isa() is NULL (the front end refuses v128 functions first);
+ * each emits the poison instruction should that change without a NEON lowering. */
+bool be_simd_inline(uint16_t op)
+{
+	(void)op;
+	return false;
+}
+
+void be_v128_const(struct jcomp *c, jreg dst, uint64_t lo, uint64_t hi)
+{
+	(void)dst, (void)lo, (void)hi;
+	emit(c->cb, A64_POISON);
+}
+
+void be_simd(struct jcomp *c, uint16_t op, jreg dst, const struct jopnd *src, uint32_t n,
+	     uint32_t lane, const uint8_t *imm16)
+{
+	(void)op, (void)dst, (void)src, (void)n, (void)lane, (void)imm16;
+	emit(c->cb, A64_POISON);
+}
+
+void be_vload(struct jcomp *c, uint16_t op, jreg dst, struct jopnd addr, uint32_t offset,
+	      uint32_t lane)
+{
+	(void)op, (void)dst, (void)addr, (void)offset, (void)lane;
+	emit(c->cb, A64_POISON);
+}
+
+void be_vstore(struct jcomp *c, uint16_t op, struct jopnd addr, jreg val, uint32_t offset,
+	       uint32_t lane)
+{
+	(void)op, (void)addr, (void)val, (void)offset, (void)lane;
+	emit(c->cb, A64_POISON);
+}
+
 bool be_inline(uint16_t op)
 {
 	(void)op;

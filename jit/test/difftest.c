@@ -2,6 +2,8 @@
  * JIT (guard pages, explicit bounds checks, moving memory) and compares what they do.
  *
  *   jit-difftest [-v] FILE.wasm...     exit 0 if every module behaved the same in all modes
+ *   jit-difftest -r FILE.wasm          the interpreter's transcript, as jit/test/v8-ref.js
+ *                                      writes V8's (exported state only)
  *
  * A transcript records, for every exported function called with a few argument patterns:
  * the results (NaNs only as "nan": their bits are nondeterministic in Wasm), or the trap,
@@ -82,6 +84,32 @@ static void emit_val(struct transcript *t, uint8_t type, uint64_t bits)
 	}
 }
 
+/* A v128 as text, low half first: each 64-bit half that is an f64 NaN collapses to "nan64",
+ * else each 32-bit lane that is an f32 NaN to "nan32" (the lane types are unknown here; NaN
+ * payloads may differ between engines, as for scalars). */
+static void emit_v128(struct transcript *t, const uint8_t b[16])
+{
+	emit(t, " v128:");
+	for (int h = 0; h < 2; h++) {
+		uint64_t v;
+
+		memcpy(&v, b + 8 * h, 8);
+		if ((v & 0x7ff0000000000000ull) == 0x7ff0000000000000ull &&
+		    (v & 0xfffffffffffffull)) {
+			emit(t, "%snan64", h ? "." : "");
+			continue;
+		}
+		for (int l = 0; l < 2; l++) {
+			uint32_t x = (uint32_t)(v >> (32 * l));
+
+			if ((x & 0x7f800000u) == 0x7f800000u && (x & 0x7fffffu))
+				emit(t, "%snan32", h || l ? "." : "");
+			else
+				emit(t, "%s%08" PRIx32, h || l ? "." : "", x);
+		}
+	}
+}
+
 struct import_env {
 	struct transcript *t;
 	const char *name;
@@ -93,13 +121,21 @@ static enum chibi_trap logger(chibi_caller *c, void *env, uint64_t *slots)
 {
 	struct import_env *e = env;
 
+	uint32_t si = 0;
+
 	(void)c;
 	emit(e->t, "  import %s", e->name);
-	for (uint32_t i = 0; i < e->type->nparams; i++)
-		emit_val(e->t, e->type->params[i], slots[i]);
+	for (uint32_t i = 0; i < e->type->nparams; si += vt_slots(e->type->params[i]), i++) {
+		if (e->type->params[i] == VT_V128)
+			emit_v128(e->t, (const uint8_t *)&slots[si]);
+		else
+			emit_val(e->t, e->type->params[i], slots[si]);
+	}
 	emit(e->t, "\n");
+	si = 0;
 	for (uint32_t i = 0; i < e->type->nresults; i++)
-		slots[i] = 0;
+		si += vt_slots(e->type->results[i]);
+	memset(slots, 0, 8 * (size_t)si);
 	return CHIBI_TRAP_NONE;
 }
 
@@ -128,6 +164,13 @@ static chibi_val arg_for(uint8_t t, int round, uint32_t i)
 	case CHIBI_I64: v.of.i64 = (int64_t)i64s[k]; break;
 	case CHIBI_F32: v.of.f32_bits = f32s[k]; break;
 	case CHIBI_F64: v.of.f64_bits = f64s[k]; break;
+	case CHIBI_V128: { /* integer and float lane patterns side by side */
+		uint32_t w[4] = { (uint32_t)i32s[k], f32s[(k + 1) % 6], (uint32_t)i64s[(k + 2) % 6],
+				  f32s[(k + 3) % 6] };
+
+		memcpy(v.of.v128, w, 16);
+		break;
+	}
 	default: break; /* null references */
 	}
 	return v;
@@ -141,6 +184,30 @@ static uint64_t val_bits(const chibi_val *v)
 	case CHIBI_FUNCREF: return (uint64_t)(uintptr_t)v->of.ref;
 	case CHIBI_EXTERNREF: return (uint64_t)(uintptr_t)v->of.ext;
 	default: return (uint64_t)v->of.i64;
+	}
+}
+
+/* -r: the transcript of what an embedder sees through exports alone (memory 0 and mutable
+ * globals only when exported), for comparison with another engine (jit/test/v8-ref.js). */
+static bool visible_only;
+
+static bool exported(const struct module *m, uint8_t kind, uint32_t index)
+{
+	for (uint32_t e = 0; e < m->nexports; e++)
+		if (m->exports[e].kind == kind && m->exports[e].index == index)
+			return true;
+	return false;
+}
+
+/* A mutable global's value (v128 globals keep their high half in `hi`). */
+static void emit_global(struct transcript *t, const struct chibi_global *gl)
+{
+	if (gl->valtype == VT_V128) {
+		uint64_t h[2] = { gl->value, gl->hi };
+
+		emit_v128(t, (const uint8_t *)h);
+	} else {
+		emit_val(t, gl->valtype, gl->value);
 	}
 }
 
@@ -207,7 +274,7 @@ static void run_mode(const char *path, enum chibi_exec_mode mode, struct transcr
 		chibi_linker_define(l, im->module_name, im->field_name, ext);
 	}
 	if (chibi_instance_new(s, cm, l, &inst, &diag, &info) != CHIBI_OK) {
-		emit(t, "instantiate: %s\n", diag.msg);
+		emit(t, "instantiate: %s\n", visible_only ? "failed" : diag.msg);
 		goto out;
 	}
 	hang = chibi_instance_func(inst, "hangLimitInitializer");
@@ -231,28 +298,45 @@ static void run_mode(const char *path, enum chibi_exec_mode mode, struct transcr
 			for (uint32_t i = 0; i < np; i++)
 				args[i] = arg_for(chibi_func_param_type(f, i), round, i);
 			emit(t, "call %s round %d\n", ex->name, round);
+			memset(&info, 0, sizeof(info));
+			info.func_index = UINT32_MAX;
 			tr = chibi_func_call(f, args, np, res, nr, &info);
 			if (tr == CHIBI_TRAP_OUT_OF_FUEL || tr == CHIBI_TRAP_STACK_EXHAUSTED) {
 				emit(t, "stopped\n");
 				goto out;
 			}
 			if (tr != CHIBI_TRAP_NONE) {
-				emit(t, "  trap: %s\n", chibi_trap_name(tr));
+				/* the full trap text, as chibi run prints it: both tiers must name
+				 * the same function */
+				emit(t, "  trap: %s", chibi_trap_name(tr));
+				if (info.func_index != UINT32_MAX)
+					emit(t, " in function #%" PRIu32, info.func_index);
+				emit(t, "\n");
 			} else {
 				emit(t, "  ->");
 				for (uint32_t i = 0; i < nr; i++)
-					emit_val(t, res[i].type, val_bits(&res[i]));
+					if (res[i].type == CHIBI_V128)
+						emit_v128(t, res[i].of.v128);
+					else
+						emit_val(t, res[i].type, val_bits(&res[i]));
 				emit(t, "\n");
 			}
-			if (m->nmemories) {
+			if (m->nmemories && (!visible_only || exported(m, EXT_MEMORY, 0))) {
 				struct chibi_memory *mem = inst->memories[0];
 
 				emit(t, "  memory %" PRIu64 " bytes hash %016" PRIx64 "\n", mem->size,
 				     hash_bytes(1469598103934665603ull, mem->data, mem->size));
 			}
-			for (uint32_t g = 0; g < m->nglobals; g++)
+			for (uint32_t g = 0; g < m->nglobals && !visible_only; g++)
 				if (inst->globals[g]->mutable_)
-					emit_val(t, inst->globals[g]->valtype, inst->globals[g]->value);
+					emit_global(t, inst->globals[g]);
+			/* an embedder sees the exported ones, in export order */
+			for (uint32_t x = 0; x < m->nexports && visible_only; x++) {
+				const struct chibi_global *gl = inst->globals[m->exports[x].index];
+
+				if (m->exports[x].kind == EXT_GLOBAL && gl->mutable_)
+					emit_global(t, gl);
+			}
 			emit(t, "\n");
 		}
 	}
@@ -330,6 +414,17 @@ int main(int argc, char **argv)
 			verbose = true;
 			continue;
 		}
+		if (!strcmp(argv[i], "-r")) {
+			visible_only = true;
+			continue;
+		}
+		if (visible_only) {
+			/* the interpreter's transcript alone, on stdout */
+			run_mode(argv[i], CHIBI_MODE_INTERP, &ref);
+			fwrite(ref.buf ? ref.buf : "", 1, ref.len, stdout);
+			free(ref.buf);
+			continue;
+		}
 		n++;
 		unsetenv("CHIBI_JIT_BOUNDS");
 		unsetenv("CHIBI_HARD_GROW");
@@ -359,6 +454,7 @@ int main(int argc, char **argv)
 			       ref.buf);
 		free(ref.buf);
 	}
-	printf("jit-difftest: %d modules, %d differ\n", n, bad);
+	if (!visible_only)
+		printf("jit-difftest: %d modules, %d differ\n", n, bad);
 	return bad ? 1 : 0;
 }

@@ -2,15 +2,19 @@
 # jit/test/fuzz-diff.sh CHIBI DIFFTEST N OUTDIR [spec] - differential testing of the JIT.
 #
 # With `spec`, first every module of the spec suite (as wast2json extracts them, through
-# `chibi wast --keep`) is run in both engines.  Then N random modules are made by binaryen's
-# fuzzer (`wasm-opt -ttf` over random bytes, MVP + sign-ext, sat-conversions, bulk memory,
-# multi-value) and run the same way.  Modules whose transcripts differ are copied to OUTDIR.
+# `chibi wast --keep`; the 2.0 core files and the 3.0 SIMD and relaxed SIMD ones) is run in
+# both engines.  Then N random modules are made by binaryen's fuzzer (`wasm-opt -ttf` over
+# random bytes, MVP + sign-ext, sat-conversions, bulk memory, multi-value, and every other
+# one SIMD) and run the same way.  Modules whose transcripts differ are copied to OUTDIR.
 chibi=$1 difftest=$2 n=$3 out=$4 spec=$5
 mkdir -p "$out"
 status=0
 if [ "$spec" = spec ]; then
 	tmp=$(mktemp -d)
-	"$chibi" wast --interp --keep spec-tests/core/*.wast 2>/dev/null | sed -n 's/.*: kept //p' > "$tmp/dirs"
+	"$chibi" wast --interp --keep spec-tests/core/*.wast spec-tests/wasm-3.0/core/simd/*.wast \
+		2>/dev/null | sed -n 's/.*: kept //p' > "$tmp/dirs"
+	WAST2JSON=tools/wast2json-sid.sh "$chibi" wast --interp --keep \
+		spec-tests/wasm-3.0/core/relaxed-simd/*.wast 2>/dev/null | sed -n 's/.*: kept //p' >> "$tmp/dirs"
 	# (the scripts also hold malformed and invalid modules: both engines refuse them alike)
 	find $(cat "$tmp/dirs") -name '*.wasm' 2>/dev/null > "$tmp/mods"
 	echo "fuzz-diff: $(wc -l < "$tmp/mods") spec modules"
@@ -29,8 +33,11 @@ while [ $i -lt "$n" ]; do
 	i=$((i + 1))
 	size=$(( ($(od -An -N2 -tu2 /dev/urandom) % 16000) + 200 ))
 	head -c $size /dev/urandom > "$tmp/in.bin"
+	# every other module with SIMD
+	simd=""
+	[ $((i % 2)) -eq 0 ] && simd=--enable-simd
 	wasm-opt -ttf "$tmp/in.bin" --enable-sign-ext --enable-nontrapping-float-to-int \
-		--enable-bulk-memory --enable-multivalue -o "$tmp/m.wasm" 2>/dev/null || continue
+		--enable-bulk-memory --enable-multivalue $simd -o "$tmp/m.wasm" 2>/dev/null || continue
 	if ! "$difftest" "$tmp/m.wasm" > /dev/null 2> "$tmp/err"; then
 		bad=$((bad + 1))
 		cp "$tmp/m.wasm" "$out/diff-$i.wasm"

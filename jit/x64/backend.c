@@ -11,9 +11,9 @@
 #include <stddef.h>
 #include <string.h>
 #include <ucontext.h>
-#include <cpuid.h>
 
 #include "../jit_int.h"
+#include "cpu.h"
 #include "regs.h"
 
 /* ---- the register convention (see regs.h for the table) ---- */
@@ -43,28 +43,6 @@ const struct jit_target jit_target = {
 		      (1ull << R11) | (0xffffull << 16),
 	.indirect_idx = RAX,
 };
-
-/* Optional instructions, probed once with cpuid. */
-static struct {
-	bool probed, lzcnt, bmi1, popcnt, sse41;
-} cpu;
-
-static void probe_cpu(void)
-{
-	unsigned a, b, c, d;
-
-	if (cpu.probed)
-		return;
-	if (__get_cpuid(1, &a, &b, &c, &d)) {
-		cpu.popcnt = (c >> 23) & 1;
-		cpu.sse41 = (c >> 19) & 1;
-	}
-	if (__get_cpuid_count(7, 0, &a, &b, &c, &d))
-		cpu.bmi1 = (b >> 3) & 1;
-	if (__get_cpuid(0x80000001, &a, &b, &c, &d))
-		cpu.lzcnt = (c >> 5) & 1;
-	cpu.probed = true;
-}
 
 /* ---- small helpers ---- */
 
@@ -263,6 +241,41 @@ static uint8_t fpr_of(struct codebuf *cb, bool dbl, struct jopnd o)
 	return HW(X_SCRATCH);
 }
 
+/* xmm = v128 operand: a register, a 16-byte frame slot (movdqu: slots are 8-aligned), or
+ * the immediate 0 (the only v128 immediate the front end makes: zeroed locals). */
+static void vec_load(struct codebuf *cb, uint8_t x, struct jopnd o)
+{
+	switch (o.kind) {
+	case OP_REG:
+		if (HW(o.reg) != x)
+			x64_movaps_rr(cb, x, HW(o.reg));
+		break;
+	case OP_IMM:
+		if (o.imm)
+			x64_poison(cb);
+		x64_xorps_rr(cb, x, x);
+		break;
+	default:
+		x64_movdqu_rm(cb, x, frame_slot(o.off));
+		break;
+	}
+}
+
+/* v128 moves: dst a register or a 16-byte frame slot. */
+static void vec_mov(struct codebuf *cb, struct jopnd dst, struct jopnd src)
+{
+	if (dst.kind == OP_REG) {
+		vec_load(cb, HW(dst.reg), src);
+		return;
+	}
+	if (src.kind == OP_REG) {
+		x64_movdqu_mr(cb, frame_slot(dst.off), HW(src.reg));
+		return;
+	}
+	vec_load(cb, HW(X_SCRATCH), src);
+	x64_movdqu_mr(cb, frame_slot(dst.off), HW(X_SCRATCH));
+}
+
 /* ---- moves ---- */
 
 void be_mov(struct jcomp *c, uint8_t vt, struct jopnd dst, struct jopnd src)
@@ -272,6 +285,10 @@ void be_mov(struct jcomp *c, uint8_t vt, struct jopnd dst, struct jopnd src)
 
 	if (jo_same(dst, src))
 		return;
+	if (vt == VT_V128) {
+		vec_mov(cb, dst, src);
+		return;
+	}
 	if (dst.kind == OP_REG) {
 		if (IS_XMM(dst.reg))
 			fpr_load(cb, w, HW(dst.reg), src);
@@ -327,12 +344,15 @@ void be_swap(struct jcomp *c, uint8_t vt, jreg a, struct jopnd b)
 		x64_movaps_rr(cb, x, HW(a));
 		x64_movaps_rr(cb, HW(a), HW(b.reg));
 		x64_movaps_rr(cb, HW(b.reg), x);
+	} else if (vt == VT_V128) {
+		x64_movdqu_rm(cb, x, frame_slot(b.off));
+		x64_movdqu_mr(cb, frame_slot(b.off), HW(a));
+		x64_movaps_rr(cb, HW(a), x);
 	} else {
 		x64_movsd_rm(cb, x, frame_slot(b.off));
 		x64_movsd_mr(cb, frame_slot(b.off), HW(a));
 		x64_movaps_rr(cb, HW(a), x);
 	}
-	(void)vt;
 }
 
 /* ---- the frame ---- */
@@ -400,7 +420,6 @@ void be_prologue(struct jcomp *c)
 	struct codebuf *cb = c->cb;
 	struct x64_mem lim = store_field(offsetof(struct chibi_store, jit_stack_limit));
 
-	probe_cpu();
 	if (c->frame.total <= JIT_FRAME_UNCHECKED) {
 		x64_cmp_rm(cb, true, RSP, lim);
 	} else {
@@ -467,16 +486,22 @@ void be_zero_slots(struct jcomp *c, int32_t off, uint32_t n)
 
 /* ---- numeric operators ---- */
 
+const char *be_simd_isa(void)
+{
+	enum x64_simd level = x64_cpu()->simd;
+
+	return level == XS_NONE ? NULL : x64_simd_name(level);
+}
+
 bool be_inline(uint16_t op)
 {
-	probe_cpu();
 	switch (op) {
 	case OPC_I32_POPCNT:
 	case OPC_I64_POPCNT:
-		return cpu.popcnt;
+		return x64_cpu()->popcnt;
 	case OPC_F32_CEIL: case OPC_F32_FLOOR: case OPC_F32_TRUNC: case OPC_F32_NEAREST:
 	case OPC_F64_CEIL: case OPC_F64_FLOOR: case OPC_F64_TRUNC: case OPC_F64_NEAREST:
-		return cpu.sse41;
+		return x64_cpu()->sse41;
 	case OPC_F32_CONVERT_I64_U:
 	case OPC_F64_CONVERT_I64_U:
 	case OPC_I64_TRUNC_F32_U:
@@ -1139,7 +1164,7 @@ void be_unop(struct jcomp *c, uint16_t op, jreg dst, struct jopnd src)
 	case OPC_I32_CLZ:
 	case OPC_I64_CLZ:
 		r = gpr_of(cb, w, src);
-		if (cpu.lzcnt) {
+		if (x64_cpu()->lzcnt) {
 			x64_lzcnt_rr(cb, w, dst, r);
 		} else {
 			/* bsr gives 31 - clz; a zero input leaves ZF set and dst undefined */
@@ -1152,7 +1177,7 @@ void be_unop(struct jcomp *c, uint16_t op, jreg dst, struct jopnd src)
 	case OPC_I32_CTZ:
 	case OPC_I64_CTZ:
 		r = gpr_of(cb, w, src);
-		if (cpu.bmi1) {
+		if (x64_cpu()->bmi1) {
 			x64_tzcnt_rr(cb, w, dst, r);
 		} else {
 			x64_bsf_rr(cb, w, dst, r);
@@ -1308,13 +1333,23 @@ static void select_flags(struct jcomp *c, uint8_t vt, jreg dst, struct jopnd a, 
 		uint32_t skip = cb_label_new(cb);
 		bool dbl = is_dbl(vt);
 
+		/* movaps/movdqu leave the flags alone */
 		if (b.kind == OP_REG && b.reg == dst) {
 			jcc_label(c, (enum x64_cc)(cc ^ 1), skip);
-			fpr_load(cb, dbl, HW(dst), a);
+			if (vt == VT_V128)
+				vec_load(cb, HW(dst), a);
+			else
+				fpr_load(cb, dbl, HW(dst), a);
 		} else {
-			fpr_load(cb, dbl, HW(dst), a);
+			if (vt == VT_V128)
+				vec_load(cb, HW(dst), a);
+			else
+				fpr_load(cb, dbl, HW(dst), a);
 			jcc_label(c, cc, skip);
-			fpr_load(cb, dbl, HW(dst), b);
+			if (vt == VT_V128)
+				vec_load(cb, HW(dst), b);
+			else
+				fpr_load(cb, dbl, HW(dst), b);
 		}
 		cb_bind(cb, skip);
 	}
@@ -1485,7 +1520,9 @@ void be_load_abs(struct jcomp *c, uint8_t vt, jreg dst, const void *addr)
 	struct x64_mem m = x64_mb(R_SCRATCH, 0);
 
 	x64_mov_ri64(cb, R_SCRATCH, (uint64_t)(uintptr_t)addr);
-	if (IS_XMM(dst)) {
+	if (vt == VT_V128) {
+		x64_movdqu_rm(cb, HW(dst), m);
+	} else if (IS_XMM(dst)) {
 		if (is_dbl(vt))
 			x64_movsd_rm(cb, HW(dst), m);
 		else
@@ -1502,6 +1539,15 @@ void be_store_abs(struct jcomp *c, uint8_t vt, void *addr, struct jopnd src)
 	bool w = vt_is64(vt);
 
 	x64_mov_ri64(cb, R_SCRATCH, (uint64_t)(uintptr_t)addr);
+	if (vt == VT_V128) { /* 16 bytes: a global's value and hi */
+		if (src.kind == OP_REG) {
+			x64_movdqu_mr(cb, m, HW(src.reg));
+		} else {
+			vec_load(cb, HW(X_SCRATCH), src);
+			x64_movdqu_mr(cb, m, HW(X_SCRATCH));
+		}
+		return;
+	}
 	switch (src.kind) {
 	case OP_IMM:
 		if (w)
@@ -1627,4 +1673,1058 @@ void be_br_table(struct jcomp *c, jreg idx, uint32_t n, const uint32_t *labels)
 		cb_fixup(cb, cb_pos(cb) - 4, labels[i], FX_REL32, start);
 	}
 	cb_data_range(cb, start, cb_pos(cb));
+}
+
+/* ==== SIMD ====
+ *
+ * v128 values live in xmm registers.  Every sequence below uses only its operands, dst and
+ * the back end's scratch registers (xmm15, xmm14, r11), so the front end needs no clobber
+ * lists.  Encodings: the legacy SSE forms up to SSE4.1 (SSE4.2 for pcmpgtq), or with AVX
+ * the VEX three-operand forms, which save the copy of a destructive two-operand form; with
+ * AVX2 the broadcasts.  The level is x64_cpu()->simd, fixed for the process.
+ */
+
+#define XS HW(X_SCRATCH)
+#define XS2 HW(X_SCRATCH2)
+
+static bool avx(void)
+{
+	return x64_cpu()->simd >= XS_AVX;
+}
+
+static bool avx2(void)
+{
+	return x64_cpu()->simd >= XS_AVX2;
+}
+
+/* d = a (whole register) */
+static void vcopy(struct codebuf *cb, uint8_t d, uint8_t a)
+{
+	if (d != a)
+		x64_movaps_rr(cb, d, a);
+}
+
+typedef void (*sse_rr_fn)(struct codebuf *, uint8_t, uint8_t);
+typedef void (*vex_rrr_fn)(struct codebuf *, uint8_t, uint8_t, uint8_t);
+
+/* d = a OP b for a packed two-operand instruction (sse: d = d OP s; vex: d = s1 OP s2).
+ * Without AVX and with d == b, a non-commutative OP goes through xmm15: b must not be
+ * xmm15 then (callers keep their own values in xmm14 or pass xmm15 as b only with d != b). */
+static void vbin(struct codebuf *cb, uint8_t d, uint8_t a, uint8_t b, sse_rr_fn sse,
+		 vex_rrr_fn vex, bool comm)
+{
+	if (avx()) {
+		vex(cb, d, a, b);
+	} else if (d == a) {
+		sse(cb, d, b);
+	} else if (d != b) {
+		x64_movaps_rr(cb, d, a);
+		sse(cb, d, b);
+	} else if (comm) {
+		sse(cb, d, a);
+	} else {
+		x64_movaps_rr(cb, XS, b);
+		x64_movaps_rr(cb, d, a);
+		sse(cb, d, XS);
+	}
+}
+
+#define VBIN(d, a, b, mn, comm) vbin(cb, d, a, b, x64_##mn##_rr, x64_v##mn##_rrr, comm)
+
+/* the same with an immediate (cmpps, shufps, ...) */
+#define VBINI(d, a, b, mn, imm)								\
+	do {										\
+		if (avx()) {								\
+			x64_v##mn##_rrri(cb, d, a, b, imm);				\
+		} else if ((d) == (a)) {						\
+			x64_##mn##_rri(cb, d, b, imm);					\
+		} else if ((d) != (b)) {						\
+			x64_movaps_rr(cb, d, a);					\
+			x64_##mn##_rri(cb, d, b, imm);					\
+		} else {								\
+			x64_movaps_rr(cb, XS, b);					\
+			x64_movaps_rr(cb, d, a);					\
+			x64_##mn##_rri(cb, d, XS, imm);					\
+		}									\
+	} while (0)
+
+/* d = a SHIFT imm */
+#define VSHI(d, a, n, mn)								\
+	do {										\
+		if (avx()) {								\
+			x64_v##mn##_rri(cb, d, a, n);					\
+		} else {								\
+			vcopy(cb, d, a);						\
+			x64_##mn##_ri(cb, d, n);					\
+		}									\
+	} while (0)
+
+/* x = lo | hi << 64 (through r11) */
+static void vconst(struct codebuf *cb, uint8_t x, uint64_t lo, uint64_t hi)
+{
+	if (!lo && !hi) {
+		x64_pxor_rr(cb, x, x);
+		return;
+	}
+	if (lo == UINT64_MAX && hi == UINT64_MAX) {
+		x64_pcmpeqd_rr(cb, x, x);
+		return;
+	}
+	gpr_imm(cb, true, R_SCRATCH, lo, false);
+	x64_movq_xr(cb, true, x, R_SCRATCH);
+	if (hi == lo) {
+		x64_punpcklqdq_rr(cb, x, x);
+	} else if (hi) {
+		gpr_imm(cb, true, R_SCRATCH, hi, false);
+		x64_pinsrd_xri(cb, true, x, R_SCRATCH, 1);
+	}
+}
+
+static uint64_t rep8(uint8_t v)
+{
+	return v * 0x0101010101010101ull;
+}
+
+static uint64_t rep16(uint16_t v)
+{
+	return v * 0x0001000100010001ull;
+}
+
+static uint64_t rep32(uint32_t v)
+{
+	return v * 0x0000000100000001ull;
+}
+
+void be_v128_const(struct jcomp *c, jreg dst, uint64_t lo, uint64_t hi)
+{
+	vconst(c->cb, HW(dst), lo, hi);
+}
+
+/* x = shift count (an i32 register or immediate) & mask, plus add: the count operand of
+ * the shift-by-xmm forms. */
+static void vcount(struct codebuf *cb, uint8_t x, struct jopnd cnt, uint32_t mask, uint32_t add)
+{
+	if (cnt.kind == OP_IMM) {
+		x64_mov_ri32(cb, R_SCRATCH, ((uint32_t)cnt.imm & mask) + add);
+	} else {
+		x64_mov_rr(cb, false, R_SCRATCH, cnt.reg);
+		x64_alu_ri(cb, false, ALU_AND, R_SCRATCH, (int32_t)mask);
+		if (add)
+			x64_add_ri(cb, false, R_SCRATCH, (int32_t)add);
+	}
+	x64_movq_xr(cb, false, x, R_SCRATCH);
+}
+
+/* d = ~d */
+static void vnot(struct codebuf *cb, uint8_t d)
+{
+	x64_pcmpeqd_rr(cb, XS, XS);
+	VBIN(d, d, XS, pxor, true);
+}
+
+/* d = a > b (signed) per i64 lane without SSE4.2's pcmpgtq: the high dwords decide unless
+ * equal, and then the borrow of b - a (its high dword all ones when a_lo >u b_lo) does;
+ * the high dword's verdict is copied to both halves. */
+static void vgt64_sse41(struct codebuf *cb, uint8_t d, uint8_t a, uint8_t b)
+{
+	VBIN(XS2, b, a, psubq, false);
+	VBIN(XS, a, b, pcmpeqd, true);
+	VBIN(XS2, XS2, XS, pand, true);
+	VBIN(XS, a, b, pcmpgtd, false);
+	VBIN(XS2, XS2, XS, por, true);
+	x64_pshufd_rri(cb, d, XS2, 0xf5);
+}
+
+/* Integer lane comparisons: eq and gt_s are instructions, the rest are derived.  Unsigned
+ * ones compare with min/max (ge_u(a, b) <=> max_u(a, b) == a); i64x2 has no unsigned rows. */
+static void vcmp_int(struct codebuf *cb, unsigned w, uint8_t rel, uint8_t d, uint8_t a, uint8_t b)
+{
+	static const sse_rr_fn eq_s[4] = { x64_pcmpeqb_rr, x64_pcmpeqw_rr, x64_pcmpeqd_rr,
+					   x64_pcmpeqq_rr };
+	static const vex_rrr_fn eq_v[4] = { x64_vpcmpeqb_rrr, x64_vpcmpeqw_rrr,
+					    x64_vpcmpeqd_rrr, x64_vpcmpeqq_rrr };
+	static const sse_rr_fn gt_s[4] = { x64_pcmpgtb_rr, x64_pcmpgtw_rr, x64_pcmpgtd_rr,
+					   x64_pcmpgtq_rr };
+	static const vex_rrr_fn gt_v[4] = { x64_vpcmpgtb_rrr, x64_vpcmpgtw_rrr,
+					    x64_vpcmpgtd_rrr, x64_vpcmpgtq_rrr };
+	static const sse_rr_fn max_s[3] = { x64_pmaxub_rr, x64_pmaxuw_rr, x64_pmaxud_rr };
+	static const vex_rrr_fn max_v[3] = { x64_vpmaxub_rrr, x64_vpmaxuw_rrr, x64_vpmaxud_rrr };
+	static const sse_rr_fn min_s[3] = { x64_pminub_rr, x64_pminuw_rr, x64_pminud_rr };
+	static const vex_rrr_fn min_v[3] = { x64_vpminub_rrr, x64_vpminuw_rrr, x64_vpminud_rrr };
+
+	if (w == 3 && x64_cpu()->simd < XS_SSE42 && rel != REL_EQ && rel != REL_NE) {
+		bool swap = rel == REL_LT_S || rel == REL_GE_S;
+
+		vgt64_sse41(cb, d, swap ? b : a, swap ? a : b);
+		if (rel == REL_LE_S || rel == REL_GE_S)
+			vnot(cb, d);
+		return;
+	}
+	switch (rel) {
+	case REL_EQ:
+		vbin(cb, d, a, b, eq_s[w], eq_v[w], true);
+		return;
+	case REL_NE:
+		vbin(cb, d, a, b, eq_s[w], eq_v[w], true);
+		vnot(cb, d);
+		return;
+	case REL_GT_S:
+		vbin(cb, d, a, b, gt_s[w], gt_v[w], false);
+		return;
+	case REL_LT_S:
+		vbin(cb, d, b, a, gt_s[w], gt_v[w], false);
+		return;
+	case REL_LE_S:
+		vbin(cb, d, a, b, gt_s[w], gt_v[w], false);
+		vnot(cb, d);
+		return;
+	case REL_GE_S:
+		vbin(cb, d, b, a, gt_s[w], gt_v[w], false);
+		vnot(cb, d);
+		return;
+	case REL_GE_U:
+	case REL_LT_U:
+		vbin(cb, XS2, a, b, max_s[w], max_v[w], true);
+		vbin(cb, d, XS2, a, eq_s[w], eq_v[w], true);
+		if (rel == REL_LT_U)
+			vnot(cb, d);
+		return;
+	default: /* LE_U, GT_U */
+		vbin(cb, XS2, a, b, min_s[w], min_v[w], true);
+		vbin(cb, d, XS2, a, eq_s[w], eq_v[w], true);
+		if (rel == REL_GT_U)
+			vnot(cb, d);
+		return;
+	}
+}
+
+/* Float lane comparisons with cmpps/cmppd predicates (0 eq, 1 lt, 2 le, 4 neq); gt and ge
+ * swap the operands. */
+static void vcmp_float(struct codebuf *cb, bool dbl, uint8_t rel, uint8_t d, uint8_t a, uint8_t b)
+{
+	uint8_t pred = rel == REL_EQ ? 0 : rel == REL_NE ? 4 : rel == REL_LT || rel == REL_GT ? 1 : 2;
+
+	if (rel == REL_GT || rel == REL_GE) {
+		uint8_t t = a;
+
+		a = b;
+		b = t;
+	}
+	if (dbl)
+		VBINI(d, a, b, cmppd, pred);
+	else
+		VBINI(d, a, b, cmpps, pred);
+}
+
+/* Wasm min/max, bit for bit as the interpreter computes them (vm/interp_num.h fmin32 ...):
+ * a lane with a NaN operand gets a + b (addps propagates the NaN as C's a + b does); the
+ * others min/max with -0 < +0.  minps/maxps return their second operand when the lanes
+ * compare equal, so each is taken both ways round and the two or-ed (min: -0 wins) or
+ * and-ed (max: +0 wins).  The NaN lanes are found again from the NaN part itself (NaN
+ * there, +0 elsewhere), which frees a register. */
+static void vminmax(struct codebuf *cb, bool dbl, bool is_max, uint8_t d, uint8_t a, uint8_t b)
+{
+	/* XS2 = (a + b) in the NaN lanes, +0 elsewhere */
+	if (dbl) {
+		VBINI(XS, a, b, cmppd, 3);
+		VBIN(XS2, a, b, addpd, true);
+	} else {
+		VBINI(XS, a, b, cmpps, 3);
+		VBIN(XS2, a, b, addps, true);
+	}
+	VBIN(XS2, XS2, XS, andps, true);
+	/* XS and d: the two orders (the one with b first goes to d when d is b) */
+	{
+		uint8_t x = d == b ? b : a, y = d == b ? a : b;
+
+		if (dbl && is_max) {
+			VBIN(XS, y, x, maxpd, false);
+			VBIN(d, x, y, maxpd, false);
+		} else if (dbl) {
+			VBIN(XS, y, x, minpd, false);
+			VBIN(d, x, y, minpd, false);
+		} else if (is_max) {
+			VBIN(XS, y, x, maxps, false);
+			VBIN(d, x, y, maxps, false);
+		} else {
+			VBIN(XS, y, x, minps, false);
+			VBIN(d, x, y, minps, false);
+		}
+	}
+	if (is_max)
+		VBIN(d, d, XS, andps, true);
+	else
+		VBIN(d, d, XS, orps, true);
+	/* d = (d & ~nan_lanes) | XS2 */
+	if (dbl)
+		VBINI(XS, XS2, XS2, cmppd, 3);
+	else
+		VBINI(XS, XS2, XS2, cmpps, 3);
+	VBIN(XS, XS, d, andnps, false);
+	VBIN(d, XS, XS2, orps, true);
+}
+
+/* Shifts: counts are taken modulo the lane width.  i8x16 has no shift instructions: shl
+ * and shr_u shift words with the bits that would cross into the next byte masked off (the
+ * mask 0xff >> n per byte is made by shifting all-ones words right by n + 8 and packing);
+ * shr_s unpacks each byte to the high half of a word, shifts arithmetically by n + 8 and
+ * packs back.  i64x2.shr_s (no psraq before AVX-512): ((x >>u n) ^ m) - m with
+ * m = 1 << 63 >>u n. */
+static void vshift(struct codebuf *cb, uint16_t op, uint8_t d, uint8_t a, struct jopnd cnt)
+{
+	unsigned w = op_info[op].memlog2;
+	uint32_t mask = (8u << w) - 1;
+	enum { SHL, SHR_S, SHR_U } k = op == OPC_I8X16_SHL || op == OPC_I16X8_SHL ||
+		op == OPC_I32X4_SHL || op == OPC_I64X2_SHL ? SHL :
+		op == OPC_I8X16_SHR_S || op == OPC_I16X8_SHR_S || op == OPC_I32X4_SHR_S ||
+		op == OPC_I64X2_SHR_S ? SHR_S : SHR_U;
+
+	if (w == 0) {
+		if (k == SHR_S) {
+			vcount(cb, XS2, cnt, 7, 8);
+			VBIN(XS, a, a, punpckhbw, true);
+			VBIN(d, a, a, punpcklbw, true);
+			VBIN(XS, XS, XS2, psraw, false);
+			VBIN(d, d, XS2, psraw, false);
+			VBIN(d, d, XS, packsswb, false);
+			return;
+		}
+		vcount(cb, XS2, cnt, 7, 8);
+		x64_pcmpeqd_rr(cb, XS, XS);
+		VBIN(XS, XS, XS2, psrlw, false);
+		VBIN(XS, XS, XS, packuswb, true);      /* XS = 0xff >> n in every byte */
+		vcount(cb, XS2, cnt, 7, 0);
+		if (k == SHL) {
+			VBIN(d, a, XS, pand, true);
+			VBIN(d, d, XS2, psllw, false);
+		} else {
+			VBIN(d, a, XS2, psrlw, false);
+			VBIN(d, d, XS, pand, true);
+		}
+		return;
+	}
+	if (w == 3 && k == SHR_S) {
+		vcount(cb, XS2, cnt, 63, 0);
+		x64_pcmpeqd_rr(cb, XS, XS);
+		VSHI(XS, XS, 63, psllq);
+		VBIN(XS, XS, XS2, psrlq, false);
+		VBIN(d, a, XS2, psrlq, false);
+		VBIN(d, d, XS, pxor, true);
+		VBIN(d, d, XS, psubq, false);
+		return;
+	}
+	if (cnt.kind == OP_IMM) {
+		uint8_t n = (uint8_t)(cnt.imm & mask);
+
+		switch (w * 3 + k) {
+		case 3: VSHI(d, a, n, psllw); return;
+		case 4: VSHI(d, a, n, psraw); return;
+		case 5: VSHI(d, a, n, psrlw); return;
+		case 6: VSHI(d, a, n, pslld); return;
+		case 7: VSHI(d, a, n, psrad); return;
+		case 8: VSHI(d, a, n, psrld); return;
+		case 9: VSHI(d, a, n, psllq); return;
+		default: VSHI(d, a, n, psrlq); return;
+		}
+	}
+	vcount(cb, XS2, cnt, mask, 0);
+	switch (w * 3 + k) {
+	case 3: VBIN(d, a, XS2, psllw, false); return;
+	case 4: VBIN(d, a, XS2, psraw, false); return;
+	case 5: VBIN(d, a, XS2, psrlw, false); return;
+	case 6: VBIN(d, a, XS2, pslld, false); return;
+	case 7: VBIN(d, a, XS2, psrad, false); return;
+	case 8: VBIN(d, a, XS2, psrld, false); return;
+	case 9: VBIN(d, a, XS2, psllq, false); return;
+	default: VBIN(d, a, XS2, psrlq, false); return;
+	}
+}
+
+/* i8x16.shuffle: pshufb of each input with a constant mask (0x80 zeroes a byte), or-ed. */
+static void vshuffle(struct codebuf *cb, uint8_t d, uint8_t a, uint8_t b, const uint8_t *imm16)
+{
+	uint64_t ma[2] = { 0, 0 }, mb[2] = { 0, 0 };
+	bool use_a = false, use_b = false;
+
+	for (int i = 0; i < 16; i++) {
+		uint8_t l = imm16[i] & 31;
+		uint64_t sa = l < 16 ? l : 0x80, sb = l >= 16 ? (uint64_t)(l - 16) : 0x80;
+
+		use_a |= l < 16;
+		use_b |= l >= 16;
+		ma[i / 8] |= sa << (8 * (i % 8));
+		mb[i / 8] |= sb << (8 * (i % 8));
+	}
+	if (use_b) {
+		vconst(cb, XS, mb[0], mb[1]);
+		VBIN(XS2, b, XS, pshufb, false);
+	}
+	if (use_a) {
+		vconst(cb, XS, ma[0], ma[1]);
+		VBIN(d, a, XS, pshufb, false);
+		if (use_b)
+			VBIN(d, d, XS2, por, true);
+	} else {
+		vcopy(cb, d, XS2);
+	}
+}
+
+/* Unsigned and saturating conversions between f32x4/f64x2 and i32x4. */
+static void vconvert(struct codebuf *cb, uint16_t op, uint8_t d, uint8_t a)
+{
+	switch (op) {
+	case OPC_F32X4_CONVERT_I32X4_U:
+		/* the low 16 bits convert exactly; the rest, halved, too; one rounding in the
+		 * final sum */
+		VSHI(XS, a, 16, pslld);
+		VSHI(XS, XS, 16, psrld);
+		VBIN(d, a, XS, psubd, false);
+		x64_cvtdq2ps_rr(cb, XS, XS);
+		VSHI(d, d, 1, psrld);
+		x64_cvtdq2ps_rr(cb, d, d);
+		VBIN(d, d, d, addps, true);
+		VBIN(d, d, XS, addps, true);
+		return;
+	case OPC_I32X4_TRUNC_SAT_F32X4_S:
+		/* NaN -> 0; cvttps2dq gives 0x80000000 for every out-of-range lane: flip
+		 * it to 0x7fffffff where the input was not negative */
+		VBINI(XS, a, a, cmpps, 0);
+		VBIN(d, a, XS, andps, true);
+		VBIN(XS, XS, d, pxor, true);
+		x64_cvttps2dq_rr(cb, d, d);
+		VBIN(XS, XS, d, pand, true);
+		VSHI(XS, XS, 31, psrad);
+		VBIN(d, d, XS, pxor, true);
+		return;
+	case OPC_I32X4_TRUNC_SAT_F32X4_U:
+		/* NaN, negative -> 0; lanes >= 2^31 convert x - 2^31 and add 0x80000000;
+		 * lanes >= 2^32 become 0xffffffff */
+		x64_pxor_rr(cb, XS, XS);
+		VBIN(d, a, XS, maxps, false);
+		x64_pcmpeqd_rr(cb, XS, XS);
+		VSHI(XS, XS, 1, psrld);
+		x64_cvtdq2ps_rr(cb, XS, XS);                 /* 2^31 */
+		VBIN(XS2, d, XS, subps, false);
+		VBINI(XS, XS, XS2, cmpps, 2);                /* 2^31 <= x - 2^31 */
+		x64_cvttps2dq_rr(cb, XS2, XS2);
+		VBIN(XS2, XS2, XS, pxor, true);
+		x64_pxor_rr(cb, XS, XS);
+		VBIN(XS2, XS2, XS, pmaxsd, true);
+		x64_cvttps2dq_rr(cb, d, d);
+		VBIN(d, d, XS2, paddd, true);
+		return;
+	case OPC_I32X4_TRUNC_SAT_F64X2_S_ZERO:
+		/* NaN -> 0, clamp at 2147483647.0; cvttpd2dq saturates the low end */
+		VBINI(XS, a, a, cmppd, 0);
+		vconst(cb, XS2, 0x41dfffffffc00000ull, 0x41dfffffffc00000ull);
+		VBIN(XS, XS, XS2, andpd, true);
+		VBIN(d, a, XS, minpd, false);
+		x64_cvttpd2dq_rr(cb, d, d);
+		return;
+	case OPC_I32X4_TRUNC_SAT_F64X2_U_ZERO:
+		/* clamp into [0, 4294967295], truncate, add 2^52: the low word is the result */
+		x64_pxor_rr(cb, XS, XS);
+		VBIN(d, a, XS, maxpd, false);
+		vconst(cb, XS2, 0x41efffffffe00000ull, 0x41efffffffe00000ull);
+		VBIN(d, d, XS2, minpd, false);
+		if (avx())
+			x64_vroundpd_rri(cb, d, d, 0xb);
+		else
+			x64_roundpd_rri(cb, d, d, 0xb);
+		vconst(cb, XS2, 0x4330000000000000ull, 0x4330000000000000ull);
+		VBIN(d, d, XS2, addpd, true);
+		VBINI(d, d, XS, shufps, 0x88);
+		return;
+	case OPC_F64X2_CONVERT_LOW_I32X4_U:
+		/* 2^52 + x as bits 0x43300000:x, minus 2^52 */
+		vconst(cb, XS2, rep32(0x43300000), rep32(0x43300000));
+		VBIN(d, a, XS2, unpcklps, false);
+		vconst(cb, XS2, 0x4330000000000000ull, 0x4330000000000000ull);
+		VBIN(d, d, XS2, subpd, false);
+		return;
+	default:
+		x64_poison(cb);
+		return;
+	}
+}
+
+/* Every SIMD row, from SSE4.1 up. */
+bool be_simd_inline(uint16_t op)
+{
+	(void)op;
+	return x64_cpu()->simd != XS_NONE;
+}
+
+/* Lane-wise operations that are one instruction. */
+static bool vsimple(struct codebuf *cb, uint16_t op, uint8_t d, uint8_t a, uint8_t b)
+{
+	switch (op) {
+#define B(opc, mn, comm) case OPC_##opc: VBIN(d, a, b, mn, comm); return true;
+	B(I8X16_ADD, paddb, true) B(I16X8_ADD, paddw, true) B(I32X4_ADD, paddd, true)
+	B(I64X2_ADD, paddq, true) B(I8X16_SUB, psubb, false) B(I16X8_SUB, psubw, false)
+	B(I32X4_SUB, psubd, false) B(I64X2_SUB, psubq, false)
+	B(I8X16_ADD_SAT_S, paddsb, true) B(I8X16_ADD_SAT_U, paddusb, true)
+	B(I16X8_ADD_SAT_S, paddsw, true) B(I16X8_ADD_SAT_U, paddusw, true)
+	B(I8X16_SUB_SAT_S, psubsb, false) B(I8X16_SUB_SAT_U, psubusb, false)
+	B(I16X8_SUB_SAT_S, psubsw, false) B(I16X8_SUB_SAT_U, psubusw, false)
+	B(I16X8_MUL, pmullw, true) B(I32X4_MUL, pmulld, true)
+	B(I8X16_MIN_S, pminsb, true) B(I8X16_MIN_U, pminub, true) B(I8X16_MAX_S, pmaxsb, true)
+	B(I8X16_MAX_U, pmaxub, true) B(I16X8_MIN_S, pminsw, true) B(I16X8_MIN_U, pminuw, true)
+	B(I16X8_MAX_S, pmaxsw, true) B(I16X8_MAX_U, pmaxuw, true) B(I32X4_MIN_S, pminsd, true)
+	B(I32X4_MIN_U, pminud, true) B(I32X4_MAX_S, pmaxsd, true) B(I32X4_MAX_U, pmaxud, true)
+	B(I8X16_AVGR_U, pavgb, true) B(I16X8_AVGR_U, pavgw, true)
+	B(V128_AND, pand, true) B(V128_OR, por, true) B(V128_XOR, pxor, true)
+	B(I8X16_NARROW_I16X8_S, packsswb, false) B(I8X16_NARROW_I16X8_U, packuswb, false)
+	B(I16X8_NARROW_I32X4_S, packssdw, false) B(I16X8_NARROW_I32X4_U, packusdw, false)
+	B(I32X4_DOT_I16X8_S, pmaddwd, true)
+	B(F32X4_ADD, addps, true) B(F32X4_SUB, subps, false) B(F32X4_MUL, mulps, true)
+	B(F32X4_DIV, divps, false) B(F64X2_ADD, addpd, true) B(F64X2_SUB, subpd, false)
+	B(F64X2_MUL, mulpd, true) B(F64X2_DIV, divpd, false)
+	/* pmin(a, b) = b < a ? b : a and pmax(a, b) = a < b ? b : a: exactly minps/maxps
+	 * with b first (they return the second operand unless the first is strictly
+	 * smaller/greater) */
+	B(F32X4_PMIN, minps, false) B(F32X4_PMAX, maxps, false)
+	B(F64X2_PMIN, minpd, false) B(F64X2_PMAX, maxpd, false)
+#undef B
+	default:
+		return false;
+	}
+}
+
+/*
+ * Relaxed SIMD with the results the interpreter gives (vm/v128.h), so that every tier agrees
+ * bit for bit: swizzle, trunc, laneselect, min/max and q15mulr as their non-relaxed rows
+ * (handled by the caller's mapping); madd/nmadd unfused (mulps, then addps/subps); the dot
+ * products with both operands signed, pair sums wrapping to i16 (dot_i8x16_i7x16_s) or all
+ * four products summed in i32 (..._add_s).
+ */
+static uint16_t relaxed_as(uint16_t op)
+{
+	switch (op) {
+	case OPC_I8X16_RELAXED_SWIZZLE: return OPC_I8X16_SWIZZLE;
+	case OPC_I32X4_RELAXED_TRUNC_F32X4_S: return OPC_I32X4_TRUNC_SAT_F32X4_S;
+	case OPC_I32X4_RELAXED_TRUNC_F32X4_U: return OPC_I32X4_TRUNC_SAT_F32X4_U;
+	case OPC_I32X4_RELAXED_TRUNC_F64X2_S_ZERO: return OPC_I32X4_TRUNC_SAT_F64X2_S_ZERO;
+	case OPC_I32X4_RELAXED_TRUNC_F64X2_U_ZERO: return OPC_I32X4_TRUNC_SAT_F64X2_U_ZERO;
+	case OPC_I8X16_RELAXED_LANESELECT: case OPC_I16X8_RELAXED_LANESELECT:
+	case OPC_I32X4_RELAXED_LANESELECT: case OPC_I64X2_RELAXED_LANESELECT:
+		return OPC_V128_BITSELECT;
+	case OPC_F32X4_RELAXED_MIN: return OPC_F32X4_MIN;
+	case OPC_F32X4_RELAXED_MAX: return OPC_F32X4_MAX;
+	case OPC_F64X2_RELAXED_MIN: return OPC_F64X2_MIN;
+	case OPC_F64X2_RELAXED_MAX: return OPC_F64X2_MAX;
+	case OPC_I16X8_RELAXED_Q15MULR_S: return OPC_I16X8_Q15MULR_SAT_S;
+	default: return op;
+	}
+}
+
+void be_simd(struct jcomp *c, uint16_t op, jreg dst, const struct jopnd *src, uint32_t n,
+	     uint32_t lane, const uint8_t *imm16)
+{
+	struct codebuf *cb = c->cb;
+	const struct opinfo *oi = &op_info[relaxed_as(op)];
+	uint8_t d = HW(dst), a = n ? HW(src[0].reg) : 0, b = n > 1 ? HW(src[1].reg) : 0;
+	uint8_t cc = n > 2 ? HW(src[2].reg) : 0;
+	unsigned w = oi->memlog2;
+	bool dbl = oi->type == VT_F64, fl = oi->type == VT_F32 || dbl;
+
+	op = relaxed_as(op);
+	switch (op) {
+	case OPC_F32X4_RELAXED_MADD: /* c is never dst (the front end's rule for VTERNOP) */
+		VBIN(XS2, a, b, mulps, false);
+		VBIN(d, XS2, cc, addps, false);
+		return;
+	case OPC_F64X2_RELAXED_MADD:
+		VBIN(XS2, a, b, mulpd, false);
+		VBIN(d, XS2, cc, addpd, false);
+		return;
+	case OPC_F32X4_RELAXED_NMADD: /* (-a) * b + c, the interpreter's order (NaN signs) */
+		x64_pcmpeqd_rr(cb, XS, XS);
+		VSHI(XS, XS, 31, pslld);
+		VBIN(XS2, a, XS, xorps, true);
+		VBIN(XS2, XS2, b, mulps, false);
+		VBIN(d, XS2, cc, addps, false);
+		return;
+	case OPC_F64X2_RELAXED_NMADD:
+		x64_pcmpeqd_rr(cb, XS, XS);
+		VSHI(XS, XS, 63, psllq);
+		VBIN(XS2, a, XS, xorpd, true);
+		VBIN(XS2, XS2, b, mulpd, false);
+		VBIN(d, XS2, cc, addpd, false);
+		return;
+	case OPC_I16X8_RELAXED_DOT_I8X16_I7X16_S:
+		/* widen both halves to i16, multiply, add neighbours (wrapping) */
+		x64_pshufd_rri(cb, XS, a, 0xee);
+		x64_pmovsxbw_rr(cb, XS, XS);
+		x64_pshufd_rri(cb, XS2, b, 0xee);
+		x64_pmovsxbw_rr(cb, XS2, XS2);
+		VBIN(XS, XS, XS2, pmullw, true);
+		x64_pmovsxbw_rr(cb, XS2, b);
+		x64_pmovsxbw_rr(cb, d, a);
+		VBIN(d, d, XS2, pmullw, true);
+		VBIN(d, d, XS, phaddw, false);
+		return;
+	case OPC_I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S:
+		/* widen to i16, pmaddwd sums pairs in i32, phaddd the pairs of pairs, + c */
+		x64_pshufd_rri(cb, XS, a, 0xee);
+		x64_pmovsxbw_rr(cb, XS, XS);
+		x64_pshufd_rri(cb, XS2, b, 0xee);
+		x64_pmovsxbw_rr(cb, XS2, XS2);
+		VBIN(XS, XS, XS2, pmaddwd, true);
+		x64_pmovsxbw_rr(cb, XS2, b);
+		x64_pmovsxbw_rr(cb, d, a);
+		VBIN(d, d, XS2, pmaddwd, true);
+		VBIN(d, d, XS, phaddd, false);
+		VBIN(d, d, cc, paddd, true);
+		return;
+	default:
+		break;
+	}
+
+	if (op == OPC_F32X4_PMIN || op == OPC_F32X4_PMAX || op == OPC_F64X2_PMIN ||
+	    op == OPC_F64X2_PMAX) {
+		vsimple(cb, op, d, b, a);
+		return;
+	}
+	if (vsimple(cb, op, d, a, b))
+		return;
+	switch (oi->cls) {
+	case OPCL_VCOMPARE:
+		if (fl)
+			vcmp_float(cb, dbl, oi->rel, d, a, b);
+		else
+			vcmp_int(cb, w, oi->rel, d, a, b);
+		return;
+	case OPCL_VSHIFT:
+		vshift(cb, op, d, a, src[1]);
+		return;
+	case OPCL_VSHUFFLE:
+		vshuffle(cb, d, a, b, imm16);
+		return;
+	case OPCL_VSPLAT:
+		switch (op) {
+		case OPC_I8X16_SPLAT:
+			x64_movq_xr(cb, false, d, src[0].reg);
+			if (avx2()) {
+				x64_vpbroadcastb_rr(cb, d, d);
+			} else {
+				x64_pxor_rr(cb, XS, XS);
+				x64_pshufb_rr(cb, d, XS);
+			}
+			return;
+		case OPC_I16X8_SPLAT:
+			x64_movq_xr(cb, false, d, src[0].reg);
+			if (avx2()) {
+				x64_vpbroadcastw_rr(cb, d, d);
+			} else {
+				x64_pshuflw_rri(cb, d, d, 0);
+				x64_pshufd_rri(cb, d, d, 0);
+			}
+			return;
+		case OPC_I32X4_SPLAT:
+			x64_movq_xr(cb, false, d, src[0].reg);
+			x64_pshufd_rri(cb, d, d, 0);
+			return;
+		case OPC_I64X2_SPLAT:
+			x64_movq_xr(cb, true, d, src[0].reg);
+			x64_punpcklqdq_rr(cb, d, d);
+			return;
+		case OPC_F32X4_SPLAT:
+			x64_pshufd_rri(cb, d, a, 0);
+			return;
+		default: /* F64X2_SPLAT */
+			x64_pshufd_rri(cb, d, a, 0x44);
+			return;
+		}
+	case OPCL_VEXTRACT:
+		switch (op) {
+		case OPC_I8X16_EXTRACT_LANE_S:
+			x64_pextrb_rxi(cb, dst, a, (uint8_t)lane);
+			x64_movsx8_rr(cb, false, dst, dst);
+			return;
+		case OPC_I8X16_EXTRACT_LANE_U:
+			x64_pextrb_rxi(cb, dst, a, (uint8_t)lane);
+			return;
+		case OPC_I16X8_EXTRACT_LANE_S:
+			x64_pextrw_rxi(cb, dst, a, (uint8_t)lane);
+			x64_movsx16_rr(cb, false, dst, dst);
+			return;
+		case OPC_I16X8_EXTRACT_LANE_U:
+			x64_pextrw_rxi(cb, dst, a, (uint8_t)lane);
+			return;
+		case OPC_I32X4_EXTRACT_LANE:
+		case OPC_I64X2_EXTRACT_LANE:
+			if (lane == 0)
+				x64_movq_rx(cb, op == OPC_I64X2_EXTRACT_LANE, dst, a);
+			else
+				x64_pextrd_rxi(cb, op == OPC_I64X2_EXTRACT_LANE, dst, a,
+					       (uint8_t)lane);
+			return;
+		case OPC_F32X4_EXTRACT_LANE:
+			/* the scalar is the low lane; the others are don't-care */
+			if (lane == 0)
+				vcopy(cb, d, a);
+			else
+				x64_pshufd_rri(cb, d, a, (uint8_t)lane);
+			return;
+		default: /* F64X2_EXTRACT_LANE */
+			if (lane == 0)
+				vcopy(cb, d, a);
+			else
+				x64_pshufd_rri(cb, d, a, 0xee);
+			return;
+		}
+	case OPCL_VREPLACE: {
+		uint8_t s = src[1].reg;
+
+		if (fl && HW(s) == d && d != a) { /* the scalar in dst: keep it */
+			x64_movaps_rr(cb, XS, d);
+			s = XS;
+		}
+		vcopy(cb, d, a);
+		switch (op) {
+		case OPC_I8X16_REPLACE_LANE:
+			x64_pinsrb_xri(cb, d, s, (uint8_t)lane);
+			return;
+		case OPC_I16X8_REPLACE_LANE:
+			x64_pinsrw_xri(cb, d, s, (uint8_t)lane);
+			return;
+		case OPC_I32X4_REPLACE_LANE:
+			x64_pinsrd_xri(cb, false, d, s, (uint8_t)lane);
+			return;
+		case OPC_I64X2_REPLACE_LANE:
+			x64_pinsrd_xri(cb, true, d, s, (uint8_t)lane);
+			return;
+		case OPC_F32X4_REPLACE_LANE:
+			x64_insertps_rri(cb, d, HW(s), (uint8_t)(lane << 4));
+			return;
+		default: /* F64X2_REPLACE_LANE */
+			if (lane == 0)
+				x64_blendpd_rri(cb, d, HW(s), 1);
+			else
+				x64_unpcklpd_rr(cb, d, HW(s));
+			return;
+		}
+	}
+	case OPCL_VTEST:
+		switch (op) {
+		case OPC_V128_ANY_TRUE:
+			x64_xor_rr(cb, false, dst, dst);
+			x64_ptest_rr(cb, a, a);
+			x64_setcc_r(cb, CC_NE, dst);
+			return;
+		case OPC_I8X16_ALL_TRUE: case OPC_I16X8_ALL_TRUE:
+		case OPC_I32X4_ALL_TRUE: case OPC_I64X2_ALL_TRUE:
+			/* no lane equal to zero */
+			x64_pxor_rr(cb, XS, XS);
+			vcmp_int(cb, w, REL_EQ, XS, XS, a);
+			x64_xor_rr(cb, false, dst, dst);
+			x64_ptest_rr(cb, XS, XS);
+			x64_setcc_r(cb, CC_E, dst);
+			return;
+		case OPC_I8X16_BITMASK:
+			x64_pmovmskb_rx(cb, dst, a);
+			return;
+		case OPC_I16X8_BITMASK:
+			/* signed saturation keeps each lane's sign in a byte */
+			VBIN(XS, a, a, packsswb, true);
+			x64_pmovmskb_rx(cb, dst, XS);
+			x64_movzx8_rr(cb, dst, dst);
+			return;
+		default: /* I32X4_BITMASK, I64X2_BITMASK */
+			x64_movmskp_rx(cb, op == OPC_I64X2_BITMASK, dst, a);
+			return;
+		}
+	default:
+		break;
+	}
+	switch (op) {
+	case OPC_V128_NOT:
+		x64_pcmpeqd_rr(cb, XS, XS);
+		VBIN(d, a, XS, pxor, true);
+		return;
+	case OPC_V128_ANDNOT: /* a & ~b: pandn complements its first operand */
+		VBIN(d, b, a, pandn, false);
+		return;
+	case OPC_V128_BITSELECT: { /* (a & c) | (b & ~c) */
+		uint8_t m = HW(src[2].reg);
+
+		x64_movaps_rr(cb, XS2, m);
+		VBIN(XS2, XS2, b, pandn, false);
+		VBIN(d, a, m, pand, true);
+		VBIN(d, d, XS2, por, true);
+		return;
+	}
+	case OPC_I8X16_ABS: x64_pabsb_rr(cb, d, a); return;
+	case OPC_I16X8_ABS: x64_pabsw_rr(cb, d, a); return;
+	case OPC_I32X4_ABS: x64_pabsd_rr(cb, d, a); return;
+	case OPC_I64X2_ABS: /* (a ^ s) - s with s = the sign of each lane */
+		x64_pshufd_rri(cb, XS2, a, 0xf5);
+		VSHI(XS2, XS2, 31, psrad);
+		VBIN(d, a, XS2, pxor, true);
+		VBIN(d, d, XS2, psubq, false);
+		return;
+	case OPC_I8X16_NEG: case OPC_I16X8_NEG: case OPC_I32X4_NEG: case OPC_I64X2_NEG:
+		x64_pxor_rr(cb, XS2, XS2);
+		if (w == 0)
+			VBIN(d, XS2, a, psubb, false);
+		else if (w == 1)
+			VBIN(d, XS2, a, psubw, false);
+		else if (w == 2)
+			VBIN(d, XS2, a, psubd, false);
+		else
+			VBIN(d, XS2, a, psubq, false);
+		return;
+	case OPC_I8X16_POPCNT:
+		/* per nibble, from a 16-entry table with pshufb */
+		vconst(cb, XS2, rep8(0x0f), rep8(0x0f));
+		VSHI(XS, a, 4, psrlw);
+		VBIN(XS, XS, XS2, pand, true);              /* high nibbles */
+		VBIN(d, a, XS2, pand, true);                /* low nibbles */
+		/* pshufb overwrites the table: load it once per lookup */
+		vconst(cb, XS2, 0x0302020102010100ull, 0x0403030203020201ull);
+		x64_pshufb_rr(cb, XS2, XS);
+		vconst(cb, XS, 0x0302020102010100ull, 0x0403030203020201ull);
+		x64_pshufb_rr(cb, XS, d);
+		VBIN(d, XS, XS2, paddb, true);
+		return;
+	case OPC_I16X8_EXTEND_LOW_I8X16_S: x64_pmovsxbw_rr(cb, d, a); return;
+	case OPC_I16X8_EXTEND_LOW_I8X16_U: x64_pmovzxbw_rr(cb, d, a); return;
+	case OPC_I32X4_EXTEND_LOW_I16X8_S: x64_pmovsxwd_rr(cb, d, a); return;
+	case OPC_I32X4_EXTEND_LOW_I16X8_U: x64_pmovzxwd_rr(cb, d, a); return;
+	case OPC_I64X2_EXTEND_LOW_I32X4_S: x64_pmovsxdq_rr(cb, d, a); return;
+	case OPC_I64X2_EXTEND_LOW_I32X4_U: x64_pmovzxdq_rr(cb, d, a); return;
+	case OPC_I16X8_EXTEND_HIGH_I8X16_S:
+		x64_pshufd_rri(cb, d, a, 0xee);
+		x64_pmovsxbw_rr(cb, d, d);
+		return;
+	case OPC_I16X8_EXTEND_HIGH_I8X16_U:
+		x64_pshufd_rri(cb, d, a, 0xee);
+		x64_pmovzxbw_rr(cb, d, d);
+		return;
+	case OPC_I32X4_EXTEND_HIGH_I16X8_S:
+		x64_pshufd_rri(cb, d, a, 0xee);
+		x64_pmovsxwd_rr(cb, d, d);
+		return;
+	case OPC_I32X4_EXTEND_HIGH_I16X8_U:
+		x64_pshufd_rri(cb, d, a, 0xee);
+		x64_pmovzxwd_rr(cb, d, d);
+		return;
+	case OPC_I64X2_EXTEND_HIGH_I32X4_S:
+		x64_pshufd_rri(cb, d, a, 0xee);
+		x64_pmovsxdq_rr(cb, d, d);
+		return;
+	case OPC_I64X2_EXTEND_HIGH_I32X4_U:
+		x64_pshufd_rri(cb, d, a, 0xee);
+		x64_pmovzxdq_rr(cb, d, d);
+		return;
+	case OPC_I16X8_EXTMUL_LOW_I8X16_S: case OPC_I16X8_EXTMUL_HIGH_I8X16_S:
+	case OPC_I16X8_EXTMUL_LOW_I8X16_U: case OPC_I16X8_EXTMUL_HIGH_I8X16_U:
+	case OPC_I32X4_EXTMUL_LOW_I16X8_S: case OPC_I32X4_EXTMUL_HIGH_I16X8_S:
+	case OPC_I32X4_EXTMUL_LOW_I16X8_U: case OPC_I32X4_EXTMUL_HIGH_I16X8_U: {
+		/* widen both (b first: dst may be b), then multiply the wide lanes */
+		bool high = op == OPC_I16X8_EXTMUL_HIGH_I8X16_S ||
+			    op == OPC_I16X8_EXTMUL_HIGH_I8X16_U ||
+			    op == OPC_I32X4_EXTMUL_HIGH_I16X8_S ||
+			    op == OPC_I32X4_EXTMUL_HIGH_I16X8_U;
+		bool sgn = op == OPC_I16X8_EXTMUL_LOW_I8X16_S ||
+			   op == OPC_I16X8_EXTMUL_HIGH_I8X16_S ||
+			   op == OPC_I32X4_EXTMUL_LOW_I16X8_S ||
+			   op == OPC_I32X4_EXTMUL_HIGH_I16X8_S;
+		sse_rr_fn ext = w == 1 ? (sgn ? x64_pmovsxbw_rr : x64_pmovzxbw_rr)
+				       : (sgn ? x64_pmovsxwd_rr : x64_pmovzxwd_rr);
+
+		if (high) {
+			x64_pshufd_rri(cb, XS2, b, 0xee);
+			ext(cb, XS2, XS2);
+			x64_pshufd_rri(cb, d, a, 0xee);
+			ext(cb, d, d);
+		} else {
+			ext(cb, XS2, b);
+			ext(cb, d, a);
+		}
+		if (w == 1)
+			VBIN(d, d, XS2, pmullw, true);
+		else
+			VBIN(d, d, XS2, pmulld, true);
+		return;
+	}
+	case OPC_I64X2_EXTMUL_LOW_I32X4_S: case OPC_I64X2_EXTMUL_HIGH_I32X4_S:
+	case OPC_I64X2_EXTMUL_LOW_I32X4_U: case OPC_I64X2_EXTMUL_HIGH_I32X4_U: {
+		/* pmuldq/pmuludq multiply the even dwords: spread the lanes out first */
+		uint8_t sel = op == OPC_I64X2_EXTMUL_LOW_I32X4_S ||
+			      op == OPC_I64X2_EXTMUL_LOW_I32X4_U ? 0x50 : 0xfa;
+
+		x64_pshufd_rri(cb, XS2, b, sel);
+		x64_pshufd_rri(cb, d, a, sel);
+		if (op == OPC_I64X2_EXTMUL_LOW_I32X4_S || op == OPC_I64X2_EXTMUL_HIGH_I32X4_S)
+			VBIN(d, d, XS2, pmuldq, true);
+		else
+			VBIN(d, d, XS2, pmuludq, true);
+		return;
+	}
+	case OPC_I64X2_MUL:
+		/* (ah * bl + al * bh) << 32 + al * bl, from pmuludq */
+		VSHI(XS, a, 32, psrlq);
+		VBIN(XS, XS, b, pmuludq, true);             /* ah * bl */
+		VSHI(XS2, b, 32, psrlq);
+		VBIN(XS2, XS2, a, pmuludq, true);           /* al * bh */
+		VBIN(XS, XS, XS2, paddq, true);
+		VSHI(XS, XS, 32, psllq);
+		VBIN(d, a, b, pmuludq, true);
+		VBIN(d, d, XS, paddq, true);
+		return;
+	case OPC_I16X8_EXTADD_PAIRWISE_I8X16_S:
+		vconst(cb, XS2, rep8(1), rep8(1));
+		VBIN(d, XS2, a, pmaddubsw, false);          /* unsigned 1 x signed a */
+		return;
+	case OPC_I16X8_EXTADD_PAIRWISE_I8X16_U:
+		vconst(cb, XS2, rep8(1), rep8(1));
+		VBIN(d, a, XS2, pmaddubsw, false);          /* unsigned a x signed 1 */
+		return;
+	case OPC_I32X4_EXTADD_PAIRWISE_I16X8_S:
+		vconst(cb, XS2, rep16(1), rep16(1));
+		VBIN(d, a, XS2, pmaddwd, true);
+		return;
+	case OPC_I32X4_EXTADD_PAIRWISE_I16X8_U:
+		/* bias to signed, add pairs, unbias by 2 * 0x8000 */
+		vconst(cb, XS2, rep16(0x8000), rep16(0x8000));
+		VBIN(d, a, XS2, pxor, true);
+		vconst(cb, XS2, rep16(1), rep16(1));
+		VBIN(d, d, XS2, pmaddwd, true);
+		vconst(cb, XS2, rep32(0x10000), rep32(0x10000));
+		VBIN(d, d, XS2, paddd, true);
+		return;
+	case OPC_I16X8_Q15MULR_SAT_S:
+		/* pmulhrsw, except 0x8000 * 0x8000 must saturate to 0x7fff */
+		VBIN(d, a, b, pmulhrsw, true);
+		vconst(cb, XS2, rep16(0x8000), rep16(0x8000));
+		VBIN(XS2, XS2, d, pcmpeqw, true);
+		VBIN(d, d, XS2, pxor, true);
+		return;
+	case OPC_I8X16_SWIZZLE:
+		/* indices >= 16 select zero: saturating + 0x70 sets their top bit */
+		vconst(cb, XS2, rep8(0x70), rep8(0x70));
+		VBIN(XS2, XS2, b, paddusb, true);
+		VBIN(d, a, XS2, pshufb, false);
+		return;
+	case OPC_F32X4_ABS: case OPC_F64X2_ABS:
+		x64_pcmpeqd_rr(cb, XS, XS);
+		if (dbl)
+			VSHI(XS, XS, 1, psrlq);
+		else
+			VSHI(XS, XS, 1, psrld);
+		VBIN(d, a, XS, andps, true);
+		return;
+	case OPC_F32X4_NEG: case OPC_F64X2_NEG:
+		x64_pcmpeqd_rr(cb, XS, XS);
+		if (dbl)
+			VSHI(XS, XS, 63, psllq);
+		else
+			VSHI(XS, XS, 31, pslld);
+		VBIN(d, a, XS, xorps, true);
+		return;
+	case OPC_F32X4_SQRT: x64_sqrtps_rr(cb, d, a); return;
+	case OPC_F64X2_SQRT: x64_sqrtpd_rr(cb, d, a); return;
+	case OPC_F32X4_CEIL: x64_roundps_rri(cb, d, a, 8 | 2); return;
+	case OPC_F32X4_FLOOR: x64_roundps_rri(cb, d, a, 8 | 1); return;
+	case OPC_F32X4_TRUNC: x64_roundps_rri(cb, d, a, 8 | 3); return;
+	case OPC_F32X4_NEAREST: x64_roundps_rri(cb, d, a, 8 | 0); return;
+	case OPC_F64X2_CEIL: x64_roundpd_rri(cb, d, a, 8 | 2); return;
+	case OPC_F64X2_FLOOR: x64_roundpd_rri(cb, d, a, 8 | 1); return;
+	case OPC_F64X2_TRUNC: x64_roundpd_rri(cb, d, a, 8 | 3); return;
+	case OPC_F64X2_NEAREST: x64_roundpd_rri(cb, d, a, 8 | 0); return;
+	case OPC_F32X4_MIN: vminmax(cb, false, false, d, a, b); return;
+	case OPC_F32X4_MAX: vminmax(cb, false, true, d, a, b); return;
+	case OPC_F64X2_MIN: vminmax(cb, true, false, d, a, b); return;
+	case OPC_F64X2_MAX: vminmax(cb, true, true, d, a, b); return;
+	case OPC_F32X4_CONVERT_I32X4_S: x64_cvtdq2ps_rr(cb, d, a); return;
+	case OPC_F64X2_CONVERT_LOW_I32X4_S: x64_cvtdq2pd_rr(cb, d, a); return;
+	case OPC_F32X4_DEMOTE_F64X2_ZERO: x64_cvtpd2ps_rr(cb, d, a); return;
+	case OPC_F64X2_PROMOTE_LOW_F32X4: x64_cvtps2pd_rr(cb, d, a); return;
+	default:
+		vconvert(cb, op, d, a);
+		return;
+	}
+}
+
+/* ---- SIMD memory ---- */
+
+/* Bytes a SIMD memory row touches: memlog2 is the access size (the lane for lane rows). */
+static uint32_t vmem_size(uint16_t op)
+{
+	return 1u << op_info[op].memlog2;
+}
+
+void be_vload(struct jcomp *c, uint16_t op, jreg dst, struct jopnd addr, uint32_t offset,
+	      uint32_t lane)
+{
+	struct codebuf *cb = c->cb;
+	uint8_t d = HW(dst);
+	struct x64_mem m = mem_operand(c, addr, offset, vmem_size(op));
+
+	switch (op) {
+	case OPC_V128_LOAD: x64_movdqu_rm(cb, d, m); return;
+	case OPC_V128_LOAD8X8_S: x64_pmovsxbw_rm(cb, d, m); return;
+	case OPC_V128_LOAD8X8_U: x64_pmovzxbw_rm(cb, d, m); return;
+	case OPC_V128_LOAD16X4_S: x64_pmovsxwd_rm(cb, d, m); return;
+	case OPC_V128_LOAD16X4_U: x64_pmovzxwd_rm(cb, d, m); return;
+	case OPC_V128_LOAD32X2_S: x64_pmovsxdq_rm(cb, d, m); return;
+	case OPC_V128_LOAD32X2_U: x64_pmovzxdq_rm(cb, d, m); return;
+	case OPC_V128_LOAD32_ZERO: x64_movd_rm(cb, d, m); return;
+	case OPC_V128_LOAD64_ZERO: x64_movq_rm(cb, d, m); return;
+	case OPC_V128_LOAD64_SPLAT: x64_movddup_rm(cb, d, m); return;
+	case OPC_V128_LOAD8_SPLAT:
+		if (avx2()) {
+			x64_vpbroadcastb_rm(cb, d, m);
+		} else {
+			x64_pinsrb_xmi(cb, d, m, 0);
+			x64_pxor_rr(cb, XS, XS);
+			x64_pshufb_rr(cb, d, XS);
+		}
+		return;
+	case OPC_V128_LOAD16_SPLAT:
+		if (avx2()) {
+			x64_vpbroadcastw_rm(cb, d, m);
+		} else {
+			x64_pinsrw_xmi(cb, d, m, 0);
+			x64_pshuflw_rri(cb, d, d, 0);
+			x64_pshufd_rri(cb, d, d, 0);
+		}
+		return;
+	case OPC_V128_LOAD32_SPLAT:
+		if (avx()) {
+			x64_vbroadcastss_rm(cb, d, m);
+		} else {
+			x64_movd_rm(cb, d, m);
+			x64_pshufd_rri(cb, d, d, 0);
+		}
+		return;
+	case OPC_V128_LOAD8_LANE: x64_pinsrb_xmi(cb, d, m, (uint8_t)lane); return;
+	case OPC_V128_LOAD16_LANE: x64_pinsrw_xmi(cb, d, m, (uint8_t)lane); return;
+	case OPC_V128_LOAD32_LANE: x64_pinsrd_xmi(cb, false, d, m, (uint8_t)lane); return;
+	case OPC_V128_LOAD64_LANE: x64_pinsrd_xmi(cb, true, d, m, (uint8_t)lane); return;
+	default:
+		x64_poison(cb);
+		return;
+	}
+}
+
+void be_vstore(struct jcomp *c, uint16_t op, struct jopnd addr, jreg val, uint32_t offset,
+	       uint32_t lane)
+{
+	struct codebuf *cb = c->cb;
+	uint8_t v = HW(val);
+	struct x64_mem m = mem_operand(c, addr, offset, vmem_size(op));
+
+	switch (op) {
+	case OPC_V128_STORE: x64_movdqu_mr(cb, m, v); return;
+	case OPC_V128_STORE8_LANE: x64_pextrb_mxi(cb, m, v, (uint8_t)lane); return;
+	case OPC_V128_STORE16_LANE: x64_pextrw_mxi(cb, m, v, (uint8_t)lane); return;
+	case OPC_V128_STORE32_LANE: x64_pextrd_mxi(cb, false, m, v, (uint8_t)lane); return;
+	case OPC_V128_STORE64_LANE: x64_pextrd_mxi(cb, true, m, v, (uint8_t)lane); return;
+	default:
+		x64_poison(cb);
+		return;
+	}
 }

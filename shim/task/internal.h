@@ -45,9 +45,10 @@ struct task {
 	struct relay *relay;       /* stdin copier, or NULL */
 	struct relay *tty_out;     /* terminal tasks: pty master -> stdout fifo copier */
 	int pty_master;            /* terminal tasks: the pty master (ResizePty); else -1 */
-	int out_hold[2];           /* read ends of the stdout/stderr fifos, held from Create to
-				    * Delete: what a task wrote before the client's reader opened
-				    * stays in the fifo when the task exits; -1 when none */
+	int out_hold[2];           /* the shim's ends of the stdout/stderr fifos, from Create
+				    * until the output is read after the exit (proc_drain_fifos):
+				    * what a task wrote before the client's reader connected stays
+				    * readable; -1 when none */
 };
 
 extern pthread_mutex_t task_lock;
@@ -102,6 +103,9 @@ void proc_release_io(struct task *t);
 /* Reaper: wait (2 s at most) for a terminal task's output to reach its fifo (task_lock held;
  * dropped while waiting, so the caller holds a reference). */
 void proc_drain_tty(struct task *t);
+/* Reaper: wait (2 s at most) for the client to read what the task left in its stdout/stderr
+ * fifos, then close the shim's ends of them (task_lock held; dropped while waiting). */
+void proc_drain_fifos(struct task *t);
 
 /* ResizePty: set the window size of t's terminal.  0, or -1 with errno (ENOTTY: none). */
 int proc_resize_tty(struct task *t, uint32_t width, uint32_t height);

@@ -169,18 +169,42 @@ static void relay_free(struct relay *r)
 	free(r);
 }
 
-/* A read end of fifo `path` for t->out_hold (-1 for anything but a fifo).  The child's own
- * O_RDWR end (open_output) goes when it exits, and a fifo that nobody has open any more
- * drops what it holds: a task that printed and exited before ctr's reader got to open the
- * fifo lost its output (seen in 2 of 10 e2e runs, 20 containers at once).  A read end
- * never delays the client's EOF, which only waits for the writers. */
+/* The shim's own end of fifo `path` for t->out_hold (-1 for anything but a fifo).  The
+ * child's O_RDWR end (open_output) goes when it exits; a task that printed and exited
+ * before ctr's reader had connected then lost its output (2 of 10 e2e runs, 20 containers
+ * at once): a fifo nobody holds drops its contents, and a reader that connects after the
+ * last writer left waits for a writer that never comes.  So the shim holds an end, read and
+ * write, until the output has been read (proc_drain_fifos) or the task is deleted. */
 static int hold_fifo(const char *path)
 {
 	struct stat st;
 
 	if (!path || !*path || strstr(path, "://") || stat(path, &st) || !S_ISFIFO(st.st_mode))
 		return -1;
-	return open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	return open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+}
+
+/* The task exited: give the client up to 2 s to read what is still in the stdout/stderr
+ * fifos, then let go of them, so its reader sees the end of the output (task_lock held;
+ * dropped while waiting).  Like a runc shim, which reports an exit only after copying the
+ * output; an unread fifo (nobody attached) costs the wait once. */
+void proc_drain_fifos(struct task *t)
+{
+	int fds[2] = { t->out_hold[0], t->out_hold[1] }, n;
+	struct timespec step = { 0, 1000 * 1000 };
+
+	t->out_hold[0] = t->out_hold[1] = -1;
+	pthread_mutex_unlock(&task_lock);
+	for (int i = 0; i < 2; i++) {
+		for (int k = 0; fds[i] >= 0 && k < 2000; k++) {
+			if (ioctl(fds[i], FIONREAD, &n) != 0 || n == 0)
+				break;
+			nanosleep(&step, NULL);
+		}
+		if (fds[i] >= 0)
+			close(fds[i]);
+	}
+	pthread_mutex_lock(&task_lock);
 }
 
 /* Stop the copiers, close the start pipe, the pty and the held fifo ends (internal.h). */
@@ -844,8 +868,9 @@ static void *reaper(void *arg)
 			if (t->pid == pid && t->status != TASK_STOPPED)
 				break;
 		if (t) {
-			t->refs++; /* proc_drain_tty may drop the lock */
+			t->refs++; /* proc_drain_tty/fifos may drop the lock */
 			proc_drain_tty(t);
+			proc_drain_fifos(t);
 			service_task_exited(t, st);
 			task_put(t);
 		}

@@ -2,7 +2,13 @@
  * end of memory, huge lengths, random fds, flags and paths) to show that chibi returns an
  * errno instead of crashing.  Blocking calls (poll_oneoff, sock_accept, proc_exit) are left
  * out; fd 3 is a scratch preopen the runner checks afterwards.
- * Run as: chibi run --dir SCRATCH::/s fuzz.wasm SEED ITERATIONS */
+ * Run as: chibi run --dir SCRATCH::/s fuzz.wasm SEED ITERATIONS [INODE...]
+ *
+ * With INODEs (tools/wasi-fuzz.sh: the inodes of a tree outside the preopen, reachable only
+ * through the symlinks it plants in SCRATCH), every successful stat of a path or fd, every
+ * fd a path_open returns and every fd_readdir entry is checked against them: a forbidden
+ * inode means the sandbox let a path out.  The host side (inotify on the outside tree)
+ * catches reads and writes the guest cannot see. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -64,8 +70,59 @@ static uint64_t rnd(void)
 }
 
 static uint8_t arena[8192];        /* scratch the calls may scribble on */
+static char long_name[300], long_path[1100];
+/* The last names are what tools/wasi-fuzz.sh plants: symlinks out of the preopen (relative,
+ * absolute, through a subdirectory, chained, looping) and a subdirectory. */
 static const char *paths[] = { "a", "b/c", "..", "../x", "/etc", ".", "", "a/../b", "l",
-			       "d/e/f", "a/", "//", "x\\y", "b" };
+			       "d/e/f", "a/", "//", "x\\y", "b", long_name, long_path,
+			       "up", "up/outside/secret", "abs", "abs/secret", "rel", "etc/passwd",
+			       "sub", "sub/deep", "sub/deep/secret", "sub/../up/outside",
+			       "sub/in/../../outside", "chain", "loop", "sub/in", "dirlink/x",
+			       "outside", "../outside/secret", "sub/../../outside/secret" };
+static uint64_t forbidden[64], digest = 14695981039346656037ull;
+static int nforbidden;
+static uint8_t statbuf[64], dirbuf[4096];
+static uint32_t newfd;
+static int trace, junk_path;
+
+static void check_inode(uint64_t ino, const char *what, int call)
+{
+	for (int i = 0; i < nforbidden; i++)
+		if (ino == forbidden[i]) {
+			printf("FAIL call %d: %s gave inode %llu, which is outside the preopen\n",
+			       call, what, (unsigned long long)ino);
+			exit(1);
+		}
+}
+
+/* A filestat's inode (offset 8). */
+static void check_stat(int call)
+{
+	uint64_t ino;
+
+	memcpy(&ino, statbuf + 8, 8);
+	check_inode(ino, "a stat", call);
+}
+
+/* Every whole dirent in dirbuf (d_ino at 8, d_namlen at 16, 24-byte header). */
+static void check_dirents(uint32_t used, int call)
+{
+	for (uint32_t off = 0; off + 24 <= used && off + 24 <= sizeof(dirbuf);) {
+		uint64_t ino;
+		uint32_t nl;
+
+		memcpy(&ino, dirbuf + off + 8, 8);
+		memcpy(&nl, dirbuf + off + 16, 4);
+		if (nl < 200) {
+			char what[256];
+
+			snprintf(what, sizeof(what), "directory entry '%.*s'", (int)nl,
+				 (const char *)dirbuf + off + 24);
+			check_inode(ino, off + 24 + nl <= used ? what : "a directory entry", call);
+		}
+		off += 24 + nl;
+	}
+}
 
 /* A pointer: mostly valid in the arena, sometimes hostile. */
 static I32 ptr(void)
@@ -112,6 +169,7 @@ static void path(I32 *p, I32 *l)
 	} else {
 		*p = ptr();
 		*l = len();
+		junk_path = 1;
 	}
 }
 
@@ -133,12 +191,21 @@ int main(int argc, char **argv)
 	int errs[80] = { 0 };
 
 	state = (argc > 1 ? strtoull(argv[1], NULL, 0) : 1) * 0x9e3779b97f4a7c15ull + 1;
+	trace = getenv("FUZZ_TRACE") != NULL; /* --env FUZZ_TRACE=1: every call's errno */
+	for (int k = 3; k < argc && nforbidden < 64; k++)
+		forbidden[nforbidden++] = strtoull(argv[k], NULL, 0);
+	memset(long_name, 'n', 255);            /* NAME_MAX */
+	for (int k = 0; k < 4; k++) {           /* 4 x 256 + ... > PATH_MAX */
+		memcpy(long_path + k * 257, long_name, 255);
+		memcpy(long_path + k * 257 + 255, "n/", 2);
+	}
 	for (i = 0; i < iters; i++) {
 		I32 p1, l1, p2, l2, r = 0;
 		int which = (int)(rnd() % 41);
 
 		if (i % 64 == 0)
 			seed_arena();
+		junk_path = 0;
 		path(&p1, &l1);
 		path(&p2, &l2);
 		switch (which) {
@@ -155,7 +222,17 @@ int main(int argc, char **argv)
 		case 10: r = f_fd_fdstat_get(fd(), ptr()); break;
 		case 11: r = f_fd_fdstat_set_flags(fd(), (I32)(rnd() % 64)); break;
 		case 12: r = f_fd_fdstat_set_rights((I32)(5 + rnd() % 8), (I64)rnd(), (I64)rnd()); break;
-		case 13: r = f_fd_filestat_get(fd(), ptr()); break;
+		case 13:
+			if (rnd() % 4) {
+				I32 f = fd();
+
+				if (!(r = f_fd_filestat_get(f, (I32)(uintptr_t)statbuf)) && f != 0 &&
+				    f != 1 && f != 2)
+					check_stat(which);
+			} else {
+				r = f_fd_filestat_get(fd(), ptr());
+			}
+			break;
 		case 14: r = f_fd_filestat_set_size((I32)(5 + rnd() % 8), big() % 100000); break;
 		case 15: r = f_fd_filestat_set_times(fd(), big(), big(), (I32)(rnd() % 32)); break;
 		case 16: r = f_fd_pread(fd(), ptr(), len(), big(), ptr()); break;
@@ -163,14 +240,32 @@ int main(int argc, char **argv)
 		case 18: r = f_fd_prestat_dir_name(fd(), ptr(), len()); break;
 		case 19: r = f_fd_pwrite((I32)(5 + rnd() % 8), ptr(), len(), big(), ptr()); break;
 		case 20: r = f_fd_read(rnd() % 2 ? 0 : (I32)(5 + rnd() % 8), ptr(), len(), ptr()); break;
-		case 21: r = f_fd_readdir(fd(), ptr(), len(), big(), ptr()); break;
+		case 21:
+			if (rnd() % 2) {
+				uint32_t used = 0;
+
+				if (!(r = f_fd_readdir(fd(), (I32)(uintptr_t)dirbuf, sizeof(dirbuf),
+						       rnd() % 4 ? 0 : big(), (I32)(uintptr_t)&used)))
+					check_dirents(used, which);
+			} else {
+				r = f_fd_readdir(fd(), ptr(), len(), big(), ptr());
+			}
+			break;
 		case 22: r = f_fd_renumber((I32)(5 + rnd() % 8), (I32)(5 + rnd() % 8)); break;
 		case 23: r = f_fd_seek(fd(), big(), (I32)(rnd() % 4), ptr()); break;
 		case 24: r = f_fd_sync(fd()); break;
 		case 25: r = f_fd_tell(fd(), ptr()); break;
 		case 26: r = f_fd_write((I32)(5 + rnd() % 8), ptr(), len(), ptr()); break;
 		case 27: r = f_path_create_directory(fd(), p1, l1); break;
-		case 28: r = f_path_filestat_get(fd(), (I32)(rnd() % 3), p1, l1, ptr()); break;
+		case 28:
+			if (rnd() % 4) {
+				if (!(r = f_path_filestat_get(fd(), (I32)(rnd() % 3), p1, l1,
+							      (I32)(uintptr_t)statbuf)))
+					check_stat(which);
+			} else {
+				r = f_path_filestat_get(fd(), (I32)(rnd() % 3), p1, l1, ptr());
+			}
+			break;
 		case 29: r = f_path_filestat_set_times(fd(), (I32)(rnd() % 3), p1, l1, big(), big(),
 						      (I32)(rnd() % 32)); break;
 		case 30: r = f_path_link(fd(), (I32)(rnd() % 3), p1, l1, fd(), p2, l2); break;
@@ -183,13 +278,39 @@ int main(int argc, char **argv)
 		case 37: r = f_random_get(ptr(), len()); break;
 		case 38: r = f_sock_recv(fd(), ptr(), len(), (I32)(rnd() % 8), ptr(), ptr()); break;
 		case 39: r = f_sock_send(fd(), ptr(), len(), (I32)(rnd() % 2), ptr()); break;
-		case 40:
+		case 40: {
 			/* path_open, with fdflags kept non-blocking so a FIFO never hangs us. */
-			r = raw_path_open(fd(), (I32)(rnd() % 3), p1, l1, (I32)(rnd() % 32),
-					  (I64)rnd(), (I64)rnd(), (I32)((rnd() % 32) | 4), ptr());
+			I32 dir = fd(), df = (I32)(rnd() % 3), of = (I32)(rnd() % 32);
+			I32 ff = (I32)((rnd() % 32) | 4);
+			I64 base = rnd() % 2 ? (I64)rnd() : -1, inh = (I64)rnd();
+
+			if (rnd() % 4) {
+				r = raw_path_open(dir, df, p1, l1, of, base, inh, ff,
+						  (I32)(uintptr_t)&newfd);
+				if (!r && !f_fd_filestat_get((I32)newfd, (I32)(uintptr_t)statbuf))
+					check_stat(which);
+			} else {
+				r = raw_path_open(dir, df, p1, l1, of, base, inh, ff, ptr());
+			}
+			if (trace)
+				fprintf(stderr, "path_open(%d, %d, '%.*s', oflags %d, rights %llx, "
+					"fdflags %d) -> %d\n", dir, df, l1 < 80 && l1 >= 0 &&
+					(uint32_t)p1 < 4u * 65536 ? l1 : 0, (const char *)(uintptr_t)p1,
+					of, (unsigned long long)base, ff, r);
 			break;
 		}
+		}
 		calls[which]++;
+		/* the digest of every call's errno: the same seed must give the same sequence in
+		 * both tiers and both path resolvers (tools/wasi-fuzz.sh compares them) */
+		if (!junk_path) /* junk may point at times or random bytes earlier calls wrote */
+			digest = (digest ^ (uint64_t)(which * 128 + r)) * 1099511628211ull;
+		if (trace) {
+			fprintf(stderr, "call %ld: %d -> %d (path1", i, which, r);
+			for (I32 k = 0; k < l1 && k < 24 && (uint32_t)p1 + 24 < 4u * 65536; k++)
+				fprintf(stderr, " %02x", ((const uint8_t *)(uintptr_t)p1)[k]);
+			fprintf(stderr, ", len %d)\n", l1);
+		}
 		if (r < 0 || r > 76) {
 			printf("FAIL call %d returned %d\n", which, r);
 			return 1;
@@ -201,6 +322,7 @@ int main(int argc, char **argv)
 			printf("note: function %ld never called\n", i);
 	fprintf(stderr, "fuzz: %ld calls, %d ok, %d EFAULT, %d EBADF, %d ENOTCAPABLE\n", iters,
 		errs[0], errs[21], errs[8], errs[76]);
+	fprintf(stderr, "fuzz: errno digest %016llx\n", (unsigned long long)digest);
 	printf("fuzz: %ld checks, 0 failed\n", iters);
 	return 0;
 }

@@ -8,6 +8,7 @@
   (func (export "did") (param f64) (result f64) (local.get 0))
   (func (export "multi") (result i32 i64 f64) (i32.const -1) (i64.const 1099511627776) (f64.const 0.1))
   (func (export "noop"))
+  (func (export "vadd") (param v128 v128) (result v128) (i32x4.add (local.get 0) (local.get 1)))
   (func (export "div") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
   (func $spin (export "spin") (loop $l (br $l)))
 )

@@ -317,6 +317,12 @@ expect "invoke f64 nan" 0 "^nan$" "" "$CHIBI" run --invoke did "$I" nan
 expect "invoke f64 -inf" 0 "^-inf$" "" "$CHIBI" run --invoke did "$I" -inf
 expect "invoke f64 hex float" 0 "^0.125$" "" "$CHIBI" run --invoke did "$I" 0x1p-3
 expect "invoke f32 nan payload" 0 "^nan$" "" "$CHIBI" run --invoke fid "$I" nan:0x200000
+expect "invoke v128" 0 "^i32x4:0x0000000b,0x00000016,0x00000000,0x80000000$" "" \
+	"$CHIBI" run --invoke vadd "$I" i32x4:1,2,-1,0x7fffffff i32x4:10,20,1,1
+expect "invoke v128 lanes" 0 "^i32x4:0x00020101,0x00000000,0x00000000,0x00000000$" "" \
+	"$CHIBI" run --invoke vadd "$I" i8x16:1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0 i16x8:0x100,2,0,0,0,0,0,0
+expect "invoke v128 lane count" 2 "" "invalid argument 1" \
+	"$CHIBI" run --invoke vadd "$I" i32x4:1,2,3 i32x4:1,2,3,4
 expect "invoke multi-value" 0 "^-1$" "" "$CHIBI" run --invoke multi "$I"
 grep -q "^1099511627776$" "$T/out" && grep -q "^0.1$" "$T/out" && ok "invoke multi lines" ||
 	bad "invoke multi lines" "want -1, 1099511627776, 0.1"

@@ -1,0 +1,334 @@
+/* jit/simd_test.c - v128 code in the JIT, on every SIMD level of the x86-64 back end.
+ *
+ * The interpreter does not run SIMD yet, so these rows carry their expected results
+ * (worked out by hand from the spec's lane semantics) instead of comparing tiers; the
+ * differential tests take over once it does.  Each row is a function "f" (param i32)
+ * (result i64 i64): the two halves of a v128, or a scalar and 0.  Every row runs with guard
+ * pages and with explicit bounds checks, once per CHIBI_JIT_ISA level (one Criterion test
+ * each: the level is fixed per process), and must not fall back to the interpreter.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jit.h"
+#include "../vm/test_wat.h"
+
+struct vrow {
+	const char *name;
+	const char *body;         /* module fields; V(...) / S(...) make "f" */
+	int32_t arg;
+	enum chibi_trap trap;
+	uint64_t lo, hi;
+};
+
+
+/* "f" returning the two 64-bit halves of a v128 expression (the parameter is $p). */
+#define V(expr) "(func (export \"f\") (param $p i32) (result i64 i64) (local $v v128) "	\
+	"(local.set $v " expr ") (i64x2.extract_lane 0 (local.get $v)) "			\
+	"(i64x2.extract_lane 1 (local.get $v)))"
+/* "f" returning an i32 expression, zero-extended, and 0. */
+#define S(expr) "(func (export \"f\") (param $p i32) (result i64 i64) "			\
+	"(i64.extend_i32_u " expr ") (i64.const 0))"
+
+#define C_A "(v128.const f32x4 -0 1 nan 3)"
+#define C_B "(v128.const f32x4 0 nan 2 -inf)"
+/* lane bits of a float result: NaN lanes as a bitmask, lanes 0 and 3 as bits */
+#define FCHK(expr) "(func (export \"f\") (param $p i32) (result i64 i64) (local $v v128) "	\
+	"(local.set $v " expr ") "								\
+	"(i64.extend_i32_u (i32x4.bitmask (f32x4.ne (local.get $v) (local.get $v)))) "	\
+	"(i64.or (i64.extend_i32_u (i32x4.extract_lane 0 (local.get $v))) "		\
+	"(i64.shl (i64.extend_i32_u (i32x4.extract_lane 3 (local.get $v))) (i64.const 32))))"
+
+static const struct vrow vrows[] = {
+	{ "const", V("(v128.const i32x4 1 2 3 4)"), 0, 0,
+	  0x0000000200000001ull, 0x0000000400000003ull },
+	{ "splat_add", V("(i32x4.add (i32x4.splat (local.get $p)) (v128.const i32x4 1 2 3 4))"),
+	  10, 0, 0x0000000c0000000bull, 0x0000000e0000000dull },
+	{ "shuffle", V("(i8x16.shuffle 0 16 1 17 2 18 3 19 4 20 5 21 6 22 7 23 "
+		       "(v128.const i8x16 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15) "
+		       "(v128.const i8x16 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31))"),
+	  0, 0, 0x1303120211011000ull, 0x1707160615051404ull },
+	{ "shuffle_b_only", V("(i8x16.shuffle 31 30 29 28 27 26 25 24 23 22 21 20 19 18 17 16 "
+			      "(v128.const i64x2 0 0) "
+			      "(v128.const i8x16 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15))"),
+	  0, 0, 0x08090a0b0c0d0e0full, 0x0001020304050607ull },
+	{ "swizzle", V("(i8x16.swizzle (v128.const i8x16 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31) "
+		       "(v128.const i8x16 0 15 16 255 1 2 3 4 5 6 7 8 9 10 11 12))"),
+	  0, 0, 0x1413121100001f10ull, 0x1c1b1a1918171615ull },
+	{ "q15mulr_sat", V("(i16x8.q15mulr_sat_s (v128.const i16x8 -32768 16384 -32768 16384 -32768 16384 -32768 16384) "
+			   "(v128.const i16x8 -32768 16384 -32768 16384 -32768 16384 -32768 16384))"),
+	  0, 0, 0x20007fff20007fffull, 0x20007fff20007fffull },
+	{ "popcnt", V("(i8x16.popcnt (v128.const i8x16 0 1 3 7 15 31 63 127 255 254 128 0x55 0xaa 2 4 8))"),
+	  0, 0, 0x0706050403020100ull, 0x0101010404010708ull },
+	{ "f32_min", FCHK("(f32x4.min " C_A " " C_B ")"), 0, 0, 6, 0xff80000080000000ull },
+	{ "f32_max", FCHK("(f32x4.max " C_A " " C_B ")"), 0, 0, 6, 0x4040000000000000ull },
+	{ "f32_pmin", V("(f32x4.pmin " C_A " " C_B ")"), 0, 0,
+	  0x3f80000080000000ull, 0xff8000007fc00000ull },
+	{ "f32_pmax", V("(f32x4.pmax " C_A " " C_B ")"), 0, 0,
+	  0x3f80000080000000ull, 0x404000007fc00000ull },
+	{ "f64_min", V("(f64x2.min (v128.const f64x2 -0 5) (v128.const f64x2 0 -7))"), 0, 0,
+	  0x8000000000000000ull, 0xc01c000000000000ull },
+	{ "f64_max_nan", "(func (export \"f\") (param $p i32) (result i64 i64) (local $v v128) "
+	  "(local.set $v (f64x2.max (v128.const f64x2 nan 0) (v128.const f64x2 1 -0))) "
+	  "(i64.extend_i32_u (i64x2.bitmask (f64x2.ne (local.get $v) (local.get $v)))) "
+	  "(i64x2.extract_lane 1 (local.get $v)))", 0, 0, 1, 0 },
+	{ "trunc_sat_s", V("(i32x4.trunc_sat_f32x4_s (v128.const f32x4 nan -inf 3e9 -2.5))"), 0, 0,
+	  0x8000000000000000ull, 0xfffffffe7fffffffull },
+	{ "trunc_sat_u", V("(i32x4.trunc_sat_f32x4_u (v128.const f32x4 nan -1 5e9 3e9))"), 0, 0,
+	  0, 0xb2d05e00ffffffffull },
+	{ "convert_u", V("(f32x4.convert_i32x4_u (v128.const i32x4 0xffffffff 1 0x80000000 16777217))"),
+	  0, 0, 0x3f8000004f800000ull, 0x4b8000004f000000ull },
+	{ "trunc_sat_f64_s", V("(i32x4.trunc_sat_f64x2_s_zero (v128.const f64x2 -3e10 2.9))"), 0, 0,
+	  0x0000000280000000ull, 0 },
+	{ "trunc_sat_f64_u", V("(i32x4.trunc_sat_f64x2_u_zero (v128.const f64x2 nan 5e9))"), 0, 0,
+	  0xffffffff00000000ull, 0 },
+	{ "trunc_sat_f64_u2", V("(i32x4.trunc_sat_f64x2_u_zero (v128.const f64x2 -1 4294967294.5))"),
+	  0, 0, 0xfffffffe00000000ull, 0 },
+	{ "convert_low_u", V("(f64x2.convert_low_i32x4_u (v128.const i32x4 0xffffffff 7 9 9))"),
+	  0, 0, 0x41efffffffe00000ull, 0x401c000000000000ull },
+	{ "demote", V("(f32x4.demote_f64x2_zero (v128.const f64x2 1.5 -2))"), 0, 0,
+	  0xc00000003fc00000ull, 0 },
+	{ "i8_shr_s", V("(i8x16.shr_s (v128.const i8x16 -128 127 -1 1 0 0 0 0 0 0 0 0 0 0 0 0) (local.get $p))"),
+	  9, 0, 0x0000000000ff3fc0ull, 0 },
+	{ "i8_shl", V("(i8x16.shl (v128.const i8x16 0x81 0x7f 0 0 0 0 0 0 0 0 0 0 0 0 0 0xff) (local.get $p))"),
+	  1, 0, 0xfe02ull, 0xfe00000000000000ull },
+	{ "i8_shr_u_imm", V("(i8x16.shr_u (v128.const i8x16 0x81 0x7f 0 0 0 0 0 0 0 0 0 0 0 0 0 0xff) (i32.const 9))"),
+	  0, 0, 0x3f40ull, 0x7f00000000000000ull },
+	{ "i64_shr_s", V("(i64x2.shr_s (v128.const i64x2 -256 256) (local.get $p))"), 4, 0,
+	  0xfffffffffffffff0ull, 16 },
+	{ "i64_shr_s_imm", V("(i64x2.shr_s (v128.const i64x2 -3 7) (i32.const 65))"), 0, 0,
+	  0xfffffffffffffffeull, 3 },
+	{ "i16_shr_s_imm", V("(i16x8.shr_s (v128.const i16x8 -64 64 0 0 0 0 0 0) (i32.const 3))"),
+	  0, 0, 0x0008fff8ull, 0 },
+	{ "i32_shl_var", V("(i32x4.shl (v128.const i32x4 1 2 3 4) (local.get $p))"), 33, 0,
+	  0x0000000400000002ull, 0x0000000800000006ull },
+	{ "i64_mul", V("(i64x2.mul (v128.const i64x2 0x100000003 -2) (v128.const i64x2 0x200000005 3))"),
+	  0, 0, 0xb0000000full, 0xfffffffffffffffaull },
+	{ "extmul_high_u", V("(i32x4.extmul_high_i16x8_u (v128.const i16x8 0 0 0 0 0xffff 2 3 4) "
+			     "(v128.const i16x8 0 0 0 0 0xffff 5 6 7))"),
+	  0, 0, 0x0000000afffe0001ull, 0x0000001c00000012ull },
+	{ "extmul_low_s64", V("(i64x2.extmul_low_i32x4_s (v128.const i32x4 -2 3 0 0) (v128.const i32x4 5 -7 0 0))"),
+	  0, 0, 0xfffffffffffffff6ull, 0xffffffffffffffebull },
+	{ "extadd_s8", V("(i16x8.extadd_pairwise_i8x16_s (v128.const i8x16 -1 -1 127 127 0 0 0 0 0 0 0 0 0 0 0 0))"),
+	  0, 0, 0x00fefffeull, 0 },
+	{ "extadd_u16", V("(i32x4.extadd_pairwise_i16x8_u (v128.const i16x8 0xffff 0xffff 1 2 0 0 0 0))"),
+	  0, 0, 0x000000030001fffeull, 0 },
+	{ "dot", V("(i32x4.dot_i16x8_s (v128.const i16x8 1 2 -3 4 0 0 0 0) (v128.const i16x8 5 6 7 8 0 0 0 0))"),
+	  0, 0, 0x0000000b00000011ull, 0 },
+	{ "all_true", S("(i32x4.all_true (v128.const i32x4 1 2 0 4))"), 0, 0, 0, 0 },
+	{ "all_true_yes", S("(i8x16.all_true (i8x16.splat (local.get $p)))"), 256 + 3, 0, 1, 0 },
+	{ "any_true", S("(v128.any_true (i64x2.splat (i64.extend_i32_u (local.get $p))))"), 0, 0, 0, 0 },
+	{ "bitmask16", S("(i16x8.bitmask (v128.const i16x8 -1 1 -1 1 -1 1 -1 -5))"), 0, 0, 0xd5, 0 },
+	{ "bitmask8", S("(i8x16.bitmask (v128.const i8x16 -1 0 -1 0 0 0 0 0 0 0 0 0 0 0 0 -128))"), 0, 0,
+	  0x8005, 0 },
+	{ "bitmask64", S("(i64x2.bitmask (v128.const i64x2 1 -1))"), 0, 0, 2, 0 },
+	{ "extract_s", S("(i8x16.extract_lane_s 3 (v128.const i8x16 0 0 0 -7 0 0 0 0 0 0 0 0 0 0 0 0))"),
+	  0, 0, 0xfffffff9ull, 0 },
+	{ "extract_u", S("(i16x8.extract_lane_u 7 (v128.const i16x8 0 0 0 0 0 0 0 0xfff0))"), 0, 0,
+	  0xfff0, 0 },
+	{ "extract_f32", S("(i32.reinterpret_f32 (f32x4.extract_lane 2 (v128.const f32x4 1 2 3 4)))"),
+	  0, 0, 0x40400000, 0 },
+	{ "replace_f64", V("(f64x2.replace_lane 1 (v128.const f64x2 1 2) (f64.const 5))"), 0, 0,
+	  0x3ff0000000000000ull, 0x4014000000000000ull },
+	{ "replace_f64_0", V("(f64x2.replace_lane 0 (v128.const f64x2 1 2) (f64.const 5))"), 0, 0,
+	  0x4014000000000000ull, 0x4000000000000000ull },
+	{ "replace_f32", V("(f32x4.replace_lane 3 (v128.const f32x4 1 2 3 4) (f32.const -1))"), 0, 0,
+	  0x400000003f800000ull, 0xbf80000040400000ull },
+	{ "replace_i8", V("(i8x16.replace_lane 9 (v128.const i64x2 0 0) (local.get $p))"), 0x1ab, 0,
+	  0, 0xab00ull },
+	{ "replace_i64", V("(i64x2.replace_lane 1 (v128.const i64x2 5 6) (i64.const -1))"), 0, 0,
+	  5, 0xffffffffffffffffull },
+	{ "splat_f32", V("(f32x4.splat (f32.const 1.5))"), 0, 0, 0x3fc000003fc00000ull,
+	  0x3fc000003fc00000ull },
+	{ "splat_i8", V("(i8x16.splat (local.get $p))"), 0x1fe, 0, 0xfefefefefefefefeull,
+	  0xfefefefefefefefeull },
+	{ "splat_i16", V("(i16x8.splat (local.get $p))"), 0x12345, 0, 0x2345234523452345ull,
+	  0x2345234523452345ull },
+	{ "f32_gt", S("(i32x4.bitmask (f32x4.gt (v128.const f32x4 1 nan 3 4) (v128.const f32x4 0 0 3 5)))"),
+	  0, 0, 1, 0 },
+	{ "f64_le", S("(i64x2.bitmask (f64x2.le (v128.const f64x2 1 nan) (v128.const f64x2 1 0)))"),
+	  0, 0, 1, 0 },
+	{ "ge_u", S("(i8x16.bitmask (i8x16.ge_u (v128.const i8x16 255 0 5 0 0 0 0 0 0 0 0 0 0 0 0 0) "
+		    "(v128.const i8x16 1 1 5 0 0 0 0 0 0 0 0 0 0 0 0 0)))"), 0, 0, 0xfffd, 0 },
+	{ "lt_u16", S("(i16x8.bitmask (i16x8.lt_u (v128.const i16x8 1 0xffff 3 0 0 0 0 0) "
+		      "(v128.const i16x8 0xffff 1 4 0 0 0 0 0)))"), 0, 0, 0x5, 0 },
+	{ "le_s32", S("(i32x4.bitmask (i32x4.le_s (v128.const i32x4 -1 5 3 0) (v128.const i32x4 1 4 3 0)))"),
+	  0, 0, 0xd, 0 },
+	{ "ne8", S("(i8x16.bitmask (i8x16.ne (v128.const i8x16 1 2 3 4 0 0 0 0 0 0 0 0 0 0 0 0) "
+		   "(v128.const i8x16 1 0 3 0 0 0 0 0 0 0 0 0 0 0 0 0)))"), 0, 0, 0xa, 0 },
+	{ "i64_gt_s", S("(i64x2.bitmask (i64x2.gt_s (v128.const i64x2 -1 5) (v128.const i64x2 -2 5)))"),
+	  0, 0, 1, 0 },
+	{ "i64_ge_s", S("(i64x2.bitmask (i64x2.ge_s (v128.const i64x2 -3 5) (v128.const i64x2 -2 5)))"),
+	  0, 0, 2, 0 },
+	/* high halves equal, low halves decide unsigned; then the high halves' sign */
+	{ "i64_gt_s_lo", S("(i64x2.bitmask (i64x2.gt_s (v128.const i64x2 0x80000000 -1) "
+			   "(v128.const i64x2 1 0x7fffffffffffffff)))"), 0, 0, 1, 0 },
+	{ "i64_lt_s_hi", S("(i64x2.bitmask (i64x2.lt_s (v128.const i64x2 0x100000000 -0x100000000) "
+			   "(v128.const i64x2 0xffffffff 0)))"), 0, 0, 2, 0 },
+	{ "narrow_u", V("(i8x16.narrow_i16x8_u (v128.const i16x8 -1 300 5 0 0 0 0 7) (v128.const i16x8 0 0 0 0 0 0 0 9))"),
+	  0, 0, 0x0700000000000000ull | 0x05ff00ull, 0x0900000000000000ull },
+	{ "nearest", V("(f32x4.nearest (v128.const f32x4 2.5 -0.5 1.5 3.7))"), 0, 0,
+	  0x8000000040000000ull, 0x4080000040000000ull },
+	{ "bitselect", V("(v128.bitselect (v128.const i64x2 0xff00 1) (v128.const i64x2 0x00ff 2) "
+			 "(v128.const i64x2 0xf0f0 3))"), 0, 0, 0xf00f, 1 },
+	{ "andnot", V("(v128.andnot (v128.const i64x2 0xff 0) (v128.const i64x2 0x0f 0))"), 0, 0,
+	  0xf0, 0 },
+	{ "not", V("(v128.not (v128.const i64x2 0 -1))"), 0, 0, 0xffffffffffffffffull, 0 },
+	{ "i64_abs_neg", V("(i64x2.neg (i64x2.abs (v128.const i64x2 -5 7)))"), 0, 0,
+	  0xfffffffffffffffbull, 0xfffffffffffffff9ull },
+	{ "i8_abs", V("(i8x16.abs (v128.const i8x16 -128 -1 1 0 0 0 0 0 0 0 0 0 0 0 0 0))"), 0, 0,
+	  0x010180, 0 },
+	{ "f32_abs_neg", V("(f32x4.neg (f32x4.abs (v128.const f32x4 -1 2 -0 nan)))"), 0, 0,
+	  0xc0000000bf800000ull, 0xffc0000080000000ull },
+	{ "f64_sqrt_div", V("(f64x2.div (f64x2.sqrt (v128.const f64x2 16 9)) (v128.const f64x2 2 -3))"),
+	  0, 0, 0x4000000000000000ull, 0xbff0000000000000ull },
+	{ "avgr", V("(i8x16.avgr_u (v128.const i8x16 255 0 3 0 0 0 0 0 0 0 0 0 0 0 0 0) "
+		    "(v128.const i8x16 255 1 4 0 0 0 0 0 0 0 0 0 0 0 0 0))"), 0, 0, 0x0401ff, 0 },
+	{ "sat_sub_u", V("(i16x8.sub_sat_u (v128.const i16x8 5 100 0 0 0 0 0 0) (v128.const i16x8 10 1 0 0 0 0 0 0))"),
+	  0, 0, 0x00630000ull, 0 },
+	{ "extend_high_s", V("(i32x4.extend_high_i16x8_s (v128.const i16x8 0 0 0 0 -2 3 -4 5))"), 0, 0,
+	  0x00000003fffffffeull, 0x00000005fffffffcull },
+	{ "promote", V("(f64x2.promote_low_f32x4 (v128.const f32x4 1.5 -2 0 0))"), 0, 0,
+	  0x3ff8000000000000ull, 0xc000000000000000ull },
+	{ "convert_s_f64", V("(f64x2.convert_low_i32x4_s (v128.const i32x4 -1 3 0 0))"), 0, 0,
+	  0xbff0000000000000ull, 0x4008000000000000ull },
+	/* memory: plain, extending, splat, zero and lane forms; bounds */
+	{ "load_store", "(memory 1) (data (i32.const 16) \"\\01\\02\\03\\04\\05\\06\\07\\08\\09\\0a\\0b\\0c\\0d\\0e\\0f\\10\") "
+	  V("(v128.store offset=32 (local.get $p) (v128.load offset=16 (local.get $p))) "
+	    "(v128.load offset=32 (local.get $p))"),
+	  0, 0, 0x0807060504030201ull, 0x100f0e0d0c0b0a09ull },
+	{ "load_ext", "(memory 1) (data (i32.const 0) \"\\ff\\01\\80\\7f\") "
+	  V("(v128.load8x8_s (local.get $p))"), 0, 0, 0x007fff800001ffffull, 0 },
+	{ "load_splat8", "(memory 1) (data (i32.const 5) \"\\a5\") "
+	  V("(v128.load8_splat offset=5 (local.get $p))"), 0, 0, 0xa5a5a5a5a5a5a5a5ull,
+	  0xa5a5a5a5a5a5a5a5ull },
+	{ "load_splat16", "(memory 1) (data (i32.const 4) \"\\34\\12\") "
+	  V("(v128.load16_splat offset=4 (local.get $p))"), 0, 0, 0x1234123412341234ull,
+	  0x1234123412341234ull },
+	{ "load_splat32", "(memory 1) (data (i32.const 4) \"\\78\\56\\34\\12\") "
+	  V("(v128.load32_splat (i32.const 4))"), 0, 0, 0x1234567812345678ull, 0x1234567812345678ull },
+	{ "load_splat64", "(memory 1) (data (i32.const 8) \"\\01\\02\\03\\04\\05\\06\\07\\08\") "
+	  V("(v128.load64_splat (local.get $p))"), 8, 0, 0x0807060504030201ull, 0x0807060504030201ull },
+	{ "load_zero", "(memory 1) (data (i32.const 8) \"\\01\\02\\03\\04\\05\\06\\07\\08\") "
+	  V("(v128.load32_zero (local.get $p))"), 8, 0, 0x04030201ull, 0 },
+	{ "load_lane", "(memory 1) (data (i32.const 8) \"\\01\\02\\03\\04\\05\\06\\07\\08\") "
+	  V("(v128.load16_lane 5 (local.get $p) (v128.const i64x2 0 0))"), 8, 0, 0, 0x02010000ull },
+	{ "store_lane", "(memory 1) "
+	  V("(v128.store32_lane offset=4 2 (local.get $p) (v128.const i32x4 1 2 3 4)) "
+	    "(v128.load (local.get $p))"), 0, 0, 0x0000000300000000ull, 0 },
+	{ "load_last", "(memory 1) " V("(v128.load (local.get $p))"), 65520, 0, 0, 0 },
+	{ "load_oob", "(memory 1) " V("(v128.load (local.get $p))"), 65521, CHIBI_TRAP_MEMORY_OOB, 0, 0 },
+	{ "load_lane_oob", "(memory 1) " V("(v128.load64_lane offset=1 1 (local.get $p) (v128.const i64x2 0 0))"),
+	  65528, CHIBI_TRAP_MEMORY_OOB, 0, 0 },
+	{ "store_oob", "(memory 1) " V("(v128.store offset=8 (local.get $p) (v128.const i64x2 0 0)) (v128.const i64x2 0 0)"),
+	  65520, CHIBI_TRAP_MEMORY_OOB, 0, 0 },
+	/* control flow, locals, calls with v128 parameters and results */
+	{ "select", "(func $g (param v128 v128 i32) (result v128) (select (local.get 0) (local.get 1) (local.get 2))) "
+	  V("(call $g (v128.const i64x2 1 2) (v128.const i64x2 3 4) (local.get $p))"), 0, 0, 3, 4 },
+	{ "select_t", "(func $g (param v128 v128 i32) (result v128) (select (local.get 0) (local.get 1) (local.get 2))) "
+	  V("(call $g (v128.const i64x2 1 2) (v128.const i64x2 3 4) (local.get $p))"), 7, 0, 1, 2 },
+	{ "block_result", V("(block (result v128) (v128.const i64x2 1 1) (br_if 0 (local.get $p)) "
+			    "drop (v128.const i64x2 2 2))"), 1, 0, 1, 1 },
+	{ "loop_acc", "(func (export \"f\") (param $p i32) (result i64 i64) (local $v v128) "
+	  "(loop $l (local.set $v (i32x4.add (local.get $v) (v128.const i32x4 1 2 3 4))) "
+	  "(br_if $l (local.tee $p (i32.sub (local.get $p) (i32.const 1))))) "
+	  "(i64x2.extract_lane 0 (local.get $v)) (i64x2.extract_lane 1 (local.get $v)))",
+	  10, 0, 0x000000140000000aull, 0x000000280000001eull },
+	{ "many_v128_args", "(func $g (param i32 v128 f64 v128 i64 v128) (result v128 i32) "
+	  "(i64x2.add (local.get 1) (i64x2.add (local.get 3) (local.get 5))) (local.get 0)) "
+	  "(func (export \"f\") (param $p i32) (result i64 i64) (local $v v128) "
+	  "(call $g (local.get $p) (v128.const i64x2 1 2) (f64.const 0) (v128.const i64x2 10 20) "
+	  "(i64.const 0) (v128.const i64x2 100 200)) drop local.set $v "
+	  "(i64x2.extract_lane 0 (local.get $v)) (i64x2.extract_lane 1 (local.get $v)))",
+	  0, 0, 111, 222 },
+	{ "if_param", "(type $t (func (param v128) (result v128))) "
+	  V("(v128.const i64x2 5 6) (if (type $t) (local.get $p) (then (i64x2.add (v128.const i64x2 1 1))) "
+	    "(else (i64x2.sub (v128.const i64x2 1 1))))"), 1, 0, 6, 7 },
+	{ "spill_pressure", V("(i32x4.add (i32x4.add (i32x4.add (i32x4.add (i32x4.add (i32x4.add "
+			      "(i32x4.add (i32x4.add (i32x4.splat (local.get $p)) (i32x4.splat (local.get $p))) "
+			      "(i32x4.splat (local.get $p))) (i32x4.splat (local.get $p))) (i32x4.splat (local.get $p))) "
+			      "(i32x4.splat (local.get $p))) (i32x4.splat (local.get $p))) (i32x4.splat (local.get $p))) "
+			      "(i32x4.splat (local.get $p)))"), 1, 0, 0x0000000900000009ull,
+	  0x0000000900000009ull },
+};
+
+#define NVROWS (sizeof(vrows) / sizeof(vrows[0]))
+
+static enum chibi_trap run_vrow(const struct vrow *r, uint64_t *lo, uint64_t *hi,
+				uint32_t *fallbacks)
+{
+	char src[4096];
+	struct chibi_config cfg = { .mode = CHIBI_MODE_JIT };
+	struct engine_stats st;
+	chibi_module *m;
+	chibi_store *s;
+	chibi_instance *inst = NULL;
+	chibi_val arg = { .type = CHIBI_I32, .of.i32 = r->arg }, res[2] = { 0 };
+	enum chibi_trap t;
+
+	snprintf(src, sizeof(src), "(module %s)", r->body);
+	m = wat_module(src);
+	cr_assert_not_null(m, "%s: module", r->name);
+	s = chibi_store_new(&cfg);
+	cr_assert_eq(chibi_instance_new(s, m, NULL, &inst, NULL, NULL), CHIBI_OK, "%s", r->name);
+	t = chibi_func_call(chibi_instance_func(inst, "f"), &arg, 1, res, 2, NULL);
+	*lo = (uint64_t)res[0].of.i64;
+	*hi = (uint64_t)res[1].of.i64;
+	engine_jit->stats(s, &st);
+	*fallbacks = st.fallbacks;
+	chibi_store_free(s);
+	chibi_module_free(m);
+	return t;
+}
+
+static void run_all(const char *isa)
+{
+	int bad = 0;
+
+	if (isa)
+		setenv("CHIBI_JIT_ISA", isa, 1);
+	for (size_t i = 0; i < NVROWS; i++) {
+		const struct vrow *r = &vrows[i];
+
+		for (int v = 0; v < 2; v++) {
+			uint64_t lo = 0, hi = 0;
+			uint32_t fb = 0;
+			enum chibi_trap t;
+
+			if (v)
+				setenv("CHIBI_JIT_BOUNDS", "explicit", 1);
+			t = run_vrow(r, &lo, &hi, &fb);
+			unsetenv("CHIBI_JIT_BOUNDS");
+			if (t != r->trap || fb ||
+			    (t == CHIBI_TRAP_NONE && (lo != r->lo || hi != r->hi))) {
+				cr_log_error("%s [%s%s]: trap %s (want %s), %u fallbacks, "
+					     "%016llx %016llx (want %016llx %016llx)", r->name,
+					     isa ? isa : "default", v ? ", explicit" : "",
+					     chibi_trap_name(t), chibi_trap_name(r->trap), fb,
+					     (unsigned long long)hi, (unsigned long long)lo,
+					     (unsigned long long)r->hi, (unsigned long long)r->lo);
+				bad++;
+			}
+		}
+	}
+	cr_expect_eq(bad, 0, "%d of %zu rows wrong", bad, 2 * NVROWS);
+}
+
+Test(jit_simd, rows_default_level) { run_all(NULL); }
+Test(jit_simd, rows_avx) { run_all("avx"); }
+Test(jit_simd, rows_sse42) { run_all("sse4.2"); }
+Test(jit_simd, rows_sse41) { run_all("sse4.1"); }
+
+/* CHIBI_JIT_ISA=none imitates a CPU without SSE4.1: the function is left to the interpreter,
+ * counted, with the reason. */
+Test(jit_simd, no_simd_level_falls_back)
+{
+	uint64_t lo, hi;
+	uint32_t fb = 0;
+
+	setenv("CHIBI_JIT_ISA", "none", 1);
+	run_vrow(&vrows[0], &lo, &hi, &fb);
+	cr_expect_eq(fb, 1u);
+}
