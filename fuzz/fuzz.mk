@@ -14,7 +14,8 @@
 #                         under qemu-user
 #
 # For the issue's 10^7 executions per tier: FUZZ_TIME=3600 FUZZ_JOBS=N on an idle machine
-# (~4,000 exec/s per core in the interpreter tier, ~1,500 in diff; docs/RATIONALE.md).
+# (measured on a loaded machine: ~3,200 exec/s per core in the interpreter tier, ~1,100 in
+# diff; docs/RATIONALE.md).
 
 FUZZ_TIERS ?= interp diff diff-bounds
 FUZZ_JOBS  ?= 1
