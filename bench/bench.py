@@ -53,6 +53,7 @@ SIZES = {
     "memops": ("2000", "200", "2"),
     "lua": ("40", "4", "1"),
     "bzip2": ("6144", "640", "16"),
+    "vecloops": ("20000", "2000", "2"),
 }
 EXT = ("lua", "bzip2")  # built from Debian source packages
 MODES = {"full": 0, "quick": 1, "smoke": 2}
@@ -119,6 +120,9 @@ def toolchains():
         # accepts only the local-exec TLS model; without the flag it crashes in the backend.
         "bulk": ("clang", w + ["-O2", "-mbulk-memory", "-ftls-model=local-exec"],
                  w + ["-mbulk-memory"], ".bulk.wasm"),
+        # Fixed-width SIMD: clang auto-vectorizes with v128 instructions.  Built only when
+        # the simd variant is asked for (--variants ...,simd).
+        "simd": ("clang", w + ["-O2", "-msimd128"], w, ".simd.wasm"),
     }
 
 
@@ -238,7 +242,7 @@ def build_ext(tcs):
     bz_srcs.append(os.path.join(BENCH, "ext", "bzip2_bench.c"))
     def build_one(tcname, tc):
         d = os.path.join(BUILD, tcname)
-        wasm = tcname in ("plain", "bulk")
+        wasm = tcname in ("plain", "bulk", "simd")
         try:
             cflags = ["-I" + os.path.join(compat, "common")]
             extra, libs = [], ["-lm"]
@@ -274,7 +278,7 @@ def bench_args(name, size):
 
 class Engine:
     """One column of the table.  kind is 'native' or 'wasm'; for wasm, variant is the build
-    ('plain' or 'bulk') it runs.  prefix is the command before the module path."""
+    ('plain', 'bulk' or 'simd') it runs.  prefix is the command before the module path."""
 
     def __init__(self, name, kind, variant, prefix=None, dir_flag=None):
         self.name, self.kind, self.variant = name, kind, variant
@@ -844,7 +848,8 @@ def main():
     ap.add_argument("--runs", type=int, help="runs per cell (default 5; quick 3; smoke 1)")
     ap.add_argument("--only", help="comma-separated benchmarks (default: all)")
     ap.add_argument("--engines", help="comma-separated engine columns to keep (gcc is always run)")
-    ap.add_argument("--variants", help="wasm builds: plain,bulk (default both; quick: plain)")
+    ap.add_argument("--variants", help="wasm builds: plain,bulk,simd (default plain,bulk; "
+                    "quick: plain)")
     ap.add_argument("--no-ext", action="store_true", help="skip the Debian-source programs")
     ap.add_argument("--no-startup", action="store_true", help="skip startup and prepare rows")
     ap.add_argument("--startup-runs", type=int, help="runs of the hello module (default 50)")
@@ -858,8 +863,8 @@ def main():
     args.prepare_runs = (5, 3, 1)[mode]
     args.timeout = args.timeout or (900, 300, 120)[mode]
     variants = (args.variants or ("plain,bulk", "plain", "plain,bulk")[mode]).split(",")
-    if any(v not in ("plain", "bulk") for v in variants):
-        ap.error("--variants takes plain and/or bulk")
+    if any(v not in ("plain", "bulk", "simd") for v in variants):
+        ap.error("--variants takes plain, bulk and/or simd")
 
     kernels = sorted(f[:-2] for f in os.listdir(os.path.join(BENCH, "kernels"))
                      if f.endswith(".c"))
@@ -876,7 +881,7 @@ def main():
             log(f"bench: kernel {k}.c has no entry in SIZES; add one")
             return 2
 
-    tcs = toolchains()
+    tcs = {k: v for k, v in toolchains().items() if k != "simd" or "simd" in variants}
     log(f"bench: mode {args.mode}, {args.runs} run(s) per cell, variants {','.join(variants)}")
     try:
         binaries = build_kernels([n for n in names if n not in EXT], tcs)

@@ -2,8 +2,9 @@
  * interpreter, the JIT, or both compared.
  *
  * Any input must end in a clean error or a clean trap: never a crash, leak, hang or UB
- * (the target is built with ASan + UBSan).  Modules without imports are instantiated with a
- * small memory cap and fuel, and every exported function is called with zero arguments.
+ * (the target is built with ASan + UBSan).  Modules are instantiated with a small memory
+ * cap and fuel, their imports given stand-ins (functions that return zeros, fresh memories,
+ * tables and globals), and every exported function is called with zero arguments.
  *
  * CHIBI_FUZZ_TIER selects what runs each input:
  *   interp   the interpreter only
@@ -130,6 +131,65 @@ static uint64_t memory_hash(const chibi_instance *inst)
 	return h ^ mem->size;
 }
 
+/* A host function standing in for any imported function: results are zeros. */
+static enum chibi_trap stand_in(chibi_caller *c, void *env, uint64_t *slots)
+{
+	const struct functype *ft = env;
+
+	(void)c;
+	for (uint32_t i = 0; i < ft->nresults; i++)
+		slots[i] = 0;
+	return CHIBI_TRAP_NONE;
+}
+
+/* Define a stand-in for every import of m in l; false if one cannot be made (a memory or
+ * table larger than the fuzzer affords, an unsupported type). */
+static bool define_imports(const struct module *m, chibi_store *s, chibi_linker *l)
+{
+	for (uint32_t i = 0; i < m->nimports; i++) {
+		const struct import *im = &m->imports[i];
+		struct chibi_extern ext = { .kind = (enum chibi_extern_kind)im->kind };
+
+		if (im->kind == EXT_FUNC) {
+			const struct functype *ft = &m->types[im->desc.type_index];
+			char sig[64];
+			size_t k = 0;
+
+			if (ft->nparams + ft->nresults + 2 > sizeof(sig))
+				return false;
+			for (uint32_t j = 0; j < ft->nparams; j++)
+				sig[k++] = vt_letter(ft->params[j]);
+			sig[k++] = ':';
+			for (uint32_t j = 0; j < ft->nresults; j++)
+				sig[k++] = vt_letter(ft->results[j]);
+			sig[k] = 0;
+			ext.of.func = chibi_func_new_host(s, sig, stand_in, (void *)ft);
+		} else if (im->kind == EXT_MEMORY) {
+			const struct limits *lim = &im->desc.memory.limits;
+
+			if (lim->min > 64)
+				return false;
+			ext.of.memory = chibi_memory_new(s, (uint32_t)lim->min, (uint32_t)lim->max,
+							 lim->has_max);
+		} else if (im->kind == EXT_TABLE) {
+			const struct limits *lim = &im->desc.table.limits;
+
+			if (lim->min > 10000)
+				return false;
+			ext.of.table = chibi_table_new(s, (enum chibi_valtype)im->desc.table.elemtype,
+						       (uint32_t)lim->min, (uint32_t)lim->max,
+						       lim->has_max);
+		} else {
+			chibi_val v = { .type = im->desc.global.valtype };
+
+			ext.of.global = chibi_global_new(s, v, im->desc.global.mutable_);
+		}
+		if (!ext.of.func || chibi_linker_define(l, im->module_name, im->field_name, ext))
+			return false;
+	}
+	return true;
+}
+
 static void run_tier(const uint8_t *data, size_t size, enum chibi_exec_mode mode,
 		     struct outcome *o)
 {
@@ -138,12 +198,11 @@ static void run_tier(const uint8_t *data, size_t size, enum chibi_exec_mode mode
 	chibi_module *m = NULL;
 	chibi_store *s = NULL;
 	chibi_instance *inst = NULL;
+	chibi_linker *l = NULL;
 	enum chibi_err err;
 
 	if (chibi_module_new(data, size, &m, &diag) != CHIBI_OK)
 		return;
-	if (chibi_module_num_imports(m) != 0)
-		goto out;
 	struct chibi_config cfg = {
 		.mode = mode,
 		.max_memory_pages = 64,          /* 4 MiB: keep the fuzzer's RSS small */
@@ -151,11 +210,12 @@ static void run_tier(const uint8_t *data, size_t size, enum chibi_exec_mode mode
 		.fuel = 100000,                  /* bound every call's run time */
 	};
 	s = chibi_store_new(&cfg);
-	if (!s)
+	l = chibi_linker_new();
+	if (!s || !l || !define_imports((const struct module *)m, s, l))
 		goto out;
 	memset(&ti, 0, sizeof(ti));
 	ti.func_index = UINT32_MAX;
-	err = chibi_instance_new(s, m, NULL, &inst, &diag, &ti);
+	err = chibi_instance_new(s, m, l, &inst, &diag, &ti);
 	if (err == CHIBI_ERR_TRAP) {
 		note(o, "start:");
 		note_trap(o, ti.kind, &ti);
@@ -201,6 +261,7 @@ static void run_tier(const uint8_t *data, size_t size, enum chibi_exec_mode mode
 			note(o, " memory %016" PRIx64 "\n", memory_hash(inst));
 	}
 out:
+	chibi_linker_free(l);
 	chibi_store_free(s);
 	chibi_module_free(m);
 }

@@ -390,3 +390,54 @@ Test(jit, many_arguments_both_directions)
 	chibi_store_free(s);
 	chibi_module_free(m);
 }
+
+/* return_call between two functions of different arities, 10^7 times, in every mode: the
+ * JIT compiles both (no fallback) and the chain runs in one native frame (10^7 frames would
+ * pass any stack budget and trap "call stack exhausted"). */
+Test(jit, tail_call_chain_runs_in_constant_stack)
+{
+	static const uint8_t wasm[] = {
+		0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+		/* types: 0 (i64) -> i64, 1 (i64 f64) -> i64 */
+		0x01, 0x0c, 0x02, 0x60, 0x01, 0x7e, 0x01, 0x7e, 0x60, 0x02, 0x7e, 0x7c, 0x01, 0x7e,
+		0x03, 0x03, 0x02, 0x00, 0x01,                   /* f: type 0, g: type 1 */
+		0x07, 0x05, 0x01, 0x01, 'f', 0x00, 0x00,        /* export "f" */
+		0x0a, 0x24, 0x02,
+		/* f(n): n == 0 ? 7 : return_call g(n, 2.0) */
+		0x18, 0x00, 0x20, 0x00, 0x50, 0x04, 0x7e, 0x42, 0x07, 0x05, 0x20, 0x00,
+		0x44, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x12, 0x01, 0x0b, 0x0b,
+		/* g(n, x): return_call f(n - 1) */
+		0x09, 0x00, 0x20, 0x00, 0x42, 0x01, 0x7d, 0x12, 0x00, 0x0b,
+	};
+	static const struct { enum chibi_exec_mode mode; const char *bounds; } modes[] = {
+		{ CHIBI_MODE_INTERP, NULL },
+		{ CHIBI_MODE_JIT, NULL },
+		{ CHIBI_MODE_JIT, "explicit" },
+	};
+	chibi_module *m = NULL;
+
+	cr_assert_eq(chibi_module_new(wasm, sizeof(wasm), &m, NULL), CHIBI_OK);
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		struct chibi_config cfg = { .mode = modes[i].mode };
+		chibi_val arg = { .type = CHIBI_I64, .of.i64 = 10000000 }, res = { 0 };
+		chibi_instance *inst = NULL;
+		struct engine_stats st;
+		chibi_store *s;
+
+		if (modes[i].bounds)
+			setenv("CHIBI_JIT_BOUNDS", modes[i].bounds, 1);
+		s = chibi_store_new(&cfg);
+		cr_assert_eq(chibi_instance_new(s, m, NULL, &inst, NULL, NULL), CHIBI_OK);
+		cr_expect_eq(chibi_func_call(chibi_instance_func(inst, "f"), &arg, 1, &res, 1, NULL),
+			     CHIBI_TRAP_NONE, "mode %zu", i);
+		cr_expect_eq(res.of.i64, 7, "mode %zu", i);
+		if (modes[i].mode == CHIBI_MODE_JIT) {
+			engine_jit->stats(s, &st);
+			cr_expect_eq(st.compiled, 2u, "mode %zu", i);
+			cr_expect_eq(st.fallbacks, 0u, "mode %zu", i);
+		}
+		unsetenv("CHIBI_JIT_BOUNDS");
+		chibi_store_free(s);
+	}
+	chibi_module_free(m);
+}

@@ -877,6 +877,46 @@ static void op_call(struct lower *L, uint32_t index)
 	after_call(L, t, callee->inst != L->c.inst);
 }
 
+/*
+ * return_call: the arguments go to the argument registers, the frame is freed and the
+ * callee is jumped to, so it returns to our caller and a chain of tail calls runs in one
+ * native frame.  Two cases are left to the interpreter (the function falls back):
+ * stack arguments, which would need room our caller did not reserve, and a callee in
+ * another instance, which leaves memory 0's pinned registers set for its own memory where
+ * our caller, calling within its instance, does not reload them.  A multi-value callee
+ * writes its results where our caller reserved them for ours (the same types).
+ */
+static void op_return_call(struct lower *L, uint32_t index)
+{
+	struct chibi_func *callee = L->c.inst->funcs[index];
+	struct jit_func *jf = jit_func_of(L->c.js, callee);
+	const struct functype *t = callee->type;
+	uint32_t k[2] = { 0, 0 };
+
+	if (!jf) {
+		fail(L, "out of memory");
+		return;
+	}
+	for (uint32_t i = 0; i < t->nparams; i++) {
+		int cls = vt_class(t->params[i]);
+
+		if (++k[cls] > (uint32_t)jit_target.narg[cls]) {
+			fail(L, "tail call with stack arguments");
+			return;
+		}
+	}
+	if (callee->inst != L->c.inst) {
+		fail(L, "tail call into another instance");
+		return;
+	}
+	place_args(L, t, NULL);
+	if (L->failed)
+		return;
+	save_fpr_homes(L, false);
+	be_tail_call_direct(&L->c, jf, jf->state == JF_COMPILED ? jf->code : NULL,
+			    callee == L->c.func);
+}
+
 static void op_call_indirect(struct lower *L, const struct instr *in)
 {
 	const struct functype *t = &L->mod->types[in->a];
@@ -1431,6 +1471,9 @@ static void lower_instr(struct lower *L, const struct instr *in)
 	case OPC_CALL_INDIRECT:
 		op_call_indirect(L, in);
 		break;
+	case OPC_RETURN_CALL:
+		op_return_call(L, in->a);
+		break;
 	case OPC_DROP:
 		release(L, pop(L, NULL));
 		break;
@@ -1558,8 +1601,10 @@ static bool prepass(struct lower *L)
 			break;
 		}
 		case OPC_CALL:
-		case OPC_CALL_INDIRECT: {
-			uint32_t k = jit_stack_words(in->op == OPC_CALL ? mod_func_type(L->mod, in->a)
+		case OPC_CALL_INDIRECT:
+		case OPC_RETURN_CALL: {
+			uint32_t k = jit_stack_words(in->op != OPC_CALL_INDIRECT
+							     ? mod_func_type(L->mod, in->a)
 								: &L->mod->types[in->a]);
 
 			L->leaf = false;

@@ -312,6 +312,10 @@ void be_vstore(struct jcomp *c, uint16_t op, struct jopnd addr, jreg val, uint32
  * Direct call of jf; `code` is its compiled entry if already known (else the call goes
  * through jf->entry), self = a recursive call to the function being compiled. */
 void be_call_direct(struct jcomp *c, struct jit_func *jf, const void *code, bool self);
+/* return_call of jf (arguments in argument registers only; the front end has restored
+ * the FPR homes): free the frame and restore the GPR homes as be_epilogue does, then jump
+ * to the callee, which returns to this function's caller.  code and self as above. */
+void be_tail_call_direct(struct jcomp *c, struct jit_func *jf, const void *code, bool self);
 /* call_indirect through `table` with the element index in jit_target.indirect_idx:
  * bounds, null and signature (type_id) checks, then the call. */
 void be_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_id);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -189,12 +190,34 @@ static int announce_join(const char *address, const char *id)
 	return rc == 0 && code == 0 ? 0 : -1;
 }
 
+/* Take the exclusive flock of the directory holding the socket path (closed = released; the
+ * daemon does not inherit it: O_CLOEXEC, and start closes it before the fork).  -1 when it
+ * cannot be had: start goes on unlocked, as it did before grouping. */
+static int start_lock(const char *path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		return -1;
+	*slash = 0;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0 && flock(fd, LOCK_EX)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
 static int do_start(const struct shim_flags *f, char **argv)
 {
 	char path[PATH_MAX], address[PATH_MAX + 8], err[256];
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char *dargv[12], *group = NULL;
-	int n = 0, fd;
+	int n = 0, fd, lock;
 	pid_t pid;
 
 	/* containerd runs start in the bundle; without a readable config.json (a bare start by
@@ -208,9 +231,15 @@ static int do_start(const struct shim_flags *f, char **argv)
 	}
 	free(group);
 	snprintf(address, sizeof(address), "unix://%s", path);
+	/* Starts of one group may run at once (a pod's containers, parallel ctr runs): without a
+	 * lock both would find no daemon, and the second's unlink + bind would orphan the first's
+	 * daemon.  The socket directory's flock covers look-up to listen (a millisecond). */
+	lock = start_lock(path);
 	if (socket_alive(path) && announce_join(address, f->id) == 0) {
 		/* The daemon of this task's group (or of this task, start retried) runs: hand
 		 * containerd its address. */
+		if (lock >= 0)
+			close(lock);
 		if (write_address_file(address))
 			return 1;
 		return shim_bootstrap_reply(stdout, &boot, address) ? 1 : 0;
@@ -223,6 +252,8 @@ static int do_start(const struct shim_flags *f, char **argv)
 		fprintf(stderr, "listen on %s: %s\n", path, strerror(errno));
 		return 1;
 	}
+	if (lock >= 0)
+		close(lock); /* listening: a concurrent start now finds us */
 	if (write_address_file(address)) {
 		fprintf(stderr, "write address file: %s\n", strerror(errno));
 		unlink(path);

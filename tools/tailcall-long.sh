@@ -3,7 +3,8 @@
 # 10^8 calls long (10^6 in the spec-3.0 run), in --interp, --jit and --jit with explicit
 # bounds.  The value stack holds about a million slots, so a chain that took one frame per
 # call would trap with "call stack exhausted"; the interpreter keeps wasm calls off the
-# native stack, and a JIT function that tail calls runs in the interpreter (it falls back).
+# native stack, the JIT's return_call reuses the frame, and what the JIT leaves to the
+# interpreter (stack arguments, return_call_indirect) runs there.
 set -eu
 chibi=$1
 here=$(cd "$(dirname "$0")" && pwd)

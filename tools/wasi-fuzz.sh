@@ -12,6 +12,8 @@
 #     move in outside/ (so nothing there is read, written, created, renamed or linked),
 #     and outside/ and the parent's listing are byte-for-byte the same afterwards.
 # Prints the counts; exit 1 on any finding (the run's output is kept in OUT/).
+# WASI_FUZZ_FIRST=N starts at seed N (to replay one: WASI_FUZZ_FIRST=N ... 1 ITERATIONS);
+# `--env FUZZ_TRACE=1` on the guest's command line prints every call and its errno.
 chibi=$(readlink -f "$1") wasm=$(readlink -f "$2") watcher=$(readlink -f "$3") seeds=$4 iters=$5
 # T holds only box/ and outside/ (the guest may reach T through box/up); the harness's own
 # files live in W.
@@ -56,8 +58,8 @@ wpid=$!
 n=0
 while [ ! -e "$W/ready" ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
 
-s=1 bad=0 calls=0 runs=0 start=$(date +%s)
-while [ $s -le "$seeds" ]; do
+s=${WASI_FUZZ_FIRST:-1} bad=0 calls=0 runs=0 start=$(date +%s)
+while [ $s -lt $(( ${WASI_FUZZ_FIRST:-1} + seeds )) ]; do
 	first=
 	for combo in --interp: --jit: --interp:walk --jit:walk; do
 		mode=${combo%:*} walk=${combo#*:}

@@ -648,6 +648,13 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 		v128_put(V(0), v128_make(load_u64(&O(1)), load_u64(&O(3))));
 		NEXT(5);
 	}
+	/* V(0) := V(1).  v128 values move as one 16-byte copy: two 8-byte stores read back
+	 * by a 16-byte load miss store-to-load forwarding (a stall longer than most SIMD
+	 * handlers), so the translator keeps the halves of a pair together wherever it can. */
+	CASE(MOV128) {
+		v128_put(V(0), v128_get(V(1)));
+		NEXT(2);
+	}
 	/* mem[R(0) + O(2)] := V(1) */
 	CASE(V128_STORE) {
 		uint64_t ea = (uint64_t)(uint32_t)R(0) + O(2);

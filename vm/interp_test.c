@@ -1170,3 +1170,50 @@ Test(interp, numeric_rows_agree_with_num)
 	cr_expect_eq(rows, 136, "every numeric row checked");
 	cr_expect_gt(calls, 136u * 49 * 3 * 2 - 1);
 }
+
+/* v128 in the interpreter: two slots per value (a v128 parameter shifts the next local by
+ * two), halves kept together (a v128 constant into a local is one V128_CONST, a pair moves
+ * with MOV128, never two 64-bit moves), v128 through blocks, select, br_if and calls. */
+Test(interp, v128_slots_and_pairs)
+{
+	chibi_instance *i = load(
+		"(module\n"
+		" (func $id (param v128) (result v128) local.get 0)\n"
+		" (func (export \"f\") (param v128 i32) (result v128) (local v128)\n"
+		"   v128.const i32x4 1 2 3 4 local.set 2\n"
+		"   block (result v128)\n"
+		"     local.get 0 local.get 2 i32x4.add\n"
+		"     local.get 0 local.get 1 br_if 0\n"
+		"     drop\n"
+		"   end\n"
+		"   local.get 2 local.get 1 select\n"
+		"   call $id)\n"
+		" (func (export \"lane\") (param v128 i32) (result i32)\n"
+		"   local.get 0 local.get 1 i8x16.splat i8x16.add i32x4.extract_lane 3))");
+	chibi_val a[2] = { { .type = CHIBI_V128 }, I32(0) }, r;
+	uint32_t l[4] = { 10, 20, 30, 0x7f7f7f7f };
+	char *s;
+
+	memcpy(a[0].of.v128, l, 16);
+	/* i32 0: no branch, the sum; select picks local 2 (cond 0) */
+	cr_assert_eq(callv(i, "f", a, 2, &r, 1), CHIBI_TRAP_NONE);
+	memcpy(l, r.of.v128, 16);
+	cr_expect(l[0] == 1 && l[1] == 2 && l[2] == 3 && l[3] == 4, "%u %u %u %u", l[0], l[1],
+		  l[2], l[3]);
+	/* i32 1: the branch carries local 0, select keeps it */
+	a[1] = I32(1);
+	cr_assert_eq(callv(i, "f", a, 2, &r, 1), CHIBI_TRAP_NONE);
+	memcpy(l, r.of.v128, 16);
+	cr_expect(l[0] == 10 && l[3] == 0x7f7f7f7f, "%u %u", l[0], l[3]);
+	s = listing(i, "f");
+	cr_expect(strstr(s, "V128_CONST 3 "), "local 2 starts at slot 3: %s", s);
+	cr_expect(!strstr(s, "CONST64") && !strstr(s, " MOV ") && !strstr(s, "MOV2"),
+		  "no v128 moved or written in halves: %s", s);
+	cr_expect(strstr(s, "SELECT128"), "%s", s);
+	if (getenv("CHIBI_TEST_LISTING"))
+		fputs(s, stderr);
+	free(s);
+	a[1] = I32(0x81);
+	cr_assert_eq(callv(i, "lane", a, 2, &r, 1), CHIBI_TRAP_NONE);
+	cr_expect_eq((uint32_t)r.of.i32, 0x00000000u, "0x7f + 0x81 wraps in every byte");
+}

@@ -296,6 +296,42 @@ static void emit_move(struct tr *t, uint32_t dst, const struct ent *e)
 	w(t, e->slot);
 }
 
+/* V[dst] = the v128 whose halves are lo and hi, as one instruction when possible. */
+static void emit_move_pair(struct tr *t, uint32_t dst, const struct ent *lo,
+			   const struct ent *hi)
+{
+	if (lo->kind == E_CONST && hi->kind == E_CONST) {
+		emit_op(t, IOP_V128_CONST);
+		w(t, dst);
+		w64(t, lo->bits);
+		w64(t, hi->bits);
+		return;
+	}
+	if (lo->kind != E_CONST && hi->kind != E_CONST && hi->slot == lo->slot + 1) {
+		if (lo->slot != dst) {
+			emit_op(t, IOP_MOV128);
+			w(t, dst);
+			w(t, lo->slot);
+		}
+		return;
+	}
+	emit_move(t, dst, lo);
+	emit_move(t, dst + 1, hi);
+}
+
+/* R[dst + i] = e[i] for n entries (branch and return values), v128 pairs together. */
+static void emit_moves(struct tr *t, uint32_t dst, const struct ent *e, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		if (i + 1 < n && e[i + 1].hi) {
+			emit_move_pair(t, dst + i, &e[i], &e[i + 1]);
+			i++;
+			continue;
+		}
+		emit_move(t, dst + i, &e[i]);
+	}
+}
+
 /* ---- shadow stack ---- */
 
 /* The validator's max_stack bounds the shadow stack, which mirrors the operand stack one
@@ -388,13 +424,26 @@ static uint32_t local_slot(const struct tr *t, uint32_t x)
 	return t->lslot ? t->lslot[x] : x;
 }
 
-/* Write entry i into its own slot. */
+static void emit_move_pair(struct tr *t, uint32_t dst, const struct ent *lo,
+			   const struct ent *hi);
+
+/* Write entry i into its own slot; the low half of a v128 takes its high half along. */
 static void materialize(struct tr *t, uint32_t i)
 {
 	struct ent *e = &t->stk[i];
 
 	if (e->kind == E_OWN)
 		return;
+	if (i + 1 < t->sp && t->stk[i + 1].hi && t->stk[i + 1].kind != E_OWN) {
+		struct ent *h = &t->stk[i + 1];
+
+		t->nrefs -= (e->kind == E_LOCAL) + (h->kind == E_LOCAL);
+		emit_move_pair(t, t->S + i, e, h);
+		e->kind = h->kind = E_OWN;
+		e->slot = t->S + i;
+		h->slot = t->S + i + 1;
+		return;
+	}
 	if (e->kind == E_LOCAL)
 		t->nrefs--;
 	emit_move(t, t->S + i, e);
@@ -552,13 +601,28 @@ static void emit_return(struct tr *t)
 	} else if (n > 1) {
 		/* Two phases: results may be read from locals that earlier moves would clobber;
 		 * own slots lie above hdr >= n, clear of the destinations. */
-		for (uint32_t i = 0; i < n; i++)
-			if (t->stk[base + i].kind != E_OWN)
-				emit_move(t, t->S + base + i, &t->stk[base + i]);
-		for (uint32_t i = 0; i < n; i++) {
-			struct ent own = { .kind = E_OWN, .slot = t->S + base + i };
+		struct ent own[2];
 
-			emit_move(t, i, &own);
+		for (uint32_t i = 0; i < n; i++) {
+			const struct ent *e = &t->stk[base + i];
+
+			if (i + 1 < n && e[1].hi) {
+				emit_move_pair(t, t->S + base + i, &e[0], &e[1]);
+				i++;
+			} else if (e->kind != E_OWN) {
+				emit_move(t, t->S + base + i, e);
+			}
+		}
+		for (uint32_t i = 0; i < n; i++) {
+			own[0] = (struct ent){ .kind = E_OWN, .slot = t->S + base + i };
+			own[1] = (struct ent){ .kind = E_OWN, .slot = t->S + base + i + 1,
+					       .hi = true };
+			if (i + 1 < n && t->stk[base + i + 1].hi) {
+				emit_move_pair(t, i, &own[0], &own[1]);
+				i++;
+			} else {
+				emit_move(t, i, &own[0]);
+			}
 		}
 	}
 	emit_op(t, IOP_RET);
@@ -574,8 +638,7 @@ static void emit_branch(struct tr *t, struct blk *c)
 		emit_return(t);
 		return;
 	}
-	for (uint32_t i = 0; i < n; i++)
-		emit_move(t, t->S + c->height + i, &t->stk[t->sp - n + i]);
+	emit_moves(t, t->S + c->height, &t->stk[t->sp - n], n);
 	emit_op(t, c->kind == FLOW_LOOP ? IOP_JMP_L : IOP_JMP);
 	w_target(t, c);
 }
@@ -869,10 +932,18 @@ static void do_local_set(struct tr *t, uint32_t idx, bool tee)
 			repush(t, &e);
 		return;
 	}
-	/* a v128: both halves (no entry refers to the local's other half as its own) */
+	/* a v128: both halves at once (no entry refers to the local's other half as its own) */
 	lo = pop(t);
-	set_slot(t, x, &lo);
-	set_slot(t, x + 1, &e);
+	if (!(lo.kind == E_LOCAL && lo.slot == x && e.kind == E_LOCAL && e.slot == x + 1)) {
+		bool w0 = write_local(t, x, lo.kind == E_CONST && lo.bits == 0);
+		bool w1 = write_local(t, x + 1, e.kind == E_CONST && e.bits == 0);
+
+		if (w0 || w1) {
+			materialize_local(t, x);
+			materialize_local(t, x + 1);
+			emit_move_pair(t, x, &lo, &e);
+		}
+	}
 	if (tee) {
 		repush(t, &lo);
 		repush(t, &e);

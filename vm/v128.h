@@ -86,12 +86,19 @@ static inline void v128_put(uint64_t *p, v128 v)
 	memcpy(p, &v, sizeof(v));
 }
 
+/* With vector extensions this is one vector (one 16-byte store when it goes to a slot pair):
+ * two 8-byte stores read back by one 16-byte load miss store-to-load forwarding, which
+ * costs more than the operation itself. */
 static inline v128 v128_make(uint64_t lo, uint64_t hi)
 {
 	v128 v;
 
+#if V128_VEC
+	v.vu64 = (vec_u64){ lo, hi };
+#else
 	v.u64[0] = lo;
 	v.u64[1] = hi;
+#endif
 	return v;
 }
 
@@ -234,19 +241,106 @@ V_REPLACE(F64X2_REPLACE_LANE, u64, uint64_t)
 #undef SX32
 #undef ZX
 
+/* Byte gathers: result byte i = src[idx[i]], or 0 where idx[i] >= n.  The result is built
+ * in two 64-bit registers rather than stored byte by byte: 16 byte stores followed by one
+ * 16-byte load would miss store-to-load forwarding on every use (measured: the interpreter's
+ * shuffle handler took 3x longer that way). */
+static inline v128 v_gather(const uint8_t *src, const uint8_t idx[16], unsigned n)
+{
+	uint64_t lo = 0, hi = 0;
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 8
+#endif
+	for (unsigned i = 0; i < 8; i++) {
+		lo |= (uint64_t)(idx[i] < n ? src[idx[i]] : 0) << (8 * i);
+		hi |= (uint64_t)(idx[8 + i] < n ? src[idx[8 + i]] : 0) << (8 * i);
+	}
+	return v128_make(lo, hi);
+}
+
+/* The same with every index known to be below 32 (i8x16.shuffle, validated): src has 32
+ * bytes, no test per byte. */
+static inline v128 v_gather32(const uint8_t src[32], const uint8_t idx[16])
+{
+	uint64_t lo = 0, hi = 0;
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 8
+#endif
+	for (unsigned i = 0; i < 8; i++) {
+		lo |= (uint64_t)src[idx[i] & 31] << (8 * i);
+		hi |= (uint64_t)src[idx[8 + i] & 31] << (8 * i);
+	}
+	return v128_make(lo, hi);
+}
+
+/* x86-64 with SSSE3 (every x86-64-v2 CPU): pshufb does a byte gather in one instruction.
+ * chibi's baseline is plain x86-64, so these are out-of-line functions compiled for SSSE3
+ * and taken when the CPU has it (__builtin_cpu_supports: one load and test). */
+#if V128_VEC && defined(__x86_64__)
+#define V128_PSHUFB 1
+typedef char vec_c8 __attribute__((vector_size(16)));
+
+/* Vector types in and out, so that the values travel in xmm registers (the union would be
+ * passed in general registers and go through memory, missing store forwarding). */
+__attribute__((target("ssse3"), noinline, unused))
+static vec_u8 v_swizzle_ssse3(vec_u8 a, vec_u8 idx)
+{
+	/* indices >= 16 get bit 7 set, which pshufb turns into 0 */
+	vec_u8 i = idx | ((vec_u8)(idx > 15) & 0x80);
+
+	return (vec_u8)__builtin_ia32_pshufb128((vec_c8)a, (vec_c8)i);
+}
+
+__attribute__((target("ssse3"), noinline, unused))
+static vec_u8 v_shuffle_ssse3(vec_u8 a, vec_u8 b, vec_u8 idx)
+{
+	vec_u8 lo = (vec_u8)(idx < 16);  /* all ones where the lane comes from a */
+	vec_u8 ma = idx | (~lo & 0x80), mb = (idx - 16) | (lo & 0x80);
+
+	return (vec_u8)__builtin_ia32_pshufb128((vec_c8)a, (vec_c8)ma) |
+	       (vec_u8)__builtin_ia32_pshufb128((vec_c8)b, (vec_c8)mb);
+}
+#else
+#define V128_PSHUFB 0
+#endif
+
 /* r[i] = a[b[i]], 0 for indices >= 16 */
-V_BIN(I8X16_SWIZZLE, u8, y < 16 ? a.u8[y] : 0)
+static inline v128 v128_I8X16_SWIZZLE(v128 a, v128 b)
+{
+#if V128_PSHUFB
+	if (__builtin_cpu_supports("ssse3")) {
+		a.vu8 = v_swizzle_ssse3(a.vu8, b.vu8);
+		return a;
+	}
+#endif
+	return v_gather(a.u8, b.u8, 16);
+}
+
 /* relaxed: out-of-range indices give 0, exactly i8x16.swizzle */
-V_BIN(I8X16_RELAXED_SWIZZLE, u8, y < 16 ? a.u8[y] : 0)
+static inline v128 v128_I8X16_RELAXED_SWIZZLE(v128 a, v128 b)
+{
+	return v128_I8X16_SWIZZLE(a, b);
+}
 
 /* i8x16.shuffle: lanes 0-15 of the result pick from a, 16-31 from b (validated < 32) */
 static inline v128 v128_shuffle(v128 a, v128 b, const uint8_t idx[16])
 {
-	v128 r;
+	uint8_t ab[32];
 
-	V_EACH(16)
-		r.u8[i_] = idx[i_] < 16 ? a.u8[idx[i_]] : b.u8[idx[i_] & 15];
-	return r;
+#if V128_PSHUFB
+	if (__builtin_cpu_supports("ssse3")) {
+		v128 m;
+
+		memcpy(&m, idx, 16);
+		a.vu8 = v_shuffle_ssse3(a.vu8, b.vu8, m.vu8);
+		return a;
+	}
+#endif
+	memcpy(ab, &a, 16);
+	memcpy(ab + 16, &b, 16);
+	return v_gather32(ab, idx);
 }
 
 /* ---- integer arithmetic ---- */

@@ -544,7 +544,8 @@ void be_prologue(struct jcomp *c)
 						-(int64_t)c->frame.size, R_SCRATCH));
 }
 
-void be_epilogue(struct jcomp *c)
+/* Free the frame and restore the GPR homes, fp and lr: the epilogue up to its return. */
+static void frame_pop(struct jcomp *c)
 {
 	struct codebuf *cb = c->cb;
 	uint32_t w[A64_SEQ_MAX];
@@ -558,7 +559,12 @@ void be_epilogue(struct jcomp *c)
 		emit(cb, i + 1 < n ? a64_ldp_post(A64_PAIR_X, regs[i], regs[i + 1], A64_SP, 16)
 				   : a64_ldst_post(A64_LDR_X, regs[i], A64_SP, 16));
 	emit(cb, a64_ldp_post(A64_PAIR_X, A64_FP, A64_LR, A64_SP, 16));
-	emit(cb, a64_ret(A64_LR));
+}
+
+void be_epilogue(struct jcomp *c)
+{
+	frame_pop(c);
+	emit(c->cb, a64_ret(A64_LR));
 }
 
 /* Zero 8 * n bytes of frame at off: stp xzr, xzr pairs; long runs in a loop on x16/x17. */
@@ -1867,6 +1873,26 @@ void be_call_direct(struct jcomp *c, struct jit_func *jf, const void *code, bool
 		arena_addr(cb, R_CALLEE, jf);
 		emit(cb, a64_ldr_imm(true, R_SCRATCH2, R_CALLEE, 0));
 		emit(cb, a64_blr(R_SCRATCH2));
+	}
+}
+
+/* The frame popped, lr holds our caller's return address: a branch is a call from there.
+ * x16/x17 are free after the pops (the frame adjustment's scratch is dead by then). */
+void be_tail_call_direct(struct jcomp *c, struct jit_func *jf, const void *code, bool self)
+{
+	struct codebuf *cb = c->cb;
+
+	frame_pop(c);
+	if (self) {
+		emit(cb, a64_b(-(int64_t)cb_pos(cb)));
+	} else if (code) {
+		arena_addr(cb, R_SCRATCH2, code);
+		emit(cb, a64_br(R_SCRATCH2));
+	} else {
+		/* x16 = &jf; branch to [x16]: the lazy and exit thunks find the callee in x16 */
+		arena_addr(cb, R_CALLEE, jf);
+		emit(cb, a64_ldr_imm(true, R_SCRATCH2, R_CALLEE, 0));
+		emit(cb, a64_br(R_SCRATCH2));
 	}
 }
 

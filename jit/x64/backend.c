@@ -437,7 +437,8 @@ void be_prologue(struct jcomp *c)
 		x64_sub_ri(cb, true, RSP, (int32_t)c->frame.size);
 }
 
-void be_epilogue(struct jcomp *c)
+/* Free the frame and restore the GPR homes: the epilogue up to its return. */
+static void frame_pop(struct jcomp *c)
 {
 	struct codebuf *cb = c->cb;
 
@@ -449,7 +450,12 @@ void be_epilogue(struct jcomp *c)
 		if (c->frame.saved & (1ull << r))
 			x64_pop_r(cb, r);
 	}
-	x64_ret(cb);
+}
+
+void be_epilogue(struct jcomp *c)
+{
+	frame_pop(c);
+	x64_ret(c->cb);
 }
 
 /* Zero 8 * n bytes of frame at off, 16 bytes per store from a zeroed xmm15; long runs in a
@@ -1592,6 +1598,25 @@ void be_call_direct(struct jcomp *c, struct jit_func *jf, const void *code, bool
 		x64_lea(cb, true, R_CALLEE, (struct x64_mem){ .rip = true });
 		cb_reloc(cb, cb_pos(cb) - 4, RL_REL32, (uintptr_t)jf);
 		x64_call_m(cb, x64_mb(R_CALLEE, 0));
+	}
+}
+
+/* The frame popped, [rsp] is our caller's return address: a jump is a call from there. */
+void be_tail_call_direct(struct jcomp *c, struct jit_func *jf, const void *code, bool self)
+{
+	struct codebuf *cb = c->cb;
+
+	frame_pop(c);
+	if (self) {
+		x64_jmp_rel32(cb, -(int32_t)(cb_pos(cb) + 5));
+	} else if (code) {
+		x64_jmp_rel32(cb, 0);
+		cb_reloc(cb, cb_pos(cb) - 4, RL_REL32, (uintptr_t)code);
+	} else {
+		/* r11 = &jf; jmp [r11]: the lazy and exit thunks find the callee in r11 */
+		x64_lea(cb, true, R_CALLEE, (struct x64_mem){ .rip = true });
+		cb_reloc(cb, cb_pos(cb) - 4, RL_REL32, (uintptr_t)jf);
+		x64_jmp_m(cb, x64_mb(R_CALLEE, 0));
 	}
 }
 

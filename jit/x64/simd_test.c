@@ -1,4 +1,4 @@
-/* jit/simd_test.c - v128 code in the JIT, on every SIMD level of the x86-64 back end.
+/* jit/x64/simd_test.c - v128 code in the JIT, on every SIMD level of the x86-64 back end.
  *
  * The rows carry their expected results, worked out by hand from the spec's lane semantics
  * (the interpreter must give them too: one more check of both).  Each row is a function "f"
@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jit.h"
-#include "../vm/test_wat.h"
+#include "../jit.h"
+#include "../../vm/test_wat.h"
 
 struct vrow {
 	const char *name;

@@ -633,6 +633,34 @@ TASK_HANDLER(task_state, containerd__task__v2__state_request__descriptor)
 
 /* ---- Kill / Delete ---------------------------------------------------------------------- */
 
+/* The bundle whose log fifo is our stderr: the first task's (main.c opens it in the
+ * daemon's working directory, that task's bundle); empty until a switch. */
+static char log_bundle[PATH_MAX];
+
+/* containerd reads each container's own bundle/log fifo, and stops reading it when that
+ * container is deleted: a grouped daemon whose log went to the first container's fifo would
+ * go mute for the rest of the pod.  When the task whose fifo we write to goes (task_lock
+ * held, t unlinked), move stderr to a remaining task's fifo. */
+static void log_follow(const struct task *gone)
+{
+	char path[PATH_MAX + 8];
+	int fd;
+
+	if (!task_list)
+		return;
+	if (log_bundle[0] ? strcmp(log_bundle, gone->bundle) != 0 :
+	    !getcwd(path, sizeof(path)) || strcmp(path, gone->bundle) != 0)
+		return;
+	snprintf(path, sizeof(path), "%s/log", task_list->bundle);
+	fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return; /* a prepared bundle without a log fifo: keep what we have */
+	dup2(fd, 2);
+	close(fd);
+	snprintf(log_bundle, sizeof(log_bundle), "%s", task_list->bundle);
+	log_debug("log now goes to %s's log (%s was deleted)", task_list->id, gone->id);
+}
+
 /* Kill: signal the task (all: every process of its cgroup).  An exited task is NotFound,
  * as runc's shim answers; a paused one is thawed for SIGKILL, which it could not act on. */
 static void kill_task(struct task *t, const void *request, struct ttrpc_reply *reply)
@@ -692,6 +720,7 @@ static void delete_task(struct task *t, const void *request UNUSED, struct ttrpc
 	}
 	proc_release_io(t);
 	task_unlink(t);
+	log_follow(t);
 	if (t->mounted && rootfs_unmount(t->rootfs) == 0)
 		log_warn("%s: rootfs %s was not mounted any more", t->id, t->rootfs);
 	t->mounted = false;

@@ -327,6 +327,42 @@ C container delete t-g2 >/dev/null 2>&1
 i=0
 while kill -0 "$GSPID" 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
 if ! kill -0 "$GSPID" 2>/dev/null; then ok "group: the shim exits after its last task is deleted"; else bad "group: the shim exits after its last task is deleted" "pid $GSPID alive"; fi
+# Its log followed the group: t-g1's fifo was gone by then, t-g2's carried the last lines.
+if grep -q "msg=\"deleted task t-g2 " "$T/containerd.log"; then
+	ok "group: the shim's log outlives the first container's"
+else
+	bad "group: the shim's log outlives the first container's" "$(grep "pid=$GSPID" "$T/containerd.log" | tail -3)"
+fi
+
+# Starts of one group at once (a pod's containers, parallel ctr runs) end up on one daemon.
+# (g, not i: wait_status counts in i.)
+gppids=
+for g in 1 2 3 4 5 6; do
+	C run -d $RT --annotation io.containerd.chibi.v1.group=gp "$IMG" t-gp$g /probe.wasm sleep 60 >"$T/gp$g.out" 2>&1 &
+	gppids="$gppids $!"
+done
+for p in $gppids; do wait "$p"; done
+up=0
+for g in 1 2 3 4 5 6; do wait_status t-gp$g RUNNING && up=$((up + 1)); done
+gpshims=$(for g in 1 2 3 4 5 6; do shim_by_id t-gp$g; done | sort -u)
+gpaddrs=$(for g in 1 2 3 4 5 6; do addr_of t-gp$g; echo; done | sort -u)
+if [ $up = 6 ] && [ "$(echo "$gpshims" | grep -c .)" = 1 ] && [ "$(echo "$gpaddrs" | grep -c .)" = 1 ]; then
+	ok "group: 6 containers started at once share one shim"
+else
+	bad "group: 6 containers started at once share one shim" "$up running; shims: $gpshims" "$gpaddrs" "$(cat "$T"/gp*.out)"
+fi
+for g in 1 2 3 4 5 6; do C task kill -s SIGKILL t-gp$g >/dev/null 2>&1; done
+: >"$T/gpdel.out"
+for g in 1 2 3 4 5 6; do
+	wait_status t-gp$g STOPPED
+	C task delete t-gp$g >>"$T/gpdel.out" 2>&1
+	C container delete t-gp$g >>"$T/gpdel.out" 2>&1
+done
+if C container ls -q | grep -q t-gp; then
+	bad "group: the 6 are deleted" "$(C task ls)" "$(cat "$T/gpdel.out")" "$(grep -E 'gp[0-9]' "$T/containerd.log" | grep -v -E 'event|published' | tail -30)"
+else
+	ok "group: the 6 are deleted"
+fi
 
 # A container on its way (its `shim start` handed out the address) holds the shim up even when
 # the group's last task is deleted before its Create arrives.  Play the start by hand, as

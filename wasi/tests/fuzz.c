@@ -295,7 +295,8 @@ int main(int argc, char **argv)
 			if (trace)
 				fprintf(stderr, "path_open(%d, %d, '%.*s', oflags %d, rights %llx, "
 					"fdflags %d) -> %d\n", dir, df, l1 < 80 && l1 >= 0 &&
-					(uint32_t)p1 < 4u * 65536 ? l1 : 0, (const char *)(uintptr_t)p1,
+					(uint64_t)(uint32_t)p1 + 80 < (uint64_t)__builtin_wasm_memory_size(0) *
+					65536 ? l1 : 0, (const char *)(uintptr_t)p1,
 					of, (unsigned long long)base, ff, r);
 			break;
 		}
@@ -307,7 +308,8 @@ int main(int argc, char **argv)
 			digest = (digest ^ (uint64_t)(which * 128 + r)) * 1099511628211ull;
 		if (trace) {
 			fprintf(stderr, "call %ld: %d -> %d (path1", i, which, r);
-			for (I32 k = 0; k < l1 && k < 24 && (uint32_t)p1 + 24 < 4u * 65536; k++)
+			for (I32 k = 0; k < l1 && k < 24 && (uint64_t)(uint32_t)p1 + 24 <
+				 (uint64_t)__builtin_wasm_memory_size(0) * 65536; k++)
 				fprintf(stderr, " %02x", ((const uint8_t *)(uintptr_t)p1)[k]);
 			fprintf(stderr, ", len %d)\n", l1);
 		}
