@@ -1424,7 +1424,8 @@ static inline uint32_t a64_v3_fp(uint32_t op, enum a64_varr t, unsigned rd, unsi
 	if ((unsigned)t > A64_2D || !(A64_V_FP & A64_VM(t)) || !a64_is_reg(rd) ||
 	    !a64_is_reg(rn) || !a64_is_reg(rm))
 		return A64_POISON;
-	return op | ((uint32_t)t & 1) << 30 | (uint32_t)(t == A64_2D) << 22 | rm << 16 | rn << 5 | rd;
+	return op | ((uint32_t)t & 1) << 30 | (uint32_t)(t == A64_2D) << 22 | rm << 16 | rn << 5 |
+	       rd;
 }
 
 /* Two registers ("two-register misc", "across lanes"). */
