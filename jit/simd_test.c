@@ -1,4 +1,5 @@
-/* jit/x64/simd_test.c - v128 code in the JIT, on every SIMD level of the x86-64 back end.
+/* jit/simd_test.c - v128 code in the JIT: on both back ends at the CPU's own level, and on
+ * every SIMD level of the x86-64 back end (AVX, SSE4.2, SSE4.1 forced with CHIBI_JIT_ISA).
  *
  * The rows carry their expected results, worked out by hand from the spec's lane semantics
  * (the interpreter must give them too: one more check of both).  Each row is a function "f"
@@ -12,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../jit.h"
-#include "../../vm/test_wat.h"
+#include "jit.h"
+#include "../vm/test_wat.h"
 
 struct vrow {
 	const char *name;
@@ -361,11 +362,14 @@ static void run_all(const char *isa)
 
 /* the default level also runs every row in the interpreter */
 Test(jit_simd, rows_default_level) { run_all(NULL); }
+#if defined(__x86_64__)
+/* The levels below the CPU's own exist only in the x86-64 back end (NEON is always there). */
 Test(jit_simd, rows_avx) { run_all("avx"); }
 Test(jit_simd, rows_sse42) { run_all("sse4.2"); }
 Test(jit_simd, rows_sse41) { run_all("sse4.1"); }
+#endif
 
-/* CHIBI_JIT_ISA=none imitates a CPU without SSE4.1: the function is left to the interpreter,
+/* CHIBI_JIT_ISA=none imitates a CPU without SIMD support (x86-64 without SSE4.1): the function is left to the interpreter,
  * counted, with the reason. */
 Test(jit_simd, no_simd_level_falls_back)
 {
