@@ -156,6 +156,7 @@ static void fault_loop(enum how how)
 	/* the failures reached the compiler, not only the interpreter */
 	cr_expect_gt(fell_back, 0);
 	cr_expect_gt(k, 5);
+	cr_expect_eq(test_leaks_now(), 0, "LeakSanitizer found leaks (report above)");
 }
 
 Test(jit_fault, every_allocation_of_lazy_compilation)

@@ -592,6 +592,7 @@ static void fault_loop(const char *wat)
 	alloc_set_fail_hook(NULL);
 	cr_expect_gt(k, 10, "the pipeline allocates more than that");
 	free(bytes);
+	cr_expect_eq(test_leaks_now(), 0, "LeakSanitizer found leaks (report above)");
 }
 
 Test(api, fault_injection_every_allocation)

@@ -2,7 +2,7 @@
  * wabt's wat2wasm in a private temporary directory.
  *
  * Included by the object-model tests (instance_test.c, memory_test.c, api_test.c) only;
- * never by library code.  Entry points: wat_bytes, wat_module.
+ * never by library code.  Entry points: wat_bytes, wat_module, test_leaks_now.
  */
 #ifndef CHIBI_VM_TEST_WAT_H
 #define CHIBI_VM_TEST_WAT_H
@@ -13,6 +13,28 @@
 #include <unistd.h>
 
 #include "../include/chibi.h"
+
+/* LeakSanitizer's verdict now (ASan builds; 0 elsewhere): a fault-injection test asserts
+ * on it, because LSan's report at exit is only printed and Criterion does not read it. */
+#if defined(__SANITIZE_ADDRESS__)
+#define CHIBI_TEST_LSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CHIBI_TEST_LSAN 1
+#endif
+#endif
+#ifdef CHIBI_TEST_LSAN
+#include <sanitizer/lsan_interface.h>
+static inline int test_leaks_now(void)
+{
+	return __lsan_do_recoverable_leak_check();
+}
+#else
+static inline int test_leaks_now(void)
+{
+	return 0;
+}
+#endif
 
 /* Compile `src` with wat2wasm; returns malloc'ed bytes (caller frees) or NULL. */
 static inline uint8_t *wat_bytes(const char *src, size_t *out_len)

@@ -18,21 +18,6 @@
 #include "../vm/alloc.h"
 #include "../vm/test_wat.h"
 
-/* LSan's verdict at a point of the test (ASan builds): a leak then fails the test, where
- * LSan's report at exit would only be printed (Criterion does not look at it). */
-#ifdef __SANITIZE_ADDRESS__
-#include <sanitizer/lsan_interface.h>
-static int leaks_now(void)
-{
-	return __lsan_do_recoverable_leak_check();
-}
-#else
-static int leaks_now(void)
-{
-	return 0;
-}
-#endif
-
 static long fail_countdown = -1; /* fail when it reaches 0; < 0 disables */
 static long allocs_seen;
 
@@ -175,7 +160,7 @@ static void fault_loop(enum chibi_exec_mode mode)
 	cr_expect_eq(status, 7, "the run after the last allocation failed must succeed");
 	cr_expect_gt(k, 50, "a WASI run allocates more than that (%ld)", k);
 	cr_expect_gt(clean_errors, 0);
-	cr_expect_eq(leaks_now(), 0, "LeakSanitizer found leaks (report above)");
+	cr_expect_eq(test_leaks_now(), 0, "LeakSanitizer found leaks (report above)");
 	cr_log_info("%s: %ld allocations, each failed once: %ld clean errors, the rest recovered",
 		    mode == CHIBI_MODE_JIT ? "jit" : "interp", k, clean_errors);
 	close(null_fd);
