@@ -207,9 +207,15 @@ def fetch_sources():
             suite = m.group(1) if m else suite
     except OSError:
         pass
+    # The archive the system's own apt sources use for its release (no host name here).
+    st, src = sh(["sh", os.path.join(ROOT, "tools", "apt-source.sh")])
+    if st != 0 or not src.split():
+        raise BuildError("no apt source for this Debian release found in /etc/apt")
+    uri, key = (src.split() + [""])[:2]
+    opt = f"[signed-by={key}] " if key else ""
     slist = os.path.join(apt, "sources.list")
     with open(slist, "w") as f:
-        f.write(f"deb-src http://deb.debian.org/debian {suite} main\n")
+        f.write(f"deb-src {opt}{uri} {suite} main\n")
     opts = ["-o", "Dir::Etc::SourceList=" + slist, "-o", "Dir::Etc::SourceParts=/dev/null",
             "-o", "Dir::State::Lists=" + os.path.join(apt, "lists"),
             "-o", "APT::Sandbox::User=root", "-q"]

@@ -34,40 +34,9 @@ APT="-o Dir::Etc::sourcelist=$A/sources.list -o Dir::Etc::sourceparts=- \
 -o Dir::Etc::preferences=/dev/null -o Dir::Etc::preferencesparts=- \
 -o APT::Sandbox::User=root -o Acquire::Retries=1 -o Acquire::http::Timeout=20"
 
-# The system's Debian archive: the first source (deb822 or one-line) that serves this
-# machine's release (its codename, not -security/-updates) from component main.
+# The system's Debian archive (tools/apt-source.sh reads it from /etc/apt).
 host_suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
-system_source() {
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -f "$f" ] || continue
-		awk -v want="$host_suite" '
-			function flush() {
-				if (uris != "" && has && deb) print uris, key
-				uris = ""; has = 0; deb = 0; key = ""
-			}
-			/^[ \t]*$/ { flush(); next }
-			/^#/ { next }
-			tolower($1) == "types:" { for (i = 2; i <= NF; i++) if ($i == "deb") deb = 1 }
-			tolower($1) == "uris:" { uris = $2 }
-			tolower($1) == "suites:" { for (i = 2; i <= NF; i++) if ($i == want) has = 1 }
-			tolower($1) == "signed-by:" { key = $2 }
-			END { flush() }' "$f"
-	done
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-		[ -f "$f" ] || continue
-		awk -v want="$host_suite" '$1 == "deb" {
-			i = 2; key = ""
-			if ($2 ~ /^\[/) {
-				for (; i <= NF; i++) {
-					if ($i ~ /signed-by=/) { key = $i; sub(/.*signed-by=/, "", key); sub(/\]$/, "", key) }
-					if ($i ~ /\]$/) { i++; break }
-				}
-			}
-			if ($(i + 1) == want) print $i, key
-		}' "$f"
-	done
-}
-src=$(system_source | head -1)
+src=$(sh "$(dirname "$0")/apt-source.sh") || src=
 [ -n "$src" ] || { echo "no apt source for Debian $host_suite found in /etc/apt" >&2; exit 77; }
 uri=${src%% *}
 key=${src#"$uri"}; key=${key# }

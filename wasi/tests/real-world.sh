@@ -6,8 +6,9 @@
 #
 # Programs: zlib's minigzip and bzip2 (Debian 12 sources via `apt-get source`, into WORKDIR:
 # nothing third-party is ever committed).  When the machine has no deb-src entry and we are
-# root, a deb-src twin of the Debian entry is added under /etc/apt/sources.list.d/.  If the
-# sources cannot be fetched at all (no network, no root), the test says so and is skipped.
+# root, a deb-src twin of the system's Debian entry (its URI and key, read by
+# tools/apt-source.sh) is added under /etc/apt/sources.list.d/.  If the sources cannot be
+# fetched at all (no network, no root), the test says so and is skipped.
 set -u
 
 CHIBI=$(readlink -f "$1")
@@ -38,18 +39,23 @@ skip() {
 	exit 0
 }
 
+# The deb-src twin is built from the URI and key the system's own Debian entry uses.
 enable_deb_src() {
 	[ "$(id -u)" = 0 ] || return 1
 	f=/etc/apt/sources.list.d/chibi-deb-src.sources
 	[ -f "$f" ] && return 0
-	suite=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-bookworm}")
-	cat > "$f" <<EOS
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: $suite
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOS
+	suite=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
+	src=$(sh "$HERE/../../tools/apt-source.sh") || return 1
+	uri=${src%% *}
+	key=${src#"$uri"}
+	key=${key# }
+	{
+		echo "Types: deb-src"
+		echo "URIs: $uri"
+		echo "Suites: $suite"
+		echo "Components: main"
+		[ -n "$key" ] && echo "Signed-By: $key"
+	} > "$f"
 	apt-get update -q > apt-update.log 2>&1
 }
 
