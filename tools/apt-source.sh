@@ -6,13 +6,15 @@
 # The archive is the first source (deb822 *.sources, then one-line sources.list / *.list) of
 # Types deb that serves this machine's release (VERSION_CODENAME from /etc/os-release; not its
 # -security/-updates suites).  Exit 1 with nothing printed when there is none.
+# APT_SOURCE_ROOT (default: none, i.e. /) reads another tree's etc/, for tools/apt-source-test.sh.
 set -eu
 
-host_suite=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
+E=${APT_SOURCE_ROOT:-}/etc
+host_suite=$(. "$E/os-release" 2>/dev/null && echo "${VERSION_CODENAME:-}")
 [ -n "$host_suite" ] || exit 1
 
 system_source() {
-	for f in /etc/apt/sources.list.d/*.sources; do
+	for f in "$E"/apt/sources.list.d/*.sources; do
 		[ -f "$f" ] || continue
 		awk -v want="$host_suite" '
 			function flush() {
@@ -27,7 +29,7 @@ system_source() {
 			tolower($1) == "signed-by:" { key = $2 }
 			END { flush() }' "$f"
 	done
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+	for f in "$E/apt/sources.list" "$E"/apt/sources.list.d/*.list; do
 		[ -f "$f" ] || continue
 		awk -v want="$host_suite" '$1 == "deb" {
 			i = 2; key = ""
@@ -44,4 +46,4 @@ system_source() {
 
 src=$(system_source | head -1)
 [ -n "$src" ] || exit 1
-echo "$src"
+echo "${src% }"

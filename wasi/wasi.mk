@@ -4,7 +4,8 @@
 #                         and the upstream wasi-testsuite (all must pass)
 #   make test-wasi WASI_RUN_FLAGS=--interp   the same, pinned to one execution mode
 #   make test-wasi-real   a real program from a Debian source package, built for wasm32-wasi
-#                         and natively, must give the same output (needs deb-src + network)
+#                         and natively, must give the same output (needs deb-src + network);
+#                         also its -msimd128 build, under --interp and --jit
 #
 # Guests are compiled in two steps (compile with -O2, link without -O): clang 14 runs
 # wasm-opt after linking when -O is on the link line and binaryen is installed.
@@ -53,4 +54,5 @@ test-wasi-suite: $(CHIBI)
 test-wasi: test-wasi-unit test-wasi-guests test-wasi-suite
 
 test-wasi-real: $(CHIBI)
+	sh tools/apt-source-test.sh
 	CHIBI_RUN_FLAGS="$(WASI_RUN_FLAGS)" sh wasi/tests/real-world.sh $(CHIBI) $(BUILD)/wasi-real
