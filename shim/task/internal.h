@@ -37,6 +37,8 @@ struct task {
 	bool born_in_cgroup;       /* in cg from before exec (v2 clone, v1 self-join); no cg_add */
 	enum task_status status;
 	bool paused;
+	bool reaped;               /* waitpid collected t->pid; its exit is reported once the
+	                            * output drained (the pid may be reused: never signal it) */
 	uint32_t exit_status;
 	struct timespec exited_at;
 	uint64_t oom_kills_at_start;

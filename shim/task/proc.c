@@ -842,6 +842,32 @@ uint32_t proc_exit_code(int wstatus)
 
 /* ---- reaper ----------------------------------------------------------------------------- */
 
+struct exit_report {
+	struct task *t;            /* a reference of its own */
+	int wstatus;
+};
+
+/* Report t's exit once its output drained (task_lock held; the drains drop it while they
+ * wait), then drop the reference the reaper took. */
+static void report_exit(struct task *t, int wstatus)
+{
+	proc_drain_tty(t);
+	proc_drain_fifos(t);
+	service_task_exited(t, wstatus);
+	task_put(t);
+}
+
+static void *report_exit_thread(void *arg)
+{
+	struct exit_report *r = arg;
+
+	pthread_mutex_lock(&task_lock);
+	report_exit(r->t, r->wstatus);
+	pthread_mutex_unlock(&task_lock);
+	free(r);
+	return NULL;
+}
+
 static void *reaper(void *arg)
 {
 	(void)arg;
@@ -868,11 +894,28 @@ static void *reaper(void *arg)
 			if (t->pid == pid && t->status != TASK_STOPPED)
 				break;
 		if (t) {
-			t->refs++; /* proc_drain_tty/fifos may drop the lock */
-			proc_drain_tty(t);
-			proc_drain_fifos(t);
-			service_task_exited(t, st);
-			task_put(t);
+			/* The drains may wait up to ~2 s for a client to read the output: on a
+			 * thread of their own, so one task's unread output never delays the
+			 * exits of the others a grouped shim serves (they were reported one
+			 * after another, 2 s each, before). */
+			struct exit_report *r = malloc(sizeof(*r));
+			pthread_attr_t attr;
+			pthread_t th;
+			bool threaded = false;
+
+			t->refs++;
+			t->reaped = true;
+			if (r && pthread_attr_init(&attr) == 0) {
+				r->t = t;
+				r->wstatus = st;
+				pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+				threaded = pthread_create(&th, &attr, report_exit_thread, r) == 0;
+				pthread_attr_destroy(&attr);
+			}
+			if (!threaded) {
+				free(r);
+				report_exit(t, st);
+			}
 		}
 		pthread_mutex_unlock(&task_lock);
 	}

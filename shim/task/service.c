@@ -507,7 +507,7 @@ fail:
 	if (module_fd >= 0)
 		close(module_fd);
 	if (t) {
-		if (t->pid > 0)
+		if (t->pid > 0 && !t->reaped)
 			kill(t->pid, SIGKILL); /* the reaper collects it */
 		proc_release_io(t);
 		if (t->cg)
@@ -678,6 +678,12 @@ static void kill_task(struct task *t, const void *request, struct ttrpc_reply *r
 	}
 	if (req->all && t->cg)
 		cg_kill_all(t->cg, sig);
+	if (t->reaped) {
+		/* Gone already, its exit report waiting for the output to drain: the pid may
+		 * belong to another process by now. */
+		log_debug("%s: signal %d after its exit", t->id, sig);
+		return;
+	}
 	if (kill(t->pid, sig) && errno != ESRCH) {
 		ttrpc_reply_error(reply, TTRPC_UNKNOWN, "kill %d: %s", (int)t->pid,
 				  strerror(errno));
@@ -713,8 +719,9 @@ static void delete_task(struct task *t, const void *request UNUSED, struct ttrpc
 	}
 	t->deleting = true; /* concurrent calls now get NotFound */
 	if (t->status == TASK_CREATED) {
-		/* Never started: the child is parked on the start pipe. */
-		kill(t->pid, SIGKILL);
+		/* Never started: the child is parked on the start pipe (unless it died). */
+		if (!t->reaped)
+			kill(t->pid, SIGKILL);
 		while (t->status != TASK_STOPPED)
 			pthread_cond_wait(&task_changed, &task_lock);
 	}
