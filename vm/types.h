@@ -187,6 +187,11 @@ uint16_t op_swapped(uint16_t op);
  * comparisons and float eq/ne; OPC_NONE for float lt/gt/le/ge (NaN makes both false) and
  * for every other row.  vm/opcodes.c. */
 uint16_t op_inverse(uint16_t op);
+/* The non-relaxed row whose result a relaxed SIMD instruction gives in every tier (the
+ * deterministic choices of docs/RATIONALE.md: swizzle, trunc_sat, bitselect, min/max,
+ * q15mulr_sat), or op itself (the other rows; the relaxed madd/nmadd and dot products
+ * keep their own rows).  Both JIT back ends lower through it.  vm/opcodes.c. */
+uint16_t op_relaxed_as(uint16_t op);
 
 /*
  * Class filters for X-macro passes over opcodes.def.  OPCL_SWITCH(cls, ...) is the argument

@@ -1345,29 +1345,6 @@ void be_v128_const(struct jcomp *c, jreg dst, uint64_t lo, uint64_t hi)
 		emit(cb, a64_ins_gp(3, d, 1, gpr_or_zr(cb, true, jo_imm(hi), R_SCRATCH)));
 }
 
-/* Relaxed SIMD gives the interpreter's deterministic results (vm/v128.h; the x86-64 back
- * end makes the same choices): swizzle, trunc, laneselect, min/max and q15mulr as their
- * non-relaxed rows; madd/nmadd unfused; the dot products with both operands signed. */
-static uint16_t relaxed_as(uint16_t op)
-{
-	switch (op) {
-	case OPC_I8X16_RELAXED_SWIZZLE: return OPC_I8X16_SWIZZLE;
-	case OPC_I32X4_RELAXED_TRUNC_F32X4_S: return OPC_I32X4_TRUNC_SAT_F32X4_S;
-	case OPC_I32X4_RELAXED_TRUNC_F32X4_U: return OPC_I32X4_TRUNC_SAT_F32X4_U;
-	case OPC_I32X4_RELAXED_TRUNC_F64X2_S_ZERO: return OPC_I32X4_TRUNC_SAT_F64X2_S_ZERO;
-	case OPC_I32X4_RELAXED_TRUNC_F64X2_U_ZERO: return OPC_I32X4_TRUNC_SAT_F64X2_U_ZERO;
-	case OPC_I8X16_RELAXED_LANESELECT: case OPC_I16X8_RELAXED_LANESELECT:
-	case OPC_I32X4_RELAXED_LANESELECT: case OPC_I64X2_RELAXED_LANESELECT:
-		return OPC_V128_BITSELECT;
-	case OPC_F32X4_RELAXED_MIN: return OPC_F32X4_MIN;
-	case OPC_F32X4_RELAXED_MAX: return OPC_F32X4_MAX;
-	case OPC_F64X2_RELAXED_MIN: return OPC_F64X2_MIN;
-	case OPC_F64X2_RELAXED_MAX: return OPC_F64X2_MAX;
-	case OPC_I16X8_RELAXED_Q15MULR_S: return OPC_I16X8_Q15MULR_SAT_S;
-	default: return op;
-	}
-}
-
 /* Every SIMD row has a NEON lowering. */
 bool be_simd_inline(uint16_t op)
 {
@@ -1725,7 +1702,7 @@ void be_simd(struct jcomp *c, uint16_t op, jreg dst, const struct jopnd *src, ui
 	vbin_fn bin;
 	vun_fn un;
 
-	op = relaxed_as(op);
+	op = op_relaxed_as(op);
 	oi = &op_info[op];
 	ls = oi->memlog2;
 	switch (oi->cls) {

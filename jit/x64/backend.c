@@ -2266,41 +2266,22 @@ static bool vsimple(struct codebuf *cb, uint16_t op, uint8_t d, uint8_t a, uint8
 /*
  * Relaxed SIMD with the results the interpreter gives (vm/v128.h), so that every tier agrees
  * bit for bit: swizzle, trunc, laneselect, min/max and q15mulr as their non-relaxed rows
- * (handled by the caller's mapping); madd/nmadd unfused (mulps, then addps/subps); the dot
+ * (op_relaxed_as, vm/opcodes.c); madd/nmadd unfused (mulps, then addps/subps); the dot
  * products with both operands signed, pair sums wrapping to i16 (dot_i8x16_i7x16_s) or all
  * four products summed in i32 (..._add_s).
  */
-static uint16_t relaxed_as(uint16_t op)
-{
-	switch (op) {
-	case OPC_I8X16_RELAXED_SWIZZLE: return OPC_I8X16_SWIZZLE;
-	case OPC_I32X4_RELAXED_TRUNC_F32X4_S: return OPC_I32X4_TRUNC_SAT_F32X4_S;
-	case OPC_I32X4_RELAXED_TRUNC_F32X4_U: return OPC_I32X4_TRUNC_SAT_F32X4_U;
-	case OPC_I32X4_RELAXED_TRUNC_F64X2_S_ZERO: return OPC_I32X4_TRUNC_SAT_F64X2_S_ZERO;
-	case OPC_I32X4_RELAXED_TRUNC_F64X2_U_ZERO: return OPC_I32X4_TRUNC_SAT_F64X2_U_ZERO;
-	case OPC_I8X16_RELAXED_LANESELECT: case OPC_I16X8_RELAXED_LANESELECT:
-	case OPC_I32X4_RELAXED_LANESELECT: case OPC_I64X2_RELAXED_LANESELECT:
-		return OPC_V128_BITSELECT;
-	case OPC_F32X4_RELAXED_MIN: return OPC_F32X4_MIN;
-	case OPC_F32X4_RELAXED_MAX: return OPC_F32X4_MAX;
-	case OPC_F64X2_RELAXED_MIN: return OPC_F64X2_MIN;
-	case OPC_F64X2_RELAXED_MAX: return OPC_F64X2_MAX;
-	case OPC_I16X8_RELAXED_Q15MULR_S: return OPC_I16X8_Q15MULR_SAT_S;
-	default: return op;
-	}
-}
 
 void be_simd(struct jcomp *c, uint16_t op, jreg dst, const struct jopnd *src, uint32_t n,
 	     uint32_t lane, const uint8_t *imm16)
 {
 	struct codebuf *cb = c->cb;
-	const struct opinfo *oi = &op_info[relaxed_as(op)];
+	const struct opinfo *oi = &op_info[op_relaxed_as(op)];
 	uint8_t d = HW(dst), a = n ? HW(src[0].reg) : 0, b = n > 1 ? HW(src[1].reg) : 0;
 	uint8_t cc = n > 2 ? HW(src[2].reg) : 0;
 	unsigned w = oi->memlog2;
 	bool dbl = oi->type == VT_F64, fl = oi->type == VT_F32 || dbl;
 
-	op = relaxed_as(op);
+	op = op_relaxed_as(op);
 	switch (op) {
 	case OPC_F32X4_RELAXED_MADD: /* c is never dst (the front end's rule for VTERNOP) */
 		VBIN(XS2, a, b, mulps, false);
