@@ -363,6 +363,110 @@ void chibi_caller_set_trap_message(chibi_caller *c, const char *msg)
 			 "%s", msg);
 }
 
+/* ---- exceptions ---- */
+
+/* A host tag, its type in the same block (store->tags; freed with the store). */
+chibi_tag *chibi_tag_new(chibi_store *s, const char *params)
+{
+	size_t n = params ? strlen(params) : 0;
+	struct chibi_tag *t;
+
+	if (!s || !params || n > 100000)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!vt_from_letter(params[i]))
+			return NULL;
+	t = vm_calloc(1, sizeof(*t) + n + 1);
+	if (!t)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		t->own_vt[i] = vt_from_letter(params[i]);
+	t->own_type.nparams = (uint32_t)n;
+	t->own_type.params = t->own_vt;
+	t->own_type.results = t->own_vt + n;
+	t->type = &t->own_type;
+	t->store = s;
+	t->index = UINT32_MAX;
+	t->type_id = store_intern_type(s, &t->own_type);
+	if (t->type_id == UINT32_MAX) {
+		vm_free(t);
+		return NULL;
+	}
+	t->store_next = s->tags;
+	s->tags = t;
+	return t;
+}
+
+uint32_t chibi_tag_num_params(const chibi_tag *t)
+{
+	return t ? t->type->nparams : 0;
+}
+
+enum chibi_valtype chibi_tag_param_type(const chibi_tag *t, uint32_t i)
+{
+	return t && i < t->type->nparams ? (enum chibi_valtype)t->type->params[i] : 0;
+}
+
+/* The first export naming the tag in its defining instance. */
+const char *chibi_tag_name(const chibi_tag *t)
+{
+	const struct module *m;
+
+	if (!t || !t->inst)
+		return NULL;
+	m = t->inst->mod;
+	for (uint32_t i = 0; i < m->nexports; i++)
+		if (m->exports[i].kind == EXT_TAG && m->exports[i].index == t->index)
+			return m->exports[i].name;
+	return NULL;
+}
+
+uint32_t chibi_tag_index(const chibi_tag *t)
+{
+	return t ? t->index : UINT32_MAX;
+}
+
+chibi_exn *chibi_exn_new(chibi_store *s, chibi_tag *t, const chibi_val *vals, size_t n)
+{
+	uint64_t slots[64];
+	size_t k = 0;
+
+	if (!s || !t || t->store != s || n != t->type->nparams || (n && !vals) ||
+	    functype_slots(t->type) > 64)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (vals[i].type != t->type->params[i])
+			return NULL;
+		k += val_to_slots(&vals[i], &slots[k]);
+	}
+	return exn_new(s, t, slots);
+}
+
+chibi_tag *chibi_exn_tag(const chibi_exn *e)
+{
+	return e ? e->tag : NULL;
+}
+
+chibi_val chibi_exn_value(const chibi_exn *e, uint32_t i)
+{
+	chibi_val v = { 0 };
+	uint32_t k = 0;
+
+	if (!e || i >= e->tag->type->nparams)
+		return v;
+	for (uint32_t j = 0; j < i; j++)
+		k += vt_slots(e->tag->type->params[j]);
+	return val_from_slots(e->tag->type->params[i], &e->payload[k]);
+}
+
+/* The host function returns CHIBI_TRAP_EXCEPTION next; the engine picks the exception up
+ * from the innermost call's record. */
+void chibi_caller_throw(chibi_caller *c, chibi_exn *e)
+{
+	if (c && c->store && c->store->trap && e && e->tag->store == c->store)
+		c->store->trap->info.exn = e;
+}
+
 /* ---- function types ---- */
 
 uint32_t chibi_func_num_params(const chibi_func *f)

@@ -30,7 +30,7 @@
 #include "module.h"
 
 /* One-element result lists of single-valtype blocks, in valtype order (vm/validate.c). */
-extern const uint8_t flow_valtypes[7];
+extern const uint8_t flow_valtypes[8];
 
 /* The types a block takes and leaves.  Lists are stable: they point into the module's types
  * or flow_valtypes. */
@@ -44,9 +44,10 @@ static inline void flow_sig(const struct module *m, const struct flow_block *b,
 	*nparams = *nresults = 0;
 	switch (b->sig_kind) {
 	case FLOW_SIG_VALTYPE:
-		/* VT_I32 0x7f, I64 0x7e, F32 0x7d, F64 0x7c, V128 0x7b; FUNCREF 0x70, EXTERNREF 0x6f */
+		/* VT_I32 0x7f, I64 0x7e, F32 0x7d, F64 0x7c, V128 0x7b; FUNCREF 0x70, EXTERNREF
+		 * 0x6f, EXNREF 0x69 */
 		*results = &flow_valtypes[b->sig >= VT_V128 ? 0x7f - b->sig :
-					  b->sig == VT_FUNCREF ? 5 : 6];
+					  b->sig == VT_FUNCREF ? 5 : b->sig == VT_EXTERNREF ? 6 : 7];
 		*nresults = 1;
 		break;
 	case FLOW_SIG_TYPEIDX:

@@ -64,9 +64,10 @@ static __attribute__((noinline)) struct icode *load_code(struct chibi_store *s,
 	return c;
 }
 
-/* Call a host function with its arguments at args; results come back in place. */
-static void call_host(struct chibi_store *s, const struct icode *code, struct chibi_func *f,
-		      uint64_t *args, uint64_t *stack_end)
+/* Call a host function with its arguments at args; results come back in place.  Returns
+ * the exception the host function threw (chibi_caller_throw), else NULL. */
+static struct chibi_exn *call_host(struct chibi_store *s, const struct icode *code,
+				   struct chibi_func *f, uint64_t *args, uint64_t *stack_end)
 {
 	size_t n = functype_slots(f->type);
 	struct chibi_caller caller = { .store = s, .inst = code ? code->func->inst : NULL };
@@ -79,8 +80,90 @@ static void call_host(struct chibi_store *s, const struct icode *code, struct ch
 	s->stack_top = args + n;
 	rc = f->host_fn(&caller, f->host_env, args);
 	s->stack_top = saved_top;
+	if (rc == CHIBI_TRAP_EXCEPTION && code && s->trap->info.exn) {
+		struct chibi_exn *e = s->trap->info.exn;
+
+		s->trap->info.exn = NULL;
+		return e;
+	}
 	if (rc != CHIBI_TRAP_NONE)
 		trap_in(s, code, rc);
+	return NULL;
+}
+
+/*
+ * Find the handler of exn: in the frame (fp, code) at word pos, then in its callers at their
+ * call instructions, down to the bottom frame of this activation (whose return address is
+ * exit_stub).  On success the handler's frame is current, its payload (and exnref) written,
+ * and *pip is the handler's code.  False: no handler in this activation.
+ */
+static __attribute__((noinline, cold)) bool unwind(struct chibi_exn *exn, uint64_t **pfp,
+						   struct icode **pcode, const uint32_t **pip,
+						   size_t pos, const uint32_t *exit_stub)
+{
+	uint64_t *fp = *pfp;
+	struct icode *code = *pcode;
+
+	for (;;) {
+		uint32_t limit = UINT32_MAX; /* delegate: only blocks this shallow */
+		const uint64_t *h;
+		const uint32_t *ret;
+
+		for (uint32_t i = 0; i < code->nhandlers && limit; i++) {
+			const struct ihandler *hd = &code->handlers[i];
+
+			if (pos < hd->start || pos >= hd->end || hd->depth > limit)
+				continue;
+			if (hd->delegate != UINT32_MAX) {
+				limit = hd->delegate;
+				continue;
+			}
+			for (uint32_t k = hd->first; k != UINT32_MAX; k = code->clauses[k].next) {
+				const struct iclause *c = &code->clauses[k];
+				uint32_t n = 0;
+
+				if (c->tag && c->tag != exn->tag)
+					continue;
+				if (c->tag) {
+					n = exn->nslots;
+					memcpy(fp + hd->dst, exn->payload, n * sizeof(*fp));
+				}
+				if (c->ref)
+					fp[hd->dst + n] = (uint64_t)(uintptr_t)exn;
+				if (hd->exn_slot != UINT32_MAX)
+					fp[hd->exn_slot] = (uint64_t)(uintptr_t)exn;
+				*pfp = fp;
+				*pcode = code;
+				*pip = code->body + c->pad;
+				return true;
+			}
+		}
+		h = fp + code->hdr;
+		ret = (const uint32_t *)(uintptr_t)h[1];
+		if (ret == exit_stub)
+			return false;
+		fp = (uint64_t *)(uintptr_t)h[0];
+		code = (struct icode *)(uintptr_t)h[2];
+		pos = (size_t)(ret - code->body) - 1;
+	}
+}
+
+/* Name the throwing function, then a new exception of tag with the payload at args. */
+static __attribute__((noinline, cold)) struct chibi_exn *
+new_exn(struct chibi_store *s, const struct icode *code, struct chibi_tag *tag,
+	const uint64_t *args)
+{
+	struct chibi_exn *e;
+
+	s->cur_func_index = code->func->index;
+	s->cur_inst = code->func->inst;
+	e = exn_new(s, tag, args);
+	if (!e) {
+		snprintf(s->trap->info.message, sizeof(s->trap->info.message),
+			 "out of memory allocating an exception");
+		trap_in(s, code, CHIBI_TRAP_HOST);
+	}
+	return e;
 }
 
 /* Pointer and 64-bit operands occupy two 32-bit code words, not necessarily 8-aligned:
@@ -174,6 +257,9 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 	uint32_t argp;
 	/* and by RETURN_CALL and RETURN_CALL_INDIRECT */
 	uint32_t tail_nargs, tail_hdr;
+	/* exception being thrown, and the code word it is looked up at */
+	struct chibi_exn *exn;
+	size_t throw_pos;
 
 	if (out_tab) {
 		*out_tab = handlers;
@@ -303,7 +389,11 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 		struct icode *c;
 
 		if (UNLIKELY(callee->kind != FUNC_WASM)) {
-			call_host(s, code, callee, nfp, stack_end);
+			exn = call_host(s, code, callee, nfp, stack_end);
+			if (UNLIKELY(exn)) {
+				throw_pos = (size_t)(ret_ip - code->body) - 1;
+				goto do_throw;
+			}
 			RELOAD_MEM();
 			ip = ret_ip;
 			DISPATCH();
@@ -363,11 +453,18 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 		struct icode *c;
 
 		if (UNLIKELY(callee->kind != FUNC_WASM)) {
-			call_host(s, code, callee, fp + argp, stack_end);
+			exn = call_host(s, code, callee, fp + argp, stack_end);
 			memmove(fp, fp + argp, callee->type->nresults * sizeof(*fp));
 			fp = (uint64_t *)(uintptr_t)saved_fp;
 			ip = (const uint32_t *)(uintptr_t)saved_ip;
 			code = (struct icode *)(uintptr_t)saved_code;
+			if (UNLIKELY(exn)) {
+				/* this frame is gone: the exception comes out of our caller's call */
+				if (ip == exit_stub)
+					vm_throw(s, exn);
+				throw_pos = (size_t)(ip - code->body) - 1;
+				goto do_throw;
+			}
 			RELOAD_MEM();
 			DISPATCH();
 		}
@@ -385,6 +482,30 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 		fp[c->hdr + 2] = saved_code;
 		code = c;
 		ip = c->body;
+		RELOAD_MEM();
+		DISPATCH();
+	}
+	/* throw a new exception of tag PTR(1) with the payload at fp + O(0) */
+	CASE(THROW) {
+		exn = new_exn(s, code, PTR(1), &R(0));
+		throw_pos = (size_t)(ip - code->body);
+		goto do_throw;
+	}
+	/* throw the exception R(0) again (throw_ref, rethrow) */
+	CASE(THROW_REF) {
+		exn = (struct chibi_exn *)(uintptr_t)R(0);
+		if (UNLIKELY(!exn))
+			TRAP(CHIBI_TRAP_NULL_EXNREF);
+		s->cur_func_index = code->func->index;
+		s->cur_inst = code->func->inst;
+		throw_pos = (size_t)(ip - code->body);
+		goto do_throw;
+	}
+	/* Look for a handler in this activation's frames; none: on to the embedder (through
+	 * any JIT frames below, which hold no handlers: see jit/lower.c). */
+	do_throw: {
+		if (!unwind(exn, &fp, &code, &ip, throw_pos, exit_stub))
+			vm_throw(s, exn);
 		RELOAD_MEM();
 		DISPATCH();
 	}

@@ -44,6 +44,7 @@ struct import {
 		struct tabletype table;   /* EXT_TABLE */
 		struct memtype memory;    /* EXT_MEMORY */
 		struct globaltype global; /* EXT_GLOBAL */
+		uint32_t tag_type;        /* EXT_TAG: type index of the tag's parameters */
 	} desc;
 };
 
@@ -100,6 +101,9 @@ struct func {
 	bool uses_v128;         /* a v128 value appears: in the signature, a local or pushed
 	                         * by any instruction (tiers without SIMD refuse the function) */
 	uint32_t max_ctrl;      /* maximum control stack depth */
+	uint32_t max_try;       /* deepest nesting of legacy try blocks (each catch arm keeps
+	                         * its exception in a slot of its own for rethrow) */
+	bool uses_eh;           /* an exception-handling instruction appears */
 	struct flow flow;       /* control-flow side table (arrays in the module's flow_mem) */
 };
 
@@ -153,6 +157,11 @@ struct module {
 	uint32_t nglobals;        /* total, imports included */
 	struct globaltype *global_types; /* index space order */
 	struct global *globals;   /* defined globals only (nglobals - nglobal_imports) */
+
+	/* Tag index space (exception handling): [0, ntag_imports) imported, then defined;
+	 * each entry the type index of its function type (parameters, no results). */
+	uint32_t ntags, ntag_imports;
+	uint32_t *tag_types;
 
 	uint32_t nexports;
 	struct export *exports;

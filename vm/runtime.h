@@ -67,6 +67,29 @@ struct chibi_global {
 	struct chibi_global *store_next;
 };
 
+/* A tag (exception handling): an exception's identity and payload types.  Defined by an
+ * instance (type points into its module) or by the host (chibi_tag_new: type owned here). */
+struct chibi_tag {
+	struct chibi_store *store;
+	uint32_t type_id;              /* canonical id of its function type (no results) */
+	const struct functype *type;
+	struct chibi_instance *inst;   /* defining instance, NULL for host tags */
+	uint32_t index;                /* its index in that instance's tag space */
+	struct functype own_type;      /* host tags: the type, params in own_vt */
+	struct chibi_tag *store_next;
+	uint8_t own_vt[];
+};
+
+/* An exception: its tag and payload (slot representation, a v128 in two slots).  Owned by
+ * the store from its creation to the store's end: an exnref may be kept anywhere (locals,
+ * globals, tables, the host), and there is no collector to say when it is gone. */
+struct chibi_exn {
+	struct chibi_tag *tag;
+	uint32_t nslots;
+	struct chibi_exn *store_next;
+	uint64_t payload[];
+};
+
 /* Per-instance copy of an element segment: evaluated references, dropped => n = 0. */
 struct elem_inst {
 	uint32_t n;
@@ -80,6 +103,7 @@ struct chibi_instance {
 	struct chibi_table **tables;   /* mod->ntables */
 	struct chibi_memory **memories;/* mod->nmemories */
 	struct chibi_global **globals; /* mod->nglobals */
+	struct chibi_tag **tags;       /* mod->ntags */
 	uint32_t *type_ids;            /* canonical store type id of each module type */
 	struct elem_inst *elems;       /* mod->nelems */
 	bool *data_dropped;            /* mod->ndatas */
@@ -101,6 +125,8 @@ struct chibi_store {
 	struct chibi_memory *memories;
 	struct chibi_table *tables;
 	struct chibi_global *globals;
+	struct chibi_tag *tags;
+	struct chibi_exn *exns;
 	/* canonical function types: type_id indexes this array */
 	struct functype *types;
 	uint32_t ntypes;
@@ -135,6 +161,15 @@ struct chibi_caller {
 /* Record `code` (and where, from store->cur_*) and unwind to the innermost chibi_func_call.
  * Must only be called while wasm code runs (store->trap != NULL). */
 noreturn void vm_trap(struct chibi_store *s, enum chibi_trap code);
+
+/* Throw exn where no handler of the running engine activation catches it: the innermost
+ * chibi_func_call returns CHIBI_TRAP_EXCEPTION with it (the same unwinding as a trap; the
+ * frames in between, JIT code included, hold no handlers).  Must run while wasm runs. */
+noreturn void vm_throw(struct chibi_store *s, struct chibi_exn *exn);
+
+/* A new exception of `tag` with the payload at `slots` (tag's parameter layout), owned by
+ * the store; NULL when memory is short. */
+struct chibi_exn *exn_new(struct chibi_store *s, struct chibi_tag *tag, const uint64_t *slots);
 
 /* ---- store helpers (vm/store.c) ---- */
 

@@ -4,7 +4,11 @@
  * It never frees or resets engine state: chibi_func_call restores stack_top and the trap
  * chain after the jump.  Entry points: vm_trap, chibi_trap_name.
  */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
 
 #include "runtime.h"
 
@@ -24,6 +28,8 @@ static const char *const trap_names[CHIBI_TRAP_COUNT] = {
 	[CHIBI_TRAP_OUT_OF_FUEL] = "all fuel consumed",
 	[CHIBI_TRAP_HOST] = "host error",
 	[CHIBI_TRAP_EXIT] = "exit",
+	[CHIBI_TRAP_EXCEPTION] = "uncaught exception",
+	[CHIBI_TRAP_NULL_EXNREF] = "null exception reference",
 };
 
 /* Spec wording of a trap code ("unknown trap" for values outside the enum).  Static string. */
@@ -45,10 +51,45 @@ noreturn void vm_trap(struct chibi_store *s, enum chibi_trap code)
 	/* No active call means an engine bug; there is nowhere to unwind to. */
 	if (!t)
 		abort();
+	/* A host function that returned CHIBI_TRAP_EXCEPTION without throwing one. */
+	if (code == CHIBI_TRAP_EXCEPTION && !t->info.exn) {
+		code = CHIBI_TRAP_HOST;
+		snprintf(t->info.message, sizeof(t->info.message),
+			 "host function returned an exception without throwing one");
+	}
 	t->info.kind = code;
+	if (code != CHIBI_TRAP_EXCEPTION)
+		t->info.exn = NULL;
 	t->info.func_index = idx;
 	t->info.func_name = NULL;
 	if (inst && inst->mod->func_names && idx < inst->mod->nfuncs_total)
 		t->info.func_name = inst->mod->func_names[idx];
 	siglongjmp(t->jmp, 1);
+}
+
+/* See runtime.h. */
+noreturn void vm_throw(struct chibi_store *s, struct chibi_exn *exn)
+{
+	if (!s->trap)
+		abort();
+	s->trap->info.exn = exn;
+	vm_trap(s, CHIBI_TRAP_EXCEPTION);
+}
+
+/* See runtime.h.  Payload slots follow the tag's parameter types (functype_slots covers
+ * them: a tag has no results). */
+struct chibi_exn *exn_new(struct chibi_store *s, struct chibi_tag *tag, const uint64_t *slots)
+{
+	size_t n = functype_slots(tag->type);
+	struct chibi_exn *e = vm_malloc(sizeof(*e) + n * sizeof(uint64_t));
+
+	if (!e)
+		return NULL;
+	e->tag = tag;
+	e->nslots = (uint32_t)n;
+	if (n)
+		memcpy(e->payload, slots, n * sizeof(uint64_t));
+	e->store_next = s->exns;
+	s->exns = e;
+	return e;
 }

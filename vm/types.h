@@ -19,9 +19,13 @@ enum valtype {
 	VT_V128 = 0x7b,
 	VT_FUNCREF = 0x70,
 	VT_EXTERNREF = 0x6f,
+	VT_EXNREF = 0x69,     /* exception handling: a caught exception (struct chibi_exn *) */
 };
 
-static inline bool vt_is_ref(uint8_t t) { return t == VT_FUNCREF || t == VT_EXTERNREF; }
+static inline bool vt_is_ref(uint8_t t)
+{
+	return t == VT_FUNCREF || t == VT_EXTERNREF || t == VT_EXNREF;
+}
 
 /* 64-bit slots a value of type t takes in frames, globals' and host calls' slot arrays: two
  * for v128 (low half first), one for everything else. */
@@ -56,6 +60,8 @@ enum imm_kind {
 	IMM_SHUFFLE,       /* 16 lane index bytes, each < 32 (i8x16.shuffle) */
 	IMM_LANE,          /* one lane index byte */
 	IMM_MEMARG_LANE,   /* memarg, then one lane index byte */
+	IMM_TAG,           /* u32 tag index (throw, legacy catch) */
+	IMM_TRY_TABLE,     /* blocktype, vec(catch clause): kept in place like br_table's */
 };
 
 /* Opcodes: OPC_<name>.  Single-byte opcodes use their byte value; 0xFC-prefixed ones are
@@ -290,6 +296,7 @@ static inline uint8_t vt_from_letter(char c)
 	case 'v': return VT_V128;
 	case 'r': return VT_FUNCREF;
 	case 'e': return VT_EXTERNREF;
+	case 'x': return VT_EXNREF;
 	default: return 0;
 	}
 }
@@ -345,7 +352,10 @@ struct globaltype {
 };
 
 /* External kinds (spec 5.5.5). */
-enum extern_kind { EXT_FUNC = 0, EXT_TABLE = 1, EXT_MEMORY = 2, EXT_GLOBAL = 3 };
+enum extern_kind { EXT_FUNC = 0, EXT_TABLE = 1, EXT_MEMORY = 2, EXT_GLOBAL = 3, EXT_TAG = 4 };
+
+/* try_table's catch clause kinds (spec 5.4.1), in encoding order. */
+enum catch_kind { CATCH_TAG = 0, CATCH_TAG_REF = 1, CATCH_ALL = 2, CATCH_ALL_REF = 3 };
 
 #define WASM_PAGE_SIZE 65536u
 #define WASM_MAX_PAGES 65536u /* 4 GiB of 32-bit linear memory */
