@@ -428,6 +428,7 @@ uint32_t chibi_tag_index(const chibi_tag *t)
 
 chibi_exn *chibi_exn_new(chibi_store *s, chibi_tag *t, const chibi_val *vals, size_t n)
 {
+	struct chibi_exn *e;
 	uint64_t slots[64];
 	size_t k = 0;
 
@@ -439,7 +440,9 @@ chibi_exn *chibi_exn_new(chibi_store *s, chibi_tag *t, const chibi_val *vals, si
 			return NULL;
 		k += val_to_slots(&vals[i], &slots[k]);
 	}
-	return exn_new(s, t, slots);
+	e = exn_new(s, t, slots, s->stack_top);
+	exn_pin(e); /* the host holds it */
+	return e;
 }
 
 chibi_tag *chibi_exn_tag(const chibi_exn *e)
@@ -531,6 +534,7 @@ enum chibi_trap chibi_func_call(chibi_func *f, const chibi_val *args, size_t nar
 	struct trap_ctx ctx;
 	uint64_t *slots, *saved_top;
 	struct chibi_instance *saved_inst;
+	struct exn_catch *saved_catch;
 	uint32_t saved_index;
 	size_t need;
 	bool ok;
@@ -563,6 +567,7 @@ enum chibi_trap chibi_func_call(chibi_func *f, const chibi_val *args, size_t nar
 	saved_top = s->stack_top;
 	saved_inst = s->cur_inst;
 	saved_index = s->cur_func_index;
+	saved_catch = s->exn_catch;
 	s->stack_top += need;
 	s->host_depth++;
 	s->trap = &ctx;
@@ -575,15 +580,19 @@ enum chibi_trap chibi_func_call(chibi_func *f, const chibi_val *args, size_t nar
 	s->stack_top = saved_top;
 	s->cur_inst = saved_inst;
 	s->cur_func_index = saved_index;
+	s->exn_catch = saved_catch; /* a trap skips the catch points it passes */
 	if (!ok) {
 		/* An interrupt is consumed by the outermost call it stopped. */
 		if (ctx.info.kind == CHIBI_TRAP_INTERRUPTED && !s->trap)
 			s->interrupt = 0;
+		exn_pin(ctx.info.exn); /* now the host's */
 		if (out_trap)
 			*out_trap = ctx.info;
 		return ctx.info.kind;
 	}
 	for (uint32_t i = 0, k = 0; i < t->nresults; i++) {
+		if (t->results[i] == VT_EXNREF)
+			exn_pin((struct chibi_exn *)(uintptr_t)slots[k]);
 		results[i] = val_from_slots(t->results[i], &slots[k]);
 		k += vt_slots(t->results[i]);
 	}

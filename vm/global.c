@@ -119,6 +119,8 @@ chibi_val chibi_global_get(const chibi_global *g)
 		return (chibi_val){ .type = 0 };
 	v[0] = g->value;
 	v[1] = g->hi;
+	if (g->valtype == VT_EXNREF)
+		exn_pin((struct chibi_exn *)(uintptr_t)g->value); /* the host may keep it */
 	return val_from_slots(g->valtype, v);
 }
 

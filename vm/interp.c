@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "engine.h"
 #include "interp.h"
 #include "interp_num.h"
 #include "v128.h"
@@ -78,6 +79,9 @@ static struct chibi_exn *call_host(struct chibi_store *s, const struct icode *co
 		trap_in(s, code, CHIBI_TRAP_STACK_EXHAUSTED);
 	/* Re-entry from the host stacks above the live part of our stack. */
 	s->stack_top = args + n;
+	for (uint32_t i = 0, k = 0; i < f->type->nparams; k += vt_slots(f->type->params[i++]))
+		if (UNLIKELY(f->type->params[i] == VT_EXNREF))
+			exn_pin((struct chibi_exn *)(uintptr_t)args[k]);
 	rc = f->host_fn(&caller, f->host_env, args);
 	s->stack_top = saved_top;
 	if (rc == CHIBI_TRAP_EXCEPTION && code && s->trap->info.exn) {
@@ -148,6 +152,39 @@ static __attribute__((noinline, cold)) bool unwind(struct chibi_exn *exn, uint64
 	}
 }
 
+/* The catch point's sigsetjmp, apart from call_compiled so that what vm_throw writes lives
+ * in the caller's frame (C11 7.13.2.1p3).  False: an exception came back. */
+static __attribute__((noinline)) bool protected_call(struct chibi_store *s, struct exn_catch *c,
+						     struct chibi_func *f, uint64_t *args)
+{
+	if (sigsetjmp(c->jmp, 0)) /* no signal mask: exceptions never leave a signal handler */
+		return false;
+	s->engine->invoke(s, f, args);
+	return true;
+}
+
+/* Call compiled f (arguments at args, results back there) from a function with handlers:
+ * an exception that no frame above takes comes back here, from vm_throw, instead of going
+ * to the embedder past our handlers.  Returns it, or NULL when f returned.  The cost, a
+ * sigsetjmp without the signal mask, is paid only by such calls. */
+static __attribute__((noinline)) struct chibi_exn *call_compiled(struct chibi_store *s,
+								  struct chibi_func *f,
+								  uint64_t *args)
+{
+	struct exn_catch c = { .trap = s->trap, .prev = s->exn_catch };
+	uint64_t *saved_top = s->stack_top;
+	uintptr_t saved_limit = s->jit_stack_limit;
+
+	s->stack_top = args + functype_slots(f->type);
+	s->exn_catch = &c;
+	if (protected_call(s, &c, f, args))
+		c.exn = NULL;
+	s->exn_catch = c.prev;
+	s->stack_top = saved_top;
+	s->jit_stack_limit = saved_limit;
+	return c.exn;
+}
+
 /* Name the throwing function, then a new exception of tag with the payload at args. */
 static __attribute__((noinline, cold)) struct chibi_exn *
 new_exn(struct chibi_store *s, const struct icode *code, struct chibi_tag *tag,
@@ -157,7 +194,7 @@ new_exn(struct chibi_store *s, const struct icode *code, struct chibi_tag *tag,
 
 	s->cur_func_index = code->func->index;
 	s->cur_inst = code->func->inst;
-	e = exn_new(s, tag, args);
+	e = exn_new(s, tag, args, args + functype_slots(tag->type));
 	if (!e) {
 		snprintf(s->trap->info.message, sizeof(s->trap->info.message),
 			 "out of memory allocating an exception");
@@ -363,6 +400,23 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 		callee = PTR(1);
 		ret_ip = ip + IC_HWORDS + 1 + IC_PWORDS;
 		goto do_call;
+	}
+	/* CALL from a function with handlers: PTR(1) runs compiled when the engine has its
+	 * code; an exception from it is looked for at this call */
+	CASE(CALL_JIT) {
+		argp = O(0);
+		callee = PTR(1);
+		ret_ip = ip + IC_HWORDS + 1 + IC_PWORDS;
+		if (!s->engine->compiled(s, callee))
+			goto do_call;
+		exn = call_compiled(s, callee, fp + argp);
+		if (UNLIKELY(exn)) {
+			throw_pos = (size_t)(ret_ip - code->body) - 1;
+			goto do_throw;
+		}
+		RELOAD_MEM();
+		ip = ret_ip;
+		DISPATCH();
 	}
 	/* call element R(1) of table PTR(3), which must have type id O(2); arguments at
 	 * fp + O(0) */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "engine.h"
 #include "flow.h"
 #include "instr.h"
 #include "interp.h"
@@ -1038,10 +1039,16 @@ static void do_call(struct tr *t, uint32_t x)
 	const struct functype *ft = mod_func_type(t->m, x);
 	uint32_t p;
 
+	struct chibi_func *callee = t->inst->funcs[x];
+	const struct engine *e = t->f->store->engine;
+
 	call_args(t, ft, &p);
-	emit_op(t, IOP_CALL);
+	/* A function left to the interpreter for its handlers calls code the engine compiles
+	 * (vm/interp.c, call_compiled), rather than taking everything it calls along. */
+	emit_op(t, e->compiled && t->f->def->uses_eh && callee->kind == FUNC_WASM &&
+		   !callee->def->uses_eh ? IOP_CALL_JIT : IOP_CALL);
 	w(t, p);
-	wptr(t, t->inst->funcs[x]);
+	wptr(t, callee);
 	call_results(t, ft);
 }
 

@@ -6,9 +6,6 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-
-#include "alloc.h"
 
 #include "runtime.h"
 
@@ -70,26 +67,15 @@ noreturn void vm_trap(struct chibi_store *s, enum chibi_trap code)
 /* See runtime.h. */
 noreturn void vm_throw(struct chibi_store *s, struct chibi_exn *exn)
 {
+	struct exn_catch *c = s->exn_catch;
+
 	if (!s->trap)
 		abort();
+	/* an interpreter frame with handlers below compiled code, inside this call */
+	if (c && c->trap == s->trap) {
+		c->exn = exn;
+		siglongjmp(c->jmp, 1);
+	}
 	s->trap->info.exn = exn;
 	vm_trap(s, CHIBI_TRAP_EXCEPTION);
-}
-
-/* See runtime.h.  Payload slots follow the tag's parameter types (functype_slots covers
- * them: a tag has no results). */
-struct chibi_exn *exn_new(struct chibi_store *s, struct chibi_tag *tag, const uint64_t *slots)
-{
-	size_t n = functype_slots(tag->type);
-	struct chibi_exn *e = vm_malloc(sizeof(*e) + n * sizeof(uint64_t));
-
-	if (!e)
-		return NULL;
-	e->tag = tag;
-	e->nslots = (uint32_t)n;
-	if (n)
-		memcpy(e->payload, slots, n * sizeof(uint64_t));
-	e->store_next = s->exns;
-	s->exns = e;
-	return e;
 }

@@ -145,6 +145,8 @@ static enum chibi_err nomem(struct vctx *v)
 
 static inline enum chibi_err push_val(struct vctx *v, uint8_t t)
 {
+	/* exnref values stay in the interpreter, where vm/exn.c finds them */
+	v->uses_eh |= t == VT_EXNREF;
 	if (v->nvals == v->vals_cap && GROW(v, v->vals, v->vals_cap, v->nvals + 1))
 		return CHIBI_ERR_NOMEM;
 	v->vals[v->nvals++] = t;
@@ -1082,6 +1084,12 @@ static enum chibi_err check_body(struct vctx *v, struct func *f)
 	v->nctrls = v->ctrls_max = 0;
 	v->ntry = v->ntry_max = 0;
 	v->uses_eh = false;
+	for (uint32_t i = 0; i < f->nlocals; i++)
+		v->uses_eh |= f->local_types[i] == VT_EXNREF;
+	for (uint32_t i = 0; i < v->ft->nparams; i++)
+		v->uses_eh |= v->ft->params[i] == VT_EXNREF;
+	for (uint32_t i = 0; i < v->ft->nresults; i++)
+		v->uses_eh |= v->ft->results[i] == VT_EXNREF;
 	memset(&bs, 0, sizeof(bs));
 	bs.results = v->ft->results;
 	bs.nresults = v->ft->nresults;

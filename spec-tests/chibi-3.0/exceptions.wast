@@ -321,3 +321,116 @@
 (assert_return (invoke "delegate-skip") (i32.const 43))
 (assert_return (invoke "throw-in-arm") (i32.const 22))
 (assert_return (invoke "quiet") (i32.const 1))
+
+;; ---- many exceptions: the unreferenced ones are freed, the referenced ones stay ----
+
+(module $many
+  (tag $n (param i32))
+  (tag $wrap (param exnref i32))
+  (table $keep 64 exnref)
+  (global $last (mut exnref) (ref.null exn))
+
+  ;; Throw and catch `count` exceptions; every 100th is kept in the table, and each kept
+  ;; one is wrapped in a $wrap exception whose exnref is kept in the global.
+  (func (export "churn") (param $count i32)
+    (local $i i32) (local $e exnref)
+    (loop $next
+      (block $h (result i32 exnref)
+        (try_table (catch_ref $n $h) (throw $n (local.get $i)))
+        (unreachable))
+      (local.set $e)
+      (drop)
+      (if (i32.eqz (i32.rem_u (local.get $i) (i32.const 100)))
+        (then
+          (table.set $keep (i32.rem_u (i32.div_u (local.get $i) (i32.const 100)) (i32.const 64))
+                     (local.get $e))
+          (block $w (result exnref)
+            (try_table (catch_all_ref $w) (throw $wrap (local.get $e) (local.get $i)))
+            (unreachable))
+          (global.set $last)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $next (i32.lt_u (local.get $i) (local.get $count)))))
+
+  ;; The payload of the exception kept at table index k.
+  (func (export "kept") (param $k i32) (result i32)
+    (block $h (result i32)
+      (try_table (catch $n $h) (throw_ref (table.get $keep (local.get $k))))
+      (i32.const -1)))
+  ;; The payload of the exception inside the last wrapper.
+  (func (export "wrapped") (result i32)
+    (block $inner (result i32)
+      (try_table (catch $n $inner)
+        (block $h (result exnref i32)
+          (try_table (catch $wrap $h) (throw_ref (global.get $last)))
+          (unreachable))
+        (drop)
+        (throw_ref))
+      (i32.const -1)))
+)
+(assert_return (invoke "churn" (i32.const 6000)))
+(assert_return (invoke "kept" (i32.const 0)) (i32.const 0))
+(assert_return (invoke "kept" (i32.const 7)) (i32.const 700))
+(assert_return (invoke "kept" (i32.const 59)) (i32.const 5900))
+(assert_return (invoke "wrapped") (i32.const 5900))
+(assert_return (invoke "churn" (i32.const 10000)))
+(assert_return (invoke "kept" (i32.const 3)) (i32.const 6700))
+(assert_return (invoke "kept" (i32.const 35)) (i32.const 9900))
+(assert_return (invoke "wrapped") (i32.const 9900))
+
+;; ---- handlers in the interpreter, compiled code between (JIT modes) ----
+;; $catcher and "outer" have handlers; $plain1-3 have no exception-handling instruction and
+;; are compiled in the JIT modes; $thrower throws.  An exception crosses compiled frames
+;; (caught at the interpreter frame's call), and catch points nest.
+
+(module $mixed
+  (tag $x (param i32))
+  (tag $y)
+  (func $thrower (param i32) (result i32)
+    (if (i32.gt_u (local.get 0) (i32.const 100)) (then (throw $x (local.get 0))))
+    (local.get 0))
+  (func $plain1 (param i32) (result i32) (local i32 i32)
+    (local.set 1 (i32.mul (local.get 0) (i32.const 3)))
+    (local.set 2 (call $thrower (local.get 0)))
+    (i32.add (local.get 1) (local.get 2)))
+  (func $plain2 (param i32) (result i32)
+    (i32.add (call $plain1 (local.get 0)) (call $plain1 (i32.add (local.get 0) (i32.const 1)))))
+  (func $catcher (param i32) (result i32)
+    (block $h (result i32)
+      (try_table (result i32) (catch $x $h) (call $plain2 (local.get 0)))
+      (return))
+    (i32.const 1000000)
+    (i32.add))
+  (func $plain3 (param i32) (result i32)
+    (i32.add (call $catcher (local.get 0))
+             (call $catcher (i32.add (local.get 0) (i32.const 200)))))
+  (func (export "outer") (param i32) (result i32)
+    (block $h (result i32)
+      (try_table (result i32) (catch $x $h) (call $plain3 (local.get 0)))
+      (return))
+    (i32.const -1)
+    (i32.add))
+  (func (export "loop") (param i32) (result i32) (local $i i32) (local $s i32)
+    (loop $l
+      (local.set $s (i32.add (local.get $s) (call $catcher (local.get $i))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get 0))))
+    (local.get $s))
+  (func $throw-y (throw $y))
+  (func $plain-y (param i32) (result i32) (call $throw-y) (local.get 0))
+  ;; A handler for another tag: the exception goes on past it, to the embedder.
+  (func (export "miss") (result i32)
+    (block $h (result i32)
+      (try_table (result i32) (catch $x $h) (call $plain-y (i32.const 1)))))
+  (func (export "miss-caught-outside") (result i32)
+    (block $h
+      (try_table (catch $y $h) (drop (call $plain3 (i32.const 1))) (drop (call_indirect (type 0) (i32.const 0) (i32.const 0))))
+      (return (i32.const 0)))
+    (i32.const 7))
+  (type (func (param i32) (result i32)))
+  (table funcref (elem $plain-y))
+)
+(assert_return (invoke "outer" (i32.const 5)) (i32.const 1000249))
+(assert_return (invoke "outer" (i32.const 150)) (i32.const 2000500))
+(assert_return (invoke "loop" (i32.const 300)) (i32.const 200079901))
+(assert_exception (invoke "miss"))
+(assert_return (invoke "miss-caught-outside") (i32.const 7))
