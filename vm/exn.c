@@ -59,7 +59,7 @@ static void mark_range(struct chibi_exn **all, size_t n, const uint64_t *p, cons
 static bool has_exnref(const struct functype *t)
 {
 	for (uint32_t i = 0; i < t->nparams; i++)
-		if (t->params[i] == VT_EXNREF)
+		if (vt_code(t->params[i]) == VT_EXNREF)
 			return true;
 	return false;
 }
@@ -83,14 +83,14 @@ static void collect(struct chibi_store *s, const uint64_t *live_end)
 		mark_range(all, n, s->stack, live_end);
 	for (struct chibi_instance *inst = s->instances; inst; inst = inst->store_next)
 		for (uint32_t i = 0; i < inst->mod->nglobals; i++)
-			if (inst->globals[i] && inst->globals[i]->valtype == VT_EXNREF)
+			if (inst->globals[i] && vt_code(inst->globals[i]->valtype) == VT_EXNREF)
 				mark_range(all, n, &inst->globals[i]->value,
 					   &inst->globals[i]->value + 1);
 	for (struct chibi_global *g = s->globals; g; g = g->store_next)
-		if (g->valtype == VT_EXNREF)
+		if (vt_code(g->valtype) == VT_EXNREF)
 			mark_range(all, n, &g->value, &g->value + 1);
 	for (struct chibi_table *t = s->tables; t; t = t->store_next)
-		if (t->elemtype == VT_EXNREF)
+		if (vt_code(t->elemtype) == VT_EXNREF)
 			for (uint32_t i = 0; i < t->size; i++)
 				if (t->elems[i] && lookup(all, n, (uintptr_t)t->elems[i]))
 					lookup(all, n, (uintptr_t)t->elems[i])->marked = true;

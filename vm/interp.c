@@ -80,7 +80,7 @@ static struct chibi_exn *call_host(struct chibi_store *s, const struct icode *co
 	/* Re-entry from the host stacks above the live part of our stack. */
 	s->stack_top = args + n;
 	for (uint32_t i = 0, k = 0; i < f->type->nparams; k += vt_slots(f->type->params[i++]))
-		if (UNLIKELY(f->type->params[i] == VT_EXNREF))
+		if (UNLIKELY(vt_code(f->type->params[i]) == VT_EXNREF))
 			exn_pin((struct chibi_exn *)(uintptr_t)args[k]);
 	rc = f->host_fn(&caller, f->host_env, args);
 	s->stack_top = saved_top;

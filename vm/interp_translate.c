@@ -38,7 +38,7 @@ struct blk {
 	uint8_t kind;       /* enum flow_kind */
 	uint32_t height;    /* operand depth below the block's parameters */
 	uint32_t nparams, nresults; /* in slots */
-	const uint8_t *params, *results; /* their types ... */
+	const vtype *params, *results; /* their types ... */
 	uint32_t np, nr;    /* ... and counts */
 	uint32_t label;     /* FLOW_LOOP: word index of the loop head */
 	uint32_t fix;       /* chain of target words waiting for the end address (0 = none) */
@@ -80,7 +80,7 @@ struct tr {
 	uint32_t nlocals;         /* slots of the parameters and declared locals */
 	uint32_t *lslot;          /* slot of each local, when some local is a v128; else NULL
 	                           * and local x is slot x */
-	const uint8_t *ptypes, *ltypes; /* parameter and declared local types */
+	const vtype *ptypes, *ltypes;   /* parameter and declared local types */
 	size_t acc_end;           /* code length right after the last acc producer ... */
 	uint32_t acc_slot;        /* ... and the slot it wrote (see interp_ops.def) */
 
@@ -406,7 +406,7 @@ static struct ent pop(struct tr *t)
 }
 
 /* Slots a list of values of these types takes. */
-static uint32_t slots_of(const uint8_t *types, uint32_t n)
+static uint32_t slots_of(const vtype *types, uint32_t n)
 {
 	uint32_t k = 0;
 
@@ -417,7 +417,7 @@ static uint32_t slots_of(const uint8_t *types, uint32_t n)
 
 /* Push values of these types in their own slots (block parameters or results, call
  * results): two entries for a v128. */
-static void push_own_types(struct tr *t, const uint8_t *types, uint32_t n)
+static void push_own_types(struct tr *t, const vtype *types, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++) {
 		push_own(t);
@@ -429,7 +429,7 @@ static void push_own_types(struct tr *t, const uint8_t *types, uint32_t n)
 }
 
 /* Local index -> its type and its first slot. */
-static uint8_t local_type(const struct tr *t, uint32_t x)
+static vtype local_type(const struct tr *t, uint32_t x)
 {
 	uint32_t np = t->f->type->nparams;
 
@@ -759,7 +759,7 @@ static void do_if(struct tr *t, const struct cond *cd)
 /* Reset the shadow stack to the block's height plus values of these types in their own
  * slots.  Entries below the height were materialised when the block began, so no local refs
  * remain. */
-static void reset_stack(struct tr *t, const struct blk *c, const uint8_t *types, uint32_t n)
+static void reset_stack(struct tr *t, const struct blk *c, const vtype *types, uint32_t n)
 {
 	t->sp = c->height;
 	push_own_types(t, types, n);
@@ -899,12 +899,7 @@ static void do_try_table(struct tr *t, const struct instr *in)
 		/* The catch labels are read before the block opens (vm/validate.c records them
 		 * in that order). */
 		uint32_t first = (uint32_t)t->ncl, height;
-		const struct flow_block *fb = flow_get(t->fc.fl, t->fc.next_block);
-		const uint8_t *bp, *br;
-		uint32_t bnp, bnr;
-
-		flow_sig(t->m, fb, &bp, &bnp, &br, &bnr);
-		height = fb->height;
+		height = flow_get(t->fc.fl, t->fc.next_block)->height;
 		for (uint32_t i = 0; i < in->b && !t->failed; i++) {
 			struct blk *target = &t->blk[flow_target(&t->fc)];
 			struct chibi_tag *tag = NULL;
@@ -967,7 +962,7 @@ static void do_try(struct tr *t)
 
 /* Legacy catch x / catch_all (tag NULL, np 0): ends the body or the previous arm like an
  * else; the arm starts with the payload in its own slots. */
-static void do_catch(struct tr *t, struct chibi_tag *tag, const uint8_t *params, uint32_t np)
+static void do_catch(struct tr *t, struct chibi_tag *tag, const vtype *params, uint32_t np)
 {
 	struct blk *c = &t->blk[t->fc.cur];
 
