@@ -278,3 +278,41 @@ Test(exn, tag_imports_are_checked)
 	chibi_store_free(s);
 	chibi_module_free(m);
 }
+
+/* Exceptions the host got out of calls stay valid however many others are made (and
+ * collected) after them. */
+Test(exn, host_held_exceptions_survive_collection)
+{
+	chibi_module *m = wat_module(
+		"(module (tag $e (param i32))\n"
+		"  (func (export \"throw\") (param i32) (throw $e (local.get 0)))\n"
+		"  (func (export \"churn\") (param i32) (local i32)\n"
+		"    (loop $l (try (do (throw $e (local.get 1))) (catch $e (drop)))\n"
+		"      (local.set 1 (i32.add (local.get 1) (i32.const 1)))\n"
+		"      (br_if $l (i32.lt_u (local.get 1) (local.get 0))))))\n");
+	enum { N = 3000 };
+	static chibi_exn *kept[N];
+
+	cr_assert_not_null(m);
+	for (size_t k = 0; k < NMODES; k++) {
+		chibi_store *s = store_in(modes[k]);
+		chibi_instance *inst = instantiate(s, m, NULL);
+		chibi_func *thr = chibi_instance_func(inst, "throw");
+		chibi_val n = { .type = CHIBI_I32, .of.i32 = 5000 };
+		struct chibi_trap_info info;
+
+		for (int i = 0; i < N; i++) {
+			chibi_val a = { .type = CHIBI_I32, .of.i32 = i * 7 };
+
+			cr_assert_eq(chibi_func_call(thr, &a, 1, NULL, 0, &info),
+				     CHIBI_TRAP_EXCEPTION);
+			kept[i] = info.exn;
+		}
+		cr_assert_eq(chibi_func_call(chibi_instance_func(inst, "churn"), &n, 1, NULL, 0,
+					     &info), CHIBI_TRAP_NONE);
+		for (int i = 0; i < N; i++)
+			cr_assert_eq(chibi_exn_value(kept[i], 0).of.i32, i * 7, "exception %d", i);
+		chibi_store_free(s);
+	}
+	chibi_module_free(m);
+}
