@@ -62,9 +62,9 @@ struct engine {
 	/* Code of f after compile_instance; false (with out->fail_reason when known) if f
 	 * was not compiled. */
 	bool (*code_info)(const struct chibi_func *f, struct engine_code_info *out);
-	/* For the interpreter running a function the engine left to it (exception handling):
-	 * may a call to f go to compiled code?  Compiles f first if it was never tried.  NULL:
-	 * the engine compiles nothing. */
+	/* For the interpreter translating a function the engine left to it (exception
+	 * handling): may its calls to f go to compiled code?  Compiles f first if it was never
+	 * tried.  NULL: the engine compiles nothing. */
 	bool (*compiled)(struct chibi_store *s, struct chibi_func *f);
 };
 

@@ -98,16 +98,19 @@ static struct chibi_exn *call_host(struct chibi_store *s, const struct icode *co
 /*
  * Find the handler of exn: in the frame (fp, code) at word pos, then in its callers at their
  * call instructions, down to the bottom frame of this activation (whose return address is
- * exit_stub).  On success the handler's frame is current, its payload (and exnref) written,
- * and *pip is the handler's code.  False: no handler in this activation.
+ * exit_stub).  On success the handler's frame, code and landing word are in *out, and its
+ * payload (and exnref) written.  False: no handler in this activation.
  */
-static __attribute__((noinline, cold)) bool unwind(struct chibi_exn *exn, uint64_t **pfp,
-						   struct icode **pcode, const uint32_t **pip,
-						   size_t pos, const uint32_t *exit_stub)
-{
-	uint64_t *fp = *pfp;
-	struct icode *code = *pcode;
+struct landing {
+	uint64_t *fp;
+	struct icode *code;
+	const uint32_t *ip;
+};
 
+static __attribute__((noinline, cold)) bool unwind(struct chibi_exn *exn, uint64_t *fp,
+						   struct icode *code, size_t pos,
+						   const uint32_t *exit_stub, struct landing *out)
+{
 	for (;;) {
 		uint32_t limit = UINT32_MAX; /* delegate: only blocks this shallow */
 		const uint64_t *h;
@@ -136,9 +139,9 @@ static __attribute__((noinline, cold)) bool unwind(struct chibi_exn *exn, uint64
 					fp[hd->dst + n] = (uint64_t)(uintptr_t)exn;
 				if (hd->exn_slot != UINT32_MAX)
 					fp[hd->exn_slot] = (uint64_t)(uintptr_t)exn;
-				*pfp = fp;
-				*pcode = code;
-				*pip = code->body + c->pad;
+				out->fp = fp;
+				out->code = code;
+				out->ip = code->body + c->pad;
 				return true;
 			}
 		}
@@ -183,6 +186,20 @@ static __attribute__((noinline)) struct chibi_exn *call_compiled(struct chibi_st
 	s->stack_top = saved_top;
 	s->jit_stack_limit = saved_limit;
 	return c.exn;
+}
+
+/* Throw exn at word pos of (fp, code): the landing of the handler that takes it, or on to
+ * the next catch point or the embedder (vm_throw). */
+static __attribute__((noinline, cold)) struct landing throw_at(struct chibi_store *s,
+								struct chibi_exn *exn,
+								uint64_t *fp, struct icode *code,
+								size_t pos, const uint32_t *exit_stub)
+{
+	struct landing to;
+
+	if (!unwind(exn, fp, code, pos, exit_stub, &to))
+		vm_throw(s, exn);
+	return to;
 }
 
 /* Name the throwing function, then a new exception of tag with the payload at args. */
@@ -241,6 +258,18 @@ static inline uint64_t load_u64(const uint32_t *p)
  * DISPATCH() is `continue`, which must reach the dispatch loop. */
 #define JUMP(i) { ip = &O(i) + (int32_t)O(i); DISPATCH(); }
 #define NEXT(nops) { ip += IC_HWORDS + (nops); DISPATCH(); }
+/* Throw exception e at code word pos of this frame and go on at its handler.  Only block-local
+ * state: the loop's hot variables keep their registers. */
+#define THROW_AT(e, pos)						\
+	{								\
+		struct landing to_ = throw_at(s, (e), fp, code, (pos), exit_stub); \
+									\
+		fp = to_.fp;						\
+		code = to_.code;					\
+		ip = to_.ip;						\
+		RELOAD_MEM();						\
+		DISPATCH();						\
+	}
 
 #ifdef CHIBI_INTERP_SWITCH
 #define DISPATCH() continue
@@ -294,9 +323,6 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 	uint32_t argp;
 	/* and by RETURN_CALL and RETURN_CALL_INDIRECT */
 	uint32_t tail_nargs, tail_hdr;
-	/* exception being thrown, and the code word it is looked up at */
-	struct chibi_exn *exn;
-	size_t throw_pos;
 
 	if (out_tab) {
 		*out_tab = handlers;
@@ -401,21 +427,18 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 		ret_ip = ip + IC_HWORDS + 1 + IC_PWORDS;
 		goto do_call;
 	}
-	/* CALL from a function with handlers: PTR(1) runs compiled when the engine has its
-	 * code; an exception from it is looked for at this call */
+	/* call compiled PTR(1) with the arguments at fp + O(0), from a function with handlers
+	 * (vm/interp_translate.c emits it only when the engine has the code): an exception
+	 * from it is looked for at this call.  Nothing shared with do_call, whose registers
+	 * it would disturb. */
 	CASE(CALL_JIT) {
-		argp = O(0);
-		callee = PTR(1);
-		ret_ip = ip + IC_HWORDS + 1 + IC_PWORDS;
-		if (!s->engine->compiled(s, callee))
-			goto do_call;
-		exn = call_compiled(s, callee, fp + argp);
-		if (UNLIKELY(exn)) {
-			throw_pos = (size_t)(ret_ip - code->body) - 1;
-			goto do_throw;
-		}
+		const uint32_t *next = ip + IC_HWORDS + 1 + IC_PWORDS;
+		struct chibi_exn *e = call_compiled(s, PTR(1), fp + O(0));
+
+		if (UNLIKELY(e))
+			THROW_AT(e, (size_t)(next - code->body) - 1);
 		RELOAD_MEM();
-		ip = ret_ip;
+		ip = next;
 		DISPATCH();
 	}
 	/* call element R(1) of table PTR(3), which must have type id O(2); arguments at
@@ -443,11 +466,10 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 		struct icode *c;
 
 		if (UNLIKELY(callee->kind != FUNC_WASM)) {
-			exn = call_host(s, code, callee, nfp, stack_end);
-			if (UNLIKELY(exn)) {
-				throw_pos = (size_t)(ret_ip - code->body) - 1;
-				goto do_throw;
-			}
+			struct chibi_exn *e = call_host(s, code, callee, nfp, stack_end);
+
+			if (UNLIKELY(e))
+				THROW_AT(e, (size_t)(ret_ip - code->body) - 1);
 			RELOAD_MEM();
 			ip = ret_ip;
 			DISPATCH();
@@ -507,17 +529,17 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 		struct icode *c;
 
 		if (UNLIKELY(callee->kind != FUNC_WASM)) {
-			exn = call_host(s, code, callee, fp + argp, stack_end);
+			struct chibi_exn *e = call_host(s, code, callee, fp + argp, stack_end);
+
 			memmove(fp, fp + argp, callee->type->nresults * sizeof(*fp));
 			fp = (uint64_t *)(uintptr_t)saved_fp;
 			ip = (const uint32_t *)(uintptr_t)saved_ip;
 			code = (struct icode *)(uintptr_t)saved_code;
-			if (UNLIKELY(exn)) {
+			if (UNLIKELY(e)) {
 				/* this frame is gone: the exception comes out of our caller's call */
 				if (ip == exit_stub)
-					vm_throw(s, exn);
-				throw_pos = (size_t)(ip - code->body) - 1;
-				goto do_throw;
+					vm_throw(s, e);
+				THROW_AT(e, (size_t)(ip - code->body) - 1);
 			}
 			RELOAD_MEM();
 			DISPATCH();
@@ -541,27 +563,17 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 	}
 	/* throw a new exception of tag PTR(1) with the payload at fp + O(0) */
 	CASE(THROW) {
-		exn = new_exn(s, code, PTR(1), &R(0));
-		throw_pos = (size_t)(ip - code->body);
-		goto do_throw;
+		THROW_AT(new_exn(s, code, PTR(1), &R(0)), (size_t)(ip - code->body));
 	}
 	/* throw the exception R(0) again (throw_ref, rethrow) */
 	CASE(THROW_REF) {
-		exn = (struct chibi_exn *)(uintptr_t)R(0);
-		if (UNLIKELY(!exn))
+		struct chibi_exn *e = (struct chibi_exn *)(uintptr_t)R(0);
+
+		if (UNLIKELY(!e))
 			TRAP(CHIBI_TRAP_NULL_EXNREF);
 		s->cur_func_index = code->func->index;
 		s->cur_inst = code->func->inst;
-		throw_pos = (size_t)(ip - code->body);
-		goto do_throw;
-	}
-	/* Look for a handler in this activation's frames; none: on to the embedder (through
-	 * any JIT frames below, which hold no handlers: see jit/lower.c). */
-	do_throw: {
-		if (!unwind(exn, &fp, &code, &ip, throw_pos, exit_stub))
-			vm_throw(s, exn);
-		RELOAD_MEM();
-		DISPATCH();
+		THROW_AT(e, (size_t)(ip - code->body));
 	}
 	/* R(0) := R(1) */
 	CASE(MOV) {
