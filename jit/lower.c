@@ -1426,12 +1426,41 @@ static void op_misc(struct lower *L, const struct instr *in)
 		reload_mem(L, false);
 }
 
+/* Does `in` reach a memory other than memory 0, a 64-bit memory or a 64-bit table?  The
+ * back ends address memory 0 through pinned registers with 32-bit indices only, so such a
+ * function is left to the interpreter (a counted fallback with this reason). */
+static const char *beyond_memory0(const struct lower *L, const struct instr *in)
+{
+	const struct chibi_instance *inst = L->c.inst;
+	uint32_t t1 = UINT32_MAX, t2 = UINT32_MAX;
+
+	switch (op_info[in->op].imm) {
+	case IMM_MEMARG: case IMM_MEMARG_LANE: case IMM_MEMIDX: case IMM_MEMORY_INIT:
+	case IMM_MEMORY_COPY:
+		if (in->mem != 0 || (op_info[in->op].imm == IMM_MEMORY_COPY && in->b != 0))
+			return "a memory other than memory 0";
+		return inst->memories[0]->is64 ? "a 64-bit memory" : NULL;
+	case IMM_TABLE: t1 = in->a; break;
+	case IMM_TABLE_INIT: case IMM_CALL_INDIRECT: t1 = in->b; break;
+	case IMM_TABLE_COPY: t1 = in->a; t2 = in->b; break;
+	default: return NULL;
+	}
+	if (inst->tables[t1]->is64 || (t2 != UINT32_MAX && inst->tables[t2]->is64))
+		return "a 64-bit table";
+	return NULL;
+}
+
 /* One instruction of reachable code. */
 static void lower_instr(struct lower *L, const struct instr *in)
 {
+	const char *beyond = beyond_memory0(L, in);
 	uint8_t t;
 	struct jopnd o;
 
+	if (beyond) {
+		fail(L, beyond);
+		return;
+	}
 	switch (in->op) {
 	case OPC_UNREACHABLE:
 		be_jmp(&L->c, jc_trap_label(&L->c, CHIBI_TRAP_UNREACHABLE));

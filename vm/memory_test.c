@@ -57,11 +57,55 @@ Test(memory, unbounded_memory_and_store_cap)
 	cr_expect_not_null(chibi_memory_data(m), "data is never NULL");
 	cr_expect_eq(chibi_memory_grow(m, 3), 0);
 	cr_expect_eq(chibi_memory_grow(m, 1), -1, "store cap");
-	/* A declared max above the cap is kept for import matching, the cap still applies. */
+	/* A declared max above the cap is kept for import matching; the cap, on all the
+	 * store's memories together, still applies: m holds all 3 pages. */
 	z = chibi_memory_new(s, 0, 100, true);
 	cr_assert_not_null(z);
 	cr_expect_eq(z->decl_max, 100);
-	cr_expect_eq(z->max_pages, 3);
+	cr_expect_eq(chibi_memory_grow(z, 1), -1, "the store's pages are all m's");
+	chibi_store_free(s);
+}
+
+/* cfg.max_memory_pages caps the sum over the store's memories, 32- and 64-bit alike. */
+Test(memory, store_cap_is_a_sum)
+{
+	struct chibi_config cfg = { .max_memory_pages = 5 };
+	chibi_store *s = chibi_store_new(&cfg);
+	chibi_memory *a, *b;
+
+	cr_assert_not_null(s);
+	a = chibi_memory_new(s, 2, 0, false);
+	b = chibi_memory_new64(s, 2, 0, false);
+	cr_assert(a && b);
+	cr_expect_null(chibi_memory_new(s, 2, 0, false), "2 + 2 + 2 > 5");
+	cr_expect_eq(chibi_memory_grow(b, 1), 2);
+	cr_expect_eq(chibi_memory_grow(a, 1), -1, "2 + 1 + 3 > 5");
+	cr_expect_eq(chibi_memory_grow(b, 0), 3);
+	cr_expect_eq(s->mem_pages, 5);
+	chibi_store_free(s);
+}
+
+/* 64-bit memories through the API: declared bounds up to 2^48 pages, sizes as uint64. */
+Test(memory, memory64_api)
+{
+	chibi_store *s = chibi_store_new(NULL);
+	chibi_memory *m, *n;
+
+	cr_assert_not_null(s);
+	cr_expect_null(chibi_memory_new64(s, 0, ((uint64_t)1 << 48) + 1, true), "max > 2^48");
+	cr_expect_null(chibi_memory_new64(s, 65537, 0, false), "min beyond the engine's limit");
+	m = chibi_memory_new64(s, 1, (uint64_t)1 << 48, true);
+	cr_assert_not_null(m);
+	cr_expect(chibi_memory_is64(m));
+	cr_expect_eq(m->decl_max, (uint64_t)1 << 48, "kept for import matching");
+	cr_expect_eq(chibi_memory_size64(m), WASM_PAGE_SIZE);
+	cr_expect_eq(chibi_memory_grow(m, 65536), -1, "the engine holds 65536 pages at most");
+	cr_expect_eq(chibi_memory_grow(m, 2), 1);
+	cr_expect_eq(chibi_memory_size64(m), 3 * (uint64_t)WASM_PAGE_SIZE);
+	n = chibi_memory_new(s, 1, 1, true);
+	cr_assert_not_null(n);
+	cr_expect_not(chibi_memory_is64(n));
+	cr_expect_not(chibi_memory_is64(NULL));
 	chibi_store_free(s);
 }
 
