@@ -104,7 +104,6 @@ struct chibi_store {
 	struct chibi_instance *instances;
 	struct chibi_func *funcs;
 	struct chibi_memory *memories;
-	uint64_t mem_pages;            /* pages of all its memories (cfg.max_memory_pages caps it) */
 	struct chibi_table *tables;
 	struct chibi_global *globals;
 	/* canonical function types: type_id indexes this array */
@@ -129,6 +128,9 @@ struct chibi_store {
 	 * prologues accept (checked on every call) */
 	void *jit;
 	uintptr_t jit_stack_limit;
+	/* pages of all its memories (cfg.max_memory_pages caps the sum); last, so the fields
+	 * JIT code reads keep their one-byte displacements */
+	uint64_t mem_pages;
 };
 
 struct chibi_caller {
