@@ -3,9 +3,10 @@
 #
 # With `spec`, first every module of the spec suite (as wast2json extracts them, through
 # `chibi wast --keep`; the 2.0 core files, the 3.0 SIMD, relaxed SIMD, multi-memory and
-# memory64 ones) is run in both engines.  Then N random modules are made by binaryen's fuzzer (`wasm-opt -ttf` over
-# random bytes, MVP + sign-ext, sat-conversions, bulk memory, multi-value, and every other
-# one SIMD) and run the same way.  Modules whose transcripts differ are copied to OUTDIR.
+# memory64 ones) is run in both engines.  Then N random modules are made by binaryen's
+# fuzzer (`wasm-opt -ttf` over random bytes, MVP + sign-ext, sat-conversions, bulk memory,
+# multi-value, and every other one SIMD) and run the same way.  Modules whose transcripts
+# differ are copied to OUTDIR.
 chibi=$1 difftest=$2 n=$3 out=$4 spec=$5
 mkdir -p "$out"
 status=0
