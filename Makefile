@@ -159,6 +159,12 @@ spec-3.0: $(CHIBI)
 	sh tools/spec-3.0.sh $(CHIBI) $(SPEC3_LIST) $(addprefix spec-tests/,$(SPEC3)) || \
 		[ $$? = 77 ]
 
+# A real program on a 64-bit memory: tests/wasm64/memwork.c built by clang for wasm64 and
+# natively, the same output in every mode (skipped when clang cannot target wasm64).
+.PHONY: test-wasm64
+test-wasm64: $(CHIBI)
+	sh tests/wasm64/run.sh $(CHIBI) $(BUILD)/wasm64 || [ $$? = 77 ]
+
 # The tail-call chains of spec-tests/chibi-3.0/tail-call.wast 10^8 calls long, every mode
 # (about a minute; not part of make test).
 .PHONY: spec-3.0-long
@@ -188,7 +194,8 @@ test-nojit:
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 # The component suites that `make test` runs, and those it repeats under the sanitizers
 # (the shim's included, end-to-end run and all).
-TEST_COMPONENTS      += test-wasi test-wasi-real test-shim test-cri bench-smoke test-nojit test-image
+TEST_COMPONENTS      += test-wasi test-wasi-real test-shim test-cri bench-smoke test-nojit test-image \
+			test-wasm64
 TEST_COMPONENTS_ASAN += test-wasi test-shim
 .PHONY: test-components test-components-asan
 test-components: $(TEST_COMPONENTS)
