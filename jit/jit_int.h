@@ -89,6 +89,16 @@ static inline uint32_t jit_result_word(const struct functype *t, uint32_t i)
 	return jit_slots_of(t->results, i);
 }
 
+/*
+ * Tail calls with stack arguments: a tail caller writes its callee's stack arguments into
+ * its own incoming area, which its caller reserved.  Every wasm call reserves at least
+ * JIT_TAIL_WORDS words there (the compiler's outgoing areas, jit_invoke's from C), so a
+ * tail call whose callee needs no more than that never depends on what the caller of the
+ * chain reserved; a callee needing more makes its tail caller fall back to the
+ * interpreter.  Even, so the area keeps the stack aligned.
+ */
+#define JIT_TAIL_WORDS 8u
+
 /* Words of stack arguments (beyond the argument registers) of a call of type t, or of
  * results when they are in memory: the outgoing area must hold the larger.  The compiler
  * sizes outgoing areas with it, jit_invoke the area it passes from C. */

@@ -816,10 +816,14 @@ static void reload_mem(struct lower *L, bool other_inst)
 		be_load_mem(&L->c, true);
 }
 
-/* Arguments (the top nparams values, plus the call_indirect index) to their places. */
-static void place_args(struct lower *L, const struct functype *t, struct jopnd *idx)
+/* Arguments (the top nparams values, plus the call_indirect index or call_ref reference)
+ * to their places: stack arguments to the outgoing area, or for a tail call to this
+ * function's incoming area, where the callee will find them. */
+static void place_args(struct lower *L, const struct functype *t, struct jopnd *idx,
+		       uint8_t idx_type, bool tail)
 {
 	uint32_t n = t->nparams, base = L->sp - n, nm = 0, k[2] = { 0, 0 }, s = 0;
+	int32_t area = tail ? (int32_t)L->c.frame.in_args : 0;
 
 	/* everything else on the stack survives the call only in memory */
 	spill_below(L, base, false);
@@ -830,13 +834,13 @@ static void place_args(struct lower *L, const struct functype *t, struct jopnd *
 		if (jit_arg_in_reg(t->params[i]) && k[cls] < jit_target.narg[cls]) {
 			dst = jo_reg(jit_target.arg[cls][k[cls]++]);
 		} else {
-			dst = jo_mem(8 * (int32_t)s);
+			dst = jo_mem(area + 8 * (int32_t)s);
 			s += vt_slots(t->params[i]);
 		}
 		mv_add(L, &nm, dst, opnd_of(L, &L->vs[base + i], base + i), t->params[i]);
 	}
 	if (idx)
-		mv_add(L, &nm, jo_reg(jit_target.indirect_idx), *idx, VT_I32);
+		mv_add(L, &nm, jo_reg(jit_target.indirect_idx), *idx, idx_type);
 	save_temp_homes(L, true);
 	if (!L->failed)
 		pmove_run(L, nm);
@@ -871,45 +875,58 @@ static void op_call(struct lower *L, uint32_t index)
 		fail(L, "out of memory");
 		return;
 	}
-	place_args(L, t, NULL);
+	place_args(L, t, NULL, 0, false);
 	be_call_direct(&L->c, jf, jf->state == JF_COMPILED ? jf->code : NULL,
 		       callee == L->c.func);
-	after_call(L, t, callee->inst != L->c.inst);
+	/* a callee that may end in another instance leaves its memory registers set */
+	after_call(L, t, callee->inst != L->c.inst ||
+		   (callee->kind == FUNC_WASM && callee->def->tail_calls_out));
+}
+
+/* Can this function tail-call a callee of type t in the JIT?  Its stack arguments must fit
+ * the room every caller reserves (JIT_TAIL_WORDS); else the function falls back. */
+static bool tail_fits(struct lower *L, const struct functype *t)
+{
+	if (jit_stack_words(t) > JIT_TAIL_WORDS) {
+		fail(L, "tail call with more stack arguments than JIT_TAIL_WORDS");
+		return false;
+	}
+	return true;
+}
+
+/* call_indirect compares canonical type ids; a callee of a proper subtype of a non-final
+ * type would need the subtype walk, which only the interpreter does. */
+static bool indirect_exact(struct lower *L, uint32_t typeidx)
+{
+	if (!L->mod->types[typeidx].final_) {
+		fail(L, "call_indirect of a non-final type");
+		return false;
+	}
+	return true;
 }
 
 /*
- * return_call: the arguments go to the argument registers, the frame is freed and the
+ * return_call, return_call_indirect, return_call_ref: the arguments go to the argument
+ * registers and this function's incoming area (JIT_TAIL_WORDS), the frame is freed and the
  * callee is jumped to, so it returns to our caller and a chain of tail calls runs in one
- * native frame.  Two cases are left to the interpreter (the function falls back):
- * stack arguments, which would need room our caller did not reserve, and a callee in
- * another instance, which leaves memory 0's pinned registers set for its own memory where
- * our caller, calling within its instance, does not reload them.  A multi-value callee
- * writes its results where our caller reserved them for ours (the same types).
+ * native frame.  A callee in another instance sets its own memory registers; the
+ * validator marks every function that may end so (struct func's tail_calls_out) and
+ * their callers reload theirs.  A multi-value callee writes its results where our caller
+ * reserved them for ours (the same types).
  */
 static void op_return_call(struct lower *L, uint32_t index)
 {
 	struct chibi_func *callee = L->c.inst->funcs[index];
 	struct jit_func *jf = jit_func_of(L->c.js, callee);
 	const struct functype *t = callee->type;
-	uint32_t k[2] = { 0, 0 };
 
 	if (!jf) {
 		fail(L, "out of memory");
 		return;
 	}
-	for (uint32_t i = 0; i < t->nparams; i++) {
-		int cls = vt_class(t->params[i]);
-
-		if (++k[cls] > (uint32_t)jit_target.narg[cls]) {
-			fail(L, "tail call with stack arguments");
-			return;
-		}
-	}
-	if (callee->inst != L->c.inst) {
-		fail(L, "tail call into another instance");
+	if (!tail_fits(L, t))
 		return;
-	}
-	place_args(L, t, NULL);
+	place_args(L, t, NULL, 0, true);
 	if (L->failed)
 		return;
 	save_fpr_homes(L, false);
@@ -917,14 +934,86 @@ static void op_return_call(struct lower *L, uint32_t index)
 			    callee == L->c.func);
 }
 
-static void op_call_indirect(struct lower *L, const struct instr *in)
+static void op_call_indirect(struct lower *L, const struct instr *in, bool tail)
 {
 	const struct functype *t = &L->mod->types[in->a];
-	struct jopnd idx = pop(L, NULL);
+	struct jopnd idx;
 
-	place_args(L, t, &idx);
-	be_call_indirect(&L->c, L->c.inst->tables[in->b], L->c.inst->type_ids[in->a]);
-	after_call(L, t, true);
+	if (!indirect_exact(L, in->a) || (tail && !tail_fits(L, t)))
+		return;
+	idx = pop(L, NULL);
+	place_args(L, t, &idx, VT_I32, tail);
+	if (!tail) {
+		be_call_indirect(&L->c, L->c.inst->tables[in->b], L->c.inst->type_ids[in->a]);
+		after_call(L, t, true);
+		return;
+	}
+	if (L->failed)
+		return;
+	save_fpr_homes(L, false);
+	be_tail_call_indirect(&L->c, L->c.inst->tables[in->b], L->c.inst->type_ids[in->a]);
+}
+
+static void op_call_ref(struct lower *L, const struct instr *in, bool tail)
+{
+	const struct functype *t = &L->mod->types[in->a];
+	struct jopnd ref;
+
+	if (tail && !tail_fits(L, t))
+		return;
+	ref = pop(L, NULL);
+	place_args(L, t, &ref, VT_FUNCREF, tail);
+	if (!tail) {
+		be_call_ref(&L->c);
+		after_call(L, t, true);
+		return;
+	}
+	if (L->failed)
+		return;
+	save_fpr_homes(L, false);
+	be_tail_call_ref(&L->c);
+}
+
+/* br_on_null (the reference is dropped when the branch is taken) and br_on_non_null (it
+ * travels with the branch and is dropped when not).  A null reference is zero. */
+static void op_br_on_null(struct lower *L, bool on_null)
+{
+	struct blk *t = next_target(L);
+	struct val v = L->vs[L->sp - 1];
+	struct jopnd o;
+
+	if (on_null)
+		o = pop(L, NULL);
+	else
+		o = opnd_of(L, &L->vs[L->sp - 1], L->sp - 1);
+	if (o.kind == OP_IMM) {
+		if ((o.imm == 0) == on_null)
+			branch_to(L, t);
+	} else if (t->kind != FLOW_FUNC && transfer_trivial(L, t)) {
+		be_cmp_branch(&L->c, OPC_I64_EQZ, o, jo_imm(0), !on_null, t->label);
+	} else {
+		uint32_t skip = cb_label_new(L->c.cb);
+
+		be_cmp_branch(&L->c, OPC_I64_EQZ, o, jo_imm(0), on_null, skip);
+		branch_to(L, t);
+		cb_bind(L->c.cb, skip);
+	}
+	if (on_null)
+		push(L, v); /* the same place: nothing ran on this path */
+	else
+		release(L, pop(L, NULL));
+}
+
+/* ref.as_non_null: trap on null; the value stays where it is. */
+static void op_ref_as_non_null(struct lower *L)
+{
+	struct jopnd o = opnd_of(L, &L->vs[L->sp - 1], L->sp - 1);
+
+	if (o.kind != OP_IMM)
+		be_cmp_branch(&L->c, OPC_I64_EQZ, o, jo_imm(0), false,
+			      jc_trap_label(&L->c, CHIBI_TRAP_NULL_REF));
+	else if (o.imm == 0)
+		be_jmp(&L->c, jc_trap_label(&L->c, CHIBI_TRAP_NULL_REF));
 }
 
 /* ---- helper calls ---- */
@@ -1469,10 +1558,22 @@ static void lower_instr(struct lower *L, const struct instr *in)
 		op_call(L, in->a);
 		break;
 	case OPC_CALL_INDIRECT:
-		op_call_indirect(L, in);
+	case OPC_RETURN_CALL_INDIRECT:
+		op_call_indirect(L, in, in->op == OPC_RETURN_CALL_INDIRECT);
+		break;
+	case OPC_CALL_REF:
+	case OPC_RETURN_CALL_REF:
+		op_call_ref(L, in, in->op == OPC_RETURN_CALL_REF);
 		break;
 	case OPC_RETURN_CALL:
 		op_return_call(L, in->a);
+		break;
+	case OPC_BR_ON_NULL:
+	case OPC_BR_ON_NON_NULL:
+		op_br_on_null(L, in->op == OPC_BR_ON_NULL);
+		break;
+	case OPC_REF_AS_NON_NULL:
+		op_ref_as_non_null(L);
 		break;
 	case OPC_DROP:
 		release(L, pop(L, NULL));
@@ -1602,12 +1703,17 @@ static bool prepass(struct lower *L)
 		}
 		case OPC_CALL:
 		case OPC_CALL_INDIRECT:
-		case OPC_RETURN_CALL: {
-			uint32_t k = jit_stack_words(in->op != OPC_CALL_INDIRECT
-							     ? mod_func_type(L->mod, in->a)
-								: &L->mod->types[in->a]);
+		case OPC_CALL_REF:
+		case OPC_RETURN_CALL:
+		case OPC_RETURN_CALL_INDIRECT:
+		case OPC_RETURN_CALL_REF: {
+			bool direct = in->op == OPC_CALL || in->op == OPC_RETURN_CALL;
+			uint32_t k = jit_stack_words(direct ? mod_func_type(L->mod, in->a)
+							    : &L->mod->types[in->a]);
 
 			L->leaf = false;
+			if (k < JIT_TAIL_WORDS) /* a callee's tail calls may use that much */
+				k = JIT_TAIL_WORDS;
 			if (k > L->out_words)
 				L->out_words = k;
 			break;

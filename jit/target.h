@@ -319,6 +319,14 @@ void be_tail_call_direct(struct jcomp *c, struct jit_func *jf, const void *code,
 /* call_indirect through `table` with the element index in jit_target.indirect_idx:
  * bounds, null and signature (type_id) checks, then the call. */
 void be_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_id);
+/* call_ref: the function reference (a chibi_func, null traps "null function reference")
+ * in jit_target.indirect_idx; its type is right by validation. */
+void be_call_ref(struct jcomp *c);
+/* return_call_indirect / return_call_ref: the checks of the call forms, then the frame
+ * is freed as by be_tail_call_direct and the callee is jumped to.  Stack arguments are
+ * already in this function's incoming area (see JIT_TAIL_WORDS). */
+void be_tail_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_id);
+void be_tail_call_ref(struct jcomp *c);
 /* Call a C function (arguments already in the helper registers).  The front end tests
  * the trap code in helper_ret2 itself. */
 void be_call_helper(struct jcomp *c, const void *fn);

@@ -297,6 +297,9 @@ struct chibi_func *func_new_host(struct chibi_store *s, const char *sig, chibi_h
 		hf->vt[np + i] = vt_from_letter(colon[1 + i]);
 	hf->type.nparams = np;
 	hf->type.nresults = nr;
+	hf->type.super = TYPE_NO_SUPER;
+	hf->type.final_ = true;
+	hf->type.rec_len = 1;
 	hf->type.params = hf->vt;
 	hf->type.results = hf->vt + np;
 	hf->f.kind = FUNC_HOST;

@@ -237,6 +237,7 @@ static enum chibi_err get_immediates(struct cur *c, struct instr *in)
 		break;
 	case IMM_LABEL:
 	case IMM_FUNC:
+	case IMM_TYPE:
 	case IMM_LOCAL:
 	case IMM_GLOBAL:
 	case IMM_TABLE:

@@ -895,6 +895,63 @@ static void do_return_call_indirect(struct tr *t, uint32_t typeidx, uint32_t tab
 	do_return_call(t, &t->m->types[typeidx], NULL, ind);
 }
 
+static void repush(struct tr *t, const struct ent *e);
+
+/* call_ref / return_call_ref $typeidx: the function reference is on top of the arguments */
+static void do_call_ref(struct tr *t, uint32_t typeidx, bool tail)
+{
+	const struct functype *ft = &t->m->types[typeidx];
+	struct ent e = pop(t);
+	uint32_t a = slot_of(t, &e, t->sp), p;
+
+	call_args(t, ft, &p);
+	if (!tail) {
+		emit_op(t, IOP_CALL_REF);
+		w(t, p);
+		w(t, a);
+		call_results(t, ft);
+		return;
+	}
+	emit_op(t, IOP_RETURN_CALL_REF);
+	w(t, p);
+	w(t, a);
+	w(t, ft->nparams);
+	w(t, t->hdr);
+	t->sp -= ft->nparams;
+}
+
+/* br_on_null (the reference is dropped when the branch is taken) and br_on_non_null (it
+ * travels with the branch and is dropped when not).  A null reference is the zero slot. */
+static void do_br_on_null(struct tr *t, bool on_null)
+{
+	struct cond c = { .opc = on_null ? OPC_I64_EQ : OPC_I64_NE, .imm = true, .b = 0 };
+
+	if (on_null) {
+		struct ent e = pop(t);
+
+		c.a = slot_of(t, &e, t->sp);
+		do_br_if(t, &c);
+		repush(t, &e);
+		return;
+	}
+	materialize(t, t->sp - 1);
+	c.a = t->stk[t->sp - 1].slot;
+	do_br_if(t, &c);
+	pop(t);
+}
+
+/* ref.as_non_null: trap on null, the value stays */
+static void do_ref_as_non_null(struct tr *t)
+{
+	struct ent e = pop(t);
+
+	if (e.kind != E_CONST || !e.bits) {
+		emit_op(t, IOP_REF_AS_NON_NULL);
+		w(t, slot_of(t, &e, t->sp));
+	}
+	repush(t, &e);
+}
+
 /* ---- locals ---- */
 
 /* Local slot x := e (popped). */
@@ -1328,6 +1385,17 @@ static void one(struct tr *t, const struct instr *in)
 		break;
 	case OPC_RETURN_CALL_INDIRECT:
 		do_return_call_indirect(t, in->a, in->b);
+		break;
+	case OPC_CALL_REF:
+	case OPC_RETURN_CALL_REF:
+		do_call_ref(t, in->a, in->op == OPC_RETURN_CALL_REF);
+		break;
+	case OPC_BR_ON_NULL:
+	case OPC_BR_ON_NON_NULL:
+		do_br_on_null(t, in->op == OPC_BR_ON_NULL);
+		break;
+	case OPC_REF_AS_NON_NULL:
+		do_ref_as_non_null(t);
 		break;
 	case OPC_DROP:
 		if (pop(t).hi)

@@ -141,6 +141,10 @@ noreturn void vm_trap(struct chibi_store *s, enum chibi_trap code);
 
 /* Canonical id for a function type (interned structurally).  UINT32_MAX on out of memory. */
 uint32_t store_intern_type(struct chibi_store *s, const struct functype *t);
+bool store_intern_group(struct chibi_store *s, const struct functype *types, uint32_t first,
+			uint32_t len, uint32_t *ids);
+bool store_type_sub(const struct chibi_store *s, uint32_t a, uint32_t b);
+bool store_vt_match(const struct chibi_store *s, vtype got, vtype want);
 
 /* ---- memories and tables (vm/memory.c, vm/table.c) ---- */
 
@@ -164,5 +168,7 @@ void interp_free_code(struct chibi_func *f);
 
 /* Evaluate a constant expression in an instance (globals/functions must already exist). */
 uint64_t inst_eval_cexpr(struct chibi_instance *inst, const struct cexpr *e);
+/* A value type of inst's module in the store's form (canonical ids; see vtype). */
+vtype inst_vtype(const struct chibi_instance *inst, vtype t);
 
 #endif
