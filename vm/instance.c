@@ -281,6 +281,7 @@ static enum chibi_err build_objects(struct chibi_instance *inst)
 		/* In order: an initialiser may read any global before it. */
 		for (uint32_t i = 0; i < n; i++) {
 			gs[i].valtype = inst_vtype(inst, m->globals[i].type.valtype);
+			gs[i].store = inst->store;
 			gs[i].mutable_ = m->globals[i].type.mutable_;
 			const struct cexpr *init = &m->globals[i].init;
 

@@ -65,6 +65,7 @@ struct chibi_global {
 	bool mutable_;
 	uint64_t value;        /* slot representation (v128: the low half) */
 	uint64_t hi;           /* v128: the high half */
+	struct chibi_store *store; /* its types' canonical ids are this store's */
 	struct chibi_global *store_next;
 };
 
@@ -145,6 +146,8 @@ bool store_intern_group(struct chibi_store *s, const struct functype *types, uin
 			uint32_t len, uint32_t *ids);
 bool store_type_sub(const struct chibi_store *s, uint32_t a, uint32_t b);
 bool store_vt_match(const struct chibi_store *s, vtype got, vtype want);
+/* Does the typed value v fit canonical type t (vt_code, nullability, function type)? */
+bool store_val_fits(const struct chibi_store *s, vtype t, const chibi_val *v);
 
 /* ---- memories and tables (vm/memory.c, vm/table.c) ---- */
 

@@ -99,10 +99,7 @@ bool chibi_table_get(const chibi_table *t, uint32_t i, chibi_val *out)
  * funcref must belong to the table's store. */
 bool chibi_table_set(chibi_table *t, uint32_t i, chibi_val v)
 {
-	if (!t || i >= t->size || v.type != vt_code(t->elemtype) ||
-	    (!vt_nullable(t->elemtype) && !val_to_slot(&v)))
-		return false;
-	if (v.type == CHIBI_FUNCREF && v.of.ref && v.of.ref->store != t->store)
+	if (!t || i >= t->size || !store_val_fits(t->store, t->elemtype, &v))
 		return false;
 	t->elems[i] = (void *)(uintptr_t)val_to_slot(&v);
 	return true;
