@@ -301,6 +301,10 @@ static const struct vrow vrows[] = {
 	  "(v128.const i8x16 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16))) "
 	  "(i64x2.extract_lane 0 (local.get $a)) (i64x2.extract_lane 1 (local.get $a)))",
 	  0xff, 0, 0xf9fafbfcfdfeff00ull, 0xf1f2f3f4f5f6f7f8ull },
+	/* AArch64: a constant with a word that reads as the poison instruction stays out of the
+	 * literal pool (the code check would reject the function) */
+	{ "const_poison_word", V("(v128.const i32x4 0xd42175a0 1 2 0xd42175a0)"), 0, 0,
+	  0x00000001d42175a0ull, 0xd42175a000000002ull },
 	/* more distinct constants than the pool holds: the rest are built in registers */
 	{ "many_consts", V(
 	    "(i32x4.add (i32x4.add (i32x4.add (i32x4.add (i32x4.add (i32x4.add "
