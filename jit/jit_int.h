@@ -63,7 +63,7 @@ struct jit_store {
  * per register): a v128 argument takes two words of the stack-argument area (low half
  * first, as in the interpreter's slots), and a function with a v128 result returns all its
  * results in that area, like a multi-value one. */
-static inline bool jit_arg_in_reg(uint8_t vt)
+static inline bool jit_arg_in_reg(vtype vt)
 {
 	return vt != VT_V128;
 }
@@ -74,7 +74,7 @@ static inline bool jit_results_in_memory(const struct functype *t)
 }
 
 /* Slots (64-bit words) of n values of the given types. */
-static inline uint32_t jit_slots_of(const uint8_t *types, uint32_t n)
+static inline uint32_t jit_slots_of(const vtype *types, uint32_t n)
 {
 	uint32_t w = 0;
 

@@ -53,7 +53,7 @@ struct blk {
 	uint8_t kind;        /* enum flow_kind */
 	uint32_t height;     /* stack height below the block's parameters */
 	uint32_t nparams, nresults;
-	const uint8_t *params, *results;
+	const vtype *params, *results;
 	uint32_t label;      /* block/if: end; loop: start */
 	uint32_t else_label; /* if: where the condition-false path starts */
 	int32_t save_off;    /* if with parameters: where they wait for the else branch */
@@ -407,7 +407,7 @@ static void pmove_run(struct lower *L, uint32_t n)
 
 /* ---- control: labels and the canonical places of travelling values ---- */
 
-static const uint8_t *label_types(const struct blk *t, uint32_t *n)
+static const vtype *label_types(const struct blk *t, uint32_t *n)
 {
 	if (t->kind == FLOW_LOOP) {
 		*n = t->nparams;
@@ -418,7 +418,7 @@ static const uint8_t *label_types(const struct blk *t, uint32_t *n)
 }
 
 /* Where value i of the values carried to a label of a frame at `height` travels. */
-static struct jopnd canon_loc(const struct lower *L, uint32_t height, const uint8_t *types,
+static struct jopnd canon_loc(const struct lower *L, uint32_t height, const vtype *types,
 			      uint32_t i)
 {
 	int cls = vt_class(types[i]);
@@ -435,7 +435,7 @@ static struct jopnd canon_loc(const struct lower *L, uint32_t height, const uint
 static bool transfer_trivial(struct lower *L, const struct blk *t)
 {
 	uint32_t n;
-	const uint8_t *types = label_types(t, &n);
+	const vtype *types = label_types(t, &n);
 	uint32_t base = L->sp - n;
 
 	for (uint32_t i = 0; i < n; i++)
@@ -449,7 +449,7 @@ static bool transfer_trivial(struct lower *L, const struct blk *t)
 static void transfer(struct lower *L, const struct blk *t)
 {
 	uint32_t n, nm = 0;
-	const uint8_t *types = label_types(t, &n);
+	const vtype *types = label_types(t, &n);
 	uint32_t base = L->sp - n;
 
 	for (uint32_t i = 0; i < n; i++)
@@ -460,7 +460,7 @@ static void transfer(struct lower *L, const struct blk *t)
 }
 
 /* After a label: the carried values, in their canonical places, become the stack top. */
-static void enter_canonical(struct lower *L, uint32_t height, const uint8_t *types, uint32_t n)
+static void enter_canonical(struct lower *L, uint32_t height, const vtype *types, uint32_t n)
 {
 	L->sp = height;
 	for (uint32_t i = 0; i < n; i++) {
@@ -1756,7 +1756,7 @@ static bool prepass(struct lower *L)
 		case OPC_LOOP:
 		case OPC_IF: {
 			const struct flow_block *b = flow_get(fl, flow_open(&fc));
-			const uint8_t *params, *results;
+			const vtype *params, *results;
 			uint32_t np, nr;
 
 			loops += b->kind == FLOW_LOOP;

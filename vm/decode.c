@@ -168,29 +168,22 @@ fail:
 	return err;
 }
 
-/* valtype: number types, v128 and reference types. */
-static enum chibi_err get_valtype(struct rd *r, uint8_t *out)
+/* valtype: number types, v128 and reference types (the one reader, vm/instr.c). */
+static enum chibi_err get_valtype(struct rd *r, vtype *out)
 {
-	const uint8_t *at = r->p;
-	enum chibi_err err = get_byte(r, out);
-
-	if (err)
-		return err;
-	if ((*out >= VT_V128 && *out <= VT_I32) || vt_is_ref(*out))
-		return CHIBI_OK;
-	return malformed(r, at, "malformed value type");
+	if (r->p >= r->end || ((*r->p == 0x63 || *r->p == 0x64) && r->p + 1 >= r->end))
+		return leb_error(r, LEB_EOF);
+	return instr_read_valtype(&r->p, r->end, r->base, out, r->diag);
 }
 
-static enum chibi_err get_reftype(struct rd *r, uint8_t *out)
+static enum chibi_err get_reftype(struct rd *r, vtype *out)
 {
 	const uint8_t *at = r->p;
-	enum chibi_err err = get_byte(r, out);
+	enum chibi_err err = get_valtype(r, out);
 
-	if (err)
-		return err;
-	if (!vt_is_ref(*out))
+	if (err == CHIBI_ERR_MALFORMED || (!err && !vt_is_ref(*out)))
 		return malformed(r, at, "malformed reference type");
-	return CHIBI_OK;
+	return err;
 }
 
 /* limits ::= 0x00 min | 0x01 min max  (spec 5.3.4).  The reference interpreter reads the
@@ -313,7 +306,7 @@ static enum chibi_err get_cexpr(struct rd *r, struct cexpr *ce)
 			memcpy(&ce->bits, in.imm16, 8);
 			memcpy(&ce->hi, in.imm16 + 8, 8);
 			break;
-		case OPC_REF_NULL: ce->kind = CE_REF_NULL; ce->reftype = (uint8_t)in.a; break;
+		case OPC_REF_NULL: ce->kind = CE_REF_NULL; ce->reftype = in.a; break;
 		case OPC_REF_FUNC: ce->kind = CE_REF_FUNC; ce->index = in.a; break;
 		default: ce->kind = CE_GLOBAL_GET; ce->index = in.a; break;
 		}
@@ -341,8 +334,8 @@ fail:
  * that starts at params (mod_unref frees params only). */
 static enum chibi_err get_functype(struct rd *r, struct functype *ft)
 {
-	const uint8_t *at = r->p, *pp, *rp;
-	uint8_t *buf = NULL;
+	const uint8_t *at = r->p, *pp, *rp, *after;
+	vtype *buf = NULL, t = 0;
 	uint32_t np = 0, nr = 0;
 	int64_t form = 0;
 	int st;
@@ -355,32 +348,32 @@ static enum chibi_err get_functype(struct rd *r, struct functype *ft)
 		return leb_error(r, st);
 	if (form != -0x20)
 		return malformed(r, at, "malformed function type");
-	/* Read both vectors first, so the allocation happens once with the final sizes. */
+	/* Check both vectors first, so the allocation happens once with the final sizes;
+	 * then read them again into it. */
 	TRY(get_count(r, &np));
 	pp = r->p;
-	for (uint32_t i = 0; i < np; i++) {
-		uint8_t t;
-
+	for (uint32_t i = 0; i < np; i++)
 		TRY(get_valtype(r, &t));
-	}
 	TRY(get_count(r, &nr));
 	rp = r->p;
-	for (uint32_t i = 0; i < nr; i++) {
-		uint8_t t;
-
+	for (uint32_t i = 0; i < nr; i++)
 		TRY(get_valtype(r, &t));
-	}
-	TRY(new_array(r, &buf, (size_t)np + nr, 1));
-	if (np)
-		memcpy(buf, pp, np);
-	if (nr)
-		memcpy(buf + np, rp, nr);
+	after = r->p;
+	TRY(new_array(r, &buf, (size_t)np + nr, sizeof(*buf)));
+	r->p = pp;
+	for (uint32_t i = 0; i < np; i++)
+		TRY(get_valtype(r, &buf[i]));
+	r->p = rp;
+	for (uint32_t i = 0; i < nr; i++)
+		TRY(get_valtype(r, &buf[np + i]));
+	r->p = after;
 	ft->nparams = np;
 	ft->nresults = nr;
 	ft->params = buf;
 	ft->results = buf ? buf + np : NULL;
 	return CHIBI_OK;
 fail:
+	vm_free(buf);
 	return err;
 }
 
@@ -390,6 +383,9 @@ static enum chibi_err sec_type(struct rd *r, struct module *m)
 	enum chibi_err err;
 
 	TRY(get_count(r, &n));
+	if (n > VT_MAX_TYPEIDX) /* a vtype holds any type index of the module */
+		return diag_set(r->diag, CHIBI_ERR_UNSUPPORTED, (size_t)(r->p - r->base),
+				"more than %u types", VT_MAX_TYPEIDX);
 	TRY(new_array(r, &m->types, n, sizeof(*m->types)));
 	/* ntypes counts only fully read entries, so mod_unref frees exactly those. */
 	for (uint32_t i = 0; i < n; i++) {
@@ -664,7 +660,7 @@ static enum chibi_err get_code(struct rd *r, struct func *f)
 	locals = lr.p;
 	for (uint32_t i = 0; i < ngroups; i++) {
 		uint32_t cnt = 0;
-		uint8_t t;
+		vtype t;
 
 		TRY(get_u32(&lr, &cnt));
 		TRY(get_valtype(&lr, &t));
@@ -672,17 +668,17 @@ static enum chibi_err get_code(struct rd *r, struct func *f)
 	}
 	if (total > DEC_MAX_LOCALS)
 		return malformed(r, at, "too many locals");
-	TRY(new_array(r, &f->local_types, (size_t)total, 1));
+	TRY(new_array(r, &f->local_types, (size_t)total, sizeof(*f->local_types)));
 	f->nlocals = (uint32_t)total;
 	lr.p = locals;
 	for (uint32_t i = 0; i < ngroups; i++) {
 		uint32_t cnt = 0;
-		uint8_t t = 0;
+		vtype t = 0;
 
 		TRY(get_u32(&lr, &cnt));
 		TRY(get_valtype(&lr, &t));
-		if (cnt) /* local_types is NULL when there are none */
-			memset(f->local_types + k, t, cnt);
+		for (uint32_t j = 0; j < cnt; j++)
+			f->local_types[k + j] = t;
 		k += cnt;
 	}
 	f->code = lr.p;

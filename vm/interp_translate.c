@@ -37,7 +37,7 @@ struct blk {
 	uint8_t kind;       /* enum flow_kind */
 	uint32_t height;    /* operand depth below the block's parameters */
 	uint32_t nparams, nresults; /* in slots */
-	const uint8_t *params, *results; /* their types ... */
+	const vtype *params, *results; /* their types ... */
 	uint32_t np, nr;    /* ... and counts */
 	uint32_t label;     /* FLOW_LOOP: word index of the loop head */
 	uint32_t fix;       /* chain of target words waiting for the end address (0 = none) */
@@ -69,7 +69,7 @@ struct tr {
 	uint32_t nlocals;         /* slots of the parameters and declared locals */
 	uint32_t *lslot;          /* slot of each local, when some local is a v128; else NULL
 	                           * and local x is slot x */
-	const uint8_t *ptypes, *ltypes; /* parameter and declared local types */
+	const vtype *ptypes, *ltypes;   /* parameter and declared local types */
 	size_t acc_end;           /* code length right after the last acc producer ... */
 	uint32_t acc_slot;        /* ... and the slot it wrote (see interp_ops.def) */
 
@@ -389,7 +389,7 @@ static struct ent pop(struct tr *t)
 }
 
 /* Slots a list of values of these types takes. */
-static uint32_t slots_of(const uint8_t *types, uint32_t n)
+static uint32_t slots_of(const vtype *types, uint32_t n)
 {
 	uint32_t k = 0;
 
@@ -400,7 +400,7 @@ static uint32_t slots_of(const uint8_t *types, uint32_t n)
 
 /* Push values of these types in their own slots (block parameters or results, call
  * results): two entries for a v128. */
-static void push_own_types(struct tr *t, const uint8_t *types, uint32_t n)
+static void push_own_types(struct tr *t, const vtype *types, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++) {
 		push_own(t);
@@ -412,7 +412,7 @@ static void push_own_types(struct tr *t, const uint8_t *types, uint32_t n)
 }
 
 /* Local index -> its type and its first slot. */
-static uint8_t local_type(const struct tr *t, uint32_t x)
+static vtype local_type(const struct tr *t, uint32_t x)
 {
 	uint32_t np = t->f->type->nparams;
 
@@ -738,7 +738,7 @@ static void do_if(struct tr *t, const struct cond *cd)
 /* Reset the shadow stack to the block's height plus values of these types in their own
  * slots.  Entries below the height were materialised when the block began, so no local refs
  * remain. */
-static void reset_stack(struct tr *t, const struct blk *c, const uint8_t *types, uint32_t n)
+static void reset_stack(struct tr *t, const struct blk *c, const vtype *types, uint32_t n)
 {
 	t->sp = c->height;
 	push_own_types(t, types, n);

@@ -50,7 +50,8 @@ struct chibi_memory {
 };
 
 struct chibi_table {
-	uint8_t elemtype;      /* VT_FUNCREF or VT_EXTERNREF */
+	vtype elemtype;        /* a reference type; a concrete heap type is the store's
+	                        * canonical type id (see vtype in vm/types.h) */
 	uint32_t size;
 	uint32_t max;          /* effective maximum */
 	bool has_max;
@@ -60,7 +61,7 @@ struct chibi_table {
 };
 
 struct chibi_global {
-	uint8_t valtype;
+	vtype valtype;         /* concrete heap types as canonical ids, as elemtype */
 	bool mutable_;
 	uint64_t value;        /* slot representation (v128: the low half) */
 	uint64_t hi;           /* v128: the high half */

@@ -123,7 +123,7 @@ uint64_t chibi_store_fuel(const chibi_store *s)
 uint32_t store_intern_type(struct chibi_store *s, const struct functype *t)
 {
 	struct functype *nt;
-	uint8_t *buf;
+	vtype *buf;
 
 	for (uint32_t i = 0; i < s->ntypes; i++)
 		if (functype_eq(&s->types[i], t))
@@ -133,13 +133,13 @@ uint32_t store_intern_type(struct chibi_store *s, const struct functype *t)
 	if (!VM_GROW(s->types, s->cap_types, (size_t)s->ntypes + 1))
 		return UINT32_MAX;
 	/* Own copy of the value types: the module that first showed this type may die first. */
-	buf = vm_malloc((size_t)t->nparams + t->nresults);
+	buf = vm_malloc(((size_t)t->nparams + t->nresults) * sizeof(*buf));
 	if (!buf)
 		return UINT32_MAX;
 	if (t->nparams)
-		memcpy(buf, t->params, t->nparams);
+		memcpy(buf, t->params, t->nparams * sizeof(*buf));
 	if (t->nresults)
-		memcpy(buf + t->nparams, t->results, t->nresults);
+		memcpy(buf + t->nparams, t->results, t->nresults * sizeof(*buf));
 	nt = &s->types[s->ntypes];
 	nt->nparams = t->nparams;
 	nt->nresults = t->nresults;

@@ -10,7 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Value types, numbered as in the binary format (spec 5.3.1). */
+/* Value types, numbered as in the binary format (spec 5.3.1).  A reference type's code here
+ * is its family's top heap type: every reference of the func family is one pointer to a
+ * chibi_func at run time, whatever its static type (see vtype below). */
 enum valtype {
 	VT_I32 = 0x7f,
 	VT_I64 = 0x7e,
@@ -21,11 +23,57 @@ enum valtype {
 	VT_EXTERNREF = 0x6f,
 };
 
-static inline bool vt_is_ref(uint8_t t) { return t == VT_FUNCREF || t == VT_EXTERNREF; }
+/* Binary heap type codes of the bottoms (spec 5.3.3): in a vtype they are VT_BOTTOM plus
+ * their family's code. */
+enum heaptype_code {
+	HT_NOFUNC = 0x73,
+	HT_NOEXTERN = 0x72,
+	HT_NOEXN = 0x74,
+	HT_EXN = 0x69,
+};
+
+/*
+ * A value type as every stage stores it (params, results, locals, globals, tables, elem
+ * segments, the validator's operand stack): 32 bits,
+ *   bits 0-7   the code: a number or vector type's binary code, or for a reference its
+ *              family (VT_FUNCREF, VT_EXTERNREF, 0x69 exnref), which is all the run time
+ *              needs (vt_code: what the slot holds);
+ *   bit 8      VT_NONNULL: `(ref ht)` rather than `(ref null ht)`;
+ *   bit 9      VT_BOTTOM: the heap type is the family's bottom (nofunc, noextern, noexn);
+ *   bits 10-31 a concrete heap type `$t`: its type index + 1 (0: the abstract heap type).
+ * So a number type and the nullable abstract references keep their one-byte values
+ * (VT_FUNCREF is `(ref null func)`), and code comparing a vtype with them keeps working.
+ * Type indices in a vtype are the module's own; the store maps them to canonical ids.
+ */
+typedef uint32_t vtype;
+
+#define VT_NONNULL 0x100u
+#define VT_BOTTOM 0x200u
+#define VT_IDX_SHIFT 10
+#define VT_MAX_TYPEIDX ((1u << (32 - VT_IDX_SHIFT)) - 2) /* the largest index a vtype holds */
+
+static inline uint8_t vt_code(vtype t) { return (uint8_t)t; }
+
+static inline bool vt_is_ref(vtype t)
+{
+	uint8_t c = vt_code(t);
+
+	return c == VT_FUNCREF || c == VT_EXTERNREF || c == HT_EXN;
+}
+
+static inline bool vt_nullable(vtype t) { return !(t & VT_NONNULL); }
+static inline bool vt_has_index(vtype t) { return (t >> VT_IDX_SHIFT) != 0; }
+/* The concrete heap type's type index (vt_has_index(t) only). */
+static inline uint32_t vt_index(vtype t) { return (t >> VT_IDX_SHIFT) - 1; }
+/* `(ref null? $idx)`: the reference to type idx (a function type). */
+static inline vtype vt_ref_index(uint32_t idx, bool nullable)
+{
+	return VT_FUNCREF | ((idx + 1) << VT_IDX_SHIFT) | (nullable ? 0 : VT_NONNULL);
+}
 
 /* 64-bit slots a value of type t takes in frames, globals' and host calls' slot arrays: two
  * for v128 (low half first), one for everything else. */
-static inline uint32_t vt_slots(uint8_t t) { return t == VT_V128 ? 2 : 1; }
+static inline uint32_t vt_slots(vtype t) { return vt_code(t) == VT_V128 ? 2 : 1; }
 
 /* Immediate kinds used by the opcode table. */
 enum imm_kind {
@@ -280,7 +328,7 @@ uint16_t op_relaxed_as(uint16_t op);
 #define OPTY_SW_NONE(a, b, c, d, n) n
 
 /* Map a type letter from opcodes.def / host signatures to a valtype (0 if unknown). */
-static inline uint8_t vt_from_letter(char c)
+static inline vtype vt_from_letter(char c)
 {
 	switch (c) {
 	case 'i': return VT_I32;
@@ -297,8 +345,8 @@ static inline uint8_t vt_from_letter(char c)
 /* A function type.  params and results point into one allocation owned by the module. */
 struct functype {
 	uint32_t nparams, nresults;
-	uint8_t *params;  /* enum valtype each */
-	uint8_t *results;
+	vtype *params;
+	vtype *results;
 };
 
 static inline bool functype_eq(const struct functype *a, const struct functype *b)
@@ -331,7 +379,7 @@ struct limits {
 };
 
 struct tabletype {
-	uint8_t elemtype; /* VT_FUNCREF or VT_EXTERNREF */
+	vtype elemtype; /* a reference type */
 	struct limits limits;
 };
 
@@ -340,7 +388,7 @@ struct memtype {
 };
 
 struct globaltype {
-	uint8_t valtype;
+	vtype valtype;
 	bool mutable_;
 };
 

@@ -22,6 +22,8 @@
 
 /* br_table dedup key of a label with no types (nothing to compare but the arity). */
 #define KEY_NONE UINT32_MAX
+/* ... and of a label whose one type is a typed reference: checked every time. */
+#define KEY_ALWAYS (UINT32_MAX - 1)
 
 /* Side-table block id of a frame opened in dead code. */
 #define FLOW_NONE UINT32_MAX
@@ -35,8 +37,10 @@
 
 /* One entry of the control stack (spec appendix "ctrl_frame"). */
 struct ctrl {
-	const uint8_t *params;  /* start types */
-	const uint8_t *results; /* end types */
+	const vtype *params;    /* start types */
+	const vtype *results;   /* end types (NULL with nresults 1: the type is `one`) */
+	vtype one;              /* a block's single result type (blocks may nest deeper than
+	                         * any list could be kept for them) */
 	uint32_t nparams, nresults;
 	uint32_t height;        /* operand stack height at entry, params excluded */
 	uint32_t slot_height;   /* the same in 64-bit slots (a v128 takes two) */
@@ -60,7 +64,7 @@ struct vctx {
 	struct chibi_diag *diag;
 	size_t off;                 /* offset reported by invalid() */
 
-	uint8_t *vals;              /* operand stack: valtypes or VT_UNKNOWN */
+	vtype *vals;                /* operand stack: value types or VT_UNKNOWN */
 	uint32_t nvals;
 	uint32_t nslots, slots_max; /* its height in 64-bit slots (v128 = 2), and the maximum */
 	bool uses_v128;             /* a v128 was pushed (the body's struct func flag) */
@@ -91,22 +95,54 @@ struct vctx {
 
 /* Static single-type lists for valtype block types (a frame may outlive any local); the
  * side table's consumers use them too (flow_sig). */
-const uint8_t flow_valtypes[7] = {
-	VT_I32, VT_I64, VT_F32, VT_F64, VT_V128, VT_FUNCREF, VT_EXTERNREF,
+const vtype flow_valtypes[8] = {
+	VT_I32, VT_I64, VT_F32, VT_F64, VT_V128, VT_FUNCREF, VT_EXTERNREF, HT_EXN,
 };
+#define NFLOW_VALTYPES (sizeof(flow_valtypes) / sizeof(flow_valtypes[0]))
 
-static int vt_slot(uint8_t t)
+static int vt_slot(vtype t)
 {
-	for (unsigned i = 0; i < sizeof(flow_valtypes); i++)
+	for (unsigned i = 0; i < NFLOW_VALTYPES; i++)
 		if (flow_valtypes[i] == t)
 			return (int)i;
 	return -1;
 }
 
 /* Number and vector types: what untyped select accepts. */
-static bool is_num_or_vec(uint8_t t)
+static bool is_num_or_vec(vtype t)
 {
 	return t == VT_UNKNOWN || (t >= VT_V128 && t <= VT_I32);
+}
+
+/* Is type index a a subtype of type index b (spec 3.3.3 "type indices")?  Type indices of
+ * one module; equivalent types are one. */
+static bool type_sub(const struct module *m, uint32_t a, uint32_t b)
+{
+	return a == b;
+}
+
+/*
+ * Does a value of type `got` fit where `want` is expected (spec 3.3 "matching")?  A number or
+ * vector type matches only itself; a reference matches a reference of its family that is
+ * nullable if it is, whose heap type is the family's top, or its own heap type's supertype,
+ * or anything when its own is the bottom.  VT_UNKNOWN (the operand of unreachable code)
+ * matches everything.
+ */
+static bool vt_match(const struct module *m, vtype got, vtype want)
+{
+	if (got == want || got == VT_UNKNOWN || want == VT_UNKNOWN)
+		return true;
+	if (!vt_is_ref(got) || vt_code(got) != vt_code(want))
+		return false;
+	if (vt_nullable(got) && !vt_nullable(want))
+		return false;
+	if (got & VT_BOTTOM)
+		return true;
+	if (want & VT_BOTTOM)
+		return false;
+	if (!vt_has_index(want))
+		return true;
+	return vt_has_index(got) && type_sub(m, vt_index(got), vt_index(want));
 }
 
 static enum chibi_err invalid(struct vctx *v, const char *fmt, ...)
@@ -134,13 +170,21 @@ static enum chibi_err nomem(struct vctx *v)
 	return diag_set(v->diag, CHIBI_ERR_NOMEM, v->off, "out of memory");
 }
 
+/* A value type of the module: its concrete heap type, if any, must exist. */
+static enum chibi_err check_vtype(struct vctx *v, vtype t)
+{
+	if (vt_has_index(t) && vt_index(t) >= v->m->ntypes)
+		return invalid(v, "unknown type %u", vt_index(t));
+	return CHIBI_OK;
+}
+
 /* Room for `need` entries in a growable array of the context (VM_GROW); the array is kept
  * on failure so the context can still be freed. */
 #define GROW(v, arr, cap, need) (VM_GROW(arr, cap, need) ? CHIBI_OK : nomem(v))
 
 /* ---- operand and control stacks (spec appendix, "Validation Algorithm") ---------------- */
 
-static inline enum chibi_err push_val(struct vctx *v, uint8_t t)
+static inline enum chibi_err push_val(struct vctx *v, vtype t)
 {
 	if (v->nvals == v->vals_cap && GROW(v, v->vals, v->vals_cap, v->nvals + 1))
 		return CHIBI_ERR_NOMEM;
@@ -153,7 +197,7 @@ static inline enum chibi_err push_val(struct vctx *v, uint8_t t)
 	return CHIBI_OK;
 }
 
-static enum chibi_err push_vals(struct vctx *v, const uint8_t *types, uint32_t n)
+static enum chibi_err push_vals(struct vctx *v, const vtype *types, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++)
 		if (push_val(v, types[i]))
@@ -162,7 +206,7 @@ static enum chibi_err push_vals(struct vctx *v, const uint8_t *types, uint32_t n
 }
 
 /* Pop one operand; below the frame's height only an unreachable frame yields Unknown. */
-static inline enum chibi_err pop_val(struct vctx *v, uint8_t *out)
+static inline enum chibi_err pop_val(struct vctx *v, vtype *out)
 {
 	const struct ctrl *c = &v->ctrls[v->nctrls - 1];
 
@@ -177,19 +221,19 @@ static inline enum chibi_err pop_val(struct vctx *v, uint8_t *out)
 	return CHIBI_OK;
 }
 
-static inline enum chibi_err pop_expect(struct vctx *v, uint8_t want)
+static inline enum chibi_err pop_expect(struct vctx *v, vtype want)
 {
-	uint8_t got = VT_UNKNOWN;
+	vtype got = VT_UNKNOWN;
 
 	if (pop_val(v, &got))
 		return CHIBI_ERR_INVALID;
-	if (got != want && got != VT_UNKNOWN && want != VT_UNKNOWN)
+	if (!vt_match(v->m, got, want))
 		return mismatch(v);
 	return CHIBI_OK;
 }
 
 /* Pop types[n-1] first: the list is written deepest operand first. */
-static enum chibi_err pop_vals(struct vctx *v, const uint8_t *types, uint32_t n)
+static enum chibi_err pop_vals(struct vctx *v, const vtype *types, uint32_t n)
 {
 	for (uint32_t i = n; i-- > 0;)
 		if (pop_expect(v, types[i]))
@@ -202,18 +246,18 @@ static enum chibi_err pop_vals(struct vctx *v, const uint8_t *types, uint32_t n)
  * appendix's push_vals(pop_vals(types)) for br_table: values that would be re-pushed are
  * discarded by the unreachable() that follows anyway.
  */
-static enum chibi_err peek_vals(struct vctx *v, const uint8_t *types, uint32_t n)
+static enum chibi_err peek_vals(struct vctx *v, const vtype *types, uint32_t n)
 {
 	const struct ctrl *c = &v->ctrls[v->nctrls - 1];
 	uint32_t avail = v->nvals - c->height;
 
 	for (uint32_t i = 0; i < n; i++) {
-		uint8_t want = types[n - 1 - i], got;
+		vtype want = types[n - 1 - i], got;
 
 		if (i >= avail)
 			return c->unreachable ? CHIBI_OK : mismatch(v);
 		got = v->vals[v->nvals - 1 - i];
-		if (got != want && got != VT_UNKNOWN)
+		if (!vt_match(v->m, got, want))
 			return mismatch(v);
 	}
 	return CHIBI_OK;
@@ -261,7 +305,8 @@ static enum chibi_err flow_block(struct vctx *v, const struct instr *in)
 	b->parent = parent->id;
 	b->height = c->slot_height;
 	b->kind = in->op == OPC_LOOP ? FLOW_LOOP : in->op == OPC_IF ? FLOW_IF : FLOW_BLOCK;
-	b->sig = in->a & (FLOW_MAX_TYPES - 1); /* a type index below ntypes, or a valtype */
+	/* a type index below ntypes, or the run-time kind of the one result */
+	b->sig = in->bt_kind == BT_TYPEIDX ? in->a & (FLOW_MAX_TYPES - 1) : vt_code(in->a);
 	b->sig_kind = in->bt_kind == BT_TYPEIDX ? FLOW_SIG_TYPEIDX :
 		      in->bt_kind == BT_VALTYPE ? FLOW_SIG_VALTYPE : FLOW_SIG_EMPTY;
 	return CHIBI_OK;
@@ -291,8 +336,9 @@ static enum chibi_err set_unreachable(struct vctx *v)
 
 /* A block's signature: what it pops and pushes, plus its br_table identity key. */
 struct blocksig {
-	const uint8_t *params, *results;
+	const vtype *params, *results; /* results NULL with nresults 1: the type is `one` */
 	uint32_t nparams, nresults;
+	vtype one;
 	uint32_t key;
 };
 
@@ -305,6 +351,7 @@ static enum chibi_err push_ctrl(struct vctx *v, uint16_t op, const struct blocks
 	c = &v->ctrls[v->nctrls++];
 	c->params = bs->params;
 	c->results = bs->results;
+	c->one = bs->one;
 	c->nparams = bs->nparams;
 	c->nresults = bs->nresults;
 	c->height = v->nvals;
@@ -321,13 +368,20 @@ static enum chibi_err push_ctrl(struct vctx *v, uint16_t op, const struct blocks
 }
 
 /* Types a branch to frame c carries: a loop's label is its start, every other its end. */
-static void label_types(const struct ctrl *c, const uint8_t **types, uint32_t *n)
+static const vtype *ctrl_results(const struct ctrl *c)
+{
+	return c->results ? c->results : &c->one;
+}
+
+/* Types a branch to frame c carries: a loop's label is its start, every other its end.  A
+ * list in c itself stays valid until the next frame is pushed. */
+static void label_types(const struct ctrl *c, const vtype **types, uint32_t *n)
 {
 	if (c->op == OPC_LOOP) {
 		*types = c->params;
 		*n = c->nparams;
 	} else {
-		*types = c->results;
+		*types = ctrl_results(c);
 		*n = c->nresults;
 	}
 }
@@ -354,27 +408,26 @@ static uint32_t label_key(const struct module *m, uint16_t op, const struct inst
 		return KEY_NONE;
 	if (in->bt_kind == BT_TYPEIDX)
 		return 2 * in->a + (op == OPC_LOOP);
-	return 2 * m->ntypes + (uint32_t)vt_slot((uint8_t)in->a);
+	if (vt_slot(in->a) < 0)
+		return KEY_ALWAYS;
+	return 2 * m->ntypes + (uint32_t)vt_slot(in->a);
 }
 
 /* Resolve a block type immediate (spec 3.2.x "blocktype"). */
 static enum chibi_err block_sig(struct vctx *v, const struct instr *in, struct blocksig *bs)
 {
 	const struct module *m = v->m;
+	enum chibi_err err = CHIBI_OK;
 
 	memset(bs, 0, sizeof(*bs));
 	switch (in->bt_kind) {
 	case BT_EMPTY:
 		break;
-	case BT_VALTYPE: {
-		int slot = vt_slot((uint8_t)in->a);
-
-		if (slot < 0)
-			return mismatch(v); /* instr_read filters these; stay defensive */
-		bs->results = &flow_valtypes[slot];
+	case BT_VALTYPE:
+		TRY(check_vtype(v, in->a));
+		bs->one = in->a;
 		bs->nresults = 1;
 		break;
-	}
 	default:
 		if (in->a >= m->ntypes)
 			return invalid(v, "unknown type %u", in->a);
@@ -385,17 +438,25 @@ static enum chibi_err block_sig(struct vctx *v, const struct instr *in, struct b
 		break;
 	}
 	bs->key = label_key(m, in->op, in, bs);
-	return CHIBI_OK;
+fail:
+	return err;
 }
 
-static bool same_types(const uint8_t *a, uint32_t na, const uint8_t *b, uint32_t nb)
+/* Do values of types a[0..na) fit where b[0..nb) is expected? */
+static bool match_types(const struct module *m, const vtype *a, uint32_t na, const vtype *b,
+			uint32_t nb)
 {
-	return na == nb && (na == 0 || memcmp(a, b, na) == 0);
+	if (na != nb)
+		return false;
+	for (uint32_t i = 0; i < na; i++)
+		if (!vt_match(m, a[i], b[i]))
+			return false;
+	return true;
 }
 
 /* ---- index-space lookups ------------------------------------------------------------- */
 
-static enum chibi_err get_table(struct vctx *v, uint32_t idx, uint8_t *elemtype)
+static enum chibi_err get_table(struct vctx *v, uint32_t idx, vtype *elemtype)
 {
 	if (idx >= v->m->ntables)
 		return invalid(v, "unknown table %u", idx);
@@ -417,7 +478,7 @@ static enum chibi_err need_func(struct vctx *v, uint32_t idx)
 	return CHIBI_OK;
 }
 
-static enum chibi_err get_elem(struct vctx *v, uint32_t idx, uint8_t *elemtype)
+static enum chibi_err get_elem(struct vctx *v, uint32_t idx, vtype *elemtype)
 {
 	if (idx >= v->m->nelems)
 		return invalid(v, "unknown elem segment %u", idx);
@@ -432,7 +493,7 @@ static enum chibi_err need_data(struct vctx *v, uint32_t idx)
 	return CHIBI_OK;
 }
 
-static enum chibi_err get_local(struct vctx *v, uint32_t idx, uint8_t *out)
+static enum chibi_err get_local(struct vctx *v, uint32_t idx, vtype *out)
 {
 	uint32_t np = v->ft->nparams;
 
@@ -456,7 +517,7 @@ static enum chibi_err check_simple_imm(struct vctx *v, const struct instr *in)
 {
 	const struct opinfo *info = &op_info[in->op];
 	enum chibi_err err = CHIBI_OK;
-	uint8_t t1 = 0, t2 = 0;
+	vtype t1 = 0, t2 = 0;
 
 	switch (info->imm) {
 	case IMM_MEMARG:
@@ -498,13 +559,13 @@ static enum chibi_err check_simple_imm(struct vctx *v, const struct instr *in)
 	case IMM_TABLE_INIT: /* a = elem segment, b = table */
 		TRY(get_table(v, in->b, &t1));
 		TRY(get_elem(v, in->a, &t2));
-		if (t1 != t2)
+		if (!vt_match(v->m, t2, t1))
 			return mismatch(v);
 		break;
 	case IMM_TABLE_COPY: /* a = destination, b = source */
 		TRY(get_table(v, in->a, &t1));
 		TRY(get_table(v, in->b, &t2));
-		if (t1 != t2)
+		if (!vt_match(v->m, t2, t1))
 			return mismatch(v);
 		break;
 	default:
@@ -536,15 +597,15 @@ static enum chibi_err check_end(struct vctx *v)
 	bool live_after;
 	enum chibi_err err;
 
-	TRY(pop_vals(v, c.results, c.nresults));
+	TRY(pop_vals(v, ctrl_results(&c), c.nresults));
 	if (v->nvals != c.height)
 		return mismatch(v);
 	/* An if without else has an implicit empty else, typed [t1*] -> [t2*]. */
-	if (c.op == OPC_IF && !same_types(c.params, c.nparams, c.results, c.nresults))
+	if (c.op == OPC_IF && !match_types(v->m, c.params, c.nparams, ctrl_results(&c), c.nresults))
 		return mismatch(v);
 	v->nctrls--;
 	if (v->nctrls > 0)
-		TRY(push_vals(v, c.results, c.nresults));
+		TRY(push_vals(v, ctrl_results(&c), c.nresults));
 	if (c.id == FLOW_NONE)
 		return CHIBI_OK;
 	flow_resume(v, &c);
@@ -571,7 +632,7 @@ static enum chibi_err check_else(struct vctx *v)
 	/* The pre-pass rejected any else not directly inside an if as malformed. */
 	if (c->op != OPC_IF)
 		return diag_set(v->diag, CHIBI_ERR_MALFORMED, v->off, "END opcode expected");
-	TRY(pop_vals(v, c->results, c->nresults));
+	TRY(pop_vals(v, ctrl_results(c), c->nresults));
 	if (v->nvals != c->height)
 		return mismatch(v);
 	c->op = OPC_ELSE;
@@ -595,7 +656,8 @@ fail:
 static enum chibi_err check_br_table(struct vctx *v, const struct instr *in)
 {
 	struct ctrl *dflt = NULL, *c = NULL;
-	const uint8_t *types, *p;
+	const vtype *types;
+	const uint8_t *p;
 	uint32_t arity, n;
 	enum chibi_err err;
 
@@ -607,7 +669,7 @@ static enum chibi_err check_br_table(struct vctx *v, const struct instr *in)
 	label_types(dflt, &types, &arity);
 
 	if (++v->epoch == 0) { /* wrapped: forget every mark */
-		memset(v->seen, 0, (2 * (size_t)v->m->ntypes + sizeof(flow_valtypes)) *
+		memset(v->seen, 0, (2 * (size_t)v->m->ntypes + NFLOW_VALTYPES) *
 		       sizeof(*v->seen));
 		v->epoch = 1;
 	}
@@ -617,9 +679,10 @@ static enum chibi_err check_br_table(struct vctx *v, const struct instr *in)
 		label_types(c, &types, &n);
 		if (n != arity)
 			return mismatch(v);
-		if (c->key == KEY_NONE || v->seen[c->key] == v->epoch)
+		if (c->key == KEY_NONE || (c->key != KEY_ALWAYS && v->seen[c->key] == v->epoch))
 			continue;
-		v->seen[c->key] = v->epoch;
+		if (c->key != KEY_ALWAYS)
+			v->seen[c->key] = v->epoch;
 		TRY(peek_vals(v, types, n));
 	}
 	label_types(dflt, &types, &n);
@@ -639,10 +702,10 @@ static enum chibi_err check_instr(struct vctx *v, const struct instr *in)
 	const struct module *m = v->m;
 	const struct functype *ft;
 	struct ctrl *c = NULL;
-	const uint8_t *types;
+	const vtype *types;
 	struct blocksig bs;
 	enum chibi_err err = CHIBI_OK;
-	uint8_t t = 0, t2 = 0;
+	vtype t = 0, t2 = 0;
 	uint32_t n;
 
 	v->off = in->offset;
@@ -699,7 +762,7 @@ static enum chibi_err check_instr(struct vctx *v, const struct instr *in)
 		TRY(get_table(v, in->b, &t));
 		if (in->a >= m->ntypes)
 			return invalid(v, "unknown type %u", in->a);
-		if (t != VT_FUNCREF)
+		if (!vt_match(m, t, VT_FUNCREF))
 			return mismatch(v);
 		ft = &m->types[in->a];
 		TRY(pop_expect(v, VT_I32));
@@ -716,12 +779,12 @@ static enum chibi_err check_instr(struct vctx *v, const struct instr *in)
 			TRY(get_table(v, in->b, &t));
 			if (in->a >= m->ntypes)
 				return invalid(v, "unknown type %u", in->a);
-			if (t != VT_FUNCREF)
+			if (!vt_match(m, t, VT_FUNCREF))
 				return mismatch(v);
 			ft = &m->types[in->a];
 			TRY(pop_expect(v, VT_I32));
 		}
-		if (!same_types(ft->results, ft->nresults, v->ft->results, v->ft->nresults))
+		if (!match_types(m, ft->results, ft->nresults, v->ft->results, v->ft->nresults))
 			return mismatch(v);
 		TRY(pop_vals(v, ft->params, ft->nparams));
 		TRY(set_unreachable(v));
@@ -743,7 +806,8 @@ static enum chibi_err check_instr(struct vctx *v, const struct instr *in)
 	case OPC_SELECT_T:
 		if (in->a != 1)
 			return invalid(v, "invalid result arity");
-		t = (uint8_t)in->b;
+		t = in->b;
+		TRY(check_vtype(v, t));
 		TRY(pop_expect(v, VT_I32));
 		TRY(pop_expect(v, t));
 		TRY(pop_expect(v, t));
@@ -797,7 +861,8 @@ static enum chibi_err check_instr(struct vctx *v, const struct instr *in)
 		TRY(pop_expect(v, VT_I32));
 		break;
 	case OPC_REF_NULL:
-		TRY(push_val(v, (uint8_t)in->a));
+		TRY(check_vtype(v, in->a));
+		TRY(push_val(v, in->a));
 		break;
 	case OPC_REF_IS_NULL:
 		TRY(pop_val(v, &t));
@@ -810,7 +875,7 @@ static enum chibi_err check_instr(struct vctx *v, const struct instr *in)
 		/* C.refs: only functions mentioned outside bodies may be referenced. */
 		if (!m->func_declared || !m->func_declared[in->a])
 			return invalid(v, "undeclared function reference");
-		TRY(push_val(v, VT_FUNCREF));
+		TRY(push_val(v, vt_ref_index(m->func_type_idx[in->a], false)));
 		break;
 	default:
 		if (!op_info[in->op].params || !op_info[in->op].results)
@@ -914,8 +979,10 @@ static enum chibi_err check_body(struct vctx *v, struct func *f)
 	v->ft = &m->types[f->type_index];
 	v->off = f->code_offset;
 	v->uses_v128 = false;
-	for (uint32_t i = 0; i < f->nlocals; i++)
+	for (uint32_t i = 0; i < f->nlocals; i++) {
+		TRY(check_vtype(v, f->local_types[i]));
 		v->uses_v128 |= f->local_types[i] == VT_V128;
+	}
 	for (uint32_t i = 0; i < v->ft->nparams; i++)
 		v->uses_v128 |= v->ft->params[i] == VT_V128;
 	for (uint32_t i = 0; i < v->ft->nresults; i++)
@@ -973,6 +1040,10 @@ static enum chibi_err check_memtype(struct vctx *v, const struct memtype *mt)
 
 static enum chibi_err check_tabletype(struct vctx *v, const struct tabletype *tt)
 {
+	enum chibi_err err = check_vtype(v, tt->elemtype);
+
+	if (err)
+		return err;
 	return check_limits(v, &tt->limits, UINT32_MAX, "table size must be at most 2^32-1");
 }
 
@@ -986,7 +1057,7 @@ static enum chibi_err check_tabletype(struct vctx *v, const struct tabletype *tt
 /* The type of global `index` read by a constant expression that sees the first `nvisible`
  * globals; they must be immutable (spec 3.3.10). */
 static enum chibi_err cexpr_global(struct vctx *v, uint32_t index, uint32_t nvisible,
-				   uint8_t *type)
+				   vtype *type)
 {
 	const struct module *m = v->m;
 
@@ -1001,16 +1072,16 @@ static enum chibi_err cexpr_global(struct vctx *v, uint32_t index, uint32_t nvis
 /* A CE_EXPR (Wasm 3.0 extended constant expression): type the instructions on a small
  * stack; the decoder has already checked the heights and the instruction kinds. */
 static enum chibi_err check_cexpr_code(struct vctx *v, const struct cexpr *ce,
-				       uint32_t nvisible, uint8_t *got)
+				       uint32_t nvisible, vtype *got)
 {
 	const uint8_t *p = ce->code, *end = ce->code + ce->code_len;
-	uint8_t stack[CEXPR_MAX_HEIGHT];
+	vtype stack[CEXPR_MAX_HEIGHT];
 	uint32_t h = 0;
 	enum chibi_err err = CHIBI_OK;
 	struct instr in;
 
 	while (p < end) {
-		uint8_t t = 0;
+		vtype t = 0;
 
 		TRY(instr_read(&p, end, v->m->bytes, &in, v->diag));
 		switch (in.op) {
@@ -1019,10 +1090,13 @@ static enum chibi_err check_cexpr_code(struct vctx *v, const struct cexpr *ce,
 		case OPC_F32_CONST: t = VT_F32; break;
 		case OPC_F64_CONST: t = VT_F64; break;
 		case OPC_V128_CONST: t = VT_V128; break;
-		case OPC_REF_NULL: t = (uint8_t)in.a; break;
+		case OPC_REF_NULL:
+			TRY(check_vtype(v, in.a));
+			t = in.a;
+			break;
 		case OPC_REF_FUNC:
 			TRY(need_func(v, in.a));
-			t = VT_FUNCREF;
+			t = vt_ref_index(v->m->func_type_idx[in.a], false);
 			break;
 		case OPC_GLOBAL_GET:
 			TRY(cexpr_global(v, in.a, nvisible, &t));
@@ -1049,11 +1123,11 @@ fail:
  * they must be immutable.  The decoder already classified non-constant instructions and
  * wrong instruction counts.
  */
-static enum chibi_err check_cexpr(struct vctx *v, const struct cexpr *ce, uint8_t want,
+static enum chibi_err check_cexpr(struct vctx *v, const struct cexpr *ce, vtype want,
 				  uint32_t nvisible)
 {
 	enum chibi_err err = CHIBI_OK;
-	uint8_t got = 0;
+	vtype got = 0;
 
 	v->off = ce->offset;
 	if (ce->error == CEXPR_ERR_NONCONST)
@@ -1069,10 +1143,13 @@ static enum chibi_err check_cexpr(struct vctx *v, const struct cexpr *ce, uint8_
 	case CE_F32: got = VT_F32; break;
 	case CE_F64: got = VT_F64; break;
 	case CE_V128: got = VT_V128; break;
-	case CE_REF_NULL: got = ce->reftype; break;
+	case CE_REF_NULL:
+		TRY(check_vtype(v, ce->reftype));
+		got = ce->reftype;
+		break;
 	case CE_REF_FUNC:
 		TRY(need_func(v, ce->index));
-		got = VT_FUNCREF;
+		got = vt_ref_index(v->m->func_type_idx[ce->index], false);
 		break;
 	case CE_GLOBAL_GET:
 		TRY(cexpr_global(v, ce->index, nvisible, &got));
@@ -1083,7 +1160,7 @@ static enum chibi_err check_cexpr(struct vctx *v, const struct cexpr *ce, uint8_
 	default:
 		return invalid(v, "constant expression required");
 	}
-	if (got != want)
+	if (!vt_match(v->m, got, want))
 		return mismatch(v);
 fail:
 	return err;
@@ -1096,6 +1173,14 @@ static enum chibi_err check_decls(struct vctx *v)
 	enum chibi_err err = CHIBI_OK;
 
 	v->off = 0;
+	for (uint32_t i = 0; i < m->ntypes; i++) {
+		const struct functype *ft = &m->types[i];
+
+		for (uint32_t k = 0; k < ft->nparams; k++)
+			TRY(check_vtype(v, ft->params[k]));
+		for (uint32_t k = 0; k < ft->nresults; k++)
+			TRY(check_vtype(v, ft->results[k]));
+	}
 	for (uint32_t i = 0; i < m->nimports; i++) {
 		const struct import *im = &m->imports[i];
 
@@ -1106,6 +1191,9 @@ static enum chibi_err check_decls(struct vctx *v)
 			break;
 		case EXT_TABLE:
 			TRY(check_tabletype(v, &im->desc.table));
+			break;
+		case EXT_GLOBAL:
+			TRY(check_vtype(v, im->desc.global.valtype));
 			break;
 		case EXT_MEMORY:
 			TRY(check_memtype(v, &im->desc.memory));
@@ -1124,6 +1212,8 @@ static enum chibi_err check_decls(struct vctx *v)
 	for (uint32_t i = m->nglobal_imports; i < m->nglobals; i++) {
 		const struct global *g = &m->globals[i - m->nglobal_imports];
 
+		v->off = g->init.offset;
+		TRY(check_vtype(v, g->type.valtype));
 		TRY(check_cexpr(v, &g->init, g->type.valtype, CEXPR_GLOBALS(m, i)));
 	}
 	v->off = 0;
@@ -1142,11 +1232,12 @@ static enum chibi_err check_segments(struct vctx *v)
 {
 	const struct module *m = v->m;
 	enum chibi_err err = CHIBI_OK;
-	uint8_t t = 0;
+	vtype t = 0;
 
 	for (uint32_t i = 0; i < m->nelems; i++) {
 		const struct elem *e = &m->elems[i];
 
+		TRY(check_vtype(v, e->elemtype));
 		for (uint32_t k = 0; k < e->nitems; k++)
 			TRY(check_cexpr(v, &e->items[k], e->elemtype,
 					CEXPR_GLOBALS(m, m->nglobals)));
@@ -1154,7 +1245,7 @@ static enum chibi_err check_segments(struct vctx *v)
 			continue;
 		v->off = e->offset.offset;
 		TRY(get_table(v, e->table_index, &t));
-		if (t != e->elemtype)
+		if (!vt_match(m, e->elemtype, t))
 			return mismatch(v);
 		TRY(check_cexpr(v, &e->offset, VT_I32, CEXPR_GLOBALS(m, m->nglobals)));
 	}
@@ -1207,7 +1298,7 @@ static enum chibi_err check_exports(struct vctx *v)
 	struct export_ref *refs;
 	uint32_t first_dup = UINT32_MAX;
 	enum chibi_err err = CHIBI_OK;
-	uint8_t t = 0;
+	vtype t = 0;
 
 	v->off = 0;
 	if (m->nexports == 0)
@@ -1366,7 +1457,7 @@ enum chibi_err val_module(struct module *m, struct chibi_diag *diag)
 		err = diag_set(diag, CHIBI_ERR_UNSUPPORTED, 0, "more than 2^28 types");
 		goto fail;
 	}
-	v.seen = vm_calloc(2 * (size_t)m->ntypes + sizeof(flow_valtypes), sizeof(*v.seen));
+	v.seen = vm_calloc(2 * (size_t)m->ntypes + NFLOW_VALTYPES, sizeof(*v.seen));
 	if (!v.seen) {
 		err = nomem(&v);
 		goto fail;
