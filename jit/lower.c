@@ -36,6 +36,7 @@ struct val {
 	jreg reg;        /* V_REG */
 	uint32_t local;  /* V_LOCAL */
 	uint64_t imm;    /* V_CONST */
+	bool zero_v128;  /* the value is the v128 zero (from v128.const), wherever it lives */
 };
 
 struct local {
@@ -83,6 +84,15 @@ struct lower_scratch {
 	size_t cap_idx;
 };
 
+/* An accumulator chain in progress (op_simd, accumulate()): the entry at stack position pos
+ * holds the sum of the chain's operands so far, which the op at next_pc combines with the
+ * local `local`. */
+struct acc_chain {
+	bool active;
+	uint16_t op;
+	uint32_t next_pc, local, pos;
+};
+
 struct lower {
 	struct jcomp c;
 	struct lower_scratch *ls;
@@ -113,6 +123,7 @@ struct lower {
 	uint32_t if_words;       /* if-parameter save areas */
 	bool failed;
 	char *why;
+	struct acc_chain chain;
 };
 
 static void fail(struct lower *L, const char *why)
@@ -1358,6 +1369,186 @@ static void v128_imm(const uint8_t *b, uint64_t *lo, uint64_t *hi)
 	}
 }
 
+static void simd_result(struct lower *L, uint16_t op, uint8_t rt, struct jopnd *src,
+			uint32_t n, const struct instr *in, const uint8_t *imm16)
+{
+	struct dest d = pick_dst(L, vt_class(rt), src[0], n > 1 ? src[1] : jo_imm(0));
+
+	be_simd(&L->c, op, d.reg, src, n, in->a, imm16);
+	for (uint32_t i = 0; i < n; i++)
+		release_src(L, src[i], d.reg);
+	finish_result(L, rt, &d);
+}
+
+/* i8x16.shuffle.  The lanes an operand known to be zero (clang's zero extensions shuffle
+ * with v128.const 0) would give are marked 0x80, "zero", for the back end, which then
+ * reads the other operand only (x86-64: one pshufb or pmovzx instead of two pshufb and
+ * a por; AArch64's tbl gives 0 for such an index anyway). */
+static void op_shuffle(struct lower *L, const struct instr *in)
+{
+	struct jopnd src[2];
+	uint8_t lanes[16];
+	bool zero[2];
+
+	if (L->sp < 2) {
+		fail(L, "value stack underflow");
+		return;
+	}
+	for (int k = 0; k < 2; k++)
+		zero[k] = L->vs[L->sp - 2 + k].zero_v128;
+	for (int i = 0; i < 16; i++) {
+		uint8_t l = in->imm16[i] & 31;
+
+		lanes[i] = zero[l >= 16] ? 0x80 : l;
+	}
+	src[1] = in_reg(L, pop(L, NULL), VT_V128);
+	src[0] = in_reg(L, pop(L, NULL), VT_V128);
+	simd_result(L, in->op, VT_V128, src, 2, in, lanes);
+}
+
+/* The wrapping integer additions and the bitwise and/or/xor are associative and
+ * commutative: in `x y (local.get acc) op op`, where the same op follows, x op y is computed
+ * first and the local stays on top, so a chain of them adds the local (typically a loop's
+ * accumulator) last and the loop-carried dependency is one instruction, not the whole chain
+ * (clang sums an unrolled body as m0 + (m1 + (m2 + (m3 + acc)))). */
+static bool reassociate(struct lower *L, uint16_t op)
+{
+	struct val top;
+	struct jopnd src[2];
+
+	switch (op) {
+	case OPC_I8X16_ADD: case OPC_I16X8_ADD: case OPC_I32X4_ADD: case OPC_I64X2_ADD:
+	case OPC_V128_AND: case OPC_V128_OR: case OPC_V128_XOR:
+		break;
+	default:
+		return false;
+	}
+	if (L->pc + 1 >= L->nins || L->ins[L->pc + 1].op != op || L->sp < 3 ||
+	    L->vs[L->sp - 1].kind != V_LOCAL || L->vs[L->sp - 2].kind == V_LOCAL ||
+	    (L->chain.active && L->chain.pos == L->sp - 3))
+		return false;
+	top = L->vs[--L->sp];
+	src[1] = in_reg(L, pop(L, NULL), VT_V128);
+	src[0] = in_reg(L, pop(L, NULL), VT_V128);
+	/* the next instruction is op, not local.set: the result goes to a temp */
+	simd_result(L, op, VT_V128, src, 2, &L->ins[L->pc], NULL);
+	push(L, top);
+	return true;
+}
+
+/* The integer lane additions and subtractions, and for each the addition of its lanes. */
+static uint16_t lane_add(uint16_t op)
+{
+	switch (op) {
+	case OPC_I8X16_ADD: case OPC_I8X16_SUB: return OPC_I8X16_ADD;
+	case OPC_I16X8_ADD: case OPC_I16X8_SUB: return OPC_I16X8_ADD;
+	case OPC_I32X4_ADD: case OPC_I32X4_SUB: return OPC_I32X4_ADD;
+	case OPC_I64X2_ADD: case OPC_I64X2_SUB: return OPC_I64X2_ADD;
+	default: return 0;
+	}
+}
+
+/* The pc of the next link of an accumulator chain: the value op computed at pc is, after
+ * instructions that only work above it (no control flow, no call, no write of local l),
+ * the left operand of the same op.  0 if there is none within a short window. */
+static uint32_t chain_next(const struct lower *L, uint32_t pc, uint16_t op, uint32_t l)
+{
+	uint32_t depth = 0; /* values above the chain's value */
+
+	for (uint32_t p = pc + 1; p < L->nins && p <= pc + 64; p++) {
+		const struct instr *in = &L->ins[p];
+		const struct opinfo *oi = &op_info[in->op];
+		uint32_t pops, pushes;
+
+		switch (in->op) {
+		case OPC_LOCAL_GET:
+			pops = 0, pushes = 1;
+			break;
+		case OPC_LOCAL_SET:
+		case OPC_LOCAL_TEE:
+			if (in->a == l)
+				return 0;
+			pops = 1, pushes = in->op == OPC_LOCAL_TEE;
+			break;
+		default:
+			if (!oi->params || !oi->results || oi->cls == OPCL_CONTROL ||
+			    oi->cls == OPCL_CALL)
+				return 0;
+			pops = (uint32_t)strlen(oi->params);
+			pushes = (uint32_t)strlen(oi->results);
+			break;
+		}
+		if (pops > depth)
+			return in->op == op && depth == 1 ? p : 0;
+		depth = depth - pops + pushes;
+	}
+	return 0;
+}
+
+/* d = a + b (lanes of add), into a temp: the next instruction is not a local.set. */
+static void chain_add(struct lower *L, uint16_t add, struct jopnd a, struct jopnd b)
+{
+	jreg d = is_temp(L, a) ? a.reg : is_temp(L, b) ? b.reg : alloc_reg(L, JC_FPR, 0);
+	struct jopnd src[2] = { a, b };
+
+	L->used |= bit(d);
+	be_simd(&L->c, add, d, src, 2, 0, NULL);
+	release_src(L, a, d);
+	release_src(L, b, d);
+	push_reg(L, VT_V128, d);
+}
+
+/* Integer lane additions or subtractions chained on a local, (((acc - x) - y) - z) as
+ * clang writes a vectorized count or sum, wait until the chain ends: x + y + z is summed
+ * in the entry that would hold the partial results, and only the last link reads the
+ * local, so the loop-carried dependency is one instruction instead of one per link.
+ * Wrapping lane arithmetic makes the reordering exact.  Returns false if op at this pc is
+ * neither a link of a chain nor the start of one. */
+static bool accumulate(struct lower *L, uint16_t op)
+{
+	uint16_t add = lane_add(op);
+	struct jopnd src[2];
+	uint32_t next;
+	struct dest d;
+
+	if (!add)
+		return false;
+	if (L->chain.active && L->chain.next_pc == L->pc) {
+		if (L->sp < 2 || L->sp - 2 != L->chain.pos || op != L->chain.op) {
+			fail(L, "accumulator chain lost"); /* cannot happen: chain_next's walk */
+			return true;
+		}
+		src[1] = in_reg(L, pop(L, NULL), VT_V128);
+		src[0] = in_reg(L, pop(L, NULL), VT_V128);
+		next = chain_next(L, L->pc, op, L->chain.local);
+		chain_add(L, add, src[0], src[1]);
+		if (next) {
+			L->chain.next_pc = next;
+			return true;
+		}
+		L->chain.active = false;
+		src[1] = pop(L, NULL);
+		src[0] = in_reg(L, local_opnd(L, L->chain.local), VT_V128);
+		d = pick_dst(L, JC_FPR, src[0], src[1]);
+		be_simd(&L->c, op, d.reg, src, 2, 0, NULL);
+		release_src(L, src[0], d.reg);
+		release_src(L, src[1], d.reg);
+		finish_result(L, VT_V128, &d);
+		return true;
+	}
+	if (L->chain.active || L->sp < 2 || L->vs[L->sp - 2].kind != V_LOCAL)
+		return false;
+	next = chain_next(L, L->pc, op, L->vs[L->sp - 2].local);
+	if (!next)
+		return false;
+	L->chain = (struct acc_chain){ .active = true, .op = op, .next_pc = next,
+				       .local = L->vs[L->sp - 2].local, .pos = L->sp - 2 };
+	src[1] = to_temp(L, pop(L, NULL), VT_V128);
+	(void)pop(L, NULL); /* the local: read by the last link */
+	push_reg(L, VT_V128, src[1].reg);
+	return true;
+}
+
 static void op_simd(struct lower *L, const struct instr *in)
 {
 	uint16_t op = in->op;
@@ -1375,6 +1566,8 @@ static void op_simd(struct lower *L, const struct instr *in)
 		d = pick_dst(L, JC_FPR, jo_imm(0), jo_imm(0));
 		be_v128_const(&L->c, d.reg, lo, hi);
 		finish_result(L, VT_V128, &d);
+		if (!d.to_local && !lo && !hi)
+			L->vs[L->sp - 1].zero_v128 = true;
 		return;
 	}
 	if (!be_simd_inline(op)) {
@@ -1385,6 +1578,12 @@ static void op_simd(struct lower *L, const struct instr *in)
 		fail(L, msg);
 		return;
 	}
+	if (oi->cls == OPCL_VSHUFFLE) {
+		op_shuffle(L, in);
+		return;
+	}
+	if (accumulate(L, op) || reassociate(L, op))
+		return;
 	switch (oi->cls) {
 	case OPCL_VLOAD:
 		addr = to_reg_or_imm(L, pop(L, NULL), VT_I32);
@@ -1423,7 +1622,6 @@ static void op_simd(struct lower *L, const struct instr *in)
 	case OPCL_VBINOP:
 	case OPCL_VCOMPARE:
 	case OPCL_VTERNOP:
-	case OPCL_VSHUFFLE:
 		n = (uint32_t)strlen(oi->params);
 		for (uint32_t i = n; i-- > 0;) {
 			src[i] = pop(L, &t);
@@ -1438,11 +1636,7 @@ static void op_simd(struct lower *L, const struct instr *in)
 		fail(L, "unknown SIMD class");
 		return;
 	}
-	d = pick_dst(L, vt_class(rt), src[0], n > 1 ? src[1] : jo_imm(0));
-	be_simd(&L->c, op, d.reg, src, n, in->a, in->imm16);
-	for (uint32_t i = 0; i < n; i++)
-		release_src(L, src[i], d.reg);
-	finish_result(L, rt, &d);
+	simd_result(L, op, rt, src, n, in, in->imm16);
 }
 
 /* The bulk-memory, table and reference instructions that go through C helpers.  A

@@ -296,7 +296,8 @@ void be_v128_const(struct jcomp *c, jreg dst, uint64_t lo, uint64_t hi);
 bool be_simd_inline(uint16_t op);
 /* dst = op(src[0 .. n)) for the classes VSHUFFLE .. VREPLACE of opcodes.def: v128 operands
  * and splat/replace scalars are registers, a shift count a register or an immediate.
- * lane: the lane index (VEXTRACT, VREPLACE); imm16: the 16 lane bytes of a shuffle.  dst
+ * lane: the lane index (VEXTRACT, VREPLACE); imm16: the 16 lane bytes of a shuffle (0-15
+ * read src[0], 16-31 src[1], 0x80 is a zero byte: the front end's known-zero operand).  dst
  * may alias any operand register. */
 void be_simd(struct jcomp *c, uint16_t op, jreg dst, const struct jopnd *src, uint32_t n,
 	     uint32_t lane, const uint8_t *imm16);
