@@ -41,13 +41,15 @@ JIT_DIRS  := $(if $(filter none,$(JIT_ARCH)),jit/none,jit jit/$(JIT_ARCH))
 VM_SRC    := $(filter-out %_test.c,$(wildcard vm/*.c))
 JIT_SRC   := $(filter-out %_test.c,$(wildcard $(addsuffix /*.c,$(JIT_DIRS))))
 WASI_SRC  := $(filter-out %_test.c,$(wildcard wasi/*.c))
+# text/: chibi's reader of the text format (.wat, .wast), part of libchibi.
+TEXT_SRC  := $(filter-out %_test.c,$(wildcard text/*.c))
 CLI_SRC   := $(filter-out %_test.c,$(wildcard cli/*.c))
 # util/: what the CLI and the shim share (the JSON reader and writer); not part of libchibi.
 UTIL_SRC  := $(filter-out %_test.c,$(wildcard util/*.c))
-UNIT_SRC  := $(wildcard vm/*_test.c wasi/*_test.c cli/*_test.c util/*_test.c \
+UNIT_SRC  := $(wildcard vm/*_test.c wasi/*_test.c cli/*_test.c util/*_test.c text/*_test.c \
 		$(addsuffix /*_test.c,$(JIT_DIRS)))
 
-LIB_OBJ   := $(patsubst %.c,$(BUILD)/%.o,$(VM_SRC) $(JIT_SRC) $(WASI_SRC))
+LIB_OBJ   := $(patsubst %.c,$(BUILD)/%.o,$(VM_SRC) $(JIT_SRC) $(WASI_SRC) $(TEXT_SRC))
 CLI_OBJ   := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRC))
 UTIL_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(UTIL_SRC))
 UNIT_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(UNIT_SRC))
