@@ -88,7 +88,8 @@ struct script {
 };
 
 /* What an assert_return expects of one result. */
-enum expect_kind { EXP_BITS, EXP_NAN_CANONICAL, EXP_NAN_ARITHMETIC, EXP_NULL, EXP_NONNULL };
+enum expect_kind { EXP_BITS, EXP_NAN_CANONICAL, EXP_NAN_ARITHMETIC, EXP_NULL, EXP_NONNULL,
+		   EXP_ANY_NULL /* (ref.null) without a type: a null reference of any type */ };
 
 struct expect {
 	uint8_t type;          /* enum chibi_valtype */
@@ -390,6 +391,10 @@ static bool parse_expect(const struct json *j, struct expect *out, char *why, si
 	chibi_val v;
 
 	memset(out, 0, sizeof(*out));
+	if (ts && !strcmp(ts, "refnull")) {
+		out->kind = EXP_ANY_NULL;
+		return true;
+	}
 	if (type < 0) {
 		snprintf(why, n, "unknown result type '%s'", ts ? ts : "(none)");
 		return false;
@@ -466,6 +471,9 @@ static bool v128_matches(const struct expect *e, const uint8_t got[16])
  * count; the NaN patterns follow the spec's definitions of canonical and arithmetic NaN. */
 static bool value_matches(const struct expect *e, const chibi_val *got)
 {
+	if (e->kind == EXP_ANY_NULL)
+		return (got->type == CHIBI_FUNCREF && !got->of.ref) ||
+		       (got->type == CHIBI_EXTERNREF && !got->of.ext);
 	if (got->type != e->type)
 		return false;
 	if (e->type == CHIBI_V128)
@@ -480,6 +488,7 @@ static bool value_matches(const struct expect *e, const chibi_val *got)
 		return e->type == CHIBI_FUNCREF ? got->of.ref == NULL : got->of.ext == NULL;
 	case EXP_NONNULL:
 		return e->type == CHIBI_FUNCREF ? got->of.ref != NULL : got->of.ext != NULL;
+	case EXP_ANY_NULL:
 	case EXP_BITS:
 		break;
 	}
@@ -553,6 +562,9 @@ static const char *format_expect(char *buf, size_t n, const struct expect *e)
 		return buf;
 	case EXP_NONNULL:
 		snprintf(buf, n, "%s:non-null", type_name(e->type));
+		return buf;
+	case EXP_ANY_NULL:
+		snprintf(buf, n, "ref.null");
 		return buf;
 	case EXP_BITS:
 		break;

@@ -152,7 +152,15 @@ static bool module_members(struct conv *c, const struct wat_node *mod, char *out
 		quote = true;
 		ok = wat_read(src, len, &t, &err);
 		if (ok) {
-			ok = wat_encode_module(t.top, &bin, &len, &err);
+			const struct wat_node *fields = t.top;
+
+			/* the quoted text may be the fields or a whole (module $id? ...) */
+			if (wat_is_list(fields, "module") && !fields->next) {
+				fields = fields->first->next;
+				if (fields && fields->kind == WAT_ID)
+					fields = fields->next;
+			}
+			ok = wat_encode_module(fields, &bin, &len, &err);
 			wat_tree_free(&t);
 		}
 		vm_free(src);
@@ -365,7 +373,7 @@ static bool assert_module(struct conv *c, const struct wat_node *cmd, const char
 		return conv_fail(c, mod ? mod : cmd, "unexpected token: module expected");
 	jw_object(&c->w);
 	key_str(c, "type", type);
-	line(c, cmd);
+	line(c, mod); /* wast2json's line for module assertions: skip lists use it */
 	if (!module_members(c, mod, file, sizeof(file), &def))
 		return false;
 	if (msg && msg->kind == WAT_STRING)
@@ -506,6 +514,17 @@ static bool command(struct conv *c, const struct wat_node *cmd)
 	return conv_fail(c, cmd, "unexpected token: unknown script command");
 }
 
+static bool is_field(const struct wat_node *a)
+{
+	static const char *const fields[] = { "type", "rec", "import", "func", "table", "memory",
+					      "global", "tag", "export", "start", "elem", "data" };
+
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (wat_is_atom(a, fields[i]))
+			return true;
+	return false;
+}
+
 bool wast_text_convert(const char *wast, const char *dir, const char *stem,
 		       const char *json, char *why, size_t n)
 {
@@ -546,8 +565,19 @@ bool wast_text_convert(const char *wast, const char *dir, const char *stem,
 	key_str(&c, "source_filename", wast);
 	jw_key(&c.w, "commands");
 	jw_array(&c.w);
-	for (const struct wat_node *cmd = t.top; cmd && !c.failed; cmd = cmd->next)
-		command(&c, cmd);
+	if (t.top && t.top->kind == WAT_LIST && is_field(t.top->first)) {
+		/* a script that is one module's fields (inline-module.wast) */
+		struct wat_node mod = { .kind = WAT_LIST, .line = t.top->line,
+					.col = t.top->col, .first = NULL };
+		struct wat_node kw = { .kind = WAT_ATOM, .line = t.top->line, .col = t.top->col,
+				       .text = "module", .len = 6, .next = t.top };
+
+		mod.first = &kw;
+		command(&c, &mod);
+	} else {
+		for (const struct wat_node *cmd = t.top; cmd && !c.failed; cmd = cmd->next)
+			command(&c, cmd);
+	}
 	jw_array_end(&c.w);
 	jw_object_end(&c.w);
 	if (c.failed) {

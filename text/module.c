@@ -594,7 +594,8 @@ static bool import_names(struct mod *m, const struct wat_node *imp)
 static bool limits(struct mod *m, const struct wat_node **pn, bool is64, struct buf *b)
 {
 	const struct wat_node *n = *pn;
-	uint64_t lo, hi = 0, max = is64 ? UINT64_MAX : UINT32_MAX;
+	/* 64-bit limits even for i32 types: the validator judges the size (table.wast) */
+	uint64_t lo, hi = 0, max = UINT64_MAX;
 	bool has_max = false, shared = false;
 
 	if (!n || n->kind != WAT_ATOM || !wat_read_uint(n->text, n->len, max, &lo))

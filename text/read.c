@@ -121,7 +121,8 @@ static bool skip_space(struct lexer *lx)
 			lx->p++;
 			newline(lx);
 		} else if (c == ';' && lx->p + 1 < lx->end && lx->p[1] == ';') {
-			while (lx->p < lx->end && *lx->p != '\n')
+			/* a line comment ends at LF or CR (comments.wast) */
+			while (lx->p < lx->end && *lx->p != '\n' && *lx->p != '\r')
 				lx->p++;
 		} else if (c == '(' && lx->p + 1 < lx->end && lx->p[1] == ';') {
 			const char *start = lx->p;
@@ -427,6 +428,23 @@ bool wat_read(const char *src, size_t len, struct wat_tree *out, struct wat_erro
 					break;
 				if (!sl) {
 					fail_at(&lx, at, "empty identifier");
+					break;
+				}
+				for (size_t i = 0; i < sl;) {
+					size_t u = utf8_len((const unsigned char *)s + i,
+							    (const unsigned char *)s + sl);
+
+					if (!u) {
+						fail_at(&lx, at, "malformed UTF-8 encoding in identifier");
+						break;
+					}
+					i += u;
+				}
+				if (lx.failed)
+					break;
+				if (lx.p < lx.end && (wat_is_idchar((unsigned char)*lx.p) ||
+						      *lx.p == '"')) {
+					fail_at(&lx, at, "unknown operator: tokens must be separated");
 					break;
 				}
 				t = wat_arena_alloc(&arena, sl + 1);
