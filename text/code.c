@@ -263,7 +263,7 @@ static bool memarg(struct fctx *f, const struct wat_node **pn, unsigned natural,
 		n = n->next;
 	}
 	if (keyword_value(n, "align=", &v, &vl)) {
-		if (!wat_read_uint(v, vl, UINT32_MAX, &align) || !align || (align & (align - 1)))
+		if (!wat_read_uint(v, vl, UINT64_MAX, &align) || !align || (align & (align - 1)))
 			return fail(f, n, "alignment must be a power of two");
 		for (log2 = 0; (1ull << log2) < align; log2++)
 			;

@@ -188,6 +188,18 @@ static size_t utf8_len(const unsigned char *p, const unsigned char *end)
 	return n;
 }
 
+static bool valid_utf8(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		size_t u = utf8_len((const unsigned char *)s + i, (const unsigned char *)s + n);
+
+		if (!u)
+			return false;
+		i += u;
+	}
+	return true;
+}
+
 /* Append code point cp as UTF-8. */
 static size_t put_utf8(unsigned char *o, uint32_t cp)
 {
@@ -302,6 +314,103 @@ static bool read_string(struct lexer *lx, struct wat_arena **arena, const char *
 	return true;
 }
 
+/* ---- tokens --------------------------------------------------------------------------- */
+
+/* Can a token start here?  Id characters, strings, and the characters that only reserved
+ * tokens use (3.0: reserved ::= (idchar | string | ',' | ';' | '[' | ']' | '{' | '}')+). */
+static bool is_token_char(const struct lexer *lx)
+{
+	char c = *lx->p;
+
+	if (c == ';')
+		return !(lx->p + 1 < lx->end && lx->p[1] == ';');
+	return wat_is_idchar((unsigned char)c) || c == '"' || c == ',' || c == '[' || c == ']' ||
+	       c == '{' || c == '}';
+}
+
+static struct wat_node *new_node(struct lexer *lx, struct wat_arena **arena, enum wat_kind k,
+				 const char *at);
+
+/* One token: the longest run of token characters and strings.  A keyword, number or
+ * reserved word is one run of id characters; a string is one string; `$"..."` is an id.
+ * Anything else is a reserved token: malformed, except inside an annotation (skipping),
+ * where it is dropped.  NULL when dropped or failed (lx->failed). */
+static struct wat_node *token(struct lexer *lx, struct wat_arena **arena, bool skipping)
+{
+	const char *at = lx->p, *str = NULL, *idrun_end = NULL;
+	size_t str_len = 0, parts = 0;
+	bool reserved = false, first_is_string = false;
+	struct wat_node *n;
+
+	while (lx->p < lx->end && is_token_char(lx)) {
+		if (*lx->p == '"') {
+			if (!read_string(lx, arena, &str, &str_len))
+				return NULL;
+			if (!parts)
+				first_is_string = true;
+		} else if (wat_is_idchar((unsigned char)*lx->p)) {
+			while (lx->p < lx->end && wat_is_idchar((unsigned char)*lx->p))
+				lx->p++;
+			if (!parts)
+				idrun_end = lx->p;
+		} else {
+			lx->p++;
+			reserved = true;
+		}
+		parts++;
+	}
+	if (skipping)
+		return NULL;
+	if (!reserved && parts == 1 && first_is_string) {
+		n = new_node(lx, arena, WAT_STRING, at);
+		if (n) {
+			n->text = str;
+			n->len = str_len;
+		}
+		return n;
+	}
+	if (!reserved && parts == 1) {
+		enum wat_kind k = *at == '$' ? WAT_ID : WAT_ATOM;
+
+		if (k == WAT_ID && lx->p == at + 1) {
+			fail_at(lx, at, "empty identifier");
+			return NULL;
+		}
+		n = new_node(lx, arena, k, at);
+		if (n) {
+			n->text = at;
+			n->len = (size_t)(lx->p - at);
+		}
+		return n;
+	}
+	if (!reserved && parts == 2 && idrun_end == at + 1 && *at == '$') {
+		/* $"name": an identifier spelled as a string, which must be UTF-8 */
+		char *t;
+
+		if (!str_len) {
+			fail_at(lx, at, "empty identifier");
+			return NULL;
+		}
+		if (!valid_utf8(str, str_len)) {
+			fail_at(lx, at, "malformed UTF-8 encoding in identifier");
+			return NULL;
+		}
+		t = wat_arena_alloc(arena, str_len + 1);
+		n = t ? new_node(lx, arena, WAT_ID, at) : NULL;
+		if (!n) {
+			fail_at(lx, at, "out of memory");
+			return NULL;
+		}
+		t[0] = '$';
+		memcpy(t + 1, str, str_len);
+		n->text = t;
+		n->len = str_len + 1;
+		return n;
+	}
+	fail_at(lx, at, "unknown operator: reserved token (tokens must be separated)");
+	return NULL;
+}
+
 /* ---- the tree ------------------------------------------------------------------------- */
 
 struct open_list {
@@ -356,13 +465,24 @@ bool wat_read(const char *src, size_t len, struct wat_tree *out, struct wat_erro
 			lx.p++;
 			if (annot) {
 				lx.p++;
-				if (lx.p >= lx.end || !wat_is_idchar((unsigned char)*lx.p)) {
+				/* inside an annotation, (@) is just a list of tokens */
+				if (!skipping && (lx.p >= lx.end ||
+						  !wat_is_idchar((unsigned char)*lx.p))) {
 					if (lx.p < lx.end && *lx.p == '"') {
 						const char *s;
 						size_t sl;
 
 						if (!read_string(&lx, &arena, &s, &sl))
 							break;
+						if (!sl) {
+							fail_at(&lx, at, "empty annotation id");
+							break;
+						}
+						if (!valid_utf8(s, sl)) {
+							fail_at(&lx, at, "malformed UTF-8 encoding in "
+								"annotation id");
+							break;
+						}
 					} else {
 						fail_at(&lx, at, "malformed annotation id");
 						break;
@@ -396,90 +516,10 @@ bool wat_read(const char *src, size_t len, struct wat_tree *out, struct wat_erro
 				continue;
 			}
 			n = stack[depth].list;
-		} else if (*lx.p == '"') {
-			const char *s;
-			size_t sl;
-
-			if (!read_string(&lx, &arena, &s, &sl))
+		} else if (is_token_char(&lx)) {
+			n = token(&lx, &arena, skipping);
+			if (lx.failed)
 				break;
-			if (lx.p < lx.end && (wat_is_idchar((unsigned char)*lx.p) || *lx.p == '"')) {
-				fail_at(&lx, at, "unknown operator: tokens must be separated");
-				break;
-			}
-			if (skipping)
-				continue;
-			n = new_node(&lx, &arena, WAT_STRING, at);
-			if (!n)
-				break;
-			n->text = s;
-			n->len = sl;
-		} else if (wat_is_idchar((unsigned char)*lx.p)) {
-			enum wat_kind k = *lx.p == '$' ? WAT_ID : WAT_ATOM;
-
-			while (lx.p < lx.end && wat_is_idchar((unsigned char)*lx.p))
-				lx.p++;
-			if (k == WAT_ID && lx.p == at + 1 && lx.p < lx.end && *lx.p == '"') {
-				/* $"name": an identifier spelled as a string */
-				const char *s;
-				size_t sl;
-				char *t;
-
-				if (!read_string(&lx, &arena, &s, &sl))
-					break;
-				if (!sl) {
-					fail_at(&lx, at, "empty identifier");
-					break;
-				}
-				for (size_t i = 0; i < sl;) {
-					size_t u = utf8_len((const unsigned char *)s + i,
-							    (const unsigned char *)s + sl);
-
-					if (!u) {
-						fail_at(&lx, at, "malformed UTF-8 encoding in identifier");
-						break;
-					}
-					i += u;
-				}
-				if (lx.failed)
-					break;
-				if (lx.p < lx.end && (wat_is_idchar((unsigned char)*lx.p) ||
-						      *lx.p == '"')) {
-					fail_at(&lx, at, "unknown operator: tokens must be separated");
-					break;
-				}
-				t = wat_arena_alloc(&arena, sl + 1);
-				if (!t) {
-					fail_at(&lx, at, "out of memory");
-					break;
-				}
-				t[0] = '$';
-				memcpy(t + 1, s, sl);
-				if (!skipping) {
-					n = new_node(&lx, &arena, WAT_ID, at);
-					if (!n)
-						break;
-					n->text = t;
-					n->len = sl + 1;
-				}
-			} else {
-				if (k == WAT_ID && lx.p == at + 1) {
-					fail_at(&lx, at, "empty identifier");
-					break;
-				}
-				if (lx.p < lx.end && *lx.p == '"') {
-					fail_at(&lx, at, "unknown operator: tokens must be separated");
-					break;
-				}
-				if (!skipping) {
-					n = new_node(&lx, &arena, k, at);
-					if (!n)
-						break;
-					n->text = at;
-					n->len = (size_t)(lx.p - at);
-				}
-			}
-			if (!n)
-				continue;
 		} else {
 			fail_at(&lx, at, (unsigned char)*lx.p >= 0x80 || *lx.p < 0x20
 				? "malformed UTF-8 encoding or illegal character"
