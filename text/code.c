@@ -23,6 +23,13 @@ enum {
 	XIMM_TRY_TABLE,    /* try_table: label? blocktype catch* ... end */
 	XIMM_TRY,          /* legacy try: label? blocktype ... catch/catch_all/delegate/end */
 	XIMM_BLOCK,        /* block, loop, if */
+	XIMM_TYPE_FIELD,   /* struct.get ...: type index, field index (or $name) */
+	XIMM_TYPE_N,       /* array.new_fixed: type index, u32 count */
+	XIMM_TYPE_DATA,    /* array.new_data, array.init_data: type, data index */
+	XIMM_TYPE_ELEM,    /* array.new_elem, array.init_elem: type, elem index */
+	XIMM_TYPE_TYPE,    /* array.copy: two type indices */
+	XIMM_REFTYPE_NULL, /* ref.test, ref.cast: code + 1 for a nullable type, heap type */
+	XIMM_BR_CAST,      /* br_on_cast(_fail): flags, label, two heap types */
 };
 
 struct opname {
@@ -57,6 +64,37 @@ static const struct opname extra_ops[] = {
 	{ "ref.as_non_null", 0, 0xd4, IMM_NONE, 0 },
 	{ "br_on_null", 0, 0xd5, IMM_LABEL, 0 },
 	{ "br_on_non_null", 0, 0xd6, IMM_LABEL, 0 },
+	/* GC (0xFB prefix): read so that GC-typed modules become binaries; chibi's engine
+	 * does not run them (GC is its own issue) */
+	{ "struct.new", 0xfb, 0, XIMM_TYPE, 0 },
+	{ "struct.new_default", 0xfb, 1, XIMM_TYPE, 0 },
+	{ "struct.get", 0xfb, 2, XIMM_TYPE_FIELD, 0 },
+	{ "struct.get_s", 0xfb, 3, XIMM_TYPE_FIELD, 0 },
+	{ "struct.get_u", 0xfb, 4, XIMM_TYPE_FIELD, 0 },
+	{ "struct.set", 0xfb, 5, XIMM_TYPE_FIELD, 0 },
+	{ "array.new", 0xfb, 6, XIMM_TYPE, 0 },
+	{ "array.new_default", 0xfb, 7, XIMM_TYPE, 0 },
+	{ "array.new_fixed", 0xfb, 8, XIMM_TYPE_N, 0 },
+	{ "array.new_data", 0xfb, 9, XIMM_TYPE_DATA, 0 },
+	{ "array.new_elem", 0xfb, 10, XIMM_TYPE_ELEM, 0 },
+	{ "array.get", 0xfb, 11, XIMM_TYPE, 0 },
+	{ "array.get_s", 0xfb, 12, XIMM_TYPE, 0 },
+	{ "array.get_u", 0xfb, 13, XIMM_TYPE, 0 },
+	{ "array.set", 0xfb, 14, XIMM_TYPE, 0 },
+	{ "array.len", 0xfb, 15, IMM_NONE, 0 },
+	{ "array.fill", 0xfb, 16, XIMM_TYPE, 0 },
+	{ "array.copy", 0xfb, 17, XIMM_TYPE_TYPE, 0 },
+	{ "array.init_data", 0xfb, 18, XIMM_TYPE_DATA, 0 },
+	{ "array.init_elem", 0xfb, 19, XIMM_TYPE_ELEM, 0 },
+	{ "ref.test", 0xfb, 20, XIMM_REFTYPE_NULL, 0 },
+	{ "ref.cast", 0xfb, 22, XIMM_REFTYPE_NULL, 0 },
+	{ "br_on_cast", 0xfb, 24, XIMM_BR_CAST, 0 },
+	{ "br_on_cast_fail", 0xfb, 25, XIMM_BR_CAST, 0 },
+	{ "any.convert_extern", 0xfb, 26, IMM_NONE, 0 },
+	{ "extern.convert_any", 0xfb, 27, IMM_NONE, 0 },
+	{ "ref.i31", 0xfb, 28, IMM_NONE, 0 },
+	{ "i31.get_s", 0xfb, 29, IMM_NONE, 0 },
+	{ "i31.get_u", 0xfb, 30, IMM_NONE, 0 },
 };
 
 #define NTABLE (sizeof(table_ops) / sizeof(table_ops[0]))
@@ -643,6 +681,89 @@ static bool immediates(struct fctx *f, const struct opname *op, const struct wat
 		if (!index_imm(f, &m->types, &n))
 			return false;
 		break;
+	case XIMM_TYPE_FIELD: {
+		uint32_t t;
+
+		if (!mod_is_index(n) || !mod_index(m, &m->types, n, &t))
+			return m->failed ? false : fail(f, n ? n : at, "unexpected token: type "
+							 "index expected");
+		buf_u32(f->out, t);
+		n = n->next;
+		if (n && n->kind == WAT_ID) {
+			const struct tdef *td = t < m->ntdefs ? &m->tdefs[t] : NULL;
+			size_t i;
+
+			for (i = 0; td && i < td->nfields; i++)
+				if (td->fields[i].s && td->fields[i].n == n->len &&
+				    !memcmp(td->fields[i].s, n->text, n->len))
+					break;
+			if (!td || i == td->nfields)
+				return mod_fail(m, n, "unknown field %.*s", (int)n->len, n->text);
+			buf_u32(f->out, (uint32_t)i);
+		} else if (!is_num(n) || !wat_read_uint(n->text, n->len, UINT32_MAX, &v)) {
+			return fail(f, n ? n : at, "unexpected token: field index expected");
+		} else {
+			buf_u32(f->out, (uint32_t)v);
+		}
+		n = n->next;
+		break;
+	}
+	case XIMM_TYPE_N:
+		if (!index_imm(f, &m->types, &n))
+			return false;
+		if (!is_num(n) || !wat_read_uint(n->text, n->len, UINT32_MAX, &v))
+			return fail(f, n ? n : at, "unexpected token: count expected");
+		buf_u32(f->out, (uint32_t)v);
+		n = n->next;
+		break;
+	case XIMM_TYPE_DATA:
+		if (!index_imm(f, &m->types, &n) || !index_imm(f, &m->datas, &n))
+			return false;
+		m->need_datacount = true;
+		break;
+	case XIMM_TYPE_ELEM:
+		if (!index_imm(f, &m->types, &n) || !index_imm(f, &m->elems, &n))
+			return false;
+		break;
+	case XIMM_TYPE_TYPE:
+		if (!index_imm(f, &m->types, &n) || !index_imm(f, &m->types, &n))
+			return false;
+		break;
+	case XIMM_REFTYPE_NULL: {
+		struct buf ht = { 0 };
+		bool nullable;
+
+		if (!mod_reftype(m, &n, &nullable, &ht)) {
+			buf_free(&ht);
+			return false;
+		}
+		/* the opcode was written as the non-null form: bump it */
+		f->out->len--;
+		buf_u32(f->out, op->code + nullable);
+		buf_bytes(f->out, ht.p, ht.len);
+		buf_free(&ht);
+		break;
+	}
+	case XIMM_BR_CAST: {
+		struct buf h1 = { 0 }, h2 = { 0 };
+		bool n1, n2;
+		bool ok = label_index(f, n, &a);
+
+		if (ok)
+			n = n->next;
+		ok = ok && mod_reftype(m, &n, &n1, &h1) && mod_reftype(m, &n, &n2, &h2);
+		if (ok) {
+			buf_put(f->out, (uint8_t)(n1 | n2 << 1));
+			buf_u32(f->out, a);
+			buf_bytes(f->out, h1.p, h1.len);
+			buf_bytes(f->out, h2.p, h2.len);
+		}
+		buf_free(&h1);
+		buf_free(&h2);
+		if (!ok)
+			return false;
+		break;
+	}
 	default:
 		return fail(f, at, "instruction not supported by the text reader");
 	}

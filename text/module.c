@@ -127,6 +127,34 @@ bool mod_heaptype(struct mod *m, const struct wat_node *n, struct buf *b)
 	return true;
 }
 
+bool mod_reftype(struct mod *m, const struct wat_node **pn, bool *nullable, struct buf *ht)
+{
+	const struct wat_node *n = *pn, *k;
+
+	if (n && n->kind == WAT_ATOM) {
+		for (size_t i = 0; i < sizeof(short_types) / sizeof(short_types[0]); i++)
+			if (short_types[i].code <= 0x74 && short_types[i].code >= 0x69 &&
+			    wat_is_atom(n, short_types[i].name)) {
+				*nullable = true;
+				buf_put(ht, short_types[i].code);
+				*pn = n->next;
+				return true;
+			}
+	}
+	if (!wat_is_list(n, "ref"))
+		return mod_fail(m, n, "unexpected token: reference type expected");
+	k = n->first->next;
+	*nullable = wat_is_atom(k, "null");
+	if (*nullable)
+		k = k->next;
+	if (!k || k->next)
+		return mod_fail(m, n, "unexpected token in reference type");
+	if (!mod_heaptype(m, k, ht))
+		return false;
+	*pn = n->next;
+	return true;
+}
+
 bool mod_valtype(struct mod *m, const struct wat_node **pn, struct buf *b)
 {
 	const struct wat_node *n = *pn, *k;
@@ -414,8 +442,27 @@ static bool type_def(struct mod *m, const struct wat_node *tn, struct tdef *t, b
 					buf_free(&fields);
 					return mod_fail(m, f, "unexpected token in field");
 				}
-				k = k->next;
+				for (size_t i = 0; i < t->nfields; i++)
+					if (t->fields[i].n == k->len &&
+					    !memcmp(t->fields[i].s, k->text, k->len)) {
+						buf_free(&fields);
+						return mod_fail(m, k, "duplicate field %.*s",
+								(int)k->len, k->text);
+					}
 			}
+			for (const struct wat_node *v = k && k->kind == WAT_ID ? k->next : k; v;
+			     v = v->next) {
+				size_t cap = t->nfields;
+
+				if (!VM_GROW(t->fields, cap, t->nfields + 1)) {
+					buf_free(&fields);
+					return oom(m);
+				}
+				t->fields[t->nfields++] = k->kind == WAT_ID
+					? (struct ident){ k->text, k->len } : (struct ident){ 0 };
+			}
+			if (k && k->kind == WAT_ID)
+				k = k->next;
 			for (; k; k = k->next, nf++)
 				if (!field_type(m, k, &fields)) {
 					buf_free(&fields);
@@ -1328,8 +1375,10 @@ static void mod_free(struct mod *m)
 	}
 	for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
 		buf_free(bufs[i]);
-	for (size_t i = 0; i < m->ntdefs; i++)
+	for (size_t i = 0; i < m->ntdefs; i++) {
 		vm_free(m->tdefs[i].sig);
+		vm_free(m->tdefs[i].fields);
+	}
 	vm_free(m->tdefs);
 }
 

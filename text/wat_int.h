@@ -54,6 +54,8 @@ struct tdef {
 	uint8_t *sig;          /* funcs: vec(params) vec(results) as encoded */
 	size_t siglen;
 	uint32_t nparams;
+	struct ident *fields;  /* structs: field names by index (vm_malloc'ed) */
+	size_t nfields;
 };
 
 struct mod {
@@ -80,6 +82,9 @@ bool mod_is_index(const struct wat_node *n);
 /* valtype / reftype / heaptype at *pn, advanced past it, appended to b. */
 bool mod_valtype(struct mod *m, const struct wat_node **pn, struct buf *b);
 bool mod_heaptype(struct mod *m, const struct wat_node *n, struct buf *b);
+/* A reference type at *pn (funcref ... or (ref null? ht)): its nullability, and its heap
+ * type appended to ht (for ref.test, ref.cast, br_on_cast). */
+bool mod_reftype(struct mod *m, const struct wat_node **pn, bool *nullable, struct buf *ht);
 /* A type use at *pn ((type x)? (param ...)* (result ...)*): the type index, appending an
  * implicit type when needed.  names (may be NULL: names are then malformed) receives the
  * parameter ids; *out_nparams the parameter count. */
