@@ -49,6 +49,7 @@ struct opts {
 	bool keep;
 	bool isolate;          /* fork a child per script */
 	bool wast2json;        /* convert with wabt's wast2json instead of chibi's reader */
+	bool convert_only;     /* convert and keep the folder, run nothing (tools/wat-diff.sh) */
 	unsigned timeout;      /* seconds, 0 = none */
 	struct skip_entry *skips;
 	size_t nskips;
@@ -1400,6 +1401,9 @@ static void run_file(const struct opts *o, const char *wast, struct progress *pr
 		printf("%s: %s\n", base, why);
 		if (o->wast2json)
 			show_log(log);
+	} else if (o->convert_only) {
+		printf("%s: kept %s\n", base, dir);
+		return;
 	} else if (o->isolate) {
 		run_isolated(o, base, json, dir, prog);
 	} else {
@@ -1494,6 +1498,7 @@ static void usage(FILE *out)
 		"  -v, --verbose     list every failure, skip and message mismatch\n"
 		"  --keep            keep the temporary folders with the JSON and .wasm files\n"
 		"  --wast2json       convert the scripts with wast2json (WAST2JSON or PATH)\n"
+		"  --convert-only    convert and keep the folders (as --keep), run nothing\n"
 		"  --no-fork         run scripts in-process (for debuggers; a crash stops the run)\n"
 		"  --timeout=SECS    interrupt a command after SECS seconds (default %d, 0 = never)\n"
 		"  --skiplist=FILE   skip the commands listed in FILE, one \"NAME.wast:LINE reason\"\n"
@@ -1504,7 +1509,7 @@ static void usage(FILE *out)
 }
 
 enum { OPT_INTERP = 256, OPT_JIT, OPT_KEEP, OPT_NO_FORK, OPT_TIMEOUT, OPT_SKIPLIST,
-       OPT_WAST2JSON };
+       OPT_WAST2JSON, OPT_CONVERT_ONLY };
 
 /* getopt_long with '+': options come before the scripts; "--" ends them too. */
 static const struct option long_opts[] = {
@@ -1516,6 +1521,7 @@ static const struct option long_opts[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "skiplist", required_argument, NULL, OPT_SKIPLIST },
 	{ "wast2json", no_argument, NULL, OPT_WAST2JSON },
+	{ "convert-only", no_argument, NULL, OPT_CONVERT_ONLY },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -1562,6 +1568,9 @@ int wast_main(int argc, char **argv)
 			break;
 		case OPT_WAST2JSON:
 			o.wast2json = true;
+			break;
+		case OPT_CONVERT_ONLY:
+			o.convert_only = true;
 			break;
 		case OPT_TIMEOUT:
 			if (!parse_u64(optarg, 1000000, &secs)) {
