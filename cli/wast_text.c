@@ -58,7 +58,7 @@ static void key_node(struct conv *c, const char *k, const struct wat_node *n)
 	jw_string_n(&c->w, n->text, n->len);
 }
 
-static bool write_file(struct conv *c, const char *name, const void *p, size_t n)
+static bool conv_write_file(struct conv *c, const char *name, const void *p, size_t n)
 {
 	char path[4096];
 	FILE *f;
@@ -81,7 +81,7 @@ static bool write_file(struct conv *c, const char *name, const void *p, size_t n
 }
 
 /* The concatenated bytes of the strings from n on (module binary / quote). */
-static char *strings(struct conv *c, const struct wat_node *n, size_t *out_len)
+static char *module_strings(struct conv *c, const struct wat_node *n, size_t *out_len)
 {
 	size_t len = 0;
 	char *p;
@@ -137,14 +137,14 @@ static bool module_members(struct conv *c, const struct wat_node *mod, char *out
 		n = n->next;
 	}
 	if (wat_is_atom(n, "binary")) {
-		char *b = strings(c, n->next, &len);
+		char *b = module_strings(c, n->next, &len);
 
 		if (!b)
 			return false;
 		bin = (uint8_t *)b;
 		ok = true;
 	} else if (wat_is_atom(n, "quote")) {
-		char *src = strings(c, n->next, &len);
+		char *src = module_strings(c, n->next, &len);
 		struct wat_tree t;
 
 		if (!src)
@@ -181,7 +181,7 @@ static bool module_members(struct conv *c, const struct wat_node *mod, char *out
 		return true;
 	}
 	key_str(c, "module_type", "binary");
-	ok = write_file(c, file, bin, len);
+	ok = conv_write_file(c, file, bin, len);
 	vm_free(bin);
 	snprintf(out_file, out_n, "%s", file);
 	return ok;
@@ -595,7 +595,7 @@ bool wast_text_convert(const char *wast, const char *dir, const char *stem,
 		struct conv jc = c;
 
 		jc.dir = dir;
-		ok = write_file(&jc, slash ? slash + 1 : json, text, len);
+		ok = conv_write_file(&jc, slash ? slash + 1 : json, text, len);
 		free(text);
 	}
 out:

@@ -7,6 +7,7 @@
  * (docs/RATIONALE.md, "text reader: float literals").
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -143,7 +144,7 @@ bool wat_read_float(const char *s, size_t len, unsigned bits, uint64_t *out)
 	const char *p = s, *end = s + len;
 	bool neg = false;
 	uint64_t sign, exp_mask, payload_max;
-	char *tmp;
+	char small[256], *tmp;
 	bool ok;
 
 	if (bits == 32) {
@@ -174,7 +175,8 @@ bool wat_read_float(const char *s, size_t len, unsigned bits, uint64_t *out)
 		*out = (neg ? sign : 0) | exp_mask | payload;
 		return true;
 	}
-	tmp = vm_malloc((size_t)(end - p) + 2);
+	/* the copy without '_' for strtod: on the stack for every literal of sane length */
+	tmp = end - p < (ptrdiff_t)sizeof(small) - 2 ? small : vm_malloc((size_t)(end - p) + 2);
 	if (!tmp)
 		return false;
 	tmp[0] = neg ? '-' : '+';
@@ -192,6 +194,7 @@ bool wat_read_float(const char *s, size_t len, unsigned bits, uint64_t *out)
 		memcpy(out, &d, 8);
 		ok = !isinf(d);
 	}
-	vm_free(tmp);
+	if (tmp != small)
+		vm_free(tmp);
 	return ok;
 }

@@ -87,7 +87,10 @@ static bool fail_at(struct lexer *lx, const char *at, const char *msg)
 				ls = q + 1;
 			}
 	}
-	if (!lx->failed) {
+	if (!lx->failed && !strcmp(msg, "out of memory")) {
+		lx->err->line = lx->err->col = 0; /* not the text's fault */
+		snprintf(lx->err->msg, sizeof(lx->err->msg), "%s", msg);
+	} else if (!lx->failed) {
 		lx->err->line = line;
 		lx->err->col = (unsigned)(at - ls) + 1;
 		snprintf(lx->err->msg, sizeof(lx->err->msg), "%s", msg);
