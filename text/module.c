@@ -1033,6 +1033,28 @@ static bool table_field(struct mod *m, const struct wat_node *f)
 			}
 		}
 		funcref = type.len == 1 && type.p[0] == 0x70;
+		if (ok && !exprs && !funcref) {
+			/* function indices into a table of another type ((ref null $t)): the
+			 * segment must have the table's type, so write them as ref.func */
+			struct buf ex = { 0 };
+			size_t at = 0;
+
+			for (uint32_t i = 0; i < count; i++) {
+				uint64_t fidx = 0;
+				unsigned shift = 0;
+
+				do {
+					fidx |= (uint64_t)(items.p[at] & 0x7f) << shift;
+					shift += 7;
+				} while (items.p[at++] & 0x80);
+				buf_put(&ex, 0xd2);
+				buf_u32(&ex, (uint32_t)fidx);
+				buf_put(&ex, 0x0b);
+			}
+			buf_free(&items);
+			items = ex;
+			exprs = true;
+		}
 		if (ok) {
 			uint8_t flags = (uint8_t)((exprs ? 4 : 0) | (idx || !funcref ? 2 : 0));
 

@@ -22,6 +22,12 @@ SID = os.path.join(HERE, "wast2json-sid.sh")
 # the 3.0 features, as tools/wast2json-3.0.sh chooses them (no --enable-all: it changes
 # how wabt reads some binaries)
 WASM2WAT_FLAGS = ["--enable-function-references", "--enable-gc", "--no-check"]
+# Differences where wast2json is the one that is wrong, checked by hand, with the reason.
+KNOWN = {
+    ("align.wast", 1017): "align=0x8000_0000_0000_0000: wast2json 1.0.42 writes alignment "
+                          "2^0; chibi writes 2^63, which the validator rejects as "
+                          "'alignment must not be larger than natural', as the test expects",
+}
 
 
 def convert(chibi, wast, native):
@@ -57,6 +63,33 @@ def normalize(text):
                 re.findall(r"\(ref\.func (\d+)\)", m.group(2))) + m.group(3)
         out.append(line)
     return "\n".join(out)
+
+
+def leb(b, i):
+    v = shift = 0
+    while i < len(b):
+        v |= (b[i] & 0x7F) << shift
+        shift += 7
+        i += 1
+        if not b[i - 1] & 0x80:
+            break
+    return v, i
+
+
+def without_empty_datacount(b):
+    """A data count section of 0 is emitted by chibi when code uses a data index and the
+    module has no data segments (the validator then says "unknown data segment"); wabt leaves
+    it out.  Compare without it."""
+    if len(b) < 8:
+        return b
+    out, i = bytearray(b[:8]), 8
+    while i < len(b):
+        sid, j = b[i], i + 1
+        size, j = leb(b, j)
+        if sid != 12 or b[j:j + size] != b"\x00":
+            out += b[i:j + size]
+        i = j + size
+    return bytes(out)
 
 
 def wasm2wat(path):
@@ -106,12 +139,17 @@ def main():
                 a = f.read()
             with open(os.path.join(wd, wf), "rb") as f:
                 b = f.read()
-            if a == b:
+            if a == b or without_empty_datacount(a) == without_empty_datacount(b):
                 counts["identical"] += 1
                 continue
             ra, rb = wasm2wat(os.path.join(nd, nf)), wasm2wat(os.path.join(wd, wf))
             if ra == rb or (ra[0] != 0 and rb[0] != 0):
                 counts["equivalent"] += 1
+                continue
+            known = KNOWN.get((base, c.get("line")))
+            if known:
+                counts["equivalent"] += 1
+                print(f"{base}:{c.get('line')}: known difference: {known}")
                 continue
             counts["differ"] += 1
             failed = True
