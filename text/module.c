@@ -22,6 +22,8 @@ bool mod_fail(struct mod *m, const struct wat_node *at, const char *fmt, ...)
 	if (m->failed)
 		return false;
 	m->failed = true;
+	if (!at && strcmp(fmt, "out of memory"))
+		at = m->field; /* e.g. something missing at the end of a list */
 	m->err->line = at ? at->line : 0;
 	m->err->col = at ? at->col : 0;
 	va_start(ap, fmt);
@@ -542,6 +544,7 @@ static bool index_fields(struct mod *m, const struct wat_node *fields)
 		const struct wat_node *kw = f->kind == WAT_LIST ? f->first : NULL;
 		struct space *s;
 
+		m->field = f;
 		if (!kw || kw->kind != WAT_ATOM)
 			return mod_fail(m, f, "unexpected token: module field expected");
 		if (wat_is_atom(kw, "type")) {
@@ -1336,6 +1339,7 @@ static bool start_field(struct mod *m, const struct wat_node *f)
 static bool encode_types(struct mod *m, const struct wat_node *fields)
 {
 	for (const struct wat_node *f = fields; f; f = f->next) {
+		m->field = f;
 		if (wat_is_list(f, "type")) {
 			struct tdef *t = new_tdef(m);
 
@@ -1427,6 +1431,7 @@ bool wat_encode_module(const struct wat_node *fields, uint8_t **out, size_t *out
 	for (const struct wat_node *f = fields; f && !m.failed; f = f->next) {
 		const struct wat_node *kw = f->first;
 
+		m.field = f;
 		if (wat_is_atom(kw, "func"))
 			func_field(&m, f);
 		else if (wat_is_atom(kw, "table"))

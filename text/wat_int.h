@@ -61,6 +61,7 @@ struct tdef {
 struct mod {
 	struct wat_error *err;
 	bool failed;
+	const struct wat_node *field; /* the field being read: errors without a node point here */
 	struct space types, funcs, tables, mems, globals, tags, elems, datas;
 	struct tdef *tdefs;
 	size_t ntdefs, tcap, nexplicit;
