@@ -679,7 +679,13 @@ static void cmd_module(struct script *s, const struct json *cmd)
 		err = CHIBI_ERR_MALFORMED;
 		snprintf(why, sizeof(why), "module at line %lu: the text reader rejected it: %s",
 			 s->prog->line, json_get_str(cmd, "text_error"));
-	} else if ((err = load(s, cmd, &m, &diag)) == CHIBI_OK) {
+	} else if ((err = load(s, cmd, &m, &diag)) == CHIBI_OK && json_get_str(cmd, "definition")) {
+		/* (module definition ...) from wast2json: decoded and validated, not
+		 * instantiated (the native front end writes "module_definition" commands) */
+		chibi_module_free(m);
+		pass(s);
+		return;
+	} else if (err == CHIBI_OK) {
 		struct chibi_trap_info trap = { 0 };
 
 		err = chibi_instance_new(s->store, m, s->linker, &inst, &diag, &trap);
