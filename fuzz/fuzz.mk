@@ -81,3 +81,4 @@ fuzz-wat: $(WAT_FUZZ_BIN)
 	  -dict=fuzz/wat.dict build-fuzz/wat-corpus fuzz/wat-corpus
 fuzz-wat-replay: $(WAT_FUZZ_BIN)
 	$(WAT_FUZZ_BIN) -runs=0 fuzz/wat-corpus
+-include $(wildcard build-fuzz/text/*.d build-fuzz/fuzz/wat_fuzz.d)
