@@ -24,6 +24,7 @@ const char runopts_help[] =
 	"usage: chibi run [OPTIONS] FILE.wasm [ARGS...]\n"
 	"\n"
 	"Run a WebAssembly module: its `_start` export (WASI command), or --invoke NAME.\n"
+	"FILE may be a binary module or a text module (.wat, read by chibi's own reader).\n"
 	"\n"
 	"options:\n"
 	"  --dir HOST[::GUEST]      preopen directory HOST as GUEST (default: HOST); repeatable\n"

@@ -73,6 +73,8 @@ enum chibi_trap {
 	CHIBI_TRAP_OUT_OF_FUEL,        /* "all fuel consumed" */
 	CHIBI_TRAP_HOST,               /* a host function failed; see chibi_trap_info.message */
 	CHIBI_TRAP_EXIT,               /* the guest asked to exit (WASI proc_exit); exit_code set */
+	CHIBI_TRAP_NULL_REF,           /* "null reference" (ref.as_non_null) */
+	CHIBI_TRAP_NULL_FUNC_REF,      /* "null function reference" (call_ref on null) */
 	CHIBI_TRAP_COUNT
 };
 
@@ -302,6 +304,34 @@ uint32_t chibi_func_num_params(const chibi_func *f);
 uint32_t chibi_func_num_results(const chibi_func *f);
 enum chibi_valtype chibi_func_param_type(const chibi_func *f, uint32_t i);
 enum chibi_valtype chibi_func_result_type(const chibi_func *f, uint32_t i);
+
+/*
+ * Typed references (Wasm 3.0).  A reference value is always a chibi_val of type
+ * CHIBI_FUNCREF or CHIBI_EXTERNREF; a parameter, result, global or table may say more:
+ * that it is never null, that only null fits (the bottom types nofunc, noextern), or which
+ * function type its functions have.  Function types are named by canonical ids, equal for
+ * equivalent types across the modules and host functions of a store.
+ */
+struct chibi_reftype {
+	enum chibi_valtype kind; /* CHIBI_FUNCREF or CHIBI_EXTERNREF */
+	bool nullable;           /* (ref null ...): null fits */
+	bool bottom;             /* nofunc / noextern: nothing but null fits */
+	uint32_t type_id;        /* (ref null? $t): $t's canonical id; else UINT32_MAX */
+};
+/* The reference type of parameter / result i of f, of a global or of a table's elements;
+ * false (and *out untouched) when it is no reference or the argument is bad. */
+bool chibi_func_param_reftype(const chibi_func *f, uint32_t i, struct chibi_reftype *out);
+bool chibi_func_result_reftype(const chibi_func *f, uint32_t i, struct chibi_reftype *out);
+bool chibi_global_reftype(const chibi_global *g, struct chibi_reftype *out);
+bool chibi_table_reftype(const chibi_table *t, struct chibi_reftype *out);
+/* The canonical id of f's function type (UINT32_MAX for NULL). */
+uint32_t chibi_func_type_id(const chibi_func *f);
+/* May a function of type sub be used where type super is expected (equal, or super on
+ * sub's chain of declared supertypes)? */
+bool chibi_type_matches(const chibi_store *s, uint32_t sub, uint32_t super);
+/* Does v fit rt: its kind, null only where allowed, a function of a matching type?
+ * chibi_func_call, chibi_global_set and chibi_table_set check their values so. */
+bool chibi_val_matches(const chibi_store *s, const chibi_val *v, const struct chibi_reftype *rt);
 
 /* Call f with nargs typed arguments (types must match; CHIBI_TRAP_HOST with a message
  * otherwise), write its results to results[0..nresults).  Returns CHIBI_TRAP_NONE on success

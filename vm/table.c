@@ -9,7 +9,7 @@
 #include "store.h"
 
 /* New table of min nulls; see store.h. */
-struct chibi_table *table_new(struct chibi_store *s, uint8_t elemtype, uint64_t min,
+struct chibi_table *table_new(struct chibi_store *s, vtype elemtype, uint64_t min,
 			      uint64_t max, bool has_max, bool is64)
 {
 	struct chibi_table *t;
@@ -79,7 +79,7 @@ chibi_table *chibi_table_new(chibi_store *s, enum chibi_valtype elem, uint32_t m
 
 	if (!s || !vt_is_ref(elem))
 		return NULL;
-	t = table_new(s, (uint8_t)elem, min, max, has_max, false);
+	t = table_new(s, (vtype)elem, min, max, has_max, false);
 	if (t)
 		store_own_table(s, t);
 	return t;
@@ -93,7 +93,7 @@ chibi_table *chibi_table_new64(chibi_store *s, enum chibi_valtype elem, uint64_t
 
 	if (!s || !vt_is_ref(elem))
 		return NULL;
-	t = table_new(s, (uint8_t)elem, min, max, has_max, true);
+	t = table_new(s, (vtype)elem, min, max, has_max, true);
 	if (t)
 		store_own_table(s, t);
 	return t;
@@ -124,9 +124,7 @@ bool chibi_table_get(const chibi_table *t, uint32_t i, chibi_val *out)
  * funcref must belong to the table's store. */
 bool chibi_table_set(chibi_table *t, uint32_t i, chibi_val v)
 {
-	if (!t || i >= t->size || v.type != t->elemtype)
-		return false;
-	if (v.type == CHIBI_FUNCREF && v.of.ref && v.of.ref->store != t->store)
+	if (!t || i >= t->size || !store_val_fits(t->store, t->elemtype, &v))
 		return false;
 	t->elems[i] = (void *)(uintptr_t)val_to_slot(&v);
 	return true;

@@ -92,8 +92,12 @@ u64 run(int n)
 {
 	size_t cap = 1u << 20; /* 8 MiB of table: more than the initial memory */
 	u64 *keys = alloc(cap * sizeof(u64)), *vals = alloc(cap * sizeof(u64));
-	u64 *arr = alloc((size_t)n * sizeof(u64)), sum = 0;
+	u64 *arr, sum = 0;
 	unsigned char *buf = alloc(1 << 20);
+
+	if (n < 1 || n > (int)(cap / 2)) /* the table stays at most half full */
+		n = (int)(cap / 2);
+	arr = alloc((size_t)n * sizeof(u64));
 
 	for (int i = 0; i < n; i++) {
 		u64 k = next() | 1, h = (k * 0xff51afd7ed558ccdull) >> 44;
