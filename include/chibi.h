@@ -165,7 +165,9 @@ const char *chibi_jit_name(void);
 
 struct chibi_config {
 	enum chibi_exec_mode mode;
-	uint32_t max_memory_pages;  /* cap on any linear memory (0 = 65536 pages, 4 GiB) */
+	/* cap on the pages of all the store's linear memories together, 32- and 64-bit
+	 * (0 = none; each memory is limited to 65536 pages, 4 GiB, either way) */
+	uint32_t max_memory_pages;
 	/* The stack one chain of wasm calls may use, in either tier: the interpreter's value
 	 * stack with its frames (reserved up front, backed by memory only as it is used), the
 	 * JIT's native stack below the outermost call (on the main thread chibi raises
@@ -205,6 +207,12 @@ chibi_memory *chibi_memory_new(chibi_store *s, uint32_t min_pages, uint32_t max_
 			       bool has_max);
 chibi_table *chibi_table_new(chibi_store *s, enum chibi_valtype elem, uint32_t min,
 			     uint32_t max, bool has_max);
+/* A 64-bit memory (memory64: i64 addresses; declared bounds up to 2^48 pages, the engine
+ * holds at most 65536) and a 64-bit table (table64: i64 indices).  NULL on failure. */
+chibi_memory *chibi_memory_new64(chibi_store *s, uint64_t min_pages, uint64_t max_pages,
+				 bool has_max);
+chibi_table *chibi_table_new64(chibi_store *s, enum chibi_valtype elem, uint64_t min,
+			       uint64_t max, bool has_max);
 chibi_global *chibi_global_new(chibi_store *s, chibi_val value, bool is_mutable);
 
 /* Inside a host function: the memory of the calling instance (its memory 0), or NULL. */
@@ -222,10 +230,13 @@ bool chibi_caller_interrupted(const chibi_caller *c);
 /* Linear memory access.  The data pointer is valid until the memory grows. */
 uint8_t *chibi_memory_data(chibi_memory *m);
 size_t chibi_memory_size(const chibi_memory *m); /* in bytes */
+uint64_t chibi_memory_size64(const chibi_memory *m); /* in bytes, on every host */
+bool chibi_memory_is64(const chibi_memory *m);     /* indexed by i64 (memory64) */
 /* Grow by delta pages; returns the old size in pages, or -1 on failure. */
 int64_t chibi_memory_grow(chibi_memory *m, uint32_t delta_pages);
 
 uint32_t chibi_table_size(const chibi_table *t);
+bool chibi_table_is64(const chibi_table *t);       /* indexed by i64 (table64) */
 bool chibi_table_get(const chibi_table *t, uint32_t i, chibi_val *out);
 bool chibi_table_set(chibi_table *t, uint32_t i, chibi_val v);
 
@@ -278,6 +289,10 @@ bool chibi_instance_export_n(chibi_instance *inst, const char *name, size_t len,
 			     struct chibi_extern *out);
 chibi_func *chibi_instance_func(chibi_instance *inst, const char *name);
 chibi_memory *chibi_instance_memory(chibi_instance *inst, const char *name);
+/* An instance's memories by index (imports first, as in the module); the count, and NULL
+ * for an index past it.  Memory 0 is the one WASI and chibi_caller_memory use. */
+uint32_t chibi_instance_num_memories(const chibi_instance *inst);
+chibi_memory *chibi_instance_memory_at(chibi_instance *inst, uint32_t index);
 chibi_global *chibi_instance_global(chibi_instance *inst, const char *name);
 chibi_table *chibi_instance_table(chibi_instance *inst, const char *name);
 /* Name from the name section for function `index` of the instance's module, or NULL. */
