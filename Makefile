@@ -140,7 +140,11 @@ SPEC_SIMD_SID   := spec-tests/wasm-3.0/core/relaxed-simd/relaxed_dot_product.was
 SPEC_SIMD_MULTI := spec-tests/wasm-3.0/core/simd/simd_memory-multi.wast
 SPEC_SIMD_WAST  := $(filter-out $(SPEC_SIMD_MULTI), \
 		     $(sort $(wildcard $(addsuffix /*.wast,$(SPEC_SIMD_DIRS)))))
-SPEC_WAST := $(sort $(wildcard spec-tests/core/*.wast)) $(SPEC_SIMD_WAST)
+# The skip list leads the file list, so every `chibi wast ... $(SPEC_WAST)` applies it: the
+# SIMD commands chibi cannot run yet (simd_address.wast's 64-bit offsets, which only chibi's
+# reader writes as binaries).
+SPEC_WAST := --skiplist=spec-tests/wasm-3.0/skiplist-simd.txt \
+	     $(sort $(wildcard spec-tests/core/*.wast)) $(SPEC_SIMD_WAST)
 .PHONY: spec-wast2json spec-3.0-wast2json wat-diff
 spec: $(CHIBI)
 	$(CHIBI) wast --interp $(SPEC_WAST)
