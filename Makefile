@@ -82,6 +82,15 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
+# Compiled files carry the build id (vm/build_id.c): the version and a digest of the
+# library's sources, so a file is only run by a chibi generating the same code.  The object
+# is rebuilt whenever one of those sources changes.
+ID_SRC := $(sort $(filter-out %_test.c,$(wildcard vm/*.[ch] vm/*.def jit/*.[ch] \
+		jit/*/*.[ch] wasi/*.[ch] wasi/*.def)) include/chibi.h)
+CHIBI_SRC_ID := $(shell cat $(ID_SRC) | sha256sum | cut -c1-16)
+$(BUILD)/vm/build_id.o: CPPFLAGS += -DCHIBI_SRC_ID=\"$(CHIBI_SRC_ID)\"
+$(BUILD)/vm/build_id.o: $(ID_SRC)
+
 $(LIBCHIBI): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^

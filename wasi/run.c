@@ -11,7 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/time.h>
+#include <unistd.h>
 #include "wasi.h"
 #include "../vm/alloc.h"
 
@@ -376,12 +380,65 @@ static const char *err_name(enum chibi_err e)
 	}
 }
 
+/* A compiled file (chibi compile), judged by its first bytes; false for anything else,
+ * which the module loader then reads and reports on. */
+static bool is_compiled_file(const char *path)
+{
+	uint8_t head[8];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, head, sizeof(head));
+
+	if (fd >= 0)
+		close(fd);
+	return n == (ssize_t)sizeof(head) && chibi_is_compiled(head, sizeof(head));
+}
+
+/* --cache: the module's compiled file from the cache (made on a miss).  The module file is
+ * mapped, not read.  NULL with a warning when the cache cannot be used: the run goes on
+ * without it. */
+static chibi_compiled *from_cache(const struct wasi_run_opts *opts)
+{
+	char dir[4096];
+	struct chibi_diag diag = { 0 };
+	chibi_compiled *c = NULL;
+	struct stat st;
+	void *p = MAP_FAILED;
+	int fd;
+
+	if (opts->cache_dir)
+		snprintf(dir, sizeof(dir), "%s", opts->cache_dir);
+	else if (!chibi_cache_default_dir(dir, sizeof(dir))) {
+		fprintf(stderr, "chibi: warning: no cache directory (set XDG_CACHE_HOME or HOME, "
+				"or give --cache=DIR); running without the cache\n");
+		return NULL;
+	}
+	fd = open(opts->wasm_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
+	    (p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
+		if (fd >= 0)
+			close(fd);
+		return NULL; /* the loader reports what is wrong with the file */
+	}
+	close(fd);
+	if (chibi_cache_open(dir, p, (size_t)st.st_size, &opts->engine, opts->cache_max, &c,
+			     NULL, &diag) != CHIBI_OK) {
+		if (diag.code != CHIBI_ERR_MALFORMED && diag.code != CHIBI_ERR_INVALID)
+			fprintf(stderr, "chibi: warning: %s; running without the cache\n",
+				diag.msg);
+		c = NULL;
+	}
+	munmap(p, (size_t)st.st_size);
+	return c;
+}
+
 /* Run one module; see wasi.h for the exit-status contract. */
 int wasi_run(const struct wasi_run_opts *opts, const struct wasi_config *cfg)
 {
 	struct chibi_diag diag;
 	struct chibi_trap_info ti;
 	chibi_module *m = NULL;
+	chibi_compiled *compiled = NULL;
+	bool cfile;
 	chibi_store *s = NULL;
 	chibi_linker *l = NULL;
 	chibi_instance *inst = NULL;
@@ -393,14 +450,23 @@ int wasi_run(const struct wasi_run_opts *opts, const struct wasi_config *cfg)
 	uint32_t i;
 
 	memset(&diag, 0, sizeof(diag));
-	e = chibi_module_load_file(opts->wasm_path, &m, &diag);
+	cfile = is_compiled_file(opts->wasm_path);
+	if (cfile) {
+		e = chibi_compiled_open(opts->wasm_path, &compiled, &diag);
+	} else {
+		if (opts->cache && chibi_jit_name() && opts->engine.mode != CHIBI_MODE_INTERP)
+			compiled = from_cache(opts);
+		e = compiled ? CHIBI_OK : chibi_module_load_file(opts->wasm_path, &m, &diag);
+	}
+	if (compiled)
+		m = chibi_compiled_module(compiled); /* compiled's own */
 	if (e != CHIBI_OK) {
 		fprintf(stderr, "error: failed to load %s: %s", opts->wasm_path,
 			diag.msg[0] ? diag.msg : err_name(e));
 		if (e == CHIBI_ERR_IO && !diag.msg[0])
 			fprintf(stderr, " (%s)", strerror(errno));
-		if (e == CHIBI_ERR_MALFORMED || e == CHIBI_ERR_INVALID ||
-		    e == CHIBI_ERR_UNSUPPORTED)
+		if ((e == CHIBI_ERR_MALFORMED || e == CHIBI_ERR_INVALID ||
+		     e == CHIBI_ERR_UNSUPPORTED) && !(cfile && diag.offset == 0))
 			fprintf(stderr, " at offset %zu", diag.offset);
 		fputc('\n', stderr);
 		return 1;
@@ -423,6 +489,7 @@ int wasi_run(const struct wasi_run_opts *opts, const struct wasi_config *cfg)
 		fprintf(stderr, "error: out of memory\n");
 		goto out;
 	}
+	chibi_store_use_compiled(s, compiled);
 	ctx = wasi_ctx_new(cfg, msg, sizeof(msg));
 	if (!ctx) {
 		fprintf(stderr, "error: %s\n", msg);
@@ -494,9 +561,15 @@ int wasi_run(const struct wasi_run_opts *opts, const struct wasi_config *cfg)
 out:
 	set_alarm(NULL, 0);
 	fflush(stdout);
+	if (s && chibi_store_compiled_note(s)[0])
+		fprintf(stderr, "chibi: warning: %s: compiled code not used: %s\n",
+			opts->wasm_path, chibi_store_compiled_note(s));
 	chibi_linker_free(l);
 	chibi_store_free(s);
 	wasi_ctx_free(ctx);
-	chibi_module_free(m);
+	if (compiled)
+		chibi_compiled_free(compiled);
+	else
+		chibi_module_free(m);
 	return status;
 }

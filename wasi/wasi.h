@@ -53,6 +53,9 @@ struct wasi_run_opts {
 	char **invoke_args;
 	struct chibi_config engine;   /* mode, memory/stack limits, fuel */
 	double timeout_sec;           /* 0 = none; else the guest traps with "interrupted" */
+	bool cache;                   /* use the compiled-code cache (chibi_cache_open) */
+	const char *cache_dir;        /* its directory, NULL = chibi_cache_default_dir */
+	uint64_t cache_max;           /* its size limit, 0 = the default */
 };
 
 /* Load, link, instantiate and run a WASI module.  Returns the process exit status:

@@ -1902,6 +1902,20 @@ void be_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_
 	emit(cb, a64_blr(R_SCRATCH2));
 }
 
+/* AArch64 code uses no optional feature beyond the base ISA and NEON. */
+uint32_t be_cpu_features(char *desc, size_t n)
+{
+	snprintf(desc, n, "neon");
+	return 0;
+}
+
+/* dst = a host address.  No position-independent mode here yet (jit_target.pic is false:
+ * chibi compile refuses this back end), so always an immediate. */
+void be_addr(struct jcomp *c, jreg dst, const void *addr)
+{
+	gpr_imm(c->cb, true, HW(dst), (uint64_t)(uintptr_t)addr);
+}
+
 /* x16 = fn; blr x16 (C functions live anywhere in the address space). */
 static void call_abs(struct codebuf *cb, const void *fn)
 {
