@@ -483,9 +483,9 @@ void jit_image_try(struct jit_store *js, struct chibi_instance *inst)
 {
 	struct chibi_store *s = js->s;
 
-	if (!s->image || inst->mod != s->image_mod || js->image_tried)
+	if (!s->image || inst->mod != s->image_mod || js->image_seen == s->image)
 		return;
-	js->image_tried = true;
+	js->image_seen = s->image;
 	if (!attach(js, inst, s->image, s->image_note, sizeof(s->image_note)) && js->verbose)
 		fprintf(stderr, "chibi jit: compiled code not used: %s\n", s->image_note);
 }

@@ -59,7 +59,7 @@ struct jit_store {
 	void *lower_scratch;       /* lower.c's reusable arrays */
 	struct jit_pic *pic;       /* set while compiling position-independent code for a
 	                            * compiled file (jit/aot.c), NULL otherwise */
-	bool image_tried;          /* the store's compiled image was attached or refused */
+	const void *image_seen;    /* the store's compiled image last attached or refused */
 };
 
 /*

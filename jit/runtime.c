@@ -709,7 +709,7 @@ static void jit_invoke(struct chibi_store *s, struct chibi_func *f, uint64_t *sl
 	uint64_t *stack, *saved_top = s->stack_top;
 	uintptr_t saved_limit = s->jit_stack_limit;
 
-	if (js && s->image && !js->image_tried)
+	if (js && s->image && s->image != js->image_seen)
 		jit_image_try(js, f->inst); /* before f's record exists */
 	jf = js ? jit_func_of(js, f) : NULL;
 	if (!jf) {
