@@ -393,10 +393,9 @@ static bool is_compiled_file(const char *path)
 	return n == (ssize_t)sizeof(head) && chibi_is_compiled(head, sizeof(head));
 }
 
-/* --cache: the module's compiled file from the cache (made on a miss).  The module file is
- * mapped, not read.  NULL with a warning when the cache cannot be used: the run goes on
- * without it. */
-static chibi_compiled *from_cache(const struct wasi_run_opts *opts)
+/* See wasi.h. */
+chibi_compiled *wasi_cache_lookup(const char *path, const char *dir_arg,
+				  const struct chibi_config *cfg, uint64_t max_bytes)
 {
 	char dir[4096];
 	struct chibi_diag diag = { 0 };
@@ -405,14 +404,14 @@ static chibi_compiled *from_cache(const struct wasi_run_opts *opts)
 	void *p = MAP_FAILED;
 	int fd;
 
-	if (opts->cache_dir)
-		snprintf(dir, sizeof(dir), "%s", opts->cache_dir);
+	if (dir_arg)
+		snprintf(dir, sizeof(dir), "%s", dir_arg);
 	else if (!chibi_cache_default_dir(dir, sizeof(dir))) {
 		fprintf(stderr, "chibi: warning: no cache directory (set XDG_CACHE_HOME or HOME, "
 				"or give --cache=DIR); running without the cache\n");
 		return NULL;
 	}
-	fd = open(opts->wasm_path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
 	    (p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
 		if (fd >= 0)
@@ -420,8 +419,8 @@ static chibi_compiled *from_cache(const struct wasi_run_opts *opts)
 		return NULL; /* the loader reports what is wrong with the file */
 	}
 	close(fd);
-	if (chibi_cache_open(dir, p, (size_t)st.st_size, &opts->engine, opts->cache_max, &c,
-			     NULL, &diag) != CHIBI_OK) {
+	if (chibi_cache_open(dir, p, (size_t)st.st_size, cfg, max_bytes, &c, NULL, &diag) !=
+	    CHIBI_OK) {
 		if (diag.code != CHIBI_ERR_MALFORMED && diag.code != CHIBI_ERR_INVALID)
 			fprintf(stderr, "chibi: warning: %s; running without the cache\n",
 				diag.msg);
@@ -450,16 +449,19 @@ int wasi_run(const struct wasi_run_opts *opts, const struct wasi_config *cfg)
 	uint32_t i;
 
 	memset(&diag, 0, sizeof(diag));
-	cfile = is_compiled_file(opts->wasm_path);
-	if (cfile) {
+	cfile = !opts->compiled && is_compiled_file(opts->wasm_path);
+	if (opts->compiled) {
+		e = CHIBI_OK;
+	} else if (cfile) {
 		e = chibi_compiled_open(opts->wasm_path, &compiled, &diag);
 	} else {
 		if (opts->cache && chibi_jit_name() && opts->engine.mode != CHIBI_MODE_INTERP)
-			compiled = from_cache(opts);
+			compiled = wasi_cache_lookup(opts->wasm_path, opts->cache_dir,
+						     &opts->engine, opts->cache_max);
 		e = compiled ? CHIBI_OK : chibi_module_load_file(opts->wasm_path, &m, &diag);
 	}
-	if (compiled)
-		m = chibi_compiled_module(compiled); /* compiled's own */
+	if (compiled || opts->compiled) /* the file's own module */
+		m = chibi_compiled_module(compiled ? compiled : opts->compiled);
 	if (e != CHIBI_OK) {
 		fprintf(stderr, "error: failed to load %s: %s", opts->wasm_path,
 			diag.msg[0] ? diag.msg : err_name(e));
@@ -489,7 +491,7 @@ int wasi_run(const struct wasi_run_opts *opts, const struct wasi_config *cfg)
 		fprintf(stderr, "error: out of memory\n");
 		goto out;
 	}
-	chibi_store_use_compiled(s, compiled);
+	chibi_store_use_compiled(s, compiled ? compiled : opts->compiled);
 	ctx = wasi_ctx_new(cfg, msg, sizeof(msg));
 	if (!ctx) {
 		fprintf(stderr, "error: %s\n", msg);
@@ -569,7 +571,7 @@ out:
 	wasi_ctx_free(ctx);
 	if (compiled)
 		chibi_compiled_free(compiled);
-	else
+	else if (!opts->compiled)
 		chibi_module_free(m);
 	return status;
 }
