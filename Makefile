@@ -222,7 +222,7 @@ build-fuzz/%.o: %.c
 	clang -std=c11 -D_GNU_SOURCE -Iinclude -MMD -MP -g $(FUZZ_OPT) -fsanitize=fuzzer-no-link \
 	  $(FUZZ_SAN) -c $< -o $@
 $(FUZZ_BIN): $(FUZZ_OBJ)
-	clang -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ -lcapstone -lm -lpthread
+	clang -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ -lcapstone -lz -lm -lpthread
 fuzz: $(FUZZ_BIN)
 	@mkdir -p build-fuzz/corpus
 	$(FUZZ_BIN) -max_total_time=$(FUZZ_TIME) -max_len=4096 -timeout=10 -rss_limit_mb=4096 \

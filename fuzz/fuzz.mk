@@ -43,7 +43,7 @@ build-cov/%.o: %.c
 	clang -std=c11 -D_GNU_SOURCE -Iinclude -MMD -MP -O1 -g -fprofile-instr-generate \
 	  -fcoverage-mapping -c $< -o $@
 $(FUZZ_COV_BIN): $(FUZZ_COV_OBJ)
-	clang -fprofile-instr-generate -o $@ $^ -lcapstone -lm -lpthread
+	clang -fprofile-instr-generate -o $@ $^ -lcapstone -lz -lm -lpthread
 fuzz-cov: $(FUZZ_COV_BIN)
 	rm -f build-cov/*.profraw
 	for t in interp diff; do LLVM_PROFILE_FILE=build-cov/$$t.profraw CHIBI_FUZZ_TIER=$$t \
@@ -77,7 +77,7 @@ FUZZ_CF_OBJ := $(patsubst %.c,build-fuzz/%.o,fuzz/compiled_fuzz.c $(VM_SRC) $(JI
 FUZZ_CF_SEEDS := build-fuzz/compiled-seeds
 .PHONY: fuzz-compiled fuzz-compiled-replay $(FUZZ_CF_SEEDS)
 $(FUZZ_CF_BIN): $(FUZZ_CF_OBJ)
-	clang -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ -lcapstone -lm -lpthread
+	clang -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ -lcapstone -lz -lm -lpthread
 $(FUZZ_CF_SEEDS): $(CHIBI) $(BUILD)/wasm/examples/hello.wasm
 	rm -rf $@ && mkdir -p $@
 	$(CHIBI) compile -o $@/hello.cwasm $(BUILD)/wasm/examples/hello.wasm

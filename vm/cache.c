@@ -78,7 +78,7 @@ static enum chibi_err prepare_dir(const char *dir, struct chibi_diag *diag)
 
 /* The entry's name: SHA-256 of the module's digest, the build id, the host's ISA and CPU
  * features, and what the code depends on in cfg and the environment. */
-static void entry_name(const uint8_t *wasm, size_t len, const struct chibi_config *cfg,
+static void entry_name(const uint8_t module_sha[SHA256_BYTES], const struct chibi_config *cfg,
 		       char out[2 * SHA256_BYTES + 1])
 {
 	uint8_t d[SHA256_BYTES];
@@ -87,9 +87,8 @@ static void entry_name(const uint8_t *wasm, size_t len, const struct chibi_confi
 	struct sha256 c;
 	uint32_t f = engine_jit ? engine_jit->cpu_features(feat, sizeof(feat)) : 0;
 
-	sha256(wasm, len, d);
 	sha256_init(&c);
-	sha256_update(&c, d, sizeof(d));
+	sha256_update(&c, module_sha, SHA256_BYTES);
 	snprintf(extra, sizeof(extra), "|%s|%s|%u|%s|fuel=%d|bounds=%s", chibi_build_id,
 		 isa ? isa : "", f, feat, cfg && cfg->fuel ? 1 : 0, bounds ? bounds : "");
 	sha256_update(&c, extra, strlen(extra));
@@ -207,11 +206,11 @@ enum chibi_err chibi_cache_open(const char *dir, const uint8_t *wasm, size_t len
 	err = prepare_dir(dir, diag);
 	if (err)
 		return err;
-	entry_name(wasm, len, cfg, name);
+	sha256(wasm, len, want);
+	entry_name(want, cfg, name);
 	strcat(name, SUFFIX);
 	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
 		return diag_set(diag, CHIBI_ERR_ARG, 0, "cache directory name too long");
-	sha256(wasm, len, want);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd >= 0) {
 		struct chibi_diag d2 = { 0 };
