@@ -700,7 +700,7 @@ static void unload(struct script *s, chibi_module *m)
 {
 	if (!s->o->compiled || !s->ncompiled ||
 	    chibi_compiled_module(s->compiled[s->ncompiled - 1]) != m)
-		unload(s, m);
+		chibi_module_free(m);
 }
 
 /* Describe a load or instantiation failure for a failure line. */

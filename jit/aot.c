@@ -476,6 +476,7 @@ static bool attach(struct jit_store *js, struct chibi_instance *inst,
 	}
 	/* the records never change again: a stray write from anywhere faults */
 	mprotect(lo, got_size, PROT_READ);
+	js->images++;
 	return true;
 }
 

@@ -60,6 +60,7 @@ struct jit_store {
 	struct jit_pic *pic;       /* set while compiling position-independent code for a
 	                            * compiled file (jit/aot.c), NULL otherwise */
 	const void *image_seen;    /* the store's compiled image last attached or refused */
+	uint32_t images;           /* compiled images attached (CHIBI_JIT_VERBOSE reports) */
 };
 
 /*

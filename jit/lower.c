@@ -1920,6 +1920,8 @@ bool jit_compile(struct jit_store *js, struct jit_func *jf, char *why)
 	uint32_t next_dead = 0;
 	uint8_t *code;
 
+	uint32_t misses0 = js->pic ? js->pic->misses : 0;
+
 	cb_reset(cb);
 	cb->want_marks = js->keep_maps;
 	if (!setup(L, js, f, why))
@@ -1955,6 +1957,10 @@ bool jit_compile(struct jit_store *js, struct jit_func *jf, char *why)
 	if (L->c.trap_any_label)
 		trap_stub(L, L->c.trap_any_label, jo_reg(jit_target.helper_ret2));
 	be_finish(&L->c);
+	if (js->pic && js->pic->misses != misses0) {
+		fail(L, "uses a host address a compiled file cannot name");
+		return false;
+	}
 	if (!cb_resolve(cb) || !be_validate_code(cb)) {
 		fail(L, cb->oom ? "out of memory" : "internal encoding error");
 		return false;

@@ -386,10 +386,12 @@ static void jit_store_free(struct chibi_store *s)
 		return;
 	if (js->verbose)
 		fprintf(stderr, "chibi jit: %u functions compiled (%llu wasm bytes -> %llu code "
-			"bytes, %.3f ms), %u left to the interpreter; SIMD: %s\n",
+			"bytes, %.3f ms), %u left to the interpreter; SIMD: %s; %u compiled "
+			"files used\n",
 			js->stats.compiled, (unsigned long long)js->stats.wasm_bytes,
 			(unsigned long long)js->stats.code_bytes, js->stats.compile_ns / 1e6,
-			js->stats.fallbacks, be_simd_isa() ? be_simd_isa() : "interpreted");
+			js->stats.fallbacks, be_simd_isa() ? be_simd_isa() : "interpreted",
+			js->images);
 	registry_remove(js);
 	while (js->inspects) {
 		struct jit_inspect *i = js->inspects;
