@@ -121,7 +121,7 @@ static void wasm_text(const struct module *m, const struct func *f, uint32_t off
 	}
 	oi = &op_info[in.op];
 	switch (oi->imm) {
-	case IMM_LABEL: case IMM_FUNC: case IMM_LOCAL: case IMM_GLOBAL: case IMM_TABLE:
+	case IMM_LABEL: case IMM_FUNC: case IMM_TYPE: case IMM_LOCAL: case IMM_GLOBAL: case IMM_TABLE:
 	case IMM_DATA: case IMM_ELEM:
 		snprintf(buf, n, "%s %u", oi->name, in.a);
 		break;

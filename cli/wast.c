@@ -724,6 +724,13 @@ static void cmd_module(struct script *s, const struct json *cmd)
 	enum chibi_err err;
 
 	err = load(s, cmd, &m, &diag);
+	if (err == CHIBI_OK && json_get_str(cmd, "definition")) {
+		/* (module definition ...): decoded and validated, not instantiated (nothing
+		 * here instantiates definitions later; the current module stays) */
+		chibi_module_free(m);
+		pass(s);
+		return;
+	}
 	if (err == CHIBI_OK) {
 		struct chibi_trap_info trap = { 0 };
 

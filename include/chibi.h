@@ -73,6 +73,8 @@ enum chibi_trap {
 	CHIBI_TRAP_OUT_OF_FUEL,        /* "all fuel consumed" */
 	CHIBI_TRAP_HOST,               /* a host function failed; see chibi_trap_info.message */
 	CHIBI_TRAP_EXIT,               /* the guest asked to exit (WASI proc_exit); exit_code set */
+	CHIBI_TRAP_NULL_REF,           /* "null reference" (ref.as_non_null) */
+	CHIBI_TRAP_NULL_FUNC_REF,      /* "null function reference" (call_ref on null) */
 	CHIBI_TRAP_COUNT
 };
 

@@ -139,7 +139,7 @@ enum chibi_err jit_image_build(struct chibi_instance *inst, struct engine_image 
  * per register): a v128 argument takes two words of the stack-argument area (low half
  * first, as in the interpreter's slots), and a function with a v128 result returns all its
  * results in that area, like a multi-value one. */
-static inline bool jit_arg_in_reg(uint8_t vt)
+static inline bool jit_arg_in_reg(vtype vt)
 {
 	return vt != VT_V128;
 }
@@ -150,7 +150,7 @@ static inline bool jit_results_in_memory(const struct functype *t)
 }
 
 /* Slots (64-bit words) of n values of the given types. */
-static inline uint32_t jit_slots_of(const uint8_t *types, uint32_t n)
+static inline uint32_t jit_slots_of(const vtype *types, uint32_t n)
 {
 	uint32_t w = 0;
 
@@ -164,6 +164,16 @@ static inline uint32_t jit_result_word(const struct functype *t, uint32_t i)
 {
 	return jit_slots_of(t->results, i);
 }
+
+/*
+ * Tail calls with stack arguments: a tail caller writes its callee's stack arguments into
+ * its own incoming area, which its caller reserved.  Every wasm call reserves at least
+ * JIT_TAIL_WORDS words there (the compiler's outgoing areas, jit_invoke's from C), so a
+ * tail call whose callee needs no more than that never depends on what the caller of the
+ * chain reserved; a callee needing more makes its tail caller fall back to the
+ * interpreter.  Even, so the area keeps the stack aligned.
+ */
+#define JIT_TAIL_WORDS 8u
 
 /* Words of stack arguments (beyond the argument registers) of a call of type t, or of
  * results when they are in memory: the outgoing area must hold the larger.  The compiler

@@ -36,6 +36,7 @@ struct val {
 	jreg reg;        /* V_REG */
 	uint32_t local;  /* V_LOCAL */
 	uint64_t imm;    /* V_CONST */
+	bool zero_v128;  /* the value is the v128 zero (from v128.const), wherever it lives */
 };
 
 struct local {
@@ -52,7 +53,7 @@ struct blk {
 	uint8_t kind;        /* enum flow_kind */
 	uint32_t height;     /* stack height below the block's parameters */
 	uint32_t nparams, nresults;
-	const uint8_t *params, *results;
+	const vtype *params, *results;
 	uint32_t label;      /* block/if: end; loop: start */
 	uint32_t else_label; /* if: where the condition-false path starts */
 	int32_t save_off;    /* if with parameters: where they wait for the else branch */
@@ -81,6 +82,15 @@ struct lower_scratch {
 	size_t cap_labels;
 	uint32_t *idx;           /* pre-pass: local order */
 	size_t cap_idx;
+};
+
+/* An accumulator chain in progress (op_simd, accumulate()): the entry at stack position pos
+ * holds the sum of the chain's operands so far, which the op at next_pc combines with the
+ * local `local`. */
+struct acc_chain {
+	bool active;
+	uint16_t op;
+	uint32_t next_pc, local, pos;
 };
 
 struct lower {
@@ -113,6 +123,7 @@ struct lower {
 	uint32_t if_words;       /* if-parameter save areas */
 	bool failed;
 	char *why;
+	struct acc_chain chain;
 };
 
 static void fail(struct lower *L, const char *why)
@@ -396,7 +407,7 @@ static void pmove_run(struct lower *L, uint32_t n)
 
 /* ---- control: labels and the canonical places of travelling values ---- */
 
-static const uint8_t *label_types(const struct blk *t, uint32_t *n)
+static const vtype *label_types(const struct blk *t, uint32_t *n)
 {
 	if (t->kind == FLOW_LOOP) {
 		*n = t->nparams;
@@ -407,7 +418,7 @@ static const uint8_t *label_types(const struct blk *t, uint32_t *n)
 }
 
 /* Where value i of the values carried to a label of a frame at `height` travels. */
-static struct jopnd canon_loc(const struct lower *L, uint32_t height, const uint8_t *types,
+static struct jopnd canon_loc(const struct lower *L, uint32_t height, const vtype *types,
 			      uint32_t i)
 {
 	int cls = vt_class(types[i]);
@@ -424,7 +435,7 @@ static struct jopnd canon_loc(const struct lower *L, uint32_t height, const uint
 static bool transfer_trivial(struct lower *L, const struct blk *t)
 {
 	uint32_t n;
-	const uint8_t *types = label_types(t, &n);
+	const vtype *types = label_types(t, &n);
 	uint32_t base = L->sp - n;
 
 	for (uint32_t i = 0; i < n; i++)
@@ -438,7 +449,7 @@ static bool transfer_trivial(struct lower *L, const struct blk *t)
 static void transfer(struct lower *L, const struct blk *t)
 {
 	uint32_t n, nm = 0;
-	const uint8_t *types = label_types(t, &n);
+	const vtype *types = label_types(t, &n);
 	uint32_t base = L->sp - n;
 
 	for (uint32_t i = 0; i < n; i++)
@@ -449,7 +460,7 @@ static void transfer(struct lower *L, const struct blk *t)
 }
 
 /* After a label: the carried values, in their canonical places, become the stack top. */
-static void enter_canonical(struct lower *L, uint32_t height, const uint8_t *types, uint32_t n)
+static void enter_canonical(struct lower *L, uint32_t height, const vtype *types, uint32_t n)
 {
 	L->sp = height;
 	for (uint32_t i = 0; i < n; i++) {
@@ -816,10 +827,14 @@ static void reload_mem(struct lower *L, bool other_inst)
 		be_load_mem(&L->c, true);
 }
 
-/* Arguments (the top nparams values, plus the call_indirect index) to their places. */
-static void place_args(struct lower *L, const struct functype *t, struct jopnd *idx)
+/* Arguments (the top nparams values, plus the call_indirect index or call_ref reference)
+ * to their places: stack arguments to the outgoing area, or for a tail call to this
+ * function's incoming area, where the callee will find them. */
+static void place_args(struct lower *L, const struct functype *t, struct jopnd *idx,
+		       uint8_t idx_type, bool tail)
 {
 	uint32_t n = t->nparams, base = L->sp - n, nm = 0, k[2] = { 0, 0 }, s = 0;
+	int32_t area = tail ? (int32_t)L->c.frame.in_args : 0;
 
 	/* everything else on the stack survives the call only in memory */
 	spill_below(L, base, false);
@@ -830,13 +845,13 @@ static void place_args(struct lower *L, const struct functype *t, struct jopnd *
 		if (jit_arg_in_reg(t->params[i]) && k[cls] < jit_target.narg[cls]) {
 			dst = jo_reg(jit_target.arg[cls][k[cls]++]);
 		} else {
-			dst = jo_mem(8 * (int32_t)s);
+			dst = jo_mem(area + 8 * (int32_t)s);
 			s += vt_slots(t->params[i]);
 		}
 		mv_add(L, &nm, dst, opnd_of(L, &L->vs[base + i], base + i), t->params[i]);
 	}
 	if (idx)
-		mv_add(L, &nm, jo_reg(jit_target.indirect_idx), *idx, VT_I32);
+		mv_add(L, &nm, jo_reg(jit_target.indirect_idx), *idx, idx_type);
 	save_temp_homes(L, true);
 	if (!L->failed)
 		pmove_run(L, nm);
@@ -871,45 +886,58 @@ static void op_call(struct lower *L, uint32_t index)
 		fail(L, "out of memory");
 		return;
 	}
-	place_args(L, t, NULL);
+	place_args(L, t, NULL, 0, false);
 	be_call_direct(&L->c, jf, jf->state == JF_COMPILED ? jf->code : NULL,
 		       callee == L->c.func);
-	after_call(L, t, callee->inst != L->c.inst);
+	/* a callee that may end in another instance leaves its memory registers set */
+	after_call(L, t, callee->inst != L->c.inst ||
+		   (callee->kind == FUNC_WASM && callee->def->tail_calls_out));
+}
+
+/* Can this function tail-call a callee of type t in the JIT?  Its stack arguments must fit
+ * the room every caller reserves (JIT_TAIL_WORDS); else the function falls back. */
+static bool tail_fits(struct lower *L, const struct functype *t)
+{
+	if (jit_stack_words(t) > JIT_TAIL_WORDS) {
+		fail(L, "tail call with more stack arguments than JIT_TAIL_WORDS");
+		return false;
+	}
+	return true;
+}
+
+/* call_indirect compares canonical type ids; a callee of a proper subtype of a non-final
+ * type would need the subtype walk, which only the interpreter does. */
+static bool indirect_exact(struct lower *L, uint32_t typeidx)
+{
+	if (!L->mod->types[typeidx].final_) {
+		fail(L, "call_indirect of a non-final type");
+		return false;
+	}
+	return true;
 }
 
 /*
- * return_call: the arguments go to the argument registers, the frame is freed and the
+ * return_call, return_call_indirect, return_call_ref: the arguments go to the argument
+ * registers and this function's incoming area (JIT_TAIL_WORDS), the frame is freed and the
  * callee is jumped to, so it returns to our caller and a chain of tail calls runs in one
- * native frame.  Two cases are left to the interpreter (the function falls back):
- * stack arguments, which would need room our caller did not reserve, and a callee in
- * another instance, which leaves memory 0's pinned registers set for its own memory where
- * our caller, calling within its instance, does not reload them.  A multi-value callee
- * writes its results where our caller reserved them for ours (the same types).
+ * native frame.  A callee in another instance sets its own memory registers; the
+ * validator marks every function that may end so (struct func's tail_calls_out) and
+ * their callers reload theirs.  A multi-value callee writes its results where our caller
+ * reserved them for ours (the same types).
  */
 static void op_return_call(struct lower *L, uint32_t index)
 {
 	struct chibi_func *callee = L->c.inst->funcs[index];
 	struct jit_func *jf = jit_func_of(L->c.js, callee);
 	const struct functype *t = callee->type;
-	uint32_t k[2] = { 0, 0 };
 
 	if (!jf) {
 		fail(L, "out of memory");
 		return;
 	}
-	for (uint32_t i = 0; i < t->nparams; i++) {
-		int cls = vt_class(t->params[i]);
-
-		if (++k[cls] > (uint32_t)jit_target.narg[cls]) {
-			fail(L, "tail call with stack arguments");
-			return;
-		}
-	}
-	if (callee->inst != L->c.inst) {
-		fail(L, "tail call into another instance");
+	if (!tail_fits(L, t))
 		return;
-	}
-	place_args(L, t, NULL);
+	place_args(L, t, NULL, 0, true);
 	if (L->failed)
 		return;
 	save_fpr_homes(L, false);
@@ -917,14 +945,86 @@ static void op_return_call(struct lower *L, uint32_t index)
 			    callee == L->c.func);
 }
 
-static void op_call_indirect(struct lower *L, const struct instr *in)
+static void op_call_indirect(struct lower *L, const struct instr *in, bool tail)
 {
 	const struct functype *t = &L->mod->types[in->a];
-	struct jopnd idx = pop(L, NULL);
+	struct jopnd idx;
 
-	place_args(L, t, &idx);
-	be_call_indirect(&L->c, L->c.inst->tables[in->b], L->c.inst->type_ids[in->a]);
-	after_call(L, t, true);
+	if (!indirect_exact(L, in->a) || (tail && !tail_fits(L, t)))
+		return;
+	idx = pop(L, NULL);
+	place_args(L, t, &idx, VT_I32, tail);
+	if (!tail) {
+		be_call_indirect(&L->c, L->c.inst->tables[in->b], L->c.inst->type_ids[in->a]);
+		after_call(L, t, true);
+		return;
+	}
+	if (L->failed)
+		return;
+	save_fpr_homes(L, false);
+	be_tail_call_indirect(&L->c, L->c.inst->tables[in->b], L->c.inst->type_ids[in->a]);
+}
+
+static void op_call_ref(struct lower *L, const struct instr *in, bool tail)
+{
+	const struct functype *t = &L->mod->types[in->a];
+	struct jopnd ref;
+
+	if (tail && !tail_fits(L, t))
+		return;
+	ref = pop(L, NULL);
+	place_args(L, t, &ref, VT_FUNCREF, tail);
+	if (!tail) {
+		be_call_ref(&L->c);
+		after_call(L, t, true);
+		return;
+	}
+	if (L->failed)
+		return;
+	save_fpr_homes(L, false);
+	be_tail_call_ref(&L->c);
+}
+
+/* br_on_null (the reference is dropped when the branch is taken) and br_on_non_null (it
+ * travels with the branch and is dropped when not).  A null reference is zero. */
+static void op_br_on_null(struct lower *L, bool on_null)
+{
+	struct blk *t = next_target(L);
+	struct val v = L->vs[L->sp - 1];
+	struct jopnd o;
+
+	if (on_null)
+		o = pop(L, NULL);
+	else
+		o = opnd_of(L, &L->vs[L->sp - 1], L->sp - 1);
+	if (o.kind == OP_IMM) {
+		if ((o.imm == 0) == on_null)
+			branch_to(L, t);
+	} else if (t->kind != FLOW_FUNC && transfer_trivial(L, t)) {
+		be_cmp_branch(&L->c, OPC_I64_EQZ, o, jo_imm(0), !on_null, t->label);
+	} else {
+		uint32_t skip = cb_label_new(L->c.cb);
+
+		be_cmp_branch(&L->c, OPC_I64_EQZ, o, jo_imm(0), on_null, skip);
+		branch_to(L, t);
+		cb_bind(L->c.cb, skip);
+	}
+	if (on_null)
+		push(L, v); /* the same place: nothing ran on this path */
+	else
+		release(L, pop(L, NULL));
+}
+
+/* ref.as_non_null: trap on null; the value stays where it is. */
+static void op_ref_as_non_null(struct lower *L)
+{
+	struct jopnd o = opnd_of(L, &L->vs[L->sp - 1], L->sp - 1);
+
+	if (o.kind != OP_IMM)
+		be_cmp_branch(&L->c, OPC_I64_EQZ, o, jo_imm(0), false,
+			      jc_trap_label(&L->c, CHIBI_TRAP_NULL_REF));
+	else if (o.imm == 0)
+		be_jmp(&L->c, jc_trap_label(&L->c, CHIBI_TRAP_NULL_REF));
 }
 
 /* ---- helper calls ---- */
@@ -1277,6 +1377,186 @@ static void v128_imm(const uint8_t *b, uint64_t *lo, uint64_t *hi)
 	}
 }
 
+static void simd_result(struct lower *L, uint16_t op, uint8_t rt, struct jopnd *src,
+			uint32_t n, const struct instr *in, const uint8_t *imm16)
+{
+	struct dest d = pick_dst(L, vt_class(rt), src[0], n > 1 ? src[1] : jo_imm(0));
+
+	be_simd(&L->c, op, d.reg, src, n, in->a, imm16);
+	for (uint32_t i = 0; i < n; i++)
+		release_src(L, src[i], d.reg);
+	finish_result(L, rt, &d);
+}
+
+/* i8x16.shuffle.  The lanes an operand known to be zero (clang's zero extensions shuffle
+ * with v128.const 0) would give are marked 0x80, "zero", for the back end, which then
+ * reads the other operand only (x86-64: one pshufb or pmovzx instead of two pshufb and
+ * a por; AArch64's tbl gives 0 for such an index anyway). */
+static void op_shuffle(struct lower *L, const struct instr *in)
+{
+	struct jopnd src[2];
+	uint8_t lanes[16];
+	bool zero[2];
+
+	if (L->sp < 2) {
+		fail(L, "value stack underflow");
+		return;
+	}
+	for (int k = 0; k < 2; k++)
+		zero[k] = L->vs[L->sp - 2 + k].zero_v128;
+	for (int i = 0; i < 16; i++) {
+		uint8_t l = in->imm16[i] & 31;
+
+		lanes[i] = zero[l >= 16] ? 0x80 : l;
+	}
+	src[1] = in_reg(L, pop(L, NULL), VT_V128);
+	src[0] = in_reg(L, pop(L, NULL), VT_V128);
+	simd_result(L, in->op, VT_V128, src, 2, in, lanes);
+}
+
+/* The wrapping integer additions and the bitwise and/or/xor are associative and
+ * commutative: in `x y (local.get acc) op op`, where the same op follows, x op y is computed
+ * first and the local stays on top, so a chain of them adds the local (typically a loop's
+ * accumulator) last and the loop-carried dependency is one instruction, not the whole chain
+ * (clang sums an unrolled body as m0 + (m1 + (m2 + (m3 + acc)))). */
+static bool reassociate(struct lower *L, uint16_t op)
+{
+	struct val top;
+	struct jopnd src[2];
+
+	switch (op) {
+	case OPC_I8X16_ADD: case OPC_I16X8_ADD: case OPC_I32X4_ADD: case OPC_I64X2_ADD:
+	case OPC_V128_AND: case OPC_V128_OR: case OPC_V128_XOR:
+		break;
+	default:
+		return false;
+	}
+	if (L->pc + 1 >= L->nins || L->ins[L->pc + 1].op != op || L->sp < 3 ||
+	    L->vs[L->sp - 1].kind != V_LOCAL || L->vs[L->sp - 2].kind == V_LOCAL ||
+	    (L->chain.active && L->chain.pos == L->sp - 3))
+		return false;
+	top = L->vs[--L->sp];
+	src[1] = in_reg(L, pop(L, NULL), VT_V128);
+	src[0] = in_reg(L, pop(L, NULL), VT_V128);
+	/* the next instruction is op, not local.set: the result goes to a temp */
+	simd_result(L, op, VT_V128, src, 2, &L->ins[L->pc], NULL);
+	push(L, top);
+	return true;
+}
+
+/* The integer lane additions and subtractions, and for each the addition of its lanes. */
+static uint16_t lane_add(uint16_t op)
+{
+	switch (op) {
+	case OPC_I8X16_ADD: case OPC_I8X16_SUB: return OPC_I8X16_ADD;
+	case OPC_I16X8_ADD: case OPC_I16X8_SUB: return OPC_I16X8_ADD;
+	case OPC_I32X4_ADD: case OPC_I32X4_SUB: return OPC_I32X4_ADD;
+	case OPC_I64X2_ADD: case OPC_I64X2_SUB: return OPC_I64X2_ADD;
+	default: return 0;
+	}
+}
+
+/* The pc of the next link of an accumulator chain: the value op computed at pc is, after
+ * instructions that only work above it (no control flow, no call, no write of local l),
+ * the left operand of the same op.  0 if there is none within a short window. */
+static uint32_t chain_next(const struct lower *L, uint32_t pc, uint16_t op, uint32_t l)
+{
+	uint32_t depth = 0; /* values above the chain's value */
+
+	for (uint32_t p = pc + 1; p < L->nins && p <= pc + 64; p++) {
+		const struct instr *in = &L->ins[p];
+		const struct opinfo *oi = &op_info[in->op];
+		uint32_t pops, pushes;
+
+		switch (in->op) {
+		case OPC_LOCAL_GET:
+			pops = 0, pushes = 1;
+			break;
+		case OPC_LOCAL_SET:
+		case OPC_LOCAL_TEE:
+			if (in->a == l)
+				return 0;
+			pops = 1, pushes = in->op == OPC_LOCAL_TEE;
+			break;
+		default:
+			if (!oi->params || !oi->results || oi->cls == OPCL_CONTROL ||
+			    oi->cls == OPCL_CALL)
+				return 0;
+			pops = (uint32_t)strlen(oi->params);
+			pushes = (uint32_t)strlen(oi->results);
+			break;
+		}
+		if (pops > depth)
+			return in->op == op && depth == 1 ? p : 0;
+		depth = depth - pops + pushes;
+	}
+	return 0;
+}
+
+/* d = a + b (lanes of add), into a temp: the next instruction is not a local.set. */
+static void chain_add(struct lower *L, uint16_t add, struct jopnd a, struct jopnd b)
+{
+	jreg d = is_temp(L, a) ? a.reg : is_temp(L, b) ? b.reg : alloc_reg(L, JC_FPR, 0);
+	struct jopnd src[2] = { a, b };
+
+	L->used |= bit(d);
+	be_simd(&L->c, add, d, src, 2, 0, NULL);
+	release_src(L, a, d);
+	release_src(L, b, d);
+	push_reg(L, VT_V128, d);
+}
+
+/* Integer lane additions or subtractions chained on a local, (((acc - x) - y) - z) as
+ * clang writes a vectorized count or sum, wait until the chain ends: x + y + z is summed
+ * in the entry that would hold the partial results, and only the last link reads the
+ * local, so the loop-carried dependency is one instruction instead of one per link.
+ * Wrapping lane arithmetic makes the reordering exact.  Returns false if op at this pc is
+ * neither a link of a chain nor the start of one. */
+static bool accumulate(struct lower *L, uint16_t op)
+{
+	uint16_t add = lane_add(op);
+	struct jopnd src[2];
+	uint32_t next;
+	struct dest d;
+
+	if (!add)
+		return false;
+	if (L->chain.active && L->chain.next_pc == L->pc) {
+		if (L->sp < 2 || L->sp - 2 != L->chain.pos || op != L->chain.op) {
+			fail(L, "accumulator chain lost"); /* cannot happen: chain_next's walk */
+			return true;
+		}
+		src[1] = in_reg(L, pop(L, NULL), VT_V128);
+		src[0] = in_reg(L, pop(L, NULL), VT_V128);
+		next = chain_next(L, L->pc, op, L->chain.local);
+		chain_add(L, add, src[0], src[1]);
+		if (next) {
+			L->chain.next_pc = next;
+			return true;
+		}
+		L->chain.active = false;
+		src[1] = pop(L, NULL);
+		src[0] = in_reg(L, local_opnd(L, L->chain.local), VT_V128);
+		d = pick_dst(L, JC_FPR, src[0], src[1]);
+		be_simd(&L->c, op, d.reg, src, 2, 0, NULL);
+		release_src(L, src[0], d.reg);
+		release_src(L, src[1], d.reg);
+		finish_result(L, VT_V128, &d);
+		return true;
+	}
+	if (L->chain.active || L->sp < 2 || L->vs[L->sp - 2].kind != V_LOCAL)
+		return false;
+	next = chain_next(L, L->pc, op, L->vs[L->sp - 2].local);
+	if (!next)
+		return false;
+	L->chain = (struct acc_chain){ .active = true, .op = op, .next_pc = next,
+				       .local = L->vs[L->sp - 2].local, .pos = L->sp - 2 };
+	src[1] = to_temp(L, pop(L, NULL), VT_V128);
+	(void)pop(L, NULL); /* the local: read by the last link */
+	push_reg(L, VT_V128, src[1].reg);
+	return true;
+}
+
 static void op_simd(struct lower *L, const struct instr *in)
 {
 	uint16_t op = in->op;
@@ -1294,6 +1574,8 @@ static void op_simd(struct lower *L, const struct instr *in)
 		d = pick_dst(L, JC_FPR, jo_imm(0), jo_imm(0));
 		be_v128_const(&L->c, d.reg, lo, hi);
 		finish_result(L, VT_V128, &d);
+		if (!d.to_local && !lo && !hi)
+			L->vs[L->sp - 1].zero_v128 = true;
 		return;
 	}
 	if (!be_simd_inline(op)) {
@@ -1304,6 +1586,12 @@ static void op_simd(struct lower *L, const struct instr *in)
 		fail(L, msg);
 		return;
 	}
+	if (oi->cls == OPCL_VSHUFFLE) {
+		op_shuffle(L, in);
+		return;
+	}
+	if (accumulate(L, op) || reassociate(L, op))
+		return;
 	switch (oi->cls) {
 	case OPCL_VLOAD:
 		addr = to_reg_or_imm(L, pop(L, NULL), VT_I32);
@@ -1342,7 +1630,6 @@ static void op_simd(struct lower *L, const struct instr *in)
 	case OPCL_VBINOP:
 	case OPCL_VCOMPARE:
 	case OPCL_VTERNOP:
-	case OPCL_VSHUFFLE:
 		n = (uint32_t)strlen(oi->params);
 		for (uint32_t i = n; i-- > 0;) {
 			src[i] = pop(L, &t);
@@ -1357,11 +1644,7 @@ static void op_simd(struct lower *L, const struct instr *in)
 		fail(L, "unknown SIMD class");
 		return;
 	}
-	d = pick_dst(L, vt_class(rt), src[0], n > 1 ? src[1] : jo_imm(0));
-	be_simd(&L->c, op, d.reg, src, n, in->a, in->imm16);
-	for (uint32_t i = 0; i < n; i++)
-		release_src(L, src[i], d.reg);
-	finish_result(L, rt, &d);
+	simd_result(L, op, rt, src, n, in, in->imm16);
 }
 
 /* The bulk-memory, table and reference instructions that go through C helpers.  A
@@ -1477,10 +1760,22 @@ static void lower_instr(struct lower *L, const struct instr *in)
 		op_call(L, in->a);
 		break;
 	case OPC_CALL_INDIRECT:
-		op_call_indirect(L, in);
+	case OPC_RETURN_CALL_INDIRECT:
+		op_call_indirect(L, in, in->op == OPC_RETURN_CALL_INDIRECT);
+		break;
+	case OPC_CALL_REF:
+	case OPC_RETURN_CALL_REF:
+		op_call_ref(L, in, in->op == OPC_RETURN_CALL_REF);
 		break;
 	case OPC_RETURN_CALL:
 		op_return_call(L, in->a);
+		break;
+	case OPC_BR_ON_NULL:
+	case OPC_BR_ON_NON_NULL:
+		op_br_on_null(L, in->op == OPC_BR_ON_NULL);
+		break;
+	case OPC_REF_AS_NON_NULL:
+		op_ref_as_non_null(L);
 		break;
 	case OPC_DROP:
 		release(L, pop(L, NULL));
@@ -1577,7 +1872,7 @@ static bool prepass(struct lower *L)
 		case OPC_LOOP:
 		case OPC_IF: {
 			const struct flow_block *b = flow_get(fl, flow_open(&fc));
-			const uint8_t *params, *results;
+			const vtype *params, *results;
 			uint32_t np, nr;
 
 			loops += b->kind == FLOW_LOOP;
@@ -1617,12 +1912,17 @@ static bool prepass(struct lower *L)
 		}
 		case OPC_CALL:
 		case OPC_CALL_INDIRECT:
-		case OPC_RETURN_CALL: {
-			uint32_t k = jit_stack_words(in->op != OPC_CALL_INDIRECT
-							     ? mod_func_type(L->mod, in->a)
-								: &L->mod->types[in->a]);
+		case OPC_CALL_REF:
+		case OPC_RETURN_CALL:
+		case OPC_RETURN_CALL_INDIRECT:
+		case OPC_RETURN_CALL_REF: {
+			bool direct = in->op == OPC_CALL || in->op == OPC_RETURN_CALL;
+			uint32_t k = jit_stack_words(direct ? mod_func_type(L->mod, in->a)
+							    : &L->mod->types[in->a]);
 
 			L->leaf = false;
+			if (k < JIT_TAIL_WORDS) /* a callee's tail calls may use that much */
+				k = JIT_TAIL_WORDS;
 			if (k > L->out_words)
 				L->out_words = k;
 			break;

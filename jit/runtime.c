@@ -729,6 +729,8 @@ static void jit_invoke(struct chibi_store *s, struct chibi_func *f, uint64_t *sl
 	thread_setup();
 	/* stack arguments / results travel through the value stack above slots */
 	words = (jit_stack_words(t) + 1) & ~1u;
+	if (words < JIT_TAIL_WORDS) /* room for the tail calls of the callee (jit_int.h) */
+		words = JIT_TAIL_WORDS;
 	stack = s->stack_top;
 	if ((size_t)(s->stack + s->stack_slots - stack) < words)
 		vm_trap(s, CHIBI_TRAP_STACK_EXHAUSTED);

@@ -302,7 +302,8 @@ void be_v128_const(struct jcomp *c, jreg dst, uint64_t lo, uint64_t hi);
 bool be_simd_inline(uint16_t op);
 /* dst = op(src[0 .. n)) for the classes VSHUFFLE .. VREPLACE of opcodes.def: v128 operands
  * and splat/replace scalars are registers, a shift count a register or an immediate.
- * lane: the lane index (VEXTRACT, VREPLACE); imm16: the 16 lane bytes of a shuffle.  dst
+ * lane: the lane index (VEXTRACT, VREPLACE); imm16: the 16 lane bytes of a shuffle (0-15
+ * read src[0], 16-31 src[1], 0x80 is a zero byte: the front end's known-zero operand).  dst
  * may alias any operand register. */
 void be_simd(struct jcomp *c, uint16_t op, jreg dst, const struct jopnd *src, uint32_t n,
 	     uint32_t lane, const uint8_t *imm16);
@@ -325,6 +326,14 @@ void be_tail_call_direct(struct jcomp *c, struct jit_func *jf, const void *code,
 /* call_indirect through `table` with the element index in jit_target.indirect_idx:
  * bounds, null and signature (type_id) checks, then the call. */
 void be_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_id);
+/* call_ref: the function reference (a chibi_func, null traps "null function reference")
+ * in jit_target.indirect_idx; its type is right by validation. */
+void be_call_ref(struct jcomp *c);
+/* return_call_indirect / return_call_ref: the checks of the call forms, then the frame
+ * is freed as by be_tail_call_direct and the callee is jumped to.  Stack arguments are
+ * already in this function's incoming area (see JIT_TAIL_WORDS). */
+void be_tail_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_id);
+void be_tail_call_ref(struct jcomp *c);
 /* dst = a host address (an object a helper takes, a funcref): an immediate, or in code
  * for a compiled file a load from the image's slot for it (jit_int.h, jit_pic_find). */
 void be_addr(struct jcomp *c, jreg dst, const void *addr);

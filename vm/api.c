@@ -261,7 +261,7 @@ bool chibi_module_export_sig(const chibi_module *cm, const char *name, char *buf
 struct host_func {
 	struct chibi_func f;   /* first: &hf->f is the block's address */
 	struct functype type;
-	uint8_t vt[];          /* params then results */
+	vtype vt[];            /* params then results */
 };
 
 /* Count the letters of one half of a signature; false on an unknown letter or v128. */
@@ -287,7 +287,7 @@ struct chibi_func *func_new_host(struct chibi_store *s, const char *sig, chibi_h
 	    !sig_half(sig, colon, &np) || !sig_half(colon + 1, colon + 1 + strlen(colon + 1), &nr))
 		return NULL;
 	*out_err = CHIBI_ERR_NOMEM;
-	hf = vm_malloc(sizeof(*hf) + np + nr);
+	hf = vm_malloc(sizeof(*hf) + ((size_t)np + nr) * sizeof(vtype));
 	if (!hf)
 		return NULL;
 	memset(hf, 0, sizeof(*hf));
@@ -297,6 +297,9 @@ struct chibi_func *func_new_host(struct chibi_store *s, const char *sig, chibi_h
 		hf->vt[np + i] = vt_from_letter(colon[1 + i]);
 	hf->type.nparams = np;
 	hf->type.nresults = nr;
+	hf->type.super = TYPE_NO_SUPER;
+	hf->type.final_ = true;
+	hf->type.rec_len = 1;
 	hf->type.params = hf->vt;
 	hf->type.results = hf->vt + np;
 	hf->f.kind = FUNC_HOST;
@@ -378,13 +381,13 @@ uint32_t chibi_func_num_results(const chibi_func *f)
 /* Type of parameter i (0 if out of range). */
 enum chibi_valtype chibi_func_param_type(const chibi_func *f, uint32_t i)
 {
-	return f && i < f->type->nparams ? (enum chibi_valtype)f->type->params[i] : 0;
+	return f && i < f->type->nparams ? (enum chibi_valtype)vt_code(f->type->params[i]) : 0;
 }
 
 /* Type of result i (0 if out of range). */
 enum chibi_valtype chibi_func_result_type(const chibi_func *f, uint32_t i)
 {
-	return f && i < f->type->nresults ? (enum chibi_valtype)f->type->results[i] : 0;
+	return f && i < f->type->nresults ? (enum chibi_valtype)vt_code(f->type->results[i]) : 0;
 }
 
 /* ---- calls ---- */
@@ -438,7 +441,7 @@ enum chibi_trap chibi_func_call(chibi_func *f, const chibi_val *args, size_t nar
 	if (nargs != t->nparams || (nargs && !args))
 		return refuse(out_trap, CHIBI_TRAP_HOST, "argument count mismatch");
 	for (size_t i = 0; i < nargs; i++) {
-		if (args[i].type != t->params[i])
+		if (args[i].type != vt_code(t->params[i]))
 			return refuse(out_trap, CHIBI_TRAP_HOST, "argument type mismatch");
 		if (args[i].type == CHIBI_FUNCREF && args[i].of.ref && args[i].of.ref->store != s)
 			return refuse(out_trap, CHIBI_TRAP_HOST, "function of another store");

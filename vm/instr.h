@@ -35,6 +35,11 @@ struct instr {
 enum chibi_err instr_read(const uint8_t **p, const uint8_t *end, const uint8_t *base,
 			  struct instr *out, struct chibi_diag *diag);
 
+/* Read one value type at *p (< end) into *out and advance (spec 5.3; see vtype in
+ * vm/types.h): MALFORMED for a bad encoding, UNSUPPORTED for the GC heap types.  The
+ * decoder reads every value type outside code bodies with it. */
+enum chibi_err instr_read_valtype(const uint8_t **p, const uint8_t *end, const uint8_t *base,
+				  vtype *out, struct chibi_diag *diag);
 /* Read the next br_table label from *p (validated code only) and advance. */
 uint32_t instr_br_table_label(const uint8_t **p);
 

@@ -34,6 +34,24 @@ static noreturn __attribute__((noinline, cold)) void trap_in(struct chibi_store 
 	vm_trap(s, (enum chibi_trap)kind);
 }
 
+/* The callee of call_indirect and return_call_indirect: element i of table t, which must
+ * exist, be set and have a subtype of canonical type type_id. */
+static inline struct chibi_func *table_callee(struct chibi_store *s, const struct icode *code,
+					      const struct chibi_table *t, uint32_t i,
+					      uint32_t type_id)
+{
+	struct chibi_func *f;
+
+	if (UNLIKELY(i >= t->size))
+		trap_in(s, code, CHIBI_TRAP_UNDEFINED_ELEMENT);
+	f = t->elems[i];
+	if (UNLIKELY(!f))
+		trap_in(s, code, CHIBI_TRAP_UNINITIALIZED);
+	if (UNLIKELY(f->type_id != type_id) && !store_type_sub(s, f->type_id, type_id))
+		trap_in(s, code, CHIBI_TRAP_INDIRECT_MISMATCH);
+	return f;
+}
+
 /* Interrupt request or fuel accounting, reached only when either is active. */
 static __attribute__((noinline, cold)) void poll_slow(struct chibi_store *s,
 						      const struct icode *code)
@@ -281,18 +299,18 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 	/* call element R(1) of table PTR(3), which must have type id O(2); arguments at
 	 * fp + O(0) */
 	CASE(CALL_INDIRECT) {
-		struct chibi_table *t = PTR(3);
-		uint32_t i = (uint32_t)R(1);
-
-		if (UNLIKELY(i >= t->size))
-			TRAP(CHIBI_TRAP_UNDEFINED_ELEMENT);
-		callee = t->elems[i];
-		if (UNLIKELY(!callee))
-			TRAP(CHIBI_TRAP_UNINITIALIZED);
-		if (UNLIKELY(callee->type_id != O(2)))
-			TRAP(CHIBI_TRAP_INDIRECT_MISMATCH);
+		callee = table_callee(s, code, PTR(3), (uint32_t)R(1), O(2));
 		argp = O(0);
 		ret_ip = ip + IC_HWORDS + 3 + IC_PWORDS;
+		goto do_call;
+	}
+	/* call the function R(1), arguments at fp + O(0); its type is right by validation */
+	CASE(CALL_REF) {
+		callee = (struct chibi_func *)(uintptr_t)R(1);
+		if (UNLIKELY(!callee))
+			TRAP(CHIBI_TRAP_NULL_FUNC_REF);
+		argp = O(0);
+		ret_ip = ip + IC_HWORDS + 2;
 		goto do_call;
 	}
 	/* Both calls: a host callee runs now (call_host); a wasm callee gets a frame at
@@ -337,20 +355,27 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 	/* tail call element R(1) of table PTR(5), which must have type id O(2); O(3)
 	 * arguments at fp + O(0), this frame's header at fp + O(4) */
 	CASE(RETURN_CALL_INDIRECT) {
-		struct chibi_table *t = PTR(5);
-		uint32_t i = (uint32_t)R(1);
-
-		if (UNLIKELY(i >= t->size))
-			TRAP(CHIBI_TRAP_UNDEFINED_ELEMENT);
-		callee = t->elems[i];
-		if (UNLIKELY(!callee))
-			TRAP(CHIBI_TRAP_UNINITIALIZED);
-		if (UNLIKELY(callee->type_id != O(2)))
-			TRAP(CHIBI_TRAP_INDIRECT_MISMATCH);
+		callee = table_callee(s, code, PTR(5), (uint32_t)R(1), O(2));
 		argp = O(0);
 		tail_nargs = O(3);
 		tail_hdr = O(4);
 		goto do_tail_call;
+	}
+	/* tail call the function R(1) with O(2) arguments at fp + O(0); header at fp + O(3) */
+	CASE(RETURN_CALL_REF) {
+		callee = (struct chibi_func *)(uintptr_t)R(1);
+		if (UNLIKELY(!callee))
+			TRAP(CHIBI_TRAP_NULL_FUNC_REF);
+		argp = O(0);
+		tail_nargs = O(2);
+		tail_hdr = O(3);
+		goto do_tail_call;
+	}
+	/* ref.as_non_null: the value stays where it is */
+	CASE(REF_AS_NON_NULL) {
+		if (UNLIKELY(!R(0)))
+			TRAP(CHIBI_TRAP_NULL_REF);
+		NEXT(1);
 	}
 	/* Both tail calls: the callee takes this frame's place.  Its arguments move down to
 	 * fp[0 ..) and its header gets this frame's saved fp, return ip and caller code, so it

@@ -37,7 +37,7 @@ struct blk {
 	uint8_t kind;       /* enum flow_kind */
 	uint32_t height;    /* operand depth below the block's parameters */
 	uint32_t nparams, nresults; /* in slots */
-	const uint8_t *params, *results; /* their types ... */
+	const vtype *params, *results; /* their types ... */
 	uint32_t np, nr;    /* ... and counts */
 	uint32_t label;     /* FLOW_LOOP: word index of the loop head */
 	uint32_t fix;       /* chain of target words waiting for the end address (0 = none) */
@@ -69,7 +69,7 @@ struct tr {
 	uint32_t nlocals;         /* slots of the parameters and declared locals */
 	uint32_t *lslot;          /* slot of each local, when some local is a v128; else NULL
 	                           * and local x is slot x */
-	const uint8_t *ptypes, *ltypes; /* parameter and declared local types */
+	const vtype *ptypes, *ltypes;   /* parameter and declared local types */
 	size_t acc_end;           /* code length right after the last acc producer ... */
 	uint32_t acc_slot;        /* ... and the slot it wrote (see interp_ops.def) */
 
@@ -389,7 +389,7 @@ static struct ent pop(struct tr *t)
 }
 
 /* Slots a list of values of these types takes. */
-static uint32_t slots_of(const uint8_t *types, uint32_t n)
+static uint32_t slots_of(const vtype *types, uint32_t n)
 {
 	uint32_t k = 0;
 
@@ -400,7 +400,7 @@ static uint32_t slots_of(const uint8_t *types, uint32_t n)
 
 /* Push values of these types in their own slots (block parameters or results, call
  * results): two entries for a v128. */
-static void push_own_types(struct tr *t, const uint8_t *types, uint32_t n)
+static void push_own_types(struct tr *t, const vtype *types, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++) {
 		push_own(t);
@@ -412,7 +412,7 @@ static void push_own_types(struct tr *t, const uint8_t *types, uint32_t n)
 }
 
 /* Local index -> its type and its first slot. */
-static uint8_t local_type(const struct tr *t, uint32_t x)
+static vtype local_type(const struct tr *t, uint32_t x)
 {
 	uint32_t np = t->f->type->nparams;
 
@@ -738,7 +738,7 @@ static void do_if(struct tr *t, const struct cond *cd)
 /* Reset the shadow stack to the block's height plus values of these types in their own
  * slots.  Entries below the height were materialised when the block began, so no local refs
  * remain. */
-static void reset_stack(struct tr *t, const struct blk *c, const uint8_t *types, uint32_t n)
+static void reset_stack(struct tr *t, const struct blk *c, const vtype *types, uint32_t n)
 {
 	t->sp = c->height;
 	push_own_types(t, types, n);
@@ -893,6 +893,63 @@ static void do_return_call_indirect(struct tr *t, uint32_t typeidx, uint32_t tab
 	uint32_t ind[3] = { slot_of(t, &e, t->sp), t->inst->type_ids[typeidx], tableidx };
 
 	do_return_call(t, &t->m->types[typeidx], NULL, ind);
+}
+
+static void repush(struct tr *t, const struct ent *e);
+
+/* call_ref / return_call_ref $typeidx: the function reference is on top of the arguments */
+static void do_call_ref(struct tr *t, uint32_t typeidx, bool tail)
+{
+	const struct functype *ft = &t->m->types[typeidx];
+	struct ent e = pop(t);
+	uint32_t a = slot_of(t, &e, t->sp), p;
+
+	call_args(t, ft, &p);
+	if (!tail) {
+		emit_op(t, IOP_CALL_REF);
+		w(t, p);
+		w(t, a);
+		call_results(t, ft);
+		return;
+	}
+	emit_op(t, IOP_RETURN_CALL_REF);
+	w(t, p);
+	w(t, a);
+	w(t, ft->nparams);
+	w(t, t->hdr);
+	t->sp -= ft->nparams;
+}
+
+/* br_on_null (the reference is dropped when the branch is taken) and br_on_non_null (it
+ * travels with the branch and is dropped when not).  A null reference is the zero slot. */
+static void do_br_on_null(struct tr *t, bool on_null)
+{
+	struct cond c = { .opc = on_null ? OPC_I64_EQ : OPC_I64_NE, .imm = true, .b = 0 };
+
+	if (on_null) {
+		struct ent e = pop(t);
+
+		c.a = slot_of(t, &e, t->sp);
+		do_br_if(t, &c);
+		repush(t, &e);
+		return;
+	}
+	materialize(t, t->sp - 1);
+	c.a = t->stk[t->sp - 1].slot;
+	do_br_if(t, &c);
+	pop(t);
+}
+
+/* ref.as_non_null: trap on null, the value stays */
+static void do_ref_as_non_null(struct tr *t)
+{
+	struct ent e = pop(t);
+
+	if (e.kind != E_CONST || !e.bits) {
+		emit_op(t, IOP_REF_AS_NON_NULL);
+		w(t, slot_of(t, &e, t->sp));
+	}
+	repush(t, &e);
 }
 
 /* ---- locals ---- */
@@ -1328,6 +1385,17 @@ static void one(struct tr *t, const struct instr *in)
 		break;
 	case OPC_RETURN_CALL_INDIRECT:
 		do_return_call_indirect(t, in->a, in->b);
+		break;
+	case OPC_CALL_REF:
+	case OPC_RETURN_CALL_REF:
+		do_call_ref(t, in->a, in->op == OPC_RETURN_CALL_REF);
+		break;
+	case OPC_BR_ON_NULL:
+	case OPC_BR_ON_NON_NULL:
+		do_br_on_null(t, in->op == OPC_BR_ON_NULL);
+		break;
+	case OPC_REF_AS_NON_NULL:
+		do_ref_as_non_null(t);
 		break;
 	case OPC_DROP:
 		if (pop(t).hi)

@@ -50,7 +50,8 @@ struct chibi_memory {
 };
 
 struct chibi_table {
-	uint8_t elemtype;      /* VT_FUNCREF or VT_EXTERNREF */
+	vtype elemtype;        /* a reference type; a concrete heap type is the store's
+	                        * canonical type id (see vtype in vm/types.h) */
 	uint32_t size;
 	uint32_t max;          /* effective maximum */
 	bool has_max;
@@ -60,7 +61,7 @@ struct chibi_table {
 };
 
 struct chibi_global {
-	uint8_t valtype;
+	vtype valtype;         /* concrete heap types as canonical ids, as elemtype */
 	bool mutable_;
 	uint64_t value;        /* slot representation (v128: the low half) */
 	uint64_t hi;           /* v128: the high half */
@@ -146,6 +147,10 @@ noreturn void vm_trap(struct chibi_store *s, enum chibi_trap code);
 
 /* Canonical id for a function type (interned structurally).  UINT32_MAX on out of memory. */
 uint32_t store_intern_type(struct chibi_store *s, const struct functype *t);
+bool store_intern_group(struct chibi_store *s, const struct functype *types, uint32_t first,
+			uint32_t len, uint32_t *ids);
+bool store_type_sub(const struct chibi_store *s, uint32_t a, uint32_t b);
+bool store_vt_match(const struct chibi_store *s, vtype got, vtype want);
 
 /* ---- memories and tables (vm/memory.c, vm/table.c) ---- */
 
@@ -169,5 +174,7 @@ void interp_free_code(struct chibi_func *f);
 
 /* Evaluate a constant expression in an instance (globals/functions must already exist). */
 uint64_t inst_eval_cexpr(struct chibi_instance *inst, const struct cexpr *e);
+/* A value type of inst's module in the store's form (canonical ids; see vtype). */
+vtype inst_vtype(const struct chibi_instance *inst, vtype t);
 
 #endif

@@ -9,7 +9,7 @@
 #include "store.h"
 
 /* New table of min nulls; see store.h. */
-struct chibi_table *table_new(struct chibi_store *s, uint8_t elemtype, uint32_t min,
+struct chibi_table *table_new(struct chibi_store *s, vtype elemtype, uint32_t min,
 			      uint32_t max, bool has_max)
 {
 	struct chibi_table *t;
@@ -74,7 +74,7 @@ chibi_table *chibi_table_new(chibi_store *s, enum chibi_valtype elem, uint32_t m
 
 	if (!s || !vt_is_ref(elem))
 		return NULL;
-	t = table_new(s, (uint8_t)elem, min, max, has_max);
+	t = table_new(s, (vtype)elem, min, max, has_max);
 	if (t)
 		store_own_table(s, t);
 	return t;
@@ -99,7 +99,8 @@ bool chibi_table_get(const chibi_table *t, uint32_t i, chibi_val *out)
  * funcref must belong to the table's store. */
 bool chibi_table_set(chibi_table *t, uint32_t i, chibi_val v)
 {
-	if (!t || i >= t->size || v.type != t->elemtype)
+	if (!t || i >= t->size || v.type != vt_code(t->elemtype) ||
+	    (!vt_nullable(t->elemtype) && !val_to_slot(&v)))
 		return false;
 	if (v.type == CHIBI_FUNCREF && v.of.ref && v.of.ref->store != t->store)
 		return false;

@@ -707,7 +707,7 @@ Test(flow, heights_and_signatures)
 	const struct vrow *r = find_row("multi_ok");
 	struct chibi_diag diag = { 0 };
 	struct module *m = NULL;
-	const uint8_t *params, *results;
+	const vtype *params, *results;
 	uint32_t np, nr;
 	const struct flow_block *b;
 
@@ -821,7 +821,7 @@ Test(flow, single_valtype_results)
 	for (size_t i = 0; i < sizeof(vts); i++) {
 		struct flow_block b = { .sig = vts[i], .sig_kind = FLOW_SIG_VALTYPE,
 					.kind = FLOW_BLOCK };
-		const uint8_t *params, *results;
+		const vtype *params, *results;
 		uint32_t np, nr;
 
 		flow_sig(&m, &b, &params, &np, &results, &nr);
