@@ -127,6 +127,8 @@ enum chibi_err chibi_module_new(const uint8_t *bytes, size_t len, chibi_module *
 /* The largest module file chibi_module_load_file reads (1 GiB); the environment variable
  * CHIBI_MAX_MODULE_SIZE (a byte count) overrides it. */
 #define CHIBI_MAX_MODULE_BYTES (1ull << 30)
+/* That limit as it applies now (the environment variable read each time). */
+uint64_t chibi_max_module_bytes(void);
 
 /* Read a file and call chibi_module_new.  CHIBI_ERR_IO if it cannot be read, is a device
  * (/dev/zero would never end), or is larger than the maximum module size. */

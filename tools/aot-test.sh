@@ -21,29 +21,33 @@ ok() { pass=$((pass + 1)); }
 bad() { echo "aot-test: FAIL: $*" >&2; fail=$((fail + 1)); }
 
 # -- 1. the same output from the compiled file
-same() { # name wasm args...
-	name=$1; wasm=$2; shift 2
-	"$CHIBI" compile -o "$T/$name.cwasm" "$wasm" || { bad "$name: compile"; return; }
+same() { # name wasm [run options --] args...: run in $T under one name, .wasm and .cwasm
+	name=$1; shift
+	cp "$1" "$T/$name.wasm"; shift
+	opts=
+	case " $* " in *" -- "*) while [ "$1" != -- ]; do opts="$opts $1"; shift; done; shift ;; esac
+	"$CHIBI" compile -o "$T/$name.cwasm" "$T/$name.wasm" || { bad "$name: compile"; return; }
 	set +e
-	"$CHIBI" run "$wasm" "$@" > "$T/a.out" 2>&1; a=$?
-	"$CHIBI" run "$T/$name.cwasm" "$@" > "$T/b.out" 2>&1; b=$?
+	(cd "$T" && "$CHIBI" run $opts "$name.wasm" "$@") > "$T/a.out" 2>&1; a=$?
+	(cd "$T" && "$CHIBI" run $opts "$name.cwasm" "$@") > "$T/b.out" 2>&1; b=$?
 	set -e
-	# argv[0] is the file's name: compare with it blanked out
-	sed -i "s#$(basename "$wasm")#MODULE#g; s#$name.cwasm#MODULE#g" "$T/a.out" "$T/b.out"
+	# argv[0] is the file's name
+	sed -i "s#$name\.c\?wasm#MODULE#g" "$T/a.out" "$T/b.out"
 	if [ $a = $b ] && cmp -s "$T/a.out" "$T/b.out"; then ok; else
 		bad "$name: compiled run differs (status $a vs $b)"; diff "$T/a.out" "$T/b.out" | head -5; fi
 }
 hello=$BUILD/wasm/examples/hello.wasm
 [ -f "$hello" ] && same hello "$hello" one two
+ext=$(realpath "$(dirname "$0")/../bench/ext")
 for w in "$BUILD"/bench/plain/*.wasm; do
 	[ -f "$w" ] || continue
 	n=$(basename "$w" .wasm)
 	case $n in
-	lua) same lua "$w" --dir "$(dirname "$0")/../bench/ext::/bench" /bench/bench.lua 1 ;;
-	fib) same fib "$w" 20 ;;
-	sieve) same sieve "$w" 10000 ;;
-	matmul) same matmul "$w" 24 ;;
-	*) same "$n" "$w" 2 ;;
+	lua) same bench-lua "$w" --dir "$ext::/bench" -- /bench/bench.lua 1 ;;
+	fib) same bench-fib "$w" 20 ;;
+	sieve) same bench-sieve "$w" 10000 ;;
+	matmul) same bench-matmul "$w" 24 ;;
+	*) same "bench-$n" "$w" 2 ;;
 	esac
 done
 echo "aot-test: compiled runs: $pass identical"

@@ -413,6 +413,7 @@ chibi_compiled *wasi_cache_lookup(const char *path, const char *dir_arg,
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
+	    (uint64_t)st.st_size > chibi_max_module_bytes() ||
 	    (p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
 		if (fd >= 0)
 			close(fd);
