@@ -81,6 +81,12 @@ refuse "another build" "compiled by chibi" "$T/other.cwasm"
 if grep -q avx2 /proc/cpuinfo; then
 	refuse "a lower SIMD level" "CPU features" "$cf" CHIBI_JIT_ISA=sse4.1
 fi
+# a compiled file the guest could write (inside a writable --dir) is not run
+set +e
+(cd "$T" && "$CHIBI" run --dir . hello.cwasm) > "$T/w.out" 2>&1; st=$?
+set -e
+if [ $st = 1 ] && grep -q "which the guest may write" "$T/w.out"; then ok; else
+	bad "compiled file in a writable preopen: status $st"; fi
 set +e
 "$CHIBI" run --fuel 100000000 "$cf" > "$T/f.out" 2>&1; st=$?
 set -e

@@ -393,6 +393,27 @@ static bool is_compiled_file(const char *path)
 	return n == (ssize_t)sizeof(head) && chibi_is_compiled(head, sizeof(head));
 }
 
+/* The writable preopen of cfg that holds `path` (after resolving links), or NULL.  A
+ * compiled file the guest can write must not be run from: its code pages are mapped from
+ * the file, so a write would change the code under the sandbox. */
+static const char *writable_preopen_of(const struct wasi_config *cfg, const char *path)
+{
+	char real[4096], pre[4096];
+
+	if (!realpath(path, real))
+		return NULL;
+	for (int i = 0; i < cfg->npreopens; i++) {
+		size_t n;
+
+		if (cfg->preopens[i].readonly || !realpath(cfg->preopens[i].host_path, pre))
+			continue;
+		n = strlen(pre);
+		if (!strcmp(pre, "/") || (!strncmp(real, pre, n) && (real[n] == '/' || !real[n])))
+			return cfg->preopens[i].host_path;
+	}
+	return NULL;
+}
+
 /* See wasi.h. */
 chibi_compiled *wasi_cache_lookup(const char *path, const char *dir_arg,
 				  const struct chibi_config *cfg, uint64_t max_bytes)
@@ -451,12 +472,28 @@ int wasi_run(const struct wasi_run_opts *opts, const struct wasi_config *cfg)
 
 	memset(&diag, 0, sizeof(diag));
 	cfile = !opts->compiled && is_compiled_file(opts->wasm_path);
+	if (cfile && writable_preopen_of(cfg, opts->wasm_path)) {
+		fprintf(stderr, "error: %s lies in %s, which the guest may write: it could rewrite "
+			"the code it runs; move it out or give that directory read-only\n",
+			opts->wasm_path, writable_preopen_of(cfg, opts->wasm_path));
+		return 1;
+	}
 	if (opts->compiled) {
 		e = CHIBI_OK;
 	} else if (cfile) {
 		e = chibi_compiled_open(opts->wasm_path, &compiled, &diag);
 	} else {
-		if (opts->cache && chibi_jit_name() && opts->engine.mode != CHIBI_MODE_INTERP)
+		char dir[4096] = "";
+
+		if (opts->cache_dir)
+			snprintf(dir, sizeof(dir), "%s", opts->cache_dir);
+		else if (opts->cache)
+			chibi_cache_default_dir(dir, sizeof(dir));
+		if (opts->cache && dir[0] && writable_preopen_of(cfg, dir))
+			fprintf(stderr, "chibi: warning: the cache %s lies in %s, which the guest may "
+				"write; running without the cache\n", dir,
+				writable_preopen_of(cfg, dir));
+		else if (opts->cache && chibi_jit_name() && opts->engine.mode != CHIBI_MODE_INTERP)
 			compiled = wasi_cache_lookup(opts->wasm_path, opts->cache_dir,
 						     &opts->engine, opts->cache_max);
 		e = compiled ? CHIBI_OK : chibi_module_load_file(opts->wasm_path, &m, &diag);
