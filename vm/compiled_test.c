@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "alloc.h"
 #include "compiled.h"
 #include "engine.h"
 #include "runtime.h"
@@ -467,5 +468,76 @@ Test(cache, concurrent_writers, .init = make_dir, .fini = remove_dir, .timeout =
 	}
 	cr_expect_eq(count_entries(&tmp), 1);
 	cr_expect_eq(tmp, 0);
+	free(wasm);
+}
+
+/* ---- allocation failures (SQLite faultsim style) ---- */
+
+static long fail_at, allocs;
+static bool fail_kth(size_t size)
+{
+	return allocs++ == fail_at;
+}
+
+/* Every allocation of chibi_compile, of opening the file, and of instantiating and running
+ * from it fails in turn: a clean error (compile, open, instantiate), or the right answers
+ * (code the engine could not attach runs compiled the ordinary way, or interpreted), never
+ * a crash; LeakSanitizer (ASan build) must find nothing. */
+Test(compiled, allocation_failures, .timeout = 600)
+{
+	struct chibi_config cfg = { .mode = CHIBI_MODE_JIT };
+	size_t wlen;
+	uint8_t *wasm = wat_bytes(wat, &wlen);
+	long runs = 0, answered = 0;
+
+	cr_assert(wasm);
+	for (fail_at = 0;; fail_at++) {
+		uint8_t *cf = NULL;
+		size_t clen = 0;
+		struct chibi_diag d = { 0 };
+		chibi_compiled *c = NULL;
+		chibi_store *s = NULL;
+		chibi_linker *l = NULL;
+		chibi_instance *inst = NULL;
+		enum chibi_trap t = CHIBI_TRAP_NONE;
+		int fd = -1;
+		uint32_t r = 0;
+
+		allocs = 0;
+		alloc_set_fail_hook(fail_kth);
+		if (chibi_compile(wasm, wlen, &cfg, &cf, &clen, &d) != CHIBI_OK)
+			goto next;
+		alloc_set_fail_hook(NULL);
+		fd = memfd_of(cf, clen);
+		alloc_set_fail_hook(fail_kth);
+		if (chibi_compiled_open_fd(fd, &c, &d) != CHIBI_OK)
+			goto next;
+		s = chibi_store_new(&cfg);
+		l = chibi_linker_new();
+		if (!s || !l)
+			goto next;
+		chibi_store_use_compiled(s, c);
+		if (chibi_linker_define_host(l, s, "env", "twice", "i:i", twice, NULL) != CHIBI_OK ||
+		    chibi_instance_new(s, chibi_compiled_module(c), l, &inst, &d, NULL) != CHIBI_OK)
+			goto next;
+		r = call1(inst, "run", 0, true, &t);
+		/* 51: memory.grow was refused (a failed allocation may do that: -1, size 1) */
+		cr_assert(t == CHIBI_TRAP_NONE ? r == 52 || r == 51 : t == CHIBI_TRAP_HOST,
+			  "failing allocation %ld: %u, trap %d", fail_at, r, t);
+		answered++;
+next:
+		alloc_set_fail_hook(NULL);
+		chibi_linker_free(l);
+		chibi_store_free(s);
+		chibi_compiled_free(c);
+		if (fd >= 0)
+			close(fd);
+		free(cf);
+		runs++;
+		if (allocs <= fail_at) /* nothing failed: every allocation was tried */
+			break;
+	}
+	cr_expect_eq(test_leaks_now(), 0);
+	cr_log_info("%ld runs, %ld answered", runs, answered);
 	free(wasm);
 }
