@@ -53,5 +53,5 @@ TEST_COMPONENTS += test-aot
 spec-compiled: $(CHIBI)
 	$(CHIBI) wast --compiled $(SPEC_WAST)
 
-test-aot: $(CHIBI) spec-compiled
+test-aot: $(CHIBI) spec-compiled $(BUILD)/wasm/examples/hello.wasm wasi-guests
 	sh tools/aot-test.sh $(CHIBI) $(BUILD)
