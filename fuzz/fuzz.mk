@@ -91,3 +91,17 @@ fuzz-compiled: $(FUZZ_CF_BIN) $(FUZZ_CF_SEEDS)
 	  -rss_limit_mb=4096 build-fuzz/corpus-compiled $(FUZZ_CF_SEEDS)
 fuzz-compiled-replay: $(FUZZ_CF_BIN) $(FUZZ_CF_SEEDS)
 	$(FUZZ_CF_BIN) -runs=0 $(FUZZ_CF_SEEDS) $(wildcard build-fuzz/corpus-compiled)
+# libFuzzer over chibi's text reader (fuzz/wat_fuzz.c), with fuzz/wat-corpus as seeds;
+# `make fuzz-replay` replays that corpus.
+WAT_FUZZ_BIN := build-fuzz/wat_fuzz
+WAT_FUZZ_OBJ := $(patsubst %.c,build-fuzz/%.o,fuzz/wat_fuzz.c $(TEXT_SRC) $(VM_SRC) $(JIT_SRC))
+.PHONY: fuzz-wat fuzz-wat-replay
+$(WAT_FUZZ_BIN): $(WAT_FUZZ_OBJ)
+	clang -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ -lcapstone -lm -lpthread
+fuzz-wat: $(WAT_FUZZ_BIN)
+	@mkdir -p build-fuzz/wat-corpus
+	$(WAT_FUZZ_BIN) -max_total_time=$(FUZZ_TIME) -max_len=4096 -timeout=10 \
+	  -dict=fuzz/wat.dict build-fuzz/wat-corpus fuzz/wat-corpus
+fuzz-wat-replay: $(WAT_FUZZ_BIN)
+	$(WAT_FUZZ_BIN) -runs=0 fuzz/wat-corpus
+-include $(wildcard build-fuzz/text/*.d build-fuzz/fuzz/wat_fuzz.d)

@@ -230,6 +230,8 @@ jit_num_fn jit_num_helper(uint16_t op);
 struct jit_ret jit_h_memory_grow(struct chibi_memory *m, uint64_t delta);
 struct jit_ret jit_h_memory_fill(struct chibi_memory *m, uint64_t d, uint64_t val, uint64_t n);
 struct jit_ret jit_h_memory_copy(struct chibi_memory *m, uint64_t d, uint64_t src, uint64_t n);
+struct jit_ret jit_h_memory_copy2(struct chibi_memory *dm, struct chibi_memory *sm, uint64_t d,
+				  uint64_t src, uint64_t n);
 struct jit_ret jit_h_memory_init(struct chibi_instance *inst, uint64_t seg, uint64_t d,
 				 uint64_t src, uint64_t n);
 struct jit_ret jit_h_data_drop(struct chibi_instance *inst, uint64_t seg);

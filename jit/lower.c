@@ -953,6 +953,17 @@ static void op_call_indirect(struct lower *L, const struct instr *in, bool tail)
 	if (!indirect_exact(L, in->a) || (tail && !tail_fits(L, t)))
 		return;
 	idx = pop(L, NULL);
+	/* a 64-bit table: an index past u32 is past the table (which has fewer than 2^32
+	 * elements); the back end compares the low half with the size */
+	if (L->c.inst->tables[in->b]->is64) {
+		uint32_t undef = jc_trap_label(&L->c, CHIBI_TRAP_UNDEFINED_ELEMENT);
+
+		idx = to_reg_or_imm(L, idx, VT_I64);
+		if (idx.kind != OP_IMM)
+			be_cmp_branch(&L->c, OPC_I64_GT_U, idx, jo_imm(UINT32_MAX), false, undef);
+		else if (idx.imm > UINT32_MAX)
+			be_jmp(&L->c, undef);
+	}
 	place_args(L, t, &idx, VT_I32, tail);
 	if (!tail) {
 		be_call_indirect(&L->c, L->c.inst->tables[in->b], L->c.inst->type_ids[in->a]);
@@ -1306,13 +1317,98 @@ static void op_select(struct lower *L, uint16_t cmp)
 	finish_result(L, t, &d);
 }
 
+/* ---- memories other than memory 0, and 64-bit memories ---- */
+
+/*
+ * Memory 0, when 32-bit, is the back ends' own: its base (and, with explicit bounds, its
+ * record) lives in pinned registers, and be_load/be_store take the i32 address and the
+ * offset.  Any other memory, and a 64-bit one, is reached through the instance: the front
+ * end computes and checks the host address of the access and hands it over as OP_HOST.
+ *
+ * Guard mode, a reserved 32-bit memory: data + u32 + u32 (+ 16) stays inside the 8 GiB
+ * reservation, so the guard region catches what is out of bounds, as for memory 0 (the
+ * fault handler knows every memory of the instance); the base is a constant of the code,
+ * since a reserved memory never moves.  Explicit bounds, a heap memory or a 64-bit memory:
+ * addr <= size - (offset + access size), in 64 bits (no wrap), with the current size and
+ * base read at the access (another memory's grow may change both).
+ */
+static bool is_pinned(const struct lower *L, uint32_t mem)
+{
+	return mem == 0 && !L->c.inst->memories[0]->is64;
+}
+
+/* Pop the address of a `size`-byte access of `in` and return its checked host address
+ * (OP_HOST, in a temp). */
+static struct jopnd pop_host_addr(struct lower *L, const struct instr *in, uint32_t size)
+{
+	const struct chibi_memory *m = L->c.inst->memories[in->mem];
+	uint32_t oob = jc_trap_label(&L->c, CHIBI_TRAP_MEMORY_OOB);
+	struct jopnd addr = to_reg_or_imm(L, pop(L, NULL), m->is64 ? VT_I64 : VT_I32);
+	uint64_t off = in->bits;
+	jreg r, t;
+
+	r = alloc_reg(L, JC_GPR, 0);
+	L->used |= bit(r);
+	if (addr.kind == OP_IMM)
+		be_mov(&L->c, VT_I64, jo_reg(r), jo_imm(m->is64 ? addr.imm : (uint32_t)addr.imm));
+	else if (m->is64)
+		be_mov(&L->c, VT_I64, jo_reg(r), addr);
+	else
+		be_unop(&L->c, OPC_I64_EXTEND_I32_U, r, addr);
+	release(L, addr);
+	if (!L->c.explicit_bounds && m->reserved && !m->is64) {
+		be_binop(&L->c, OPC_I64_ADD, r, jo_reg(r),
+			 jo_imm((uint64_t)(uintptr_t)m->data + off));
+		return (struct jopnd){ .kind = OP_HOST, .reg = r };
+	}
+	t = alloc_reg(L, JC_GPR, bit(r));
+	if (off > UINT64_MAX - size) {
+		be_jmp(&L->c, oob); /* past every memory, whatever the address */
+		return (struct jopnd){ .kind = OP_HOST, .reg = r };
+	}
+	be_load_abs(&L->c, VT_I64, t, &m->size);
+	be_cmp_branch(&L->c, OPC_I64_LT_U, jo_reg(t), jo_imm(off + size), false, oob);
+	be_binop(&L->c, OPC_I64_SUB, t, jo_reg(t), jo_imm(off + size));
+	be_cmp_branch(&L->c, OPC_I64_GT_U, jo_reg(r), jo_reg(t), false, oob);
+	be_load_abs(&L->c, VT_I64, t, &m->data);
+	be_binop(&L->c, OPC_I64_ADD, r, jo_reg(r), jo_reg(t));
+	if (off)
+		be_binop(&L->c, OPC_I64_ADD, r, jo_reg(r), jo_imm(off));
+	return (struct jopnd){ .kind = OP_HOST, .reg = r };
+}
+
+/* A used address operand as what release() knows: OP_HOST's register is a temp. */
+static struct jopnd host_as_reg(struct jopnd a)
+{
+	if (a.kind == OP_HOST)
+		a.kind = OP_REG;
+	return a;
+}
+
+/* The address operand of a load or store of `in` accessing `size` bytes, and the offset
+ * that goes with it: memory 0's i32 and offset, or a checked host address (offset 0). */
+static struct jopnd pop_addr(struct lower *L, const struct instr *in, uint32_t size,
+			     uint32_t *out_off)
+{
+	if (is_pinned(L, in->mem)) {
+		*out_off = (uint32_t)in->bits;
+		return to_reg_or_imm(L, pop(L, NULL), VT_I32);
+	}
+	*out_off = 0;
+	return pop_host_addr(L, in, size);
+}
+
 static void op_load(struct lower *L, const struct instr *in)
 {
 	uint8_t rt = vt_from_letter(op_info[in->op].results[0]);
-	struct jopnd addr = to_reg_or_imm(L, pop(L, NULL), VT_I32);
-	struct dest d = pick_dst(L, vt_class(rt), addr, jo_imm(0));
+	uint32_t off;
+	struct jopnd addr = pop_addr(L, in, 1u << op_info[in->op].memlog2, &off);
+	struct dest d = pick_dst(L, vt_class(rt), addr.kind == OP_HOST ? jo_reg(addr.reg) : addr,
+				 jo_imm(0));
 
-	be_load(&L->c, in->op, d.reg, addr, (uint32_t)in->bits);
+	be_load(&L->c, in->op, d.reg, addr, off);
+	if (addr.kind == OP_HOST)
+		addr.kind = OP_REG;
 	release_src(L, addr, d.reg);
 	finish_result(L, rt, &d);
 }
@@ -1322,10 +1418,13 @@ static void op_store(struct lower *L, const struct instr *in)
 	uint8_t vt;
 	struct jopnd val = pop(L, &vt);
 	struct jopnd addr;
+	uint32_t off;
 
 	val = to_reg_or_imm(L, val, vt);
-	addr = to_reg_or_imm(L, pop(L, NULL), VT_I32);
-	be_store(&L->c, in->op, addr, val, (uint32_t)in->bits);
+	addr = pop_addr(L, in, 1u << op_info[in->op].memlog2, &off);
+	be_store(&L->c, in->op, addr, val, off);
+	if (addr.kind == OP_HOST)
+		addr.kind = OP_REG;
 	release(L, addr);
 	release(L, val);
 }
@@ -1563,7 +1662,7 @@ static void op_simd(struct lower *L, const struct instr *in)
 	const struct opinfo *oi = &op_info[op];
 	uint8_t rt = oi->results[0] ? vt_from_letter(oi->results[0]) : 0;
 	struct jopnd src[3], addr;
-	uint32_t n = 0;
+	uint32_t n = 0, off;
 	struct dest d;
 	uint8_t t;
 
@@ -1594,27 +1693,27 @@ static void op_simd(struct lower *L, const struct instr *in)
 		return;
 	switch (oi->cls) {
 	case OPCL_VLOAD:
-		addr = to_reg_or_imm(L, pop(L, NULL), VT_I32);
+		addr = pop_addr(L, in, 1u << oi->memlog2, &off);
 		d = pick_dst(L, JC_FPR, jo_imm(0), jo_imm(0));
-		be_vload(&L->c, op, d.reg, addr, (uint32_t)in->bits, 0);
-		release(L, addr);
+		be_vload(&L->c, op, d.reg, addr, off, 0);
+		release(L, host_as_reg(addr));
 		finish_result(L, VT_V128, &d);
 		return;
 	case OPCL_VLOADLANE:
 		src[0] = pop(L, NULL);
-		addr = to_reg_or_imm(L, pop(L, NULL), VT_I32);
 		src[0] = to_temp(L, src[0], VT_V128); /* written in place */
-		be_vload(&L->c, op, src[0].reg, addr, (uint32_t)in->bits, in->b);
-		release(L, addr);
+		addr = pop_addr(L, in, 1u << oi->memlog2, &off);
+		be_vload(&L->c, op, src[0].reg, addr, off, in->b);
+		release(L, host_as_reg(addr));
 		push_reg(L, VT_V128, src[0].reg);
 		return;
 	case OPCL_VSTORE:
 	case OPCL_VSTORELANE:
 		src[0] = in_reg(L, pop(L, NULL), VT_V128);
-		addr = to_reg_or_imm(L, pop(L, NULL), VT_I32);
-		be_vstore(&L->c, op, addr, src[0].reg, (uint32_t)in->bits,
+		addr = pop_addr(L, in, 1u << oi->memlog2, &off);
+		be_vstore(&L->c, op, addr, src[0].reg, off,
 			  oi->cls == OPCL_VSTORELANE ? in->b : 0);
-		release(L, addr);
+		release(L, host_as_reg(addr));
 		release(L, src[0]);
 		return;
 	case OPCL_VSHIFT:
@@ -1650,31 +1749,37 @@ static void op_simd(struct lower *L, const struct instr *in)
 /* The bulk-memory, table and reference instructions that go through C helpers.  A
  * helper's leading arguments come from the instruction's immediates (LA_*), the rest
  * from the stack. */
-enum { LA_MEM = 1, LA_INST, LA_TABLE_A, LA_TABLE_B, LA_IMM_A };
-enum { RT_ELEMTYPE = 1 };  /* result: the element type of table a */
+enum { LA_MEM = 1, LA_MEM_B, LA_INST, LA_TABLE_A, LA_TABLE_B, LA_IMM_A, LA_SEG_MEM };
+/* results: the element type of table a; the index type of memory or table a */
+enum { RT_ELEMTYPE = 1, RT_ADDR };
 
 static const struct misc_helper {
 	uint16_t op;
 	uint8_t lead[3];         /* LA_*, up to the first 0 */
 	uint8_t npop;            /* arguments from the stack */
-	uint8_t rtype;           /* result type, 0 = none, or RT_ELEMTYPE */
+	uint8_t rtype;           /* result type, 0 = none, or RT_ELEMTYPE / RT_ADDR */
 	void (*fn)(void);
 } misc_helpers[] = {
 #define MH(op, l0, l1, l2, npop, rtype, fn) \
 	{ OPC_##op, { l0, l1, l2 }, npop, rtype, (void (*)(void))fn }
-	MH(MEMORY_GROW, LA_MEM, 0, 0, 1, VT_I32, jit_h_memory_grow),
+	MH(MEMORY_GROW, LA_MEM, 0, 0, 1, RT_ADDR, jit_h_memory_grow),
 	MH(MEMORY_FILL, LA_MEM, 0, 0, 3, 0, jit_h_memory_fill),
 	MH(MEMORY_COPY, LA_MEM, 0, 0, 3, 0, jit_h_memory_copy),
-	MH(MEMORY_INIT, LA_INST, LA_IMM_A, 0, 3, 0, jit_h_memory_init),
+	MH(MEMORY_INIT, LA_INST, LA_SEG_MEM, 0, 3, 0, jit_h_memory_init),
 	MH(DATA_DROP, LA_INST, LA_IMM_A, 0, 0, 0, jit_h_data_drop),
 	MH(TABLE_GET, LA_TABLE_A, 0, 0, 1, RT_ELEMTYPE, jit_h_table_get),
 	MH(TABLE_SET, LA_TABLE_A, 0, 0, 2, 0, jit_h_table_set),
-	MH(TABLE_GROW, LA_TABLE_A, 0, 0, 2, VT_I32, jit_h_table_grow),
+	MH(TABLE_GROW, LA_TABLE_A, 0, 0, 2, RT_ADDR, jit_h_table_grow),
 	MH(TABLE_FILL, LA_TABLE_A, 0, 0, 3, 0, jit_h_table_fill),
 	MH(TABLE_COPY, LA_TABLE_A, LA_TABLE_B, 0, 3, 0, jit_h_table_copy),
 	MH(TABLE_INIT, LA_INST, LA_TABLE_B, LA_IMM_A, 3, 0, jit_h_table_init),
 	MH(ELEM_DROP, LA_INST, LA_IMM_A, 0, 0, 0, jit_h_elem_drop),
 #undef MH
+};
+
+/* memory.copy between two memories (the table's row copies within one) */
+static const struct misc_helper copy2 = {
+	OPC_MEMORY_COPY, { LA_MEM, LA_MEM_B, 0 }, 3, 0, (void (*)(void))jit_h_memory_copy2
 };
 
 static void op_misc(struct lower *L, const struct instr *in)
@@ -1683,25 +1788,38 @@ static void op_misc(struct lower *L, const struct instr *in)
 	const struct misc_helper *h = NULL;
 	struct harg a[6];
 	uint32_t n = 0;
+	uint8_t rtype;
 
+	/* the sizes are u32 fields; a 32-bit load clears the register's upper half, so the
+	 * value is the i64 of a 64-bit memory or table as well */
 	if (in->op == OPC_MEMORY_SIZE) {
-		op_load_abs(L, VT_I32, &L->c.mem->pages);
+		op_load_abs(L, VT_I32, &inst->memories[in->mem]->pages);
+		L->vs[L->sp - 1].type = inst->memories[in->mem]->is64 ? VT_I64 : VT_I32;
 		return;
 	}
 	if (in->op == OPC_TABLE_SIZE) {
 		op_load_abs(L, VT_I32, &inst->tables[in->a]->size);
+		L->vs[L->sp - 1].type = inst->tables[in->a]->is64 ? VT_I64 : VT_I32;
 		return;
 	}
 	for (size_t i = 0; i < sizeof(misc_helpers) / sizeof(misc_helpers[0]) && !h; i++)
 		if (misc_helpers[i].op == in->op)
 			h = &misc_helpers[i];
+	if (in->op == OPC_MEMORY_COPY && in->mem != in->b)
+		h = &copy2;
 	if (!h) {
 		fail(L, "unsupported instruction");
 		return;
 	}
 	for (; n < sizeof(h->lead) && h->lead[n]; n++) {
 		switch (h->lead[n]) {
-		case LA_MEM: a[n] = ha_ptr(L->c.mem); break;
+		case LA_MEM: a[n] = ha_ptr(inst->memories[in->mem]); break;
+		case LA_MEM_B: a[n] = ha_ptr(inst->memories[in->b]); break;
+		/* memory.init's segment, its memory in the upper half (0: memory 0) */
+		case LA_SEG_MEM:
+			a[n] = in->mem ? ha_ptr((const void *)(uintptr_t)(in->a | (uint64_t)in->mem << 32)) :
+				ha_u32(in->a);
+			break;
 		case LA_INST: a[n] = ha_ptr(inst); break;
 		case LA_TABLE_A: a[n] = ha_ptr(inst->tables[in->a]); break;
 		case LA_TABLE_B: a[n] = ha_ptr(inst->tables[in->b]); break;
@@ -1710,10 +1828,14 @@ static void op_misc(struct lower *L, const struct instr *in)
 	}
 	for (uint32_t i = n + h->npop; i-- > n;)
 		a[i] = ha_pop(L);
-	call_helper(L, (const void *)h->fn, a, n + h->npop,
-		    h->rtype == RT_ELEMTYPE ? inst->tables[in->a]->elemtype : h->rtype,
-		    op_may_trap(in->op));
-	if (in->op == OPC_MEMORY_GROW)
+	rtype = h->rtype;
+	if (rtype == RT_ELEMTYPE)
+		rtype = inst->tables[in->a]->elemtype;
+	else if (rtype == RT_ADDR)
+		rtype = (in->op == OPC_MEMORY_GROW ? inst->memories[in->mem]->is64 :
+			 inst->tables[in->a]->is64) ? VT_I64 : VT_I32;
+	call_helper(L, (const void *)h->fn, a, n + h->npop, rtype, op_may_trap(in->op));
+	if (in->op == OPC_MEMORY_GROW && in->mem == 0)
 		reload_mem(L, false);
 }
 
@@ -1928,8 +2050,8 @@ static bool prepass(struct lower *L)
 			break;
 		}
 		default:
-			if (op_info[in->op].imm == IMM_MEMARG ||
-			    op_info[in->op].imm == IMM_MEMARG_LANE)
+			if ((op_info[in->op].imm == IMM_MEMARG ||
+			     op_info[in->op].imm == IMM_MEMARG_LANE) && is_pinned(L, in->mem))
 				L->c.uses_memory = true;
 			break;
 		}

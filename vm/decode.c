@@ -186,22 +186,30 @@ static enum chibi_err get_reftype(struct rd *r, vtype *out)
 	return err;
 }
 
-/* limits ::= 0x00 min | 0x01 min max  (spec 5.3.4).  The reference interpreter reads the
- * flag as a 1-bit LEB, so 0x02 is "integer too large" and 0x81 0x00 "... too long". */
+/* limits ::= flags min:u64 max:u64?  (spec 5.3.4, Wasm 3.0): flag bit 0 says a maximum
+ * follows, bit 2 that the memory or table is 64-bit (memory64, table64).  The bounds are
+ * u64 for both index types; the validator checks each type's range ("memory size").
+ * Bit 1 is the threads proposal's "shared", not part of 3.0; like every other flag value
+ * (and, as in the reference interpreter, an over-long flag byte) it is "malformed limits
+ * flags". */
 static enum chibi_err get_limits(struct rd *r, struct limits *l)
 {
-	uint64_t flag = 0;
+	const uint8_t *at = r->p;
+	uint8_t flag = 0;
 	int st;
 	enum chibi_err err;
 
-	st = leb_read_unsigned(&r->p, r->end, 1, &flag);
+	TRY(get_byte(r, &flag));
+	if (flag & ~0x05u)
+		return malformed(r, at, "malformed limits flags");
+	l->has_max = flag & 1;
+	l->is64 = flag & 4;
+	l->max = 0;
+	st = leb_read_unsigned(&r->p, r->end, 64, &l->min);
+	if (!st && l->has_max)
+		st = leb_read_unsigned(&r->p, r->end, 64, &l->max);
 	if (st)
 		return leb_error(r, st);
-	TRY(get_u32(r, &l->min));
-	l->has_max = flag;
-	l->max = 0;
-	if (flag)
-		TRY(get_u32(r, &l->max));
 	return CHIBI_OK;
 fail:
 	return err;

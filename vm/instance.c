@@ -78,9 +78,10 @@ uint64_t inst_eval_cexpr(struct chibi_instance *inst, const struct cexpr *e)
 
 /* Spec 4.5.3 (Wasm 2.0 limits subtyping): the provided object's current size must cover
  * the declared minimum, and a declared maximum must be matched by a smaller or equal one. */
-static bool limits_match(uint32_t cur, bool has_max, uint32_t max, const struct limits *decl)
+static bool limits_match(uint64_t cur, bool has_max, uint64_t max, bool is64,
+			 const struct limits *decl)
 {
-	if (cur < decl->min)
+	if (cur < decl->min || is64 != decl->is64) /* the index types must be equal */
 		return false;
 	return !decl->has_max || (has_max && max <= decl->max);
 }
@@ -115,13 +116,14 @@ static bool import_matches(struct chibi_instance *inst, const struct import *imp
 
 		/* table types match both ways: their element types are equal */
 		return t->store == s && t->elemtype == inst_vtype(inst, imp->desc.table.elemtype) &&
-		       limits_match(t->size, t->has_max, t->max, &imp->desc.table.limits);
+		       limits_match(t->size, t->has_max, t->max, t->is64,
+				    &imp->desc.table.limits);
 	}
 	case EXT_MEMORY: {
 		const struct chibi_memory *mem = ext->of.memory;
 
 		return mem->store == s &&
-		       limits_match(mem->pages, mem->has_max, mem->decl_max,
+		       limits_match(mem->pages, mem->has_max, mem->decl_max, mem->is64,
 				    &imp->desc.memory.limits);
 	}
 	case EXT_GLOBAL: {
@@ -260,7 +262,7 @@ static enum chibi_err build_objects(struct chibi_instance *inst)
 	for (uint32_t i = m->nmemory_imports; i < m->nmemories; i++) {
 		const struct limits *lim = &m->memories[i].limits;
 
-		inst->memories[i] = mem_new(s, lim->min, lim->max, lim->has_max);
+		inst->memories[i] = mem_new(s, lim->min, lim->max, lim->has_max, lim->is64);
 		if (!inst->memories[i])
 			return CHIBI_ERR_NOMEM;
 	}
@@ -268,7 +270,7 @@ static enum chibi_err build_objects(struct chibi_instance *inst)
 		const struct tabletype *tt = &m->tables[i];
 
 		inst->tables[i] = table_new(s, inst_vtype(inst, tt->elemtype), tt->limits.min,
-					    tt->limits.max, tt->limits.has_max);
+					    tt->limits.max, tt->limits.has_max, tt->limits.is64);
 		if (!inst->tables[i])
 			return CHIBI_ERR_NOMEM;
 	}
@@ -281,6 +283,7 @@ static enum chibi_err build_objects(struct chibi_instance *inst)
 		/* In order: an initialiser may read any global before it. */
 		for (uint32_t i = 0; i < n; i++) {
 			gs[i].valtype = inst_vtype(inst, m->globals[i].type.valtype);
+			gs[i].store = inst->store;
 			gs[i].mutable_ = m->globals[i].type.mutable_;
 			const struct cexpr *init = &m->globals[i].init;
 
@@ -352,10 +355,12 @@ static enum chibi_trap init_elems(struct chibi_instance *inst)
 
 		if (e->mode == SEG_ACTIVE) {
 			struct chibi_table *t = inst->tables[e->table_index];
-			uint32_t off = (uint32_t)inst_eval_cexpr(inst, &e->offset);
+			uint64_t off = inst_eval_cexpr(inst, &e->offset);
 
+			if (!t->is64)
+				off = (uint32_t)off;
 			/* Checked even for n = 0: an offset past the end traps (bulk memory). */
-			if ((uint64_t)off + ei->n > t->size)
+			if (off > t->size || ei->n > t->size - off)
 				return CHIBI_TRAP_TABLE_OOB;
 			if (ei->n)
 				memcpy(&t->elems[off], ei->refs, (size_t)ei->n * sizeof(void *));
@@ -377,13 +382,15 @@ static enum chibi_trap init_datas(struct chibi_instance *inst)
 	for (uint32_t i = 0; i < m->ndatas; i++) {
 		const struct data *d = &m->datas[i];
 		struct chibi_memory *mem;
-		uint32_t off;
+		uint64_t off;
 
 		if (d->mode != SEG_ACTIVE)
 			continue;
 		mem = inst->memories[d->memory_index];
-		off = (uint32_t)inst_eval_cexpr(inst, &d->offset);
-		if ((uint64_t)off + d->len > mem->size)
+		off = inst_eval_cexpr(inst, &d->offset);
+		if (!mem->is64)
+			off = (uint32_t)off;
+		if (off > mem->size || d->len > mem->size - off)
 			return CHIBI_TRAP_MEMORY_OOB;
 		if (d->len)
 			memcpy(mem->data + off, d->bytes, d->len);
@@ -504,6 +511,19 @@ chibi_memory *chibi_instance_memory(chibi_instance *inst, const char *name)
 	if (!chibi_instance_export(inst, name, &ext) || ext.kind != CHIBI_EXTERN_MEMORY)
 		return NULL;
 	return ext.of.memory;
+}
+
+/* Memories by index (imports first); see chibi.h. */
+uint32_t chibi_instance_num_memories(const chibi_instance *inst)
+{
+	return inst ? inst->mod->nmemories : 0;
+}
+
+chibi_memory *chibi_instance_memory_at(chibi_instance *inst, uint32_t index)
+{
+	if (!inst || index >= inst->mod->nmemories)
+		return NULL;
+	return inst->memories[index];
 }
 
 chibi_global *chibi_instance_global(chibi_instance *inst, const char *name)

@@ -260,6 +260,24 @@ static bool store_sub(const void *ctx, uint32_t a, uint32_t b)
 	return store_type_sub(ctx, a, b);
 }
 
+bool store_val_fits(const struct chibi_store *s, vtype t, const chibi_val *v)
+{
+	const struct chibi_func *f;
+
+	if (v->type != vt_code(t))
+		return false;
+	if (!vt_is_ref(t))
+		return true;
+	f = v->type == CHIBI_FUNCREF ? v->of.ref : NULL;
+	if (v->type == CHIBI_FUNCREF ? !f : !v->of.ext)
+		return vt_nullable(t);
+	if (t & VT_BOTTOM)
+		return false;
+	if (f && f->store != s)
+		return false;
+	return !vt_has_index(t) || (f && store_type_sub(s, f->type_id, vt_index(t)));
+}
+
 /* vt_match_by on canonical vtypes (run-time objects' types, see vtype). */
 bool store_vt_match(const struct chibi_store *s, vtype got, vtype want)
 {

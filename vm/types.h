@@ -114,16 +114,16 @@ enum imm_kind {
 	IMM_LOCAL,         /* u32 local index */
 	IMM_GLOBAL,        /* u32 global index */
 	IMM_TABLE,         /* u32 table index */
-	IMM_MEMARG,        /* u32 align (log2), u32 offset */
-	IMM_MEMIDX,        /* one byte, must be 0x00 (memory.size/grow/fill) */
+	IMM_MEMARG,        /* u32 flags (align log2, bit 6: memidx follows), [u32 memidx], u64 offset */
+	IMM_MEMIDX,        /* u32 memory index (memory.size/grow/fill) */
 	IMM_I32,           /* s32 */
 	IMM_I64,           /* s64 */
 	IMM_F32,           /* 4 bytes little-endian */
 	IMM_F64,           /* 8 bytes little-endian */
 	IMM_REFTYPE,       /* one byte reftype */
-	IMM_MEMORY_INIT,   /* u32 data index, byte 0x00 */
+	IMM_MEMORY_INIT,   /* u32 data index, u32 memory index */
 	IMM_DATA,          /* u32 data index */
-	IMM_MEMORY_COPY,   /* two bytes 0x00 0x00 */
+	IMM_MEMORY_COPY,   /* u32 destination memory, u32 source memory */
 	IMM_TABLE_INIT,    /* u32 elem index, u32 table index */
 	IMM_ELEM,          /* u32 elem index */
 	IMM_TABLE_COPY,    /* u32 dst table, u32 src table */
@@ -369,6 +369,13 @@ static inline vtype vt_from_letter(char c)
 	}
 }
 
+/* A letter of an opcodes.def signature: also the address letters a, b and n, read as i32,
+ * the type for 32-bit memories and tables (the validator substitutes i64 for 64-bit ones). */
+static inline vtype vt_from_op_letter(char c)
+{
+	return c == 'a' || c == 'b' || c == 'n' ? VT_I32 : vt_from_letter(c);
+}
+
 /* A function type.  params and results point into one allocation owned by the module.
  * Wasm 3.0 types also have a place in the subtype hierarchy and a recursion group. */
 #define TYPE_NO_SUPER UINT32_MAX
@@ -406,10 +413,13 @@ static inline size_t functype_slots(const struct functype *t)
 	return p > r ? p : r;
 }
 
-/* Limits (spec 5.3.4).  For memories min/max are in 64 KiB pages, for tables in elements. */
+/* Limits (spec 5.3.4).  For memories min/max are in 64 KiB pages, for tables in elements.
+ * is64: the memory or table is indexed by i64 (memory64, table64; flag bit 2), and its
+ * bounds are read as u64 (the validator keeps them within the engine's limits). */
 struct limits {
-	uint32_t min, max;
+	uint64_t min, max;
 	bool has_max;
+	bool is64;
 };
 
 struct tabletype {
@@ -431,5 +441,6 @@ enum extern_kind { EXT_FUNC = 0, EXT_TABLE = 1, EXT_MEMORY = 2, EXT_GLOBAL = 3 }
 
 #define WASM_PAGE_SIZE 65536u
 #define WASM_MAX_PAGES 65536u /* 4 GiB of 32-bit linear memory */
+#define WASM_MAX_PAGES64 ((uint64_t)1 << 48) /* the spec's bound for 64-bit memories */
 
 #endif

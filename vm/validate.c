@@ -490,6 +490,39 @@ static enum chibi_err need_memory(struct vctx *v, uint32_t idx)
 	return CHIBI_OK;
 }
 
+/* The index type of a memory or table (known to exist): i64 for memory64 and table64. */
+static uint8_t mem_addr(const struct vctx *v, uint32_t idx)
+{
+	return v->m->memories[idx].limits.is64 ? VT_I64 : VT_I32;
+}
+
+static uint8_t table_addr(const struct vctx *v, uint32_t idx)
+{
+	return v->m->tables[idx].limits.is64 ? VT_I64 : VT_I32;
+}
+
+/* The type of an opcodes.def letter in instruction `in`: the address letters a (the first
+ * memory or table the immediates name), b (copy's source) and n (a length between the two:
+ * i64 only when both are) take the index types; the other letters their fixed ones.  Only
+ * after check_simple_imm has found the memories and tables. */
+static uint8_t letter_type(const struct vctx *v, const struct instr *in, char c)
+{
+	uint8_t a, b;
+
+	if (c != 'a' && c != 'b' && c != 'n')
+		return vt_from_letter(c);
+	switch (op_info[in->op].imm) {
+	case IMM_TABLE: a = b = table_addr(v, in->a); break;
+	case IMM_TABLE_INIT: a = b = table_addr(v, in->b); break;
+	case IMM_TABLE_COPY: a = table_addr(v, in->a); b = table_addr(v, in->b); break;
+	case IMM_MEMORY_COPY: a = mem_addr(v, in->mem); b = mem_addr(v, in->b); break;
+	default: a = b = mem_addr(v, in->mem); break;
+	}
+	if (c == 'n')
+		return a == VT_I64 && b == VT_I64 ? VT_I64 : VT_I32;
+	return c == 'a' ? a : b;
+}
+
 static enum chibi_err need_func(struct vctx *v, uint32_t idx)
 {
 	if (idx >= v->m->nfuncs_total)
@@ -635,10 +668,13 @@ static enum chibi_err check_simple_imm(struct vctx *v, const struct instr *in)
 	switch (info->imm) {
 	case IMM_MEMARG:
 	case IMM_MEMARG_LANE:
-		TRY(need_memory(v, 0));
+		TRY(need_memory(v, in->mem));
 		/* 2^align must not exceed the access size (spec 3.3.7). */
 		if (in->a > info->memlog2)
 			return invalid(v, "alignment must not be larger than natural");
+		/* a 32-bit memory's offsets are u32 (memory64 made the encoding a u64) */
+		if (!v->m->memories[in->mem].limits.is64 && in->bits > UINT32_MAX)
+			return invalid(v, "offset out of range");
 		/* load/store_lane: memlog2 is also the lane size */
 		if (info->imm == IMM_MEMARG_LANE && in->b >= 16u >> info->memlog2)
 			return invalid(v, "invalid lane index");
@@ -653,11 +689,14 @@ static enum chibi_err check_simple_imm(struct vctx *v, const struct instr *in)
 				return invalid(v, "invalid lane index");
 		break;
 	case IMM_MEMIDX:
+		TRY(need_memory(v, in->mem));
+		break;
 	case IMM_MEMORY_COPY:
-		TRY(need_memory(v, 0));
+		TRY(need_memory(v, in->mem));
+		TRY(need_memory(v, in->b));
 		break;
 	case IMM_MEMORY_INIT:
-		TRY(need_memory(v, 0));
+		TRY(need_memory(v, in->mem));
 		TRY(need_data(v, in->a));
 		break;
 	case IMM_DATA:
@@ -697,9 +736,9 @@ static enum chibi_err check_simple(struct vctx *v, const struct instr *in)
 
 	TRY(check_simple_imm(v, in));
 	while (n-- > 0)
-		TRY(pop_expect(v, vt_from_letter(info->params[n])));
+		TRY(pop_expect(v, letter_type(v, in, info->params[n])));
 	for (const char *r = info->results; *r; r++)
-		TRY(push_val(v, vt_from_letter(*r)));
+		TRY(push_val(v, letter_type(v, in, *r)));
 fail:
 	return err;
 }
@@ -887,7 +926,7 @@ static enum chibi_err check_instr(struct vctx *v, const struct instr *in)
 		if (!vt_match(v, t, VT_FUNCREF))
 			return mismatch(v);
 		ft = &m->types[in->a];
-		TRY(pop_expect(v, VT_I32));
+		TRY(pop_expect(v, table_addr(v, in->b)));
 		TRY(pop_vals(v, ft->params, ft->nparams));
 		TRY(push_vals(v, ft->results, ft->nresults));
 		break;
@@ -906,7 +945,7 @@ static enum chibi_err check_instr(struct vctx *v, const struct instr *in)
 			if (!vt_match(v, t, VT_FUNCREF))
 				return mismatch(v);
 			ft = &m->types[in->a];
-			TRY(pop_expect(v, VT_I32));
+			TRY(pop_expect(v, table_addr(v, in->b)));
 		}
 		if (!match_types(v, ft->results, ft->nresults, v->ft->results, v->ft->nresults))
 			return mismatch(v);
@@ -1011,25 +1050,25 @@ static enum chibi_err check_instr(struct vctx *v, const struct instr *in)
 		break;
 	case OPC_TABLE_GET:
 		TRY(get_table(v, in->a, &t));
-		TRY(pop_expect(v, VT_I32));
+		TRY(pop_expect(v, table_addr(v, in->a)));
 		TRY(push_val(v, t));
 		break;
 	case OPC_TABLE_SET:
 		TRY(get_table(v, in->a, &t));
 		TRY(pop_expect(v, t));
-		TRY(pop_expect(v, VT_I32));
+		TRY(pop_expect(v, table_addr(v, in->a)));
 		break;
 	case OPC_TABLE_GROW:
 		TRY(get_table(v, in->a, &t));
-		TRY(pop_expect(v, VT_I32));
+		TRY(pop_expect(v, table_addr(v, in->a)));
 		TRY(pop_expect(v, t));
-		TRY(push_val(v, VT_I32));
+		TRY(push_val(v, table_addr(v, in->a)));
 		break;
 	case OPC_TABLE_FILL:
 		TRY(get_table(v, in->a, &t));
-		TRY(pop_expect(v, VT_I32));
+		TRY(pop_expect(v, table_addr(v, in->a)));
 		TRY(pop_expect(v, t));
-		TRY(pop_expect(v, VT_I32));
+		TRY(pop_expect(v, table_addr(v, in->a)));
 		break;
 	case OPC_REF_NULL:
 		TRY(check_vtype(v, in->a));
@@ -1216,17 +1255,23 @@ static enum chibi_err check_limits(struct vctx *v, const struct limits *l, uint6
 
 static enum chibi_err check_memtype(struct vctx *v, const struct memtype *mt)
 {
+	if (mt->limits.is64)
+		return check_limits(v, &mt->limits, WASM_MAX_PAGES64,
+				    "memory size must be at most 2^48 pages (256TiB)");
 	return check_limits(v, &mt->limits, WASM_MAX_PAGES,
 			    "memory size must be at most 65536 pages (4GiB)");
 }
 
+/* A 64-bit table's bounds may be any u64 (spec); the engine's own limit on elements is
+ * applied when the table is made (vm/table.c). */
 static enum chibi_err check_tabletype(struct vctx *v, const struct tabletype *tt)
 {
 	enum chibi_err err = check_vtype(v, tt->elemtype);
 
 	if (err)
 		return err;
-	return check_limits(v, &tt->limits, UINT32_MAX, "table size must be at most 2^32-1");
+	return check_limits(v, &tt->limits, tt->limits.is64 ? UINT64_MAX : UINT32_MAX,
+			    "table size must be at most 2^32-1");
 }
 
 /* How many globals a constant expression sees where the module's first `upto` globals are
@@ -1559,8 +1604,6 @@ static enum chibi_err check_decls(struct vctx *v)
 	}
 	for (uint32_t i = m->nmemory_imports; i < m->nmemories; i++)
 		TRY(check_memtype(v, &m->memories[i]));
-	if (m->nmemories > 1)
-		return invalid(v, "multiple memories");
 fail:
 	return err;
 }
@@ -1585,7 +1628,8 @@ static enum chibi_err check_segments(struct vctx *v)
 		TRY(get_table(v, e->table_index, &t));
 		if (!vt_match(v, e->elemtype, t))
 			return mismatch(v);
-		TRY(check_cexpr(v, &e->offset, VT_I32, CEXPR_GLOBALS(m, m->nglobals)));
+		TRY(check_cexpr(v, &e->offset, table_addr(v, e->table_index),
+				CEXPR_GLOBALS(m, m->nglobals)));
 	}
 	for (uint32_t i = 0; i < m->ndatas; i++) {
 		const struct data *d = &m->datas[i];
@@ -1594,7 +1638,8 @@ static enum chibi_err check_segments(struct vctx *v)
 			continue;
 		v->off = d->offset.offset;
 		TRY(need_memory(v, d->memory_index));
-		TRY(check_cexpr(v, &d->offset, VT_I32, CEXPR_GLOBALS(m, m->nglobals)));
+		TRY(check_cexpr(v, &d->offset, mem_addr(v, d->memory_index),
+				CEXPR_GLOBALS(m, m->nglobals)));
 	}
 fail:
 	return err;

@@ -1222,6 +1222,8 @@ static struct amode guest_addr(struct jcomp *c, enum a64_ldst k, struct jopnd ad
 	struct codebuf *cb = c->cb;
 	uint32_t w[A64_SEQ_MAX];
 
+	if (addr.kind == OP_HOST) /* checked by the front end, in whichever memory */
+		return (struct amode){ AM_IMM, HW(addr.reg), 0, 0 };
 	if (!c->explicit_bounds) {
 		if (addr.kind == OP_IMM) {
 			uint64_t ea = (uint64_t)(uint32_t)addr.imm + offset;

@@ -1429,7 +1429,8 @@ void be_select_cmp(struct jcomp *c, uint8_t vt, jreg dst, struct jopnd a, struct
 
 /* ---- memory ---- */
 
-/* The memory operand of a `size`-byte access at addr + offset.  Guard mode relies on the
+/* The memory operand of a `size`-byte access at addr + offset (OP_HOST: at addr, which the
+ * front end checked, in whichever memory).  Guard mode relies on the
  * 8 GiB reservation: u32 + u32 cannot leave it.  Explicit mode computes the end of the
  * access in r11 (64 bits, no wrap) and compares it with the current size. */
 static struct x64_mem mem_operand(struct jcomp *c, struct jopnd addr, uint32_t offset,
@@ -1438,6 +1439,8 @@ static struct x64_mem mem_operand(struct jcomp *c, struct jopnd addr, uint32_t o
 	struct codebuf *cb = c->cb;
 	uint64_t extra = (uint64_t)offset + size;
 
+	if (addr.kind == OP_HOST) /* checked by the front end */
+		return x64_mb(addr.reg, 0);
 	if (!c->explicit_bounds) {
 		if (addr.kind == OP_IMM) {
 			uint64_t ea = (uint64_t)(uint32_t)addr.imm + offset;
