@@ -42,3 +42,16 @@ DIFF_TIME ?= 0
 .PHONY: diff-campaign
 diff-campaign: $(CHIBI) $(JIT_DIFFTEST)
 	DIFF_TIME=$(DIFF_TIME) sh jit/test/diff-campaign.sh $(CHIBI) $(JIT_DIFFTEST) $(DIFF_N) $(BUILD)/diff-campaign
+
+# Compiled files (chibi compile, --cache; jit/aot.c, vm/compiled.c, vm/cache.c):
+#   make test-aot       tools/aot-test.sh (compiled runs identical to plain ones, refusals,
+#                       the WASI suites through the cache twice) and the spec suite with
+#                       every module run from a compiled file (chibi wast --compiled)
+#   make spec-compiled  only the latter
+TEST_COMPONENTS += test-aot
+.PHONY: test-aot spec-compiled
+spec-compiled: $(CHIBI)
+	$(CHIBI) wast --compiled $(SPEC_WAST)
+
+test-aot: $(CHIBI) spec-compiled $(BUILD)/wasm/examples/hello.wasm wasi-guests
+	sh tools/aot-test.sh $(CHIBI) $(BUILD)
