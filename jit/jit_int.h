@@ -89,6 +89,16 @@ static inline uint32_t jit_result_word(const struct functype *t, uint32_t i)
 	return jit_slots_of(t->results, i);
 }
 
+/*
+ * Tail calls with stack arguments: a tail caller writes its callee's stack arguments into
+ * its own incoming area, which its caller reserved.  Every wasm call reserves at least
+ * JIT_TAIL_WORDS words there (the compiler's outgoing areas, jit_invoke's from C), so a
+ * tail call whose callee needs no more than that never depends on what the caller of the
+ * chain reserved; a callee needing more makes its tail caller fall back to the
+ * interpreter.  Even, so the area keeps the stack aligned.
+ */
+#define JIT_TAIL_WORDS 8u
+
 /* Words of stack arguments (beyond the argument registers) of a call of type t, or of
  * results when they are in memory: the outgoing area must hold the larger.  The compiler
  * sizes outgoing areas with it, jit_invoke the area it passes from C. */
@@ -136,6 +146,8 @@ jit_num_fn jit_num_helper(uint16_t op);
 struct jit_ret jit_h_memory_grow(struct chibi_memory *m, uint64_t delta);
 struct jit_ret jit_h_memory_fill(struct chibi_memory *m, uint64_t d, uint64_t val, uint64_t n);
 struct jit_ret jit_h_memory_copy(struct chibi_memory *m, uint64_t d, uint64_t src, uint64_t n);
+struct jit_ret jit_h_memory_copy2(struct chibi_memory *dm, struct chibi_memory *sm, uint64_t d,
+				  uint64_t src, uint64_t n);
 struct jit_ret jit_h_memory_init(struct chibi_instance *inst, uint64_t seg, uint64_t d,
 				 uint64_t src, uint64_t n);
 struct jit_ret jit_h_data_drop(struct chibi_instance *inst, uint64_t seg);

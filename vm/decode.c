@@ -186,22 +186,30 @@ static enum chibi_err get_reftype(struct rd *r, vtype *out)
 	return err;
 }
 
-/* limits ::= 0x00 min | 0x01 min max  (spec 5.3.4).  The reference interpreter reads the
- * flag as a 1-bit LEB, so 0x02 is "integer too large" and 0x81 0x00 "... too long". */
+/* limits ::= flags min:u64 max:u64?  (spec 5.3.4, Wasm 3.0): flag bit 0 says a maximum
+ * follows, bit 2 that the memory or table is 64-bit (memory64, table64).  The bounds are
+ * u64 for both index types; the validator checks each type's range ("memory size").
+ * Bit 1 is the threads proposal's "shared", not part of 3.0; like every other flag value
+ * (and, as in the reference interpreter, an over-long flag byte) it is "malformed limits
+ * flags". */
 static enum chibi_err get_limits(struct rd *r, struct limits *l)
 {
-	uint64_t flag = 0;
+	const uint8_t *at = r->p;
+	uint8_t flag = 0;
 	int st;
 	enum chibi_err err;
 
-	st = leb_read_unsigned(&r->p, r->end, 1, &flag);
+	TRY(get_byte(r, &flag));
+	if (flag & ~0x05u)
+		return malformed(r, at, "malformed limits flags");
+	l->has_max = flag & 1;
+	l->is64 = flag & 4;
+	l->max = 0;
+	st = leb_read_unsigned(&r->p, r->end, 64, &l->min);
+	if (!st && l->has_max)
+		st = leb_read_unsigned(&r->p, r->end, 64, &l->max);
 	if (st)
 		return leb_error(r, st);
-	TRY(get_u32(r, &l->min));
-	l->has_max = flag;
-	l->max = 0;
-	if (flag)
-		TRY(get_u32(r, &l->max));
 	return CHIBI_OK;
 fail:
 	return err;
@@ -330,23 +338,32 @@ fail:
 
 /* ---- sections (spec 5.5) ----------------------------------------------------------- */
 
-/* functype ::= 0x60 vec(valtype) vec(valtype); params and results share one allocation
- * that starts at params (mod_unref frees params only). */
-static enum chibi_err get_functype(struct rd *r, struct functype *ft)
+/* The type forms (spec 5.3.8-5.3.10), read as s7 so that a continuation bit is "integer
+ * representation too long" rather than a bad form. */
+enum { FORM_FUNC = -0x20, FORM_STRUCT = -0x21, FORM_ARRAY = -0x22, FORM_SUB = -0x30,
+       FORM_SUB_FINAL = -0x31, FORM_REC = -0x32 };
+
+static enum chibi_err get_form(struct rd *r, int64_t *form)
 {
-	const uint8_t *at = r->p, *pp, *rp, *after;
+	int st = leb_read_signed(&r->p, r->end, 7, form);
+
+	return st ? leb_error(r, st) : CHIBI_OK;
+}
+
+/* functype ::= 0x60 vec(valtype) vec(valtype), its form already read from `at`; params and
+ * results share one allocation that starts at params (mod_unref frees params only). */
+static enum chibi_err get_functype(struct rd *r, const uint8_t *at, int64_t form,
+				   struct functype *ft)
+{
+	const uint8_t *pp, *rp, *after;
 	vtype *buf = NULL, t = 0;
 	uint32_t np = 0, nr = 0;
-	int64_t form = 0;
-	int st;
 	enum chibi_err err;
 
-	/* The form is an s7 (-0x20), so a continuation bit is "integer representation too
-	 * long" rather than a bad form. */
-	st = leb_read_signed(&r->p, r->end, 7, &form);
-	if (st)
-		return leb_error(r, st);
-	if (form != -0x20)
+	if (form == FORM_STRUCT || form == FORM_ARRAY)
+		return diag_set(r->diag, CHIBI_ERR_UNSUPPORTED, (size_t)(at - r->base),
+				"GC struct and array types are not supported");
+	if (form != FORM_FUNC)
 		return malformed(r, at, "malformed function type");
 	/* Check both vectors first, so the allocation happens once with the final sizes;
 	 * then read them again into it. */
@@ -377,20 +394,70 @@ fail:
 	return err;
 }
 
+/*
+ * subtype ::= 0x50 vec(typeidx) comptype | 0x4f vec(typeidx) comptype | comptype
+ * (spec 5.3.10): a declared supertype (at most one is valid: more are kept as
+ * TYPE_SUPER_MANY for the validator) and whether the type is final (a bare comptype is).
+ */
+static enum chibi_err get_subtype(struct rd *r, struct functype *ft)
+{
+	const uint8_t *at = r->p;
+	uint32_t nsup = 0, sup = 0;
+	int64_t form = 0;
+	enum chibi_err err;
+
+	TRY(get_form(r, &form));
+	ft->super = TYPE_NO_SUPER;
+	ft->final_ = true;
+	if (form == FORM_SUB || form == FORM_SUB_FINAL) {
+		ft->final_ = form == FORM_SUB_FINAL;
+		TRY(get_count(r, &nsup));
+		for (uint32_t k = 0; k < nsup; k++)
+			TRY(get_u32(r, &sup));
+		ft->super = nsup == 0 ? TYPE_NO_SUPER : nsup == 1 ? sup : TYPE_SUPER_MANY;
+		at = r->p;
+		TRY(get_form(r, &form));
+	}
+	return get_functype(r, at, form, ft);
+fail:
+	return err;
+}
+
+/* typesec ::= vec(rectype), rectype ::= 0x4e vec(subtype) | subtype: the type index space
+ * is the groups' types in order; each type knows its group (rec_first, rec_len). */
 static enum chibi_err sec_type(struct rd *r, struct module *m)
 {
 	uint32_t n = 0;
+	size_t cap = 0;
 	enum chibi_err err;
 
 	TRY(get_count(r, &n));
-	if (n > VT_MAX_TYPEIDX) /* a vtype holds any type index of the module */
-		return diag_set(r->diag, CHIBI_ERR_UNSUPPORTED, (size_t)(r->p - r->base),
-				"more than %u types", VT_MAX_TYPEIDX);
-	TRY(new_array(r, &m->types, n, sizeof(*m->types)));
 	/* ntypes counts only fully read entries, so mod_unref frees exactly those. */
 	for (uint32_t i = 0; i < n; i++) {
-		TRY(get_functype(r, &m->types[i]));
-		m->ntypes = i + 1;
+		const uint8_t *at = r->p;
+		uint32_t first = m->ntypes, len = 1;
+		int64_t form = 0;
+
+		TRY(get_form(r, &form));
+		if (form == FORM_REC)
+			TRY(get_count(r, &len));
+		else
+			r->p = at;
+		/* a vtype holds any type index of the module */
+		if ((uint64_t)first + len > VT_MAX_TYPEIDX)
+			return diag_set(r->diag, CHIBI_ERR_UNSUPPORTED, (size_t)(at - r->base),
+					"more than %u types", VT_MAX_TYPEIDX);
+		if (len && !VM_GROW(m->types, cap, (size_t)first + len))
+			return nomem(r);
+		for (uint32_t k = 0; k < len; k++) {
+			struct functype *ft = &m->types[first + k];
+
+			memset(ft, 0, sizeof(*ft));
+			TRY(get_subtype(r, ft));
+			ft->rec_first = first;
+			ft->rec_len = len;
+			m->ntypes = first + k + 1;
+		}
 	}
 	return CHIBI_OK;
 fail:
@@ -482,10 +549,33 @@ static enum chibi_err sec_table(struct rd *r, struct module *m)
 
 	TRY(get_count(r, &n));
 	TRY(new_array(r, &m->tables, (size_t)m->ntable_imports + n, sizeof(*m->tables)));
+	TRY(new_array(r, &m->table_inits, n, sizeof(*m->table_inits)));
 	copy_imports(m, EXT_TABLE, m->tables);
 	m->ntables = m->ntable_imports + n;
-	for (uint32_t i = 0; i < n; i++)
-		TRY(get_tabletype(r, &m->tables[m->ntable_imports + i]));
+	/* table ::= tabletype | 0x40 0x00 tabletype expr (Wasm 3.0: an initial value) */
+	for (uint32_t i = 0; i < n; i++) {
+		struct tabletype *tt = &m->tables[m->ntable_imports + i];
+		struct cexpr *init = &m->table_inits[i];
+		const uint8_t *at = r->p;
+
+		if (r->p < r->end && *r->p == 0x40) {
+			uint8_t zero = 0;
+
+			r->p++;
+			at = r->p;
+			TRY(get_byte(r, &zero));
+			if (zero != 0)
+				return malformed(r, at, "malformed table type");
+			TRY(get_tabletype(r, tt));
+			TRY(get_cexpr(r, init));
+			continue;
+		}
+		TRY(get_tabletype(r, tt));
+		/* none: null of the table's type (the validator insists that it has one) */
+		init->kind = CE_REF_NULL;
+		init->reftype = tt->elemtype & ~VT_NONNULL;
+		init->offset = (size_t)(at - r->base);
+	}
 	return CHIBI_OK;
 fail:
 	return err;
@@ -584,7 +674,8 @@ static enum chibi_err get_elem(struct rd *r, struct elem *e)
 			TRY(get_u32(r, &e->table_index));
 		TRY(get_cexpr(r, &e->offset));
 	}
-	e->elemtype = VT_FUNCREF;
+	/* funcidx items are (ref func) in Wasm 3.0; expression items without a type funcref */
+	e->elemtype = exprs ? VT_FUNCREF : VT_FUNCREF | VT_NONNULL;
 	if (flags & 3) {
 		if (exprs) {
 			TRY(get_reftype(r, &e->elemtype));
@@ -881,6 +972,8 @@ static enum chibi_err finish(struct rd *r, struct module *m, bool seen_code)
 	if (m->nfuncs_total) {
 		for (uint32_t i = 0; i < m->nglobals - m->nglobal_imports; i++)
 			mark_declared(m, &m->globals[i].init);
+		for (uint32_t i = 0; m->table_inits && i < m->ntables - m->ntable_imports; i++)
+			mark_declared(m, &m->table_inits[i]);
 		for (uint32_t i = 0; i < m->nelems; i++) {
 			mark_declared(m, &m->elems[i].offset);
 			for (uint32_t j = 0; j < m->elems[i].nitems; j++)

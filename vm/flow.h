@@ -44,10 +44,12 @@ static inline void flow_sig(const struct module *m, const struct flow_block *b,
 	*nparams = *nresults = 0;
 	switch (b->sig_kind) {
 	case FLOW_SIG_VALTYPE:
-		/* VT_I32 0x7f, I64 0x7e, F32 0x7d, F64 0x7c, V128 0x7b; FUNCREF 0x70, EXTERNREF
-		 * 0x6f, exnref 0x69: the run-time kind of the result (the validator has typed it) */
+		/* VT_I32 0x7f, I64 0x7e, F32 0x7d, F64 0x7c, V128 0x7b; FUNCREF 0x70,
+		 * EXTERNREF 0x6f, exnref 0x69: the run-time kind of the result (the
+		 * validator has typed it) */
 		*results = &flow_valtypes[b->sig >= VT_V128 ? 0x7f - b->sig :
-					  b->sig == VT_FUNCREF ? 5 : b->sig == VT_EXTERNREF ? 6 : 7];
+					  b->sig == VT_FUNCREF ? 5 :
+					  b->sig == VT_EXTERNREF ? 6 : 7];
 		*nresults = 1;
 		break;
 	case FLOW_SIG_TYPEIDX:

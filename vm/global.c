@@ -102,6 +102,7 @@ chibi_global *chibi_global_new(chibi_store *s, chibi_val value, bool is_mutable)
 	g = global_new(value.type, is_mutable, v[0]);
 	if (g) {
 		g->hi = v[1];
+		g->store = s;
 		store_own_global(s, g);
 	}
 	return g;
@@ -124,8 +125,7 @@ bool chibi_global_set(chibi_global *g, chibi_val v)
 {
 	uint64_t s[2] = { 0, 0 };
 
-	if (!g || !g->mutable_ || v.type != vt_code(g->valtype) ||
-	    (!vt_nullable(g->valtype) && !val_to_slot(&v)))
+	if (!g || !g->mutable_ || !store_val_fits(g->store, g->valtype, &v))
 		return false;
 	val_to_slots(&v, s);
 	g->value = s[0];

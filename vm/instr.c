@@ -1,7 +1,7 @@
 /* vm/instr.c - read one instruction (opcode + immediates) from a code body or constant expr.
  *
  * The immediate layout comes from the imm column of vm/opcodes.def; this file only knows how
- * each imm kind is encoded (spec 5.4).  It checks encodings (LEB sizes, zero bytes, known
+ * each imm kind is encoded (spec 5.4).  It checks encodings (LEB sizes, memop flags, known
  * opcodes, type bytes) but not types or indices: that is the validator's job.
  * Entry points: instr_read(), instr_br_table_label().
  */
@@ -36,19 +36,39 @@ static enum chibi_err get_byte(struct cur *c, uint8_t *out)
 	return st ? leb_fail(c, st) : CHIBI_OK;
 }
 
-/* memory.size/grow/fill, memory.init and memory.copy carry a reserved memory index that the
- * MVP encodes as one literal 0x00 byte (not a LEB: 0x80 0x00 is malformed). */
-static enum chibi_err get_zero(struct cur *c)
+/* memory.size/grow/fill, memory.init and memory.copy name their memories with a u32 memidx
+ * (Wasm 3.0, multi-memory; the MVP's reserved 0x00 byte is the one-byte encoding of 0). */
+static enum chibi_err get_memidx(struct cur *c, uint32_t *out)
 {
-	uint8_t b = 0;
-	enum chibi_err err = get_byte(c, &b);
+	return get_u32(c, out);
+}
+
+/*
+ * memarg ::= flags:u32 offset:u64 | flags:u32 memidx:u32 offset:u64   (spec 5.4.6, 3.0)
+ * flags bit 6 says a memory index follows; the rest is log2 of the alignment.  Flags of
+ * 128 and more are malformed.  The offset is a u64 (memory64); the validator bounds it by
+ * the memory's index type.
+ */
+static enum chibi_err get_memarg(struct cur *c, struct instr *in)
+{
+	size_t off = (size_t)(c->p - c->base);
+	uint32_t flags = 0;
+	enum chibi_err err = get_u32(c, &flags);
+	int st;
 
 	if (err)
 		return err;
-	if (b != 0)
-		return diag_set(c->diag, CHIBI_ERR_MALFORMED, (size_t)(c->p - 1 - c->base),
-				"zero byte expected");
-	return CHIBI_OK;
+	if (flags >= 128)
+		return diag_set(c->diag, CHIBI_ERR_MALFORMED, off, "malformed memop flags");
+	in->mem = 0;
+	if (flags & 64) {
+		err = get_u32(c, &in->mem);
+		if (err)
+			return err;
+	}
+	in->a = flags & 63;
+	st = leb_read_unsigned(&c->p, c->end, 64, &in->bits);
+	return st ? leb_fail(c, st) : CHIBI_OK;
 }
 
 /*
@@ -237,6 +257,7 @@ static enum chibi_err get_immediates(struct cur *c, struct instr *in)
 		break;
 	case IMM_LABEL:
 	case IMM_FUNC:
+	case IMM_TYPE:
 	case IMM_LOCAL:
 	case IMM_GLOBAL:
 	case IMM_TABLE:
@@ -259,13 +280,9 @@ static enum chibi_err get_immediates(struct cur *c, struct instr *in)
 		break;
 	case IMM_MEMARG:
 	case IMM_MEMARG_LANE: {
-		uint32_t off = 0;
 		uint8_t lane = 0;
 
-		err = get_u32(c, &in->a);
-		if (!err)
-			err = get_u32(c, &off);
-		in->bits = off;
+		err = get_memarg(c, in);
 		if (!err && op_info[in->op].imm == IMM_MEMARG_LANE)
 			err = get_byte(c, &lane);
 		in->b = lane;
@@ -290,7 +307,7 @@ static enum chibi_err get_immediates(struct cur *c, struct instr *in)
 		c->p += 16;
 		break;
 	case IMM_MEMIDX:
-		err = get_zero(c);
+		err = get_memidx(c, &in->mem);
 		break;
 	case IMM_I32: {
 		int32_t v = 0;
@@ -330,12 +347,12 @@ static enum chibi_err get_immediates(struct cur *c, struct instr *in)
 	case IMM_MEMORY_INIT:
 		err = get_u32(c, &in->a);
 		if (!err)
-			err = get_zero(c);
+			err = get_memidx(c, &in->mem);
 		break;
 	case IMM_MEMORY_COPY:
-		err = get_zero(c);
+		err = get_memidx(c, &in->mem);
 		if (!err)
-			err = get_zero(c);
+			err = get_memidx(c, &in->b);
 		break;
 	default:
 		/* A row with an imm kind this reader does not know: a table bug, not bad input. */

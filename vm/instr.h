@@ -21,8 +21,10 @@ struct instr {
 	                     * source table (table.copy), default label (br_table),
 	                     * valtype (select_t, when a == 1), lane index (IMM_MEMARG_LANE;
 	                     * IMM_LANE has it in a) */
+	uint32_t mem;       /* memory index: IMM_MEMARG, IMM_MEMARG_LANE, IMM_MEMIDX,
+	                     * IMM_MEMORY_INIT; IMM_MEMORY_COPY: the destination (b: the source) */
 	uint64_t bits;      /* constant bits (IMM_I32 sign-extended to 64, IMM_I64, IMM_F32, IMM_F64)
-	                     * or memarg offset */
+	                     * or memarg offset (u64: memory64) */
 	const uint8_t *table; /* IMM_BR_TABLE: first label's LEB; read with instr_br_table_label */
 	const uint8_t *imm16; /* IMM_V128, IMM_SHUFFLE: the 16 immediate bytes, in place */
 	size_t offset;      /* byte offset of the opcode in the module binary */
@@ -31,7 +33,7 @@ struct instr {
 /* Read one instruction at *p (< end), advance *p past it.  `base` is the start of the module
  * binary, for offsets.  On bad encoding returns CHIBI_ERR_MALFORMED with diag filled using the
  * spec wording ("unexpected end", "integer representation too long", "integer too large",
- * "zero byte expected", "illegal opcode", "malformed reference type", ...). */
+ * "malformed memop flags", "illegal opcode", "malformed reference type", ...). */
 enum chibi_err instr_read(const uint8_t **p, const uint8_t *end, const uint8_t *base,
 			  struct instr *out, struct chibi_diag *diag);
 

@@ -895,6 +895,63 @@ static void do_return_call_indirect(struct tr *t, uint32_t typeidx, uint32_t tab
 	do_return_call(t, &t->m->types[typeidx], NULL, ind);
 }
 
+static void repush(struct tr *t, const struct ent *e);
+
+/* call_ref / return_call_ref $typeidx: the function reference is on top of the arguments */
+static void do_call_ref(struct tr *t, uint32_t typeidx, bool tail)
+{
+	const struct functype *ft = &t->m->types[typeidx];
+	struct ent e = pop(t);
+	uint32_t a = slot_of(t, &e, t->sp), p;
+
+	call_args(t, ft, &p);
+	if (!tail) {
+		emit_op(t, IOP_CALL_REF);
+		w(t, p);
+		w(t, a);
+		call_results(t, ft);
+		return;
+	}
+	emit_op(t, IOP_RETURN_CALL_REF);
+	w(t, p);
+	w(t, a);
+	w(t, ft->nparams);
+	w(t, t->hdr);
+	t->sp -= ft->nparams;
+}
+
+/* br_on_null (the reference is dropped when the branch is taken) and br_on_non_null (it
+ * travels with the branch and is dropped when not).  A null reference is the zero slot. */
+static void do_br_on_null(struct tr *t, bool on_null)
+{
+	struct cond c = { .opc = on_null ? OPC_I64_EQ : OPC_I64_NE, .imm = true, .b = 0 };
+
+	if (on_null) {
+		struct ent e = pop(t);
+
+		c.a = slot_of(t, &e, t->sp);
+		do_br_if(t, &c);
+		repush(t, &e);
+		return;
+	}
+	materialize(t, t->sp - 1);
+	c.a = t->stk[t->sp - 1].slot;
+	do_br_if(t, &c);
+	pop(t);
+}
+
+/* ref.as_non_null: trap on null, the value stays */
+static void do_ref_as_non_null(struct tr *t)
+{
+	struct ent e = pop(t);
+
+	if (e.kind != E_CONST || !e.bits) {
+		emit_op(t, IOP_REF_AS_NON_NULL);
+		w(t, slot_of(t, &e, t->sp));
+	}
+	repush(t, &e);
+}
+
 /* ---- locals ---- */
 
 /* Local slot x := e (popped). */
@@ -1146,6 +1203,39 @@ static void do_store(struct tr *t, const struct instr *in)
 	w(t, (uint32_t)in->bits);
 }
 
+/* ---- memories other than the cached memory 0, and 64-bit memories ---- */
+
+/* Does this load or store need MEMX (interp_ops.def): another memory than 0, or a 64-bit
+ * one, whose addresses the ordinary handlers (u32 address + u32 offset against memory 0)
+ * cannot take? */
+static bool needs_memx(const struct tr *t, const struct instr *in)
+{
+	return in->mem != 0 || t->inst->memories[0]->is64;
+}
+
+/* Emit MEMX for the address under the top `above` entries (a store's value: one, a v128's
+ * two or three with a lane load's) and leave in its place the zero MEMX writes, so the
+ * ordinary instruction that follows, with offset 0, accesses the checked address. */
+static void begin_memx(struct tr *t, const struct instr *in, uint32_t above)
+{
+	struct ent keep[2], a;
+	uint32_t as;
+
+	for (uint32_t i = above; i-- > 0;)
+		keep[i] = pop(t);
+	a = pop(t);
+	as = slot_of(t, &a, t->sp);
+	emit_op(t, IOP_MEMX);
+	w(t, as);
+	w(t, t->S + t->sp);
+	wptr(t, t->inst->memories[in->mem]);
+	w64(t, in->bits);
+	w(t, 1u << op_info[in->op].memlog2);
+	push_own(t);
+	for (uint32_t i = 0; i < above; i++)
+		repush(t, &keep[i]);
+}
+
 /* Instructions of the form: pop n operands, emit op, then the operand slots, then an
  * optional result slot first (has_result) and trailing immediates by the caller. */
 static void pop_emit(struct tr *t, unsigned op, uint32_t n, bool has_result)
@@ -1276,6 +1366,17 @@ static void do_simd(struct tr *t, const struct instr *in)
 
 /* ---- the instruction loop ---- */
 
+/* A load or store (any IMM_MEMARG row) on the cached memory 0. */
+static void one_mem(struct tr *t, const struct instr *in)
+{
+	if (op_is_simd(in->op))
+		do_simd(t, in);
+	else if (op_info[in->op].cls == OPCL_LOAD)
+		do_load(t, in);
+	else
+		do_store(t, in);
+}
+
 static void one(struct tr *t, const struct instr *in)
 {
 	struct chibi_instance *inst = t->inst;
@@ -1328,6 +1429,17 @@ static void one(struct tr *t, const struct instr *in)
 		break;
 	case OPC_RETURN_CALL_INDIRECT:
 		do_return_call_indirect(t, in->a, in->b);
+		break;
+	case OPC_CALL_REF:
+	case OPC_RETURN_CALL_REF:
+		do_call_ref(t, in->a, in->op == OPC_RETURN_CALL_REF);
+		break;
+	case OPC_BR_ON_NULL:
+	case OPC_BR_ON_NON_NULL:
+		do_br_on_null(t, in->op == OPC_BR_ON_NULL);
+		break;
+	case OPC_REF_AS_NON_NULL:
+		do_ref_as_non_null(t);
 		break;
 	case OPC_DROP:
 		if (pop(t).hi)
@@ -1438,13 +1550,16 @@ static void one(struct tr *t, const struct instr *in)
 		break;
 	case OPC_MEMORY_SIZE:
 		pop_emit(t, IOP_MEMORY_SIZE, 0, true);
+		wptr(t, inst->memories[in->mem]);
 		break;
 	case OPC_MEMORY_GROW:
 		pop_emit(t, IOP_MEMORY_GROW, 1, true);
+		wptr(t, inst->memories[in->mem]);
 		break;
 	case OPC_MEMORY_INIT:
 		pop_emit(t, IOP_MEMORY_INIT, 3, false);
 		w(t, in->a);
+		wptr(t, inst->memories[in->mem]);
 		break;
 	case OPC_DATA_DROP:
 		emit_op(t, IOP_DATA_DROP);
@@ -1452,9 +1567,12 @@ static void one(struct tr *t, const struct instr *in)
 		break;
 	case OPC_MEMORY_COPY:
 		pop_emit(t, IOP_MEMORY_COPY, 3, false);
+		wptr(t, inst->memories[in->mem]);
+		wptr(t, inst->memories[in->b]);
 		break;
 	case OPC_MEMORY_FILL:
 		pop_emit(t, IOP_MEMORY_FILL, 3, false);
+		wptr(t, inst->memories[in->mem]);
 		break;
 	case OPC_I32_CONST: case OPC_I64_CONST: case OPC_F32_CONST: case OPC_F64_CONST:
 		push_const(t, in->bits);
@@ -1469,6 +1587,20 @@ static void one(struct tr *t, const struct instr *in)
 		do_unary(t, OPC_I64_EQZ); /* a null reference is the all-zero slot */
 		break;
 	default:
+		if (op_info[op].imm == IMM_MEMARG || op_info[op].imm == IMM_MEMARG_LANE) {
+			if (needs_memx(t, in)) {
+				struct instr at0 = *in;
+				const char *p = op_info[op].params;
+
+				/* the entries above the address: a value, a v128's two halves */
+				begin_memx(t, in, (uint32_t)strlen(p + 1) + (strchr(p, 'v') ? 1 : 0));
+				at0.mem = 0;
+				at0.bits = 0;
+				one_mem(t, &at0);
+				emit_op(t, IOP_MEMX_END);
+				break;
+			}
+		}
 		if (op_is_simd(op)) {
 			do_simd(t, in);
 			break;

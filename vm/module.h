@@ -100,6 +100,10 @@ struct func {
 	bool uses_v128;         /* a v128 value appears: in the signature, a local or pushed
 	                         * by any instruction (tiers without SIMD refuse the function) */
 	uint32_t max_ctrl;      /* maximum control stack depth */
+	bool tail_calls_out;    /* may end in a function of another instance: it tail-calls
+	                         * an import, through a table or a reference, or a function
+	                         * of the module that may (return_call chains).  A JIT caller
+	                         * reloads its memory registers after calling it. */
 	struct flow flow;       /* control-flow side table (arrays in the module's flow_mem) */
 };
 
@@ -152,6 +156,7 @@ struct module {
 	struct memtype *memories;
 	uint32_t nglobals;        /* total, imports included */
 	struct globaltype *global_types; /* index space order */
+	struct cexpr *table_inits; /* defined tables' initial values (ntables - ntable_imports) */
 	struct global *globals;   /* defined globals only (nglobals - nglobal_imports) */
 
 	uint32_t nexports;

@@ -13,15 +13,18 @@
  * table.grow from asking for gigabytes (grow returns -1 beyond it). */
 #define TABLE_MAX_ELEMS 10000000u
 
-/* New memory of `min` pages (zeroed), unlinked.  The effective maximum is the declared one
- * capped by the store's cfg.max_memory_pages.  NULL if min exceeds that cap or on NOMEM. */
-struct chibi_memory *mem_new(struct chibi_store *s, uint32_t min, uint32_t max, bool has_max);
+/* New memory of `min` pages (zeroed), unlinked, 64-bit (memory64) if is64.  Its pages count
+ * towards the store's cfg.max_memory_pages, which caps all memories together, from now on
+ * (mem_free gives them back).  NULL if min exceeds the engine's 65536 pages or what that cap
+ * leaves, or on NOMEM. */
+struct chibi_memory *mem_new(struct chibi_store *s, uint64_t min, uint64_t max, bool has_max,
+			     bool is64);
 /* Release an (unlinked or store-owned, at store teardown) memory.  NULL is a no-op. */
 void mem_free(struct chibi_memory *m);
 
 /* New table of `min` null entries, unlinked.  NULL if min > TABLE_MAX_ELEMS or on NOMEM. */
-struct chibi_table *table_new(struct chibi_store *s, vtype elemtype, uint32_t min,
-			      uint32_t max, bool has_max);
+struct chibi_table *table_new(struct chibi_store *s, vtype elemtype, uint64_t min,
+			      uint64_t max, bool has_max, bool is64);
 void table_free(struct chibi_table *t);
 
 /* New global, unlinked.  NULL on NOMEM. */

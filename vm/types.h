@@ -71,6 +71,32 @@ static inline vtype vt_ref_index(uint32_t idx, bool nullable)
 	return VT_FUNCREF | ((idx + 1) << VT_IDX_SHIFT) | (nullable ? 0 : VT_NONNULL);
 }
 
+/*
+ * Does a value of type got fit where want is expected (spec 3.3 "matching")?  A number or
+ * vector type matches only itself; a reference matches a reference of its family that is
+ * nullable if it is, whose heap type is the family's top, or a supertype of its own heap
+ * type (is_sub decides between two concrete ones: type indices of one module in the
+ * validator, canonical ids in the store), or anything when its own is the bottom.
+ */
+static inline bool vt_match_by(vtype got, vtype want,
+			       bool (*is_sub)(const void *ctx, uint32_t a, uint32_t b),
+			       const void *ctx)
+{
+	if (got == want)
+		return true;
+	if (!vt_is_ref(got) || vt_code(got) != vt_code(want))
+		return false;
+	if (vt_nullable(got) && !vt_nullable(want))
+		return false;
+	if (got & VT_BOTTOM)
+		return true;
+	if (want & VT_BOTTOM)
+		return false;
+	if (!vt_has_index(want))
+		return true;
+	return vt_has_index(got) && is_sub(ctx, vt_index(got), vt_index(want));
+}
+
 /* 64-bit slots a value of type t takes in frames, globals' and host calls' slot arrays: two
  * for v128 (low half first), one for everything else. */
 static inline uint32_t vt_slots(vtype t) { return vt_code(t) == VT_V128 ? 2 : 1; }
@@ -83,20 +109,21 @@ enum imm_kind {
 	IMM_BR_TABLE,      /* vec(u32) labels + u32 default */
 	IMM_FUNC,          /* u32 function index */
 	IMM_CALL_INDIRECT, /* u32 type index, u32 table index */
+	IMM_TYPE,          /* u32 type index (call_ref, return_call_ref) */
 	IMM_SELECT_T,      /* vec(valtype), length must be 1 */
 	IMM_LOCAL,         /* u32 local index */
 	IMM_GLOBAL,        /* u32 global index */
 	IMM_TABLE,         /* u32 table index */
-	IMM_MEMARG,        /* u32 align (log2), u32 offset */
-	IMM_MEMIDX,        /* one byte, must be 0x00 (memory.size/grow/fill) */
+	IMM_MEMARG,        /* u32 flags (align log2, bit 6: memidx follows), [u32 memidx], u64 offset */
+	IMM_MEMIDX,        /* u32 memory index (memory.size/grow/fill) */
 	IMM_I32,           /* s32 */
 	IMM_I64,           /* s64 */
 	IMM_F32,           /* 4 bytes little-endian */
 	IMM_F64,           /* 8 bytes little-endian */
 	IMM_REFTYPE,       /* one byte reftype */
-	IMM_MEMORY_INIT,   /* u32 data index, byte 0x00 */
+	IMM_MEMORY_INIT,   /* u32 data index, u32 memory index */
 	IMM_DATA,          /* u32 data index */
-	IMM_MEMORY_COPY,   /* two bytes 0x00 0x00 */
+	IMM_MEMORY_COPY,   /* u32 destination memory, u32 source memory */
 	IMM_TABLE_INIT,    /* u32 elem index, u32 table index */
 	IMM_ELEM,          /* u32 elem index */
 	IMM_TABLE_COPY,    /* u32 dst table, u32 src table */
@@ -131,7 +158,7 @@ enum opcode_memlog2 {
  * OPCL_TEST to OPCL_CONVERT, are the rows with a pure num_<name> in vm/interp_num.h. */
 enum op_class {
 	OPCL_CONTROL,    /* unreachable, nop, block ... return */
-	OPCL_CALL,       /* call, call_indirect */
+	OPCL_CALL,       /* call, call_indirect, call_ref and their return_ forms */
 	OPCL_PARAMETRIC, /* drop, select */
 	OPCL_VARIABLE,   /* local.*, global.* */
 	OPCL_TABLE,      /* table.*, elem.drop */
@@ -139,7 +166,7 @@ enum op_class {
 	OPCL_LOAD,       /* t.load*: pops an address, pushes results[0] */
 	OPCL_STORE,      /* t.store*: pops an address and a value */
 	OPCL_CONST,      /* t.const */
-	OPCL_REF,        /* ref.null, ref.is_null, ref.func */
+	OPCL_REF,        /* ref.null, ref.is_null, ref.func, ref.as_non_null */
 	OPCL_TEST,       /* eqz: one operand, i32 result */
 	OPCL_COMPARE,    /* two operands of one type, i32 result; rel says which relation */
 	OPCL_UNOP,       /* one operand, result of the same type */
@@ -342,11 +369,25 @@ static inline vtype vt_from_letter(char c)
 	}
 }
 
-/* A function type.  params and results point into one allocation owned by the module. */
+/* A letter of an opcodes.def signature: also the address letters a, b and n, read as i32,
+ * the type for 32-bit memories and tables (the validator substitutes i64 for 64-bit ones). */
+static inline vtype vt_from_op_letter(char c)
+{
+	return c == 'a' || c == 'b' || c == 'n' ? VT_I32 : vt_from_letter(c);
+}
+
+/* A function type.  params and results point into one allocation owned by the module.
+ * Wasm 3.0 types also have a place in the subtype hierarchy and a recursion group. */
+#define TYPE_NO_SUPER UINT32_MAX
+#define TYPE_SUPER_MANY (UINT32_MAX - 1) /* more than one declared: invalid */
 struct functype {
 	uint32_t nparams, nresults;
 	vtype *params;
 	vtype *results;
+	uint32_t super;     /* the declared supertype's index, or TYPE_NO_SUPER */
+	uint32_t rec_first; /* its recursion group: types [rec_first, rec_first + rec_len) */
+	uint32_t rec_len;   /* (a type outside any `rec` is a group of its own) */
+	bool final_;        /* no subtypes may be declared (the default without `sub`) */
 };
 
 static inline bool functype_eq(const struct functype *a, const struct functype *b)
@@ -372,10 +413,13 @@ static inline size_t functype_slots(const struct functype *t)
 	return p > r ? p : r;
 }
 
-/* Limits (spec 5.3.4).  For memories min/max are in 64 KiB pages, for tables in elements. */
+/* Limits (spec 5.3.4).  For memories min/max are in 64 KiB pages, for tables in elements.
+ * is64: the memory or table is indexed by i64 (memory64, table64; flag bit 2), and its
+ * bounds are read as u64 (the validator keeps them within the engine's limits). */
 struct limits {
-	uint32_t min, max;
+	uint64_t min, max;
 	bool has_max;
+	bool is64;
 };
 
 struct tabletype {
@@ -397,5 +441,6 @@ enum extern_kind { EXT_FUNC = 0, EXT_TABLE = 1, EXT_MEMORY = 2, EXT_GLOBAL = 3 }
 
 #define WASM_PAGE_SIZE 65536u
 #define WASM_MAX_PAGES 65536u /* 4 GiB of 32-bit linear memory */
+#define WASM_MAX_PAGES64 ((uint64_t)1 << 48) /* the spec's bound for 64-bit memories */
 
 #endif

@@ -19,6 +19,9 @@
 
 /* Operand of unknown type: what pops yield below an unreachable frame's height. */
 #define VT_UNKNOWN 0
+/* A non-null reference of unknown type, `(ref bot)`: what ref.as_non_null, br_on_null and
+ * the like push for an unknown operand (a reference still, unlike VT_UNKNOWN). */
+#define VT_REF_BOT (VT_NONNULL | VT_BOTTOM)
 
 /* br_table dedup key of a label with no types (nothing to compare but the arity). */
 #define KEY_NONE UINT32_MAX
@@ -45,6 +48,7 @@ struct ctrl {
 	uint32_t height;        /* operand stack height at entry, params excluded */
 	uint32_t slot_height;   /* the same in 64-bit slots (a v128 takes two) */
 	uint32_t key;           /* identity of the label types, see label_key() */
+	uint32_t init_height;   /* v->ninits at entry: locals set inside are unset at its end */
 	uint16_t op;            /* OPC_BLOCK/LOOP/IF/ELSE; OPC_END for the function frame */
 	bool unreachable;       /* the spec's flag: typing below the height is polymorphic */
 	/* Side table (vm/flow.h).  Reachability is stricter than the spec's flag: a frame opened
@@ -91,6 +95,24 @@ struct vctx {
 
 	const struct functype *ft;  /* function being validated */
 	const struct func *fn;
+	bool tail_out;              /* the body's own tail_calls_out (struct func) */
+
+	/* Types: the least index of a type equivalent to each (iso-recursive equivalence:
+	 * equal indices here mean equal types). */
+	uint32_t *canon;
+
+	/* Non-defaultable locals (spec 3.4.10 "local initialization"): set[x] once local x is
+	 * known to be set; inits lists the ones set since, so an end can unset them again. */
+	uint8_t *set;
+	size_t set_cap;
+	uint32_t *inits;
+	uint32_t ninits;
+	size_t inits_cap;
+
+	/* return_call edges between defined functions (caller, callee: function indices),
+	 * for the closure of struct func's tail_calls_out */
+	uint32_t (*tail_edges)[2];
+	size_t ntail_edges, tail_edges_cap;
 };
 
 /* Static single-type lists for valtype block types (a frame may outlive any local); the
@@ -114,35 +136,31 @@ static bool is_num_or_vec(vtype t)
 	return t == VT_UNKNOWN || (t >= VT_V128 && t <= VT_I32);
 }
 
-/* Is type index a a subtype of type index b (spec 3.3.3 "type indices")?  Type indices of
- * one module; equivalent types are one. */
-static bool type_sub(const struct module *m, uint32_t a, uint32_t b)
+/* Is type a a subtype of type b (spec 3.3.3)?  Equivalent types are one; otherwise a's
+ * chain of declared supertypes must reach b. */
+static bool type_sub(const void *ctx, uint32_t a, uint32_t b)
 {
-	return a == b;
+	const struct vctx *v = ctx;
+	const struct module *m = v->m;
+
+	for (;;) {
+		if (v->canon[a] == v->canon[b])
+			return true;
+		if (m->types[a].super >= m->ntypes)
+			return false;
+		a = m->types[a].super;
+	}
 }
 
-/*
- * Does a value of type `got` fit where `want` is expected (spec 3.3 "matching")?  A number or
- * vector type matches only itself; a reference matches a reference of its family that is
- * nullable if it is, whose heap type is the family's top, or its own heap type's supertype,
- * or anything when its own is the bottom.  VT_UNKNOWN (the operand of unreachable code)
- * matches everything.
- */
-static bool vt_match(const struct module *m, vtype got, vtype want)
+/* vt_match_by for the module being validated.  VT_UNKNOWN (the operand of unreachable
+ * code) matches everything, VT_REF_BOT every reference. */
+static bool vt_match(const struct vctx *v, vtype got, vtype want)
 {
-	if (got == want || got == VT_UNKNOWN || want == VT_UNKNOWN)
+	if (got == VT_UNKNOWN || want == VT_UNKNOWN)
 		return true;
-	if (!vt_is_ref(got) || vt_code(got) != vt_code(want))
-		return false;
-	if (vt_nullable(got) && !vt_nullable(want))
-		return false;
-	if (got & VT_BOTTOM)
-		return true;
-	if (want & VT_BOTTOM)
-		return false;
-	if (!vt_has_index(want))
-		return true;
-	return vt_has_index(got) && type_sub(m, vt_index(got), vt_index(want));
+	if (got == VT_REF_BOT)
+		return vt_is_ref(want);
+	return vt_match_by(got, want, type_sub, v);
 }
 
 static enum chibi_err invalid(struct vctx *v, const char *fmt, ...)
@@ -227,7 +245,7 @@ static inline enum chibi_err pop_expect(struct vctx *v, vtype want)
 
 	if (pop_val(v, &got))
 		return CHIBI_ERR_INVALID;
-	if (!vt_match(v->m, got, want))
+	if (!vt_match(v, got, want))
 		return mismatch(v);
 	return CHIBI_OK;
 }
@@ -257,7 +275,7 @@ static enum chibi_err peek_vals(struct vctx *v, const vtype *types, uint32_t n)
 		if (i >= avail)
 			return c->unreachable ? CHIBI_OK : mismatch(v);
 		got = v->vals[v->nvals - 1 - i];
-		if (!vt_match(v->m, got, want))
+		if (!vt_match(v, got, want))
 			return mismatch(v);
 	}
 	return CHIBI_OK;
@@ -362,6 +380,7 @@ static enum chibi_err push_ctrl(struct vctx *v, uint16_t op, const struct blocks
 	c->live = c->then_live = c->label_used = false;
 	c->id = FLOW_NONE;
 	c->dead_at = SIZE_MAX;
+	c->init_height = v->ninits;
 	if (v->nctrls > v->ctrls_max)
 		v->ctrls_max = v->nctrls;
 	return push_vals(v, bs->params, bs->nparams);
@@ -443,13 +462,13 @@ fail:
 }
 
 /* Do values of types a[0..na) fit where b[0..nb) is expected? */
-static bool match_types(const struct module *m, const vtype *a, uint32_t na, const vtype *b,
+static bool match_types(const struct vctx *v, const vtype *a, uint32_t na, const vtype *b,
 			uint32_t nb)
 {
 	if (na != nb)
 		return false;
 	for (uint32_t i = 0; i < na; i++)
-		if (!vt_match(m, a[i], b[i]))
+		if (!vt_match(v, a[i], b[i]))
 			return false;
 	return true;
 }
@@ -469,6 +488,39 @@ static enum chibi_err need_memory(struct vctx *v, uint32_t idx)
 	if (idx >= v->m->nmemories)
 		return invalid(v, "unknown memory %u", idx);
 	return CHIBI_OK;
+}
+
+/* The index type of a memory or table (known to exist): i64 for memory64 and table64. */
+static uint8_t mem_addr(const struct vctx *v, uint32_t idx)
+{
+	return v->m->memories[idx].limits.is64 ? VT_I64 : VT_I32;
+}
+
+static uint8_t table_addr(const struct vctx *v, uint32_t idx)
+{
+	return v->m->tables[idx].limits.is64 ? VT_I64 : VT_I32;
+}
+
+/* The type of an opcodes.def letter in instruction `in`: the address letters a (the first
+ * memory or table the immediates name), b (copy's source) and n (a length between the two:
+ * i64 only when both are) take the index types; the other letters their fixed ones.  Only
+ * after check_simple_imm has found the memories and tables. */
+static uint8_t letter_type(const struct vctx *v, const struct instr *in, char c)
+{
+	uint8_t a, b;
+
+	if (c != 'a' && c != 'b' && c != 'n')
+		return vt_from_letter(c);
+	switch (op_info[in->op].imm) {
+	case IMM_TABLE: a = b = table_addr(v, in->a); break;
+	case IMM_TABLE_INIT: a = b = table_addr(v, in->b); break;
+	case IMM_TABLE_COPY: a = table_addr(v, in->a); b = table_addr(v, in->b); break;
+	case IMM_MEMORY_COPY: a = mem_addr(v, in->mem); b = mem_addr(v, in->b); break;
+	default: a = b = mem_addr(v, in->mem); break;
+	}
+	if (c == 'n')
+		return a == VT_I64 && b == VT_I64 ? VT_I64 : VT_I32;
+	return c == 'a' ? a : b;
 }
 
 static enum chibi_err need_func(struct vctx *v, uint32_t idx)
@@ -506,6 +558,100 @@ static enum chibi_err get_local(struct vctx *v, uint32_t idx, vtype *out)
 	return CHIBI_OK;
 }
 
+/* local.set/tee: local idx (known to exist) is set from here to the end of the frame. */
+static enum chibi_err set_local(struct vctx *v, uint32_t idx)
+{
+	if (v->set[idx])
+		return CHIBI_OK;
+	if (v->ninits == v->inits_cap && GROW(v, v->inits, v->inits_cap, v->ninits + 1))
+		return CHIBI_ERR_NOMEM;
+	v->set[idx] = 1;
+	v->inits[v->ninits++] = idx;
+	return CHIBI_OK;
+}
+
+/* return_call of function idx: an import leaves the instance; a defined function is an
+ * edge of the tail_calls_out closure. */
+static enum chibi_err tail_edge(struct vctx *v, uint32_t idx)
+{
+	const struct module *m = v->m;
+
+	if (idx < m->nfunc_imports) {
+		v->tail_out = true;
+		return CHIBI_OK;
+	}
+	if (v->ntail_edges == v->tail_edges_cap &&
+	    GROW(v, v->tail_edges, v->tail_edges_cap, v->ntail_edges + 1))
+		return CHIBI_ERR_NOMEM;
+	v->tail_edges[v->ntail_edges][0] = (uint32_t)(v->fn - m->funcs) + m->nfunc_imports;
+	v->tail_edges[v->ntail_edges][1] = idx;
+	v->ntail_edges++;
+	return CHIBI_OK;
+}
+
+/* tail_calls_out through return_call chains: a caller of a function that has it has it.
+ * A worklist over the edges grouped by callee, linear in the edges. */
+static enum chibi_err close_tail_out(struct vctx *v)
+{
+	struct module *m = v->m;
+	uint32_t *start, *callers, *work, nwork = 0;
+	size_t n = v->ntail_edges;
+
+	if (!n)
+		return CHIBI_OK;
+	start = vm_calloc((size_t)m->nfuncs_total + 1, sizeof(*start));
+	callers = vm_malloc(n * sizeof(*callers));
+	work = vm_malloc(((size_t)m->nfuncs + 1) * sizeof(*work));
+	if (!start || !callers || !work) {
+		vm_free(start);
+		vm_free(callers);
+		vm_free(work);
+		return nomem(v);
+	}
+	for (size_t e = 0; e < n; e++)
+		start[v->tail_edges[e][1] + 1]++;
+	for (uint32_t f = 0; f < m->nfuncs_total; f++)
+		start[f + 1] += start[f];
+	for (size_t e = 0; e < n; e++)
+		callers[start[v->tail_edges[e][1]]++] = v->tail_edges[e][0];
+	/* start[f] is now the end of f's callers: the start is start[f - 1] (0 for f = 0) */
+	for (uint32_t i = 0; i < m->nfuncs; i++)
+		if (m->funcs[i].tail_calls_out)
+			work[nwork++] = m->nfunc_imports + i;
+	while (nwork) {
+		uint32_t f = work[--nwork];
+
+		for (uint32_t k = f ? start[f - 1] : 0; k < start[f]; k++) {
+			struct func *c = &m->funcs[callers[k] - m->nfunc_imports];
+
+			if (!c->tail_calls_out) {
+				c->tail_calls_out = true;
+				work[nwork++] = callers[k];
+			}
+		}
+	}
+	vm_free(start);
+	vm_free(callers);
+	vm_free(work);
+	return CHIBI_OK;
+}
+
+/* Pop a reference operand (or one of unknown type). */
+static enum chibi_err pop_ref(struct vctx *v, vtype *out)
+{
+	if (pop_val(v, out))
+		return CHIBI_ERR_INVALID;
+	if (*out != VT_UNKNOWN && *out != VT_REF_BOT && !vt_is_ref(*out))
+		return mismatch(v);
+	return CHIBI_OK;
+}
+
+/* The non-null type of a reference operand popped by pop_ref. */
+static vtype as_non_null(vtype t)
+{
+	return t == VT_UNKNOWN ? VT_REF_BOT : t | VT_NONNULL;
+}
+
 /* ---- instructions -------------------------------------------------------------------- */
 
 /*
@@ -522,10 +668,13 @@ static enum chibi_err check_simple_imm(struct vctx *v, const struct instr *in)
 	switch (info->imm) {
 	case IMM_MEMARG:
 	case IMM_MEMARG_LANE:
-		TRY(need_memory(v, 0));
+		TRY(need_memory(v, in->mem));
 		/* 2^align must not exceed the access size (spec 3.3.7). */
 		if (in->a > info->memlog2)
 			return invalid(v, "alignment must not be larger than natural");
+		/* a 32-bit memory's offsets are u32 (memory64 made the encoding a u64) */
+		if (!v->m->memories[in->mem].limits.is64 && in->bits > UINT32_MAX)
+			return invalid(v, "offset out of range");
 		/* load/store_lane: memlog2 is also the lane size */
 		if (info->imm == IMM_MEMARG_LANE && in->b >= 16u >> info->memlog2)
 			return invalid(v, "invalid lane index");
@@ -540,11 +689,14 @@ static enum chibi_err check_simple_imm(struct vctx *v, const struct instr *in)
 				return invalid(v, "invalid lane index");
 		break;
 	case IMM_MEMIDX:
+		TRY(need_memory(v, in->mem));
+		break;
 	case IMM_MEMORY_COPY:
-		TRY(need_memory(v, 0));
+		TRY(need_memory(v, in->mem));
+		TRY(need_memory(v, in->b));
 		break;
 	case IMM_MEMORY_INIT:
-		TRY(need_memory(v, 0));
+		TRY(need_memory(v, in->mem));
 		TRY(need_data(v, in->a));
 		break;
 	case IMM_DATA:
@@ -559,13 +711,13 @@ static enum chibi_err check_simple_imm(struct vctx *v, const struct instr *in)
 	case IMM_TABLE_INIT: /* a = elem segment, b = table */
 		TRY(get_table(v, in->b, &t1));
 		TRY(get_elem(v, in->a, &t2));
-		if (!vt_match(v->m, t2, t1))
+		if (!vt_match(v, t2, t1))
 			return mismatch(v);
 		break;
 	case IMM_TABLE_COPY: /* a = destination, b = source */
 		TRY(get_table(v, in->a, &t1));
 		TRY(get_table(v, in->b, &t2));
-		if (!vt_match(v->m, t2, t1))
+		if (!vt_match(v, t2, t1))
 			return mismatch(v);
 		break;
 	default:
@@ -584,11 +736,18 @@ static enum chibi_err check_simple(struct vctx *v, const struct instr *in)
 
 	TRY(check_simple_imm(v, in));
 	while (n-- > 0)
-		TRY(pop_expect(v, vt_from_letter(info->params[n])));
+		TRY(pop_expect(v, letter_type(v, in, info->params[n])));
 	for (const char *r = info->results; *r; r++)
-		TRY(push_val(v, vt_from_letter(*r)));
+		TRY(push_val(v, letter_type(v, in, *r)));
 fail:
 	return err;
+}
+
+/* Locals set since frame c was entered are unset again at its else and end. */
+static void reset_inits(struct vctx *v, const struct ctrl *c)
+{
+	while (v->ninits > c->init_height)
+		v->set[v->inits[--v->ninits]] = 0;
 }
 
 static enum chibi_err check_end(struct vctx *v)
@@ -600,8 +759,9 @@ static enum chibi_err check_end(struct vctx *v)
 	TRY(pop_vals(v, ctrl_results(&c), c.nresults));
 	if (v->nvals != c.height)
 		return mismatch(v);
+	reset_inits(v, &c);
 	/* An if without else has an implicit empty else, typed [t1*] -> [t2*]. */
-	if (c.op == OPC_IF && !match_types(v->m, c.params, c.nparams, ctrl_results(&c), c.nresults))
+	if (c.op == OPC_IF && !match_types(v, c.params, c.nparams, ctrl_results(&c), c.nresults))
 		return mismatch(v);
 	v->nctrls--;
 	if (v->nctrls > 0)
@@ -635,6 +795,7 @@ static enum chibi_err check_else(struct vctx *v)
 	TRY(pop_vals(v, ctrl_results(c), c->nresults));
 	if (v->nvals != c->height)
 		return mismatch(v);
+	reset_inits(v, c);
 	c->op = OPC_ELSE;
 	c->unreachable = false;
 	if (c->id != FLOW_NONE) {
@@ -762,10 +923,10 @@ static enum chibi_err check_instr(struct vctx *v, const struct instr *in)
 		TRY(get_table(v, in->b, &t));
 		if (in->a >= m->ntypes)
 			return invalid(v, "unknown type %u", in->a);
-		if (!vt_match(m, t, VT_FUNCREF))
+		if (!vt_match(v, t, VT_FUNCREF))
 			return mismatch(v);
 		ft = &m->types[in->a];
-		TRY(pop_expect(v, VT_I32));
+		TRY(pop_expect(v, table_addr(v, in->b)));
 		TRY(pop_vals(v, ft->params, ft->nparams));
 		TRY(push_vals(v, ft->results, ft->nresults));
 		break;
@@ -775,19 +936,64 @@ static enum chibi_err check_instr(struct vctx *v, const struct instr *in)
 		if (in->op == OPC_RETURN_CALL) {
 			TRY(need_func(v, in->a));
 			ft = mod_func_type(m, in->a);
+			TRY(tail_edge(v, in->a));
 		} else {
+			v->tail_out = true;
 			TRY(get_table(v, in->b, &t));
 			if (in->a >= m->ntypes)
 				return invalid(v, "unknown type %u", in->a);
-			if (!vt_match(m, t, VT_FUNCREF))
+			if (!vt_match(v, t, VT_FUNCREF))
 				return mismatch(v);
 			ft = &m->types[in->a];
-			TRY(pop_expect(v, VT_I32));
+			TRY(pop_expect(v, table_addr(v, in->b)));
 		}
-		if (!match_types(m, ft->results, ft->nresults, v->ft->results, v->ft->nresults))
+		if (!match_types(v, ft->results, ft->nresults, v->ft->results, v->ft->nresults))
 			return mismatch(v);
 		TRY(pop_vals(v, ft->params, ft->nparams));
 		TRY(set_unreachable(v));
+		break;
+	case OPC_CALL_REF:
+	case OPC_RETURN_CALL_REF:
+		if (in->a >= m->ntypes)
+			return invalid(v, "unknown type %u", in->a);
+		ft = &m->types[in->a];
+		TRY(pop_expect(v, vt_ref_index(in->a, true)));
+		if (in->op == OPC_CALL_REF) {
+			TRY(pop_vals(v, ft->params, ft->nparams));
+			TRY(push_vals(v, ft->results, ft->nresults));
+			break;
+		}
+		v->tail_out = true;
+		if (!match_types(v, ft->results, ft->nresults, v->ft->results, v->ft->nresults))
+			return mismatch(v);
+		TRY(pop_vals(v, ft->params, ft->nparams));
+		TRY(set_unreachable(v));
+		break;
+	case OPC_REF_AS_NON_NULL:
+		TRY(pop_ref(v, &t));
+		TRY(push_val(v, as_non_null(t)));
+		break;
+	case OPC_BR_ON_NULL:
+		TRY(get_label(v, in->a, &c));
+		TRY(pop_ref(v, &t));
+		label_types(c, &types, &n);
+		TRY(pop_vals(v, types, n));
+		TRY(push_vals(v, types, n));
+		TRY(flow_branch(v, c));
+		TRY(push_val(v, as_non_null(t)));
+		break;
+	case OPC_BR_ON_NON_NULL:
+		/* the label takes [t* rt] and the operand, non-null, must match rt */
+		TRY(get_label(v, in->a, &c));
+		label_types(c, &types, &n);
+		if (n == 0 || !vt_is_ref(types[n - 1]))
+			return mismatch(v);
+		TRY(pop_ref(v, &t));
+		if (!vt_match(v, as_non_null(t), types[n - 1]))
+			return mismatch(v);
+		TRY(pop_vals(v, types, n - 1));
+		TRY(push_vals(v, types, n - 1));
+		TRY(flow_branch(v, c));
 		break;
 	case OPC_DROP:
 		TRY(pop_val(v, &t));
@@ -815,15 +1021,19 @@ static enum chibi_err check_instr(struct vctx *v, const struct instr *in)
 		break;
 	case OPC_LOCAL_GET:
 		TRY(get_local(v, in->a, &t));
+		if (!v->set[in->a])
+			return invalid(v, "uninitialized local");
 		TRY(push_val(v, t));
 		break;
 	case OPC_LOCAL_SET:
 		TRY(get_local(v, in->a, &t));
 		TRY(pop_expect(v, t));
+		TRY(set_local(v, in->a));
 		break;
 	case OPC_LOCAL_TEE:
 		TRY(get_local(v, in->a, &t));
 		TRY(pop_expect(v, t));
+		TRY(set_local(v, in->a));
 		TRY(push_val(v, t));
 		break;
 	case OPC_GLOBAL_GET:
@@ -840,34 +1050,32 @@ static enum chibi_err check_instr(struct vctx *v, const struct instr *in)
 		break;
 	case OPC_TABLE_GET:
 		TRY(get_table(v, in->a, &t));
-		TRY(pop_expect(v, VT_I32));
+		TRY(pop_expect(v, table_addr(v, in->a)));
 		TRY(push_val(v, t));
 		break;
 	case OPC_TABLE_SET:
 		TRY(get_table(v, in->a, &t));
 		TRY(pop_expect(v, t));
-		TRY(pop_expect(v, VT_I32));
+		TRY(pop_expect(v, table_addr(v, in->a)));
 		break;
 	case OPC_TABLE_GROW:
 		TRY(get_table(v, in->a, &t));
-		TRY(pop_expect(v, VT_I32));
+		TRY(pop_expect(v, table_addr(v, in->a)));
 		TRY(pop_expect(v, t));
-		TRY(push_val(v, VT_I32));
+		TRY(push_val(v, table_addr(v, in->a)));
 		break;
 	case OPC_TABLE_FILL:
 		TRY(get_table(v, in->a, &t));
-		TRY(pop_expect(v, VT_I32));
+		TRY(pop_expect(v, table_addr(v, in->a)));
 		TRY(pop_expect(v, t));
-		TRY(pop_expect(v, VT_I32));
+		TRY(pop_expect(v, table_addr(v, in->a)));
 		break;
 	case OPC_REF_NULL:
 		TRY(check_vtype(v, in->a));
 		TRY(push_val(v, in->a));
 		break;
 	case OPC_REF_IS_NULL:
-		TRY(pop_val(v, &t));
-		if (t != VT_UNKNOWN && !vt_is_ref(t))
-			return mismatch(v);
+		TRY(pop_ref(v, &t));
 		TRY(push_val(v, VT_I32));
 		break;
 	case OPC_REF_FUNC:
@@ -987,6 +1195,18 @@ static enum chibi_err check_body(struct vctx *v, struct func *f)
 		v->uses_v128 |= v->ft->params[i] == VT_V128;
 	for (uint32_t i = 0; i < v->ft->nresults; i++)
 		v->uses_v128 |= v->ft->results[i] == VT_V128;
+	/* Parameters and defaultable locals start set; the others wait for a local.set. */
+	if (!VM_GROW(v->set, v->set_cap, (size_t)v->ft->nparams + f->nlocals + 1))
+		return nomem(v);
+	for (uint32_t i = 0; i < v->ft->nparams; i++)
+		v->set[i] = 1;
+	for (uint32_t i = 0; i < f->nlocals; i++) {
+		vtype t = f->local_types[i];
+
+		v->set[v->ft->nparams + i] = !vt_is_ref(t) || vt_nullable(t);
+	}
+	v->ninits = 0;
+	v->tail_out = false;
 	v->nvals = v->nslots = v->slots_max = 0;
 	v->nctrls = v->ctrls_max = 0;
 	memset(&bs, 0, sizeof(bs));
@@ -1012,6 +1232,7 @@ static enum chibi_err check_body(struct vctx *v, struct func *f)
 	f->max_stack = v->slots_max;
 	f->uses_v128 = v->uses_v128;
 	f->max_ctrl = v->ctrls_max;
+	f->tail_calls_out = v->tail_out;
 	f->flow.nblocks = (uint32_t)(v->nblocks - v->fn_blocks);
 	f->flow.ndead = (uint32_t)(v->ndead - v->fn_dead);
 	f->flow.ntargets = (uint32_t)(v->ntargets - v->fn_targets);
@@ -1034,17 +1255,23 @@ static enum chibi_err check_limits(struct vctx *v, const struct limits *l, uint6
 
 static enum chibi_err check_memtype(struct vctx *v, const struct memtype *mt)
 {
+	if (mt->limits.is64)
+		return check_limits(v, &mt->limits, WASM_MAX_PAGES64,
+				    "memory size must be at most 2^48 pages (256TiB)");
 	return check_limits(v, &mt->limits, WASM_MAX_PAGES,
 			    "memory size must be at most 65536 pages (4GiB)");
 }
 
+/* A 64-bit table's bounds may be any u64 (spec); the engine's own limit on elements is
+ * applied when the table is made (vm/table.c). */
 static enum chibi_err check_tabletype(struct vctx *v, const struct tabletype *tt)
 {
 	enum chibi_err err = check_vtype(v, tt->elemtype);
 
 	if (err)
 		return err;
-	return check_limits(v, &tt->limits, UINT32_MAX, "table size must be at most 2^32-1");
+	return check_limits(v, &tt->limits, tt->limits.is64 ? UINT64_MAX : UINT32_MAX,
+			    "table size must be at most 2^32-1");
 }
 
 /* How many globals a constant expression sees where the module's first `upto` globals are
@@ -1160,9 +1387,166 @@ static enum chibi_err check_cexpr(struct vctx *v, const struct cexpr *ce, vtype 
 	default:
 		return invalid(v, "constant expression required");
 	}
-	if (!vt_match(v->m, got, want))
+	if (!vt_match(v, got, want))
 		return mismatch(v);
 fail:
+	return err;
+}
+
+/* Where a type index x of a type in the group [first, first + len) points, as far as
+ * equivalence goes: inside the group by its position (flagged), outside by its class. */
+static uint32_t group_ref(const struct vctx *v, uint32_t x, uint32_t first, uint32_t len)
+{
+	if (x >= first && x - first < len)
+		return (x - first) | 0x80000000u;
+	return x < v->m->ntypes ? v->canon[x] : x;
+}
+
+static vtype group_vt(const struct vctx *v, vtype t, uint32_t first, uint32_t len)
+{
+	if (!vt_has_index(t))
+		return t;
+	/* the low bits keep code and flags; the position or class replaces the index */
+	return (t & ((1u << VT_IDX_SHIFT) - 1)) ^ (group_ref(v, vt_index(t), first, len) * 2654435761u);
+}
+
+static uint32_t hash_mix(uint32_t h, uint32_t x)
+{
+	return (h ^ x) * 16777619u;
+}
+
+/* A hash of group [first, first + len) that equivalent groups share. */
+static uint32_t group_hash(const struct vctx *v, uint32_t first, uint32_t len)
+{
+	uint32_t h = hash_mix(2166136261u, len);
+
+	for (uint32_t k = 0; k < len; k++) {
+		const struct functype *ft = &v->m->types[first + k];
+
+		h = hash_mix(h, ft->final_);
+		h = hash_mix(h, ft->super == TYPE_NO_SUPER ? ft->super :
+			     group_ref(v, ft->super, first, len));
+		h = hash_mix(h, ft->nparams);
+		for (uint32_t i = 0; i < ft->nparams; i++)
+			h = hash_mix(h, group_vt(v, ft->params[i], first, len));
+		h = hash_mix(h, ft->nresults);
+		for (uint32_t i = 0; i < ft->nresults; i++)
+			h = hash_mix(h, group_vt(v, ft->results[i], first, len));
+	}
+	return h;
+}
+
+static bool same_vt(const struct vctx *v, vtype a, uint32_t fa, vtype b, uint32_t fb,
+		    uint32_t len)
+{
+	if (vt_has_index(a) != vt_has_index(b))
+		return false;
+	if (!vt_has_index(a))
+		return a == b;
+	return (a & ((1u << VT_IDX_SHIFT) - 1)) == (b & ((1u << VT_IDX_SHIFT) - 1)) &&
+	       group_ref(v, vt_index(a), fa, len) == group_ref(v, vt_index(b), fb, len);
+}
+
+/* Are the groups at fa and fb (both len types) equivalent (spec 3.3.3: iso-recursive,
+ * references inside a group compared by position, outside it by equivalence)? */
+static bool same_group(const struct vctx *v, uint32_t fa, uint32_t fb, uint32_t len)
+{
+	for (uint32_t k = 0; k < len; k++) {
+		const struct functype *a = &v->m->types[fa + k], *b = &v->m->types[fb + k];
+
+		if (a->final_ != b->final_ || a->nparams != b->nparams ||
+		    a->nresults != b->nresults || (a->super == TYPE_NO_SUPER) != (b->super == TYPE_NO_SUPER))
+			return false;
+		if (a->super != TYPE_NO_SUPER &&
+		    group_ref(v, a->super, fa, len) != group_ref(v, b->super, fb, len))
+			return false;
+		for (uint32_t i = 0; i < a->nparams; i++)
+			if (!same_vt(v, a->params[i], fa, b->params[i], fb, len))
+				return false;
+		for (uint32_t i = 0; i < a->nresults; i++)
+			if (!same_vt(v, a->results[i], fa, b->results[i], fb, len))
+				return false;
+	}
+	return true;
+}
+
+/*
+ * The type section (spec 3.4.1 - 3.4.2): every type index inside a type refers to its own
+ * group or an earlier one; a declared supertype is one, earlier and not final, and the
+ * type matches it (parameters contravariant, results covariant).  Fills v->canon: each
+ * group is compared with the earlier groups of equal hash (an open-addressing table of
+ * group starts), so the pass is linear in the section's size.
+ */
+static enum chibi_err check_types(struct vctx *v)
+{
+	const struct module *m = v->m;
+	uint32_t ngroups = 0, *table = NULL;
+	size_t size = 1;
+	enum chibi_err err = CHIBI_OK;
+
+	v->canon = vm_calloc((size_t)m->ntypes + 1, sizeof(*v->canon));
+	if (!v->canon)
+		return nomem(v);
+	for (uint32_t i = 0; i < m->ntypes; i += m->types[i].rec_len ? m->types[i].rec_len : 1)
+		ngroups++;
+	while (size < 2 * (size_t)ngroups)
+		size *= 2;
+	table = vm_malloc(size * sizeof(*table));
+	if (!table)
+		return nomem(v);
+	memset(table, 0xff, size * sizeof(*table));
+	for (uint32_t i = 0; i < m->ntypes; i++) {
+		const struct functype *ft = &m->types[i];
+		uint32_t end = ft->rec_first + ft->rec_len;
+
+		for (uint32_t k = 0; k < ft->nparams + ft->nresults; k++) {
+			vtype t = k < ft->nparams ? ft->params[k] : ft->results[k - ft->nparams];
+
+			if (vt_has_index(t) && vt_index(t) >= end)
+				TRY(invalid(v, "unknown type %u", vt_index(t)));
+		}
+		if (ft->super == TYPE_SUPER_MANY)
+			TRY(invalid(v, "multiple supertypes"));
+		if (ft->super != TYPE_NO_SUPER && ft->super >= i)
+			TRY(invalid(v, "unknown type %u", ft->super));
+	}
+	for (uint32_t first = 0; first < m->ntypes;) {
+		uint32_t len = m->types[first].rec_len, h, slot;
+
+		if (len == 0)
+			len = 1; /* cannot happen: every type is in a group of at least itself */
+		for (uint32_t k = 0; k < len; k++)
+			v->canon[first + k] = first + k;
+		h = group_hash(v, first, len);
+		for (slot = h & (size - 1); table[slot] != UINT32_MAX; slot = (slot + 1) & (size - 1)) {
+			uint32_t other = table[slot];
+
+			if (m->types[other].rec_len == len && same_group(v, other, first, len)) {
+				for (uint32_t k = 0; k < len; k++)
+					v->canon[first + k] = v->canon[other + k];
+				break;
+			}
+		}
+		if (table[slot] == UINT32_MAX)
+			table[slot] = first;
+		first += len;
+	}
+	for (uint32_t i = 0; i < m->ntypes; i++) {
+		const struct functype *ft = &m->types[i], *sup;
+
+		if (ft->super == TYPE_NO_SUPER)
+			continue;
+		sup = &m->types[ft->super];
+		if (sup->final_ || ft->nparams != sup->nparams)
+			TRY(invalid(v, "sub type %u does not match super type %u", i, ft->super));
+		for (uint32_t k = 0; k < ft->nparams; k++)
+			if (!vt_match(v, sup->params[k], ft->params[k]))
+				TRY(invalid(v, "sub type %u does not match super type %u", i, ft->super));
+		if (!match_types(v, ft->results, ft->nresults, sup->results, sup->nresults))
+			TRY(invalid(v, "sub type %u does not match super type %u", i, ft->super));
+	}
+fail:
+	vm_free(table);
 	return err;
 }
 
@@ -1173,14 +1557,7 @@ static enum chibi_err check_decls(struct vctx *v)
 	enum chibi_err err = CHIBI_OK;
 
 	v->off = 0;
-	for (uint32_t i = 0; i < m->ntypes; i++) {
-		const struct functype *ft = &m->types[i];
-
-		for (uint32_t k = 0; k < ft->nparams; k++)
-			TRY(check_vtype(v, ft->params[k]));
-		for (uint32_t k = 0; k < ft->nresults; k++)
-			TRY(check_vtype(v, ft->results[k]));
-	}
+	TRY(check_types(v));
 	for (uint32_t i = 0; i < m->nimports; i++) {
 		const struct import *im = &m->imports[i];
 
@@ -1217,12 +1594,16 @@ static enum chibi_err check_decls(struct vctx *v)
 		TRY(check_cexpr(v, &g->init, g->type.valtype, CEXPR_GLOBALS(m, i)));
 	}
 	v->off = 0;
-	for (uint32_t i = m->ntable_imports; i < m->ntables; i++)
+	for (uint32_t i = m->ntable_imports; i < m->ntables; i++) {
 		TRY(check_tabletype(v, &m->tables[i]));
+		/* Wasm 3.0: the initial value (null when none is given, so a table of a
+		 * non-nullable type must have one) sees the globals as segments do */
+		TRY(check_cexpr(v, &m->table_inits[i - m->ntable_imports], m->tables[i].elemtype,
+				CEXPR_GLOBALS(m, m->nglobals)));
+		v->off = 0;
+	}
 	for (uint32_t i = m->nmemory_imports; i < m->nmemories; i++)
 		TRY(check_memtype(v, &m->memories[i]));
-	if (m->nmemories > 1)
-		return invalid(v, "multiple memories");
 fail:
 	return err;
 }
@@ -1245,9 +1626,10 @@ static enum chibi_err check_segments(struct vctx *v)
 			continue;
 		v->off = e->offset.offset;
 		TRY(get_table(v, e->table_index, &t));
-		if (!vt_match(m, e->elemtype, t))
+		if (!vt_match(v, e->elemtype, t))
 			return mismatch(v);
-		TRY(check_cexpr(v, &e->offset, VT_I32, CEXPR_GLOBALS(m, m->nglobals)));
+		TRY(check_cexpr(v, &e->offset, table_addr(v, e->table_index),
+				CEXPR_GLOBALS(m, m->nglobals)));
 	}
 	for (uint32_t i = 0; i < m->ndatas; i++) {
 		const struct data *d = &m->datas[i];
@@ -1256,7 +1638,8 @@ static enum chibi_err check_segments(struct vctx *v)
 			continue;
 		v->off = d->offset.offset;
 		TRY(need_memory(v, d->memory_index));
-		TRY(check_cexpr(v, &d->offset, VT_I32, CEXPR_GLOBALS(m, m->nglobals)));
+		TRY(check_cexpr(v, &d->offset, mem_addr(v, d->memory_index),
+				CEXPR_GLOBALS(m, m->nglobals)));
 	}
 fail:
 	return err;
@@ -1428,6 +1811,10 @@ static void vctx_free(struct vctx *v)
 	vm_free(v->ctrls);
 	vm_free(v->nest);
 	vm_free(v->seen);
+	vm_free(v->canon);
+	vm_free(v->set);
+	vm_free(v->inits);
+	vm_free(v->tail_edges);
 }
 
 /*
@@ -1464,6 +1851,7 @@ enum chibi_err val_module(struct module *m, struct chibi_diag *diag)
 	}
 	for (uint32_t i = 0; i < m->nfuncs; i++)
 		TRY(check_body(&v, &m->funcs[i]));
+	TRY(close_tail_out(&v));
 	TRY(check_start(&v));
 	TRY(check_exports(&v));
 	TRY(flow_finish(&v));

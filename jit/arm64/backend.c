@@ -1173,6 +1173,8 @@ static struct amode guest_addr(struct jcomp *c, enum a64_ldst k, struct jopnd ad
 	struct codebuf *cb = c->cb;
 	uint32_t w[A64_SEQ_MAX];
 
+	if (addr.kind == OP_HOST) /* checked by the front end, in whichever memory */
+		return (struct amode){ AM_IMM, HW(addr.reg), 0, 0 };
 	if (!c->explicit_bounds) {
 		if (addr.kind == OP_IMM) {
 			uint64_t ea = (uint64_t)(uint32_t)addr.imm + offset;
@@ -1929,10 +1931,79 @@ void be_tail_call_direct(struct jcomp *c, struct jit_func *jf, const void *code,
 	}
 }
 
-void be_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_id)
+/* With the chibi_func in x16 (not null): x17 = its jit_func, made on the first call of a
+ * function the JIT has not met (the indirect thunk preserves the arguments). */
+static void callee_jit_func(struct jcomp *c)
 {
 	struct codebuf *cb = c->cb;
-	uint32_t w[A64_SEQ_MAX], have = cb_label_new(cb);
+	uint32_t have = cb_label_new(cb);
+
+	emit(cb, a64_ldst_imm(A64_LDR_X, R_SCRATCH2, R_SCRATCH,
+			      offsetof(struct chibi_func, jit_code)));
+	cbz_label(c, true, true, R_SCRATCH2, have);
+	arena_addr(cb, R_SCRATCH2, c->js->thunk_indirect);
+	emit(cb, a64_blr(R_SCRATCH2));
+	cb_bind(cb, have);
+}
+
+/* x17 = the jit_func of the function reference in x9 (null traps). */
+static void ref_callee(struct jcomp *c)
+{
+	struct codebuf *cb = c->cb;
+
+	emit(cb, a64_mov_reg(true, R_SCRATCH, R_IDX));
+	cbz_label(c, true, false, R_SCRATCH, jc_trap_label(c, CHIBI_TRAP_NULL_FUNC_REF));
+	callee_jit_func(c);
+}
+
+/* Call, or (tail) pop the frame and jump, through the jit_func in x17.  frame_pop may use
+ * x16 as scratch: the jit_func waits in x9, dead by now. */
+static void call_jit_func(struct jcomp *c, bool tail)
+{
+	struct codebuf *cb = c->cb;
+
+	if (tail) {
+		emit(cb, a64_mov_reg(true, R_IDX, R_SCRATCH2));
+		frame_pop(c);
+		emit(cb, a64_mov_reg(true, R_CALLEE, R_IDX));
+	} else {
+		emit(cb, a64_mov_reg(true, R_CALLEE, R_SCRATCH2));
+	}
+	emit(cb, a64_ldr_imm(true, R_SCRATCH2, R_CALLEE, 0));
+	emit(cb, tail ? a64_br(R_SCRATCH2) : a64_blr(R_SCRATCH2));
+}
+
+void be_call_ref(struct jcomp *c)
+{
+	ref_callee(c);
+	call_jit_func(c, false);
+}
+
+void be_tail_call_ref(struct jcomp *c)
+{
+	ref_callee(c);
+	call_jit_func(c, true);
+}
+
+static void table_callee(struct jcomp *c, struct chibi_table *table, uint32_t type_id);
+
+void be_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_id)
+{
+	table_callee(c, table, type_id);
+	call_jit_func(c, false);
+}
+
+void be_tail_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_id)
+{
+	table_callee(c, table, type_id);
+	call_jit_func(c, true);
+}
+
+/* x17 = the jit_func of element x9 of table, checked (bounds, null, type id). */
+static void table_callee(struct jcomp *c, struct chibi_table *table, uint32_t type_id)
+{
+	struct codebuf *cb = c->cb;
+	uint32_t w[A64_SEQ_MAX];
 
 	gpr_imm(cb, true, R_SCRATCH, (uint64_t)(uintptr_t)table);
 	emit(cb, a64_ldst_imm(A64_LDR_W, R_SCRATCH2, R_SCRATCH, offsetof(struct chibi_table, size)));
@@ -1946,16 +2017,7 @@ void be_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_
 	/* the index is dead now: x9 may carry a large type id */
 	emit_seq(cb, w, a64_cmp_imm_seq(w, false, R_SCRATCH2, type_id, R_IDX));
 	bcond_label(c, A64_NE, jc_trap_label(c, CHIBI_TRAP_INDIRECT_MISMATCH));
-	emit(cb, a64_ldst_imm(A64_LDR_X, R_SCRATCH2, R_SCRATCH,
-			      offsetof(struct chibi_func, jit_code)));
-	cbz_label(c, true, true, R_SCRATCH2, have);
-	/* first call of a function the JIT has not met: x17 = its jit_func (args preserved) */
-	arena_addr(cb, R_SCRATCH2, c->js->thunk_indirect);
-	emit(cb, a64_blr(R_SCRATCH2));
-	cb_bind(cb, have);
-	emit(cb, a64_mov_reg(true, R_CALLEE, R_SCRATCH2));
-	emit(cb, a64_ldr_imm(true, R_SCRATCH2, R_CALLEE, 0));
-	emit(cb, a64_blr(R_SCRATCH2));
+	callee_jit_func(c);
 }
 
 /* x16 = fn; blr x16 (C functions live anywhere in the address space). */

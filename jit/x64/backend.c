@@ -1385,7 +1385,8 @@ void be_select_cmp(struct jcomp *c, uint8_t vt, jreg dst, struct jopnd a, struct
 
 /* ---- memory ---- */
 
-/* The memory operand of a `size`-byte access at addr + offset.  Guard mode relies on the
+/* The memory operand of a `size`-byte access at addr + offset (OP_HOST: at addr, which the
+ * front end checked, in whichever memory).  Guard mode relies on the
  * 8 GiB reservation: u32 + u32 cannot leave it.  Explicit mode computes the end of the
  * access in r11 (64 bits, no wrap) and compares it with the current size. */
 static struct x64_mem mem_operand(struct jcomp *c, struct jopnd addr, uint32_t offset,
@@ -1394,6 +1395,8 @@ static struct x64_mem mem_operand(struct jcomp *c, struct jopnd addr, uint32_t o
 	struct codebuf *cb = c->cb;
 	uint64_t extra = (uint64_t)offset + size;
 
+	if (addr.kind == OP_HOST) /* checked by the front end */
+		return x64_mb(addr.reg, 0);
 	if (!c->explicit_bounds) {
 		if (addr.kind == OP_IMM) {
 			uint64_t ea = (uint64_t)(uint32_t)addr.imm + offset;
@@ -1620,10 +1623,26 @@ void be_tail_call_direct(struct jcomp *c, struct jit_func *jf, const void *code,
 	}
 }
 
-void be_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_id)
+/* With the chibi_func in r11 (not null): r11 = its jit_func, made on the first call of a
+ * function the JIT has not met (the indirect thunk preserves the arguments). */
+static void callee_jit_func(struct jcomp *c)
 {
 	struct codebuf *cb = c->cb;
 	uint32_t have = cb_label_new(cb);
+
+	x64_mov_rm(cb, true, RAX, x64_mb(R_SCRATCH, offsetof(struct chibi_func, jit_code)));
+	x64_test_rr(cb, true, RAX, RAX);
+	jcc_label(c, CC_NE, have);
+	x64_mov_ri64(cb, RAX, (uint64_t)(uintptr_t)c->js->thunk_indirect);
+	x64_call_r(cb, RAX);
+	cb_bind(cb, have);
+	x64_mov_rr(cb, true, R_CALLEE, RAX);
+}
+
+/* r11 = element rax of table, checked (bounds, null, type id), then its jit_func. */
+static void table_callee(struct jcomp *c, struct chibi_table *table, uint32_t type_id)
+{
+	struct codebuf *cb = c->cb;
 
 	x64_mov_ri64(cb, R_SCRATCH, (uint64_t)(uintptr_t)table);
 	x64_cmp_rm(cb, false, RAX, x64_mb(R_SCRATCH, offsetof(struct chibi_table, size)));
@@ -1635,15 +1654,45 @@ void be_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_
 	x64_cmp_mi(cb, false, x64_mb(R_SCRATCH, offsetof(struct chibi_func, type_id)),
 		   (int32_t)type_id);
 	jcc_label(c, CC_NE, jc_trap_label(c, CHIBI_TRAP_INDIRECT_MISMATCH));
-	x64_mov_rm(cb, true, RAX, x64_mb(R_SCRATCH, offsetof(struct chibi_func, jit_code)));
-	x64_test_rr(cb, true, RAX, RAX);
-	jcc_label(c, CC_NE, have);
-	/* first call of a function the JIT has not met: make its jit_func (args preserved) */
-	x64_mov_ri64(cb, RAX, (uint64_t)(uintptr_t)c->js->thunk_indirect);
-	x64_call_r(cb, RAX);
-	cb_bind(cb, have);
-	x64_mov_rr(cb, true, R_CALLEE, RAX);
-	x64_call_m(cb, x64_mb(R_CALLEE, 0));
+	callee_jit_func(c);
+}
+
+/* r11 = the jit_func of the function reference in rax (null traps). */
+static void ref_callee(struct jcomp *c)
+{
+	struct codebuf *cb = c->cb;
+
+	x64_mov_rr(cb, true, R_SCRATCH, RAX);
+	x64_test_rr(cb, true, R_SCRATCH, R_SCRATCH);
+	jcc_label(c, CC_E, jc_trap_label(c, CHIBI_TRAP_NULL_FUNC_REF));
+	callee_jit_func(c);
+}
+
+void be_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_id)
+{
+	table_callee(c, table, type_id);
+	x64_call_m(c->cb, x64_mb(R_CALLEE, 0));
+}
+
+void be_call_ref(struct jcomp *c)
+{
+	ref_callee(c);
+	x64_call_m(c->cb, x64_mb(R_CALLEE, 0));
+}
+
+/* The tail forms: frame_pop leaves r11 alone, then a jump through the jit_func. */
+void be_tail_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_id)
+{
+	table_callee(c, table, type_id);
+	frame_pop(c);
+	x64_jmp_m(c->cb, x64_mb(R_CALLEE, 0));
+}
+
+void be_tail_call_ref(struct jcomp *c)
+{
+	ref_callee(c);
+	frame_pop(c);
+	x64_jmp_m(c->cb, x64_mb(R_CALLEE, 0));
 }
 
 void be_call_helper(struct jcomp *c, const void *fn)
