@@ -959,7 +959,7 @@ static const char *jit_name(void)
 /* engine_jit.compiled: f is compiled (now, if it was lazy and compiles). */
 static bool jit_compiled(struct chibi_store *s, struct chibi_func *f)
 {
-	struct jit_store *js = f->kind == FUNC_WASM ? store_jit(s) : NULL;
+	struct jit_store *js = f->kind == FUNC_WASM ? jit_store_of(s) : NULL;
 	struct jit_func *jf = js ? jit_func_of(js, f) : NULL;
 
 	if (!jf)
