@@ -51,6 +51,7 @@ struct opts {
 	bool wast2json;        /* convert with wabt's wast2json instead of chibi's reader */
 	bool convert_only;     /* convert and keep the folder, run nothing (tools/wat-diff.sh) */
 	unsigned timeout;      /* seconds, 0 = none */
+	bool compiled;         /* --compiled: each module through chibi_compile first */
 	struct skip_entry *skips;
 	size_t nskips;
 };
@@ -86,6 +87,8 @@ struct script {
 	char cur_why[400];     /* why cur is NULL */
 	struct named *named;
 	size_t nnamed;
+	chibi_compiled **compiled; /* --compiled: the files made, freed after the store */
+	size_t ncompiled;
 };
 
 /* What an assert_return expects of one result. */
@@ -644,6 +647,8 @@ static chibi_instance *target(struct script *s, const char *name, char *why, siz
 	return s->cur;
 }
 
+static bool load_compiled(struct script *s, const char *path, chibi_module **out);
+
 /* Decode a module file named by command `cmd`.  CHIBI_ERR_IO when it cannot be read. */
 static enum chibi_err load(struct script *s, const struct json *cmd, chibi_module **out,
 			   struct chibi_diag *diag)
@@ -661,7 +666,67 @@ static enum chibi_err load(struct script *s, const struct json *cmd, chibi_modul
 		snprintf(diag->msg, sizeof(diag->msg), "path too long");
 		return CHIBI_ERR_IO;
 	}
+	if (s->o->compiled && load_compiled(s, path, out))
+		return CHIBI_OK;
 	return chibi_module_load_file(path, out, diag);
+}
+
+/* --compiled: the module through a compiled file (in a memfd, mapped as a file would be)
+ * that the store runs it from.  False when it cannot be compiled (invalid, or a segment
+ * out of bounds at instantiation): the plain load then reports what it reports. */
+static bool load_compiled(struct script *s, const char *path, chibi_module **out)
+{
+	struct chibi_config cfg = { .mode = CHIBI_MODE_JIT };
+	struct chibi_diag d = { 0 };
+	chibi_compiled *c = NULL, **grown;
+	uint8_t *wasm = NULL, *cf = NULL;
+	size_t wlen = 0, clen = 0;
+	FILE *f = fopen(path, "rb");
+	int fd = -1;
+	bool ok = false;
+
+	if (!f)
+		return false;
+	for (size_t got = 1; got;) {
+		uint8_t *p = realloc(wasm, wlen + 65536);
+
+		if (!p)
+			goto out;
+		wasm = p;
+		got = fread(wasm + wlen, 1, 65536, f);
+		wlen += got;
+	}
+	if (chibi_compile(wasm, wlen, &cfg, &cf, &clen, &d) != CHIBI_OK)
+		goto out;
+	fd = memfd_create("chibi-wast", MFD_CLOEXEC);
+	if (fd < 0 || write(fd, cf, clen) != (ssize_t)clen ||
+	    chibi_compiled_open_fd(fd, &c, &d) != CHIBI_OK)
+		goto out;
+	grown = realloc(s->compiled, (s->ncompiled + 1) * sizeof(*grown));
+	if (!grown)
+		goto out;
+	s->compiled = grown;
+	s->compiled[s->ncompiled++] = c;
+	chibi_store_use_compiled(s->store, c);
+	*out = chibi_compiled_module(c);
+	c = NULL;
+	ok = true;
+out:
+	chibi_compiled_free(c);
+	if (fd >= 0)
+		close(fd);
+	fclose(f);
+	free(cf);
+	free(wasm);
+	return ok;
+}
+
+/* Drop a module from load(): a compiled file's module is the file's (freed with it). */
+static void unload(struct script *s, chibi_module *m)
+{
+	if (!s->o->compiled || !s->ncompiled ||
+	    chibi_compiled_module(s->compiled[s->ncompiled - 1]) != m)
+		chibi_module_free(m);
 }
 
 /* Describe a load or instantiation failure for a failure line. */
@@ -698,7 +763,7 @@ static void cmd_module(struct script *s, const struct json *cmd)
 		struct chibi_trap_info trap = { 0 };
 
 		err = chibi_instance_new(s->store, m, s->linker, &inst, &diag, &trap);
-		chibi_module_free(m);
+		unload(s, m);
 		if (err != CHIBI_OK) {
 			describe_err(desc, sizeof(desc), err, &diag);
 			snprintf(why, sizeof(why), "instantiation at line %lu failed: %s",
@@ -1039,9 +1104,9 @@ static void cmd_assert_module(struct script *s, const struct json *cmd, enum chi
 		}
 		memset(&diag, 0, sizeof(diag));
 		err = chibi_instance_new(s->store, m, s->linker, &inst, &diag, &trap);
-		chibi_module_free(m);
+		unload(s, m);
 	} else {
-		chibi_module_free(m);
+		unload(s, m);
 	}
 	if (err == CHIBI_OK) {
 		failf(s, "expected %s '%s', but the module %s", err_name(want), text,
@@ -1234,6 +1299,9 @@ static bool run_script(const struct opts *o, const char *name, const char *json_
 out:
 	chibi_linker_free(s.linker);
 	chibi_store_free(s.store);
+	for (size_t i = 0; i < s.ncompiled; i++)
+		chibi_compiled_free(s.compiled[i]);
+	free(s.compiled);
 	for (size_t i = 0; i < s.nnamed; i++)
 		free(s.named[i].name);
 	free(s.named);
@@ -1533,6 +1601,7 @@ static void usage(FILE *out)
 		"\n"
 		"  --interp          run with the interpreter\n"
 		"  --jit             run with the JIT compiler\n"
+		"  --compiled        run each module from a compiled file (chibi compile)\n"
 		"  -v, --verbose     list every failure, skip and message mismatch\n"
 		"  --keep            keep the temporary folders with the JSON and .wasm files\n"
 		"  --wast2json       convert the scripts with wast2json (WAST2JSON or PATH)\n"
@@ -1547,12 +1616,13 @@ static void usage(FILE *out)
 }
 
 enum { OPT_INTERP = 256, OPT_JIT, OPT_KEEP, OPT_NO_FORK, OPT_TIMEOUT, OPT_SKIPLIST,
-       OPT_WAST2JSON, OPT_CONVERT_ONLY };
+       OPT_WAST2JSON, OPT_CONVERT_ONLY, OPT_COMPILED };
 
 /* getopt_long with '+': options come before the scripts; "--" ends them too. */
 static const struct option long_opts[] = {
 	{ "interp", no_argument, NULL, OPT_INTERP },
 	{ "jit", no_argument, NULL, OPT_JIT },
+	{ "compiled", no_argument, NULL, OPT_COMPILED },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "keep", no_argument, NULL, OPT_KEEP },
 	{ "no-fork", no_argument, NULL, OPT_NO_FORK },
@@ -1593,6 +1663,16 @@ int wast_main(int argc, char **argv)
 				free_skiplist(&o);
 				return 2;
 			}
+			o.mode = CHIBI_MODE_JIT;
+			break;
+		case OPT_COMPILED:
+			if (!chibi_jit_name()) {
+				fprintf(stderr, "chibi wast: --compiled: this build of chibi has no "
+					"JIT\n");
+				free_skiplist(&o);
+				return 2;
+			}
+			o.compiled = true;
 			o.mode = CHIBI_MODE_JIT;
 			break;
 		case 'v':

@@ -134,6 +134,8 @@ enum chibi_err chibi_module_new(const uint8_t *bytes, size_t len, chibi_module *
 /* The largest module file chibi_module_load_file reads (1 GiB); the environment variable
  * CHIBI_MAX_MODULE_SIZE (a byte count) overrides it. */
 #define CHIBI_MAX_MODULE_BYTES (1ull << 30)
+/* That limit as it applies now (the environment variable read each time). */
+uint64_t chibi_max_module_bytes(void);
 
 /* Read a file and call chibi_module_new.  CHIBI_ERR_IO if it cannot be read, is a device
  * (/dev/zero would never end), or is larger than the maximum module size. */
@@ -375,6 +377,55 @@ bool chibi_val_matches(const chibi_store *s, const chibi_val *v, const struct ch
 enum chibi_trap chibi_func_call(chibi_func *f, const chibi_val *args, size_t nargs,
 				chibi_val *results, size_t nresults,
 				struct chibi_trap_info *out_trap);
+
+/* ---- compiled files (chibi compile) and their cache ------------------------------- */
+
+/* A compiled file: a module with machine code made ahead of time for this build of chibi
+ * and this kind of CPU.  Its code is mapped read-only + executable from the file, so
+ * processes running the same file share those pages. */
+typedef struct chibi_compiled chibi_compiled;
+
+/* Does a file starting with these bytes claim to be a compiled file? */
+bool chibi_is_compiled(const uint8_t *head, size_t len);
+/* Compile `len` bytes of wasm (decoded, validated, every function compiled; the start
+ * function is not run) into the bytes of a compiled file: *out (malloc'ed, the caller
+ * frees it with free()) of *out_len bytes.  cfg: the configuration the file will run with
+ * (fuel is compiled in); NULL for defaults.  Errors as chibi_module_new, plus
+ * CHIBI_ERR_UNSUPPORTED (no JIT, or an import chibi cannot stand in for). */
+enum chibi_err chibi_compile(const uint8_t *wasm, size_t len, const struct chibi_config *cfg,
+			     uint8_t **out, size_t *out_len, struct chibi_diag *diag);
+/* Open a compiled file: its header must name this build, ISA and a CPU offering the
+ * features its code uses (else CHIBI_ERR_UNSUPPORTED with the reason), its sections fit the
+ * file and its SHA-256 match (else CHIBI_ERR_MALFORMED); its module is then decoded and
+ * validated.  *out is the caller's (chibi_compiled_free).  _fd: the file is not closed. */
+enum chibi_err chibi_compiled_open(const char *path, chibi_compiled **out,
+				   struct chibi_diag *diag);
+enum chibi_err chibi_compiled_open_fd(int fd, chibi_compiled **out, struct chibi_diag *diag);
+/* The file's module (owned by c; instantiate it as any module). */
+chibi_module *chibi_compiled_module(chibi_compiled *c);
+void chibi_compiled_free(chibi_compiled *c);
+/* Run the first instance of c's module created in s from c's code instead of compiling
+ * it (when s runs compiled code at all).  Call before instantiating; c must outlive s. */
+void chibi_store_use_compiled(chibi_store *s, chibi_compiled *c);
+/* Why s did not use its compiled file (a different bounds mode, fuel, ...), or "". */
+const char *chibi_store_compiled_note(const chibi_store *s);
+
+/* The cache (chibi run --cache, the shim): the compiled file of `len` bytes of wasm for
+ * this build, CPU and cfg, from directory `dir`, compiling and adding it on a miss.  An
+ * entry is named by the SHA-256 of the module and of what it was compiled for, written
+ * to a temporary file and renamed (concurrent writers are safe), rejected and replaced when
+ * it fails chibi_compiled_open's checks.  The directory (created 0700) and its entries must
+ * belong to the user and be writable by nobody else, or the cache is not used.  After a
+ * write, the least recently used entries are removed until the directory holds at most
+ * max_bytes (0: CHIBI_CACHE_DEFAULT_BYTES).  *out_hit (may be NULL) tells whether the
+ * entry existed. */
+#define CHIBI_CACHE_DEFAULT_BYTES ((uint64_t)512 << 20)
+enum chibi_err chibi_cache_open(const char *dir, const uint8_t *wasm, size_t len,
+				const struct chibi_config *cfg, uint64_t max_bytes,
+				chibi_compiled **out, bool *out_hit, struct chibi_diag *diag);
+/* The default cache directory: $XDG_CACHE_HOME/chibi, else $HOME/.cache/chibi (into buf;
+ * false when neither is set or it does not fit). */
+bool chibi_cache_default_dir(char *buf, size_t n);
 
 #ifdef __cplusplus
 }

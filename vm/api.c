@@ -73,7 +73,7 @@ enum chibi_err chibi_module_new(const uint8_t *bytes, size_t len, chibi_module *
 
 /* The largest module file read: CHIBI_MAX_MODULE_SIZE (bytes) from the environment, else
  * CHIBI_MAX_MODULE_BYTES. */
-static uint64_t max_module_bytes(void)
+uint64_t chibi_max_module_bytes(void)
 {
 	const char *e = getenv("CHIBI_MAX_MODULE_SIZE");
 	unsigned long long v;
@@ -91,13 +91,13 @@ static uint64_t max_module_bytes(void)
 /* Read a whole file (regular file or pipe) into a heap buffer.  A regular file's buffer is
  * its size plus one byte, so it is read in one call and its end seen without growing; the
  * module then keeps that buffer (no copy).  Devices (/dev/zero, /dev/urandom) are refused
- * and nothing larger than max_module_bytes() is read: either would otherwise read until
+ * and nothing larger than chibi_max_module_bytes() is read: either would otherwise read until
  * the process runs out of memory. */
 static enum chibi_err read_file(const char *path, uint8_t **out_buf, size_t *out_len,
 				struct chibi_diag *diag)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	uint64_t max = max_module_bytes();
+	uint64_t max = chibi_max_module_bytes();
 	uint8_t *buf = NULL, *nb;
 	size_t len = 0, cap = 65536;
 	struct stat st;

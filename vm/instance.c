@@ -474,7 +474,7 @@ enum chibi_err chibi_instance_new(chibi_store *s, chibi_module *cm, chibi_linker
 		info.kind = init_datas(inst);
 	if (info.kind != CHIBI_TRAP_NONE)
 		return inst_trapped(&info, diag, out_trap);
-	if (m->has_start) {
+	if (m->has_start && !s->no_start) {
 		if (chibi_func_call(inst->funcs[m->start], NULL, 0, NULL, 0, &info))
 			return inst_trapped(&info, diag, out_trap);
 	}

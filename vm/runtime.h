@@ -170,6 +170,12 @@ struct chibi_store {
 	 * prologues accept (checked on every call) */
 	void *jit;
 	uintptr_t jit_stack_limit;
+	/* compiled code for the first instance of image_mod (chibi_store_use_compiled), which
+	 * the compiling engine attaches on that instance's first call; not owned */
+	const struct engine_image *image;
+	const struct module *image_mod;
+	char image_note[160];          /* why the image was not used, when it was not */
+	bool no_start;                 /* chibi_compile's store: instances skip their start */
 	/* pages of all its memories (cfg.max_memory_pages caps the sum); last, so the fields
 	 * JIT code reads keep their one-byte displacements */
 	uint64_t mem_pages;
