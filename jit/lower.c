@@ -906,14 +906,13 @@ static bool tail_fits(struct lower *L, const struct functype *t)
 }
 
 /* call_indirect compares canonical type ids; a callee of a proper subtype of a non-final
- * type would need the subtype walk, which only the interpreter does. */
-static bool indirect_exact(struct lower *L, uint32_t typeidx)
+ * type passes on a second check, its supertype at the expected type's depth (struct
+ * functype's supers).  JIT_FINAL: a final type has no subtypes, the one compare is all. */
+static uint32_t indirect_depth(struct lower *L, uint32_t typeidx)
 {
-	if (!L->mod->types[typeidx].final_) {
-		fail(L, "call_indirect of a non-final type");
-		return false;
-	}
-	return true;
+	if (L->mod->types[typeidx].final_)
+		return JIT_FINAL;
+	return L->c.inst->store->types[L->c.inst->type_ids[typeidx]].depth;
 }
 
 /*
@@ -950,7 +949,7 @@ static void op_call_indirect(struct lower *L, const struct instr *in, bool tail)
 	const struct functype *t = &L->mod->types[in->a];
 	struct jopnd idx;
 
-	if (!indirect_exact(L, in->a) || (tail && !tail_fits(L, t)))
+	if (tail && !tail_fits(L, t))
 		return;
 	idx = pop(L, NULL);
 	/* a 64-bit table: an index past u32 is past the table (which has fewer than 2^32
@@ -966,14 +965,16 @@ static void op_call_indirect(struct lower *L, const struct instr *in, bool tail)
 	}
 	place_args(L, t, &idx, VT_I32, tail);
 	if (!tail) {
-		be_call_indirect(&L->c, L->c.inst->tables[in->b], L->c.inst->type_ids[in->a]);
+		be_call_indirect(&L->c, L->c.inst->tables[in->b], L->c.inst->type_ids[in->a],
+				 indirect_depth(L, in->a));
 		after_call(L, t, true);
 		return;
 	}
 	if (L->failed)
 		return;
 	save_fpr_homes(L, false);
-	be_tail_call_indirect(&L->c, L->c.inst->tables[in->b], L->c.inst->type_ids[in->a]);
+	be_tail_call_indirect(&L->c, L->c.inst->tables[in->b], L->c.inst->type_ids[in->a],
+			      indirect_depth(L, in->a));
 }
 
 static void op_call_ref(struct lower *L, const struct instr *in, bool tail)

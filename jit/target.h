@@ -327,15 +327,21 @@ void be_call_direct(struct jcomp *c, struct jit_func *jf, const void *code, bool
  * to the callee, which returns to this function's caller.  code and self as above. */
 void be_tail_call_direct(struct jcomp *c, struct jit_func *jf, const void *code, bool self);
 /* call_indirect through `table` with the element index in jit_target.indirect_idx:
- * bounds, null and signature (type_id) checks, then the call. */
-void be_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_id);
+ * bounds, null and signature (type_id) checks, then the call.  depth: JIT_FINAL for a
+ * final type (the ids must be equal), else the type's supertype depth: a callee whose id
+ * differs passes when its chibi_func's type_depth > depth and type_supers[depth] ==
+ * type_id (the subtype check in O(1), only after the equal-id compare failed). */
+#define JIT_FINAL UINT32_MAX
+void be_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_id,
+		      uint32_t depth);
 /* call_ref: the function reference (a chibi_func, null traps "null function reference")
  * in jit_target.indirect_idx; its type is right by validation. */
 void be_call_ref(struct jcomp *c);
 /* return_call_indirect / return_call_ref: the checks of the call forms, then the frame
  * is freed as by be_tail_call_direct and the callee is jumped to.  Stack arguments are
  * already in this function's incoming area (see JIT_TAIL_WORDS). */
-void be_tail_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_id);
+void be_tail_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_id,
+			   uint32_t depth);
 void be_tail_call_ref(struct jcomp *c);
 /* dst = a host address (an object a helper takes, a funcref): an immediate, or in code
  * for a compiled file a load from the image's slot for it (jit_int.h, jit_pic_find). */

@@ -313,6 +313,8 @@ struct chibi_func *func_new_host(struct chibi_store *s, const char *sig, chibi_h
 		vm_free(hf);
 		return NULL;
 	}
+	hf->f.type_depth = 0; /* final, no supertype (store_intern_type) */
+	hf->f.type_supers = NULL;
 	store_own_func(s, &hf->f);
 	*out_err = CHIBI_OK;
 	return &hf->f;

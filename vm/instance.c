@@ -264,6 +264,8 @@ static enum chibi_err build_objects(struct chibi_instance *inst)
 			f->kind = FUNC_WASM;
 			f->store = s;
 			f->type_id = inst->type_ids[m->funcs[i].type_index];
+			f->type_depth = s->types[f->type_id].depth;
+			f->type_supers = s->types[f->type_id].supers;
 			f->type = &m->types[m->funcs[i].type_index];
 			f->inst = inst;
 			f->index = idx;

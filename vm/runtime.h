@@ -24,6 +24,10 @@ struct chibi_func {
 	struct chibi_store *store;     /* owning store (host funcs have no instance) */
 	uint32_t type_id;              /* canonical type id in the store (structural equality) */
 	const struct functype *type;   /* owned by the module, or by the store for host funcs */
+	/* the canonical type's supertype chain (struct functype's depth, supers; the store's),
+	 * here for the JITs' call_indirect of a non-final type: one load, no store lookup */
+	uint32_t type_depth;
+	const uint32_t *type_supers;
 	/* FUNC_WASM */
 	struct chibi_instance *inst;   /* owning instance */
 	uint32_t index;                /* index in the module's function index space */

@@ -106,8 +106,10 @@ void chibi_store_free(chibi_store *s)
 		vm_free(e);
 	}
 	/* Interned types: params and results share one allocation hanging off params. */
-	for (uint32_t i = 0; i < s->ntypes; i++)
+	for (uint32_t i = 0; i < s->ntypes; i++) {
 		vm_free(s->types[i].params);
+		vm_free(s->types[i].supers);
+	}
 	vm_free(s->types);
 	if (s->engine->store_free)
 		s->engine->store_free(s);
@@ -169,9 +171,43 @@ static bool same_canon(const struct functype *a, const struct functype *b)
 
 static void free_canon(struct functype *c, uint32_t n)
 {
-	for (uint32_t k = 0; k < n; k++)
+	for (uint32_t k = 0; k < n; k++) {
 		vm_free(c[k].params);
+		vm_free(c[k].supers);
+	}
 	vm_free(c);
+}
+
+/* The supertype chains (depth, supers) of a new group c[0 .. len), to be the store's types
+ * from s->ntypes on; a declared supertype is earlier (validated), in the store or in c.
+ * False on NOMEM (free_canon frees what was made). */
+static bool super_chains(const struct chibi_store *s, struct functype *c, uint32_t len)
+{
+	for (uint32_t k = 0; k < len; k++) {
+		const struct functype *p;
+		uint32_t pid;
+
+		if (c[k].super == TYPE_NO_SUPER)
+			continue;
+		if (c[k].super & STORE_REC_REL) {
+			pid = c[k].super & ~STORE_REC_REL;
+			if (pid >= k) /* never after validation: supertypes are earlier */
+				continue;
+			p = &c[pid];
+			pid += s->ntypes;
+		} else {
+			pid = c[k].super;
+			p = &s->types[pid];
+		}
+		c[k].depth = p->depth + 1;
+		c[k].supers = vm_malloc((size_t)c[k].depth * sizeof(*c[k].supers));
+		if (!c[k].supers)
+			return false;
+		if (p->depth)
+			memcpy(c[k].supers, p->supers, (size_t)p->depth * sizeof(*p->supers));
+		c[k].supers[p->depth] = pid;
+	}
+	return true;
 }
 
 /* Intern the group types[first .. first + len) of a module (or one host type: first 0,
@@ -195,6 +231,8 @@ bool store_intern_group(struct chibi_store *s, const struct functype *types, uin
 			return false;
 		}
 		c[k] = *t;
+		c[k].depth = 0;
+		c[k].supers = NULL;
 		c[k].params = buf;
 		c[k].results = buf + t->nparams;
 		for (size_t i = 0; i < n; i++) {
@@ -224,7 +262,7 @@ bool store_intern_group(struct chibi_store *s, const struct functype *types, uin
 		free_canon(c, len);
 		return true;
 	}
-	if (s->ntypes > VT_MAX_TYPEIDX - len ||
+	if (s->ntypes > VT_MAX_TYPEIDX - len || !super_chains(s, c, len) ||
 	    !VM_GROW(s->types, s->cap_types, (size_t)s->ntypes + len)) {
 		free_canon(c, len);
 		return false;
@@ -256,15 +294,10 @@ uint32_t store_intern_type(struct chibi_store *s, const struct functype *t)
 /* Is canonical type a a subtype of b: b itself or on a's chain of declared supertypes? */
 bool store_type_sub(const struct chibi_store *s, uint32_t a, uint32_t b)
 {
-	while (a != b) {
-		const struct functype *t = &s->types[a];
+	const struct functype *ta = &s->types[a];
+	uint32_t db = s->types[b].depth;
 
-		if (t->super == TYPE_NO_SUPER)
-			return false;
-		a = t->super & STORE_REC_REL ? t->rec_first + (t->super & ~STORE_REC_REL) :
-		    t->super;
-	}
-	return true;
+	return a == b || (ta->depth > db && ta->supers[db] == b);
 }
 
 static bool store_sub(const void *ctx, uint32_t a, uint32_t b)

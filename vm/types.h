@@ -392,6 +392,12 @@ struct functype {
 	uint32_t rec_first; /* its recursion group: types [rec_first, rec_first + rec_len) */
 	uint32_t rec_len;   /* (a type outside any `rec` is a group of its own) */
 	bool final_;        /* no subtypes may be declared (the default without `sub`) */
+	/* The store's canonical types only (zero in a module's): the length of the supertype
+	 * chain and its members by depth, supers[i] the ancestor at depth i (the root at 0),
+	 * so a <: b iff a == b or (depth(a) > depth(b) and a's supers[depth(b)] == b), O(1)
+	 * for the interpreter and the JITs' call_indirect.  Owned by the store; NULL at 0. */
+	uint32_t depth;
+	uint32_t *supers;
 };
 
 static inline bool functype_eq(const struct functype *a, const struct functype *b)

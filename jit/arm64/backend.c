@@ -2038,25 +2038,45 @@ void be_tail_call_ref(struct jcomp *c)
 	call_jit_func(c, true);
 }
 
-static void table_callee(struct jcomp *c, struct chibi_table *table, uint32_t type_id);
+static void table_callee(struct jcomp *c, struct chibi_table *table, uint32_t type_id,
+			 uint32_t depth);
 
-void be_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_id)
+void be_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_id,
+		      uint32_t depth)
 {
-	table_callee(c, table, type_id);
+	table_callee(c, table, type_id, depth);
 	call_jit_func(c, false);
 }
 
-void be_tail_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_id)
+void be_tail_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_id,
+			   uint32_t depth)
 {
-	table_callee(c, table, type_id);
+	table_callee(c, table, type_id, depth);
 	call_jit_func(c, true);
 }
 
-/* x17 = the jit_func of element x9 of table, checked (bounds, null, type id). */
-static void table_callee(struct jcomp *c, struct chibi_table *table, uint32_t type_id)
+/* w9 = our canonical type id (the loader's slot under PIC; else unused, see below). */
+static void type_id_slot(struct jcomp *c, uint32_t type_id)
 {
 	struct codebuf *cb = c->cb;
+	const void *slot = jit_pic_type_slot(c->js->pic, type_id);
+
+	if (!slot)
+		emit(cb, A64_POISON);
+	cb_reloc(cb, cb_pos(cb), RL_ADRP_LDR, (uintptr_t)slot);
+	emit(cb, a64_adrp(R_IDX, 0));
+	emit(cb, a64_ldr_imm(true, R_IDX, R_IDX, 0));
+}
+
+/* x17 = the jit_func of element x9 of table, checked (bounds, null, type id; for a
+ * non-final type the subtype check when the ids differ, see be_call_indirect). */
+static void table_callee(struct jcomp *c, struct chibi_table *table, uint32_t type_id,
+			 uint32_t depth)
+{
+	struct codebuf *cb = c->cb;
+	uint32_t mismatch = jc_trap_label(c, CHIBI_TRAP_INDIRECT_MISMATCH);
 	uint32_t w[A64_SEQ_MAX];
+	uint32_t ok;
 
 	mov_addr(c, R_SCRATCH, table);
 	emit(cb, a64_ldst_imm(A64_LDR_W, R_SCRATCH2, R_SCRATCH, offsetof(struct chibi_table, size)));
@@ -2070,18 +2090,35 @@ static void table_callee(struct jcomp *c, struct chibi_table *table, uint32_t ty
 	/* the index is dead now: x9 may carry a large type id */
 	if (c->js->pic) {
 		/* canonical type ids are the store's: the loader's instance has its own */
-		const void *slot = jit_pic_type_slot(c->js->pic, type_id);
-
-		if (!slot)
-			emit(cb, A64_POISON);
-		cb_reloc(cb, cb_pos(cb), RL_ADRP_LDR, (uintptr_t)slot);
-		emit(cb, a64_adrp(R_IDX, 0));
-		emit(cb, a64_ldr_imm(true, R_IDX, R_IDX, 0));
+		type_id_slot(c, type_id);
 		emit(cb, a64_cmp_reg(false, R_SCRATCH2, R_IDX));
 	} else {
 		emit_seq(cb, w, a64_cmp_imm_seq(w, false, R_SCRATCH2, type_id, R_IDX));
 	}
-	bcond_label(c, A64_NE, jc_trap_label(c, CHIBI_TRAP_INDIRECT_MISMATCH));
+	if (depth == JIT_FINAL) {
+		bcond_label(c, A64_NE, mismatch);
+		callee_jit_func(c);
+		return;
+	}
+	/* a non-final type: the callee's supertype at our type's depth must be our type */
+	ok = cb_label_new(cb);
+	bcond_label(c, A64_EQ, ok);
+	emit(cb, a64_ldst_imm(A64_LDR_W, R_SCRATCH2, R_SCRATCH,
+			      offsetof(struct chibi_func, type_depth)));
+	emit_seq(cb, w, a64_cmp_imm_seq(w, false, R_SCRATCH2, depth, R_IDX));
+	bcond_label(c, A64_LS, mismatch);
+	emit(cb, a64_ldst_imm(A64_LDR_X, R_SCRATCH2, R_SCRATCH,
+			      offsetof(struct chibi_func, type_supers)));
+	emit_seq(cb, w, a64_mov_imm(w, false, R_IDX, depth));
+	emit(cb, a64_ldst_reg(A64_LDR_W, R_SCRATCH2, R_SCRATCH2, R_IDX, A64_UXTW, true));
+	if (c->js->pic) {
+		type_id_slot(c, type_id);
+		emit(cb, a64_cmp_reg(false, R_SCRATCH2, R_IDX));
+	} else {
+		emit_seq(cb, w, a64_cmp_imm_seq(w, false, R_SCRATCH2, type_id, R_IDX));
+	}
+	bcond_label(c, A64_NE, mismatch);
+	cb_bind(cb, ok);
 	callee_jit_func(c);
 }
 

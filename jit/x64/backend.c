@@ -1691,10 +1691,15 @@ static void callee_jit_func(struct jcomp *c)
 	x64_mov_rr(cb, true, R_CALLEE, RAX);
 }
 
-/* r11 = element rax of table, checked (bounds, null, type id), then its jit_func. */
-static void table_callee(struct jcomp *c, struct chibi_table *table, uint32_t type_id)
+/* r11 = element rax of table, checked (bounds, null, type id; for a non-final type the
+ * subtype check when the ids differ, see be_call_indirect), then its jit_func. */
+static void table_callee(struct jcomp *c, struct chibi_table *table, uint32_t type_id,
+			 uint32_t depth)
 {
 	struct codebuf *cb = c->cb;
+	uint32_t mismatch = jc_trap_label(c, CHIBI_TRAP_INDIRECT_MISMATCH);
+	const void *slot = NULL;
+	uint32_t ok;
 
 	mov_addr(c, R_SCRATCH, table);
 	x64_cmp_rm(cb, false, RAX, x64_mb(R_SCRATCH, offsetof(struct chibi_table, size)));
@@ -1705,8 +1710,7 @@ static void table_callee(struct jcomp *c, struct chibi_table *table, uint32_t ty
 	jcc_label(c, CC_E, jc_trap_label(c, CHIBI_TRAP_UNINITIALIZED));
 	if (c->js->pic) {
 		/* canonical type ids are the store's: the loader's instance has its own */
-		const void *slot = jit_pic_type_slot(c->js->pic, type_id);
-
+		slot = jit_pic_type_slot(c->js->pic, type_id);
 		if (!slot)
 			x64_poison(cb);
 		x64_mov_rm(cb, false, RAX, (struct x64_mem){ .rip = true });	/* eax = [slot] */
@@ -1716,7 +1720,33 @@ static void table_callee(struct jcomp *c, struct chibi_table *table, uint32_t ty
 		x64_cmp_mi(cb, false, x64_mb(R_SCRATCH, offsetof(struct chibi_func, type_id)),
 			   (int32_t)type_id);
 	}
-	jcc_label(c, CC_NE, jc_trap_label(c, CHIBI_TRAP_INDIRECT_MISMATCH));
+	if (depth == JIT_FINAL) {
+		jcc_label(c, CC_NE, mismatch);
+		callee_jit_func(c);
+		return;
+	}
+	/* a non-final type: the callee's supertype at our type's depth must be our type
+	 * (depth < 2^22: the displacement fits) */
+	ok = cb_label_new(cb);
+	jcc_label(c, CC_E, ok);
+	x64_cmp_mi(cb, false, x64_mb(R_SCRATCH, offsetof(struct chibi_func, type_depth)),
+		   (int32_t)depth);
+	jcc_label(c, CC_BE, mismatch);
+	if (slot) {
+		x64_mov_rm(cb, false, RAX, (struct x64_mem){ .rip = true });	/* eax = [slot] */
+		cb_reloc(cb, cb_pos(cb) - 4, RL_REL32, (uintptr_t)slot);
+		x64_push_r(cb, RAX);
+	}
+	x64_mov_rm(cb, true, RAX, x64_mb(R_SCRATCH, offsetof(struct chibi_func, type_supers)));
+	x64_mov_rm(cb, false, RAX, x64_mb(RAX, (int32_t)(depth * sizeof(uint32_t))));
+	if (slot) {
+		x64_cmp_rm(cb, false, RAX, x64_mb(RSP, 0));
+		x64_pop_r(cb, RAX); /* (mov and pop leave the flags alone) */
+	} else {
+		x64_cmp_ri(cb, false, RAX, (int32_t)type_id);
+	}
+	jcc_label(c, CC_NE, mismatch);
+	cb_bind(cb, ok);
 	callee_jit_func(c);
 }
 
@@ -1731,9 +1761,10 @@ static void ref_callee(struct jcomp *c)
 	callee_jit_func(c);
 }
 
-void be_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_id)
+void be_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_id,
+		      uint32_t depth)
 {
-	table_callee(c, table, type_id);
+	table_callee(c, table, type_id, depth);
 	x64_call_m(c->cb, x64_mb(R_CALLEE, 0));
 }
 
@@ -1744,9 +1775,10 @@ void be_call_ref(struct jcomp *c)
 }
 
 /* The tail forms: frame_pop leaves r11 alone, then a jump through the jit_func. */
-void be_tail_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_id)
+void be_tail_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_id,
+			   uint32_t depth)
 {
-	table_callee(c, table, type_id);
+	table_callee(c, table, type_id, depth);
 	frame_pop(c);
 	x64_jmp_m(c->cb, x64_mb(R_CALLEE, 0));
 }
