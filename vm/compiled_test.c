@@ -21,6 +21,7 @@
 #include "runtime.h"
 #include "sha256.h"
 #include "test_wat.h"
+#include "../text/wat.h"
 
 static const char *wat =
 	"(module\n"
@@ -205,6 +206,62 @@ Test(compiled, other_configuration_falls_back)
 	fuel.fuel = 1000000;
 	cr_assert_eq(open_bytes(cf, len, &c, &d), CHIBI_OK, "%s", d.msg);
 	run_checks(c, &fuel, false);
+	chibi_compiled_free(c);
+	free(cf);
+}
+
+/* call_indirect of non-final types from a compiled file: the expected type's id comes from
+ * the loader's slot on both compares (equal ids, then the callee's supertype at the
+ * expected depth); a subtype two levels down is called, a supertype traps. */
+Test(compiled, call_indirect_of_a_subtype)
+{
+	static const char src[] =
+		"(module"
+		"  (type $a (sub (func (result i32))))"
+		"  (type $b (sub $a (func (result i32))))"
+		"  (type $c (sub $b (func (result i32))))"
+		"  (func $fa (type $a) (i32.const 1))"
+		"  (func $fc (type $c) (i32.const 3))"
+		"  (table 2 funcref)"
+		"  (elem (i32.const 0) func $fa $fc)"
+		"  (func (export \"a\") (param i32) (result i32)"
+		"    (call_indirect (type $a) (local.get 0)))"
+		"  (func (export \"b\") (param i32) (result i32)"
+		"    (return_call_indirect (type $b) (local.get 0))))";
+	struct chibi_config cfg = { .mode = CHIBI_MODE_JIT };
+	struct wat_error err = { 0 };
+	struct chibi_diag d = { 0 };
+	chibi_compiled *c = NULL;
+	chibi_instance *inst = NULL;
+	struct engine_stats st;
+	uint8_t *bin = NULL, *cf = NULL;
+	size_t len = 0, clen = 0;
+	enum chibi_trap t;
+	chibi_store *s;
+
+	cr_assert(wat_to_binary(src, sizeof(src) - 1, &bin, &len, &err), "%u: %s", err.line,
+		  err.msg);
+	cr_assert_eq(chibi_compile(bin, len, &cfg, &cf, &clen, &d), CHIBI_OK, "%s", d.msg);
+	vm_free(bin);
+	cr_assert_eq(open_bytes(cf, clen, &c, &d), CHIBI_OK, "%s", d.msg);
+	s = chibi_store_new(&cfg);
+	cr_assert(s);
+	chibi_store_use_compiled(s, c);
+	cr_assert_eq(chibi_instance_new(s, chibi_compiled_module(c), NULL, &inst, &d, NULL),
+		     CHIBI_OK, "%s", d.msg);
+	cr_expect_eq(call1(inst, "a", 0, true, &t), 1u);
+	cr_expect_eq(t, CHIBI_TRAP_NONE);
+	cr_expect_eq(call1(inst, "a", 1, true, &t), 3u);
+	cr_expect_eq(t, CHIBI_TRAP_NONE);
+	cr_expect_eq(call1(inst, "b", 1, true, &t), 3u);
+	cr_expect_eq(t, CHIBI_TRAP_NONE);
+	call1(inst, "b", 0, true, &t);
+	cr_expect_eq(t, CHIBI_TRAP_INDIRECT_MISMATCH);
+	s->engine->stats(s, &st);
+	cr_expect_str_eq(chibi_store_compiled_note(s), "");
+	cr_expect_eq(st.compiled, 4, "all four functions from the file");
+	cr_expect_eq(st.fallbacks, 0);
+	chibi_store_free(s);
 	chibi_compiled_free(c);
 	free(cf);
 }
