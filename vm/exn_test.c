@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "test_wat.h"
+#include "../text/wat.h"
 
 static const enum chibi_exec_mode modes[] = { CHIBI_MODE_INTERP, CHIBI_MODE_JIT };
 #define NMODES (sizeof(modes) / sizeof(modes[0]))
@@ -312,6 +313,87 @@ Test(exn, host_held_exceptions_survive_collection)
 					     &info), CHIBI_TRAP_NONE);
 		for (int i = 0; i < N; i++)
 			cr_assert_eq(chibi_exn_value(kept[i], 0).of.i32, i * 7, "exception %d", i);
+		chibi_store_free(s);
+	}
+	chibi_module_free(m);
+}
+
+/* exnref values through the rest of the API: a host table of exnref imported by a module,
+ * exnref results and parameters of chibi_func_call, the value stored by wasm read back by
+ * the host and thrown again by wasm; a funcref is refused by that table.  Read by chibi's
+ * own text reader (wabt 1.0.32 has no exnref). */
+Test(exn, exnref_tables_params_and_results)
+{
+	static const char src[] =
+		"(module"
+		"  (import \"host\" \"tab\" (table $t 2 exnref))"
+		"  (tag $e (export \"e\") (param i32))"
+		"  (func (export \"catch\") (param i32) (result exnref)"
+		"    (block $h (result exnref)"
+		"      (try_table (catch_all_ref $h) (throw $e (local.get 0)))"
+		"      (ref.null exn)))"
+		"  (func (export \"stash\") (param i32 exnref)"
+		"    (table.set $t (local.get 0) (local.get 1)))"
+		"  (func (export \"rethrow\") (param exnref) (throw_ref (local.get 0)))"
+		"  (func (export \"rethrow-from\") (param i32)"
+		"    (throw_ref (table.get $t (local.get 0)))))";
+	struct wat_error err = { 0 };
+	uint8_t *bin = NULL;
+	size_t len = 0;
+	chibi_module *m = NULL;
+
+	cr_assert(wat_to_binary(src, sizeof(src) - 1, &bin, &len, &err), "%u: %s", err.line,
+		  err.msg);
+	cr_assert_eq(chibi_module_new(bin, len, &m, NULL), CHIBI_OK);
+	free(bin);
+	for (size_t k = 0; k < NMODES; k++) {
+		chibi_store *s = store_in(modes[k]);
+		chibi_table *tab = chibi_table_new(s, CHIBI_EXNREF, 2, 2, true);
+		chibi_linker *l = chibi_linker_new();
+		struct chibi_extern ext = { .kind = CHIBI_EXTERN_TABLE, .of.table = tab };
+		struct chibi_trap_info info = { 0 };
+		chibi_val a[2] = { { .type = CHIBI_I32, .of.i32 = 41 } }, r = { 0 }, got = { 0 };
+		chibi_instance *inst;
+		chibi_exn *e;
+
+		cr_assert_not_null(tab);
+		cr_assert_not_null(l);
+		cr_assert_eq(chibi_linker_define(l, "host", "tab", ext), CHIBI_OK);
+		inst = instantiate(s, m, l);
+		cr_assert_eq(chibi_func_call(chibi_instance_func(inst, "catch"), a, 1, &r, 1, NULL),
+			     CHIBI_TRAP_NONE, "mode %zu", k);
+		cr_assert_eq(r.type, CHIBI_EXNREF);
+		e = r.of.exn;
+		cr_assert_not_null(e);
+		cr_expect_eq(chibi_exn_tag(e), chibi_instance_tag(inst, "e"));
+		cr_expect_eq(chibi_exn_value(e, 0).of.i32, 41);
+		/* wasm stores it in the host's table; the host reads the same exception */
+		a[0].of.i32 = 1;
+		a[1] = r;
+		cr_assert_eq(chibi_func_call(chibi_instance_func(inst, "stash"), a, 2, NULL, 0, NULL),
+			     CHIBI_TRAP_NONE, "mode %zu", k);
+		cr_assert(chibi_table_get(tab, 1, &got));
+		cr_expect_eq(got.type, CHIBI_EXNREF);
+		cr_expect_eq(got.of.exn, e);
+		cr_assert(chibi_table_get(tab, 0, &got));
+		cr_expect_null(got.of.exn, "a new exnref table holds nulls");
+		/* a parameter thrown again: the same exception comes out */
+		cr_expect_eq(chibi_func_call(chibi_instance_func(inst, "rethrow"), &r, 1, NULL, 0,
+					     &info), CHIBI_TRAP_EXCEPTION, "mode %zu", k);
+		cr_expect_eq(info.exn, e);
+		/* the host puts it in slot 0, wasm throws it from there; a null traps */
+		cr_assert(chibi_table_set(tab, 0, r));
+		a[0].of.i32 = 0;
+		memset(&info, 0, sizeof(info));
+		cr_expect_eq(chibi_func_call(chibi_instance_func(inst, "rethrow-from"), a, 1, NULL,
+					     0, &info), CHIBI_TRAP_EXCEPTION, "mode %zu", k);
+		cr_expect_eq(info.exn, e);
+		cr_assert(chibi_table_set(tab, 0, (chibi_val){ .type = CHIBI_EXNREF }));
+		cr_expect_eq(chibi_func_call(chibi_instance_func(inst, "rethrow-from"), a, 1, NULL,
+					     0, NULL), CHIBI_TRAP_NULL_EXNREF, "mode %zu", k);
+		/* a function reference does not go into an exnref table */
+		cr_expect_not(chibi_table_set(tab, 0, (chibi_val){ .type = CHIBI_FUNCREF }));
+		chibi_linker_free(l);
 		chibi_store_free(s);
 	}
 	chibi_module_free(m);
