@@ -444,6 +444,55 @@ Test(jit, tail_call_chain_runs_in_constant_stack)
 	chibi_module_free(m);
 }
 
+/* A tail call whose callee takes more stack words than every caller reserves
+ * (JIT_TAIL_WORDS; 20 i64 are 14+ stack words on both targets) is left to the interpreter,
+ * counted as a fallback; it still runs in constant space there (10^6 self tail calls,
+ * where 10^6 frames would exhaust the stack) and other functions stay compiled. */
+Test(jit, tail_call_past_the_reserved_words_falls_back_counted)
+{
+	static const char src[] =
+		"(module"
+		"  (func $loop (param i64 i64 i64 i64 i64 i64 i64 i64 i64 i64"
+		"                     i64 i64 i64 i64 i64 i64 i64 i64 i64 i64) (result i64)"
+		"    (if (i64.eqz (local.get 0)) (then (return (local.get 19))))"
+		"    (return_call $loop (i64.sub (local.get 0) (i64.const 1))"
+		"      (local.get 1) (local.get 2) (local.get 3) (local.get 4) (local.get 5)"
+		"      (local.get 6) (local.get 7) (local.get 8) (local.get 9) (local.get 10)"
+		"      (local.get 11) (local.get 12) (local.get 13) (local.get 14) (local.get 15)"
+		"      (local.get 16) (local.get 17) (local.get 18)"
+		"      (i64.add (local.get 19) (local.get 1))))"
+		"  (func (export \"run\") (param i64) (result i64)"
+		"    (call $loop (local.get 0) (i64.const 2) (i64.const 0) (i64.const 0)"
+		"      (i64.const 0) (i64.const 0) (i64.const 0) (i64.const 0) (i64.const 0)"
+		"      (i64.const 0) (i64.const 0) (i64.const 0) (i64.const 0) (i64.const 0)"
+		"      (i64.const 0) (i64.const 0) (i64.const 0) (i64.const 0) (i64.const 0)"
+		"      (i64.const 5))))";
+	struct chibi_config cfg = { .mode = CHIBI_MODE_JIT };
+	struct wat_error err = { 0 };
+	chibi_val arg = { .type = CHIBI_I64, .of.i64 = 1000000 }, res = { 0 };
+	chibi_instance *inst = NULL;
+	chibi_module *m = NULL;
+	struct engine_stats st;
+	uint8_t *bin = NULL;
+	size_t len = 0;
+	chibi_store *s;
+
+	cr_assert(wat_to_binary(src, sizeof(src) - 1, &bin, &len, &err), "%u: %s", err.line,
+		  err.msg);
+	cr_assert_eq(chibi_module_new(bin, len, &m, NULL), CHIBI_OK);
+	vm_free(bin);
+	s = chibi_store_new(&cfg);
+	cr_assert_eq(chibi_instance_new(s, m, NULL, &inst, NULL, NULL), CHIBI_OK);
+	cr_expect_eq(chibi_func_call(chibi_instance_func(inst, "run"), &arg, 1, &res, 1, NULL),
+		     CHIBI_TRAP_NONE);
+	cr_expect_eq(res.of.i64, 5 + 2 * 1000000);
+	engine_jit->stats(s, &st);
+	cr_expect_eq(st.compiled, 1u, "run is compiled");
+	cr_expect_eq(st.fallbacks, 1u, "the tail caller is the interpreter's, counted");
+	chibi_store_free(s);
+	chibi_module_free(m);
+}
+
 /* The Wasm 3.0 tail calls the JIT compiles since issue 16: return_call_indirect into a
  * function with stack arguments (10 i64: 5 on the stack on x86-64, 2 on AArch64),
  * return_call_ref, return_call back; 3 * 10^7 calls in every mode, every function
