@@ -7,14 +7,14 @@
 # must print what the gcc binary printed.  Median of 3 runs in seconds: CPU time (user + sys,
 # which a machine shared with other jobs inflates far less than wall time; V8's background
 # compiler threads count) or, with BENCH_TIME=wall, wall time.  SIMD_SIZES="kernel:reps ..."
-# picks other sizes (the defaults run about 0.1-0.3 s natively).  CHIBI_BEFORE=path adds a
+# picks other sizes (the defaults run about 0.15-0.2 s natively).  CHIBI_BEFORE=path adds a
 # column: --jit of another chibi build (a before/after comparison in the same run).
 set -e
 root=$(cd "$(dirname "$0")/../.." && pwd)
 chibi=${1:-$root/build/chibi}
 out=$root/build/bench-simd
 mkdir -p "$out"
-sizes=${SIMD_SIZES:-"blur:200 dot:50000 bytecount:1000 linescan:1000"}
+sizes=${SIMD_SIZES:-"blur:400 dot:200000 bytecount:3000 linescan:1000"}
 wflags="--target=wasm32-wasi"
 [ -d /usr/share/wasi-sysroot ] && wflags="$wflags --sysroot=/usr/share/wasi-sysroot"
 
