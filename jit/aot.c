@@ -360,14 +360,6 @@ fail:
 	return err;
 }
 
-void engine_image_release(struct engine_image *img)
-{
-	vm_free(img->meta);
-	vm_free(img->code);
-	img->meta = img->code = NULL;
-	img->meta_len = img->code_len = 0;
-}
-
 /* ---- attaching ---- */
 
 /* Check the records of img against inst and the code size, map the code and fill the
