@@ -280,3 +280,5 @@ clean:
 	rm -rf build build-asan build-fuzz build-nojit build-cov
 
 -include $(shell find $(BUILD) -name sysroot -prune -o -name '*.d' -type f -print 2>/dev/null)
+# the fuzzer's objects have their own folder: a header change must rebuild them too
+-include $(shell find build-fuzz -name '*.d' -type f -print 2>/dev/null)

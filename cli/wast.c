@@ -228,7 +228,7 @@ static int parse_type(const char *t)
 	} types[] = {
 		{ "i32", CHIBI_I32 }, { "i64", CHIBI_I64 }, { "f32", CHIBI_F32 },
 		{ "f64", CHIBI_F64 }, { "v128", CHIBI_V128 }, { "funcref", CHIBI_FUNCREF },
-		{ "externref", CHIBI_EXTERNREF },
+		{ "externref", CHIBI_EXTERNREF }, { "exnref", CHIBI_EXNREF },
 	};
 
 	for (size_t i = 0; t && i < sizeof(types) / sizeof(types[0]); i++)
@@ -247,6 +247,7 @@ static const char *type_name(uint8_t type)
 	case CHIBI_V128: return "v128";
 	case CHIBI_FUNCREF: return "funcref";
 	case CHIBI_EXTERNREF: return "externref";
+	case CHIBI_EXNREF: return "exnref";
 	}
 	return "?";
 }
@@ -368,9 +369,11 @@ static bool parse_arg(const struct json *j, chibi_val *out, char *why, size_t n)
 		out->of.ext = extern_ref(v);
 		return true;
 	case CHIBI_FUNCREF:
+	case CHIBI_EXNREF:
 		if (vs && !strcmp(vs, "null"))
 			return true;
-		snprintf(why, n, "non-null funcref arguments cannot be made by the runner");
+		snprintf(why, n, "non-null %s arguments cannot be made by the runner",
+			 type_name(type));
 		return false;
 	case CHIBI_V128: {
 		uint8_t w;
@@ -412,11 +415,12 @@ static bool parse_expect(const struct json *j, struct expect *out, char *why, si
 		out->kind = EXP_NAN_ARITHMETIC;
 		return true;
 	}
-	if ((type == CHIBI_FUNCREF || type == CHIBI_EXTERNREF) && vs && !strcmp(vs, "null")) {
+	if ((type == CHIBI_FUNCREF || type == CHIBI_EXTERNREF || type == CHIBI_EXNREF) && vs &&
+	    !strcmp(vs, "null")) {
 		out->kind = EXP_NULL;
 		return true;
 	}
-	if (type == CHIBI_FUNCREF) {
+	if (type == CHIBI_FUNCREF || type == CHIBI_EXNREF) {
 		/* The script cannot name a particular function; any non-null one will do. */
 		out->kind = EXP_NONNULL;
 		return true;
@@ -489,9 +493,11 @@ static bool value_matches(const struct expect *e, const chibi_val *got)
 			return nan_matches(e->kind, 4, got->of.f32_bits);
 		return nan_matches(e->kind, 8, got->of.f64_bits);
 	case EXP_NULL:
-		return e->type == CHIBI_FUNCREF ? got->of.ref == NULL : got->of.ext == NULL;
+		return e->type == CHIBI_FUNCREF ? got->of.ref == NULL :
+		       e->type == CHIBI_EXNREF ? got->of.exn == NULL : got->of.ext == NULL;
 	case EXP_NONNULL:
-		return e->type == CHIBI_FUNCREF ? got->of.ref != NULL : got->of.ext != NULL;
+		return e->type == CHIBI_FUNCREF ? got->of.ref != NULL :
+		       e->type == CHIBI_EXNREF ? got->of.exn != NULL : got->of.ext != NULL;
 	case EXP_ANY_NULL:
 	case EXP_BITS:
 		break;
@@ -528,6 +534,9 @@ static const char *format_val(char *buf, size_t n, const chibi_val *v)
 		break;
 	case CHIBI_FUNCREF:
 		snprintf(buf, n, v->of.ref ? "funcref:%p" : "funcref:null", (void *)v->of.ref);
+		break;
+	case CHIBI_EXNREF:
+		snprintf(buf, n, v->of.exn ? "exnref:%p" : "exnref:null", (void *)v->of.exn);
 		break;
 	case CHIBI_EXTERNREF:
 		if (!v->of.ext)
@@ -1031,6 +1040,27 @@ out:
 	free(oc.results);
 }
 
+/* assert_exception: the action must end in an exception that nothing caught. */
+static void cmd_assert_exception(struct script *s, const struct json *cmd)
+{
+	struct outcome oc;
+	char why[1024], gbuf[80];
+
+	if (!run_action(s, json_get(cmd, "action"), &oc, why, sizeof(why))) {
+		failf(s, "%s", why);
+		return;
+	}
+	if (oc.trap == CHIBI_TRAP_EXCEPTION)
+		pass(s);
+	else if (oc.trap == CHIBI_TRAP_NONE)
+		failf(s, "%s returned %s, expected an exception", oc.what,
+		      oc.nresults ? format_val(gbuf, sizeof(gbuf), &oc.results[0]) : "normally");
+	else
+		failf(s, "%s: expected an exception, got trap '%s'", oc.what,
+		      trap_text(oc.trap, &oc.info));
+	free(oc.results);
+}
+
 /* The module assertions: the binary must fail to decode/validate with `want`, or decode and
  * then fail to instantiate with `want` (CHIBI_ERR_UNLINKABLE / CHIBI_ERR_TRAP).  The class
  * decides pass/fail; the message only counts as a mismatch. */
@@ -1131,6 +1161,8 @@ static void run_command(struct script *s, const struct json *cmd)
 		cmd_assert_module(s, cmd, CHIBI_ERR_TRAP);
 	else if (!strcmp(type, "assert_trap") || !strcmp(type, "assert_exhaustion"))
 		cmd_assert_trap_action(s, cmd);
+	else if (!strcmp(type, "assert_exception"))
+		cmd_assert_exception(s, cmd);
 	else if (!strcmp(type, "assert_invalid"))
 		cmd_assert_module(s, cmd, CHIBI_ERR_INVALID);
 	else if (!strcmp(type, "assert_malformed"))

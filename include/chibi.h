@@ -35,6 +35,8 @@ typedef struct chibi_memory chibi_memory;
 typedef struct chibi_table chibi_table;
 typedef struct chibi_global chibi_global;
 typedef struct chibi_caller chibi_caller;
+typedef struct chibi_tag chibi_tag;     /* exception tag (Wasm 3.0 exception handling) */
+typedef struct chibi_exn chibi_exn;     /* an exception: its tag and payload */
 
 /* Load-time and API errors. */
 enum chibi_err {
@@ -75,6 +77,8 @@ enum chibi_trap {
 	CHIBI_TRAP_EXIT,               /* the guest asked to exit (WASI proc_exit); exit_code set */
 	CHIBI_TRAP_NULL_REF,           /* "null reference" (ref.as_non_null) */
 	CHIBI_TRAP_NULL_FUNC_REF,      /* "null function reference" (call_ref on null) */
+	CHIBI_TRAP_EXCEPTION,          /* "uncaught exception": chibi_trap_info.exn is it */
+	CHIBI_TRAP_NULL_EXNREF,        /* "null exception reference" (throw_ref of null) */
 	CHIBI_TRAP_COUNT
 };
 
@@ -87,6 +91,7 @@ struct chibi_trap_info {
 	uint32_t func_index;     /* wasm function executing when it trapped, or UINT32_MAX */
 	const char *func_name;   /* from the name section, or NULL; valid while the store lives */
 	char message[160];       /* host message (CHIBI_TRAP_HOST), else empty */
+	chibi_exn *exn;          /* CHIBI_TRAP_EXCEPTION: the exception (owned by the store) */
 };
 
 /* Value types (binary-format codes). */
@@ -98,6 +103,7 @@ enum chibi_valtype {
 	CHIBI_V128 = 0x7b,
 	CHIBI_FUNCREF = 0x70,
 	CHIBI_EXTERNREF = 0x6f,
+	CHIBI_EXNREF = 0x69,     /* exception handling: of.exn (NULL = null) */
 };
 
 /* A typed value.  Floats are carried as raw IEEE bits so NaN payloads survive.
@@ -112,6 +118,7 @@ typedef struct chibi_val {
 		uint64_t f64_bits;
 		chibi_func *ref;
 		void *ext;
+		chibi_exn *exn;
 		uint8_t v128[16];
 	} of;
 } chibi_val;
@@ -139,7 +146,8 @@ enum chibi_err chibi_module_load_file(const char *path, chibi_module **out,
 void chibi_module_free(chibi_module *m);
 
 enum chibi_extern_kind { CHIBI_EXTERN_FUNC = 0, CHIBI_EXTERN_TABLE = 1,
-			 CHIBI_EXTERN_MEMORY = 2, CHIBI_EXTERN_GLOBAL = 3 };
+			 CHIBI_EXTERN_MEMORY = 2, CHIBI_EXTERN_GLOBAL = 3,
+			 CHIBI_EXTERN_TAG = 4 };
 
 /* Module introspection.  Strings are owned by the module. */
 uint32_t chibi_module_num_imports(const chibi_module *m);
@@ -245,6 +253,31 @@ bool chibi_table_set(chibi_table *t, uint32_t i, chibi_val v);
 chibi_val chibi_global_get(const chibi_global *g);
 bool chibi_global_set(chibi_global *g, chibi_val v); /* false if immutable or wrong type */
 
+/* ---- exceptions ---------------------------------------------------------------------- */
+
+/* A host tag whose payload has the types of `params` (letters as in signatures, e.g. "iI";
+ * "" for none).  Owned by the store; NULL on a bad letter or out of memory.  Import it into
+ * modules through a linker (CHIBI_EXTERN_TAG); two tags are the same only if identical. */
+chibi_tag *chibi_tag_new(chibi_store *s, const char *params);
+uint32_t chibi_tag_num_params(const chibi_tag *t);
+enum chibi_valtype chibi_tag_param_type(const chibi_tag *t, uint32_t i); /* 0 if out of range */
+/* For messages: the name the defining module exports the tag under (NULL if none, and for
+ * host tags) and its index in that module's tag space (UINT32_MAX for host tags). */
+const char *chibi_tag_name(const chibi_tag *t);
+uint32_t chibi_tag_index(const chibi_tag *t);
+
+/* A new exception of tag t with payload values vals[0..n) (types must match the tag's),
+ * owned by the store; NULL on a mismatch or out of memory. */
+chibi_exn *chibi_exn_new(chibi_store *s, chibi_tag *t, const chibi_val *vals, size_t n);
+chibi_tag *chibi_exn_tag(const chibi_exn *e);
+/* Payload value i (type 0 if out of range). */
+chibi_val chibi_exn_value(const chibi_exn *e, uint32_t i);
+
+/* Inside a host function: throw e into the calling wasm code, then return
+ * CHIBI_TRAP_EXCEPTION.  Wasm handlers catch it as if a throw had happened at the call; to
+ * let an exception from a nested chibi_func_call go on, throw its chibi_trap_info.exn. */
+void chibi_caller_throw(chibi_caller *c, chibi_exn *e);
+
 /* ---- linking ------------------------------------------------------------------------ */
 
 struct chibi_extern {
@@ -254,6 +287,7 @@ struct chibi_extern {
 		chibi_table *table;
 		chibi_memory *memory;
 		chibi_global *global;
+		chibi_tag *tag;
 	} of;
 };
 
@@ -297,6 +331,7 @@ uint32_t chibi_instance_num_memories(const chibi_instance *inst);
 chibi_memory *chibi_instance_memory_at(chibi_instance *inst, uint32_t index);
 chibi_global *chibi_instance_global(chibi_instance *inst, const char *name);
 chibi_table *chibi_instance_table(chibi_instance *inst, const char *name);
+chibi_tag *chibi_instance_tag(chibi_instance *inst, const char *name);
 /* Name from the name section for function `index` of the instance's module, or NULL. */
 const char *chibi_instance_func_name(chibi_instance *inst, uint32_t index);
 

@@ -2293,6 +2293,13 @@ static bool setup(struct lower *L, struct jit_store *js, struct chibi_func *f, c
 		fail(L, "too many locals");
 		return false;
 	}
+	if (def->uses_eh) {
+		/* Exception handlers live in the interpreter only (docs/RATIONALE.md): such a
+		 * function runs there with everything it calls, so JIT frames never hold a
+		 * handler and an exception crosses them the way a trap does. */
+		fail(L, "exception handling");
+		return false;
+	}
 	L->stride = 8;
 	if (def->uses_v128) {
 		if (!be_simd_isa()) {

@@ -956,6 +956,19 @@ static const char *jit_name(void)
 	return jit_target.name;
 }
 
+/* engine_jit.compiled: f is compiled (now, if it was lazy and compiles). */
+static bool jit_compiled(struct chibi_store *s, struct chibi_func *f)
+{
+	struct jit_store *js = f->kind == FUNC_WASM ? jit_store_of(s) : NULL;
+	struct jit_func *jf = js ? jit_func_of(js, f) : NULL;
+
+	if (!jf)
+		return false;
+	if (jf->state == JF_LAZY)
+		compile_lazy(js, jf);
+	return jf->state == JF_COMPILED;
+}
+
 static const struct engine jit_engine = {
 	.name = jit_name,
 	.invoke = jit_invoke,
@@ -963,6 +976,7 @@ static const struct engine jit_engine = {
 	.stats = jit_get_stats,
 	.compile_instance = jit_compile_instance,
 	.code_info = jit_code_info,
+	.compiled = jit_compiled,
 	.image_build = jit_image_build,
 	.cpu_features = be_cpu_features,
 };

@@ -51,7 +51,8 @@ Test(api, host_signatures)
 	cr_expect_not_null(chibi_func_new_host(s, ":", h_add, NULL));
 	cr_expect_not_null(chibi_func_new_host(s, "v:v", h_add, NULL), "v128 is a value type");
 	cr_expect_null(chibi_func_new_host(s, "ii", h_add, NULL), "no colon");
-	cr_expect_null(chibi_func_new_host(s, "x:i", h_add, NULL));
+	cr_expect_null(chibi_func_new_host(s, "q:i", h_add, NULL));
+	cr_expect_not_null(chibi_func_new_host(s, "x:x", h_add, NULL), "x is exnref");
 	cr_expect_null(chibi_func_new_host(s, "i:i:i", h_add, NULL));
 	cr_expect_null(chibi_func_new_host(s, "i:i", NULL, NULL));
 	cr_expect_null(chibi_func_new_host(s, NULL, h_add, NULL));

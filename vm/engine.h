@@ -75,6 +75,10 @@ struct engine {
 	/* Code of f after compile_instance; false (with out->fail_reason when known) if f
 	 * was not compiled. */
 	bool (*code_info)(const struct chibi_func *f, struct engine_code_info *out);
+	/* For the interpreter translating a function the engine left to it (exception
+	 * handling): may its calls to f go to compiled code?  Compiles f first if it was never
+	 * tried.  NULL: the engine compiles nothing. */
+	bool (*compiled)(struct chibi_store *s, struct chibi_func *f);
 	/* chibi compile; NULL for an engine that does not compile.  Compile every defined
 	 * function of inst (whose start function has not run) into position-independent code
 	 * and records (*out; free with engine_image_release).  CHIBI_OK, or an error with a

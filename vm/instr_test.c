@@ -102,7 +102,7 @@ static const struct irow rows[] = {
 	   0xfd, 0x93, 0x02),
 
 	BAD("i32.const without immediate", MAL, "unexpected end", 0x41),
-	BAD("illegal opcode", MAL, "illegal opcode", 0x06),
+	BAD("illegal opcode", MAL, "illegal opcode", 0x27),
 	BAD("illegal opcode 0xff", MAL, "illegal opcode", 0xff),
 	BAD("illegal misc opcode", MAL, "illegal opcode", 0xfc, 0x12),
 	BAD("huge misc opcode", MAL, "illegal opcode", 0xfc, 0xff, 0xff, 0xff, 0xff, 0x0f),

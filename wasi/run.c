@@ -74,7 +74,8 @@ static void set_alarm(chibi_store *s, double sec)
 	}
 }
 
-/* Print "error: wasm trap: KIND[: message][ in function NAME|#N]" and pick the status. */
+/* Print "error: wasm trap: KIND[: message][: tag T][ in function NAME|#N]" and pick the
+ * status (an uncaught exception is reported and exits like a trap). */
 static int trap_status(const struct chibi_trap_info *t)
 {
 	/* The run is over: a repeating alarm must not cut the message short (EINTR). */
@@ -85,6 +86,17 @@ static int trap_status(const struct chibi_trap_info *t)
 	fprintf(stderr, "error: wasm trap: %s", chibi_trap_name(t->kind));
 	if (t->message[0])
 		fprintf(stderr, ": %s", t->message);
+	if (t->kind == CHIBI_TRAP_EXCEPTION && t->exn) {
+		const chibi_tag *tag = chibi_exn_tag(t->exn);
+		const char *name = chibi_tag_name(tag);
+
+		if (name)
+			fprintf(stderr, ": tag \"%s\"", name);
+		else if (chibi_tag_index(tag) != UINT32_MAX)
+			fprintf(stderr, ": tag #%" PRIu32, chibi_tag_index(tag));
+		else
+			fprintf(stderr, ": host tag");
+	}
 	if (t->func_name)
 		fprintf(stderr, " in function %s", t->func_name);
 	else if (t->func_index != UINT32_MAX)
