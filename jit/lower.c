@@ -1357,6 +1357,14 @@ static struct jopnd pop_host_addr(struct lower *L, const struct instr *in, uint3
 		be_unop(&L->c, OPC_I64_EXTEND_I32_U, r, addr);
 	release(L, addr);
 	if (!L->c.explicit_bounds && m->reserved && !m->is64) {
+		if (L->c.js->pic) { /* the base is the loader's memory's: from its slot */
+			t = alloc_reg(L, JC_GPR, bit(r));
+			be_addr(&L->c, t, m->data);
+			be_binop(&L->c, OPC_I64_ADD, r, jo_reg(r), jo_reg(t));
+			if (off)
+				be_binop(&L->c, OPC_I64_ADD, r, jo_reg(r), jo_imm(off));
+			return (struct jopnd){ .kind = OP_HOST, .reg = r };
+		}
 		be_binop(&L->c, OPC_I64_ADD, r, jo_reg(r),
 			 jo_imm((uint64_t)(uintptr_t)m->data + off));
 		return (struct jopnd){ .kind = OP_HOST, .reg = r };
@@ -1817,8 +1825,8 @@ static void op_misc(struct lower *L, const struct instr *in)
 		case LA_MEM_B: a[n] = ha_ptr(inst->memories[in->b]); break;
 		/* memory.init's segment, its memory in the upper half (0: memory 0) */
 		case LA_SEG_MEM:
-			a[n] = in->mem ? ha_ptr((const void *)(uintptr_t)(in->a | (uint64_t)in->mem << 32)) :
-				ha_u32(in->a);
+			a[n] = in->mem ? (struct harg){ jo_imm(in->a | (uint64_t)in->mem << 32), VT_I64,
+						       NULL } : ha_u32(in->a);
 			break;
 		case LA_INST: a[n] = ha_ptr(inst); break;
 		case LA_TABLE_A: a[n] = ha_ptr(inst->tables[in->a]); break;
