@@ -21,11 +21,15 @@ struct instr {
 	                     * source table (table.copy), default label (br_table),
 	                     * valtype (select_t, when a == 1), lane index (IMM_MEMARG_LANE;
 	                     * IMM_LANE has it in a) */
+	uint32_t offset;    /* byte offset of the opcode in the module binary (modules are
+	                     * smaller than 4 GiB: dec_module_take) */
 	uint64_t bits;      /* constant bits (IMM_I32 sign-extended to 64, IMM_I64, IMM_F32, IMM_F64)
 	                     * or memarg offset */
-	const uint8_t *table; /* IMM_BR_TABLE: first label's LEB; read with instr_br_table_label */
-	const uint8_t *imm16; /* IMM_V128, IMM_SHUFFLE: the 16 immediate bytes, in place */
-	size_t offset;      /* byte offset of the opcode in the module binary */
+	union {             /* no instruction has both; 32 bytes in all, not 48: the JIT keeps an
+	                     * array of them per compiled function (docs/RATIONALE.md, start-up) */
+		const uint8_t *table; /* IMM_BR_TABLE: first label's LEB; instr_br_table_label */
+		const uint8_t *imm16; /* IMM_V128, IMM_SHUFFLE: the 16 immediate bytes, in place */
+	};
 };
 
 /* Read one instruction at *p (< end), advance *p past it.  `base` is the start of the module
