@@ -114,11 +114,13 @@ C run --rm --runtime io.containerd.chibi.v1 docker.io/library/lo-wasm:1 lo1 >/de
 C run --rm --runtime io.containerd.chibi.v1 docker.io/library/lo-wasm:1 lo2 >/dev/null
 C run -d --runtime io.containerd.chibi.v1 docker.io/library/lo-wasm:1 lo3 /probe.wasm sleep 30 \
 	>/dev/null
-sleep 3
+# Under valgrind every step is slow: wait for each state rather than a fixed time (a delete
+# right after the kill found the task still running and left it behind).
+lab_wait_status lo3 RUNNING 600 || { echo "link-order: lo3 never ran"; exit 1; }
 C task ps lo3 >/dev/null
 C task metrics lo3 >/dev/null
 C task kill lo3
-sleep 2
+lab_wait_status lo3 STOPPED 600 || { echo "link-order: lo3 did not stop after kill"; exit 1; }
 C task delete lo3 >/dev/null
 C container rm lo3
 lab_down >/dev/null 2>&1 || true

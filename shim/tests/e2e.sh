@@ -33,12 +33,7 @@ check() {
 }
 # wait_status ID STATUS: poll `ctr task ls` until the task shows STATUS (5 s).
 wait_status() {
-	i=0
-	while [ $i -lt 50 ]; do
-		C task ls 2>/dev/null | awk -v id="$1" '$1 == id {print $3}' | grep -qx "$2" && return 0
-		i=$((i + 1)); sleep 0.1
-	done
-	return 1
+	lab_wait_status "$1" "$2" 50
 }
 
 lab_need
