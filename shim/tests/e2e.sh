@@ -389,6 +389,24 @@ else
 	bad "group: the announced container runs there, and the shim exits after it" "rc=$rc $(cat "$O")" "shim $JSPID: $(kill -0 "$JSPID" 2>&1 && echo alive)"
 fi
 
+# A daemon whose first Create never comes (containerd gave up after `shim start`: it could not
+# write the bundle on a full state directory, shim/tests/soak.sh) exits by itself and removes
+# its socket; it used to stay forever with no task.  Played by hand, with a 1 s wait.
+mkdir -p "$T/nocreate"
+echo '{}' >"$T/nocreate/config.json"
+NADDR=$(cd "$T/nocreate" && CHIBI_SHIM_CREATE_WAIT_MS=1000 TTRPC_ADDRESS="$T/c.sock.ttrpc" \
+	"$BUILD/containerd-shim-chibi-v1" -namespace "$NS" -id t-nocreate -address "$T/c.sock" \
+	start </dev/null 2>&1)
+NPID=$(shim_by_id t-nocreate)
+i=0
+while [ -n "$(shim_by_id t-nocreate)" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+case $NADDR in unix://*) NSOCK=${NADDR#unix://} ;; *) NSOCK= ;; esac
+if [ -n "$NPID" ] && [ -n "$NSOCK" ] && [ -z "$(shim_by_id t-nocreate)" ] && [ ! -e "$NSOCK" ]; then
+	ok "a shim whose Create never comes exits and removes its socket"
+else
+	bad "a shim whose Create never comes exits and removes its socket" "start said: $NADDR, shim ${NPID:-none}, now $(shim_by_id t-nocreate)"
+fi
+
 # ---- leftovers -------------------------------------------------------------------------------
 sleep 0.5
 C task ls -q | grep -q . && bad "no tasks left" "$(C task ls)" || ok "no tasks left"
