@@ -59,8 +59,8 @@ arm64-build: arm64-deps arm64-sysroot
 #    --jit without reservations (explicit bounds checks, memory moving on grow).  All three
 #    must agree file by file, and the JIT runs leave no function to the interpreter (v128
 #    code included: NEON lowers every SIMD row).  The two SIMD scripts SPEC_WAST leaves out
-#    run apart in each mode (see the top Makefile: a multi-memory module on the skiplist,
-#    relaxed_dot_product.wast through wabt 1.0.42's wast2json).
+#    run apart in each mode (see the top Makefile: simd_memory-multi.wast, once skipped for
+#    lack of multi-memory, relaxed_dot_product.wast through wabt 1.0.42's wast2json).
 #  - the unit tests of chibi, WASI and the shim (Criterion: a qemu process per test).
 #  - WASI: chibi's guest programs (wasm built on the host) and the upstream
 #    suite, in the default mode (the JIT).
@@ -97,7 +97,7 @@ test-arm64: arm64-build wasi-guests
 				{ echo "$$r: functions left to the interpreter" >&2; exit 1; }; \
 		done; \
 	fi; \
-	echo "== arm64: the SIMD scripts run apart (multi-memory skipped; relaxed_dot_product via wabt 1.0.42)"; \
+	echo "== arm64: the SIMD scripts run apart (multi-memory; relaxed_dot_product via wabt 1.0.42)"; \
 	if sh tools/wast2json-sid.sh --fetch >/dev/null; then sid="$(SPEC_SIMD_SID)"; \
 	else rc=$$?; [ $$rc = 77 ] || exit $$rc; sid=; \
 		echo "SKIP $(SPEC_SIMD_SID): wabt 1.0.42 cannot be fetched"; fi; \

@@ -64,15 +64,23 @@ static bool define_imports(chibi_store *s, chibi_linker *l, const struct module 
 			ext.of.func = chibi_func_new_host(s, sig, stand_in, NULL);
 			break;
 		case EXT_TABLE:
-			ext.of.table = chibi_table_new(s, (enum chibi_valtype)im->desc.table.elemtype,
-						       im->desc.table.limits.min,
-						       im->desc.table.limits.max,
-						       im->desc.table.limits.has_max);
+			ext.of.table = im->desc.table.limits.is64 ?
+				chibi_table_new64(s, (enum chibi_valtype)im->desc.table.elemtype,
+						  im->desc.table.limits.min, im->desc.table.limits.max,
+						  im->desc.table.limits.has_max) :
+				chibi_table_new(s, (enum chibi_valtype)im->desc.table.elemtype,
+						(uint32_t)im->desc.table.limits.min,
+						(uint32_t)im->desc.table.limits.max,
+						im->desc.table.limits.has_max);
 			break;
 		case EXT_MEMORY:
-			ext.of.memory = chibi_memory_new(s, im->desc.memory.limits.min,
-							 im->desc.memory.limits.max,
-							 im->desc.memory.limits.has_max);
+			ext.of.memory = im->desc.memory.limits.is64 ?
+				chibi_memory_new64(s, im->desc.memory.limits.min,
+						   im->desc.memory.limits.max,
+						   im->desc.memory.limits.has_max) :
+				chibi_memory_new(s, (uint32_t)im->desc.memory.limits.min,
+						 (uint32_t)im->desc.memory.limits.max,
+						 im->desc.memory.limits.has_max);
 			break;
 		default: {
 			chibi_val v = { .type = im->desc.global.valtype };
@@ -121,8 +129,8 @@ static void wasm_text(const struct module *m, const struct func *f, uint32_t off
 	}
 	oi = &op_info[in.op];
 	switch (oi->imm) {
-	case IMM_LABEL: case IMM_FUNC: case IMM_LOCAL: case IMM_GLOBAL: case IMM_TABLE:
-	case IMM_DATA: case IMM_ELEM:
+	case IMM_LABEL: case IMM_FUNC: case IMM_TYPE: case IMM_LOCAL: case IMM_GLOBAL:
+	case IMM_TABLE: case IMM_DATA: case IMM_ELEM:
 		snprintf(buf, n, "%s %u", oi->name, in.a);
 		break;
 	case IMM_CALL_INDIRECT:

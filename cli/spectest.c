@@ -129,6 +129,11 @@ enum chibi_err spectest_define(chibi_store *s, chibi_linker *l, bool verbose)
 		return CHIBI_ERR_NOMEM;
 	if ((err = define(l, "table", ext)))
 		return err;
+	ext.of.table = chibi_table_new64(s, CHIBI_FUNCREF, 10, 20, true); /* table64 */
+	if (!ext.of.table)
+		return CHIBI_ERR_NOMEM;
+	if ((err = define(l, "table64", ext)))
+		return err;
 
 	ext.kind = CHIBI_EXTERN_MEMORY;
 	ext.of.memory = chibi_memory_new(s, 1, 2, true);

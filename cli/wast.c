@@ -1,8 +1,11 @@
 /* cli/wast.c - `chibi wast`: run WebAssembly spec scripts (.wast) against the engine.
  *
- * Each script is converted by wabt's wast2json into JSON plus .wasm files in a temporary
- * folder, then every command is executed through include/chibi.h only.  The runner never
- * parses the text format itself (text-only assert_malformed tests are counted as skipped).
+ * Each script is converted into a JSON command list plus .wasm files in a temporary folder,
+ * by chibi's own text reader (cli/wast_text.c, the default) or by wabt's wast2json
+ * (--wast2json, or WAST2JSON set), then every command is executed through include/chibi.h
+ * only, by the same runner for both.  Modules the native reader rejects carry its error
+ * ("text_error"), which satisfies assert_malformed; with wast2json, text-only
+ * assert_malformed tests are counted as skipped.
  * Each script runs in a forked child so an engine crash or hang costs one script, not the
  * suite; a skip list (--skiplist) names known-bad commands with reasons instead of hiding
  * them.  Entry point: wast_main().
@@ -45,6 +48,8 @@ struct opts {
 	bool verbose;
 	bool keep;
 	bool isolate;          /* fork a child per script */
+	bool wast2json;        /* convert with wabt's wast2json instead of chibi's reader */
+	bool convert_only;     /* convert and keep the folder, run nothing (tools/wat-diff.sh) */
 	unsigned timeout;      /* seconds, 0 = none */
 	struct skip_entry *skips;
 	size_t nskips;
@@ -84,7 +89,8 @@ struct script {
 };
 
 /* What an assert_return expects of one result. */
-enum expect_kind { EXP_BITS, EXP_NAN_CANONICAL, EXP_NAN_ARITHMETIC, EXP_NULL, EXP_NONNULL };
+enum expect_kind { EXP_BITS, EXP_NAN_CANONICAL, EXP_NAN_ARITHMETIC, EXP_NULL, EXP_NONNULL,
+		   EXP_ANY_NULL /* (ref.null) without a type: a null reference of any type */ };
 
 struct expect {
 	uint8_t type;          /* enum chibi_valtype */
@@ -386,6 +392,10 @@ static bool parse_expect(const struct json *j, struct expect *out, char *why, si
 	chibi_val v;
 
 	memset(out, 0, sizeof(*out));
+	if (ts && !strcmp(ts, "refnull")) {
+		out->kind = EXP_ANY_NULL;
+		return true;
+	}
 	if (type < 0) {
 		snprintf(why, n, "unknown result type '%s'", ts ? ts : "(none)");
 		return false;
@@ -462,6 +472,9 @@ static bool v128_matches(const struct expect *e, const uint8_t got[16])
  * count; the NaN patterns follow the spec's definitions of canonical and arithmetic NaN. */
 static bool value_matches(const struct expect *e, const chibi_val *got)
 {
+	if (e->kind == EXP_ANY_NULL)
+		return (got->type == CHIBI_FUNCREF && !got->of.ref) ||
+		       (got->type == CHIBI_EXTERNREF && !got->of.ext);
 	if (got->type != e->type)
 		return false;
 	if (e->type == CHIBI_V128)
@@ -476,6 +489,7 @@ static bool value_matches(const struct expect *e, const chibi_val *got)
 		return e->type == CHIBI_FUNCREF ? got->of.ref == NULL : got->of.ext == NULL;
 	case EXP_NONNULL:
 		return e->type == CHIBI_FUNCREF ? got->of.ref != NULL : got->of.ext != NULL;
+	case EXP_ANY_NULL:
 	case EXP_BITS:
 		break;
 	}
@@ -549,6 +563,9 @@ static const char *format_expect(char *buf, size_t n, const struct expect *e)
 		return buf;
 	case EXP_NONNULL:
 		snprintf(buf, n, "%s:non-null", type_name(e->type));
+		return buf;
+	case EXP_ANY_NULL:
+		snprintf(buf, n, "ref.null");
 		return buf;
 	case EXP_BITS:
 		break;
@@ -658,8 +675,17 @@ static void cmd_module(struct script *s, const struct json *cmd)
 	char why[sizeof(s->cur_why)], desc[sizeof(s->cur_why) - 64];
 	enum chibi_err err;
 
-	err = load(s, cmd, &m, &diag);
-	if (err == CHIBI_OK) {
+	if (json_get_str(cmd, "text_error")) {
+		err = CHIBI_ERR_MALFORMED;
+		snprintf(why, sizeof(why), "module at line %lu: the text reader rejected it: %s",
+			 s->prog->line, json_get_str(cmd, "text_error"));
+	} else if ((err = load(s, cmd, &m, &diag)) == CHIBI_OK && json_get_str(cmd, "definition")) {
+		/* (module definition ...) from wast2json: decoded and validated, not
+		 * instantiated (the native front end writes "module_definition" commands) */
+		chibi_module_free(m);
+		pass(s);
+		return;
+	} else if (err == CHIBI_OK) {
 		struct chibi_trap_info trap = { 0 };
 
 		err = chibi_instance_new(s->store, m, s->linker, &inst, &diag, &trap);
@@ -684,6 +710,30 @@ static void cmd_module(struct script *s, const struct json *cmd)
 	}
 	if (name)
 		set_named(s, name, s->cur, s->cur_why);
+}
+
+/* (module definition ...): decoded and validated, instantiated only by a later
+ * (module instance ...), which the front end turns into a module command on its file. */
+static void cmd_module_definition(struct script *s, const struct json *cmd)
+{
+	const char *terr = json_get_str(cmd, "text_error");
+	struct chibi_diag diag;
+	enum chibi_err err;
+	chibi_module *m;
+	char desc[300];
+
+	if (terr) {
+		failf(s, "the text reader rejected the module definition: %s", terr);
+		return;
+	}
+	err = load(s, cmd, &m, &diag);
+	chibi_module_free(m);
+	if (err != CHIBI_OK) {
+		describe_err(desc, sizeof(desc), err, &diag);
+		failf(s, "module definition failed to load: %s", desc);
+		return;
+	}
+	pass(s);
 }
 
 static void cmd_register(struct script *s, const struct json *cmd)
@@ -935,7 +985,18 @@ static void cmd_assert_module(struct script *s, const struct json *cmd, enum chi
 	if (!text)
 		text = "";
 	if (mtype && strcmp(mtype, "binary")) {
-		skip(s, TEXT_SKIP_REASON);
+		const char *terr = json_get_str(cmd, "text_error");
+
+		if (!terr) {
+			skip(s, TEXT_SKIP_REASON);
+		} else if (want != CHIBI_ERR_MALFORMED) {
+			failf(s, "expected %s '%s', but the text reader rejected the module: %s",
+			      err_name(want), text, terr);
+		} else {
+			pass(s);
+			if (!message_matches(text, strchr(terr, ' ') ? strchr(terr, ' ') + 1 : terr))
+				mismatch(s, text, terr);
+		}
 		return;
 	}
 	err = load(s, cmd, &m, &diag);
@@ -993,6 +1054,8 @@ static void run_command(struct script *s, const struct json *cmd)
 	}
 	if (!strcmp(type, "module"))
 		cmd_module(s, cmd);
+	else if (!strcmp(type, "module_definition"))
+		cmd_module_definition(s, cmd);
 	else if (!strcmp(type, "register"))
 		cmd_register(s, cmd);
 	else if (!strcmp(type, "action"))
@@ -1337,11 +1400,16 @@ static void run_file(const struct opts *o, const char *wast, struct progress *pr
 	}
 	snprintf(json, sizeof(json), "%s/%s.json", dir, stem);
 	snprintf(log, sizeof(log), "%s/wast2json.log", dir);
-	if (!run_wast2json(wast, json, log, why, sizeof(why))) {
+	if (o->wast2json ? !run_wast2json(wast, json, log, why, sizeof(why))
+	    : !wast_text_convert(wast, dir, stem, json, why, sizeof(why))) {
 		prog->failed++;
 		prog->printed++;
 		printf("%s: %s\n", base, why);
-		show_log(log);
+		if (o->wast2json)
+			show_log(log);
+	} else if (o->convert_only) {
+		printf("%s: kept %s\n", base, dir);
+		return;
 	} else if (o->isolate) {
 		run_isolated(o, base, json, dir, prog);
 	} else {
@@ -1428,12 +1496,15 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: chibi wast [OPTIONS] FILE.wast...\n"
 		"\n"
-		"Run WebAssembly spec scripts (converted with wabt's wast2json).\n"
+		"Run WebAssembly spec scripts, read with chibi's own text reader (or with\n"
+		"wabt's wast2json: --wast2json, or WAST2JSON=PROGRAM in the environment).\n"
 		"\n"
 		"  --interp          run with the interpreter\n"
 		"  --jit             run with the JIT compiler\n"
 		"  -v, --verbose     list every failure, skip and message mismatch\n"
 		"  --keep            keep the temporary folders with the JSON and .wasm files\n"
+		"  --wast2json       convert the scripts with wast2json (WAST2JSON or PATH)\n"
+		"  --convert-only    convert and keep the folders (as --keep), run nothing\n"
 		"  --no-fork         run scripts in-process (for debuggers; a crash stops the run)\n"
 		"  --timeout=SECS    interrupt a command after SECS seconds (default %d, 0 = never)\n"
 		"  --skiplist=FILE   skip the commands listed in FILE, one \"NAME.wast:LINE reason\"\n"
@@ -1443,7 +1514,8 @@ static void usage(FILE *out)
 		DEFAULT_TIMEOUT);
 }
 
-enum { OPT_INTERP = 256, OPT_JIT, OPT_KEEP, OPT_NO_FORK, OPT_TIMEOUT, OPT_SKIPLIST };
+enum { OPT_INTERP = 256, OPT_JIT, OPT_KEEP, OPT_NO_FORK, OPT_TIMEOUT, OPT_SKIPLIST,
+       OPT_WAST2JSON, OPT_CONVERT_ONLY };
 
 /* getopt_long with '+': options come before the scripts; "--" ends them too. */
 static const struct option long_opts[] = {
@@ -1454,6 +1526,8 @@ static const struct option long_opts[] = {
 	{ "no-fork", no_argument, NULL, OPT_NO_FORK },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "skiplist", required_argument, NULL, OPT_SKIPLIST },
+	{ "wast2json", no_argument, NULL, OPT_WAST2JSON },
+	{ "convert-only", no_argument, NULL, OPT_CONVERT_ONLY },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -1469,6 +1543,8 @@ int wast_main(int argc, char **argv)
 	struct progress *prog;
 	int first, opt;
 
+	/* WAST2JSON in the environment chooses wast2json, as it always has. */
+	o.wast2json = getenv("WAST2JSON") && *getenv("WAST2JSON");
 	opterr = 0;
 	optind = 0; /* glibc: a fresh scan */
 	while ((opt = getopt_long(argc, argv, "+:vh", long_opts, NULL)) != -1) {
@@ -1495,6 +1571,12 @@ int wast_main(int argc, char **argv)
 			break;
 		case OPT_NO_FORK:
 			o.isolate = false;
+			break;
+		case OPT_WAST2JSON:
+			o.wast2json = true;
+			break;
+		case OPT_CONVERT_ONLY:
+			o.convert_only = true;
 			break;
 		case OPT_TIMEOUT:
 			if (!parse_u64(optarg, 1000000, &secs)) {

@@ -7,6 +7,7 @@
 #define CHIBI_CLI_WAST_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "chibi.h"
 
@@ -18,5 +19,12 @@
  * per script.  Returns CHIBI_OK, or the first error (CHIBI_ERR_NOMEM when the engine refused
  * to create an object). */
 enum chibi_err spectest_define(chibi_store *s, chibi_linker *l, bool verbose);
+
+/* The native front end (cli/wast_text.c): read script `wast` with chibi's text reader and
+ * write its command list to `json` and its modules (STEM.N.wasm) into `dir`, in the format
+ * of wast2json's output, plus "text_error" on modules the reader rejects.  false with a
+ * reason in why (a script that cannot be read: malformed s-expressions, unknown commands). */
+bool wast_text_convert(const char *wast, const char *dir, const char *stem,
+		       const char *json, char *why, size_t n);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "wast.c"
 #include "spectest.c"
+#include "wast_text.c"
 
 /* ---- value parsing and matching ----------------------------------------------------- */
 
@@ -273,8 +274,6 @@ Test(wast_e2e, passing_script)
 	const char *path;
 	char out[8192];
 
-	if (!have_wast2json())
-		cr_skip_test("wast2json not installed");
 	path = write_file("ok.wast",
 		"(module\n"
 		"  (import \"spectest\" \"print_i32\" (func $p (param i32)))\n"
@@ -305,7 +304,15 @@ Test(wast_e2e, passing_script)
 		"(assert_unlinkable (module (import \"m\" \"nope\" (func))) \"unknown import\")\n"
 		"(module $second (func (export \"f\") (result i32) (i32.const 2)))\n"
 		"(assert_return (invoke $second \"f\") (i32.const 2))\n");
+	/* chibi's own reader (the default): module quote is read, and rejected */
+	unsetenv("WAST2JSON");
 	cr_assert_eq(run_wast(out, sizeof(out), 1, (const char *[]){ path }), 0, "%s", out);
+	cr_assert(strstr(out, "ok.wast: 17 passed, 0 failed, 0 skipped\n"), "%s", out);
+	if (!have_wast2json())
+		cr_skip_test("wast2json not installed");
+	/* wast2json: the text module is counted as skipped */
+	cr_assert_eq(run_wast(out, sizeof(out), 2, (const char *[]){ "--wast2json", path }), 0,
+		     "%s", out);
 	cr_assert(strstr(out, "ok.wast: 16 passed, 0 failed, 1 skipped\n"), "%s", out);
 	cr_assert(strstr(out, TEXT_SKIP_REASON), "%s", out);
 	cr_assert(strstr(out, "\n16 passed, 0 failed, 1 skipped\n"), "%s", out);

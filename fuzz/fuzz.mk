@@ -67,3 +67,18 @@ fuzz-replay-arm64: $(ARM64_REPLAY)
 	  qemu-aarch64 -L $(ARM64_SYSROOT) $(ARM64_REPLAY) fuzz/corpus
 	QEMU_LD_PREFIX=$(ARM64_SYSROOT) CHIBI_FUZZ_TIER=diff CHIBI_JIT_BOUNDS=explicit \
 	  timeout -k 10 $(ARM64_TIMEOUT) qemu-aarch64 -L $(ARM64_SYSROOT) $(ARM64_REPLAY) fuzz/corpus
+
+# libFuzzer over chibi's text reader (fuzz/wat_fuzz.c), with fuzz/wat-corpus as seeds;
+# `make fuzz-replay` replays that corpus.
+WAT_FUZZ_BIN := build-fuzz/wat_fuzz
+WAT_FUZZ_OBJ := $(patsubst %.c,build-fuzz/%.o,fuzz/wat_fuzz.c $(TEXT_SRC) $(VM_SRC) $(JIT_SRC))
+.PHONY: fuzz-wat fuzz-wat-replay
+$(WAT_FUZZ_BIN): $(WAT_FUZZ_OBJ)
+	clang -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ -lcapstone -lm -lpthread
+fuzz-wat: $(WAT_FUZZ_BIN)
+	@mkdir -p build-fuzz/wat-corpus
+	$(WAT_FUZZ_BIN) -max_total_time=$(FUZZ_TIME) -max_len=4096 -timeout=10 \
+	  -dict=fuzz/wat.dict build-fuzz/wat-corpus fuzz/wat-corpus
+fuzz-wat-replay: $(WAT_FUZZ_BIN)
+	$(WAT_FUZZ_BIN) -runs=0 fuzz/wat-corpus
+-include $(wildcard build-fuzz/text/*.d build-fuzz/fuzz/wat_fuzz.d)

@@ -73,6 +73,8 @@ enum chibi_trap {
 	CHIBI_TRAP_OUT_OF_FUEL,        /* "all fuel consumed" */
 	CHIBI_TRAP_HOST,               /* a host function failed; see chibi_trap_info.message */
 	CHIBI_TRAP_EXIT,               /* the guest asked to exit (WASI proc_exit); exit_code set */
+	CHIBI_TRAP_NULL_REF,           /* "null reference" (ref.as_non_null) */
+	CHIBI_TRAP_NULL_FUNC_REF,      /* "null function reference" (call_ref on null) */
 	CHIBI_TRAP_COUNT
 };
 
@@ -163,7 +165,9 @@ const char *chibi_jit_name(void);
 
 struct chibi_config {
 	enum chibi_exec_mode mode;
-	uint32_t max_memory_pages;  /* cap on any linear memory (0 = 65536 pages, 4 GiB) */
+	/* cap on the pages of all the store's linear memories together, 32- and 64-bit
+	 * (0 = none; each memory is limited to 65536 pages, 4 GiB, either way) */
+	uint32_t max_memory_pages;
 	/* The stack one chain of wasm calls may use, in either tier: the interpreter's value
 	 * stack with its frames (reserved up front, backed by memory only as it is used), the
 	 * JIT's native stack below the outermost call (on the main thread chibi raises
@@ -203,6 +207,12 @@ chibi_memory *chibi_memory_new(chibi_store *s, uint32_t min_pages, uint32_t max_
 			       bool has_max);
 chibi_table *chibi_table_new(chibi_store *s, enum chibi_valtype elem, uint32_t min,
 			     uint32_t max, bool has_max);
+/* A 64-bit memory (memory64: i64 addresses; declared bounds up to 2^48 pages, the engine
+ * holds at most 65536) and a 64-bit table (table64: i64 indices).  NULL on failure. */
+chibi_memory *chibi_memory_new64(chibi_store *s, uint64_t min_pages, uint64_t max_pages,
+				 bool has_max);
+chibi_table *chibi_table_new64(chibi_store *s, enum chibi_valtype elem, uint64_t min,
+			       uint64_t max, bool has_max);
 chibi_global *chibi_global_new(chibi_store *s, chibi_val value, bool is_mutable);
 
 /* Inside a host function: the memory of the calling instance (its memory 0), or NULL. */
@@ -220,10 +230,13 @@ bool chibi_caller_interrupted(const chibi_caller *c);
 /* Linear memory access.  The data pointer is valid until the memory grows. */
 uint8_t *chibi_memory_data(chibi_memory *m);
 size_t chibi_memory_size(const chibi_memory *m); /* in bytes */
+uint64_t chibi_memory_size64(const chibi_memory *m); /* in bytes, on every host */
+bool chibi_memory_is64(const chibi_memory *m);     /* indexed by i64 (memory64) */
 /* Grow by delta pages; returns the old size in pages, or -1 on failure. */
 int64_t chibi_memory_grow(chibi_memory *m, uint32_t delta_pages);
 
 uint32_t chibi_table_size(const chibi_table *t);
+bool chibi_table_is64(const chibi_table *t);       /* indexed by i64 (table64) */
 bool chibi_table_get(const chibi_table *t, uint32_t i, chibi_val *out);
 bool chibi_table_set(chibi_table *t, uint32_t i, chibi_val v);
 
@@ -276,6 +289,10 @@ bool chibi_instance_export_n(chibi_instance *inst, const char *name, size_t len,
 			     struct chibi_extern *out);
 chibi_func *chibi_instance_func(chibi_instance *inst, const char *name);
 chibi_memory *chibi_instance_memory(chibi_instance *inst, const char *name);
+/* An instance's memories by index (imports first, as in the module); the count, and NULL
+ * for an index past it.  Memory 0 is the one WASI and chibi_caller_memory use. */
+uint32_t chibi_instance_num_memories(const chibi_instance *inst);
+chibi_memory *chibi_instance_memory_at(chibi_instance *inst, uint32_t index);
 chibi_global *chibi_instance_global(chibi_instance *inst, const char *name);
 chibi_table *chibi_instance_table(chibi_instance *inst, const char *name);
 /* Name from the name section for function `index` of the instance's module, or NULL. */
@@ -287,6 +304,34 @@ uint32_t chibi_func_num_params(const chibi_func *f);
 uint32_t chibi_func_num_results(const chibi_func *f);
 enum chibi_valtype chibi_func_param_type(const chibi_func *f, uint32_t i);
 enum chibi_valtype chibi_func_result_type(const chibi_func *f, uint32_t i);
+
+/*
+ * Typed references (Wasm 3.0).  A reference value is always a chibi_val of type
+ * CHIBI_FUNCREF or CHIBI_EXTERNREF; a parameter, result, global or table may say more:
+ * that it is never null, that only null fits (the bottom types nofunc, noextern), or which
+ * function type its functions have.  Function types are named by canonical ids, equal for
+ * equivalent types across the modules and host functions of a store.
+ */
+struct chibi_reftype {
+	enum chibi_valtype kind; /* CHIBI_FUNCREF or CHIBI_EXTERNREF */
+	bool nullable;           /* (ref null ...): null fits */
+	bool bottom;             /* nofunc / noextern: nothing but null fits */
+	uint32_t type_id;        /* (ref null? $t): $t's canonical id; else UINT32_MAX */
+};
+/* The reference type of parameter / result i of f, of a global or of a table's elements;
+ * false (and *out untouched) when it is no reference or the argument is bad. */
+bool chibi_func_param_reftype(const chibi_func *f, uint32_t i, struct chibi_reftype *out);
+bool chibi_func_result_reftype(const chibi_func *f, uint32_t i, struct chibi_reftype *out);
+bool chibi_global_reftype(const chibi_global *g, struct chibi_reftype *out);
+bool chibi_table_reftype(const chibi_table *t, struct chibi_reftype *out);
+/* The canonical id of f's function type (UINT32_MAX for NULL). */
+uint32_t chibi_func_type_id(const chibi_func *f);
+/* May a function of type sub be used where type super is expected (equal, or super on
+ * sub's chain of declared supertypes)? */
+bool chibi_type_matches(const chibi_store *s, uint32_t sub, uint32_t super);
+/* Does v fit rt: its kind, null only where allowed, a function of a matching type?
+ * chibi_func_call, chibi_global_set and chibi_table_set check their values so. */
+bool chibi_val_matches(const chibi_store *s, const chibi_val *v, const struct chibi_reftype *rt);
 
 /* Call f with nargs typed arguments (types must match; CHIBI_TRAP_HOST with a message
  * otherwise), write its results to results[0..nresults).  Returns CHIBI_TRAP_NONE on success

@@ -63,7 +63,7 @@ struct jit_store {
  * per register): a v128 argument takes two words of the stack-argument area (low half
  * first, as in the interpreter's slots), and a function with a v128 result returns all its
  * results in that area, like a multi-value one. */
-static inline bool jit_arg_in_reg(uint8_t vt)
+static inline bool jit_arg_in_reg(vtype vt)
 {
 	return vt != VT_V128;
 }
@@ -74,7 +74,7 @@ static inline bool jit_results_in_memory(const struct functype *t)
 }
 
 /* Slots (64-bit words) of n values of the given types. */
-static inline uint32_t jit_slots_of(const uint8_t *types, uint32_t n)
+static inline uint32_t jit_slots_of(const vtype *types, uint32_t n)
 {
 	uint32_t w = 0;
 
@@ -88,6 +88,16 @@ static inline uint32_t jit_result_word(const struct functype *t, uint32_t i)
 {
 	return jit_slots_of(t->results, i);
 }
+
+/*
+ * Tail calls with stack arguments: a tail caller writes its callee's stack arguments into
+ * its own incoming area, which its caller reserved.  Every wasm call reserves at least
+ * JIT_TAIL_WORDS words there (the compiler's outgoing areas, jit_invoke's from C), so a
+ * tail call whose callee needs no more than that never depends on what the caller of the
+ * chain reserved; a callee needing more makes its tail caller fall back to the
+ * interpreter.  Even, so the area keeps the stack aligned.
+ */
+#define JIT_TAIL_WORDS 8u
 
 /* Words of stack arguments (beyond the argument registers) of a call of type t, or of
  * results when they are in memory: the outgoing area must hold the larger.  The compiler
@@ -136,6 +146,8 @@ jit_num_fn jit_num_helper(uint16_t op);
 struct jit_ret jit_h_memory_grow(struct chibi_memory *m, uint64_t delta);
 struct jit_ret jit_h_memory_fill(struct chibi_memory *m, uint64_t d, uint64_t val, uint64_t n);
 struct jit_ret jit_h_memory_copy(struct chibi_memory *m, uint64_t d, uint64_t src, uint64_t n);
+struct jit_ret jit_h_memory_copy2(struct chibi_memory *dm, struct chibi_memory *sm, uint64_t d,
+				  uint64_t src, uint64_t n);
 struct jit_ret jit_h_memory_init(struct chibi_instance *inst, uint64_t seg, uint64_t d,
 				 uint64_t src, uint64_t n);
 struct jit_ret jit_h_data_drop(struct chibi_instance *inst, uint64_t seg);

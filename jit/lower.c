@@ -36,6 +36,7 @@ struct val {
 	jreg reg;        /* V_REG */
 	uint32_t local;  /* V_LOCAL */
 	uint64_t imm;    /* V_CONST */
+	bool zero_v128;  /* the value is the v128 zero (from v128.const), wherever it lives */
 };
 
 struct local {
@@ -52,7 +53,7 @@ struct blk {
 	uint8_t kind;        /* enum flow_kind */
 	uint32_t height;     /* stack height below the block's parameters */
 	uint32_t nparams, nresults;
-	const uint8_t *params, *results;
+	const vtype *params, *results;
 	uint32_t label;      /* block/if: end; loop: start */
 	uint32_t else_label; /* if: where the condition-false path starts */
 	int32_t save_off;    /* if with parameters: where they wait for the else branch */
@@ -81,6 +82,15 @@ struct lower_scratch {
 	size_t cap_labels;
 	uint32_t *idx;           /* pre-pass: local order */
 	size_t cap_idx;
+};
+
+/* An accumulator chain in progress (op_simd, accumulate()): the entry at stack position pos
+ * holds the sum of the chain's operands so far, which the op at next_pc combines with the
+ * local `local`. */
+struct acc_chain {
+	bool active;
+	uint16_t op;
+	uint32_t next_pc, local, pos;
 };
 
 struct lower {
@@ -113,6 +123,7 @@ struct lower {
 	uint32_t if_words;       /* if-parameter save areas */
 	bool failed;
 	char *why;
+	struct acc_chain chain;
 };
 
 static void fail(struct lower *L, const char *why)
@@ -396,7 +407,7 @@ static void pmove_run(struct lower *L, uint32_t n)
 
 /* ---- control: labels and the canonical places of travelling values ---- */
 
-static const uint8_t *label_types(const struct blk *t, uint32_t *n)
+static const vtype *label_types(const struct blk *t, uint32_t *n)
 {
 	if (t->kind == FLOW_LOOP) {
 		*n = t->nparams;
@@ -407,7 +418,7 @@ static const uint8_t *label_types(const struct blk *t, uint32_t *n)
 }
 
 /* Where value i of the values carried to a label of a frame at `height` travels. */
-static struct jopnd canon_loc(const struct lower *L, uint32_t height, const uint8_t *types,
+static struct jopnd canon_loc(const struct lower *L, uint32_t height, const vtype *types,
 			      uint32_t i)
 {
 	int cls = vt_class(types[i]);
@@ -424,7 +435,7 @@ static struct jopnd canon_loc(const struct lower *L, uint32_t height, const uint
 static bool transfer_trivial(struct lower *L, const struct blk *t)
 {
 	uint32_t n;
-	const uint8_t *types = label_types(t, &n);
+	const vtype *types = label_types(t, &n);
 	uint32_t base = L->sp - n;
 
 	for (uint32_t i = 0; i < n; i++)
@@ -438,7 +449,7 @@ static bool transfer_trivial(struct lower *L, const struct blk *t)
 static void transfer(struct lower *L, const struct blk *t)
 {
 	uint32_t n, nm = 0;
-	const uint8_t *types = label_types(t, &n);
+	const vtype *types = label_types(t, &n);
 	uint32_t base = L->sp - n;
 
 	for (uint32_t i = 0; i < n; i++)
@@ -449,7 +460,7 @@ static void transfer(struct lower *L, const struct blk *t)
 }
 
 /* After a label: the carried values, in their canonical places, become the stack top. */
-static void enter_canonical(struct lower *L, uint32_t height, const uint8_t *types, uint32_t n)
+static void enter_canonical(struct lower *L, uint32_t height, const vtype *types, uint32_t n)
 {
 	L->sp = height;
 	for (uint32_t i = 0; i < n; i++) {
@@ -816,10 +827,14 @@ static void reload_mem(struct lower *L, bool other_inst)
 		be_load_mem(&L->c, true);
 }
 
-/* Arguments (the top nparams values, plus the call_indirect index) to their places. */
-static void place_args(struct lower *L, const struct functype *t, struct jopnd *idx)
+/* Arguments (the top nparams values, plus the call_indirect index or call_ref reference)
+ * to their places: stack arguments to the outgoing area, or for a tail call to this
+ * function's incoming area, where the callee will find them. */
+static void place_args(struct lower *L, const struct functype *t, struct jopnd *idx,
+		       uint8_t idx_type, bool tail)
 {
 	uint32_t n = t->nparams, base = L->sp - n, nm = 0, k[2] = { 0, 0 }, s = 0;
+	int32_t area = tail ? (int32_t)L->c.frame.in_args : 0;
 
 	/* everything else on the stack survives the call only in memory */
 	spill_below(L, base, false);
@@ -830,13 +845,13 @@ static void place_args(struct lower *L, const struct functype *t, struct jopnd *
 		if (jit_arg_in_reg(t->params[i]) && k[cls] < jit_target.narg[cls]) {
 			dst = jo_reg(jit_target.arg[cls][k[cls]++]);
 		} else {
-			dst = jo_mem(8 * (int32_t)s);
+			dst = jo_mem(area + 8 * (int32_t)s);
 			s += vt_slots(t->params[i]);
 		}
 		mv_add(L, &nm, dst, opnd_of(L, &L->vs[base + i], base + i), t->params[i]);
 	}
 	if (idx)
-		mv_add(L, &nm, jo_reg(jit_target.indirect_idx), *idx, VT_I32);
+		mv_add(L, &nm, jo_reg(jit_target.indirect_idx), *idx, idx_type);
 	save_temp_homes(L, true);
 	if (!L->failed)
 		pmove_run(L, nm);
@@ -871,45 +886,58 @@ static void op_call(struct lower *L, uint32_t index)
 		fail(L, "out of memory");
 		return;
 	}
-	place_args(L, t, NULL);
+	place_args(L, t, NULL, 0, false);
 	be_call_direct(&L->c, jf, jf->state == JF_COMPILED ? jf->code : NULL,
 		       callee == L->c.func);
-	after_call(L, t, callee->inst != L->c.inst);
+	/* a callee that may end in another instance leaves its memory registers set */
+	after_call(L, t, callee->inst != L->c.inst ||
+		   (callee->kind == FUNC_WASM && callee->def->tail_calls_out));
+}
+
+/* Can this function tail-call a callee of type t in the JIT?  Its stack arguments must fit
+ * the room every caller reserves (JIT_TAIL_WORDS); else the function falls back. */
+static bool tail_fits(struct lower *L, const struct functype *t)
+{
+	if (jit_stack_words(t) > JIT_TAIL_WORDS) {
+		fail(L, "tail call with more stack arguments than JIT_TAIL_WORDS");
+		return false;
+	}
+	return true;
+}
+
+/* call_indirect compares canonical type ids; a callee of a proper subtype of a non-final
+ * type would need the subtype walk, which only the interpreter does. */
+static bool indirect_exact(struct lower *L, uint32_t typeidx)
+{
+	if (!L->mod->types[typeidx].final_) {
+		fail(L, "call_indirect of a non-final type");
+		return false;
+	}
+	return true;
 }
 
 /*
- * return_call: the arguments go to the argument registers, the frame is freed and the
+ * return_call, return_call_indirect, return_call_ref: the arguments go to the argument
+ * registers and this function's incoming area (JIT_TAIL_WORDS), the frame is freed and the
  * callee is jumped to, so it returns to our caller and a chain of tail calls runs in one
- * native frame.  Two cases are left to the interpreter (the function falls back):
- * stack arguments, which would need room our caller did not reserve, and a callee in
- * another instance, which leaves memory 0's pinned registers set for its own memory where
- * our caller, calling within its instance, does not reload them.  A multi-value callee
- * writes its results where our caller reserved them for ours (the same types).
+ * native frame.  A callee in another instance sets its own memory registers; the
+ * validator marks every function that may end so (struct func's tail_calls_out) and
+ * their callers reload theirs.  A multi-value callee writes its results where our caller
+ * reserved them for ours (the same types).
  */
 static void op_return_call(struct lower *L, uint32_t index)
 {
 	struct chibi_func *callee = L->c.inst->funcs[index];
 	struct jit_func *jf = jit_func_of(L->c.js, callee);
 	const struct functype *t = callee->type;
-	uint32_t k[2] = { 0, 0 };
 
 	if (!jf) {
 		fail(L, "out of memory");
 		return;
 	}
-	for (uint32_t i = 0; i < t->nparams; i++) {
-		int cls = vt_class(t->params[i]);
-
-		if (++k[cls] > (uint32_t)jit_target.narg[cls]) {
-			fail(L, "tail call with stack arguments");
-			return;
-		}
-	}
-	if (callee->inst != L->c.inst) {
-		fail(L, "tail call into another instance");
+	if (!tail_fits(L, t))
 		return;
-	}
-	place_args(L, t, NULL);
+	place_args(L, t, NULL, 0, true);
 	if (L->failed)
 		return;
 	save_fpr_homes(L, false);
@@ -917,14 +945,97 @@ static void op_return_call(struct lower *L, uint32_t index)
 			    callee == L->c.func);
 }
 
-static void op_call_indirect(struct lower *L, const struct instr *in)
+static void op_call_indirect(struct lower *L, const struct instr *in, bool tail)
 {
 	const struct functype *t = &L->mod->types[in->a];
-	struct jopnd idx = pop(L, NULL);
+	struct jopnd idx;
 
-	place_args(L, t, &idx);
-	be_call_indirect(&L->c, L->c.inst->tables[in->b], L->c.inst->type_ids[in->a]);
-	after_call(L, t, true);
+	if (!indirect_exact(L, in->a) || (tail && !tail_fits(L, t)))
+		return;
+	idx = pop(L, NULL);
+	/* a 64-bit table: an index past u32 is past the table (which has fewer than 2^32
+	 * elements); the back end compares the low half with the size */
+	if (L->c.inst->tables[in->b]->is64) {
+		uint32_t undef = jc_trap_label(&L->c, CHIBI_TRAP_UNDEFINED_ELEMENT);
+
+		idx = to_reg_or_imm(L, idx, VT_I64);
+		if (idx.kind != OP_IMM)
+			be_cmp_branch(&L->c, OPC_I64_GT_U, idx, jo_imm(UINT32_MAX), false, undef);
+		else if (idx.imm > UINT32_MAX)
+			be_jmp(&L->c, undef);
+	}
+	place_args(L, t, &idx, VT_I32, tail);
+	if (!tail) {
+		be_call_indirect(&L->c, L->c.inst->tables[in->b], L->c.inst->type_ids[in->a]);
+		after_call(L, t, true);
+		return;
+	}
+	if (L->failed)
+		return;
+	save_fpr_homes(L, false);
+	be_tail_call_indirect(&L->c, L->c.inst->tables[in->b], L->c.inst->type_ids[in->a]);
+}
+
+static void op_call_ref(struct lower *L, const struct instr *in, bool tail)
+{
+	const struct functype *t = &L->mod->types[in->a];
+	struct jopnd ref;
+
+	if (tail && !tail_fits(L, t))
+		return;
+	ref = pop(L, NULL);
+	place_args(L, t, &ref, VT_FUNCREF, tail);
+	if (!tail) {
+		be_call_ref(&L->c);
+		after_call(L, t, true);
+		return;
+	}
+	if (L->failed)
+		return;
+	save_fpr_homes(L, false);
+	be_tail_call_ref(&L->c);
+}
+
+/* br_on_null (the reference is dropped when the branch is taken) and br_on_non_null (it
+ * travels with the branch and is dropped when not).  A null reference is zero. */
+static void op_br_on_null(struct lower *L, bool on_null)
+{
+	struct blk *t = next_target(L);
+	struct val v = L->vs[L->sp - 1];
+	struct jopnd o;
+
+	if (on_null)
+		o = pop(L, NULL);
+	else
+		o = opnd_of(L, &L->vs[L->sp - 1], L->sp - 1);
+	if (o.kind == OP_IMM) {
+		if ((o.imm == 0) == on_null)
+			branch_to(L, t);
+	} else if (t->kind != FLOW_FUNC && transfer_trivial(L, t)) {
+		be_cmp_branch(&L->c, OPC_I64_EQZ, o, jo_imm(0), !on_null, t->label);
+	} else {
+		uint32_t skip = cb_label_new(L->c.cb);
+
+		be_cmp_branch(&L->c, OPC_I64_EQZ, o, jo_imm(0), on_null, skip);
+		branch_to(L, t);
+		cb_bind(L->c.cb, skip);
+	}
+	if (on_null)
+		push(L, v); /* the same place: nothing ran on this path */
+	else
+		release(L, pop(L, NULL));
+}
+
+/* ref.as_non_null: trap on null; the value stays where it is. */
+static void op_ref_as_non_null(struct lower *L)
+{
+	struct jopnd o = opnd_of(L, &L->vs[L->sp - 1], L->sp - 1);
+
+	if (o.kind != OP_IMM)
+		be_cmp_branch(&L->c, OPC_I64_EQZ, o, jo_imm(0), false,
+			      jc_trap_label(&L->c, CHIBI_TRAP_NULL_REF));
+	else if (o.imm == 0)
+		be_jmp(&L->c, jc_trap_label(&L->c, CHIBI_TRAP_NULL_REF));
 }
 
 /* ---- helper calls ---- */
@@ -1198,13 +1309,98 @@ static void op_select(struct lower *L, uint16_t cmp)
 	finish_result(L, t, &d);
 }
 
+/* ---- memories other than memory 0, and 64-bit memories ---- */
+
+/*
+ * Memory 0, when 32-bit, is the back ends' own: its base (and, with explicit bounds, its
+ * record) lives in pinned registers, and be_load/be_store take the i32 address and the
+ * offset.  Any other memory, and a 64-bit one, is reached through the instance: the front
+ * end computes and checks the host address of the access and hands it over as OP_HOST.
+ *
+ * Guard mode, a reserved 32-bit memory: data + u32 + u32 (+ 16) stays inside the 8 GiB
+ * reservation, so the guard region catches what is out of bounds, as for memory 0 (the
+ * fault handler knows every memory of the instance); the base is a constant of the code,
+ * since a reserved memory never moves.  Explicit bounds, a heap memory or a 64-bit memory:
+ * addr <= size - (offset + access size), in 64 bits (no wrap), with the current size and
+ * base read at the access (another memory's grow may change both).
+ */
+static bool is_pinned(const struct lower *L, uint32_t mem)
+{
+	return mem == 0 && !L->c.inst->memories[0]->is64;
+}
+
+/* Pop the address of a `size`-byte access of `in` and return its checked host address
+ * (OP_HOST, in a temp). */
+static struct jopnd pop_host_addr(struct lower *L, const struct instr *in, uint32_t size)
+{
+	const struct chibi_memory *m = L->c.inst->memories[in->mem];
+	uint32_t oob = jc_trap_label(&L->c, CHIBI_TRAP_MEMORY_OOB);
+	struct jopnd addr = to_reg_or_imm(L, pop(L, NULL), m->is64 ? VT_I64 : VT_I32);
+	uint64_t off = in->bits;
+	jreg r, t;
+
+	r = alloc_reg(L, JC_GPR, 0);
+	L->used |= bit(r);
+	if (addr.kind == OP_IMM)
+		be_mov(&L->c, VT_I64, jo_reg(r), jo_imm(m->is64 ? addr.imm : (uint32_t)addr.imm));
+	else if (m->is64)
+		be_mov(&L->c, VT_I64, jo_reg(r), addr);
+	else
+		be_unop(&L->c, OPC_I64_EXTEND_I32_U, r, addr);
+	release(L, addr);
+	if (!L->c.explicit_bounds && m->reserved && !m->is64) {
+		be_binop(&L->c, OPC_I64_ADD, r, jo_reg(r),
+			 jo_imm((uint64_t)(uintptr_t)m->data + off));
+		return (struct jopnd){ .kind = OP_HOST, .reg = r };
+	}
+	t = alloc_reg(L, JC_GPR, bit(r));
+	if (off > UINT64_MAX - size) {
+		be_jmp(&L->c, oob); /* past every memory, whatever the address */
+		return (struct jopnd){ .kind = OP_HOST, .reg = r };
+	}
+	be_load_abs(&L->c, VT_I64, t, &m->size);
+	be_cmp_branch(&L->c, OPC_I64_LT_U, jo_reg(t), jo_imm(off + size), false, oob);
+	be_binop(&L->c, OPC_I64_SUB, t, jo_reg(t), jo_imm(off + size));
+	be_cmp_branch(&L->c, OPC_I64_GT_U, jo_reg(r), jo_reg(t), false, oob);
+	be_load_abs(&L->c, VT_I64, t, &m->data);
+	be_binop(&L->c, OPC_I64_ADD, r, jo_reg(r), jo_reg(t));
+	if (off)
+		be_binop(&L->c, OPC_I64_ADD, r, jo_reg(r), jo_imm(off));
+	return (struct jopnd){ .kind = OP_HOST, .reg = r };
+}
+
+/* A used address operand as what release() knows: OP_HOST's register is a temp. */
+static struct jopnd host_as_reg(struct jopnd a)
+{
+	if (a.kind == OP_HOST)
+		a.kind = OP_REG;
+	return a;
+}
+
+/* The address operand of a load or store of `in` accessing `size` bytes, and the offset
+ * that goes with it: memory 0's i32 and offset, or a checked host address (offset 0). */
+static struct jopnd pop_addr(struct lower *L, const struct instr *in, uint32_t size,
+			     uint32_t *out_off)
+{
+	if (is_pinned(L, in->mem)) {
+		*out_off = (uint32_t)in->bits;
+		return to_reg_or_imm(L, pop(L, NULL), VT_I32);
+	}
+	*out_off = 0;
+	return pop_host_addr(L, in, size);
+}
+
 static void op_load(struct lower *L, const struct instr *in)
 {
 	uint8_t rt = vt_from_letter(op_info[in->op].results[0]);
-	struct jopnd addr = to_reg_or_imm(L, pop(L, NULL), VT_I32);
-	struct dest d = pick_dst(L, vt_class(rt), addr, jo_imm(0));
+	uint32_t off;
+	struct jopnd addr = pop_addr(L, in, 1u << op_info[in->op].memlog2, &off);
+	struct dest d = pick_dst(L, vt_class(rt), addr.kind == OP_HOST ? jo_reg(addr.reg) : addr,
+				 jo_imm(0));
 
-	be_load(&L->c, in->op, d.reg, addr, (uint32_t)in->bits);
+	be_load(&L->c, in->op, d.reg, addr, off);
+	if (addr.kind == OP_HOST)
+		addr.kind = OP_REG;
 	release_src(L, addr, d.reg);
 	finish_result(L, rt, &d);
 }
@@ -1214,10 +1410,13 @@ static void op_store(struct lower *L, const struct instr *in)
 	uint8_t vt;
 	struct jopnd val = pop(L, &vt);
 	struct jopnd addr;
+	uint32_t off;
 
 	val = to_reg_or_imm(L, val, vt);
-	addr = to_reg_or_imm(L, pop(L, NULL), VT_I32);
-	be_store(&L->c, in->op, addr, val, (uint32_t)in->bits);
+	addr = pop_addr(L, in, 1u << op_info[in->op].memlog2, &off);
+	be_store(&L->c, in->op, addr, val, off);
+	if (addr.kind == OP_HOST)
+		addr.kind = OP_REG;
 	release(L, addr);
 	release(L, val);
 }
@@ -1269,13 +1468,193 @@ static void v128_imm(const uint8_t *b, uint64_t *lo, uint64_t *hi)
 	}
 }
 
+static void simd_result(struct lower *L, uint16_t op, uint8_t rt, struct jopnd *src,
+			uint32_t n, const struct instr *in, const uint8_t *imm16)
+{
+	struct dest d = pick_dst(L, vt_class(rt), src[0], n > 1 ? src[1] : jo_imm(0));
+
+	be_simd(&L->c, op, d.reg, src, n, in->a, imm16);
+	for (uint32_t i = 0; i < n; i++)
+		release_src(L, src[i], d.reg);
+	finish_result(L, rt, &d);
+}
+
+/* i8x16.shuffle.  The lanes an operand known to be zero (clang's zero extensions shuffle
+ * with v128.const 0) would give are marked 0x80, "zero", for the back end, which then
+ * reads the other operand only (x86-64: one pshufb or pmovzx instead of two pshufb and
+ * a por; AArch64's tbl gives 0 for such an index anyway). */
+static void op_shuffle(struct lower *L, const struct instr *in)
+{
+	struct jopnd src[2];
+	uint8_t lanes[16];
+	bool zero[2];
+
+	if (L->sp < 2) {
+		fail(L, "value stack underflow");
+		return;
+	}
+	for (int k = 0; k < 2; k++)
+		zero[k] = L->vs[L->sp - 2 + k].zero_v128;
+	for (int i = 0; i < 16; i++) {
+		uint8_t l = in->imm16[i] & 31;
+
+		lanes[i] = zero[l >= 16] ? 0x80 : l;
+	}
+	src[1] = in_reg(L, pop(L, NULL), VT_V128);
+	src[0] = in_reg(L, pop(L, NULL), VT_V128);
+	simd_result(L, in->op, VT_V128, src, 2, in, lanes);
+}
+
+/* The wrapping integer additions and the bitwise and/or/xor are associative and
+ * commutative: in `x y (local.get acc) op op`, where the same op follows, x op y is computed
+ * first and the local stays on top, so a chain of them adds the local (typically a loop's
+ * accumulator) last and the loop-carried dependency is one instruction, not the whole chain
+ * (clang sums an unrolled body as m0 + (m1 + (m2 + (m3 + acc)))). */
+static bool reassociate(struct lower *L, uint16_t op)
+{
+	struct val top;
+	struct jopnd src[2];
+
+	switch (op) {
+	case OPC_I8X16_ADD: case OPC_I16X8_ADD: case OPC_I32X4_ADD: case OPC_I64X2_ADD:
+	case OPC_V128_AND: case OPC_V128_OR: case OPC_V128_XOR:
+		break;
+	default:
+		return false;
+	}
+	if (L->pc + 1 >= L->nins || L->ins[L->pc + 1].op != op || L->sp < 3 ||
+	    L->vs[L->sp - 1].kind != V_LOCAL || L->vs[L->sp - 2].kind == V_LOCAL ||
+	    (L->chain.active && L->chain.pos == L->sp - 3))
+		return false;
+	top = L->vs[--L->sp];
+	src[1] = in_reg(L, pop(L, NULL), VT_V128);
+	src[0] = in_reg(L, pop(L, NULL), VT_V128);
+	/* the next instruction is op, not local.set: the result goes to a temp */
+	simd_result(L, op, VT_V128, src, 2, &L->ins[L->pc], NULL);
+	push(L, top);
+	return true;
+}
+
+/* The integer lane additions and subtractions, and for each the addition of its lanes. */
+static uint16_t lane_add(uint16_t op)
+{
+	switch (op) {
+	case OPC_I8X16_ADD: case OPC_I8X16_SUB: return OPC_I8X16_ADD;
+	case OPC_I16X8_ADD: case OPC_I16X8_SUB: return OPC_I16X8_ADD;
+	case OPC_I32X4_ADD: case OPC_I32X4_SUB: return OPC_I32X4_ADD;
+	case OPC_I64X2_ADD: case OPC_I64X2_SUB: return OPC_I64X2_ADD;
+	default: return 0;
+	}
+}
+
+/* The pc of the next link of an accumulator chain: the value op computed at pc is, after
+ * instructions that only work above it (no control flow, no call, no write of local l),
+ * the left operand of the same op.  0 if there is none within a short window. */
+static uint32_t chain_next(const struct lower *L, uint32_t pc, uint16_t op, uint32_t l)
+{
+	uint32_t depth = 0; /* values above the chain's value */
+
+	for (uint32_t p = pc + 1; p < L->nins && p <= pc + 64; p++) {
+		const struct instr *in = &L->ins[p];
+		const struct opinfo *oi = &op_info[in->op];
+		uint32_t pops, pushes;
+
+		switch (in->op) {
+		case OPC_LOCAL_GET:
+			pops = 0, pushes = 1;
+			break;
+		case OPC_LOCAL_SET:
+		case OPC_LOCAL_TEE:
+			if (in->a == l)
+				return 0;
+			pops = 1, pushes = in->op == OPC_LOCAL_TEE;
+			break;
+		default:
+			if (!oi->params || !oi->results || oi->cls == OPCL_CONTROL ||
+			    oi->cls == OPCL_CALL)
+				return 0;
+			pops = (uint32_t)strlen(oi->params);
+			pushes = (uint32_t)strlen(oi->results);
+			break;
+		}
+		if (pops > depth)
+			return in->op == op && depth == 1 ? p : 0;
+		depth = depth - pops + pushes;
+	}
+	return 0;
+}
+
+/* d = a + b (lanes of add), into a temp: the next instruction is not a local.set. */
+static void chain_add(struct lower *L, uint16_t add, struct jopnd a, struct jopnd b)
+{
+	jreg d = is_temp(L, a) ? a.reg : is_temp(L, b) ? b.reg : alloc_reg(L, JC_FPR, 0);
+	struct jopnd src[2] = { a, b };
+
+	L->used |= bit(d);
+	be_simd(&L->c, add, d, src, 2, 0, NULL);
+	release_src(L, a, d);
+	release_src(L, b, d);
+	push_reg(L, VT_V128, d);
+}
+
+/* Integer lane additions or subtractions chained on a local, (((acc - x) - y) - z) as
+ * clang writes a vectorized count or sum, wait until the chain ends: x + y + z is summed
+ * in the entry that would hold the partial results, and only the last link reads the
+ * local, so the loop-carried dependency is one instruction instead of one per link.
+ * Wrapping lane arithmetic makes the reordering exact.  Returns false if op at this pc is
+ * neither a link of a chain nor the start of one. */
+static bool accumulate(struct lower *L, uint16_t op)
+{
+	uint16_t add = lane_add(op);
+	struct jopnd src[2];
+	uint32_t next;
+	struct dest d;
+
+	if (!add)
+		return false;
+	if (L->chain.active && L->chain.next_pc == L->pc) {
+		if (L->sp < 2 || L->sp - 2 != L->chain.pos || op != L->chain.op) {
+			fail(L, "accumulator chain lost"); /* cannot happen: chain_next's walk */
+			return true;
+		}
+		src[1] = in_reg(L, pop(L, NULL), VT_V128);
+		src[0] = in_reg(L, pop(L, NULL), VT_V128);
+		next = chain_next(L, L->pc, op, L->chain.local);
+		chain_add(L, add, src[0], src[1]);
+		if (next) {
+			L->chain.next_pc = next;
+			return true;
+		}
+		L->chain.active = false;
+		src[1] = pop(L, NULL);
+		src[0] = in_reg(L, local_opnd(L, L->chain.local), VT_V128);
+		d = pick_dst(L, JC_FPR, src[0], src[1]);
+		be_simd(&L->c, op, d.reg, src, 2, 0, NULL);
+		release_src(L, src[0], d.reg);
+		release_src(L, src[1], d.reg);
+		finish_result(L, VT_V128, &d);
+		return true;
+	}
+	if (L->chain.active || L->sp < 2 || L->vs[L->sp - 2].kind != V_LOCAL)
+		return false;
+	next = chain_next(L, L->pc, op, L->vs[L->sp - 2].local);
+	if (!next)
+		return false;
+	L->chain = (struct acc_chain){ .active = true, .op = op, .next_pc = next,
+				       .local = L->vs[L->sp - 2].local, .pos = L->sp - 2 };
+	src[1] = to_temp(L, pop(L, NULL), VT_V128);
+	(void)pop(L, NULL); /* the local: read by the last link */
+	push_reg(L, VT_V128, src[1].reg);
+	return true;
+}
+
 static void op_simd(struct lower *L, const struct instr *in)
 {
 	uint16_t op = in->op;
 	const struct opinfo *oi = &op_info[op];
 	uint8_t rt = oi->results[0] ? vt_from_letter(oi->results[0]) : 0;
 	struct jopnd src[3], addr;
-	uint32_t n = 0;
+	uint32_t n = 0, off;
 	struct dest d;
 	uint8_t t;
 
@@ -1286,6 +1665,8 @@ static void op_simd(struct lower *L, const struct instr *in)
 		d = pick_dst(L, JC_FPR, jo_imm(0), jo_imm(0));
 		be_v128_const(&L->c, d.reg, lo, hi);
 		finish_result(L, VT_V128, &d);
+		if (!d.to_local && !lo && !hi)
+			L->vs[L->sp - 1].zero_v128 = true;
 		return;
 	}
 	if (!be_simd_inline(op)) {
@@ -1296,29 +1677,35 @@ static void op_simd(struct lower *L, const struct instr *in)
 		fail(L, msg);
 		return;
 	}
+	if (oi->cls == OPCL_VSHUFFLE) {
+		op_shuffle(L, in);
+		return;
+	}
+	if (accumulate(L, op) || reassociate(L, op))
+		return;
 	switch (oi->cls) {
 	case OPCL_VLOAD:
-		addr = to_reg_or_imm(L, pop(L, NULL), VT_I32);
+		addr = pop_addr(L, in, 1u << oi->memlog2, &off);
 		d = pick_dst(L, JC_FPR, jo_imm(0), jo_imm(0));
-		be_vload(&L->c, op, d.reg, addr, (uint32_t)in->bits, 0);
-		release(L, addr);
+		be_vload(&L->c, op, d.reg, addr, off, 0);
+		release(L, host_as_reg(addr));
 		finish_result(L, VT_V128, &d);
 		return;
 	case OPCL_VLOADLANE:
 		src[0] = pop(L, NULL);
-		addr = to_reg_or_imm(L, pop(L, NULL), VT_I32);
 		src[0] = to_temp(L, src[0], VT_V128); /* written in place */
-		be_vload(&L->c, op, src[0].reg, addr, (uint32_t)in->bits, in->b);
-		release(L, addr);
+		addr = pop_addr(L, in, 1u << oi->memlog2, &off);
+		be_vload(&L->c, op, src[0].reg, addr, off, in->b);
+		release(L, host_as_reg(addr));
 		push_reg(L, VT_V128, src[0].reg);
 		return;
 	case OPCL_VSTORE:
 	case OPCL_VSTORELANE:
 		src[0] = in_reg(L, pop(L, NULL), VT_V128);
-		addr = to_reg_or_imm(L, pop(L, NULL), VT_I32);
-		be_vstore(&L->c, op, addr, src[0].reg, (uint32_t)in->bits,
+		addr = pop_addr(L, in, 1u << oi->memlog2, &off);
+		be_vstore(&L->c, op, addr, src[0].reg, off,
 			  oi->cls == OPCL_VSTORELANE ? in->b : 0);
-		release(L, addr);
+		release(L, host_as_reg(addr));
 		release(L, src[0]);
 		return;
 	case OPCL_VSHIFT:
@@ -1334,7 +1721,6 @@ static void op_simd(struct lower *L, const struct instr *in)
 	case OPCL_VBINOP:
 	case OPCL_VCOMPARE:
 	case OPCL_VTERNOP:
-	case OPCL_VSHUFFLE:
 		n = (uint32_t)strlen(oi->params);
 		for (uint32_t i = n; i-- > 0;) {
 			src[i] = pop(L, &t);
@@ -1349,41 +1735,43 @@ static void op_simd(struct lower *L, const struct instr *in)
 		fail(L, "unknown SIMD class");
 		return;
 	}
-	d = pick_dst(L, vt_class(rt), src[0], n > 1 ? src[1] : jo_imm(0));
-	be_simd(&L->c, op, d.reg, src, n, in->a, in->imm16);
-	for (uint32_t i = 0; i < n; i++)
-		release_src(L, src[i], d.reg);
-	finish_result(L, rt, &d);
+	simd_result(L, op, rt, src, n, in, in->imm16);
 }
 
 /* The bulk-memory, table and reference instructions that go through C helpers.  A
  * helper's leading arguments come from the instruction's immediates (LA_*), the rest
  * from the stack. */
-enum { LA_MEM = 1, LA_INST, LA_TABLE_A, LA_TABLE_B, LA_IMM_A };
-enum { RT_ELEMTYPE = 1 };  /* result: the element type of table a */
+enum { LA_MEM = 1, LA_MEM_B, LA_INST, LA_TABLE_A, LA_TABLE_B, LA_IMM_A, LA_SEG_MEM };
+/* results: the element type of table a; the index type of memory or table a */
+enum { RT_ELEMTYPE = 1, RT_ADDR };
 
 static const struct misc_helper {
 	uint16_t op;
 	uint8_t lead[3];         /* LA_*, up to the first 0 */
 	uint8_t npop;            /* arguments from the stack */
-	uint8_t rtype;           /* result type, 0 = none, or RT_ELEMTYPE */
+	uint8_t rtype;           /* result type, 0 = none, or RT_ELEMTYPE / RT_ADDR */
 	void (*fn)(void);
 } misc_helpers[] = {
 #define MH(op, l0, l1, l2, npop, rtype, fn) \
 	{ OPC_##op, { l0, l1, l2 }, npop, rtype, (void (*)(void))fn }
-	MH(MEMORY_GROW, LA_MEM, 0, 0, 1, VT_I32, jit_h_memory_grow),
+	MH(MEMORY_GROW, LA_MEM, 0, 0, 1, RT_ADDR, jit_h_memory_grow),
 	MH(MEMORY_FILL, LA_MEM, 0, 0, 3, 0, jit_h_memory_fill),
 	MH(MEMORY_COPY, LA_MEM, 0, 0, 3, 0, jit_h_memory_copy),
-	MH(MEMORY_INIT, LA_INST, LA_IMM_A, 0, 3, 0, jit_h_memory_init),
+	MH(MEMORY_INIT, LA_INST, LA_SEG_MEM, 0, 3, 0, jit_h_memory_init),
 	MH(DATA_DROP, LA_INST, LA_IMM_A, 0, 0, 0, jit_h_data_drop),
 	MH(TABLE_GET, LA_TABLE_A, 0, 0, 1, RT_ELEMTYPE, jit_h_table_get),
 	MH(TABLE_SET, LA_TABLE_A, 0, 0, 2, 0, jit_h_table_set),
-	MH(TABLE_GROW, LA_TABLE_A, 0, 0, 2, VT_I32, jit_h_table_grow),
+	MH(TABLE_GROW, LA_TABLE_A, 0, 0, 2, RT_ADDR, jit_h_table_grow),
 	MH(TABLE_FILL, LA_TABLE_A, 0, 0, 3, 0, jit_h_table_fill),
 	MH(TABLE_COPY, LA_TABLE_A, LA_TABLE_B, 0, 3, 0, jit_h_table_copy),
 	MH(TABLE_INIT, LA_INST, LA_TABLE_B, LA_IMM_A, 3, 0, jit_h_table_init),
 	MH(ELEM_DROP, LA_INST, LA_IMM_A, 0, 0, 0, jit_h_elem_drop),
 #undef MH
+};
+
+/* memory.copy between two memories (the table's row copies within one) */
+static const struct misc_helper copy2 = {
+	OPC_MEMORY_COPY, { LA_MEM, LA_MEM_B, 0 }, 3, 0, (void (*)(void))jit_h_memory_copy2
 };
 
 static void op_misc(struct lower *L, const struct instr *in)
@@ -1392,25 +1780,38 @@ static void op_misc(struct lower *L, const struct instr *in)
 	const struct misc_helper *h = NULL;
 	struct harg a[6];
 	uint32_t n = 0;
+	uint8_t rtype;
 
+	/* the sizes are u32 fields; a 32-bit load clears the register's upper half, so the
+	 * value is the i64 of a 64-bit memory or table as well */
 	if (in->op == OPC_MEMORY_SIZE) {
-		op_load_abs(L, VT_I32, &L->c.mem->pages);
+		op_load_abs(L, VT_I32, &inst->memories[in->mem]->pages);
+		L->vs[L->sp - 1].type = inst->memories[in->mem]->is64 ? VT_I64 : VT_I32;
 		return;
 	}
 	if (in->op == OPC_TABLE_SIZE) {
 		op_load_abs(L, VT_I32, &inst->tables[in->a]->size);
+		L->vs[L->sp - 1].type = inst->tables[in->a]->is64 ? VT_I64 : VT_I32;
 		return;
 	}
 	for (size_t i = 0; i < sizeof(misc_helpers) / sizeof(misc_helpers[0]) && !h; i++)
 		if (misc_helpers[i].op == in->op)
 			h = &misc_helpers[i];
+	if (in->op == OPC_MEMORY_COPY && in->mem != in->b)
+		h = &copy2;
 	if (!h) {
 		fail(L, "unsupported instruction");
 		return;
 	}
 	for (; n < sizeof(h->lead) && h->lead[n]; n++) {
 		switch (h->lead[n]) {
-		case LA_MEM: a[n] = ha_ptr(L->c.mem); break;
+		case LA_MEM: a[n] = ha_ptr(inst->memories[in->mem]); break;
+		case LA_MEM_B: a[n] = ha_ptr(inst->memories[in->b]); break;
+		/* memory.init's segment, its memory in the upper half (0: memory 0) */
+		case LA_SEG_MEM:
+			a[n] = in->mem ? ha_ptr((const void *)(uintptr_t)(in->a | (uint64_t)in->mem << 32)) :
+				ha_u32(in->a);
+			break;
 		case LA_INST: a[n] = ha_ptr(inst); break;
 		case LA_TABLE_A: a[n] = ha_ptr(inst->tables[in->a]); break;
 		case LA_TABLE_B: a[n] = ha_ptr(inst->tables[in->b]); break;
@@ -1419,10 +1820,14 @@ static void op_misc(struct lower *L, const struct instr *in)
 	}
 	for (uint32_t i = n + h->npop; i-- > n;)
 		a[i] = ha_pop(L);
-	call_helper(L, (const void *)h->fn, a, n + h->npop,
-		    h->rtype == RT_ELEMTYPE ? inst->tables[in->a]->elemtype : h->rtype,
-		    op_may_trap(in->op));
-	if (in->op == OPC_MEMORY_GROW)
+	rtype = h->rtype;
+	if (rtype == RT_ELEMTYPE)
+		rtype = inst->tables[in->a]->elemtype;
+	else if (rtype == RT_ADDR)
+		rtype = (in->op == OPC_MEMORY_GROW ? inst->memories[in->mem]->is64 :
+			 inst->tables[in->a]->is64) ? VT_I64 : VT_I32;
+	call_helper(L, (const void *)h->fn, a, n + h->npop, rtype, op_may_trap(in->op));
+	if (in->op == OPC_MEMORY_GROW && in->mem == 0)
 		reload_mem(L, false);
 }
 
@@ -1469,10 +1874,22 @@ static void lower_instr(struct lower *L, const struct instr *in)
 		op_call(L, in->a);
 		break;
 	case OPC_CALL_INDIRECT:
-		op_call_indirect(L, in);
+	case OPC_RETURN_CALL_INDIRECT:
+		op_call_indirect(L, in, in->op == OPC_RETURN_CALL_INDIRECT);
+		break;
+	case OPC_CALL_REF:
+	case OPC_RETURN_CALL_REF:
+		op_call_ref(L, in, in->op == OPC_RETURN_CALL_REF);
 		break;
 	case OPC_RETURN_CALL:
 		op_return_call(L, in->a);
+		break;
+	case OPC_BR_ON_NULL:
+	case OPC_BR_ON_NON_NULL:
+		op_br_on_null(L, in->op == OPC_BR_ON_NULL);
+		break;
+	case OPC_REF_AS_NON_NULL:
+		op_ref_as_non_null(L);
 		break;
 	case OPC_DROP:
 		release(L, pop(L, NULL));
@@ -1571,7 +1988,7 @@ static bool prepass(struct lower *L)
 		case OPC_LOOP:
 		case OPC_IF: {
 			const struct flow_block *b = flow_get(fl, flow_open(&fc));
-			const uint8_t *params, *results;
+			const vtype *params, *results;
 			uint32_t np, nr;
 
 			loops += b->kind == FLOW_LOOP;
@@ -1611,19 +2028,24 @@ static bool prepass(struct lower *L)
 		}
 		case OPC_CALL:
 		case OPC_CALL_INDIRECT:
-		case OPC_RETURN_CALL: {
-			uint32_t k = jit_stack_words(in->op != OPC_CALL_INDIRECT
-							     ? mod_func_type(L->mod, in->a)
-								: &L->mod->types[in->a]);
+		case OPC_CALL_REF:
+		case OPC_RETURN_CALL:
+		case OPC_RETURN_CALL_INDIRECT:
+		case OPC_RETURN_CALL_REF: {
+			bool direct = in->op == OPC_CALL || in->op == OPC_RETURN_CALL;
+			uint32_t k = jit_stack_words(direct ? mod_func_type(L->mod, in->a)
+							    : &L->mod->types[in->a]);
 
 			L->leaf = false;
+			if (k < JIT_TAIL_WORDS) /* a callee's tail calls may use that much */
+				k = JIT_TAIL_WORDS;
 			if (k > L->out_words)
 				L->out_words = k;
 			break;
 		}
 		default:
-			if (op_info[in->op].imm == IMM_MEMARG ||
-			    op_info[in->op].imm == IMM_MEMARG_LANE)
+			if ((op_info[in->op].imm == IMM_MEMARG ||
+			     op_info[in->op].imm == IMM_MEMARG_LANE) && is_pinned(L, in->mem))
 				L->c.uses_memory = true;
 			break;
 		}

@@ -133,7 +133,7 @@ static void chain(int sig, siginfo_t *si, void *uc)
 	signal(sig, SIG_DFL);
 }
 
-/* A fault in JIT code touching the guard region of its instance's memory 0 is an
+/* A fault in JIT code touching the guard region of one of its instance's memories is an
  * out-of-bounds access: trap (vm_trap siglongjmps to chibi_func_call; its sigsetjmp saved
  * the signal mask, so SIGSEGV is unblocked again).  Anything else is a real crash. */
 static void on_fault(int sig, siginfo_t *si, void *uc)
@@ -141,16 +141,17 @@ static void on_fault(int sig, siginfo_t *si, void *uc)
 	uintptr_t pc = be_fault_pc(uc);
 	struct jit_store *js = registry_find(pc);
 	struct jit_func *jf = js ? range_find(js, pc) : NULL;
+	struct chibi_instance *inst = jf && jf->func ? jf->func->inst : NULL;
+	uintptr_t a = (uintptr_t)si->si_addr;
 
-	if (jf && jf->func && jf->func->inst && jf->func->inst->mod->nmemories) {
-		struct chibi_memory *m = jf->func->inst->memories[0];
-		uintptr_t a = (uintptr_t)si->si_addr;
+	for (uint32_t i = 0; inst && i < inst->mod->nmemories; i++) {
+		struct chibi_memory *m = inst->memories[i];
 		struct chibi_store *s = js->s;
 
 		if (m && m->reserved && a >= (uintptr_t)m->data &&
 		    a < (uintptr_t)m->data + m->reserved && s->trap) {
 			s->cur_func_index = jf->func->index;
-			s->cur_inst = jf->func->inst;
+			s->cur_inst = inst;
 			vm_trap(s, CHIBI_TRAP_MEMORY_OOB);
 		}
 	}
@@ -724,6 +725,8 @@ static void jit_invoke(struct chibi_store *s, struct chibi_func *f, uint64_t *sl
 	thread_setup();
 	/* stack arguments / results travel through the value stack above slots */
 	words = (jit_stack_words(t) + 1) & ~1u;
+	if (words < JIT_TAIL_WORDS) /* room for the tail calls of the callee (jit_int.h) */
+		words = JIT_TAIL_WORDS;
 	stack = s->stack_top;
 	if ((size_t)(s->stack + s->stack_slots - stack) < words)
 		vm_trap(s, CHIBI_TRAP_STACK_EXHAUSTED);
@@ -1009,45 +1012,69 @@ static struct jit_ret ret_trap(enum chibi_trap t)
 	return (struct jit_ret){ 0, (uint64_t)t };
 }
 
+/* An address or length operand of memory m: i64 for a 64-bit memory, else the low 32 bits
+ * (an i32's upper register bits are not defined). */
+static uint64_t maddr(const struct chibi_memory *m, uint64_t x)
+{
+	return m->is64 ? x : (uint32_t)x;
+}
+
+/* [d, d + n) lies inside `size` bytes, without wrapping. */
+static bool fits(uint64_t d, uint64_t n, uint64_t size)
+{
+	return n <= size && d <= size - n;
+}
+
 struct jit_ret jit_h_memory_grow(struct chibi_memory *m, uint64_t delta)
 {
-	return ret_val((uint32_t)mem_grow(m, (uint32_t)delta));
+	return ret_val(maddr(m, (uint64_t)mem_grow(m, maddr(m, delta))));
 }
 
 struct jit_ret jit_h_memory_fill(struct chibi_memory *m, uint64_t d, uint64_t val, uint64_t n)
 {
-	d = (uint32_t)d;
-	n = (uint32_t)n;
-	if (d + n > m->size)
+	d = maddr(m, d);
+	n = maddr(m, n);
+	if (!fits(d, n, m->size))
 		return ret_trap(CHIBI_TRAP_MEMORY_OOB);
 	if (n)
 		memset(m->data + d, (uint8_t)val, n);
 	return ret_val(0);
 }
 
-struct jit_ret jit_h_memory_copy(struct chibi_memory *m, uint64_t d, uint64_t src, uint64_t n)
+/* memory.copy from sm to dm (two memories: multi-memory); n is i64 only between two 64-bit
+ * memories. */
+struct jit_ret jit_h_memory_copy2(struct chibi_memory *dm, struct chibi_memory *sm, uint64_t d,
+				  uint64_t src, uint64_t n)
 {
-	d = (uint32_t)d;
-	src = (uint32_t)src;
-	n = (uint32_t)n;
-	if (src + n > m->size || d + n > m->size)
+	d = maddr(dm, d);
+	src = maddr(sm, src);
+	n = dm->is64 && sm->is64 ? n : (uint32_t)n;
+	if (!fits(src, n, sm->size) || !fits(d, n, dm->size))
 		return ret_trap(CHIBI_TRAP_MEMORY_OOB);
 	if (n)
-		memmove(m->data + d, m->data + src, n);
+		memmove(dm->data + d, sm->data + src, n);
 	return ret_val(0);
 }
 
+/* memory.copy within one memory: the same call as before multi-memory for memory 0. */
+struct jit_ret jit_h_memory_copy(struct chibi_memory *m, uint64_t d, uint64_t src, uint64_t n)
+{
+	return jit_h_memory_copy2(m, m, d, src, n);
+}
+
+/* memory.init: seg is the data segment index, with the memory index in its upper half (0
+ * for memory 0, so that call is the same as before multi-memory). */
 struct jit_ret jit_h_memory_init(struct chibi_instance *inst, uint64_t seg, uint64_t d,
 				 uint64_t src, uint64_t n)
 {
-	const struct data *ds = &inst->mod->datas[seg];
-	struct chibi_memory *m = inst->memories[0];
-	uint64_t len = inst->data_dropped[seg] ? 0 : ds->len;
+	struct chibi_memory *m = inst->memories[seg >> 32];
+	const struct data *ds = &inst->mod->datas[(uint32_t)seg];
+	uint64_t len = inst->data_dropped[(uint32_t)seg] ? 0 : ds->len;
 
-	d = (uint32_t)d;
+	d = maddr(m, d);
 	src = (uint32_t)src;
 	n = (uint32_t)n;
-	if (src + n > len || d + n > m->size)
+	if (src + n > len || !fits(d, n, m->size))
 		return ret_trap(CHIBI_TRAP_MEMORY_OOB);
 	if (n)
 		memcpy(m->data + d, ds->bytes + src, n);
@@ -1062,7 +1089,7 @@ struct jit_ret jit_h_data_drop(struct chibi_instance *inst, uint64_t seg)
 
 struct jit_ret jit_h_table_get(struct chibi_table *t, uint64_t i)
 {
-	i = (uint32_t)i;
+	i &= t->index_mask;
 	if (i >= t->size)
 		return ret_trap(CHIBI_TRAP_TABLE_OOB);
 	return ret_val((uint64_t)(uintptr_t)t->elems[i]);
@@ -1070,7 +1097,7 @@ struct jit_ret jit_h_table_get(struct chibi_table *t, uint64_t i)
 
 struct jit_ret jit_h_table_set(struct chibi_table *t, uint64_t i, uint64_t v)
 {
-	i = (uint32_t)i;
+	i &= t->index_mask;
 	if (i >= t->size)
 		return ret_trap(CHIBI_TRAP_TABLE_OOB);
 	t->elems[i] = (void *)(uintptr_t)v;
@@ -1079,14 +1106,16 @@ struct jit_ret jit_h_table_set(struct chibi_table *t, uint64_t i, uint64_t v)
 
 struct jit_ret jit_h_table_grow(struct chibi_table *t, uint64_t init, uint64_t delta)
 {
-	return ret_val((uint32_t)table_grow(t, (uint32_t)delta, (void *)(uintptr_t)init));
+	int64_t old = table_grow(t, delta & t->index_mask, (void *)(uintptr_t)init);
+
+	return ret_val((uint64_t)old & t->index_mask);
 }
 
 struct jit_ret jit_h_table_fill(struct chibi_table *t, uint64_t i, uint64_t v, uint64_t n)
 {
-	i = (uint32_t)i;
-	n = (uint32_t)n;
-	if (i + n > t->size)
+	i &= t->index_mask;
+	n &= t->index_mask;
+	if (!fits(i, n, t->size))
 		return ret_trap(CHIBI_TRAP_TABLE_OOB);
 	for (uint64_t k = 0; k < n; k++)
 		t->elems[i + k] = (void *)(uintptr_t)v;
@@ -1096,10 +1125,10 @@ struct jit_ret jit_h_table_fill(struct chibi_table *t, uint64_t i, uint64_t v, u
 struct jit_ret jit_h_table_copy(struct chibi_table *dt, struct chibi_table *st, uint64_t d,
 				uint64_t src, uint64_t n)
 {
-	d = (uint32_t)d;
-	src = (uint32_t)src;
-	n = (uint32_t)n;
-	if (src + n > st->size || d + n > dt->size)
+	d &= dt->index_mask;
+	src &= st->index_mask;
+	n &= dt->index_mask & st->index_mask;
+	if (!fits(src, n, st->size) || !fits(d, n, dt->size))
 		return ret_trap(CHIBI_TRAP_TABLE_OOB);
 	if (n)
 		memmove(&dt->elems[d], &st->elems[src], n * sizeof(void *));
@@ -1111,10 +1140,10 @@ struct jit_ret jit_h_table_init(struct chibi_instance *inst, struct chibi_table 
 {
 	const struct elem_inst *e = &inst->elems[seg];
 
-	d = (uint32_t)d;
+	d &= t->index_mask;
 	src = (uint32_t)src;
 	n = (uint32_t)n;
-	if (src + n > e->n || d + n > t->size)
+	if (src + n > e->n || !fits(d, n, t->size))
 		return ret_trap(CHIBI_TRAP_TABLE_OOB);
 	if (n)
 		memcpy(&t->elems[d], &e->refs[src], n * sizeof(void *));

@@ -195,6 +195,116 @@ static const struct vrow vrows[] = {
 	  0x3ff8000000000000ull, 0xc000000000000000ull },
 	{ "convert_s_f64", V("(f64x2.convert_low_i32x4_s (v128.const i32x4 -1 3 0 0))"), 0, 0,
 	  0xbff0000000000000ull, 0x4008000000000000ull },
+	{ "shuf_zext_bd", V("(i8x16.shuffle 16 0 0 0 17 0 0 0 18 0 0 0 19 0 0 0 "
+			"(v128.const i64x2 0 0) "
+			"(v128.const i8x16 129 148 167 186 205 224 243 6 25 44 63 82 101 120 139 158))"),
+	  0, 0, 0x0000009400000081ull, 0x000000ba000000a7ull },
+	{ "shuf_zext_bw", V("(i8x16.shuffle 0 16 1 16 2 16 3 16 4 16 5 16 6 16 7 16 "
+			"(v128.const i8x16 129 148 167 186 205 224 243 6 25 44 63 82 101 120 139 158) "
+			"(v128.const i64x2 0 0))"),
+	  0, 0, 0x00ba00a700940081ull, 0x000600f300e000cdull },
+	{ "shuf_zext_bq", V("(i8x16.shuffle 0 31 31 31 31 31 31 31 1 31 31 31 31 31 31 31 "
+			"(v128.const i8x16 129 148 167 186 205 224 243 6 25 44 63 82 101 120 139 158) "
+			"(v128.const i64x2 0 0))"),
+	  0, 0, 0x0000000000000081ull, 0x0000000000000094ull },
+	{ "shuf_zext_wd", V("(i8x16.shuffle 16 17 0 0 18 19 0 0 20 21 0 0 22 23 0 0 "
+			"(v128.const i64x2 0 0) "
+			"(v128.const i8x16 129 148 167 186 205 224 243 6 25 44 63 82 101 120 139 158))"),
+	  0, 0, 0x0000baa700009481ull, 0x000006f30000e0cdull },
+	{ "shuf_zext_wq", V("(i8x16.shuffle 0 1 20 20 20 20 20 20 2 3 20 20 20 20 20 20 "
+			"(v128.const i8x16 129 148 167 186 205 224 243 6 25 44 63 82 101 120 139 158) "
+			"(v128.const i64x2 0 0))"),
+	  0, 0, 0x0000000000009481ull, 0x000000000000baa7ull },
+	{ "shuf_zext_dq", V("(i8x16.shuffle 0 1 2 3 16 16 16 16 4 5 6 7 16 16 16 16 "
+			"(v128.const i8x16 129 148 167 186 205 224 243 6 25 44 63 82 101 120 139 158) "
+			"(v128.const i64x2 0 0))"),
+	  0, 0, 0x00000000baa79481ull, 0x0000000006f3e0cdull },
+	{ "shuf_zero_other", V("(i8x16.shuffle 15 16 14 17 13 18 12 19 3 3 3 3 0 1 2 20 "
+			"(v128.const i8x16 129 148 167 186 205 224 243 6 25 44 63 82 101 120 139 158) "
+			"(v128.const i64x2 0 0))"),
+	  0, 0, 0x00650078008b009eull, 0x00a79481babababaull },
+	{ "shuf_all_zero", V("(i8x16.shuffle 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 "
+			"(v128.const i8x16 129 148 167 186 205 224 243 6 25 44 63 82 101 120 139 158) "
+			"(v128.const i64x2 0 0))"),
+	  0, 0, 0x0000000000000000ull, 0x0000000000000000ull },
+	{ "shuf_pshufd", V("(i8x16.shuffle 12 13 14 15 0 1 2 3 8 9 10 11 4 5 6 7 "
+			"(v128.const i8x16 129 148 167 186 205 224 243 6 25 44 63 82 101 120 139 158) "
+			"(v128.const i8x16 64 71 78 85 92 99 106 113 120 127 134 141 148 155 162 169))"),
+	  0, 0, 0xbaa794819e8b7865ull, 0x06f3e0cd523f2c19ull },
+	{ "shuf_pshufd_b", V("(i8x16.shuffle 28 29 30 31 16 17 18 19 16 17 18 19 24 25 26 27 "
+			"(v128.const i8x16 129 148 167 186 205 224 243 6 25 44 63 82 101 120 139 158) "
+			"(v128.const i8x16 64 71 78 85 92 99 106 113 120 127 134 141 148 155 162 169))"),
+	  0, 0, 0x554e4740a9a29b94ull, 0x8d867f78554e4740ull },
+	{ "shuf_identity", V("(i8x16.shuffle 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 "
+			"(v128.const i8x16 129 148 167 186 205 224 243 6 25 44 63 82 101 120 139 158) "
+			"(v128.const i8x16 64 71 78 85 92 99 106 113 120 127 134 141 148 155 162 169))"),
+	  0, 0, 0x06f3e0cdbaa79481ull, 0x9e8b7865523f2c19ull },
+	{ "shuf_identity_b", V("(i8x16.shuffle 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 "
+			"(v128.const i8x16 129 148 167 186 205 224 243 6 25 44 63 82 101 120 139 158) "
+			"(v128.const i8x16 64 71 78 85 92 99 106 113 120 127 134 141 148 155 162 169))"),
+	  0, 0, 0x716a635c554e4740ull, 0xa9a29b948d867f78ull },
+	{ "shuf_same_operand", "(func (export \"f\") (param $p i32) (result i64 i64) (local $x v128) (local $v v128) "
+	  "(local.set $x (v128.const i8x16 129 148 167 186 205 224 243 6 25 44 63 82 101 120 139 158)) "
+	  "(local.set $v (i8x16.shuffle 0 17 2 19 4 21 6 23 8 25 10 27 12 29 14 31 (local.get $x) (local.get $x))) "
+	  "(i64x2.extract_lane 0 (local.get $v)) (i64x2.extract_lane 1 (local.get $v)))",
+	  0, 0, 0x06f3e0cdbaa79481ull, 0x9e8b7865523f2c19ull },
+	/* chains of an associative op ending in a local: the local is added last */
+	{ "reassoc_loop", "(func (export \"f\") (param $p i32) (result i64 i64) (local $acc v128) "
+	  "(local.set $acc (v128.const i32x4 1 2 3 4)) "
+	  "(loop $l (local.set $acc (i32x4.add (i32x4.splat (local.get $p)) (i32x4.add "
+	  "(v128.const i32x4 10 20 30 40) (i32x4.add (v128.const i32x4 100 200 300 400) "
+	  "(local.get $acc))))) "
+	  "(br_if $l (local.tee $p (i32.sub (local.get $p) (i32.const 1))))) "
+	  "(i64x2.extract_lane 0 (local.get $acc)) (i64x2.extract_lane 1 (local.get $acc)))",
+	  3, 0, 0x0000029c00000151ull, 0x00000532000003e7ull },
+	{ "reassoc_xor", "(func (export \"f\") (param $p i32) (result i64 i64) (local $a v128) "
+	  "(local.set $a (v128.const i64x2 -1 5)) "
+	  "(local.set $a (v128.xor (v128.const i64x2 0x10 0x20) (v128.xor (i64x2.splat "
+	  "(i64.extend_i32_u (local.get $p))) (v128.xor (v128.const i64x2 0x100 0x200) "
+	  "(local.get $a))))) "
+	  "(i64x2.extract_lane 0 (local.get $a)) (i64x2.extract_lane 1 (local.get $a)))",
+	  7, 0, 0xfffffffffffffee8ull, 0x222 },
+	{ "reassoc_i8_wrap", V("(i8x16.add (i8x16.splat (i32.const 200)) (i8x16.add "
+			       "(i8x16.splat (local.get $p)) (local.get $v)))"),
+	  100, 0, 0x2c2c2c2c2c2c2c2cull, 0x2c2c2c2c2c2c2c2cull },
+	/* a chain of lane subtractions (additions) on a local: the local is read last */
+	{ "chain_sub_loop", "(func (export \"f\") (param $p i32) (result i64 i64) (local $acc v128) "
+	  "(local.set $acc (v128.const i32x4 1000 2000 3000 4000)) "
+	  "(loop $l (local.set $acc (i32x4.sub (i32x4.sub (i32x4.sub (local.get $acc) "
+	  "(i32x4.splat (local.get $p))) (v128.const i32x4 1 2 3 4)) "
+	  "(i32x4.splat (i32.mul (local.get $p) (i32.const 2))))) "
+	  "(br_if $l (local.tee $p (i32.sub (local.get $p) (i32.const 1))))) "
+	  "(i64x2.extract_lane 0 (local.get $acc)) (i64x2.extract_lane 1 (local.get $acc)))",
+	  3, 0, 0x000007b8000003d3ull, 0x00000f8200000b9dull },
+	{ "chain_reads_local", "(func (export \"f\") (param $p i32) (result i64 i64) (local $a v128) "
+	  "(local.set $a (v128.const i16x8 100 -5 32767 0 0 0 0 0)) "
+	  "(local.set $a (i16x8.sub (i16x8.sub (local.get $a) (i16x8.add (local.get $a) "
+	  "(local.get $a))) (i16x8.splat (local.get $p)))) "
+	  "(i64x2.extract_lane 0 (local.get $a)) (i64x2.extract_lane 1 (local.get $a)))",
+	  1, 0, 0xffff80000004ff9bull, 0xffffffffffffffffull },
+	{ "chain_local_written", "(func (export \"f\") (param $p i32) (result i64 i64) (local $a v128) "
+	  "(local.set $a (v128.const i32x4 10 20 30 40)) "
+	  "(i32x4.sub (i32x4.sub (i32x4.sub (local.get $a) (v128.const i32x4 1 1 1 1)) "
+	  "(local.tee $a (i32x4.splat (local.get $p)))) (local.get $a)) "
+	  "(local.set $a) "
+	  "(i64x2.extract_lane 0 (local.get $a)) (i64x2.extract_lane 1 (local.get $a)))",
+	  5, 0, 0x00000009ffffffffull, 0x0000001d00000013ull },
+	{ "chain_add_i64", "(func (export \"f\") (param $p i32) (result i64 i64) (local $a v128) "
+	  "(local.set $a (v128.const i64x2 -1 0x7fffffffffffffff)) "
+	  "(local.set $a (i64x2.add (i64x2.add (i64x2.add (local.get $a) "
+	  "(i64x2.splat (i64.extend_i32_u (local.get $p)))) (v128.const i64x2 1 1)) "
+	  "(v128.const i64x2 10 0))) "
+	  "(i64x2.extract_lane 0 (local.get $a)) (i64x2.extract_lane 1 (local.get $a)))",
+	  2, 0, 12, 0x8000000000000002ull },
+	{ "chain_sub_i8", "(func (export \"f\") (param $p i32) (result i64 i64) (local $a v128) "
+	  "(local.set $a (i8x16.sub (i8x16.sub (local.get $a) (i8x16.splat (local.get $p))) "
+	  "(v128.const i8x16 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16))) "
+	  "(i64x2.extract_lane 0 (local.get $a)) (i64x2.extract_lane 1 (local.get $a)))",
+	  0xff, 0, 0xf9fafbfcfdfeff00ull, 0xf1f2f3f4f5f6f7f8ull },
+	/* AArch64: a constant with a word that reads as the poison instruction stays out of the
+	 * literal pool (the code check would reject the function) */
+	{ "const_poison_word", V("(v128.const i32x4 0xd42175a0 1 2 0xd42175a0)"), 0, 0,
+	  0x00000001d42175a0ull, 0xd42175a000000002ull },
 	/* more distinct constants than the pool holds: the rest are built in registers */
 	{ "many_consts", V(
 	    "(i32x4.add (i32x4.add (i32x4.add (i32x4.add (i32x4.add (i32x4.add "

@@ -98,8 +98,10 @@ static inline bool op_is_divrem(uint16_t op)
 	return op_info[op].cls == OPCL_BINOP && (op_info[op].flags & OPF_TRAP);
 }
 
-/* An operand.  OP_MEM is a frame slot: [stack pointer + off] after the prologue. */
-enum { OP_REG, OP_IMM, OP_MEM };
+/* An operand.  OP_MEM is a frame slot: [stack pointer + off] after the prologue.  OP_HOST,
+ * only as the address of a load or store: a host address in register reg, already checked
+ * by the front end (an access to a memory other than memory 0, or to a 64-bit one). */
+enum { OP_REG, OP_IMM, OP_MEM, OP_HOST };
 struct jopnd {
 	uint8_t kind;
 	jreg reg;
@@ -279,7 +281,8 @@ void be_jmp(struct jcomp *c, uint32_t label);
 void be_br_table(struct jcomp *c, jreg idx, uint32_t n, const uint32_t *labels);
 
 /* Loads and stores on memory 0 (opcodes.def memory rows).  addr is OP_REG or OP_IMM
- * (the i32 address), val is OP_REG or OP_IMM. */
+ * (the i32 address), or OP_HOST (offset 0: the front end checked the access; any memory),
+ * val is OP_REG or OP_IMM. */
 void be_load(struct jcomp *c, uint16_t op, jreg dst, struct jopnd addr, uint32_t offset);
 void be_store(struct jcomp *c, uint16_t op, struct jopnd addr, struct jopnd val,
 	      uint32_t offset);
@@ -296,7 +299,8 @@ void be_v128_const(struct jcomp *c, jreg dst, uint64_t lo, uint64_t hi);
 bool be_simd_inline(uint16_t op);
 /* dst = op(src[0 .. n)) for the classes VSHUFFLE .. VREPLACE of opcodes.def: v128 operands
  * and splat/replace scalars are registers, a shift count a register or an immediate.
- * lane: the lane index (VEXTRACT, VREPLACE); imm16: the 16 lane bytes of a shuffle.  dst
+ * lane: the lane index (VEXTRACT, VREPLACE); imm16: the 16 lane bytes of a shuffle (0-15
+ * read src[0], 16-31 src[1], 0x80 is a zero byte: the front end's known-zero operand).  dst
  * may alias any operand register. */
 void be_simd(struct jcomp *c, uint16_t op, jreg dst, const struct jopnd *src, uint32_t n,
 	     uint32_t lane, const uint8_t *imm16);
@@ -319,6 +323,14 @@ void be_tail_call_direct(struct jcomp *c, struct jit_func *jf, const void *code,
 /* call_indirect through `table` with the element index in jit_target.indirect_idx:
  * bounds, null and signature (type_id) checks, then the call. */
 void be_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_id);
+/* call_ref: the function reference (a chibi_func, null traps "null function reference")
+ * in jit_target.indirect_idx; its type is right by validation. */
+void be_call_ref(struct jcomp *c);
+/* return_call_indirect / return_call_ref: the checks of the call forms, then the frame
+ * is freed as by be_tail_call_direct and the callee is jumped to.  Stack arguments are
+ * already in this function's incoming area (see JIT_TAIL_WORDS). */
+void be_tail_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_id);
+void be_tail_call_ref(struct jcomp *c);
 /* Call a C function (arguments already in the helper registers).  The front end tests
  * the trap code in helper_ret2 itself. */
 void be_call_helper(struct jcomp *c, const void *fn);

@@ -15,4 +15,28 @@ while [ $n -gt 0 ]; do
 	*) set -- "$@" "$a" ;;
 	esac
 done
+# chibi's own scripts with binary modules wabt cannot decode (tools/wast-stash.py): the
+# input is the first argument ending in .wast, the output the one after -o
+src= out= prev=
+for a in "$@"; do
+	case $a in *.wast) [ -n "$src" ] || src=$a ;; esac
+	[ "$prev" = -o ] && out=$a
+	prev=$a
+done
+if [ -n "$src" ] && [ -n "$out" ] && grep -q '^;; chibi: stash binary modules' "$src"; then
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+	python3 "$here/wast-stash.py" stash "$src" "$tmp/in.wast" "$tmp/stash" || exit 1
+	n=$#
+	while [ $n -gt 0 ]; do
+		a=$1
+		shift
+		n=$((n - 1))
+		[ "$a" = "$src" ] && a=$tmp/in.wast
+		set -- "$@" "$a"
+	done
+	sh "$here/wast2json-sid.sh" "$@" || exit $?
+	python3 "$here/wast-stash.py" restore "$tmp/stash" "$(dirname "$out")"
+	exit $?
+fi
 exec sh "$here/wast2json-sid.sh" "$@"

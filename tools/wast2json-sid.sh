@@ -11,6 +11,8 @@
 # configuration under build/, never installed) and wast2json runs through their own dynamic
 # loader with --library-path.  Exit 77 when the archive is unreachable (callers SKIP).
 # BUILD (environment) is the build folder the packages are cached in (default: build).
+# WABT_TOOL (environment) runs another tool of the same wabt instead (tools/wat-diff.sh
+# uses wasm2wat).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -32,8 +34,8 @@ for pv in $pkgs; do
 	libpath=${libpath:+$libpath:}$root/usr/lib/x86_64-linux-gnu
 done
 if [ "${1:-}" = --fetch ]; then
-	echo "$wabt/usr/bin/wast2json"
+	echo "$wabt/usr/bin/${WABT_TOOL:-wast2json}"
 	exit 0
 fi
 exec "$libc/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2" --library-path "$libpath" \
-	"$wabt/usr/bin/wast2json" "$@"
+	"$wabt/usr/bin/${WABT_TOOL:-wast2json}" "$@"

@@ -99,6 +99,8 @@ void jw_key(struct json_writer *w, const char *key);
 /* Values.  Strings are escaped minimally: '"' and '\' with a backslash, bytes below 0x20 as
  * \u00XX; other bytes (UTF-8) pass through unchanged. */
 void jw_string(struct json_writer *w, const char *s);
+/* The same for len bytes that may contain NULs (written as \u0000). */
+void jw_string_n(struct json_writer *w, const char *s, size_t len);
 void jw_uint(struct json_writer *w, uint64_t v);
 /* End the document: returns the NUL-terminated text (length in *out_len if non-NULL), owned
  * by the caller (free()), or NULL if anything failed or an array/object is still open.  The

@@ -95,13 +95,13 @@ void jw_array_end(struct json_writer *w)
 	close_container(w, ']');
 }
 
-/* The quoted, escaped form of s. */
-static void put_string(struct json_writer *w, const char *s)
+/* The quoted, escaped form of the len bytes at s. */
+static void put_string_n(struct json_writer *w, const char *s, size_t len)
 {
-	const char *run = s;
+	const char *run = s, *end = s + len;
 
 	put(w, "\"", 1);
-	for (; *s; s++) {
+	for (; s < end; s++) {
 		unsigned char c = (unsigned char)*s;
 		char esc[8];
 
@@ -120,6 +120,11 @@ static void put_string(struct json_writer *w, const char *s)
 	}
 	put(w, run, (size_t)(s - run));
 	put(w, "\"", 1);
+}
+
+static void put_string(struct json_writer *w, const char *s)
+{
+	put_string_n(w, s, strlen(s));
 }
 
 /* Keys are written like values, after the comma of their member. */
@@ -141,6 +146,12 @@ void jw_string(struct json_writer *w, const char *s)
 {
 	before_value(w);
 	put_string(w, s);
+}
+
+void jw_string_n(struct json_writer *w, const char *s, size_t len)
+{
+	before_value(w);
+	put_string_n(w, s, len);
 }
 
 void jw_uint(struct json_writer *w, uint64_t v)

@@ -261,7 +261,7 @@ bool chibi_module_export_sig(const chibi_module *cm, const char *name, char *buf
 struct host_func {
 	struct chibi_func f;   /* first: &hf->f is the block's address */
 	struct functype type;
-	uint8_t vt[];          /* params then results */
+	vtype vt[];            /* params then results */
 };
 
 /* Count the letters of one half of a signature; false on an unknown letter or v128. */
@@ -287,7 +287,7 @@ struct chibi_func *func_new_host(struct chibi_store *s, const char *sig, chibi_h
 	    !sig_half(sig, colon, &np) || !sig_half(colon + 1, colon + 1 + strlen(colon + 1), &nr))
 		return NULL;
 	*out_err = CHIBI_ERR_NOMEM;
-	hf = vm_malloc(sizeof(*hf) + np + nr);
+	hf = vm_malloc(sizeof(*hf) + ((size_t)np + nr) * sizeof(vtype));
 	if (!hf)
 		return NULL;
 	memset(hf, 0, sizeof(*hf));
@@ -297,6 +297,9 @@ struct chibi_func *func_new_host(struct chibi_store *s, const char *sig, chibi_h
 		hf->vt[np + i] = vt_from_letter(colon[1 + i]);
 	hf->type.nparams = np;
 	hf->type.nresults = nr;
+	hf->type.super = TYPE_NO_SUPER;
+	hf->type.final_ = true;
+	hf->type.rec_len = 1;
 	hf->type.params = hf->vt;
 	hf->type.results = hf->vt + np;
 	hf->f.kind = FUNC_HOST;
@@ -363,6 +366,73 @@ void chibi_caller_set_trap_message(chibi_caller *c, const char *msg)
 			 "%s", msg);
 }
 
+/* ---- typed references ---- */
+
+/* A parameter or result type of f in the store's form (a host function's never has a
+ * type index). */
+static vtype func_vtype(const chibi_func *f, vtype t)
+{
+	return f->kind == FUNC_WASM ? inst_vtype(f->inst, t) : t;
+}
+
+static bool reftype_of(vtype t, struct chibi_reftype *out)
+{
+	if (!vt_is_ref(t))
+		return false;
+	out->kind = (enum chibi_valtype)vt_code(t);
+	out->nullable = vt_nullable(t);
+	out->bottom = (t & VT_BOTTOM) != 0;
+	out->type_id = vt_has_index(t) ? vt_index(t) : UINT32_MAX;
+	return true;
+}
+
+bool chibi_func_param_reftype(const chibi_func *f, uint32_t i, struct chibi_reftype *out)
+{
+	return f && out && i < f->type->nparams &&
+	       reftype_of(func_vtype(f, f->type->params[i]), out);
+}
+
+bool chibi_func_result_reftype(const chibi_func *f, uint32_t i, struct chibi_reftype *out)
+{
+	return f && out && i < f->type->nresults &&
+	       reftype_of(func_vtype(f, f->type->results[i]), out);
+}
+
+bool chibi_global_reftype(const chibi_global *g, struct chibi_reftype *out)
+{
+	return g && out && reftype_of(g->valtype, out);
+}
+
+bool chibi_table_reftype(const chibi_table *t, struct chibi_reftype *out)
+{
+	return t && out && reftype_of(t->elemtype, out);
+}
+
+uint32_t chibi_func_type_id(const chibi_func *f)
+{
+	return f ? f->type_id : UINT32_MAX;
+}
+
+bool chibi_type_matches(const chibi_store *s, uint32_t sub, uint32_t super)
+{
+	return s && sub < s->ntypes && super < s->ntypes && store_type_sub(s, sub, super);
+}
+
+bool chibi_val_matches(const chibi_store *s, const chibi_val *v, const struct chibi_reftype *rt)
+{
+	vtype t;
+
+	if (!s || !v || !rt || (rt->kind != CHIBI_FUNCREF && rt->kind != CHIBI_EXTERNREF))
+		return false;
+	t = (vtype)rt->kind | (rt->nullable ? 0 : VT_NONNULL) | (rt->bottom ? VT_BOTTOM : 0);
+	if (rt->type_id != UINT32_MAX) {
+		if (rt->kind != CHIBI_FUNCREF || rt->bottom || rt->type_id >= s->ntypes)
+			return false;
+		t = vt_ref_index(rt->type_id, rt->nullable);
+	}
+	return store_val_fits(s, t, v);
+}
+
 /* ---- function types ---- */
 
 uint32_t chibi_func_num_params(const chibi_func *f)
@@ -378,13 +448,13 @@ uint32_t chibi_func_num_results(const chibi_func *f)
 /* Type of parameter i (0 if out of range). */
 enum chibi_valtype chibi_func_param_type(const chibi_func *f, uint32_t i)
 {
-	return f && i < f->type->nparams ? (enum chibi_valtype)f->type->params[i] : 0;
+	return f && i < f->type->nparams ? (enum chibi_valtype)vt_code(f->type->params[i]) : 0;
 }
 
 /* Type of result i (0 if out of range). */
 enum chibi_valtype chibi_func_result_type(const chibi_func *f, uint32_t i)
 {
-	return f && i < f->type->nresults ? (enum chibi_valtype)f->type->results[i] : 0;
+	return f && i < f->type->nresults ? (enum chibi_valtype)vt_code(f->type->results[i]) : 0;
 }
 
 /* ---- calls ---- */
@@ -438,10 +508,12 @@ enum chibi_trap chibi_func_call(chibi_func *f, const chibi_val *args, size_t nar
 	if (nargs != t->nparams || (nargs && !args))
 		return refuse(out_trap, CHIBI_TRAP_HOST, "argument count mismatch");
 	for (size_t i = 0; i < nargs; i++) {
-		if (args[i].type != t->params[i])
+		if (args[i].type != vt_code(t->params[i]))
 			return refuse(out_trap, CHIBI_TRAP_HOST, "argument type mismatch");
 		if (args[i].type == CHIBI_FUNCREF && args[i].of.ref && args[i].of.ref->store != s)
 			return refuse(out_trap, CHIBI_TRAP_HOST, "function of another store");
+		if (!store_val_fits(s, func_vtype(f, t->params[i]), &args[i]))
+			return refuse(out_trap, CHIBI_TRAP_HOST, "argument type mismatch");
 	}
 	if (nresults < t->nresults || (t->nresults && !results))
 		return refuse(out_trap, CHIBI_TRAP_HOST, "result count mismatch");

@@ -647,3 +647,131 @@ Test(api, load_file_size_cap)
 	unsetenv("CHIBI_MAX_MODULE_SIZE");
 	free(b);
 }
+
+/*
+ * Typed function references through the API.  wat2wasm 1.0.32 cannot write them, so the
+ * module is bytes:
+ *   (type $t (func (param i32) (result i32)))
+ *   (type (func (param (ref $t)) (result i32)))
+ *   (type (func (param (ref null $t)) (result (ref null $t))))
+ *   (table (export "t") 2 (ref null $t))
+ *   (global (export "g") (mut (ref null $t)) (ref.null $t))
+ *   (func (export "id") (type $t) (local.get 0))
+ *   (func (export "callref") (param (ref $t)) (result i32)
+ *     (call_ref $t (i32.const 3) (local.get 0)))
+ *   (func (export "pass") (param (ref null $t)) (result (ref null $t)) (local.get 0))
+ *   (elem declare func 0)
+ */
+static const uint8_t typed_ref_module[] = {
+	0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+	0x01, 0x13, 0x03, 0x60, 0x01, 0x7f, 0x01, 0x7f, 0x60, 0x01, 0x64, 0x00, 0x01, 0x7f,
+	0x60, 0x01, 0x63, 0x00, 0x01, 0x63, 0x00,
+	0x03, 0x04, 0x03, 0x00, 0x01, 0x02,
+	0x04, 0x05, 0x01, 0x63, 0x00, 0x00, 0x02,
+	0x06, 0x07, 0x01, 0x63, 0x00, 0x01, 0xd0, 0x00, 0x0b,
+	0x07, 0x1f, 0x05, 0x02, 'i', 'd', 0x00, 0x00,
+	0x07, 'c', 'a', 'l', 'l', 'r', 'e', 'f', 0x00, 0x01,
+	0x04, 'p', 'a', 's', 's', 0x00, 0x02, 0x01, 'g', 0x03, 0x00, 0x01, 't', 0x01, 0x00,
+	0x09, 0x05, 0x01, 0x03, 0x00, 0x01, 0x00,
+	0x0a, 0x14, 0x03, 0x04, 0x00, 0x20, 0x00, 0x0b,
+	0x08, 0x00, 0x41, 0x03, 0x20, 0x00, 0x14, 0x00, 0x0b,
+	0x04, 0x00, 0x20, 0x00, 0x0b,
+};
+
+static enum chibi_trap h_id(chibi_caller *c, void *env, uint64_t *slots)
+{
+	return CHIBI_TRAP_NONE;
+}
+
+Test(api, typed_function_references)
+{
+	chibi_store *s = chibi_store_new(NULL);
+	struct chibi_diag d = { 0 };
+	chibi_module *m = NULL;
+	chibi_instance *inst = NULL;
+	chibi_func *id, *callref, *pass, *same, *other;
+	chibi_global *g;
+	chibi_table *t;
+	struct chibi_reftype rt;
+	chibi_val arg, res;
+
+	cr_assert_eq(chibi_module_new(typed_ref_module, sizeof(typed_ref_module), &m, &d),
+		     CHIBI_OK, "%s", d.msg);
+	cr_assert_eq(chibi_instance_new(s, m, NULL, &inst, &d, NULL), CHIBI_OK, "%s", d.msg);
+	id = chibi_instance_func(inst, "id");
+	callref = chibi_instance_func(inst, "callref");
+	pass = chibi_instance_func(inst, "pass");
+	g = chibi_instance_global(inst, "g");
+	t = chibi_instance_table(inst, "t");
+	cr_assert(id && callref && pass && g && t);
+	/* A host function of the same structure has the same canonical type. */
+	same = chibi_func_new_host(s, "i:i", h_id, NULL);
+	other = chibi_func_new_host(s, "I:i", h_id, NULL);
+	cr_assert(same && other);
+	cr_expect_eq(chibi_func_type_id(same), chibi_func_type_id(id));
+	cr_expect_neq(chibi_func_type_id(other), chibi_func_type_id(id));
+	cr_expect(chibi_type_matches(s, chibi_func_type_id(id), chibi_func_type_id(same)));
+	cr_expect(!chibi_type_matches(s, chibi_func_type_id(other), chibi_func_type_id(id)));
+
+	/* What the types say: (ref $t), (ref null $t) for the rest; numbers are no references. */
+	cr_expect_eq(chibi_func_param_type(callref, 0), CHIBI_FUNCREF);
+	cr_assert(chibi_func_param_reftype(callref, 0, &rt));
+	cr_expect(rt.kind == CHIBI_FUNCREF && !rt.nullable && !rt.bottom);
+	cr_expect_eq(rt.type_id, chibi_func_type_id(id));
+	cr_expect(!chibi_func_result_reftype(callref, 0, &rt));
+	cr_expect(!chibi_func_param_reftype(id, 0, &rt));
+	cr_assert(chibi_func_result_reftype(pass, 0, &rt));
+	cr_expect(rt.nullable && rt.type_id == chibi_func_type_id(id));
+	cr_assert(chibi_global_reftype(g, &rt));
+	cr_expect(rt.nullable && rt.type_id == chibi_func_type_id(id));
+	cr_assert(chibi_table_reftype(t, &rt));
+	cr_expect(rt.nullable && rt.type_id == chibi_func_type_id(id));
+
+	/* Calls check their arguments against the typed parameters. */
+	arg = (chibi_val){ .type = CHIBI_FUNCREF, .of.ref = id };
+	cr_expect_eq(chibi_func_call(callref, &arg, 1, &res, 1, NULL), CHIBI_TRAP_NONE);
+	cr_expect_eq(res.of.i32, 3);
+	arg.of.ref = same;
+	cr_expect_eq(chibi_func_call(callref, &arg, 1, &res, 1, NULL), CHIBI_TRAP_NONE);
+	cr_expect_eq(res.of.i32, 3, "the host function returns its argument");
+	arg.of.ref = NULL;
+	cr_expect_eq(chibi_func_call(callref, &arg, 1, &res, 1, NULL), CHIBI_TRAP_HOST,
+		     "null for (ref $t)");
+	arg.of.ref = other;
+	cr_expect_eq(chibi_func_call(callref, &arg, 1, &res, 1, NULL), CHIBI_TRAP_HOST,
+		     "a function of another type");
+	arg.of.ref = NULL;
+	cr_expect_eq(chibi_func_call(pass, &arg, 1, &res, 1, NULL), CHIBI_TRAP_NONE);
+	cr_expect(res.type == CHIBI_FUNCREF && res.of.ref == NULL);
+
+	/* Globals and tables take what fits only. */
+	cr_expect(chibi_global_set(g, (chibi_val){ .type = CHIBI_FUNCREF, .of.ref = id }));
+	cr_expect_eq(chibi_global_get(g).of.ref, id);
+	cr_expect(chibi_global_set(g, (chibi_val){ .type = CHIBI_FUNCREF, .of.ref = NULL }));
+	cr_expect(!chibi_global_set(g, (chibi_val){ .type = CHIBI_FUNCREF, .of.ref = other }));
+	cr_expect(!chibi_global_set(g, (chibi_val){ .type = CHIBI_EXTERNREF, .of.ext = NULL }));
+	cr_expect(chibi_table_set(t, 1, (chibi_val){ .type = CHIBI_FUNCREF, .of.ref = same }));
+	cr_expect(!chibi_table_set(t, 0, (chibi_val){ .type = CHIBI_FUNCREF, .of.ref = other }));
+
+	/* chibi_val_matches on made-up types */
+	rt = (struct chibi_reftype){ .kind = CHIBI_FUNCREF, .nullable = false,
+				     .type_id = chibi_func_type_id(id) };
+	arg = (chibi_val){ .type = CHIBI_FUNCREF, .of.ref = id };
+	cr_expect(chibi_val_matches(s, &arg, &rt));
+	arg.of.ref = NULL;
+	cr_expect(!chibi_val_matches(s, &arg, &rt));
+	rt.bottom = true;
+	rt.nullable = true;
+	rt.type_id = UINT32_MAX;
+	cr_expect(chibi_val_matches(s, &arg, &rt), "null fits (ref null nofunc)");
+	arg.of.ref = id;
+	cr_expect(!chibi_val_matches(s, &arg, &rt), "nothing else does");
+	rt = (struct chibi_reftype){ .kind = CHIBI_EXTERNREF, .nullable = false,
+				     .type_id = UINT32_MAX };
+	arg = (chibi_val){ .type = CHIBI_EXTERNREF, .of.ext = &rt };
+	cr_expect(chibi_val_matches(s, &arg, &rt));
+	arg.of.ext = NULL;
+	cr_expect(!chibi_val_matches(s, &arg, &rt));
+	chibi_module_free(m);
+	chibi_store_free(s);
+}

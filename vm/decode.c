@@ -168,47 +168,48 @@ fail:
 	return err;
 }
 
-/* valtype: number types, v128 and reference types. */
-static enum chibi_err get_valtype(struct rd *r, uint8_t *out)
+/* valtype: number types, v128 and reference types (the one reader, vm/instr.c). */
+static enum chibi_err get_valtype(struct rd *r, vtype *out)
 {
-	const uint8_t *at = r->p;
-	enum chibi_err err = get_byte(r, out);
-
-	if (err)
-		return err;
-	if ((*out >= VT_V128 && *out <= VT_I32) || vt_is_ref(*out))
-		return CHIBI_OK;
-	return malformed(r, at, "malformed value type");
+	if (r->p >= r->end || ((*r->p == 0x63 || *r->p == 0x64) && r->p + 1 >= r->end))
+		return leb_error(r, LEB_EOF);
+	return instr_read_valtype(&r->p, r->end, r->base, out, r->diag);
 }
 
-static enum chibi_err get_reftype(struct rd *r, uint8_t *out)
+static enum chibi_err get_reftype(struct rd *r, vtype *out)
 {
 	const uint8_t *at = r->p;
-	enum chibi_err err = get_byte(r, out);
+	enum chibi_err err = get_valtype(r, out);
 
-	if (err)
-		return err;
-	if (!vt_is_ref(*out))
+	if (err == CHIBI_ERR_MALFORMED || (!err && !vt_is_ref(*out)))
 		return malformed(r, at, "malformed reference type");
-	return CHIBI_OK;
+	return err;
 }
 
-/* limits ::= 0x00 min | 0x01 min max  (spec 5.3.4).  The reference interpreter reads the
- * flag as a 1-bit LEB, so 0x02 is "integer too large" and 0x81 0x00 "... too long". */
+/* limits ::= flags min:u64 max:u64?  (spec 5.3.4, Wasm 3.0): flag bit 0 says a maximum
+ * follows, bit 2 that the memory or table is 64-bit (memory64, table64).  The bounds are
+ * u64 for both index types; the validator checks each type's range ("memory size").
+ * Bit 1 is the threads proposal's "shared", not part of 3.0; like every other flag value
+ * (and, as in the reference interpreter, an over-long flag byte) it is "malformed limits
+ * flags". */
 static enum chibi_err get_limits(struct rd *r, struct limits *l)
 {
-	uint64_t flag = 0;
+	const uint8_t *at = r->p;
+	uint8_t flag = 0;
 	int st;
 	enum chibi_err err;
 
-	st = leb_read_unsigned(&r->p, r->end, 1, &flag);
+	TRY(get_byte(r, &flag));
+	if (flag & ~0x05u)
+		return malformed(r, at, "malformed limits flags");
+	l->has_max = flag & 1;
+	l->is64 = flag & 4;
+	l->max = 0;
+	st = leb_read_unsigned(&r->p, r->end, 64, &l->min);
+	if (!st && l->has_max)
+		st = leb_read_unsigned(&r->p, r->end, 64, &l->max);
 	if (st)
 		return leb_error(r, st);
-	TRY(get_u32(r, &l->min));
-	l->has_max = flag;
-	l->max = 0;
-	if (flag)
-		TRY(get_u32(r, &l->max));
 	return CHIBI_OK;
 fail:
 	return err;
@@ -313,7 +314,7 @@ static enum chibi_err get_cexpr(struct rd *r, struct cexpr *ce)
 			memcpy(&ce->bits, in.imm16, 8);
 			memcpy(&ce->hi, in.imm16 + 8, 8);
 			break;
-		case OPC_REF_NULL: ce->kind = CE_REF_NULL; ce->reftype = (uint8_t)in.a; break;
+		case OPC_REF_NULL: ce->kind = CE_REF_NULL; ce->reftype = in.a; break;
 		case OPC_REF_FUNC: ce->kind = CE_REF_FUNC; ce->index = in.a; break;
 		default: ce->kind = CE_GLOBAL_GET; ce->index = in.a; break;
 		}
@@ -337,64 +338,126 @@ fail:
 
 /* ---- sections (spec 5.5) ----------------------------------------------------------- */
 
-/* functype ::= 0x60 vec(valtype) vec(valtype); params and results share one allocation
- * that starts at params (mod_unref frees params only). */
-static enum chibi_err get_functype(struct rd *r, struct functype *ft)
+/* The type forms (spec 5.3.8-5.3.10), read as s7 so that a continuation bit is "integer
+ * representation too long" rather than a bad form. */
+enum { FORM_FUNC = -0x20, FORM_STRUCT = -0x21, FORM_ARRAY = -0x22, FORM_SUB = -0x30,
+       FORM_SUB_FINAL = -0x31, FORM_REC = -0x32 };
+
+static enum chibi_err get_form(struct rd *r, int64_t *form)
 {
-	const uint8_t *at = r->p, *pp, *rp;
-	uint8_t *buf = NULL;
+	int st = leb_read_signed(&r->p, r->end, 7, form);
+
+	return st ? leb_error(r, st) : CHIBI_OK;
+}
+
+/* functype ::= 0x60 vec(valtype) vec(valtype), its form already read from `at`; params and
+ * results share one allocation that starts at params (mod_unref frees params only). */
+static enum chibi_err get_functype(struct rd *r, const uint8_t *at, int64_t form,
+				   struct functype *ft)
+{
+	const uint8_t *pp, *rp, *after;
+	vtype *buf = NULL, t = 0;
 	uint32_t np = 0, nr = 0;
-	int64_t form = 0;
-	int st;
 	enum chibi_err err;
 
-	/* The form is an s7 (-0x20), so a continuation bit is "integer representation too
-	 * long" rather than a bad form. */
-	st = leb_read_signed(&r->p, r->end, 7, &form);
-	if (st)
-		return leb_error(r, st);
-	if (form != -0x20)
+	if (form == FORM_STRUCT || form == FORM_ARRAY)
+		return diag_set(r->diag, CHIBI_ERR_UNSUPPORTED, (size_t)(at - r->base),
+				"GC struct and array types are not supported");
+	if (form != FORM_FUNC)
 		return malformed(r, at, "malformed function type");
-	/* Read both vectors first, so the allocation happens once with the final sizes. */
+	/* Check both vectors first, so the allocation happens once with the final sizes;
+	 * then read them again into it. */
 	TRY(get_count(r, &np));
 	pp = r->p;
-	for (uint32_t i = 0; i < np; i++) {
-		uint8_t t;
-
+	for (uint32_t i = 0; i < np; i++)
 		TRY(get_valtype(r, &t));
-	}
 	TRY(get_count(r, &nr));
 	rp = r->p;
-	for (uint32_t i = 0; i < nr; i++) {
-		uint8_t t;
-
+	for (uint32_t i = 0; i < nr; i++)
 		TRY(get_valtype(r, &t));
-	}
-	TRY(new_array(r, &buf, (size_t)np + nr, 1));
-	if (np)
-		memcpy(buf, pp, np);
-	if (nr)
-		memcpy(buf + np, rp, nr);
+	after = r->p;
+	TRY(new_array(r, &buf, (size_t)np + nr, sizeof(*buf)));
+	r->p = pp;
+	for (uint32_t i = 0; i < np; i++)
+		TRY(get_valtype(r, &buf[i]));
+	r->p = rp;
+	for (uint32_t i = 0; i < nr; i++)
+		TRY(get_valtype(r, &buf[np + i]));
+	r->p = after;
 	ft->nparams = np;
 	ft->nresults = nr;
 	ft->params = buf;
 	ft->results = buf ? buf + np : NULL;
 	return CHIBI_OK;
 fail:
+	vm_free(buf);
 	return err;
 }
 
+/*
+ * subtype ::= 0x50 vec(typeidx) comptype | 0x4f vec(typeidx) comptype | comptype
+ * (spec 5.3.10): a declared supertype (at most one is valid: more are kept as
+ * TYPE_SUPER_MANY for the validator) and whether the type is final (a bare comptype is).
+ */
+static enum chibi_err get_subtype(struct rd *r, struct functype *ft)
+{
+	const uint8_t *at = r->p;
+	uint32_t nsup = 0, sup = 0;
+	int64_t form = 0;
+	enum chibi_err err;
+
+	TRY(get_form(r, &form));
+	ft->super = TYPE_NO_SUPER;
+	ft->final_ = true;
+	if (form == FORM_SUB || form == FORM_SUB_FINAL) {
+		ft->final_ = form == FORM_SUB_FINAL;
+		TRY(get_count(r, &nsup));
+		for (uint32_t k = 0; k < nsup; k++)
+			TRY(get_u32(r, &sup));
+		ft->super = nsup == 0 ? TYPE_NO_SUPER : nsup == 1 ? sup : TYPE_SUPER_MANY;
+		at = r->p;
+		TRY(get_form(r, &form));
+	}
+	return get_functype(r, at, form, ft);
+fail:
+	return err;
+}
+
+/* typesec ::= vec(rectype), rectype ::= 0x4e vec(subtype) | subtype: the type index space
+ * is the groups' types in order; each type knows its group (rec_first, rec_len). */
 static enum chibi_err sec_type(struct rd *r, struct module *m)
 {
 	uint32_t n = 0;
+	size_t cap = 0;
 	enum chibi_err err;
 
 	TRY(get_count(r, &n));
-	TRY(new_array(r, &m->types, n, sizeof(*m->types)));
 	/* ntypes counts only fully read entries, so mod_unref frees exactly those. */
 	for (uint32_t i = 0; i < n; i++) {
-		TRY(get_functype(r, &m->types[i]));
-		m->ntypes = i + 1;
+		const uint8_t *at = r->p;
+		uint32_t first = m->ntypes, len = 1;
+		int64_t form = 0;
+
+		TRY(get_form(r, &form));
+		if (form == FORM_REC)
+			TRY(get_count(r, &len));
+		else
+			r->p = at;
+		/* a vtype holds any type index of the module */
+		if ((uint64_t)first + len > VT_MAX_TYPEIDX)
+			return diag_set(r->diag, CHIBI_ERR_UNSUPPORTED, (size_t)(at - r->base),
+					"more than %u types", VT_MAX_TYPEIDX);
+		if (len && !VM_GROW(m->types, cap, (size_t)first + len))
+			return nomem(r);
+		for (uint32_t k = 0; k < len; k++) {
+			struct functype *ft = &m->types[first + k];
+
+			memset(ft, 0, sizeof(*ft));
+			TRY(get_subtype(r, ft));
+			ft->rec_first = first;
+			ft->rec_len = len;
+			m->ntypes = first + k + 1;
+		}
 	}
 	return CHIBI_OK;
 fail:
@@ -486,10 +549,33 @@ static enum chibi_err sec_table(struct rd *r, struct module *m)
 
 	TRY(get_count(r, &n));
 	TRY(new_array(r, &m->tables, (size_t)m->ntable_imports + n, sizeof(*m->tables)));
+	TRY(new_array(r, &m->table_inits, n, sizeof(*m->table_inits)));
 	copy_imports(m, EXT_TABLE, m->tables);
 	m->ntables = m->ntable_imports + n;
-	for (uint32_t i = 0; i < n; i++)
-		TRY(get_tabletype(r, &m->tables[m->ntable_imports + i]));
+	/* table ::= tabletype | 0x40 0x00 tabletype expr (Wasm 3.0: an initial value) */
+	for (uint32_t i = 0; i < n; i++) {
+		struct tabletype *tt = &m->tables[m->ntable_imports + i];
+		struct cexpr *init = &m->table_inits[i];
+		const uint8_t *at = r->p;
+
+		if (r->p < r->end && *r->p == 0x40) {
+			uint8_t zero = 0;
+
+			r->p++;
+			at = r->p;
+			TRY(get_byte(r, &zero));
+			if (zero != 0)
+				return malformed(r, at, "malformed table type");
+			TRY(get_tabletype(r, tt));
+			TRY(get_cexpr(r, init));
+			continue;
+		}
+		TRY(get_tabletype(r, tt));
+		/* none: null of the table's type (the validator insists that it has one) */
+		init->kind = CE_REF_NULL;
+		init->reftype = tt->elemtype & ~VT_NONNULL;
+		init->offset = (size_t)(at - r->base);
+	}
 	return CHIBI_OK;
 fail:
 	return err;
@@ -588,7 +674,8 @@ static enum chibi_err get_elem(struct rd *r, struct elem *e)
 			TRY(get_u32(r, &e->table_index));
 		TRY(get_cexpr(r, &e->offset));
 	}
-	e->elemtype = VT_FUNCREF;
+	/* funcidx items are (ref func) in Wasm 3.0; expression items without a type funcref */
+	e->elemtype = exprs ? VT_FUNCREF : VT_FUNCREF | VT_NONNULL;
 	if (flags & 3) {
 		if (exprs) {
 			TRY(get_reftype(r, &e->elemtype));
@@ -664,7 +751,7 @@ static enum chibi_err get_code(struct rd *r, struct func *f)
 	locals = lr.p;
 	for (uint32_t i = 0; i < ngroups; i++) {
 		uint32_t cnt = 0;
-		uint8_t t;
+		vtype t;
 
 		TRY(get_u32(&lr, &cnt));
 		TRY(get_valtype(&lr, &t));
@@ -672,17 +759,17 @@ static enum chibi_err get_code(struct rd *r, struct func *f)
 	}
 	if (total > DEC_MAX_LOCALS)
 		return malformed(r, at, "too many locals");
-	TRY(new_array(r, &f->local_types, (size_t)total, 1));
+	TRY(new_array(r, &f->local_types, (size_t)total, sizeof(*f->local_types)));
 	f->nlocals = (uint32_t)total;
 	lr.p = locals;
 	for (uint32_t i = 0; i < ngroups; i++) {
 		uint32_t cnt = 0;
-		uint8_t t = 0;
+		vtype t = 0;
 
 		TRY(get_u32(&lr, &cnt));
 		TRY(get_valtype(&lr, &t));
-		if (cnt) /* local_types is NULL when there are none */
-			memset(f->local_types + k, t, cnt);
+		for (uint32_t j = 0; j < cnt; j++)
+			f->local_types[k + j] = t;
 		k += cnt;
 	}
 	f->code = lr.p;
@@ -885,6 +972,8 @@ static enum chibi_err finish(struct rd *r, struct module *m, bool seen_code)
 	if (m->nfuncs_total) {
 		for (uint32_t i = 0; i < m->nglobals - m->nglobal_imports; i++)
 			mark_declared(m, &m->globals[i].init);
+		for (uint32_t i = 0; m->table_inits && i < m->ntables - m->ntable_imports; i++)
+			mark_declared(m, &m->table_inits[i]);
 		for (uint32_t i = 0; i < m->nelems; i++) {
 			mark_declared(m, &m->elems[i].offset);
 			for (uint32_t j = 0; j < m->elems[i].nitems; j++)

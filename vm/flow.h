@@ -30,12 +30,12 @@
 #include "module.h"
 
 /* One-element result lists of single-valtype blocks, in valtype order (vm/validate.c). */
-extern const uint8_t flow_valtypes[7];
+extern const vtype flow_valtypes[8];
 
 /* The types a block takes and leaves.  Lists are stable: they point into the module's types
  * or flow_valtypes. */
 static inline void flow_sig(const struct module *m, const struct flow_block *b,
-			    const uint8_t **params, uint32_t *nparams, const uint8_t **results,
+			    const vtype **params, uint32_t *nparams, const vtype **results,
 			    uint32_t *nresults)
 {
 	const struct functype *ft;
@@ -44,9 +44,12 @@ static inline void flow_sig(const struct module *m, const struct flow_block *b,
 	*nparams = *nresults = 0;
 	switch (b->sig_kind) {
 	case FLOW_SIG_VALTYPE:
-		/* VT_I32 0x7f, I64 0x7e, F32 0x7d, F64 0x7c, V128 0x7b; FUNCREF 0x70, EXTERNREF 0x6f */
+		/* VT_I32 0x7f, I64 0x7e, F32 0x7d, F64 0x7c, V128 0x7b; FUNCREF 0x70,
+		 * EXTERNREF 0x6f, exnref 0x69: the run-time kind of the result (the
+		 * validator has typed it) */
 		*results = &flow_valtypes[b->sig >= VT_V128 ? 0x7f - b->sig :
-					  b->sig == VT_FUNCREF ? 5 : 6];
+					  b->sig == VT_FUNCREF ? 5 :
+					  b->sig == VT_EXTERNREF ? 6 : 7];
 		*nresults = 1;
 		break;
 	case FLOW_SIG_TYPEIDX:
@@ -62,10 +65,10 @@ static inline void flow_sig(const struct module *m, const struct flow_block *b,
 }
 
 /* What a branch to b carries: a loop's parameters, anything else's results. */
-static inline const uint8_t *flow_label_types(const struct module *m, const struct flow_block *b,
+static inline const vtype *flow_label_types(const struct module *m, const struct flow_block *b,
 					      uint32_t *n)
 {
-	const uint8_t *params, *results;
+	const vtype *params, *results;
 	uint32_t np, nr;
 
 	flow_sig(m, b, &params, &np, &results, &nr);

@@ -24,11 +24,11 @@ uint64_t val_to_slot(const chibi_val *v)
 }
 
 /* Typed value of a slot holding a `type` value. */
-chibi_val val_from_slot(uint8_t type, uint64_t slot)
+chibi_val val_from_slot(vtype type, uint64_t slot)
 {
-	chibi_val v = { .type = type };
+	chibi_val v = { .type = vt_code(type) };
 
-	switch (type) {
+	switch (vt_code(type)) {
 	case CHIBI_I32: v.of.i32 = (int32_t)(uint32_t)slot; break;
 	case CHIBI_I64: v.of.i64 = (int64_t)slot; break;
 	case CHIBI_F32: v.of.f32_bits = (uint32_t)slot; break;
@@ -52,20 +52,20 @@ uint32_t val_to_slots(const chibi_val *v, uint64_t *out)
 }
 
 /* Typed value of the slot(s) at p holding a `type` value. */
-chibi_val val_from_slots(uint8_t type, const uint64_t *p)
+chibi_val val_from_slots(vtype type, const uint64_t *p)
 {
-	chibi_val v = { .type = type };
+	chibi_val v = { .type = vt_code(type) };
 
-	if (type != CHIBI_V128)
+	if (vt_code(type) != CHIBI_V128)
 		return val_from_slot(type, p[0]);
 	memcpy(v.of.v128, p, 16);
 	return v;
 }
 
 /* Signature letter of a value type (chibi.h's "params:results" alphabet). */
-char vt_letter(uint8_t t)
+char vt_letter(vtype t)
 {
-	switch (t) {
+	switch (vt_code(t)) { /* a typed reference: its family's letter */
 	case VT_I32: return 'i';
 	case VT_I64: return 'I';
 	case VT_F32: return 'f';
@@ -78,7 +78,7 @@ char vt_letter(uint8_t t)
 }
 
 /* New unlinked global; see store.h. */
-struct chibi_global *global_new(uint8_t valtype, bool mutable_, uint64_t value)
+struct chibi_global *global_new(vtype valtype, bool mutable_, uint64_t value)
 {
 	struct chibi_global *g = vm_calloc(1, sizeof(*g));
 
@@ -102,6 +102,7 @@ chibi_global *chibi_global_new(chibi_store *s, chibi_val value, bool is_mutable)
 	g = global_new(value.type, is_mutable, v[0]);
 	if (g) {
 		g->hi = v[1];
+		g->store = s;
 		store_own_global(s, g);
 	}
 	return g;
@@ -124,7 +125,7 @@ bool chibi_global_set(chibi_global *g, chibi_val v)
 {
 	uint64_t s[2] = { 0, 0 };
 
-	if (!g || !g->mutable_ || v.type != g->valtype)
+	if (!g || !g->mutable_ || !store_val_fits(g->store, g->valtype, &v))
 		return false;
 	val_to_slots(&v, s);
 	g->value = s[0];

@@ -78,43 +78,63 @@ uint64_t inst_eval_cexpr(struct chibi_instance *inst, const struct cexpr *e)
 
 /* Spec 4.5.3 (Wasm 2.0 limits subtyping): the provided object's current size must cover
  * the declared minimum, and a declared maximum must be matched by a smaller or equal one. */
-static bool limits_match(uint32_t cur, bool has_max, uint32_t max, const struct limits *decl)
+static bool limits_match(uint64_t cur, bool has_max, uint64_t max, bool is64,
+			 const struct limits *decl)
 {
-	if (cur < decl->min)
+	if (cur < decl->min || is64 != decl->is64) /* the index types must be equal */
 		return false;
 	return !decl->has_max || (has_max && max <= decl->max);
 }
 
-/* Does ext fit import imp?  Wrong kind, wrong type and objects of another store all fail. */
-static bool import_matches(struct chibi_store *s, const struct module *m,
-			   const struct import *imp, const struct chibi_extern *ext)
+/* A value type of the instance's module in the store's form: a concrete heap type becomes
+ * its canonical id (the types are interned before anything else). */
+vtype inst_vtype(const struct chibi_instance *inst, vtype t)
 {
+	if (!vt_has_index(t))
+		return t;
+	return vt_ref_index(inst->type_ids[vt_index(t)], vt_nullable(t));
+}
+
+/* Does ext fit import imp (spec 4.5.3 "import matching")?  Wrong kind, wrong type and
+ * objects of another store all fail. */
+static bool import_matches(struct chibi_instance *inst, const struct import *imp,
+			   const struct chibi_extern *ext)
+{
+	struct chibi_store *s = inst->store;
+
 	if ((unsigned)ext->kind != imp->kind)
 		return false;
 	switch (imp->kind) {
 	case EXT_FUNC: {
 		const struct chibi_func *f = ext->of.func;
 
-		return f->store == s && functype_eq(f->type, &m->types[imp->desc.type_index]);
+		return f->store == s &&
+		       store_type_sub(s, f->type_id, inst->type_ids[imp->desc.type_index]);
 	}
 	case EXT_TABLE: {
 		const struct chibi_table *t = ext->of.table;
 
-		return t->store == s && t->elemtype == imp->desc.table.elemtype &&
-		       limits_match(t->size, t->has_max, t->max, &imp->desc.table.limits);
+		/* table types match both ways: their element types are equal */
+		return t->store == s && t->elemtype == inst_vtype(inst, imp->desc.table.elemtype) &&
+		       limits_match(t->size, t->has_max, t->max, t->is64,
+				    &imp->desc.table.limits);
 	}
 	case EXT_MEMORY: {
 		const struct chibi_memory *mem = ext->of.memory;
 
 		return mem->store == s &&
-		       limits_match(mem->pages, mem->has_max, mem->decl_max,
+		       limits_match(mem->pages, mem->has_max, mem->decl_max, mem->is64,
 				    &imp->desc.memory.limits);
 	}
 	case EXT_GLOBAL: {
 		const struct chibi_global *g = ext->of.global;
 
-		return g->valtype == imp->desc.global.valtype &&
-		       g->mutable_ == imp->desc.global.mutable_;
+		vtype want = inst_vtype(inst, imp->desc.global.valtype);
+
+		/* a mutable global is read and written: its type must be equal */
+		if (g->mutable_ != imp->desc.global.mutable_)
+			return false;
+		return g->mutable_ ? g->valtype == want : store_vt_match(s, g->valtype, want);
 	}
 	default:
 		return false;
@@ -128,6 +148,11 @@ static enum chibi_err link_imports(struct chibi_instance *inst, const struct chi
 	const struct module *m = inst->mod;
 	uint32_t nf = 0, nt = 0, nm = 0, ng = 0;
 
+	/* The module's types first: import matching compares canonical ids. */
+	for (uint32_t i = 0; i < m->ntypes; i += m->types[i].rec_len)
+		if (!store_intern_group(inst->store, m->types, i, m->types[i].rec_len,
+					inst->type_ids))
+			return diag_set(diag, CHIBI_ERR_NOMEM, 0, "out of memory");
 	for (uint32_t i = 0; i < m->nimports; i++) {
 		const struct import *imp = &m->imports[i];
 		struct chibi_extern ext;
@@ -135,7 +160,7 @@ static enum chibi_err link_imports(struct chibi_instance *inst, const struct chi
 		if (!linker_lookup(l, imp->module_name, imp->field_name, &ext))
 			return diag_set(diag, CHIBI_ERR_UNLINKABLE, 0, "unknown import \"%s\".\"%s\"",
 					imp->module_name, imp->field_name);
-		if (!import_matches(inst->store, m, imp, &ext))
+		if (!import_matches(inst, imp, &ext))
 			return diag_set(diag, CHIBI_ERR_UNLINKABLE, 0,
 					"incompatible import type \"%s\".\"%s\"",
 					imp->module_name, imp->field_name);
@@ -215,11 +240,6 @@ static enum chibi_err build_objects(struct chibi_instance *inst)
 	struct chibi_store *s = inst->store;
 	const struct module *m = inst->mod;
 
-	for (uint32_t i = 0; i < m->ntypes; i++) {
-		inst->type_ids[i] = store_intern_type(s, &m->types[i]);
-		if (inst->type_ids[i] == UINT32_MAX)
-			return CHIBI_ERR_NOMEM;
-	}
 	if (m->nfuncs) {
 		struct chibi_func *fs = vm_calloc(m->nfuncs, sizeof(*fs));
 
@@ -242,15 +262,15 @@ static enum chibi_err build_objects(struct chibi_instance *inst)
 	for (uint32_t i = m->nmemory_imports; i < m->nmemories; i++) {
 		const struct limits *lim = &m->memories[i].limits;
 
-		inst->memories[i] = mem_new(s, lim->min, lim->max, lim->has_max);
+		inst->memories[i] = mem_new(s, lim->min, lim->max, lim->has_max, lim->is64);
 		if (!inst->memories[i])
 			return CHIBI_ERR_NOMEM;
 	}
 	for (uint32_t i = m->ntable_imports; i < m->ntables; i++) {
 		const struct tabletype *tt = &m->tables[i];
 
-		inst->tables[i] = table_new(s, tt->elemtype, tt->limits.min, tt->limits.max,
-					    tt->limits.has_max);
+		inst->tables[i] = table_new(s, inst_vtype(inst, tt->elemtype), tt->limits.min,
+					    tt->limits.max, tt->limits.has_max, tt->limits.is64);
 		if (!inst->tables[i])
 			return CHIBI_ERR_NOMEM;
 	}
@@ -262,7 +282,8 @@ static enum chibi_err build_objects(struct chibi_instance *inst)
 			return CHIBI_ERR_NOMEM;
 		/* In order: an initialiser may read any global before it. */
 		for (uint32_t i = 0; i < n; i++) {
-			gs[i].valtype = m->globals[i].type.valtype;
+			gs[i].valtype = inst_vtype(inst, m->globals[i].type.valtype);
+			gs[i].store = inst->store;
 			gs[i].mutable_ = m->globals[i].type.mutable_;
 			const struct cexpr *init = &m->globals[i].init;
 
@@ -272,6 +293,15 @@ static enum chibi_err build_objects(struct chibi_instance *inst)
 				   init->kind == CE_GLOBAL_GET ? inst->globals[init->index]->hi : 0;
 			inst->globals[m->nglobal_imports + i] = &gs[i];
 		}
+	}
+	/* Tables with an initial value (Wasm 3.0), which may read imported globals. */
+	for (uint32_t i = m->ntable_imports; i < m->ntables; i++) {
+		const struct cexpr *init = &m->table_inits[i - m->ntable_imports];
+		struct chibi_table *t = inst->tables[i];
+		void *v = (void *)(uintptr_t)inst_eval_cexpr(inst, init);
+
+		for (uint32_t k = 0; v && k < t->size; k++)
+			t->elems[k] = v;
 	}
 	for (uint32_t i = 0; i < m->nelems; i++) {
 		const struct elem *e = &m->elems[i];
@@ -325,10 +355,12 @@ static enum chibi_trap init_elems(struct chibi_instance *inst)
 
 		if (e->mode == SEG_ACTIVE) {
 			struct chibi_table *t = inst->tables[e->table_index];
-			uint32_t off = (uint32_t)inst_eval_cexpr(inst, &e->offset);
+			uint64_t off = inst_eval_cexpr(inst, &e->offset);
 
+			if (!t->is64)
+				off = (uint32_t)off;
 			/* Checked even for n = 0: an offset past the end traps (bulk memory). */
-			if ((uint64_t)off + ei->n > t->size)
+			if (off > t->size || ei->n > t->size - off)
 				return CHIBI_TRAP_TABLE_OOB;
 			if (ei->n)
 				memcpy(&t->elems[off], ei->refs, (size_t)ei->n * sizeof(void *));
@@ -350,13 +382,15 @@ static enum chibi_trap init_datas(struct chibi_instance *inst)
 	for (uint32_t i = 0; i < m->ndatas; i++) {
 		const struct data *d = &m->datas[i];
 		struct chibi_memory *mem;
-		uint32_t off;
+		uint64_t off;
 
 		if (d->mode != SEG_ACTIVE)
 			continue;
 		mem = inst->memories[d->memory_index];
-		off = (uint32_t)inst_eval_cexpr(inst, &d->offset);
-		if ((uint64_t)off + d->len > mem->size)
+		off = inst_eval_cexpr(inst, &d->offset);
+		if (!mem->is64)
+			off = (uint32_t)off;
+		if (off > mem->size || d->len > mem->size - off)
 			return CHIBI_TRAP_MEMORY_OOB;
 		if (d->len)
 			memcpy(mem->data + off, d->bytes, d->len);
@@ -477,6 +511,19 @@ chibi_memory *chibi_instance_memory(chibi_instance *inst, const char *name)
 	if (!chibi_instance_export(inst, name, &ext) || ext.kind != CHIBI_EXTERN_MEMORY)
 		return NULL;
 	return ext.of.memory;
+}
+
+/* Memories by index (imports first); see chibi.h. */
+uint32_t chibi_instance_num_memories(const chibi_instance *inst)
+{
+	return inst ? inst->mod->nmemories : 0;
+}
+
+chibi_memory *chibi_instance_memory_at(chibi_instance *inst, uint32_t index)
+{
+	if (!inst || index >= inst->mod->nmemories)
+		return NULL;
+	return inst->memories[index];
 }
 
 chibi_global *chibi_instance_global(chibi_instance *inst, const char *name)

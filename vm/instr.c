@@ -1,7 +1,7 @@
 /* vm/instr.c - read one instruction (opcode + immediates) from a code body or constant expr.
  *
  * The immediate layout comes from the imm column of vm/opcodes.def; this file only knows how
- * each imm kind is encoded (spec 5.4).  It checks encodings (LEB sizes, zero bytes, known
+ * each imm kind is encoded (spec 5.4).  It checks encodings (LEB sizes, memop flags, known
  * opcodes, type bytes) but not types or indices: that is the validator's job.
  * Entry points: instr_read(), instr_br_table_label().
  */
@@ -36,34 +36,117 @@ static enum chibi_err get_byte(struct cur *c, uint8_t *out)
 	return st ? leb_fail(c, st) : CHIBI_OK;
 }
 
-/* memory.size/grow/fill, memory.init and memory.copy carry a reserved memory index that the
- * MVP encodes as one literal 0x00 byte (not a LEB: 0x80 0x00 is malformed). */
-static enum chibi_err get_zero(struct cur *c)
+/* memory.size/grow/fill, memory.init and memory.copy name their memories with a u32 memidx
+ * (Wasm 3.0, multi-memory; the MVP's reserved 0x00 byte is the one-byte encoding of 0). */
+static enum chibi_err get_memidx(struct cur *c, uint32_t *out)
 {
+	return get_u32(c, out);
+}
+
+/*
+ * memarg ::= flags:u32 offset:u64 | flags:u32 memidx:u32 offset:u64   (spec 5.4.6, 3.0)
+ * flags bit 6 says a memory index follows; the rest is log2 of the alignment.  Flags of
+ * 128 and more are malformed.  The offset is a u64 (memory64); the validator bounds it by
+ * the memory's index type.
+ */
+static enum chibi_err get_memarg(struct cur *c, struct instr *in)
+{
+	size_t off = (size_t)(c->p - c->base);
+	uint32_t flags = 0;
+	enum chibi_err err = get_u32(c, &flags);
+	int st;
+
+	if (err)
+		return err;
+	if (flags >= 128)
+		return diag_set(c->diag, CHIBI_ERR_MALFORMED, off, "malformed memop flags");
+	in->mem = 0;
+	if (flags & 64) {
+		err = get_u32(c, &in->mem);
+		if (err)
+			return err;
+	}
+	in->a = flags & 63;
+	st = leb_read_unsigned(&c->p, c->end, 64, &in->bits);
+	return st ? leb_fail(c, st) : CHIBI_OK;
+}
+
+/*
+ * heaptype ::= absheaptype (one byte, a negative s33) | s33 >= 0 (a type index)   (spec 5.3.3)
+ * Only the heap types of the func, extern and exn families: the GC ones (any, eq, i31,
+ * struct, array, none) are the GC issue's, refused as unsupported.  *out is the nullable
+ * reference to the heap type; a type index too large for a vtype is kept as VT_MAX_TYPEIDX,
+ * which no module has (the decoder caps the type count), so it fails as "unknown type".
+ */
+static enum chibi_err get_heaptype(struct cur *c, vtype *out)
+{
+	size_t off = (size_t)(c->p - c->base);
+	int64_t v = 0;
+	int st = leb_s33(&c->p, c->end, &v);
+
+	if (st)
+		return leb_fail(c, st);
+	if (v >= 0) {
+		*out = vt_ref_index(v > VT_MAX_TYPEIDX ? VT_MAX_TYPEIDX : (uint32_t)v, true);
+		return CHIBI_OK;
+	}
+	switch ((uint8_t)(v & 0x7f)) {
+	case VT_FUNCREF: *out = VT_FUNCREF; return CHIBI_OK;
+	case VT_EXTERNREF: *out = VT_EXTERNREF; return CHIBI_OK;
+	case HT_EXN: *out = HT_EXN; return CHIBI_OK;
+	case HT_NOFUNC: *out = VT_FUNCREF | VT_BOTTOM; return CHIBI_OK;
+	case HT_NOEXTERN: *out = VT_EXTERNREF | VT_BOTTOM; return CHIBI_OK;
+	case HT_NOEXN: *out = HT_EXN | VT_BOTTOM; return CHIBI_OK;
+	case 0x6e: case 0x6d: case 0x6c: case 0x6b: case 0x6a: case 0x71:
+		return diag_set(c->diag, CHIBI_ERR_UNSUPPORTED, off,
+				"GC heap types are not supported");
+	default:
+		return diag_set(c->diag, CHIBI_ERR_MALFORMED, off, "malformed heap type");
+	}
+}
+
+/* valtype ::= numtype | vectype | reftype, reftype ::= 0x64 ht | 0x63 ht | the one-byte
+ * abbreviations of the nullable abstract references (spec 5.3). */
+static enum chibi_err get_valtype(struct cur *c, vtype *out)
+{
+	size_t off = (size_t)(c->p - c->base);
 	uint8_t b = 0;
 	enum chibi_err err = get_byte(c, &b);
 
 	if (err)
 		return err;
-	if (b != 0)
-		return diag_set(c->diag, CHIBI_ERR_MALFORMED, (size_t)(c->p - 1 - c->base),
-				"zero byte expected");
-	return CHIBI_OK;
+	if (b >= VT_V128 && b <= VT_I32) {
+		*out = b;
+		return CHIBI_OK;
+	}
+	if (b == 0x63 || b == 0x64) {
+		err = get_heaptype(c, out);
+		if (!err && b == 0x64)
+			*out |= VT_NONNULL;
+		return err;
+	}
+	c->p--;
+	err = get_heaptype(c, out);
+	if (err == CHIBI_ERR_MALFORMED || (!err && vt_has_index(*out)) || (b & 0x80))
+		return diag_set(c->diag, CHIBI_ERR_MALFORMED, off, "malformed value type");
+	return err;
 }
 
-/* A value type byte (select's type vector, block types): a number type, v128 or a
- * reference type. */
-static enum chibi_err check_valtype(struct cur *c, uint8_t t, size_t off)
+enum chibi_err instr_read_valtype(const uint8_t **p, const uint8_t *end, const uint8_t *base,
+				  vtype *out, struct chibi_diag *diag)
 {
-	if ((t >= VT_V128 && t <= VT_I32) || vt_is_ref(t))
-		return CHIBI_OK;
-	return diag_set(c->diag, CHIBI_ERR_MALFORMED, off, "malformed value type");
+	struct cur c = { *p, end, base, diag };
+	enum chibi_err err = get_valtype(&c, out);
+
+	*p = c.p;
+	return err;
 }
 
 /*
  * blocktype ::= 0x40 | valtype | s33 (>= 0)   (spec 5.4.1)
  * A single byte with bit 6 set and no continuation is a negative s33, i.e. one of the
- * one-byte type codes; anything longer must be a non-negative type index.
+ * one-byte type codes or a reference type's 0x63/0x64 prefix; anything longer must be a
+ * non-negative type index.
  */
 static enum chibi_err get_blocktype(struct cur *c, struct instr *in)
 {
@@ -72,15 +155,18 @@ static enum chibi_err get_blocktype(struct cur *c, struct instr *in)
 	int st;
 
 	if (c->p < c->end && (*c->p & 0xc0) == 0x40) {
-		uint8_t b = *c->p++;
+		vtype t = 0;
+		enum chibi_err err;
 
-		if (b == 0x40) {
+		if (*c->p == 0x40) {
+			c->p++;
 			in->bt_kind = BT_EMPTY;
 			return CHIBI_OK;
 		}
 		in->bt_kind = BT_VALTYPE;
-		in->a = b;
-		return check_valtype(c, b, off);
+		err = get_valtype(c, &t);
+		in->a = t;
+		return err;
 	}
 	st = leb_s33(&c->p, c->end, &v);
 	if (st)
@@ -120,12 +206,9 @@ static enum chibi_err get_select_types(struct cur *c, struct instr *in)
 	if (err)
 		return err;
 	for (uint32_t i = 0; i < in->a; i++) {
-		size_t off = (size_t)(c->p - c->base);
-		uint8_t t = 0;
+		vtype t = 0;
 
-		err = get_byte(c, &t);
-		if (!err)
-			err = check_valtype(c, t, off);
+		err = get_valtype(c, &t);
 		if (err)
 			return err;
 		if (i == 0)
@@ -174,6 +257,7 @@ static enum chibi_err get_immediates(struct cur *c, struct instr *in)
 		break;
 	case IMM_LABEL:
 	case IMM_FUNC:
+	case IMM_TYPE:
 	case IMM_LOCAL:
 	case IMM_GLOBAL:
 	case IMM_TABLE:
@@ -196,13 +280,9 @@ static enum chibi_err get_immediates(struct cur *c, struct instr *in)
 		break;
 	case IMM_MEMARG:
 	case IMM_MEMARG_LANE: {
-		uint32_t off = 0;
 		uint8_t lane = 0;
 
-		err = get_u32(c, &in->a);
-		if (!err)
-			err = get_u32(c, &off);
-		in->bits = off;
+		err = get_memarg(c, in);
 		if (!err && op_info[in->op].imm == IMM_MEMARG_LANE)
 			err = get_byte(c, &lane);
 		in->b = lane;
@@ -227,7 +307,7 @@ static enum chibi_err get_immediates(struct cur *c, struct instr *in)
 		c->p += 16;
 		break;
 	case IMM_MEMIDX:
-		err = get_zero(c);
+		err = get_memidx(c, &in->mem);
 		break;
 	case IMM_I32: {
 		int32_t v = 0;
@@ -254,11 +334,12 @@ static enum chibi_err get_immediates(struct cur *c, struct instr *in)
 		st = rd_u64le(&c->p, c->end, &in->bits);
 		break;
 	case IMM_REFTYPE: {
-		uint8_t t = 0;
+		size_t off = (size_t)(c->p - c->base);
+		vtype t = 0;
 
-		err = get_byte(c, &t);
-		if (!err && !vt_is_ref(t))
-			err = diag_set(c->diag, CHIBI_ERR_MALFORMED, (size_t)(c->p - 1 - c->base),
+		err = get_heaptype(c, &t);
+		if (err == CHIBI_ERR_MALFORMED)
+			err = diag_set(c->diag, CHIBI_ERR_MALFORMED, off,
 				       "malformed reference type");
 		in->a = t;
 		break;
@@ -266,12 +347,12 @@ static enum chibi_err get_immediates(struct cur *c, struct instr *in)
 	case IMM_MEMORY_INIT:
 		err = get_u32(c, &in->a);
 		if (!err)
-			err = get_zero(c);
+			err = get_memidx(c, &in->mem);
 		break;
 	case IMM_MEMORY_COPY:
-		err = get_zero(c);
+		err = get_memidx(c, &in->mem);
 		if (!err)
-			err = get_zero(c);
+			err = get_memidx(c, &in->b);
 		break;
 	default:
 		/* A row with an imm kind this reader does not know: a table bug, not bad input. */

@@ -21,12 +21,15 @@ struct instr {
 	                     * source table (table.copy), default label (br_table),
 	                     * valtype (select_t, when a == 1), lane index (IMM_MEMARG_LANE;
 	                     * IMM_LANE has it in a) */
+	uint32_t mem;       /* memory index: IMM_MEMARG, IMM_MEMARG_LANE, IMM_MEMIDX,
+	                     * IMM_MEMORY_INIT; IMM_MEMORY_COPY: the destination (b: the source) */
 	uint32_t offset;    /* byte offset of the opcode in the module binary (modules are
 	                     * smaller than 4 GiB: dec_module_take) */
-	uint64_t bits;      /* constant bits (IMM_I32 sign-extended to 64, IMM_I64, IMM_F32, IMM_F64)
-	                     * or memarg offset */
-	union {             /* no instruction has both; 32 bytes in all, not 48: the JIT keeps an
-	                     * array of them per compiled function (docs/RATIONALE.md, start-up) */
+	union {             /* no instruction has two of these: 32 bytes in all, not 56 (the
+	                     * JIT keeps an array of them per function: docs/RATIONALE.md,
+	                     * "Start-up after the architecture work") */
+		uint64_t bits;        /* constant bits (IMM_I32 sign-extended to 64, IMM_I64,
+		                       * IMM_F32, IMM_F64) or memarg offset (u64: memory64) */
 		const uint8_t *table; /* IMM_BR_TABLE: first label's LEB; instr_br_table_label */
 		const uint8_t *imm16; /* IMM_V128, IMM_SHUFFLE: the 16 immediate bytes, in place */
 	};
@@ -35,10 +38,15 @@ struct instr {
 /* Read one instruction at *p (< end), advance *p past it.  `base` is the start of the module
  * binary, for offsets.  On bad encoding returns CHIBI_ERR_MALFORMED with diag filled using the
  * spec wording ("unexpected end", "integer representation too long", "integer too large",
- * "zero byte expected", "illegal opcode", "malformed reference type", ...). */
+ * "malformed memop flags", "illegal opcode", "malformed reference type", ...). */
 enum chibi_err instr_read(const uint8_t **p, const uint8_t *end, const uint8_t *base,
 			  struct instr *out, struct chibi_diag *diag);
 
+/* Read one value type at *p (< end) into *out and advance (spec 5.3; see vtype in
+ * vm/types.h): MALFORMED for a bad encoding, UNSUPPORTED for the GC heap types.  The
+ * decoder reads every value type outside code bodies with it. */
+enum chibi_err instr_read_valtype(const uint8_t **p, const uint8_t *end, const uint8_t *base,
+				  vtype *out, struct chibi_diag *diag);
 /* Read the next br_table label from *p (validated code only) and advance. */
 uint32_t instr_br_table_label(const uint8_t **p);
 

@@ -18,13 +18,16 @@ struct irow {
 	uint32_t a, b;
 	uint64_t bits;
 	size_t consumed;      /* bytes consumed (err == OK) */
+	uint32_t mem;         /* expected memory index (err == OK) */
 };
 
-#define OK(w, op_, a_, b_, bits_, n, ...) \
+/* OKM: with a memory index (multi-memory) */
+#define OKM(w, op_, a_, b_, bits_, n, mem_, ...) \
 	{ w, { __VA_ARGS__ }, sizeof((uint8_t[]){ __VA_ARGS__ }), CHIBI_OK, NULL, op_, a_, b_, \
-	  bits_, n }
+	  bits_, n, mem_ }
+#define OK(w, op_, a_, b_, bits_, n, ...) OKM(w, op_, a_, b_, bits_, n, 0, __VA_ARGS__)
 #define BAD(w, e, m, ...) \
-	{ w, { __VA_ARGS__ }, sizeof((uint8_t[]){ __VA_ARGS__ }), e, m, 0, 0, 0, 0, 0 }
+	{ w, { __VA_ARGS__ }, sizeof((uint8_t[]){ __VA_ARGS__ }), e, m, 0, 0, 0, 0, 0, 0 }
 #define MAL CHIBI_ERR_MALFORMED
 
 static const struct irow rows[] = {
@@ -56,6 +59,27 @@ static const struct irow rows[] = {
 	OK("memory.grow", OPC_MEMORY_GROW, 0, 0, 0, 2, 0x40, 0x00),
 	OK("ref.null func", OPC_REF_NULL, VT_FUNCREF, 0, 0, 2, 0xd0, 0x70),
 	OK("ref.func", OPC_REF_FUNC, 7, 0, 0, 2, 0xd2, 0x07),
+	/* Wasm 3.0 typed references: heap types, the 0x63/0x64 forms, the bottoms */
+	OK("ref.null $3", OPC_REF_NULL, VT_FUNCREF | (4u << VT_IDX_SHIFT), 0, 0, 2, 0xd0, 0x03),
+	OK("ref.null nofunc", OPC_REF_NULL, VT_FUNCREF | VT_BOTTOM, 0, 0, 2, 0xd0, 0x73),
+	OK("ref.null noextern", OPC_REF_NULL, VT_EXTERNREF | VT_BOTTOM, 0, 0, 2, 0xd0, 0x72),
+	OK("block (result (ref $1))", OPC_BLOCK, VT_FUNCREF | VT_NONNULL | (2u << VT_IDX_SHIFT),
+	   0, 0, 3, 0x02, 0x64, 0x01),
+	OK("block (result (ref null extern))", OPC_BLOCK, VT_EXTERNREF, 0, 0, 3, 0x02, 0x63, 0x6f),
+	OK("block (result (ref func))", OPC_BLOCK, VT_FUNCREF | VT_NONNULL, 0, 0, 3,
+	   0x02, 0x64, 0x70),
+	OK("select (ref null $200)", OPC_SELECT_T, 1, VT_FUNCREF | (201u << VT_IDX_SHIFT), 0, 5,
+	   0x1c, 0x01, 0x63, 0xc8, 0x01),
+	OK("call_ref $2", OPC_CALL_REF, 2, 0, 0, 2, 0x14, 0x02),
+	OK("return_call_ref $2", OPC_RETURN_CALL_REF, 2, 0, 0, 2, 0x15, 0x02),
+	OK("br_on_null 1", OPC_BR_ON_NULL, 1, 0, 0, 2, 0xd5, 0x01),
+	OK("br_on_non_null 0", OPC_BR_ON_NON_NULL, 0, 0, 0, 2, 0xd6, 0x00),
+	OK("ref.as_non_null", OPC_REF_AS_NON_NULL, 0, 0, 0, 1, 0xd4),
+	BAD("ref.null anyref (GC)", CHIBI_ERR_UNSUPPORTED, "GC heap types are not supported",
+	    0xd0, 0x6e),
+	BAD("ref.null bad heap type", MAL, "malformed reference type", 0xd0, 0x7f),
+	BAD("block (ref <i32>)", MAL, "malformed heap type", 0x02, 0x64, 0x7f),
+	BAD("select (ref) truncated", MAL, "unexpected end", 0x1c, 0x01, 0x64),
 	OK("trunc_sat", OPC_I64_TRUNC_SAT_F64_U, 0, 0, 0, 2, 0xfc, 0x07),
 	OK("misc sub-opcode as long LEB", OPC_I32_TRUNC_SAT_F32_S, 0, 0, 0, 3, 0xfc, 0x80, 0x00),
 	OK("memory.init", OPC_MEMORY_INIT, 4, 0, 0, 4, 0xfc, 0x08, 0x04, 0x00),
@@ -103,10 +127,26 @@ static const struct irow rows[] = {
 	BAD("u32 6 bytes", MAL, "integer representation too long",
 	    0x20, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00),
 	BAD("f64 truncated", MAL, "unexpected end", 0x44, 0, 0, 0),
-	BAD("memory.size nonzero", MAL, "zero byte expected", 0x3f, 0x01),
-	BAD("memory.grow LEB zero", MAL, "zero byte expected", 0x40, 0x80, 0x00),
-	BAD("memory.copy second", MAL, "zero byte expected", 0xfc, 0x0a, 0x00, 0x01),
-	BAD("memory.init zero", MAL, "zero byte expected", 0xfc, 0x08, 0x00, 0x01),
+	/* Wasm 3.0: the MVP's reserved zero bytes are memory indices (u32 LEBs) */
+	OKM("memory.size 1", OPC_MEMORY_SIZE, 0, 0, 0, 2, 1, 0x3f, 0x01),
+	OKM("memory.grow LEB zero", OPC_MEMORY_GROW, 0, 0, 0, 3, 0, 0x40, 0x80, 0x00),
+	OKM("memory.copy 0 <- 1", OPC_MEMORY_COPY, 0, 1, 0, 4, 0, 0xfc, 0x0a, 0x00, 0x01),
+	OKM("memory.init memory 1", OPC_MEMORY_INIT, 0, 0, 0, 4, 1, 0xfc, 0x08, 0x00, 0x01),
+	OKM("memory.fill 300", OPC_MEMORY_FILL, 0, 0, 0, 4, 300, 0xfc, 0x0b, 0xac, 0x02),
+	BAD("memory.size index 6 bytes", MAL, "integer representation too long",
+	    0x3f, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00),
+	/* memarg flags bit 6: a memory index follows; offsets are u64 (memory64) */
+	OKM("i32.load memory 2", OPC_I32_LOAD, 2, 0, 8, 4, 2, 0x28, 0x42, 0x02, 0x08),
+	OKM("i64.load offset 2^32", OPC_I64_LOAD, 3, 0, (uint64_t)1 << 32, 7, 0,
+	    0x29, 0x03, 0x80, 0x80, 0x80, 0x80, 0x10),
+	OKM("i64.load offset u64 max", OPC_I64_LOAD, 3, 0, UINT64_MAX, 12, 0,
+	    0x29, 0x03, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01),
+	OKM("v128.load32_lane memory 1", OPC_V128_LOAD32_LANE, 2, 3, 4, 6, 1,
+	    0xfd, 0x56, 0x42, 0x01, 0x04, 0x03),
+	BAD("memarg flags 128", MAL, "malformed memop flags", 0x28, 0x80, 0x01, 0x00),
+	BAD("memarg offset too large", MAL, "integer too large",
+	    0x29, 0x03, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02),
+	BAD("memarg memory index missing", MAL, "unexpected end", 0x28, 0x42),
 	BAD("ref.null i32", MAL, "malformed reference type", 0xd0, 0x7f),
 	BAD("block bad type byte", MAL, "malformed value type", 0x02, 0x50),
 
@@ -136,9 +176,21 @@ Test(instr, table_rows)
 		cr_expect_eq(in.op, r->op, "%s: op %#x", r->what, in.op);
 		cr_expect_eq(in.a, r->a, "%s: a %u", r->what, in.a);
 		cr_expect_eq(in.b, r->b, "%s: b %u", r->what, in.b);
-		cr_expect_eq(in.bits, r->bits, "%s: bits %#llx", r->what,
-			     (unsigned long long)in.bits);
+		switch (op_info[in.op].imm) {
+		case IMM_BR_TABLE: /* bits shares its word with the in-place immediates */
+			cr_expect(in.table > r->bytes && in.table < r->bytes + len, "%s", r->what);
+			break;
+		case IMM_V128:
+		case IMM_SHUFFLE:
+			cr_expect(in.imm16 > r->bytes && in.imm16 + 16 <= r->bytes + len, "%s",
+				  r->what);
+			break;
+		default:
+			cr_expect_eq(in.bits, r->bits, "%s: bits %#llx", r->what,
+				     (unsigned long long)in.bits);
+		}
 		cr_expect_eq((size_t)(p - r->bytes), r->consumed, "%s: consumed", r->what);
+		cr_expect_eq(in.mem, r->mem, "%s: mem %u", r->what, in.mem);
 		cr_expect_eq(in.offset, 0, "%s", r->what);
 	}
 }

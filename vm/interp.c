@@ -35,6 +35,25 @@ static noreturn __attribute__((noinline, cold)) void trap_in(struct chibi_store 
 	vm_trap(s, (enum chibi_trap)kind);
 }
 
+/* The callee of call_indirect and return_call_indirect: element i (an index slot) of table
+ * t, which must exist, be set and have a subtype of canonical type type_id. */
+static inline struct chibi_func *table_callee(struct chibi_store *s, const struct icode *code,
+					      const struct chibi_table *t, uint64_t i,
+					      uint32_t type_id)
+{
+	struct chibi_func *f;
+
+	i &= t->index_mask; /* an i32 index's upper slot bits are unspecified */
+	if (UNLIKELY(i >= t->size))
+		trap_in(s, code, CHIBI_TRAP_UNDEFINED_ELEMENT);
+	f = t->elems[i];
+	if (UNLIKELY(!f))
+		trap_in(s, code, CHIBI_TRAP_UNINITIALIZED);
+	if (UNLIKELY(f->type_id != type_id) && !store_type_sub(s, f->type_id, type_id))
+		trap_in(s, code, CHIBI_TRAP_INDIRECT_MISMATCH);
+	return f;
+}
+
 /* Interrupt request or fuel accounting, reached only when either is active. */
 static __attribute__((noinline, cold)) void poll_slow(struct chibi_store *s,
 						      const struct icode *code)
@@ -299,18 +318,18 @@ static RUN_ONE_SECTION void run(struct chibi_store *s, struct chibi_func *f, uin
 	/* call element R(1) of table PTR(3), which must have type id O(2); arguments at
 	 * fp + O(0) */
 	CASE(CALL_INDIRECT) {
-		struct chibi_table *t = PTR(3);
-		uint32_t i = (uint32_t)R(1);
-
-		if (UNLIKELY(i >= t->size))
-			TRAP(CHIBI_TRAP_UNDEFINED_ELEMENT);
-		callee = t->elems[i];
-		if (UNLIKELY(!callee))
-			TRAP(CHIBI_TRAP_UNINITIALIZED);
-		if (UNLIKELY(callee->type_id != O(2)))
-			TRAP(CHIBI_TRAP_INDIRECT_MISMATCH);
+		callee = table_callee(s, code, PTR(3), R(1), O(2));
 		argp = O(0);
 		ret_ip = ip + IC_HWORDS + 3 + IC_PWORDS;
+		goto do_call;
+	}
+	/* call the function R(1), arguments at fp + O(0); its type is right by validation */
+	CASE(CALL_REF) {
+		callee = (struct chibi_func *)(uintptr_t)R(1);
+		if (UNLIKELY(!callee))
+			TRAP(CHIBI_TRAP_NULL_FUNC_REF);
+		argp = O(0);
+		ret_ip = ip + IC_HWORDS + 2;
 		goto do_call;
 	}
 	/* Both calls: a host callee runs now (call_host); a wasm callee gets a frame at
@@ -355,20 +374,27 @@ static RUN_ONE_SECTION void run(struct chibi_store *s, struct chibi_func *f, uin
 	/* tail call element R(1) of table PTR(5), which must have type id O(2); O(3)
 	 * arguments at fp + O(0), this frame's header at fp + O(4) */
 	CASE(RETURN_CALL_INDIRECT) {
-		struct chibi_table *t = PTR(5);
-		uint32_t i = (uint32_t)R(1);
-
-		if (UNLIKELY(i >= t->size))
-			TRAP(CHIBI_TRAP_UNDEFINED_ELEMENT);
-		callee = t->elems[i];
-		if (UNLIKELY(!callee))
-			TRAP(CHIBI_TRAP_UNINITIALIZED);
-		if (UNLIKELY(callee->type_id != O(2)))
-			TRAP(CHIBI_TRAP_INDIRECT_MISMATCH);
+		callee = table_callee(s, code, PTR(5), R(1), O(2));
 		argp = O(0);
 		tail_nargs = O(3);
 		tail_hdr = O(4);
 		goto do_tail_call;
+	}
+	/* tail call the function R(1) with O(2) arguments at fp + O(0); header at fp + O(3) */
+	CASE(RETURN_CALL_REF) {
+		callee = (struct chibi_func *)(uintptr_t)R(1);
+		if (UNLIKELY(!callee))
+			TRAP(CHIBI_TRAP_NULL_FUNC_REF);
+		argp = O(0);
+		tail_nargs = O(2);
+		tail_hdr = O(3);
+		goto do_tail_call;
+	}
+	/* ref.as_non_null: the value stays where it is */
+	CASE(REF_AS_NON_NULL) {
+		if (UNLIKELY(!R(0)))
+			TRAP(CHIBI_TRAP_NULL_REF);
+		NEXT(1);
 	}
 	/* Both tail calls: the callee takes this frame's place.  Its arguments move down to
 	 * fp[0 ..) and its header gets this frame's saved fp, return ip and caller code, so it
@@ -526,65 +552,99 @@ static RUN_ONE_SECTION void run(struct chibi_store *s, struct chibi_func *f, uin
 #undef LOAD
 #undef STORE
 
-	/* R(0) := memory size in pages */
+	/* An address operand of memory m as a u64: a 32-bit memory's i32 has unspecified
+	 * upper slot bits. */
+#define MADDR(m, x) ((m)->is64 ? (x) : (uint64_t)(uint32_t)(x))
+	/* R(0) := size in pages of memory PTR(1) */
 	CASE(MEMORY_SIZE) {
-		R(0) = code->mem->pages;
-		NEXT(1);
+		const struct chibi_memory *m = PTR(1);
+
+		R(0) = m->pages;
+		NEXT(1 + IC_PWORDS);
 	}
-	/* R(0) := old page count after growing by R(1) pages, or -1; the base may move */
+	/* R(0) := old page count after growing memory PTR(2) by R(1) pages, or -1 (of the
+	 * memory's index type); the base may move */
 	CASE(MEMORY_GROW) {
-		int64_t old = mem_grow(code->mem, (uint32_t)R(1));
+		struct chibi_memory *m = PTR(2);
+		int64_t old = mem_grow(m, MADDR(m, R(1)));
 
 		RELOAD_MEM();
-		R(0) = (uint32_t)old; /* -1 becomes 0xffffffff */
-		NEXT(2);
+		R(0) = MADDR(m, (uint64_t)old); /* -1 becomes 0xffffffff for 32-bit memories */
+		NEXT(2 + IC_PWORDS);
 	}
-	/* copy R(2) bytes of data segment O(3) from offset R(1) to memory address R(0) */
+	/* copy R(2) bytes of data segment O(3) from offset R(1) to address R(0) of memory
+	 * PTR(4) */
 	CASE(MEMORY_INIT) {
 		const struct chibi_instance *inst = code->func->inst;
+		struct chibi_memory *m = PTR(4);
 		uint32_t seg = O(3);
 		const struct data *ds = &inst->mod->datas[seg];
 		uint64_t len = inst->data_dropped[seg] ? 0 : ds->len;
-		uint64_t d = (uint32_t)R(0), src = (uint32_t)R(1), n = (uint32_t)R(2);
+		uint64_t d = MADDR(m, R(0)), src = (uint32_t)R(1), n = (uint32_t)R(2);
 
-		if (UNLIKELY(src + n > len || d + n > msize))
+		if (UNLIKELY(src + n > len || n > m->size || d > m->size - n))
 			TRAP(CHIBI_TRAP_MEMORY_OOB);
 		if (n)
-			memcpy(mbase + d, ds->bytes + src, n);
-		NEXT(4);
+			memcpy(m->data + d, ds->bytes + src, n);
+		NEXT(4 + IC_PWORDS);
 	}
 	/* data segment O(0) becomes empty */
 	CASE(DATA_DROP) {
 		code->func->inst->data_dropped[O(0)] = true;
 		NEXT(1);
 	}
-	/* move R(2) bytes from address R(1) to R(0) (overlap allowed) */
+	/* move R(2) bytes from address R(1) of memory PTR(3 + IC_PWORDS) to address R(0) of
+	 * memory PTR(3) (overlap allowed); the length is i64 only between 64-bit memories */
 	CASE(MEMORY_COPY) {
-		uint64_t d = (uint32_t)R(0), src = (uint32_t)R(1), n = (uint32_t)R(2);
+		struct chibi_memory *dm = PTR(3), *sm = PTR(3 + IC_PWORDS);
+		uint64_t d = MADDR(dm, R(0)), src = MADDR(sm, R(1));
+		uint64_t n = dm->is64 && sm->is64 ? R(2) : (uint32_t)R(2);
 
-		if (UNLIKELY(src + n > msize || d + n > msize))
+		if (UNLIKELY(n > sm->size || src > sm->size - n || n > dm->size ||
+			     d > dm->size - n))
 			TRAP(CHIBI_TRAP_MEMORY_OOB);
 		if (n)
-			memmove(mbase + d, mbase + src, n);
-		NEXT(3);
+			memmove(dm->data + d, sm->data + src, n);
+		NEXT(3 + 2 * IC_PWORDS);
 	}
-	/* set R(2) bytes at address R(0) to the byte R(1) */
+	/* set R(2) bytes at address R(0) of memory PTR(3) to the byte R(1) */
 	CASE(MEMORY_FILL) {
-		uint64_t d = (uint32_t)R(0), n = (uint32_t)R(2);
+		struct chibi_memory *m = PTR(3);
+		uint64_t d = MADDR(m, R(0)), n = MADDR(m, R(2));
 
-		if (UNLIKELY(d + n > msize))
+		if (UNLIKELY(n > m->size || d > m->size - n))
 			TRAP(CHIBI_TRAP_MEMORY_OOB);
 		if (n)
-			memset(mbase + d, (uint8_t)R(1), n);
-		NEXT(3);
+			memset(m->data + d, (uint8_t)R(1), n);
+		NEXT(3 + IC_PWORDS);
 	}
+	/* R(1) := 0 and the memory registers at address R(0) + off of memory PTR(2), checked
+	 * for O(4 + IC_PWORDS) bytes (see interp_ops.def) */
+	CASE(MEMX) {
+		const struct chibi_memory *m = PTR(2);
+		uint64_t a = MADDR(m, R(0)), ea = a + load_u64(&O(2 + IC_PWORDS));
+		uint32_t size = O(2 + 2 * IC_PWORDS);
+
+		/* ea wraps only for 64-bit memories, and then lies past any memory */
+		if (UNLIKELY(ea < a || size > m->size || ea > m->size - size))
+			TRAP(CHIBI_TRAP_MEMORY_OOB);
+		mbase = m->data + ea;
+		msize = m->size - ea;
+		R(1) = 0;
+		NEXT(3 + 2 * IC_PWORDS);
+	}
+	CASE(MEMX_END) {
+		RELOAD_MEM();
+		NEXT(0);
+	}
+#undef MADDR
 
 	/* ---- tables (funcref elements are struct chibi_func *, null = NULL) ---- */
 
 	/* R(0) := table PTR(2)[R(1)] */
 	CASE(TABLE_GET) {
 		const struct chibi_table *t = PTR(2);
-		uint32_t i = (uint32_t)R(1);
+		uint64_t i = R(1) & t->index_mask;
 
 		if (UNLIKELY(i >= t->size))
 			TRAP(CHIBI_TRAP_TABLE_OOB);
@@ -594,7 +654,7 @@ static RUN_ONE_SECTION void run(struct chibi_store *s, struct chibi_func *f, uin
 	/* table PTR(2)[R(0)] := R(1) */
 	CASE(TABLE_SET) {
 		struct chibi_table *t = PTR(2);
-		uint32_t i = (uint32_t)R(0);
+		uint64_t i = R(0) & t->index_mask;
 
 		if (UNLIKELY(i >= t->size))
 			TRAP(CHIBI_TRAP_TABLE_OOB);
@@ -611,18 +671,18 @@ static RUN_ONE_SECTION void run(struct chibi_store *s, struct chibi_func *f, uin
 	/* R(0) := old size after growing table PTR(3) by R(2) elements of value R(1), or -1 */
 	CASE(TABLE_GROW) {
 		struct chibi_table *t = PTR(3);
-		int64_t old = table_grow(t, (uint32_t)R(2), (void *)(uintptr_t)R(1));
+		int64_t old = table_grow(t, R(2) & t->index_mask, (void *)(uintptr_t)R(1));
 
-		R(0) = (uint32_t)old;
+		R(0) = (uint64_t)old & t->index_mask; /* -1 in the table's index type */
 		NEXT(3 + IC_PWORDS);
 	}
 	/* set R(2) elements of table PTR(3) from R(0) on to R(1) */
 	CASE(TABLE_FILL) {
 		struct chibi_table *t = PTR(3);
-		uint64_t i = (uint32_t)R(0), n = (uint32_t)R(2);
+		uint64_t i = R(0) & t->index_mask, n = R(2) & t->index_mask;
 		void *v = (void *)(uintptr_t)R(1);
 
-		if (UNLIKELY(i + n > t->size))
+		if (UNLIKELY(n > t->size || i > t->size - n))
 			TRAP(CHIBI_TRAP_TABLE_OOB);
 		for (uint64_t k = 0; k < n; k++)
 			t->elems[i + k] = v;
@@ -631,9 +691,11 @@ static RUN_ONE_SECTION void run(struct chibi_store *s, struct chibi_func *f, uin
 	/* move R(2) elements from table PTR(3 + IC_PWORDS) at R(1) to table PTR(3) at R(0) */
 	CASE(TABLE_COPY) {
 		struct chibi_table *dt = PTR(3), *st = PTR(3 + IC_PWORDS);
-		uint64_t d = (uint32_t)R(0), src = (uint32_t)R(1), n = (uint32_t)R(2);
+		uint64_t d = R(0) & dt->index_mask, src = R(1) & st->index_mask;
+		uint64_t n = R(2) & dt->index_mask & st->index_mask;
 
-		if (UNLIKELY(src + n > st->size || d + n > dt->size))
+		if (UNLIKELY(n > st->size || src > st->size - n || n > dt->size ||
+			     d > dt->size - n))
 			TRAP(CHIBI_TRAP_TABLE_OOB);
 		if (n)
 			memmove(&dt->elems[d], &st->elems[src], n * sizeof(void *));
@@ -643,9 +705,9 @@ static RUN_ONE_SECTION void run(struct chibi_store *s, struct chibi_func *f, uin
 	CASE(TABLE_INIT) {
 		struct chibi_table *t = PTR(4);
 		const struct elem_inst *e = &code->func->inst->elems[O(3)];
-		uint64_t d = (uint32_t)R(0), src = (uint32_t)R(1), n = (uint32_t)R(2);
+		uint64_t d = R(0) & t->index_mask, src = (uint32_t)R(1), n = (uint32_t)R(2);
 
-		if (UNLIKELY(src + n > e->n || d + n > t->size))
+		if (UNLIKELY(src + n > e->n || n > t->size || d > t->size - n))
 			TRAP(CHIBI_TRAP_TABLE_OOB);
 		if (n)
 			memcpy(&t->elems[d], &e->refs[src], n * sizeof(void *));

@@ -38,7 +38,7 @@ struct blk {
 	uint8_t kind;       /* enum flow_kind */
 	uint32_t height;    /* operand depth below the block's parameters */
 	uint32_t nparams, nresults; /* in slots */
-	const uint8_t *params, *results; /* their types ... */
+	const vtype *params, *results; /* their types ... */
 	uint32_t np, nr;    /* ... and counts */
 	uint32_t label;     /* FLOW_LOOP: word index of the loop head */
 	uint32_t fix;       /* chain of target words waiting for the end address (0 = none) */
@@ -70,7 +70,7 @@ struct tr {
 	uint32_t nlocals;         /* slots of the parameters and declared locals */
 	uint32_t *lslot;          /* slot of each local, when some local is a v128; else NULL
 	                           * and local x is slot x */
-	const uint8_t *ptypes, *ltypes; /* parameter and declared local types */
+	const vtype *ptypes, *ltypes;   /* parameter and declared local types */
 	size_t acc_end;           /* code length right after the last acc producer ... */
 	uint32_t acc_slot;        /* ... and the slot it wrote (see interp_ops.def) */
 
@@ -390,7 +390,7 @@ static struct ent pop(struct tr *t)
 }
 
 /* Slots a list of values of these types takes. */
-static uint32_t slots_of(const uint8_t *types, uint32_t n)
+static uint32_t slots_of(const vtype *types, uint32_t n)
 {
 	uint32_t k = 0;
 
@@ -401,7 +401,7 @@ static uint32_t slots_of(const uint8_t *types, uint32_t n)
 
 /* Push values of these types in their own slots (block parameters or results, call
  * results): two entries for a v128. */
-static void push_own_types(struct tr *t, const uint8_t *types, uint32_t n)
+static void push_own_types(struct tr *t, const vtype *types, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++) {
 		push_own(t);
@@ -413,7 +413,7 @@ static void push_own_types(struct tr *t, const uint8_t *types, uint32_t n)
 }
 
 /* Local index -> its type and its first slot. */
-static uint8_t local_type(const struct tr *t, uint32_t x)
+static vtype local_type(const struct tr *t, uint32_t x)
 {
 	uint32_t np = t->f->type->nparams;
 
@@ -739,7 +739,7 @@ static void do_if(struct tr *t, const struct cond *cd)
 /* Reset the shadow stack to the block's height plus values of these types in their own
  * slots.  Entries below the height were materialised when the block began, so no local refs
  * remain. */
-static void reset_stack(struct tr *t, const struct blk *c, const uint8_t *types, uint32_t n)
+static void reset_stack(struct tr *t, const struct blk *c, const vtype *types, uint32_t n)
 {
 	t->sp = c->height;
 	push_own_types(t, types, n);
@@ -894,6 +894,63 @@ static void do_return_call_indirect(struct tr *t, uint32_t typeidx, uint32_t tab
 	uint32_t ind[3] = { slot_of(t, &e, t->sp), t->inst->type_ids[typeidx], tableidx };
 
 	do_return_call(t, &t->m->types[typeidx], NULL, ind);
+}
+
+static void repush(struct tr *t, const struct ent *e);
+
+/* call_ref / return_call_ref $typeidx: the function reference is on top of the arguments */
+static void do_call_ref(struct tr *t, uint32_t typeidx, bool tail)
+{
+	const struct functype *ft = &t->m->types[typeidx];
+	struct ent e = pop(t);
+	uint32_t a = slot_of(t, &e, t->sp), p;
+
+	call_args(t, ft, &p);
+	if (!tail) {
+		emit_op(t, IOP_CALL_REF);
+		w(t, p);
+		w(t, a);
+		call_results(t, ft);
+		return;
+	}
+	emit_op(t, IOP_RETURN_CALL_REF);
+	w(t, p);
+	w(t, a);
+	w(t, ft->nparams);
+	w(t, t->hdr);
+	t->sp -= ft->nparams;
+}
+
+/* br_on_null (the reference is dropped when the branch is taken) and br_on_non_null (it
+ * travels with the branch and is dropped when not).  A null reference is the zero slot. */
+static void do_br_on_null(struct tr *t, bool on_null)
+{
+	struct cond c = { .opc = on_null ? OPC_I64_EQ : OPC_I64_NE, .imm = true, .b = 0 };
+
+	if (on_null) {
+		struct ent e = pop(t);
+
+		c.a = slot_of(t, &e, t->sp);
+		do_br_if(t, &c);
+		repush(t, &e);
+		return;
+	}
+	materialize(t, t->sp - 1);
+	c.a = t->stk[t->sp - 1].slot;
+	do_br_if(t, &c);
+	pop(t);
+}
+
+/* ref.as_non_null: trap on null, the value stays */
+static void do_ref_as_non_null(struct tr *t)
+{
+	struct ent e = pop(t);
+
+	if (e.kind != E_CONST || !e.bits) {
+		emit_op(t, IOP_REF_AS_NON_NULL);
+		w(t, slot_of(t, &e, t->sp));
+	}
+	repush(t, &e);
 }
 
 /* ---- locals ---- */
@@ -1147,6 +1204,39 @@ static void do_store(struct tr *t, const struct instr *in)
 	w(t, (uint32_t)in->bits);
 }
 
+/* ---- memories other than the cached memory 0, and 64-bit memories ---- */
+
+/* Does this load or store need MEMX (interp_ops.def): another memory than 0, or a 64-bit
+ * one, whose addresses the ordinary handlers (u32 address + u32 offset against memory 0)
+ * cannot take? */
+static bool needs_memx(const struct tr *t, const struct instr *in)
+{
+	return in->mem != 0 || t->inst->memories[0]->is64;
+}
+
+/* Emit MEMX for the address under the top `above` entries (a store's value: one, a v128's
+ * two or three with a lane load's) and leave in its place the zero MEMX writes, so the
+ * ordinary instruction that follows, with offset 0, accesses the checked address. */
+static void begin_memx(struct tr *t, const struct instr *in, uint32_t above)
+{
+	struct ent keep[2], a;
+	uint32_t as;
+
+	for (uint32_t i = above; i-- > 0;)
+		keep[i] = pop(t);
+	a = pop(t);
+	as = slot_of(t, &a, t->sp);
+	emit_op(t, IOP_MEMX);
+	w(t, as);
+	w(t, t->S + t->sp);
+	wptr(t, t->inst->memories[in->mem]);
+	w64(t, in->bits);
+	w(t, 1u << op_info[in->op].memlog2);
+	push_own(t);
+	for (uint32_t i = 0; i < above; i++)
+		repush(t, &keep[i]);
+}
+
 /* Instructions of the form: pop n operands, emit op, then the operand slots, then an
  * optional result slot first (has_result) and trailing immediates by the caller. */
 static void pop_emit(struct tr *t, unsigned op, uint32_t n, bool has_result)
@@ -1277,6 +1367,17 @@ static void do_simd(struct tr *t, const struct instr *in)
 
 /* ---- the instruction loop ---- */
 
+/* A load or store (any IMM_MEMARG row) on the cached memory 0. */
+static void one_mem(struct tr *t, const struct instr *in)
+{
+	if (op_is_simd(in->op))
+		do_simd(t, in);
+	else if (op_info[in->op].cls == OPCL_LOAD)
+		do_load(t, in);
+	else
+		do_store(t, in);
+}
+
 static void one(struct tr *t, const struct instr *in)
 {
 	struct chibi_instance *inst = t->inst;
@@ -1329,6 +1430,17 @@ static void one(struct tr *t, const struct instr *in)
 		break;
 	case OPC_RETURN_CALL_INDIRECT:
 		do_return_call_indirect(t, in->a, in->b);
+		break;
+	case OPC_CALL_REF:
+	case OPC_RETURN_CALL_REF:
+		do_call_ref(t, in->a, in->op == OPC_RETURN_CALL_REF);
+		break;
+	case OPC_BR_ON_NULL:
+	case OPC_BR_ON_NON_NULL:
+		do_br_on_null(t, in->op == OPC_BR_ON_NULL);
+		break;
+	case OPC_REF_AS_NON_NULL:
+		do_ref_as_non_null(t);
 		break;
 	case OPC_DROP:
 		if (pop(t).hi)
@@ -1439,13 +1551,16 @@ static void one(struct tr *t, const struct instr *in)
 		break;
 	case OPC_MEMORY_SIZE:
 		pop_emit(t, IOP_MEMORY_SIZE, 0, true);
+		wptr(t, inst->memories[in->mem]);
 		break;
 	case OPC_MEMORY_GROW:
 		pop_emit(t, IOP_MEMORY_GROW, 1, true);
+		wptr(t, inst->memories[in->mem]);
 		break;
 	case OPC_MEMORY_INIT:
 		pop_emit(t, IOP_MEMORY_INIT, 3, false);
 		w(t, in->a);
+		wptr(t, inst->memories[in->mem]);
 		break;
 	case OPC_DATA_DROP:
 		emit_op(t, IOP_DATA_DROP);
@@ -1453,9 +1568,12 @@ static void one(struct tr *t, const struct instr *in)
 		break;
 	case OPC_MEMORY_COPY:
 		pop_emit(t, IOP_MEMORY_COPY, 3, false);
+		wptr(t, inst->memories[in->mem]);
+		wptr(t, inst->memories[in->b]);
 		break;
 	case OPC_MEMORY_FILL:
 		pop_emit(t, IOP_MEMORY_FILL, 3, false);
+		wptr(t, inst->memories[in->mem]);
 		break;
 	case OPC_I32_CONST: case OPC_I64_CONST: case OPC_F32_CONST: case OPC_F64_CONST:
 		push_const(t, in->bits);
@@ -1470,6 +1588,20 @@ static void one(struct tr *t, const struct instr *in)
 		do_unary(t, OPC_I64_EQZ); /* a null reference is the all-zero slot */
 		break;
 	default:
+		if (op_info[op].imm == IMM_MEMARG || op_info[op].imm == IMM_MEMARG_LANE) {
+			if (needs_memx(t, in)) {
+				struct instr at0 = *in;
+				const char *p = op_info[op].params;
+
+				/* the entries above the address: a value, a v128's two halves */
+				begin_memx(t, in, (uint32_t)strlen(p + 1) + (strchr(p, 'v') ? 1 : 0));
+				at0.mem = 0;
+				at0.bits = 0;
+				one_mem(t, &at0);
+				emit_op(t, IOP_MEMX_END);
+				break;
+			}
+		}
 		if (op_is_simd(op)) {
 			do_simd(t, in);
 			break;

@@ -91,30 +91,49 @@ static uint8_t *reserve(uint64_t bytes)
 	return p;
 }
 
-/* New memory; see store.h. */
-struct chibi_memory *mem_new(struct chibi_store *s, uint32_t min, uint32_t max, bool has_max)
+/* Pages the store's cap leaves for memory m (NULL: a new one) to grow to: the engine's
+ * limit for one memory (4 GiB, 32- and 64-bit alike: the reservation's size), and when
+ * cfg.max_memory_pages is set, that many pages for all the store's memories together. */
+static uint64_t pages_allowed(const struct chibi_store *s, const struct chibi_memory *m)
 {
-	uint32_t cap = s->cfg.max_memory_pages ? s->cfg.max_memory_pages : WASM_MAX_PAGES;
-	uint64_t bytes = (uint64_t)min * WASM_PAGE_SIZE;
+	uint64_t cap = WASM_MAX_PAGES, own = m ? m->pages : 0;
+
+	if (s->cfg.max_memory_pages) {
+		uint64_t left = s->cfg.max_memory_pages > s->mem_pages - own ?
+				s->cfg.max_memory_pages - (s->mem_pages - own) : 0;
+
+		if (left < cap)
+			cap = left;
+	}
+	return cap;
+}
+
+/* New memory; see store.h. */
+struct chibi_memory *mem_new(struct chibi_store *s, uint64_t min, uint64_t max, bool has_max,
+			     bool is64)
+{
+	uint64_t cap = pages_allowed(s, NULL), bytes;
 	struct chibi_memory *m;
 
-	if (cap > WASM_MAX_PAGES)
-		cap = WASM_MAX_PAGES;
 	if (min > cap || (has_max && max < min))
 		return NULL;
+	bytes = min * WASM_PAGE_SIZE;
 	m = vm_calloc(1, sizeof(*m));
 	if (!m)
 		return NULL;
 	m->store = s;
-	m->pages = min;
+	m->pages = (uint32_t)min;
 	m->size = bytes;
+	m->is64 = is64;
 	m->has_max = has_max;
 	m->decl_max = has_max ? max : 0;
-	m->max_pages = has_max && max < cap ? max : cap;
+	/* the store's cap is checked again at each grow: other memories change it */
+	m->max_pages = (uint32_t)(has_max && max < WASM_MAX_PAGES ? max : WASM_MAX_PAGES);
 	if (!hard_grow() && !no_reserve())
 		m->data = reserve(bytes);
 	if (m->data) {
 		m->reserved = RESERVE_BYTES;
+		s->mem_pages += m->pages;
 		return m;
 	}
 	/* Fallback: a heap block (calloc gives the zeroed pages wasm requires). */
@@ -123,6 +142,7 @@ struct chibi_memory *mem_new(struct chibi_store *s, uint32_t min, uint32_t max, 
 	m->data = vm_calloc(1, bytes ? (size_t)bytes : 1);
 	if (!m->data)
 		goto fail;
+	s->mem_pages += m->pages;
 	return m;
 fail:
 	vm_free(m);
@@ -134,6 +154,7 @@ void mem_free(struct chibi_memory *m)
 {
 	if (!m)
 		return;
+	m->store->mem_pages -= m->pages;
 	if (m->reserved)
 		unreserve(m->data, m->size);
 	else
@@ -142,14 +163,15 @@ void mem_free(struct chibi_memory *m)
 }
 
 /* Grow by delta pages (memory.grow semantics); see runtime.h. */
-int64_t mem_grow(struct chibi_memory *m, uint32_t delta)
+int64_t mem_grow(struct chibi_memory *m, uint64_t delta)
 {
 	uint32_t old = m->pages;
-	uint64_t new_pages = (uint64_t)old + delta;
-	uint64_t new_size = new_pages * WASM_PAGE_SIZE;
+	uint64_t new_pages, new_size;
 
-	if (new_pages > m->max_pages)
+	if (delta > m->max_pages - old || delta > pages_allowed(m->store, m) - old)
 		return -1;
+	new_pages = old + delta;
+	new_size = new_pages * WASM_PAGE_SIZE;
 	if (delta == 0)
 		return old;
 	if (alloc_should_fail(new_size - m->size))
@@ -178,6 +200,7 @@ int64_t mem_grow(struct chibi_memory *m, uint32_t delta)
 		memset(p + m->size, 0, new_size - m->size);
 		m->data = p;
 	}
+	m->store->mem_pages += delta;
 	m->pages = (uint32_t)new_pages;
 	m->size = new_size;
 	return old;
@@ -192,10 +215,32 @@ chibi_memory *chibi_memory_new(chibi_store *s, uint32_t min_pages, uint32_t max_
 
 	if (!s || (has_max && max_pages > WASM_MAX_PAGES))
 		return NULL;
-	m = mem_new(s, min_pages, max_pages, has_max);
+	m = mem_new(s, min_pages, max_pages, has_max, false);
 	if (m)
 		store_own_memory(s, m);
 	return m;
+}
+
+/* Host-created 64-bit memory (memory64) owned by s; NULL on bad limits (min > max, a
+ * maximum above 2^48 pages, a minimum above the engine's 65536 pages or the store cap) or
+ * NOMEM. */
+chibi_memory *chibi_memory_new64(chibi_store *s, uint64_t min_pages, uint64_t max_pages,
+				 bool has_max)
+{
+	struct chibi_memory *m;
+
+	if (!s || (has_max && max_pages > WASM_MAX_PAGES64))
+		return NULL;
+	m = mem_new(s, min_pages, max_pages, has_max, true);
+	if (m)
+		store_own_memory(s, m);
+	return m;
+}
+
+/* Is m indexed by i64 (memory64)? */
+bool chibi_memory_is64(const chibi_memory *m)
+{
+	return m && m->is64;
 }
 
 /* Base of linear memory; valid until the next grow (which may move it when unreserved). */
@@ -208,6 +253,12 @@ uint8_t *chibi_memory_data(chibi_memory *m)
 size_t chibi_memory_size(const chibi_memory *m)
 {
 	return m ? (size_t)m->size : 0;
+}
+
+/* Current size in bytes, as the 64-bit count every host can represent. */
+uint64_t chibi_memory_size64(const chibi_memory *m)
+{
+	return m ? m->size : 0;
 }
 
 /* memory.grow from the host: old size in pages, or -1. */

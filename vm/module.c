@@ -53,6 +53,7 @@ static void mod_free(struct module *m)
 	}
 	vm_free(m->func_type_idx);
 	vm_free(m->tables);
+	vm_free(m->table_inits);
 	vm_free(m->memories);
 	vm_free(m->global_types);
 	vm_free(m->globals);

@@ -27,7 +27,7 @@ struct cexpr {
 	uint8_t error;   /* enum cexpr_error: set by the decoder, reported by the validator as
 	                  * "constant expression required" / "type mismatch" */
 	size_t offset;   /* byte offset of the expression (diagnostics) */
-	uint8_t reftype; /* for CE_REF_NULL */
+	vtype reftype;   /* for CE_REF_NULL: (ref null ht) of the immediate's heap type */
 	uint32_t index;  /* function index (CE_REF_FUNC) or global index (CE_GLOBAL_GET) */
 	uint64_t bits;   /* constant value bits (floats as their IEEE bits; v128: low half) */
 	uint64_t hi;     /* CE_V128: the high half */
@@ -70,7 +70,7 @@ struct flow_block {           /* 20 bytes */
 	                       * 64-bit slots: a v128 counts two (see vm/flow.h) */
 	uint32_t else_at;     /* FLOW_IF: position of its else, 0 if it has none */
 	uint32_t end_at;      /* position of its end */
-	uint32_t sig : 28;    /* valtype, or type index (FLOW_SIG_TYPEIDX) */
+	uint32_t sig : 28;    /* vt_code of the one result type, or type index (FLOW_SIG_TYPEIDX) */
 	uint32_t sig_kind : 2; /* enum flow_sig */
 	uint32_t kind : 2;    /* enum flow_kind */
 };
@@ -91,7 +91,7 @@ struct flow {
 struct func {
 	uint32_t type_index;
 	uint32_t nlocals;       /* declared locals, excluding parameters */
-	uint8_t *local_types;   /* nlocals entries */
+	vtype *local_types;     /* nlocals entries */
 	const uint8_t *code;    /* body: first instruction .. final `end` inclusive */
 	size_t code_len;
 	size_t code_offset;     /* byte offset of `code` in the module binary (for diagnostics) */
@@ -99,6 +99,10 @@ struct func {
 	uint32_t max_stack;     /* maximum operand stack height in 64-bit slots (v128 = 2) */
 	bool uses_v128;         /* a v128 value appears: in the signature, a local or pushed
 	                         * by any instruction (tiers without SIMD refuse the function) */
+	bool tail_calls_out;    /* may end in a function of another instance: it tail-calls
+	                         * an import, through a table or a reference, or a function
+	                         * of the module that may (return_call chains).  A JIT caller
+	                         * reloads its memory registers after calling it. */
 	struct flow flow;       /* control-flow side table (arrays in the module's flow_mem) */
 };
 
@@ -111,7 +115,7 @@ enum seg_mode { SEG_ACTIVE, SEG_PASSIVE, SEG_DECLARATIVE };
 
 struct elem {
 	uint8_t mode;         /* enum seg_mode */
-	uint8_t elemtype;     /* VT_FUNCREF or VT_EXTERNREF */
+	vtype elemtype;       /* a reference type */
 	uint32_t table_index; /* SEG_ACTIVE only */
 	struct cexpr offset;  /* SEG_ACTIVE only */
 	uint32_t nitems;
@@ -151,6 +155,7 @@ struct module {
 	struct memtype *memories;
 	uint32_t nglobals;        /* total, imports included */
 	struct globaltype *global_types; /* index space order */
+	struct cexpr *table_inits; /* defined tables' initial values (ntables - ntable_imports) */
 	struct global *globals;   /* defined globals only (nglobals - nglobal_imports) */
 
 	uint32_t nexports;

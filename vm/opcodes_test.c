@@ -54,7 +54,7 @@ Test(opcodes, prefixes_and_enum_values)
 static bool letters_ok(const char *s)
 {
 	for (; *s; s++)
-		if (!vt_from_letter(*s))
+		if (!vt_from_op_letter(*s))
 			return false;
 	return true;
 }
@@ -141,16 +141,16 @@ static void check_simd_row(const struct opinfo *oi, unsigned ml)
 		cr_expect_eq(oi->type, 0, "%s: a shapeless row has no type", t);
 	switch (oi->cls) {
 	case OPCL_VLOAD:
-		cr_expect(oi->imm == IMM_MEMARG && !strcmp(p, "i") && !strcmp(r, "v"), "%s", t);
+		cr_expect(oi->imm == IMM_MEMARG && !strcmp(p, "a") && !strcmp(r, "v"), "%s", t);
 		cr_expect(oi->flags & OPF_TRAP, "%s", t);
 		break;
 	case OPCL_VSTORE:
-		cr_expect(oi->imm == IMM_MEMARG && !strcmp(p, "iv") && !r[0], "%s", t);
+		cr_expect(oi->imm == IMM_MEMARG && !strcmp(p, "av") && !r[0], "%s", t);
 		cr_expect(oi->flags & OPF_TRAP, "%s", t);
 		break;
 	case OPCL_VLOADLANE:
 	case OPCL_VSTORELANE:
-		cr_expect(oi->imm == IMM_MEMARG_LANE && !strcmp(p, "iv"), "%s", t);
+		cr_expect(oi->imm == IMM_MEMARG_LANE && !strcmp(p, "av"), "%s", t);
 		cr_expect(!strcmp(r, oi->cls == OPCL_VLOADLANE ? "v" : ""), "%s", t);
 		cr_expect(oi->flags & OPF_TRAP, "%s", t);
 		break;
@@ -241,10 +241,10 @@ Test(opcodes, class_matches_signature)
 			cr_expect(strlen(p) == 1 && p[0] != r[0], "%s", t);
 			break;
 		case OPCL_LOAD:
-			cr_expect(oi->imm == IMM_MEMARG && strcmp(p, "i") == 0 && strlen(r) == 1, "%s", t);
+			cr_expect(oi->imm == IMM_MEMARG && strcmp(p, "a") == 0 && strlen(r) == 1, "%s", t);
 			break;
 		case OPCL_STORE:
-			cr_expect(oi->imm == IMM_MEMARG && strlen(p) == 2 && p[0] == 'i' && !r[0], "%s",
+			cr_expect(oi->imm == IMM_MEMARG && strlen(p) == 2 && p[0] == 'a' && !r[0], "%s",
 				  t);
 			break;
 		case OPCL_CONST:

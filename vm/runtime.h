@@ -41,29 +41,36 @@ struct chibi_memory {
 	uint8_t *data;         /* base of linear memory (never NULL; may be a reservation) */
 	uint64_t size;         /* current size in bytes = pages * 64 KiB */
 	uint32_t pages;
-	uint32_t max_pages;    /* effective maximum (declared max, capped by the store config) */
+	uint32_t max_pages;    /* effective maximum: the declared one, capped by the engine's
+	                        * 65536 pages (the store's cap is checked at each grow) */
+	bool is64;             /* indexed by i64 (memory64): addresses are always checked */
 	bool has_max;          /* declared maximum present (for import matching) */
-	uint32_t decl_max;     /* declared maximum (valid if has_max) */
+	uint64_t decl_max;     /* declared maximum (valid if has_max) */
 	size_t reserved;       /* bytes of address space reserved at data (0 = malloc'ed) */
 	struct chibi_store *store;
 	struct chibi_memory *store_next;
 };
 
 struct chibi_table {
-	uint8_t elemtype;      /* VT_FUNCREF or VT_EXTERNREF */
+	vtype elemtype;        /* a reference type; a concrete heap type is the store's
+	                        * canonical type id (see vtype in vm/types.h) */
 	uint32_t size;
-	uint32_t max;          /* effective maximum */
+	uint64_t max;          /* declared maximum (UINT64_MAX: none); TABLE_MAX_ELEMS applies */
 	bool has_max;
+	bool is64;             /* indexed by i64 (table64) */
+	uint64_t index_mask;   /* what of an index slot counts: all 64 bits for table64, else
+	                        * the low 32 (an i32 slot's upper bits are unspecified) */
 	void **elems;          /* size entries: chibi_func* for funcref, opaque for externref */
 	struct chibi_store *store;
 	struct chibi_table *store_next;
 };
 
 struct chibi_global {
-	uint8_t valtype;
+	vtype valtype;         /* concrete heap types as canonical ids, as elemtype */
 	bool mutable_;
 	uint64_t value;        /* slot representation (v128: the low half) */
 	uint64_t hi;           /* v128: the high half */
+	struct chibi_store *store; /* its types' canonical ids are this store's */
 	struct chibi_global *store_next;
 };
 
@@ -123,6 +130,9 @@ struct chibi_store {
 	 * prologues accept (checked on every call) */
 	void *jit;
 	uintptr_t jit_stack_limit;
+	/* pages of all its memories (cfg.max_memory_pages caps the sum); last, so the fields
+	 * JIT code reads keep their one-byte displacements */
+	uint64_t mem_pages;
 };
 
 struct chibi_caller {
@@ -140,14 +150,20 @@ noreturn void vm_trap(struct chibi_store *s, enum chibi_trap code);
 
 /* Canonical id for a function type (interned structurally).  UINT32_MAX on out of memory. */
 uint32_t store_intern_type(struct chibi_store *s, const struct functype *t);
+bool store_intern_group(struct chibi_store *s, const struct functype *types, uint32_t first,
+			uint32_t len, uint32_t *ids);
+bool store_type_sub(const struct chibi_store *s, uint32_t a, uint32_t b);
+bool store_vt_match(const struct chibi_store *s, vtype got, vtype want);
+/* Does the typed value v fit canonical type t (vt_code, nullability, function type)? */
+bool store_val_fits(const struct chibi_store *s, vtype t, const chibi_val *v);
 
 /* ---- memories and tables (vm/memory.c, vm/table.c) ---- */
 
 /* Grow by delta pages.  Returns old page count, or -1 if the maximum would be exceeded or
  * memory is short.  Never moves data when the memory was reserved (reserved != 0). */
-int64_t mem_grow(struct chibi_memory *m, uint32_t delta);
+int64_t mem_grow(struct chibi_memory *m, uint64_t delta);
 /* Grow by delta elements, filling with init.  Returns old size or -1. */
-int64_t table_grow(struct chibi_table *t, uint32_t delta, void *init);
+int64_t table_grow(struct chibi_table *t, uint64_t delta, void *init);
 
 /* ---- execution engine (vm/interp.c) ---- */
 
@@ -163,5 +179,7 @@ void interp_free_code(struct chibi_func *f);
 
 /* Evaluate a constant expression in an instance (globals/functions must already exist). */
 uint64_t inst_eval_cexpr(struct chibi_instance *inst, const struct cexpr *e);
+/* A value type of inst's module in the store's form (canonical ids; see vtype). */
+vtype inst_vtype(const struct chibi_instance *inst, vtype t);
 
 #endif

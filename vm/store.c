@@ -117,35 +117,171 @@ uint64_t chibi_store_fuel(const chibi_store *s)
 	return s ? s->fuel : 0;
 }
 
-/* Intern t structurally: equal function types get equal ids, so call_indirect compares one
- * integer.  A linear scan is fine: stores hold tens to hundreds of distinct types.  Returns
- * UINT32_MAX on NOMEM. */
+/*
+ * The store's types are canonical (spec 3.3.3, iso-recursive equivalence): interned one
+ * recursion group at a time, in a form independent of any module.  A type index inside a
+ * vtype or as a supertype becomes the canonical id of the type it names when that type is
+ * outside the group, its position in the group (STORE_REC_REL) when inside; equivalent
+ * groups then have identical forms, so equal ids mean equal types and call_indirect
+ * compares one integer.  A linear scan is fine: stores hold tens to hundreds of groups.
+ */
+#define STORE_REC_REL 0x80000000u
+
+static uint32_t canon_ref(uint32_t x, uint32_t first, uint32_t len, const uint32_t *ids)
+{
+	return x >= first && x - first < len ? STORE_REC_REL | (x - first) : ids[x];
+}
+
+/* A vtype in the store's form; false when a canonical id does not fit a vtype. */
+static bool canon_vt(vtype t, uint32_t first, uint32_t len, const uint32_t *ids, vtype *out)
+{
+	uint32_t x;
+
+	*out = t;
+	if (!vt_has_index(t))
+		return true;
+	x = canon_ref(vt_index(t), first, len, ids);
+	if (x & STORE_REC_REL) /* the bottom flag never goes with an index: it marks "in group" */
+		*out = vt_ref_index(x & ~STORE_REC_REL, vt_nullable(t)) | VT_BOTTOM;
+	else if (x > VT_MAX_TYPEIDX)
+		return false;
+	else
+		*out = vt_ref_index(x, vt_nullable(t));
+	return true;
+}
+
+static bool same_canon(const struct functype *a, const struct functype *b)
+{
+	return a->final_ == b->final_ && a->super == b->super && functype_eq(a, b);
+}
+
+static void free_canon(struct functype *c, uint32_t n)
+{
+	for (uint32_t k = 0; k < n; k++)
+		vm_free(c[k].params);
+	vm_free(c);
+}
+
+/* Intern the group types[first .. first + len) of a module (or one host type: first 0,
+ * len 1), whose earlier types have the canonical ids ids[0 .. first); fills ids[first ..
+ * first + len).  False on NOMEM. */
+bool store_intern_group(struct chibi_store *s, const struct functype *types, uint32_t first,
+			uint32_t len, uint32_t *ids)
+{
+	struct functype *c = vm_calloc(len ? len : 1, sizeof(*c));
+	uint32_t found = UINT32_MAX;
+
+	if (!c)
+		return false;
+	for (uint32_t k = 0; k < len; k++) {
+		const struct functype *t = &types[first + k];
+		size_t n = (size_t)t->nparams + t->nresults;
+		vtype *buf = vm_malloc(n ? n * sizeof(*buf) : 1);
+
+		if (!buf) {
+			free_canon(c, k);
+			return false;
+		}
+		c[k] = *t;
+		c[k].params = buf;
+		c[k].results = buf + t->nparams;
+		for (size_t i = 0; i < n; i++) {
+			vtype vt = i < t->nparams ? t->params[i] : t->results[i - t->nparams];
+
+			if (!canon_vt(vt, first, len, ids, &buf[i])) {
+				free_canon(c, k + 1);
+				return false;
+			}
+		}
+		c[k].super = t->super == TYPE_NO_SUPER ? t->super :
+			     canon_ref(t->super, first, len, ids);
+	}
+	for (uint32_t g = 0; g < s->ntypes && found == UINT32_MAX; g += s->types[g].rec_len) {
+		uint32_t k = 0;
+
+		if (s->types[g].rec_len != len)
+			continue;
+		while (k < len && same_canon(&s->types[g + k], &c[k]))
+			k++;
+		if (k == len)
+			found = g;
+	}
+	if (found != UINT32_MAX || len == 0) {
+		for (uint32_t k = 0; k < len; k++)
+			ids[first + k] = found + k;
+		free_canon(c, len);
+		return true;
+	}
+	if (s->ntypes > VT_MAX_TYPEIDX - len ||
+	    !VM_GROW(s->types, s->cap_types, (size_t)s->ntypes + len)) {
+		free_canon(c, len);
+		return false;
+	}
+	for (uint32_t k = 0; k < len; k++) {
+		c[k].rec_first = s->ntypes;
+		c[k].rec_len = len;
+		s->types[s->ntypes + k] = c[k];
+		ids[first + k] = s->ntypes + k;
+	}
+	s->ntypes += len;
+	vm_free(c);
+	return true;
+}
+
+/* One type without a group of its own (a host function's; no type indices in it). */
 uint32_t store_intern_type(struct chibi_store *s, const struct functype *t)
 {
-	struct functype *nt;
-	uint8_t *buf;
+	struct functype one = *t;
+	uint32_t id = UINT32_MAX;
 
-	for (uint32_t i = 0; i < s->ntypes; i++)
-		if (functype_eq(&s->types[i], t))
-			return i;
-	if (s->ntypes == UINT32_MAX - 1)
-		return UINT32_MAX;
-	if (!VM_GROW(s->types, s->cap_types, (size_t)s->ntypes + 1))
-		return UINT32_MAX;
-	/* Own copy of the value types: the module that first showed this type may die first. */
-	buf = vm_malloc((size_t)t->nparams + t->nresults);
-	if (!buf)
-		return UINT32_MAX;
-	if (t->nparams)
-		memcpy(buf, t->params, t->nparams);
-	if (t->nresults)
-		memcpy(buf + t->nparams, t->results, t->nresults);
-	nt = &s->types[s->ntypes];
-	nt->nparams = t->nparams;
-	nt->nresults = t->nresults;
-	nt->params = buf;
-	nt->results = buf + t->nparams;
-	return s->ntypes++;
+	one.super = TYPE_NO_SUPER;
+	one.final_ = true;
+	one.rec_first = 0;
+	one.rec_len = 1;
+	return store_intern_group(s, &one, 0, 1, &id) ? id : UINT32_MAX;
+}
+
+/* Is canonical type a a subtype of b: b itself or on a's chain of declared supertypes? */
+bool store_type_sub(const struct chibi_store *s, uint32_t a, uint32_t b)
+{
+	while (a != b) {
+		const struct functype *t = &s->types[a];
+
+		if (t->super == TYPE_NO_SUPER)
+			return false;
+		a = t->super & STORE_REC_REL ? t->rec_first + (t->super & ~STORE_REC_REL) :
+		    t->super;
+	}
+	return true;
+}
+
+static bool store_sub(const void *ctx, uint32_t a, uint32_t b)
+{
+	return store_type_sub(ctx, a, b);
+}
+
+bool store_val_fits(const struct chibi_store *s, vtype t, const chibi_val *v)
+{
+	const struct chibi_func *f;
+
+	if (v->type != vt_code(t))
+		return false;
+	if (!vt_is_ref(t))
+		return true;
+	f = v->type == CHIBI_FUNCREF ? v->of.ref : NULL;
+	if (v->type == CHIBI_FUNCREF ? !f : !v->of.ext)
+		return vt_nullable(t);
+	if (t & VT_BOTTOM)
+		return false;
+	if (f && f->store != s)
+		return false;
+	return !vt_has_index(t) || (f && store_type_sub(s, f->type_id, vt_index(t)));
+}
+
+/* vt_match_by on canonical vtypes (run-time objects' types, see vtype). */
+bool store_vt_match(const struct chibi_store *s, vtype got, vtype want)
+{
+	return vt_match_by(got, want, store_sub, s);
 }
 
 /* The store_own_* family pushes an object on its ownership list; see store.h. */

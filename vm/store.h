@@ -13,19 +13,22 @@
  * table.grow from asking for gigabytes (grow returns -1 beyond it). */
 #define TABLE_MAX_ELEMS 10000000u
 
-/* New memory of `min` pages (zeroed), unlinked.  The effective maximum is the declared one
- * capped by the store's cfg.max_memory_pages.  NULL if min exceeds that cap or on NOMEM. */
-struct chibi_memory *mem_new(struct chibi_store *s, uint32_t min, uint32_t max, bool has_max);
+/* New memory of `min` pages (zeroed), unlinked, 64-bit (memory64) if is64.  Its pages count
+ * towards the store's cfg.max_memory_pages, which caps all memories together, from now on
+ * (mem_free gives them back).  NULL if min exceeds the engine's 65536 pages or what that cap
+ * leaves, or on NOMEM. */
+struct chibi_memory *mem_new(struct chibi_store *s, uint64_t min, uint64_t max, bool has_max,
+			     bool is64);
 /* Release an (unlinked or store-owned, at store teardown) memory.  NULL is a no-op. */
 void mem_free(struct chibi_memory *m);
 
 /* New table of `min` null entries, unlinked.  NULL if min > TABLE_MAX_ELEMS or on NOMEM. */
-struct chibi_table *table_new(struct chibi_store *s, uint8_t elemtype, uint32_t min,
-			      uint32_t max, bool has_max);
+struct chibi_table *table_new(struct chibi_store *s, vtype elemtype, uint64_t min,
+			      uint64_t max, bool has_max, bool is64);
 void table_free(struct chibi_table *t);
 
 /* New global, unlinked.  NULL on NOMEM. */
-struct chibi_global *global_new(uint8_t valtype, bool mutable_, uint64_t value);
+struct chibi_global *global_new(vtype valtype, bool mutable_, uint64_t value);
 
 /* chibi_func_new_host with the reason of a failure: CHIBI_ERR_ARG (bad signature or NULL
  * fn) or CHIBI_ERR_NOMEM.  The function is owned by the store. */
@@ -56,12 +59,12 @@ void store_own_instance(struct chibi_store *s, struct chibi_instance *inst);
 
 /* Slot <-> typed value conversion (slot layout: see runtime.h). */
 uint64_t val_to_slot(const chibi_val *v);
-chibi_val val_from_slot(uint8_t type, uint64_t slot);
+chibi_val val_from_slot(vtype type, uint64_t slot);
 /* The same for any type, v128 included (two slots at out / p); returns the slots written. */
 uint32_t val_to_slots(const chibi_val *v, uint64_t *out);
-chibi_val val_from_slots(uint8_t type, const uint64_t *p);
+chibi_val val_from_slots(vtype type, const uint64_t *p);
 
 /* Letter of a value type in signatures ("i", "I", "f", "F", "v", "r", "e"), '?' if unknown. */
-char vt_letter(uint8_t t);
+char vt_letter(vtype t);
 
 #endif

@@ -9,8 +9,8 @@
 #include "store.h"
 
 /* New table of min nulls; see store.h. */
-struct chibi_table *table_new(struct chibi_store *s, uint8_t elemtype, uint32_t min,
-			      uint32_t max, bool has_max)
+struct chibi_table *table_new(struct chibi_store *s, vtype elemtype, uint64_t min,
+			      uint64_t max, bool has_max, bool is64)
 {
 	struct chibi_table *t;
 
@@ -19,18 +19,20 @@ struct chibi_table *table_new(struct chibi_store *s, uint8_t elemtype, uint32_t 
 	t = vm_calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
-	t->elems = vm_calloc(min, sizeof(void *));
+	t->elems = vm_calloc((size_t)min, sizeof(void *));
 	if (!t->elems) {
 		vm_free(t);
 		return NULL;
 	}
 	t->store = s;
 	t->elemtype = elemtype;
-	t->size = min;
+	t->size = (uint32_t)min;
+	t->is64 = is64;
+	t->index_mask = is64 ? UINT64_MAX : UINT32_MAX;
 	/* max keeps the declared value (import matching needs it); TABLE_MAX_ELEMS is applied
 	 * separately by table_grow. */
 	t->has_max = has_max;
-	t->max = has_max ? max : UINT32_MAX;
+	t->max = has_max ? max : UINT64_MAX;
 	return t;
 }
 
@@ -45,12 +47,15 @@ void table_free(struct chibi_table *t)
 
 /* table.grow semantics; see runtime.h.  Fails (-1) beyond the declared maximum, beyond
  * TABLE_MAX_ELEMS, or on NOMEM; the table is unchanged then. */
-int64_t table_grow(struct chibi_table *t, uint32_t delta, void *init)
+int64_t table_grow(struct chibi_table *t, uint64_t delta, void *init)
 {
 	uint32_t old = t->size;
-	uint64_t n = (uint64_t)old + delta;
+	uint64_t n;
 	void **e;
 
+	if (delta > TABLE_MAX_ELEMS)
+		return -1;
+	n = old + delta;
 	if (n > t->max || n > TABLE_MAX_ELEMS)
 		return -1;
 	if (delta == 0)
@@ -74,10 +79,30 @@ chibi_table *chibi_table_new(chibi_store *s, enum chibi_valtype elem, uint32_t m
 
 	if (!s || !vt_is_ref(elem))
 		return NULL;
-	t = table_new(s, (uint8_t)elem, min, max, has_max);
+	t = table_new(s, (vtype)elem, min, max, has_max, false);
 	if (t)
 		store_own_table(s, t);
 	return t;
+}
+
+/* Host-created 64-bit table (table64) owned by s; as chibi_table_new otherwise. */
+chibi_table *chibi_table_new64(chibi_store *s, enum chibi_valtype elem, uint64_t min,
+			       uint64_t max, bool has_max)
+{
+	struct chibi_table *t;
+
+	if (!s || !vt_is_ref(elem))
+		return NULL;
+	t = table_new(s, (vtype)elem, min, max, has_max, true);
+	if (t)
+		store_own_table(s, t);
+	return t;
+}
+
+/* Is t indexed by i64 (table64)? */
+bool chibi_table_is64(const chibi_table *t)
+{
+	return t && t->is64;
 }
 
 /* Current size in elements. */
@@ -99,9 +124,7 @@ bool chibi_table_get(const chibi_table *t, uint32_t i, chibi_val *out)
  * funcref must belong to the table's store. */
 bool chibi_table_set(chibi_table *t, uint32_t i, chibi_val v)
 {
-	if (!t || i >= t->size || v.type != t->elemtype)
-		return false;
-	if (v.type == CHIBI_FUNCREF && v.of.ref && v.of.ref->store != t->store)
+	if (!t || i >= t->size || !store_val_fits(t->store, t->elemtype, &v))
 		return false;
 	t->elems[i] = (void *)(uintptr_t)val_to_slot(&v);
 	return true;

@@ -24,6 +24,8 @@ static const char *const trap_names[CHIBI_TRAP_COUNT] = {
 	[CHIBI_TRAP_OUT_OF_FUEL] = "all fuel consumed",
 	[CHIBI_TRAP_HOST] = "host error",
 	[CHIBI_TRAP_EXIT] = "exit",
+	[CHIBI_TRAP_NULL_REF] = "null reference",
+	[CHIBI_TRAP_NULL_FUNC_REF] = "null function reference",
 };
 
 /* Spec wording of a trap code ("unknown trap" for values outside the enum).  Static string. */

@@ -10,7 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Value types, numbered as in the binary format (spec 5.3.1). */
+/* Value types, numbered as in the binary format (spec 5.3.1).  A reference type's code here
+ * is its family's top heap type: every reference of the func family is one pointer to a
+ * chibi_func at run time, whatever its static type (see vtype below). */
 enum valtype {
 	VT_I32 = 0x7f,
 	VT_I64 = 0x7e,
@@ -21,11 +23,83 @@ enum valtype {
 	VT_EXTERNREF = 0x6f,
 };
 
-static inline bool vt_is_ref(uint8_t t) { return t == VT_FUNCREF || t == VT_EXTERNREF; }
+/* Binary heap type codes of the bottoms (spec 5.3.3): in a vtype they are VT_BOTTOM plus
+ * their family's code. */
+enum heaptype_code {
+	HT_NOFUNC = 0x73,
+	HT_NOEXTERN = 0x72,
+	HT_NOEXN = 0x74,
+	HT_EXN = 0x69,
+};
+
+/*
+ * A value type as every stage stores it (params, results, locals, globals, tables, elem
+ * segments, the validator's operand stack): 32 bits,
+ *   bits 0-7   the code: a number or vector type's binary code, or for a reference its
+ *              family (VT_FUNCREF, VT_EXTERNREF, 0x69 exnref), which is all the run time
+ *              needs (vt_code: what the slot holds);
+ *   bit 8      VT_NONNULL: `(ref ht)` rather than `(ref null ht)`;
+ *   bit 9      VT_BOTTOM: the heap type is the family's bottom (nofunc, noextern, noexn);
+ *   bits 10-31 a concrete heap type `$t`: its type index + 1 (0: the abstract heap type).
+ * So a number type and the nullable abstract references keep their one-byte values
+ * (VT_FUNCREF is `(ref null func)`), and code comparing a vtype with them keeps working.
+ * Type indices in a vtype are the module's own; the store maps them to canonical ids.
+ */
+typedef uint32_t vtype;
+
+#define VT_NONNULL 0x100u
+#define VT_BOTTOM 0x200u
+#define VT_IDX_SHIFT 10
+#define VT_MAX_TYPEIDX ((1u << (32 - VT_IDX_SHIFT)) - 2) /* the largest index a vtype holds */
+
+static inline uint8_t vt_code(vtype t) { return (uint8_t)t; }
+
+static inline bool vt_is_ref(vtype t)
+{
+	uint8_t c = vt_code(t);
+
+	return c == VT_FUNCREF || c == VT_EXTERNREF || c == HT_EXN;
+}
+
+static inline bool vt_nullable(vtype t) { return !(t & VT_NONNULL); }
+static inline bool vt_has_index(vtype t) { return (t >> VT_IDX_SHIFT) != 0; }
+/* The concrete heap type's type index (vt_has_index(t) only). */
+static inline uint32_t vt_index(vtype t) { return (t >> VT_IDX_SHIFT) - 1; }
+/* `(ref null? $idx)`: the reference to type idx (a function type). */
+static inline vtype vt_ref_index(uint32_t idx, bool nullable)
+{
+	return VT_FUNCREF | ((idx + 1) << VT_IDX_SHIFT) | (nullable ? 0 : VT_NONNULL);
+}
+
+/*
+ * Does a value of type got fit where want is expected (spec 3.3 "matching")?  A number or
+ * vector type matches only itself; a reference matches a reference of its family that is
+ * nullable if it is, whose heap type is the family's top, or a supertype of its own heap
+ * type (is_sub decides between two concrete ones: type indices of one module in the
+ * validator, canonical ids in the store), or anything when its own is the bottom.
+ */
+static inline bool vt_match_by(vtype got, vtype want,
+			       bool (*is_sub)(const void *ctx, uint32_t a, uint32_t b),
+			       const void *ctx)
+{
+	if (got == want)
+		return true;
+	if (!vt_is_ref(got) || vt_code(got) != vt_code(want))
+		return false;
+	if (vt_nullable(got) && !vt_nullable(want))
+		return false;
+	if (got & VT_BOTTOM)
+		return true;
+	if (want & VT_BOTTOM)
+		return false;
+	if (!vt_has_index(want))
+		return true;
+	return vt_has_index(got) && is_sub(ctx, vt_index(got), vt_index(want));
+}
 
 /* 64-bit slots a value of type t takes in frames, globals' and host calls' slot arrays: two
  * for v128 (low half first), one for everything else. */
-static inline uint32_t vt_slots(uint8_t t) { return t == VT_V128 ? 2 : 1; }
+static inline uint32_t vt_slots(vtype t) { return vt_code(t) == VT_V128 ? 2 : 1; }
 
 /* Immediate kinds used by the opcode table. */
 enum imm_kind {
@@ -35,20 +109,21 @@ enum imm_kind {
 	IMM_BR_TABLE,      /* vec(u32) labels + u32 default */
 	IMM_FUNC,          /* u32 function index */
 	IMM_CALL_INDIRECT, /* u32 type index, u32 table index */
+	IMM_TYPE,          /* u32 type index (call_ref, return_call_ref) */
 	IMM_SELECT_T,      /* vec(valtype), length must be 1 */
 	IMM_LOCAL,         /* u32 local index */
 	IMM_GLOBAL,        /* u32 global index */
 	IMM_TABLE,         /* u32 table index */
-	IMM_MEMARG,        /* u32 align (log2), u32 offset */
-	IMM_MEMIDX,        /* one byte, must be 0x00 (memory.size/grow/fill) */
+	IMM_MEMARG,        /* u32 flags (align log2, bit 6: memidx follows), [u32 memidx], u64 offset */
+	IMM_MEMIDX,        /* u32 memory index (memory.size/grow/fill) */
 	IMM_I32,           /* s32 */
 	IMM_I64,           /* s64 */
 	IMM_F32,           /* 4 bytes little-endian */
 	IMM_F64,           /* 8 bytes little-endian */
 	IMM_REFTYPE,       /* one byte reftype */
-	IMM_MEMORY_INIT,   /* u32 data index, byte 0x00 */
+	IMM_MEMORY_INIT,   /* u32 data index, u32 memory index */
 	IMM_DATA,          /* u32 data index */
-	IMM_MEMORY_COPY,   /* two bytes 0x00 0x00 */
+	IMM_MEMORY_COPY,   /* u32 destination memory, u32 source memory */
 	IMM_TABLE_INIT,    /* u32 elem index, u32 table index */
 	IMM_ELEM,          /* u32 elem index */
 	IMM_TABLE_COPY,    /* u32 dst table, u32 src table */
@@ -83,7 +158,7 @@ enum opcode_memlog2 {
  * OPCL_TEST to OPCL_CONVERT, are the rows with a pure num_<name> in vm/interp_num.h. */
 enum op_class {
 	OPCL_CONTROL,    /* unreachable, nop, block ... return */
-	OPCL_CALL,       /* call, call_indirect */
+	OPCL_CALL,       /* call, call_indirect, call_ref and their return_ forms */
 	OPCL_PARAMETRIC, /* drop, select */
 	OPCL_VARIABLE,   /* local.*, global.* */
 	OPCL_TABLE,      /* table.*, elem.drop */
@@ -91,7 +166,7 @@ enum op_class {
 	OPCL_LOAD,       /* t.load*: pops an address, pushes results[0] */
 	OPCL_STORE,      /* t.store*: pops an address and a value */
 	OPCL_CONST,      /* t.const */
-	OPCL_REF,        /* ref.null, ref.is_null, ref.func */
+	OPCL_REF,        /* ref.null, ref.is_null, ref.func, ref.as_non_null */
 	OPCL_TEST,       /* eqz: one operand, i32 result */
 	OPCL_COMPARE,    /* two operands of one type, i32 result; rel says which relation */
 	OPCL_UNOP,       /* one operand, result of the same type */
@@ -282,7 +357,7 @@ uint16_t op_relaxed_as(uint16_t op);
 #define OPTY_SW_NONE(a, b, c, d, n) n
 
 /* Map a type letter from opcodes.def / host signatures to a valtype (0 if unknown). */
-static inline uint8_t vt_from_letter(char c)
+static inline vtype vt_from_letter(char c)
 {
 	switch (c) {
 	case 'i': return VT_I32;
@@ -296,11 +371,25 @@ static inline uint8_t vt_from_letter(char c)
 	}
 }
 
-/* A function type.  params and results point into one allocation owned by the module. */
+/* A letter of an opcodes.def signature: also the address letters a, b and n, read as i32,
+ * the type for 32-bit memories and tables (the validator substitutes i64 for 64-bit ones). */
+static inline vtype vt_from_op_letter(char c)
+{
+	return c == 'a' || c == 'b' || c == 'n' ? VT_I32 : vt_from_letter(c);
+}
+
+/* A function type.  params and results point into one allocation owned by the module.
+ * Wasm 3.0 types also have a place in the subtype hierarchy and a recursion group. */
+#define TYPE_NO_SUPER UINT32_MAX
+#define TYPE_SUPER_MANY (UINT32_MAX - 1) /* more than one declared: invalid */
 struct functype {
 	uint32_t nparams, nresults;
-	uint8_t *params;  /* enum valtype each */
-	uint8_t *results;
+	vtype *params;
+	vtype *results;
+	uint32_t super;     /* the declared supertype's index, or TYPE_NO_SUPER */
+	uint32_t rec_first; /* its recursion group: types [rec_first, rec_first + rec_len) */
+	uint32_t rec_len;   /* (a type outside any `rec` is a group of its own) */
+	bool final_;        /* no subtypes may be declared (the default without `sub`) */
 };
 
 static inline bool functype_eq(const struct functype *a, const struct functype *b)
@@ -326,14 +415,17 @@ static inline size_t functype_slots(const struct functype *t)
 	return p > r ? p : r;
 }
 
-/* Limits (spec 5.3.4).  For memories min/max are in 64 KiB pages, for tables in elements. */
+/* Limits (spec 5.3.4).  For memories min/max are in 64 KiB pages, for tables in elements.
+ * is64: the memory or table is indexed by i64 (memory64, table64; flag bit 2), and its
+ * bounds are read as u64 (the validator keeps them within the engine's limits). */
 struct limits {
-	uint32_t min, max;
+	uint64_t min, max;
 	bool has_max;
+	bool is64;
 };
 
 struct tabletype {
-	uint8_t elemtype; /* VT_FUNCREF or VT_EXTERNREF */
+	vtype elemtype; /* a reference type */
 	struct limits limits;
 };
 
@@ -342,7 +434,7 @@ struct memtype {
 };
 
 struct globaltype {
-	uint8_t valtype;
+	vtype valtype;
 	bool mutable_;
 };
 
@@ -351,5 +443,6 @@ enum extern_kind { EXT_FUNC = 0, EXT_TABLE = 1, EXT_MEMORY = 2, EXT_GLOBAL = 3 }
 
 #define WASM_PAGE_SIZE 65536u
 #define WASM_MAX_PAGES 65536u /* 4 GiB of 32-bit linear memory */
+#define WASM_MAX_PAGES64 ((uint64_t)1 << 48) /* the spec's bound for 64-bit memories */
 
 #endif

@@ -19,9 +19,14 @@
 
 /* Operand of unknown type: what pops yield below an unreachable frame's height. */
 #define VT_UNKNOWN 0
+/* A non-null reference of unknown type, `(ref bot)`: what ref.as_non_null, br_on_null and
+ * the like push for an unknown operand (a reference still, unlike VT_UNKNOWN). */
+#define VT_REF_BOT (VT_NONNULL | VT_BOTTOM)
 
 /* br_table dedup key of a label with no types (nothing to compare but the arity). */
 #define KEY_NONE UINT32_MAX
+/* ... and of a label whose one type is a typed reference: checked every time. */
+#define KEY_ALWAYS (UINT32_MAX - 1)
 
 /* Side-table block id of a frame opened in dead code. */
 #define FLOW_NONE UINT32_MAX
@@ -35,12 +40,15 @@
 
 /* One entry of the control stack (spec appendix "ctrl_frame"). */
 struct ctrl {
-	const uint8_t *params;  /* start types */
-	const uint8_t *results; /* end types */
+	const vtype *params;    /* start types */
+	const vtype *results;   /* end types (NULL with nresults 1: the type is `one`) */
+	vtype one;              /* a block's single result type (blocks may nest deeper than
+	                         * any list could be kept for them) */
 	uint32_t nparams, nresults;
 	uint32_t height;        /* operand stack height at entry, params excluded */
 	uint32_t slot_height;   /* the same in 64-bit slots (a v128 takes two) */
 	uint32_t key;           /* identity of the label types, see label_key() */
+	uint32_t init_height;   /* v->ninits at entry: locals set inside are unset at its end */
 	uint16_t op;            /* OPC_BLOCK/LOOP/IF/ELSE; OPC_END for the function frame */
 	bool unreachable;       /* the spec's flag: typing below the height is polymorphic */
 	/* Side table (vm/flow.h).  Reachability is stricter than the spec's flag: a frame opened
@@ -60,7 +68,7 @@ struct vctx {
 	struct chibi_diag *diag;
 	size_t off;                 /* offset reported by invalid() */
 
-	uint8_t *vals;              /* operand stack: valtypes or VT_UNKNOWN */
+	vtype *vals;                /* operand stack: value types or VT_UNKNOWN */
 	uint32_t nvals;
 	uint32_t nslots, slots_max; /* its height in 64-bit slots (v128 = 2), and the maximum */
 	bool uses_v128;             /* a v128 was pushed (the body's struct func flag) */
@@ -87,26 +95,72 @@ struct vctx {
 
 	const struct functype *ft;  /* function being validated */
 	const struct func *fn;
+	bool tail_out;              /* the body's own tail_calls_out (struct func) */
+
+	/* Types: the least index of a type equivalent to each (iso-recursive equivalence:
+	 * equal indices here mean equal types). */
+	uint32_t *canon;
+
+	/* Non-defaultable locals (spec 3.4.10 "local initialization"): set[x] once local x is
+	 * known to be set; inits lists the ones set since, so an end can unset them again. */
+	uint8_t *set;
+	size_t set_cap;
+	uint32_t *inits;
+	uint32_t ninits;
+	size_t inits_cap;
+
+	/* return_call edges between defined functions (caller, callee: function indices),
+	 * for the closure of struct func's tail_calls_out */
+	uint32_t (*tail_edges)[2];
+	size_t ntail_edges, tail_edges_cap;
 };
 
 /* Static single-type lists for valtype block types (a frame may outlive any local); the
  * side table's consumers use them too (flow_sig). */
-const uint8_t flow_valtypes[7] = {
-	VT_I32, VT_I64, VT_F32, VT_F64, VT_V128, VT_FUNCREF, VT_EXTERNREF,
+const vtype flow_valtypes[8] = {
+	VT_I32, VT_I64, VT_F32, VT_F64, VT_V128, VT_FUNCREF, VT_EXTERNREF, HT_EXN,
 };
+#define NFLOW_VALTYPES (sizeof(flow_valtypes) / sizeof(flow_valtypes[0]))
 
-static int vt_slot(uint8_t t)
+static int vt_slot(vtype t)
 {
-	for (unsigned i = 0; i < sizeof(flow_valtypes); i++)
+	for (unsigned i = 0; i < NFLOW_VALTYPES; i++)
 		if (flow_valtypes[i] == t)
 			return (int)i;
 	return -1;
 }
 
 /* Number and vector types: what untyped select accepts. */
-static bool is_num_or_vec(uint8_t t)
+static bool is_num_or_vec(vtype t)
 {
 	return t == VT_UNKNOWN || (t >= VT_V128 && t <= VT_I32);
+}
+
+/* Is type a a subtype of type b (spec 3.3.3)?  Equivalent types are one; otherwise a's
+ * chain of declared supertypes must reach b. */
+static bool type_sub(const void *ctx, uint32_t a, uint32_t b)
+{
+	const struct vctx *v = ctx;
+	const struct module *m = v->m;
+
+	for (;;) {
+		if (v->canon[a] == v->canon[b])
+			return true;
+		if (m->types[a].super >= m->ntypes)
+			return false;
+		a = m->types[a].super;
+	}
+}
+
+/* vt_match_by for the module being validated.  VT_UNKNOWN (the operand of unreachable
+ * code) matches everything, VT_REF_BOT every reference. */
+static bool vt_match(const struct vctx *v, vtype got, vtype want)
+{
+	if (got == VT_UNKNOWN || want == VT_UNKNOWN)
+		return true;
+	if (got == VT_REF_BOT)
+		return vt_is_ref(want);
+	return vt_match_by(got, want, type_sub, v);
 }
 
 static enum chibi_err invalid(struct vctx *v, const char *fmt, ...)
@@ -134,13 +188,21 @@ static enum chibi_err nomem(struct vctx *v)
 	return diag_set(v->diag, CHIBI_ERR_NOMEM, v->off, "out of memory");
 }
 
+/* A value type of the module: its concrete heap type, if any, must exist. */
+static enum chibi_err check_vtype(struct vctx *v, vtype t)
+{
+	if (vt_has_index(t) && vt_index(t) >= v->m->ntypes)
+		return invalid(v, "unknown type %u", vt_index(t));
+	return CHIBI_OK;
+}
+
 /* Room for `need` entries in a growable array of the context (VM_GROW); the array is kept
  * on failure so the context can still be freed. */
 #define GROW(v, arr, cap, need) (VM_GROW(arr, cap, need) ? CHIBI_OK : nomem(v))
 
 /* ---- operand and control stacks (spec appendix, "Validation Algorithm") ---------------- */
 
-static inline enum chibi_err push_val(struct vctx *v, uint8_t t)
+static inline enum chibi_err push_val(struct vctx *v, vtype t)
 {
 	if (v->nvals == v->vals_cap && GROW(v, v->vals, v->vals_cap, v->nvals + 1))
 		return CHIBI_ERR_NOMEM;
@@ -153,7 +215,7 @@ static inline enum chibi_err push_val(struct vctx *v, uint8_t t)
 	return CHIBI_OK;
 }
 
-static enum chibi_err push_vals(struct vctx *v, const uint8_t *types, uint32_t n)
+static enum chibi_err push_vals(struct vctx *v, const vtype *types, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++)
 		if (push_val(v, types[i]))
@@ -162,7 +224,7 @@ static enum chibi_err push_vals(struct vctx *v, const uint8_t *types, uint32_t n
 }
 
 /* Pop one operand; below the frame's height only an unreachable frame yields Unknown. */
-static inline enum chibi_err pop_val(struct vctx *v, uint8_t *out)
+static inline enum chibi_err pop_val(struct vctx *v, vtype *out)
 {
 	const struct ctrl *c = &v->ctrls[v->nctrls - 1];
 
@@ -177,19 +239,19 @@ static inline enum chibi_err pop_val(struct vctx *v, uint8_t *out)
 	return CHIBI_OK;
 }
 
-static inline enum chibi_err pop_expect(struct vctx *v, uint8_t want)
+static inline enum chibi_err pop_expect(struct vctx *v, vtype want)
 {
-	uint8_t got = VT_UNKNOWN;
+	vtype got = VT_UNKNOWN;
 
 	if (pop_val(v, &got))
 		return CHIBI_ERR_INVALID;
-	if (got != want && got != VT_UNKNOWN && want != VT_UNKNOWN)
+	if (!vt_match(v, got, want))
 		return mismatch(v);
 	return CHIBI_OK;
 }
 
 /* Pop types[n-1] first: the list is written deepest operand first. */
-static enum chibi_err pop_vals(struct vctx *v, const uint8_t *types, uint32_t n)
+static enum chibi_err pop_vals(struct vctx *v, const vtype *types, uint32_t n)
 {
 	for (uint32_t i = n; i-- > 0;)
 		if (pop_expect(v, types[i]))
@@ -202,18 +264,18 @@ static enum chibi_err pop_vals(struct vctx *v, const uint8_t *types, uint32_t n)
  * appendix's push_vals(pop_vals(types)) for br_table: values that would be re-pushed are
  * discarded by the unreachable() that follows anyway.
  */
-static enum chibi_err peek_vals(struct vctx *v, const uint8_t *types, uint32_t n)
+static enum chibi_err peek_vals(struct vctx *v, const vtype *types, uint32_t n)
 {
 	const struct ctrl *c = &v->ctrls[v->nctrls - 1];
 	uint32_t avail = v->nvals - c->height;
 
 	for (uint32_t i = 0; i < n; i++) {
-		uint8_t want = types[n - 1 - i], got;
+		vtype want = types[n - 1 - i], got;
 
 		if (i >= avail)
 			return c->unreachable ? CHIBI_OK : mismatch(v);
 		got = v->vals[v->nvals - 1 - i];
-		if (got != want && got != VT_UNKNOWN)
+		if (!vt_match(v, got, want))
 			return mismatch(v);
 	}
 	return CHIBI_OK;
@@ -261,7 +323,8 @@ static enum chibi_err flow_block(struct vctx *v, const struct instr *in)
 	b->parent = parent->id;
 	b->height = c->slot_height;
 	b->kind = in->op == OPC_LOOP ? FLOW_LOOP : in->op == OPC_IF ? FLOW_IF : FLOW_BLOCK;
-	b->sig = in->a & (FLOW_MAX_TYPES - 1); /* a type index below ntypes, or a valtype */
+	/* a type index below ntypes, or the run-time kind of the one result */
+	b->sig = in->bt_kind == BT_TYPEIDX ? in->a & (FLOW_MAX_TYPES - 1) : vt_code(in->a);
 	b->sig_kind = in->bt_kind == BT_TYPEIDX ? FLOW_SIG_TYPEIDX :
 		      in->bt_kind == BT_VALTYPE ? FLOW_SIG_VALTYPE : FLOW_SIG_EMPTY;
 	return CHIBI_OK;
@@ -291,8 +354,9 @@ static enum chibi_err set_unreachable(struct vctx *v)
 
 /* A block's signature: what it pops and pushes, plus its br_table identity key. */
 struct blocksig {
-	const uint8_t *params, *results;
+	const vtype *params, *results; /* results NULL with nresults 1: the type is `one` */
 	uint32_t nparams, nresults;
+	vtype one;
 	uint32_t key;
 };
 
@@ -305,6 +369,7 @@ static enum chibi_err push_ctrl(struct vctx *v, uint16_t op, const struct blocks
 	c = &v->ctrls[v->nctrls++];
 	c->params = bs->params;
 	c->results = bs->results;
+	c->one = bs->one;
 	c->nparams = bs->nparams;
 	c->nresults = bs->nresults;
 	c->height = v->nvals;
@@ -315,17 +380,25 @@ static enum chibi_err push_ctrl(struct vctx *v, uint16_t op, const struct blocks
 	c->live = c->then_live = c->label_used = false;
 	c->id = FLOW_NONE;
 	c->dead_at = SIZE_MAX;
+	c->init_height = v->ninits;
 	return push_vals(v, bs->params, bs->nparams);
 }
 
 /* Types a branch to frame c carries: a loop's label is its start, every other its end. */
-static void label_types(const struct ctrl *c, const uint8_t **types, uint32_t *n)
+static const vtype *ctrl_results(const struct ctrl *c)
+{
+	return c->results ? c->results : &c->one;
+}
+
+/* Types a branch to frame c carries: a loop's label is its start, every other its end.  A
+ * list in c itself stays valid until the next frame is pushed. */
+static void label_types(const struct ctrl *c, const vtype **types, uint32_t *n)
 {
 	if (c->op == OPC_LOOP) {
 		*types = c->params;
 		*n = c->nparams;
 	} else {
-		*types = c->results;
+		*types = ctrl_results(c);
 		*n = c->nresults;
 	}
 }
@@ -352,27 +425,26 @@ static uint32_t label_key(const struct module *m, uint16_t op, const struct inst
 		return KEY_NONE;
 	if (in->bt_kind == BT_TYPEIDX)
 		return 2 * in->a + (op == OPC_LOOP);
-	return 2 * m->ntypes + (uint32_t)vt_slot((uint8_t)in->a);
+	if (vt_slot(in->a) < 0)
+		return KEY_ALWAYS;
+	return 2 * m->ntypes + (uint32_t)vt_slot(in->a);
 }
 
 /* Resolve a block type immediate (spec 3.2.x "blocktype"). */
 static enum chibi_err block_sig(struct vctx *v, const struct instr *in, struct blocksig *bs)
 {
 	const struct module *m = v->m;
+	enum chibi_err err = CHIBI_OK;
 
 	memset(bs, 0, sizeof(*bs));
 	switch (in->bt_kind) {
 	case BT_EMPTY:
 		break;
-	case BT_VALTYPE: {
-		int slot = vt_slot((uint8_t)in->a);
-
-		if (slot < 0)
-			return mismatch(v); /* instr_read filters these; stay defensive */
-		bs->results = &flow_valtypes[slot];
+	case BT_VALTYPE:
+		TRY(check_vtype(v, in->a));
+		bs->one = in->a;
 		bs->nresults = 1;
 		break;
-	}
 	default:
 		if (in->a >= m->ntypes)
 			return invalid(v, "unknown type %u", in->a);
@@ -383,17 +455,25 @@ static enum chibi_err block_sig(struct vctx *v, const struct instr *in, struct b
 		break;
 	}
 	bs->key = label_key(m, in->op, in, bs);
-	return CHIBI_OK;
+fail:
+	return err;
 }
 
-static bool same_types(const uint8_t *a, uint32_t na, const uint8_t *b, uint32_t nb)
+/* Do values of types a[0..na) fit where b[0..nb) is expected? */
+static bool match_types(const struct vctx *v, const vtype *a, uint32_t na, const vtype *b,
+			uint32_t nb)
 {
-	return na == nb && (na == 0 || memcmp(a, b, na) == 0);
+	if (na != nb)
+		return false;
+	for (uint32_t i = 0; i < na; i++)
+		if (!vt_match(v, a[i], b[i]))
+			return false;
+	return true;
 }
 
 /* ---- index-space lookups ------------------------------------------------------------- */
 
-static enum chibi_err get_table(struct vctx *v, uint32_t idx, uint8_t *elemtype)
+static enum chibi_err get_table(struct vctx *v, uint32_t idx, vtype *elemtype)
 {
 	if (idx >= v->m->ntables)
 		return invalid(v, "unknown table %u", idx);
@@ -408,6 +488,39 @@ static enum chibi_err need_memory(struct vctx *v, uint32_t idx)
 	return CHIBI_OK;
 }
 
+/* The index type of a memory or table (known to exist): i64 for memory64 and table64. */
+static uint8_t mem_addr(const struct vctx *v, uint32_t idx)
+{
+	return v->m->memories[idx].limits.is64 ? VT_I64 : VT_I32;
+}
+
+static uint8_t table_addr(const struct vctx *v, uint32_t idx)
+{
+	return v->m->tables[idx].limits.is64 ? VT_I64 : VT_I32;
+}
+
+/* The type of an opcodes.def letter in instruction `in`: the address letters a (the first
+ * memory or table the immediates name), b (copy's source) and n (a length between the two:
+ * i64 only when both are) take the index types; the other letters their fixed ones.  Only
+ * after check_simple_imm has found the memories and tables. */
+static uint8_t letter_type(const struct vctx *v, const struct instr *in, char c)
+{
+	uint8_t a, b;
+
+	if (c != 'a' && c != 'b' && c != 'n')
+		return vt_from_letter(c);
+	switch (op_info[in->op].imm) {
+	case IMM_TABLE: a = b = table_addr(v, in->a); break;
+	case IMM_TABLE_INIT: a = b = table_addr(v, in->b); break;
+	case IMM_TABLE_COPY: a = table_addr(v, in->a); b = table_addr(v, in->b); break;
+	case IMM_MEMORY_COPY: a = mem_addr(v, in->mem); b = mem_addr(v, in->b); break;
+	default: a = b = mem_addr(v, in->mem); break;
+	}
+	if (c == 'n')
+		return a == VT_I64 && b == VT_I64 ? VT_I64 : VT_I32;
+	return c == 'a' ? a : b;
+}
+
 static enum chibi_err need_func(struct vctx *v, uint32_t idx)
 {
 	if (idx >= v->m->nfuncs_total)
@@ -415,7 +528,7 @@ static enum chibi_err need_func(struct vctx *v, uint32_t idx)
 	return CHIBI_OK;
 }
 
-static enum chibi_err get_elem(struct vctx *v, uint32_t idx, uint8_t *elemtype)
+static enum chibi_err get_elem(struct vctx *v, uint32_t idx, vtype *elemtype)
 {
 	if (idx >= v->m->nelems)
 		return invalid(v, "unknown elem segment %u", idx);
@@ -430,7 +543,7 @@ static enum chibi_err need_data(struct vctx *v, uint32_t idx)
 	return CHIBI_OK;
 }
 
-static enum chibi_err get_local(struct vctx *v, uint32_t idx, uint8_t *out)
+static enum chibi_err get_local(struct vctx *v, uint32_t idx, vtype *out)
 {
 	uint32_t np = v->ft->nparams;
 
@@ -441,6 +554,100 @@ static enum chibi_err get_local(struct vctx *v, uint32_t idx, uint8_t *out)
 	else
 		return invalid(v, "unknown local %u", idx);
 	return CHIBI_OK;
+}
+
+/* local.set/tee: local idx (known to exist) is set from here to the end of the frame. */
+static enum chibi_err set_local(struct vctx *v, uint32_t idx)
+{
+	if (v->set[idx])
+		return CHIBI_OK;
+	if (v->ninits == v->inits_cap && GROW(v, v->inits, v->inits_cap, v->ninits + 1))
+		return CHIBI_ERR_NOMEM;
+	v->set[idx] = 1;
+	v->inits[v->ninits++] = idx;
+	return CHIBI_OK;
+}
+
+/* return_call of function idx: an import leaves the instance; a defined function is an
+ * edge of the tail_calls_out closure. */
+static enum chibi_err tail_edge(struct vctx *v, uint32_t idx)
+{
+	const struct module *m = v->m;
+
+	if (idx < m->nfunc_imports) {
+		v->tail_out = true;
+		return CHIBI_OK;
+	}
+	if (v->ntail_edges == v->tail_edges_cap &&
+	    GROW(v, v->tail_edges, v->tail_edges_cap, v->ntail_edges + 1))
+		return CHIBI_ERR_NOMEM;
+	v->tail_edges[v->ntail_edges][0] = (uint32_t)(v->fn - m->funcs) + m->nfunc_imports;
+	v->tail_edges[v->ntail_edges][1] = idx;
+	v->ntail_edges++;
+	return CHIBI_OK;
+}
+
+/* tail_calls_out through return_call chains: a caller of a function that has it has it.
+ * A worklist over the edges grouped by callee, linear in the edges. */
+static enum chibi_err close_tail_out(struct vctx *v)
+{
+	struct module *m = v->m;
+	uint32_t *start, *callers, *work, nwork = 0;
+	size_t n = v->ntail_edges;
+
+	if (!n)
+		return CHIBI_OK;
+	start = vm_calloc((size_t)m->nfuncs_total + 1, sizeof(*start));
+	callers = vm_malloc(n * sizeof(*callers));
+	work = vm_malloc(((size_t)m->nfuncs + 1) * sizeof(*work));
+	if (!start || !callers || !work) {
+		vm_free(start);
+		vm_free(callers);
+		vm_free(work);
+		return nomem(v);
+	}
+	for (size_t e = 0; e < n; e++)
+		start[v->tail_edges[e][1] + 1]++;
+	for (uint32_t f = 0; f < m->nfuncs_total; f++)
+		start[f + 1] += start[f];
+	for (size_t e = 0; e < n; e++)
+		callers[start[v->tail_edges[e][1]]++] = v->tail_edges[e][0];
+	/* start[f] is now the end of f's callers: the start is start[f - 1] (0 for f = 0) */
+	for (uint32_t i = 0; i < m->nfuncs; i++)
+		if (m->funcs[i].tail_calls_out)
+			work[nwork++] = m->nfunc_imports + i;
+	while (nwork) {
+		uint32_t f = work[--nwork];
+
+		for (uint32_t k = f ? start[f - 1] : 0; k < start[f]; k++) {
+			struct func *c = &m->funcs[callers[k] - m->nfunc_imports];
+
+			if (!c->tail_calls_out) {
+				c->tail_calls_out = true;
+				work[nwork++] = callers[k];
+			}
+		}
+	}
+	vm_free(start);
+	vm_free(callers);
+	vm_free(work);
+	return CHIBI_OK;
+}
+
+/* Pop a reference operand (or one of unknown type). */
+static enum chibi_err pop_ref(struct vctx *v, vtype *out)
+{
+	if (pop_val(v, out))
+		return CHIBI_ERR_INVALID;
+	if (*out != VT_UNKNOWN && *out != VT_REF_BOT && !vt_is_ref(*out))
+		return mismatch(v);
+	return CHIBI_OK;
+}
+
+/* The non-null type of a reference operand popped by pop_ref. */
+static vtype as_non_null(vtype t)
+{
+	return t == VT_UNKNOWN ? VT_REF_BOT : t | VT_NONNULL;
 }
 
 /* ---- instructions -------------------------------------------------------------------- */
@@ -454,15 +661,18 @@ static enum chibi_err check_simple_imm(struct vctx *v, const struct instr *in)
 {
 	const struct opinfo *info = &op_info[in->op];
 	enum chibi_err err = CHIBI_OK;
-	uint8_t t1 = 0, t2 = 0;
+	vtype t1 = 0, t2 = 0;
 
 	switch (info->imm) {
 	case IMM_MEMARG:
 	case IMM_MEMARG_LANE:
-		TRY(need_memory(v, 0));
+		TRY(need_memory(v, in->mem));
 		/* 2^align must not exceed the access size (spec 3.3.7). */
 		if (in->a > info->memlog2)
 			return invalid(v, "alignment must not be larger than natural");
+		/* a 32-bit memory's offsets are u32 (memory64 made the encoding a u64) */
+		if (!v->m->memories[in->mem].limits.is64 && in->bits > UINT32_MAX)
+			return invalid(v, "offset out of range");
 		/* load/store_lane: memlog2 is also the lane size */
 		if (info->imm == IMM_MEMARG_LANE && in->b >= 16u >> info->memlog2)
 			return invalid(v, "invalid lane index");
@@ -477,11 +687,14 @@ static enum chibi_err check_simple_imm(struct vctx *v, const struct instr *in)
 				return invalid(v, "invalid lane index");
 		break;
 	case IMM_MEMIDX:
+		TRY(need_memory(v, in->mem));
+		break;
 	case IMM_MEMORY_COPY:
-		TRY(need_memory(v, 0));
+		TRY(need_memory(v, in->mem));
+		TRY(need_memory(v, in->b));
 		break;
 	case IMM_MEMORY_INIT:
-		TRY(need_memory(v, 0));
+		TRY(need_memory(v, in->mem));
 		TRY(need_data(v, in->a));
 		break;
 	case IMM_DATA:
@@ -496,13 +709,13 @@ static enum chibi_err check_simple_imm(struct vctx *v, const struct instr *in)
 	case IMM_TABLE_INIT: /* a = elem segment, b = table */
 		TRY(get_table(v, in->b, &t1));
 		TRY(get_elem(v, in->a, &t2));
-		if (t1 != t2)
+		if (!vt_match(v, t2, t1))
 			return mismatch(v);
 		break;
 	case IMM_TABLE_COPY: /* a = destination, b = source */
 		TRY(get_table(v, in->a, &t1));
 		TRY(get_table(v, in->b, &t2));
-		if (t1 != t2)
+		if (!vt_match(v, t2, t1))
 			return mismatch(v);
 		break;
 	default:
@@ -521,11 +734,18 @@ static enum chibi_err check_simple(struct vctx *v, const struct instr *in)
 
 	TRY(check_simple_imm(v, in));
 	while (n-- > 0)
-		TRY(pop_expect(v, vt_from_letter(info->params[n])));
+		TRY(pop_expect(v, letter_type(v, in, info->params[n])));
 	for (const char *r = info->results; *r; r++)
-		TRY(push_val(v, vt_from_letter(*r)));
+		TRY(push_val(v, letter_type(v, in, *r)));
 fail:
 	return err;
+}
+
+/* Locals set since frame c was entered are unset again at its else and end. */
+static void reset_inits(struct vctx *v, const struct ctrl *c)
+{
+	while (v->ninits > c->init_height)
+		v->set[v->inits[--v->ninits]] = 0;
 }
 
 static enum chibi_err check_end(struct vctx *v)
@@ -534,15 +754,16 @@ static enum chibi_err check_end(struct vctx *v)
 	bool live_after;
 	enum chibi_err err;
 
-	TRY(pop_vals(v, c.results, c.nresults));
+	TRY(pop_vals(v, ctrl_results(&c), c.nresults));
 	if (v->nvals != c.height)
 		return mismatch(v);
+	reset_inits(v, &c);
 	/* An if without else has an implicit empty else, typed [t1*] -> [t2*]. */
-	if (c.op == OPC_IF && !same_types(c.params, c.nparams, c.results, c.nresults))
+	if (c.op == OPC_IF && !match_types(v, c.params, c.nparams, ctrl_results(&c), c.nresults))
 		return mismatch(v);
 	v->nctrls--;
 	if (v->nctrls > 0)
-		TRY(push_vals(v, c.results, c.nresults));
+		TRY(push_vals(v, ctrl_results(&c), c.nresults));
 	if (c.id == FLOW_NONE)
 		return CHIBI_OK;
 	flow_resume(v, &c);
@@ -569,9 +790,10 @@ static enum chibi_err check_else(struct vctx *v)
 	/* The pre-pass rejected any else not directly inside an if as malformed. */
 	if (c->op != OPC_IF)
 		return diag_set(v->diag, CHIBI_ERR_MALFORMED, v->off, "END opcode expected");
-	TRY(pop_vals(v, c->results, c->nresults));
+	TRY(pop_vals(v, ctrl_results(c), c->nresults));
 	if (v->nvals != c->height)
 		return mismatch(v);
+	reset_inits(v, c);
 	c->op = OPC_ELSE;
 	c->unreachable = false;
 	if (c->id != FLOW_NONE) {
@@ -593,7 +815,8 @@ fail:
 static enum chibi_err check_br_table(struct vctx *v, const struct instr *in)
 {
 	struct ctrl *dflt = NULL, *c = NULL;
-	const uint8_t *types, *p;
+	const vtype *types;
+	const uint8_t *p;
 	uint32_t arity, n;
 	enum chibi_err err;
 
@@ -605,7 +828,7 @@ static enum chibi_err check_br_table(struct vctx *v, const struct instr *in)
 	label_types(dflt, &types, &arity);
 
 	if (++v->epoch == 0) { /* wrapped: forget every mark */
-		memset(v->seen, 0, (2 * (size_t)v->m->ntypes + sizeof(flow_valtypes)) *
+		memset(v->seen, 0, (2 * (size_t)v->m->ntypes + NFLOW_VALTYPES) *
 		       sizeof(*v->seen));
 		v->epoch = 1;
 	}
@@ -615,9 +838,10 @@ static enum chibi_err check_br_table(struct vctx *v, const struct instr *in)
 		label_types(c, &types, &n);
 		if (n != arity)
 			return mismatch(v);
-		if (c->key == KEY_NONE || v->seen[c->key] == v->epoch)
+		if (c->key == KEY_NONE || (c->key != KEY_ALWAYS && v->seen[c->key] == v->epoch))
 			continue;
-		v->seen[c->key] = v->epoch;
+		if (c->key != KEY_ALWAYS)
+			v->seen[c->key] = v->epoch;
 		TRY(peek_vals(v, types, n));
 	}
 	label_types(dflt, &types, &n);
@@ -637,10 +861,10 @@ static enum chibi_err check_instr(struct vctx *v, const struct instr *in)
 	const struct module *m = v->m;
 	const struct functype *ft;
 	struct ctrl *c = NULL;
-	const uint8_t *types;
+	const vtype *types;
 	struct blocksig bs;
 	enum chibi_err err = CHIBI_OK;
-	uint8_t t = 0, t2 = 0;
+	vtype t = 0, t2 = 0;
 	uint32_t n;
 
 	v->off = in->offset;
@@ -697,10 +921,10 @@ static enum chibi_err check_instr(struct vctx *v, const struct instr *in)
 		TRY(get_table(v, in->b, &t));
 		if (in->a >= m->ntypes)
 			return invalid(v, "unknown type %u", in->a);
-		if (t != VT_FUNCREF)
+		if (!vt_match(v, t, VT_FUNCREF))
 			return mismatch(v);
 		ft = &m->types[in->a];
-		TRY(pop_expect(v, VT_I32));
+		TRY(pop_expect(v, table_addr(v, in->b)));
 		TRY(pop_vals(v, ft->params, ft->nparams));
 		TRY(push_vals(v, ft->results, ft->nresults));
 		break;
@@ -710,19 +934,64 @@ static enum chibi_err check_instr(struct vctx *v, const struct instr *in)
 		if (in->op == OPC_RETURN_CALL) {
 			TRY(need_func(v, in->a));
 			ft = mod_func_type(m, in->a);
+			TRY(tail_edge(v, in->a));
 		} else {
+			v->tail_out = true;
 			TRY(get_table(v, in->b, &t));
 			if (in->a >= m->ntypes)
 				return invalid(v, "unknown type %u", in->a);
-			if (t != VT_FUNCREF)
+			if (!vt_match(v, t, VT_FUNCREF))
 				return mismatch(v);
 			ft = &m->types[in->a];
-			TRY(pop_expect(v, VT_I32));
+			TRY(pop_expect(v, table_addr(v, in->b)));
 		}
-		if (!same_types(ft->results, ft->nresults, v->ft->results, v->ft->nresults))
+		if (!match_types(v, ft->results, ft->nresults, v->ft->results, v->ft->nresults))
 			return mismatch(v);
 		TRY(pop_vals(v, ft->params, ft->nparams));
 		TRY(set_unreachable(v));
+		break;
+	case OPC_CALL_REF:
+	case OPC_RETURN_CALL_REF:
+		if (in->a >= m->ntypes)
+			return invalid(v, "unknown type %u", in->a);
+		ft = &m->types[in->a];
+		TRY(pop_expect(v, vt_ref_index(in->a, true)));
+		if (in->op == OPC_CALL_REF) {
+			TRY(pop_vals(v, ft->params, ft->nparams));
+			TRY(push_vals(v, ft->results, ft->nresults));
+			break;
+		}
+		v->tail_out = true;
+		if (!match_types(v, ft->results, ft->nresults, v->ft->results, v->ft->nresults))
+			return mismatch(v);
+		TRY(pop_vals(v, ft->params, ft->nparams));
+		TRY(set_unreachable(v));
+		break;
+	case OPC_REF_AS_NON_NULL:
+		TRY(pop_ref(v, &t));
+		TRY(push_val(v, as_non_null(t)));
+		break;
+	case OPC_BR_ON_NULL:
+		TRY(get_label(v, in->a, &c));
+		TRY(pop_ref(v, &t));
+		label_types(c, &types, &n);
+		TRY(pop_vals(v, types, n));
+		TRY(push_vals(v, types, n));
+		TRY(flow_branch(v, c));
+		TRY(push_val(v, as_non_null(t)));
+		break;
+	case OPC_BR_ON_NON_NULL:
+		/* the label takes [t* rt] and the operand, non-null, must match rt */
+		TRY(get_label(v, in->a, &c));
+		label_types(c, &types, &n);
+		if (n == 0 || !vt_is_ref(types[n - 1]))
+			return mismatch(v);
+		TRY(pop_ref(v, &t));
+		if (!vt_match(v, as_non_null(t), types[n - 1]))
+			return mismatch(v);
+		TRY(pop_vals(v, types, n - 1));
+		TRY(push_vals(v, types, n - 1));
+		TRY(flow_branch(v, c));
 		break;
 	case OPC_DROP:
 		TRY(pop_val(v, &t));
@@ -741,7 +1010,8 @@ static enum chibi_err check_instr(struct vctx *v, const struct instr *in)
 	case OPC_SELECT_T:
 		if (in->a != 1)
 			return invalid(v, "invalid result arity");
-		t = (uint8_t)in->b;
+		t = in->b;
+		TRY(check_vtype(v, t));
 		TRY(pop_expect(v, VT_I32));
 		TRY(pop_expect(v, t));
 		TRY(pop_expect(v, t));
@@ -749,15 +1019,19 @@ static enum chibi_err check_instr(struct vctx *v, const struct instr *in)
 		break;
 	case OPC_LOCAL_GET:
 		TRY(get_local(v, in->a, &t));
+		if (!v->set[in->a])
+			return invalid(v, "uninitialized local");
 		TRY(push_val(v, t));
 		break;
 	case OPC_LOCAL_SET:
 		TRY(get_local(v, in->a, &t));
 		TRY(pop_expect(v, t));
+		TRY(set_local(v, in->a));
 		break;
 	case OPC_LOCAL_TEE:
 		TRY(get_local(v, in->a, &t));
 		TRY(pop_expect(v, t));
+		TRY(set_local(v, in->a));
 		TRY(push_val(v, t));
 		break;
 	case OPC_GLOBAL_GET:
@@ -774,33 +1048,32 @@ static enum chibi_err check_instr(struct vctx *v, const struct instr *in)
 		break;
 	case OPC_TABLE_GET:
 		TRY(get_table(v, in->a, &t));
-		TRY(pop_expect(v, VT_I32));
+		TRY(pop_expect(v, table_addr(v, in->a)));
 		TRY(push_val(v, t));
 		break;
 	case OPC_TABLE_SET:
 		TRY(get_table(v, in->a, &t));
 		TRY(pop_expect(v, t));
-		TRY(pop_expect(v, VT_I32));
+		TRY(pop_expect(v, table_addr(v, in->a)));
 		break;
 	case OPC_TABLE_GROW:
 		TRY(get_table(v, in->a, &t));
-		TRY(pop_expect(v, VT_I32));
+		TRY(pop_expect(v, table_addr(v, in->a)));
 		TRY(pop_expect(v, t));
-		TRY(push_val(v, VT_I32));
+		TRY(push_val(v, table_addr(v, in->a)));
 		break;
 	case OPC_TABLE_FILL:
 		TRY(get_table(v, in->a, &t));
-		TRY(pop_expect(v, VT_I32));
+		TRY(pop_expect(v, table_addr(v, in->a)));
 		TRY(pop_expect(v, t));
-		TRY(pop_expect(v, VT_I32));
+		TRY(pop_expect(v, table_addr(v, in->a)));
 		break;
 	case OPC_REF_NULL:
-		TRY(push_val(v, (uint8_t)in->a));
+		TRY(check_vtype(v, in->a));
+		TRY(push_val(v, in->a));
 		break;
 	case OPC_REF_IS_NULL:
-		TRY(pop_val(v, &t));
-		if (t != VT_UNKNOWN && !vt_is_ref(t))
-			return mismatch(v);
+		TRY(pop_ref(v, &t));
 		TRY(push_val(v, VT_I32));
 		break;
 	case OPC_REF_FUNC:
@@ -808,7 +1081,7 @@ static enum chibi_err check_instr(struct vctx *v, const struct instr *in)
 		/* C.refs: only functions mentioned outside bodies may be referenced. */
 		if (!m->func_declared || !m->func_declared[in->a])
 			return invalid(v, "undeclared function reference");
-		TRY(push_val(v, VT_FUNCREF));
+		TRY(push_val(v, vt_ref_index(m->func_type_idx[in->a], false)));
 		break;
 	default:
 		if (!op_info[in->op].params || !op_info[in->op].results)
@@ -912,12 +1185,26 @@ static enum chibi_err check_body(struct vctx *v, struct func *f)
 	v->ft = &m->types[f->type_index];
 	v->off = f->code_offset;
 	v->uses_v128 = false;
-	for (uint32_t i = 0; i < f->nlocals; i++)
+	for (uint32_t i = 0; i < f->nlocals; i++) {
+		TRY(check_vtype(v, f->local_types[i]));
 		v->uses_v128 |= f->local_types[i] == VT_V128;
+	}
 	for (uint32_t i = 0; i < v->ft->nparams; i++)
 		v->uses_v128 |= v->ft->params[i] == VT_V128;
 	for (uint32_t i = 0; i < v->ft->nresults; i++)
 		v->uses_v128 |= v->ft->results[i] == VT_V128;
+	/* Parameters and defaultable locals start set; the others wait for a local.set. */
+	if (!VM_GROW(v->set, v->set_cap, (size_t)v->ft->nparams + f->nlocals + 1))
+		return nomem(v);
+	for (uint32_t i = 0; i < v->ft->nparams; i++)
+		v->set[i] = 1;
+	for (uint32_t i = 0; i < f->nlocals; i++) {
+		vtype t = f->local_types[i];
+
+		v->set[v->ft->nparams + i] = !vt_is_ref(t) || vt_nullable(t);
+	}
+	v->ninits = 0;
+	v->tail_out = false;
 	v->nvals = v->nslots = v->slots_max = 0;
 	v->nctrls = 0;
 	memset(&bs, 0, sizeof(bs));
@@ -942,6 +1229,7 @@ static enum chibi_err check_body(struct vctx *v, struct func *f)
 		return malformed(v, f->code_offset + f->code_len, "unexpected end");
 	f->max_stack = v->slots_max;
 	f->uses_v128 = v->uses_v128;
+	f->tail_calls_out = v->tail_out;
 	f->flow.nblocks = (uint32_t)(v->nblocks - v->fn_blocks);
 	f->flow.ndead = (uint32_t)(v->ndead - v->fn_dead);
 	f->flow.ntargets = (uint32_t)(v->ntargets - v->fn_targets);
@@ -964,13 +1252,23 @@ static enum chibi_err check_limits(struct vctx *v, const struct limits *l, uint6
 
 static enum chibi_err check_memtype(struct vctx *v, const struct memtype *mt)
 {
+	if (mt->limits.is64)
+		return check_limits(v, &mt->limits, WASM_MAX_PAGES64,
+				    "memory size must be at most 2^48 pages (256TiB)");
 	return check_limits(v, &mt->limits, WASM_MAX_PAGES,
 			    "memory size must be at most 65536 pages (4GiB)");
 }
 
+/* A 64-bit table's bounds may be any u64 (spec); the engine's own limit on elements is
+ * applied when the table is made (vm/table.c). */
 static enum chibi_err check_tabletype(struct vctx *v, const struct tabletype *tt)
 {
-	return check_limits(v, &tt->limits, UINT32_MAX, "table size must be at most 2^32-1");
+	enum chibi_err err = check_vtype(v, tt->elemtype);
+
+	if (err)
+		return err;
+	return check_limits(v, &tt->limits, tt->limits.is64 ? UINT64_MAX : UINT32_MAX,
+			    "table size must be at most 2^32-1");
 }
 
 /* How many globals a constant expression sees where the module's first `upto` globals are
@@ -983,7 +1281,7 @@ static enum chibi_err check_tabletype(struct vctx *v, const struct tabletype *tt
 /* The type of global `index` read by a constant expression that sees the first `nvisible`
  * globals; they must be immutable (spec 3.3.10). */
 static enum chibi_err cexpr_global(struct vctx *v, uint32_t index, uint32_t nvisible,
-				   uint8_t *type)
+				   vtype *type)
 {
 	const struct module *m = v->m;
 
@@ -998,16 +1296,16 @@ static enum chibi_err cexpr_global(struct vctx *v, uint32_t index, uint32_t nvis
 /* A CE_EXPR (Wasm 3.0 extended constant expression): type the instructions on a small
  * stack; the decoder has already checked the heights and the instruction kinds. */
 static enum chibi_err check_cexpr_code(struct vctx *v, const struct cexpr *ce,
-				       uint32_t nvisible, uint8_t *got)
+				       uint32_t nvisible, vtype *got)
 {
 	const uint8_t *p = ce->code, *end = ce->code + ce->code_len;
-	uint8_t stack[CEXPR_MAX_HEIGHT];
+	vtype stack[CEXPR_MAX_HEIGHT];
 	uint32_t h = 0;
 	enum chibi_err err = CHIBI_OK;
 	struct instr in;
 
 	while (p < end) {
-		uint8_t t = 0;
+		vtype t = 0;
 
 		TRY(instr_read(&p, end, v->m->bytes, &in, v->diag));
 		switch (in.op) {
@@ -1016,10 +1314,13 @@ static enum chibi_err check_cexpr_code(struct vctx *v, const struct cexpr *ce,
 		case OPC_F32_CONST: t = VT_F32; break;
 		case OPC_F64_CONST: t = VT_F64; break;
 		case OPC_V128_CONST: t = VT_V128; break;
-		case OPC_REF_NULL: t = (uint8_t)in.a; break;
+		case OPC_REF_NULL:
+			TRY(check_vtype(v, in.a));
+			t = in.a;
+			break;
 		case OPC_REF_FUNC:
 			TRY(need_func(v, in.a));
-			t = VT_FUNCREF;
+			t = vt_ref_index(v->m->func_type_idx[in.a], false);
 			break;
 		case OPC_GLOBAL_GET:
 			TRY(cexpr_global(v, in.a, nvisible, &t));
@@ -1046,11 +1347,11 @@ fail:
  * they must be immutable.  The decoder already classified non-constant instructions and
  * wrong instruction counts.
  */
-static enum chibi_err check_cexpr(struct vctx *v, const struct cexpr *ce, uint8_t want,
+static enum chibi_err check_cexpr(struct vctx *v, const struct cexpr *ce, vtype want,
 				  uint32_t nvisible)
 {
 	enum chibi_err err = CHIBI_OK;
-	uint8_t got = 0;
+	vtype got = 0;
 
 	v->off = ce->offset;
 	if (ce->error == CEXPR_ERR_NONCONST)
@@ -1066,10 +1367,13 @@ static enum chibi_err check_cexpr(struct vctx *v, const struct cexpr *ce, uint8_
 	case CE_F32: got = VT_F32; break;
 	case CE_F64: got = VT_F64; break;
 	case CE_V128: got = VT_V128; break;
-	case CE_REF_NULL: got = ce->reftype; break;
+	case CE_REF_NULL:
+		TRY(check_vtype(v, ce->reftype));
+		got = ce->reftype;
+		break;
 	case CE_REF_FUNC:
 		TRY(need_func(v, ce->index));
-		got = VT_FUNCREF;
+		got = vt_ref_index(v->m->func_type_idx[ce->index], false);
 		break;
 	case CE_GLOBAL_GET:
 		TRY(cexpr_global(v, ce->index, nvisible, &got));
@@ -1080,9 +1384,166 @@ static enum chibi_err check_cexpr(struct vctx *v, const struct cexpr *ce, uint8_
 	default:
 		return invalid(v, "constant expression required");
 	}
-	if (got != want)
+	if (!vt_match(v, got, want))
 		return mismatch(v);
 fail:
+	return err;
+}
+
+/* Where a type index x of a type in the group [first, first + len) points, as far as
+ * equivalence goes: inside the group by its position (flagged), outside by its class. */
+static uint32_t group_ref(const struct vctx *v, uint32_t x, uint32_t first, uint32_t len)
+{
+	if (x >= first && x - first < len)
+		return (x - first) | 0x80000000u;
+	return x < v->m->ntypes ? v->canon[x] : x;
+}
+
+static vtype group_vt(const struct vctx *v, vtype t, uint32_t first, uint32_t len)
+{
+	if (!vt_has_index(t))
+		return t;
+	/* the low bits keep code and flags; the position or class replaces the index */
+	return (t & ((1u << VT_IDX_SHIFT) - 1)) ^ (group_ref(v, vt_index(t), first, len) * 2654435761u);
+}
+
+static uint32_t hash_mix(uint32_t h, uint32_t x)
+{
+	return (h ^ x) * 16777619u;
+}
+
+/* A hash of group [first, first + len) that equivalent groups share. */
+static uint32_t group_hash(const struct vctx *v, uint32_t first, uint32_t len)
+{
+	uint32_t h = hash_mix(2166136261u, len);
+
+	for (uint32_t k = 0; k < len; k++) {
+		const struct functype *ft = &v->m->types[first + k];
+
+		h = hash_mix(h, ft->final_);
+		h = hash_mix(h, ft->super == TYPE_NO_SUPER ? ft->super :
+			     group_ref(v, ft->super, first, len));
+		h = hash_mix(h, ft->nparams);
+		for (uint32_t i = 0; i < ft->nparams; i++)
+			h = hash_mix(h, group_vt(v, ft->params[i], first, len));
+		h = hash_mix(h, ft->nresults);
+		for (uint32_t i = 0; i < ft->nresults; i++)
+			h = hash_mix(h, group_vt(v, ft->results[i], first, len));
+	}
+	return h;
+}
+
+static bool same_vt(const struct vctx *v, vtype a, uint32_t fa, vtype b, uint32_t fb,
+		    uint32_t len)
+{
+	if (vt_has_index(a) != vt_has_index(b))
+		return false;
+	if (!vt_has_index(a))
+		return a == b;
+	return (a & ((1u << VT_IDX_SHIFT) - 1)) == (b & ((1u << VT_IDX_SHIFT) - 1)) &&
+	       group_ref(v, vt_index(a), fa, len) == group_ref(v, vt_index(b), fb, len);
+}
+
+/* Are the groups at fa and fb (both len types) equivalent (spec 3.3.3: iso-recursive,
+ * references inside a group compared by position, outside it by equivalence)? */
+static bool same_group(const struct vctx *v, uint32_t fa, uint32_t fb, uint32_t len)
+{
+	for (uint32_t k = 0; k < len; k++) {
+		const struct functype *a = &v->m->types[fa + k], *b = &v->m->types[fb + k];
+
+		if (a->final_ != b->final_ || a->nparams != b->nparams ||
+		    a->nresults != b->nresults || (a->super == TYPE_NO_SUPER) != (b->super == TYPE_NO_SUPER))
+			return false;
+		if (a->super != TYPE_NO_SUPER &&
+		    group_ref(v, a->super, fa, len) != group_ref(v, b->super, fb, len))
+			return false;
+		for (uint32_t i = 0; i < a->nparams; i++)
+			if (!same_vt(v, a->params[i], fa, b->params[i], fb, len))
+				return false;
+		for (uint32_t i = 0; i < a->nresults; i++)
+			if (!same_vt(v, a->results[i], fa, b->results[i], fb, len))
+				return false;
+	}
+	return true;
+}
+
+/*
+ * The type section (spec 3.4.1 - 3.4.2): every type index inside a type refers to its own
+ * group or an earlier one; a declared supertype is one, earlier and not final, and the
+ * type matches it (parameters contravariant, results covariant).  Fills v->canon: each
+ * group is compared with the earlier groups of equal hash (an open-addressing table of
+ * group starts), so the pass is linear in the section's size.
+ */
+static enum chibi_err check_types(struct vctx *v)
+{
+	const struct module *m = v->m;
+	uint32_t ngroups = 0, *table = NULL;
+	size_t size = 1;
+	enum chibi_err err = CHIBI_OK;
+
+	v->canon = vm_calloc((size_t)m->ntypes + 1, sizeof(*v->canon));
+	if (!v->canon)
+		return nomem(v);
+	for (uint32_t i = 0; i < m->ntypes; i += m->types[i].rec_len ? m->types[i].rec_len : 1)
+		ngroups++;
+	while (size < 2 * (size_t)ngroups)
+		size *= 2;
+	table = vm_malloc(size * sizeof(*table));
+	if (!table)
+		return nomem(v);
+	memset(table, 0xff, size * sizeof(*table));
+	for (uint32_t i = 0; i < m->ntypes; i++) {
+		const struct functype *ft = &m->types[i];
+		uint32_t end = ft->rec_first + ft->rec_len;
+
+		for (uint32_t k = 0; k < ft->nparams + ft->nresults; k++) {
+			vtype t = k < ft->nparams ? ft->params[k] : ft->results[k - ft->nparams];
+
+			if (vt_has_index(t) && vt_index(t) >= end)
+				TRY(invalid(v, "unknown type %u", vt_index(t)));
+		}
+		if (ft->super == TYPE_SUPER_MANY)
+			TRY(invalid(v, "multiple supertypes"));
+		if (ft->super != TYPE_NO_SUPER && ft->super >= i)
+			TRY(invalid(v, "unknown type %u", ft->super));
+	}
+	for (uint32_t first = 0; first < m->ntypes;) {
+		uint32_t len = m->types[first].rec_len, h, slot;
+
+		if (len == 0)
+			len = 1; /* cannot happen: every type is in a group of at least itself */
+		for (uint32_t k = 0; k < len; k++)
+			v->canon[first + k] = first + k;
+		h = group_hash(v, first, len);
+		for (slot = h & (size - 1); table[slot] != UINT32_MAX; slot = (slot + 1) & (size - 1)) {
+			uint32_t other = table[slot];
+
+			if (m->types[other].rec_len == len && same_group(v, other, first, len)) {
+				for (uint32_t k = 0; k < len; k++)
+					v->canon[first + k] = v->canon[other + k];
+				break;
+			}
+		}
+		if (table[slot] == UINT32_MAX)
+			table[slot] = first;
+		first += len;
+	}
+	for (uint32_t i = 0; i < m->ntypes; i++) {
+		const struct functype *ft = &m->types[i], *sup;
+
+		if (ft->super == TYPE_NO_SUPER)
+			continue;
+		sup = &m->types[ft->super];
+		if (sup->final_ || ft->nparams != sup->nparams)
+			TRY(invalid(v, "sub type %u does not match super type %u", i, ft->super));
+		for (uint32_t k = 0; k < ft->nparams; k++)
+			if (!vt_match(v, sup->params[k], ft->params[k]))
+				TRY(invalid(v, "sub type %u does not match super type %u", i, ft->super));
+		if (!match_types(v, ft->results, ft->nresults, sup->results, sup->nresults))
+			TRY(invalid(v, "sub type %u does not match super type %u", i, ft->super));
+	}
+fail:
+	vm_free(table);
 	return err;
 }
 
@@ -1093,6 +1554,7 @@ static enum chibi_err check_decls(struct vctx *v)
 	enum chibi_err err = CHIBI_OK;
 
 	v->off = 0;
+	TRY(check_types(v));
 	for (uint32_t i = 0; i < m->nimports; i++) {
 		const struct import *im = &m->imports[i];
 
@@ -1103,6 +1565,9 @@ static enum chibi_err check_decls(struct vctx *v)
 			break;
 		case EXT_TABLE:
 			TRY(check_tabletype(v, &im->desc.table));
+			break;
+		case EXT_GLOBAL:
+			TRY(check_vtype(v, im->desc.global.valtype));
 			break;
 		case EXT_MEMORY:
 			TRY(check_memtype(v, &im->desc.memory));
@@ -1121,15 +1586,21 @@ static enum chibi_err check_decls(struct vctx *v)
 	for (uint32_t i = m->nglobal_imports; i < m->nglobals; i++) {
 		const struct global *g = &m->globals[i - m->nglobal_imports];
 
+		v->off = g->init.offset;
+		TRY(check_vtype(v, g->type.valtype));
 		TRY(check_cexpr(v, &g->init, g->type.valtype, CEXPR_GLOBALS(m, i)));
 	}
 	v->off = 0;
-	for (uint32_t i = m->ntable_imports; i < m->ntables; i++)
+	for (uint32_t i = m->ntable_imports; i < m->ntables; i++) {
 		TRY(check_tabletype(v, &m->tables[i]));
+		/* Wasm 3.0: the initial value (null when none is given, so a table of a
+		 * non-nullable type must have one) sees the globals as segments do */
+		TRY(check_cexpr(v, &m->table_inits[i - m->ntable_imports], m->tables[i].elemtype,
+				CEXPR_GLOBALS(m, m->nglobals)));
+		v->off = 0;
+	}
 	for (uint32_t i = m->nmemory_imports; i < m->nmemories; i++)
 		TRY(check_memtype(v, &m->memories[i]));
-	if (m->nmemories > 1)
-		return invalid(v, "multiple memories");
 fail:
 	return err;
 }
@@ -1139,11 +1610,12 @@ static enum chibi_err check_segments(struct vctx *v)
 {
 	const struct module *m = v->m;
 	enum chibi_err err = CHIBI_OK;
-	uint8_t t = 0;
+	vtype t = 0;
 
 	for (uint32_t i = 0; i < m->nelems; i++) {
 		const struct elem *e = &m->elems[i];
 
+		TRY(check_vtype(v, e->elemtype));
 		for (uint32_t k = 0; k < e->nitems; k++)
 			TRY(check_cexpr(v, &e->items[k], e->elemtype,
 					CEXPR_GLOBALS(m, m->nglobals)));
@@ -1151,9 +1623,10 @@ static enum chibi_err check_segments(struct vctx *v)
 			continue;
 		v->off = e->offset.offset;
 		TRY(get_table(v, e->table_index, &t));
-		if (t != e->elemtype)
+		if (!vt_match(v, e->elemtype, t))
 			return mismatch(v);
-		TRY(check_cexpr(v, &e->offset, VT_I32, CEXPR_GLOBALS(m, m->nglobals)));
+		TRY(check_cexpr(v, &e->offset, table_addr(v, e->table_index),
+				CEXPR_GLOBALS(m, m->nglobals)));
 	}
 	for (uint32_t i = 0; i < m->ndatas; i++) {
 		const struct data *d = &m->datas[i];
@@ -1162,7 +1635,8 @@ static enum chibi_err check_segments(struct vctx *v)
 			continue;
 		v->off = d->offset.offset;
 		TRY(need_memory(v, d->memory_index));
-		TRY(check_cexpr(v, &d->offset, VT_I32, CEXPR_GLOBALS(m, m->nglobals)));
+		TRY(check_cexpr(v, &d->offset, mem_addr(v, d->memory_index),
+				CEXPR_GLOBALS(m, m->nglobals)));
 	}
 fail:
 	return err;
@@ -1204,7 +1678,7 @@ static enum chibi_err check_exports(struct vctx *v)
 	struct export_ref *refs;
 	uint32_t first_dup = UINT32_MAX;
 	enum chibi_err err = CHIBI_OK;
-	uint8_t t = 0;
+	vtype t = 0;
 
 	v->off = 0;
 	if (m->nexports == 0)
@@ -1334,6 +1808,10 @@ static void vctx_free(struct vctx *v)
 	vm_free(v->ctrls);
 	vm_free(v->nest);
 	vm_free(v->seen);
+	vm_free(v->canon);
+	vm_free(v->set);
+	vm_free(v->inits);
+	vm_free(v->tail_edges);
 }
 
 /*
@@ -1362,13 +1840,14 @@ enum chibi_err val_module(struct module *m, struct chibi_diag *diag)
 		err = diag_set(diag, CHIBI_ERR_UNSUPPORTED, 0, "more than 2^28 types");
 		goto fail;
 	}
-	v.seen = vm_calloc(2 * (size_t)m->ntypes + sizeof(flow_valtypes), sizeof(*v.seen));
+	v.seen = vm_calloc(2 * (size_t)m->ntypes + NFLOW_VALTYPES, sizeof(*v.seen));
 	if (!v.seen) {
 		err = nomem(&v);
 		goto fail;
 	}
 	for (uint32_t i = 0; i < m->nfuncs; i++)
 		TRY(check_body(&v, &m->funcs[i]));
+	TRY(close_tail_out(&v));
 	TRY(check_start(&v));
 	TRY(check_exports(&v));
 	TRY(flow_finish(&v));

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/time.h>
 #include "wasi.h"
+#include "../text/wat.h"
 #include "../vm/alloc.h"
 
 #define EXIT_TRAP 134 /* 128 + SIGABRT, what a native abort() gives; documented in --help */
@@ -377,6 +378,73 @@ static const char *err_name(enum chibi_err e)
 }
 
 /* Run one module; see wasi.h for the exit-status contract. */
+/* Is `path` a module in the text format?  A name ending in .wat, or a regular file whose
+ * first byte is '(' or ';' or white space (a binary starts with "\0asm"). */
+static bool is_text_module(const char *path)
+{
+	size_t n = strlen(path);
+	FILE *f;
+	int c;
+
+	if (n > 4 && !strcmp(path + n - 4, ".wat"))
+		return true;
+	f = fopen(path, "rb");
+	if (!f)
+		return false;
+	c = fgetc(f);
+	fclose(f);
+	return c == '(' || c == ';' || c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* chibi_module_load_file, for text modules too (like wasmtime): the text is read with
+ * chibi's reader (text/wat.h) and the binary it gives decoded. */
+static enum chibi_err load_module(const char *path, chibi_module **out, struct chibi_diag *diag,
+			       bool *out_text_error)
+{
+	struct wat_error werr;
+	uint8_t *bin = NULL;
+	char *src = NULL;
+	size_t len = 0, cap = 0, blen;
+	enum chibi_err e;
+	FILE *f;
+
+	if (!is_text_module(path))
+		return chibi_module_load_file(path, out, diag);
+	*out = NULL;
+	f = fopen(path, "rb");
+	if (!f) {
+		snprintf(diag->msg, sizeof(diag->msg), "cannot open %s: %s", path, strerror(errno));
+		return CHIBI_ERR_IO;
+	}
+	for (;;) {
+		size_t got;
+
+		if (!VM_GROW(src, cap, len + 65536)) {
+			fclose(f);
+			vm_free(src);
+			return CHIBI_ERR_NOMEM;
+		}
+		got = fread(src + len, 1, cap - len, f);
+		len += got;
+		if (!got)
+			break;
+	}
+	fclose(f);
+	if (!wat_to_binary(src, len, &bin, &blen, &werr)) {
+		vm_free(src);
+		if (!werr.line)
+			return CHIBI_ERR_NOMEM;
+		snprintf(diag->msg, sizeof(diag->msg), "%u:%u: %s", werr.line, werr.col, werr.msg);
+		diag->offset = 0;
+		*out_text_error = true;
+		return CHIBI_ERR_MALFORMED;
+	}
+	vm_free(src);
+	e = chibi_module_new(bin, blen, out, diag);
+	vm_free(bin);
+	return e;
+}
+
 int wasi_run(const struct wasi_run_opts *opts, const struct wasi_config *cfg)
 {
 	struct chibi_diag diag;
@@ -391,16 +459,17 @@ int wasi_run(const struct wasi_run_opts *opts, const struct wasi_config *cfg)
 	enum chibi_err e;
 	int status = 1;
 	uint32_t i;
+	bool text_error = false;
 
 	memset(&diag, 0, sizeof(diag));
-	e = chibi_module_load_file(opts->wasm_path, &m, &diag);
+	e = load_module(opts->wasm_path, &m, &diag, &text_error);
 	if (e != CHIBI_OK) {
 		fprintf(stderr, "error: failed to load %s: %s", opts->wasm_path,
 			diag.msg[0] ? diag.msg : err_name(e));
 		if (e == CHIBI_ERR_IO && !diag.msg[0])
 			fprintf(stderr, " (%s)", strerror(errno));
-		if (e == CHIBI_ERR_MALFORMED || e == CHIBI_ERR_INVALID ||
-		    e == CHIBI_ERR_UNSUPPORTED)
+		if ((e == CHIBI_ERR_MALFORMED || e == CHIBI_ERR_INVALID ||
+		     e == CHIBI_ERR_UNSUPPORTED) && !text_error)
 			fprintf(stderr, " at offset %zu", diag.offset);
 		fputc('\n', stderr);
 		return 1;

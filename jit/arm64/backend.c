@@ -608,9 +608,25 @@ void be_zero_slots(struct jcomp *c, int32_t off, uint32_t n)
  * saturating conversions are single instructions). */
 /* Nothing is appended after the trap stubs: v128 constants are built in place (movi, or
  * fmov + ins from x16), no constant pool. */
+/* The literal pool of v128 constants after the code (and the trap stubs), 16-byte aligned;
+ * the ldr q of be_v128_const reach it through FX_B19 fix-ups (imm19 sits where b.cond's
+ * does).  Marked as data for the disassembler. */
 void be_finish(struct jcomp *c)
 {
-	(void)c;
+	struct codebuf *cb = c->cb;
+	uint32_t start;
+
+	if (!c->nconsts)
+		return;
+	while (cb_pos(cb) & 15)
+		emit(cb, a64_udf(0));
+	start = cb_pos(cb);
+	for (uint32_t k = 0; k < c->nconsts; k++) {
+		cb_bind(cb, c->consts[k].label);
+		cb_put64(cb, c->consts[k].lo);
+		cb_put64(cb, c->consts[k].hi);
+	}
+	cb_data_range(cb, start, cb_pos(cb));
 }
 
 bool be_inline(uint16_t op)
@@ -1157,6 +1173,8 @@ static struct amode guest_addr(struct jcomp *c, enum a64_ldst k, struct jopnd ad
 	struct codebuf *cb = c->cb;
 	uint32_t w[A64_SEQ_MAX];
 
+	if (addr.kind == OP_HOST) /* checked by the front end, in whichever memory */
+		return (struct amode){ AM_IMM, HW(addr.reg), 0, 0 };
 	if (!c->explicit_bounds) {
 		if (addr.kind == OP_IMM) {
 			uint64_t ea = (uint64_t)(uint32_t)addr.imm + offset;
@@ -1330,13 +1348,53 @@ static enum a64_varr varr_q(unsigned lsize)
 	return (enum a64_varr)(lsize << 1 | 1);
 }
 
+/* Instructions that put imm in a GPR (0 for zero: ZR). */
+static int gpr_imm_len(uint64_t imm)
+{
+	uint32_t w[A64_SEQ_MAX];
+
+	return imm ? a64_mov_imm(w, true, R_SCRATCH, imm) : 0;
+}
+
+/* The literal pool entry k holding lo | hi << 64 (jcomp's table, shared with nothing else
+ * on this back end; be_finish places it after the code), added if new.  False when the pool
+ * is full, or when a word of the entry would read as the poison instruction: outside
+ * `inspect` the buffer has no data ranges and be_validate_code scans it all. */
+static bool lit_entry(struct jcomp *c, uint64_t lo, uint64_t hi, uint32_t *k)
+{
+	const uint64_t w[2] = { lo, hi };
+
+	for (*k = 0; *k < c->nconsts; (*k)++)
+		if (c->consts[*k].lo == lo && c->consts[*k].hi == hi)
+			return true;
+	for (int i = 0; i < 4; i++)
+		if ((uint32_t)(w[i / 2] >> (32 * (i % 2))) == A64_POISON)
+			return false;
+	if (*k == JIT_MAX_CONSTS)
+		return false;
+	c->consts[*k] = (struct jconst){ lo, hi, cb_label_new(c->cb) };
+	c->nconsts++;
+	return true;
+}
+
+/* v128 d = lo | hi << 64: zero by movi; a value that takes at most two instructions in
+ * place (a one-instruction low half, high half zero: mov + fmov) built so; anything else one
+ * ldr q from the literal pool (+-1 MiB, as b.cond reaches) instead of up to ten
+ * instructions (movz/movk for each half, fmov, ins), or built in place when the pool is
+ * full. */
 void be_v128_const(struct jcomp *c, jreg dst, uint64_t lo, uint64_t hi)
 {
 	struct codebuf *cb = c->cb;
 	unsigned d = HW(dst);
+	uint32_t k;
 
 	if (lo == 0 && hi == 0) {
 		emit(cb, a64_movi_zero_v(d));
+		return;
+	}
+	if ((hi || gpr_imm_len(lo) > 1) && lit_entry(c, lo, hi, &k)) {
+		cb_fixup(cb, cb_pos(cb), c->consts[k].label, FX_B19, cb_pos(cb));
+		emit(cb, a64_ldr_lit(A64_LDR_Q, d, 0));
 		return;
 	}
 	/* fmov d, x clears the high half */
@@ -1873,10 +1931,79 @@ void be_tail_call_direct(struct jcomp *c, struct jit_func *jf, const void *code,
 	}
 }
 
-void be_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_id)
+/* With the chibi_func in x16 (not null): x17 = its jit_func, made on the first call of a
+ * function the JIT has not met (the indirect thunk preserves the arguments). */
+static void callee_jit_func(struct jcomp *c)
 {
 	struct codebuf *cb = c->cb;
-	uint32_t w[A64_SEQ_MAX], have = cb_label_new(cb);
+	uint32_t have = cb_label_new(cb);
+
+	emit(cb, a64_ldst_imm(A64_LDR_X, R_SCRATCH2, R_SCRATCH,
+			      offsetof(struct chibi_func, jit_code)));
+	cbz_label(c, true, true, R_SCRATCH2, have);
+	arena_addr(cb, R_SCRATCH2, c->js->thunk_indirect);
+	emit(cb, a64_blr(R_SCRATCH2));
+	cb_bind(cb, have);
+}
+
+/* x17 = the jit_func of the function reference in x9 (null traps). */
+static void ref_callee(struct jcomp *c)
+{
+	struct codebuf *cb = c->cb;
+
+	emit(cb, a64_mov_reg(true, R_SCRATCH, R_IDX));
+	cbz_label(c, true, false, R_SCRATCH, jc_trap_label(c, CHIBI_TRAP_NULL_FUNC_REF));
+	callee_jit_func(c);
+}
+
+/* Call, or (tail) pop the frame and jump, through the jit_func in x17.  frame_pop may use
+ * x16 as scratch: the jit_func waits in x9, dead by now. */
+static void call_jit_func(struct jcomp *c, bool tail)
+{
+	struct codebuf *cb = c->cb;
+
+	if (tail) {
+		emit(cb, a64_mov_reg(true, R_IDX, R_SCRATCH2));
+		frame_pop(c);
+		emit(cb, a64_mov_reg(true, R_CALLEE, R_IDX));
+	} else {
+		emit(cb, a64_mov_reg(true, R_CALLEE, R_SCRATCH2));
+	}
+	emit(cb, a64_ldr_imm(true, R_SCRATCH2, R_CALLEE, 0));
+	emit(cb, tail ? a64_br(R_SCRATCH2) : a64_blr(R_SCRATCH2));
+}
+
+void be_call_ref(struct jcomp *c)
+{
+	ref_callee(c);
+	call_jit_func(c, false);
+}
+
+void be_tail_call_ref(struct jcomp *c)
+{
+	ref_callee(c);
+	call_jit_func(c, true);
+}
+
+static void table_callee(struct jcomp *c, struct chibi_table *table, uint32_t type_id);
+
+void be_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_id)
+{
+	table_callee(c, table, type_id);
+	call_jit_func(c, false);
+}
+
+void be_tail_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_id)
+{
+	table_callee(c, table, type_id);
+	call_jit_func(c, true);
+}
+
+/* x17 = the jit_func of element x9 of table, checked (bounds, null, type id). */
+static void table_callee(struct jcomp *c, struct chibi_table *table, uint32_t type_id)
+{
+	struct codebuf *cb = c->cb;
+	uint32_t w[A64_SEQ_MAX];
 
 	gpr_imm(cb, true, R_SCRATCH, (uint64_t)(uintptr_t)table);
 	emit(cb, a64_ldst_imm(A64_LDR_W, R_SCRATCH2, R_SCRATCH, offsetof(struct chibi_table, size)));
@@ -1890,16 +2017,7 @@ void be_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_
 	/* the index is dead now: x9 may carry a large type id */
 	emit_seq(cb, w, a64_cmp_imm_seq(w, false, R_SCRATCH2, type_id, R_IDX));
 	bcond_label(c, A64_NE, jc_trap_label(c, CHIBI_TRAP_INDIRECT_MISMATCH));
-	emit(cb, a64_ldst_imm(A64_LDR_X, R_SCRATCH2, R_SCRATCH,
-			      offsetof(struct chibi_func, jit_code)));
-	cbz_label(c, true, true, R_SCRATCH2, have);
-	/* first call of a function the JIT has not met: x17 = its jit_func (args preserved) */
-	arena_addr(cb, R_SCRATCH2, c->js->thunk_indirect);
-	emit(cb, a64_blr(R_SCRATCH2));
-	cb_bind(cb, have);
-	emit(cb, a64_mov_reg(true, R_CALLEE, R_SCRATCH2));
-	emit(cb, a64_ldr_imm(true, R_SCRATCH2, R_CALLEE, 0));
-	emit(cb, a64_blr(R_SCRATCH2));
+	callee_jit_func(c);
 }
 
 /* x16 = fn; blr x16 (C functions live anywhere in the address space). */

@@ -6,7 +6,8 @@
 #
 # The modules: binaryen's `wasm-opt -ttf` over random bytes with DIFF_FEATURES (every
 # feature chibi and binaryen 108 share: binaryen's reference-types means its anyref, which
-# neither chibi nor V8 accept), and, for DIFF_MUTATED percent of them, a spec-suite module
+# neither chibi nor V8 accept, and its typed function references are the proposal's
+# pre-standard encoding; tail calls are the standard's), and, for DIFF_MUTATED percent of them, a spec-suite module
 # with 1-4 random bytes overwritten that still validates (chibi validate).  Unless
 # DIFF_V8=0, the random modules are also compared with V8 (node, jit/test/v8-ref.js), once
 # with Liftoff alone and once with its default tiers (not the mutated spec modules: V8 has
@@ -14,7 +15,7 @@
 # to stdout and OUTDIR/summary.txt.  DIFF_TIME=SECONDS stops starting batches after that
 # long (the count made is reported).
 chibi=$1 difftest=$2 n=$3 out=$4
-features=${DIFF_FEATURES:---enable-sign-ext --enable-nontrapping-float-to-int --enable-bulk-memory --enable-multivalue --enable-mutable-globals}
+features=${DIFF_FEATURES:---enable-sign-ext --enable-nontrapping-float-to-int --enable-bulk-memory --enable-multivalue --enable-mutable-globals --enable-tail-call}
 mutated=${DIFF_MUTATED:-20}
 batch=${DIFF_BATCH:-50}
 v8=${DIFF_V8:-1}

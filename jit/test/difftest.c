@@ -258,14 +258,22 @@ static void run_mode(const char *path, enum chibi_exec_mode mode, struct transcr
 			envs[i] = (struct import_env){ t, im->field_name, ft };
 			ext.of.func = chibi_func_new_host(s, sig, logger, &envs[i]);
 		} else if (im->kind == EXT_MEMORY) {
-			ext.of.memory = chibi_memory_new(s, im->desc.memory.limits.min,
-							 im->desc.memory.limits.max,
-							 im->desc.memory.limits.has_max);
+			ext.of.memory = im->desc.memory.limits.is64 ?
+				chibi_memory_new64(s, im->desc.memory.limits.min,
+						   im->desc.memory.limits.max,
+						   im->desc.memory.limits.has_max) :
+				chibi_memory_new(s, (uint32_t)im->desc.memory.limits.min,
+						 (uint32_t)im->desc.memory.limits.max,
+						 im->desc.memory.limits.has_max);
 		} else if (im->kind == EXT_TABLE) {
-			ext.of.table = chibi_table_new(s, (enum chibi_valtype)im->desc.table.elemtype,
-						       im->desc.table.limits.min,
-						       im->desc.table.limits.max,
-						       im->desc.table.limits.has_max);
+			ext.of.table = im->desc.table.limits.is64 ?
+				chibi_table_new64(s, (enum chibi_valtype)im->desc.table.elemtype,
+						  im->desc.table.limits.min, im->desc.table.limits.max,
+						  im->desc.table.limits.has_max) :
+				chibi_table_new(s, (enum chibi_valtype)im->desc.table.elemtype,
+						(uint32_t)im->desc.table.limits.min,
+						(uint32_t)im->desc.table.limits.max,
+						im->desc.table.limits.has_max);
 		} else {
 			chibi_val v = { .type = im->desc.global.valtype };
 

@@ -1372,7 +1372,8 @@ void be_select_cmp(struct jcomp *c, uint8_t vt, jreg dst, struct jopnd a, struct
 
 /* ---- memory ---- */
 
-/* The memory operand of a `size`-byte access at addr + offset.  Guard mode relies on the
+/* The memory operand of a `size`-byte access at addr + offset (OP_HOST: at addr, which the
+ * front end checked, in whichever memory).  Guard mode relies on the
  * 8 GiB reservation: u32 + u32 cannot leave it.  Explicit mode computes the end of the
  * access in r11 (64 bits, no wrap) and compares it with the current size. */
 static struct x64_mem mem_operand(struct jcomp *c, struct jopnd addr, uint32_t offset,
@@ -1381,6 +1382,8 @@ static struct x64_mem mem_operand(struct jcomp *c, struct jopnd addr, uint32_t o
 	struct codebuf *cb = c->cb;
 	uint64_t extra = (uint64_t)offset + size;
 
+	if (addr.kind == OP_HOST) /* checked by the front end */
+		return x64_mb(addr.reg, 0);
 	if (!c->explicit_bounds) {
 		if (addr.kind == OP_IMM) {
 			uint64_t ea = (uint64_t)(uint32_t)addr.imm + offset;
@@ -1607,10 +1610,26 @@ void be_tail_call_direct(struct jcomp *c, struct jit_func *jf, const void *code,
 	}
 }
 
-void be_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_id)
+/* With the chibi_func in r11 (not null): r11 = its jit_func, made on the first call of a
+ * function the JIT has not met (the indirect thunk preserves the arguments). */
+static void callee_jit_func(struct jcomp *c)
 {
 	struct codebuf *cb = c->cb;
 	uint32_t have = cb_label_new(cb);
+
+	x64_mov_rm(cb, true, RAX, x64_mb(R_SCRATCH, offsetof(struct chibi_func, jit_code)));
+	x64_test_rr(cb, true, RAX, RAX);
+	jcc_label(c, CC_NE, have);
+	x64_mov_ri64(cb, RAX, (uint64_t)(uintptr_t)c->js->thunk_indirect);
+	x64_call_r(cb, RAX);
+	cb_bind(cb, have);
+	x64_mov_rr(cb, true, R_CALLEE, RAX);
+}
+
+/* r11 = element rax of table, checked (bounds, null, type id), then its jit_func. */
+static void table_callee(struct jcomp *c, struct chibi_table *table, uint32_t type_id)
+{
+	struct codebuf *cb = c->cb;
 
 	x64_mov_ri64(cb, R_SCRATCH, (uint64_t)(uintptr_t)table);
 	x64_cmp_rm(cb, false, RAX, x64_mb(R_SCRATCH, offsetof(struct chibi_table, size)));
@@ -1622,15 +1641,45 @@ void be_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_
 	x64_cmp_mi(cb, false, x64_mb(R_SCRATCH, offsetof(struct chibi_func, type_id)),
 		   (int32_t)type_id);
 	jcc_label(c, CC_NE, jc_trap_label(c, CHIBI_TRAP_INDIRECT_MISMATCH));
-	x64_mov_rm(cb, true, RAX, x64_mb(R_SCRATCH, offsetof(struct chibi_func, jit_code)));
-	x64_test_rr(cb, true, RAX, RAX);
-	jcc_label(c, CC_NE, have);
-	/* first call of a function the JIT has not met: make its jit_func (args preserved) */
-	x64_mov_ri64(cb, RAX, (uint64_t)(uintptr_t)c->js->thunk_indirect);
-	x64_call_r(cb, RAX);
-	cb_bind(cb, have);
-	x64_mov_rr(cb, true, R_CALLEE, RAX);
-	x64_call_m(cb, x64_mb(R_CALLEE, 0));
+	callee_jit_func(c);
+}
+
+/* r11 = the jit_func of the function reference in rax (null traps). */
+static void ref_callee(struct jcomp *c)
+{
+	struct codebuf *cb = c->cb;
+
+	x64_mov_rr(cb, true, R_SCRATCH, RAX);
+	x64_test_rr(cb, true, R_SCRATCH, R_SCRATCH);
+	jcc_label(c, CC_E, jc_trap_label(c, CHIBI_TRAP_NULL_FUNC_REF));
+	callee_jit_func(c);
+}
+
+void be_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_id)
+{
+	table_callee(c, table, type_id);
+	x64_call_m(c->cb, x64_mb(R_CALLEE, 0));
+}
+
+void be_call_ref(struct jcomp *c)
+{
+	ref_callee(c);
+	x64_call_m(c->cb, x64_mb(R_CALLEE, 0));
+}
+
+/* The tail forms: frame_pop leaves r11 alone, then a jump through the jit_func. */
+void be_tail_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_id)
+{
+	table_callee(c, table, type_id);
+	frame_pop(c);
+	x64_jmp_m(c->cb, x64_mb(R_CALLEE, 0));
+}
+
+void be_tail_call_ref(struct jcomp *c)
+{
+	ref_callee(c);
+	frame_pop(c);
+	x64_jmp_m(c->cb, x64_mb(R_CALLEE, 0));
 }
 
 void be_call_helper(struct jcomp *c, const void *fn)
@@ -1810,28 +1859,37 @@ static uint64_t rep32(uint32_t v)
 /* x = lo | hi << 64: zero and all-ones by idiom, anything else one movdqu from the
  * function's constant pool (4 instructions and 30 bytes less than building it; shuffle masks
  * in loops are the common case), or built in place when the pool is full. */
+/* The pool entry k holding lo | hi << 64 (added if new); false when the pool is full. */
+static bool vpool(struct jcomp *c, uint64_t lo, uint64_t hi, uint32_t *k)
+{
+	for (*k = 0; *k < c->nconsts; (*k)++)
+		if (c->consts[*k].lo == lo && c->consts[*k].hi == hi)
+			return true;
+	if (*k == JIT_MAX_CONSTS)
+		return false;
+	c->consts[*k] = (struct jconst){ lo, hi, cb_label_new(c->cb) };
+	c->nconsts++;
+	return true;
+}
+
+/* The instruction just emitted ends with the disp32 of a [rip] operand: aim it at entry k
+ * (16-byte aligned, so legacy SSE forms may read it too). */
+static void vpool_fixup(struct jcomp *c, uint32_t k)
+{
+	cb_fixup(c->cb, cb_pos(c->cb) - 4, c->consts[k].label, FX_REL32, cb_pos(c->cb));
+}
+
 static void vconst(struct jcomp *c, uint8_t x, uint64_t lo, uint64_t hi)
 {
 	struct codebuf *cb = c->cb;
 	uint32_t k;
 
-	if ((!lo && !hi) || (lo == UINT64_MAX && hi == UINT64_MAX)) {
+	if ((!lo && !hi) || (lo == UINT64_MAX && hi == UINT64_MAX) || !vpool(c, lo, hi, &k)) {
 		vconst_imm(cb, x, lo, hi);
 		return;
 	}
-	for (k = 0; k < c->nconsts; k++)
-		if (c->consts[k].lo == lo && c->consts[k].hi == hi)
-			break;
-	if (k == c->nconsts) {
-		if (k == JIT_MAX_CONSTS) {
-			vconst_imm(cb, x, lo, hi);
-			return;
-		}
-		c->consts[k] = (struct jconst){ lo, hi, cb_label_new(cb) };
-		c->nconsts++;
-	}
 	x64_movdqu_rm(cb, x, (struct x64_mem){ .rip = true, .disp = 0 });
-	cb_fixup(cb, cb_pos(cb) - 4, c->consts[k].label, FX_REL32, cb_pos(cb));
+	vpool_fixup(c, k);
 }
 
 void be_finish(struct jcomp *c)
@@ -2097,34 +2155,116 @@ static void vshift(struct codebuf *cb, uint16_t op, uint8_t d, uint8_t a, struct
 	}
 }
 
-/* i8x16.shuffle: pshufb of each input with a constant mask (0x80 zeroes a byte), or-ed. */
-static void vshuffle(struct jcomp *c, uint8_t d, uint8_t a, uint8_t b, const uint8_t *imm16)
+/* d = pshufb(s, the constant mask lo | hi << 64), the mask read from the pool. */
+static void vpshufb_const(struct jcomp *c, uint8_t d, uint8_t s, uint64_t lo, uint64_t hi)
 {
 	struct codebuf *cb = c->cb;
-	uint64_t ma[2] = { 0, 0 }, mb[2] = { 0, 0 };
-	bool use_a = false, use_b = false;
+	struct x64_mem pool = { .rip = true, .disp = 0 };
+	uint32_t k;
+
+	if (!vpool(c, lo, hi, &k)) {
+		vconst_imm(cb, XS, lo, hi);
+		VBIN(d, s, XS, pshufb, false);
+		return;
+	}
+	if (avx()) {
+		x64_vpshufb_rrm(cb, d, s, pool);
+	} else {
+		vcopy(cb, d, s);
+		x64_pshufb_rm(cb, d, pool);
+	}
+	vpool_fixup(c, k);
+}
+
+/* Does the one-source shuffle sel (0-15, or 0x80 for zero) zero-extend the low lanes of
+ * 2^from bytes to lanes of 2^to bytes? */
+static bool is_zext(const uint8_t *sel, unsigned from, unsigned to)
+{
+	for (unsigned i = 0; i < 16; i++) {
+		unsigned lane = i >> to, byte = i & ((1u << to) - 1);
+		unsigned want = byte < (1u << from) ? (lane << from) + byte : 0x80;
+
+		if (sel[i] != want)
+			return false;
+	}
+	return true;
+}
+
+/* i8x16.shuffle (lane bytes 0-15 read a, 16-31 read b, 0x80 zero: target.h).  An operand
+ * read twice or not at all leaves one source; one source that moves whole dwords is a
+ * pshufd, one that zero-extends its low lanes a pmovzx (clang's zero extensions are shuffles
+ * with a zero vector), any other one pshufb.  Two sources: pshufb each with a mask that
+ * zeroes the other's bytes, or-ed.  Masks are read from the pool in place. */
+static void vshuffle(struct jcomp *c, uint8_t d, uint8_t a, uint8_t b, const uint8_t *imm16)
+{
+	static const struct {
+		uint8_t from, to;
+		void (*sse)(struct codebuf *, uint8_t, uint8_t);
+		void (*vex)(struct codebuf *, uint8_t, uint8_t);
+	} zext[] = {
+		{ 0, 1, x64_pmovzxbw_rr, x64_vpmovzxbw_rr },
+		{ 0, 2, x64_pmovzxbd_rr, x64_vpmovzxbd_rr },
+		{ 0, 3, x64_pmovzxbq_rr, x64_vpmovzxbq_rr },
+		{ 1, 2, x64_pmovzxwd_rr, x64_vpmovzxwd_rr },
+		{ 1, 3, x64_pmovzxwq_rr, x64_vpmovzxwq_rr },
+		{ 2, 3, x64_pmovzxdq_rr, x64_vpmovzxdq_rr },
+	};
+	struct codebuf *cb = c->cb;
+	uint64_t m[2][2] = { { 0, 0 }, { 0, 0 } };
+	uint8_t sel[16], src;
+	bool use[2] = { false, false }, dwords = true;
+	uint8_t imm = 0;
 
 	for (int i = 0; i < 16; i++) {
-		uint8_t l = imm16[i] & 31;
-		uint64_t sa = l < 16 ? l : 0x80, sb = l >= 16 ? (uint64_t)(l - 16) : 0x80;
+		uint8_t l = imm16[i] & 0x80 ? 0x80 : imm16[i] & 31;
 
-		use_a |= l < 16;
-		use_b |= l >= 16;
-		ma[i / 8] |= sa << (8 * (i % 8));
-		mb[i / 8] |= sb << (8 * (i % 8));
+		if (l >= 16 && l < 32 && a == b)
+			l -= 16;
+		if (l < 32)
+			use[l >= 16] = true;
+		for (int k = 0; k < 2; k++) {
+			uint64_t mk = l < 32 && (l >= 16) == k ? l & 15 : 0x80;
+
+			m[k][i / 8] |= mk << (8 * (i % 8));
+		}
 	}
-	if (use_b) {
-		vconst(c, XS, mb[0], mb[1]);
-		VBIN(XS2, b, XS, pshufb, false);
+	if (use[0] && use[1]) {
+		vpshufb_const(c, XS2, b, m[1][0], m[1][1]);
+		vpshufb_const(c, d, a, m[0][0], m[0][1]);
+		VBIN(d, d, XS2, por, true);
+		return;
 	}
-	if (use_a) {
-		vconst(c, XS, ma[0], ma[1]);
-		VBIN(d, a, XS, pshufb, false);
-		if (use_b)
-			VBIN(d, d, XS2, por, true);
-	} else {
-		vcopy(cb, d, XS2);
+	if (!use[0] && !use[1]) {
+		x64_pxor_rr(cb, d, d);
+		return;
 	}
+	src = use[0] ? a : b;
+	for (int i = 0; i < 16; i++)
+		sel[i] = (uint8_t)(m[!use[0]][i / 8] >> (8 * (i % 8)));
+	for (int i = 0; i < 16; i += 4) {
+		dwords &= sel[i] < 16 && !(sel[i] & 3) && sel[i + 1] == sel[i] + 1 &&
+			  sel[i + 2] == sel[i] + 2 && sel[i + 3] == sel[i] + 3;
+		imm |= (uint8_t)((sel[i] >> 2) << (i / 2));
+	}
+	if (dwords) {
+		if (imm == 0xe4)
+			vcopy(cb, d, src);
+		else if (avx())
+			x64_vpshufd_rri(cb, d, src, imm);
+		else
+			x64_pshufd_rri(cb, d, src, imm);
+		return;
+	}
+	for (size_t z = 0; z < sizeof(zext) / sizeof(zext[0]); z++) {
+		if (!is_zext(sel, zext[z].from, zext[z].to))
+			continue;
+		if (avx())
+			zext[z].vex(cb, d, src);
+		else
+			zext[z].sse(cb, d, src);
+		return;
+	}
+	vpshufb_const(c, d, src, m[!use[0]][0], m[!use[0]][1]);
 }
 
 /* Unsigned and saturating conversions between f32x4/f64x2 and i32x4. */

@@ -387,9 +387,14 @@ static const struct table_row table_rows[] = {
 };
 
 /* The size keyword capstone gives a memory source: 64 bits for the instructions that read
- * only the low half, 128 otherwise. */
+ * only the low half, 32 or 16 for the extensions by four and eight, 128 otherwise. */
 static const char *mem_keyword(const char *name)
 {
+	if (!strcmp(name, "pmovzxbd") || !strcmp(name, "pmovzxwq"))
+		return "dword ptr";
+	if (!strcmp(name, "pmovzxbq"))
+		return "word ptr";
+
 	static const char *const half[] = { "movddup", "cvtdq2pd", "cvtps2pd", "pmovsxbw",
 					     "pmovsxwd", "pmovsxdq", "pmovzxbw", "pmovzxwd",
 					     "pmovzxdq" };

@@ -95,3 +95,79 @@
 (assert_invalid
   (module (func $f (param i32)) (func (return_call $f)))
   "type mismatch")
+
+;; Tail calls across instances, through a table and through function references, between
+;; arities that need stack arguments on both JIT targets (x86-64 passes 5 integers in
+;; registers, AArch64 8): a(10) -> b(10, another instance, return_call_indirect) ->
+;; a2(3, back, return_call_ref) -> a(10, return_call).  Each function returns its own
+;; memory's byte 0 at the end of the chain, so a chain that ends in the other instance
+;; shows up in the result, and "check" shows whether a direct caller of a function that
+;; may end in another instance still reads its own memory afterwards.
+(module $A
+  (type $f (func (param i64 i64 i64 i64 i64 i64 i64 i64 i64 i64) (result i64)))
+  (type $g (func (param i64 f64 i64) (result i64)))
+  (table (export "tab") 2 funcref)
+  (memory (export "mem") 1)
+  (data (i32.const 0) "\02")
+  (elem declare func $a2)
+  (func $a (export "a") (type $f)
+    (if (i64.eqz (local.get 0)) (then (return (i64.load8_u (i32.const 0)))))
+    (if (i64.ne (local.get 9) (i64.add (local.get 0) (i64.const 9))) (then unreachable))
+    (return_call_indirect (type $f)
+      (i64.sub (local.get 0) (i64.const 1)) (i64.const 1) (i64.const 2) (i64.const 3)
+      (i64.const 4) (i64.const 5) (i64.const 6) (i64.const 7) (i64.const 8)
+      (i64.add (local.get 0) (i64.const 8))
+      (i32.const 1)))
+  (func $a2 (export "a2") (type $g)
+    (if (i64.eqz (local.get 0)) (then (return (i64.load8_u (i32.const 0)))))
+    (if (f64.ne (local.get 1) (f64.const 2.5)) (then unreachable))
+    (return_call $a
+      (i64.sub (local.get 0) (i64.const 1)) (local.get 2) (i64.const 2) (i64.const 3)
+      (i64.const 4) (i64.const 5) (i64.const 6) (i64.const 7) (i64.const 8)
+      (i64.add (local.get 0) (i64.const 8))))
+  ;; a direct call of $a, which may end in $B: this function's memory is still its own
+  (func (export "check") (param i64) (result i64)
+    (i64.add (i64.mul (call $a (local.get 0) (i64.const 1) (i64.const 2) (i64.const 3)
+                               (i64.const 4) (i64.const 5) (i64.const 6) (i64.const 7)
+                               (i64.const 8) (i64.add (local.get 0) (i64.const 9)))
+                      (i64.const 100))
+             (i64.load8_u (i32.const 0))))
+)
+(register "A" $A)
+(module $B
+  (type $f (func (param i64 i64 i64 i64 i64 i64 i64 i64 i64 i64) (result i64)))
+  (type $g (func (param i64 f64 i64) (result i64)))
+  (import "A" "tab" (table 2 funcref))
+  (import "A" "a2" (func $a2 (type $g)))
+  (memory 1)
+  (data (i32.const 0) "\07")
+  (global $to_a2 (ref $g) (ref.func $a2))
+  (elem (table 0) (i32.const 1) func $b)
+  (func $b (type $f)
+    (if (i64.eqz (local.get 0)) (then (return (i64.load8_u (i32.const 0)))))
+    (if (i64.ne (local.get 9) (i64.add (local.get 0) (i64.const 9))) (then unreachable))
+    (return_call_ref $g
+      (i64.sub (local.get 0) (i64.const 1)) (f64.const 2.5) (i64.const 1)
+      (global.get $to_a2)))
+)
+;; 1000000 calls; n mod 3 says where the chain ends: 0 in a (A), 2 in b (B), 1 in a2 (A)
+(assert_return (invoke $A "a" (i64.const 1000000) (i64.const 1) (i64.const 2) (i64.const 3)
+                              (i64.const 4) (i64.const 5) (i64.const 6) (i64.const 7)
+                              (i64.const 8) (i64.const 1000009))
+               (i64.const 7))
+(assert_return (invoke $A "a" (i64.const 999999) (i64.const 1) (i64.const 2) (i64.const 3)
+                              (i64.const 4) (i64.const 5) (i64.const 6) (i64.const 7)
+                              (i64.const 8) (i64.const 1000008))
+               (i64.const 2))
+(assert_return (invoke $A "check" (i64.const 1)) (i64.const 702))
+(assert_return (invoke $A "check" (i64.const 2)) (i64.const 202))
+(assert_return (invoke $A "check" (i64.const 1000003)) (i64.const 702))
+
+;; call_ref and return_call_ref on null trap
+(module
+  (type $t (func (result i32)))
+  (func (export "call-null") (result i32) (call_ref $t (ref.null $t)))
+  (func (export "tail-null") (result i32) (return_call_ref $t (ref.null $t)))
+)
+(assert_trap (invoke "call-null") "null function reference")
+(assert_trap (invoke "tail-null") "null function reference")
