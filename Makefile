@@ -84,6 +84,15 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
+# Compiled files carry the build id (vm/build_id.c): the version and a digest of the
+# library's sources, so a file is only run by a chibi generating the same code.  The object
+# is rebuilt whenever one of those sources changes.
+ID_SRC := $(sort $(filter-out %_test.c,$(wildcard vm/*.[ch] vm/*.def jit/*.[ch] \
+		jit/*/*.[ch] wasi/*.[ch] wasi/*.def)) include/chibi.h)
+CHIBI_SRC_ID := $(shell cat $(ID_SRC) | sha256sum | cut -c1-16)
+$(BUILD)/vm/build_id.o: CPPFLAGS += -DCHIBI_SRC_ID=\"$(CHIBI_SRC_ID)\"
+$(BUILD)/vm/build_id.o: $(ID_SRC)
+
 $(LIBCHIBI): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
@@ -245,7 +254,7 @@ build-fuzz/%.o: %.c
 	clang -std=c11 -D_GNU_SOURCE -Iinclude -MMD -MP -g $(FUZZ_OPT) -fsanitize=fuzzer-no-link \
 	  $(FUZZ_SAN) -c $< -o $@
 $(FUZZ_BIN): $(FUZZ_OBJ)
-	clang -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ -lcapstone -lm -lpthread
+	clang -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ -lcapstone -lz -lm -lpthread
 fuzz: $(FUZZ_BIN)
 	@mkdir -p build-fuzz/corpus
 	$(FUZZ_BIN) -max_total_time=$(FUZZ_TIME) -max_len=4096 -timeout=10 -rss_limit_mb=4096 \
@@ -271,3 +280,5 @@ clean:
 	rm -rf build build-asan build-fuzz build-nojit build-cov
 
 -include $(shell find $(BUILD) -name sysroot -prune -o -name '*.d' -type f -print 2>/dev/null)
+# the fuzzer's objects have their own folder: a header change must rebuild them too
+-include $(shell find build-fuzz -name '*.d' -type f -print 2>/dev/null)

@@ -132,6 +132,9 @@ test-arm64: arm64-build wasi-guests
 		echo "== arm64: JIT differential test"; \
 		$(call ARM64_RUN,difftest) sh jit/test/fuzz-diff.sh $$B/chibi $$B/jit-difftest \
 			$(ARM64_FUZZ_N) $$B/fuzz-diff; \
+		echo "== arm64: v128 accumulation chains, differential"; \
+		$(call ARM64_RUN,chain-diff) sh jit/test/chain-diff.sh $$B/jit-difftest 60 \
+			$$B/chain-diff; \
 	fi; \
 	echo "== arm64: all passed in $$(( $$(date +%s) - start ))s"
 

@@ -9,5 +9,6 @@ int wast_main(int argc, char **argv);     /* chibi wast     (cli/wast.c) */
 int validate_main(int argc, char **argv); /* chibi validate (cli/main.c) */
 int image_main(int argc, char **argv);    /* chibi image    (cli/image.c) */
 int inspect_main(int argc, char **argv);  /* chibi inspect  (cli/inspect.c) */
+int compile_main(int argc, char **argv);  /* chibi compile  (cli/compile.c) */
 
 #endif

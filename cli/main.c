@@ -20,6 +20,7 @@ static void usage(FILE *out)
 		"  wast [--interp|--jit] FILE.wast...  run WebAssembly spec scripts\n"
 		"  image build [OPTIONS] FILE.wasm     package a module as an OCI image tarball\n"
 		"  inspect [--stats] [--disasm [FUNC]] FILE.wasm   the JIT's code and statistics\n"
+		"  compile [-o OUT] FILE.wasm          compile ahead of time (chibi run OUT)\n"
 		"  help | --help | --version\n"
 		"\n"
 		"`chibi FILE.wasm ...` is short for `chibi run FILE.wasm ...`.\n");
@@ -83,6 +84,8 @@ int main(int argc, char **argv)
 		return image_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "inspect"))
 		return inspect_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "compile"))
+		return compile_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
 		usage(stdout);
 		return 0;
@@ -92,8 +95,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	size_t n = strlen(cmd);
-	if (n > 5 && !strcmp(cmd + n - 5, ".wasm")) /* `chibi x.wasm` = `chibi run x.wasm` */
-		return run_main(argc, argv);
+	if ((n > 5 && !strcmp(cmd + n - 5, ".wasm")) || (n > 6 && !strcmp(cmd + n - 6, ".cwasm")))
+		return run_main(argc, argv); /* `chibi x.wasm` = `chibi run x.wasm` */
 	fprintf(stderr, "chibi: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;

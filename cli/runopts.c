@@ -50,6 +50,10 @@ const char runopts_help[] =
 	"                           see CHIBI_JIT_* in jit/jit.h for its switches)\n"
 	"  --tcplisten ADDR:PORT    preopen a listening TCP socket (after the directories);\n"
 	"                           ADDR: IPv4, [IPv6], localhost or empty (any)\n"
+	"  --cache[=DIR]            keep the compiled code in DIR (default $XDG_CACHE_HOME/chibi\n"
+	"                           or ~/.cache/chibi) and reuse it on later runs\n"
+	"  --cache-size SIZE        keep the cache within SIZE (default 512MiB; least recently\n"
+	"                           used entries go first)\n"
 	"  -h, --help               show this help\n"
 	"  --version                show the version\n"
 	"  --                       end of options\n"
@@ -57,6 +61,7 @@ const char runopts_help[] =
 	"exit status: the guest's proc_exit code; 0 when _start returns; 134 on a trap;\n"
 	"1 when the module cannot be loaded or linked; 2 on a command-line error.\n"
 	"\n"
+	"FILE may also be a compiled file from `chibi compile`.\n"
 	"FILE must be a regular file or a pipe of at most 1GiB (CHIBI_MAX_MODULE_SIZE=BYTES\n"
 	"in the environment changes that limit).\n";
 
@@ -170,6 +175,7 @@ static int usage(char *err, size_t errlen, const char *fmt, const char *arg)
 enum {
 	OPT_DIR = 256, OPT_DIR_RO, OPT_ENV, OPT_INVOKE, OPT_MAX_MEMORY, OPT_MAX_WASM_STACK,
 	OPT_MAX_FILE_SIZE, OPT_TIMEOUT, OPT_FUEL, OPT_INTERP, OPT_JIT, OPT_TCPLISTEN, OPT_VERSION,
+	OPT_CACHE, OPT_CACHE_SIZE,
 };
 
 static const struct option long_opts[] = {
@@ -185,6 +191,8 @@ static const struct option long_opts[] = {
 	{ "interp", no_argument, NULL, OPT_INTERP },
 	{ "jit", no_argument, NULL, OPT_JIT },
 	{ "tcplisten", required_argument, NULL, OPT_TCPLISTEN },
+	{ "cache", optional_argument, NULL, OPT_CACHE },
+	{ "cache-size", required_argument, NULL, OPT_CACHE_SIZE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -262,6 +270,17 @@ static int apply(struct run_cmd *out, int opt, const char *v, char *err, size_t 
 		if (!runopts_size(v, &n) || n == 0 || n > INT64_MAX)
 			return usage(err, errlen, "invalid --max-file-size '%s'", v);
 		out->wasi.max_file_size = n;
+		return 0;
+	case OPT_CACHE:
+		out->run.cache = true;
+		if (v && !*v)
+			return usage(err, errlen, "--cache=%s: needs a directory", v);
+		out->run.cache_dir = v;
+		return 0;
+	case OPT_CACHE_SIZE:
+		if (!runopts_size(v, &n) || n == 0)
+			return usage(err, errlen, "invalid --cache-size '%s'", v);
+		out->run.cache_max = n;
 		return 0;
 	case OPT_TIMEOUT:
 		if (!runopts_duration(v, &out->run.timeout_sec))

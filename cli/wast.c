@@ -51,6 +51,7 @@ struct opts {
 	bool wast2json;        /* convert with wabt's wast2json instead of chibi's reader */
 	bool convert_only;     /* convert and keep the folder, run nothing (tools/wat-diff.sh) */
 	unsigned timeout;      /* seconds, 0 = none */
+	bool compiled;         /* --compiled: each module through chibi_compile first */
 	struct skip_entry *skips;
 	size_t nskips;
 };
@@ -86,6 +87,8 @@ struct script {
 	char cur_why[400];     /* why cur is NULL */
 	struct named *named;
 	size_t nnamed;
+	chibi_compiled **compiled; /* --compiled: the files made, freed after the store */
+	size_t ncompiled;
 };
 
 /* What an assert_return expects of one result. */
@@ -225,7 +228,7 @@ static int parse_type(const char *t)
 	} types[] = {
 		{ "i32", CHIBI_I32 }, { "i64", CHIBI_I64 }, { "f32", CHIBI_F32 },
 		{ "f64", CHIBI_F64 }, { "v128", CHIBI_V128 }, { "funcref", CHIBI_FUNCREF },
-		{ "externref", CHIBI_EXTERNREF },
+		{ "externref", CHIBI_EXTERNREF }, { "exnref", CHIBI_EXNREF },
 	};
 
 	for (size_t i = 0; t && i < sizeof(types) / sizeof(types[0]); i++)
@@ -244,6 +247,7 @@ static const char *type_name(uint8_t type)
 	case CHIBI_V128: return "v128";
 	case CHIBI_FUNCREF: return "funcref";
 	case CHIBI_EXTERNREF: return "externref";
+	case CHIBI_EXNREF: return "exnref";
 	}
 	return "?";
 }
@@ -365,9 +369,11 @@ static bool parse_arg(const struct json *j, chibi_val *out, char *why, size_t n)
 		out->of.ext = extern_ref(v);
 		return true;
 	case CHIBI_FUNCREF:
+	case CHIBI_EXNREF:
 		if (vs && !strcmp(vs, "null"))
 			return true;
-		snprintf(why, n, "non-null funcref arguments cannot be made by the runner");
+		snprintf(why, n, "non-null %s arguments cannot be made by the runner",
+			 type_name(type));
 		return false;
 	case CHIBI_V128: {
 		uint8_t w;
@@ -409,11 +415,12 @@ static bool parse_expect(const struct json *j, struct expect *out, char *why, si
 		out->kind = EXP_NAN_ARITHMETIC;
 		return true;
 	}
-	if ((type == CHIBI_FUNCREF || type == CHIBI_EXTERNREF) && vs && !strcmp(vs, "null")) {
+	if ((type == CHIBI_FUNCREF || type == CHIBI_EXTERNREF || type == CHIBI_EXNREF) && vs &&
+	    !strcmp(vs, "null")) {
 		out->kind = EXP_NULL;
 		return true;
 	}
-	if (type == CHIBI_FUNCREF) {
+	if (type == CHIBI_FUNCREF || type == CHIBI_EXNREF) {
 		/* The script cannot name a particular function; any non-null one will do. */
 		out->kind = EXP_NONNULL;
 		return true;
@@ -486,9 +493,11 @@ static bool value_matches(const struct expect *e, const chibi_val *got)
 			return nan_matches(e->kind, 4, got->of.f32_bits);
 		return nan_matches(e->kind, 8, got->of.f64_bits);
 	case EXP_NULL:
-		return e->type == CHIBI_FUNCREF ? got->of.ref == NULL : got->of.ext == NULL;
+		return e->type == CHIBI_FUNCREF ? got->of.ref == NULL :
+		       e->type == CHIBI_EXNREF ? got->of.exn == NULL : got->of.ext == NULL;
 	case EXP_NONNULL:
-		return e->type == CHIBI_FUNCREF ? got->of.ref != NULL : got->of.ext != NULL;
+		return e->type == CHIBI_FUNCREF ? got->of.ref != NULL :
+		       e->type == CHIBI_EXNREF ? got->of.exn != NULL : got->of.ext != NULL;
 	case EXP_ANY_NULL:
 	case EXP_BITS:
 		break;
@@ -525,6 +534,9 @@ static const char *format_val(char *buf, size_t n, const chibi_val *v)
 		break;
 	case CHIBI_FUNCREF:
 		snprintf(buf, n, v->of.ref ? "funcref:%p" : "funcref:null", (void *)v->of.ref);
+		break;
+	case CHIBI_EXNREF:
+		snprintf(buf, n, v->of.exn ? "exnref:%p" : "exnref:null", (void *)v->of.exn);
 		break;
 	case CHIBI_EXTERNREF:
 		if (!v->of.ext)
@@ -635,6 +647,8 @@ static chibi_instance *target(struct script *s, const char *name, char *why, siz
 	return s->cur;
 }
 
+static bool load_compiled(struct script *s, const char *path, chibi_module **out);
+
 /* Decode a module file named by command `cmd`.  CHIBI_ERR_IO when it cannot be read. */
 static enum chibi_err load(struct script *s, const struct json *cmd, chibi_module **out,
 			   struct chibi_diag *diag)
@@ -652,7 +666,67 @@ static enum chibi_err load(struct script *s, const struct json *cmd, chibi_modul
 		snprintf(diag->msg, sizeof(diag->msg), "path too long");
 		return CHIBI_ERR_IO;
 	}
+	if (s->o->compiled && load_compiled(s, path, out))
+		return CHIBI_OK;
 	return chibi_module_load_file(path, out, diag);
+}
+
+/* --compiled: the module through a compiled file (in a memfd, mapped as a file would be)
+ * that the store runs it from.  False when it cannot be compiled (invalid, or a segment
+ * out of bounds at instantiation): the plain load then reports what it reports. */
+static bool load_compiled(struct script *s, const char *path, chibi_module **out)
+{
+	struct chibi_config cfg = { .mode = CHIBI_MODE_JIT };
+	struct chibi_diag d = { 0 };
+	chibi_compiled *c = NULL, **grown;
+	uint8_t *wasm = NULL, *cf = NULL;
+	size_t wlen = 0, clen = 0;
+	FILE *f = fopen(path, "rb");
+	int fd = -1;
+	bool ok = false;
+
+	if (!f)
+		return false;
+	for (size_t got = 1; got;) {
+		uint8_t *p = realloc(wasm, wlen + 65536);
+
+		if (!p)
+			goto out;
+		wasm = p;
+		got = fread(wasm + wlen, 1, 65536, f);
+		wlen += got;
+	}
+	if (chibi_compile(wasm, wlen, &cfg, &cf, &clen, &d) != CHIBI_OK)
+		goto out;
+	fd = memfd_create("chibi-wast", MFD_CLOEXEC);
+	if (fd < 0 || write(fd, cf, clen) != (ssize_t)clen ||
+	    chibi_compiled_open_fd(fd, &c, &d) != CHIBI_OK)
+		goto out;
+	grown = realloc(s->compiled, (s->ncompiled + 1) * sizeof(*grown));
+	if (!grown)
+		goto out;
+	s->compiled = grown;
+	s->compiled[s->ncompiled++] = c;
+	chibi_store_use_compiled(s->store, c);
+	*out = chibi_compiled_module(c);
+	c = NULL;
+	ok = true;
+out:
+	chibi_compiled_free(c);
+	if (fd >= 0)
+		close(fd);
+	fclose(f);
+	free(cf);
+	free(wasm);
+	return ok;
+}
+
+/* Drop a module from load(): a compiled file's module is the file's (freed with it). */
+static void unload(struct script *s, chibi_module *m)
+{
+	if (!s->o->compiled || !s->ncompiled ||
+	    chibi_compiled_module(s->compiled[s->ncompiled - 1]) != m)
+		chibi_module_free(m);
 }
 
 /* Describe a load or instantiation failure for a failure line. */
@@ -689,7 +763,7 @@ static void cmd_module(struct script *s, const struct json *cmd)
 		struct chibi_trap_info trap = { 0 };
 
 		err = chibi_instance_new(s->store, m, s->linker, &inst, &diag, &trap);
-		chibi_module_free(m);
+		unload(s, m);
 		if (err != CHIBI_OK) {
 			describe_err(desc, sizeof(desc), err, &diag);
 			snprintf(why, sizeof(why), "instantiation at line %lu failed: %s",
@@ -966,6 +1040,27 @@ out:
 	free(oc.results);
 }
 
+/* assert_exception: the action must end in an exception that nothing caught. */
+static void cmd_assert_exception(struct script *s, const struct json *cmd)
+{
+	struct outcome oc;
+	char why[1024], gbuf[80];
+
+	if (!run_action(s, json_get(cmd, "action"), &oc, why, sizeof(why))) {
+		failf(s, "%s", why);
+		return;
+	}
+	if (oc.trap == CHIBI_TRAP_EXCEPTION)
+		pass(s);
+	else if (oc.trap == CHIBI_TRAP_NONE)
+		failf(s, "%s returned %s, expected an exception", oc.what,
+		      oc.nresults ? format_val(gbuf, sizeof(gbuf), &oc.results[0]) : "normally");
+	else
+		failf(s, "%s: expected an exception, got trap '%s'", oc.what,
+		      trap_text(oc.trap, &oc.info));
+	free(oc.results);
+}
+
 /* The module assertions: the binary must fail to decode/validate with `want`, or decode and
  * then fail to instantiate with `want` (CHIBI_ERR_UNLINKABLE / CHIBI_ERR_TRAP).  The class
  * decides pass/fail; the message only counts as a mismatch. */
@@ -1009,9 +1104,9 @@ static void cmd_assert_module(struct script *s, const struct json *cmd, enum chi
 		}
 		memset(&diag, 0, sizeof(diag));
 		err = chibi_instance_new(s->store, m, s->linker, &inst, &diag, &trap);
-		chibi_module_free(m);
+		unload(s, m);
 	} else {
-		chibi_module_free(m);
+		unload(s, m);
 	}
 	if (err == CHIBI_OK) {
 		failf(s, "expected %s '%s', but the module %s", err_name(want), text,
@@ -1066,6 +1161,8 @@ static void run_command(struct script *s, const struct json *cmd)
 		cmd_assert_module(s, cmd, CHIBI_ERR_TRAP);
 	else if (!strcmp(type, "assert_trap") || !strcmp(type, "assert_exhaustion"))
 		cmd_assert_trap_action(s, cmd);
+	else if (!strcmp(type, "assert_exception"))
+		cmd_assert_exception(s, cmd);
 	else if (!strcmp(type, "assert_invalid"))
 		cmd_assert_module(s, cmd, CHIBI_ERR_INVALID);
 	else if (!strcmp(type, "assert_malformed"))
@@ -1202,6 +1299,9 @@ static bool run_script(const struct opts *o, const char *name, const char *json_
 out:
 	chibi_linker_free(s.linker);
 	chibi_store_free(s.store);
+	for (size_t i = 0; i < s.ncompiled; i++)
+		chibi_compiled_free(s.compiled[i]);
+	free(s.compiled);
 	for (size_t i = 0; i < s.nnamed; i++)
 		free(s.named[i].name);
 	free(s.named);
@@ -1501,6 +1601,7 @@ static void usage(FILE *out)
 		"\n"
 		"  --interp          run with the interpreter\n"
 		"  --jit             run with the JIT compiler\n"
+		"  --compiled        run each module from a compiled file (chibi compile)\n"
 		"  -v, --verbose     list every failure, skip and message mismatch\n"
 		"  --keep            keep the temporary folders with the JSON and .wasm files\n"
 		"  --wast2json       convert the scripts with wast2json (WAST2JSON or PATH)\n"
@@ -1515,12 +1616,13 @@ static void usage(FILE *out)
 }
 
 enum { OPT_INTERP = 256, OPT_JIT, OPT_KEEP, OPT_NO_FORK, OPT_TIMEOUT, OPT_SKIPLIST,
-       OPT_WAST2JSON, OPT_CONVERT_ONLY };
+       OPT_WAST2JSON, OPT_CONVERT_ONLY, OPT_COMPILED };
 
 /* getopt_long with '+': options come before the scripts; "--" ends them too. */
 static const struct option long_opts[] = {
 	{ "interp", no_argument, NULL, OPT_INTERP },
 	{ "jit", no_argument, NULL, OPT_JIT },
+	{ "compiled", no_argument, NULL, OPT_COMPILED },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "keep", no_argument, NULL, OPT_KEEP },
 	{ "no-fork", no_argument, NULL, OPT_NO_FORK },
@@ -1561,6 +1663,16 @@ int wast_main(int argc, char **argv)
 				free_skiplist(&o);
 				return 2;
 			}
+			o.mode = CHIBI_MODE_JIT;
+			break;
+		case OPT_COMPILED:
+			if (!chibi_jit_name()) {
+				fprintf(stderr, "chibi wast: --compiled: this build of chibi has no "
+					"JIT\n");
+				free_skiplist(&o);
+				return 2;
+			}
+			o.compiled = true;
 			o.mode = CHIBI_MODE_JIT;
 			break;
 		case 'v':

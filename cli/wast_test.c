@@ -339,6 +339,40 @@ Test(wast_e2e, failures_are_reported_with_lines)
 	cr_assert(strstr(out, "bad.wast: 1 passed, 3 failed, 0 skipped\n"), "%s", out);
 }
 
+/* The native front end on 3.0 script forms: module definition and instance, quote modules
+ * rejected and accepted, (either ...), (ref.null) of any type, v128 patterns, and a wrong
+ * text module reported with the reader's line:column. */
+Test(wast_e2e, native_script_forms)
+{
+	const char *path;
+	char out[8192];
+
+	unsetenv("WAST2JSON");
+	path = write_file("forms.wast",
+		"(module definition $D (func (export \"f\") (result i32) (i32.const 7)))\n"
+		"(module instance $I $D)\n"
+		"(module instance $J $D)\n"
+		"(assert_return (invoke $I \"f\") (i32.const 7))\n"
+		"(assert_return (invoke $J \"f\") (i32.const 7))\n"
+		"(module\n"
+		"  (func (export \"r\") (result externref) (ref.null extern))\n"
+		"  (func (export \"v\") (result v128) (v128.const f32x4 nan 1 2 3))\n"
+		"  (func (export \"e\") (param i32) (result i32) (local.get 0)))\n"
+		"(assert_return (invoke \"r\") (ref.null))\n"
+		"(assert_return (invoke \"v\") (v128.const f32x4 nan:canonical 1 2 3))\n"
+		"(assert_return (invoke \"e\" (i32.const 2)) (either (i32.const 1) (i32.const 2)))\n"
+		"(assert_malformed (module quote \"(func (i32.const 1 2))\") \"unexpected token\")\n"
+		"(assert_malformed (module quote \"(module (memory 1) (func (drop (i32.load "
+		"align=3 (i32.const 0)))))\") \"alignment\")\n"
+		"(module quote \"(func (export \\\"q\\\") (result i32) (i32.const 5))\")\n"
+		"(assert_return (invoke \"q\") (i32.const 5))\n"
+		"(module (func (i32.const)))\n");
+	cr_assert_eq(run_wast(out, sizeof(out), 1, (const char *[]){ path }), 1, "%s", out);
+	cr_assert(strstr(out, "forms.wast:17: module: module at line 17: the text reader "
+			      "rejected it: 17:16: unexpected token"), "%s", out);
+	cr_assert(strstr(out, "forms.wast: 13 passed, 1 failed, 0 skipped\n"), "%s", out);
+}
+
 Test(wast_e2e, missing_file_and_usage)
 {
 	char out[4096];

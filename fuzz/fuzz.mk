@@ -43,7 +43,7 @@ build-cov/%.o: %.c
 	clang -std=c11 -D_GNU_SOURCE -Iinclude -MMD -MP -O1 -g -fprofile-instr-generate \
 	  -fcoverage-mapping -c $< -o $@
 $(FUZZ_COV_BIN): $(FUZZ_COV_OBJ)
-	clang -fprofile-instr-generate -o $@ $^ -lcapstone -lm -lpthread
+	clang -fprofile-instr-generate -o $@ $^ -lcapstone -lz -lm -lpthread
 fuzz-cov: $(FUZZ_COV_BIN)
 	rm -f build-cov/*.profraw
 	for t in interp diff; do LLVM_PROFILE_FILE=build-cov/$$t.profraw CHIBI_FUZZ_TIER=$$t \
@@ -68,6 +68,29 @@ fuzz-replay-arm64: $(ARM64_REPLAY)
 	QEMU_LD_PREFIX=$(ARM64_SYSROOT) CHIBI_FUZZ_TIER=diff CHIBI_JIT_BOUNDS=explicit \
 	  timeout -k 10 $(ARM64_TIMEOUT) qemu-aarch64 -L $(ARM64_SYSROOT) $(ARM64_REPLAY) fuzz/corpus
 
+# The compiled-file loader (fuzz/compiled_fuzz.c).  Compiled files are at least 128 KiB (the
+# code starts on a 64 KiB boundary), hence the larger -max_len.  Seeds: a few spec and
+# example modules compiled by $(CHIBI) (made fresh: a file names the build that made it,
+# which the target rewrites anyway).
+FUZZ_CF_BIN := build-fuzz/compiled_fuzz
+FUZZ_CF_OBJ := $(patsubst %.c,build-fuzz/%.o,fuzz/compiled_fuzz.c $(VM_SRC) $(JIT_SRC))
+FUZZ_CF_SEEDS := build-fuzz/compiled-seeds
+.PHONY: fuzz-compiled fuzz-compiled-replay $(FUZZ_CF_SEEDS)
+$(FUZZ_CF_BIN): $(FUZZ_CF_OBJ)
+	clang -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ -lcapstone -lz -lm -lpthread
+$(FUZZ_CF_SEEDS): $(CHIBI) $(BUILD)/wasm/examples/hello.wasm
+	rm -rf $@ && mkdir -p $@
+	$(CHIBI) compile -o $@/hello.cwasm $(BUILD)/wasm/examples/hello.wasm
+	for w in fac call_indirect memory_grow; do \
+	  wast2json -o $@/$$w.json spec-tests/core/$$w.wast >/dev/null && \
+	  $(CHIBI) compile -o $@/$$w.cwasm $@/$$w.0.wasm; done
+	rm -f $@/*.json $@/*.wasm $@/*.wat
+fuzz-compiled: $(FUZZ_CF_BIN) $(FUZZ_CF_SEEDS)
+	@mkdir -p build-fuzz/corpus-compiled
+	$(FUZZ_CF_BIN) -max_total_time=$(FUZZ_TIME) -max_len=1048576 -timeout=10 \
+	  -rss_limit_mb=4096 build-fuzz/corpus-compiled $(FUZZ_CF_SEEDS)
+fuzz-compiled-replay: $(FUZZ_CF_BIN) $(FUZZ_CF_SEEDS)
+	$(FUZZ_CF_BIN) -runs=0 $(FUZZ_CF_SEEDS) $(wildcard build-fuzz/corpus-compiled)
 # libFuzzer over chibi's text reader (fuzz/wat_fuzz.c), with fuzz/wat-corpus as seeds;
 # `make fuzz-replay` replays that corpus.
 WAT_FUZZ_BIN := build-fuzz/wat_fuzz

@@ -35,6 +35,8 @@ typedef struct chibi_memory chibi_memory;
 typedef struct chibi_table chibi_table;
 typedef struct chibi_global chibi_global;
 typedef struct chibi_caller chibi_caller;
+typedef struct chibi_tag chibi_tag;     /* exception tag (Wasm 3.0 exception handling) */
+typedef struct chibi_exn chibi_exn;     /* an exception: its tag and payload */
 
 /* Load-time and API errors. */
 enum chibi_err {
@@ -75,6 +77,8 @@ enum chibi_trap {
 	CHIBI_TRAP_EXIT,               /* the guest asked to exit (WASI proc_exit); exit_code set */
 	CHIBI_TRAP_NULL_REF,           /* "null reference" (ref.as_non_null) */
 	CHIBI_TRAP_NULL_FUNC_REF,      /* "null function reference" (call_ref on null) */
+	CHIBI_TRAP_EXCEPTION,          /* "uncaught exception": chibi_trap_info.exn is it */
+	CHIBI_TRAP_NULL_EXNREF,        /* "null exception reference" (throw_ref of null) */
 	CHIBI_TRAP_COUNT
 };
 
@@ -87,6 +91,7 @@ struct chibi_trap_info {
 	uint32_t func_index;     /* wasm function executing when it trapped, or UINT32_MAX */
 	const char *func_name;   /* from the name section, or NULL; valid while the store lives */
 	char message[160];       /* host message (CHIBI_TRAP_HOST), else empty */
+	chibi_exn *exn;          /* CHIBI_TRAP_EXCEPTION: the exception (owned by the store) */
 };
 
 /* Value types (binary-format codes). */
@@ -98,6 +103,7 @@ enum chibi_valtype {
 	CHIBI_V128 = 0x7b,
 	CHIBI_FUNCREF = 0x70,
 	CHIBI_EXTERNREF = 0x6f,
+	CHIBI_EXNREF = 0x69,     /* exception handling: of.exn (NULL = null) */
 };
 
 /* A typed value.  Floats are carried as raw IEEE bits so NaN payloads survive.
@@ -112,6 +118,7 @@ typedef struct chibi_val {
 		uint64_t f64_bits;
 		chibi_func *ref;
 		void *ext;
+		chibi_exn *exn;
 		uint8_t v128[16];
 	} of;
 } chibi_val;
@@ -127,6 +134,8 @@ enum chibi_err chibi_module_new(const uint8_t *bytes, size_t len, chibi_module *
 /* The largest module file chibi_module_load_file reads (1 GiB); the environment variable
  * CHIBI_MAX_MODULE_SIZE (a byte count) overrides it. */
 #define CHIBI_MAX_MODULE_BYTES (1ull << 30)
+/* That limit as it applies now (the environment variable read each time). */
+uint64_t chibi_max_module_bytes(void);
 
 /* Read a file and call chibi_module_new.  CHIBI_ERR_IO if it cannot be read, is a device
  * (/dev/zero would never end), or is larger than the maximum module size. */
@@ -137,7 +146,8 @@ enum chibi_err chibi_module_load_file(const char *path, chibi_module **out,
 void chibi_module_free(chibi_module *m);
 
 enum chibi_extern_kind { CHIBI_EXTERN_FUNC = 0, CHIBI_EXTERN_TABLE = 1,
-			 CHIBI_EXTERN_MEMORY = 2, CHIBI_EXTERN_GLOBAL = 3 };
+			 CHIBI_EXTERN_MEMORY = 2, CHIBI_EXTERN_GLOBAL = 3,
+			 CHIBI_EXTERN_TAG = 4 };
 
 /* Module introspection.  Strings are owned by the module. */
 uint32_t chibi_module_num_imports(const chibi_module *m);
@@ -243,6 +253,31 @@ bool chibi_table_set(chibi_table *t, uint32_t i, chibi_val v);
 chibi_val chibi_global_get(const chibi_global *g);
 bool chibi_global_set(chibi_global *g, chibi_val v); /* false if immutable or wrong type */
 
+/* ---- exceptions ---------------------------------------------------------------------- */
+
+/* A host tag whose payload has the types of `params` (letters as in signatures, e.g. "iI";
+ * "" for none).  Owned by the store; NULL on a bad letter or out of memory.  Import it into
+ * modules through a linker (CHIBI_EXTERN_TAG); two tags are the same only if identical. */
+chibi_tag *chibi_tag_new(chibi_store *s, const char *params);
+uint32_t chibi_tag_num_params(const chibi_tag *t);
+enum chibi_valtype chibi_tag_param_type(const chibi_tag *t, uint32_t i); /* 0 if out of range */
+/* For messages: the name the defining module exports the tag under (NULL if none, and for
+ * host tags) and its index in that module's tag space (UINT32_MAX for host tags). */
+const char *chibi_tag_name(const chibi_tag *t);
+uint32_t chibi_tag_index(const chibi_tag *t);
+
+/* A new exception of tag t with payload values vals[0..n) (types must match the tag's),
+ * owned by the store; NULL on a mismatch or out of memory. */
+chibi_exn *chibi_exn_new(chibi_store *s, chibi_tag *t, const chibi_val *vals, size_t n);
+chibi_tag *chibi_exn_tag(const chibi_exn *e);
+/* Payload value i (type 0 if out of range). */
+chibi_val chibi_exn_value(const chibi_exn *e, uint32_t i);
+
+/* Inside a host function: throw e into the calling wasm code, then return
+ * CHIBI_TRAP_EXCEPTION.  Wasm handlers catch it as if a throw had happened at the call; to
+ * let an exception from a nested chibi_func_call go on, throw its chibi_trap_info.exn. */
+void chibi_caller_throw(chibi_caller *c, chibi_exn *e);
+
 /* ---- linking ------------------------------------------------------------------------ */
 
 struct chibi_extern {
@@ -252,6 +287,7 @@ struct chibi_extern {
 		chibi_table *table;
 		chibi_memory *memory;
 		chibi_global *global;
+		chibi_tag *tag;
 	} of;
 };
 
@@ -295,6 +331,7 @@ uint32_t chibi_instance_num_memories(const chibi_instance *inst);
 chibi_memory *chibi_instance_memory_at(chibi_instance *inst, uint32_t index);
 chibi_global *chibi_instance_global(chibi_instance *inst, const char *name);
 chibi_table *chibi_instance_table(chibi_instance *inst, const char *name);
+chibi_tag *chibi_instance_tag(chibi_instance *inst, const char *name);
 /* Name from the name section for function `index` of the instance's module, or NULL. */
 const char *chibi_instance_func_name(chibi_instance *inst, uint32_t index);
 
@@ -340,6 +377,55 @@ bool chibi_val_matches(const chibi_store *s, const chibi_val *v, const struct ch
 enum chibi_trap chibi_func_call(chibi_func *f, const chibi_val *args, size_t nargs,
 				chibi_val *results, size_t nresults,
 				struct chibi_trap_info *out_trap);
+
+/* ---- compiled files (chibi compile) and their cache ------------------------------- */
+
+/* A compiled file: a module with machine code made ahead of time for this build of chibi
+ * and this kind of CPU.  Its code is mapped read-only + executable from the file, so
+ * processes running the same file share those pages. */
+typedef struct chibi_compiled chibi_compiled;
+
+/* Does a file starting with these bytes claim to be a compiled file? */
+bool chibi_is_compiled(const uint8_t *head, size_t len);
+/* Compile `len` bytes of wasm (decoded, validated, every function compiled; the start
+ * function is not run) into the bytes of a compiled file: *out (malloc'ed, the caller
+ * frees it with free()) of *out_len bytes.  cfg: the configuration the file will run with
+ * (fuel is compiled in); NULL for defaults.  Errors as chibi_module_new, plus
+ * CHIBI_ERR_UNSUPPORTED (no JIT, or an import chibi cannot stand in for). */
+enum chibi_err chibi_compile(const uint8_t *wasm, size_t len, const struct chibi_config *cfg,
+			     uint8_t **out, size_t *out_len, struct chibi_diag *diag);
+/* Open a compiled file: its header must name this build, ISA and a CPU offering the
+ * features its code uses (else CHIBI_ERR_UNSUPPORTED with the reason), its sections fit the
+ * file and its SHA-256 match (else CHIBI_ERR_MALFORMED); its module is then decoded and
+ * validated.  *out is the caller's (chibi_compiled_free).  _fd: the file is not closed. */
+enum chibi_err chibi_compiled_open(const char *path, chibi_compiled **out,
+				   struct chibi_diag *diag);
+enum chibi_err chibi_compiled_open_fd(int fd, chibi_compiled **out, struct chibi_diag *diag);
+/* The file's module (owned by c; instantiate it as any module). */
+chibi_module *chibi_compiled_module(chibi_compiled *c);
+void chibi_compiled_free(chibi_compiled *c);
+/* Run the first instance of c's module created in s from c's code instead of compiling
+ * it (when s runs compiled code at all).  Call before instantiating; c must outlive s. */
+void chibi_store_use_compiled(chibi_store *s, chibi_compiled *c);
+/* Why s did not use its compiled file (a different bounds mode, fuel, ...), or "". */
+const char *chibi_store_compiled_note(const chibi_store *s);
+
+/* The cache (chibi run --cache, the shim): the compiled file of `len` bytes of wasm for
+ * this build, CPU and cfg, from directory `dir`, compiling and adding it on a miss.  An
+ * entry is named by the SHA-256 of the module and of what it was compiled for, written
+ * to a temporary file and renamed (concurrent writers are safe), rejected and replaced when
+ * it fails chibi_compiled_open's checks.  The directory (created 0700) and its entries must
+ * belong to the user and be writable by nobody else, or the cache is not used.  After a
+ * write, the least recently used entries are removed until the directory holds at most
+ * max_bytes (0: CHIBI_CACHE_DEFAULT_BYTES).  *out_hit (may be NULL) tells whether the
+ * entry existed. */
+#define CHIBI_CACHE_DEFAULT_BYTES ((uint64_t)512 << 20)
+enum chibi_err chibi_cache_open(const char *dir, const uint8_t *wasm, size_t len,
+				const struct chibi_config *cfg, uint64_t max_bytes,
+				chibi_compiled **out, bool *out_hit, struct chibi_diag *diag);
+/* The default cache directory: $XDG_CACHE_HOME/chibi, else $HOME/.cache/chibi (into buf;
+ * false when neither is set or it does not fit). */
+bool chibi_cache_default_dir(char *buf, size_t n);
 
 #ifdef __cplusplus
 }

@@ -283,3 +283,53 @@ bool arena_seal(struct code_arena *a)
 	a->wlo = a->whi = 0;
 	return true;
 }
+
+/* ---- images ---- */
+
+/* Close any open window and make [P, P + got_size) read-write and zero at the next page
+ * P of the code region; returns P's offset, or 0 when the arena is full. */
+static size_t image_records(struct code_arena *a, size_t got_size, size_t code_len)
+{
+	size_t at = page_up(a->code_top);
+
+	if (!a->base || !arena_seal(a) || got_size != page_up(got_size) ||
+	    got_size > a->size || at > a->size - got_size ||
+	    page_up(code_len) > a->size - got_size - at)
+		return 0;
+	if (mprotect(a->base + at, got_size, PROT_READ | PROT_WRITE) != 0)
+		return 0;
+	memset(a->base + at, 0, got_size); /* pages below `committed` hold trap bytes */
+	return at;
+}
+
+uint8_t *arena_image_begin(struct code_arena *a, size_t got_size)
+{
+	size_t at = image_records(a, got_size, 0);
+
+	if (!at)
+		return NULL;
+	a->code_top = at + got_size;
+	if (a->committed < a->code_top)
+		a->committed = a->code_top;
+	return a->base + at;
+}
+
+uint8_t *arena_image_map(struct code_arena *a, size_t got_size, int fd, uint64_t off,
+			 size_t code_len)
+{
+	size_t at = image_records(a, got_size, code_len), len = page_up(code_len);
+
+	if (!at)
+		return NULL;
+	if (len && mmap(a->base + at + got_size, len, PROT_READ | PROT_EXEC,
+			MAP_PRIVATE | MAP_FIXED, fd, (off_t)off) != a->base + at + got_size) {
+		/* MAP_FIXED may have replaced part of the reservation: put it back */
+		mmap(a->base + at + got_size, len, PROT_NONE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+		return NULL;
+	}
+	a->code_top = at + got_size + len;
+	if (a->committed < a->code_top)
+		a->committed = a->code_top;
+	return a->base + at;
+}

@@ -152,6 +152,15 @@ void *arena_data_alloc(struct code_arena *a, size_t n);
 uint8_t *arena_code_put(struct code_arena *a, const uint8_t *code, size_t n);
 /* Make every page opened by arena_code_put executable again (read + execute, not write). */
 bool arena_seal(struct code_arena *a);
+/* Images (compiled files, jit/aot.c): got_size bytes of zeroed read-write records at the
+ * next page of the code region, code following them.  arena_image_begin leaves code_top
+ * after the records, so the image's functions are then put one after another as usual;
+ * arena_image_map maps code_len bytes of fd at off (page-aligned) there instead, read +
+ * execute, MAP_PRIVATE: never written, so every process mapping the file shares its pages.
+ * Both return the image start, or NULL (arena full, mmap failed). */
+uint8_t *arena_image_begin(struct code_arena *a, size_t got_size);
+uint8_t *arena_image_map(struct code_arena *a, size_t got_size, int fd, uint64_t off,
+			 size_t code_len);
 /* True if addr lies in the arena's code region. */
 static inline bool arena_has_code(const struct code_arena *a, uintptr_t addr)
 {

@@ -2,7 +2,8 @@
 #
 #   make test-jit     spec suite under --jit, checked against --interp file by file, plus a
 #                     quick differential run (JIT vs interpreter) over spec modules and 40
-#                     random modules from binaryen's `wasm-opt -ttf`, and the full trap
+#                     random modules from binaryen's `wasm-opt -ttf`, 60 random modules of
+#                     v128 accumulation chains (chain-diff.sh), and the full trap
 #                     text of the spec trap cases compared between tiers (trap-text.sh)
 #   make spec-jit     the spec suite under --jit only
 #   make fuzz-diff    the differential run on FUZZ_DIFF_N random modules (default 2000)
@@ -30,6 +31,7 @@ test-jit: $(CHIBI) $(JIT_DIFFTEST)
 	sh jit/test/spec-both.sh $(CHIBI) $(SPEC_WAST)
 	sh jit/test/trap-text.sh $(CHIBI) $(SPEC_WAST)
 	sh jit/test/fuzz-diff.sh $(CHIBI) $(JIT_DIFFTEST) 40 $(BUILD)/fuzz-diff spec
+	sh jit/test/chain-diff.sh $(JIT_DIFFTEST) 60 $(BUILD)/chain-diff
 
 fuzz-diff: $(CHIBI) $(JIT_DIFFTEST)
 	sh jit/test/fuzz-diff.sh $(CHIBI) $(JIT_DIFFTEST) $(FUZZ_DIFF_N) $(BUILD)/fuzz-diff
@@ -42,3 +44,16 @@ DIFF_TIME ?= 0
 .PHONY: diff-campaign
 diff-campaign: $(CHIBI) $(JIT_DIFFTEST)
 	DIFF_TIME=$(DIFF_TIME) sh jit/test/diff-campaign.sh $(CHIBI) $(JIT_DIFFTEST) $(DIFF_N) $(BUILD)/diff-campaign
+
+# Compiled files (chibi compile, --cache; jit/aot.c, vm/compiled.c, vm/cache.c):
+#   make test-aot       tools/aot-test.sh (compiled runs identical to plain ones, refusals,
+#                       the WASI suites through the cache twice) and the spec suite with
+#                       every module run from a compiled file (chibi wast --compiled)
+#   make spec-compiled  only the latter
+TEST_COMPONENTS += test-aot
+.PHONY: test-aot spec-compiled
+spec-compiled: $(CHIBI)
+	$(CHIBI) wast --compiled $(SPEC_WAST)
+
+test-aot: $(CHIBI) spec-compiled $(BUILD)/wasm/examples/hello.wasm wasi-guests
+	sh tools/aot-test.sh $(CHIBI) $(BUILD)

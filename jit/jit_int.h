@@ -57,7 +57,83 @@ struct jit_store {
 	struct jit_inspect *inspects;
 	struct codebuf cb;         /* reused between compilations */
 	void *lower_scratch;       /* lower.c's reusable arrays */
+	struct jit_pic *pic;       /* set while compiling position-independent code for a
+	                            * compiled file (jit/aot.c), NULL otherwise */
+	const void *image_seen;    /* the store's compiled image last attached or refused */
+	uint32_t images;           /* compiled images attached (CHIBI_JIT_VERBOSE reports) */
 };
+
+/*
+ * Position-independent code (jit/aot.c).  A compiled file's code is mapped at an address
+ * only known when it is loaded, right after a private "GOT" of the same size it had when it
+ * was built:
+ *
+ *   image start +-------------------------------+  private, read-only once filled
+ *               | jit_func records (defined fns) |  reached with lea [rip + d]
+ *               | slots: one 64-bit value each   |  reached with mov [rip + d]
+ *   + got_size  +-------------------------------+  mapped from the file, read + execute
+ *               | code of the functions          |  calls between them: rel32
+ *               +-------------------------------+
+ *
+ * Every address the code needs from outside the image (the instance, memories, globals,
+ * tables, helpers, the store's thunks, imported functions' records) is read from a slot,
+ * named by a symbol (kind, index) that the loader resolves against the new instance; no
+ * relocation is ever written into the code pages.  While building, back ends turn every
+ * absolute address into a slot load through jit_pic_find(); an address without a symbol
+ * makes the function fall back to the interpreter (in the image too).
+ */
+enum pic_kind {
+	PS_INST = 1,     /* the instance */
+	PS_MEM,          /* memories[i] */
+	PS_MEM_DATA,     /* memories[i]->data */
+	PS_MEM_PAGES,    /* &memories[i]->pages */
+	PS_TABLE,        /* tables[i] */
+	PS_TABLE_SIZE,   /* &tables[i]->size */
+	PS_GLOBAL,       /* &globals[i]->value */
+	PS_FUNC,         /* funcs[i] (ref.func) */
+	PS_JF,           /* the jit_func of funcs[i], an imported function */
+	PS_TYPE_ID,      /* type_ids[i] (a value, not an address) */
+	PS_HELPER,       /* jit_pic_helper(i) */
+	PS_THUNK,        /* the store's thunk i (JT_*) */
+	PS_KIND_END
+};
+
+struct pic_sym {
+	uint8_t kind;
+	uint32_t index;
+};
+
+struct jit_pic {
+	struct chibi_instance *inst;
+	uint8_t *lo;               /* image start (its jit_func records) */
+	struct jit_func *jfs;      /* records of the defined functions */
+	uint64_t *slots;
+	struct pic_sym *slot_sym;  /* symbol of each slot in use */
+	uint32_t nslots, max_slots;
+	size_t got_size;
+	/* every address a symbol names, sorted by value, for jit_pic_find */
+	struct pic_entry {
+		uintptr_t value;
+		struct pic_sym sym;
+		bool ambiguous;
+		uint32_t slot;    /* 1 + its slot, 0 = none yet */
+	} *map;
+	uint32_t nmap;
+	uint32_t misses;           /* addresses without a symbol (functions fell back) */
+};
+
+/* Where code compiled for an image finds `addr`: *out_at is the address of what to reach
+ * rip-relatively, *out_load tells whether it is a slot holding addr (load it) or addr
+ * itself inside the image (take its address).  False when addr has no symbol. */
+bool jit_pic_find(struct jit_pic *pic, const void *addr, const void **out_at, bool *out_load);
+/* The slot holding canonical type id `type_id` of the instance; NULL when none. */
+const void *jit_pic_type_slot(struct jit_pic *pic, uint32_t type_id);
+/* Try a store's pending compiled image (chibi_store.image) for inst's functions: attach it
+ * if it was made from inst's module and none of them has run yet. */
+void jit_image_try(struct jit_store *js, struct chibi_instance *inst);
+/* engine_jit.image_build (vm/engine.h). */
+enum chibi_err jit_image_build(struct chibi_instance *inst, struct engine_image *out,
+			       char *why, size_t whylen);
 
 /* v128 values never travel in argument or result registers (struct jit_regs keeps 64 bits
  * per register): a v128 argument takes two words of the stack-argument area (low half
@@ -118,6 +194,14 @@ static inline uint32_t jit_stack_words(const struct functype *t)
 		words = jit_result_word(t, t->nresults);
 	return words;
 }
+
+/* runtime.c: the store's JIT state, created on first use (NULL when out of memory); a
+ * compiled function's code range for pc lookups; compile one JF_LAZY function (afterwards
+ * JF_COMPILED or JF_FAILED, not yet executable); make a batch executable. */
+struct jit_store *jit_store_of(struct chibi_store *s);
+bool jit_range_add(struct jit_store *js, struct jit_func *jf);
+void jit_compile_one(struct jit_store *js, struct jit_func *jf);
+void jit_seal_batch(struct jit_store *js, struct chibi_instance *inst, bool timed);
 
 /* The jit_func of f, created on first request (NULL when out of memory). */
 struct jit_func *jit_func_of(struct jit_store *js, struct chibi_func *f);

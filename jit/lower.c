@@ -1043,6 +1043,7 @@ static void op_ref_as_non_null(struct lower *L)
 struct harg {
 	struct jopnd o;
 	uint8_t type;
+	const void *ptr;  /* a host address, set after the moves (be_addr) instead of o */
 };
 
 /* Call a C helper returning struct jit_ret: args go to the C argument registers as raw
@@ -1057,6 +1058,8 @@ static void call_helper(struct lower *L, const void *fn, const struct harg *a, u
 	spill_below(L, L->sp, false);
 	save_regs(L, L->csave_mask, true);
 	for (uint32_t i = 0; i < n; i++) {
+		if (a[i].ptr)
+			continue;
 		/* a float operand moves bit for bit into an integer register */
 		mv_add(L, &nm, jo_reg(jit_target.helper_arg[i]), a[i].o, a[i].type);
 		release(L, a[i].o);
@@ -1064,6 +1067,10 @@ static void call_helper(struct lower *L, const void *fn, const struct harg *a, u
 	if (L->failed)
 		return;
 	pmove_run(L, nm);
+	/* addresses last: in code for a compiled file they are loads, not immediates */
+	for (uint32_t i = 0; i < n; i++)
+		if (a[i].ptr)
+			be_addr(&L->c, jit_target.helper_arg[i], a[i].ptr);
 	be_call_helper(&L->c, fn);
 	if (can_trap) /* a non-zero trap code raises it */
 		be_cmp_branch(&L->c, OPC_I64_EQZ, jo_reg(jit_target.helper_ret2), jo_imm(0), true,
@@ -1088,17 +1095,18 @@ static struct harg ha_pop(struct lower *L)
 	struct harg h;
 
 	h.o = pop(L, &h.type);
+	h.ptr = NULL;
 	return h;
 }
 
 static struct harg ha_ptr(const void *p)
 {
-	return (struct harg){ jo_imm((uint64_t)(uintptr_t)p), VT_I64 };
+	return (struct harg){ jo_imm(0), VT_I64, p };
 }
 
 static struct harg ha_u32(uint32_t v)
 {
-	return (struct harg){ jo_imm(v), VT_I32 };
+	return (struct harg){ jo_imm(v), VT_I32, NULL };
 }
 
 /* ---- instructions ---- */
@@ -1924,6 +1932,13 @@ static void lower_instr(struct lower *L, const struct instr *in)
 		push_const(L, (uint8_t)in->a, 0);
 		break;
 	case OPC_REF_FUNC:
+		if (L->c.js->pic) { /* the loader's instance has its own function objects */
+			jreg r = alloc_reg(L, JC_GPR, 0);
+
+			be_addr(&L->c, r, L->c.inst->funcs[in->a]);
+			push_reg(L, VT_FUNCREF, r);
+			break;
+		}
 		push_const(L, VT_FUNCREF, (uint64_t)(uintptr_t)L->c.inst->funcs[in->a]);
 		break;
 	case OPC_REF_IS_NULL:
@@ -2279,6 +2294,13 @@ static bool setup(struct lower *L, struct jit_store *js, struct chibi_func *f, c
 		fail(L, "too many locals");
 		return false;
 	}
+	if (def->uses_eh) {
+		/* Exception handlers live in the interpreter only (docs/RATIONALE.md): such a
+		 * function runs there with everything it calls, so JIT frames never hold a
+		 * handler and an exception crosses them the way a trap does. */
+		fail(L, "exception handling");
+		return false;
+	}
 	L->stride = 8;
 	if (def->uses_v128) {
 		if (!be_simd_isa()) {
@@ -2336,6 +2358,8 @@ bool jit_compile(struct jit_store *js, struct jit_func *jf, char *why)
 	uint32_t next_dead = 0;
 	uint8_t *code;
 
+	uint32_t misses0 = js->pic ? js->pic->misses : 0;
+
 	cb_reset(cb);
 	cb->want_marks = js->keep_maps;
 	if (!setup(L, js, f, why))
@@ -2371,6 +2395,10 @@ bool jit_compile(struct jit_store *js, struct jit_func *jf, char *why)
 	if (L->c.trap_any_label)
 		trap_stub(L, L->c.trap_any_label, jo_reg(jit_target.helper_ret2));
 	be_finish(&L->c);
+	if (js->pic && js->pic->misses != misses0) {
+		fail(L, "uses a host address a compiled file cannot name");
+		return false;
+	}
 	if (!cb_resolve(cb) || !be_validate_code(cb)) {
 		fail(L, cb->oom ? "out of memory" : "internal encoding error");
 		return false;
@@ -2380,8 +2408,15 @@ bool jit_compile(struct jit_store *js, struct jit_func *jf, char *why)
 		fail(L, "code arena full");
 		return false;
 	}
-	for (uint32_t i = 0; i < cb->nrelocs; i++)
+	for (uint32_t i = 0; i < cb->nrelocs; i++) {
+		/* code for a compiled file reaches nothing outside its image */
+		if (js->pic && (cb->relocs[i].target < (uintptr_t)js->pic->lo ||
+				cb->relocs[i].target >= (uintptr_t)code + cb->len)) {
+			fail(L, "refers to an address outside the compiled image");
+			return false;
+		}
 		be_patch_reloc(code, &cb->relocs[i]);
+	}
 	jf->code = code;
 	jf->code_size = (uint32_t)cb->len;
 	return true;

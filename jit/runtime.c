@@ -102,7 +102,7 @@ static struct jit_func *range_find(const struct jit_store *js, uintptr_t pc)
 	return NULL;
 }
 
-static bool range_add(struct jit_store *js, struct jit_func *jf)
+bool jit_range_add(struct jit_store *js, struct jit_func *jf)
 {
 	if (!VM_GROW(js->ranges, js->cap_ranges, (size_t)js->nranges + 1))
 		return false;
@@ -331,7 +331,7 @@ static bool env_flag(const char *name, const char *value)
 	return value ? !strcmp(e, value) : strcmp(e, "0") != 0;
 }
 
-static struct jit_store *store_jit(struct chibi_store *s)
+struct jit_store *jit_store_of(struct chibi_store *s)
 {
 	struct jit_store *js = s->jit;
 	struct jit_thunks th;
@@ -387,10 +387,12 @@ static void jit_store_free(struct chibi_store *s)
 		return;
 	if (js->verbose)
 		fprintf(stderr, "chibi jit: %u functions compiled (%llu wasm bytes -> %llu code "
-			"bytes, %.3f ms), %u left to the interpreter; SIMD: %s\n",
+			"bytes, %.3f ms), %u left to the interpreter; SIMD: %s; %u compiled "
+			"files used\n",
 			js->stats.compiled, (unsigned long long)js->stats.wasm_bytes,
 			(unsigned long long)js->stats.code_bytes, js->stats.compile_ns / 1e6,
-			js->stats.fallbacks, be_simd_isa() ? be_simd_isa() : "interpreted");
+			js->stats.fallbacks, be_simd_isa() ? be_simd_isa() : "interpreted",
+			js->images);
 	registry_remove(js);
 	while (js->inspects) {
 		struct jit_inspect *i = js->inspects;
@@ -587,7 +589,7 @@ static void perfmap_add(struct jit_store *js, const struct jit_func *jf)
 
 /* After a batch: make the code executable, or (should mprotect fail) send every function
  * of the batch to the interpreter. */
-static void seal_batch(struct jit_store *js, struct chibi_instance *inst, bool timed)
+void jit_seal_batch(struct jit_store *js, struct chibi_instance *inst, bool timed)
 {
 	const struct module *m = inst->mod;
 	uint64_t t0 = timed ? now_ns() : 0;
@@ -615,7 +617,7 @@ static void seal_batch(struct jit_store *js, struct chibi_instance *inst, bool t
 
 /* Compile jf now (it is JF_LAZY); afterwards it is JF_COMPILED or JF_FAILED.  The code is
  * not executable before the batch's seal_batch(). */
-static void compile_one(struct jit_store *js, struct jit_func *jf)
+void jit_compile_one(struct jit_store *js, struct jit_func *jf)
 {
 	char why[96] = "";
 	uint32_t idx = jf->func->index;
@@ -626,7 +628,7 @@ static void compile_one(struct jit_store *js, struct jit_func *jf)
 		ok = false;
 	} else {
 		ok = jit_compile(js, jf, why) && (!js->hard || recompile_same(js, jf, why)) &&
-		     range_add(js, jf);
+		     jit_range_add(js, jf);
 		jit_lower_trim(js->lower_scratch);
 	}
 	if (ok && js->perfmap)
@@ -660,10 +662,10 @@ static void compile_all(struct jit_store *js, struct chibi_instance *inst)
 		struct jit_func *jf = jit_func_of(js, inst->funcs[i]);
 
 		if (jf && jf->state == JF_LAZY)
-			compile_one(js, jf);
+			jit_compile_one(js, jf);
 	}
 	js->stats.compile_ns += now_ns() - t0;
-	seal_batch(js, inst, true);
+	jit_seal_batch(js, inst, true);
 }
 
 /* First call of jf (JF_LAZY): compile it and the small functions it calls directly (and
@@ -679,14 +681,14 @@ static void compile_lazy(struct jit_store *js, struct jit_func *jf)
 	batch_q.inst = inst;
 	batch_q.n = 0;
 	batch_q.bytes = 0;
-	compile_one(js, jf);
+	jit_compile_one(js, jf);
 	for (uint32_t i = 0; i < batch_q.n; i++) /* the queue grows while its entries compile */
 		if (batch_q.q[i]->state == JF_LAZY)
-			compile_one(js, batch_q.q[i]);
+			jit_compile_one(js, batch_q.q[i]);
 	batch_q.js = NULL;
 	if (js->verbose)
 		js->stats.compile_ns += now_ns() - t0;
-	seal_batch(js, inst, js->verbose);
+	jit_seal_batch(js, inst, js->verbose);
 }
 
 /* ---- entering and leaving JIT code ---- */
@@ -702,14 +704,17 @@ static uint64_t norm(uint8_t t, uint64_t v)
  * through interp_invoke. */
 static void jit_invoke(struct chibi_store *s, struct chibi_func *f, uint64_t *slots)
 {
-	struct jit_store *js = f->kind == FUNC_WASM ? store_jit(s) : NULL;
-	struct jit_func *jf = js ? jit_func_of(js, f) : NULL;
+	struct jit_store *js = f->kind == FUNC_WASM ? jit_store_of(s) : NULL;
+	struct jit_func *jf;
 	const struct functype *t = f->type;
 	struct jit_regs r;
 	uint32_t k[2] = { 0, 0 }, ns = 0, words;
 	uint64_t *stack, *saved_top = s->stack_top;
 	uintptr_t saved_limit = s->jit_stack_limit;
 
+	if (js && s->image && s->image != js->image_seen)
+		jit_image_try(js, f->inst); /* before f's record exists */
+	jf = js ? jit_func_of(js, f) : NULL;
 	if (!jf) {
 		interp_invoke(s, f, slots);
 		return;
@@ -891,7 +896,7 @@ noreturn void jit_rt_trap_pc(struct chibi_store *s, uint32_t kind, uintptr_t pc)
 /* engine_jit.compile_instance */
 static uint32_t jit_compile_instance(struct chibi_instance *inst, FILE *log)
 {
-	struct jit_store *js = store_jit(inst->store);
+	struct jit_store *js = jit_store_of(inst->store);
 	const struct module *m = inst->mod;
 	uint32_t failed = 0;
 	uint64_t t0;
@@ -908,7 +913,7 @@ static uint32_t jit_compile_instance(struct chibi_instance *inst, FILE *log)
 			continue;
 		}
 		if (jf->state == JF_LAZY)
-			compile_one(js, jf);
+			jit_compile_one(js, jf);
 		if (jf->state != JF_COMPILED) {
 			failed++;
 			if (log)
@@ -917,7 +922,7 @@ static uint32_t jit_compile_instance(struct chibi_instance *inst, FILE *log)
 		}
 	}
 	js->stats.compile_ns += now_ns() - t0;
-	seal_batch(js, inst, true);
+	jit_seal_batch(js, inst, true);
 	js->keep_maps = false;
 	return failed;
 }
@@ -951,6 +956,19 @@ static const char *jit_name(void)
 	return jit_target.name;
 }
 
+/* engine_jit.compiled: f is compiled (now, if it was lazy and compiles). */
+static bool jit_compiled(struct chibi_store *s, struct chibi_func *f)
+{
+	struct jit_store *js = f->kind == FUNC_WASM ? jit_store_of(s) : NULL;
+	struct jit_func *jf = js ? jit_func_of(js, f) : NULL;
+
+	if (!jf)
+		return false;
+	if (jf->state == JF_LAZY)
+		compile_lazy(js, jf);
+	return jf->state == JF_COMPILED;
+}
+
 static const struct engine jit_engine = {
 	.name = jit_name,
 	.invoke = jit_invoke,
@@ -958,6 +976,9 @@ static const struct engine jit_engine = {
 	.stats = jit_get_stats,
 	.compile_instance = jit_compile_instance,
 	.code_info = jit_code_info,
+	.compiled = jit_compiled,
+	.image_build = jit_image_build,
+	.cpu_features = be_cpu_features,
 };
 
 /* See vm/engine.h: linked instead of jit/none/engine.c's NULL when the build has a JIT. */

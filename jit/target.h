@@ -54,6 +54,8 @@ struct jit_target {
 	uint64_t c_clobbers;         /* registers a C call may change */
 	/* register receiving the element index of call_indirect (a temp, not an argument) */
 	jreg indirect_idx;
+	/* the back end compiles position-independent code for compiled files (jit/aot.c) */
+	bool pic;
 };
 
 extern const struct jit_target jit_target;
@@ -245,6 +247,10 @@ void be_swap(struct jcomp *c, uint8_t vt, jreg a, struct jopnd b);
  * counted as fallbacks with the reason. */
 const char *be_simd_isa(void);
 
+/* The CPU features code compiled on this host may use (bits the back end defines, the same
+ * in every process of one build) and their names in desc (compiled files' headers). */
+uint32_t be_cpu_features(char *desc, size_t n);
+
 /* Can the back end emit `op` inline?  If not, the front end calls the shared C helper
  * (jit_num_helper) with the operands as raw 64-bit bits. */
 bool be_inline(uint16_t op);
@@ -331,6 +337,9 @@ void be_call_ref(struct jcomp *c);
  * already in this function's incoming area (see JIT_TAIL_WORDS). */
 void be_tail_call_indirect(struct jcomp *c, struct chibi_table *table, uint32_t type_id);
 void be_tail_call_ref(struct jcomp *c);
+/* dst = a host address (an object a helper takes, a funcref): an immediate, or in code
+ * for a compiled file a load from the image's slot for it (jit_int.h, jit_pic_find). */
+void be_addr(struct jcomp *c, jreg dst, const void *addr);
 /* Call a C function (arguments already in the helper registers).  The front end tests
  * the trap code in helper_ret2 itself. */
 void be_call_helper(struct jcomp *c, const void *fn);

@@ -264,6 +264,19 @@ static void put_op(struct fctx *f, const struct opname *op)
 
 /* ---- immediates --------------------------------------------------------------------------- */
 
+/* A constant that did not read: out of range when it is a number of that kind (the spec's
+ * "constant out of range"), else not a literal at all (the spec's "unknown operator"). */
+static bool bad_const(struct fctx *f, const struct wat_node *n, bool is_float)
+{
+	bool numeric = n->kind == WAT_ATOM && (is_float ? wat_is_float_syntax(n->text, n->len)
+					       : wat_is_int_syntax(n->text, n->len));
+
+	if (numeric)
+		return mod_fail(f->m, n, "constant out of range: %.*s", (int)n->len, n->text);
+	return mod_fail(f->m, n, "unknown operator: not %s literal: %.*s",
+			is_float ? "a float" : "an integer", (int)(n->len < 40 ? n->len : 40), n->text);
+}
+
 static bool keyword_value(const struct wat_node *n, const char *key, const char **v,
 			  size_t *vl)
 {
@@ -596,8 +609,8 @@ static bool immediates(struct fctx *f, const struct opname *op, const struct wat
 	case IMM_I64:
 		if (!n || n->kind != WAT_ATOM ||
 		    !wat_read_int(n->text, n->len, op->imm == IMM_I32 ? 32 : 64, &v))
-			return fail(f, n ? n : at, op->imm == IMM_I32 ? "i32 constant out of range"
-				    " or malformed" : "i64 constant out of range or malformed");
+			return n ? bad_const(f, n, false)
+				 : fail(f, at, "unexpected token: constant expected");
 		buf_s64(f->out, op->imm == IMM_I32 ? (int64_t)(int32_t)(uint32_t)v : (int64_t)v);
 		n = n->next;
 		break;
@@ -606,7 +619,8 @@ static bool immediates(struct fctx *f, const struct opname *op, const struct wat
 		unsigned bits = op->imm == IMM_F32 ? 32 : 64;
 
 		if (!n || n->kind != WAT_ATOM || !wat_read_float(n->text, n->len, bits, &v))
-			return fail(f, n ? n : at, "float constant out of range or malformed");
+			return n ? bad_const(f, n, true)
+				 : fail(f, at, "unexpected token: constant expected");
 		for (unsigned i = 0; i < bits / 8; i++)
 			buf_put(f->out, (uint8_t)(v >> (8 * i)));
 		n = n->next;
@@ -988,6 +1002,11 @@ static bool folded(struct fctx *f, const struct wat_node *list)
 	if (!at || at->kind != WAT_ATOM)
 		return fail(f, at ? at : list, "unexpected token: instruction expected");
 	op = find_op(at);
+	if (!op && (wat_is_atom(at, "param") || wat_is_atom(at, "result") ||
+		    wat_is_atom(at, "type") || wat_is_atom(at, "local") ||
+		    wat_is_atom(at, "export") || wat_is_atom(at, "import")))
+		return mod_fail(f->m, at, "unexpected token: (%.*s ...) out of place",
+				(int)at->len, at->text);
 	if (!op)
 		return mod_fail(f->m, at, "unknown operator %.*s", (int)at->len, at->text);
 	if (op->imm == XIMM_BLOCK || op->imm == XIMM_TRY || op->imm == XIMM_TRY_TABLE)

@@ -130,6 +130,8 @@ static bool float_syntax(const char *p, const char *end, char *o)
 	}
 	if (e != end)
 		return false;
+	if (!o)
+		return true;
 	for (; p < end; p++)
 		if (*p != '_')
 			*o++ = *p;
@@ -137,6 +139,31 @@ static bool float_syntax(const char *p, const char *end, char *o)
 	 * "0x1.8" is accepted as is. */
 	*o = '\0';
 	return true;
+}
+
+bool wat_is_int_syntax(const char *s, size_t len)
+{
+	const char *p = s, *end = s + len;
+	bool hex;
+
+	if (p < end && (*p == '+' || *p == '-'))
+		p++;
+	hex = end - p > 2 && p[0] == '0' && p[1] == 'x';
+	return digits(p + (hex ? 2 : 0), end, hex) == end;
+}
+
+bool wat_is_float_syntax(const char *s, size_t len)
+{
+	const char *p = s, *end = s + len;
+	uint64_t v;
+
+	if (p < end && (*p == '+' || *p == '-'))
+		p++;
+	if ((end - p == 3 && (!memcmp(p, "inf", 3) || !memcmp(p, "nan", 3))) ||
+	    (end - p > 6 && !memcmp(p, "nan:0x", 6) && read_unsigned(p + 4, (size_t)(end - p - 4),
+								      &v)))
+		return true;
+	return float_syntax(p, end, NULL);
 }
 
 bool wat_read_float(const char *s, size_t len, unsigned bits, uint64_t *out)

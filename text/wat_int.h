@@ -14,6 +14,9 @@ struct wat_arena;
 void *wat_arena_alloc(struct wat_arena **a, size_t n);
 void wat_arena_free(struct wat_arena *a);
 bool wat_is_idchar(unsigned char c);
+/* Is s a float literal by its syntax alone (in range or not)? */
+bool wat_is_float_syntax(const char *s, size_t len);
+bool wat_is_int_syntax(const char *s, size_t len);
 
 /* A growable byte string.  Out of memory is sticky: `oom` is set and later writes are
  * dropped, so a writer checks once at the end. */

@@ -73,7 +73,7 @@ enum chibi_err chibi_module_new(const uint8_t *bytes, size_t len, chibi_module *
 
 /* The largest module file read: CHIBI_MAX_MODULE_SIZE (bytes) from the environment, else
  * CHIBI_MAX_MODULE_BYTES. */
-static uint64_t max_module_bytes(void)
+uint64_t chibi_max_module_bytes(void)
 {
 	const char *e = getenv("CHIBI_MAX_MODULE_SIZE");
 	unsigned long long v;
@@ -91,13 +91,13 @@ static uint64_t max_module_bytes(void)
 /* Read a whole file (regular file or pipe) into a heap buffer.  A regular file's buffer is
  * its size plus one byte, so it is read in one call and its end seen without growing; the
  * module then keeps that buffer (no copy).  Devices (/dev/zero, /dev/urandom) are refused
- * and nothing larger than max_module_bytes() is read: either would otherwise read until
+ * and nothing larger than chibi_max_module_bytes() is read: either would otherwise read until
  * the process runs out of memory. */
 static enum chibi_err read_file(const char *path, uint8_t **out_buf, size_t *out_len,
 				struct chibi_diag *diag)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	uint64_t max = max_module_bytes();
+	uint64_t max = chibi_max_module_bytes();
 	uint8_t *buf = NULL, *nb;
 	size_t len = 0, cap = 65536;
 	struct stat st;
@@ -366,6 +366,113 @@ void chibi_caller_set_trap_message(chibi_caller *c, const char *msg)
 			 "%s", msg);
 }
 
+/* ---- exceptions ---- */
+
+/* A host tag, its type in the same block (store->tags; freed with the store). */
+chibi_tag *chibi_tag_new(chibi_store *s, const char *params)
+{
+	size_t n = params ? strlen(params) : 0;
+	struct chibi_tag *t;
+
+	if (!s || !params || n > 100000)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!vt_from_letter(params[i]))
+			return NULL;
+	t = vm_calloc(1, sizeof(*t) + (n + 1) * sizeof(vtype));
+	if (!t)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		t->own_vt[i] = vt_from_letter(params[i]);
+	t->own_type.nparams = (uint32_t)n;
+	t->own_type.params = t->own_vt;
+	t->own_type.results = t->own_vt + n;
+	t->type = &t->own_type;
+	t->store = s;
+	t->index = UINT32_MAX;
+	t->type_id = store_intern_type(s, &t->own_type);
+	if (t->type_id == UINT32_MAX) {
+		vm_free(t);
+		return NULL;
+	}
+	t->store_next = s->tags;
+	s->tags = t;
+	return t;
+}
+
+uint32_t chibi_tag_num_params(const chibi_tag *t)
+{
+	return t ? t->type->nparams : 0;
+}
+
+enum chibi_valtype chibi_tag_param_type(const chibi_tag *t, uint32_t i)
+{
+	return t && i < t->type->nparams ? (enum chibi_valtype)vt_code(t->type->params[i]) : 0;
+}
+
+/* The first export naming the tag in its defining instance. */
+const char *chibi_tag_name(const chibi_tag *t)
+{
+	const struct module *m;
+
+	if (!t || !t->inst)
+		return NULL;
+	m = t->inst->mod;
+	for (uint32_t i = 0; i < m->nexports; i++)
+		if (m->exports[i].kind == EXT_TAG && m->exports[i].index == t->index)
+			return m->exports[i].name;
+	return NULL;
+}
+
+uint32_t chibi_tag_index(const chibi_tag *t)
+{
+	return t ? t->index : UINT32_MAX;
+}
+
+chibi_exn *chibi_exn_new(chibi_store *s, chibi_tag *t, const chibi_val *vals, size_t n)
+{
+	struct chibi_exn *e;
+	uint64_t slots[64];
+	size_t k = 0;
+
+	if (!s || !t || t->store != s || n != t->type->nparams || (n && !vals) ||
+	    functype_slots(t->type) > 64)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (vals[i].type != vt_code(t->type->params[i]))
+			return NULL;
+		k += val_to_slots(&vals[i], &slots[k]);
+	}
+	e = exn_new(s, t, slots, s->stack_top);
+	exn_pin(e); /* the host holds it */
+	return e;
+}
+
+chibi_tag *chibi_exn_tag(const chibi_exn *e)
+{
+	return e ? e->tag : NULL;
+}
+
+chibi_val chibi_exn_value(const chibi_exn *e, uint32_t i)
+{
+	chibi_val v = { 0 };
+	uint32_t k = 0;
+
+	if (!e || i >= e->tag->type->nparams)
+		return v;
+	for (uint32_t j = 0; j < i; j++)
+		k += vt_slots(e->tag->type->params[j]);
+	return val_from_slots(e->tag->type->params[i], &e->payload[k]);
+}
+
+/* The host function returns CHIBI_TRAP_EXCEPTION next; the engine picks the exception up
+ * from the innermost call's record. */
+void chibi_caller_throw(chibi_caller *c, chibi_exn *e)
+{
+	if (c && c->store && c->store->trap && e && e->tag->store == c->store)
+		c->store->trap->info.exn = e;
+}
+
 /* ---- typed references ---- */
 
 /* A parameter or result type of f in the store's form (a host function's never has a
@@ -497,6 +604,7 @@ enum chibi_trap chibi_func_call(chibi_func *f, const chibi_val *args, size_t nar
 	struct trap_ctx ctx;
 	uint64_t *slots, *saved_top;
 	struct chibi_instance *saved_inst;
+	struct exn_catch *saved_catch;
 	uint32_t saved_index;
 	size_t need;
 	bool ok;
@@ -531,6 +639,7 @@ enum chibi_trap chibi_func_call(chibi_func *f, const chibi_val *args, size_t nar
 	saved_top = s->stack_top;
 	saved_inst = s->cur_inst;
 	saved_index = s->cur_func_index;
+	saved_catch = s->exn_catch;
 	s->stack_top += need;
 	s->host_depth++;
 	s->trap = &ctx;
@@ -543,15 +652,19 @@ enum chibi_trap chibi_func_call(chibi_func *f, const chibi_val *args, size_t nar
 	s->stack_top = saved_top;
 	s->cur_inst = saved_inst;
 	s->cur_func_index = saved_index;
+	s->exn_catch = saved_catch; /* a trap skips the catch points it passes */
 	if (!ok) {
 		/* An interrupt is consumed by the outermost call it stopped. */
 		if (ctx.info.kind == CHIBI_TRAP_INTERRUPTED && !s->trap)
 			s->interrupt = 0;
+		exn_pin(ctx.info.exn); /* now the host's */
 		if (out_trap)
 			*out_trap = ctx.info;
 		return ctx.info.kind;
 	}
 	for (uint32_t i = 0, k = 0; i < t->nresults; i++) {
+		if (vt_code(t->results[i]) == VT_EXNREF)
+			exn_pin((struct chibi_exn *)(uintptr_t)slots[k]);
 		results[i] = val_from_slots(t->results[i], &slots[k]);
 		k += vt_slots(t->results[i]);
 	}

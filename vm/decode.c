@@ -464,6 +464,22 @@ fail:
 	return err;
 }
 
+/* tagtype ::= 0x00 typeidx (the attribute byte: 0 is an exception, the only kind) */
+static enum chibi_err get_tagtype(struct rd *r, uint32_t *type_index)
+{
+	const uint8_t *at = r->p;
+	uint8_t attr = 0;
+	enum chibi_err err;
+
+	TRY(get_byte(r, &attr));
+	if (attr != 0)
+		return malformed(r, at, "malformed tag attribute");
+	TRY(get_u32(r, type_index));
+	return CHIBI_OK;
+fail:
+	return err;
+}
+
 static enum chibi_err sec_import(struct rd *r, struct module *m)
 {
 	uint32_t n = 0;
@@ -497,6 +513,10 @@ static enum chibi_err sec_import(struct rd *r, struct module *m)
 		case EXT_GLOBAL:
 			TRY(get_globaltype(r, &im->desc.global));
 			m->nglobal_imports++;
+			break;
+		case EXT_TAG:
+			TRY(get_tagtype(r, &im->desc.tag_type));
+			m->ntag_imports++;
 			break;
 		default:
 			return malformed(r, at, "malformed import kind");
@@ -537,6 +557,7 @@ static void copy_imports(struct module *m, uint8_t kind, void *dst)
 		case EXT_TABLE: ((struct tabletype *)dst)[k++] = im->desc.table; break;
 		case EXT_MEMORY: ((struct memtype *)dst)[k++] = im->desc.memory; break;
 		case EXT_GLOBAL: ((struct globaltype *)dst)[k++] = im->desc.global; break;
+		case EXT_TAG: ((uint32_t *)dst)[k++] = im->desc.tag_type; break;
 		default: ((uint32_t *)dst)[k++] = im->desc.type_index; break;
 		}
 	}
@@ -597,6 +618,23 @@ fail:
 	return err;
 }
 
+/* The tag section (13, between memory and global): one tagtype per defined tag. */
+static enum chibi_err sec_tag(struct rd *r, struct module *m)
+{
+	uint32_t n = 0;
+	enum chibi_err err;
+
+	TRY(get_count(r, &n));
+	TRY(new_array(r, &m->tag_types, (size_t)m->ntag_imports + n, sizeof(uint32_t)));
+	copy_imports(m, EXT_TAG, m->tag_types);
+	m->ntags = m->ntag_imports + n;
+	for (uint32_t i = 0; i < n; i++)
+		TRY(get_tagtype(r, &m->tag_types[m->ntag_imports + i]));
+	return CHIBI_OK;
+fail:
+	return err;
+}
+
 static enum chibi_err sec_global(struct rd *r, struct module *m)
 {
 	uint32_t n = 0, ni = m->nglobal_imports;
@@ -633,7 +671,7 @@ static enum chibi_err sec_export(struct rd *r, struct module *m)
 		TRY(get_name(r, &ex->name, NULL, &ex->name_len));
 		at = r->p;
 		TRY(get_byte(r, &ex->kind));
-		if (ex->kind > EXT_GLOBAL)
+		if (ex->kind > EXT_TAG)
 			return malformed(r, at, "malformed export kind");
 		TRY(get_u32(r, &ex->index));
 	}
@@ -922,10 +960,11 @@ discard:
 /* ---- the module -------------------------------------------------------------------- */
 
 /* Position of each known section id in the required order; datacount (12) sits between
- * element (9) and code (10).  0 marks custom sections, which may appear anywhere. */
-static const uint8_t section_rank[13] = {
-	[0] = 0, [1] = 1, [2] = 2, [3] = 3, [4] = 4, [5] = 5, [6] = 6, [7] = 7, [8] = 8,
-	[9] = 9, [12] = 10, [10] = 11, [11] = 12,
+ * element (9) and code (10), tag (13) between memory (5) and global (6).  0 marks custom
+ * sections, which may appear anywhere. */
+static const uint8_t section_rank[14] = {
+	[0] = 0, [1] = 1, [2] = 2, [3] = 3, [4] = 4, [5] = 5, [13] = 6, [6] = 7, [7] = 8,
+	[8] = 9, [9] = 10, [12] = 11, [10] = 12, [11] = 13,
 };
 
 static void mark_declared(struct module *m, const struct cexpr *ce)
@@ -960,6 +999,11 @@ static enum chibi_err finish(struct rd *r, struct module *m, bool seen_code)
 		TRY(new_array(r, &m->memories, m->nmemory_imports, sizeof(*m->memories)));
 		copy_imports(m, EXT_MEMORY, m->memories);
 		m->nmemories = m->nmemory_imports;
+	}
+	if (!m->tag_types) {
+		TRY(new_array(r, &m->tag_types, m->ntag_imports, sizeof(uint32_t)));
+		copy_imports(m, EXT_TAG, m->tag_types);
+		m->ntags = m->ntag_imports;
 	}
 	if (!m->global_types) {
 		TRY(new_array(r, &m->global_types, m->nglobal_imports, sizeof(*m->global_types)));
@@ -1023,7 +1067,7 @@ static enum chibi_err dec_sections(struct rd *r, struct module *m)
 		r->end = file_end;
 		r->eof_msg = "unexpected end";
 		TRY(get_byte(r, &id));
-		if (id > 12)
+		if (id > 13)
 			return malformed(r, at, "malformed section id");
 		if (id != 0) {
 			/* A repeated or out-of-order section is content the grammar cannot place. */
@@ -1055,6 +1099,7 @@ static enum chibi_err dec_sections(struct rd *r, struct module *m)
 			break;
 		case 10: err = sec_code(r, m, &seen_code); break;
 		case 11: err = sec_data(r, m); break;
+		case 13: err = sec_tag(r, m); break;
 		default: err = sec_datacount(r, m); break;
 		}
 		if (err)

@@ -41,6 +41,19 @@ struct engine_code_info {
 	const char *fail_reason; /* when not compiled */
 };
 
+/* The engine's part of a compiled file (vm/compiled.c owns the file, the engine what is in
+ * these parts: its records and its position-independent code). */
+struct engine_image {
+	uint8_t *meta;           /* records (heap; build: made by image_build, owned here) */
+	size_t meta_len;
+	uint8_t *code;           /* build: the code (heap, owned here) */
+	size_t code_len;
+	int fd;                  /* attach: the file, mapped from at code_off (page-aligned) */
+	uint64_t code_off;
+	uint32_t flags;          /* EI_*: how the code was compiled */
+};
+enum { EI_EXPLICIT_BOUNDS = 1, EI_FUEL = 2 };
+
 struct engine {
 	/* What runs the code: "interpreter", or the JIT's back end ("x86-64", "aarch64").  A
 	 * function because the back end's name lives in its own file (jit_target), which a
@@ -62,7 +75,22 @@ struct engine {
 	/* Code of f after compile_instance; false (with out->fail_reason when known) if f
 	 * was not compiled. */
 	bool (*code_info)(const struct chibi_func *f, struct engine_code_info *out);
+	/* For the interpreter translating a function the engine left to it (exception
+	 * handling): may its calls to f go to compiled code?  Compiles f first if it was never
+	 * tried.  NULL: the engine compiles nothing. */
+	bool (*compiled)(struct chibi_store *s, struct chibi_func *f);
+	/* chibi compile; NULL for an engine that does not compile.  Compile every defined
+	 * function of inst (whose start function has not run) into position-independent code
+	 * and records (*out; free with engine_image_release).  CHIBI_OK, or an error with a
+	 * reason in why. */
+	enum chibi_err (*image_build)(struct chibi_instance *inst, struct engine_image *out,
+				      char *why, size_t whylen);
+	/* The CPU features code compiled on this host may use, as bits and as text. */
+	uint32_t (*cpu_features)(char *desc, size_t n);
 };
+
+/* Free what image_build made (meta, code); the fd is the file's owner's. */
+void engine_image_release(struct engine_image *img);
 
 /* The interpreter (vm/engine.c): always present. */
 extern const struct engine engine_interp;

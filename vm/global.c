@@ -19,6 +19,7 @@ uint64_t val_to_slot(const chibi_val *v)
 	case CHIBI_F64: return v->of.f64_bits;
 	case CHIBI_FUNCREF: return (uint64_t)(uintptr_t)v->of.ref;
 	case CHIBI_EXTERNREF: return (uint64_t)(uintptr_t)v->of.ext;
+	case CHIBI_EXNREF: return (uint64_t)(uintptr_t)v->of.exn;
 	default: return 0;
 	}
 }
@@ -35,6 +36,7 @@ chibi_val val_from_slot(vtype type, uint64_t slot)
 	case CHIBI_F64: v.of.f64_bits = slot; break;
 	case CHIBI_FUNCREF: v.of.ref = (chibi_func *)(uintptr_t)slot; break;
 	case CHIBI_EXTERNREF: v.of.ext = (void *)(uintptr_t)slot; break;
+	case CHIBI_EXNREF: v.of.exn = (chibi_exn *)(uintptr_t)slot; break;
 	default: v.of.i64 = (int64_t)slot; break;
 	}
 	return v;
@@ -73,6 +75,7 @@ char vt_letter(vtype t)
 	case VT_V128: return 'v';
 	case VT_FUNCREF: return 'r';
 	case VT_EXTERNREF: return 'e';
+	case VT_EXNREF: return 'x';
 	default: return '?';
 	}
 }
@@ -117,6 +120,8 @@ chibi_val chibi_global_get(const chibi_global *g)
 		return (chibi_val){ .type = 0 };
 	v[0] = g->value;
 	v[1] = g->hi;
+	if (vt_code(g->valtype) == VT_EXNREF)
+		exn_pin((struct chibi_exn *)(uintptr_t)g->value); /* the host may keep it */
 	return val_from_slots(g->valtype, v);
 }
 

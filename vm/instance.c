@@ -136,6 +136,12 @@ static bool import_matches(struct chibi_instance *inst, const struct import *imp
 			return false;
 		return g->mutable_ ? g->valtype == want : store_vt_match(s, g->valtype, want);
 	}
+	case EXT_TAG: {
+		const struct chibi_tag *t = ext->of.tag;
+
+		/* tag types match both ways: the canonical types are the same */
+		return t->store == s && t->type_id == inst->type_ids[imp->desc.tag_type];
+	}
 	default:
 		return false;
 	}
@@ -146,7 +152,7 @@ static enum chibi_err link_imports(struct chibi_instance *inst, const struct chi
 				   struct chibi_diag *diag)
 {
 	const struct module *m = inst->mod;
-	uint32_t nf = 0, nt = 0, nm = 0, ng = 0;
+	uint32_t nf = 0, nt = 0, nm = 0, ng = 0, nx = 0;
 
 	/* The module's types first: import matching compares canonical ids. */
 	for (uint32_t i = 0; i < m->ntypes; i += m->types[i].rec_len)
@@ -168,6 +174,7 @@ static enum chibi_err link_imports(struct chibi_instance *inst, const struct chi
 		case EXT_FUNC: inst->funcs[nf++] = ext.of.func; break;
 		case EXT_TABLE: inst->tables[nt++] = ext.of.table; break;
 		case EXT_MEMORY: inst->memories[nm++] = ext.of.memory; break;
+		case EXT_TAG: inst->tags[nx++] = ext.of.tag; break;
 		default: inst->globals[ng++] = ext.of.global; break;
 		}
 	}
@@ -188,11 +195,13 @@ static struct chibi_instance *inst_alloc(struct chibi_store *s, struct module *m
 	inst->tables = vm_calloc(m->ntables, sizeof(*inst->tables));
 	inst->memories = vm_calloc(m->nmemories, sizeof(*inst->memories));
 	inst->globals = vm_calloc(m->nglobals, sizeof(*inst->globals));
+	inst->tags = vm_calloc(m->ntags, sizeof(*inst->tags));
 	inst->type_ids = vm_calloc(m->ntypes, sizeof(*inst->type_ids));
 	inst->elems = vm_calloc(m->nelems, sizeof(*inst->elems));
 	inst->data_dropped = vm_calloc(m->ndatas, sizeof(*inst->data_dropped));
 	if (!inst->funcs || !inst->tables || !inst->memories || !inst->globals ||
-	    !inst->type_ids || !inst->elems || !inst->data_dropped) {
+	    !inst->type_ids || !inst->elems || !inst->data_dropped ||
+	    (m->ntags && !inst->tags)) {
 		inst_free(inst);
 		return NULL;
 	}
@@ -218,6 +227,8 @@ void inst_free(struct chibi_instance *inst)
 	}
 	if (inst->globals && m->nglobals > m->nglobal_imports)
 		vm_free(inst->globals[m->nglobal_imports]);
+	if (inst->tags && m->ntags > m->ntag_imports)
+		vm_free(inst->tags[m->ntag_imports]);
 	if (inst->elems)
 		for (uint32_t i = 0; i < m->nelems; i++)
 			vm_free(inst->elems[i].refs);
@@ -225,6 +236,7 @@ void inst_free(struct chibi_instance *inst)
 	vm_free(inst->tables);
 	vm_free(inst->memories);
 	vm_free(inst->globals);
+	vm_free(inst->tags);
 	vm_free(inst->type_ids);
 	vm_free(inst->elems);
 	vm_free(inst->data_dropped);
@@ -257,6 +269,24 @@ static enum chibi_err build_objects(struct chibi_instance *inst)
 			f->index = idx;
 			f->def = &m->funcs[i];
 			inst->funcs[idx] = f;
+		}
+	}
+	if (m->ntags > m->ntag_imports) {
+		/* One block, owned by the instance like its globals (inst_free). */
+		uint32_t n = m->ntags - m->ntag_imports;
+		struct chibi_tag *ts = vm_calloc(n, sizeof(*ts));
+
+		if (!ts)
+			return CHIBI_ERR_NOMEM;
+		for (uint32_t i = 0; i < n; i++) {
+			uint32_t ti = m->tag_types[m->ntag_imports + i];
+
+			ts[i].store = s;
+			ts[i].type = &m->types[ti];
+			ts[i].type_id = inst->type_ids[ti];
+			ts[i].inst = inst;
+			ts[i].index = m->ntag_imports + i;
+			inst->tags[m->ntag_imports + i] = &ts[i];
 		}
 	}
 	for (uint32_t i = m->nmemory_imports; i < m->nmemories; i++) {
@@ -444,7 +474,7 @@ enum chibi_err chibi_instance_new(chibi_store *s, chibi_module *cm, chibi_linker
 		info.kind = init_datas(inst);
 	if (info.kind != CHIBI_TRAP_NONE)
 		return inst_trapped(&info, diag, out_trap);
-	if (m->has_start) {
+	if (m->has_start && !s->no_start) {
 		if (chibi_func_call(inst->funcs[m->start], NULL, 0, NULL, 0, &info))
 			return inst_trapped(&info, diag, out_trap);
 	}
@@ -465,6 +495,7 @@ void inst_export_extern(struct chibi_instance *inst, const struct export *e,
 	case EXT_FUNC: out->of.func = inst->funcs[e->index]; break;
 	case EXT_TABLE: out->of.table = inst->tables[e->index]; break;
 	case EXT_MEMORY: out->of.memory = inst->memories[e->index]; break;
+	case EXT_TAG: out->of.tag = inst->tags[e->index]; break;
 	default: out->of.global = inst->globals[e->index]; break;
 	}
 }
@@ -542,6 +573,15 @@ chibi_table *chibi_instance_table(chibi_instance *inst, const char *name)
 	if (!chibi_instance_export(inst, name, &ext) || ext.kind != CHIBI_EXTERN_TABLE)
 		return NULL;
 	return ext.of.table;
+}
+
+chibi_tag *chibi_instance_tag(chibi_instance *inst, const char *name)
+{
+	struct chibi_extern ext;
+
+	if (!chibi_instance_export(inst, name, &ext) || ext.kind != CHIBI_EXTERN_TAG)
+		return NULL;
+	return ext.of.tag;
 }
 
 /* Name-section name of function `index`, or NULL.  Owned by the module. */

@@ -217,6 +217,39 @@ static enum chibi_err get_select_types(struct cur *c, struct instr *in)
 	return CHIBI_OK;
 }
 
+/* try_table: blocktype, then vec(catch) kept in place (b is its length, table its start);
+ * each clause is read and checked now so later readers can trust it. */
+static enum chibi_err get_try_table(struct cur *c, struct instr *in)
+{
+	enum chibi_err err = get_blocktype(c, in);
+	uint32_t x = 0;
+
+	if (!err)
+		err = get_u32(c, &in->b);
+	if (err)
+		return err;
+	in->table = c->p;
+	for (uint32_t i = 0; i < in->b; i++) {
+		size_t off = (size_t)(c->p - c->base);
+		uint8_t kind = 0;
+
+		err = get_byte(c, &kind);
+		if (err)
+			return err;
+		if (kind > CATCH_ALL_REF)
+			return diag_set(c->diag, CHIBI_ERR_MALFORMED, off, "malformed catch clause");
+		if (kind == CATCH_TAG || kind == CATCH_TAG_REF) {
+			err = get_u32(c, &x);
+			if (err)
+				return err;
+		}
+		err = get_u32(c, &x);
+		if (err)
+			return err;
+	}
+	return CHIBI_OK;
+}
+
 static enum chibi_err get_opcode(struct cur *c, struct instr *in)
 {
 	uint8_t b = 0;
@@ -256,6 +289,7 @@ static enum chibi_err get_immediates(struct cur *c, struct instr *in)
 		err = get_blocktype(c, in);
 		break;
 	case IMM_LABEL:
+	case IMM_TAG:
 	case IMM_FUNC:
 	case IMM_TYPE:
 	case IMM_LOCAL:
@@ -267,6 +301,9 @@ static enum chibi_err get_immediates(struct cur *c, struct instr *in)
 		break;
 	case IMM_BR_TABLE:
 		err = get_br_table(c, in);
+		break;
+	case IMM_TRY_TABLE:
+		err = get_try_table(c, in);
 		break;
 	case IMM_CALL_INDIRECT:
 	case IMM_TABLE_INIT:
@@ -405,4 +442,15 @@ uint32_t instr_br_table_label(const uint8_t **p)
 	}
 	*p = q;
 	return v;
+}
+
+/* Read the next catch clause of a try_table at *p (validated code only) and advance: its kind
+ * (enum catch_kind), tag index (CATCH_TAG, CATCH_TAG_REF; else 0) and label. */
+void instr_catch_clause(const uint8_t **p, uint8_t *kind, uint32_t *tag, uint32_t *label)
+{
+	*kind = *(*p)++;
+	*tag = 0;
+	if (*kind == CATCH_TAG || *kind == CATCH_TAG_REF)
+		*tag = instr_br_table_label(p);
+	*label = instr_br_table_label(p);
 }

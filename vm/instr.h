@@ -18,6 +18,7 @@ struct instr {
 	uint32_t a;         /* first immediate: index / label / type index / valtype / align
 	                     * (IMM_MEMARG: log2 alignment) / count (IMM_BR_TABLE, IMM_SELECT_T) */
 	uint32_t b;         /* second immediate: table index (call_indirect, table.init),
+	                     * catch clause count (try_table),
 	                     * source table (table.copy), default label (br_table),
 	                     * valtype (select_t, when a == 1), lane index (IMM_MEMARG_LANE;
 	                     * IMM_LANE has it in a) */
@@ -30,7 +31,8 @@ struct instr {
 	                     * "Start-up after the architecture work") */
 		uint64_t bits;        /* constant bits (IMM_I32 sign-extended to 64, IMM_I64,
 		                       * IMM_F32, IMM_F64) or memarg offset (u64: memory64) */
-		const uint8_t *table; /* IMM_BR_TABLE: first label's LEB; instr_br_table_label */
+		const uint8_t *table; /* IMM_BR_TABLE: first label's LEB; instr_br_table_label;
+		                       * IMM_TRY_TABLE: the first catch clause */
 		const uint8_t *imm16; /* IMM_V128, IMM_SHUFFLE: the 16 immediate bytes, in place */
 	};
 };
@@ -49,5 +51,10 @@ enum chibi_err instr_read_valtype(const uint8_t **p, const uint8_t *end, const u
 				  vtype *out, struct chibi_diag *diag);
 /* Read the next br_table label from *p (validated code only) and advance. */
 uint32_t instr_br_table_label(const uint8_t **p);
+
+/* try_table (IMM_TRY_TABLE): the block type as for block, b the number of catch clauses and
+ * table the first one.  Read the next clause (validated code only) and advance: its kind
+ * (enum catch_kind), tag index (0 for catch_all*) and label depth. */
+void instr_catch_clause(const uint8_t **p, uint8_t *kind, uint32_t *tag, uint32_t *label);
 
 #endif

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "engine.h"
 #include "interp.h"
 #include "interp_num.h"
 #include "v128.h"
@@ -84,9 +85,10 @@ static __attribute__((noinline)) struct icode *load_code(struct chibi_store *s,
 	return c;
 }
 
-/* Call a host function with its arguments at args; results come back in place. */
-static void call_host(struct chibi_store *s, const struct icode *code, struct chibi_func *f,
-		      uint64_t *args, uint64_t *stack_end)
+/* Call a host function with its arguments at args; results come back in place.  Returns
+ * the exception the host function threw (chibi_caller_throw), else NULL. */
+static struct chibi_exn *call_host(struct chibi_store *s, const struct icode *code,
+				   struct chibi_func *f, uint64_t *args, uint64_t *stack_end)
 {
 	size_t n = functype_slots(f->type);
 	struct chibi_caller caller = { .store = s, .inst = code ? code->func->inst : NULL };
@@ -97,10 +99,145 @@ static void call_host(struct chibi_store *s, const struct icode *code, struct ch
 		trap_in(s, code, CHIBI_TRAP_STACK_EXHAUSTED);
 	/* Re-entry from the host stacks above the live part of our stack. */
 	s->stack_top = args + n;
+	for (uint32_t i = 0, k = 0; i < f->type->nparams; k += vt_slots(f->type->params[i++]))
+		if (UNLIKELY(vt_code(f->type->params[i]) == VT_EXNREF))
+			exn_pin((struct chibi_exn *)(uintptr_t)args[k]);
 	rc = f->host_fn(&caller, f->host_env, args);
 	s->stack_top = saved_top;
+	if (rc == CHIBI_TRAP_EXCEPTION && code && s->trap->info.exn) {
+		struct chibi_exn *e = s->trap->info.exn;
+
+		s->trap->info.exn = NULL;
+		return e;
+	}
 	if (rc != CHIBI_TRAP_NONE)
 		trap_in(s, code, rc);
+	return NULL;
+}
+
+/*
+ * Find the handler of exn: in the frame (fp, code) at word pos, then in its callers at their
+ * call instructions, down to the bottom frame of this activation (whose return address is
+ * exit_stub).  On success the handler's frame, code and landing word are in *out, and its
+ * payload (and exnref) written.  False: no handler in this activation.
+ */
+struct landing {
+	uint64_t *fp;
+	struct icode *code;
+	const uint32_t *ip;
+};
+
+static __attribute__((noinline, cold)) bool unwind(struct chibi_exn *exn, uint64_t *fp,
+						   struct icode *code, size_t pos,
+						   const uint32_t *exit_stub, struct landing *out)
+{
+	for (;;) {
+		uint32_t limit = UINT32_MAX; /* delegate: only blocks this shallow */
+		const uint64_t *h;
+		const uint32_t *ret;
+
+		for (uint32_t i = 0; i < code->nhandlers && limit; i++) {
+			const struct ihandler *hd = &code->handlers[i];
+
+			if (pos < hd->start || pos >= hd->end || hd->depth > limit)
+				continue;
+			if (hd->delegate != UINT32_MAX) {
+				limit = hd->delegate;
+				continue;
+			}
+			for (uint32_t k = hd->first; k != UINT32_MAX; k = code->clauses[k].next) {
+				const struct iclause *c = &code->clauses[k];
+				uint32_t n = 0;
+
+				if (c->tag && c->tag != exn->tag)
+					continue;
+				if (c->tag) {
+					n = exn->nslots;
+					memcpy(fp + hd->dst, exn->payload, n * sizeof(*fp));
+				}
+				if (c->ref)
+					fp[hd->dst + n] = (uint64_t)(uintptr_t)exn;
+				if (hd->exn_slot != UINT32_MAX)
+					fp[hd->exn_slot] = (uint64_t)(uintptr_t)exn;
+				out->fp = fp;
+				out->code = code;
+				out->ip = code->body + c->pad;
+				return true;
+			}
+		}
+		h = fp + code->hdr;
+		ret = (const uint32_t *)(uintptr_t)h[1];
+		if (ret == exit_stub)
+			return false;
+		fp = (uint64_t *)(uintptr_t)h[0];
+		code = (struct icode *)(uintptr_t)h[2];
+		pos = (size_t)(ret - code->body) - 1;
+	}
+}
+
+/* The catch point's sigsetjmp, apart from call_compiled so that what vm_throw writes lives
+ * in the caller's frame (C11 7.13.2.1p3).  False: an exception came back. */
+static __attribute__((noinline)) bool protected_call(struct chibi_store *s, struct exn_catch *c,
+						     struct chibi_func *f, uint64_t *args)
+{
+	if (sigsetjmp(c->jmp, 0)) /* no signal mask: exceptions never leave a signal handler */
+		return false;
+	s->engine->invoke(s, f, args);
+	return true;
+}
+
+/* Call compiled f (arguments at args, results back there) from a function with handlers:
+ * an exception that no frame above takes comes back here, from vm_throw, instead of going
+ * to the embedder past our handlers.  Returns it, or NULL when f returned.  The cost, a
+ * sigsetjmp without the signal mask, is paid only by such calls. */
+static __attribute__((noinline)) struct chibi_exn *call_compiled(struct chibi_store *s,
+								  struct chibi_func *f,
+								  uint64_t *args)
+{
+	struct exn_catch c = { .trap = s->trap, .prev = s->exn_catch };
+	uint64_t *saved_top = s->stack_top;
+	uintptr_t saved_limit = s->jit_stack_limit;
+
+	s->stack_top = args + functype_slots(f->type);
+	s->exn_catch = &c;
+	if (protected_call(s, &c, f, args))
+		c.exn = NULL;
+	s->exn_catch = c.prev;
+	s->stack_top = saved_top;
+	s->jit_stack_limit = saved_limit;
+	return c.exn;
+}
+
+/* Throw exn at word pos of (fp, code): the landing of the handler that takes it, or on to
+ * the next catch point or the embedder (vm_throw). */
+static __attribute__((noinline, cold)) struct landing throw_at(struct chibi_store *s,
+								struct chibi_exn *exn,
+								uint64_t *fp, struct icode *code,
+								size_t pos, const uint32_t *exit_stub)
+{
+	struct landing to;
+
+	if (!unwind(exn, fp, code, pos, exit_stub, &to))
+		vm_throw(s, exn);
+	return to;
+}
+
+/* Name the throwing function, then a new exception of tag with the payload at args. */
+static __attribute__((noinline, cold)) struct chibi_exn *
+new_exn(struct chibi_store *s, const struct icode *code, struct chibi_tag *tag,
+	const uint64_t *args)
+{
+	struct chibi_exn *e;
+
+	s->cur_func_index = code->func->index;
+	s->cur_inst = code->func->inst;
+	e = exn_new(s, tag, args, args + functype_slots(tag->type));
+	if (!e) {
+		snprintf(s->trap->info.message, sizeof(s->trap->info.message),
+			 "out of memory allocating an exception");
+		trap_in(s, code, CHIBI_TRAP_HOST);
+	}
+	return e;
 }
 
 /* Pointer and 64-bit operands occupy two 32-bit code words, not necessarily 8-aligned:
@@ -141,6 +278,18 @@ static inline uint64_t load_u64(const uint32_t *p)
  * DISPATCH() is `continue`, which must reach the dispatch loop. */
 #define JUMP(i) { ip = &O(i) + (int32_t)O(i); DISPATCH(); }
 #define NEXT(nops) { ip += IC_HWORDS + (nops); DISPATCH(); }
+/* Throw exception e at code word pos of this frame and go on at its handler.  Only block-local
+ * state: the loop's hot variables keep their registers. */
+#define THROW_AT(e, pos)						\
+	{								\
+		struct landing to_ = throw_at(s, (e), fp, code, (pos), exit_stub); \
+									\
+		fp = to_.fp;						\
+		code = to_.code;					\
+		ip = to_.ip;						\
+		RELOAD_MEM();						\
+		DISPATCH();						\
+	}
 
 #ifdef CHIBI_INTERP_SWITCH
 #define DISPATCH() continue
@@ -315,6 +464,20 @@ static RUN_ONE_SECTION void run(struct chibi_store *s, struct chibi_func *f, uin
 		ret_ip = ip + IC_HWORDS + 1 + IC_PWORDS;
 		goto do_call;
 	}
+	/* call compiled PTR(1) with the arguments at fp + O(0), from a function with handlers
+	 * (vm/interp_translate.c emits it only when the engine has the code): an exception
+	 * from it is looked for at this call.  Nothing shared with do_call, whose registers
+	 * it would disturb. */
+	CASE(CALL_JIT) {
+		const uint32_t *next = ip + IC_HWORDS + 1 + IC_PWORDS;
+		struct chibi_exn *e = call_compiled(s, PTR(1), fp + O(0));
+
+		if (UNLIKELY(e))
+			THROW_AT(e, (size_t)(next - code->body) - 1);
+		RELOAD_MEM();
+		ip = next;
+		DISPATCH();
+	}
 	/* call element R(1) of table PTR(3), which must have type id O(2); arguments at
 	 * fp + O(0) */
 	CASE(CALL_INDIRECT) {
@@ -340,7 +503,10 @@ static RUN_ONE_SECTION void run(struct chibi_store *s, struct chibi_func *f, uin
 		struct icode *c;
 
 		if (UNLIKELY(callee->kind != FUNC_WASM)) {
-			call_host(s, code, callee, nfp, stack_end);
+			struct chibi_exn *e = call_host(s, code, callee, nfp, stack_end);
+
+			if (UNLIKELY(e))
+				THROW_AT(e, (size_t)(ret_ip - code->body) - 1);
 			RELOAD_MEM();
 			ip = ret_ip;
 			DISPATCH();
@@ -407,11 +573,18 @@ static RUN_ONE_SECTION void run(struct chibi_store *s, struct chibi_func *f, uin
 		struct icode *c;
 
 		if (UNLIKELY(callee->kind != FUNC_WASM)) {
-			call_host(s, code, callee, fp + argp, stack_end);
+			struct chibi_exn *e = call_host(s, code, callee, fp + argp, stack_end);
+
 			memmove(fp, fp + argp, callee->type->nresults * sizeof(*fp));
 			fp = (uint64_t *)(uintptr_t)saved_fp;
 			ip = (const uint32_t *)(uintptr_t)saved_ip;
 			code = (struct icode *)(uintptr_t)saved_code;
+			if (UNLIKELY(e)) {
+				/* this frame is gone: the exception comes out of our caller's call */
+				if (ip == exit_stub)
+					vm_throw(s, e);
+				THROW_AT(e, (size_t)(ip - code->body) - 1);
+			}
 			RELOAD_MEM();
 			DISPATCH();
 		}
@@ -431,6 +604,20 @@ static RUN_ONE_SECTION void run(struct chibi_store *s, struct chibi_func *f, uin
 		ip = c->body;
 		RELOAD_MEM();
 		DISPATCH();
+	}
+	/* throw a new exception of tag PTR(1) with the payload at fp + O(0) */
+	CASE(THROW) {
+		THROW_AT(new_exn(s, code, PTR(1), &R(0)), (size_t)(ip - code->body));
+	}
+	/* throw the exception R(0) again (throw_ref, rethrow) */
+	CASE(THROW_REF) {
+		struct chibi_exn *e = (struct chibi_exn *)(uintptr_t)R(0);
+
+		if (UNLIKELY(!e))
+			TRAP(CHIBI_TRAP_NULL_EXNREF);
+		s->cur_func_index = code->func->index;
+		s->cur_inst = code->func->inst;
+		THROW_AT(e, (size_t)(ip - code->body));
 	}
 	/* R(0) := R(1) */
 	CASE(MOV) {

@@ -87,7 +87,9 @@ enum iop {
  * (counted in slots: a v128 parameter, local, operand or result takes two, low half first)
  *   fp[0 .. nparams)         parameters: the caller's argument slots, used in place
  *   fp[nparams .. nlocals)   declared locals, zeroed on entry
- *   fp[nlocals .. hdr)       padding when there are more results than locals
+ *   fp[nlocals .. hdr)       the exceptions of enclosing legacy catch arms (one slot per try
+ *                            nesting level, for rethrow), then padding when there are more
+ *                            results than that
  *   fp[hdr + 0]              caller's fp            \
  *   fp[hdr + 1]              return address (ip)     } written by the call, read by RET
  *   fp[hdr + 2]              caller's struct icode  /
@@ -99,6 +101,31 @@ enum iop {
  */
 #define IC_HDR_SLOTS 3u
 
+/*
+ * Exception handlers.  A handler covers the code words [start, end) of a try_table's body
+ * or a legacy try's body; handlers are listed innermost first (in the order their blocks
+ * close), so the first one that covers a position and accepts the exception catches it.
+ * A thrown exception is looked up at the throwing instruction's first word, and in each
+ * caller at the last word of its call instruction (the return address minus one).
+ */
+struct iclause {
+	struct chibi_tag *tag;    /* NULL: catch_all / catch_all_ref */
+	uint32_t pad;             /* word where the handler's code starts */
+	uint32_t next;            /* next clause of the same handler, UINT32_MAX at the end */
+	bool ref;                 /* the exnref goes after the payload */
+};
+
+struct ihandler {
+	uint32_t start, end;      /* body words covered */
+	uint32_t depth;           /* nesting depth of its block (the function's is 0) */
+	uint32_t dst;             /* slot of the payload's first value (the block's height) */
+	uint32_t exn_slot;        /* legacy try: slot its catch arms keep the exception in (for
+	                           * rethrow), UINT32_MAX for try_table */
+	uint32_t delegate;        /* legacy delegate: depth of the block the search goes on
+	                           * outside of (0: the caller), else UINT32_MAX */
+	uint32_t first;           /* its first clause, UINT32_MAX if none */
+};
+
 struct icode {
 	struct chibi_func *func;  /* the function instance this was translated for */
 	struct chibi_memory *mem; /* its memory 0, or an empty stand-in */
@@ -106,6 +133,9 @@ struct icode {
 	uint32_t nlocals;         /* slots of parameters + declared locals */
 	uint32_t hdr;             /* first header slot */
 	uint32_t frame_size;      /* hdr + 3 + max operand height */
+	uint32_t nhandlers;       /* exception handlers (in the same allocation, after body) */
+	const struct ihandler *handlers;
+	const struct iclause *clauses;
 	size_t len;               /* words in body */
 	uint32_t body[];          /* the translated code; execution starts at body[0] */
 };

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "engine.h"
 #include "flow.h"
 #include "instr.h"
 #include "interp.h"
@@ -44,7 +45,17 @@ struct blk {
 	uint32_t fix;       /* chain of target words waiting for the end address (0 = none) */
 	uint32_t else_fix;  /* FLOW_IF: chain of the jump to the else arm */
 	uint32_t stub_at, stub_gen; /* br_table: its stub to this block, if stub_gen == gen */
+	/* exception handling */
+	uint32_t depth;     /* nesting depth (the function's block is 0) */
+	uint32_t try_level; /* legacy try blocks enclosing it, itself included */
+	uint8_t eh;         /* EH_NONE, EH_TRY_TABLE, EH_TRY (legacy, in its body), EH_ARMS */
+	uint32_t hstart;    /* first body word */
+	uint32_t body_end;  /* legacy try: word of its first catch */
+	uint32_t hfirst, hlast; /* its clauses (indices into tr.cl), UINT32_MAX: none */
+	uint32_t exn_slot;  /* legacy try: slot of the caught exception in its arms */
 };
+
+enum { EH_NONE, EH_TRY_TABLE, EH_TRY, EH_ARMS };
 
 /* A branch condition: R[a] != 0, R[a] == 0, or an integer compare of R[a] with R[b]/imm. */
 struct cond {
@@ -92,6 +103,12 @@ struct tr {
 	struct chibi_diag diag;
 
 	const char *failed;       /* sticky: why the translation is given up (out of memory) */
+
+	/* exception handlers (interp.h), in the order their blocks close */
+	struct ihandler *hs;
+	struct iclause *cl;
+	size_t nh, hcap, ncl, clcap;
+	uint32_t exn_base;        /* slot of the exception of legacy try level 1 */
 };
 
 /* Stand-in memory of modules without one: keeps the executor's cache reload branch-free. */
@@ -563,6 +580,10 @@ static struct blk *open_blk(struct tr *t)
 	c->kind = fb->kind;
 	c->height = fb->height;
 	c->label = c->fix = c->else_fix = c->stub_gen = 0;
+	c->depth = t->blk[fb->parent].depth + 1;
+	c->try_level = t->blk[fb->parent].try_level;
+	c->eh = EH_NONE;
+	c->hfirst = c->hlast = UINT32_MAX;
 	return c;
 }
 
@@ -818,6 +839,180 @@ static void do_br_table(struct tr *t, const struct instr *in)
 	}
 }
 
+/* ---- exception handling ---- */
+
+/* Append a clause to block c's handler. */
+static void add_clause(struct tr *t, struct blk *c, struct chibi_tag *tag, uint32_t pad, bool ref)
+{
+	if (t->ncl == t->clcap && !VM_GROW(t->cl, t->clcap, t->ncl + 1)) {
+		t->failed = "out of memory";
+		return;
+	}
+	t->cl[t->ncl] = (struct iclause){ .tag = tag, .pad = pad, .next = UINT32_MAX, .ref = ref };
+	if (c->hlast == UINT32_MAX)
+		c->hfirst = (uint32_t)t->ncl;
+	else
+		t->cl[c->hlast].next = (uint32_t)t->ncl;
+	c->hlast = (uint32_t)t->ncl++;
+}
+
+/* Block c closes: its handler covers [c->hstart, end). */
+static void add_handler(struct tr *t, const struct blk *c, uint32_t end, uint32_t delegate)
+{
+	if (t->nh == t->hcap && !VM_GROW(t->hs, t->hcap, t->nh + 1)) {
+		t->failed = "out of memory";
+		return;
+	}
+	t->hs[t->nh++] = (struct ihandler){
+		.start = c->hstart, .end = end, .depth = c->depth, .dst = t->S + c->height,
+		.exn_slot = c->eh == EH_TRY_TABLE ? UINT32_MAX : c->exn_slot,
+		.delegate = delegate, .first = c->hfirst,
+	};
+}
+
+/* try_table: each catch clause gets a landing pad, out of line before the body, which
+ * starts from the block's height plus the payload in their own slots (where the unwinder
+ * writes them) and branches to the clause's label like br. */
+static void do_try_table(struct tr *t, const struct instr *in)
+{
+	const uint8_t *p = in->table;
+	uint32_t skip, sp, nrefs;
+	struct ent *saved;
+	size_t nsaved;
+	struct blk *c;
+
+	materialize_all(t);
+	emit_op(t, IOP_JMP);
+	skip = (uint32_t)t->len;
+	w(t, 0);
+	/* Each pad starts from the block's height plus its payload, which overwrites the
+	 * entries there: keep a copy of the shadow stack for the body. */
+	sp = t->sp;
+	nrefs = t->nrefs;
+	nsaved = t->sp;
+	saved = vm_malloc((nsaved + 1) * sizeof(*saved));
+	if (!saved) {
+		t->failed = "out of memory";
+		return;
+	}
+	memcpy(saved, t->stk, nsaved * sizeof(*saved));
+	{
+		/* The catch labels are read before the block opens (vm/validate.c records them
+		 * in that order). */
+		uint32_t first = (uint32_t)t->ncl, height;
+		height = flow_get(t->fc.fl, t->fc.next_block)->height;
+		for (uint32_t i = 0; i < in->b && !t->failed; i++) {
+			struct blk *target = &t->blk[flow_target(&t->fc)];
+			struct chibi_tag *tag = NULL;
+			uint32_t x, label;
+			uint8_t kind;
+
+			instr_catch_clause(&p, &kind, &x, &label);
+			t->sp = height;
+			t->nrefs = 0;
+			if (kind == CATCH_TAG || kind == CATCH_TAG_REF) {
+				const struct functype *ft = &t->m->types[t->m->tag_types[x]];
+
+				tag = t->inst->tags[x];
+				push_own_types(t, ft->params, ft->nparams);
+			}
+			if (kind == CATCH_TAG_REF || kind == CATCH_ALL_REF)
+				push_own(t);
+			/* a pad sits in the clause list of no block yet: keep them aside */
+			if (t->ncl == t->clcap && !VM_GROW(t->cl, t->clcap, t->ncl + 1)) {
+				t->failed = "out of memory";
+				break;
+			}
+			t->cl[t->ncl++] = (struct iclause){
+				.tag = tag, .pad = here(t), .next = UINT32_MAX,
+				.ref = kind == CATCH_TAG_REF || kind == CATCH_ALL_REF,
+			};
+			emit_branch(t, target);
+		}
+		memcpy(t->stk, saved, nsaved * sizeof(*saved));
+		t->sp = sp;
+		t->nrefs = nrefs;
+		vm_free(saved);
+		patch(t, skip, here(t));
+		c = open_blk(t);
+		c->eh = EH_TRY_TABLE;
+		c->hstart = here(t);
+		for (uint32_t i = first; i < t->ncl; i++) {
+			if (i + 1 < t->ncl)
+				t->cl[i].next = i + 1;
+		}
+		if (t->ncl > first) {
+			c->hfirst = first;
+			c->hlast = (uint32_t)t->ncl - 1;
+		}
+	}
+}
+
+/* Legacy try: a block whose body's handler is its catch arms. */
+static void do_try(struct tr *t)
+{
+	struct blk *c;
+
+	begin_block(t);
+	c = &t->blk[t->fc.cur];
+	c->eh = EH_TRY;
+	c->try_level++;
+	c->exn_slot = t->exn_base + c->try_level - 1;
+	c->hstart = here(t);
+}
+
+/* Legacy catch x / catch_all (tag NULL, np 0): ends the body or the previous arm like an
+ * else; the arm starts with the payload in its own slots. */
+static void do_catch(struct tr *t, struct chibi_tag *tag, const vtype *params, uint32_t np)
+{
+	struct blk *c = &t->blk[t->fc.cur];
+
+	if (c->eh == EH_TRY)
+		c->body_end = (uint32_t)t->len;
+	if (!t->dead) {
+		for (uint32_t i = t->sp - c->nresults; i < t->sp; i++)
+			materialize(t, i);
+		emit_op(t, IOP_JMP);
+		w_target(t, c);
+	}
+	c->eh = EH_ARMS;
+	add_clause(t, c, tag, here(t), false);
+	reset_stack(t, c, params, np);
+}
+
+/* The end (or delegate) of a block: a try_table's or legacy try's handler is complete. */
+static void close_handler(struct tr *t, const struct instr *in)
+{
+	struct blk *c = &t->blk[t->fc.cur];
+
+	if (t->fc.cur == 0)
+		return;
+	if (in->op == OPC_DELEGATE) {
+		struct blk *target = &t->blk[flow_target(&t->fc)];
+
+		add_handler(t, c, (uint32_t)t->len, target->depth);
+		return;
+	}
+	if (c->eh == EH_TRY_TABLE)
+		add_handler(t, c, (uint32_t)t->len, UINT32_MAX);
+	else if (c->eh == EH_ARMS)
+		add_handler(t, c, c->body_end, UINT32_MAX);
+}
+
+/* throw x: a new exception from the payload on top of the stack. */
+static void do_throw(struct tr *t, uint32_t x)
+{
+	const struct functype *ft = &t->m->types[t->m->tag_types[x]];
+	uint32_t n = slots_of(ft->params, ft->nparams);
+
+	for (uint32_t i = t->sp - n; i < t->sp; i++)
+		materialize(t, i);
+	emit_op(t, IOP_THROW);
+	w(t, t->S + t->sp - n);
+	wptr(t, t->inst->tags[x]);
+	t->sp -= n;
+}
+
 /* ---- calls ---- */
 
 static void call_args(struct tr *t, const struct functype *ft, uint32_t *p)
@@ -840,10 +1035,18 @@ static void do_call(struct tr *t, uint32_t x)
 	const struct functype *ft = mod_func_type(t->m, x);
 	uint32_t p;
 
+	struct chibi_func *callee = t->inst->funcs[x];
+	const struct engine *e = t->f->store->engine;
+
 	call_args(t, ft, &p);
-	emit_op(t, IOP_CALL);
+	/* A function left to the interpreter for its handlers calls code the engine compiles
+	 * (vm/interp.c, call_compiled), rather than taking everything it calls along; the
+	 * engine compiles the callee now if it was never tried. */
+	emit_op(t, e->compiled && t->f->def->uses_eh && callee->kind == FUNC_WASM &&
+		   !callee->def->uses_eh && e->compiled(t->f->store, callee) ?
+		   IOP_CALL_JIT : IOP_CALL);
 	w(t, p);
-	wptr(t, t->inst->funcs[x]);
+	wptr(t, callee);
 	call_results(t, ft);
 }
 
@@ -1402,7 +1605,41 @@ static void one(struct tr *t, const struct instr *in)
 		do_else(t);
 		break;
 	case OPC_END:
+		close_handler(t, in);
 		do_end(t);
+		break;
+	case OPC_TRY_TABLE:
+		do_try_table(t, in);
+		break;
+	case OPC_TRY:
+		do_try(t);
+		break;
+	case OPC_CATCH: {
+		const struct functype *ft = &t->m->types[t->m->tag_types[in->a]];
+
+		do_catch(t, t->inst->tags[in->a], ft->params, ft->nparams);
+		break;
+	}
+	case OPC_CATCH_ALL:
+		do_catch(t, NULL, NULL, 0);
+		break;
+	case OPC_DELEGATE:
+		close_handler(t, in);
+		do_end(t);
+		break;
+	case OPC_THROW:
+		do_throw(t, in->a);
+		break;
+	case OPC_THROW_REF: {
+		struct ent e = pop(t);
+
+		emit_op(t, IOP_THROW_REF);
+		w(t, slot_of(t, &e, t->sp));
+		break;
+	}
+	case OPC_RETHROW:
+		emit_op(t, IOP_THROW_REF);
+		w(t, t->blk[flow_target(&t->fc)].exn_slot);
 		break;
 	case OPC_BR:
 		emit_branch(t, &t->blk[flow_target(&t->fc)]);
@@ -1651,7 +1888,8 @@ static bool translate(struct tr *t)
 		}
 	}
 	nres = slots_of(ft->results, ft->nresults);
-	t->hdr = t->nlocals > nres ? t->nlocals : nres;
+	t->exn_base = t->nlocals;
+	t->hdr = t->nlocals + def->max_try > nres ? t->nlocals + def->max_try : nres;
 	t->S = t->hdr + IC_HDR_SLOTS;
 	t->nresults = nres;
 	t->cap = def->code_len * 3 + 64;
@@ -1812,8 +2050,19 @@ struct icode *interp_translate(struct chibi_func *f)
 	t.m = f->inst->mod;
 	t.h = interp_handlers();
 	if (translate(&t)) {
-		ic = vm_malloc(sizeof(*ic) + t.len * sizeof(uint32_t));
+		/* body, then the clauses (pointer-aligned), then the handlers */
+		size_t cl_at = (sizeof(*ic) + t.len * sizeof(uint32_t) + 7) & ~(size_t)7;
+		size_t h_at = cl_at + t.ncl * sizeof(struct iclause);
+
+		ic = vm_malloc(h_at + t.nh * sizeof(struct ihandler));
 		if (ic) {
+			ic->clauses = (struct iclause *)((char *)ic + cl_at);
+			ic->handlers = (struct ihandler *)((char *)ic + h_at);
+			ic->nhandlers = (uint32_t)t.nh;
+			if (t.ncl)
+				memcpy((void *)ic->clauses, t.cl, t.ncl * sizeof(struct iclause));
+			if (t.nh)
+				memcpy((void *)ic->handlers, t.hs, t.nh * sizeof(struct ihandler));
 			ic->func = f;
 			ic->mem = &no_memory;
 			if (t.m->nmemories)
@@ -1829,5 +2078,7 @@ struct icode *interp_translate(struct chibi_func *f)
 	vm_free(t.code);
 	vm_free(t.stk);
 	vm_free(t.lslot);
+	vm_free(t.hs);
+	vm_free(t.cl);
 	return ic;
 }

@@ -101,7 +101,7 @@ enum chibi_err chibi_linker_define(chibi_linker *l, const char *module, const ch
 	struct entry *e;
 	char *m, *n;
 
-	if (!l || !module || !name || !ext.of.func || (unsigned)ext.kind > CHIBI_EXTERN_GLOBAL)
+	if (!l || !module || !name || !ext.of.func || (unsigned)ext.kind > CHIBI_EXTERN_TAG)
 		return CHIBI_ERR_ARG;
 	h = name_hash(module, name);
 	e = find(l, module, name, h);

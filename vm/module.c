@@ -57,6 +57,7 @@ static void mod_free(struct module *m)
 	vm_free(m->memories);
 	vm_free(m->global_types);
 	vm_free(m->globals);
+	vm_free(m->tag_types);
 	if (m->exports) {
 		for (uint32_t i = 0; i < m->nexports; i++)
 			vm_free(m->exports[i].name);

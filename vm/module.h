@@ -44,6 +44,7 @@ struct import {
 		struct tabletype table;   /* EXT_TABLE */
 		struct memtype memory;    /* EXT_MEMORY */
 		struct globaltype global; /* EXT_GLOBAL */
+		uint32_t tag_type;        /* EXT_TAG: type index of the tag's parameters */
 	} desc;
 };
 
@@ -103,6 +104,9 @@ struct func {
 	                         * an import, through a table or a reference, or a function
 	                         * of the module that may (return_call chains).  A JIT caller
 	                         * reloads its memory registers after calling it. */
+	uint32_t max_try;       /* deepest nesting of legacy try blocks (each catch arm keeps
+	                         * its exception in a slot of its own for rethrow) */
+	bool uses_eh;           /* an exception-handling instruction appears */
 	struct flow flow;       /* control-flow side table (arrays in the module's flow_mem) */
 };
 
@@ -157,6 +161,11 @@ struct module {
 	struct globaltype *global_types; /* index space order */
 	struct cexpr *table_inits; /* defined tables' initial values (ntables - ntable_imports) */
 	struct global *globals;   /* defined globals only (nglobals - nglobal_imports) */
+
+	/* Tag index space (exception handling): [0, ntag_imports) imported, then defined;
+	 * each entry the type index of its function type (parameters, no results). */
+	uint32_t ntags, ntag_imports;
+	uint32_t *tag_types;
 
 	uint32_t nexports;
 	struct export *exports;

@@ -74,6 +74,31 @@ struct chibi_global {
 	struct chibi_global *store_next;
 };
 
+/* A tag (exception handling): an exception's identity and payload types.  Defined by an
+ * instance (type points into its module) or by the host (chibi_tag_new: type owned here). */
+struct chibi_tag {
+	struct chibi_store *store;
+	uint32_t type_id;              /* canonical id of its function type (no results) */
+	const struct functype *type;
+	struct chibi_instance *inst;   /* defining instance, NULL for host tags */
+	uint32_t index;                /* its index in that instance's tag space */
+	struct functype own_type;      /* host tags: the type, params in own_vt */
+	struct chibi_tag *store_next;
+	vtype own_vt[];
+};
+
+/* An exception: its tag and payload (slot representation, a v128 in two slots).  Owned by
+ * the store from its creation to the store's end: an exnref may be kept anywhere (locals,
+ * globals, tables, the host), and there is no collector to say when it is gone. */
+struct chibi_exn {
+	struct chibi_tag *tag;
+	uint32_t nslots;
+	bool pinned;                   /* the host may hold it: never collected (vm/exn.c) */
+	bool marked;
+	struct chibi_exn *store_next;
+	uint64_t payload[];
+};
+
 /* Per-instance copy of an element segment: evaluated references, dropped => n = 0. */
 struct elem_inst {
 	uint32_t n;
@@ -87,10 +112,21 @@ struct chibi_instance {
 	struct chibi_table **tables;   /* mod->ntables */
 	struct chibi_memory **memories;/* mod->nmemories */
 	struct chibi_global **globals; /* mod->nglobals */
+	struct chibi_tag **tags;       /* mod->ntags */
 	uint32_t *type_ids;            /* canonical store type id of each module type */
 	struct elem_inst *elems;       /* mod->nelems */
 	bool *data_dropped;            /* mod->ndatas */
 	struct chibi_instance *store_next;
+};
+
+/* Where an exception goes that no frame of an interpreter activation takes, when compiled
+ * code called from an interpreter frame with handlers is between it and that frame
+ * (vm/interp.c, call_compiled): the frame looks for a handler at its call. */
+struct exn_catch {
+	sigjmp_buf jmp;
+	struct chibi_exn *exn;         /* set by vm_throw */
+	struct trap_ctx *trap;         /* the embedding call it belongs to */
+	struct exn_catch *prev;
 };
 
 /* The exit point of the single trap path: set up by the embedding call (vm/api.c). */
@@ -108,12 +144,16 @@ struct chibi_store {
 	struct chibi_memory *memories;
 	struct chibi_table *tables;
 	struct chibi_global *globals;
+	struct chibi_tag *tags;
+	struct chibi_exn *exns;        /* every exception (vm/exn.c collects them) */
+	size_t nexns, exn_collect_at;
 	/* canonical function types: type_id indexes this array */
 	struct functype *types;
 	uint32_t ntypes;
 	size_t cap_types;
 	/* execution */
 	struct trap_ctx *trap;         /* innermost active call, NULL when no wasm runs */
+	struct exn_catch *exn_catch;   /* innermost catch point (vm_throw), or NULL */
 	uint64_t *stack;               /* value/frame stack for the interpreter (slots) */
 	size_t stack_slots;
 	uint64_t *stack_top;           /* first free slot when (re-)entering wasm */
@@ -130,6 +170,12 @@ struct chibi_store {
 	 * prologues accept (checked on every call) */
 	void *jit;
 	uintptr_t jit_stack_limit;
+	/* compiled code for the first instance of image_mod (chibi_store_use_compiled), which
+	 * the compiling engine attaches on that instance's first call; not owned */
+	const struct engine_image *image;
+	const struct module *image_mod;
+	char image_note[160];          /* why the image was not used, when it was not */
+	bool no_start;                 /* chibi_compile's store: instances skip their start */
 	/* pages of all its memories (cfg.max_memory_pages caps the sum); last, so the fields
 	 * JIT code reads keep their one-byte displacements */
 	uint64_t mem_pages;
@@ -145,6 +191,28 @@ struct chibi_caller {
 /* Record `code` (and where, from store->cur_*) and unwind to the innermost chibi_func_call.
  * Must only be called while wasm code runs (store->trap != NULL). */
 noreturn void vm_trap(struct chibi_store *s, enum chibi_trap code);
+
+/* Throw exn where no handler of the running engine activation catches it: the innermost
+ * chibi_func_call returns CHIBI_TRAP_EXCEPTION with it (the same unwinding as a trap; the
+ * frames in between, JIT code included, hold no handlers).  Must run while wasm runs. */
+noreturn void vm_throw(struct chibi_store *s, struct chibi_exn *exn);
+
+/* ---- exceptions (vm/exn.c) ---- */
+
+/* A new exception of `tag` with the payload at `slots` (tag's parameter layout), owned by
+ * the store; NULL when memory is short.  live_end: where the live part of the store's value
+ * stack ends (every interpreter frame is below it); the exceptions no live slot, global,
+ * table or other live exception refers to may be freed first. */
+struct chibi_exn *exn_new(struct chibi_store *s, struct chibi_tag *tag, const uint64_t *slots,
+			  const uint64_t *live_end);
+
+/* The host may keep e from now on (it came out of a call, a global, a table, or was an
+ * argument of a host function): e is never freed before the store. */
+static inline void exn_pin(struct chibi_exn *e)
+{
+	if (e)
+		e->pinned = true;
+}
 
 /* ---- store helpers (vm/store.c) ---- */
 

@@ -93,6 +93,18 @@ void chibi_store_free(chibi_store *s)
 		s->globals = g->store_next;
 		vm_free(g);
 	}
+	while (s->tags) {
+		struct chibi_tag *t = s->tags;
+
+		s->tags = t->store_next;
+		vm_free(t);
+	}
+	while (s->exns) {
+		struct chibi_exn *e = s->exns;
+
+		s->exns = e->store_next;
+		vm_free(e);
+	}
 	/* Interned types: params and results share one allocation hanging off params. */
 	for (uint32_t i = 0; i < s->ntypes; i++)
 		vm_free(s->types[i].params);

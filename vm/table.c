@@ -116,6 +116,8 @@ bool chibi_table_get(const chibi_table *t, uint32_t i, chibi_val *out)
 {
 	if (!t || !out || i >= t->size)
 		return false;
+	if (vt_code(t->elemtype) == VT_EXNREF)
+		exn_pin(t->elems[i]); /* the host may keep it */
 	*out = val_from_slot(t->elemtype, (uint64_t)(uintptr_t)t->elems[i]);
 	return true;
 }

@@ -52,7 +52,7 @@ static inline uint8_t *wat_bytes(const char *src, size_t *out_len)
 	if (f) {
 		fputs(src, f);
 		fclose(f);
-		snprintf(cmd, sizeof(cmd), "wat2wasm --debug-names %s -o %s", in, out);
+		snprintf(cmd, sizeof(cmd), "wat2wasm --enable-exceptions --debug-names %s -o %s", in, out);
 		if (system(cmd) == 0 && (f = fopen(out, "rb"))) {
 			fseek(f, 0, SEEK_END);
 			n = ftell(f);

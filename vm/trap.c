@@ -4,6 +4,7 @@
  * It never frees or resets engine state: chibi_func_call restores stack_top and the trap
  * chain after the jump.  Entry points: vm_trap, chibi_trap_name.
  */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "runtime.h"
@@ -26,6 +27,8 @@ static const char *const trap_names[CHIBI_TRAP_COUNT] = {
 	[CHIBI_TRAP_EXIT] = "exit",
 	[CHIBI_TRAP_NULL_REF] = "null reference",
 	[CHIBI_TRAP_NULL_FUNC_REF] = "null function reference",
+	[CHIBI_TRAP_EXCEPTION] = "uncaught exception",
+	[CHIBI_TRAP_NULL_EXNREF] = "null exception reference",
 };
 
 /* Spec wording of a trap code ("unknown trap" for values outside the enum).  Static string. */
@@ -47,10 +50,34 @@ noreturn void vm_trap(struct chibi_store *s, enum chibi_trap code)
 	/* No active call means an engine bug; there is nowhere to unwind to. */
 	if (!t)
 		abort();
+	/* A host function that returned CHIBI_TRAP_EXCEPTION without throwing one. */
+	if (code == CHIBI_TRAP_EXCEPTION && !t->info.exn) {
+		code = CHIBI_TRAP_HOST;
+		snprintf(t->info.message, sizeof(t->info.message),
+			 "host function returned an exception without throwing one");
+	}
 	t->info.kind = code;
+	if (code != CHIBI_TRAP_EXCEPTION)
+		t->info.exn = NULL;
 	t->info.func_index = idx;
 	t->info.func_name = NULL;
 	if (inst && inst->mod->func_names && idx < inst->mod->nfuncs_total)
 		t->info.func_name = inst->mod->func_names[idx];
 	siglongjmp(t->jmp, 1);
+}
+
+/* See runtime.h. */
+noreturn void vm_throw(struct chibi_store *s, struct chibi_exn *exn)
+{
+	struct exn_catch *c = s->exn_catch;
+
+	if (!s->trap)
+		abort();
+	/* an interpreter frame with handlers below compiled code, inside this call */
+	if (c && c->trap == s->trap) {
+		c->exn = exn;
+		siglongjmp(c->jmp, 1);
+	}
+	s->trap->info.exn = exn;
+	vm_trap(s, CHIBI_TRAP_EXCEPTION);
 }

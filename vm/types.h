@@ -21,6 +21,7 @@ enum valtype {
 	VT_V128 = 0x7b,
 	VT_FUNCREF = 0x70,
 	VT_EXTERNREF = 0x6f,
+	VT_EXNREF = 0x69,     /* exception handling: a caught exception (struct chibi_exn *) */
 };
 
 /* Binary heap type codes of the bottoms (spec 5.3.3): in a vtype they are VT_BOTTOM plus
@@ -131,6 +132,8 @@ enum imm_kind {
 	IMM_SHUFFLE,       /* 16 lane index bytes, each < 32 (i8x16.shuffle) */
 	IMM_LANE,          /* one lane index byte */
 	IMM_MEMARG_LANE,   /* memarg, then one lane index byte */
+	IMM_TAG,           /* u32 tag index (throw, legacy catch) */
+	IMM_TRY_TABLE,     /* blocktype, vec(catch clause): kept in place like br_table's */
 };
 
 /* Opcodes: OPC_<name>.  Single-byte opcodes use their byte value; 0xFC-prefixed ones are
@@ -367,6 +370,7 @@ static inline vtype vt_from_letter(char c)
 	case 'v': return VT_V128;
 	case 'r': return VT_FUNCREF;
 	case 'e': return VT_EXTERNREF;
+	case 'x': return VT_EXNREF;
 	default: return 0;
 	}
 }
@@ -439,7 +443,10 @@ struct globaltype {
 };
 
 /* External kinds (spec 5.5.5). */
-enum extern_kind { EXT_FUNC = 0, EXT_TABLE = 1, EXT_MEMORY = 2, EXT_GLOBAL = 3 };
+enum extern_kind { EXT_FUNC = 0, EXT_TABLE = 1, EXT_MEMORY = 2, EXT_GLOBAL = 3, EXT_TAG = 4 };
+
+/* try_table's catch clause kinds (spec 5.4.1), in encoding order. */
+enum catch_kind { CATCH_TAG = 0, CATCH_TAG_REF = 1, CATCH_ALL = 2, CATCH_ALL_REF = 3 };
 
 #define WASM_PAGE_SIZE 65536u
 #define WASM_MAX_PAGES 65536u /* 4 GiB of 32-bit linear memory */

@@ -60,8 +60,9 @@ struct ctrl {
 	size_t dead_at;         /* v->dead index of the stretch still open here, or SIZE_MAX */
 };
 
-/* Nesting kinds of the encoding pre-pass: all it needs to know is where an else may go. */
-enum { NEST_OTHER, NEST_IF };
+/* Nesting kinds of the encoding pre-pass: all it needs to know is where an else, a catch or
+ * a delegate may go (a legacy try before its first catch_all; delegate: before any catch). */
+enum { NEST_OTHER, NEST_IF, NEST_TRY, NEST_TRY_CATCH };
 
 struct vctx {
 	struct module *m;
@@ -113,6 +114,8 @@ struct vctx {
 	 * for the closure of struct func's tail_calls_out */
 	uint32_t (*tail_edges)[2];
 	size_t ntail_edges, tail_edges_cap;
+	uint32_t ntry, ntry_max;    /* open legacy try frames (try, catch, catch_all) */
+	bool uses_eh;
 };
 
 /* Static single-type lists for valtype block types (a frame may outlive any local); the
@@ -204,6 +207,8 @@ static enum chibi_err check_vtype(struct vctx *v, vtype t)
 
 static inline enum chibi_err push_val(struct vctx *v, vtype t)
 {
+	/* exnref values stay in the interpreter, where vm/exn.c finds them */
+	v->uses_eh |= vt_code(t) == VT_EXNREF;
 	if (v->nvals == v->vals_cap && GROW(v, v->vals, v->vals_cap, v->nvals + 1))
 		return CHIBI_ERR_NOMEM;
 	v->vals[v->nvals++] = t;
@@ -339,6 +344,19 @@ static enum chibi_err flow_branch(struct vctx *v, struct ctrl *c)
 		return CHIBI_ERR_NOMEM;
 	v->targets[v->ntargets++] = c->id;
 	c->label_used = true;
+	return CHIBI_OK;
+}
+
+/* A reference to frame c that is not a branch (delegate, rethrow): its block id, so that a
+ * consumer finds the frame, recorded whenever the consumer meets the instruction (its own
+ * frame `at` was opened in reachable code). */
+static enum chibi_err flow_refer(struct vctx *v, const struct ctrl *at, const struct ctrl *c)
+{
+	if (at->id == FLOW_NONE)
+		return CHIBI_OK;
+	if (v->ntargets == v->targets_cap && GROW(v, v->targets, v->targets_cap, v->ntargets + 1))
+		return CHIBI_ERR_NOMEM;
+	v->targets[v->ntargets++] = c->id;
 	return CHIBI_OK;
 }
 
@@ -762,6 +780,8 @@ static enum chibi_err check_end(struct vctx *v)
 	if (c.op == OPC_IF && !match_types(v, c.params, c.nparams, ctrl_results(&c), c.nresults))
 		return mismatch(v);
 	v->nctrls--;
+	if (c.op == OPC_TRY || c.op == OPC_CATCH || c.op == OPC_CATCH_ALL)
+		v->ntry--;
 	if (v->nctrls > 0)
 		TRY(push_vals(v, ctrl_results(&c), c.nresults));
 	if (c.id == FLOW_NONE)
@@ -803,6 +823,85 @@ static enum chibi_err check_else(struct vctx *v)
 		c->live = true;
 	}
 	TRY(push_vals(v, c->params, c->nparams));
+fail:
+	return err;
+}
+
+/* Legacy catch / catch_all (tag: the tag index, UINT32_MAX for catch_all): closes the try
+ * body or the previous arm like an else, then the arm starts with the tag's payload. */
+static enum chibi_err check_catch(struct vctx *v, uint32_t tag)
+{
+	struct ctrl *c = &v->ctrls[v->nctrls - 1];
+	const struct functype *ft = NULL;
+	enum chibi_err err;
+
+	/* The pre-pass rejected a catch outside a try as malformed. */
+	if (c->op != OPC_TRY && c->op != OPC_CATCH)
+		return diag_set(v->diag, CHIBI_ERR_MALFORMED, v->off, "END opcode expected");
+	if (tag != UINT32_MAX) {
+		if (tag >= v->m->ntags)
+			return invalid(v, "unknown tag %u", tag);
+		ft = &v->m->types[v->m->tag_types[tag]];
+	}
+	TRY(pop_vals(v, ctrl_results(c), c->nresults));
+	if (v->nvals != c->height)
+		return mismatch(v);
+	reset_inits(v, c);
+	c->op = tag == UINT32_MAX ? OPC_CATCH_ALL : OPC_CATCH;
+	c->unreachable = false;
+	if (c->id != FLOW_NONE) {
+		flow_resume(v, c);
+		c->then_live |= c->live; /* some arm so far falls through to the end */
+		c->live = true;
+	}
+	if (ft)
+		TRY(push_vals(v, ft->params, ft->nparams));
+fail:
+	return err;
+}
+
+/* try_table's catch clauses: each a branch to a label outside the try_table, carrying the
+ * tag's payload (catch, catch_ref) and the exnref (the _ref forms).  Recorded in the side
+ * table before the block itself, in clause order. */
+static enum chibi_err check_catch_clauses(struct vctx *v, const struct instr *in)
+{
+	const uint8_t *p = in->table;
+	enum chibi_err err = CHIBI_OK;
+
+	for (uint32_t i = 0; i < in->b; i++) {
+		const struct functype *ft = NULL;
+		const vtype *types;
+		uint32_t tag, label, n, np = 0;
+		struct ctrl *c = NULL;
+		uint8_t kind;
+
+		instr_catch_clause(&p, &kind, &tag, &label);
+		if (kind == CATCH_TAG || kind == CATCH_TAG_REF) {
+			if (tag >= v->m->ntags)
+				return invalid(v, "unknown tag %u", tag);
+			ft = &v->m->types[v->m->tag_types[tag]];
+			np = ft->nparams;
+		}
+		TRY(get_label(v, label, &c));
+		label_types(c, &types, &n);
+		/* the clause hands over the payload, then for the _ref forms a (ref exn) */
+		if (kind == CATCH_TAG_REF || kind == CATCH_ALL_REF) {
+			if (n != np + 1 || !vt_match(v, HT_EXN | VT_NONNULL, types[np]))
+				return mismatch(v);
+			n--;
+		}
+		if (n != np || (np && !match_types(v, ft->params, np, types, np)))
+			return mismatch(v);
+		/* The interpreter's landing pad holds the payload above the try_table's
+		 * height, which no instruction's typing reaches: count it here. */
+		label_types(c, &types, &n);
+		for (uint32_t k = 0, h = v->nslots; k < n; k++) {
+			h += vt_slots(types[k]);
+			if (h > v->slots_max)
+				v->slots_max = h;
+		}
+		TRY(flow_branch(v, c));
+	}
 fail:
 	return err;
 }
@@ -884,6 +983,55 @@ static enum chibi_err check_instr(struct vctx *v, const struct instr *in)
 		break;
 	case OPC_ELSE:
 		TRY(check_else(v));
+		break;
+	case OPC_TRY:
+	case OPC_TRY_TABLE:
+		v->uses_eh = true;
+		TRY(block_sig(v, in, &bs));
+		if (in->op == OPC_TRY_TABLE)
+			TRY(check_catch_clauses(v, in));
+		TRY(pop_vals(v, bs.params, bs.nparams));
+		TRY(push_ctrl(v, in->op, &bs));
+		TRY(flow_block(v, in));
+		if (in->op == OPC_TRY && ++v->ntry > v->ntry_max)
+			v->ntry_max = v->ntry;
+		break;
+	case OPC_CATCH:
+		TRY(check_catch(v, in->a));
+		break;
+	case OPC_CATCH_ALL:
+		TRY(check_catch(v, UINT32_MAX));
+		break;
+	case OPC_DELEGATE:
+		/* Ends the try like an end; its label counts from the frame around the try. */
+		if (v->ctrls[v->nctrls - 1].op != OPC_TRY)
+			return diag_set(v->diag, CHIBI_ERR_MALFORMED, v->off, "END opcode expected");
+		if (in->a >= v->nctrls - 1)
+			return invalid(v, "unknown label %u", in->a);
+		TRY(flow_refer(v, &v->ctrls[v->nctrls - 1], &v->ctrls[v->nctrls - 2 - in->a]));
+		TRY(check_end(v));
+		break;
+	case OPC_THROW:
+		v->uses_eh = true;
+		if (in->a >= m->ntags)
+			return invalid(v, "unknown tag %u", in->a);
+		ft = &m->types[m->tag_types[in->a]];
+		TRY(pop_vals(v, ft->params, ft->nparams));
+		TRY(set_unreachable(v));
+		break;
+	case OPC_THROW_REF:
+		v->uses_eh = true;
+		TRY(pop_expect(v, VT_EXNREF));
+		TRY(set_unreachable(v));
+		break;
+	case OPC_RETHROW:
+		v->uses_eh = true;
+		TRY(get_label(v, in->a, &c));
+		if (c->op != OPC_CATCH && c->op != OPC_CATCH_ALL)
+			return invalid(v, "invalid rethrow label");
+		if (v->ctrls[v->nctrls - 1].live)
+			TRY(flow_refer(v, &v->ctrls[v->nctrls - 1], c));
+		TRY(set_unreachable(v));
 		break;
 	case OPC_END:
 		TRY(check_end(v));
@@ -1127,9 +1275,23 @@ static enum chibi_err scan_body(struct vctx *v, const struct func *f)
 		case OPC_BLOCK:
 		case OPC_LOOP:
 		case OPC_IF:
+		case OPC_TRY:
+		case OPC_TRY_TABLE:
 			if (depth == v->nest_cap && GROW(v, v->nest, v->nest_cap, depth + 1))
 				return CHIBI_ERR_NOMEM;
-			v->nest[depth++] = in.op == OPC_IF ? NEST_IF : NEST_OTHER;
+			v->nest[depth++] = in.op == OPC_IF ? NEST_IF :
+					   in.op == OPC_TRY ? NEST_TRY : NEST_OTHER;
+			break;
+		case OPC_CATCH:
+		case OPC_CATCH_ALL:
+			if (v->nest[depth - 1] != NEST_TRY && v->nest[depth - 1] != NEST_TRY_CATCH)
+				return malformed(v, in.offset, "END opcode expected");
+			v->nest[depth - 1] = in.op == OPC_CATCH ? NEST_TRY_CATCH : NEST_OTHER;
+			break;
+		case OPC_DELEGATE:
+			if (v->nest[depth - 1] != NEST_TRY)
+				return malformed(v, in.offset, "END opcode expected");
+			depth--;
 			break;
 		case OPC_ELSE:
 			if (v->nest[depth - 1] != NEST_IF)
@@ -1207,6 +1369,14 @@ static enum chibi_err check_body(struct vctx *v, struct func *f)
 	v->tail_out = false;
 	v->nvals = v->nslots = v->slots_max = 0;
 	v->nctrls = 0;
+	v->ntry = v->ntry_max = 0;
+	v->uses_eh = false;
+	for (uint32_t i = 0; i < f->nlocals; i++)
+		v->uses_eh |= vt_code(f->local_types[i]) == VT_EXNREF;
+	for (uint32_t i = 0; i < v->ft->nparams; i++)
+		v->uses_eh |= vt_code(v->ft->params[i]) == VT_EXNREF;
+	for (uint32_t i = 0; i < v->ft->nresults; i++)
+		v->uses_eh |= vt_code(v->ft->results[i]) == VT_EXNREF;
 	memset(&bs, 0, sizeof(bs));
 	bs.results = v->ft->results;
 	bs.nresults = v->ft->nresults;
@@ -1230,6 +1400,8 @@ static enum chibi_err check_body(struct vctx *v, struct func *f)
 	f->max_stack = v->slots_max;
 	f->uses_v128 = v->uses_v128;
 	f->tail_calls_out = v->tail_out;
+	f->max_try = v->ntry_max;
+	f->uses_eh = v->uses_eh;
 	f->flow.nblocks = (uint32_t)(v->nblocks - v->fn_blocks);
 	f->flow.ndead = (uint32_t)(v->ndead - v->fn_dead);
 	f->flow.ntargets = (uint32_t)(v->ntargets - v->fn_targets);
@@ -1576,6 +1748,13 @@ static enum chibi_err check_decls(struct vctx *v)
 			break;
 		}
 	}
+	/* Tags (imports included): a function type with no results. */
+	for (uint32_t i = 0; i < m->ntags; i++) {
+		if (m->tag_types[i] >= m->ntypes)
+			return invalid(v, "unknown type %u", m->tag_types[i]);
+		if (m->types[m->tag_types[i]].nresults)
+			return invalid(v, "non-empty tag result type");
+	}
 	/* Every type index in the function space, imports included, before anyone uses it. */
 	for (uint32_t i = 0; i < m->nfuncs_total; i++)
 		if (m->func_type_idx[i] >= m->ntypes)
@@ -1715,6 +1894,10 @@ static enum chibi_err check_exports(struct vctx *v)
 		case EXT_GLOBAL:
 			if (ex->index >= m->nglobals)
 				return invalid(v, "unknown global %u", ex->index);
+			break;
+		case EXT_TAG:
+			if (ex->index >= m->ntags)
+				return invalid(v, "unknown tag %u", ex->index);
 			break;
 		default:
 			break;

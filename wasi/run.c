@@ -11,7 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/time.h>
+#include <unistd.h>
 #include "wasi.h"
 #include "../text/wat.h"
 #include "../vm/alloc.h"
@@ -70,7 +74,8 @@ static void set_alarm(chibi_store *s, double sec)
 	}
 }
 
-/* Print "error: wasm trap: KIND[: message][ in function NAME|#N]" and pick the status. */
+/* Print "error: wasm trap: KIND[: message][: tag T][ in function NAME|#N]" and pick the
+ * status (an uncaught exception is reported and exits like a trap). */
 static int trap_status(const struct chibi_trap_info *t)
 {
 	/* The run is over: a repeating alarm must not cut the message short (EINTR). */
@@ -81,6 +86,17 @@ static int trap_status(const struct chibi_trap_info *t)
 	fprintf(stderr, "error: wasm trap: %s", chibi_trap_name(t->kind));
 	if (t->message[0])
 		fprintf(stderr, ": %s", t->message);
+	if (t->kind == CHIBI_TRAP_EXCEPTION && t->exn) {
+		const chibi_tag *tag = chibi_exn_tag(t->exn);
+		const char *name = chibi_tag_name(tag);
+
+		if (name)
+			fprintf(stderr, ": tag \"%s\"", name);
+		else if (chibi_tag_index(tag) != UINT32_MAX)
+			fprintf(stderr, ": tag #%" PRIu32, chibi_tag_index(tag));
+		else
+			fprintf(stderr, ": host tag");
+	}
 	if (t->func_name)
 		fprintf(stderr, " in function %s", t->func_name);
 	else if (t->func_index != UINT32_MAX)
@@ -377,6 +393,78 @@ static const char *err_name(enum chibi_err e)
 	}
 }
 
+/* A compiled file (chibi compile), judged by its first bytes; false for anything else,
+ * which the module loader then reads and reports on. */
+static bool is_compiled_file(const char *path)
+{
+	uint8_t head[8];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, head, sizeof(head));
+
+	if (fd >= 0)
+		close(fd);
+	return n == (ssize_t)sizeof(head) && chibi_is_compiled(head, sizeof(head));
+}
+
+/* The writable preopen of cfg that holds `path` (after resolving links), or NULL.  A
+ * compiled file the guest can write must not be run from: its code pages are mapped from
+ * the file, so a write would change the code under the sandbox. */
+static const char *writable_preopen_of(const struct wasi_config *cfg, const char *path)
+{
+	char real[4096], pre[4096];
+
+	if (!realpath(path, real))
+		return NULL;
+	for (int i = 0; i < cfg->npreopens; i++) {
+		size_t n;
+
+		if (cfg->preopens[i].readonly || !realpath(cfg->preopens[i].host_path, pre))
+			continue;
+		n = strlen(pre);
+		if (!strcmp(pre, "/") || (!strncmp(real, pre, n) && (real[n] == '/' || !real[n])))
+			return cfg->preopens[i].host_path;
+	}
+	return NULL;
+}
+
+/* See wasi.h. */
+chibi_compiled *wasi_cache_lookup(const char *path, const char *dir_arg,
+				  const struct chibi_config *cfg, uint64_t max_bytes)
+{
+	char dir[4096];
+	struct chibi_diag diag = { 0 };
+	chibi_compiled *c = NULL;
+	struct stat st;
+	void *p = MAP_FAILED;
+	int fd;
+
+	if (dir_arg)
+		snprintf(dir, sizeof(dir), "%s", dir_arg);
+	else if (!chibi_cache_default_dir(dir, sizeof(dir))) {
+		fprintf(stderr, "chibi: warning: no cache directory (set XDG_CACHE_HOME or HOME, "
+				"or give --cache=DIR); running without the cache\n");
+		return NULL;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
+	    (uint64_t)st.st_size > chibi_max_module_bytes() ||
+	    (p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
+		if (fd >= 0)
+			close(fd);
+		return NULL; /* the loader reports what is wrong with the file */
+	}
+	close(fd);
+	if (chibi_cache_open(dir, p, (size_t)st.st_size, cfg, max_bytes, &c, NULL, &diag) !=
+	    CHIBI_OK) {
+		if (diag.code != CHIBI_ERR_MALFORMED && diag.code != CHIBI_ERR_INVALID)
+			fprintf(stderr, "chibi: warning: %s; running without the cache\n",
+				diag.msg);
+		c = NULL;
+	}
+	munmap(p, (size_t)st.st_size);
+	return c;
+}
+
 /* Run one module; see wasi.h for the exit-status contract. */
 /* Is `path` a module in the text format?  A name ending in .wat, or a regular file whose
  * first byte is '(' or ';' or white space (a binary starts with "\0asm"). */
@@ -450,6 +538,8 @@ int wasi_run(const struct wasi_run_opts *opts, const struct wasi_config *cfg)
 	struct chibi_diag diag;
 	struct chibi_trap_info ti;
 	chibi_module *m = NULL;
+	chibi_compiled *compiled = NULL;
+	bool cfile;
 	chibi_store *s = NULL;
 	chibi_linker *l = NULL;
 	chibi_instance *inst = NULL;
@@ -462,14 +552,43 @@ int wasi_run(const struct wasi_run_opts *opts, const struct wasi_config *cfg)
 	bool text_error = false;
 
 	memset(&diag, 0, sizeof(diag));
-	e = load_module(opts->wasm_path, &m, &diag, &text_error);
+	cfile = !opts->compiled && is_compiled_file(opts->wasm_path);
+	if (cfile && writable_preopen_of(cfg, opts->wasm_path)) {
+		fprintf(stderr, "error: %s lies in %s, which the guest may write: it could rewrite "
+			"the code it runs; move it out or give that directory read-only\n",
+			opts->wasm_path, writable_preopen_of(cfg, opts->wasm_path));
+		return 1;
+	}
+	if (opts->compiled) {
+		e = CHIBI_OK;
+	} else if (cfile) {
+		e = chibi_compiled_open(opts->wasm_path, &compiled, &diag);
+	} else {
+		char dir[4096] = "";
+
+		if (opts->cache_dir)
+			snprintf(dir, sizeof(dir), "%s", opts->cache_dir);
+		else if (opts->cache)
+			chibi_cache_default_dir(dir, sizeof(dir));
+		if (opts->cache && dir[0] && writable_preopen_of(cfg, dir))
+			fprintf(stderr, "chibi: warning: the cache %s lies in %s, which the guest may "
+				"write; running without the cache\n", dir,
+				writable_preopen_of(cfg, dir));
+		else if (opts->cache && chibi_jit_name() && opts->engine.mode != CHIBI_MODE_INTERP &&
+			 !is_text_module(opts->wasm_path))
+			compiled = wasi_cache_lookup(opts->wasm_path, opts->cache_dir,
+						     &opts->engine, opts->cache_max);
+		e = compiled ? CHIBI_OK : load_module(opts->wasm_path, &m, &diag, &text_error);
+	}
+	if (compiled || opts->compiled) /* the file's own module */
+		m = chibi_compiled_module(compiled ? compiled : opts->compiled);
 	if (e != CHIBI_OK) {
 		fprintf(stderr, "error: failed to load %s: %s", opts->wasm_path,
 			diag.msg[0] ? diag.msg : err_name(e));
 		if (e == CHIBI_ERR_IO && !diag.msg[0])
 			fprintf(stderr, " (%s)", strerror(errno));
 		if ((e == CHIBI_ERR_MALFORMED || e == CHIBI_ERR_INVALID ||
-		     e == CHIBI_ERR_UNSUPPORTED) && !text_error)
+		     e == CHIBI_ERR_UNSUPPORTED) && !text_error && !(cfile && diag.offset == 0))
 			fprintf(stderr, " at offset %zu", diag.offset);
 		fputc('\n', stderr);
 		return 1;
@@ -492,6 +611,7 @@ int wasi_run(const struct wasi_run_opts *opts, const struct wasi_config *cfg)
 		fprintf(stderr, "error: out of memory\n");
 		goto out;
 	}
+	chibi_store_use_compiled(s, compiled ? compiled : opts->compiled);
 	ctx = wasi_ctx_new(cfg, msg, sizeof(msg));
 	if (!ctx) {
 		fprintf(stderr, "error: %s\n", msg);
@@ -563,9 +683,15 @@ int wasi_run(const struct wasi_run_opts *opts, const struct wasi_config *cfg)
 out:
 	set_alarm(NULL, 0);
 	fflush(stdout);
+	if (s && chibi_store_compiled_note(s)[0])
+		fprintf(stderr, "chibi: warning: %s: compiled code not used: %s\n",
+			opts->wasm_path, chibi_store_compiled_note(s));
 	chibi_linker_free(l);
 	chibi_store_free(s);
 	wasi_ctx_free(ctx);
-	chibi_module_free(m);
+	if (compiled)
+		chibi_compiled_free(compiled);
+	else if (!opts->compiled)
+		chibi_module_free(m);
 	return status;
 }

@@ -53,7 +53,19 @@ struct wasi_run_opts {
 	char **invoke_args;
 	struct chibi_config engine;   /* mode, memory/stack limits, fuel */
 	double timeout_sec;           /* 0 = none; else the guest traps with "interrupted" */
+	bool cache;                   /* use the compiled-code cache (chibi_cache_open) */
+	const char *cache_dir;        /* its directory, NULL = chibi_cache_default_dir */
+	uint64_t cache_max;           /* its size limit, 0 = the default */
+	chibi_compiled *compiled;     /* already open (the shim's cache, wasi_cache_lookup):
+	                               * run it instead of wasm_path; not owned */
 };
+
+/* The compiled file of the module at `path` from the cache in `dir` (NULL: the default
+ * directory), compiled and added on a miss; NULL, with a warning on stderr unless the
+ * module itself is bad, when the cache cannot be used.  The module file is mapped, not
+ * read.  The caller owns the result (chibi_compiled_free). */
+chibi_compiled *wasi_cache_lookup(const char *path, const char *dir,
+				  const struct chibi_config *cfg, uint64_t max_bytes);
 
 /* Load, link, instantiate and run a WASI module.  Returns the process exit status:
  * proc_exit(n) -> n, normal return from _start -> 0, trap -> 134 with

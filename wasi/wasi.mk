@@ -5,8 +5,9 @@
 #   make test-wasi WASI_RUN_FLAGS=--interp   the same, pinned to one execution mode
 #   make test-wasi-real   a real program from a Debian source package, built for wasm32-wasi
 #                         and natively, must give the same output (needs deb-src + network);
-#                         also its -msimd128 build, under --interp and --jit; and
-#                         bench/tailcall/vm.c (-mtail-call) under --interp and --jit
+#                         also its -msimd128 build, under --interp and --jit;
+#                         bench/tailcall/vm.c (-mtail-call) under --interp and --jit; and a
+#                         C++ program using exceptions (clang++ -fwasm-exceptions), both tiers
 #
 # Guests are compiled in two steps (compile with -O2, link without -O): clang 14 runs
 # wasm-opt after linking when -O is on the link line and binaryen is installed.
@@ -56,5 +57,6 @@ test-wasi: test-wasi-unit test-wasi-guests test-wasi-suite
 
 test-wasi-real: $(CHIBI)
 	sh tools/apt-source-test.sh
+	sh wasi/tests/cxx-eh.sh $(CHIBI) $(BUILD)/wasi-real/cxx-eh
 	CHIBI_RUN_FLAGS="$(WASI_RUN_FLAGS)" sh wasi/tests/real-world.sh $(CHIBI) $(BUILD)/wasi-real
 	sh bench/tailcall/run.sh --check $(CHIBI)

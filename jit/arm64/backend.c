@@ -46,12 +46,14 @@ const struct jit_target jit_target = {
 	/* x0-x17 (x18 is never used), v0-v7 and v16-v31; v8-v15 keep their low 64 bits */
 	.c_clobbers = 0x3ffffull | (0xffull << 32) | (0xffffull << 48),
 	.indirect_idx = R_IDX,
+	.pic = true,
 };
 
 /* ---- emission helpers ---- */
 
 enum { FX_B26 = 1, FX_B19, FX_TAB32 }; /* fix-ups: branch at pos (imm26/imm19), table entry */
-enum { RL_ADRP_ADD = 1 };              /* relocation: adrp xd + add xd, xd, #lo12 at pos */
+enum { RL_ADRP_ADD = 1, RL_ADRP_LDR }; /* relocations: adrp xd + add xd, xd, #lo12 at pos, or
+                                       * adrp xd + ldr xd, [xd, #lo12] (a slot) */
 
 /* Append one instruction; a poison word is counted (be_validate_code rejects it). */
 static void emit(struct codebuf *cb, uint32_t w)
@@ -161,13 +163,15 @@ void be_patch_fixup(struct codebuf *cb, const struct cb_fixup *f, int32_t target
 	cb_patch32(cb, f->pos, nw);
 }
 
-/* adrp + add of a target inside the code arena (at most 1 GiB away: always in range). */
+/* adrp + add (or ldr) of a target inside the code arena (at most 1 GiB away: in range). */
 void be_patch_reloc(uint8_t *code, const struct cb_reloc *r)
 {
 	uintptr_t pc = (uintptr_t)(code + r->pos);
 	int64_t pages = (int64_t)(r->target >> 12) - (int64_t)(pc >> 12);
 	unsigned rd = read32(code + r->pos) & 31;
-	uint32_t w[2] = { a64_adrp(rd, pages), a64_add_imm(true, rd, rd, r->target & 0xfff) };
+	uint32_t w[2] = { a64_adrp(rd, pages),
+			  r->kind == RL_ADRP_LDR ? a64_ldr_imm(true, rd, rd, r->target & 0xfff)
+						 : a64_add_imm(true, rd, rd, r->target & 0xfff) };
 
 	memcpy(code + r->pos, w, 8);
 }
@@ -203,6 +207,51 @@ static void arena_addr(struct codebuf *cb, unsigned rd, const void *target)
 	cb_reloc(cb, cb_pos(cb), RL_ADRP_ADD, (uintptr_t)target);
 	emit(cb, a64_adrp(rd, 0));
 	emit(cb, a64_add_imm(true, rd, rd, 0));
+}
+
+static void gpr_imm(struct codebuf *cb, bool sf, unsigned r, uint64_t imm);
+
+/* rd = addr in code for a compiled file (c->js->pic): adrp + ldr of the image's slot for
+ * it, or adrp + add of a record inside the image (jit_int.h); an address without a symbol
+ * poisons the function, which then runs in the interpreter. */
+static void pic_addr(struct jcomp *c, unsigned rd, const void *addr)
+{
+	struct codebuf *cb = c->cb;
+	const void *at;
+	bool load;
+
+	if (!jit_pic_find(c->js->pic, addr, &at, &load)) {
+		emit(cb, A64_POISON);
+		return;
+	}
+	cb_reloc(cb, cb_pos(cb), load ? RL_ADRP_LDR : RL_ADRP_ADD, (uintptr_t)at);
+	emit(cb, a64_adrp(rd, 0));
+	emit(cb, load ? a64_ldr_imm(true, rd, rd, 0) : a64_add_imm(true, rd, rd, 0));
+}
+
+/* rd = a host address (an object, a helper): an immediate, or a slot in PIC code. */
+static void mov_addr(struct jcomp *c, unsigned rd, const void *addr)
+{
+	if (c->js->pic)
+		pic_addr(c, rd, addr);
+	else
+		gpr_imm(c->cb, true, rd, (uint64_t)(uintptr_t)addr);
+}
+
+/* rd = an address in the store's arena (a record, code, a thunk): pc-relative, through a
+ * slot in PIC code when it lies outside the image. */
+static void code_addr(struct jcomp *c, unsigned rd, const void *addr)
+{
+	if (c->js->pic)
+		pic_addr(c, rd, addr);
+	else
+		arena_addr(c->cb, rd, addr);
+}
+
+/* Is code (a compiled callee) part of the image being built? */
+static bool pic_has_code(const struct jcomp *c, const void *code)
+{
+	return (const uint8_t *)code >= c->js->pic->lo;
 }
 
 /* ---- operands ---- */
@@ -467,11 +516,11 @@ void be_load_mem(struct jcomp *c, bool reload)
 
 	if (!c->explicit_bounds) {
 		/* a reserved memory never moves: its base is a constant of this code */
-		gpr_imm(cb, true, R_MEMBASE, (uint64_t)(uintptr_t)c->mem->data);
+		mov_addr(c, R_MEMBASE, c->mem->data);
 		return;
 	}
 	if (!reload)
-		gpr_imm(cb, true, R_MEMOBJ, (uint64_t)(uintptr_t)c->mem);
+		mov_addr(c, R_MEMOBJ, c->mem);
 	emit_seq(cb, w, a64_ldst_seq(w, A64_LDR_X, R_MEMBASE, R_MEMOBJ,
 				     offsetof(struct chibi_memory, data), R_SCRATCH2));
 }
@@ -1293,7 +1342,7 @@ void be_load_abs(struct jcomp *c, uint8_t vt, jreg dst, const void *addr)
 	struct codebuf *cb = c->cb;
 	bool w = vt_is64(vt);
 
-	gpr_imm(cb, true, R_SCRATCH, (uint64_t)(uintptr_t)addr);
+	mov_addr(c, R_SCRATCH, addr);
 	if (vt == VT_V128) { /* 16 bytes: a global's value and hi */
 		emit(cb, a64_ldst_imm(A64_LDR_Q, HW(dst), R_SCRATCH, 0));
 		return;
@@ -1306,7 +1355,7 @@ void be_store_abs(struct jcomp *c, uint8_t vt, void *addr, struct jopnd src)
 	struct codebuf *cb = c->cb;
 	bool w = vt_is64(vt);
 
-	gpr_imm(cb, true, R_SCRATCH, (uint64_t)(uintptr_t)addr);
+	mov_addr(c, R_SCRATCH, addr);
 	if (vt == VT_V128) {
 		unsigned v = src.kind == OP_REG ? HW(src.reg) : V_SCRATCH;
 
@@ -1898,6 +1947,8 @@ void be_call_direct(struct jcomp *c, struct jit_func *jf, const void *code, bool
 {
 	struct codebuf *cb = c->cb;
 
+	if (c->js->pic && code && !pic_has_code(c, code))
+		code = NULL; /* another instance's code: through its record's slot */
 	if (self) {
 		emit(cb, a64_bl(-(int64_t)cb_pos(cb)));
 	} else if (code) {
@@ -1905,7 +1956,7 @@ void be_call_direct(struct jcomp *c, struct jit_func *jf, const void *code, bool
 		emit(cb, a64_blr(R_SCRATCH2));
 	} else {
 		/* x16 = &jf; call [x16]: the lazy and exit thunks find the callee in x16 */
-		arena_addr(cb, R_CALLEE, jf);
+		code_addr(c, R_CALLEE, jf);
 		emit(cb, a64_ldr_imm(true, R_SCRATCH2, R_CALLEE, 0));
 		emit(cb, a64_blr(R_SCRATCH2));
 	}
@@ -1918,6 +1969,8 @@ void be_tail_call_direct(struct jcomp *c, struct jit_func *jf, const void *code,
 	struct codebuf *cb = c->cb;
 
 	frame_pop(c);
+	if (c->js->pic && code && !pic_has_code(c, code))
+		code = NULL;
 	if (self) {
 		emit(cb, a64_b(-(int64_t)cb_pos(cb)));
 	} else if (code) {
@@ -1925,7 +1978,7 @@ void be_tail_call_direct(struct jcomp *c, struct jit_func *jf, const void *code,
 		emit(cb, a64_br(R_SCRATCH2));
 	} else {
 		/* x16 = &jf; branch to [x16]: the lazy and exit thunks find the callee in x16 */
-		arena_addr(cb, R_CALLEE, jf);
+		code_addr(c, R_CALLEE, jf);
 		emit(cb, a64_ldr_imm(true, R_SCRATCH2, R_CALLEE, 0));
 		emit(cb, a64_br(R_SCRATCH2));
 	}
@@ -1941,7 +1994,7 @@ static void callee_jit_func(struct jcomp *c)
 	emit(cb, a64_ldst_imm(A64_LDR_X, R_SCRATCH2, R_SCRATCH,
 			      offsetof(struct chibi_func, jit_code)));
 	cbz_label(c, true, true, R_SCRATCH2, have);
-	arena_addr(cb, R_SCRATCH2, c->js->thunk_indirect);
+	code_addr(c, R_SCRATCH2, c->js->thunk_indirect);
 	emit(cb, a64_blr(R_SCRATCH2));
 	cb_bind(cb, have);
 }
@@ -2005,7 +2058,7 @@ static void table_callee(struct jcomp *c, struct chibi_table *table, uint32_t ty
 	struct codebuf *cb = c->cb;
 	uint32_t w[A64_SEQ_MAX];
 
-	gpr_imm(cb, true, R_SCRATCH, (uint64_t)(uintptr_t)table);
+	mov_addr(c, R_SCRATCH, table);
 	emit(cb, a64_ldst_imm(A64_LDR_W, R_SCRATCH2, R_SCRATCH, offsetof(struct chibi_table, size)));
 	emit(cb, a64_cmp_reg(false, R_IDX, R_SCRATCH2));
 	bcond_label(c, A64_HS, jc_trap_label(c, CHIBI_TRAP_UNDEFINED_ELEMENT));
@@ -2015,9 +2068,33 @@ static void table_callee(struct jcomp *c, struct chibi_table *table, uint32_t ty
 	emit(cb, a64_ldst_imm(A64_LDR_W, R_SCRATCH2, R_SCRATCH,
 			      offsetof(struct chibi_func, type_id)));
 	/* the index is dead now: x9 may carry a large type id */
-	emit_seq(cb, w, a64_cmp_imm_seq(w, false, R_SCRATCH2, type_id, R_IDX));
+	if (c->js->pic) {
+		/* canonical type ids are the store's: the loader's instance has its own */
+		const void *slot = jit_pic_type_slot(c->js->pic, type_id);
+
+		if (!slot)
+			emit(cb, A64_POISON);
+		cb_reloc(cb, cb_pos(cb), RL_ADRP_LDR, (uintptr_t)slot);
+		emit(cb, a64_adrp(R_IDX, 0));
+		emit(cb, a64_ldr_imm(true, R_IDX, R_IDX, 0));
+		emit(cb, a64_cmp_reg(false, R_SCRATCH2, R_IDX));
+	} else {
+		emit_seq(cb, w, a64_cmp_imm_seq(w, false, R_SCRATCH2, type_id, R_IDX));
+	}
 	bcond_label(c, A64_NE, jc_trap_label(c, CHIBI_TRAP_INDIRECT_MISMATCH));
 	callee_jit_func(c);
+}
+
+/* AArch64 code uses no optional feature beyond the base ISA and NEON. */
+uint32_t be_cpu_features(char *desc, size_t n)
+{
+	snprintf(desc, n, "neon");
+	return 0;
+}
+
+void be_addr(struct jcomp *c, jreg dst, const void *addr)
+{
+	mov_addr(c, HW(dst), addr);
 }
 
 /* x16 = fn; blr x16 (C functions live anywhere in the address space). */
@@ -2029,7 +2106,8 @@ static void call_abs(struct codebuf *cb, const void *fn)
 
 void be_call_helper(struct jcomp *c, const void *fn)
 {
-	call_abs(c->cb, fn);
+	mov_addr(c, R_SCRATCH, fn);
+	emit(c->cb, a64_blr(R_SCRATCH));
 }
 
 /* With w1 = kind: a call of the store's trap thunk (its return address names the
@@ -2040,15 +2118,16 @@ void be_trap_stub(struct jcomp *c)
 	struct codebuf *cb = c->cb;
 
 	if (c->js->thunk_trap) {
-		arena_addr(cb, R_SCRATCH2, c->js->thunk_trap);
+		code_addr(c, R_SCRATCH2, c->js->thunk_trap);
 		emit(cb, a64_blr(R_SCRATCH2));
 		emit(cb, a64_brk(0xdead));	/* keeps the return address inside this function */
 		return;
 	}
 	emit(cb, a64_mov_reg(true, 0, R_STORE));
 	gpr_imm(cb, false, 2, c->func->index);
-	gpr_imm(cb, true, 3, (uint64_t)(uintptr_t)c->inst);
-	call_abs(cb, (const void *)jit_rt_trap);
+	mov_addr(c, 3, c->inst);
+	mov_addr(c, R_SCRATCH, (const void *)jit_rt_trap);
+	emit(cb, a64_blr(R_SCRATCH));
 	emit(cb, a64_brk(0xdead));
 }
 

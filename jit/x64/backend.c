@@ -42,6 +42,7 @@ const struct jit_target jit_target = {
 		      (1ull << RDI) | (1ull << R8) | (1ull << R9) | (1ull << R10) |
 		      (1ull << R11) | (0xffffull << 16),
 	.indirect_idx = RAX,
+	.pic = true,
 };
 
 /* ---- small helpers ---- */
@@ -152,6 +153,19 @@ uintptr_t be_fault_pc(const void *ucontext)
 	const ucontext_t *uc = ucontext;
 
 	return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+}
+
+/* Bits 0-2: lzcnt, bmi1 (tzcnt), popcnt, used when the CPU has them; bits 8-11: the SIMD
+ * level v128 code is compiled for (enum x64_simd). */
+uint32_t be_cpu_features(char *desc, size_t n)
+{
+	const struct x64_cpu *cpu = x64_cpu();
+	uint32_t f = (uint32_t)cpu->lzcnt | (uint32_t)cpu->bmi1 << 1 | (uint32_t)cpu->popcnt << 2 |
+		     (uint32_t)cpu->simd << 8;
+
+	snprintf(desc, n, "simd=%s%s%s%s", x64_simd_name(cpu->simd), cpu->lzcnt ? ",lzcnt" : "",
+		 cpu->bmi1 ? ",bmi1" : "", cpu->popcnt ? ",popcnt" : "");
+	return f;
 }
 
 /* GPR = imm, choosing the shortest form.  keep_flags: no xor zero idiom. */
@@ -375,6 +389,36 @@ void be_frame_finish(struct jframe *f)
 	f->total = (uint32_t)f->in_args;
 }
 
+/* reg = an address the code needs (an object, a helper, a thunk).  Normally an immediate;
+ * in code for a compiled file (c->js->pic) a rip-relative load from the image's slot for
+ * it, or lea of a record inside the image (jit_int.h).  An address without a symbol
+ * poisons the function, which then runs in the interpreter. */
+static void mov_addr(struct jcomp *c, uint8_t reg, const void *addr)
+{
+	struct codebuf *cb = c->cb;
+	const void *at;
+	bool load;
+
+	if (!c->js->pic) {
+		x64_mov_ri64(cb, reg, (uint64_t)(uintptr_t)addr);
+		return;
+	}
+	if (!jit_pic_find(c->js->pic, addr, &at, &load)) {
+		x64_poison(cb);
+		return;
+	}
+	if (load)
+		x64_mov_rm(cb, true, reg, (struct x64_mem){ .rip = true });
+	else
+		x64_lea(cb, true, reg, (struct x64_mem){ .rip = true });
+	cb_reloc(cb, cb_pos(cb) - 4, RL_REL32, (uintptr_t)at);
+}
+
+void be_addr(struct jcomp *c, jreg dst, const void *addr)
+{
+	mov_addr(c, dst, addr);
+}
+
 /* r14 = the base of memory 0; in explicit-bounds mode through r13 = the memory, which
  * nothing else changes (a reload only re-reads the base). */
 void be_load_mem(struct jcomp *c, bool reload)
@@ -383,11 +427,11 @@ void be_load_mem(struct jcomp *c, bool reload)
 
 	if (!c->explicit_bounds) {
 		/* a reserved memory never moves: its base is a constant of this code */
-		x64_mov_ri64(cb, R_MEMBASE, (uint64_t)(uintptr_t)c->mem->data);
+		mov_addr(c, R_MEMBASE, c->mem->data);
 		return;
 	}
 	if (!reload)
-		x64_mov_ri64(cb, R_MEMOBJ, (uint64_t)(uintptr_t)c->mem);
+		mov_addr(c, R_MEMOBJ, c->mem);
 	x64_mov_rm(cb, true, R_MEMBASE, x64_mb(R_MEMOBJ, offsetof(struct chibi_memory, data)));
 }
 
@@ -1515,7 +1559,7 @@ void be_load_abs(struct jcomp *c, uint8_t vt, jreg dst, const void *addr)
 	struct codebuf *cb = c->cb;
 	struct x64_mem m = x64_mb(R_SCRATCH, 0);
 
-	x64_mov_ri64(cb, R_SCRATCH, (uint64_t)(uintptr_t)addr);
+	mov_addr(c, R_SCRATCH, addr);
 	if (vt == VT_V128) {
 		x64_movdqu_rm(cb, HW(dst), m);
 	} else if (IS_XMM(dst)) {
@@ -1534,7 +1578,7 @@ void be_store_abs(struct jcomp *c, uint8_t vt, void *addr, struct jopnd src)
 	struct x64_mem m = x64_mb(R_SCRATCH, 0);
 	bool w = vt_is64(vt);
 
-	x64_mov_ri64(cb, R_SCRATCH, (uint64_t)(uintptr_t)addr);
+	mov_addr(c, R_SCRATCH, addr);
 	if (vt == VT_V128) { /* 16 bytes: a global's value and hi */
 		if (src.kind == OP_REG) {
 			x64_movdqu_mr(cb, m, HW(src.reg));
@@ -1574,10 +1618,18 @@ void be_store_abs(struct jcomp *c, uint8_t vt, void *addr, struct jopnd src)
 
 /* ---- calls ---- */
 
+/* Is code (a compiled callee) part of the image being built? */
+static bool pic_has_code(const struct jcomp *c, const void *code)
+{
+	return (const uint8_t *)code >= c->js->pic->lo;
+}
+
 void be_call_direct(struct jcomp *c, struct jit_func *jf, const void *code, bool self)
 {
 	struct codebuf *cb = c->cb;
 
+	if (c->js->pic && code && !pic_has_code(c, code))
+		code = NULL; /* another instance's code: through its record's slot */
 	if (self) {
 		x64_call_rel32(cb, -(int32_t)(cb_pos(cb) + 5));
 	} else if (code) {
@@ -1585,8 +1637,7 @@ void be_call_direct(struct jcomp *c, struct jit_func *jf, const void *code, bool
 		cb_reloc(cb, cb_pos(cb) - 4, RL_REL32, (uintptr_t)code);
 	} else {
 		/* r11 = &jf; call [r11]: the lazy and exit thunks find the callee in r11 */
-		x64_lea(cb, true, R_CALLEE, (struct x64_mem){ .rip = true });
-		cb_reloc(cb, cb_pos(cb) - 4, RL_REL32, (uintptr_t)jf);
+		mov_addr(c, R_CALLEE, jf);
 		x64_call_m(cb, x64_mb(R_CALLEE, 0));
 	}
 }
@@ -1597,6 +1648,8 @@ void be_tail_call_direct(struct jcomp *c, struct jit_func *jf, const void *code,
 	struct codebuf *cb = c->cb;
 
 	frame_pop(c);
+	if (c->js->pic && code && !pic_has_code(c, code))
+		code = NULL;
 	if (self) {
 		x64_jmp_rel32(cb, -(int32_t)(cb_pos(cb) + 5));
 	} else if (code) {
@@ -1604,8 +1657,7 @@ void be_tail_call_direct(struct jcomp *c, struct jit_func *jf, const void *code,
 		cb_reloc(cb, cb_pos(cb) - 4, RL_REL32, (uintptr_t)code);
 	} else {
 		/* r11 = &jf; jmp [r11]: the lazy and exit thunks find the callee in r11 */
-		x64_lea(cb, true, R_CALLEE, (struct x64_mem){ .rip = true });
-		cb_reloc(cb, cb_pos(cb) - 4, RL_REL32, (uintptr_t)jf);
+		mov_addr(c, R_CALLEE, jf);
 		x64_jmp_m(cb, x64_mb(R_CALLEE, 0));
 	}
 }
@@ -1620,7 +1672,7 @@ static void callee_jit_func(struct jcomp *c)
 	x64_mov_rm(cb, true, RAX, x64_mb(R_SCRATCH, offsetof(struct chibi_func, jit_code)));
 	x64_test_rr(cb, true, RAX, RAX);
 	jcc_label(c, CC_NE, have);
-	x64_mov_ri64(cb, RAX, (uint64_t)(uintptr_t)c->js->thunk_indirect);
+	mov_addr(c, RAX, c->js->thunk_indirect);
 	x64_call_r(cb, RAX);
 	cb_bind(cb, have);
 	x64_mov_rr(cb, true, R_CALLEE, RAX);
@@ -1631,15 +1683,26 @@ static void table_callee(struct jcomp *c, struct chibi_table *table, uint32_t ty
 {
 	struct codebuf *cb = c->cb;
 
-	x64_mov_ri64(cb, R_SCRATCH, (uint64_t)(uintptr_t)table);
+	mov_addr(c, R_SCRATCH, table);
 	x64_cmp_rm(cb, false, RAX, x64_mb(R_SCRATCH, offsetof(struct chibi_table, size)));
 	jcc_label(c, CC_AE, jc_trap_label(c, CHIBI_TRAP_UNDEFINED_ELEMENT));
 	x64_mov_rm(cb, true, R_SCRATCH, x64_mb(R_SCRATCH, offsetof(struct chibi_table, elems)));
 	x64_mov_rm(cb, true, R_SCRATCH, x64_mbi(R_SCRATCH, RAX, 3, 0));
 	x64_test_rr(cb, true, R_SCRATCH, R_SCRATCH);
 	jcc_label(c, CC_E, jc_trap_label(c, CHIBI_TRAP_UNINITIALIZED));
-	x64_cmp_mi(cb, false, x64_mb(R_SCRATCH, offsetof(struct chibi_func, type_id)),
-		   (int32_t)type_id);
+	if (c->js->pic) {
+		/* canonical type ids are the store's: the loader's instance has its own */
+		const void *slot = jit_pic_type_slot(c->js->pic, type_id);
+
+		if (!slot)
+			x64_poison(cb);
+		x64_mov_rm(cb, false, RAX, (struct x64_mem){ .rip = true });	/* eax = [slot] */
+		cb_reloc(cb, cb_pos(cb) - 4, RL_REL32, (uintptr_t)slot);
+		x64_cmp_rm(cb, false, RAX, x64_mb(R_SCRATCH, offsetof(struct chibi_func, type_id)));
+	} else {
+		x64_cmp_mi(cb, false, x64_mb(R_SCRATCH, offsetof(struct chibi_func, type_id)),
+			   (int32_t)type_id);
+	}
 	jcc_label(c, CC_NE, jc_trap_label(c, CHIBI_TRAP_INDIRECT_MISMATCH));
 	callee_jit_func(c);
 }
@@ -1686,7 +1749,7 @@ void be_call_helper(struct jcomp *c, const void *fn)
 {
 	struct codebuf *cb = c->cb;
 
-	x64_mov_ri64(cb, RAX, (uint64_t)(uintptr_t)fn);
+	mov_addr(c, RAX, fn);
 	x64_call_r(cb, RAX);
 }
 
@@ -1697,6 +1760,17 @@ void be_trap_stub(struct jcomp *c)
 {
 	struct codebuf *cb = c->cb;
 
+	if (c->js->thunk_trap && c->js->pic) {
+		const void *at;
+		bool load;
+
+		/* call [rip + slot]: the return address names the function all the same */
+		if (!jit_pic_find(c->js->pic, c->js->thunk_trap, &at, &load) || !load)
+			x64_poison(cb);
+		x64_call_m(cb, (struct x64_mem){ .rip = true });
+		cb_reloc(cb, cb_pos(cb) - 4, RL_REL32, (uintptr_t)at);
+		return;
+	}
 	if (c->js->thunk_trap) {
 		x64_call_rel32(cb, 0);
 		cb_reloc(cb, cb_pos(cb) - 4, RL_REL32, (uintptr_t)c->js->thunk_trap);
@@ -1704,9 +1778,9 @@ void be_trap_stub(struct jcomp *c)
 	}
 	x64_mov_rr(cb, true, RDI, R_STORE);
 	x64_mov_ri32(cb, RDX, c->func->index);
-	x64_mov_ri64(cb, RCX, (uint64_t)(uintptr_t)c->inst);
+	mov_addr(c, RCX, c->inst);
 	x64_and_ri(cb, true, RSP, -16);
-	x64_mov_ri64(cb, RAX, (uint64_t)(uintptr_t)jit_rt_trap);
+	mov_addr(c, RAX, (const void *)jit_rt_trap);
 	x64_call_r(cb, RAX);
 	x64_int3(cb);
 }

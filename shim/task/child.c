@@ -21,6 +21,7 @@
 #include "wasi.h"
 
 #define START_FD 3 /* the module is fd 4, read through /proc/self/fd/4 */
+#define TASK_CACHE_DIR "/var/lib/chibi/cache"
 #define MAX_GROUPS 64
 
 static int die(const char *msg)
@@ -60,6 +61,20 @@ static int parse_u32(const char *s, uint32_t *out)
 	return 0;
 }
 
+/* The shim's compiled-code cache: CHIBI_SHIM_CACHE in the shim's environment names its
+ * directory (default TASK_CACHE_DIR), "off" turns it off.  NULL when off or unusable
+ * (the module then runs compiled the ordinary way). */
+static chibi_compiled *task_cache(const struct wasi_run_opts *opts)
+{
+	const char *dir = getenv("CHIBI_SHIM_CACHE");
+
+	if (dir && !strcmp(dir, "off"))
+		return NULL;
+	if (!dir || dir[0] != '/')
+		dir = TASK_CACHE_DIR;
+	return wasi_cache_lookup(opts->wasm_path, dir, &opts->engine, 0);
+}
+
 /* Parse argv into the caller's pre/env arrays (argc entries each), wait for Start, run. */
 static int run_task(int argc, char **argv, struct wasi_preopen *pre, char **env)
 {
@@ -69,6 +84,7 @@ static int run_task(int argc, char **argv, struct wasi_preopen *pre, char **env)
 	int ngroups = 0, i;
 	uint32_t uid = 0, gid = 0, v;
 	int sandbox = 0;
+	chibi_compiled *compiled = NULL;
 	char go;
 	ssize_t r;
 
@@ -116,6 +132,12 @@ static int run_task(int argc, char **argv, struct wasi_preopen *pre, char **env)
 	cfg.argc = argc - i;
 	cfg.argv = argv + i;
 
+	/* The compiled code, from the shim's cache, while still root (the directory is root's
+	 * and private: containers cannot plant code in it) and before Start, so a miss
+	 * compiles during Create and every later container of the image maps that code. */
+	if (!sandbox)
+		compiled = task_cache(&opts);
+
 	/* Park until Start; EOF means the task was deleted before it started. */
 	do
 		r = read(START_FD, &go, 1);
@@ -133,8 +155,10 @@ static int run_task(int argc, char **argv, struct wasi_preopen *pre, char **env)
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	if (sandbox)
 		idle();
+	opts.compiled = compiled;
 	r = wasi_run(&opts, &cfg);
 	fflush(NULL);
+	chibi_compiled_free(compiled);
 	return (int)r;
 }
 

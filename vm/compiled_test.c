@@ -1,0 +1,543 @@
+/* vm/compiled_test.c - compiled files (chibi compile): a round trip that exercises every kind
+ * of slot (instance, memory, globals, table, ref.func, imports, helpers, traps), the code
+ * mapped from the file and shared, and refusals: another build, another CPU, a truncation
+ * at every length, bit flips, a mismatched run configuration.  The cache: miss then hit,
+ * a tampered entry replaced, eviction, a directory others can write, concurrent writers.
+ */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "alloc.h"
+#include "compiled.h"
+#include "engine.h"
+#include "runtime.h"
+#include "sha256.h"
+#include "test_wat.h"
+
+static const char *wat =
+	"(module\n"
+	"  (import \"env\" \"twice\" (func $twice (param i32) (result i32)))\n"
+	"  (memory 1)\n"
+	"  (global $g (mut i32) (i32.const 5))\n"
+	"  (table 2 funcref)\n"
+	"  (elem (i32.const 0) $sq $inc)\n"
+	"  (type $t (func (param i32) (result i32)))\n"
+	"  (func $sq (param i32) (result i32) local.get 0 local.get 0 i32.mul)\n"
+	"  (func $inc (param i32) (result i32) local.get 0 i32.const 1 i32.add)\n"
+	"  (func (export \"run\") (param i32) (result i32)\n"
+	"    ;; memory, a global, call_indirect, an import, memory.grow (a helper)\n"
+	"    (i32.store (i32.const 16) (local.get 0))\n"
+	"    (global.set $g (i32.add (global.get $g) (i32.load (i32.const 16))))\n"
+	"    (call_indirect (type $t) (global.get $g) (i32.const 0))\n"
+	"    (call $twice)\n"
+	"    (drop (memory.grow (i32.const 1)))\n"
+	"    (i32.add (memory.size)))\n"
+	"  (func (export \"fref\") (result i32)\n"
+	"    (ref.is_null (ref.func $inc)))\n"
+	"  (func (export \"div\") (param i32) (result i32)\n"
+	"    (i32.div_u (i32.const 7) (local.get 0)))\n"
+	"  (func (export \"oob\") (result i32) (i32.load (i32.const 200000)))\n"
+	"  (func (export \"ci\") (param i32) (result i32)\n"
+	"    (call_indirect (type $t) (i32.const 3) (local.get 0)))\n"
+	")\n";
+
+static enum chibi_trap twice(chibi_caller *c, void *env, uint64_t *slots)
+{
+	slots[0] = (uint32_t)(slots[0] * 2);
+	return CHIBI_TRAP_NONE;
+}
+
+/* The compiled file of `wat` (cr_assert on failure); *len its size. */
+static uint8_t *compile_wat(const struct chibi_config *cfg, size_t *len)
+{
+	size_t wlen;
+	uint8_t *wasm = wat_bytes(wat, &wlen), *cf = NULL;
+	struct chibi_diag d = { 0 };
+
+	cr_assert(wasm, "wat2wasm");
+	cr_assert_eq(chibi_compile(wasm, wlen, cfg, &cf, len, &d), CHIBI_OK, "%s", d.msg);
+	free(wasm);
+	return cf;
+}
+
+static int memfd_of(const uint8_t *p, size_t n)
+{
+	int fd = memfd_create("compiled-test", MFD_CLOEXEC);
+
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, p, n), (ssize_t)n);
+	return fd;
+}
+
+static enum chibi_err open_bytes(const uint8_t *p, size_t n, chibi_compiled **out,
+				 struct chibi_diag *d)
+{
+	int fd = memfd_of(p, n);
+	enum chibi_err e = chibi_compiled_open_fd(fd, out, d);
+
+	close(fd);
+	return e;
+}
+
+static uint32_t call1(chibi_instance *inst, const char *name, int32_t arg, bool has_arg,
+		      enum chibi_trap *trap)
+{
+	chibi_val a = { .type = CHIBI_I32, .of.i32 = arg }, r = { 0 };
+
+	*trap = chibi_func_call(chibi_instance_func(inst, name), &a, has_arg ? 1 : 0, &r, 1,
+				NULL);
+	return (uint32_t)r.of.i32;
+}
+
+/* Run the module of c (or of plain wasm when c is NULL) and check its answers. */
+static void run_checks(chibi_compiled *c, const struct chibi_config *cfg, bool expect_used)
+{
+	chibi_store *s = chibi_store_new(cfg);
+	chibi_linker *l = chibi_linker_new();
+	chibi_instance *inst = NULL;
+	struct chibi_diag d = { 0 };
+	struct engine_stats st;
+	enum chibi_trap t;
+
+	cr_assert(s && l);
+	chibi_store_use_compiled(s, c);
+	cr_assert_eq(chibi_linker_define_host(l, s, "env", "twice", "i:i", twice, NULL), CHIBI_OK);
+	cr_assert_eq(chibi_instance_new(s, chibi_compiled_module(c), l, &inst, &d, NULL), CHIBI_OK,
+		     "%s", d.msg);
+	/* g = 5 + 0; twice(sq(5)) + 2 pages after the grow */
+	cr_expect_eq(call1(inst, "run", 0, true, &t), 52u);
+	cr_expect_eq(t, CHIBI_TRAP_NONE);
+	/* g = 5 - 5; twice(sq(0)) + 3 pages */
+	cr_expect_eq(call1(inst, "run", -5, true, &t), 3u);
+	cr_expect_eq(t, CHIBI_TRAP_NONE);
+	cr_expect_eq(call1(inst, "ci", 1, true, &t), 4u);
+	call1(inst, "ci", 5, true, &t);
+	cr_expect_eq(t, CHIBI_TRAP_UNDEFINED_ELEMENT);
+	cr_expect_eq(call1(inst, "fref", 0, false, &t), 0u);
+	cr_expect_eq(call1(inst, "div", 2, true, &t), 3u);
+	call1(inst, "div", 0, true, &t);
+	cr_expect_eq(t, CHIBI_TRAP_DIV_ZERO);
+	call1(inst, "oob", 0, false, &t);
+	cr_expect_eq(t, CHIBI_TRAP_MEMORY_OOB);
+	s->engine->stats(s, &st);
+	if (expect_used) {
+		cr_expect_str_eq(chibi_store_compiled_note(s), "");
+		cr_expect_eq(st.compiled, 7, "all seven functions from the file");
+		cr_expect_eq(st.compile_ns, 0);
+	} else {
+		cr_expect_str_neq(chibi_store_compiled_note(s), "");
+	}
+	chibi_linker_free(l);
+	chibi_store_free(s);
+}
+
+Test(compiled, round_trip)
+{
+	struct chibi_config cfg = { .mode = CHIBI_MODE_JIT };
+	size_t len;
+	uint8_t *cf = compile_wat(&cfg, &len);
+	chibi_compiled *c = NULL;
+	struct chibi_diag d = { 0 };
+
+	cr_assert(chibi_is_compiled(cf, len));
+	cr_assert_eq(open_bytes(cf, len, &c, &d), CHIBI_OK, "%s", d.msg);
+	run_checks(c, &cfg, true);
+	/* twice from one file: the second store maps the same code again */
+	run_checks(c, &cfg, true);
+	chibi_compiled_free(c);
+	free(cf);
+}
+
+/* The code is a file mapping, read + execute, never writable: what lets processes share it. */
+Test(compiled, code_is_mapped_from_the_file)
+{
+	struct chibi_config cfg = { .mode = CHIBI_MODE_JIT };
+	size_t len;
+	uint8_t *cf = compile_wat(&cfg, &len);
+	chibi_compiled *c = NULL;
+	chibi_store *s = chibi_store_new(&cfg);
+	chibi_linker *l = chibi_linker_new();
+	chibi_instance *inst = NULL;
+	struct chibi_diag d = { 0 };
+	char line[512];
+	bool found = false;
+	enum chibi_trap t;
+	FILE *maps;
+
+	cr_assert_eq(open_bytes(cf, len, &c, &d), CHIBI_OK, "%s", d.msg);
+	chibi_store_use_compiled(s, c);
+	cr_assert_eq(chibi_linker_define_host(l, s, "env", "twice", "i:i", twice, NULL), CHIBI_OK);
+	cr_assert_eq(chibi_instance_new(s, chibi_compiled_module(c), l, &inst, &d, NULL), CHIBI_OK);
+	cr_expect_eq(call1(inst, "div", 7, true, &t), 1u);
+	maps = fopen("/proc/self/maps", "r");
+	cr_assert(maps);
+	while (fgets(line, sizeof(line), maps))
+		if (strstr(line, "compiled-test")) {
+			cr_expect(strstr(line, " r-xp "), "%s", line);
+			found = true;
+		}
+	fclose(maps);
+	cr_expect(found, "no mapping of the compiled file");
+	chibi_linker_free(l);
+	chibi_store_free(s);
+	chibi_compiled_free(c);
+	free(cf);
+}
+
+/* A store configured differently from the file (fuel) does not use it, and says why; the
+ * module still runs, compiled the ordinary way. */
+Test(compiled, other_configuration_falls_back)
+{
+	struct chibi_config cfg = { .mode = CHIBI_MODE_JIT }, fuel = cfg;
+	size_t len;
+	uint8_t *cf = compile_wat(&cfg, &len);
+	chibi_compiled *c = NULL;
+	struct chibi_diag d = { 0 };
+
+	fuel.fuel = 1000000;
+	cr_assert_eq(open_bytes(cf, len, &c, &d), CHIBI_OK, "%s", d.msg);
+	run_checks(c, &fuel, false);
+	chibi_compiled_free(c);
+	free(cf);
+}
+
+/* Rewrite the whole-file check after editing a header field, as a file made by another
+ * build would have it. */
+static void reseal(uint8_t *f, size_t len)
+{
+	uint32_t c;
+
+	memset(f + 256, 0, 4);
+	c = (uint32_t)crc32(0, f, (uInt)len);
+	memcpy(f + 256, &c, 4); /* little-endian host */
+}
+
+Test(compiled, another_build_is_refused)
+{
+	size_t len;
+	uint8_t *cf = compile_wat(NULL, &len);
+	chibi_compiled *c = NULL;
+	struct chibi_diag d = { 0 };
+
+	memcpy(cf + 16 + strlen(chibi_build_id) - 4, "beef", 4);
+	reseal(cf, len);
+	cr_expect_eq(open_bytes(cf, len, &c, &d), CHIBI_ERR_UNSUPPORTED);
+	cr_expect(strstr(d.msg, "compiled by chibi"), "%s", d.msg);
+	cr_expect_null(c);
+	free(cf);
+}
+
+Test(compiled, another_cpu_is_refused)
+{
+	size_t len;
+	uint8_t *cf = compile_wat(NULL, &len);
+	chibi_compiled *c = NULL;
+	struct chibi_diag d = { 0 };
+
+	cf[96 + 1] = 0x0f; /* a SIMD level above any (x86-64), or unknown bits (AArch64) */
+	cf[96] = 0xff;
+	reseal(cf, len);
+	cr_expect_eq(open_bytes(cf, len, &c, &d), CHIBI_ERR_UNSUPPORTED);
+	cr_expect(strstr(d.msg, "CPU features"), "%s", d.msg);
+	free(cf);
+}
+
+/* Every length short of the whole file is refused (shrinking one memfd from the top). */
+Test(compiled, truncation_at_every_length, .timeout = 120)
+{
+	size_t len;
+	uint8_t *cf = compile_wat(NULL, &len);
+	int fd = memfd_of(cf, len);
+	struct chibi_diag d;
+
+	for (size_t n = len; n-- > 0;) {
+		chibi_compiled *c = NULL;
+
+		cr_assert_eq(ftruncate(fd, (off_t)n), 0);
+		memset(&d, 0, sizeof(d));
+		cr_assert_neq(chibi_compiled_open_fd(fd, &c, &d), CHIBI_OK, "length %zu", n);
+		cr_assert_null(c);
+		cr_assert(d.msg[0], "no message at length %zu", n);
+	}
+	close(fd);
+	free(cf);
+}
+
+/* A flipped bit anywhere is refused: every bit of the header, the module and the records,
+ * and one bit in every 61 bytes of the padding and the code. */
+Test(compiled, bit_flips, .timeout = 300)
+{
+	size_t len, meta_off, meta_len, end;
+	uint8_t *cf = compile_wat(NULL, &len);
+	int fd = memfd_of(cf, len);
+	unsigned long tried = 0;
+
+	memcpy(&meta_off, cf + 192, sizeof(meta_off)); /* little-endian host */
+	memcpy(&meta_len, cf + 200, sizeof(meta_len));
+	end = meta_off + meta_len;
+	for (size_t i = 0; i < len; i += i < end ? 1 : 61) {
+		for (int b = 0; b < 8; b += i < end ? 1 : 8) {
+			uint8_t flipped = cf[i] ^ (uint8_t)(1u << b);
+			chibi_compiled *c = NULL;
+			struct chibi_diag d = { 0 };
+
+			cr_assert_eq(pwrite(fd, &flipped, 1, (off_t)i), 1);
+			cr_assert_neq(chibi_compiled_open_fd(fd, &c, &d), CHIBI_OK,
+				      "bit %d of byte %zu", b, i);
+			cr_assert(d.msg[0]);
+			cr_assert_eq(pwrite(fd, &cf[i], 1, (off_t)i), 1);
+			tried++;
+		}
+	}
+	cr_log_info("%lu bit flips refused", tried);
+	close(fd);
+	free(cf);
+}
+
+/* ---- the cache ---- */
+
+static char cache_dir[64];
+
+static void make_dir(void)
+{
+	snprintf(cache_dir, sizeof(cache_dir), "/tmp/chibi-cache-test-XXXXXX");
+	cr_assert(mkdtemp(cache_dir));
+}
+
+static void remove_dir(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", cache_dir);
+	cr_expect_eq(system(cmd), 0);
+}
+
+/* Names of the regular files in cache_dir, counted; *tmp counts temporary ones. */
+static int count_entries(int *tmp)
+{
+	DIR *d = opendir(cache_dir);
+	struct dirent *de;
+	int n = 0;
+
+	*tmp = 0;
+	cr_assert(d);
+	while ((de = readdir(d)))
+		if (strstr(de->d_name, ".cwasm"))
+			n++;
+		else if (!strncmp(de->d_name, ".tmp-", 5))
+			(*tmp)++;
+	closedir(d);
+	return n;
+}
+
+static uint8_t *module_bytes(int variant, size_t *len)
+{
+	char src[256];
+
+	snprintf(src, sizeof(src), "(module (func (export \"f\") (result i32) i32.const %d))",
+		 variant);
+	return wat_bytes(src, len);
+}
+
+Test(cache, miss_then_hit, .init = make_dir, .fini = remove_dir)
+{
+	size_t len;
+	uint8_t *wasm = module_bytes(1, &len);
+	chibi_compiled *c = NULL;
+	struct chibi_diag d = { 0 };
+	bool hit = true;
+	int tmp;
+
+	cr_assert_eq(chibi_cache_open(cache_dir, wasm, len, NULL, 0, &c, &hit, &d), CHIBI_OK,
+		     "%s", d.msg);
+	cr_expect_not(hit);
+	chibi_compiled_free(c);
+	cr_expect_eq(count_entries(&tmp), 1);
+	cr_expect_eq(tmp, 0);
+	cr_assert_eq(chibi_cache_open(cache_dir, wasm, len, NULL, 0, &c, &hit, &d), CHIBI_OK);
+	cr_expect(hit);
+	chibi_compiled_free(c);
+	free(wasm);
+}
+
+/* Change one byte of the entry: the next open rejects it and writes a good one. */
+Test(cache, tampered_entry_is_replaced, .init = make_dir, .fini = remove_dir)
+{
+	size_t len;
+	uint8_t *wasm = module_bytes(2, &len);
+	chibi_compiled *c = NULL;
+	struct chibi_diag d = { 0 };
+	bool hit;
+	char cmd[256];
+	int tmp;
+
+	cr_assert_eq(chibi_cache_open(cache_dir, wasm, len, NULL, 0, &c, &hit, &d), CHIBI_OK);
+	chibi_compiled_free(c);
+	/* the byte after the header: the module's first */
+	snprintf(cmd, sizeof(cmd), "f=$(ls %s/*.cwasm); printf 'X' | dd of=$f bs=1 seek=330 "
+		 "conv=notrunc status=none", cache_dir);
+	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(chibi_cache_open(cache_dir, wasm, len, NULL, 0, &c, &hit, &d), CHIBI_OK,
+		     "%s", d.msg);
+	cr_expect_not(hit, "a tampered entry was used");
+	chibi_compiled_free(c);
+	cr_assert_eq(chibi_cache_open(cache_dir, wasm, len, NULL, 0, &c, &hit, &d), CHIBI_OK);
+	cr_expect(hit, "the replacement is used");
+	chibi_compiled_free(c);
+	cr_expect_eq(count_entries(&tmp), 1);
+	free(wasm);
+}
+
+/* A limit below two entries keeps only the newest. */
+Test(cache, eviction_keeps_the_most_recent, .init = make_dir, .fini = remove_dir)
+{
+	chibi_compiled *c = NULL;
+	struct chibi_diag d = { 0 };
+	bool hit;
+	int tmp;
+
+	for (int v = 0; v < 4; v++) {
+		size_t len;
+		uint8_t *wasm = module_bytes(10 + v, &len);
+
+		cr_assert_eq(chibi_cache_open(cache_dir, wasm, len, NULL, 200000, &c, &hit, &d),
+			     CHIBI_OK, "%s", d.msg);
+		chibi_compiled_free(c);
+		free(wasm);
+	}
+	cr_expect_eq(count_entries(&tmp), 1);
+	{
+		size_t len;
+		uint8_t *wasm = module_bytes(13, &len);
+
+		cr_assert_eq(chibi_cache_open(cache_dir, wasm, len, NULL, 200000, &c, &hit, &d),
+			     CHIBI_OK);
+		cr_expect(hit, "the newest entry was evicted");
+		chibi_compiled_free(c);
+		free(wasm);
+	}
+}
+
+Test(cache, directory_others_can_write_is_refused, .init = make_dir, .fini = remove_dir)
+{
+	size_t len;
+	uint8_t *wasm = module_bytes(3, &len);
+	chibi_compiled *c = NULL;
+	struct chibi_diag d = { 0 };
+
+	cr_assert_eq(chmod(cache_dir, 0777), 0);
+	cr_expect_neq(chibi_cache_open(cache_dir, wasm, len, NULL, 0, &c, NULL, &d), CHIBI_OK);
+	cr_expect(strstr(d.msg, "can write"), "%s", d.msg);
+	cr_expect_null(c);
+	free(wasm);
+}
+
+/* Eight processes fill one empty cache with one module at once: each gets a good file,
+ * one entry is left and no temporary file. */
+Test(cache, concurrent_writers, .init = make_dir, .fini = remove_dir, .timeout = 120)
+{
+	size_t len;
+	uint8_t *wasm = module_bytes(4, &len);
+	pid_t pid[8];
+	int tmp, status;
+
+	for (int i = 0; i < 8; i++) {
+		pid[i] = fork();
+		cr_assert(pid[i] >= 0);
+		if (pid[i] == 0) {
+			chibi_compiled *c = NULL;
+			struct chibi_diag d = { 0 };
+			int ok = chibi_cache_open(cache_dir, wasm, len, NULL, 0, &c, NULL, &d) ==
+				 CHIBI_OK && c;
+
+			chibi_compiled_free(c);
+			_exit(ok ? 0 : 1);
+		}
+	}
+	for (int i = 0; i < 8; i++) {
+		cr_assert_eq(waitpid(pid[i], &status, 0), pid[i]);
+		cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "writer %d failed", i);
+	}
+	cr_expect_eq(count_entries(&tmp), 1);
+	cr_expect_eq(tmp, 0);
+	free(wasm);
+}
+
+/* ---- allocation failures (SQLite faultsim style) ---- */
+
+static long fail_at, allocs;
+static bool fail_kth(size_t size)
+{
+	return allocs++ == fail_at;
+}
+
+/* Every allocation of chibi_compile, of opening the file, and of instantiating and running
+ * from it fails in turn: a clean error (compile, open, instantiate), or the right answers
+ * (code the engine could not attach runs compiled the ordinary way, or interpreted), never
+ * a crash; LeakSanitizer (ASan build) must find nothing. */
+Test(compiled, allocation_failures, .timeout = 600)
+{
+	struct chibi_config cfg = { .mode = CHIBI_MODE_JIT };
+	size_t wlen;
+	uint8_t *wasm = wat_bytes(wat, &wlen);
+	long runs = 0, answered = 0;
+
+	cr_assert(wasm);
+	for (fail_at = 0;; fail_at++) {
+		uint8_t *cf = NULL;
+		size_t clen = 0;
+		struct chibi_diag d = { 0 };
+		chibi_compiled *c = NULL;
+		chibi_store *s = NULL;
+		chibi_linker *l = NULL;
+		chibi_instance *inst = NULL;
+		enum chibi_trap t = CHIBI_TRAP_NONE;
+		int fd = -1;
+		uint32_t r = 0;
+
+		allocs = 0;
+		alloc_set_fail_hook(fail_kth);
+		if (chibi_compile(wasm, wlen, &cfg, &cf, &clen, &d) != CHIBI_OK)
+			goto next;
+		alloc_set_fail_hook(NULL);
+		fd = memfd_of(cf, clen);
+		alloc_set_fail_hook(fail_kth);
+		if (chibi_compiled_open_fd(fd, &c, &d) != CHIBI_OK)
+			goto next;
+		s = chibi_store_new(&cfg);
+		l = chibi_linker_new();
+		if (!s || !l)
+			goto next;
+		chibi_store_use_compiled(s, c);
+		if (chibi_linker_define_host(l, s, "env", "twice", "i:i", twice, NULL) != CHIBI_OK ||
+		    chibi_instance_new(s, chibi_compiled_module(c), l, &inst, &d, NULL) != CHIBI_OK)
+			goto next;
+		r = call1(inst, "run", 0, true, &t);
+		/* 51: memory.grow was refused (a failed allocation may do that: -1, size 1) */
+		cr_assert(t == CHIBI_TRAP_NONE ? r == 52 || r == 51 : t == CHIBI_TRAP_HOST,
+			  "failing allocation %ld: %u, trap %d", fail_at, r, t);
+		answered++;
+next:
+		alloc_set_fail_hook(NULL);
+		chibi_linker_free(l);
+		chibi_store_free(s);
+		chibi_compiled_free(c);
+		if (fd >= 0)
+			close(fd);
+		free(cf);
+		runs++;
+		if (allocs <= fail_at) /* nothing failed: every allocation was tried */
+			break;
+	}
+	cr_expect_eq(test_leaks_now(), 0);
+	cr_log_info("%ld runs, %ld answered", runs, answered);
+	free(wasm);
+}
