@@ -2013,6 +2013,15 @@ static bool prepass(struct lower *L)
 	struct flow_cursor fc;
 	uint32_t loops = 0, n = 0;
 
+	/* Room for the most instructions the body can hold (one byte each) at once: growing by
+	 * doubling copied the array up to ten times per function, and its untouched tail costs
+	 * address space only.  A smaller array kept from the last compile is dropped, not
+	 * copied. */
+	if (ls->cap_ins < (size_t)L->def->code_len + 1) {
+		vm_free(ls->ins);
+		ls->ins = NULL;
+		ls->cap_ins = 0;
+	}
 	flow_begin(&fc, fl);
 	while (p < end) {
 		struct instr *in;
@@ -2020,7 +2029,7 @@ static bool prepass(struct lower *L)
 		bool skipped;
 
 		p = code + flow_skip(&fc, (uint32_t)(p - code), &skipped);
-		if (!GROW(ls->ins, ls->cap_ins, (size_t)n + 1))
+		if (!GROW(ls->ins, ls->cap_ins, n ? (size_t)n + 1 : (size_t)L->def->code_len + 1))
 			return false;
 		in = &ls->ins[n];
 		if (instr_read(&p, end, L->mod->bytes, in, &diag) != CHIBI_OK)
