@@ -14,6 +14,8 @@
 #include <sys/mman.h>
 
 #include "jit.h"
+#include "../text/wat.h"
+#include "../vm/alloc.h"
 #include "../vm/test_wat.h"
 
 struct row {
@@ -434,6 +436,68 @@ Test(jit, tail_call_chain_runs_in_constant_stack)
 		if (modes[i].mode == CHIBI_MODE_JIT) {
 			engine_jit->stats(s, &st);
 			cr_expect_eq(st.compiled, 2u, "mode %zu", i);
+			cr_expect_eq(st.fallbacks, 0u, "mode %zu", i);
+		}
+		unsetenv("CHIBI_JIT_BOUNDS");
+		chibi_store_free(s);
+	}
+	chibi_module_free(m);
+}
+
+/* The Wasm 3.0 tail calls the JIT compiles since issue 16: return_call_indirect into a
+ * function with stack arguments (10 i64: 5 on the stack on x86-64, 2 on AArch64),
+ * return_call_ref, return_call back; 3 * 10^7 calls in every mode, every function
+ * compiled, in one native frame (10^7 frames would trap "call stack exhausted"). */
+Test(jit, tail_calls_with_stack_arguments_through_tables_and_references)
+{
+	static const char src[] =
+		"(module"
+		"  (type $f (func (param i64 i64 i64 i64 i64 i64 i64 i64 i64 i64) (result i64)))"
+		"  (type $g (func (param i64 f64) (result i64)))"
+		"  (table 1 funcref)"
+		"  (elem (i32.const 0) $b)"
+		"  (elem declare func $c)"
+		"  (func $a (export \"a\") (param i64) (result i64)"
+		"    (if (i64.eqz (local.get 0)) (then (return (i64.const 7))))"
+		"    (return_call_indirect (type $f) (local.get 0) (i64.const 1) (i64.const 2)"
+		"      (i64.const 3) (i64.const 4) (i64.const 5) (i64.const 6) (i64.const 7)"
+		"      (i64.const 8) (i64.const 9) (i32.const 0)))"
+		"  (func $b (type $f)"
+		"    (if (i64.ne (local.get 9) (i64.const 9)) (then unreachable))"
+		"    (return_call_ref $g (i64.sub (local.get 0) (i64.const 1)) (f64.const 2)"
+		"      (ref.func $c)))"
+		"  (func $c (type $g) (return_call $a (local.get 0))))";
+	static const struct { enum chibi_exec_mode mode; const char *bounds; } modes[] = {
+		{ CHIBI_MODE_INTERP, NULL },
+		{ CHIBI_MODE_JIT, NULL },
+		{ CHIBI_MODE_JIT, "explicit" },
+	};
+	struct wat_error err = { 0 };
+	chibi_module *m = NULL;
+	uint8_t *bin = NULL;
+	size_t len = 0;
+
+	cr_assert(wat_to_binary(src, sizeof(src) - 1, &bin, &len, &err), "%u: %s", err.line,
+		  err.msg);
+	cr_assert_eq(chibi_module_new(bin, len, &m, NULL), CHIBI_OK);
+	vm_free(bin);
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		struct chibi_config cfg = { .mode = modes[i].mode };
+		chibi_val arg = { .type = CHIBI_I64, .of.i64 = 10000000 }, res = { 0 };
+		chibi_instance *inst = NULL;
+		struct engine_stats st;
+		chibi_store *s;
+
+		if (modes[i].bounds)
+			setenv("CHIBI_JIT_BOUNDS", modes[i].bounds, 1);
+		s = chibi_store_new(&cfg);
+		cr_assert_eq(chibi_instance_new(s, m, NULL, &inst, NULL, NULL), CHIBI_OK);
+		cr_expect_eq(chibi_func_call(chibi_instance_func(inst, "a"), &arg, 1, &res, 1, NULL),
+			     CHIBI_TRAP_NONE, "mode %zu", i);
+		cr_expect_eq(res.of.i64, 7, "mode %zu", i);
+		if (modes[i].mode == CHIBI_MODE_JIT) {
+			engine_jit->stats(s, &st);
+			cr_expect_eq(st.compiled, 3u, "mode %zu", i);
 			cr_expect_eq(st.fallbacks, 0u, "mode %zu", i);
 		}
 		unsetenv("CHIBI_JIT_BOUNDS");
