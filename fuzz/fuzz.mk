@@ -24,9 +24,15 @@ FUZZ_JOBS  ?= 1
 fuzz-campaign: $(FUZZ_BIN)
 	sh fuzz/campaign.sh $(FUZZ_BIN) $(FUZZ_TIME) "$(FUZZ_TIERS)" $(FUZZ_JOBS)
 
+# The seeds include the Wasm 3.0 scripts of spec-tests/spec-3.0.txt (exceptions, typed
+# references, tail calls, multi-memory, memory64/table64...), converted to binaries by
+# chibi's own reader (--convert-only: nothing is run), so the fuzzer starts from modules
+# with the new opcodes.
+SEEDS_3_0 = $(addprefix spec-tests/,$(shell sed -e 's/\#.*//' spec-tests/spec-3.0.txt))
 fuzz-seeds: $(CHIBI)
 	rm -rf build-fuzz/seeds && mkdir -p build-fuzz/seeds
 	$(CHIBI) wast --interp --keep $(SPEC_WAST) 2>/dev/null | sed -n 's/.*: kept //p' > build-fuzz/seeds.dirs
+	$(CHIBI) wast --convert-only $(SEEDS_3_0) 2>/dev/null | sed -n 's/.*: kept //p' >> build-fuzz/seeds.dirs
 	find $$(cat build-fuzz/seeds.dirs) -name '*.wasm' -size -4096c -exec cp --backup=numbered -t build-fuzz/seeds {} + 2>/dev/null; true
 	xargs rm -rf < build-fuzz/seeds.dirs
 	@echo "fuzz-seeds: $$(ls build-fuzz/seeds | wc -l) spec modules"
