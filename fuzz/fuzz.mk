@@ -111,3 +111,17 @@ fuzz-wat: $(WAT_FUZZ_BIN)
 fuzz-wat-replay: $(WAT_FUZZ_BIN)
 	$(WAT_FUZZ_BIN) -runs=0 fuzz/wat-corpus
 -include $(wildcard build-fuzz/text/*.d build-fuzz/fuzz/wat_fuzz.d)
+# The differential campaign over random valid Wasm 3.0 modules (fuzz/gen3.py: multi-memory,
+# memory64, table64, exceptions, typed function references, tail calls), which binaryen
+# 108's -ttf cannot make: GEN3_MODULES modules, each compared interp vs JIT (guard pages)
+# and interp vs JIT (explicit bounds).
+# Run by the plain -O2 replay program (GEN3_ASAN=1: by the libFuzzer target, ASan + UBSan).
+GEN3_MODULES ?= 5000
+MODULE_REPLAY := $(BUILD)/module-replay
+$(MODULE_REPLAY): fuzz/module_fuzz.c fuzz/replay_main.c $(LIBCHIBI)
+	$(CC) -std=c11 -D_GNU_SOURCE -Iinclude -O2 -g -o $@ fuzz/module_fuzz.c fuzz/replay_main.c \
+	  $(LIBCHIBI) -lcapstone -lz -lm -lpthread
+.PHONY: fuzz-gen3
+fuzz-gen3: $(CHIBI) $(if $(GEN3_ASAN),$(FUZZ_BIN),$(MODULE_REPLAY))
+	sh fuzz/gen3-campaign.sh $(CHIBI) "$(if $(GEN3_ASAN),$(FUZZ_BIN) -runs=0,$(MODULE_REPLAY))" \
+	  $(GEN3_MODULES) $(GEN3_SEED)

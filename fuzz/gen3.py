@@ -231,7 +231,8 @@ class Gen:
         out = ["(module\n  (type $t (func (param $p i32) (result i32)))\n"]
         for i, (it, pages) in enumerate(self.mems):
             mx = " %d" % (pages + r.randint(0, 2)) if r.random() < 0.7 else ""
-            out.append("  (memory %s%d%s)\n" % ("i64 " if it == "i64" else "", pages, mx))
+            at = "i64 " if it == "i64" else r.choice(["", "i32 "])
+            out.append("  (memory %s%d%s)\n" % (at, pages, mx))
             if pages and r.random() < 0.7:
                 off = r.randint(0, pages * 65536 - 8)
                 out.append('  (data (memory %d) (%s.const %d) "\\01\\02\\03\\04\\ff\\fe")\n' % (i, it, off))
