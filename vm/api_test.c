@@ -509,6 +509,20 @@ static const char fault_wat_nocode[] =
 	" (elem (i32.const 1) $f $f) (elem $p func $f) (elem declare func $add)"
 	" (data (i32.const 0) \"hi\") (data $q \"passive\"))";
 
+/* The same with exception handling: a tag, a throw from a callee caught by a legacy try, a
+ * rethrow from a catch_all arm (the exception objects, the handler tables). */
+static const char fault_wat_eh[] =
+	"(module (import \"env\" \"add\" (func $add (param i32 i64) (result i64)))"
+	" (import \"env\" \"g\" (global $g i32))"
+	" (tag $e (export \"e\") (param i64))"
+	" (func $thrower (param i64) (throw $e (local.get 0)))"
+	" (func (export \"run\") (param i32) (result i64)"
+	"   (try (result i64)"
+	"     (do (try (do (call $thrower (call $add (local.get 0) (i64.const 6))))"
+	"              (catch_all (rethrow 0)))"
+	"         (i64.const 0))"
+	"     (catch $e))))";
+
 /* One full pipeline run; returns the first error (NOMEM expected under injection).  The
  * result of run(30) is 36 for fault_wat, and 30 + 6 through the host function directly. */
 static enum chibi_err pipeline(const uint8_t *bytes, size_t len, int64_t *out_result)
@@ -604,6 +618,11 @@ Test(api, fault_injection_every_allocation)
 Test(api, fault_injection_without_wasm_code)
 {
 	fault_loop(fault_wat_nocode);
+}
+
+Test(api, fault_injection_exceptions)
+{
+	fault_loop(fault_wat_eh);
 }
 
 /* Nothing larger than the maximum module size is read, from a file (refused by its size)
