@@ -33,7 +33,7 @@ class Gen:
         it, pages = self.mems[m]
         size = pages * 65536
         r = self.r
-        if r.random() < 0.7 and size >= 8:
+        if r.random() < 0.92 and size >= 8:
             return "(%s.const %d)" % (it, r.randint(0, size - 8))
         a = r.choice([0, 1, 7, size - 1, size - 4, size - 8, size, size + 1, r.randint(0, size + 16),
                       r.randint(0, 256), 0xFFFFFFFF, 0xFFFFFFF0])
@@ -145,7 +145,7 @@ class Gen:
             a, b = r.randrange(len(self.mems)), r.randrange(len(self.mems))
             lt = "i64" if self.mems[a][0] == "i64" and self.mems[b][0] == "i64" else "i32"
             return "(memory.copy %d %d %s %s (%s.const %d))" % (
-                a, b, self.addr(a), self.addr(b), lt, r.choice([0, 1, 8, 100, 100, 65536]))
+                a, b, self.addr(a), self.addr(b), lt, r.choice([0, 1, 8, 100, 100, 100, 65536]))
         if k == 3:
             m = r.randrange(len(self.mems))
             return "(memory.fill %d %s %s (%s.const %d))" % (
