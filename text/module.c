@@ -1008,7 +1008,7 @@ static bool table_field(struct mod *m, const struct wat_node *f)
 		buf_put(&m->sec_import, 0x01);
 		n = n->next;
 	}
-	if (is64)
+	if (is64 || wat_is_atom(n, "i32"))   /* the address type, i32 also written out */
 		n = n->next;
 	b = imp ? &m->sec_import : &m->sec_table;
 	if (!imp && n && n->next && wat_is_list(n->next, "elem")) {
@@ -1131,7 +1131,7 @@ static bool memory_field(struct mod *m, const struct wat_node *f)
 		buf_put(&m->sec_import, 0x02);
 		n = n->next;
 	}
-	if (is64)
+	if (is64 || wat_is_atom(n, "i32"))   /* the address type, i32 also written out */
 		n = n->next;
 	b = imp ? &m->sec_import : &m->sec_mem;
 	if (!imp && wat_is_list(n, "data")) {
@@ -1269,7 +1269,7 @@ static bool import_field(struct mod *m, const struct wat_node *f)
 		bool ok;
 
 		buf_put(&m->sec_import, 0x01);
-		if (is64)
+		if (is64 || wat_is_atom(n, "i32"))
 			n = n->next;
 		ok = limits(m, &n, is64, &lim) && mod_valtype(m, &n, &m->sec_import);
 		buf_bytes(&m->sec_import, lim.p, lim.len);
@@ -1280,7 +1280,7 @@ static bool import_field(struct mod *m, const struct wat_node *f)
 		bool is64 = m->mems.is64[m->next_mem++];
 
 		buf_put(&m->sec_import, 0x02);
-		if (is64)
+		if (is64 || wat_is_atom(n, "i32"))
 			n = n->next;
 		if (!limits(m, &n, is64, &m->sec_import))
 			return false;
