@@ -679,7 +679,7 @@ static enum chibi_err load(struct script *s, const struct json *cmd, chibi_modul
  * out of bounds at instantiation): the plain load then reports what it reports. */
 static bool load_compiled(struct script *s, const char *path, chibi_module **out)
 {
-	struct chibi_config cfg = { .mode = CHIBI_MODE_JIT };
+	struct chibi_config cfg = { .mode = CHIBI_MODE_JIT, .features_off = s->o->features_off };
 	struct chibi_diag d = { 0 };
 	chibi_compiled *c = NULL, **grown;
 	uint8_t *wasm = NULL, *cf = NULL;

@@ -384,7 +384,8 @@ enum chibi_err chibi_compile(const uint8_t *wasm, size_t len, const struct chibi
 	if (!engine_jit || !engine_jit->image_build)
 		return diag_set(diag, CHIBI_ERR_UNSUPPORTED, 0,
 				"this build of chibi has no JIT to compile with");
-	err = chibi_module_new(wasm, len, &cm, diag);
+	/* the proposals cfg switches off are refused here as at any other load */
+	err = chibi_module_new_features(wasm, len, chibi_config_features(cfg), &cm, diag);
 	if (err)
 		return err;
 	c.mode = CHIBI_MODE_JIT;
