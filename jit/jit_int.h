@@ -236,6 +236,7 @@ struct jit_ret jit_h_memory_init(struct chibi_instance *inst, uint64_t seg, uint
 				 uint64_t src, uint64_t n);
 struct jit_ret jit_h_data_drop(struct chibi_instance *inst, uint64_t seg);
 struct jit_ret jit_h_table_get(struct chibi_table *t, uint64_t i);
+struct jit_ret jit_h_throw(struct chibi_func *f, uint64_t tag, const uint64_t *payload);
 struct jit_ret jit_h_table_set(struct chibi_table *t, uint64_t i, uint64_t v);
 struct jit_ret jit_h_table_grow(struct chibi_table *t, uint64_t init, uint64_t delta);
 struct jit_ret jit_h_table_fill(struct chibi_table *t, uint64_t i, uint64_t v, uint64_t n);

@@ -1044,6 +1044,8 @@ struct harg {
 	struct jopnd o;
 	uint8_t type;
 	const void *ptr;  /* a host address, set after the moves (be_addr) instead of o */
+	bool frame;       /* the address of the frame at frame_off, set after the moves */
+	int32_t frame_off;
 };
 
 /* Call a C helper returning struct jit_ret: args go to the C argument registers as raw
@@ -1058,7 +1060,7 @@ static void call_helper(struct lower *L, const void *fn, const struct harg *a, u
 	spill_below(L, L->sp, false);
 	save_regs(L, L->csave_mask, true);
 	for (uint32_t i = 0; i < n; i++) {
-		if (a[i].ptr)
+		if (a[i].ptr || a[i].frame)
 			continue;
 		/* a float operand moves bit for bit into an integer register */
 		mv_add(L, &nm, jo_reg(jit_target.helper_arg[i]), a[i].o, a[i].type);
@@ -1071,6 +1073,8 @@ static void call_helper(struct lower *L, const void *fn, const struct harg *a, u
 	for (uint32_t i = 0; i < n; i++)
 		if (a[i].ptr)
 			be_addr(&L->c, jit_target.helper_arg[i], a[i].ptr);
+		else if (a[i].frame)
+			be_frame_addr(&L->c, jit_target.helper_arg[i], a[i].frame_off);
 	be_call_helper(&L->c, fn);
 	if (can_trap) /* a non-zero trap code raises it */
 		be_cmp_branch(&L->c, OPC_I64_EQZ, jo_reg(jit_target.helper_ret2), jo_imm(0), true,
@@ -1092,21 +1096,46 @@ static void call_helper(struct lower *L, const void *fn, const struct harg *a, u
 
 static struct harg ha_pop(struct lower *L)
 {
-	struct harg h;
+	struct harg h = { .ptr = NULL };
 
 	h.o = pop(L, &h.type);
-	h.ptr = NULL;
 	return h;
 }
 
 static struct harg ha_ptr(const void *p)
 {
-	return (struct harg){ jo_imm(0), VT_I64, p };
+	return (struct harg){ .o = jo_imm(0), .type = VT_I64, .ptr = p };
 }
 
 static struct harg ha_u32(uint32_t v)
 {
-	return (struct harg){ jo_imm(v), VT_I32, NULL };
+	return (struct harg){ .o = jo_imm(v), .type = VT_I32 };
+}
+
+/* throw: the payload goes to its frame slots, where jit_h_throw reads it to make the
+ * exception, which it throws on (vm_throw: no JIT frame holds a handler).  It comes back
+ * only with the trap of a failed allocation. */
+static void op_throw(struct lower *L, uint32_t tag)
+{
+	const struct functype *ft = L->c.inst->tags[tag]->type;
+	uint32_t n = ft->nparams;
+	struct harg a[3];
+
+	if (L->stride != 8 || n > L->sp) {
+		/* the payload's 64-bit slots are the frame's only with 8-byte strides */
+		fail(L, "exception handling (throw in a function with v128 values)");
+		return;
+	}
+	for (uint32_t i = L->sp - n; i < L->sp; i++)
+		if (L->vs[i].kind != V_SLOT)
+			spill(L, i);
+	a[2] = (struct harg){ .frame = true, .frame_off = slot_off(L, L->sp - n) };
+	for (uint32_t i = 0; i < n; i++)
+		release(L, pop(L, NULL));
+	a[0] = ha_ptr(L->c.func);
+	a[1] = ha_u32(tag);
+	call_helper(L, (const void *)jit_h_throw, a, 3, 0, true);
+	be_jmp(&L->c, jc_trap_label(&L->c, CHIBI_TRAP_UNREACHABLE)); /* never taken */
 }
 
 /* ---- instructions ---- */
@@ -1849,6 +1878,9 @@ static void lower_instr(struct lower *L, const struct instr *in)
 	case OPC_UNREACHABLE:
 		be_jmp(&L->c, jc_trap_label(&L->c, CHIBI_TRAP_UNREACHABLE));
 		break;
+	case OPC_THROW:
+		op_throw(L, in->a);
+		break;
 	case OPC_NOP:
 		break;
 	case OPC_BLOCK:
@@ -2285,10 +2317,10 @@ static bool setup(struct lower *L, struct jit_store *js, struct chibi_func *f, c
 		fail(L, "too many locals");
 		return false;
 	}
-	if (def->uses_eh) {
+	if (def->uses_handlers) {
 		/* Exception handlers live in the interpreter only (docs/RATIONALE.md): such a
-		 * function runs there with everything it calls, so JIT frames never hold a
-		 * handler and an exception crosses them the way a trap does. */
+		 * function runs there, so JIT frames never hold a handler or an exnref and an
+		 * exception crosses them the way a trap does.  A throw is a helper call. */
 		fail(L, "exception handling");
 		return false;
 	}

@@ -1108,6 +1108,27 @@ struct jit_ret jit_h_data_drop(struct chibi_instance *inst, uint64_t seg)
 	return ret_val(0);
 }
 
+/* throw (jit/lower.c, op_throw): a new exception of f's tag number tag with the payload
+ * at payload (the throwing frame's slots), sent on by vm_throw to the innermost catch
+ * point or the embedding call.  Exceptions live in interpreter frames, globals and tables
+ * only (JIT frames hold no exnref), all below s->stack_top, so that bounds what the
+ * collector scans.  Returns only the trap of a failed allocation. */
+struct jit_ret jit_h_throw(struct chibi_func *f, uint64_t tag, const uint64_t *payload)
+{
+	struct chibi_store *s = f->store;
+	struct chibi_exn *e;
+
+	s->cur_func_index = f->index;
+	s->cur_inst = f->inst;
+	e = exn_new(s, f->inst->tags[(uint32_t)tag], payload, s->stack_top);
+	if (!e) {
+		snprintf(s->trap->info.message, sizeof(s->trap->info.message),
+			 "out of memory allocating an exception");
+		return ret_trap(CHIBI_TRAP_HOST);
+	}
+	vm_throw(s, e);
+}
+
 struct jit_ret jit_h_table_get(struct chibi_table *t, uint64_t i)
 {
 	i &= t->index_mask;

@@ -419,6 +419,11 @@ void be_addr(struct jcomp *c, jreg dst, const void *addr)
 	mov_addr(c, dst, addr);
 }
 
+void be_frame_addr(struct jcomp *c, jreg dst, int32_t off)
+{
+	x64_lea(c->cb, true, dst, frame_slot(off));
+}
+
 /* r14 = the base of memory 0; in explicit-bounds mode through r13 = the memory, which
  * nothing else changes (a reload only re-reads the base). */
 void be_load_mem(struct jcomp *c, bool reload)
