@@ -56,6 +56,8 @@ struct jit_target {
 	jreg indirect_idx;
 	/* the back end compiles position-independent code for compiled files (jit/aot.c) */
 	bool pic;
+	/* exception handlers in compiled code: the runtime can land in a frame (jit_land) */
+	bool eh_landing;
 };
 
 extern const struct jit_target jit_target;

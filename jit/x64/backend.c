@@ -43,6 +43,7 @@ const struct jit_target jit_target = {
 		      (1ull << R11) | (0xffffull << 16),
 	.indirect_idx = RAX,
 	.pic = true,
+	.eh_landing = true,
 };
 
 /* ---- small helpers ---- */
