@@ -756,7 +756,7 @@ static void cmd_module(struct script *s, const struct json *cmd)
 	} else if ((err = load(s, cmd, &m, &diag)) == CHIBI_OK && json_get_str(cmd, "definition")) {
 		/* (module definition ...) from wast2json: decoded and validated, not
 		 * instantiated (the native front end writes "module_definition" commands) */
-		chibi_module_free(m);
+		unload(s, m);
 		pass(s);
 		return;
 	} else if (err == CHIBI_OK) {
@@ -801,7 +801,7 @@ static void cmd_module_definition(struct script *s, const struct json *cmd)
 		return;
 	}
 	err = load(s, cmd, &m, &diag);
-	chibi_module_free(m);
+	unload(s, m);
 	if (err != CHIBI_OK) {
 		describe_err(desc, sizeof(desc), err, &diag);
 		failf(s, "module definition failed to load: %s", desc);

@@ -97,7 +97,7 @@ WAT_FUZZ_BIN := build-fuzz/wat_fuzz
 WAT_FUZZ_OBJ := $(patsubst %.c,build-fuzz/%.o,fuzz/wat_fuzz.c $(TEXT_SRC) $(VM_SRC) $(JIT_SRC))
 .PHONY: fuzz-wat fuzz-wat-replay
 $(WAT_FUZZ_BIN): $(WAT_FUZZ_OBJ)
-	clang -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ -lcapstone -lm -lpthread
+	clang -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ -lcapstone -lz -lm -lpthread
 fuzz-wat: $(WAT_FUZZ_BIN)
 	@mkdir -p build-fuzz/wat-corpus
 	$(WAT_FUZZ_BIN) -max_total_time=$(FUZZ_TIME) -max_len=4096 -timeout=10 \

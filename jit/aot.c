@@ -64,10 +64,12 @@ static bool resolve(struct jit_store *js, struct chibi_instance *inst, struct pi
 	case PS_MEM:
 	case PS_MEM_DATA:
 	case PS_MEM_PAGES:
+	case PS_MEM_SIZE:
 		if (i >= m->nmemories)
 			return false;
 		p = sym.kind == PS_MEM ? (const void *)inst->memories[i]
 		  : sym.kind == PS_MEM_DATA ? (const void *)inst->memories[i]->data
+		  : sym.kind == PS_MEM_SIZE ? (const void *)&inst->memories[i]->size
 					    : (const void *)&inst->memories[i]->pages;
 		break;
 	case PS_TABLE:
@@ -119,6 +121,7 @@ static bool build_map(struct jit_pic *pic, struct jit_store *js)
 	const struct module *m = pic->inst->mod;
 	static const struct { uint8_t kind; uint32_t which; } kinds[] = {
 		{ PS_INST, 0 }, { PS_MEM, 1 }, { PS_MEM_DATA, 1 }, { PS_MEM_PAGES, 1 },
+		{ PS_MEM_SIZE, 1 },
 		{ PS_TABLE, 2 }, { PS_TABLE_SIZE, 2 }, { PS_GLOBAL, 3 }, { PS_FUNC, 4 },
 		{ PS_JF, 5 }, { PS_HELPER, 6 }, { PS_THUNK, 7 },
 	};
@@ -356,14 +359,6 @@ fail:
 	vm_free(pic.map);
 	vm_free(pic.slot_sym);
 	return err;
-}
-
-void engine_image_release(struct engine_image *img)
-{
-	vm_free(img->meta);
-	vm_free(img->code);
-	img->meta = img->code = NULL;
-	img->meta_len = img->code_len = 0;
 }
 
 /* ---- attaching ---- */

@@ -116,6 +116,7 @@ enum pic_kind {
 	PS_TYPE_ID,      /* type_ids[i] (a value, not an address) */
 	PS_HELPER,       /* jit_pic_helper(i) */
 	PS_THUNK,        /* the store's thunk i (JT_*) */
+	PS_MEM_SIZE,     /* &memories[i]->size */
 	PS_KIND_END
 };
 

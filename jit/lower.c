@@ -1467,6 +1467,14 @@ static struct jopnd pop_host_addr(struct lower *L, const struct instr *in, uint3
 		be_unop(&L->c, OPC_I64_EXTEND_I32_U, r, addr);
 	release(L, addr);
 	if (!L->c.explicit_bounds && m->reserved && !m->is64) {
+		if (L->c.js->pic) { /* the base is the loader's memory's: from its slot */
+			t = alloc_reg(L, JC_GPR, bit(r));
+			be_addr(&L->c, t, m->data);
+			be_binop(&L->c, OPC_I64_ADD, r, jo_reg(r), jo_reg(t));
+			if (off)
+				be_binop(&L->c, OPC_I64_ADD, r, jo_reg(r), jo_imm(off));
+			return (struct jopnd){ .kind = OP_HOST, .reg = r };
+		}
 		be_binop(&L->c, OPC_I64_ADD, r, jo_reg(r),
 			 jo_imm((uint64_t)(uintptr_t)m->data + off));
 		return (struct jopnd){ .kind = OP_HOST, .reg = r };
@@ -1508,13 +1516,42 @@ static struct jopnd pop_addr(struct lower *L, const struct instr *in, uint32_t s
 	return pop_host_addr(L, in, size);
 }
 
+/* The splat load that a scalar load followed by a splat of its value is (`i32.load;
+ * i32x4.splat`, clang's broadcast of a memory value): the same access, so the same trap.
+ * 0 if the pair is not one. */
+static uint16_t splat_load_of(uint16_t load, uint16_t next)
+{
+	switch (load) {
+	case OPC_I32_LOAD: return next == OPC_I32X4_SPLAT ? OPC_V128_LOAD32_SPLAT : 0;
+	case OPC_F32_LOAD: return next == OPC_F32X4_SPLAT ? OPC_V128_LOAD32_SPLAT : 0;
+	case OPC_I64_LOAD: return next == OPC_I64X2_SPLAT ? OPC_V128_LOAD64_SPLAT : 0;
+	case OPC_F64_LOAD: return next == OPC_F64X2_SPLAT ? OPC_V128_LOAD64_SPLAT : 0;
+	case OPC_I32_LOAD8_S: case OPC_I32_LOAD8_U:
+		return next == OPC_I8X16_SPLAT ? OPC_V128_LOAD8_SPLAT : 0;
+	case OPC_I32_LOAD16_S: case OPC_I32_LOAD16_U:
+		return next == OPC_I16X8_SPLAT ? OPC_V128_LOAD16_SPLAT : 0;
+	default: return 0;
+	}
+}
+
 static void op_load(struct lower *L, const struct instr *in)
 {
 	uint8_t rt = vt_from_letter(op_info[in->op].results[0]);
+	uint16_t vop = L->pc + 1 < L->nins ? splat_load_of(in->op, L->ins[L->pc + 1].op) : 0;
 	uint32_t off;
 	struct jopnd addr = pop_addr(L, in, 1u << op_info[in->op].memlog2, &off);
-	struct dest d = pick_dst(L, vt_class(rt), addr.kind == OP_HOST ? jo_reg(addr.reg) : addr,
-				 jo_imm(0));
+	struct dest d;
+
+	if (vop) { /* one broadcast load instead of load, move to a vector register, shuffle */
+		L->pc++;
+		cb_mark(L->c.cb, (uint32_t)L->ins[L->pc].offset);
+		d = pick_dst(L, JC_FPR, jo_imm(0), jo_imm(0));
+		be_vload(&L->c, vop, d.reg, addr, off, 0);
+		release(L, host_as_reg(addr));
+		finish_result(L, VT_V128, &d);
+		return;
+	}
+	d = pick_dst(L, vt_class(rt), addr.kind == OP_HOST ? jo_reg(addr.reg) : addr, jo_imm(0));
 
 	be_load(&L->c, in->op, d.reg, addr, off);
 	if (addr.kind == OP_HOST)
@@ -1927,8 +1964,8 @@ static void op_misc(struct lower *L, const struct instr *in)
 		case LA_MEM_B: a[n] = ha_ptr(inst->memories[in->b]); break;
 		/* memory.init's segment, its memory in the upper half (0: memory 0) */
 		case LA_SEG_MEM:
-			a[n] = in->mem ? ha_ptr((const void *)(uintptr_t)(in->a | (uint64_t)in->mem << 32)) :
-				ha_u32(in->a);
+			a[n] = in->mem ? (struct harg){ jo_imm(in->a | (uint64_t)in->mem << 32), VT_I64,
+						       NULL } : ha_u32(in->a);
 			break;
 		case LA_INST: a[n] = ha_ptr(inst); break;
 		case LA_TABLE_A: a[n] = ha_ptr(inst->tables[in->a]); break;
@@ -2092,6 +2129,15 @@ static bool prepass(struct lower *L)
 	struct flow_cursor fc;
 	uint32_t loops = 0, n = 0;
 
+	/* Room for the most instructions the body can hold (one byte each) at once: growing by
+	 * doubling copied the array up to ten times per function, and its untouched tail costs
+	 * address space only.  A smaller array kept from the last compile is dropped, not
+	 * copied. */
+	if (ls->cap_ins < (size_t)L->def->code_len + 1) {
+		vm_free(ls->ins);
+		ls->ins = NULL;
+		ls->cap_ins = 0;
+	}
 	flow_begin(&fc, fl);
 	while (p < end) {
 		struct instr *in;
@@ -2099,7 +2145,7 @@ static bool prepass(struct lower *L)
 		bool skipped;
 
 		p = code + flow_skip(&fc, (uint32_t)(p - code), &skipped);
-		if (!GROW(ls->ins, ls->cap_ins, (size_t)n + 1))
+		if (!GROW(ls->ins, ls->cap_ins, n ? (size_t)n + 1 : (size_t)L->def->code_len + 1))
 			return false;
 		in = &ls->ins[n];
 		if (instr_read(&p, end, L->mod->bytes, in, &diag) != CHIBI_OK)

@@ -6,13 +6,24 @@
  * exact decimal or binary value, so an f32 literal is rounded once, never through a double
  * (docs/RATIONALE.md, "text reader: float literals").
  */
+#include <locale.h>
 #include <math.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../vm/alloc.h"
 #include "wat_int.h"
+
+/* strtod follows LC_NUMERIC; literals always use '.', whatever locale an embedder set. */
+static locale_t c_locale;
+static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
+
+static void make_c_locale(void)
+{
+	c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+}
 
 static int digit_val(char c, bool hex)
 {
@@ -208,15 +219,16 @@ bool wat_read_float(const char *s, size_t len, unsigned bits, uint64_t *out)
 		return false;
 	tmp[0] = neg ? '-' : '+';
 	ok = float_syntax(p, end, tmp + 1);
+	pthread_once(&c_locale_once, make_c_locale);
 	if (ok && bits == 32) {
-		float f = strtof(tmp, NULL);
+		float f = c_locale ? strtof_l(tmp, NULL, c_locale) : strtof(tmp, NULL);
 		uint32_t b;
 
 		memcpy(&b, &f, 4);
 		ok = !isinf(f);
 		*out = b;
 	} else if (ok) {
-		double d = strtod(tmp, NULL);
+		double d = c_locale ? strtod_l(tmp, NULL, c_locale) : strtod(tmp, NULL);
 
 		memcpy(out, &d, 8);
 		ok = !isinf(d);

@@ -114,6 +114,15 @@ static uint32_t file_check(const uint8_t *f, size_t len)
 
 /* ---- compiling ---- */
 
+/* See vm/engine.h. */
+void engine_image_release(struct engine_image *img)
+{
+	vm_free(img->meta);
+	vm_free(img->code);
+	img->meta = img->code = NULL;
+	img->meta_len = img->code_len = 0;
+}
+
 static enum chibi_trap stub_import(chibi_caller *c, void *env, uint64_t *slots)
 {
 	return CHIBI_TRAP_UNREACHABLE; /* never called: the compiling store runs nothing */

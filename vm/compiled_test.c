@@ -49,6 +49,13 @@ static const char *wat =
 	"    (call_indirect (type $t) (i32.const 3) (local.get 0)))\n"
 	")\n";
 
+/* Compiled files need a JIT: a build without one (make test-nojit) skips these tests. */
+static void need_jit(void)
+{
+	if (!chibi_jit_name())
+		cr_skip_test("no JIT in this build: nothing to compile with");
+}
+
 static enum chibi_trap twice(chibi_caller *c, void *env, uint64_t *slots)
 {
 	slots[0] = (uint32_t)(slots[0] * 2);
@@ -62,6 +69,7 @@ static uint8_t *compile_wat(const struct chibi_config *cfg, size_t *len)
 	uint8_t *wasm = wat_bytes(wat, &wlen), *cf = NULL;
 	struct chibi_diag d = { 0 };
 
+	need_jit();
 	cr_assert(wasm, "wat2wasm");
 	cr_assert_eq(chibi_compile(wasm, wlen, cfg, &cf, len, &d), CHIBI_OK, "%s", d.msg);
 	free(wasm);
@@ -147,6 +155,7 @@ Test(compiled, round_trip)
 	chibi_compiled *c = NULL;
 	struct chibi_diag d = { 0 };
 
+	need_jit();
 	cr_assert(chibi_is_compiled(cf, len));
 	cr_assert_eq(open_bytes(cf, len, &c, &d), CHIBI_OK, "%s", d.msg);
 	run_checks(c, &cfg, true);
@@ -172,6 +181,7 @@ Test(compiled, code_is_mapped_from_the_file)
 	enum chibi_trap t;
 	FILE *maps;
 
+	need_jit();
 	cr_assert_eq(open_bytes(cf, len, &c, &d), CHIBI_OK, "%s", d.msg);
 	chibi_store_use_compiled(s, c);
 	cr_assert_eq(chibi_linker_define_host(l, s, "env", "twice", "i:i", twice, NULL), CHIBI_OK);
@@ -202,6 +212,7 @@ Test(compiled, other_configuration_falls_back)
 	chibi_compiled *c = NULL;
 	struct chibi_diag d = { 0 };
 
+	need_jit();
 	fuel.fuel = 1000000;
 	cr_assert_eq(open_bytes(cf, len, &c, &d), CHIBI_OK, "%s", d.msg);
 	run_checks(c, &fuel, false);
@@ -227,6 +238,7 @@ Test(compiled, another_build_is_refused)
 	chibi_compiled *c = NULL;
 	struct chibi_diag d = { 0 };
 
+	need_jit();
 	memcpy(cf + 16 + strlen(chibi_build_id) - 4, "beef", 4);
 	reseal(cf, len);
 	cr_expect_eq(open_bytes(cf, len, &c, &d), CHIBI_ERR_UNSUPPORTED);
@@ -242,6 +254,7 @@ Test(compiled, another_cpu_is_refused)
 	chibi_compiled *c = NULL;
 	struct chibi_diag d = { 0 };
 
+	need_jit();
 	cf[96 + 1] = 0x0f; /* a SIMD level above any (x86-64), or unknown bits (AArch64) */
 	cf[96] = 0xff;
 	reseal(cf, len);
@@ -258,6 +271,7 @@ Test(compiled, truncation_at_every_length, .timeout = 120)
 	int fd = memfd_of(cf, len);
 	struct chibi_diag d;
 
+	need_jit();
 	for (size_t n = len; n-- > 0;) {
 		chibi_compiled *c = NULL;
 
@@ -280,6 +294,7 @@ Test(compiled, bit_flips, .timeout = 300)
 	int fd = memfd_of(cf, len);
 	unsigned long tried = 0;
 
+	need_jit();
 	memcpy(&meta_off, cf + 192, sizeof(meta_off)); /* little-endian host */
 	memcpy(&meta_len, cf + 200, sizeof(meta_len));
 	end = meta_off + meta_len;
@@ -356,6 +371,7 @@ Test(cache, miss_then_hit, .init = make_dir, .fini = remove_dir)
 	bool hit = true;
 	int tmp;
 
+	need_jit();
 	cr_assert_eq(chibi_cache_open(cache_dir, wasm, len, NULL, 0, &c, &hit, &d), CHIBI_OK,
 		     "%s", d.msg);
 	cr_expect_not(hit);
@@ -379,6 +395,7 @@ Test(cache, tampered_entry_is_replaced, .init = make_dir, .fini = remove_dir)
 	char cmd[256];
 	int tmp;
 
+	need_jit();
 	cr_assert_eq(chibi_cache_open(cache_dir, wasm, len, NULL, 0, &c, &hit, &d), CHIBI_OK);
 	chibi_compiled_free(c);
 	/* the byte after the header: the module's first */
@@ -404,6 +421,7 @@ Test(cache, eviction_keeps_the_most_recent, .init = make_dir, .fini = remove_dir
 	bool hit;
 	int tmp;
 
+	need_jit();
 	for (int v = 0; v < 4; v++) {
 		size_t len;
 		uint8_t *wasm = module_bytes(10 + v, &len);
@@ -433,6 +451,7 @@ Test(cache, directory_others_can_write_is_refused, .init = make_dir, .fini = rem
 	chibi_compiled *c = NULL;
 	struct chibi_diag d = { 0 };
 
+	need_jit();
 	cr_assert_eq(chmod(cache_dir, 0777), 0);
 	cr_expect_neq(chibi_cache_open(cache_dir, wasm, len, NULL, 0, &c, NULL, &d), CHIBI_OK);
 	cr_expect(strstr(d.msg, "can write"), "%s", d.msg);
@@ -449,6 +468,7 @@ Test(cache, concurrent_writers, .init = make_dir, .fini = remove_dir, .timeout =
 	pid_t pid[8];
 	int tmp, status;
 
+	need_jit();
 	for (int i = 0; i < 8; i++) {
 		pid[i] = fork();
 		cr_assert(pid[i] >= 0);
@@ -490,6 +510,7 @@ Test(compiled, allocation_failures, .timeout = 600)
 	uint8_t *wasm = wat_bytes(wat, &wlen);
 	long runs = 0, answered = 0;
 
+	need_jit();
 	cr_assert(wasm);
 	for (fail_at = 0;; fail_at++) {
 		uint8_t *cf = NULL;

@@ -1136,6 +1136,10 @@ enum chibi_err dec_module_take(uint8_t *bytes, size_t len, struct module **out,
 	*out = NULL;
 	if (!bytes && len)
 		return diag_set(diag, CHIBI_ERR_ARG, 0, "no module bytes");
+	if (len > UINT32_MAX) { /* offsets within a module are 32-bit (struct instr) */
+		vm_free(bytes);
+		return diag_set(diag, CHIBI_ERR_UNSUPPORTED, 0, "module of 4 GiB or more");
+	}
 	m = vm_calloc(1, sizeof(*m));
 	if (!m) {
 		vm_free(bytes);

@@ -413,7 +413,7 @@ enum chibi_err instr_read(const uint8_t **p, const uint8_t *end, const uint8_t *
 	enum chibi_err err;
 
 	memset(out, 0, sizeof(*out));
-	out->offset = (size_t)(*p - base);
+	out->offset = (uint32_t)(*p - base);
 	err = get_opcode(&c, out);
 	if (!err)
 		err = get_immediates(&c, out);

@@ -100,7 +100,6 @@ struct func {
 	uint32_t max_stack;     /* maximum operand stack height in 64-bit slots (v128 = 2) */
 	bool uses_v128;         /* a v128 value appears: in the signature, a local or pushed
 	                         * by any instruction (tiers without SIMD refuse the function) */
-	uint32_t max_ctrl;      /* maximum control stack depth */
 	bool tail_calls_out;    /* may end in a function of another instance: it tail-calls
 	                         * an import, through a table or a reference, or a function
 	                         * of the module that may (return_call chains).  A JIT caller
@@ -207,7 +206,7 @@ enum chibi_err dec_module(const uint8_t *bytes, size_t len, struct module **out,
 enum chibi_err dec_module_take(uint8_t *bytes, size_t len, struct module **out,
 			       struct chibi_diag *diag);
 
-/* Validate a decoded module (spec chapter 3).  Fills funcs[i].max_stack/max_ctrl/flow.  Returns
+/* Validate a decoded module (spec chapter 3).  Fills funcs[i].max_stack/flow.  Returns
  * CHIBI_OK or CHIBI_ERR_INVALID with diag filled (spec assert_invalid wording). */
 enum chibi_err val_module(struct module *m, struct chibi_diag *diag);
 

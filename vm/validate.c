@@ -3,7 +3,7 @@
  * val_module() first re-reads every function body for encoding errors only (the reference
  * interpreter decodes the whole module before it validates, so "malformed" wins over
  * "invalid"), then checks module-level rules and types every body with the operand/control
- * stack algorithm of the spec appendix, recording max_stack/max_ctrl per function and the
+ * stack algorithm of the spec appendix, recording max_stack per function and the
  * control-flow side table of vm/flow.h (blocks, branch targets, dead code) as it goes.
  * It does not decode sections (vm/decode.c) and never changes anything but those results.
  */
@@ -75,7 +75,7 @@ struct vctx {
 	bool uses_v128;             /* a v128 was pushed (the body's struct func flag) */
 	size_t vals_cap;
 	struct ctrl *ctrls;
-	uint32_t nctrls, ctrls_max;
+	uint32_t nctrls;
 	size_t ctrls_cap;
 	uint8_t *nest;              /* pre-pass nesting stack */
 	size_t nest_cap;
@@ -401,8 +401,6 @@ static enum chibi_err push_ctrl(struct vctx *v, uint16_t op, const struct blocks
 	c->id = FLOW_NONE;
 	c->dead_at = SIZE_MAX;
 	c->init_height = v->ninits;
-	if (v->nctrls > v->ctrls_max)
-		v->ctrls_max = v->nctrls;
 	return push_vals(v, bs->params, bs->nparams);
 }
 
@@ -1372,7 +1370,7 @@ static enum chibi_err check_body(struct vctx *v, struct func *f)
 	v->ninits = 0;
 	v->tail_out = false;
 	v->nvals = v->nslots = v->slots_max = 0;
-	v->nctrls = v->ctrls_max = 0;
+	v->nctrls = 0;
 	v->ntry = v->ntry_max = 0;
 	v->uses_eh = false;
 	for (uint32_t i = 0; i < f->nlocals; i++)
@@ -1404,7 +1402,6 @@ static enum chibi_err check_body(struct vctx *v, struct func *f)
 		return malformed(v, f->code_offset + f->code_len, "unexpected end");
 	f->max_stack = v->slots_max;
 	f->uses_v128 = v->uses_v128;
-	f->max_ctrl = v->ctrls_max;
 	f->tail_calls_out = v->tail_out;
 	f->max_try = v->ntry_max;
 	f->uses_eh = v->uses_eh;
@@ -2006,8 +2003,7 @@ static void vctx_free(struct vctx *v)
 
 /*
  * Validate a decoded module (spec chapter 3; Wasm 2.0 and relaxed SIMD).  On success fills
- * funcs[i].max_stack (operand values only, locals excluded) and funcs[i].max_ctrl (control
- * frames, the function's own included) and returns CHIBI_OK.  Errors: CHIBI_ERR_INVALID with
+ * funcs[i].max_stack (operand values only, locals excluded) and returns CHIBI_OK.  Errors: CHIBI_ERR_INVALID with
  * the spec interpreter's message; CHIBI_ERR_MALFORMED for encoding errors inside bodies (and
  * "data count section required"); CHIBI_ERR_UNSUPPORTED for v128; CHIBI_ERR_NOMEM.
  * diag (may be NULL) gets the message and the byte offset of the offending instruction.

@@ -394,12 +394,15 @@ static const char *err_name(enum chibi_err e)
 }
 
 /* A compiled file (chibi compile), judged by its first bytes; false for anything else,
- * which the module loader then reads and reports on. */
+ * which the module loader then reads and reports on.  Only regular files are looked at: a
+ * pipe's bytes would be consumed (compiled files are mapped, so they are regular files). */
 static bool is_compiled_file(const char *path)
 {
 	uint8_t head[8];
+	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, head, sizeof(head));
+	ssize_t n = fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ? -1 :
+		    read(fd, head, sizeof(head));
 
 	if (fd >= 0)
 		close(fd);
@@ -471,11 +474,15 @@ chibi_compiled *wasi_cache_lookup(const char *path, const char *dir_arg,
 static bool is_text_module(const char *path)
 {
 	size_t n = strlen(path);
+	struct stat st;
 	FILE *f;
 	int c;
 
 	if (n > 4 && !strcmp(path + n - 4, ".wat"))
 		return true;
+	/* peek at regular files only: a pipe's first byte would be consumed */
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return false;
 	f = fopen(path, "rb");
 	if (!f)
 		return false;

@@ -572,22 +572,9 @@ bool be_inline(uint16_t op)
 	}
 }
 
-static bool is_shift(uint16_t op)
-{
-	switch (op) {
-	case OPC_I32_SHL: case OPC_I32_SHR_S: case OPC_I32_SHR_U:
-	case OPC_I32_ROTL: case OPC_I32_ROTR:
-	case OPC_I64_SHL: case OPC_I64_SHR_S: case OPC_I64_SHR_U:
-	case OPC_I64_ROTL: case OPC_I64_ROTR:
-		return true;
-	default:
-		return false;
-	}
-}
-
 uint64_t be_clobbers(uint16_t op, const struct jopnd *rhs)
 {
-	if (is_shift(op) && rhs->kind != OP_IMM)
+	if (op_is_shift(op) && rhs->kind != OP_IMM)
 		return 1ull << RCX;
 	if (op_is_divrem(op))
 		return (1ull << RAX) | (1ull << RDX);
@@ -1099,7 +1086,7 @@ void be_binop(struct jcomp *c, uint16_t op, jreg dst, struct jopnd lhs, struct j
 		float_copysign(cb, op_is_wide(op), HW(dst), lhs, rhs);
 		return;
 	default:
-		if (is_shift(op)) {
+		if (op_is_shift(op)) {
 			int_shift(cb, w, shift_kind(op), dst, lhs, rhs);
 			return;
 		}

@@ -90,17 +90,24 @@ static void quicksort(u64 *a, long lo, long hi)
 /* The checksum of n rounds of work; the wasm build's export. */
 u64 run(int n)
 {
-	size_t cap = 1u << 20; /* 8 MiB of table: more than the initial memory */
-	u64 *keys = alloc(cap * sizeof(u64)), *vals = alloc(cap * sizeof(u64));
-	u64 *arr, sum = 0;
-	unsigned char *buf = alloc(1 << 20);
+	size_t cap = 1u << 20; /* 8 MiB of table at least: more than the initial memory */
+	int bits = 20;
+	u64 *keys, *vals, *arr, sum = 0;
+	unsigned char *buf;
 
-	if (n < 1 || n > (int)(cap / 2)) /* the table stays at most half full */
-		n = (int)(cap / 2);
+	if (n < 1 || n > (1 << 23))
+		n = 1 << 23;
+	while (cap < 2 * (size_t)n) { /* the table stays at most half full */
+		cap *= 2;
+		bits++;
+	}
+	keys = alloc(cap * sizeof(u64));
+	vals = alloc(cap * sizeof(u64));
 	arr = alloc((size_t)n * sizeof(u64));
+	buf = alloc(1 << 20);
 
 	for (int i = 0; i < n; i++) {
-		u64 k = next() | 1, h = (k * 0xff51afd7ed558ccdull) >> 44;
+		u64 k = next() | 1, h = (k * 0xff51afd7ed558ccdull) >> (64 - bits);
 
 		while (keys[h] && keys[h] != k)
 			h = (h + 1) & (cap - 1);

@@ -2,8 +2,8 @@
 # tests/wasm64/run.sh CHIBI OUTDIR - a real program on a 64-bit memory: tests/wasm64/memwork.c
 # built with clang for wasm64 (freestanding; memory64 with bulk memory) and natively; the
 # wasm build under `chibi run --invoke run` in --interp, --jit (guard pages) and --jit with
-# explicit bounds must print what the native build prints.  Exit 77 (skip) when clang
-# cannot target wasm64.
+# explicit bounds must print what the native build prints, and a --max-memory below its
+# heap must stop it.  Exit 77 (skip) when clang cannot target wasm64.
 set -eu
 chibi=$1 out=$2
 src=$(dirname "$0")/memwork.c
@@ -29,6 +29,19 @@ for mode in interp jit jit-explicit; do
 		echo "test-wasm64: --$mode: $got (as native)"
 	else
 		echo "test-wasm64: --$mode: got '$got', native '$want'" >&2
+		status=1
+	fi
+done
+# --max-memory applies to 64-bit memories: the heap needs ~20 MiB, so 16 MiB makes its
+# memory.grow fail and the program trap (its __builtin_trap), in both tiers
+for mode in interp jit; do
+	rc=0
+	"$chibi" run --$mode --max-memory 16MiB --invoke run "$out/memwork.wasm" $n \
+		> /dev/null 2>&1 || rc=$?
+	if [ $rc = 134 ]; then
+		echo "test-wasm64: --$mode --max-memory 16MiB: trapped, as it must"
+	else
+		echo "test-wasm64: --$mode --max-memory 16MiB: exit $rc, want a trap (134)" >&2
 		status=1
 	fi
 done
