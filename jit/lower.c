@@ -1964,8 +1964,8 @@ static void op_misc(struct lower *L, const struct instr *in)
 		case LA_MEM_B: a[n] = ha_ptr(inst->memories[in->b]); break;
 		/* memory.init's segment, its memory in the upper half (0: memory 0) */
 		case LA_SEG_MEM:
-			a[n] = in->mem ? (struct harg){ jo_imm(in->a | (uint64_t)in->mem << 32), VT_I64,
-						       NULL } : ha_u32(in->a);
+			a[n] = in->mem ? (struct harg){ .o = jo_imm(in->a | (uint64_t)in->mem << 32),
+						       .type = VT_I64 } : ha_u32(in->a);
 			break;
 		case LA_INST: a[n] = ha_ptr(inst); break;
 		case LA_TABLE_A: a[n] = ha_ptr(inst->tables[in->a]); break;
