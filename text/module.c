@@ -644,18 +644,22 @@ static bool import_names(struct mod *m, const struct wat_node *imp)
 static bool limits(struct mod *m, const struct wat_node **pn, bool is64, struct buf *b)
 {
 	const struct wat_node *n = *pn;
-	/* 64-bit limits even for i32 types: the validator judges the size (table.wast) */
-	uint64_t lo, hi = 0, max = UINT64_MAX;
+	/* 64-bit limits even for i32 types: the validator judges the size (table.wast);
+	 * without memory64 (Wasm 2.0) they are u32, larger is malformed text */
+	uint64_t lo, hi = 0;
+	uint64_t max = is64 || m->features & CHIBI_FEAT_MEMORY64 ? UINT64_MAX : UINT32_MAX;
 	bool has_max = false, shared = false;
 
 	if (!n || n->kind != WAT_ATOM || !wat_read_uint(n->text, n->len, max, &lo))
 		return mod_fail(m, n, n && n->kind == WAT_ATOM && n->text[0] >= '0' &&
-				n->text[0] <= '9' ? "constant out of range" :
+				n->text[0] <= '9' ? (max == UINT32_MAX ? "i32 constant out of range" :
+						     "constant out of range") :
 				"unexpected token: limits expected");
 	n = n->next;
 	if (n && n->kind == WAT_ATOM && n->text[0] >= '0' && n->text[0] <= '9') {
 		if (!wat_read_uint(n->text, n->len, max, &hi))
-			return mod_fail(m, n, "constant out of range");
+			return mod_fail(m, n, max == UINT32_MAX ? "i32 constant out of range" :
+					"constant out of range");
 		has_max = true;
 		n = n->next;
 	}
@@ -1411,7 +1415,13 @@ static void mod_free(struct mod *m)
 bool wat_encode_module(const struct wat_node *fields, uint8_t **out, size_t *out_len,
 		       struct wat_error *err)
 {
-	struct mod m = { .err = err };
+	return wat_encode_module_features(fields, CHIBI_FEATURES_ALL, out, out_len, err);
+}
+
+bool wat_encode_module_features(const struct wat_node *fields, uint32_t features,
+				uint8_t **out, size_t *out_len, struct wat_error *err)
+{
+	struct mod m = { .err = err, .features = features };
 	struct buf bin = { 0 }, types = { 0 };
 	bool ok = false;
 
@@ -1512,6 +1522,12 @@ out:
 bool wat_to_binary(const char *src, size_t len, uint8_t **out, size_t *out_len,
 		   struct wat_error *err)
 {
+	return wat_to_binary_features(src, len, CHIBI_FEATURES_ALL, out, out_len, err);
+}
+
+bool wat_to_binary_features(const char *src, size_t len, uint32_t features, uint8_t **out,
+			    size_t *out_len, struct wat_error *err)
+{
 	struct wat_tree t;
 	const struct wat_node *fields;
 	bool ok;
@@ -1535,7 +1551,7 @@ bool wat_to_binary(const char *src, size_t len, uint8_t **out, size_t *out_len,
 		if (fields && fields->kind == WAT_ID)
 			fields = fields->next;
 	}
-	ok = wat_encode_module(fields, out, out_len, err);
+	ok = wat_encode_module_features(fields, features, out, out_len, err);
 	wat_tree_free(&t);
 	return ok;
 }

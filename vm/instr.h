@@ -43,6 +43,14 @@ struct instr {
  * "malformed memop flags", "illegal opcode", "malformed reference type", ...). */
 enum chibi_err instr_read(const uint8_t **p, const uint8_t *end, const uint8_t *base,
 			  struct instr *out, struct chibi_diag *diag);
+/* The same, accepting only the proposals in `features` (enum chibi_feature): the
+ * opcodes of the others are "illegal opcode"; without memory64 a memarg offset is a u32,
+ * without multi-memory a memory index is a zero byte and memarg flag 64 is alignment. */
+enum chibi_err instr_read_features(const uint8_t **p, const uint8_t *end, const uint8_t *base,
+				   uint32_t features, struct instr *out,
+				   struct chibi_diag *diag);
+/* The proposal opcode `op` (enum opcode) belongs to, 0 for the Wasm 1.0 core. */
+uint32_t instr_feature(uint16_t op);
 
 /* Read one value type at *p (< end) into *out and advance (spec 5.3; see vtype in
  * vm/types.h): MALFORMED for a bad encoding, UNSUPPORTED for the GC heap types.  The

@@ -139,6 +139,7 @@ struct data {
 struct module {
 	uint8_t *bytes; /* owned copy of the binary */
 	size_t len;
+	uint32_t features; /* the proposals it was decoded and validated under (chibi_feature) */
 
 	uint32_t ntypes;
 	struct functype *types;
@@ -205,6 +206,9 @@ enum chibi_err dec_module(const uint8_t *bytes, size_t len, struct module **out,
 /* The same without the copy: the module takes the vm_malloc'ed `bytes` (freed on failure). */
 enum chibi_err dec_module_take(uint8_t *bytes, size_t len, struct module **out,
 			       struct chibi_diag *diag);
+
+enum chibi_err dec_module_take_features(uint8_t *bytes, size_t len, uint32_t features,
+					struct module **out, struct chibi_diag *diag);
 
 /* Validate a decoded module (spec chapter 3).  Fills funcs[i].max_stack/flow.  Returns
  * CHIBI_OK or CHIBI_ERR_INVALID with diag filled (spec assert_invalid wording). */

@@ -1272,7 +1272,7 @@ static enum chibi_err scan_body(struct vctx *v, const struct func *f)
 		return CHIBI_ERR_NOMEM;
 	v->nest[depth++] = NEST_OTHER; /* the function's own frame */
 	while (p < end) {
-		TRY(instr_read(&p, end, m->bytes, &in, v->diag));
+		TRY(instr_read_features(&p, end, m->bytes, m->features, &in, v->diag));
 		switch (in.op) {
 		case OPC_BLOCK:
 		case OPC_LOOP:
@@ -1394,7 +1394,7 @@ static enum chibi_err check_body(struct vctx *v, struct func *f)
 	/* scan_body() proved the body well-formed and ending exactly at its last byte. */
 	while (v->nctrls > 0 && p < end) {
 		v->at = (uint32_t)(p - f->code);
-		TRY(instr_read(&p, end, m->bytes, &in, v->diag));
+		TRY(instr_read_features(&p, end, m->bytes, m->features, &in, v->diag));
 		v->after = (uint32_t)(p - f->code);
 		TRY(check_instr(v, &in));
 	}
@@ -1449,10 +1449,11 @@ static enum chibi_err check_tabletype(struct vctx *v, const struct tabletype *tt
 
 /* How many globals a constant expression sees where the module's first `upto` globals are
  * defined.  Wasm 3.0 lets global initialisers read the globals before them and segments read
- * all of them (the rule came with GC); the Wasm 2.0 suite, which must keep passing
- * unchanged, asserts "unknown global" for exactly those, so until the GC work decides how
- * the two suites coexist the Wasm 2.0 rule stays: imported globals only. */
-#define CEXPR_GLOBALS(m, upto) ((void)(upto), (m)->nglobal_imports)
+ * all of them (the rule came with function references and GC); Wasm 2.0, whose suite
+ * asserts "unknown global" for exactly those, only the imported ones: the rule follows
+ * the function-references switch (`-W function-references=n` is the 2.0 rule). */
+#define CEXPR_GLOBALS(m, upto) \
+	((m)->features & CHIBI_FEAT_FUNCTION_REFERENCES ? (upto) : (m)->nglobal_imports)
 
 /* The type of global `index` read by a constant expression that sees the first `nvisible`
  * globals; they must be immutable (spec 3.3.10). */
@@ -1483,7 +1484,8 @@ static enum chibi_err check_cexpr_code(struct vctx *v, const struct cexpr *ce,
 	while (p < end) {
 		vtype t = 0;
 
-		TRY(instr_read(&p, end, v->m->bytes, &in, v->diag));
+		TRY(instr_read_features(&p, end, v->m->bytes, v->m->features, &in,
+					 v->diag));
 		switch (in.op) {
 		case OPC_I32_CONST: t = VT_I32; break;
 		case OPC_I64_CONST: t = VT_I64; break;
@@ -1777,13 +1779,19 @@ static enum chibi_err check_decls(struct vctx *v)
 	for (uint32_t i = m->ntable_imports; i < m->ntables; i++) {
 		TRY(check_tabletype(v, &m->tables[i]));
 		/* Wasm 3.0: the initial value (null when none is given, so a table of a
-		 * non-nullable type must have one) sees the globals as segments do */
+		 * non-nullable type must have one) sees only the imported globals: the
+		 * table section comes before the global section (global.wast) */
 		TRY(check_cexpr(v, &m->table_inits[i - m->ntable_imports], m->tables[i].elemtype,
-				CEXPR_GLOBALS(m, m->nglobals)));
+				m->nglobal_imports));
 		v->off = 0;
 	}
 	for (uint32_t i = m->nmemory_imports; i < m->nmemories; i++)
 		TRY(check_memtype(v, &m->memories[i]));
+	if (m->nmemories > 1 && !(m->features & CHIBI_FEAT_MULTI_MEMORY))
+		return invalid(v, "multiple memories");
+	for (uint32_t i = 0; i < m->ntypes; i++)
+		if (m->types[i].nresults > 1 && !(m->features & CHIBI_FEAT_MULTI_VALUE))
+			return invalid(v, "invalid result arity");
 fail:
 	return err;
 }
