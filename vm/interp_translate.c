@@ -1042,8 +1042,8 @@ static void do_call(struct tr *t, uint32_t x)
 	/* A function left to the interpreter for its handlers calls code the engine compiles
 	 * (vm/interp.c, call_compiled), rather than taking everything it calls along; the
 	 * engine compiles the callee now if it was never tried. */
-	emit_op(t, e->compiled && t->f->def->uses_eh && callee->kind == FUNC_WASM &&
-		   !callee->def->uses_eh && e->compiled(t->f->store, callee) ?
+	emit_op(t, e->compiled && t->f->def->uses_handlers && callee->kind == FUNC_WASM &&
+		   !callee->def->uses_handlers && e->compiled(t->f->store, callee) ?
 		   IOP_CALL_JIT : IOP_CALL);
 	w(t, p);
 	wptr(t, callee);

@@ -107,6 +107,8 @@ struct func {
 	uint32_t max_try;       /* deepest nesting of legacy try blocks (each catch arm keeps
 	                         * its exception in a slot of its own for rethrow) */
 	bool uses_eh;           /* an exception-handling instruction appears */
+	bool uses_handlers;     /* one that needs more than throw: try, try_table, throw_ref,
+	                         * rethrow or an exnref value (the JIT compiles throw only) */
 	struct flow flow;       /* control-flow side table (arrays in the module's flow_mem) */
 };
 

@@ -116,6 +116,7 @@ struct vctx {
 	size_t ntail_edges, tail_edges_cap;
 	uint32_t ntry, ntry_max;    /* open legacy try frames (try, catch, catch_all) */
 	bool uses_eh;
+	bool uses_handlers;
 };
 
 /* Static single-type lists for valtype block types (a frame may outlive any local); the
@@ -209,6 +210,7 @@ static inline enum chibi_err push_val(struct vctx *v, vtype t)
 {
 	/* exnref values stay in the interpreter, where vm/exn.c finds them */
 	v->uses_eh |= vt_code(t) == VT_EXNREF;
+	v->uses_handlers |= vt_code(t) == VT_EXNREF;
 	if (v->nvals == v->vals_cap && GROW(v, v->vals, v->vals_cap, v->nvals + 1))
 		return CHIBI_ERR_NOMEM;
 	v->vals[v->nvals++] = t;
@@ -986,7 +988,7 @@ static enum chibi_err check_instr(struct vctx *v, const struct instr *in)
 		break;
 	case OPC_TRY:
 	case OPC_TRY_TABLE:
-		v->uses_eh = true;
+		v->uses_eh = v->uses_handlers = true;
 		TRY(block_sig(v, in, &bs));
 		if (in->op == OPC_TRY_TABLE)
 			TRY(check_catch_clauses(v, in));
@@ -1020,12 +1022,12 @@ static enum chibi_err check_instr(struct vctx *v, const struct instr *in)
 		TRY(set_unreachable(v));
 		break;
 	case OPC_THROW_REF:
-		v->uses_eh = true;
+		v->uses_eh = v->uses_handlers = true;
 		TRY(pop_expect(v, VT_EXNREF));
 		TRY(set_unreachable(v));
 		break;
 	case OPC_RETHROW:
-		v->uses_eh = true;
+		v->uses_eh = v->uses_handlers = true;
 		TRY(get_label(v, in->a, &c));
 		if (c->op != OPC_CATCH && c->op != OPC_CATCH_ALL)
 			return invalid(v, "invalid rethrow label");
@@ -1377,6 +1379,7 @@ static enum chibi_err check_body(struct vctx *v, struct func *f)
 		v->uses_eh |= vt_code(v->ft->params[i]) == VT_EXNREF;
 	for (uint32_t i = 0; i < v->ft->nresults; i++)
 		v->uses_eh |= vt_code(v->ft->results[i]) == VT_EXNREF;
+	v->uses_handlers = v->uses_eh;
 	memset(&bs, 0, sizeof(bs));
 	bs.results = v->ft->results;
 	bs.nresults = v->ft->nresults;
@@ -1402,6 +1405,7 @@ static enum chibi_err check_body(struct vctx *v, struct func *f)
 	f->tail_calls_out = v->tail_out;
 	f->max_try = v->ntry_max;
 	f->uses_eh = v->uses_eh;
+	f->uses_handlers = v->uses_handlers;
 	f->flow.nblocks = (uint32_t)(v->nblocks - v->fn_blocks);
 	f->flow.ndead = (uint32_t)(v->ndead - v->fn_dead);
 	f->flow.ntargets = (uint32_t)(v->ntargets - v->fn_targets);

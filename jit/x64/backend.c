@@ -43,6 +43,7 @@ const struct jit_target jit_target = {
 		      (1ull << R11) | (0xffffull << 16),
 	.indirect_idx = RAX,
 	.pic = true,
+	.eh_landing = true,
 };
 
 /* ---- small helpers ---- */
@@ -417,6 +418,11 @@ static void mov_addr(struct jcomp *c, uint8_t reg, const void *addr)
 void be_addr(struct jcomp *c, jreg dst, const void *addr)
 {
 	mov_addr(c, dst, addr);
+}
+
+void be_frame_addr(struct jcomp *c, jreg dst, int32_t off)
+{
+	x64_lea(c->cb, true, dst, frame_slot(off));
 }
 
 /* r14 = the base of memory 0; in explicit-bounds mode through r13 = the memory, which
