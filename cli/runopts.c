@@ -54,6 +54,19 @@ const char runopts_help[] =
 	"                           or ~/.cache/chibi) and reuse it on later runs\n"
 	"  --cache-size SIZE        keep the cache within SIZE (default 512MiB; least recently\n"
 	"                           used entries go first)\n"
+	"  -W NAME[=y|n],...        switch WebAssembly proposals on or off, as wasmtime names\n"
+	"                           them (default: all on): simd, relaxed-simd,\n"
+	"                           multi-memory, memory64, tail-call, function-references,\n"
+	"                           exceptions, extended-const, multi-value, bulk-memory,\n"
+	"                           reference-types, all-proposals; gc=n (GC is not\n"
+	"                           implemented).  -W all-proposals=n,simd,multi-value,\n"
+	"                           bulk-memory,reference-types is Wasm 2.0\n"
+	"  -W KEY=VALUE,...         wasmtime's spellings of the options above: fuel=N,\n"
+	"                           max-memory-size=SIZE, max-wasm-stack=SIZE,\n"
+	"                           timeout=DURATION\n"
+	"  -S inherit-env[=y|n]     give the guest every host environment variable\n"
+	"  -S tcplisten=ADDR:PORT   as --tcplisten (-S cli=y is accepted: always on)\n"
+	"  -C cache[=y|n]           as --cache (the default directory)\n"
 	"  -h, --help               show this help\n"
 	"  --version                show the version\n"
 	"  --                       end of options\n"
@@ -225,6 +238,151 @@ static int add_env(struct run_cmd *out, const char *v, char *err, size_t errlen)
 	return 0;
 }
 
+/* A -W/-S/-C boolean: empty (bare NAME) or y/yes/true/n/no/false.  false on junk. */
+static bool flag_bool(const char *v, size_t len, bool *out)
+{
+	static const struct {
+		const char *text;
+		bool value;
+	} words[] = { { "y", true }, { "yes", true }, { "true", true },
+		      { "n", false }, { "no", false }, { "false", false } };
+
+	if (!len) {
+		*out = true;
+		return true;
+	}
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strlen(words[i].text) == len && !strncasecmp(words[i].text, v, len)) {
+			*out = words[i].value;
+			return true;
+		}
+	return false;
+}
+
+/* One proposal switch of -W, "NAME", "NAME=y|n" (`len` bytes of `item`), into
+ * *features_off: also all-proposals=y|n, and gc (not implemented: only gc=n).  Returns 1
+ * when applied, 0 when NAME is not a proposal, RUNOPTS_USAGE on a bad value. */
+int runopts_feature(const char *item, size_t len, uint32_t *features_off, char *err,
+		    size_t errlen)
+{
+	const char *eq = memchr(item, '=', len);
+	size_t nlen = eq ? (size_t)(eq - item) : len;
+	const char *v = eq ? eq + 1 : item + len;
+	size_t vlen = len - (size_t)(v - item);
+	uint32_t bit = chibi_feature_by_name(item, nlen);
+	bool on;
+
+	if (nlen == strlen("all-proposals") && !memcmp(item, "all-proposals", nlen))
+		bit = CHIBI_FEATURES_ALL;
+	else if (!bit && !(nlen == 2 && !memcmp(item, "gc", 2)))
+		return 0;
+	if (!flag_bool(v, vlen, &on)) {
+		snprintf(err, errlen, "-W %.*s: expected y or n, not '%.*s'", (int)nlen, item,
+			 (int)vlen, v);
+		return RUNOPTS_USAGE;
+	}
+	if (!bit) {
+		if (on) {
+			snprintf(err, errlen, "-W gc: garbage collection (Wasm 3.0 GC) is not "
+				 "implemented by chibi; only gc=n");
+			return RUNOPTS_USAGE;
+		}
+		return 1;
+	}
+	if (on)
+		*features_off &= ~bit;
+	else
+		*features_off |= bit;
+	return 1;
+}
+
+static int apply(struct run_cmd *out, int opt, const char *v, char *err, size_t errlen);
+
+/* wasmtime's -W (wasm), -S (WASI) and -C (codegen) options: comma-separated KEY[=VALUE]
+ * items.  Proposals (runopts_feature) and the keys of the long options chibi has:
+ *   -W fuel=N, max-memory-size=SIZE, max-wasm-stack=SIZE, timeout=DURATION
+ *   -S inherit-env[=y|n], tcplisten=ADDR:PORT, cli[=y] (chibi is always a WASI command)
+ *   -C cache[=y|n]
+ * Anything else is refused (RUNOPTS_USAGE), like wasmtime. */
+static int apply_group(struct run_cmd *out, char group, char *list, char *err, size_t errlen)
+{
+	static const struct {
+		char group;
+		const char *key;
+		int opt;       /* the long option it means, or 0 for the special cases below */
+	} keys[] = {
+		{ 'W', "fuel", OPT_FUEL },
+		{ 'W', "max-memory-size", OPT_MAX_MEMORY },
+		{ 'W', "max-wasm-stack", OPT_MAX_WASM_STACK },
+		{ 'W', "timeout", OPT_TIMEOUT },
+		{ 'S', "tcplisten", OPT_TCPLISTEN },
+		{ 'S', "inherit-env", 0 },
+		{ 'S', "cli", 0 },
+		{ 'C', "cache", 0 },
+	};
+	char *item, *save = NULL;
+	int rc;
+
+	for (item = strtok_r(list, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(item, '=');
+		size_t klen = eq ? (size_t)(eq - item) : strlen(item);
+		const char *v = eq ? eq + 1 : "";
+		size_t i;
+		bool on;
+
+		if (group == 'W') {
+			rc = runopts_feature(item, strlen(item), &out->run.engine.features_off,
+					     err, errlen);
+			if (rc == RUNOPTS_USAGE)
+				return rc;
+			if (rc == 1)
+				continue;
+		}
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			if (keys[i].group == group && strlen(keys[i].key) == klen &&
+			    !memcmp(keys[i].key, item, klen))
+				break;
+		if (i == sizeof(keys) / sizeof(keys[0])) {
+			snprintf(err, errlen, "-%c %.*s: unknown or unsupported key (see chibi run "
+				 "--help)", group, (int)klen, item);
+			return RUNOPTS_USAGE;
+		}
+		if (keys[i].opt) {
+			if (!eq) {
+				snprintf(err, errlen, "-%c %s needs a value (%s=...)", group,
+					 keys[i].key, keys[i].key);
+				return RUNOPTS_USAGE;
+			}
+			rc = apply(out, keys[i].opt, v, err, errlen);
+			if (rc)
+				return rc;
+			continue;
+		}
+		if (!flag_bool(v, strlen(v), &on)) {
+			snprintf(err, errlen, "-%c %s: expected y or n, not '%s'", group,
+				 keys[i].key, v);
+			return RUNOPTS_USAGE;
+		}
+		if (group == 'C') {
+			out->run.cache = on;
+		} else if (!strcmp(keys[i].key, "cli")) {
+			if (!on) {
+				snprintf(err, errlen, "-S cli=n: chibi always provides WASI "
+					 "preview1 (no other interface)");
+				return RUNOPTS_USAGE;
+			}
+		} else if (on) { /* inherit-env: every host variable, as --env KEY=VALUE */
+			extern char **environ;
+
+			for (char **e = environ; e && *e; e++)
+				if (strchr(*e, '=') && **e != '=' &&
+				    (rc = add_env(out, *e, err, errlen)))
+					return rc;
+		}
+	}
+	return 0;
+}
+
 /* One option (getopt_long's `opt`, value `v`) into *out.  Returns 0 or RUNOPTS_USAGE. */
 static int apply(struct run_cmd *out, int opt, const char *v, char *err, size_t errlen)
 {
@@ -326,8 +484,26 @@ int runopts_parse(int argc, char **argv, struct run_cmd *out, char *err, size_t 
 	out->run.engine.mode = CHIBI_MODE_DEFAULT;
 	opterr = 0;
 	optind = 0; /* glibc: start over (also forgets an earlier scan's state) */
-	while ((opt = getopt_long(argc, argv, "+:hV", long_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:hVW:S:C:", long_opts, NULL)) != -1) {
 		switch (opt) {
+		case 'W':
+		case 'S':
+		case 'C': {
+			/* strtok_r writes: parse a copy (argv stays as given), kept as long
+			 * as *out since values (tcplisten) point into it */
+			char *list = strdup(optarg);
+
+			if (!list || !VM_GROW(out->flag_lists, out->flag_list_cap,
+					      out->nflag_lists + 1)) {
+				free(list);
+				return usage(err, errlen, "out of memory%s", "");
+			}
+			out->flag_lists[out->nflag_lists++] = list;
+			rc = apply_group(out, (char)opt, list, err, errlen);
+			if (rc)
+				return rc;
+			break;
+		}
 		case 'h':
 			out->help = true;
 			return 0;
@@ -474,5 +650,8 @@ void runopts_free(struct run_cmd *c)
 		close(c->wasi.listen_fds[i]);
 	free(c->wasi.listen_fds);
 	free(c->listen_addrs);
+	for (size_t k = 0; k < c->nflag_lists; k++)
+		free(c->flag_lists[k]);
+	free(c->flag_lists);
 	memset(c, 0, sizeof(*c));
 }

@@ -19,6 +19,8 @@ struct run_cmd {
 	bool version;               /* --version given */
 	int nlisten_addrs;
 	char **listen_addrs;        /* --tcplisten values, opened by runopts_listen() */
+	char **flag_lists;          /* copies of the -W/-S/-C values (items point into them) */
+	size_t nflag_lists, flag_list_cap;
 	/* capacities of the arrays above and in wasi (VM_GROW) */
 	size_t env_cap, preopen_cap, listen_cap, listen_fd_cap;
 };
@@ -37,6 +39,11 @@ void runopts_free(struct run_cmd *c);
 /* "64K", "16MiB", "1G", "4096" -> bytes.  K/M/G and KiB/MiB/GiB are both powers of 1024;
  * "KB" style too.  Returns false on junk, overflow or a missing number. */
 bool runopts_size(const char *s, uint64_t *out);
+/* One proposal switch of -W ("simd", "memory64=n", "all-proposals=y", "gc=n"; `len`
+ * bytes of item) into *features_off (enum chibi_feature bits).  1 when applied, 0 when
+ * the name is no proposal, RUNOPTS_USAGE (message in err) on a bad value or gc=y. */
+int runopts_feature(const char *item, size_t len, uint32_t *features_off, char *err,
+		    size_t errlen);
 /* "500ms", "2s", "1.5s", "100us", "10ns", "1m", "1h"; a bare number is seconds.
  * Returns false unless the result is a finite number > 0. */
 bool runopts_duration(const char *s, double *out_sec);

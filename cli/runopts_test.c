@@ -278,3 +278,81 @@ Test(wasi_runopts, max_wasm_stack_is_bounded)
 	cr_expect_eq(parse(&c, huge), RUNOPTS_USAGE, "100G was accepted (and grew to 24 GB)");
 	runopts_free(&c);
 }
+
+Test(runopts, wasm_proposal_switches)
+{
+	char *off[] = { "run", "-W", "memory64=n,multi-memory=no", "-W", "tail-call=false",
+			"m.wasm", NULL };
+	char *wasm2[] = { "run", "-Wall-proposals=n,simd,multi-value,bulk-memory,reference-types",
+			  "m.wasm", NULL };
+	char *back_on[] = { "run", "-W", "simd=n", "-W", "simd=y,gc=n", "m.wasm", NULL };
+	struct run_cmd c;
+
+	cr_assert_eq(parse(&c, off), 0);
+	cr_expect_eq(c.run.engine.features_off,
+		     CHIBI_FEAT_MEMORY64 | CHIBI_FEAT_MULTI_MEMORY | CHIBI_FEAT_TAIL_CALL);
+	cr_expect_str_eq(c.run.wasm_path, "m.wasm");
+	runopts_free(&c);
+	cr_assert_eq(parse(&c, wasm2), 0);
+	cr_expect_eq(chibi_config_features(&c.run.engine), CHIBI_FEATURES_WASM2);
+	runopts_free(&c);
+	cr_assert_eq(parse(&c, back_on), 0);
+	cr_expect_eq(c.run.engine.features_off, 0, "the last switch wins");
+	runopts_free(&c);
+	cr_assert_eq(parse(&c, (char *[]){ "run", "m.wasm", NULL }), 0);
+	cr_expect_eq(c.run.engine.features_off, 0, "default: everything on");
+	runopts_free(&c);
+}
+
+Test(runopts, wasmtime_keys_of_the_long_options)
+{
+	char *argv[] = { "run", "-W", "fuel=500,max-memory-size=1MiB,max-wasm-stack=512K",
+			 "-W", "timeout=2s", "-S", "tcplisten=127.0.0.1:0,cli", "-C", "cache=y",
+			 "m.wasm", NULL };
+	char *inherit[] = { "run", "-S", "inherit-env", "m.wasm", NULL };
+	char *no_inherit[] = { "run", "-S", "inherit-env=n", "m.wasm", NULL };
+	struct run_cmd c;
+
+	cr_assert_eq(parse(&c, argv), 0);
+	cr_expect_eq(c.run.engine.fuel, 500);
+	cr_expect_eq(c.run.engine.max_memory_pages, 16);
+	cr_expect_eq(c.run.engine.max_stack_bytes, 512 * 1024);
+	cr_expect_float_eq(c.run.timeout_sec, 2.0, 1e-12);
+	cr_assert_eq(c.nlisten_addrs, 1);
+	cr_expect_str_eq(c.listen_addrs[0], "127.0.0.1:0", "kept after parsing");
+	cr_expect(c.run.cache);
+	runopts_free(&c);
+	setenv("CHIBI_RUNOPTS_TEST", "yes", 1);
+	cr_assert_eq(parse(&c, inherit), 0);
+	cr_expect_geq(c.wasi.nenv, 1);
+	bool found = false;
+	for (int i = 0; i < c.wasi.nenv; i++)
+		found |= !strcmp(c.wasi.env[i], "CHIBI_RUNOPTS_TEST=yes");
+	cr_expect(found, "-S inherit-env passes the host's variables");
+	runopts_free(&c);
+	cr_assert_eq(parse(&c, no_inherit), 0);
+	cr_expect_eq(c.wasi.nenv, 0);
+	runopts_free(&c);
+}
+
+Test(runopts, bad_switches_are_usage_errors)
+{
+	static const char *const bad[][2] = {
+		{ "-W", "no-such-proposal" }, { "-W", "simd=maybe" }, { "-W", "gc" },
+		{ "-W", "gc=y" }, { "-W", "fuel" }, { "-W", "fuel=0" }, { "-W", "timeout=soon" },
+		{ "-W", "max-memory-size=1" }, { "-S", "simd" }, { "-S", "cli=n" },
+		{ "-S", "nope=1" }, { "-C", "cache=perhaps" }, { "-C", "simd=y" },
+		{ "-W", "tcplisten=127.0.0.1:0" },
+	};
+	struct run_cmd c;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *argv[] = { "run", (char *)bad[i][0], (char *)bad[i][1], "m.wasm", NULL };
+		char err[256] = "";
+
+		cr_expect_eq(runopts_parse(4, argv, &c, err, sizeof(err)), RUNOPTS_USAGE,
+			     "%s %s was accepted", bad[i][0], bad[i][1]);
+		cr_expect(err[0], "%s %s: no message", bad[i][0], bad[i][1]);
+		runopts_free(&c);
+	}
+}

@@ -28,6 +28,7 @@
 #include "chibi.h"
 #include "cli.h"
 #include "../util/json.h"
+#include "runopts.h"
 #include "wast.h"
 
 #define TEXT_SKIP_REASON "text-format module (wast2json cannot emit it as binary)"
@@ -52,6 +53,7 @@ struct opts {
 	bool convert_only;     /* convert and keep the folder, run nothing (tools/wat-diff.sh) */
 	unsigned timeout;      /* seconds, 0 = none */
 	bool compiled;         /* --compiled: each module through chibi_compile first */
+	uint32_t features_off; /* -W: proposals switched off (enum chibi_feature) */
 	struct skip_entry *skips;
 	size_t nskips;
 };
@@ -668,7 +670,8 @@ static enum chibi_err load(struct script *s, const struct json *cmd, chibi_modul
 	}
 	if (s->o->compiled && load_compiled(s, path, out))
 		return CHIBI_OK;
-	return chibi_module_load_file(path, out, diag);
+	return chibi_module_load_file_features(path, CHIBI_FEATURES_ALL & ~s->o->features_off,
+					       out, diag);
 }
 
 /* --compiled: the module through a compiled file (in a memfd, mapped as a file would be)
@@ -676,7 +679,7 @@ static enum chibi_err load(struct script *s, const struct json *cmd, chibi_modul
  * out of bounds at instantiation): the plain load then reports what it reports. */
 static bool load_compiled(struct script *s, const char *path, chibi_module **out)
 {
-	struct chibi_config cfg = { .mode = CHIBI_MODE_JIT };
+	struct chibi_config cfg = { .mode = CHIBI_MODE_JIT, .features_off = s->o->features_off };
 	struct chibi_diag d = { 0 };
 	chibi_compiled *c = NULL, **grown;
 	uint8_t *wasm = NULL, *cf = NULL;
@@ -1501,7 +1504,8 @@ static void run_file(const struct opts *o, const char *wast, struct progress *pr
 	snprintf(json, sizeof(json), "%s/%s.json", dir, stem);
 	snprintf(log, sizeof(log), "%s/wast2json.log", dir);
 	if (o->wast2json ? !run_wast2json(wast, json, log, why, sizeof(why))
-	    : !wast_text_convert(wast, dir, stem, json, why, sizeof(why))) {
+	    : !wast_text_convert(wast, dir, stem, json, CHIBI_FEATURES_ALL & ~o->features_off,
+				 why, sizeof(why))) {
 		prog->failed++;
 		prog->printed++;
 		printf("%s: %s\n", base, why);
@@ -1610,6 +1614,9 @@ static void usage(FILE *out)
 		"  --timeout=SECS    interrupt a command after SECS seconds (default %d, 0 = never)\n"
 		"  --skiplist=FILE   skip the commands listed in FILE, one \"NAME.wast:LINE reason\"\n"
 		"                    per line (they count as skipped, with the reason)\n"
+		"  -W NAME[=y|n],... switch proposals on or off, as `chibi run -W` (default: all\n"
+		"                    on; -W all-proposals=n,simd,multi-value,bulk-memory,\n"
+		"                    reference-types is Wasm 2.0)\n"
 		"\n"
 		"Exit status: 0 if nothing failed, 1 if something did, 2 on usage errors.\n",
 		DEFAULT_TIMEOUT);
@@ -1634,6 +1641,23 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* -W's comma-separated proposal switches (runopts_feature) into *off; false with a
+ * reason on an unknown name or a bad value. */
+static bool features_switch(const char *list, uint32_t *off, char *why, size_t n)
+{
+	while (*list) {
+		size_t len = strcspn(list, ",");
+		int rc = runopts_feature(list, len, off, why, n);
+
+		if (rc == 0)
+			snprintf(why, n, "-W %.*s: not a proposal chibi knows", (int)len, list);
+		if (rc != 1)
+			return false;
+		list += len + (list[len] == ',');
+	}
+	return true;
+}
+
 /* chibi wast [options] FILE.wast...: see usage().  Prints one summary line per script, the
  * failures (file:line: command: expected vs got), and a closing "N passed, N failed,
  * N skipped" line.  Returns 0 if no command failed, 1 otherwise, 2 on usage errors. */
@@ -1649,10 +1673,18 @@ int wast_main(int argc, char **argv)
 	o.wast2json = getenv("WAST2JSON") && *getenv("WAST2JSON");
 	opterr = 0;
 	optind = 0; /* glibc: a fresh scan */
-	while ((opt = getopt_long(argc, argv, "+:vh", long_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:vhW:", long_opts, NULL)) != -1) {
 		uint64_t secs;
+		char why[200];
 
 		switch (opt) {
+		case 'W':
+			if (!features_switch(optarg, &o.features_off, why, sizeof(why))) {
+				fprintf(stderr, "chibi wast: %s\n", why);
+				free_skiplist(&o);
+				return 2;
+			}
+			break;
 		case OPT_INTERP:
 			o.mode = CHIBI_MODE_INTERP;
 			break;

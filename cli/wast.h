@@ -23,8 +23,9 @@ enum chibi_err spectest_define(chibi_store *s, chibi_linker *l, bool verbose);
 /* The native front end (cli/wast_text.c): read script `wast` with chibi's text reader and
  * write its command list to `json` and its modules (STEM.N.wasm) into `dir`, in the format
  * of wast2json's output, plus "text_error" on modules the reader rejects.  false with a
- * reason in why (a script that cannot be read: malformed s-expressions, unknown commands). */
+ * reason in why (a script that cannot be read: malformed s-expressions, unknown commands).
+ * The modules are read with the proposals in `features` (enum chibi_feature). */
 bool wast_text_convert(const char *wast, const char *dir, const char *stem,
-		       const char *json, char *why, size_t n);
+		       const char *json, uint32_t features, char *why, size_t n);
 
 #endif

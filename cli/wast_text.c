@@ -35,6 +35,7 @@ struct conv {
 	char *why;
 	size_t whylen;
 	bool failed;
+	uint32_t features;      /* the proposals the text reader accepts (chibi_feature) */
 };
 
 static bool conv_fail(struct conv *c, const struct wat_node *at, const char *msg)
@@ -160,13 +161,13 @@ static bool module_members(struct conv *c, const struct wat_node *mod, char *out
 				if (fields && fields->kind == WAT_ID)
 					fields = fields->next;
 			}
-			ok = wat_encode_module(fields, &bin, &len, &err);
+			ok = wat_encode_module_features(fields, c->features, &bin, &len, &err);
 			wat_tree_free(&t);
 		}
 		vm_free(src);
 		text = !ok;
 	} else {
-		ok = wat_encode_module(n, &bin, &len, &err);
+		ok = wat_encode_module_features(n, c->features, &bin, &len, &err);
 		text = !ok;
 	}
 	(void)quote;
@@ -526,9 +527,10 @@ static bool is_field(const struct wat_node *a)
 }
 
 bool wast_text_convert(const char *wast, const char *dir, const char *stem,
-		       const char *json, char *why, size_t n)
+		       const char *json, uint32_t features, char *why, size_t n)
 {
-	struct conv c = { .dir = dir, .stem = stem, .why = why, .whylen = n };
+	struct conv c = { .dir = dir, .stem = stem, .why = why, .whylen = n,
+			  .features = features };
 	struct wat_error err;
 	struct wat_tree t;
 	size_t len = 0, cap = 0;

@@ -24,9 +24,15 @@ FUZZ_JOBS  ?= 1
 fuzz-campaign: $(FUZZ_BIN)
 	sh fuzz/campaign.sh $(FUZZ_BIN) $(FUZZ_TIME) "$(FUZZ_TIERS)" $(FUZZ_JOBS)
 
+# The seeds include the Wasm 3.0 scripts of spec-tests/spec-3.0.txt (exceptions, typed
+# references, tail calls, multi-memory, memory64/table64...), converted to binaries by
+# chibi's own reader (--convert-only: nothing is run), so the fuzzer starts from modules
+# with the new opcodes.
+SEEDS_3_0 = $(addprefix spec-tests/,$(shell sed -e 's/\#.*//' spec-tests/spec-3.0.txt))
 fuzz-seeds: $(CHIBI)
 	rm -rf build-fuzz/seeds && mkdir -p build-fuzz/seeds
 	$(CHIBI) wast --interp --keep $(SPEC_WAST) 2>/dev/null | sed -n 's/.*: kept //p' > build-fuzz/seeds.dirs
+	$(CHIBI) wast --convert-only $(SEEDS_3_0) 2>/dev/null | sed -n 's/.*: kept //p' >> build-fuzz/seeds.dirs
 	find $$(cat build-fuzz/seeds.dirs) -name '*.wasm' -size -4096c -exec cp --backup=numbered -t build-fuzz/seeds {} + 2>/dev/null; true
 	xargs rm -rf < build-fuzz/seeds.dirs
 	@echo "fuzz-seeds: $$(ls build-fuzz/seeds | wc -l) spec modules"
@@ -105,3 +111,17 @@ fuzz-wat: $(WAT_FUZZ_BIN)
 fuzz-wat-replay: $(WAT_FUZZ_BIN)
 	$(WAT_FUZZ_BIN) -runs=0 fuzz/wat-corpus
 -include $(wildcard build-fuzz/text/*.d build-fuzz/fuzz/wat_fuzz.d)
+# The differential campaign over random valid Wasm 3.0 modules (fuzz/gen3.py: multi-memory,
+# memory64, table64, exceptions, typed function references, tail calls), which binaryen
+# 108's -ttf cannot make: GEN3_MODULES modules, each compared interp vs JIT (guard pages)
+# and interp vs JIT (explicit bounds).
+# Run by the plain -O2 replay program (GEN3_ASAN=1: by the libFuzzer target, ASan + UBSan).
+GEN3_MODULES ?= 5000
+MODULE_REPLAY := $(BUILD)/module-replay
+$(MODULE_REPLAY): fuzz/module_fuzz.c fuzz/replay_main.c $(LIBCHIBI)
+	$(CC) -std=c11 -D_GNU_SOURCE -Iinclude -O2 -g -o $@ fuzz/module_fuzz.c fuzz/replay_main.c \
+	  $(LIBCHIBI) -lcapstone -lz -lm -lpthread
+.PHONY: fuzz-gen3
+fuzz-gen3: $(CHIBI) $(if $(GEN3_ASAN),$(FUZZ_BIN),$(MODULE_REPLAY))
+	sh fuzz/gen3-campaign.sh $(CHIBI) "$(if $(GEN3_ASAN),$(FUZZ_BIN) -runs=0,$(MODULE_REPLAY))" \
+	  $(GEN3_MODULES) $(GEN3_SEED)

@@ -16,7 +16,9 @@
  *            comparison ends at the first call where either tier ran out of fuel or stack:
  *            the tiers count fuel at different points and use different frame sizes.
  * CHIBI_JIT_BOUNDS=explicit in the environment makes the JIT check bounds explicitly
- * instead of using guard pages (as for chibi itself).
+ * instead of using guard pages (as for chibi itself).  CHIBI_FUZZ_VERBOSE=1 prints each
+ * input's outcome (the interpreter's, in diff) to stderr: to see what a generator's
+ * modules actually do.
  *
  * `make fuzz` / `make fuzz-campaign` run it; `make fuzz-replay` (part of `make test`)
  * replays fuzz/corpus in the interpreter and in the diff mode.  fuzz/replay_main.c makes the
@@ -36,6 +38,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 enum fuzz_tier { TIER_INTERP, TIER_JIT, TIER_DIFF };
 static enum fuzz_tier tier = TIER_DIFF;
+static bool verbose;    /* CHIBI_FUZZ_VERBOSE set: print each input's outcome (stderr) */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -43,6 +46,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
+	verbose = getenv("CHIBI_FUZZ_VERBOSE") != NULL;
 	if (t && !strcmp(t, "interp"))
 		tier = TIER_INTERP;
 	else if (t && !strcmp(t, "jit"))
@@ -103,6 +107,9 @@ static void note_val(struct outcome *o, const chibi_val *v)
 	case CHIBI_EXTERNREF:
 		note(o, " externref:%s", v->of.ext ? "non-null" : "null");
 		break;
+	case CHIBI_EXNREF:
+		note(o, " exnref:%s", v->of.exn ? "non-null" : "null");
+		break;
 	default:
 		note(o, " type%u", v->type);
 		break;
@@ -114,21 +121,36 @@ static void note_trap(struct outcome *o, enum chibi_trap t, const struct chibi_t
 	note(o, " trap %s", chibi_trap_name(t));
 	if (ti->func_index != UINT32_MAX)
 		note(o, " in function #%" PRIu32, ti->func_index);
+	/* An uncaught exception is an outcome of its own: which tag, and its payload. */
+	if (t == CHIBI_TRAP_EXCEPTION && ti->exn) {
+		const chibi_tag *tag = chibi_exn_tag(ti->exn);
+		const char *name = chibi_tag_name(tag);
+
+		note(o, " tag %s#%" PRIu32 " payload", name ? name : "-", chibi_tag_index(tag));
+		for (uint32_t i = 0; i < chibi_tag_num_params(tag); i++) {
+			chibi_val v = chibi_exn_value(ti->exn, i);
+
+			note_val(o, &v);
+		}
+	}
 	if (t == CHIBI_TRAP_OUT_OF_FUEL || t == CHIBI_TRAP_STACK_EXHAUSTED ||
 	    t == CHIBI_TRAP_HOST)
 		o->stopped = true;
 }
 
+/* A hash of every memory of inst (multi-memory: all of them, imported ones included). */
 static uint64_t memory_hash(const chibi_instance *inst)
 {
-	const struct chibi_memory *mem = inst->mod->nmemories ? inst->memories[0] : NULL;
 	uint64_t h = 1469598103934665603ull;
 
-	if (!mem)
-		return 0;
-	for (uint64_t i = 0; i < mem->size; i++)
-		h = (h ^ mem->data[i]) * 1099511628211ull;
-	return h ^ mem->size;
+	for (uint32_t m = 0; m < inst->mod->nmemories; m++) {
+		const struct chibi_memory *mem = inst->memories[m];
+
+		for (uint64_t i = 0; i < mem->size; i++)
+			h = (h ^ mem->data[i]) * 1099511628211ull;
+		h = (h ^ mem->size) * 1099511628211ull;
+	}
+	return h;
 }
 
 /* A host function standing in for any imported function: results are zeros. */
@@ -169,16 +191,35 @@ static bool define_imports(const struct module *m, chibi_store *s, chibi_linker 
 
 			if (lim->min > 64)
 				return false;
-			ext.of.memory = chibi_memory_new(s, (uint32_t)lim->min, (uint32_t)lim->max,
-							 lim->has_max);
+			if (lim->is64)
+				ext.of.memory = chibi_memory_new64(s, lim->min, lim->max, lim->has_max);
+			else
+				ext.of.memory = chibi_memory_new(s, (uint32_t)lim->min,
+								 (uint32_t)lim->max, lim->has_max);
 		} else if (im->kind == EXT_TABLE) {
 			const struct limits *lim = &im->desc.table.limits;
+			/* A typed reference's family: the import then fails to match,
+			 * the same way in every tier. */
+			enum chibi_valtype et = vt_code(im->desc.table.elemtype);
 
 			if (lim->min > 10000)
 				return false;
-			ext.of.table = chibi_table_new(s, (enum chibi_valtype)im->desc.table.elemtype,
-						       (uint32_t)lim->min, (uint32_t)lim->max,
-						       lim->has_max);
+			if (lim->is64)
+				ext.of.table = chibi_table_new64(s, et, lim->min, lim->max,
+								 lim->has_max);
+			else
+				ext.of.table = chibi_table_new(s, et, (uint32_t)lim->min,
+							       (uint32_t)lim->max, lim->has_max);
+		} else if (im->kind == EXT_TAG) {
+			const struct functype *ft = &m->types[im->desc.tag_type];
+			char params[64];
+
+			if (ft->nparams + 1 > sizeof(params))
+				return false;
+			for (uint32_t j = 0; j < ft->nparams; j++)
+				params[j] = vt_letter(ft->params[j]);
+			params[ft->nparams] = 0;
+			ext.of.tag = chibi_tag_new(s, params);
 		} else {
 			chibi_val v = { .type = im->desc.global.valtype };
 
@@ -187,6 +228,17 @@ static bool define_imports(const struct module *m, chibi_store *s, chibi_linker 
 		if (!ext.of.func || chibi_linker_define(l, im->module_name, im->field_name, ext))
 			return false;
 	}
+	return true;
+}
+
+/* Can f be called with zero arguments?  Not if a parameter is a non-nullable reference:
+ * the call would be refused (a host trap, which ends the comparison), so it is skipped and
+ * the exports after it still run. */
+static bool nullable_params(const chibi_func *f)
+{
+	for (uint32_t k = 0; k < f->type->nparams; k++)
+		if (vt_is_ref(f->type->params[k]) && !vt_nullable(f->type->params[k]))
+			return false;
 	return true;
 }
 
@@ -242,7 +294,7 @@ static void run_tier(const uint8_t *data, size_t size, enum chibi_exec_mode mode
 		chibi_val args[16], results[16];
 		uint32_t np = chibi_func_num_params(f), nr = chibi_func_num_results(f);
 
-		if (np > 16 || nr > 16)
+		if (np > 16 || nr > 16 || !nullable_params(f))
 			continue;
 		memset(args, 0, sizeof(args));
 		for (uint32_t k = 0; k < np; k++)
@@ -307,5 +359,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	}
 	}
+	if (verbose)
+		fprintf(stderr, "--- outcome\n%.*s", (int)a.len, a.text);
 	return 0;
 }

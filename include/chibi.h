@@ -123,6 +123,39 @@ typedef struct chibi_val {
 	} of;
 } chibi_val;
 
+/* ---- features ----------------------------------------------------------------------- */
+
+/* The WebAssembly proposals a module may use, one bit each, named as wasmtime names them
+ * (`chibi run -W NAME=y|n`).  A proposal switched off is refused as the Wasm version
+ * before it did: its opcodes are illegal, and memory64 off makes memarg offsets and limits
+ * u32 again (malformed above), multi-memory off makes the memory index a zero byte and
+ * allows one memory, function-references off lets constant expressions read imported
+ * globals only (3.0 lets them read earlier immutable defined globals too). */
+enum chibi_feature {
+	CHIBI_FEAT_SIMD                = 1u << 0,
+	CHIBI_FEAT_RELAXED_SIMD        = 1u << 1,
+	CHIBI_FEAT_MULTI_MEMORY        = 1u << 2,
+	CHIBI_FEAT_MEMORY64            = 1u << 3,
+	CHIBI_FEAT_TAIL_CALL           = 1u << 4,
+	CHIBI_FEAT_FUNCTION_REFERENCES = 1u << 5,
+	CHIBI_FEAT_EXCEPTIONS          = 1u << 6,
+	CHIBI_FEAT_EXTENDED_CONST      = 1u << 7,
+	CHIBI_FEAT_MULTI_VALUE         = 1u << 8,
+	CHIBI_FEAT_BULK_MEMORY         = 1u << 9,
+	CHIBI_FEAT_REFERENCE_TYPES     = 1u << 10,
+};
+/* Everything chibi implements (the default). */
+#define CHIBI_FEATURES_ALL ((uint32_t)(1u << 11) - 1)
+/* The Wasm 2.0 set: 2.0's proposals (SIMD, multi-value, bulk memory, reference types). */
+#define CHIBI_FEATURES_WASM2 (CHIBI_FEAT_SIMD | CHIBI_FEAT_MULTI_VALUE | \
+			      CHIBI_FEAT_BULK_MEMORY | CHIBI_FEAT_REFERENCE_TYPES)
+
+/* The bit of a wasmtime feature name ("simd", "memory64", ...; `len` bytes of `name`), or 0
+ * when chibi has no such feature. */
+uint32_t chibi_feature_by_name(const char *name, size_t len);
+/* The name of feature bit `bit` (one bit), or NULL. */
+const char *chibi_feature_name(uint32_t bit);
+
 /* ---- modules ------------------------------------------------------------------------ */
 
 /* Decode and fully validate `len` bytes (copied; the caller keeps its buffer).
@@ -130,6 +163,9 @@ typedef struct chibi_val {
  * CHIBI_ERR_MALFORMED / INVALID / UNSUPPORTED / NOMEM and fills *diag if non-NULL. */
 enum chibi_err chibi_module_new(const uint8_t *bytes, size_t len, chibi_module **out,
 				struct chibi_diag *diag);
+/* The same, accepting only the proposals in `features` (enum chibi_feature bits). */
+enum chibi_err chibi_module_new_features(const uint8_t *bytes, size_t len, uint32_t features,
+					 chibi_module **out, struct chibi_diag *diag);
 
 /* The largest module file chibi_module_load_file reads (1 GiB); the environment variable
  * CHIBI_MAX_MODULE_SIZE (a byte count) overrides it. */
@@ -141,6 +177,8 @@ uint64_t chibi_max_module_bytes(void);
  * (/dev/zero would never end), or is larger than the maximum module size. */
 enum chibi_err chibi_module_load_file(const char *path, chibi_module **out,
 				      struct chibi_diag *diag);
+enum chibi_err chibi_module_load_file_features(const char *path, uint32_t features,
+					       chibi_module **out, struct chibi_diag *diag);
 
 /* Drop the caller's reference; instances still using the module keep it alive. NULL is a no-op. */
 void chibi_module_free(chibi_module *m);
@@ -186,7 +224,12 @@ struct chibi_config {
 	 * 0 = default, 8 MiB; at most CHIBI_MAX_STACK_BYTES. */
 	size_t max_stack_bytes;
 	uint64_t fuel;              /* 0 = unlimited */
+	/* proposals switched off (enum chibi_feature bits; 0 = everything on): what the
+	 * modules loaded for this configuration may not use (chibi_config_features) */
+	uint32_t features_off;
 };
+/* The features a configuration allows (cfg NULL: all). */
+uint32_t chibi_config_features(const struct chibi_config *cfg);
 
 /* New store; cfg may be NULL for defaults.  Owned by the caller (chibi_store_free). */
 chibi_store *chibi_store_new(const struct chibi_config *cfg);

@@ -24,6 +24,25 @@ struct jit_func {
 	uint32_t code_size;
 	uint8_t state;             /* enum jf_state */
 	struct jit_inspect *insp;  /* map kept for chibi inspect, or NULL */
+	uint32_t frame_total;      /* bytes from its sp to its caller's (return address
+	                            * included): the unwinder's step (jit_h_throw) */
+	const struct jit_eh_table *eh; /* its handlers, or NULL */
+};
+
+/* One catch clause of a try_table in compiled code: a call or throw whose return address
+ * minus one is in [start, end) (code offsets) lands at pad when the exception's tag is tag
+ * (NULL: any), its payload copied to sp + payload_off first.  A function's rows are
+ * searched from the last: inner try_tables come later, a try_table's clauses backwards. */
+struct jit_handler {
+	uint32_t start, end, pad;
+	int32_t payload_off;
+	const struct chibi_tag *tag;
+};
+
+struct jit_eh_table {
+	struct jit_eh_table *next;     /* the store's list (jit_store.eh_tables) */
+	uint32_t n;
+	struct jit_handler row[];
 };
 
 /* What inspect keeps per function (heap, freed with the store). */
@@ -55,6 +74,8 @@ struct jit_store {
 	bool perfmap;              /* CHIBI_JIT_PERFMAP: write /tmp/perf-PID.map */
 	bool hard;                 /* CHIBI_HARD_JIT: compile twice, compare */
 	struct jit_inspect *inspects;
+	struct jit_eh_table *eh_tables; /* of every function with handlers (freed with it) */
+	bool has_handlers;         /* some compiled function has one: calls out catch */
 	struct codebuf cb;         /* reused between compilations */
 	void *lower_scratch;       /* lower.c's reusable arrays */
 	struct jit_pic *pic;       /* set while compiling position-independent code for a
@@ -237,6 +258,8 @@ struct jit_ret jit_h_memory_init(struct chibi_instance *inst, uint64_t seg, uint
 				 uint64_t src, uint64_t n);
 struct jit_ret jit_h_data_drop(struct chibi_instance *inst, uint64_t seg);
 struct jit_ret jit_h_table_get(struct chibi_table *t, uint64_t i);
+struct jit_ret jit_h_throw(struct chibi_func *f, uint64_t tag, const uint64_t *payload,
+			   uint64_t sp);
 struct jit_ret jit_h_table_set(struct chibi_table *t, uint64_t i, uint64_t v);
 struct jit_ret jit_h_table_grow(struct chibi_table *t, uint64_t init, uint64_t delta);
 struct jit_ret jit_h_table_fill(struct chibi_table *t, uint64_t i, uint64_t v, uint64_t n);

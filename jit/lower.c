@@ -57,6 +57,7 @@ struct blk {
 	uint32_t label;      /* block/if: end; loop: start */
 	uint32_t else_label; /* if: where the condition-false path starts */
 	int32_t save_off;    /* if with parameters: where they wait for the else branch */
+	uint32_t try_end;    /* try_table: the label its body's handler range ends at */
 };
 
 /* A parallel move. */
@@ -82,6 +83,8 @@ struct lower_scratch {
 	size_t cap_labels;
 	uint32_t *idx;           /* pre-pass: local order */
 	size_t cap_idx;
+	struct jit_handler *eh;  /* try_table clauses, code positions as labels */
+	size_t cap_eh;
 };
 
 /* An accumulator chain in progress (op_simd, accumulate()): the entry at stack position pos
@@ -119,6 +122,9 @@ struct lower {
 	                          * 16 in functions that use v128, else 8 */
 	int32_t if_save_next;
 	bool leaf;
+	bool eh;                 /* has handlers (try_table): locals in memory only, all homes
+	                          * saved (a landing restores nothing but sp, jit_land) */
+	uint32_t neh;            /* rows in ls->eh */
 	uint32_t out_words;      /* outgoing argument area */
 	uint32_t if_words;       /* if-parameter save areas */
 	bool failed;
@@ -177,6 +183,9 @@ static void push(struct lower *L, struct val v)
 	/* a v128 needs 16-byte slots: a function the validator did not mark must not get one */
 	if (v.type == VT_V128 && L->stride != 16)
 		fail(L, "v128 value in a function not marked uses_v128");
+	/* the exception collector (vm/exn.c) does not look into JIT frames */
+	if (vt_code(v.type) == VT_EXNREF)
+		fail(L, "exception handling (exnref value)");
 	if (v.kind == V_REG)
 		L->used |= bit(v.reg);
 	L->vs[L->sp++] = v;
@@ -687,6 +696,9 @@ static void op_end(struct lower *L)
 	uint32_t id = flow_close(&L->fc);
 	struct blk *c = &L->blk[id];
 
+	if (c->try_end)
+		cb_bind(L->c.cb, c->try_end - 1);
+
 	switch (c->kind) {
 	case FLOW_FUNC:
 		if (!L->dead)
@@ -1045,6 +1057,8 @@ struct harg {
 	struct jopnd o;
 	uint8_t type;
 	const void *ptr;  /* a host address, set after the moves (be_addr) instead of o */
+	bool frame;       /* the address of the frame at frame_off, set after the moves */
+	int32_t frame_off;
 };
 
 /* Call a C helper returning struct jit_ret: args go to the C argument registers as raw
@@ -1059,7 +1073,7 @@ static void call_helper(struct lower *L, const void *fn, const struct harg *a, u
 	spill_below(L, L->sp, false);
 	save_regs(L, L->csave_mask, true);
 	for (uint32_t i = 0; i < n; i++) {
-		if (a[i].ptr)
+		if (a[i].ptr || a[i].frame)
 			continue;
 		/* a float operand moves bit for bit into an integer register */
 		mv_add(L, &nm, jo_reg(jit_target.helper_arg[i]), a[i].o, a[i].type);
@@ -1072,6 +1086,8 @@ static void call_helper(struct lower *L, const void *fn, const struct harg *a, u
 	for (uint32_t i = 0; i < n; i++)
 		if (a[i].ptr)
 			be_addr(&L->c, jit_target.helper_arg[i], a[i].ptr);
+		else if (a[i].frame)
+			be_frame_addr(&L->c, jit_target.helper_arg[i], a[i].frame_off);
 	be_call_helper(&L->c, fn);
 	if (can_trap) /* a non-zero trap code raises it */
 		be_cmp_branch(&L->c, OPC_I64_EQZ, jo_reg(jit_target.helper_ret2), jo_imm(0), true,
@@ -1093,21 +1109,115 @@ static void call_helper(struct lower *L, const void *fn, const struct harg *a, u
 
 static struct harg ha_pop(struct lower *L)
 {
-	struct harg h;
+	struct harg h = { .ptr = NULL };
 
 	h.o = pop(L, &h.type);
-	h.ptr = NULL;
 	return h;
 }
 
 static struct harg ha_ptr(const void *p)
 {
-	return (struct harg){ jo_imm(0), VT_I64, p };
+	return (struct harg){ .o = jo_imm(0), .type = VT_I64, .ptr = p };
 }
 
 static struct harg ha_u32(uint32_t v)
 {
-	return (struct harg){ jo_imm(v), VT_I32, NULL };
+	return (struct harg){ .o = jo_imm(v), .type = VT_I32 };
+}
+
+/* throw: the payload goes to its frame slots, where jit_h_throw reads it to make the
+ * exception, which it throws on (vm_throw: no JIT frame holds a handler).  It comes back
+ * only with the trap of a failed allocation. */
+static void op_throw(struct lower *L, uint32_t tag)
+{
+	const struct functype *ft = L->c.inst->tags[tag]->type;
+	uint32_t n = ft->nparams;
+	struct harg a[4];
+
+	if (L->stride != 8 || n > L->sp) {
+		/* the payload's 64-bit slots are the frame's only with 8-byte strides */
+		fail(L, "exception handling (throw in a function with v128 values)");
+		return;
+	}
+	for (uint32_t i = L->sp - n; i < L->sp; i++)
+		if (L->vs[i].kind != V_SLOT)
+			spill(L, i);
+	a[2] = (struct harg){ .frame = true, .frame_off = slot_off(L, L->sp - n) };
+	for (uint32_t i = 0; i < n; i++)
+		release(L, pop(L, NULL));
+	a[0] = ha_ptr(L->c.func);
+	a[1] = ha_u32(tag);
+	a[3] = (struct harg){ .frame = true, .frame_off = 0 };
+	call_helper(L, (const void *)jit_h_throw, a, 4, 0, true);
+	be_jmp(&L->c, jc_trap_label(&L->c, CHIBI_TRAP_UNREACHABLE)); /* never taken */
+}
+
+/* try_table: each clause gets a landing pad, out of line before the body, which starts
+ * from the block's height (everything below is in memory or constant: open_block) plus
+ * the payload, which jit_h_throw copied to its slots, and is the branch to the clause's
+ * label.  The rows naming the pads cover the body's code (search: jit_h_throw). */
+static void op_try_table(struct lower *L, const struct instr *in)
+{
+	uint32_t height = flow_get(L->fc.fl, L->fc.next_block)->height, sp = L->sp;
+	uint32_t skip = cb_label_new(L->c.cb), start = cb_label_new(L->c.cb), end;
+	uint32_t first = L->neh;
+	const uint8_t *p = in->table;
+	struct val *saved;
+	struct blk *c;
+
+	spill_below(L, sp, true);
+	saved = vm_malloc((sp - height + 1) * sizeof(*saved));
+	if (!saved || !VM_GROW(L->ls->eh, L->ls->cap_eh, (size_t)L->neh + in->b)) {
+		vm_free(saved);
+		fail(L, "out of memory");
+		return;
+	}
+	memcpy(saved, L->vs + height, (sp - height) * sizeof(*saved));
+	be_jmp(&L->c, skip);
+	for (uint32_t i = 0; i < in->b && !L->failed; i++) {
+		struct blk *t = next_target(L);
+		struct jit_handler *h = &L->ls->eh[L->neh++];
+		uint32_t x, label;
+		uint8_t kind;
+
+		instr_catch_clause(&p, &kind, &x, &label);
+		h->tag = kind == CATCH_TAG ? L->c.inst->tags[x] : NULL;
+		h->pad = cb_label_new(L->c.cb);
+		h->payload_off = slot_off(L, height);
+		cb_bind(L->c.cb, h->pad);
+		L->sp = height;
+		recompute_used(L);
+		if (h->tag) {
+			const struct functype *ft = h->tag->type;
+
+			for (uint32_t k = 0; k < ft->nparams; k++)
+				push(L, (struct val){ .kind = V_SLOT, .type = ft->params[k] });
+		}
+		if (L->c.uses_memory && L->c.mem)
+			be_load_mem(&L->c, false);
+		branch_to(L, t);
+	}
+	L->sp = height;
+	for (uint32_t i = 0; i < sp - height; i++)
+		L->vs[L->sp++] = saved[i];
+	vm_free(saved);
+	recompute_used(L);
+	cb_bind(L->c.cb, skip);
+	c = open_block(L);
+	end = cb_label_new(L->c.cb);
+	c->try_end = end + 1;
+	cb_bind(L->c.cb, start);
+	/* rows: this try's clauses backwards (the search runs from the last) */
+	for (uint32_t i = first, j = L->neh; i + 1 < j; i++, j--) {
+		struct jit_handler tmp = L->ls->eh[i];
+
+		L->ls->eh[i] = L->ls->eh[j - 1];
+		L->ls->eh[j - 1] = tmp;
+	}
+	for (uint32_t i = first; i < L->neh; i++) {
+		L->ls->eh[i].start = start;
+		L->ls->eh[i].end = end;
+	}
 }
 
 /* ---- instructions ---- */
@@ -1855,8 +1965,8 @@ static void op_misc(struct lower *L, const struct instr *in)
 		case LA_MEM_B: a[n] = ha_ptr(inst->memories[in->b]); break;
 		/* memory.init's segment, its memory in the upper half (0: memory 0) */
 		case LA_SEG_MEM:
-			a[n] = in->mem ? (struct harg){ jo_imm(in->a | (uint64_t)in->mem << 32), VT_I64,
-						       NULL } : ha_u32(in->a);
+			a[n] = in->mem ? (struct harg){ .o = jo_imm(in->a | (uint64_t)in->mem << 32),
+						       .type = VT_I64 } : ha_u32(in->a);
 			break;
 		case LA_INST: a[n] = ha_ptr(inst); break;
 		case LA_TABLE_A: a[n] = ha_ptr(inst->tables[in->a]); break;
@@ -1886,6 +1996,12 @@ static void lower_instr(struct lower *L, const struct instr *in)
 	switch (in->op) {
 	case OPC_UNREACHABLE:
 		be_jmp(&L->c, jc_trap_label(&L->c, CHIBI_TRAP_UNREACHABLE));
+		break;
+	case OPC_THROW:
+		op_throw(L, in->a);
+		break;
+	case OPC_TRY_TABLE:
+		op_try_table(L, in);
 		break;
 	case OPC_NOP:
 		break;
@@ -2014,6 +2130,15 @@ static bool prepass(struct lower *L)
 	struct flow_cursor fc;
 	uint32_t loops = 0, n = 0;
 
+	/* Room for the most instructions the body can hold (one byte each) at once: growing by
+	 * doubling copied the array up to ten times per function, and its untouched tail costs
+	 * address space only.  A smaller array kept from the last compile is dropped, not
+	 * copied. */
+	if (ls->cap_ins < (size_t)L->def->code_len + 1) {
+		vm_free(ls->ins);
+		ls->ins = NULL;
+		ls->cap_ins = 0;
+	}
 	flow_begin(&fc, fl);
 	while (p < end) {
 		struct instr *in;
@@ -2021,7 +2146,7 @@ static bool prepass(struct lower *L)
 		bool skipped;
 
 		p = code + flow_skip(&fc, (uint32_t)(p - code), &skipped);
-		if (!GROW(ls->ins, ls->cap_ins, (size_t)n + 1))
+		if (!GROW(ls->ins, ls->cap_ins, n ? (size_t)n + 1 : (size_t)L->def->code_len + 1))
 			return false;
 		in = &ls->ins[n];
 		if (instr_read(&p, end, L->mod->bytes, in, &diag) != CHIBI_OK)
@@ -2206,6 +2331,11 @@ static void layout_frame(struct lower *L)
 		}
 	}
 	f->saved |= be_reserved(&L->c) & ~temps_as_homes;
+	/* a landing leaves the homes as the throw found them: restored by the epilogue */
+	if (L->eh)
+		for (int cls = 0; cls < 2; cls++)
+			for (int i = 0; i < jit_target.nhome[cls]; i++)
+				f->saved |= bit(jit_target.home[cls][i]);
 	L->temp_homes = temps_as_homes;
 	/* The JIT convention preserves every home register across calls, including the ones
 	 * C does not (x64: rsi, rdi, xmm8-14): a helper call must save them all, not only this
@@ -2323,12 +2453,24 @@ static bool setup(struct lower *L, struct jit_store *js, struct chibi_func *f, c
 		fail(L, "too many locals");
 		return false;
 	}
-	if (def->uses_eh) {
-		/* Exception handlers live in the interpreter only (docs/RATIONALE.md): such a
-		 * function runs there with everything it calls, so JIT frames never hold a
-		 * handler and an exception crosses them the way a trap does. */
-		fail(L, "exception handling");
-		return false;
+	if (def->uses_handlers) {
+		/* try_table's catch and catch_all are compiled where the back end can land in a
+		 * frame (docs/RATIONALE.md); the rest of exception handling (legacy try,
+		 * exnref values: the collector does not scan JIT frames) is the interpreter's,
+		 * where an exception crosses JIT frames without handlers the way a trap does. */
+		bool ok = jit_target.eh_landing && !js->pic && !def->uses_v128 && !def->max_try;
+
+		for (uint32_t i = 0; ok && i < f->type->nparams; i++)
+			ok = vt_code(f->type->params[i]) != VT_EXNREF;
+		for (uint32_t i = 0; ok && i < f->type->nresults; i++)
+			ok = vt_code(f->type->results[i]) != VT_EXNREF;
+		for (uint32_t i = 0; ok && i < def->nlocals; i++)
+			ok = vt_code(def->local_types[i]) != VT_EXNREF;
+		if (!ok) {
+			fail(L, "exception handling");
+			return false;
+		}
+		L->eh = true;
 	}
 	L->stride = 8;
 	if (def->uses_v128) {
@@ -2376,6 +2518,42 @@ static void trap_stub(struct lower *L, uint32_t label, struct jopnd kind)
 	be_trap_stub(&L->c);
 }
 
+/* A function with handlers: only try_table with catch / catch_all clauses, throw and
+ * what needs no exnref is compiled. */
+static bool eh_supported(struct lower *L)
+{
+	for (uint32_t i = 0; i < L->nins; i++) {
+		const struct instr *in = &L->ins[i];
+		const uint8_t *p = in->table;
+
+		switch (in->op) {
+		case OPC_THROW_REF:
+		case OPC_RETHROW:
+		case OPC_TRY:
+		case OPC_CATCH:
+		case OPC_CATCH_ALL:
+		case OPC_DELEGATE:
+			fail(L, "exception handling");
+			return false;
+		case OPC_TRY_TABLE:
+			for (uint32_t k = 0; k < in->b; k++) {
+				uint32_t x, label;
+				uint8_t kind;
+
+				instr_catch_clause(&p, &kind, &x, &label);
+				if (kind == CATCH_TAG_REF || kind == CATCH_ALL_REF) {
+					fail(L, "exception handling (catch_ref)");
+					return false;
+				}
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	return true;
+}
+
 /* Compile one function; see jit_int.h. */
 bool jit_compile(struct jit_store *js, struct jit_func *jf, char *why)
 {
@@ -2397,7 +2575,10 @@ bool jit_compile(struct jit_store *js, struct jit_func *jf, char *why)
 		fail(L, "cannot decode the body");
 		return false;
 	}
-	assign_homes(L, be_reserved(&L->c));
+	if (L->eh && !eh_supported(L))
+		return false;
+	if (!L->eh)
+		assign_homes(L, be_reserved(&L->c));
 	layout_frame(L);
 	enter_function(L);
 	flow_begin(&L->fc, fl);
@@ -2446,6 +2627,26 @@ bool jit_compile(struct jit_store *js, struct jit_func *jf, char *why)
 		}
 		be_patch_reloc(code, &cb->relocs[i]);
 	}
+	jf->frame_total = L->c.frame.total;
+	if (L->neh) {
+		struct jit_eh_table *t = vm_malloc(sizeof(*t) + L->neh * sizeof(t->row[0]));
+
+		if (!t) {
+			fail(L, "out of memory");
+			return false;
+		}
+		t->n = L->neh;
+		for (uint32_t i = 0; i < L->neh; i++) {
+			t->row[i] = L->ls->eh[i];
+			t->row[i].start = (uint32_t)cb_label_pos(cb, L->ls->eh[i].start);
+			t->row[i].end = (uint32_t)cb_label_pos(cb, L->ls->eh[i].end);
+			t->row[i].pad = (uint32_t)cb_label_pos(cb, L->ls->eh[i].pad);
+		}
+		t->next = js->eh_tables;
+		js->eh_tables = t;
+		jf->eh = t;
+		js->has_handlers = true;
+	}
 	jf->code = code;
 	jf->code_size = (uint32_t)cb->len;
 	return true;
@@ -2479,6 +2680,7 @@ void jit_lower_trim(void *scratch)
 	TRIM(ls->mv, ls->cap_mv);
 	TRIM(ls->labels, ls->cap_labels);
 	TRIM(ls->idx, ls->cap_idx);
+	TRIM(ls->eh, ls->cap_eh);
 }
 
 #undef TRIM
@@ -2496,5 +2698,6 @@ void jit_lower_free(void *scratch)
 	vm_free(ls->mv);
 	vm_free(ls->labels);
 	vm_free(ls->idx);
+	vm_free(ls->eh);
 	vm_free(ls);
 }

@@ -394,6 +394,12 @@ static void jit_store_free(struct chibi_store *s)
 			js->stats.fallbacks, be_simd_isa() ? be_simd_isa() : "interpreted",
 			js->images);
 	registry_remove(js);
+	while (js->eh_tables) {
+		struct jit_eh_table *t = js->eh_tables;
+
+		js->eh_tables = t->next;
+		vm_free(t);
+	}
 	while (js->inspects) {
 		struct jit_inspect *i = js->inspects;
 
@@ -777,6 +783,64 @@ static void jit_invoke(struct chibi_store *s, struct chibi_func *f, uint64_t *sl
 	}
 }
 
+static void jit_unwind(struct chibi_store *s, struct chibi_exn *e, uintptr_t pc, uintptr_t sp);
+
+/* The callee of jit_rt_call_out, arguments at slots (n slots of room). */
+static void call_out_callee(struct chibi_store *s, struct chibi_func *f,
+			    const struct jit_func *caller, uint64_t *slots, uint32_t n)
+{
+	if (f->kind == FUNC_HOST) {
+		/* called here rather than through interp_invoke, which cannot tell the host
+		 * function its caller's instance (WASI needs the caller's memory) */
+		struct chibi_caller cl = { .store = s, .inst = caller ? caller->func->inst : NULL };
+		enum chibi_trap rc;
+
+		s->stack_top = slots + n;
+		rc = f->host_fn(&cl, f->host_env, slots);
+		s->stack_top = slots;
+		if (rc == CHIBI_TRAP_EXCEPTION && s->trap->info.exn) {
+			/* thrown (chibi_caller_throw): to the handlers of this activation */
+			struct chibi_exn *e = s->trap->info.exn;
+
+			s->trap->info.exn = NULL;
+			vm_throw(s, e);
+		}
+		if (rc != CHIBI_TRAP_NONE)
+			vm_trap(s, rc);
+	} else {
+		interp_invoke(s, f, slots);
+	}
+}
+
+/* The catch point's sigsetjmp, apart from call_out_catching so that what vm_throw writes
+ * lives in the caller's frame (C11 7.13.2.1p3).  False: an exception came back. */
+static __attribute__((noinline)) bool call_out_protected(struct chibi_store *s,
+							 struct exn_catch *c,
+							 struct chibi_func *f,
+							 const struct jit_func *caller,
+							 uint64_t *slots, uint32_t n)
+{
+	if (sigsetjmp(c->jmp, 0)) /* no signal mask: exceptions never leave a signal handler */
+		return false;
+	call_out_callee(s, f, caller, slots, n);
+	return true;
+}
+
+/* call_out_callee behind a catch point (a sigsetjmp: paid only by calls out of code of a
+ * store with compiled handlers): the exception no frame of the callee took, or NULL. */
+static __attribute__((noinline)) struct chibi_exn *
+call_out_catching(struct chibi_store *s, struct chibi_func *f, const struct jit_func *caller,
+		  uint64_t *slots, uint32_t n)
+{
+	struct exn_catch c = { .trap = s->trap, .prev = s->exn_catch };
+
+	s->exn_catch = &c;
+	if (call_out_protected(s, &c, f, caller, slots, n))
+		c.exn = NULL;
+	s->exn_catch = c.prev;
+	return c.exn;
+}
+
 /* JIT code called a host function or a function left to the interpreter. */
 void jit_rt_call_out(struct chibi_store *s, struct jit_func *jf, struct jit_regs *r)
 {
@@ -811,19 +875,17 @@ void jit_rt_call_out(struct chibi_store *s, struct jit_func *jf, struct jit_regs
 		}
 		slots[si] = norm(t->params[i], v);
 	}
-	if (f->kind == FUNC_HOST) {
-		/* called here rather than through interp_invoke, which cannot tell the host
-		 * function its caller's instance (WASI needs the caller's memory) */
-		struct chibi_caller cl = { .store = s, .inst = caller ? caller->func->inst : NULL };
-		enum chibi_trap rc;
+	if (js && js->has_handlers) {
+		/* a compiled frame may have a handler for what the callee throws */
+		struct chibi_exn *e = call_out_catching(s, f, caller, slots, n);
 
-		s->stack_top = slots + n;
-		rc = f->host_fn(&cl, f->host_env, slots);
-		s->stack_top = slots;
-		if (rc != CHIBI_TRAP_NONE)
-			vm_trap(s, rc);
+		if (e) {
+			s->stack_top = slots;
+			jit_unwind(s, e, (uintptr_t)r->ret_addr, (uintptr_t)r->stack);
+			vm_throw(s, e);
+		}
 	} else {
-		interp_invoke(s, f, slots);
+		call_out_callee(s, f, caller, slots, n);
 	}
 	if (!jit_results_in_memory(t)) {
 		if (t->nresults == 1) {
@@ -1106,6 +1168,88 @@ struct jit_ret jit_h_data_drop(struct chibi_instance *inst, uint64_t seg)
 {
 	inst->data_dropped[seg] = true;
 	return ret_val(0);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+void __asan_handle_no_return(void);
+#endif
+
+/* Continue compiled code at pc with the stack pointer sp: a landing pad of the frame at
+ * sp (jit/lower.c, op_try_table), which reloads what else it needs.  The C frames in
+ * between are simply dropped, as by a longjmp: none holds anything to release. */
+static noreturn void jit_land(struct chibi_store *s, uintptr_t sp, uintptr_t pc)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	__asan_handle_no_return();
+#endif
+#if defined(__x86_64__)
+	__asm__ volatile("mov %%rdi, %%rsp\n\tmov %%rdx, %%r15\n\tjmp *%%rsi"
+			 : : "D"(sp), "S"(pc), "d"(s) : "memory");
+	__builtin_unreachable();
+#else
+	(void)s, (void)sp, (void)pc;
+	abort(); /* jit_target.eh_landing is false: no function has handlers */
+#endif
+}
+
+/* Find a handler for e in the compiled frames from the one at sp (a call or throw in it
+ * returns to pc) outwards, and land there.  Frames are fixed-size and sp stays put in a
+ * body, so each step is sp += frame_total, with the return address just below; the walk
+ * stops at the first return address outside compiled code (an entry thunk: the catch
+ * points, vm_throw, take it from there).  Returns when no compiled frame takes e. */
+static void jit_unwind(struct chibi_store *s, struct chibi_exn *e, uintptr_t pc, uintptr_t sp)
+{
+	struct jit_store *js = s->jit;
+
+	if (!js || !js->has_handlers)
+		return;
+	for (;;) {
+		/* pc - 1: inside the call instruction, even were it the function's last */
+		struct jit_func *jf = range_find(js, pc - 1);
+
+		if (!jf)
+			return;
+		if (jf->eh) {
+			uint32_t off = (uint32_t)(pc - 1 - (uintptr_t)jf->code);
+
+			for (uint32_t i = jf->eh->n; i-- > 0;) {
+				const struct jit_handler *h = &jf->eh->row[i];
+
+				if (off < h->start || off >= h->end || (h->tag && h->tag != e->tag))
+					continue;
+				if (h->tag)
+					memcpy((void *)(sp + (uintptr_t)h->payload_off), e->payload,
+					       e->nslots * sizeof(uint64_t));
+				jit_land(s, sp, (uintptr_t)jf->code + h->pad);
+			}
+		}
+		pc = *(const uintptr_t *)(sp + jf->frame_total - 8);
+		sp += jf->frame_total;
+	}
+}
+
+/* throw (jit/lower.c, op_throw): a new exception of f's tag number tag with the payload
+ * at payload (the throwing frame's slots; sp: that frame), to the handler of a compiled
+ * frame (jit_unwind) or else to the innermost catch point or the embedding call
+ * (vm_throw).  Exceptions live in interpreter frames, globals and tables only (JIT frames
+ * hold no exnref), all below s->stack_top, so that bounds what the collector scans.
+ * Returns only the trap of a failed allocation. */
+struct jit_ret jit_h_throw(struct chibi_func *f, uint64_t tag, const uint64_t *payload,
+			   uint64_t sp)
+{
+	struct chibi_store *s = f->store;
+	struct chibi_exn *e;
+
+	s->cur_func_index = f->index;
+	s->cur_inst = f->inst;
+	e = exn_new(s, f->inst->tags[(uint32_t)tag], payload, s->stack_top);
+	if (!e) {
+		snprintf(s->trap->info.message, sizeof(s->trap->info.message),
+			 "out of memory allocating an exception");
+		return ret_trap(CHIBI_TRAP_HOST);
+	}
+	jit_unwind(s, e, (uintptr_t)__builtin_return_address(0), (uintptr_t)sp);
+	vm_throw(s, e);
 }
 
 struct jit_ret jit_h_table_get(struct chibi_table *t, uint64_t i)

@@ -56,6 +56,8 @@ struct jit_target {
 	jreg indirect_idx;
 	/* the back end compiles position-independent code for compiled files (jit/aot.c) */
 	bool pic;
+	/* exception handlers in compiled code: the runtime can land in a frame (jit_land) */
+	bool eh_landing;
 };
 
 extern const struct jit_target jit_target;
@@ -346,6 +348,9 @@ void be_tail_call_ref(struct jcomp *c);
 /* dst = a host address (an object a helper takes, a funcref): an immediate, or in code
  * for a compiled file a load from the image's slot for it (jit_int.h, jit_pic_find). */
 void be_addr(struct jcomp *c, jreg dst, const void *addr);
+/* dst = the address of the frame at off (a jo_mem operand's place), for a helper that
+ * reads several values at once (throw's payload). */
+void be_frame_addr(struct jcomp *c, jreg dst, int32_t off);
 /* Call a C function (arguments already in the helper registers).  The front end tests
  * the trap code in helper_ret2 itself. */
 void be_call_helper(struct jcomp *c, const void *fn);

@@ -82,6 +82,13 @@ test-shim: $(SHIM) $(SHIM_TASK) $(BUILD)/shim_tests $(SHIM_POKE) $(CHIBI)
 	$(BUILD)/shim_tests --jobs 2
 	BUILD=$(BUILD) shim/tests/e2e.sh
 
+# The shim under load and faults (issue 18), a campaign rather than a test: containers back to
+# back and many at once with no leak, SIGKILLs of the shim and the task runner, a full state
+# directory, a missing runner (shim/tests/soak.sh; SOAK_SEQ, SOAK_PAR, SOAK_KILLS size it).
+.PHONY: soak-shim
+soak-shim: $(SHIM) $(SHIM_TASK) $(CHIBI)
+	BUILD=$(abspath $(BUILD)) shim/tests/soak.sh
+
 install-shim: $(SHIM) $(SHIM_TASK)
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(SHIM) $(DESTDIR)$(PREFIX)/bin/containerd-shim-chibi-v1

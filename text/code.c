@@ -308,9 +308,13 @@ static bool memarg(struct fctx *f, const struct wat_node **pn, unsigned natural,
 	}
 	if (keyword_value(n, "offset=", &v, &vl)) {
 		/* up to 2^64-1 even on 32-bit memories: the validator says "offset out of
-		 * range" (address.wast asserts it as invalid, not malformed) */
-		if (!wat_read_uint(v, vl, UINT64_MAX, &offset))
-			return fail(f, n, "offset out of range or malformed");
+		 * range" (address.wast asserts it as invalid, not malformed); without
+		 * memory64 (Wasm 2.0) a u32, larger is malformed text */
+		bool u64 = f->m->features & CHIBI_FEAT_MEMORY64;
+
+		if (!wat_read_uint(v, vl, u64 ? UINT64_MAX : UINT32_MAX, &offset))
+			return fail(f, n, u64 ? "offset out of range or malformed" :
+				    "i32 constant out of range (offset)");
 		n = n->next;
 	}
 	if (keyword_value(n, "align=", &v, &vl)) {

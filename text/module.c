@@ -644,18 +644,22 @@ static bool import_names(struct mod *m, const struct wat_node *imp)
 static bool limits(struct mod *m, const struct wat_node **pn, bool is64, struct buf *b)
 {
 	const struct wat_node *n = *pn;
-	/* 64-bit limits even for i32 types: the validator judges the size (table.wast) */
-	uint64_t lo, hi = 0, max = UINT64_MAX;
+	/* 64-bit limits even for i32 types: the validator judges the size (table.wast);
+	 * without memory64 (Wasm 2.0) they are u32, larger is malformed text */
+	uint64_t lo, hi = 0;
+	uint64_t max = is64 || m->features & CHIBI_FEAT_MEMORY64 ? UINT64_MAX : UINT32_MAX;
 	bool has_max = false, shared = false;
 
 	if (!n || n->kind != WAT_ATOM || !wat_read_uint(n->text, n->len, max, &lo))
 		return mod_fail(m, n, n && n->kind == WAT_ATOM && n->text[0] >= '0' &&
-				n->text[0] <= '9' ? "constant out of range" :
+				n->text[0] <= '9' ? (max == UINT32_MAX ? "i32 constant out of range" :
+						     "constant out of range") :
 				"unexpected token: limits expected");
 	n = n->next;
 	if (n && n->kind == WAT_ATOM && n->text[0] >= '0' && n->text[0] <= '9') {
 		if (!wat_read_uint(n->text, n->len, max, &hi))
-			return mod_fail(m, n, "constant out of range");
+			return mod_fail(m, n, max == UINT32_MAX ? "i32 constant out of range" :
+					"constant out of range");
 		has_max = true;
 		n = n->next;
 	}
@@ -1004,7 +1008,7 @@ static bool table_field(struct mod *m, const struct wat_node *f)
 		buf_put(&m->sec_import, 0x01);
 		n = n->next;
 	}
-	if (is64)
+	if (is64 || wat_is_atom(n, "i32"))   /* the address type, i32 also written out */
 		n = n->next;
 	b = imp ? &m->sec_import : &m->sec_table;
 	if (!imp && n && n->next && wat_is_list(n->next, "elem")) {
@@ -1127,7 +1131,7 @@ static bool memory_field(struct mod *m, const struct wat_node *f)
 		buf_put(&m->sec_import, 0x02);
 		n = n->next;
 	}
-	if (is64)
+	if (is64 || wat_is_atom(n, "i32"))   /* the address type, i32 also written out */
 		n = n->next;
 	b = imp ? &m->sec_import : &m->sec_mem;
 	if (!imp && wat_is_list(n, "data")) {
@@ -1265,7 +1269,7 @@ static bool import_field(struct mod *m, const struct wat_node *f)
 		bool ok;
 
 		buf_put(&m->sec_import, 0x01);
-		if (is64)
+		if (is64 || wat_is_atom(n, "i32"))
 			n = n->next;
 		ok = limits(m, &n, is64, &lim) && mod_valtype(m, &n, &m->sec_import);
 		buf_bytes(&m->sec_import, lim.p, lim.len);
@@ -1276,7 +1280,7 @@ static bool import_field(struct mod *m, const struct wat_node *f)
 		bool is64 = m->mems.is64[m->next_mem++];
 
 		buf_put(&m->sec_import, 0x02);
-		if (is64)
+		if (is64 || wat_is_atom(n, "i32"))
 			n = n->next;
 		if (!limits(m, &n, is64, &m->sec_import))
 			return false;
@@ -1411,7 +1415,13 @@ static void mod_free(struct mod *m)
 bool wat_encode_module(const struct wat_node *fields, uint8_t **out, size_t *out_len,
 		       struct wat_error *err)
 {
-	struct mod m = { .err = err };
+	return wat_encode_module_features(fields, CHIBI_FEATURES_ALL, out, out_len, err);
+}
+
+bool wat_encode_module_features(const struct wat_node *fields, uint32_t features,
+				uint8_t **out, size_t *out_len, struct wat_error *err)
+{
+	struct mod m = { .err = err, .features = features };
 	struct buf bin = { 0 }, types = { 0 };
 	bool ok = false;
 
@@ -1512,6 +1522,12 @@ out:
 bool wat_to_binary(const char *src, size_t len, uint8_t **out, size_t *out_len,
 		   struct wat_error *err)
 {
+	return wat_to_binary_features(src, len, CHIBI_FEATURES_ALL, out, out_len, err);
+}
+
+bool wat_to_binary_features(const char *src, size_t len, uint32_t features, uint8_t **out,
+			    size_t *out_len, struct wat_error *err)
+{
 	struct wat_tree t;
 	const struct wat_node *fields;
 	bool ok;
@@ -1535,7 +1551,7 @@ bool wat_to_binary(const char *src, size_t len, uint8_t **out, size_t *out_len,
 		if (fields && fields->kind == WAT_ID)
 			fields = fields->next;
 	}
-	ok = wat_encode_module(fields, out, out_len, err);
+	ok = wat_encode_module_features(fields, features, out, out_len, err);
 	wat_tree_free(&t);
 	return ok;
 }

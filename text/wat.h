@@ -65,6 +65,12 @@ bool wat_encode_module(const struct wat_node *fields, uint8_t **out, size_t *out
  * fields) and encode it. */
 bool wat_to_binary(const char *src, size_t len, uint8_t **out, size_t *out_len,
 		   struct wat_error *err);
+/* The same two accepting only the proposals in `features` (enum chibi_feature of
+ * include/chibi.h): without memory64, offsets and limits are u32 (larger is malformed). */
+bool wat_encode_module_features(const struct wat_node *fields, uint32_t features,
+				uint8_t **out, size_t *out_len, struct wat_error *err);
+bool wat_to_binary_features(const char *src, size_t len, uint32_t features, uint8_t **out,
+			    size_t *out_len, struct wat_error *err);
 
 /* Read integer and float literals as the text format defines them (spec 6.3.1, 6.3.2):
  * `bits` = 32 or 64.  wat_read_int accepts signed and unsigned forms and gives the value

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../include/chibi.h"
 #include "wat.h"
 
 struct wat_arena;
@@ -64,6 +65,7 @@ struct tdef {
 struct mod {
 	struct wat_error *err;
 	bool failed;
+	uint32_t features;            /* the proposals allowed (enum chibi_feature) */
 	const struct wat_node *field; /* the field being read: errors without a node point here */
 	struct space types, funcs, tables, mems, globals, tags, elems, datas;
 	struct tdef *tdefs;

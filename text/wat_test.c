@@ -211,6 +211,13 @@ Test(wat_module, bytes)
 	ENCODES_AS("(func $g (import \"m\" \"g\")) (func (export \"f\") call $g)",
 		   HDR, 1, 4, 1, 0x60, 0, 0, 2, 7, 1, 1, 'm', 1, 'g', 0, 0, 3, 2, 1, 0,
 		   7, 5, 1, 1, 'f', 0, 1, 10, 6, 1, 4, 0, 0x10, 0, 0x0b);
+	/* the address type written out: `i32` as when it is left out, `i64` sets bit 2 of the
+	 * limits flags (memory, table and their imports) */
+	ENCODES_AS("(memory i32 1 2)", HDR, 5, 4, 1, 1, 1, 2);
+	ENCODES_AS("(memory i64 1)", HDR, 5, 3, 1, 4, 1);
+	ENCODES_AS("(table i32 1 funcref)", HDR, 4, 4, 1, 0x70, 0, 1);
+	ENCODES_AS("(import \"m\" \"t\" (memory i32 0))",
+		   HDR, 2, 8, 1, 1, 'm', 1, 't', 2, 0, 0);
 	/* v128.const i16x8 and a shuffle */
 	ENCODES_AS("(func (drop (v128.const i16x8 1 2 3 4 5 6 7 -1)))",
 		   HDR, 1, 4, 1, 0x60, 0, 0, 3, 2, 1, 0, 10, 23, 1, 21, 0, 0xfd, 0x0c,

@@ -34,14 +34,44 @@ static const struct module *to_cmod(const chibi_module *m)
 
 /* ---- modules ---- */
 
+/* ---- features ---- */
+
+/* wasmtime's names for the proposals (`wasmtime run -W help`), in bit order. */
+static const char *const feature_names[] = {
+	"simd", "relaxed-simd", "multi-memory", "memory64", "tail-call",
+	"function-references", "exceptions", "extended-const", "multi-value", "bulk-memory",
+	"reference-types",
+};
+
+uint32_t chibi_feature_by_name(const char *name, size_t len)
+{
+	for (size_t i = 0; name && i < sizeof(feature_names) / sizeof(feature_names[0]); i++)
+		if (strlen(feature_names[i]) == len && !memcmp(feature_names[i], name, len))
+			return 1u << i;
+	return 0;
+}
+
+const char *chibi_feature_name(uint32_t bit)
+{
+	for (size_t i = 0; i < sizeof(feature_names) / sizeof(feature_names[0]); i++)
+		if (bit == 1u << i)
+			return feature_names[i];
+	return NULL;
+}
+
+uint32_t chibi_config_features(const struct chibi_config *cfg)
+{
+	return CHIBI_FEATURES_ALL & ~(cfg ? cfg->features_off : 0);
+}
+
 /* Decode + validate a module that takes the vm_malloc'ed `bytes` (freed on failure). */
-static enum chibi_err module_take(uint8_t *bytes, size_t len, chibi_module **out,
-				  struct chibi_diag *diag)
+static enum chibi_err module_take(uint8_t *bytes, size_t len, uint32_t features,
+				  chibi_module **out, struct chibi_diag *diag)
 {
 	struct module *m = NULL;
 	enum chibi_err err;
 
-	err = dec_module_take(bytes, len, &m, diag);
+	err = dec_module_take_features(bytes, len, features & CHIBI_FEATURES_ALL, &m, diag);
 	if (err)
 		return err;
 	err = val_module(m, diag);
@@ -57,6 +87,12 @@ static enum chibi_err module_take(uint8_t *bytes, size_t len, chibi_module **out
 enum chibi_err chibi_module_new(const uint8_t *bytes, size_t len, chibi_module **out,
 				struct chibi_diag *diag)
 {
+	return chibi_module_new_features(bytes, len, CHIBI_FEATURES_ALL, out, diag);
+}
+
+enum chibi_err chibi_module_new_features(const uint8_t *bytes, size_t len, uint32_t features,
+					 chibi_module **out, struct chibi_diag *diag)
+{
 	uint8_t *copy;
 
 	if (out)
@@ -68,7 +104,7 @@ enum chibi_err chibi_module_new(const uint8_t *bytes, size_t len, chibi_module *
 		return diag_set(diag, CHIBI_ERR_NOMEM, 0, "out of memory");
 	if (len)
 		memcpy(copy, bytes, len);
-	return module_take(copy, len, out, diag);
+	return module_take(copy, len, features, out, diag);
 }
 
 /* The largest module file read: CHIBI_MAX_MODULE_SIZE (bytes) from the environment, else
@@ -172,6 +208,12 @@ too_big:
 enum chibi_err chibi_module_load_file(const char *path, chibi_module **out,
 				      struct chibi_diag *diag)
 {
+	return chibi_module_load_file_features(path, CHIBI_FEATURES_ALL, out, diag);
+}
+
+enum chibi_err chibi_module_load_file_features(const char *path, uint32_t features,
+					       chibi_module **out, struct chibi_diag *diag)
+{
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	enum chibi_err err;
@@ -183,7 +225,7 @@ enum chibi_err chibi_module_load_file(const char *path, chibi_module **out,
 	err = read_file(path, &buf, &len, diag);
 	if (err)
 		return err;
-	return module_take(buf, len, out, diag);
+	return module_take(buf, len, features, out, diag);
 }
 
 /* Drop the caller's reference. */

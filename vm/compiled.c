@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -40,8 +41,18 @@
  *   208  u64 code offset, u64 code length           (offset CF_ALIGN-aligned, padded with
  *                                                   trap bytes to the next CF_ALIGN)
  *   224  u8[32] SHA-256 of the module bytes (the cache key's part)
- *   256  u32 CRC-32 of the whole file with these 4 bytes zero
- *   260  zero to CF_HEADER
+ *   256  u32 CRC-32 of the whole file with these 4 bytes zero, u32 0
+ *   264  u64 data records offset, u64 length       (right after the engine's records)
+ *   280  u64 memory image offset, u64 length       (after the code's padding, CF_ALIGN-
+ *                                                   aligned, a multiple of CF_ALIGN long)
+ *   296  zero to CF_HEADER
+ *
+ * The data records say how the memory image was made, so that instantiation can map it
+ * instead of copying (compiled_map_data): u32 number of data segments, u32 number of runs,
+ * the offset each active segment had when compiled (u64 each; ~0 for a passive one), then
+ * per run u32 memory, u32 0, u64 offset in that memory, u64 length, u64 offset in the
+ * image; runs are whole 64 KiB pages, in order of (memory, offset), not overlapping.  A
+ * run is the memory's content after all active segments were applied to zeroed pages.
  *
  * The whole-file check is a CRC, not a cryptographic digest: it is there for accidents
  * (a bit flipped on disk, a file cut short: a CRC-32 catches every single-bit and burst
@@ -50,7 +61,7 @@
  * digest stored in the file helps (it would be recomputed); the cache's permissions are
  * that defence (vm/cache.c).
  */
-#define CF_FORMAT 1
+#define CF_FORMAT 2
 #define CF_HEADER 320
 #define CF_ALIGN ((uint64_t)64 << 10)   /* code pages: any page size up to 64 KiB */
 #define OFF_FORMAT 8
@@ -65,6 +76,14 @@
 #define OFF_CODE 208
 #define OFF_MOD_SHA 224
 #define OFF_FILE_CHECK 256
+#define OFF_DATA_REC 264
+#define OFF_DATA_IMG 280
+#define DATA_REC_HEAD 8
+#define DATA_RUN_REC 32
+/* Runs with fewer bytes of segments than this are copied, not mapped: see RATIONALE.md
+ * ("Data segments mapped from compiled files"); CHIBI_DATA_IMAGE_MIN overrides it when
+ * compiling (tests map every run with 1). */
+#define DATA_IMAGE_MIN ((uint64_t)64 << 10)
 
 static const uint8_t magic[8] = { 0, 'c', 'h', 'i', 'b', 'i', '-', 'c' };
 
@@ -225,6 +244,125 @@ static void put_identity(uint8_t *h)
 	put_str(h + OFF_FEATNAME, feat, 60);
 }
 
+/* ---- the memory image of large data segments ---- */
+
+struct data_run {
+	uint32_t memory;
+	uint64_t mem_off, len, img_off;
+	uint64_t bytes;            /* compiling: segment bytes in it (the threshold's measure) */
+};
+
+struct data_image {
+	int fd;                    /* the compiled file's (chibi_compiled's img.fd) */
+	uint64_t file_off;         /* where the image starts in the file */
+	uint32_t nsegs, nruns;
+	uint64_t *seg_off;         /* each active segment's compiled offset */
+	struct data_run *runs;
+};
+
+static uint64_t data_image_min(void)
+{
+	const char *e = getenv("CHIBI_DATA_IMAGE_MIN");
+
+	return e && *e ? strtoull(e, NULL, 0) : DATA_IMAGE_MIN;
+}
+
+static int run_cmp(const void *a, const void *b)
+{
+	const struct data_run *x = a, *y = b;
+
+	if (x->memory != y->memory)
+		return x->memory < y->memory ? -1 : 1;
+	return x->mem_off < y->mem_off ? -1 : x->mem_off > y->mem_off;
+}
+
+/* The runs of inst's defined memories worth mapping (data applied at instantiation, all in
+ * bounds, or chibi_compile would have failed), and the data records describing them; the
+ * image is copied from the memories once the file's layout is known.  False on NOMEM. */
+static bool data_image_build(struct chibi_instance *inst, struct data_image *di,
+			     uint8_t **rec, uint64_t *rec_len, uint64_t *img_len)
+{
+	const struct module *m = inst->mod;
+	uint64_t min = data_image_min(), n = 0, pos = 0;
+	struct data_run *iv;
+
+	*rec = NULL;
+	*rec_len = *img_len = 0;
+	memset(di, 0, sizeof(*di));
+	iv = vm_calloc(m->ndatas ? m->ndatas : 1, sizeof(*iv));
+	if (!iv)
+		return false;
+	/* each segment's whole pages, sorted, then merged where they touch */
+	for (uint32_t i = 0; i < m->ndatas; i++) {
+		const struct data *d = &m->datas[i];
+		uint64_t off;
+
+		if (d->mode != SEG_ACTIVE || !d->len || d->memory_index < m->nmemory_imports)
+			continue;
+		off = inst_eval_cexpr(inst, &d->offset);
+		if (!inst->memories[d->memory_index]->is64)
+			off = (uint32_t)off;
+		iv[n++] = (struct data_run){ .memory = d->memory_index,
+					     .mem_off = off & ~(CF_ALIGN - 1),
+					     .len = align_up(off + d->len, CF_ALIGN) -
+						    (off & ~(CF_ALIGN - 1)),
+					     .bytes = d->len };
+	}
+	qsort(iv, (size_t)n, sizeof(*iv), run_cmp);
+	for (uint64_t i = 0; i < n; i++) {
+		struct data_run *r = di->nruns ? &iv[di->nruns - 1] : NULL;
+
+		if (r && r->memory == iv[i].memory && iv[i].mem_off <= r->mem_off + r->len) {
+			uint64_t end = iv[i].mem_off + iv[i].len;
+
+			if (end > r->mem_off + r->len)
+				r->len = end - r->mem_off;
+			r->bytes += iv[i].bytes;
+		} else {
+			iv[di->nruns++] = iv[i];
+		}
+	}
+	n = di->nruns;
+	di->nruns = 0;
+	for (uint64_t i = 0; i < n; i++)
+		if (iv[i].bytes >= min) {
+			iv[i].img_off = pos;
+			pos += iv[i].len;
+			iv[di->nruns++] = iv[i];
+		}
+	di->runs = iv;
+	*rec_len = DATA_REC_HEAD + 8 * (uint64_t)m->ndatas + DATA_RUN_REC * (uint64_t)di->nruns;
+	*rec = vm_calloc(1, (size_t)*rec_len);
+	if (!*rec) {
+		vm_free(iv);
+		di->runs = NULL;
+		return false;
+	}
+	put32(*rec, m->ndatas);
+	put32(*rec + 4, di->nruns);
+	for (uint32_t i = 0; i < m->ndatas; i++) {
+		const struct data *d = &m->datas[i];
+		uint64_t off = UINT64_MAX;
+
+		if (d->mode == SEG_ACTIVE) {
+			off = inst_eval_cexpr(inst, &d->offset);
+			if (!inst->memories[d->memory_index]->is64)
+				off = (uint32_t)off;
+		}
+		put64(*rec + DATA_REC_HEAD + 8 * (uint64_t)i, off);
+	}
+	for (uint32_t i = 0; i < di->nruns; i++) {
+		uint8_t *p = *rec + DATA_REC_HEAD + 8 * (uint64_t)m->ndatas + DATA_RUN_REC * i;
+
+		put32(p, iv[i].memory);
+		put64(p + 8, iv[i].mem_off);
+		put64(p + 16, iv[i].len);
+		put64(p + 24, iv[i].img_off);
+	}
+	*img_len = pos;
+	return true;
+}
+
 enum chibi_err chibi_compile(const uint8_t *wasm, size_t len, const struct chibi_config *cfg,
 			     uint8_t **out, size_t *out_len, struct chibi_diag *diag)
 {
@@ -235,8 +373,9 @@ enum chibi_err chibi_compile(const uint8_t *wasm, size_t len, const struct chibi
 	chibi_linker *l = NULL;
 	chibi_instance *inst = NULL;
 	struct chibi_trap_info ti;
-	uint64_t meta_off, code_off, size;
-	uint8_t *f = NULL;
+	uint64_t meta_off, code_off, size, rec_off, rec_len = 0, img_off, img_len = 0;
+	struct data_image di = { .runs = NULL };
+	uint8_t *f = NULL, *rec = NULL;
 	char why[160] = "";
 	enum chibi_err err;
 
@@ -245,7 +384,8 @@ enum chibi_err chibi_compile(const uint8_t *wasm, size_t len, const struct chibi
 	if (!engine_jit || !engine_jit->image_build)
 		return diag_set(diag, CHIBI_ERR_UNSUPPORTED, 0,
 				"this build of chibi has no JIT to compile with");
-	err = chibi_module_new(wasm, len, &cm, diag);
+	/* the proposals cfg switches off are refused here as at any other load */
+	err = chibi_module_new_features(wasm, len, chibi_config_features(cfg), &cm, diag);
 	if (err)
 		return err;
 	c.mode = CHIBI_MODE_JIT;
@@ -267,9 +407,15 @@ enum chibi_err chibi_compile(const uint8_t *wasm, size_t len, const struct chibi
 		diag_set(diag, err, 0, "%s", why);
 		goto out;
 	}
+	if (!data_image_build(inst, &di, &rec, &rec_len, &img_len)) {
+		err = diag_set(diag, CHIBI_ERR_NOMEM, 0, "out of memory");
+		goto out;
+	}
 	meta_off = CF_HEADER + (uint64_t)len;
-	code_off = align_up(meta_off + img.meta_len, CF_ALIGN);
-	size = code_off + align_up(img.code_len, CF_ALIGN);
+	rec_off = meta_off + img.meta_len;
+	code_off = align_up(rec_off + rec_len, CF_ALIGN);
+	img_off = code_off + align_up(img.code_len, CF_ALIGN);
+	size = img_off + img_len;
 	f = vm_calloc(1, (size_t)size);
 	if (!f) {
 		err = diag_set(diag, CHIBI_ERR_NOMEM, 0, "out of memory");
@@ -284,17 +430,28 @@ enum chibi_err chibi_compile(const uint8_t *wasm, size_t len, const struct chibi
 	put64(f + OFF_META + 8, img.meta_len);
 	put64(f + OFF_CODE, code_off);
 	put64(f + OFF_CODE + 8, img.code_len);
+	put64(f + OFF_DATA_REC, rec_off);
+	put64(f + OFF_DATA_REC + 8, rec_len);
+	put64(f + OFF_DATA_IMG, img_off);
+	put64(f + OFF_DATA_IMG + 8, img_len);
 	sha256(wasm, len, f + OFF_MOD_SHA);
 	if (len)
 		memcpy(f + CF_HEADER, wasm, len);
 	memcpy(f + meta_off, img.meta, img.meta_len);
 	memcpy(f + code_off, img.code, img.code_len);
 	/* the padding is trap bytes too (x86 int3), as in the arena */
-	memset(f + code_off + img.code_len, 0xcc, (size_t)(size - code_off - img.code_len));
+	memset(f + code_off + img.code_len, 0xcc, (size_t)(img_off - code_off - img.code_len));
+	memcpy(f + rec_off, rec, (size_t)rec_len);
+	for (uint32_t i = 0; i < di.nruns; i++)
+		memcpy(f + img_off + di.runs[i].img_off,
+		       inst->memories[di.runs[i].memory]->data + di.runs[i].mem_off,
+		       (size_t)di.runs[i].len);
 	put32(f + OFF_FILE_CHECK, file_check(f, (size_t)size));
 	*out = f;
 	*out_len = (size_t)size;
 out:
+	vm_free(rec);
+	vm_free(di.runs);
 	engine_image_release(&img);
 	chibi_linker_free(l);
 	chibi_store_free(s);
@@ -307,8 +464,137 @@ out:
 struct chibi_compiled {
 	chibi_module *mod;
 	struct engine_image img;   /* meta (heap copy), fd, code offset and length */
+	struct data_image data;    /* fd borrowed from img */
 	uint8_t module_sha[SHA256_BYTES];
 };
+
+/* Read and check the data records against the module (m) and the image's length:
+ * CHIBI_OK, CHIBI_ERR_MALFORMED or CHIBI_ERR_NOMEM. */
+static enum chibi_err data_image_read(struct data_image *di, const struct module *m, const uint8_t *rec,
+			    uint64_t rec_len, uint64_t img_len)
+{
+	const uint8_t *runs;
+
+	if (rec_len < DATA_REC_HEAD)
+		return CHIBI_ERR_MALFORMED;
+	di->nsegs = get32(rec);
+	di->nruns = get32(rec + 4);
+	if (di->nsegs != m->ndatas ||
+	    rec_len != DATA_REC_HEAD + 8 * (uint64_t)di->nsegs + DATA_RUN_REC * (uint64_t)di->nruns)
+		return CHIBI_ERR_MALFORMED;
+	di->seg_off = vm_calloc(di->nsegs ? di->nsegs : 1, sizeof(*di->seg_off));
+	di->runs = vm_calloc(di->nruns ? di->nruns : 1, sizeof(*di->runs));
+	if (!di->seg_off || !di->runs)
+		return CHIBI_ERR_NOMEM;
+	for (uint32_t i = 0; i < di->nsegs; i++)
+		di->seg_off[i] = get64(rec + DATA_REC_HEAD + 8 * (uint64_t)i);
+	runs = rec + DATA_REC_HEAD + 8 * (uint64_t)di->nsegs;
+	for (uint32_t i = 0; i < di->nruns; i++) {
+		const uint8_t *p = runs + DATA_RUN_REC * (uint64_t)i;
+		struct data_run *r = &di->runs[i];
+
+		r->memory = get32(p);
+		r->mem_off = get64(p + 8);
+		r->len = get64(p + 16);
+		r->img_off = get64(p + 24);
+		/* whole pages of a defined memory, inside the image and a 64-bit address space,
+		 * in order and apart */
+		if (get32(p + 4) || r->memory < m->nmemory_imports || r->memory >= m->nmemories ||
+		    !r->len || r->len % CF_ALIGN || r->mem_off % CF_ALIGN ||
+		    r->mem_off > ((uint64_t)1 << 62) || r->len > ((uint64_t)1 << 62) ||
+		    r->img_off % CF_ALIGN || r->img_off > img_len || r->len > img_len - r->img_off)
+			return CHIBI_ERR_MALFORMED;
+		if (i && run_cmp(&di->runs[i - 1], r) >= 0)
+			return CHIBI_ERR_MALFORMED;
+		if (i && r->memory == di->runs[i - 1].memory &&
+		    r->mem_off < di->runs[i - 1].mem_off + di->runs[i - 1].len)
+			return CHIBI_ERR_MALFORMED;
+	}
+	return CHIBI_OK;
+}
+
+/* Copy what segment bytes [a, b) of memory k lie outside the image's runs. */
+static void copy_outside_runs(const struct data_image *di, struct chibi_memory *mem,
+			      uint32_t k, uint64_t a, const uint8_t *bytes, uint64_t b)
+{
+	uint64_t cur = a;
+
+	for (uint32_t j = 0; j < di->nruns && cur < b; j++) {
+		const struct data_run *r = &di->runs[j];
+		uint64_t end = r->mem_off + r->len;
+
+		if (r->memory != k || end <= cur)
+			continue;
+		if (r->mem_off >= b)
+			break;
+		if (r->mem_off > cur)
+			memcpy(mem->data + cur, bytes + (cur - a), (size_t)(r->mem_off - cur));
+		cur = end;
+	}
+	if (cur < b)
+		memcpy(mem->data + cur, bytes + (cur - a), (size_t)(b - cur));
+}
+
+/* See compiled.h.  The memories of a new instance are fresh: build_objects made them, and
+ * nothing runs between that and the data segments (elements write tables only). */
+bool compiled_map_data(struct chibi_instance *inst)
+{
+	const struct chibi_store *s = inst->store;
+	const struct data_image *di = s->data_image;
+	const struct module *m = inst->mod;
+
+	if (!di || !di->nruns || m != s->image_mod || di->nsegs != m->ndatas)
+		return false;
+	/* all segments where they were compiled, in bounds; every run's memory reserved and
+	 * large enough: else nothing is written here */
+	for (uint32_t i = 0; i < m->ndatas; i++) {
+		const struct data *d = &m->datas[i];
+		struct chibi_memory *mem;
+		uint64_t off;
+
+		if (d->mode != SEG_ACTIVE)
+			continue;
+		mem = inst->memories[d->memory_index];
+		off = inst_eval_cexpr(inst, &d->offset);
+		if (!mem->is64)
+			off = (uint32_t)off;
+		if (off != di->seg_off[i] || off > mem->size || d->len > mem->size - off)
+			return false;
+	}
+	for (uint32_t j = 0; j < di->nruns; j++) {
+		const struct chibi_memory *mem = inst->memories[di->runs[j].memory];
+
+		if (!mem->reserved || di->runs[j].mem_off > mem->size ||
+		    di->runs[j].len > mem->size - di->runs[j].mem_off)
+			return false;
+	}
+	for (uint32_t j = 0; j < di->nruns; j++) {
+		const struct data_run *r = &di->runs[j];
+		struct chibi_memory *mem = inst->memories[r->memory];
+
+		if (mmap(mem->data + r->mem_off, (size_t)r->len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_FIXED, di->fd, (off_t)(di->file_off + r->img_off)) ==
+		    MAP_FAILED) {
+			/* A failed MAP_FIXED may leave the range unmapped: put zeroed pages back
+			 * and let the caller copy every segment (over runs mapped so far too:
+			 * their bytes are the same). */
+			mmap(mem->data + r->mem_off, (size_t)r->len, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+			return false;
+		}
+		mem->file_mapped = true;
+	}
+	for (uint32_t i = 0; i < m->ndatas; i++) {
+		const struct data *d = &m->datas[i];
+
+		if (d->mode != SEG_ACTIVE)
+			continue;
+		copy_outside_runs(di, inst->memories[d->memory_index], d->memory_index,
+				  di->seg_off[i], d->bytes, di->seg_off[i] + d->len);
+		inst->data_dropped[i] = true;
+	}
+	return true;
+}
 
 /* Refuse with CHIBI_ERR_MALFORMED (a file that is not what it claims) or UNSUPPORTED (a
  * good file for another chibi or CPU). */
@@ -341,6 +627,7 @@ enum chibi_err chibi_compiled_open_fd(int fd, chibi_compiled **out, struct chibi
 	struct stat st;
 	uint8_t *f = MAP_FAILED, digest[SHA256_BYTES];
 	uint64_t size, mod_off, mod_len, meta_off, meta_len, code_off, code_len;
+	uint64_t rec_off, rec_len, img_off, img_len;
 	char version[64], isa[16], feat[60], host_feat[60] = "";
 	const char *host_isa = chibi_jit_name();
 	uint32_t want, have;
@@ -386,11 +673,19 @@ enum chibi_err chibi_compiled_open_fd(int fd, chibi_compiled **out, struct chibi
 	meta_len = get64(f + OFF_META + 8);
 	code_off = get64(f + OFF_CODE);
 	code_len = get64(f + OFF_CODE + 8);
-	/* module, records, code: in this order, inside the file, code on its own pages */
+	rec_off = get64(f + OFF_DATA_REC);
+	rec_len = get64(f + OFF_DATA_REC + 8);
+	img_off = get64(f + OFF_DATA_IMG);
+	img_len = get64(f + OFF_DATA_IMG + 8);
+	/* module, records, data records, code, memory image: in this order, inside the file,
+	 * code and image on their own pages */
 	if (mod_off != CF_HEADER || mod_len > size - mod_off || meta_off != mod_off + mod_len ||
-	    meta_len > size - meta_off || code_off < meta_off + meta_len ||
+	    meta_len > size - meta_off || rec_off != meta_off + meta_len ||
+	    rec_len > size - rec_off || code_off < rec_off + rec_len ||
 	    code_off % CF_ALIGN || code_len > size - code_off ||
-	    align_up(code_len, CF_ALIGN) != size - code_off)
+	    align_up(code_len, CF_ALIGN) > size - code_off ||
+	    img_off != code_off + align_up(code_len, CF_ALIGN) || img_len != size - img_off ||
+	    img_len % CF_ALIGN)
 		REFUSE(CHIBI_ERR_MALFORMED, "compiled file sections out of bounds");
 	if (file_check(f, (size_t)size) != get32(f + OFF_FILE_CHECK))
 		REFUSE(CHIBI_ERR_MALFORMED, "compiled file is corrupt (CRC-32 mismatch)");
@@ -412,6 +707,14 @@ enum chibi_err chibi_compiled_open_fd(int fd, chibi_compiled **out, struct chibi
 	c->img.code_off = code_off;
 	c->img.code_len = (size_t)code_len;
 	c->img.flags = get32(f + OFF_FLAGS);
+	c->data.fd = c->img.fd;
+	c->data.file_off = img_off;
+	err = data_image_read(&c->data, (const struct module *)c->mod, f + rec_off, rec_len,
+			      img_len);
+	if (err == CHIBI_ERR_NOMEM)
+		REFUSE(err, "out of memory");
+	if (err)
+		REFUSE(err, "compiled file's data records do not match its module");
 	*out = c;
 	c = NULL;
 out:
@@ -448,6 +751,8 @@ void chibi_compiled_free(chibi_compiled *c)
 	if (c->img.fd >= 0)
 		close(c->img.fd);
 	vm_free(c->img.meta);
+	vm_free(c->data.seg_off);
+	vm_free(c->data.runs);
 	chibi_module_free(c->mod);
 	vm_free(c);
 }
@@ -458,6 +763,7 @@ void chibi_store_use_compiled(chibi_store *s, chibi_compiled *c)
 		return;
 	s->image = c ? &c->img : NULL;
 	s->image_mod = c ? (const struct module *)c->mod : NULL;
+	s->data_image = c ? &c->data : NULL;
 	s->image_note[0] = 0;
 }
 

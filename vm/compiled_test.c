@@ -619,3 +619,244 @@ next:
 	cr_log_info("%ld runs, %ld answered", runs, answered);
 	free(wasm);
 }
+
+/* ---- data segments mapped from the file's memory image ---- */
+
+#define BIG_OFF 100u
+#define BIG_LEN 70000u
+#define TAIL_OFF 140000u
+
+static uint8_t big_byte(uint32_t i)
+{
+	return (uint8_t)(i * 7 % 251 + 1);
+}
+
+/* A module whose first segment (70,000 bytes at 100) makes one mapped run (pages 0-1), a
+ * segment inside it that overrides, one outside it (copied) and one at an imported global
+ * (0 when compiled). */
+static uint8_t *data_wasm(size_t *len)
+{
+	size_t cap = BIG_LEN * 3 + 2048, n = 0;
+	char *w = malloc(cap);
+	uint8_t *wasm;
+
+	cr_assert(w);
+	n += (size_t)snprintf(w + n, cap - n,
+		"(module\n"
+		"  (import \"env\" \"g\" (global $g i32))\n"
+		"  (memory (export \"mem\") 4 8)\n"
+		"  (data (i32.const %u) \"", BIG_OFF);
+	for (uint32_t i = 0; i < BIG_LEN; i++)
+		n += (size_t)snprintf(w + n, cap - n, "\\%02x", big_byte(i));
+	n += (size_t)snprintf(w + n, cap - n, "\")\n"
+		"  (data (i32.const 200) \"XYZ\")\n"
+		"  (data (i32.const %u) \"tail\")\n"
+		"  (data (global.get $g) \"G\")\n"
+		"  (func (export \"fill\") (memory.fill (i32.const 1000) (i32.const 0x55) (i32.const 5000)))\n"
+		"  (func (export \"copy\") (memory.copy (i32.const 50000) (i32.const %u) (i32.const 4)))\n"
+		"  (func (export \"grow\") (result i32) (memory.grow (i32.const 1)))\n"
+		"  (func (export \"size\") (result i32) (memory.size))\n"
+		"  (func (export \"load\") (param i32) (result i32) (i32.load8_u (local.get 0))))\n",
+		TAIL_OFF, TAIL_OFF);
+	wasm = wat_bytes(w, len);
+	free(w);
+	cr_assert(wasm, "wat2wasm");
+	return wasm;
+}
+
+/* What memory holds after instantiation with global g. */
+static void data_expected(uint8_t *mem, size_t size, uint32_t g)
+{
+	memset(mem, 0, size);
+	for (uint32_t i = 0; i < BIG_LEN; i++)
+		mem[BIG_OFF + i] = big_byte(i);
+	memcpy(mem + 200, "XYZ", 3);
+	memcpy(mem + TAIL_OFF, "tail", 4);
+	mem[g] = 'G';
+}
+
+struct data_run_env {
+	chibi_store *s;
+	chibi_linker *l;
+	chibi_instance *inst;
+	chibi_memory *mem;
+};
+
+static enum chibi_err data_instantiate(struct data_run_env *e, chibi_compiled *c, int32_t g,
+				       const struct chibi_config *cfg, struct chibi_trap_info *ti)
+{
+	chibi_val v = { .type = CHIBI_I32, .of.i32 = g };
+	struct chibi_diag d = { 0 };
+	struct chibi_extern ex = { .kind = CHIBI_EXTERN_GLOBAL };
+	enum chibi_err err;
+
+	e->s = chibi_store_new(cfg);
+	e->l = chibi_linker_new();
+	cr_assert(e->s && e->l);
+	chibi_store_use_compiled(e->s, c);
+	ex.of.global = chibi_global_new(e->s, v, false);
+	cr_assert(ex.of.global);
+	cr_assert_eq(chibi_linker_define(e->l, "env", "g", ex), CHIBI_OK);
+	err = chibi_instance_new(e->s, chibi_compiled_module(c), e->l, &e->inst, &d, ti);
+	e->mem = e->inst ? chibi_instance_memory(e->inst, "mem") : NULL;
+	return err;
+}
+
+static void data_release(struct data_run_env *e)
+{
+	chibi_linker_free(e->l);
+	chibi_store_free(e->s);
+}
+
+/* Is [p, p + n) mapped from the test's memfd (in /proc/self/maps)? */
+static bool mapped_from_memfd(const void *p, size_t n)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512];
+	bool found = false;
+
+	cr_assert(f);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+
+		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && lo <= (uintptr_t)p &&
+		    (uintptr_t)p + n <= hi && strstr(line, "compiled-test") && strstr(line, "rw-p"))
+			found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+static void data_call(chibi_instance *inst, const char *name)
+{
+	cr_assert_eq(chibi_func_call(chibi_instance_func(inst, name), NULL, 0, NULL, 0, NULL),
+		     CHIBI_TRAP_NONE, "%s", name);
+}
+
+Test(compiled, data_segments_mapped_copy_on_write, .timeout = 60)
+{
+	/* the guard-page JIT, explicit bounds checks, the interpreter, a heap memory (copied) */
+	static const char *const env[4][2] = { { "CHIBI_JIT_BOUNDS", NULL },
+					       { "CHIBI_JIT_BOUNDS", "explicit" },
+					       { "CHIBI_JIT_BOUNDS", NULL },
+					       { "CHIBI_NO_RESERVE", "1" } };
+	struct chibi_config interp = { .mode = CHIBI_MODE_INTERP };
+	size_t wlen, len, size = 4 * 65536;
+	uint8_t *wasm = (need_jit(), data_wasm(&wlen)), *cf = NULL, *want = malloc(5 * 65536);
+	uint8_t *file_copy;
+	struct chibi_diag d = { 0 };
+	chibi_compiled *c = NULL;
+	int fd;
+
+	cr_assert(want);
+	cr_assert_eq(chibi_compile(wasm, wlen, NULL, &cf, &len, &d), CHIBI_OK, "%s", d.msg);
+	fd = memfd_of(cf, len);
+	cr_assert_eq(chibi_compiled_open_fd(fd, &c, &d), CHIBI_OK, "%s", d.msg);
+	for (int k = 0; k < 4; k++) {
+		const struct chibi_config *cfg = k == 2 ? &interp : NULL;
+		struct data_run_env a = { 0 }, b = { 0 };
+
+		if (env[k][1])
+			setenv(env[k][0], env[k][1], 1);
+
+		cr_assert_eq(data_instantiate(&a, c, 0, cfg, NULL), CHIBI_OK);
+		cr_assert(a.mem);
+		data_expected(want, size, 0);
+		cr_assert_eq(chibi_memory_size(a.mem), size);
+		cr_assert(memcmp(chibi_memory_data(a.mem), want, size) == 0, "contents");
+		if (a.mem->reserved)
+			cr_expect(mapped_from_memfd(chibi_memory_data(a.mem), 2 * 65536),
+				  "pages 0-1 are the file's");
+		/* writes stay private: fill and copy over the mapped pages, a store, a grow */
+		data_call(a.inst, "fill");
+		data_call(a.inst, "copy");
+		chibi_memory_data(a.mem)[70000] = 0xee;
+		memset(want + 1000, 0x55, 5000);
+		memcpy(want + 50000, "tail", 4);
+		want[70000] = 0xee;
+		cr_assert_eq(chibi_memory_grow(a.mem, 1), 4);
+		memset(want + size, 0, 65536);
+		cr_assert(memcmp(chibi_memory_data(a.mem), want, size + 65536) == 0);
+		cr_assert_eq(data_instantiate(&b, c, 0, cfg, NULL), CHIBI_OK);
+		data_expected(want, size, 0);
+		cr_assert(memcmp(chibi_memory_data(b.mem), want, size) == 0, "other instance");
+		data_release(&b);
+		data_release(&a);
+		/* a window reused from the pool reads as zero, not as the file */
+		cr_assert_eq(data_instantiate(&a, c, 70, cfg, NULL), CHIBI_OK);
+		data_expected(want, size, 70);
+		cr_assert(memcmp(chibi_memory_data(a.mem), want, size) == 0, "g = 70 (copied)");
+		cr_expect(!mapped_from_memfd(chibi_memory_data(a.mem), 65536));
+		data_release(&a);
+		unsetenv(env[k][0]);
+	}
+	/* the file never changed */
+	file_copy = malloc(len);
+	cr_assert(file_copy);
+	cr_assert_eq(pread(fd, file_copy, len, 0), (ssize_t)len);
+	cr_assert(memcmp(file_copy, cf, len) == 0, "the file is unchanged");
+	free(file_copy);
+	chibi_compiled_free(c);
+	close(fd);
+	free(cf);
+	free(wasm);
+	free(want);
+}
+
+/* Another process writing into its mapped data pages changes nothing for this one. */
+Test(compiled, data_pages_private_between_processes, .timeout = 60)
+{
+	size_t wlen, len, size = 4 * 65536;
+	uint8_t *wasm = (need_jit(), data_wasm(&wlen)), *cf = NULL, *want = malloc(size);
+	struct chibi_diag d = { 0 };
+	chibi_compiled *c = NULL;
+	struct data_run_env a = { 0 };
+	int fd, status;
+	pid_t pid;
+
+	cr_assert(want);
+	cr_assert_eq(chibi_compile(wasm, wlen, NULL, &cf, &len, &d), CHIBI_OK, "%s", d.msg);
+	fd = memfd_of(cf, len);
+	cr_assert_eq(chibi_compiled_open_fd(fd, &c, &d), CHIBI_OK, "%s", d.msg);
+	cr_assert_eq(data_instantiate(&a, c, 0, NULL, NULL), CHIBI_OK);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		struct data_run_env b = { 0 };
+
+		if (data_instantiate(&b, c, 0, NULL, NULL) != CHIBI_OK)
+			_exit(2);
+		memset(chibi_memory_data(b.mem), 0xab, 2 * 65536);
+		_exit(chibi_memory_data(b.mem)[BIG_OFF] == 0xab ? 0 : 3);
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	data_expected(want, size, 0);
+	cr_assert(memcmp(chibi_memory_data(a.mem), want, size) == 0);
+	data_release(&a);
+	chibi_compiled_free(c);
+	close(fd);
+	free(cf);
+	free(wasm);
+	free(want);
+}
+
+/* A segment out of bounds at run time (an imported offset) traps as without the image. */
+Test(compiled, data_image_out_of_bounds_traps)
+{
+	size_t wlen, len;
+	uint8_t *wasm = (need_jit(), data_wasm(&wlen)), *cf = NULL;
+	struct chibi_diag d = { 0 };
+	struct chibi_trap_info ti;
+	chibi_compiled *c = NULL;
+	struct data_run_env a = { 0 };
+
+	cr_assert_eq(chibi_compile(wasm, wlen, NULL, &cf, &len, &d), CHIBI_OK, "%s", d.msg);
+	cr_assert_eq(open_bytes(cf, len, &c, &d), CHIBI_OK, "%s", d.msg);
+	cr_assert_eq(data_instantiate(&a, c, 4 * 65536, NULL, &ti), CHIBI_ERR_TRAP);
+	cr_expect_eq(ti.kind, CHIBI_TRAP_MEMORY_OOB);
+	data_release(&a);
+	chibi_compiled_free(c);
+	free(cf);
+	free(wasm);
+}

@@ -26,6 +26,7 @@ struct rd {
 	const uint8_t *base;    /* start of the module copy, for byte offsets */
 	const char *eof_msg;    /* wording for running into `end` */
 	struct chibi_diag *diag;
+	uint32_t feat;          /* the proposals allowed (enum chibi_feature) */
 };
 
 static enum chibi_err malformed(struct rd *r, const uint8_t *at, const char *msg)
@@ -199,15 +200,21 @@ static enum chibi_err get_limits(struct rd *r, struct limits *l)
 	int st;
 	enum chibi_err err;
 
+	unsigned bits = r->feat & CHIBI_FEAT_MEMORY64 ? 64 : 32;
+
 	TRY(get_byte(r, &flag));
+	if (bits == 32 && flag > 1) /* Wasm 2.0 reads the flag as a 1-bit LEB */
+		return malformed(r, at, flag & 0x80 ? "integer representation too long" :
+				 "integer too large");
 	if (flag & ~0x05u)
 		return malformed(r, at, "malformed limits flags");
 	l->has_max = flag & 1;
 	l->is64 = flag & 4;
 	l->max = 0;
-	st = leb_read_unsigned(&r->p, r->end, 64, &l->min);
+	/* without memory64 (Wasm 2.0) the bounds are u32: larger is malformed */
+	st = leb_read_unsigned(&r->p, r->end, bits, &l->min);
 	if (!st && l->has_max)
-		st = leb_read_unsigned(&r->p, r->end, 64, &l->max);
+		st = leb_read_unsigned(&r->p, r->end, bits, &l->max);
 	if (st)
 		return leb_error(r, st);
 	return CHIBI_OK;
@@ -260,7 +267,7 @@ static enum chibi_err get_cexpr(struct rd *r, struct cexpr *ce)
 	ce->offset = (size_t)(r->p - r->base);
 	for (;;) {
 		last = r->p;
-		TRY(instr_read(&r->p, r->end, r->base, &in, r->diag));
+		TRY(instr_read_features(&r->p, r->end, r->base, r->feat, &in, r->diag));
 		switch (in.op) {
 		case OPC_END:
 			if (depth == 0)
@@ -280,6 +287,10 @@ static enum chibi_err get_cexpr(struct rd *r, struct cexpr *ce)
 		case OPC_I64_ADD:
 		case OPC_I64_SUB:
 		case OPC_I64_MUL:
+			if (!(r->feat & CHIBI_FEAT_EXTENDED_CONST)) {
+				ce->error = CEXPR_ERR_NONCONST;
+				continue;
+			}
 			ninstr++;
 			if (height < 2)
 				underflow = true;
@@ -497,6 +508,8 @@ static enum chibi_err sec_import(struct rd *r, struct module *m)
 		TRY(get_name(r, &im->field_name, NULL, NULL));
 		at = r->p;
 		TRY(get_byte(r, &im->kind));
+		if (im->kind == EXT_TAG && !(r->feat & CHIBI_FEAT_EXCEPTIONS))
+			return malformed(r, at, "malformed import kind");
 		switch (im->kind) {
 		case EXT_FUNC:
 			TRY(get_u32(r, &im->desc.type_index));
@@ -671,7 +684,7 @@ static enum chibi_err sec_export(struct rd *r, struct module *m)
 		TRY(get_name(r, &ex->name, NULL, &ex->name_len));
 		at = r->p;
 		TRY(get_byte(r, &ex->kind));
-		if (ex->kind > EXT_TAG)
+		if (ex->kind > EXT_TAG || (ex->kind == EXT_TAG && !(r->feat & CHIBI_FEAT_EXCEPTIONS)))
 			return malformed(r, at, "malformed export kind");
 		TRY(get_u32(r, &ex->index));
 	}
@@ -895,7 +908,8 @@ fail:
 static enum chibi_err parse_names(struct module *m, const uint8_t *p, const uint8_t *end,
 				  struct chibi_diag *diag)
 {
-	struct rd r = { .p = p, .end = end, .base = m->bytes, .eof_msg = "", .diag = NULL };
+	struct rd r = { .p = p, .end = end, .base = m->bytes, .eof_msg = "", .diag = NULL,
+			.feat = m->features };
 	char *modname = NULL, **names = NULL;
 	enum chibi_err err = CHIBI_OK, bad = CHIBI_OK;
 
@@ -1067,7 +1081,7 @@ static enum chibi_err dec_sections(struct rd *r, struct module *m)
 		r->end = file_end;
 		r->eof_msg = "unexpected end";
 		TRY(get_byte(r, &id));
-		if (id > 13)
+		if (id > 13 || (id == 13 && !(r->feat & CHIBI_FEAT_EXCEPTIONS)))
 			return malformed(r, at, "malformed section id");
 		if (id != 0) {
 			/* A repeated or out-of-order section is content the grammar cannot place. */
@@ -1127,6 +1141,14 @@ fail:
 enum chibi_err dec_module_take(uint8_t *bytes, size_t len, struct module **out,
 			       struct chibi_diag *diag)
 {
+	return dec_module_take_features(bytes, len, CHIBI_FEATURES_ALL, out, diag);
+}
+
+/* dec_module_take accepting only the proposals in `features`; the module keeps the set for
+ * the validator (module.features). */
+enum chibi_err dec_module_take_features(uint8_t *bytes, size_t len, uint32_t features,
+					struct module **out, struct chibi_diag *diag)
+{
 	static const uint8_t magic[4] = { 0x00, 0x61, 0x73, 0x6d };
 	struct module *m;
 	struct rd r;
@@ -1136,6 +1158,10 @@ enum chibi_err dec_module_take(uint8_t *bytes, size_t len, struct module **out,
 	*out = NULL;
 	if (!bytes && len)
 		return diag_set(diag, CHIBI_ERR_ARG, 0, "no module bytes");
+	if (len > UINT32_MAX) { /* offsets within a module are 32-bit (struct instr) */
+		vm_free(bytes);
+		return diag_set(diag, CHIBI_ERR_UNSUPPORTED, 0, "module of 4 GiB or more");
+	}
 	m = vm_calloc(1, sizeof(*m));
 	if (!m) {
 		vm_free(bytes);
@@ -1144,8 +1170,9 @@ enum chibi_err dec_module_take(uint8_t *bytes, size_t len, struct module **out,
 	m->refcount = 1;
 	m->bytes = bytes;
 	m->len = len;
+	m->features = features;
 	r = (struct rd){ .p = m->bytes, .end = m->bytes + len, .base = m->bytes,
-			 .eof_msg = "unexpected end", .diag = diag };
+			 .eof_msg = "unexpected end", .diag = diag, .feat = features };
 
 	if (len < 4) {
 		err = malformed(&r, r.end, "unexpected end");

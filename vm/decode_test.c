@@ -586,3 +586,20 @@ Test(decode, empty_module_has_no_arrays)
 	mod_unref(m);
 	mod_unref(NULL);
 }
+
+/* Offsets inside a module are 32-bit (struct instr), so 4 GiB and more is refused before a
+ * byte is read; the taken buffer is freed (LeakSanitizer checks it in the ASan build). */
+Test(decode, four_gib_module_is_unsupported)
+{
+	static const uint8_t hdr[] = { HDR };
+	uint8_t *bytes = vm_malloc(sizeof(hdr));
+	struct chibi_diag diag = { 0 };
+	struct module *m = (struct module *)1;
+
+	cr_assert_not_null(bytes);
+	memcpy(bytes, hdr, sizeof(hdr));
+	cr_assert_eq(dec_module_take(bytes, (size_t)UINT32_MAX + 1, &m, &diag),
+		     CHIBI_ERR_UNSUPPORTED);
+	cr_expect_null(m);
+	cr_expect_str_eq(diag.msg, "module of 4 GiB or more");
+}

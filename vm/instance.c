@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "compiled.h"
 #include "instr.h"
 #include "store.h"
 
@@ -411,6 +412,8 @@ static enum chibi_trap init_datas(struct chibi_instance *inst)
 {
 	const struct module *m = inst->mod;
 
+	if (compiled_map_data(inst))
+		return CHIBI_TRAP_NONE;
 	for (uint32_t i = 0; i < m->ndatas; i++) {
 		const struct data *d = &m->datas[i];
 		struct chibi_memory *mem;

@@ -14,6 +14,7 @@
 struct cur {
 	const uint8_t *p, *end, *base;
 	struct chibi_diag *diag;
+	uint32_t feat; /* the proposals allowed (enum chibi_feature) */
 };
 
 static enum chibi_err leb_fail(struct cur *c, int st)
@@ -40,7 +41,20 @@ static enum chibi_err get_byte(struct cur *c, uint8_t *out)
  * (Wasm 3.0, multi-memory; the MVP's reserved 0x00 byte is the one-byte encoding of 0). */
 static enum chibi_err get_memidx(struct cur *c, uint32_t *out)
 {
-	return get_u32(c, out);
+	size_t off = (size_t)(c->p - c->base);
+	uint8_t b = 0;
+	enum chibi_err err;
+
+	if (c->feat & CHIBI_FEAT_MULTI_MEMORY)
+		return get_u32(c, out);
+	/* Wasm 2.0: a reserved byte that must be zero */
+	err = get_byte(c, &b);
+	if (err)
+		return err;
+	if (b)
+		return diag_set(c->diag, CHIBI_ERR_MALFORMED, off, "zero byte expected");
+	*out = 0;
+	return CHIBI_OK;
 }
 
 /*
@@ -61,13 +75,16 @@ static enum chibi_err get_memarg(struct cur *c, struct instr *in)
 	if (flags >= 128)
 		return diag_set(c->diag, CHIBI_ERR_MALFORMED, off, "malformed memop flags");
 	in->mem = 0;
-	if (flags & 64) {
+	in->a = flags;
+	if ((flags & 64) && (c->feat & CHIBI_FEAT_MULTI_MEMORY)) {
 		err = get_u32(c, &in->mem);
 		if (err)
 			return err;
+		in->a = flags & 63;
 	}
-	in->a = flags & 63;
-	st = leb_read_unsigned(&c->p, c->end, 64, &in->bits);
+	/* Wasm 2.0 (memory64 off): the offset is a u32, larger is malformed */
+	st = leb_read_unsigned(&c->p, c->end, c->feat & CHIBI_FEAT_MEMORY64 ? 64 : 32,
+			       &in->bits);
 	return st ? leb_fail(c, st) : CHIBI_OK;
 }
 
@@ -135,7 +152,7 @@ static enum chibi_err get_valtype(struct cur *c, vtype *out)
 enum chibi_err instr_read_valtype(const uint8_t **p, const uint8_t *end, const uint8_t *base,
 				  vtype *out, struct chibi_diag *diag)
 {
-	struct cur c = { *p, end, base, diag };
+	struct cur c = { *p, end, base, diag, CHIBI_FEATURES_ALL };
 	enum chibi_err err = get_valtype(&c, out);
 
 	*p = c.p;
@@ -409,12 +426,50 @@ static enum chibi_err get_immediates(struct cur *c, struct instr *in)
 enum chibi_err instr_read(const uint8_t **p, const uint8_t *end, const uint8_t *base,
 			  struct instr *out, struct chibi_diag *diag)
 {
-	struct cur c = { .p = *p, .end = end, .base = base, .diag = diag };
+	return instr_read_features(p, end, base, CHIBI_FEATURES_ALL, out, diag);
+}
+
+uint32_t instr_feature(uint16_t op)
+{
+	if (op >= OPC_BASE(0xfd) + 0x100)
+		return CHIBI_FEAT_RELAXED_SIMD;
+	if (op >= OPC_BASE(0xfd))
+		return CHIBI_FEAT_SIMD;
+	if (op >= OPC_BASE(0xfc) + 8 && op <= OPC_BASE(0xfc) + 14)
+		return CHIBI_FEAT_BULK_MEMORY; /* memory.init .. table.copy */
+	if (op >= OPC_BASE(0xfc) + 15 && op <= OPC_BASE(0xfc) + 17)
+		return CHIBI_FEAT_REFERENCE_TYPES; /* table.grow, table.size, table.fill */
+	switch (op) {
+	case OPC_SELECT_T: case OPC_TABLE_GET: case OPC_TABLE_SET:
+	case OPC_REF_NULL: case OPC_REF_IS_NULL: case OPC_REF_FUNC:
+		return CHIBI_FEAT_REFERENCE_TYPES;
+	case OPC_RETURN_CALL: case OPC_RETURN_CALL_INDIRECT: case OPC_RETURN_CALL_REF:
+		return CHIBI_FEAT_TAIL_CALL;
+	case OPC_CALL_REF: case OPC_REF_AS_NON_NULL: case OPC_BR_ON_NULL:
+	case OPC_BR_ON_NON_NULL:
+		return CHIBI_FEAT_FUNCTION_REFERENCES;
+	case OPC_TRY: case OPC_CATCH: case OPC_THROW: case OPC_RETHROW: case OPC_THROW_REF:
+	case OPC_DELEGATE: case OPC_CATCH_ALL: case OPC_TRY_TABLE:
+		return CHIBI_FEAT_EXCEPTIONS;
+	default:
+		return 0;
+	}
+}
+
+enum chibi_err instr_read_features(const uint8_t **p, const uint8_t *end, const uint8_t *base,
+				   uint32_t features, struct instr *out,
+				   struct chibi_diag *diag)
+{
+	struct cur c = { .p = *p, .end = end, .base = base, .diag = diag, .feat = features };
 	enum chibi_err err;
+	uint32_t need;
 
 	memset(out, 0, sizeof(*out));
-	out->offset = (size_t)(*p - base);
+	out->offset = (uint32_t)(*p - base);
 	err = get_opcode(&c, out);
+	/* a switched-off proposal's opcodes are illegal, as before the proposal */
+	if (!err && (need = instr_feature(out->op)) && !(features & need))
+		err = diag_set(diag, CHIBI_ERR_MALFORMED, out->offset, "illegal opcode");
 	if (!err)
 		err = get_immediates(&c, out);
 	*p = c.p;

@@ -24,11 +24,17 @@ struct instr {
 	                     * IMM_LANE has it in a) */
 	uint32_t mem;       /* memory index: IMM_MEMARG, IMM_MEMARG_LANE, IMM_MEMIDX,
 	                     * IMM_MEMORY_INIT; IMM_MEMORY_COPY: the destination (b: the source) */
-	uint64_t bits;      /* constant bits (IMM_I32 sign-extended to 64, IMM_I64, IMM_F32, IMM_F64)
-	                     * or memarg offset (u64: memory64) */
-	const uint8_t *table; /* IMM_BR_TABLE: first label's LEB; read with instr_br_table_label */
-	const uint8_t *imm16; /* IMM_V128, IMM_SHUFFLE: the 16 immediate bytes, in place */
-	size_t offset;      /* byte offset of the opcode in the module binary */
+	uint32_t offset;    /* byte offset of the opcode in the module binary (modules are
+	                     * smaller than 4 GiB: dec_module_take) */
+	union {             /* no instruction has two of these: 32 bytes in all, not 56 (the
+	                     * JIT keeps an array of them per function: docs/RATIONALE.md,
+	                     * "Start-up after the architecture work") */
+		uint64_t bits;        /* constant bits (IMM_I32 sign-extended to 64, IMM_I64,
+		                       * IMM_F32, IMM_F64) or memarg offset (u64: memory64) */
+		const uint8_t *table; /* IMM_BR_TABLE: first label's LEB; instr_br_table_label;
+		                       * IMM_TRY_TABLE: the first catch clause */
+		const uint8_t *imm16; /* IMM_V128, IMM_SHUFFLE: the 16 immediate bytes, in place */
+	};
 };
 
 /* Read one instruction at *p (< end), advance *p past it.  `base` is the start of the module
@@ -37,6 +43,14 @@ struct instr {
  * "malformed memop flags", "illegal opcode", "malformed reference type", ...). */
 enum chibi_err instr_read(const uint8_t **p, const uint8_t *end, const uint8_t *base,
 			  struct instr *out, struct chibi_diag *diag);
+/* The same, accepting only the proposals in `features` (enum chibi_feature): the
+ * opcodes of the others are "illegal opcode"; without memory64 a memarg offset is a u32,
+ * without multi-memory a memory index is a zero byte and memarg flag 64 is alignment. */
+enum chibi_err instr_read_features(const uint8_t **p, const uint8_t *end, const uint8_t *base,
+				   uint32_t features, struct instr *out,
+				   struct chibi_diag *diag);
+/* The proposal opcode `op` (enum opcode) belongs to, 0 for the Wasm 1.0 core. */
+uint32_t instr_feature(uint16_t op);
 
 /* Read one value type at *p (< end) into *out and advance (spec 5.3; see vtype in
  * vm/types.h): MALFORMED for a bad encoding, UNSUPPORTED for the GC heap types.  The

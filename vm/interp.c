@@ -7,6 +7,7 @@
  * produced, which lets a consumer skip reloading it from its slot) stays in locals.
  * Entry points: interp_invoke, interp_free_code, interp_handlers.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -303,21 +304,33 @@ static inline uint64_t load_u64(const uint32_t *p)
 #endif
 
 /*
- * The interpreter.  With out_tab != NULL it only reports its handler table.  Otherwise it
+ * The interpreter.  With tab != NULL it only fills in its handler table.  Otherwise it
  * runs the wasm function `f` whose arguments are at fp[0..nparams) and returns when that
  * function returns (results at fp[0..nresults)); traps leave through vm_trap.
  */
-static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
-		const void *const **out_tab)
-{
-#ifdef CHIBI_INTERP_SWITCH
-#define IOP_LABEL_V(name, op, form, poll) (const void *)(uintptr_t)IOP_##name,
-#define IOP(n, k) (const void *)(uintptr_t)IOP_##n,
+#if defined(__GNUC__) && !defined(__clang__)
+#define RUN_ONE_SECTION __attribute__((optimize("no-reorder-blocks-and-partition")))
 #else
-#define IOP_LABEL_V(name, op, form, poll) &&L_##name,
-#define IOP(n, k) &&L_##n,
+#define RUN_ONE_SECTION /* clang does not split functions unless asked to */
 #endif
-	static const void *const handlers[IOP_COUNT] = {
+static RUN_ONE_SECTION void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
+				const void **tab)
+{
+	/* Each handler as its distance from L_EXIT (or, switched, its number): constants, where
+	 * a table of addresses took one relocation per entry, 1,092 of them, applied at every
+	 * start of the static-pie binary whatever tier runs, and dirtied the table's pages
+	 * (docs/RATIONALE.md, start-up).  run() is never inlined (computed goto) nor split in
+	 * hot and cold parts (RUN_ONE_SECTION), so the distances are constants of one section. */
+#ifdef CHIBI_INTERP_SWITCH
+#define IOP_LABEL_V(name, op, form, poll) IOP_##name,
+#define IOP(n, k) IOP_##n,
+#define HANDLER(i) ((const void *)(uintptr_t)handlers[i])
+#else
+#define IOP_LABEL_V(name, op, form, poll) (int32_t)(&&L_##name - &&L_EXIT),
+#define IOP(n, k) (int32_t)(&&L_##n - &&L_EXIT),
+#define HANDLER(i) ((const void *)((const char *)&&L_EXIT + handlers[i]))
+#endif
+	static const int32_t handlers[IOP_COUNT] = {
 #define NUM1(n) NUM1_FORMS(IOP_LABEL_V, n)
 #define NUM2(n) NUM2_FORMS(IOP_LABEL_V, n)
 #define NUM2I(n) NUM2I_FORMS(IOP_LABEL_V, n)
@@ -343,13 +356,18 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 	/* and by RETURN_CALL and RETURN_CALL_INDIRECT */
 	uint32_t tail_nargs, tail_hdr;
 
-	if (out_tab) {
-		*out_tab = handlers;
+	if (UNLIKELY(tab != NULL)) {
+		for (unsigned i = 0; i < IOP_COUNT; i++)
+			tab[i] = HANDLER(i);
 		return;
 	}
 
 	/* Bottom frame: its return address is a stub that leaves the loop. */
-	memcpy(exit_stub, &handlers[IOP_EXIT], sizeof(void *));
+	{
+		const void *exit_h = HANDLER(IOP_EXIT);
+
+		memcpy(exit_stub, &exit_h, sizeof(void *));
+	}
 	code = f->interp_code;
 	if (UNLIKELY(!code))
 		code = load_code(s, NULL, f);
@@ -1098,13 +1116,19 @@ static void run(struct chibi_store *s, struct chibi_func *f, uint64_t *fp,
 	LOOP_END
 }
 
-/* Handler table; see interp.h. */
+/* Handler table; see interp.h.  Filled once per process, on the first translation. */
+static const void *handler_tab[IOP_COUNT];
+static pthread_once_t handler_tab_once = PTHREAD_ONCE_INIT;
+
+static void handler_tab_fill(void)
+{
+	run(NULL, NULL, NULL, handler_tab);
+}
+
 const void *const *interp_handlers(void)
 {
-	const void *const *tab;
-
-	run(NULL, NULL, NULL, &tab);
-	return tab;
+	pthread_once(&handler_tab_once, handler_tab_fill);
+	return handler_tab;
 }
 
 /* Run f with arguments in slots; see runtime.h.  Host functions are called directly. */

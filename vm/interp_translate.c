@@ -9,6 +9,7 @@
  * branch's target and the dead code to step over; the translator keeps no control stack,
  * only per-block state indexed by block id.  Entry point: interp_translate.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -1041,8 +1042,8 @@ static void do_call(struct tr *t, uint32_t x)
 	/* A function left to the interpreter for its handlers calls code the engine compiles
 	 * (vm/interp.c, call_compiled), rather than taking everything it calls along; the
 	 * engine compiles the callee now if it was never tried. */
-	emit_op(t, e->compiled && t->f->def->uses_eh && callee->kind == FUNC_WASM &&
-		   !callee->def->uses_eh && e->compiled(t->f->store, callee) ?
+	emit_op(t, e->compiled && t->f->def->uses_handlers && callee->kind == FUNC_WASM &&
+		   !callee->def->uses_handlers && e->compiled(t->f->store, callee) ?
 		   IOP_CALL_JIT : IOP_CALL);
 	w(t, p);
 	wptr(t, callee);
@@ -1924,11 +1925,50 @@ static bool translate(struct tr *t)
 
 /* ---- listing ---- */
 
+/* The listing's names live in one pool, a struct with a char array per name, so that each
+ * name's offset is a constant: a table of name pointers took 1,092 relocations at every
+ * start of the static-pie binary (docs/RATIONALE.md, start-up). */
+#define IOP_NAME_V(name, op, form, poll) char n_##name[sizeof(#name)];
+static const struct iop_names {
+#define IOP(n, k) char n_##n[sizeof(#n)];
+#define NUM1(n) NUM1_FORMS(IOP_NAME_V, n)
+#define NUM2(n) NUM2_FORMS(IOP_NAME_V, n)
+#define NUM2I(n) NUM2I_FORMS(IOP_NAME_V, n)
+#define CMPBR(n) CMPBR_FORMS(IOP_NAME_V, n)
+#define ADDBR(n) ADDBR_FORMS(IOP_NAME_V, n)
+#define LOADOP(n) LOADOP_FORMS(IOP_NAME_V, n)
+#define STOREOP(n) STOREOP_FORMS(IOP_NAME_V, n)
+#define VOP(n) IOP_NAME_V(n, n, R, 0)
+#include "interp_ops.def"
+} iop_names = {
+#undef IOP_NAME_V
+#define IOP_NAME_V(name, op, form, poll) #name,
+#define IOP(n, k) #n,
+#define NUM1(n) NUM1_FORMS(IOP_NAME_V, n)
+#define NUM2(n) NUM2_FORMS(IOP_NAME_V, n)
+#define NUM2I(n) NUM2I_FORMS(IOP_NAME_V, n)
+#define CMPBR(n) CMPBR_FORMS(IOP_NAME_V, n)
+#define ADDBR(n) ADDBR_FORMS(IOP_NAME_V, n)
+#define LOADOP(n) LOADOP_FORMS(IOP_NAME_V, n)
+#define STOREOP(n) STOREOP_FORMS(IOP_NAME_V, n)
+#define VOP(n) IOP_NAME_V(n, n, R, 0)
+#include "interp_ops.def"
+};
+#undef IOP_NAME_V
+_Static_assert(sizeof(struct iop_names) <= UINT16_MAX, "iop_desc.name is 16 bits");
+
 struct iop_desc {
-	const char *name;
+	uint16_t name; /* offset in iop_names */
 	uint8_t nops;
 };
 
+#define NOPS_R 2
+#define NOPS_A 2
+#define NOPS_RR 3
+#define NOPS_AR 3
+#define NOPS_RB 3
+#define NOPS_RI 3
+#define NOPS_AI 3
 #define NOPS_LR 3
 #define NOPS_LA 3
 #define NOPS_LP 4
@@ -1938,36 +1978,34 @@ struct iop_desc {
 #define NOPS_SV 3
 #define NOPS_SK 3
 #define NOPS_SKA 3
-#define NOPS_RR 3
-#define NOPS_AR 3
-#define NOPS_RB 3
-#define NOPS_RI 3
-#define NOPS_AI 3
 #define NOPS_XR 5
 #define NOPS_XI 5
-#define IOP_DESC_V(name, op, form, poll) { #name, NOPS_##form },
+#define IOP_DESC(name, k) { offsetof(struct iop_names, n_##name), k },
+#define IOP_DESC_V(name, op, form, poll) IOP_DESC(name, NOPS_##form)
 static const struct iop_desc iop_desc[IOP_COUNT] = {
-#define IOP(n, k) { #n, k },
-#define NUM1(n) { #n, 2 }, { #n "_A", 2 },
+#define IOP(n, k) IOP_DESC(n, k)
+#define NUM1(n) NUM1_FORMS(IOP_DESC_V, n)
 #define NUM2(n) NUM2_FORMS(IOP_DESC_V, n)
 #define NUM2I(n) NUM2I_FORMS(IOP_DESC_V, n)
 #define CMPBR(n) CMPBR_FORMS(IOP_DESC_V, n)
 #define ADDBR(n) ADDBR_FORMS(IOP_DESC_V, n)
 #define LOADOP(n) LOADOP_FORMS(IOP_DESC_V, n)
 #define STOREOP(n) STOREOP_FORMS(IOP_DESC_V, n)
-#define VUN(n) { #n, 2 },
-#define VBIN(n) { #n, 3 },
-#define VTERN(n) { #n, 4 },
-#define VSHIFT(n) { #n, 3 },
-#define VTEST(n) { #n, 2 },
-#define VSPLAT(n) { #n, 2 },
-#define VEXTRACT(n) { #n, 3 },
-#define VREPLACE(n) { #n, 4 },
-#define VLOAD(n) { #n, 3 },
-#define VLOADLANE(n) { #n, 5 },
-#define VSTORELANE(n) { #n, 4 },
+#define VUN(n) IOP_DESC(n, 2)
+#define VBIN(n) IOP_DESC(n, 3)
+#define VTERN(n) IOP_DESC(n, 4)
+#define VSHIFT(n) IOP_DESC(n, 3)
+#define VTEST(n) IOP_DESC(n, 2)
+#define VSPLAT(n) IOP_DESC(n, 2)
+#define VEXTRACT(n) IOP_DESC(n, 3)
+#define VREPLACE(n) IOP_DESC(n, 4)
+#define VLOAD(n) IOP_DESC(n, 3)
+#define VLOADLANE(n) IOP_DESC(n, 5)
+#define VSTORELANE(n) IOP_DESC(n, 4)
 #include "interp_ops.def"
 };
+#undef IOP_DESC
+#undef IOP_DESC_V
 
 /* Listing of translated code; see interp.h.  Handlers are mapped back through the table. */
 void interp_dump(const struct icode *c, FILE *f)
@@ -1992,7 +2030,7 @@ void interp_dump(const struct icode *c, FILE *f)
 		n = iop_desc[op].nops;
 		if (op == IOP_BR_TABLE)
 			n += c->body[i + IC_HWORDS + 1] + 1;
-		fprintf(f, "%5zu: %s", i, iop_desc[op].name);
+		fprintf(f, "%5zu: %s", i, (const char *)&iop_names + iop_desc[op].name);
 		for (unsigned k = 0; k < n && i + IC_HWORDS + k < c->len; k++)
 			fprintf(f, " %d", (int32_t)c->body[i + IC_HWORDS + k]);
 		fputc('\n', f);

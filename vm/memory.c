@@ -155,8 +155,14 @@ void mem_free(struct chibi_memory *m)
 	if (!m)
 		return;
 	m->store->mem_pages -= m->pages;
-	if (m->reserved)
-		unreserve(m->data, m->size);
+	/* Pages mapped from a compiled file would read as the file's again after MADV_DONTNEED,
+	 * not as zero: put fresh anonymous PROT_NONE pages over them before pooling. */
+	if (m->reserved && m->file_mapped &&
+	    mmap(m->data, m->size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
+		 MAP_FIXED, -1, 0) == MAP_FAILED)
+		munmap(m->data, m->reserved);
+	else if (m->reserved)
+		unreserve(m->data, m->file_mapped ? 0 : m->size);
 	else
 		vm_free(m->data);
 	vm_free(m);

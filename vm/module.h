@@ -100,7 +100,6 @@ struct func {
 	uint32_t max_stack;     /* maximum operand stack height in 64-bit slots (v128 = 2) */
 	bool uses_v128;         /* a v128 value appears: in the signature, a local or pushed
 	                         * by any instruction (tiers without SIMD refuse the function) */
-	uint32_t max_ctrl;      /* maximum control stack depth */
 	bool tail_calls_out;    /* may end in a function of another instance: it tail-calls
 	                         * an import, through a table or a reference, or a function
 	                         * of the module that may (return_call chains).  A JIT caller
@@ -108,6 +107,8 @@ struct func {
 	uint32_t max_try;       /* deepest nesting of legacy try blocks (each catch arm keeps
 	                         * its exception in a slot of its own for rethrow) */
 	bool uses_eh;           /* an exception-handling instruction appears */
+	bool uses_handlers;     /* one that needs more than throw: try, try_table, throw_ref,
+	                         * rethrow or an exnref value (the JIT compiles throw only) */
 	struct flow flow;       /* control-flow side table (arrays in the module's flow_mem) */
 };
 
@@ -138,6 +139,7 @@ struct data {
 struct module {
 	uint8_t *bytes; /* owned copy of the binary */
 	size_t len;
+	uint32_t features; /* the proposals it was decoded and validated under (chibi_feature) */
 
 	uint32_t ntypes;
 	struct functype *types;
@@ -205,7 +207,10 @@ enum chibi_err dec_module(const uint8_t *bytes, size_t len, struct module **out,
 enum chibi_err dec_module_take(uint8_t *bytes, size_t len, struct module **out,
 			       struct chibi_diag *diag);
 
-/* Validate a decoded module (spec chapter 3).  Fills funcs[i].max_stack/max_ctrl/flow.  Returns
+enum chibi_err dec_module_take_features(uint8_t *bytes, size_t len, uint32_t features,
+					struct module **out, struct chibi_diag *diag);
+
+/* Validate a decoded module (spec chapter 3).  Fills funcs[i].max_stack/flow.  Returns
  * CHIBI_OK or CHIBI_ERR_INVALID with diag filled (spec assert_invalid wording). */
 enum chibi_err val_module(struct module *m, struct chibi_diag *diag);
 

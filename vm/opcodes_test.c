@@ -379,7 +379,14 @@ Test(opcodes, flags_consistent)
 		}
 		if (oi->flags & OPF_COMM)
 			cr_expect(!(oi->flags & OPF_TRAP), "%s", t);
+		/* OPF_SHIFT: exactly the scalar integer shifts and rotates */
+		cr_expect_eq(op_is_shift(rows[i].op),
+			     oi->cls == OPCL_BINOP && op_is_int(rows[i].op) &&
+				     (strstr(t, ".sh") || strstr(t, ".rot")),
+			     "%s", t);
 	}
+	cr_expect(op_is_shift(OPC_I32_SHL) && op_is_shift(OPC_I64_ROTR));
+	cr_expect(!op_is_shift(OPC_I32X4_SHL) && !op_is_shift(OPC_I32_MUL));
 	cr_expect(op_is_wide(OPC_I64_ADD) && op_is_wide(OPC_F64_CONVERT_I64_U));
 	cr_expect(!op_is_wide(OPC_I64_EXTEND_I32_S) && !op_is_wide(OPC_F32_ADD));
 }

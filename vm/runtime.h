@@ -51,6 +51,7 @@ struct chibi_memory {
 	bool has_max;          /* declared maximum present (for import matching) */
 	uint64_t decl_max;     /* declared maximum (valid if has_max) */
 	size_t reserved;       /* bytes of address space reserved at data (0 = malloc'ed) */
+	bool file_mapped;      /* some pages are a compiled file's, MAP_PRIVATE (data image) */
 	struct chibi_store *store;
 	struct chibi_memory *store_next;
 };
@@ -178,6 +179,9 @@ struct chibi_store {
 	 * the compiling engine attaches on that instance's first call; not owned */
 	const struct engine_image *image;
 	const struct module *image_mod;
+	/* that file's memory image of large data segments (vm/compiled.c), mapped copy-on-write
+	 * into the fresh memories of image_mod's instances; not owned */
+	const struct data_image *data_image;
 	char image_note[160];          /* why the image was not used, when it was not */
 	bool no_start;                 /* chibi_compile's store: instances skip their start */
 	/* pages of all its memories (cfg.max_memory_pages caps the sum); last, so the fields

@@ -209,6 +209,7 @@ enum op_flag {
 	OPF_COMM = 1 << 0, /* commutative: op(a, b) == op(b, a) */
 	OPF_TRAP = 1 << 1, /* may trap */
 	OPF_BITS = 1 << 2, /* result = the operand's (low) bits: wrap and the reinterprets */
+	OPF_SHIFT = 1 << 3, /* scalar shift or rotate: operand 2 is a count modulo the width */
 };
 
 /* Static description of one opcode, indexed by enum opcode; name == NULL for unused codes. */
@@ -245,6 +246,7 @@ static inline bool op_is_compare(unsigned op)
 
 static inline bool op_is_commutative(unsigned op) { return op_info[op].flags & OPF_COMM; }
 static inline bool op_may_trap(unsigned op) { return op_info[op].flags & OPF_TRAP; }
+static inline bool op_is_shift(unsigned op) { return op_info[op].flags & OPF_SHIFT; }
 
 /* Is op's first operand (its numeric type) 64 bits wide, i64 or f64? */
 static inline bool op_is_wide(unsigned op)

@@ -3,7 +3,7 @@
  * val_module() first re-reads every function body for encoding errors only (the reference
  * interpreter decodes the whole module before it validates, so "malformed" wins over
  * "invalid"), then checks module-level rules and types every body with the operand/control
- * stack algorithm of the spec appendix, recording max_stack/max_ctrl per function and the
+ * stack algorithm of the spec appendix, recording max_stack per function and the
  * control-flow side table of vm/flow.h (blocks, branch targets, dead code) as it goes.
  * It does not decode sections (vm/decode.c) and never changes anything but those results.
  */
@@ -75,7 +75,7 @@ struct vctx {
 	bool uses_v128;             /* a v128 was pushed (the body's struct func flag) */
 	size_t vals_cap;
 	struct ctrl *ctrls;
-	uint32_t nctrls, ctrls_max;
+	uint32_t nctrls;
 	size_t ctrls_cap;
 	uint8_t *nest;              /* pre-pass nesting stack */
 	size_t nest_cap;
@@ -116,6 +116,7 @@ struct vctx {
 	size_t ntail_edges, tail_edges_cap;
 	uint32_t ntry, ntry_max;    /* open legacy try frames (try, catch, catch_all) */
 	bool uses_eh;
+	bool uses_handlers;
 };
 
 /* Static single-type lists for valtype block types (a frame may outlive any local); the
@@ -209,6 +210,7 @@ static inline enum chibi_err push_val(struct vctx *v, vtype t)
 {
 	/* exnref values stay in the interpreter, where vm/exn.c finds them */
 	v->uses_eh |= vt_code(t) == VT_EXNREF;
+	v->uses_handlers |= vt_code(t) == VT_EXNREF;
 	if (v->nvals == v->vals_cap && GROW(v, v->vals, v->vals_cap, v->nvals + 1))
 		return CHIBI_ERR_NOMEM;
 	v->vals[v->nvals++] = t;
@@ -399,8 +401,6 @@ static enum chibi_err push_ctrl(struct vctx *v, uint16_t op, const struct blocks
 	c->id = FLOW_NONE;
 	c->dead_at = SIZE_MAX;
 	c->init_height = v->ninits;
-	if (v->nctrls > v->ctrls_max)
-		v->ctrls_max = v->nctrls;
 	return push_vals(v, bs->params, bs->nparams);
 }
 
@@ -988,7 +988,7 @@ static enum chibi_err check_instr(struct vctx *v, const struct instr *in)
 		break;
 	case OPC_TRY:
 	case OPC_TRY_TABLE:
-		v->uses_eh = true;
+		v->uses_eh = v->uses_handlers = true;
 		TRY(block_sig(v, in, &bs));
 		if (in->op == OPC_TRY_TABLE)
 			TRY(check_catch_clauses(v, in));
@@ -1022,12 +1022,12 @@ static enum chibi_err check_instr(struct vctx *v, const struct instr *in)
 		TRY(set_unreachable(v));
 		break;
 	case OPC_THROW_REF:
-		v->uses_eh = true;
+		v->uses_eh = v->uses_handlers = true;
 		TRY(pop_expect(v, VT_EXNREF));
 		TRY(set_unreachable(v));
 		break;
 	case OPC_RETHROW:
-		v->uses_eh = true;
+		v->uses_eh = v->uses_handlers = true;
 		TRY(get_label(v, in->a, &c));
 		if (c->op != OPC_CATCH && c->op != OPC_CATCH_ALL)
 			return invalid(v, "invalid rethrow label");
@@ -1272,7 +1272,7 @@ static enum chibi_err scan_body(struct vctx *v, const struct func *f)
 		return CHIBI_ERR_NOMEM;
 	v->nest[depth++] = NEST_OTHER; /* the function's own frame */
 	while (p < end) {
-		TRY(instr_read(&p, end, m->bytes, &in, v->diag));
+		TRY(instr_read_features(&p, end, m->bytes, m->features, &in, v->diag));
 		switch (in.op) {
 		case OPC_BLOCK:
 		case OPC_LOOP:
@@ -1370,7 +1370,7 @@ static enum chibi_err check_body(struct vctx *v, struct func *f)
 	v->ninits = 0;
 	v->tail_out = false;
 	v->nvals = v->nslots = v->slots_max = 0;
-	v->nctrls = v->ctrls_max = 0;
+	v->nctrls = 0;
 	v->ntry = v->ntry_max = 0;
 	v->uses_eh = false;
 	for (uint32_t i = 0; i < f->nlocals; i++)
@@ -1379,6 +1379,7 @@ static enum chibi_err check_body(struct vctx *v, struct func *f)
 		v->uses_eh |= vt_code(v->ft->params[i]) == VT_EXNREF;
 	for (uint32_t i = 0; i < v->ft->nresults; i++)
 		v->uses_eh |= vt_code(v->ft->results[i]) == VT_EXNREF;
+	v->uses_handlers = v->uses_eh;
 	memset(&bs, 0, sizeof(bs));
 	bs.results = v->ft->results;
 	bs.nresults = v->ft->nresults;
@@ -1393,7 +1394,7 @@ static enum chibi_err check_body(struct vctx *v, struct func *f)
 	/* scan_body() proved the body well-formed and ending exactly at its last byte. */
 	while (v->nctrls > 0 && p < end) {
 		v->at = (uint32_t)(p - f->code);
-		TRY(instr_read(&p, end, m->bytes, &in, v->diag));
+		TRY(instr_read_features(&p, end, m->bytes, m->features, &in, v->diag));
 		v->after = (uint32_t)(p - f->code);
 		TRY(check_instr(v, &in));
 	}
@@ -1401,10 +1402,10 @@ static enum chibi_err check_body(struct vctx *v, struct func *f)
 		return malformed(v, f->code_offset + f->code_len, "unexpected end");
 	f->max_stack = v->slots_max;
 	f->uses_v128 = v->uses_v128;
-	f->max_ctrl = v->ctrls_max;
 	f->tail_calls_out = v->tail_out;
 	f->max_try = v->ntry_max;
 	f->uses_eh = v->uses_eh;
+	f->uses_handlers = v->uses_handlers;
 	f->flow.nblocks = (uint32_t)(v->nblocks - v->fn_blocks);
 	f->flow.ndead = (uint32_t)(v->ndead - v->fn_dead);
 	f->flow.ntargets = (uint32_t)(v->ntargets - v->fn_targets);
@@ -1448,10 +1449,11 @@ static enum chibi_err check_tabletype(struct vctx *v, const struct tabletype *tt
 
 /* How many globals a constant expression sees where the module's first `upto` globals are
  * defined.  Wasm 3.0 lets global initialisers read the globals before them and segments read
- * all of them (the rule came with GC); the Wasm 2.0 suite, which must keep passing
- * unchanged, asserts "unknown global" for exactly those, so until the GC work decides how
- * the two suites coexist the Wasm 2.0 rule stays: imported globals only. */
-#define CEXPR_GLOBALS(m, upto) ((void)(upto), (m)->nglobal_imports)
+ * all of them (the rule came with function references and GC); Wasm 2.0, whose suite
+ * asserts "unknown global" for exactly those, only the imported ones: the rule follows
+ * the function-references switch (`-W function-references=n` is the 2.0 rule). */
+#define CEXPR_GLOBALS(m, upto) \
+	((m)->features & CHIBI_FEAT_FUNCTION_REFERENCES ? (upto) : (m)->nglobal_imports)
 
 /* The type of global `index` read by a constant expression that sees the first `nvisible`
  * globals; they must be immutable (spec 3.3.10). */
@@ -1482,7 +1484,8 @@ static enum chibi_err check_cexpr_code(struct vctx *v, const struct cexpr *ce,
 	while (p < end) {
 		vtype t = 0;
 
-		TRY(instr_read(&p, end, v->m->bytes, &in, v->diag));
+		TRY(instr_read_features(&p, end, v->m->bytes, v->m->features, &in,
+					 v->diag));
 		switch (in.op) {
 		case OPC_I32_CONST: t = VT_I32; break;
 		case OPC_I64_CONST: t = VT_I64; break;
@@ -1776,13 +1779,19 @@ static enum chibi_err check_decls(struct vctx *v)
 	for (uint32_t i = m->ntable_imports; i < m->ntables; i++) {
 		TRY(check_tabletype(v, &m->tables[i]));
 		/* Wasm 3.0: the initial value (null when none is given, so a table of a
-		 * non-nullable type must have one) sees the globals as segments do */
+		 * non-nullable type must have one) sees only the imported globals: the
+		 * table section comes before the global section (global.wast) */
 		TRY(check_cexpr(v, &m->table_inits[i - m->ntable_imports], m->tables[i].elemtype,
-				CEXPR_GLOBALS(m, m->nglobals)));
+				m->nglobal_imports));
 		v->off = 0;
 	}
 	for (uint32_t i = m->nmemory_imports; i < m->nmemories; i++)
 		TRY(check_memtype(v, &m->memories[i]));
+	if (m->nmemories > 1 && !(m->features & CHIBI_FEAT_MULTI_MEMORY))
+		return invalid(v, "multiple memories");
+	for (uint32_t i = 0; i < m->ntypes; i++)
+		if (m->types[i].nresults > 1 && !(m->features & CHIBI_FEAT_MULTI_VALUE))
+			return invalid(v, "invalid result arity");
 fail:
 	return err;
 }
@@ -2002,8 +2011,7 @@ static void vctx_free(struct vctx *v)
 
 /*
  * Validate a decoded module (spec chapter 3; Wasm 2.0 and relaxed SIMD).  On success fills
- * funcs[i].max_stack (operand values only, locals excluded) and funcs[i].max_ctrl (control
- * frames, the function's own included) and returns CHIBI_OK.  Errors: CHIBI_ERR_INVALID with
+ * funcs[i].max_stack (operand values only, locals excluded) and returns CHIBI_OK.  Errors: CHIBI_ERR_INVALID with
  * the spec interpreter's message; CHIBI_ERR_MALFORMED for encoding errors inside bodies (and
  * "data count section required"); CHIBI_ERR_UNSUPPORTED for v128; CHIBI_ERR_NOMEM.
  * diag (may be NULL) gets the message and the byte offset of the offending instruction.

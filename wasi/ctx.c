@@ -68,28 +68,21 @@ static void free_strings(char **v)
 }
 
 /* Grow the table so that slot `want` exists. */
+_Static_assert(WASI_MAX_FDS >= 16 && (WASI_MAX_FDS & (WASI_MAX_FDS - 1)) == 0,
+	       "VM_GROW's capacities (16 doubled) must meet WASI_MAX_FDS exactly");
 static bool fds_reserve(struct wasi_ctx *ctx, uint32_t want)
 {
-	uint32_t n = ctx->nfds ? ctx->nfds : 8, i;
-	struct wasi_fd *p;
+	size_t cap = ctx->nfds; /* powers of two from 16, so never past WASI_MAX_FDS */
 
 	if (want < ctx->nfds)
 		return true;
-	if (want >= WASI_MAX_FDS)
+	if (want >= WASI_MAX_FDS || !VM_GROW(ctx->fds, cap, (size_t)want + 1))
 		return false;
-	while (n <= want)
-		n *= 2;
-	if (n > WASI_MAX_FDS)
-		n = WASI_MAX_FDS;
-	p = vm_realloc(ctx->fds, n, sizeof(*p));
-	if (!p)
-		return false;
-	for (i = ctx->nfds; i < n; i++) {
-		memset(&p[i], 0, sizeof(p[i]));
-		p[i].host = -1;
+	for (size_t i = ctx->nfds; i < cap; i++) {
+		memset(&ctx->fds[i], 0, sizeof(ctx->fds[i]));
+		ctx->fds[i].host = -1;
 	}
-	ctx->fds = p;
-	ctx->nfds = n;
+	ctx->nfds = (uint32_t)cap;
 	return true;
 }
 

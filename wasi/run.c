@@ -493,8 +493,8 @@ static bool is_text_module(const char *path)
 
 /* chibi_module_load_file, for text modules too (like wasmtime): the text is read with
  * chibi's reader (text/wat.h) and the binary it gives decoded. */
-static enum chibi_err load_module(const char *path, chibi_module **out, struct chibi_diag *diag,
-			       bool *out_text_error)
+static enum chibi_err load_module(const char *path, uint32_t features, chibi_module **out,
+			       struct chibi_diag *diag, bool *out_text_error)
 {
 	struct wat_error werr;
 	uint8_t *bin = NULL;
@@ -504,7 +504,7 @@ static enum chibi_err load_module(const char *path, chibi_module **out, struct c
 	FILE *f;
 
 	if (!is_text_module(path))
-		return chibi_module_load_file(path, out, diag);
+		return chibi_module_load_file_features(path, features, out, diag);
 	*out = NULL;
 	f = fopen(path, "rb");
 	if (!f) {
@@ -525,7 +525,7 @@ static enum chibi_err load_module(const char *path, chibi_module **out, struct c
 			break;
 	}
 	fclose(f);
-	if (!wat_to_binary(src, len, &bin, &blen, &werr)) {
+	if (!wat_to_binary_features(src, len, features, &bin, &blen, &werr)) {
 		vm_free(src);
 		if (!werr.line)
 			return CHIBI_ERR_NOMEM;
@@ -535,7 +535,7 @@ static enum chibi_err load_module(const char *path, chibi_module **out, struct c
 		return CHIBI_ERR_MALFORMED;
 	}
 	vm_free(src);
-	e = chibi_module_new(bin, blen, out, diag);
+	e = chibi_module_new_features(bin, blen, features, out, diag);
 	vm_free(bin);
 	return e;
 }
@@ -582,10 +582,13 @@ int wasi_run(const struct wasi_run_opts *opts, const struct wasi_config *cfg)
 				"write; running without the cache\n", dir,
 				writable_preopen_of(cfg, dir));
 		else if (opts->cache && chibi_jit_name() && opts->engine.mode != CHIBI_MODE_INTERP &&
-			 !is_text_module(opts->wasm_path))
+			 !is_text_module(opts->wasm_path) && !opts->engine.features_off)
+			/* (the cache's entries are compiled with every proposal on) */
 			compiled = wasi_cache_lookup(opts->wasm_path, opts->cache_dir,
 						     &opts->engine, opts->cache_max);
-		e = compiled ? CHIBI_OK : load_module(opts->wasm_path, &m, &diag, &text_error);
+		e = compiled ? CHIBI_OK : load_module(opts->wasm_path,
+					     chibi_config_features(&opts->engine), &m, &diag,
+					     &text_error);
 	}
 	if (compiled || opts->compiled) /* the file's own module */
 		m = chibi_compiled_module(compiled ? compiled : opts->compiled);

@@ -2134,6 +2134,13 @@ void be_addr(struct jcomp *c, jreg dst, const void *addr)
 	mov_addr(c, HW(dst), addr);
 }
 
+void be_frame_addr(struct jcomp *c, jreg dst, int32_t off)
+{
+	uint32_t w[A64_SEQ_MAX];
+
+	emit_seq(c->cb, w, a64_add_imm_seq(w, true, HW(dst), A64_SP, off, R_SCRATCH2));
+}
+
 /* x16 = fn; blr x16 (C functions live anywhere in the address space). */
 static void call_abs(struct codebuf *cb, const void *fn)
 {

@@ -43,6 +43,7 @@ const struct jit_target jit_target = {
 		      (1ull << R11) | (0xffffull << 16),
 	.indirect_idx = RAX,
 	.pic = true,
+	.eh_landing = true,
 };
 
 /* ---- small helpers ---- */
@@ -419,6 +420,11 @@ void be_addr(struct jcomp *c, jreg dst, const void *addr)
 	mov_addr(c, dst, addr);
 }
 
+void be_frame_addr(struct jcomp *c, jreg dst, int32_t off)
+{
+	x64_lea(c->cb, true, dst, frame_slot(off));
+}
+
 /* r14 = the base of memory 0; in explicit-bounds mode through r13 = the memory, which
  * nothing else changes (a reload only re-reads the base). */
 void be_load_mem(struct jcomp *c, bool reload)
@@ -566,22 +572,9 @@ bool be_inline(uint16_t op)
 	}
 }
 
-static bool is_shift(uint16_t op)
-{
-	switch (op) {
-	case OPC_I32_SHL: case OPC_I32_SHR_S: case OPC_I32_SHR_U:
-	case OPC_I32_ROTL: case OPC_I32_ROTR:
-	case OPC_I64_SHL: case OPC_I64_SHR_S: case OPC_I64_SHR_U:
-	case OPC_I64_ROTL: case OPC_I64_ROTR:
-		return true;
-	default:
-		return false;
-	}
-}
-
 uint64_t be_clobbers(uint16_t op, const struct jopnd *rhs)
 {
-	if (is_shift(op) && rhs->kind != OP_IMM)
+	if (op_is_shift(op) && rhs->kind != OP_IMM)
 		return 1ull << RCX;
 	if (op_is_divrem(op))
 		return (1ull << RAX) | (1ull << RDX);
@@ -1093,7 +1086,7 @@ void be_binop(struct jcomp *c, uint16_t op, jreg dst, struct jopnd lhs, struct j
 		float_copysign(cb, op_is_wide(op), HW(dst), lhs, rhs);
 		return;
 	default:
-		if (is_shift(op)) {
+		if (op_is_shift(op)) {
 			int_shift(cb, w, shift_kind(op), dst, lhs, rhs);
 			return;
 		}

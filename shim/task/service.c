@@ -44,7 +44,16 @@ const char *task_ns = "";
 
 static struct task_opts opts;
 
-static void join_add(const char *id);
+/* Joins (below): containers on their way to this daemon, and how long each may take. */
+#define JOIN_GRACE_MS 10000
+#define JOIN_MAX 64
+/* The daemon's own first container gets longer (containerd may be slow right after `shim
+ * start` under load), but not forever: when containerd gives up after the start (it could
+ * not write the bundle's files on a full disk, it was killed), no Create and no Shutdown
+ * ever come, and the daemon used to stay with no task (shim/tests/soak.sh).
+ * $CHIBI_SHIM_CREATE_WAIT_MS overrides it (tests). */
+#define FIRST_CREATE_GRACE_MS 60000
+static void join_add(const char *id, long grace_ms);
 static long joins_prune(const char *id);
 
 /* ---- task list -------------------------------------------------------------------------- */
@@ -941,7 +950,7 @@ static void h_connect(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 	t = task_find(req->id);
 	/* An id not created yet: `shim start` of the group announcing its container. */
 	if (!t && req->id && *req->id)
-		join_add(req->id);
+		join_add(req->id, JOIN_GRACE_MS);
 	resp.shim_pid = (uint32_t)getpid();
 	resp.task_pid = t ? (uint32_t)t->pid : 0;
 	resp.version = (char *)CHIBI_VERSION;
@@ -957,12 +966,11 @@ static void h_connect(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
  * container's Create arrives (or JOIN_GRACE_MS pass) the daemon must not exit, even when its
  * last task is deleted in between: containerd would connect to a socket nobody serves.  The
  * list is short (one entry per start in flight); task_lock guards it. */
-#define JOIN_GRACE_MS 10000
-#define JOIN_MAX 64
 
 struct join {
 	char *id;
 	struct timespec at; /* CLOCK_MONOTONIC */
+	long grace_ms;
 };
 
 static struct join joins[JOIN_MAX];
@@ -988,19 +996,20 @@ static long joins_prune(const char *id)
 		if (!joins[i].id)
 			continue;
 		age = ms_since(&joins[i].at);
-		if (age >= JOIN_GRACE_MS || (id && strcmp(joins[i].id, id) == 0)) {
+		if (age >= joins[i].grace_ms || (id && strcmp(joins[i].id, id) == 0)) {
 			free(joins[i].id);
 			joins[i].id = NULL;
-		} else if (JOIN_GRACE_MS - age > left) {
-			left = JOIN_GRACE_MS - age;
+		} else if (joins[i].grace_ms - age > left) {
+			left = joins[i].grace_ms - age;
 		}
 	}
 	return left;
 }
 
-/* Record that id is on its way (task_lock held).  A full table replaces the oldest entry;
- * out of memory records nothing (the race it guards against is then merely possible). */
-static void join_add(const char *id)
+/* Record that id is on its way, for grace_ms at most (task_lock held).  A full table
+ * replaces the oldest entry; out of memory records nothing (the race it guards against is
+ * then merely possible). */
+static void join_add(const char *id, long grace_ms)
 {
 	int slot = 0;
 
@@ -1015,6 +1024,7 @@ static void join_add(const char *id)
 	}
 	free(joins[slot].id);
 	joins[slot].id = strdup(id);
+	joins[slot].grace_ms = grace_ms;
 	clock_gettime(CLOCK_MONOTONIC, &joins[slot].at);
 }
 
@@ -1174,6 +1184,15 @@ int task_service_init(const struct task_opts *o)
 	if (events_start(o->ttrpc_address, o->ns)) {
 		log_error("cannot start the event publisher");
 		return -1;
+	}
+	if (o->id && *o->id) {
+		const char *e = getenv("CHIBI_SHIM_CREATE_WAIT_MS");
+		long grace = e && *e ? strtol(e, NULL, 10) : FIRST_CREATE_GRACE_MS;
+
+		pthread_mutex_lock(&task_lock);
+		join_add(o->id, grace > 0 ? grace : FIRST_CREATE_GRACE_MS);
+		pthread_mutex_unlock(&task_lock);
+		shutdown_when_idle(NULL); /* a linger thread: exit if that Create never comes */
 	}
 	return 0;
 }

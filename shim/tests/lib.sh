@@ -217,6 +217,17 @@ lab_task_pids() {
 		}'
 }
 
+# lab_wait_status ID STATUS [TENTHS]: wait until `ctr task ls` shows task ID in STATUS
+# (RUNNING, STOPPED, ...), polling every 0.1 s, at most TENTHS polls (default 50); 1 if not.
+lab_wait_status() {
+	_i=0
+	while [ $_i -lt "${3:-50}" ]; do
+		C task ls 2>/dev/null | awk -v id="$1" '$1 == id {print $3}' | grep -qx "$2" && return 0
+		_i=$((_i + 1)); sleep 0.1
+	done
+	return 1
+}
+
 # lab_rm_all [PREFIX]: kill and delete every task and container of this lab (whose id starts
 # with PREFIX), in parallel batches; fast enough for thousands of containers.
 lab_rm_all() {

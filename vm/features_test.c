@@ -1,0 +1,227 @@
+/* vm/features_test.c - the proposal switches (enum chibi_feature): each one, off and on,
+ * changes what the decoder, the validator and the text reader accept, as the Wasm version
+ * before the proposal did; and with function references on, constant expressions that read
+ * defined globals are evaluated right (global initialisers, data and elem offsets).
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../include/chibi.h"
+#include "../text/wat.h"
+#include "alloc.h"
+
+/* Text -> binary with every proposal on (the switch under test applies at decoding). */
+static uint8_t *to_binary(const char *wat, size_t *len)
+{
+	struct wat_error err;
+	uint8_t *bin = NULL;
+
+	cr_assert(wat_to_binary(wat, strlen(wat), &bin, len, &err), "%s: %u:%u: %s", wat,
+		  err.line, err.col, err.msg);
+	return bin;
+}
+
+/* Load `wat` with `features`; the error (CHIBI_OK on success), the message in *msg. */
+static enum chibi_err load_with(const char *wat, uint32_t features, char *msg, size_t n)
+{
+	struct chibi_diag diag = { 0 };
+	chibi_module *m = NULL;
+	size_t len = 0;
+	uint8_t *bin = to_binary(wat, &len);
+
+	if (msg)
+		msg[0] = '\0';
+	enum chibi_err err = chibi_module_new_features(bin, len, features, &m, &diag);
+
+	vm_free(bin);
+	chibi_module_free(m);
+	if (msg)
+		snprintf(msg, n, "%.*s", (int)(n - 1), diag.msg);
+	return err;
+}
+
+/* `wat` loads with every proposal on and fails with `want` ("message") without `bit`. */
+static void expect_switch(const char *wat, uint32_t bit, enum chibi_err want, const char *message)
+{
+	char msg[sizeof(((struct chibi_diag *)0)->msg)];
+
+	cr_expect_eq(load_with(wat, CHIBI_FEATURES_ALL, msg, sizeof(msg)), CHIBI_OK,
+		     "%s with every proposal: %s", wat, msg);
+	cr_expect_eq(load_with(wat, CHIBI_FEATURES_ALL & ~bit, msg, sizeof(msg)), want,
+		     "%s without %s: got '%s'", wat, chibi_feature_name(bit), msg);
+	cr_expect(strstr(msg, message), "%s without %s: '%s', expected '%s'", wat,
+		  chibi_feature_name(bit), msg, message);
+}
+
+Test(features, names_round_trip)
+{
+	for (uint32_t bit = 1; bit & CHIBI_FEATURES_ALL; bit <<= 1) {
+		const char *name = chibi_feature_name(bit);
+
+		cr_assert(name, "bit %#x has no name", bit);
+		cr_expect_eq(chibi_feature_by_name(name, strlen(name)), bit, "%s", name);
+	}
+	cr_expect_eq(chibi_feature_by_name("memory64", 8), CHIBI_FEAT_MEMORY64);
+	cr_expect_eq(chibi_feature_by_name("memory64x", 8), CHIBI_FEAT_MEMORY64); /* len counts */
+	cr_expect_eq(chibi_feature_by_name("memory", 6), 0);
+	cr_expect_eq(chibi_feature_by_name("gc", 2), 0);
+	cr_expect_null(chibi_feature_name(CHIBI_FEAT_SIMD | CHIBI_FEAT_MEMORY64));
+	cr_expect_eq(chibi_config_features(NULL), CHIBI_FEATURES_ALL);
+	cr_expect_eq(chibi_config_features(&(struct chibi_config){
+			     .features_off = CHIBI_FEAT_SIMD }),
+		     CHIBI_FEATURES_ALL & ~CHIBI_FEAT_SIMD);
+}
+
+Test(features, memory64)
+{
+	/* the decoder: limits flag 4 and bounds above u32; a memarg offset above u32 */
+	expect_switch("(memory i64 1)", CHIBI_FEAT_MEMORY64, CHIBI_ERR_MALFORMED,
+		      "integer too large");
+	expect_switch("(table i64 1 funcref)", CHIBI_FEAT_MEMORY64, CHIBI_ERR_MALFORMED,
+		      "integer too large");
+	expect_switch("(memory i64 1) (func (drop (i32.load offset=0x1_0000_0000 "
+		      "(i64.const 0))))", CHIBI_FEAT_MEMORY64, CHIBI_ERR_MALFORMED,
+		      "integer too large");
+	/* on, a 32-bit memory's offset above u32 is invalid (3.0), off malformed (2.0) */
+	cr_expect_eq(load_with("(memory 1) (func (drop (i32.load offset=0x1_0000_0000 "
+			       "(i32.const 0))))", CHIBI_FEATURES_ALL, NULL, 0),
+		     CHIBI_ERR_INVALID);
+	cr_expect_eq(load_with("(memory 1) (func (drop (i32.load offset=0x1_0000_0000 "
+			       "(i32.const 0))))", CHIBI_FEATURES_WASM2, NULL, 0),
+		     CHIBI_ERR_MALFORMED);
+}
+
+Test(features, multi_memory)
+{
+	expect_switch("(memory 1) (memory 1)", CHIBI_FEAT_MULTI_MEMORY, CHIBI_ERR_INVALID,
+		      "multiple memories");
+	/* memory.size 1: the memory index is no longer the reserved zero byte */
+	expect_switch("(memory 1) (memory $b 1) (func (drop (memory.size $b)))",
+		      CHIBI_FEAT_MULTI_MEMORY, CHIBI_ERR_MALFORMED, "zero byte expected");
+}
+
+Test(features, opcodes_of_switched_off_proposals_are_illegal)
+{
+	static const struct {
+		const char *wat;
+		uint32_t bit;
+	} cases[] = {
+		{ "(func (drop (v128.const i64x2 0 0)))", CHIBI_FEAT_SIMD },
+		{ "(func (drop (i32x4.relaxed_trunc_f32x4_s (v128.const i64x2 0 0))))",
+		  CHIBI_FEAT_RELAXED_SIMD },
+		{ "(func $f (return_call $f))", CHIBI_FEAT_TAIL_CALL },
+		{ "(type $t (func)) (func (param (ref null $t)) (call_ref $t (local.get 0)))",
+		  CHIBI_FEAT_FUNCTION_REFERENCES },
+		{ "(tag $e) (func (throw $e))", CHIBI_FEAT_EXCEPTIONS },
+		{ "(memory 1) (func (memory.fill (i32.const 0) (i32.const 0) (i32.const 0)))",
+		  CHIBI_FEAT_BULK_MEMORY },
+		{ "(func (drop (ref.null func)))", CHIBI_FEAT_REFERENCE_TYPES },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *wat = cases[i].wat;
+
+		if (cases[i].bit == CHIBI_FEAT_EXCEPTIONS) /* the tag section goes first */
+			expect_switch(wat, cases[i].bit, CHIBI_ERR_MALFORMED, "section id");
+		else
+			expect_switch(wat, cases[i].bit, CHIBI_ERR_MALFORMED, "illegal opcode");
+	}
+}
+
+Test(features, extended_const_and_multi_value)
+{
+	expect_switch("(global i32 (i32.add (i32.const 1) (i32.const 2)))",
+		      CHIBI_FEAT_EXTENDED_CONST, CHIBI_ERR_INVALID, "constant expression required");
+	expect_switch("(func (result i32 i32) (i32.const 1) (i32.const 2))",
+		      CHIBI_FEAT_MULTI_VALUE, CHIBI_ERR_INVALID, "invalid result arity");
+}
+
+Test(features, constant_expressions_read_defined_globals)
+{
+	static const char wat[] =
+		"(global $a i32 (i32.const 40))"
+		"(global $b (export \"b\") i32 (i32.add (global.get $a) (i32.const 2)))"
+		"(memory (export \"m\") 1)"
+		"(data (global.get $b) \"x\")"
+		"(table (export \"t\") 50 funcref)"
+		"(elem (global.get $a) func $f)"
+		"(func $f)";
+	struct chibi_diag diag = { 0 };
+	chibi_module *m = NULL;
+	chibi_store *s;
+	chibi_instance *inst = NULL;
+	chibi_memory *mem;
+	chibi_val v;
+	size_t len = 0;
+	uint8_t *bin;
+
+	/* Wasm 2.0 (function-references off): only imported globals */
+	expect_switch(wat, CHIBI_FEAT_FUNCTION_REFERENCES, CHIBI_ERR_INVALID, "unknown global");
+	/* 3.0: an earlier global, not a later one, nor the global itself */
+	cr_expect_eq(load_with("(global $a i32 (global.get $b)) (global $b i32 (i32.const 0))",
+			       CHIBI_FEATURES_ALL, NULL, 0), CHIBI_ERR_INVALID);
+	cr_expect_eq(load_with("(global $a i32 (global.get $a))", CHIBI_FEATURES_ALL, NULL, 0),
+		     CHIBI_ERR_INVALID);
+	/* nor a mutable one */
+	cr_expect_eq(load_with("(global $a (mut i32) (i32.const 0)) (global i32 (global.get $a))",
+			       CHIBI_FEATURES_ALL, NULL, 0), CHIBI_ERR_INVALID);
+	/* and the values, in each tier */
+	for (int mode = CHIBI_MODE_INTERP; mode <= CHIBI_MODE_JIT; mode++) {
+		struct chibi_config cfg = { .mode = (enum chibi_exec_mode)mode };
+
+		bin = to_binary(wat, &len);
+		cr_assert_eq(chibi_module_new(bin, len, &m, &diag), CHIBI_OK, "%s", diag.msg);
+		vm_free(bin);
+		s = chibi_store_new(&cfg);
+		cr_assert(s);
+		cr_assert_eq(chibi_instance_new(s, m, NULL, &inst, &diag, NULL), CHIBI_OK, "%s",
+			     diag.msg);
+		v = chibi_global_get(chibi_instance_global(inst, "b"));
+		cr_expect_eq(v.of.i32, 42, "mode %d: b = %d", mode, v.of.i32);
+		mem = chibi_instance_memory(inst, "m");
+		cr_assert(mem);
+		cr_expect_eq(chibi_memory_data(mem)[42], 'x', "mode %d: data at 42", mode);
+		cr_expect_eq(chibi_memory_data(mem)[41], 0);
+		{
+			struct chibi_extern t;
+			chibi_val e;
+
+			cr_assert(chibi_instance_export(inst, "t", &t));
+			cr_expect(chibi_table_get(t.of.table, 40, &e) && e.of.ref, "elem at 40");
+			cr_expect(chibi_table_get(t.of.table, 39, &e) && !e.of.ref);
+		}
+		chibi_module_free(m);
+		chibi_store_free(s);
+	}
+}
+
+Test(features, text_reader_memory64_off_reads_u32)
+{
+	static const char *const wats[] = {
+		"(memory 0x1_0000_0000)",
+		"(memory 0 0x1_0000_0000)",
+		"(table 0x1_0000_0000 funcref)",
+		"(memory 1) (func (drop (i32.load offset=4294967296 (i32.const 0))))",
+	};
+	struct wat_error err;
+	uint8_t *bin = NULL;
+	size_t len;
+
+	for (size_t i = 0; i < sizeof(wats) / sizeof(wats[0]); i++) {
+		cr_expect(wat_to_binary_features(wats[i], strlen(wats[i]), CHIBI_FEATURES_ALL, &bin,
+						 &len, &err), "%s: %s", wats[i], err.msg);
+		vm_free(bin);
+		bin = NULL;
+		cr_expect_not(wat_to_binary_features(wats[i], strlen(wats[i]),
+						     CHIBI_FEATURES_WASM2, &bin, &len, &err),
+			      "%s must be malformed text without memory64", wats[i]);
+		cr_expect(strstr(err.msg, "i32 constant"), "%s: '%s'", wats[i], err.msg);
+		vm_free(bin);
+		bin = NULL;
+	}
+	/* u32 values still read */
+	cr_expect(wat_to_binary_features("(memory 0 0xffff_ffff)", 22, CHIBI_FEATURES_WASM2, &bin,
+					 &len, &err), "%s", err.msg);
+	vm_free(bin);
+}
