@@ -23,6 +23,7 @@
 #include "cli.h"
 #include "../util/json.h"
 #include "../vm/alloc.h"
+#include "../vm/sha256.h"
 
 /* ---- growable byte buffer -------------------------------------------------------------- */
 
@@ -47,74 +48,13 @@ static void buf_put(struct buf *b, const void *data, size_t n)
 	b->len += n;
 }
 
-/* ---- SHA-256 (FIPS 180-4) -------------------------------------------------------------- */
-
-static const uint32_t sha_k[64] = {
-	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
-	0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-	0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-	0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-	0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-	0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-	0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
-	0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-	0xc67178f2,
-};
-
-/* Rotate right (FIPS 180-4 ROTR), 0 < n < 32. */
-static uint32_t ror(uint32_t x, int n)
+/* Hex digest of data into out[65] (the SHA-256 of vm/sha256.h, which compiled files use too). */
+static void digest_hex(const uint8_t *data, size_t len, char out[65])
 {
-	return x >> n | x << (32 - n);
-}
+	uint8_t d[SHA256_BYTES];
 
-/* One 64-byte block into the state h: message schedule w[0..63], then 64 rounds. */
-static void sha_block(uint32_t h[8], const uint8_t *p)
-{
-	uint32_t w[64], a, b, c, d, e, f, g, k;
-
-	for (int i = 0; i < 16; i++)
-		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
-	for (int i = 16; i < 64; i++) {
-		uint32_t s0 = ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ (w[i - 15] >> 3);
-		uint32_t s1 = ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ (w[i - 2] >> 10);
-
-		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-	}
-	a = h[0]; b = h[1]; c = h[2]; d = h[3]; e = h[4]; f = h[5]; g = h[6]; k = h[7];
-	for (int i = 0; i < 64; i++) {
-		uint32_t t1 = k + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) +
-			      sha_k[i] + w[i];
-		uint32_t t2 = (ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-
-		k = g; g = f; f = e; e = d + t1;
-		d = c; c = b; b = a; a = t1 + t2;
-	}
-	h[0] += a; h[1] += b; h[2] += c; h[3] += d;
-	h[4] += e; h[5] += f; h[6] += g; h[7] += k;
-}
-
-/* Hex digest of data into out[65]. */
-static void sha256_hex(const uint8_t *data, size_t len, char out[65])
-{
-	uint32_t h[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-			  0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
-	uint8_t tail[128] = { 0 };
-	size_t full = len & ~(size_t)63, rest = len - full, tl;
-	uint64_t bits = (uint64_t)len * 8;
-
-	for (size_t off = 0; off < full; off += 64)
-		sha_block(h, data + off);
-	memcpy(tail, data + full, rest);
-	tail[rest] = 0x80;
-	tl = rest + 1 + 8 <= 64 ? 64 : 128;
-	for (int i = 0; i < 8; i++)
-		tail[tl - 1 - i] = (uint8_t)(bits >> (8 * i));
-	for (size_t off = 0; off < tl; off += 64)
-		sha_block(h, tail + off);
-	for (int i = 0; i < 8; i++)
-		snprintf(out + 8 * i, 9, "%08x", h[i]);
+	sha256(data, len, d);
+	sha256_hex(d, out);
 }
 
 /* ---- tar (POSIX ustar) ------------------------------------------------------------------ */
@@ -768,8 +708,8 @@ static int build(struct opts *o)
 		fprintf(stderr, "chibi image: cannot build the layer\n");
 		goto out;
 	}
-	sha256_hex(layer.p, layer.len, diff_id);
-	sha256_hex(gz.p, gz.len, layer_dg);
+	digest_hex(layer.p, layer.len, diff_id);
+	digest_hex(gz.p, gz.len, layer_dg);
 
 	/* The three documents, keys in sorted order as a canonical JSON encoder would write
 	 * them: each digest covers the exact bytes, so they must never change for the same
@@ -777,11 +717,11 @@ static int build(struct opts *o)
 	config = image_config(o, entry, diff_id, &config_len);
 	if (!config)
 		goto nomem;
-	sha256_hex((const uint8_t *)config, config_len, config_dg);
+	digest_hex((const uint8_t *)config, config_len, config_dg);
 	manifest = image_manifest(config_dg, config_len, layer_dg, gz.len, &manifest_len);
 	if (!manifest)
 		goto nomem;
-	sha256_hex((const uint8_t *)manifest, manifest_len, manifest_dg);
+	digest_hex((const uint8_t *)manifest, manifest_len, manifest_dg);
 	index = image_index(o, name, tag, manifest_dg, manifest_len, &index_len);
 	layout = oci_layout(&layout_len);
 	if (!index || !layout)
