@@ -226,6 +226,7 @@ Test(compiled, other_configuration_falls_back)
  * expected depth); a subtype two levels down is called, a supertype traps. */
 Test(compiled, call_indirect_of_a_subtype)
 {
+	need_jit();
 	static const char src[] =
 		"(module"
 		"  (type $a (sub (func (result i32))))"
@@ -735,6 +736,7 @@ static void data_call(chibi_instance *inst, const char *name)
 
 Test(compiled, data_segments_mapped_copy_on_write, .timeout = 60)
 {
+	need_jit();
 	/* the guard-page JIT, explicit bounds checks, the interpreter, a heap memory (copied) */
 	static const char *const env[4][2] = { { "CHIBI_JIT_BOUNDS", NULL },
 					       { "CHIBI_JIT_BOUNDS", "explicit" },
@@ -806,6 +808,7 @@ Test(compiled, data_segments_mapped_copy_on_write, .timeout = 60)
 /* Another process writing into its mapped data pages changes nothing for this one. */
 Test(compiled, data_pages_private_between_processes, .timeout = 60)
 {
+	need_jit();
 	size_t wlen, len, size = 4 * 65536;
 	uint8_t *wasm = (need_jit(), data_wasm(&wlen)), *cf = NULL, *want = malloc(size);
 	struct chibi_diag d = { 0 };
@@ -844,6 +847,7 @@ Test(compiled, data_pages_private_between_processes, .timeout = 60)
 /* A segment out of bounds at run time (an imported offset) traps as without the image. */
 Test(compiled, data_image_out_of_bounds_traps)
 {
+	need_jit();
 	size_t wlen, len;
 	uint8_t *wasm = (need_jit(), data_wasm(&wlen)), *cf = NULL;
 	struct chibi_diag d = { 0 };
