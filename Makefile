@@ -239,6 +239,7 @@ test:
 	$(MAKE) test-components
 	$(MAKE) asan
 
+asan: export LSAN_OPTIONS := suppressions=$(CURDIR)/tools/lsan.supp:print_suppressions=0
 asan:
 	$(MAKE) BUILD=build-asan OPT="-O1 -g" SAN="$(SAN_FLAGS)" unit spec test-components-asan
 
