@@ -33,7 +33,7 @@
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
-BUILD=$(cd "$TOP/${BUILD:-build}" && pwd)
+case ${BUILD:-build} in /*) BUILD=$(cd "$BUILD" && pwd) ;; *) BUILD=$(cd "$TOP/${BUILD:-build}" && pwd) ;; esac
 K=${K:-30}
 NS=chibi-startpath
 . "$HERE/lib.sh"
