@@ -257,6 +257,56 @@ Test(compiled, module_bytes_are_the_files_pages)
 	free(cf);
 }
 
+/* Is the page at p mapped at all? */
+static bool page_mapped(void *p)
+{
+	unsigned char v;
+
+	return mincore(p, 1, &v) == 0;
+}
+
+/* A read-only mapping of n bytes holding bytes[0..len) at offset off. */
+static uint8_t *ro_map(const uint8_t *bytes, size_t len, size_t off, size_t n)
+{
+	uint8_t *m = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	cr_assert(m != MAP_FAILED);
+	memcpy(m + off, bytes, len);
+	cr_assert_eq(mprotect(m, n, PROT_READ), 0);
+	return m;
+}
+
+/* dec_module_mapped takes the mapping whatever happens: unmapped with the module, or at once
+ * when the bytes are refused (malformed, or not inside it). */
+Test(compiled, mapped_module_owns_its_mapping)
+{
+	static const uint8_t empty[8] = { 0, 'a', 's', 'm', 1, 0, 0, 0 };
+	static const uint8_t bad[8] = { 0, 'a', 's', 'm', 2, 0, 0, 0 };
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	struct chibi_diag d = { 0 };
+	struct module *m = NULL;
+	uint8_t *map;
+
+	map = ro_map(empty, sizeof(empty), 100, page);
+	cr_assert_eq(dec_module_mapped(map + 100, sizeof(empty), map, page, CHIBI_FEATURES_ALL, &m,
+				       &d), CHIBI_OK, "%s", d.msg);
+	cr_expect_eq(m->bytes, map + 100);
+	cr_expect(page_mapped(map));
+	mod_unref(m);
+	cr_expect(!page_mapped(map), "the module did not unmap its bytes");
+
+	map = ro_map(bad, sizeof(bad), 0, page);
+	cr_expect_eq(dec_module_mapped(map, sizeof(bad), map, page, CHIBI_FEATURES_ALL, &m, &d),
+		     CHIBI_ERR_MALFORMED);
+	cr_expect_null(m);
+	cr_expect(!page_mapped(map), "a refused module kept its mapping");
+
+	map = ro_map(empty, sizeof(empty), 0, page);
+	cr_expect_eq(dec_module_mapped(map + page - 4, sizeof(empty), map, page, CHIBI_FEATURES_ALL,
+				       &m, &d), CHIBI_ERR_ARG);
+	cr_expect(!page_mapped(map), "bytes outside the mapping: the mapping was kept");
+}
+
 /* A store configured differently from the file (fuel) does not use it, and says why; the
  * module still runs, compiled the ordinary way. */
 Test(compiled, other_configuration_falls_back)
