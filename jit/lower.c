@@ -1431,10 +1431,11 @@ static void op_select(struct lower *L, uint16_t cmp)
 /* ---- memories other than memory 0, and 64-bit memories ---- */
 
 /*
- * Memory 0, when 32-bit, is the back ends' own: its base (and, with explicit bounds, its
- * record) lives in pinned registers, and be_load/be_store take the i32 address and the
- * offset.  Any other memory, and a 64-bit one, is reached through the instance: the front
- * end computes and checks the host address of the access and hands it over as OP_HOST.
+ * Memory 0 is the back ends' own: its base (and, with explicit bounds or 64-bit addresses,
+ * its record) lives in pinned registers, and be_load/be_store take the address (i32, or
+ * i64 for a 64-bit memory 0, which the back end checks against the size) and the offset.
+ * Any other memory is reached through the instance: the front end computes and checks the
+ * host address of the access and hands it over as OP_HOST.
  *
  * Guard mode, a reserved 32-bit memory: data + u32 + u32 (+ 16) stays inside the 8 GiB
  * reservation, so the guard region catches what is out of bounds, as for memory 0 (the
@@ -1445,7 +1446,8 @@ static void op_select(struct lower *L, uint16_t cmp)
  */
 static bool is_pinned(const struct lower *L, uint32_t mem)
 {
-	return mem == 0 && !L->c.inst->memories[0]->is64;
+	(void)L;
+	return mem == 0;
 }
 
 /* Pop the address of a `size`-byte access of `in` and return its checked host address
@@ -1510,8 +1512,18 @@ static struct jopnd pop_addr(struct lower *L, const struct instr *in, uint32_t s
 			     uint32_t *out_off)
 {
 	if (is_pinned(L, in->mem)) {
+		const struct chibi_memory *m = L->c.mem;
+		struct jopnd addr = to_reg_or_imm(L, pop(L, NULL), m->is64 ? VT_I64 : VT_I32);
+
 		*out_off = (uint32_t)in->bits;
-		return to_reg_or_imm(L, pop(L, NULL), VT_I32);
+		/* No memory exceeds 4 GiB (WASM_MAX_PAGES), so a 64-bit offset that leaves no
+		 * room for the access traps whatever the address; the back end then sees an
+		 * offset that fits 32 bits. */
+		if (m->is64 && in->bits > (uint64_t)WASM_MAX_PAGES * WASM_PAGE_SIZE - size) {
+			be_jmp(&L->c, jc_trap_label(&L->c, CHIBI_TRAP_MEMORY_OOB));
+			*out_off = 0;
+		}
+		return addr;
 	}
 	*out_off = 0;
 	return pop_host_addr(L, in, size);
