@@ -129,6 +129,15 @@ static const struct row rows[] = {
 	/* the size a callee's grow left, seen by the caller after the call */
 	{ "m64_grow_in_callee", M64 "(func $g (result i64) i64.const 2 memory.grow) (func (export \"f\") (param i64) (result i32) local.get 0 i32.const 9 i32.store8 call $g drop local.get 0 i32.const 9 i32.store8 offset=131072 local.get 0 i32.load8_u offset=131072)",
 	  1, { 65535 }, 0, 9 },
+	/* the interpreter's forms with the address or the value from its accumulator */
+	{ "m64_acc_address", M64 "(func (export \"f\") (param i64) (result i32) local.get 0 i64.const 65534 i64.add i32.load8_u offset=1)",
+	  1, { 0 }, 0, 42 },
+	{ "m64_acc_address_wraps", M64 "(func (export \"f\") (param i64) (result i32) local.get 0 i64.const -8 i64.add i32.load offset=8)",
+	  1, { 0 }, CHIBI_TRAP_MEMORY_OOB, 0 },
+	{ "m64_acc_store_wraps", M64 "(func (export \"f\") (param i64) (result i32) local.get 0 i64.const -8 i64.add i32.const 5 i32.store offset=8 i32.const 0)",
+	  1, { 0 }, CHIBI_TRAP_MEMORY_OOB, 0 },
+	{ "m64_acc_value", M64 "(func (export \"f\") (param i64) (result i64) local.get 0 local.get 0 i64.const 3 i64.mul i64.store offset=8 local.get 0 i64.load offset=8)",
+	  1, { 65520 }, 0, 65520 * 3 },
 	{ "m64_simd_last", M64 "(func (export \"f\") (param i64) (result i32) local.get 0 v128.load i8x16.extract_lane_u 15)",
 	  1, { 65520 }, 0, 42 },
 	{ "m64_simd_past_end", M64 "(func (export \"f\") (param i64) (result i32) local.get 0 v128.load offset=1 i8x16.extract_lane_u 15)",

@@ -786,6 +786,27 @@ Test(interp, fusion_shapes)
 	free(s);
 }
 
+/* A 64-bit memory 0: each load and store is one instruction (an _X form: i64 address, the
+ * check that the end does not carry), not MEMX + access + MEMX_END. */
+Test(interp, memory64_access_is_one_instruction)
+{
+	chibi_instance *i = load(
+		"(module (memory i64 1)\n"
+		" (func (export \"m64\") (param i32) (result i32) (local i64)\n"
+		"   local.get 0 i64.extend_i32_u local.set 1\n"
+		"   local.get 1 i32.const 7 i32.store8 offset=1\n"
+		"   local.get 1 i64.const 1 i64.add i32.load8_u))");
+	char *s;
+
+	cr_assert_eq(call3(i, "m64", 1, 100, 0, 0), 7);
+	s = listing(i, "m64");
+	cr_assert(strstr(s, "I32_STORE8_XKA 1 7 1\n"), "%s", s); /* the address in acc */
+	cr_assert(strstr(s, "I32_LOAD8_U_XA "), "%s", s);
+	cr_assert(!strstr(s, "MEMX"), "%s", s);
+	free(s);
+	expect_trap(i, "m64", 1, 65535, 0, 0, CHIBI_TRAP_MEMORY_OOB);
+}
+
 /* The folded i32.add must wrap in 32 bits before the offset is added, as two instructions
  * would: (-1 + 2) mod 2^32 = 1. */
 Test(interp, pre_add_wraps)
