@@ -225,3 +225,57 @@ Test(features, text_reader_memory64_off_reads_u32)
 					 &len, &err), "%s", err.msg);
 	vm_free(bin);
 }
+
+/* Value types are gated like opcodes: a type from a switched-off proposal is a validation
+ * error naming the proposal, wherever the module writes it.  Wasm 1.0's own funcref (a
+ * table's or element segment's element type) needs nothing. */
+Test(features, value_types_of_switched_off_proposals_are_invalid)
+{
+	static const struct {
+		uint32_t bit;
+		const char *wat;
+	} cases[] = {
+		{ CHIBI_FEAT_FUNCTION_REFERENCES, "(type $t (func)) (func (param (ref null $t)))" },
+		{ CHIBI_FEAT_FUNCTION_REFERENCES, "(type $t (func)) (func (result (ref $t)) unreachable)" },
+		{ CHIBI_FEAT_FUNCTION_REFERENCES, "(func (local (ref null 0)))" },
+		{ CHIBI_FEAT_FUNCTION_REFERENCES, "(func (param (ref func)))" },
+		{ CHIBI_FEAT_FUNCTION_REFERENCES, "(type $t (func)) (global (mut (ref null $t)) (ref.null $t))" },
+		{ CHIBI_FEAT_FUNCTION_REFERENCES, "(type $t (func)) (table 1 (ref null $t))" },
+		{ CHIBI_FEAT_FUNCTION_REFERENCES, "(type $t (func)) (func (drop (ref.null $t)))" },
+		{ CHIBI_FEAT_FUNCTION_REFERENCES, "(type $t (func)) (func (block (result (ref null $t)) (ref.null $t)) drop)" },
+		{ CHIBI_FEAT_FUNCTION_REFERENCES, "(type $t (func)) (import \"m\" \"g\" (global (ref null $t)))" },
+		{ CHIBI_FEAT_EXCEPTIONS, "(func (local exnref))" },
+		{ CHIBI_FEAT_EXCEPTIONS, "(func (param exnref))" },
+		{ CHIBI_FEAT_EXCEPTIONS, "(func (result exnref) (ref.null exn))" },
+		{ CHIBI_FEAT_EXCEPTIONS, "(table 1 exnref)" },
+		{ CHIBI_FEAT_REFERENCE_TYPES, "(func (param externref))" },
+		{ CHIBI_FEAT_REFERENCE_TYPES, "(func (local funcref))" },
+		{ CHIBI_FEAT_REFERENCE_TYPES, "(func (result funcref) unreachable)" },
+		{ CHIBI_FEAT_REFERENCE_TYPES, "(import \"m\" \"g\" (global funcref))" },
+		{ CHIBI_FEAT_REFERENCE_TYPES, "(table 1 externref)" },
+		{ CHIBI_FEAT_REFERENCE_TYPES, "(func (block (result externref) unreachable) drop)" },
+		{ CHIBI_FEAT_SIMD, "(func (param v128))" },
+		{ CHIBI_FEAT_MULTI_VALUE, "(func (result i32) (i32.const 1) (block (param i32) (result i32)))" },
+		{ CHIBI_FEAT_MULTI_VALUE, "(type $t (func (result i32))) (func (result i32) (block (type $t) (i32.const 1)))" },
+	};
+	char wat[256];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(wat, sizeof(wat), "(module %s)", cases[i].wat);
+		expect_switch(wat, cases[i].bit, CHIBI_ERR_INVALID,
+			      cases[i].bit == CHIBI_FEAT_MULTI_VALUE ? "multi-value" :
+			      chibi_feature_name(cases[i].bit));
+	}
+	/* what Wasm 1.0 wrote: a funcref table, function-index element segments (typed
+	 * (ref func) since 3.0, which is the decoder's typing, not the module's) */
+	cr_expect_eq(load_with("(module (table 1 funcref) (func $f) (elem (i32.const 0) $f))",
+			       CHIBI_FEATURES_ALL & ~(CHIBI_FEAT_REFERENCE_TYPES |
+						      CHIBI_FEAT_FUNCTION_REFERENCES),
+			       NULL, 0), CHIBI_OK);
+	/* and the same types with their proposal on, the others off */
+	cr_expect_eq(load_with("(module (func (param externref funcref)))",
+			       CHIBI_FEAT_REFERENCE_TYPES, NULL, 0), CHIBI_OK);
+	cr_expect_eq(load_with("(module (type $t (func)) (func (param (ref null $t))))",
+			       CHIBI_FEAT_REFERENCE_TYPES | CHIBI_FEAT_FUNCTION_REFERENCES, NULL, 0),
+		     CHIBI_OK);
+}
