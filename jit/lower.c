@@ -1440,9 +1440,10 @@ static void op_select(struct lower *L, uint16_t cmp)
  * Guard mode, a reserved 32-bit memory: data + u32 + u32 (+ 16) stays inside the 8 GiB
  * reservation, so the guard region catches what is out of bounds, as for memory 0 (the
  * fault handler knows every memory of the instance); the base is a constant of the code,
- * since a reserved memory never moves.  Explicit bounds, a heap memory or a 64-bit memory:
- * addr <= size - (offset + access size), in 64 bits (no wrap), with the current size and
- * base read at the access (another memory's grow may change both).
+ * since a reserved memory never moves.  A reserved 64-bit memory first checks addr < size
+ * (read at the access), which brings it back to that case.  Explicit bounds or a heap
+ * memory: addr <= size - (offset + access size), in 64 bits (no wrap), with the current
+ * size and base read at the access (another memory's grow may change both).
  */
 static bool is_pinned(const struct lower *L, uint32_t mem)
 {
@@ -1469,7 +1470,18 @@ static struct jopnd pop_host_addr(struct lower *L, const struct instr *in, uint3
 	else
 		be_unop(&L->c, OPC_I64_EXTEND_I32_U, r, addr);
 	release(L, addr);
-	if (!L->c.explicit_bounds && m->reserved && !m->is64) {
+	if (!L->c.explicit_bounds && m->reserved) {
+		if (m->is64) {
+			/* addr < size, and the reservation's guard region covers the offset
+			 * (< 4 GiB; a larger one traps whatever the address), as for memory 0 */
+			if (off > (uint64_t)WASM_MAX_PAGES * WASM_PAGE_SIZE - size) {
+				be_jmp(&L->c, oob);
+				return (struct jopnd){ .kind = OP_HOST, .reg = r };
+			}
+			t = alloc_reg(L, JC_GPR, bit(r));
+			be_load_abs(&L->c, VT_I64, t, &m->size);
+			be_cmp_branch(&L->c, OPC_I64_GE_U, jo_reg(r), jo_reg(t), false, oob);
+		}
 		if (L->c.js->pic) { /* the base is the loader's memory's: from its slot */
 			t = alloc_reg(L, JC_GPR, bit(r));
 			be_addr(&L->c, t, m->data);
