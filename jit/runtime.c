@@ -1210,16 +1210,24 @@ static void jit_unwind(struct chibi_store *s, struct chibi_exn *e, uintptr_t pc,
 		if (!jf)
 			return;
 		if (jf->eh) {
-			uint32_t off = (uint32_t)(pc - 1 - (uintptr_t)jf->code);
+			uint32_t off = (uint32_t)(pc - 1 - (uintptr_t)jf->code), limit = UINT32_MAX;
 
 			for (uint32_t i = jf->eh->n; i-- > 0;) {
 				const struct jit_handler *h = &jf->eh->row[i];
 
-				if (off < h->start || off >= h->end || (h->tag && h->tag != e->tag))
+				if (h->depth > limit || off < h->start || off >= h->end)
+					continue;
+				if (h->kind == JH_DELEGATE) {
+					limit = h->to_depth;
+					continue;
+				}
+				if (h->tag && h->tag != e->tag)
 					continue;
 				if (h->tag)
 					memcpy((void *)(sp + (uintptr_t)h->payload_off), e->payload,
 					       e->nslots * sizeof(uint64_t));
+				if (h->exn_off >= 0)
+					*(uint64_t *)(sp + (uintptr_t)h->exn_off) = (uintptr_t)e;
 				jit_land(s, sp, (uintptr_t)jf->code + h->pad);
 			}
 		}
@@ -1231,9 +1239,9 @@ static void jit_unwind(struct chibi_store *s, struct chibi_exn *e, uintptr_t pc,
 /* throw (jit/lower.c, op_throw): a new exception of f's tag number tag with the payload
  * at payload (the throwing frame's slots; sp: that frame), to the handler of a compiled
  * frame (jit_unwind) or else to the innermost catch point or the embedding call
- * (vm_throw).  Exceptions live in interpreter frames, globals and tables only (JIT frames
- * hold no exnref), all below s->stack_top, so that bounds what the collector scans.
- * Returns only the trap of a failed allocation. */
+ * (vm_throw).  exn_new may collect: the exnrefs compiled frames hold are on the native
+ * stack, which the collector scans (vm/exn.c).  Returns only the trap of a failed
+ * allocation. */
 struct jit_ret jit_h_throw(struct chibi_func *f, uint64_t tag, const uint64_t *payload,
 			   uint64_t sp)
 {
@@ -1248,6 +1256,21 @@ struct jit_ret jit_h_throw(struct chibi_func *f, uint64_t tag, const uint64_t *p
 			 "out of memory allocating an exception");
 		return ret_trap(CHIBI_TRAP_HOST);
 	}
+	jit_unwind(s, e, (uintptr_t)__builtin_return_address(0), (uintptr_t)sp);
+	vm_throw(s, e);
+}
+
+/* throw_ref and legacy rethrow (jit/lower.c, op_throw_ref): the exception exn again, from
+ * the frame at sp, as jit_h_throw does.  Returns only the trap of a null reference. */
+struct jit_ret jit_h_throw_ref(struct chibi_func *f, uint64_t exn, uint64_t sp)
+{
+	struct chibi_store *s = f->store;
+	struct chibi_exn *e = (struct chibi_exn *)(uintptr_t)exn;
+
+	if (!e)
+		return ret_trap(CHIBI_TRAP_NULL_EXNREF);
+	s->cur_func_index = f->index;
+	s->cur_inst = f->inst;
 	jit_unwind(s, e, (uintptr_t)__builtin_return_address(0), (uintptr_t)sp);
 	vm_throw(s, e);
 }
