@@ -346,3 +346,28 @@ Test(jit_eh, exnrefs_in_frames_globals_and_tables_survive_collection)
 	cr_expect_eq(j.result, 3 * 77);
 	cr_expect_lt(j.exns, 5000u, "%zu exceptions left", j.exns);
 }
+
+Test(jit_eh, v128_payloads_in_functions_with_handlers)
+{
+	/* 16-byte operand slots: a payload (i32 v128 i64) thrown from and caught in functions
+	 * with v128 values, with try_table and legacy catch, an i32 and a v128 below the try */
+	check("(module " TAGS
+	      "(tag $w (param i32 v128 i64))"
+	      "(func $t (param i32) (local v128)"
+	      " (local.set 1 (i32x4.splat (local.get 0)))"
+	      " (throw $w (i32.const 5) (i32x4.add (local.get 1) (v128.const i32x4 0 1 2 3)) (i64.const 7)))"
+	      "(func $lanes (param v128) (result i32)"
+	      " (i32.add (i32.add (i32x4.extract_lane 0 (local.get 0)) (i32x4.extract_lane 1 (local.get 0)))"
+	      "  (i32.add (i32x4.extract_lane 2 (local.get 0)) (i32x4.extract_lane 3 (local.get 0)))))"
+	      "(func (export \"f\") (result i32) (local $x exnref) (local $s i32)"
+	      " (i32.const 1000) (v128.const i32x4 100 100 100 100)"
+	      " (block $h (result i32 v128 i64 exnref)"
+	      "  (try_table (catch_ref $w $h) (call $t (i32.const 10))) (unreachable))"
+	      " (local.set $x) (i32.wrap_i64) (local.set $s)"
+	      " (call $lanes) (i32.add) (local.get $s) (i32.add) (local.set $s)"
+	      " (call $lanes) (i32.add) (local.get $s) (i32.add)"
+	      " (try (result i32) (do (throw_ref (local.get $x)))"
+	      "  (catch $w (drop) (call $lanes) (i32.add)))"
+	      " (i32.add)))",
+	      CHIBI_TRAP_NONE, 1000 + 400 + 5 + 46 + 7 + 51, 0);
+}

@@ -1145,18 +1145,17 @@ static struct harg ha_u32(uint32_t v)
 	return (struct harg){ .o = jo_imm(v), .type = VT_I32 };
 }
 
-/* throw: the payload goes to its frame slots, where jit_h_throw reads it to make the
- * exception, which it throws on (vm_throw: no JIT frame holds a handler).  It comes back
- * only with the trap of a failed allocation. */
+/* throw: the payload goes to its frame slots (L->stride bytes per value), where
+ * jit_h_throw reads it to make the exception, which it throws on (jit_unwind, vm_throw).
+ * It comes back only with the trap of a failed allocation. */
 static void op_throw(struct lower *L, uint32_t tag)
 {
 	const struct functype *ft = L->c.inst->tags[tag]->type;
 	uint32_t n = ft->nparams;
-	struct harg a[4];
+	struct harg a[5];
 
-	if (L->stride != 8 || n > L->sp) {
-		/* the payload's 64-bit slots are the frame's only with 8-byte strides */
-		fail(L, "exception handling (throw in a function with v128 values)");
+	if (n > L->sp) {
+		fail(L, "value stack underflow");
 		return;
 	}
 	for (uint32_t i = L->sp - n; i < L->sp; i++)
@@ -1168,7 +1167,8 @@ static void op_throw(struct lower *L, uint32_t tag)
 	a[0] = ha_ptr(L->c.func);
 	a[1] = ha_u32(tag);
 	a[3] = (struct harg){ .frame = true, .frame_off = 0 };
-	call_helper(L, (const void *)jit_h_throw, a, 4, 0, true);
+	a[4] = ha_u32((uint32_t)L->stride);
+	call_helper(L, (const void *)jit_h_throw, a, 5, 0, true);
 	be_jmp(&L->c, jc_trap_label(&L->c, CHIBI_TRAP_UNREACHABLE)); /* never taken */
 }
 
@@ -1209,6 +1209,7 @@ static struct jit_handler *eh_row(struct lower *L, uint32_t depth, uint32_t clau
 	r->index = L->neh - 1;
 	r->h.depth = depth;
 	r->h.exn_off = -1;
+	r->h.slot_bytes = (uint8_t)L->stride;
 	return &r->h;
 }
 
@@ -1240,7 +1241,8 @@ static uint32_t landing_pad(struct lower *L, uint32_t height, const struct chibi
  * naming the pads cover the body's code (search: jit_unwind). */
 static void op_try_table(struct lower *L, const struct instr *in)
 {
-	uint32_t height = flow_get(L->fc.fl, L->fc.next_block)->height, sp = L->sp;
+	const struct flow_block *fb = flow_get(L->fc.fl, L->fc.next_block);
+	uint32_t height = fb->height, sp = L->sp;
 	uint32_t skip = cb_label_new(L->c.cb), start = cb_label_new(L->c.cb), end;
 	uint32_t first = L->neh;
 	const uint8_t *p = in->table;
@@ -1248,6 +1250,14 @@ static void op_try_table(struct lower *L, const struct instr *in)
 	const struct blk *parent = &L->blk[L->fc.cur];
 	struct blk *c;
 
+	if (L->def->uses_v128) {
+		/* the side table counts slots, this stack values (open_block) */
+		const vtype *params, *results;
+		uint32_t np, nr;
+
+		flow_sig(L->mod, fb, &params, &np, &results, &nr);
+		height = sp - np;
+	}
 	spill_below(L, sp, true);
 	saved = vm_malloc((sp - height + 1) * sizeof(*saved));
 	if (!saved) {
@@ -2609,18 +2619,13 @@ static bool setup(struct lower *L, struct jit_store *js, struct chibi_func *f, c
 	if (def->uses_handlers) {
 		/* Handlers land in compiled frames where the back end can (docs/RATIONALE.md);
 		 * exnref values live in memory there, where the collector finds them.  Left to
-		 * the interpreter: functions with v128 values (their 16-byte slots are not the
-		 * payload's layout), and code for compiled files (no rows in the image). */
+		 * the interpreter: code for compiled files (no rows in the image). */
 		if (!jit_target.eh_landing) {
 			fail(L, "exception handling (no landing pads in this back end)");
 			return false;
 		}
 		if (js->pic) {
 			fail(L, "exception handling (in a compiled file)");
-			return false;
-		}
-		if (def->uses_v128) {
-			fail(L, "exception handling (with v128 values)");
 			return false;
 		}
 		L->eh = true;
