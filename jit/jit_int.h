@@ -50,6 +50,8 @@ struct jit_handler {
 	uint8_t slot_bytes;        /* 8, or 16 in functions with v128 values: payload value k
 	                            * goes to payload_off + k * slot_bytes (a v128 fills one) */
 	const struct chibi_tag *tag;
+	uint32_t tag_index;        /* tag's index in the instance (compiled files), or
+	                            * UINT32_MAX with tag NULL */
 };
 
 struct jit_eh_table {
