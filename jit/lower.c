@@ -1318,9 +1318,9 @@ static void op_try(struct lower *L)
 	cb_bind(L->c.cb, c->try_start);
 }
 
-/* Legacy catch x / catch_all (tag_index UINT32_MAX): ends the body or the previous arm like an else,
- * then the arm is a landing pad with the payload; the exnref goes to the try's hidden
- * slot. */
+/* Legacy catch x / catch_all (tag_index UINT32_MAX): ends the body or the previous arm
+ * like an else, then the arm is a landing pad with the payload; the exnref goes to the
+ * try's hidden slot. */
 static void op_catch(struct lower *L, uint32_t tag_index)
 {
 	const struct chibi_tag *tag = tag_index != UINT32_MAX ? L->c.inst->tags[tag_index] : NULL;
