@@ -41,7 +41,7 @@ struct opname {
 };
 
 static const struct opname table_ops[] = {
-#define OP(name, pfx, code, imm, params, results, ml, cls, type, rel, flags, text) \
+#define OP(name, pfx, code, imm, params, results, ml, cls, type, rel, flags, feat, text) \
 	{ text, pfx, code, imm, ml },
 #include "../vm/opcodes.def"
 #undef OP

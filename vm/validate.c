@@ -1234,7 +1234,7 @@ static enum chibi_err check_instr(struct vctx *v, const struct instr *in)
 		TRY(push_val(v, vt_ref_index(m->func_type_idx[in->a], false)));
 		break;
 	default:
-		if (!op_info[in->op].params || !op_info[in->op].results)
+		if (op_is_special(in->op))
 			return invalid(v, "unexpected opcode"); /* a SPECIAL row not handled here */
 		TRY(check_simple(v, in));
 		break;
