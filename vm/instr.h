@@ -57,10 +57,12 @@ enum chibi_err instr_read_any(const uint8_t **p, const uint8_t *end, const uint8
  * Every instruction of a module is read three times before it first runs (the validator's
  * encoding pass and its typing pass, then the interpreter's translator or the JIT), so the
  * common shapes are read here, inline: a one-byte opcode with no immediate, with one
- * immediate that is a one-byte LEB (an index, a label, a small i32.const), or with a
- * memarg of two one-byte LEBs and no memory index.  Everything else, and every error, is
- * instr_read_any()'s.
+ * immediate that is a one-byte LEB (an index, a label, a small i32.const), with an empty
+ * or number block type, or with a memarg of two one-byte LEBs and no memory index.  Everything else, and every error, is
+ * instr_read_any()'s.  Always inlined: gcc otherwise keeps one out-of-line copy for the
+ * validator's two loops, and the call costs what the fast path saves.
  */
+__attribute__((always_inline))
 static inline enum chibi_err instr_read_features(const uint8_t **p, const uint8_t *end,
 						 const uint8_t *base, uint32_t features,
 						 struct instr *out, struct chibi_diag *diag)
@@ -69,10 +71,10 @@ static inline enum chibi_err instr_read_features(const uint8_t **p, const uint8_
 	const struct opinfo *oi;
 	uint32_t a = 0;
 	uint64_t bits = 0;
+	uint8_t bt = BT_EMPTY;
 	unsigned len;
 
-	/* three bytes readable, so no test below needs `end` */
-	if (end - q < 3)
+	if (q >= end)
 		return instr_read_any(p, end, base, features, out, diag);
 	oi = &op_info[q[0]]; /* the prefixes 0xFC and 0xFD have no row: name_off 0 */
 	if (!oi->name_off || (oi->feature & ~features))
@@ -81,23 +83,30 @@ static inline enum chibi_err instr_read_features(const uint8_t **p, const uint8_
 	case IMM_NONE:
 		len = 1;
 		break;
+	case IMM_BLOCKTYPE: /* empty (0x40) or a number type */
+		if (end - q < 2 || (q[1] != 0x40 && (q[1] < VT_F64 || q[1] > VT_I32)))
+			return instr_read_any(p, end, base, features, out, diag);
+		bt = q[1] == 0x40 ? BT_EMPTY : BT_VALTYPE;
+		a = q[1] == 0x40 ? 0 : q[1];
+		len = 2;
+		break;
 	case IMM_LABEL:
 	case IMM_FUNC:
 	case IMM_LOCAL:
 	case IMM_GLOBAL:
-		if (q[1] & 0x80)
+		if (end - q < 2 || (q[1] & 0x80))
 			return instr_read_any(p, end, base, features, out, diag);
 		a = q[1];
 		len = 2;
 		break;
 	case IMM_I32: /* a one-byte s32: bit 6 is the sign */
-		if (q[1] & 0x80)
+		if (end - q < 2 || (q[1] & 0x80))
 			return instr_read_any(p, end, base, features, out, diag);
 		bits = (uint64_t)(int64_t)((int32_t)(q[1] & 0x3f) - (q[1] & 0x40 ? 64 : 0));
 		len = 2;
 		break;
 	case IMM_MEMARG: /* flags below 64: an alignment and no memory index */
-		if (q[1] >= 64 || (q[2] & 0x80))
+		if (end - q < 3 || q[1] >= 64 || (q[2] & 0x80))
 			return instr_read_any(p, end, base, features, out, diag);
 		a = q[1];
 		bits = q[2];
@@ -108,6 +117,7 @@ static inline enum chibi_err instr_read_features(const uint8_t **p, const uint8_
 	}
 	memset(out, 0, sizeof(*out));
 	out->op = q[0];
+	out->bt_kind = bt;
 	out->offset = (uint32_t)(q - base);
 	out->a = a;
 	out->bits = bits;
