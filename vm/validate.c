@@ -252,7 +252,7 @@ static inline enum chibi_err pop_expect(struct vctx *v, vtype want)
 
 	if (pop_val(v, &got))
 		return CHIBI_ERR_INVALID;
-	if (!vt_match(v, got, want))
+	if (got != want && !vt_match(v, got, want))
 		return mismatch(v);
 	return CHIBI_OK;
 }
