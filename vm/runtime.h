@@ -93,8 +93,8 @@ struct chibi_tag {
 };
 
 /* An exception: its tag and payload (slot representation, a v128 in two slots).  Owned by
- * the store from its creation to the store's end: an exnref may be kept anywhere (locals,
- * globals, tables, the host), and there is no collector to say when it is gone. */
+ * the store until vm/exn.c's collector finds nothing that refers to it (or the store's end
+ * when the host may hold it: pinned). */
 struct chibi_exn {
 	struct chibi_tag *tag;
 	uint32_t nslots;
@@ -139,6 +139,8 @@ struct trap_ctx {
 	sigjmp_buf jmp;
 	struct chibi_trap_info info;
 	struct trap_ctx *prev;         /* enclosing call (host -> wasm re-entry) */
+	uintptr_t native_base;         /* its frame: the native stack of the call lies below
+	                                * (the exception collector scans it, vm/exn.c) */
 };
 
 struct chibi_store {
@@ -210,7 +212,8 @@ noreturn void vm_throw(struct chibi_store *s, struct chibi_exn *exn);
 /* A new exception of `tag` with the payload at `slots` (tag's parameter layout), owned by
  * the store; NULL when memory is short.  live_end: where the live part of the store's value
  * stack ends (every interpreter frame is below it); the exceptions no live slot, global,
- * table or other live exception refers to may be freed first. */
+ * table, word of the running call's native stack (compiled frames) or other live exception
+ * refers to may be freed first. */
 struct chibi_exn *exn_new(struct chibi_store *s, struct chibi_tag *tag, const uint64_t *slots,
 			  const uint64_t *live_end);
 
@@ -255,6 +258,12 @@ void interp_free_code(struct chibi_func *f);
 
 /* Evaluate a constant expression in an instance (globals/functions must already exist). */
 uint64_t inst_eval_cexpr(struct chibi_instance *inst, const struct cexpr *e);
+/* Where active data segment i of inst's module goes: its memory, and the offset its
+ * constant expression gives (the low 32 bits for a 32-bit memory).  True when the segment
+ * fits in that memory as it is now.  The one rule for applying segments (instantiation)
+ * and for mapping or building a compiled file's memory image (vm/compiled.c). */
+bool inst_data_place(struct chibi_instance *inst, uint32_t i, struct chibi_memory **mem,
+		     uint64_t *off);
 /* A value type of inst's module in the store's form (canonical ids; see vtype). */
 vtype inst_vtype(const struct chibi_instance *inst, vtype t);
 
