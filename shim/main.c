@@ -185,7 +185,8 @@ static int announce_join(const char *address, const char *id)
 	if (!c)
 		return -1;
 	rc = ttrpc_client_call(c, "containerd.task.v2.Task", "Connect", buf, n,
-			       2000000000ll, NULL, NULL, &code, &out, &out_len, msg, sizeof(msg));
+			       2000000000ll, JOIN_META_KEY, "1", &code, &out, &out_len, msg,
+			       sizeof(msg));
 	free(out);
 	ttrpc_client_close(c);
 	return rc == 0 && code == 0 ? 0 : -1;

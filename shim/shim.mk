@@ -85,8 +85,9 @@ test-shim: $(SHIM) $(SHIM_TASK) $(BUILD)/shim_tests $(SHIM_POKE) $(CHIBI)
 	BUILD=$(BUILD) shim/tests/e2e.sh
 
 # The shim under load and faults (issue 18), a campaign rather than a test: containers back to
-# back and many at once with no leak, SIGKILLs of the shim and the task runner, a full state
-# directory, a missing runner (shim/tests/soak.sh; SOAK_SEQ, SOAK_PAR, SOAK_KILLS size it).
+# back and many at once with no leak, SIGKILLs of the shim, the task runner and containerd, a
+# full state directory, a missing runner (shim/tests/soak.sh; SOAK_SEQ, SOAK_PAR, SOAK_KILLS,
+# SOAK_CD_KILLS size it; e2e.sh runs 6 containerd kills and 20 failing creates of its own).
 .PHONY: soak-shim
 soak-shim: $(SHIM) $(SHIM_TASK) $(CHIBI)
 	BUILD=$(abspath $(BUILD)) shim/tests/soak.sh
