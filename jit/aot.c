@@ -26,7 +26,7 @@ static void (*const extra_helpers[])(void) = {
 	(void (*)(void))jit_h_table_fill, (void (*)(void))jit_h_table_copy,
 	(void (*)(void))jit_h_table_init, (void (*)(void))jit_h_elem_drop,
 	(void (*)(void))jit_rt_trap,
-	(void (*)(void))jit_h_throw,
+	(void (*)(void))jit_h_throw, (void (*)(void))jit_h_throw_ref,
 };
 #define NHELPERS (OPC_LIMIT + sizeof(extra_helpers) / sizeof(extra_helpers[0]))
 

@@ -29,13 +29,26 @@ struct jit_func {
 	const struct jit_eh_table *eh; /* its handlers, or NULL */
 };
 
-/* One catch clause of a try_table in compiled code: a call or throw whose return address
- * minus one is in [start, end) (code offsets) lands at pad when the exception's tag is tag
- * (NULL: any), its payload copied to sp + payload_off first.  A function's rows are
- * searched from the last: inner try_tables come later, a try_table's clauses backwards. */
+/* One handler of compiled code: a call or throw whose return address minus one is in
+ * [start, end) (code offsets) is taken by it.  JH_CATCH (try_table's clauses, legacy catch
+ * arms): the exception lands at pad when its tag is tag (NULL: any), its payload copied to
+ * the operand slots from sp + payload_off and, when exn_off >= 0, the exnref itself stored at sp + exn_off first
+ * (catch_ref, catch_all_ref, and a legacy arm's hidden slot for rethrow).  JH_DELEGATE
+ * (legacy delegate): the search goes on among the rows of depth <= to_depth only, as if
+ * the exception had been thrown directly inside the block delegate names.  depth is the
+ * block nesting of the row's try (the function's own block is 0); a function's rows are
+ * sorted by depth, and searched from the last (innermost first), a try's clauses in their
+ * order. */
+enum jh_kind { JH_CATCH, JH_DELEGATE };
+
 struct jit_handler {
 	uint32_t start, end, pad;
 	int32_t payload_off;
+	int32_t exn_off;           /* -1: the exnref is not kept */
+	uint32_t depth, to_depth;
+	uint8_t kind;              /* enum jh_kind */
+	uint8_t slot_bytes;        /* 8, or 16 in functions with v128 values: payload value k
+	                            * goes to payload_off + k * slot_bytes (a v128 fills one) */
 	const struct chibi_tag *tag;
 };
 
@@ -258,8 +271,9 @@ struct jit_ret jit_h_memory_init(struct chibi_instance *inst, uint64_t seg, uint
 				 uint64_t src, uint64_t n);
 struct jit_ret jit_h_data_drop(struct chibi_instance *inst, uint64_t seg);
 struct jit_ret jit_h_table_get(struct chibi_table *t, uint64_t i);
-struct jit_ret jit_h_throw(struct chibi_func *f, uint64_t tag, const uint64_t *payload,
-			   uint64_t sp);
+struct jit_ret jit_h_throw(struct chibi_func *f, uint64_t tag, const uint8_t *payload,
+			   uint64_t sp, uint64_t slot_bytes);
+struct jit_ret jit_h_throw_ref(struct chibi_func *f, uint64_t exn, uint64_t sp);
 struct jit_ret jit_h_table_set(struct chibi_table *t, uint64_t i, uint64_t v);
 struct jit_ret jit_h_table_grow(struct chibi_table *t, uint64_t init, uint64_t delta);
 struct jit_ret jit_h_table_fill(struct chibi_table *t, uint64_t i, uint64_t v, uint64_t n);

@@ -57,7 +57,21 @@ struct blk {
 	uint32_t label;      /* block/if: end; loop: start */
 	uint32_t else_label; /* if: where the condition-false path starts */
 	int32_t save_off;    /* if with parameters: where they wait for the else branch */
-	uint32_t try_end;    /* try_table: the label its body's handler range ends at */
+	uint32_t try_end;    /* try_table: the label its body's handler range ends at, + 1 */
+	uint32_t depth;      /* nesting: the function's block is 0 (jit_handler.depth) */
+	/* legacy try: its body's range [try_start, body_end), bound at the first catch (or
+	 * at delegate, or end), and the hidden slot where its arms keep the caught exception
+	 * for rethrow */
+	bool legacy, in_arms;
+	uint32_t try_start, body_end, nclauses;
+	int32_t exn_off;
+};
+
+/* A handler row while compiling: code positions are labels, resolved at the end; clause
+ * orders a try's rows (jit_compile sorts them, jit_int.h). */
+struct eh_row {
+	struct jit_handler h;
+	uint32_t clause, index;
 };
 
 /* A parallel move. */
@@ -83,7 +97,7 @@ struct lower_scratch {
 	size_t cap_labels;
 	uint32_t *idx;           /* pre-pass: local order */
 	size_t cap_idx;
-	struct jit_handler *eh;  /* try_table clauses, code positions as labels */
+	struct eh_row *eh;       /* handler rows, code positions as labels */
 	size_t cap_eh;
 };
 
@@ -122,9 +136,12 @@ struct lower {
 	                          * 16 in functions that use v128, else 8 */
 	int32_t if_save_next;
 	bool leaf;
-	bool eh;                 /* has handlers (try_table): locals in memory only, all homes
-	                          * saved (a landing restores nothing but sp, jit_land) */
+	bool eh;                 /* has handlers or exnref values: locals in memory only, all
+	                          * homes saved (a landing restores nothing but sp, jit_land;
+	                          * the collector finds exnrefs in memory, vm/exn.c) */
 	uint32_t neh;            /* rows in ls->eh */
+	int32_t exn_base;        /* hidden slots of legacy try levels (def->max_try of them) */
+	uint32_t try_level;      /* legacy tries open around the instruction at hand */
 	uint32_t out_words;      /* outgoing argument area */
 	uint32_t if_words;       /* if-parameter save areas */
 	bool failed;
@@ -183,9 +200,6 @@ static void push(struct lower *L, struct val v)
 	/* a v128 needs 16-byte slots: a function the validator did not mark must not get one */
 	if (v.type == VT_V128 && L->stride != 16)
 		fail(L, "v128 value in a function not marked uses_v128");
-	/* the exception collector (vm/exn.c) does not look into JIT frames */
-	if (vt_code(v.type) == VT_EXNREF)
-		fail(L, "exception handling (exnref value)");
 	if (v.kind == V_REG)
 		L->used |= bit(v.reg);
 	L->vs[L->sp++] = v;
@@ -614,6 +628,7 @@ static struct blk *open_block(struct lower *L)
 
 	memset(c, 0, sizeof(*c));
 	c->kind = fb->kind;
+	c->depth = L->blk[fb->parent].depth + 1;
 	flow_sig(L->mod, fb, &c->params, &c->nparams, &c->results, &c->nresults);
 	/* the side table counts 64-bit slots (a v128 takes two); this stack counts values,
 	 * and a block opens in reachable code with exactly its parameters above its height */
@@ -698,6 +713,11 @@ static void op_end(struct lower *L)
 
 	if (c->try_end)
 		cb_bind(L->c.cb, c->try_end - 1);
+	if (c->legacy) {
+		if (!c->in_arms)
+			cb_bind(L->c.cb, c->body_end); /* try without catch: no rows */
+		L->try_level--;
+	}
 
 	switch (c->kind) {
 	case FLOW_FUNC:
@@ -1125,18 +1145,17 @@ static struct harg ha_u32(uint32_t v)
 	return (struct harg){ .o = jo_imm(v), .type = VT_I32 };
 }
 
-/* throw: the payload goes to its frame slots, where jit_h_throw reads it to make the
- * exception, which it throws on (vm_throw: no JIT frame holds a handler).  It comes back
- * only with the trap of a failed allocation. */
+/* throw: the payload goes to its frame slots (L->stride bytes per value), where
+ * jit_h_throw reads it to make the exception, which it throws on (jit_unwind, vm_throw).
+ * It comes back only with the trap of a failed allocation. */
 static void op_throw(struct lower *L, uint32_t tag)
 {
 	const struct functype *ft = L->c.inst->tags[tag]->type;
 	uint32_t n = ft->nparams;
-	struct harg a[4];
+	struct harg a[5];
 
-	if (L->stride != 8 || n > L->sp) {
-		/* the payload's 64-bit slots are the frame's only with 8-byte strides */
-		fail(L, "exception handling (throw in a function with v128 values)");
+	if (n > L->sp) {
+		fail(L, "value stack underflow");
 		return;
 	}
 	for (uint32_t i = L->sp - n; i < L->sp; i++)
@@ -1148,27 +1167,100 @@ static void op_throw(struct lower *L, uint32_t tag)
 	a[0] = ha_ptr(L->c.func);
 	a[1] = ha_u32(tag);
 	a[3] = (struct harg){ .frame = true, .frame_off = 0 };
-	call_helper(L, (const void *)jit_h_throw, a, 4, 0, true);
+	a[4] = ha_u32((uint32_t)L->stride);
+	call_helper(L, (const void *)jit_h_throw, a, 5, 0, true);
 	be_jmp(&L->c, jc_trap_label(&L->c, CHIBI_TRAP_UNREACHABLE)); /* never taken */
 }
 
-/* try_table: each clause gets a landing pad, out of line before the body, which starts
- * from the block's height (everything below is in memory or constant: open_block) plus
- * the payload, which jit_h_throw copied to its slots, and is the branch to the clause's
- * label.  The rows naming the pads cover the body's code (search: jit_h_throw). */
+/* throw_ref, and rethrow (the exnref in a legacy arm's hidden slot): jit_h_throw_ref takes
+ * the walk from this frame, as jit_h_throw does; it comes back only with the trap of a
+ * null reference. */
+static void throw_ref(struct lower *L, struct harg exn)
+{
+	struct harg a[3];
+
+	a[0] = ha_ptr(L->c.func);
+	a[1] = exn;
+	a[2] = (struct harg){ .frame = true, .frame_off = 0 };
+	call_helper(L, (const void *)jit_h_throw_ref, a, 3, 0, true);
+	be_jmp(&L->c, jc_trap_label(&L->c, CHIBI_TRAP_UNREACHABLE)); /* never taken */
+}
+
+static void op_rethrow(struct lower *L)
+{
+	const struct blk *t = next_target(L);
+
+	throw_ref(L, (struct harg){ .o = jo_mem(t->exn_off), .type = VT_EXNREF });
+}
+
+/* A new handler row of a try at depth, its clause-th (the rest of its fields filled by the
+ * caller); NULL when out of memory. */
+static struct jit_handler *eh_row(struct lower *L, uint32_t depth, uint32_t clause)
+{
+	struct eh_row *r;
+
+	if (!VM_GROW(L->ls->eh, L->ls->cap_eh, (size_t)L->neh + 1)) {
+		fail(L, "out of memory");
+		return NULL;
+	}
+	r = &L->ls->eh[L->neh++];
+	memset(r, 0, sizeof(*r));
+	r->clause = clause;
+	r->index = L->neh - 1;
+	r->h.depth = depth;
+	r->h.exn_off = -1;
+	r->h.slot_bytes = (uint8_t)L->stride;
+	return &r->h;
+}
+
+/* A landing pad at a new label, the block's height plus the values a handler left in their
+ * slots (payload, exnref) as the stack: what jit_unwind writes before it lands.  Everything
+ * below the height is in memory or constant (open_block), so the pad starts from that
+ * state whatever the body did; it reloads the memory registers, which the throw may have
+ * left changed. */
+static uint32_t landing_pad(struct lower *L, uint32_t height, const struct chibi_tag *tag,
+			    bool with_exn)
+{
+	uint32_t pad = cb_label_new(L->c.cb);
+
+	cb_bind(L->c.cb, pad);
+	L->sp = height;
+	recompute_used(L);
+	if (tag)
+		for (uint32_t k = 0; k < tag->type->nparams; k++)
+			push(L, (struct val){ .kind = V_SLOT, .type = tag->type->params[k] });
+	if (with_exn)
+		push(L, (struct val){ .kind = V_SLOT, .type = VT_EXNREF });
+	if (L->c.uses_memory && L->c.mem)
+		be_load_mem(&L->c, false);
+	return pad;
+}
+
+/* try_table: each clause gets a landing pad, out of line before the body, which is the
+ * branch to the clause's label with the payload and (the _ref forms) the exnref.  The rows
+ * naming the pads cover the body's code (search: jit_unwind). */
 static void op_try_table(struct lower *L, const struct instr *in)
 {
-	uint32_t height = flow_get(L->fc.fl, L->fc.next_block)->height, sp = L->sp;
+	const struct flow_block *fb = flow_get(L->fc.fl, L->fc.next_block);
+	uint32_t height = fb->height, sp = L->sp;
 	uint32_t skip = cb_label_new(L->c.cb), start = cb_label_new(L->c.cb), end;
 	uint32_t first = L->neh;
 	const uint8_t *p = in->table;
 	struct val *saved;
+	const struct blk *parent = &L->blk[L->fc.cur];
 	struct blk *c;
 
+	if (L->def->uses_v128) {
+		/* the side table counts slots, this stack values (open_block) */
+		const vtype *params, *results;
+		uint32_t np, nr;
+
+		flow_sig(L->mod, fb, &params, &np, &results, &nr);
+		height = sp - np;
+	}
 	spill_below(L, sp, true);
 	saved = vm_malloc((sp - height + 1) * sizeof(*saved));
-	if (!saved || !VM_GROW(L->ls->eh, L->ls->cap_eh, (size_t)L->neh + in->b)) {
-		vm_free(saved);
+	if (!saved) {
 		fail(L, "out of memory");
 		return;
 	}
@@ -1176,25 +1268,22 @@ static void op_try_table(struct lower *L, const struct instr *in)
 	be_jmp(&L->c, skip);
 	for (uint32_t i = 0; i < in->b && !L->failed; i++) {
 		struct blk *t = next_target(L);
-		struct jit_handler *h = &L->ls->eh[L->neh++];
+		struct jit_handler *h;
 		uint32_t x, label;
 		uint8_t kind;
+		bool ref;
 
 		instr_catch_clause(&p, &kind, &x, &label);
-		h->tag = kind == CATCH_TAG ? L->c.inst->tags[x] : NULL;
-		h->pad = cb_label_new(L->c.cb);
+		ref = kind == CATCH_TAG_REF || kind == CATCH_ALL_REF;
+		/* the try_table's block, opened after its pads: one level below the current */
+		h = eh_row(L, parent->depth + 1, i);
+		if (!h)
+			break;
+		h->tag = kind == CATCH_TAG || kind == CATCH_TAG_REF ? L->c.inst->tags[x] : NULL;
 		h->payload_off = slot_off(L, height);
-		cb_bind(L->c.cb, h->pad);
-		L->sp = height;
-		recompute_used(L);
-		if (h->tag) {
-			const struct functype *ft = h->tag->type;
-
-			for (uint32_t k = 0; k < ft->nparams; k++)
-				push(L, (struct val){ .kind = V_SLOT, .type = ft->params[k] });
-		}
-		if (L->c.uses_memory && L->c.mem)
-			be_load_mem(&L->c, false);
+		if (ref)
+			h->exn_off = slot_off(L, height + (h->tag ? h->tag->type->nparams : 0));
+		h->pad = landing_pad(L, height, h->tag, ref);
 		branch_to(L, t);
 	}
 	L->sp = height;
@@ -1207,17 +1296,66 @@ static void op_try_table(struct lower *L, const struct instr *in)
 	end = cb_label_new(L->c.cb);
 	c->try_end = end + 1;
 	cb_bind(L->c.cb, start);
-	/* rows: this try's clauses backwards (the search runs from the last) */
-	for (uint32_t i = first, j = L->neh; i + 1 < j; i++, j--) {
-		struct jit_handler tmp = L->ls->eh[i];
-
-		L->ls->eh[i] = L->ls->eh[j - 1];
-		L->ls->eh[j - 1] = tmp;
-	}
 	for (uint32_t i = first; i < L->neh; i++) {
-		L->ls->eh[i].start = start;
-		L->ls->eh[i].end = end;
+		L->ls->eh[i].h.start = start;
+		L->ls->eh[i].h.end = end;
 	}
+}
+
+/* Legacy try: a block whose body the rows of its catch arms (or its delegate) cover. */
+static void op_try(struct lower *L)
+{
+	struct blk *c = open_block(L);
+
+	c->legacy = true;
+	c->exn_off = L->exn_base + 8 * (int32_t)L->try_level++;
+	c->try_start = cb_label_new(L->c.cb);
+	c->body_end = cb_label_new(L->c.cb);
+	cb_bind(L->c.cb, c->try_start);
+}
+
+/* Legacy catch x / catch_all (tag NULL): ends the body or the previous arm like an else,
+ * then the arm is a landing pad with the payload; the exnref goes to the try's hidden
+ * slot. */
+static void op_catch(struct lower *L, const struct chibi_tag *tag)
+{
+	struct blk *c = &L->blk[L->fc.cur];
+	struct jit_handler *h;
+
+	if (!L->dead)
+		branch_to(L, c);
+	if (!c->in_arms)
+		cb_bind(L->c.cb, c->body_end);
+	c->in_arms = true;
+	h = eh_row(L, c->depth, c->nclauses++);
+	if (!h)
+		return;
+	h->start = c->try_start;
+	h->end = c->body_end;
+	h->tag = tag;
+	h->payload_off = slot_off(L, c->height);
+	h->exn_off = c->exn_off;
+	h->pad = landing_pad(L, c->height, tag, false);
+}
+
+/* Legacy delegate: a row over the body sending the search on from the named block's depth
+ * (the function's, 0: to the caller), then the end of the try. */
+static void op_delegate(struct lower *L)
+{
+	struct blk *c = &L->blk[L->fc.cur];
+	const struct blk *t = next_target(L);
+	struct jit_handler *h;
+
+	cb_bind(L->c.cb, c->body_end);
+	c->in_arms = true;
+	h = eh_row(L, c->depth, 0);
+	if (h) {
+		h->kind = JH_DELEGATE;
+		h->start = c->try_start;
+		h->end = h->pad = c->body_end;
+		h->to_depth = t->depth;
+	}
+	op_end(L);
 }
 
 /* ---- instructions ---- */
@@ -2003,6 +2141,24 @@ static void lower_instr(struct lower *L, const struct instr *in)
 	case OPC_TRY_TABLE:
 		op_try_table(L, in);
 		break;
+	case OPC_THROW_REF:
+		throw_ref(L, ha_pop(L));
+		break;
+	case OPC_TRY:
+		op_try(L);
+		break;
+	case OPC_CATCH:
+		op_catch(L, L->c.inst->tags[in->a]);
+		break;
+	case OPC_CATCH_ALL:
+		op_catch(L, NULL);
+		break;
+	case OPC_DELEGATE:
+		op_delegate(L);
+		break;
+	case OPC_RETHROW:
+		op_rethrow(L);
+		break;
 	case OPC_NOP:
 		break;
 	case OPC_BLOCK:
@@ -2155,7 +2311,9 @@ static bool prepass(struct lower *L)
 		switch (in->op) {
 		case OPC_BLOCK:
 		case OPC_LOOP:
-		case OPC_IF: {
+		case OPC_IF:
+		case OPC_TRY:
+		case OPC_TRY_TABLE: {
 			const struct flow_block *b = flow_get(fl, flow_open(&fc));
 			const vtype *params, *results;
 			uint32_t np, nr;
@@ -2167,7 +2325,8 @@ static bool prepass(struct lower *L)
 			}
 			break;
 		}
-		case OPC_END: {
+		case OPC_END:
+		case OPC_DELEGATE: {
 			uint32_t id = flow_close(&fc);
 
 			loops -= id && flow_get(fl, id)->kind == FLOW_LOOP;
@@ -2359,6 +2518,10 @@ static void layout_frame(struct lower *L)
 	}
 	L->if_save_next = off;
 	off += L->stride * (int32_t)L->if_words;
+	if (L->eh) {
+		L->exn_base = off;
+		off += 8 * (int32_t)L->def->max_try;
+	}
 	f->body = (uint32_t)off;
 	be_frame_finish(f);
 	for (uint32_t l = 0; l < L->ft->nparams; l++)
@@ -2454,20 +2617,15 @@ static bool setup(struct lower *L, struct jit_store *js, struct chibi_func *f, c
 		return false;
 	}
 	if (def->uses_handlers) {
-		/* try_table's catch and catch_all are compiled where the back end can land in a
-		 * frame (docs/RATIONALE.md); the rest of exception handling (legacy try,
-		 * exnref values: the collector does not scan JIT frames) is the interpreter's,
-		 * where an exception crosses JIT frames without handlers the way a trap does. */
-		bool ok = jit_target.eh_landing && !js->pic && !def->uses_v128 && !def->max_try;
-
-		for (uint32_t i = 0; ok && i < f->type->nparams; i++)
-			ok = vt_code(f->type->params[i]) != VT_EXNREF;
-		for (uint32_t i = 0; ok && i < f->type->nresults; i++)
-			ok = vt_code(f->type->results[i]) != VT_EXNREF;
-		for (uint32_t i = 0; ok && i < def->nlocals; i++)
-			ok = vt_code(def->local_types[i]) != VT_EXNREF;
-		if (!ok) {
-			fail(L, "exception handling");
+		/* Handlers land in compiled frames where the back end can (docs/RATIONALE.md);
+		 * exnref values live in memory there, where the collector finds them.  Left to
+		 * the interpreter: code for compiled files (no rows in the image). */
+		if (!jit_target.eh_landing) {
+			fail(L, "exception handling (no landing pads in this back end)");
+			return false;
+		}
+		if (js->pic) {
+			fail(L, "exception handling (in a compiled file)");
 			return false;
 		}
 		L->eh = true;
@@ -2518,40 +2676,18 @@ static void trap_stub(struct lower *L, uint32_t label, struct jopnd kind)
 	be_trap_stub(&L->c);
 }
 
-/* A function with handlers: only try_table with catch / catch_all clauses, throw and
- * what needs no exnref is compiled. */
-static bool eh_supported(struct lower *L)
+/* The order of a function's rows (jit_int.h): by depth, the search (from the last) meeting
+ * inner tries first and a try's clauses in their order; tries of equal depth cover
+ * disjoint code, the index only makes the order total. */
+static int eh_row_order(const void *a, const void *b)
 {
-	for (uint32_t i = 0; i < L->nins; i++) {
-		const struct instr *in = &L->ins[i];
-		const uint8_t *p = in->table;
+	const struct eh_row *x = a, *y = b;
 
-		switch (in->op) {
-		case OPC_THROW_REF:
-		case OPC_RETHROW:
-		case OPC_TRY:
-		case OPC_CATCH:
-		case OPC_CATCH_ALL:
-		case OPC_DELEGATE:
-			fail(L, "exception handling");
-			return false;
-		case OPC_TRY_TABLE:
-			for (uint32_t k = 0; k < in->b; k++) {
-				uint32_t x, label;
-				uint8_t kind;
-
-				instr_catch_clause(&p, &kind, &x, &label);
-				if (kind == CATCH_TAG_REF || kind == CATCH_ALL_REF) {
-					fail(L, "exception handling (catch_ref)");
-					return false;
-				}
-			}
-			break;
-		default:
-			break;
-		}
-	}
-	return true;
+	if (x->h.depth != y->h.depth)
+		return x->h.depth < y->h.depth ? -1 : 1;
+	if (x->clause != y->clause)
+		return x->clause > y->clause ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
 }
 
 /* Compile one function; see jit_int.h. */
@@ -2575,8 +2711,6 @@ bool jit_compile(struct jit_store *js, struct jit_func *jf, char *why)
 		fail(L, "cannot decode the body");
 		return false;
 	}
-	if (L->eh && !eh_supported(L))
-		return false;
 	if (!L->eh)
 		assign_homes(L, be_reserved(&L->c));
 	layout_frame(L);
@@ -2636,11 +2770,14 @@ bool jit_compile(struct jit_store *js, struct jit_func *jf, char *why)
 			return false;
 		}
 		t->n = L->neh;
+		qsort(L->ls->eh, L->neh, sizeof(L->ls->eh[0]), eh_row_order);
 		for (uint32_t i = 0; i < L->neh; i++) {
-			t->row[i] = L->ls->eh[i];
-			t->row[i].start = (uint32_t)cb_label_pos(cb, L->ls->eh[i].start);
-			t->row[i].end = (uint32_t)cb_label_pos(cb, L->ls->eh[i].end);
-			t->row[i].pad = (uint32_t)cb_label_pos(cb, L->ls->eh[i].pad);
+			const struct jit_handler *h = &L->ls->eh[i].h;
+
+			t->row[i] = *h;
+			t->row[i].start = (uint32_t)cb_label_pos(cb, h->start);
+			t->row[i].end = (uint32_t)cb_label_pos(cb, h->end);
+			t->row[i].pad = (uint32_t)cb_label_pos(cb, h->pad);
 		}
 		t->next = js->eh_tables;
 		js->eh_tables = t;

@@ -1208,6 +1208,28 @@ static noreturn void jit_land(struct chibi_store *s, const struct jit_func *jf, 
 #endif
 }
 
+/* Copy a payload between the exception's words (a v128 in two) and a compiled frame's
+ * operand slots, slot_bytes (8, or 16 where v128 values are) per value: to the slots, or
+ * from them (to_slots false). */
+static void payload_copy(const struct functype *t, uint64_t *words, uint8_t *slots,
+			 uint32_t slot_bytes, bool to_slots)
+{
+	for (uint32_t k = 0, w = 0; k < t->nparams; w += vt_slots(t->params[k]), k++) {
+		size_t n = vt_slots(t->params[k]) * sizeof(uint64_t);
+
+		if (to_slots)
+			memcpy(slots + (size_t)k * slot_bytes, words + w, n);
+		else
+			memcpy(words + w, slots + (size_t)k * slot_bytes, n);
+	}
+}
+
+static void payload_to_slots(const struct functype *t, const uint64_t *words, uint8_t *slots,
+			     uint32_t slot_bytes)
+{
+	payload_copy(t, (uint64_t *)words, slots, slot_bytes, true);
+}
+
 /* Find a handler for e in the compiled frames from the one at sp (a call or throw in it
  * returns to pc) outwards, and land there.  Frames are fixed-size and sp stays put in a
  * body, so each step is sp += frame_total, with the return address just below; the walk
@@ -1226,16 +1248,25 @@ static void jit_unwind(struct chibi_store *s, struct chibi_exn *e, uintptr_t pc,
 		if (!jf)
 			return;
 		if (jf->eh) {
-			uint32_t off = (uint32_t)(pc - 1 - (uintptr_t)jf->code);
+			uint32_t off = (uint32_t)(pc - 1 - (uintptr_t)jf->code), limit = UINT32_MAX;
 
 			for (uint32_t i = jf->eh->n; i-- > 0;) {
 				const struct jit_handler *h = &jf->eh->row[i];
 
-				if (off < h->start || off >= h->end || (h->tag && h->tag != e->tag))
+				if (h->depth > limit || off < h->start || off >= h->end)
+					continue;
+				if (h->kind == JH_DELEGATE) {
+					limit = h->to_depth;
+					continue;
+				}
+				if (h->tag && h->tag != e->tag)
 					continue;
 				if (h->tag)
-					memcpy((void *)(sp + (uintptr_t)h->payload_off), e->payload,
-					       e->nslots * sizeof(uint64_t));
+					payload_to_slots(h->tag->type, e->payload,
+							 (uint8_t *)(sp + (uintptr_t)h->payload_off),
+							 h->slot_bytes);
+				if (h->exn_off >= 0)
+					*(uint64_t *)(sp + (uintptr_t)h->exn_off) = (uintptr_t)e;
 				jit_land(s, jf, sp, (uintptr_t)jf->code + h->pad);
 			}
 		}
@@ -1245,25 +1276,55 @@ static void jit_unwind(struct chibi_store *s, struct chibi_exn *e, uintptr_t pc,
 }
 
 /* throw (jit/lower.c, op_throw): a new exception of f's tag number tag with the payload
- * at payload (the throwing frame's slots; sp: that frame), to the handler of a compiled
+ * at payload (the throwing frame's slots, slot_bytes per value; sp: that frame), to the
+ * handler of a compiled
  * frame (jit_unwind) or else to the innermost catch point or the embedding call
- * (vm_throw).  Exceptions live in interpreter frames, globals and tables only (JIT frames
- * hold no exnref), all below s->stack_top, so that bounds what the collector scans.
- * Returns only the trap of a failed allocation. */
-struct jit_ret jit_h_throw(struct chibi_func *f, uint64_t tag, const uint64_t *payload,
-			   uint64_t sp)
+ * (vm_throw).  exn_new may collect: the exnrefs compiled frames hold are on the native
+ * stack, which the collector scans (vm/exn.c).  Returns only the trap of a failed
+ * allocation. */
+struct jit_ret jit_h_throw(struct chibi_func *f, uint64_t tag, const uint8_t *payload,
+			   uint64_t sp, uint64_t slot_bytes)
 {
 	struct chibi_store *s = f->store;
+	struct chibi_tag *t = f->inst->tags[(uint32_t)tag];
 	struct chibi_exn *e;
+	uint64_t words[2 * 64], *heap = NULL;
+	const uint64_t *from = (const uint64_t *)payload;
+	size_t n = functype_slots(t->type);
 
 	s->cur_func_index = f->index;
 	s->cur_inst = f->inst;
-	e = exn_new(s, f->inst->tags[(uint32_t)tag], payload, s->stack_top);
+	if ((uint32_t)slot_bytes != 8) {
+		/* 16-byte operand slots: gather the words (two for a v128) first */
+		uint64_t *w = n <= sizeof(words) / sizeof(words[0]) ? words :
+			      (heap = vm_malloc(n * sizeof(uint64_t)));
+
+		if (w)
+			payload_copy(t->type, w, (uint8_t *)payload, (uint32_t)slot_bytes, false);
+		from = w;
+	}
+	e = from ? exn_new(s, t, from, s->stack_top) : NULL;
+	vm_free(heap);
 	if (!e) {
 		snprintf(s->trap->info.message, sizeof(s->trap->info.message),
 			 "out of memory allocating an exception");
 		return ret_trap(CHIBI_TRAP_HOST);
 	}
+	jit_unwind(s, e, (uintptr_t)__builtin_return_address(0), (uintptr_t)sp);
+	vm_throw(s, e);
+}
+
+/* throw_ref and legacy rethrow (jit/lower.c, op_throw_ref): the exception exn again, from
+ * the frame at sp, as jit_h_throw does.  Returns only the trap of a null reference. */
+struct jit_ret jit_h_throw_ref(struct chibi_func *f, uint64_t exn, uint64_t sp)
+{
+	struct chibi_store *s = f->store;
+	struct chibi_exn *e = (struct chibi_exn *)(uintptr_t)exn;
+
+	if (!e)
+		return ret_trap(CHIBI_TRAP_NULL_EXNREF);
+	s->cur_func_index = f->index;
+	s->cur_inst = f->inst;
 	jit_unwind(s, e, (uintptr_t)__builtin_return_address(0), (uintptr_t)sp);
 	vm_throw(s, e);
 }

@@ -680,6 +680,7 @@ enum chibi_trap chibi_func_call(chibi_func *f, const chibi_val *args, size_t nar
 	memset(&ctx.info, 0, sizeof(ctx.info));
 	ctx.info.func_index = UINT32_MAX;
 	ctx.prev = s->trap;
+	ctx.native_base = (uintptr_t)__builtin_frame_address(0);
 	saved_top = s->stack_top;
 	saved_inst = s->cur_inst;
 	saved_index = s->cur_func_index;

@@ -4,12 +4,15 @@
  * An exnref may be kept anywhere wasm can put a reference (locals, operand slots, the
  * hidden slots of legacy catch arms, globals, tables, other exceptions' payloads) and
  * anywhere the host can (it gets exceptions out of calls, globals and tables).  Exceptions
- * the host may hold are pinned.  Everything wasm can hold is in the store: the interpreter's
- * value stack (every frame of an exception-using function is an interpreter frame: the JIT
- * leaves any function with an exnref value to the interpreter), globals, tables.  So when
- * enough exceptions were made since the last time, exn_new marks every exception a live
- * slot of those refers to (conservatively: any slot holding its address), follows exnrefs
- * in marked payloads, and frees the unmarked, unpinned rest.  Entry point: exn_new.
+ * the host may hold are pinned.  Everything wasm can hold is in the interpreter's value
+ * stack, globals, tables, and the native stack of the running embedding call: compiled
+ * code keeps exnref values in its frames (jit/lower.c: a function with one keeps its locals
+ * and, at every call, its operands in memory), and C frames in between may hold a few in
+ * passing.  So when enough exceptions were made since the last time, exn_new marks every
+ * exception a live slot of those refers to (conservatively: any 64-bit word holding its
+ * address; a stale word keeps at most one exception and what its payload refers to, and the
+ * words are bounded by the stack sizes), follows exnrefs in marked payloads, and frees the
+ * unmarked, unpinned rest.  Entry point: exn_new.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +59,39 @@ static void mark_range(struct chibi_exn **all, size_t n, const uint64_t *p, cons
 	}
 }
 
+/* The native stack from the caller of collect (collect_roots made the callee-saved
+ * registers words of its frame, above this one) up to the outermost embedding call's frame
+ * (trap_ctx.native_base): every compiled frame of the store, conservatively.  Only stores
+ * where compiled code ran; the words may be anything (C frames, ASan's redzones). */
+__attribute__((noinline, no_sanitize_address))
+static void mark_native_stack(struct chibi_store *s, struct chibi_exn **all, size_t n)
+{
+	const struct trap_ctx *t = s->trap;
+	uintptr_t lo = (uintptr_t)__builtin_frame_address(0), hi, min, max;
+
+	if (!t || !s->jit || !n)
+		return;
+	while (t->prev)
+		t = t->prev;
+	hi = t->native_base;
+	/* not this thread's stack, or an odd layout: nothing to scan */
+	if (hi <= lo || hi - lo > ((uintptr_t)1 << 32))
+		return;
+	min = (uintptr_t)all[0];
+	max = (uintptr_t)all[n - 1];
+	for (const volatile uint64_t *p = (const uint64_t *)(lo & ~(uintptr_t)7);
+	     (uintptr_t)p < hi; p++) {
+		uint64_t v = *p;
+		struct chibi_exn *e;
+
+		if (v < min || v > max)
+			continue;
+		e = lookup(all, n, v);
+		if (e)
+			e->marked = true;
+	}
+}
+
 static bool has_exnref(const struct functype *t)
 {
 	for (uint32_t i = 0; i < t->nparams; i++)
@@ -66,6 +102,7 @@ static bool has_exnref(const struct functype *t)
 
 /* Free the exceptions nothing in the store refers to.  Skipped when memory is short (the
  * index array): the exceptions then simply live on. */
+__attribute__((noinline))
 static void collect(struct chibi_store *s, const uint64_t *live_end)
 {
 	struct chibi_exn **all = vm_malloc(s->nexns * sizeof(*all)), **link;
@@ -79,6 +116,9 @@ static void collect(struct chibi_store *s, const uint64_t *live_end)
 		all[n++] = e;
 	}
 	qsort(all, n, sizeof(*all), cmp_ptr);
+	/* registers of the callers (compiled code's homes among them) into this frame */
+	__builtin_unwind_init();
+	mark_native_stack(s, all, n);
 	if (live_end > s->stack)
 		mark_range(all, n, s->stack, live_end);
 	for (struct chibi_instance *inst = s->instances; inst; inst = inst->store_next)

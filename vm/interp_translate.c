@@ -1632,9 +1632,11 @@ static void one(struct tr *t, const struct instr *in)
 		break;
 	case OPC_THROW_REF: {
 		struct ent e = pop(t);
+		/* before the opcode: a constant operand (ref.null) is moved to its slot first */
+		uint32_t a = slot_of(t, &e, t->sp);
 
 		emit_op(t, IOP_THROW_REF);
-		w(t, slot_of(t, &e, t->sp));
+		w(t, a);
 		break;
 	}
 	case OPC_RETHROW:

@@ -93,8 +93,8 @@ struct chibi_tag {
 };
 
 /* An exception: its tag and payload (slot representation, a v128 in two slots).  Owned by
- * the store from its creation to the store's end: an exnref may be kept anywhere (locals,
- * globals, tables, the host), and there is no collector to say when it is gone. */
+ * the store until vm/exn.c's collector finds nothing that refers to it (or the store's end
+ * when the host may hold it: pinned). */
 struct chibi_exn {
 	struct chibi_tag *tag;
 	uint32_t nslots;
@@ -139,6 +139,8 @@ struct trap_ctx {
 	sigjmp_buf jmp;
 	struct chibi_trap_info info;
 	struct trap_ctx *prev;         /* enclosing call (host -> wasm re-entry) */
+	uintptr_t native_base;         /* its frame: the native stack of the call lies below
+	                                * (the exception collector scans it, vm/exn.c) */
 };
 
 struct chibi_store {

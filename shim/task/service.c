@@ -13,12 +13,15 @@
 #include <limits.h>
 #include <linux/openat2.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -1038,56 +1041,109 @@ static void exit_now(void)
 	_exit(0);
 }
 
+/* Requests dispatched whose reply is not written yet (ttrpc's request_begin/request_end);
+ * changed atomically, read under task_lock by exit_if_idle. */
+static atomic_int in_flight;
+/* exit_if_idle found nothing left but a reply unwritten: request_end decides again once the
+ * last one is out (task_lock). */
+static bool exit_wanted;
+
 static void *linger(void *arg);
 
-/* Exit when no task is left and no container is on its way; with one on its way, check again
- * when it is due (a linger thread).  Tasks left: stay, containerd sends Shutdown again after
- * their Delete.  Called without task_lock. */
-static void shutdown_when_idle(void *arg)
+/* Sleep ms milliseconds (CLOCK_MONOTONIC, to the end whatever the signals). */
+static void sleep_ms(long ms)
 {
-	long left;
+	struct timespec due;
+
+	clock_gettime(CLOCK_MONOTONIC, &due);
+	due.tv_sec += ms / 1000;
+	due.tv_nsec += (ms % 1000) * 1000000;
+	if (due.tv_nsec >= 1000000000) {
+		due.tv_sec++;
+		due.tv_nsec -= 1000000000;
+	}
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &due, NULL) == EINTR)
+		;
+}
+
+/* The one exit decision (task_lock held; exit_now keeps it, so nothing starts meanwhile).
+ * Tasks left: stay, containerd sends Shutdown again after their Delete.  A container on its
+ * way: a linger thread decides again when it is due.  Otherwise exit, but never with a reply
+ * unwritten: a failing Create takes its container off the joins before its error reply is
+ * out, and a daemon exiting then gave containerd "ttrpc: closed" instead of the error
+ * (docs/RATIONALE.md, the shim's exit and replies in flight); request_end decides again. */
+static void exit_if_idle(void)
+{
+	long left = joins_prune(NULL);
 	pthread_t th;
 
-	(void)arg;
-	pthread_mutex_lock(&task_lock);
-	left = joins_prune(NULL);
-	if (!task_list && !left)
-		exit_now(); /* task_lock stays held: nothing may start meanwhile */
-	if (!task_list && !lingering) {
+	exit_wanted = false;
+	if (task_list)
+		return;
+	if (left) {
 		pthread_attr_t attr;
 
+		if (lingering)
+			return; /* it sleeps, then sees the new join */
 		pthread_attr_init(&attr);
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		lingering = pthread_create(&th, &attr, linger, NULL) == 0;
+		lingering = pthread_create(&th, &attr, linger, (void *)(intptr_t)left) == 0;
 		pthread_attr_destroy(&attr);
 		if (lingering)
 			log_debug("shutdown held off: a container of the group is on its way");
+		return;
 	}
+	if (atomic_load(&in_flight) > 0) {
+		exit_wanted = true;
+		return;
+	}
+	exit_now();
+}
+
+/* Shutdown's after-hook (its reply is out), and the daemon's start: exit_if_idle. */
+static void shutdown_when_idle(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&task_lock);
+	exit_if_idle();
 	pthread_mutex_unlock(&task_lock);
 }
 
-/* Wait for the joins to arrive or expire, then decide again. */
+/* Sleep until the youngest join is due (arg: its milliseconds left when the thread started),
+ * then decide again.  It looks only then, never sooner: its first look used to come whenever
+ * the thread first ran, and a Create that had arrived (and failed) in between left it seeing
+ * no task and no join. */
 static void *linger(void *arg)
 {
-	long left;
+	long left = (long)(intptr_t)arg;
 
 	for (;;) {
-		struct timespec ts;
-
+		sleep_ms(left);
 		pthread_mutex_lock(&task_lock);
 		left = joins_prune(NULL);
-		if (task_list || !left) {
-			lingering = false;
-			pthread_mutex_unlock(&task_lock);
+		if (task_list || !left)
 			break;
-		}
 		pthread_mutex_unlock(&task_lock);
-		ts.tv_sec = left / 1000;
-		ts.tv_nsec = (left % 1000 + 1) * 1000000;
-		nanosleep(&ts, NULL);
 	}
-	shutdown_when_idle(arg);
+	lingering = false;
+	exit_if_idle();
+	pthread_mutex_unlock(&task_lock);
 	return NULL;
+}
+
+/* ttrpc's request hooks: count the requests in flight; when the last reply is out and an exit
+ * waited for it, decide again. */
+static void request_begin(void *ctx UNUSED)
+{
+	atomic_fetch_add(&in_flight, 1);
+}
+
+static void request_end(void *ctx UNUSED)
+{
+	pthread_mutex_lock(&task_lock);
+	if (atomic_fetch_sub(&in_flight, 1) == 1 && exit_wanted)
+		exit_if_idle();
+	pthread_mutex_unlock(&task_lock);
 }
 
 /* Shutdown: exit once the reply is out, unless tasks remain or are on their way. */
@@ -1164,6 +1220,8 @@ static const struct ttrpc_method methods[] = {
 static const struct ttrpc_table table = {
 	.methods = methods,
 	.n = sizeof(methods) / sizeof(methods[0]),
+	.request_begin = request_begin,
+	.request_end = request_end,
 };
 
 /* The Task method table for ttrpc_serve(). */

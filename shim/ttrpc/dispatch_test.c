@@ -56,7 +56,7 @@ static const struct ttrpc_method methods[] = {
 	{ "test.S", "Meta", h_meta },
 	{ "test.S", "Block", h_block },
 };
-static const struct ttrpc_table table = { methods, 4, NULL };
+static const struct ttrpc_table table = { .methods = methods, .n = 4 };
 
 static size_t request(const char *svc, const char *m, const char *payload, uint8_t **out)
 {

@@ -80,11 +80,16 @@ static void send_status(struct conn *c, uint32_t stream_id, int code, const char
 static void *worker(void *arg)
 {
 	struct job *j = arg;
+	const struct ttrpc_table *t = j->c->table;
 	struct ttrpc_reply reply;
 
-	ttrpc_dispatch(j->c->table, j->payload, j->len, &reply);
+	if (t->request_begin)
+		t->request_begin(t->ctx);
+	ttrpc_dispatch(t, j->payload, j->len, &reply);
 	send_reply(j->c, j->stream_id, &reply);
 	ttrpc_reply_release(&reply);
+	if (t->request_end)
+		t->request_end(t->ctx);
 	if (reply.after)
 		reply.after(reply.after_arg);
 	free(j->payload);

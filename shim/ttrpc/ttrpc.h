@@ -120,6 +120,12 @@ struct ttrpc_table {
 	const struct ttrpc_method *methods;
 	size_t n;
 	void *ctx;             /* passed to every handler */
+	/* Optional, on the request's worker thread: request_begin before the request is
+	 * dispatched, request_end once its reply has been written (or failed to be), before
+	 * reply.after runs.  The task service counts the requests in flight with them: it must
+	 * not exit while a reply is still unwritten. */
+	void (*request_begin)(void *ctx);
+	void (*request_end)(void *ctx);
 };
 
 /* Set reply to an error status with a printf-style message; drops any payload. */
