@@ -218,12 +218,20 @@ const void *jit_pic_type_slot(struct jit_pic *pic, uint32_t type_id)
 /*
  * The records (little-endian 32-bit words), as jit_image_try reads them:
  *
- *   magic 'JITI', ndef, nslots, got_size, jf_bytes, sizeof(struct jit_func)
+ *   magic 'JITJ', ndef, nslots, got_size, jf_bytes, sizeof(struct jit_func), nrows
  *   nslots x { kind, index }       the symbol of each slot, in slot order
- *   ndef   x { code_off, size }    each defined function's code (size 0: interpreted)
+ *   ndef   x { code_off, size, frame_total, nrows }
+ *                                  each defined function's code (size 0: interpreted), its
+ *                                  frame (jit_unwind's step) and how many handler rows
+ *   nrows  x { start, end, pad, payload_off, exn_off, depth, to_depth,
+ *              kind | slot_bytes << 8, tag index or ~0 }
+ *                                  the rows of the functions in order (struct jit_handler,
+ *                                  the tag as an index of the instance's tags)
  */
-#define META_MAGIC 0x4954494au
-#define META_HEAD 6
+#define META_MAGIC 0x4a54494au
+#define META_HEAD 7
+#define META_FUNC 4
+#define META_ROW 9
 
 static size_t align16(size_t n)
 {
@@ -271,6 +279,7 @@ enum chibi_err jit_image_build(struct chibi_instance *inst, struct engine_image 
 	uint32_t ndef = m->nfuncs_total - m->nfunc_imports;
 	struct jit_pic pic;
 	size_t jf_bytes = align16((size_t)ndef * sizeof(struct jit_func)), meta_len;
+	uint32_t nrows = 0;
 	uint8_t *code0, *p;
 	enum chibi_err err = CHIBI_ERR_NOMEM;
 
@@ -322,7 +331,11 @@ enum chibi_err jit_image_build(struct chibi_instance *inst, struct engine_image 
 		snprintf(why, whylen, "out of memory");
 		goto fail;
 	}
-	meta_len = 4 * (META_HEAD + 2 * (size_t)pic.nslots + 2 * (size_t)ndef);
+	for (uint32_t i = 0; i < ndef; i++)
+		if (pic.jfs[i].state == JF_COMPILED && pic.jfs[i].eh)
+			nrows += pic.jfs[i].eh->n;
+	meta_len = 4 * (META_HEAD + 2 * (size_t)pic.nslots + META_FUNC * (size_t)ndef +
+			META_ROW * (size_t)nrows);
 	out->meta = vm_malloc(meta_len);
 	out->code_len = (size_t)(js->arena.base + js->arena.code_top - code0);
 	out->code = vm_malloc(out->code_len ? out->code_len : 1);
@@ -336,17 +349,39 @@ enum chibi_err jit_image_build(struct chibi_instance *inst, struct engine_image 
 	put32(p + 12, (uint32_t)pic.got_size);
 	put32(p + 16, (uint32_t)jf_bytes);
 	put32(p + 20, (uint32_t)sizeof(struct jit_func));
+	put32(p + 24, nrows);
 	p += 4 * META_HEAD;
 	for (uint32_t k = 0; k < pic.nslots; k++, p += 8) {
 		put32(p, pic.slot_sym[k].kind);
 		put32(p + 4, pic.slot_sym[k].index);
 	}
-	for (uint32_t i = 0; i < ndef; i++, p += 8) {
+	for (uint32_t i = 0; i < ndef; i++, p += 4 * META_FUNC) {
 		const struct jit_func *jf = &pic.jfs[i];
 		bool ok = jf->state == JF_COMPILED;
 
 		put32(p, ok ? (uint32_t)(jf->code - code0) : 0);
 		put32(p + 4, ok ? jf->code_size : 0);
+		put32(p + 8, ok ? jf->frame_total : 0);
+		put32(p + 12, ok && jf->eh ? jf->eh->n : 0);
+	}
+	for (uint32_t i = 0; i < ndef; i++) {
+		const struct jit_func *jf = &pic.jfs[i];
+
+		if (jf->state != JF_COMPILED || !jf->eh)
+			continue;
+		for (uint32_t k = 0; k < jf->eh->n; k++, p += 4 * META_ROW) {
+			const struct jit_handler *h = &jf->eh->row[k];
+
+			put32(p, h->start);
+			put32(p + 4, h->end);
+			put32(p + 8, h->pad);
+			put32(p + 12, (uint32_t)h->payload_off);
+			put32(p + 16, (uint32_t)h->exn_off);
+			put32(p + 20, h->depth);
+			put32(p + 24, h->to_depth);
+			put32(p + 28, h->kind | (uint32_t)h->slot_bytes << 8);
+			put32(p + 32, h->tag_index);
+		}
 	}
 	out->meta_len = meta_len;
 	out->flags = image_flags(js, inst);
@@ -363,6 +398,48 @@ fail:
 
 /* ---- attaching ---- */
 
+/* Read the handler row at r of a function of `size` code bytes and a frame of frame_total
+ * bytes into *h; false when it does not fit: a pad or range outside the code, a payload or
+ * exnref written outside the frame (below its return address), an unknown tag or kind. */
+static bool read_row(const uint8_t *r, uint32_t size, uint32_t frame_total,
+		     const struct chibi_instance *inst, struct jit_handler *h)
+{
+	uint32_t kind_sb = get32(r + 28), room = frame_total - 8;
+	uint64_t end;
+
+	memset(h, 0, sizeof(*h));
+	h->start = get32(r);
+	h->end = get32(r + 4);
+	h->pad = get32(r + 8);
+	h->payload_off = (int32_t)get32(r + 12);
+	h->exn_off = (int32_t)get32(r + 16);
+	h->depth = get32(r + 20);
+	h->to_depth = get32(r + 24);
+	h->kind = (uint8_t)kind_sb;
+	h->slot_bytes = (uint8_t)(kind_sb >> 8);
+	h->tag_index = get32(r + 32);
+	if (h->start > h->end || h->end > size || kind_sb >> 16)
+		return false;
+	if (h->kind == JH_DELEGATE)
+		return h->tag_index == UINT32_MAX && h->exn_off == -1 && h->to_depth < h->depth;
+	if (h->kind != JH_CATCH || h->pad >= size || (h->slot_bytes != 8 && h->slot_bytes != 16))
+		return false;
+	if (h->exn_off != -1 && (h->exn_off < 0 || (uint64_t)h->exn_off + 8 > room))
+		return false;
+	if (h->tag_index == UINT32_MAX)
+		return true;
+	if (h->tag_index >= inst->mod->ntags || h->payload_off < 0)
+		return false;
+	h->tag = inst->tags[h->tag_index];
+	end = (uint64_t)h->payload_off;
+	for (uint32_t k = 0; k < h->tag->type->nparams; k++) {
+		if (8 * vt_slots(h->tag->type->params[k]) > h->slot_bytes)
+			return false;
+		end += h->slot_bytes;
+	}
+	return end <= room;
+}
+
 /* Check the records of img against inst and the code size, map the code and fill the
  * records; false with a reason in note.  Nothing of inst changes before all checks pass. */
 static bool attach(struct jit_store *js, struct chibi_instance *inst,
@@ -370,7 +447,8 @@ static bool attach(struct jit_store *js, struct chibi_instance *inst,
 {
 	const struct module *m = inst->mod;
 	const uint8_t *p = img->meta;
-	uint32_t ndef, nslots, got_size, jf_bytes, prev_end = 0;
+	uint32_t ndef, nslots, got_size, jf_bytes, nrows, rows_seen = 0, prev_end = 0;
+	const uint8_t *fr, *rows;
 	uint32_t want_ndef = m->nfuncs_total - m->nfunc_imports;
 	uint8_t *lo, *code0;
 	uint64_t *slots;
@@ -384,9 +462,11 @@ static bool attach(struct jit_store *js, struct chibi_instance *inst,
 	nslots = get32(p + 8);
 	got_size = get32(p + 12);
 	jf_bytes = get32(p + 16);
+	nrows = get32(p + 24);
 	if (ndef != want_ndef || get32(p + 20) != sizeof(struct jit_func) ||
 	    jf_bytes != align16((size_t)ndef * sizeof(struct jit_func)) ||
-	    (uint64_t)img->meta_len != 4 * (META_HEAD + 2 * (uint64_t)nslots + 2 * (uint64_t)ndef) ||
+	    (uint64_t)img->meta_len != 4 * (META_HEAD + 2 * (uint64_t)nslots +
+					    META_FUNC * (uint64_t)ndef + META_ROW * (uint64_t)nrows) ||
 	    got_size != page_round(got_size) ||
 	    (uint64_t)jf_bytes + 8 * (uint64_t)nslots > got_size || got_size > (64u << 20)) {
 		snprintf(note, n, "code records do not fit the module");
@@ -412,17 +492,40 @@ static bool attach(struct jit_store *js, struct chibi_instance *inst,
 			return false;
 		}
 	}
+	fr = p + 8 * (size_t)nslots;
+	rows = fr + 4 * META_FUNC * (size_t)ndef;
 	for (uint32_t i = 0; i < ndef; i++) {
-		uint32_t off = get32(p + 8 * nslots + 8 * i), size = get32(p + 8 * nslots + 8 * i + 4);
+		const uint8_t *f = fr + 4 * META_FUNC * (size_t)i;
+		uint32_t off = get32(f), size = get32(f + 4), frame = get32(f + 8), nr = get32(f + 12);
+		struct jit_handler h;
 
-		if (!size)
+		if (!size) {
+			if (nr) {
+				snprintf(note, n, "code record of function %u is out of bounds", i);
+				return false;
+			}
 			continue;
-		/* in order, not overlapping, inside the code */
-		if (off < prev_end || (uint64_t)off + size > img->code_len) {
+		}
+		/* in order, not overlapping, inside the code; a frame holding its return
+		 * address, its rows inside the records */
+		if (off < prev_end || (uint64_t)off + size > img->code_len || frame < 8 ||
+		    frame % 8 || frame > (1u << 30) || nr > nrows - rows_seen) {
 			snprintf(note, n, "code record of function %u is out of bounds", i);
 			return false;
 		}
+		for (uint32_t k = 0; k < nr; k++)
+			if (!read_row(rows + 4 * META_ROW * (size_t)(rows_seen + k), size, frame, inst,
+				      &h)) {
+				snprintf(note, n, "handler row %u of function %u is out of bounds",
+					 k, i);
+				return false;
+			}
+		rows_seen += nr;
 		prev_end = off + size;
+	}
+	if (rows_seen != nrows) {
+		snprintf(note, n, "code records do not fit the module");
+		return false;
 	}
 	for (uint32_t i = m->nfunc_imports; i < m->nfuncs_total; i++)
 		if (inst->funcs[i]->jit_code) {
@@ -444,16 +547,35 @@ static bool attach(struct jit_store *js, struct chibi_instance *inst,
 			return false;
 		}
 	p += 8 * nslots;
-	for (uint32_t i = 0; i < ndef; i++, p += 8) {
+	for (uint32_t i = 0; i < ndef; i++, p += 4 * META_FUNC) {
 		struct jit_func *jf = &jfs[i];
-		uint32_t size = get32(p + 4);
+		uint32_t size = get32(p + 4), nr = get32(p + 12);
+		struct jit_eh_table *t = NULL;
 
 		jf->func = inst->funcs[m->nfunc_imports + i];
+		if (nr) {
+			/* checked above; without memory for them the function is interpreted */
+			t = vm_malloc(sizeof(*t) + nr * sizeof(t->row[0]));
+			for (uint32_t k = 0; t && k < nr; k++, rows += 4 * META_ROW)
+				read_row(rows, size, get32(p + 8), inst, &t->row[k]);
+			if (!t) {
+				rows += 4 * META_ROW * (size_t)nr;
+				size = 0;
+			}
+		}
 		if (size) {
 			jf->state = JF_COMPILED;
 			jf->code = code0 + get32(p);
 			jf->code_size = size;
+			jf->frame_total = get32(p + 8);
 			jf->entry = jf->code;
+			if (t) {
+				t->n = nr;
+				t->next = js->eh_tables;
+				js->eh_tables = t;
+				jf->eh = t;
+				js->has_handlers = true;
+			}
 		} else {
 			jf->state = JF_FAILED;
 			jf->entry = js->thunk_exit;

@@ -32,13 +32,13 @@ struct jit_func {
 /* One handler of compiled code: a call or throw whose return address minus one is in
  * [start, end) (code offsets) is taken by it.  JH_CATCH (try_table's clauses, legacy catch
  * arms): the exception lands at pad when its tag is tag (NULL: any), its payload copied to
- * the operand slots from sp + payload_off and, when exn_off >= 0, the exnref itself stored at sp + exn_off first
- * (catch_ref, catch_all_ref, and a legacy arm's hidden slot for rethrow).  JH_DELEGATE
- * (legacy delegate): the search goes on among the rows of depth <= to_depth only, as if
- * the exception had been thrown directly inside the block delegate names.  depth is the
- * block nesting of the row's try (the function's own block is 0); a function's rows are
- * sorted by depth, and searched from the last (innermost first), a try's clauses in their
- * order. */
+ * the operand slots from sp + payload_off and, when exn_off >= 0, the exnref itself stored
+ * at sp + exn_off first (catch_ref, catch_all_ref, and a legacy arm's hidden slot for
+ * rethrow).  JH_DELEGATE (legacy delegate): the search goes on among the rows of depth <=
+ * to_depth only, as if the exception had been thrown directly inside the block delegate
+ * names.  depth is the block nesting of the row's try (the function's own block is 0); a
+ * function's rows are sorted by depth, and searched from the last (innermost first), a
+ * try's clauses in their order. */
 enum jh_kind { JH_CATCH, JH_DELEGATE };
 
 struct jit_handler {
@@ -50,6 +50,8 @@ struct jit_handler {
 	uint8_t slot_bytes;        /* 8, or 16 in functions with v128 values: payload value k
 	                            * goes to payload_off + k * slot_bytes (a v128 fills one) */
 	const struct chibi_tag *tag;
+	uint32_t tag_index;        /* tag's index in the instance (compiled files), or
+	                            * UINT32_MAX with tag NULL */
 };
 
 struct jit_eh_table {

@@ -1209,6 +1209,7 @@ static struct jit_handler *eh_row(struct lower *L, uint32_t depth, uint32_t clau
 	r->index = L->neh - 1;
 	r->h.depth = depth;
 	r->h.exn_off = -1;
+	r->h.tag_index = UINT32_MAX;
 	r->h.slot_bytes = (uint8_t)L->stride;
 	return &r->h;
 }
@@ -1279,7 +1280,10 @@ static void op_try_table(struct lower *L, const struct instr *in)
 		h = eh_row(L, parent->depth + 1, i);
 		if (!h)
 			break;
-		h->tag = kind == CATCH_TAG || kind == CATCH_TAG_REF ? L->c.inst->tags[x] : NULL;
+		if (kind == CATCH_TAG || kind == CATCH_TAG_REF) {
+			h->tag = L->c.inst->tags[x];
+			h->tag_index = x;
+		}
 		h->payload_off = slot_off(L, height);
 		if (ref)
 			h->exn_off = slot_off(L, height + (h->tag ? h->tag->type->nparams : 0));
@@ -1314,11 +1318,12 @@ static void op_try(struct lower *L)
 	cb_bind(L->c.cb, c->try_start);
 }
 
-/* Legacy catch x / catch_all (tag NULL): ends the body or the previous arm like an else,
- * then the arm is a landing pad with the payload; the exnref goes to the try's hidden
- * slot. */
-static void op_catch(struct lower *L, const struct chibi_tag *tag)
+/* Legacy catch x / catch_all (tag_index UINT32_MAX): ends the body or the previous arm
+ * like an else, then the arm is a landing pad with the payload; the exnref goes to the
+ * try's hidden slot. */
+static void op_catch(struct lower *L, uint32_t tag_index)
 {
+	const struct chibi_tag *tag = tag_index != UINT32_MAX ? L->c.inst->tags[tag_index] : NULL;
 	struct blk *c = &L->blk[L->fc.cur];
 	struct jit_handler *h;
 
@@ -1333,6 +1338,7 @@ static void op_catch(struct lower *L, const struct chibi_tag *tag)
 	h->start = c->try_start;
 	h->end = c->body_end;
 	h->tag = tag;
+	h->tag_index = tag_index;
 	h->payload_off = slot_off(L, c->height);
 	h->exn_off = c->exn_off;
 	h->pad = landing_pad(L, c->height, tag, false);
@@ -2148,10 +2154,10 @@ static void lower_instr(struct lower *L, const struct instr *in)
 		op_try(L);
 		break;
 	case OPC_CATCH:
-		op_catch(L, L->c.inst->tags[in->a]);
+		op_catch(L, in->a);
 		break;
 	case OPC_CATCH_ALL:
-		op_catch(L, NULL);
+		op_catch(L, UINT32_MAX);
 		break;
 	case OPC_DELEGATE:
 		op_delegate(L);
@@ -2618,14 +2624,9 @@ static bool setup(struct lower *L, struct jit_store *js, struct chibi_func *f, c
 	}
 	if (def->uses_handlers) {
 		/* Handlers land in compiled frames where the back end can (docs/RATIONALE.md);
-		 * exnref values live in memory there, where the collector finds them.  Left to
-		 * the interpreter: code for compiled files (no rows in the image). */
+		 * exnref values live in memory there, where the collector finds them. */
 		if (!jit_target.eh_landing) {
 			fail(L, "exception handling (no landing pads in this back end)");
-			return false;
-		}
-		if (js->pic) {
-			fail(L, "exception handling (in a compiled file)");
 			return false;
 		}
 		L->eh = true;

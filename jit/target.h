@@ -56,7 +56,16 @@ struct jit_target {
 	jreg indirect_idx;
 	/* the back end compiles position-independent code for compiled files (jit/aot.c) */
 	bool pic;
-	/* exception handlers in compiled code: the runtime can land in a frame (jit_land) */
+	/* Exception handling in compiled code (jit/runtime.c jit_land, jit_unwind): the
+	 * runtime can land in a frame, i.e. set sp to a frame's (the same for the whole body),
+	 * the store register (AArch64: and x29 to the frame record at sp + frame.total - 16),
+	 * and jump to a pad.  Everything else is shared: the front end
+	 * keeps every value of a function with handlers or exnref values in memory and saves
+	 * every home in its prologue, so a pad needs nothing restored but sp; be_call_helper's
+	 * return address must lie inside the calling function's code and the frame's return
+	 * address at sp + frame.total - 8 (the unwinder's step).  False: every function with
+	 * handlers, exnref values, throw_ref or legacy try is left to the interpreter
+	 * (counted fallbacks); throw alone is still compiled. */
 	bool eh_landing;
 };
 

@@ -61,7 +61,7 @@
  * digest stored in the file helps (it would be recomputed); the cache's permissions are
  * that defence (vm/cache.c).
  */
-#define CF_FORMAT 2
+#define CF_FORMAT 3
 #define CF_HEADER 320
 #define CF_ALIGN ((uint64_t)64 << 10)   /* code pages: any page size up to 64 KiB */
 #define OFF_FORMAT 8

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -275,6 +276,105 @@ Test(compiled, call_indirect_of_a_subtype)
 	cr_expect_eq(st.fallbacks, 0);
 	chibi_store_free(s);
 	chibi_compiled_free(c);
+	free(cf);
+}
+
+/* Exception handlers in a compiled file: try_table with catch and catch_ref (in a function
+ * with v128 values), legacy try with delegate and rethrow, thrown from another function. */
+static const char eh_src[] =
+	"(module (tag $e (param i32))"
+	"  (func $thrower (param i32) (throw $e (local.get 0)))"
+	"  (func $leg (param i32) (result i32)"
+	"    (try (result i32) (do (try (result i32) (do (call $thrower (local.get 0)) (i32.const -1))"
+	"      (delegate 0))) (catch $e (i32.const 1) (i32.add))))"
+	"  (func $re (param i32) (result i32)"
+	"    (block $h (result i32) (try_table (catch $e $h)"
+	"      (try (do (call $thrower (local.get 0))) (catch_all (rethrow 0)))) (i32.const -1)))"
+	"  (func $ref (param i32) (result i32) (local v128)"
+	"    (block $h (result i32 exnref) (try_table (catch_ref $e $h) (call $thrower (local.get 0)))"
+	"      (unreachable)) (drop))"
+	"  (func (export \"f\") (param i32) (result i32)"
+	"    (call $leg (local.get 0)) (call $re (local.get 0)) (i32.add) (call $ref (local.get 0))"
+	"    (i32.add)))";
+
+static void reseal(uint8_t *f, size_t len);
+
+/* Run eh_src's f(10) from the compiled file cf; whether the file's code was used. */
+static bool eh_run(const uint8_t *cf, size_t clen)
+{
+	struct chibi_config cfg = { .mode = CHIBI_MODE_JIT };
+	struct chibi_diag d = { 0 };
+	chibi_compiled *c = NULL;
+	chibi_instance *inst = NULL;
+	struct engine_stats st;
+	enum chibi_trap t;
+	chibi_store *s;
+	bool used;
+
+	cr_assert_eq(open_bytes(cf, clen, &c, &d), CHIBI_OK, "%s", d.msg);
+	s = chibi_store_new(&cfg);
+	cr_assert(s);
+	chibi_store_use_compiled(s, c);
+	cr_assert_eq(chibi_instance_new(s, chibi_compiled_module(c), NULL, &inst, &d, NULL),
+		     CHIBI_OK, "%s", d.msg);
+	cr_expect_eq(call1(inst, "f", 10, true, &t), 11u + 10u + 10u);
+	cr_expect_eq(t, CHIBI_TRAP_NONE);
+	s->engine->stats(s, &st);
+	cr_expect_eq(st.compiled, 5, "every function compiled, from the file or not");
+	cr_expect_eq(st.fallbacks, 0);
+	used = chibi_store_compiled_note(s)[0] == 0;
+	if (used)
+		cr_expect_eq(st.compile_ns, 0);
+	chibi_store_free(s);
+	chibi_compiled_free(c);
+	return used;
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* The handler rows travel in the file; rows that do not fit their function are refused
+ * (the module then runs compiled at load time), whatever field is off. */
+Test(compiled, handlers_in_a_compiled_file)
+{
+	struct chibi_config cfg = { .mode = CHIBI_MODE_JIT };
+	struct wat_error err = { 0 };
+	struct chibi_diag d = { 0 };
+	uint8_t *bin = NULL, *cf = NULL, *bad;
+	size_t len = 0, clen = 0;
+	uint64_t meta_off;
+	uint32_t nslots, ndef, nrows, rows;
+	/* word of a row, a value out of bounds for it */
+	static const struct { uint32_t word, value; } corrupt[] = {
+		{ 0, 0x7ffffff0 }, { 1, 0x7ffffff0 }, { 2, 0x7ffffff0 }, { 4, 0x7ffffff0 },
+		{ 7, 0x300 }, { 7, 9 }, { 8, 1000 },
+	};
+
+	need_jit();
+	cr_assert(wat_to_binary(eh_src, sizeof(eh_src) - 1, &bin, &len, &err), "%u: %s",
+		  err.line, err.msg);
+	cr_assert_eq(chibi_compile(bin, len, &cfg, &cf, &clen, &d), CHIBI_OK, "%s", d.msg);
+	vm_free(bin);
+	cr_expect(eh_run(cf, clen), "the file's code is used");
+	memcpy(&meta_off, cf + 192, sizeof(meta_off)); /* little-endian host */
+	ndef = le32(cf + meta_off + 4);
+	nslots = le32(cf + meta_off + 8);
+	nrows = le32(cf + meta_off + 24);
+	cr_assert_geq(nrows, 5u);
+	rows = (uint32_t)meta_off + 4 * (7 + 2 * nslots + 4 * ndef);
+	bad = malloc(clen);
+	cr_assert(bad);
+	for (size_t k = 0; k < sizeof(corrupt) / sizeof(corrupt[0]); k++) {
+		memcpy(bad, cf, clen);
+		for (uint32_t r = 0; r < nrows; r++)
+			memcpy(bad + rows + 36 * r + 4 * corrupt[k].word, &corrupt[k].value, 4);
+		reseal(bad, clen);
+		cr_expect_not(eh_run(bad, clen), "row word %u = %#x refused", corrupt[k].word,
+			      corrupt[k].value);
+	}
+	free(bad);
 	free(cf);
 }
 

@@ -212,7 +212,8 @@ noreturn void vm_throw(struct chibi_store *s, struct chibi_exn *exn);
 /* A new exception of `tag` with the payload at `slots` (tag's parameter layout), owned by
  * the store; NULL when memory is short.  live_end: where the live part of the store's value
  * stack ends (every interpreter frame is below it); the exceptions no live slot, global,
- * table or other live exception refers to may be freed first. */
+ * table, word of the running call's native stack (compiled frames) or other live exception
+ * refers to may be freed first. */
 struct chibi_exn *exn_new(struct chibi_store *s, struct chibi_tag *tag, const uint64_t *slots,
 			  const uint64_t *live_end);
 

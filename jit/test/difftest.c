@@ -76,6 +76,7 @@ static void emit_val(struct transcript *t, uint8_t type, uint64_t bits)
 		break;
 	case CHIBI_FUNCREF:
 	case CHIBI_EXTERNREF:
+	case CHIBI_EXNREF: /* an exception's address differs between engines */
 		emit(t, " ref:%s", bits ? "non-null" : "null");
 		break;
 	default:
@@ -183,6 +184,7 @@ static uint64_t val_bits(const chibi_val *v)
 	case CHIBI_F32: return v->of.f32_bits;
 	case CHIBI_FUNCREF: return (uint64_t)(uintptr_t)v->of.ref;
 	case CHIBI_EXTERNREF: return (uint64_t)(uintptr_t)v->of.ext;
+	case CHIBI_EXNREF: return (uint64_t)(uintptr_t)v->of.exn;
 	default: return (uint64_t)v->of.i64;
 	}
 }
