@@ -3,8 +3,9 @@
  * function they name, interrupts, fuel, stack exhaustion, re-entry from host functions,
  * lazy versus eager compilation, W^X code memory, and foreign faults staying crashes.
  *
- * Every table row runs in the interpreter, in the JIT with guard pages and in the JIT with
- * explicit bounds checks; all three must give the row's expected result or trap.
+ * Every table row runs in the interpreter, in the JIT with guard pages, in the JIT with
+ * explicit bounds checks and in that with heap memories (no reservations); all four must
+ * give the row's expected result or trap.
  */
 #include <criterion/criterion.h>
 #include <signal.h>
@@ -85,6 +86,76 @@ static const struct row rows[] = {
 	  0, { 0 }, 0, 0 },
 	{ "wrap_then_convert", "(global $g (mut i64) (i64.const 0xffffffff00000001)) (func (export \"f\") (result i32) global.get $g i32.wrap_i64 f64.convert_i32_u i32.trunc_f64_u)",
 	  0, { 0 }, 0, 1 },
+	/* memory 0 with i64 addresses: the back ends' own bounds check (guard mode: addr < size
+	 * and the reservation for the offset; explicit: addr + offset + size without wrap) */
+#define M64 "(memory i64 1) (data (i64.const 65535) \"\\2a\") "
+	{ "m64_load_last", M64 "(func (export \"f\") (param i64) (result i32) local.get 0 i32.load8_u)",
+	  1, { 65535 }, 0, 42 },
+	{ "m64_load_past_end", M64 "(func (export \"f\") (param i64) (result i32) local.get 0 i32.load16_u)",
+	  1, { 65535 }, CHIBI_TRAP_MEMORY_OOB, 0 },
+	{ "m64_offset_to_last", M64 "(func (export \"f\") (param i64) (result i32) local.get 0 i32.load8_u offset=65535)",
+	  1, { 0 }, 0, 42 },
+	{ "m64_offset_past_end", M64 "(func (export \"f\") (param i64) (result i32) local.get 0 i32.load offset=65532)",
+	  1, { 1 }, CHIBI_TRAP_MEMORY_OOB, 0 },
+	{ "m64_addr_2_64_minus_1", M64 "(func (export \"f\") (param i64) (result i32) local.get 0 i32.load8_u)",
+	  1, { -1 }, CHIBI_TRAP_MEMORY_OOB, 0 },
+	/* addr + offset wraps to 0: in bounds only for an engine that forgot the carry */
+	{ "m64_addr_plus_offset_wraps", M64 "(func (export \"f\") (param i64) (result i32) local.get 0 i32.load offset=4)",
+	  1, { -4 }, CHIBI_TRAP_MEMORY_OOB, 0 },
+	{ "m64_addr_plus_size_wraps", M64 "(func (export \"f\") (param i64) (result i64) local.get 0 i64.load)",
+	  1, { -2 }, CHIBI_TRAP_MEMORY_OOB, 0 },
+	{ "m64_addr_4_gib", M64 "(func (export \"f\") (param i64) (result i32) local.get 0 i32.load8_u)",
+	  1, { 0x100000000 }, CHIBI_TRAP_MEMORY_OOB, 0 },
+	{ "m64_offset_max", M64 "(func (export \"f\") (param i64) (result i32) local.get 0 i32.load8_u offset=18446744073709551615)",
+	  1, { 0 }, CHIBI_TRAP_MEMORY_OOB, 0 },
+	{ "m64_offset_4_gib_minus_1", M64 "(func (export \"f\") (param i64) (result i32) local.get 0 i32.load8_u offset=4294967295)",
+	  1, { 0 }, CHIBI_TRAP_MEMORY_OOB, 0 },
+	{ "m64_offset_past_int32", M64 "(func (export \"f\") (param i64) (result i32) local.get 0 i32.load offset=2147483648)",
+	  1, { 0 }, CHIBI_TRAP_MEMORY_OOB, 0 },
+	{ "m64_const_last", M64 "(func (export \"f\") (result i32) i64.const 65535 i32.load8_u)",
+	  0, { 0 }, 0, 42 },
+	{ "m64_const_past_end", M64 "(func (export \"f\") (result i32) i64.const 65536 i32.load8_u)",
+	  0, { 0 }, CHIBI_TRAP_MEMORY_OOB, 0 },
+	{ "m64_const_2_gib", M64 "(func (export \"f\") (result i32) i64.const 0x80000000 i32.load8_u)",
+	  0, { 0 }, CHIBI_TRAP_MEMORY_OOB, 0 },
+	{ "m64_const_near_2_64", M64 "(func (export \"f\") (result i32) i64.const -4 i32.load offset=4)",
+	  0, { 0 }, CHIBI_TRAP_MEMORY_OOB, 0 },
+	{ "m64_store_after_grow", M64 "(func (export \"f\") (param i64) (result i32) i64.const 1 memory.grow drop local.get 0 i32.const 7 i32.store offset=4 local.get 0 i32.load offset=4)",
+	  1, { 131068 - 4 }, 0, 7 },
+	{ "m64_store_before_grow", M64 "(func (export \"f\") (param i64) (result i32) local.get 0 i32.const 7 i32.store offset=4 i32.const 0)",
+	  1, { 65536 }, CHIBI_TRAP_MEMORY_OOB, 0 },
+	{ "m64_past_grown_end", M64 "(func (export \"f\") (param i64) (result i32) i64.const 1 memory.grow drop local.get 0 i32.load8_u)",
+	  1, { 131072 }, CHIBI_TRAP_MEMORY_OOB, 0 },
+	/* the size a callee's grow left, seen by the caller after the call */
+	{ "m64_grow_in_callee", M64 "(func $g (result i64) i64.const 2 memory.grow) (func (export \"f\") (param i64) (result i32) local.get 0 i32.const 9 i32.store8 call $g drop local.get 0 i32.const 9 i32.store8 offset=131072 local.get 0 i32.load8_u offset=131072)",
+	  1, { 65535 }, 0, 9 },
+	/* the interpreter's forms with the address or the value from its accumulator */
+	{ "m64_acc_address", M64 "(func (export \"f\") (param i64) (result i32) local.get 0 i64.const 65534 i64.add i32.load8_u offset=1)",
+	  1, { 0 }, 0, 42 },
+	{ "m64_acc_address_wraps", M64 "(func (export \"f\") (param i64) (result i32) local.get 0 i64.const -8 i64.add i32.load offset=8)",
+	  1, { 0 }, CHIBI_TRAP_MEMORY_OOB, 0 },
+	{ "m64_acc_store_wraps", M64 "(func (export \"f\") (param i64) (result i32) local.get 0 i64.const -8 i64.add i32.const 5 i32.store offset=8 i32.const 0)",
+	  1, { 0 }, CHIBI_TRAP_MEMORY_OOB, 0 },
+	{ "m64_acc_value", M64 "(func (export \"f\") (param i64) (result i64) local.get 0 local.get 0 i64.const 3 i64.mul i64.store offset=8 local.get 0 i64.load offset=8)",
+	  1, { 65520 }, 0, 65520 * 3 },
+	/* a 64-bit memory 1 (the instance path; guard mode: addr < size, then the guard) */
+#define M64B "(memory 1) (memory $b i64 1) (data (memory $b) (i64.const 65535) \"\\2a\") "
+	{ "m64b_load_last", M64B "(func (export \"f\") (param i64) (result i32) local.get 0 i32.load8_u $b offset=1)",
+	  1, { 65534 }, 0, 42 },
+	{ "m64b_load_past_end", M64B "(func (export \"f\") (param i64) (result i32) local.get 0 i32.load16_u $b)",
+	  1, { 65535 }, CHIBI_TRAP_MEMORY_OOB, 0 },
+	{ "m64b_addr_plus_offset_wraps", M64B "(func (export \"f\") (param i64) (result i32) local.get 0 i32.load $b offset=4)",
+	  1, { -4 }, CHIBI_TRAP_MEMORY_OOB, 0 },
+	{ "m64b_offset_past_int32", M64B "(func (export \"f\") (param i64) (result i32) local.get 0 i32.load $b offset=2147483648)",
+	  1, { 0 }, CHIBI_TRAP_MEMORY_OOB, 0 },
+	{ "m64b_offset_max", M64B "(func (export \"f\") (param i64) (result i32) local.get 0 i32.load8_u $b offset=18446744073709551615)",
+	  1, { 0 }, CHIBI_TRAP_MEMORY_OOB, 0 },
+	{ "m64b_store_after_grow", M64B "(func (export \"f\") (param i64) (result i32) i64.const 1 memory.grow $b drop local.get 0 i32.const 7 i32.store $b local.get 0 i32.load $b)",
+	  1, { 131068 }, 0, 7 },
+	{ "m64_simd_last", M64 "(func (export \"f\") (param i64) (result i32) local.get 0 v128.load i8x16.extract_lane_u 15)",
+	  1, { 65520 }, 0, 42 },
+	{ "m64_simd_past_end", M64 "(func (export \"f\") (param i64) (result i32) local.get 0 v128.load offset=1 i8x16.extract_lane_u 15)",
+	  1, { 65520 }, CHIBI_TRAP_MEMORY_OOB, 0 },
 	{ "loop_sum", "(func (export \"f\") (param i32) (result i64) (local i64) (loop local.get 1 local.get 0 i64.extend_i32_u i64.add local.set 1 local.get 0 i32.const 1 i32.sub local.tee 0 br_if 0) local.get 1)",
 	  1, { 100 }, 0, 5050 },
 };
@@ -102,10 +173,16 @@ static enum chibi_trap run_row(const struct row *r, enum chibi_exec_mode mode, i
 	chibi_func *f;
 	chibi_val args[4], res[4] = { 0 };
 	enum chibi_trap t;
+	uint8_t *bin = NULL;
+	size_t len = 0;
+	struct wat_error err;
 
+	/* chibi's own text reader: wabt 1.0.32 refuses 64-bit offsets */
 	snprintf(src, sizeof(src), "(module %s)", r->wat);
-	m = wat_module(src);
-	cr_assert_not_null(m, "%s: module", r->name);
+	cr_assert(wat_to_binary(src, strlen(src), &bin, &len, &err), "%s: %u:%u: %s", r->name,
+		  err.line, err.col, err.msg);
+	cr_assert_eq(chibi_module_new(bin, len, &m, NULL), CHIBI_OK, "%s: module", r->name);
+	vm_free(bin);
 	s = chibi_store_new(&cfg);
 	cr_assert_eq(chibi_instance_new(s, m, NULL, &inst, NULL, NULL), CHIBI_OK, "%s", r->name);
 	f = chibi_instance_func(inst, "f");
@@ -128,14 +205,17 @@ Test(jit, table_of_programs_in_every_mode)
 	for (size_t i = 0; i < NROWS; i++) {
 		const struct row *r = &rows[i];
 
-		for (int v = 0; v < 3; v++) {
+		for (int v = 0; v < 4; v++) {
 			int64_t got = 0;
 			enum chibi_trap t;
 
-			if (v == 2)
+			if (v >= 2)
 				setenv("CHIBI_JIT_BOUNDS", "explicit", 1);
+			if (v == 3) /* and heap memories, exactly their size */
+				setenv("CHIBI_NO_RESERVE", "1", 1);
 			t = run_row(r, v == 0 ? CHIBI_MODE_INTERP : CHIBI_MODE_JIT, &got);
 			unsetenv("CHIBI_JIT_BOUNDS");
+			unsetenv("CHIBI_NO_RESERVE");
 			cr_expect_eq(t, r->trap, "%s (variant %d): trap %s, want %s", r->name, v,
 				     chibi_trap_name(t), chibi_trap_name(r->trap));
 			if (t == CHIBI_TRAP_NONE && r->trap == CHIBI_TRAP_NONE)
@@ -393,6 +473,42 @@ Test(jit, many_arguments_both_directions)
 	chibi_module_free(m);
 }
 
+/* Call export `name` (i64) -> i64 of m with `arg` in the interpreter, the JIT and the JIT
+ * with explicit bounds checks: `want` every time, and under the JIT `compiled` functions
+ * compiled with no interpreter fallback. */
+static void run_in_every_mode(chibi_module *m, const char *name, int64_t arg, int64_t want,
+			      unsigned compiled)
+{
+	static const struct { enum chibi_exec_mode mode; const char *bounds; } modes[] = {
+		{ CHIBI_MODE_INTERP, NULL },
+		{ CHIBI_MODE_JIT, NULL },
+		{ CHIBI_MODE_JIT, "explicit" },
+	};
+
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		struct chibi_config cfg = { .mode = modes[i].mode };
+		chibi_val a = { .type = CHIBI_I64, .of.i64 = arg }, res = { 0 };
+		chibi_instance *inst = NULL;
+		struct engine_stats st;
+		chibi_store *s;
+
+		if (modes[i].bounds)
+			setenv("CHIBI_JIT_BOUNDS", modes[i].bounds, 1);
+		s = chibi_store_new(&cfg);
+		cr_assert_eq(chibi_instance_new(s, m, NULL, &inst, NULL, NULL), CHIBI_OK);
+		cr_expect_eq(chibi_func_call(chibi_instance_func(inst, name), &a, 1, &res, 1, NULL),
+			     CHIBI_TRAP_NONE, "%s, mode %zu", name, i);
+		cr_expect_eq(res.of.i64, want, "%s, mode %zu", name, i);
+		if (modes[i].mode == CHIBI_MODE_JIT) {
+			engine_jit->stats(s, &st);
+			cr_expect_eq(st.compiled, compiled, "%s, mode %zu", name, i);
+			cr_expect_eq(st.fallbacks, 0u, "%s, mode %zu", name, i);
+		}
+		unsetenv("CHIBI_JIT_BOUNDS");
+		chibi_store_free(s);
+	}
+}
+
 /* return_call between two functions of different arities, 10^7 times, in every mode: the
  * JIT compiles both (no fallback) and the chain runs in one native frame (10^7 frames would
  * pass any stack budget and trap "call stack exhausted"). */
@@ -411,36 +527,10 @@ Test(jit, tail_call_chain_runs_in_constant_stack)
 		/* g(n, x): return_call f(n - 1) */
 		0x09, 0x00, 0x20, 0x00, 0x42, 0x01, 0x7d, 0x12, 0x00, 0x0b,
 	};
-	static const struct { enum chibi_exec_mode mode; const char *bounds; } modes[] = {
-		{ CHIBI_MODE_INTERP, NULL },
-		{ CHIBI_MODE_JIT, NULL },
-		{ CHIBI_MODE_JIT, "explicit" },
-	};
 	chibi_module *m = NULL;
 
 	cr_assert_eq(chibi_module_new(wasm, sizeof(wasm), &m, NULL), CHIBI_OK);
-	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		struct chibi_config cfg = { .mode = modes[i].mode };
-		chibi_val arg = { .type = CHIBI_I64, .of.i64 = 10000000 }, res = { 0 };
-		chibi_instance *inst = NULL;
-		struct engine_stats st;
-		chibi_store *s;
-
-		if (modes[i].bounds)
-			setenv("CHIBI_JIT_BOUNDS", modes[i].bounds, 1);
-		s = chibi_store_new(&cfg);
-		cr_assert_eq(chibi_instance_new(s, m, NULL, &inst, NULL, NULL), CHIBI_OK);
-		cr_expect_eq(chibi_func_call(chibi_instance_func(inst, "f"), &arg, 1, &res, 1, NULL),
-			     CHIBI_TRAP_NONE, "mode %zu", i);
-		cr_expect_eq(res.of.i64, 7, "mode %zu", i);
-		if (modes[i].mode == CHIBI_MODE_JIT) {
-			engine_jit->stats(s, &st);
-			cr_expect_eq(st.compiled, 2u, "mode %zu", i);
-			cr_expect_eq(st.fallbacks, 0u, "mode %zu", i);
-		}
-		unsetenv("CHIBI_JIT_BOUNDS");
-		chibi_store_free(s);
-	}
+	run_in_every_mode(m, "f", 10000000, 7, 2);
 	chibi_module_free(m);
 }
 
@@ -516,11 +606,6 @@ Test(jit, tail_calls_with_stack_arguments_through_tables_and_references)
 		"    (return_call_ref $g (i64.sub (local.get 0) (i64.const 1)) (f64.const 2)"
 		"      (ref.func $c)))"
 		"  (func $c (type $g) (return_call $a (local.get 0))))";
-	static const struct { enum chibi_exec_mode mode; const char *bounds; } modes[] = {
-		{ CHIBI_MODE_INTERP, NULL },
-		{ CHIBI_MODE_JIT, NULL },
-		{ CHIBI_MODE_JIT, "explicit" },
-	};
 	struct wat_error err = { 0 };
 	chibi_module *m = NULL;
 	uint8_t *bin = NULL;
@@ -530,27 +615,6 @@ Test(jit, tail_calls_with_stack_arguments_through_tables_and_references)
 		  err.msg);
 	cr_assert_eq(chibi_module_new(bin, len, &m, NULL), CHIBI_OK);
 	vm_free(bin);
-	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		struct chibi_config cfg = { .mode = modes[i].mode };
-		chibi_val arg = { .type = CHIBI_I64, .of.i64 = 10000000 }, res = { 0 };
-		chibi_instance *inst = NULL;
-		struct engine_stats st;
-		chibi_store *s;
-
-		if (modes[i].bounds)
-			setenv("CHIBI_JIT_BOUNDS", modes[i].bounds, 1);
-		s = chibi_store_new(&cfg);
-		cr_assert_eq(chibi_instance_new(s, m, NULL, &inst, NULL, NULL), CHIBI_OK);
-		cr_expect_eq(chibi_func_call(chibi_instance_func(inst, "a"), &arg, 1, &res, 1, NULL),
-			     CHIBI_TRAP_NONE, "mode %zu", i);
-		cr_expect_eq(res.of.i64, 7, "mode %zu", i);
-		if (modes[i].mode == CHIBI_MODE_JIT) {
-			engine_jit->stats(s, &st);
-			cr_expect_eq(st.compiled, 3u, "mode %zu", i);
-			cr_expect_eq(st.fallbacks, 0u, "mode %zu", i);
-		}
-		unsetenv("CHIBI_JIT_BOUNDS");
-		chibi_store_free(s);
-	}
+	run_in_every_mode(m, "a", 10000000, 7, 3);
 	chibi_module_free(m);
 }

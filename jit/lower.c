@@ -1575,21 +1575,24 @@ static void op_select(struct lower *L, uint16_t cmp)
 /* ---- memories other than memory 0, and 64-bit memories ---- */
 
 /*
- * Memory 0, when 32-bit, is the back ends' own: its base (and, with explicit bounds, its
- * record) lives in pinned registers, and be_load/be_store take the i32 address and the
- * offset.  Any other memory, and a 64-bit one, is reached through the instance: the front
- * end computes and checks the host address of the access and hands it over as OP_HOST.
+ * Memory 0 is the back ends' own: its base (and, with explicit bounds or 64-bit addresses,
+ * its record) lives in pinned registers, and be_load/be_store take the address (i32, or
+ * i64 for a 64-bit memory 0, which the back end checks against the size) and the offset.
+ * Any other memory is reached through the instance: the front end computes and checks the
+ * host address of the access and hands it over as OP_HOST.
  *
  * Guard mode, a reserved 32-bit memory: data + u32 + u32 (+ 16) stays inside the 8 GiB
  * reservation, so the guard region catches what is out of bounds, as for memory 0 (the
  * fault handler knows every memory of the instance); the base is a constant of the code,
- * since a reserved memory never moves.  Explicit bounds, a heap memory or a 64-bit memory:
- * addr <= size - (offset + access size), in 64 bits (no wrap), with the current size and
- * base read at the access (another memory's grow may change both).
+ * since a reserved memory never moves.  A reserved 64-bit memory first checks addr < size
+ * (read at the access), which brings it back to that case.  Explicit bounds or a heap
+ * memory: addr <= size - (offset + access size), in 64 bits (no wrap), with the current
+ * size and base read at the access (another memory's grow may change both).
  */
 static bool is_pinned(const struct lower *L, uint32_t mem)
 {
-	return mem == 0 && !L->c.inst->memories[0]->is64;
+	(void)L;
+	return mem == 0;
 }
 
 /* Pop the address of a `size`-byte access of `in` and return its checked host address
@@ -1611,7 +1614,18 @@ static struct jopnd pop_host_addr(struct lower *L, const struct instr *in, uint3
 	else
 		be_unop(&L->c, OPC_I64_EXTEND_I32_U, r, addr);
 	release(L, addr);
-	if (!L->c.explicit_bounds && m->reserved && !m->is64) {
+	if (!L->c.explicit_bounds && m->reserved) {
+		if (m->is64) {
+			/* addr < size, and the reservation's guard region covers the offset
+			 * (< 4 GiB; a larger one traps whatever the address), as for memory 0 */
+			if (off > (uint64_t)WASM_MAX_PAGES * WASM_PAGE_SIZE - size) {
+				be_jmp(&L->c, oob);
+				return (struct jopnd){ .kind = OP_HOST, .reg = r };
+			}
+			t = alloc_reg(L, JC_GPR, bit(r));
+			be_load_abs(&L->c, VT_I64, t, &m->size);
+			be_cmp_branch(&L->c, OPC_I64_GE_U, jo_reg(r), jo_reg(t), false, oob);
+		}
 		if (L->c.js->pic) { /* the base is the loader's memory's: from its slot */
 			t = alloc_reg(L, JC_GPR, bit(r));
 			be_addr(&L->c, t, m->data);
@@ -1654,8 +1668,18 @@ static struct jopnd pop_addr(struct lower *L, const struct instr *in, uint32_t s
 			     uint32_t *out_off)
 {
 	if (is_pinned(L, in->mem)) {
+		const struct chibi_memory *m = L->c.mem;
+		struct jopnd addr = to_reg_or_imm(L, pop(L, NULL), m->is64 ? VT_I64 : VT_I32);
+
 		*out_off = (uint32_t)in->bits;
-		return to_reg_or_imm(L, pop(L, NULL), VT_I32);
+		/* No memory exceeds 4 GiB (WASM_MAX_PAGES), so a 64-bit offset that leaves no
+		 * room for the access traps whatever the address; the back end then sees an
+		 * offset that fits 32 bits. */
+		if (m->is64 && in->bits > (uint64_t)WASM_MAX_PAGES * WASM_PAGE_SIZE - size) {
+			be_jmp(&L->c, jc_trap_label(&L->c, CHIBI_TRAP_MEMORY_OOB));
+			*out_off = 0;
+		}
+		return addr;
 	}
 	*out_off = 0;
 	return pop_host_addr(L, in, size);
@@ -1870,7 +1894,7 @@ static uint32_t chain_next(const struct lower *L, uint32_t pc, uint16_t op, uint
 			pops = 1, pushes = in->op == OPC_LOCAL_TEE;
 			break;
 		default:
-			if (!oi->params || !oi->results || oi->cls == OPCL_CONTROL ||
+			if (op_is_special(in->op) || oi->cls == OPCL_CONTROL ||
 			    oi->cls == OPCL_CALL)
 				return 0;
 			pops = (uint32_t)strlen(oi->params);
@@ -1972,7 +1996,7 @@ static void op_simd(struct lower *L, const struct instr *in)
 	if (!be_simd_inline(op)) {
 		char msg[96];
 
-		snprintf(msg, sizeof(msg), "%s not lowered by the %s back end", oi->name,
+		snprintf(msg, sizeof(msg), "%s not lowered by the %s back end", op_name(op),
 			 jit_target.name);
 		fail(L, msg);
 		return;

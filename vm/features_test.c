@@ -10,6 +10,7 @@
 #include "../include/chibi.h"
 #include "../text/wat.h"
 #include "alloc.h"
+#include "types.h"
 
 /* Text -> binary with every proposal on (the switch under test applies at decoding). */
 static uint8_t *to_binary(const char *wat, size_t *len)
@@ -129,6 +130,164 @@ Test(features, opcodes_of_switched_off_proposals_are_illegal)
 	}
 }
 
+/* ---- every row of opcodes.def against its feat column ---- */
+
+/* Minimal well-formed immediates of each kind (indices 0, empty block type, no labels). */
+static size_t put_immediates(uint8_t *out, unsigned imm)
+{
+	size_t n = 0;
+
+	switch (imm) {
+	case IMM_NONE:
+		break;
+	case IMM_BLOCKTYPE:
+		out[n++] = 0x40;
+		break;
+	case IMM_TRY_TABLE: /* empty block type, no catch clauses */
+	case IMM_BR_TABLE: /* no labels, default 0 */
+	case IMM_CALL_INDIRECT:
+	case IMM_MEMARG:
+	case IMM_MEMORY_INIT:
+	case IMM_MEMORY_COPY:
+	case IMM_TABLE_INIT:
+	case IMM_TABLE_COPY:
+		out[n++] = imm == IMM_TRY_TABLE ? 0x40 : 0x00;
+		out[n++] = 0x00;
+		break;
+	case IMM_MEMARG_LANE:
+		out[n++] = 0x00;
+		out[n++] = 0x00;
+		out[n++] = 0x00;
+		break;
+	case IMM_SELECT_T:
+		out[n++] = 0x01;
+		out[n++] = VT_I32;
+		break;
+	case IMM_REFTYPE:
+		out[n++] = VT_FUNCREF;
+		break;
+	case IMM_F32:
+	case IMM_F64:
+	case IMM_V128:
+	case IMM_SHUFFLE:
+		n = imm == IMM_F32 ? 4 : imm == IMM_F64 ? 8 : 16;
+		memset(out, 0, n);
+		break;
+	default: /* one u32 index, label or lane, an s32 or s64 */
+		out[n++] = 0x00;
+		break;
+	}
+	return n;
+}
+
+/*
+ * A module whose one function runs row `op` in unreachable code (so most operand types
+ * match), inside the block it needs (else in an if, catch in a try, ...) and with the end
+ * of any block it opens.  *at is the byte offset of the first opcode of the proposal of
+ * `op`: its own, or the try around a catch.
+ */
+static size_t module_using(uint16_t op, uint8_t *out, size_t *at)
+{
+	uint16_t outer = OPC_NONE;
+	static const uint8_t head[] = { 0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+					0x01, 0x04, 0x01, 0x60, 0x00, 0x00, /* type () -> () */
+					0x03, 0x02, 0x01, 0x00 };           /* func 0: type 0 */
+	uint8_t body[64];
+	size_t n = 0, len = 0;
+	unsigned imm = op_info[op].imm;
+
+	body[n++] = 0x00; /* no locals */
+	body[n++] = OPC_UNREACHABLE;
+	if (op == OPC_ELSE)
+		outer = OPC_IF;
+	else if (op == OPC_CATCH || op == OPC_CATCH_ALL || op == OPC_DELEGATE)
+		outer = OPC_TRY;
+	else if (op == OPC_END)
+		outer = OPC_BLOCK;
+	*at = n;
+	if (outer != OPC_NONE) {
+		body[n++] = (uint8_t)outer;
+		body[n++] = 0x40;
+		if (op_info[outer].feature != op_info[op].feature)
+			*at = n;
+	}
+	if (op < 0x100) {
+		body[n++] = (uint8_t)op;
+	} else { /* the prefix, then the sub-opcode as a u32 LEB */
+		unsigned code = op >= OPC_BASE(0xfd) ? op - OPC_BASE(0xfd) : op - OPC_BASE(0xfc);
+
+		body[n++] = op >= OPC_BASE(0xfd) ? 0xfd : 0xfc;
+		do {
+			body[n++] = (uint8_t)((code & 0x7f) | (code >= 0x80 ? 0x80 : 0));
+			code >>= 7;
+		} while (code);
+	}
+	n += put_immediates(body + n, imm);
+	if (imm == IMM_BLOCKTYPE || imm == IMM_TRY_TABLE || op == OPC_ELSE || op == OPC_CATCH ||
+	    op == OPC_CATCH_ALL)
+		body[n++] = OPC_END;
+	body[n++] = OPC_END; /* the function's */
+	memcpy(out, head, sizeof(head));
+	len = sizeof(head);
+	out[len++] = 0x0a; /* code section: one body, each size below 128 */
+	out[len++] = (uint8_t)(n + 2);
+	out[len++] = 0x01;
+	out[len++] = (uint8_t)n;
+	*at += len;
+	memcpy(out + len, body, n);
+	return len + n;
+}
+
+/*
+ * For every row of opcodes.def: with its proposal switched off (what `-W <proposal>=n`
+ * sets) a module using the instruction is refused, "illegal opcode" at the opcode; with
+ * every proposal on it is not malformed (it may still be invalid: index 0 of a memory, a
+ * table ... does not exist).  CORE rows stay legal with every proposal off.
+ */
+Test(features, every_row_is_illegal_without_its_proposal)
+{
+	unsigned gated = 0;
+
+	for (unsigned op = 0; op < OPC_LIMIT; op++) {
+		uint32_t bit = op_info[op].feature;
+		const char *name = op_name(op);
+		struct chibi_config cfg = { .features_off = bit };
+		uint8_t bin[128];
+		size_t at = 0, len;
+		struct chibi_diag d = { 0 };
+		chibi_module *m = NULL;
+		enum chibi_err err;
+
+		if (!name)
+			continue;
+		cr_assert(!bit || chibi_feature_name(bit), "%s: feat %#x is not one proposal",
+			  name, bit);
+		len = module_using((uint16_t)op, bin, &at);
+		err = chibi_module_new_features(bin, len, CHIBI_FEATURES_ALL, &m, &d);
+		chibi_module_free(m);
+		cr_expect_neq(err, CHIBI_ERR_MALFORMED, "%s with every proposal: %s", name, d.msg);
+		if (!bit) {
+			err = chibi_module_new_features(bin, len, 0, &m, &d);
+			chibi_module_free(m);
+			cr_expect_neq(err, CHIBI_ERR_MALFORMED, "%s (CORE) with no proposal: %s",
+				      name, d.msg);
+			continue;
+		}
+		gated++;
+		m = NULL;
+		memset(&d, 0, sizeof(d));
+		err = chibi_module_new_features(bin, len, chibi_config_features(&cfg), &m, &d);
+		chibi_module_free(m);
+		cr_expect_eq(err, CHIBI_ERR_MALFORMED, "%s without %s: %d %s", name,
+			     chibi_feature_name(bit), err, d.msg);
+		cr_expect_str_eq(d.msg, "illegal opcode", "%s without %s", name,
+				 chibi_feature_name(bit));
+		cr_expect_eq(d.offset, at, "%s without %s: at %zu, not %zu", name,
+			     chibi_feature_name(bit), (size_t)d.offset, at);
+	}
+	cr_expect_gt(gated, 0);
+}
+
 Test(features, extended_const_and_multi_value)
 {
 	expect_switch("(global i32 (i32.add (i32.const 1) (i32.const 2)))",
@@ -224,4 +383,58 @@ Test(features, text_reader_memory64_off_reads_u32)
 	cr_expect(wat_to_binary_features("(memory 0 0xffff_ffff)", 22, CHIBI_FEATURES_WASM2, &bin,
 					 &len, &err), "%s", err.msg);
 	vm_free(bin);
+}
+
+/* Value types are gated like opcodes: a type from a switched-off proposal is a validation
+ * error naming the proposal, wherever the module writes it.  Wasm 1.0's own funcref (a
+ * table's or element segment's element type) needs nothing. */
+Test(features, value_types_of_switched_off_proposals_are_invalid)
+{
+	static const struct {
+		uint32_t bit;
+		const char *wat;
+	} cases[] = {
+		{ CHIBI_FEAT_FUNCTION_REFERENCES, "(type $t (func)) (func (param (ref null $t)))" },
+		{ CHIBI_FEAT_FUNCTION_REFERENCES, "(type $t (func)) (func (result (ref $t)) unreachable)" },
+		{ CHIBI_FEAT_FUNCTION_REFERENCES, "(func (local (ref null 0)))" },
+		{ CHIBI_FEAT_FUNCTION_REFERENCES, "(func (param (ref func)))" },
+		{ CHIBI_FEAT_FUNCTION_REFERENCES, "(type $t (func)) (global (mut (ref null $t)) (ref.null $t))" },
+		{ CHIBI_FEAT_FUNCTION_REFERENCES, "(type $t (func)) (table 1 (ref null $t))" },
+		{ CHIBI_FEAT_FUNCTION_REFERENCES, "(type $t (func)) (func (drop (ref.null $t)))" },
+		{ CHIBI_FEAT_FUNCTION_REFERENCES, "(type $t (func)) (func (block (result (ref null $t)) (ref.null $t)) drop)" },
+		{ CHIBI_FEAT_FUNCTION_REFERENCES, "(type $t (func)) (import \"m\" \"g\" (global (ref null $t)))" },
+		{ CHIBI_FEAT_EXCEPTIONS, "(func (local exnref))" },
+		{ CHIBI_FEAT_EXCEPTIONS, "(func (param exnref))" },
+		{ CHIBI_FEAT_EXCEPTIONS, "(func (result exnref) (ref.null exn))" },
+		{ CHIBI_FEAT_EXCEPTIONS, "(table 1 exnref)" },
+		{ CHIBI_FEAT_REFERENCE_TYPES, "(func (param externref))" },
+		{ CHIBI_FEAT_REFERENCE_TYPES, "(func (local funcref))" },
+		{ CHIBI_FEAT_REFERENCE_TYPES, "(func (result funcref) unreachable)" },
+		{ CHIBI_FEAT_REFERENCE_TYPES, "(import \"m\" \"g\" (global funcref))" },
+		{ CHIBI_FEAT_REFERENCE_TYPES, "(table 1 externref)" },
+		{ CHIBI_FEAT_REFERENCE_TYPES, "(func (block (result externref) unreachable) drop)" },
+		{ CHIBI_FEAT_SIMD, "(func (param v128))" },
+		{ CHIBI_FEAT_MULTI_VALUE, "(func (result i32) (i32.const 1) (block (param i32) (result i32)))" },
+		{ CHIBI_FEAT_MULTI_VALUE, "(type $t (func (result i32))) (func (result i32) (block (type $t) (i32.const 1)))" },
+	};
+	char wat[256];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(wat, sizeof(wat), "(module %s)", cases[i].wat);
+		expect_switch(wat, cases[i].bit, CHIBI_ERR_INVALID,
+			      cases[i].bit == CHIBI_FEAT_MULTI_VALUE ? "multi-value" :
+			      chibi_feature_name(cases[i].bit));
+	}
+	/* what Wasm 1.0 wrote: a funcref table, function-index element segments (typed
+	 * (ref func) since 3.0, which is the decoder's typing, not the module's) */
+	cr_expect_eq(load_with("(module (table 1 funcref) (func $f) (elem (i32.const 0) $f))",
+			       CHIBI_FEATURES_ALL & ~(CHIBI_FEAT_REFERENCE_TYPES |
+						      CHIBI_FEAT_FUNCTION_REFERENCES),
+			       NULL, 0), CHIBI_OK);
+	/* and the same types with their proposal on, the others off */
+	cr_expect_eq(load_with("(module (func (param externref funcref)))",
+			       CHIBI_FEAT_REFERENCE_TYPES, NULL, 0), CHIBI_OK);
+	cr_expect_eq(load_with("(module (type $t (func)) (func (param (ref null $t))))",
+			       CHIBI_FEAT_REFERENCE_TYPES | CHIBI_FEAT_FUNCTION_REFERENCES, NULL, 0),
+		     CHIBI_OK);
 }

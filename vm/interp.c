@@ -691,11 +691,28 @@ static RUN_ONE_SECTION void run(struct chibi_store *s, struct chibi_func *f, uin
 		R(0) = acc = conv;					\
 		NEXT(nops);						\
 	}
+/* The _X forms: a 64-bit memory 0, an i64 address and a u32 offset (the translator sends
+ * larger offsets through MEMX).  end = address + offset + size must not carry out of 64
+ * bits; then end <= msize is the whole check. */
+#define LOAD_X(name, T, conv, addr)					\
+	CASE(name) {							\
+		uint64_t end;						\
+		T v;							\
+		if (UNLIKELY(__builtin_add_overflow((uint64_t)(addr),	\
+				(uint64_t)O(2) + sizeof(T), &end) ||	\
+			     end > msize))				\
+			TRAP(CHIBI_TRAP_MEMORY_OOB);			\
+		memcpy(&v, mbase + end - sizeof(T), sizeof(T));		\
+		R(0) = acc = conv;					\
+		NEXT(3);						\
+	}
 #define LOAD(name, T, conv)						\
 	LOAD_V(name, T, conv, R(1), 3)					\
 	LOAD_V(name##_A, T, conv, acc, 3)				\
 	LOAD_V(name##_P, T, conv, R(1) + O(3), 4)			\
-	LOAD_V(name##_PA, T, conv, acc + O(3), 4)
+	LOAD_V(name##_PA, T, conv, acc + O(3), 4)			\
+	LOAD_X(name##_X, T, conv, R(1))				\
+	LOAD_X(name##_XA, T, conv, acc)
 #define STORE_V(name, T, addr, val)					\
 	CASE(name) {							\
 		uint64_t ea = (uint64_t)(uint32_t)(addr) + O(2);	\
@@ -705,12 +722,28 @@ static RUN_ONE_SECTION void run(struct chibi_store *s, struct chibi_func *f, uin
 		memcpy(mbase + ea, &v, sizeof(T));			\
 		NEXT(3);						\
 	}
+#define STORE_X(name, T, addr, val)					\
+	CASE(name) {							\
+		uint64_t end;						\
+		T v = (T)(val);						\
+		if (UNLIKELY(__builtin_add_overflow((uint64_t)(addr),	\
+				(uint64_t)O(2) + sizeof(T), &end) ||	\
+			     end > msize))				\
+			TRAP(CHIBI_TRAP_MEMORY_OOB);			\
+		memcpy(mbase + end - sizeof(T), &v, sizeof(T));		\
+		NEXT(3);						\
+	}
 #define STORE(name, T)							\
 	STORE_V(name, T, R(0), R(1))					\
 	STORE_V(name##_A, T, acc, R(1))				\
 	STORE_V(name##_V, T, R(0), acc)				\
 	STORE_V(name##_K, T, R(0), (int64_t)(int32_t)O(1))		\
-	STORE_V(name##_KA, T, acc, (int64_t)(int32_t)O(1))
+	STORE_V(name##_KA, T, acc, (int64_t)(int32_t)O(1))		\
+	STORE_X(name##_X, T, R(0), R(1))				\
+	STORE_X(name##_XA, T, acc, R(1))				\
+	STORE_X(name##_XV, T, R(0), acc)				\
+	STORE_X(name##_XK, T, R(0), (int64_t)(int32_t)O(1))		\
+	STORE_X(name##_XKA, T, acc, (int64_t)(int32_t)O(1))
 	LOAD(I32_LOAD, uint32_t, v)
 	LOAD(I64_LOAD, uint64_t, v)
 	LOAD(F32_LOAD, uint32_t, v)
@@ -736,6 +769,8 @@ static RUN_ONE_SECTION void run(struct chibi_store *s, struct chibi_func *f, uin
 	STORE(I64_STORE32, uint32_t)
 #undef LOAD_V
 #undef STORE_V
+#undef LOAD_X
+#undef STORE_X
 #undef LOAD
 #undef STORE
 

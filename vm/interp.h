@@ -30,9 +30,12 @@
 #define ADDBR_FORMS(V, n)							\
 	V(ADDBR_##n, n, XR, 0) V(ADDBR_##n##_I, n, XI, 0)			\
 	V(ADDBR_##n##_L, n, XR, 1) V(ADDBR_##n##_IL, n, XI, 1)
-#define LOADOP_FORMS(V, n) V(n, n, LR, 0) V(n##_A, n, LA, 0) V(n##_P, n, LP, 0) V(n##_PA, n, LPA, 0)
+#define LOADOP_FORMS(V, n) V(n, n, LR, 0) V(n##_A, n, LA, 0) V(n##_P, n, LP, 0) V(n##_PA, n, LPA, 0) \
+	V(n##_X, n, LR, 0) V(n##_XA, n, LA, 0)
 #define STOREOP_FORMS(V, n) V(n, n, SR, 0) V(n##_A, n, SA, 0) V(n##_V, n, SV, 0) \
-	V(n##_K, n, SK, 0) V(n##_KA, n, SKA, 0)
+	V(n##_K, n, SK, 0) V(n##_KA, n, SKA, 0) \
+	V(n##_X, n, SR, 0) V(n##_XA, n, SA, 0) V(n##_XV, n, SV, 0) \
+	V(n##_XK, n, SK, 0) V(n##_XKA, n, SKA, 0)
 
 /* Offsets of the variants from a family's first iop. */
 enum {
@@ -42,6 +45,9 @@ enum {
 	IOPV_PA = 3,     /* LOADOP: the same with R[a] from acc */
 	IOPV_K = 3,      /* STOREOP: stored value is the immediate */
 	IOPV_KA = 4,     /* STOREOP: immediate value, address from acc */
+	IOPV_X_LOAD = 4, /* LOADOP: the R and A forms again with an i64 address (a 64-bit
+	                  * memory 0): add IOPV_A */
+	IOPV_X_STORE = 5,/* STOREOP: the five forms again with an i64 address */
 	IOPV_CMP_RI = 1, /* CMPBR forms; add IOPV_CMP_LOOP for the polling ones */
 	IOPV_CMP_AR = 2,
 	IOPV_CMP_RB = 3,

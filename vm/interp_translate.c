@@ -1336,14 +1336,16 @@ static void do_binary(struct tr *t, uint16_t op)
 	produced(t, d);
 }
 
-static void do_load(struct tr *t, const struct instr *in)
+/* A load from memory 0; x64: with an i64 address (a 64-bit memory 0, offset < 2^32), whose
+ * forms take no folded i32.add. */
+static void do_load(struct tr *t, const struct instr *in, bool x64)
 {
 	struct ent e = pop(t);
 	uint32_t a = slot_of(t, &e, t->sp), d = dest(t);
-	bool pre = last_is(t, IOP_I32_ADD_I) || last_is(t, IOP_I32_ADD_IA);
+	bool pre = !x64 && (last_is(t, IOP_I32_ADD_I) || last_is(t, IOP_I32_ADD_IA));
 
 	/* An ADD_I2 whose second half computes the address: split that half off again. */
-	if (last_is(t, IOP_I32_ADD_I2) && e.kind == E_OWN &&
+	if (!x64 && last_is(t, IOP_I32_ADD_I2) && e.kind == E_OWN &&
 	    t->code[t->last_at + IC_HWORDS + 3] == a) {
 		uint32_t src = t->code[t->last_at + IC_HWORDS + 4];
 		uint32_t imm = t->code[t->last_at + IC_HWORDS + 5];
@@ -1374,17 +1376,18 @@ static void do_load(struct tr *t, const struct instr *in)
 		produced(t, d);
 		return;
 	}
-	emit_op(t, iop_of[in->op] + (in_acc(t, a) ? IOPV_A : 0u));
+	emit_op(t, iop_of[in->op] + (x64 ? IOPV_X_LOAD : 0u) + (in_acc(t, a) ? IOPV_A : 0u));
 	w(t, d);
 	w(t, a);
 	w(t, (uint32_t)in->bits);
 	produced(t, d);
 }
 
-static void do_store(struct tr *t, const struct instr *in)
+/* A store to memory 0; x64 as for do_load. */
+static void do_store(struct tr *t, const struct instr *in, bool x64)
 {
 	struct ent v = t->stk[t->sp - 1];
-	uint32_t s[2];
+	uint32_t s[2], base = iop_of[in->op] + (x64 ? IOPV_X_STORE : 0u);
 
 	/* A constant value goes into the instruction; stores of <= 32 bits only need its low
 	 * bits, 64-bit ones a value that sign-extends from 32. */
@@ -1394,14 +1397,14 @@ static void do_store(struct tr *t, const struct instr *in)
 		pop(t);
 		a = pop(t);
 		s[0] = slot_of(t, &a, t->sp);
-		emit_op(t, iop_of[in->op] + (in_acc(t, s[0]) ? IOPV_KA : IOPV_K));
+		emit_op(t, base + (in_acc(t, s[0]) ? IOPV_KA : IOPV_K));
 		w(t, s[0]);
 		w(t, (uint32_t)v.bits);
 		w(t, (uint32_t)in->bits);
 		return;
 	}
 	pop_slots(t, 2, s);
-	emit_op(t, iop_of[in->op] + (in_acc(t, s[0]) ? IOPV_A : in_acc(t, s[1]) ? IOPV_B : 0u));
+	emit_op(t, base + (in_acc(t, s[0]) ? IOPV_A : in_acc(t, s[1]) ? IOPV_B : 0u));
 	w(t, s[0]);
 	w(t, s[1]);
 	w(t, (uint32_t)in->bits);
@@ -1410,11 +1413,12 @@ static void do_store(struct tr *t, const struct instr *in)
 /* ---- memories other than the cached memory 0, and 64-bit memories ---- */
 
 /* Does this load or store need MEMX (interp_ops.def): another memory than 0, or a 64-bit
- * one, whose addresses the ordinary handlers (u32 address + u32 offset against memory 0)
- * cannot take? */
+ * memory 0 where the _X forms (i64 address + u32 offset) cannot take it: an offset past
+ * 32 bits, a SIMD access? */
 static bool needs_memx(const struct tr *t, const struct instr *in)
 {
-	return in->mem != 0 || t->inst->memories[0]->is64;
+	return in->mem != 0 || (t->inst->memories[0]->is64 &&
+				(in->bits > UINT32_MAX || op_is_simd(in->op)));
 }
 
 /* Emit MEMX for the address under the top `above` entries (a store's value: one, a v128's
@@ -1570,15 +1574,16 @@ static void do_simd(struct tr *t, const struct instr *in)
 
 /* ---- the instruction loop ---- */
 
-/* A load or store (any IMM_MEMARG row) on the cached memory 0. */
+/* A load or store (any IMM_MEMARG row) on the cached memory 0 through a 32-bit address
+ * (MEMX leaves one). */
 static void one_mem(struct tr *t, const struct instr *in)
 {
 	if (op_is_simd(in->op))
 		do_simd(t, in);
 	else if (op_info[in->op].cls == OPCL_LOAD)
-		do_load(t, in);
+		do_load(t, in, false);
 	else
-		do_store(t, in);
+		do_store(t, in, false);
 }
 
 static void one(struct tr *t, const struct instr *in)
@@ -1847,10 +1852,10 @@ static void one(struct tr *t, const struct instr *in)
 		}
 		switch (op_info[op].cls) {
 		case OPCL_LOAD:
-			do_load(t, in);
+			do_load(t, in, inst->memories[0]->is64);
 			break;
 		case OPCL_STORE:
-			do_store(t, in);
+			do_store(t, in, inst->memories[0]->is64);
 			break;
 		case OPCL_COMPARE: case OPCL_BINOP:
 			do_binary(t, op);

@@ -160,7 +160,7 @@ static bool type_sub(const void *ctx, uint32_t a, uint32_t b)
  * code) matches everything, VT_REF_BOT every reference. */
 static bool vt_match(const struct vctx *v, vtype got, vtype want)
 {
-	if (got == VT_UNKNOWN || want == VT_UNKNOWN)
+	if (got == want || got == VT_UNKNOWN || want == VT_UNKNOWN)
 		return true;
 	if (got == VT_REF_BOT)
 		return vt_is_ref(want);
@@ -192,12 +192,52 @@ static enum chibi_err nomem(struct vctx *v)
 	return diag_set(v->diag, CHIBI_ERR_NOMEM, v->off, "out of memory");
 }
 
-/* A value type of the module: its concrete heap type, if any, must exist. */
-static enum chibi_err check_vtype(struct vctx *v, vtype t)
+/*
+ * The proposal a value type needs beyond Wasm 1.0 (0: none).  elem: the element type of a
+ * table or element segment, where funcref is 1.0's own.  Concrete, non-nullable and bottom
+ * references are function-references' (the bottoms came with GC, which chibi does not
+ * switch apart), exnref exceptions'.
+ */
+static uint32_t vtype_feature(vtype t, bool elem)
 {
+	switch (vt_code(t)) {
+	case VT_V128:
+		return CHIBI_FEAT_SIMD;
+	case VT_EXNREF:
+		return CHIBI_FEAT_EXCEPTIONS;
+	case VT_FUNCREF: case VT_EXTERNREF:
+		if (vt_has_index(t) || (t & (VT_NONNULL | VT_BOTTOM)))
+			return CHIBI_FEAT_FUNCTION_REFERENCES;
+		return elem && t == VT_FUNCREF ? 0 : CHIBI_FEAT_REFERENCE_TYPES;
+	default:
+		return 0;
+	}
+}
+
+/* A value type of the module: its concrete heap type, if any, must exist, and the proposal
+ * it comes from must be on (-W, chibi_config.features_off). */
+static enum chibi_err check_vtype_in(struct vctx *v, vtype t, bool elem)
+{
+	uint32_t need = vtype_feature(t, elem);
+
+	if (need && !(v->m->features & need))
+		return invalid(v, "value type needs the %s proposal", chibi_feature_name(need));
 	if (vt_has_index(t) && vt_index(t) >= v->m->ntypes)
 		return invalid(v, "unknown type %u", vt_index(t));
 	return CHIBI_OK;
+}
+
+static enum chibi_err check_vtype(struct vctx *v, vtype t)
+{
+	return check_vtype_in(v, t, false);
+}
+
+/* The type of a ref.null (in code, or a constant expression, or the implicit initial value
+ * of a table): the opcode is reference-types' own and gated as an opcode, so only a heap
+ * type that needs more counts here. */
+static enum chibi_err check_null_type(struct vctx *v, vtype t)
+{
+	return check_vtype_in(v, t, true);
 }
 
 /* Room for `need` entries in a growable array of the context (VM_GROW); the array is kept
@@ -252,7 +292,7 @@ static inline enum chibi_err pop_expect(struct vctx *v, vtype want)
 
 	if (pop_val(v, &got))
 		return CHIBI_ERR_INVALID;
-	if (!vt_match(v, got, want))
+	if (got != want && !vt_match(v, got, want))
 		return mismatch(v);
 	return CHIBI_OK;
 }
@@ -466,6 +506,9 @@ static enum chibi_err block_sig(struct vctx *v, const struct instr *in, struct b
 		bs->nresults = 1;
 		break;
 	default:
+		/* a type index: several results or parameters */
+		if (!(m->features & CHIBI_FEAT_MULTI_VALUE))
+			return invalid(v, "block type needs the multi-value proposal");
 		if (in->a >= m->ntypes)
 			return invalid(v, "unknown type %u", in->a);
 		bs->params = m->types[in->a].params;
@@ -523,7 +566,7 @@ static uint8_t table_addr(const struct vctx *v, uint32_t idx)
  * memory or table the immediates name), b (copy's source) and n (a length between the two:
  * i64 only when both are) take the index types; the other letters their fixed ones.  Only
  * after check_simple_imm has found the memories and tables. */
-static uint8_t letter_type(const struct vctx *v, const struct instr *in, char c)
+static inline uint8_t letter_type(const struct vctx *v, const struct instr *in, char c)
 {
 	uint8_t a, b;
 
@@ -745,14 +788,19 @@ fail:
 	return err;
 }
 
-/* Rows with params/results strings: pop the params right to left, push the results. */
+/* Rows with params/results strings: pop the params right to left, push the results.  (The
+ * common rows, numeric ones with no immediate, are on the start-up path: every
+ * instruction of a module is typed before it first runs.) */
 static enum chibi_err check_simple(struct vctx *v, const struct instr *in)
 {
 	const struct opinfo *info = &op_info[in->op];
-	enum chibi_err err;
-	size_t n = strlen(info->params);
+	enum chibi_err err = CHIBI_OK;
+	size_t n = 0;
 
-	TRY(check_simple_imm(v, in));
+	while (info->params[n])
+		n++;
+	if (info->imm != IMM_NONE)
+		TRY(check_simple_imm(v, in));
 	while (n-- > 0)
 		TRY(pop_expect(v, letter_type(v, in, info->params[n])));
 	for (const char *r = info->results; *r; r++)
@@ -1219,7 +1267,7 @@ static enum chibi_err check_instr(struct vctx *v, const struct instr *in)
 		TRY(pop_expect(v, table_addr(v, in->a)));
 		break;
 	case OPC_REF_NULL:
-		TRY(check_vtype(v, in->a));
+		TRY(check_null_type(v, in->a));
 		TRY(push_val(v, in->a));
 		break;
 	case OPC_REF_IS_NULL:
@@ -1234,7 +1282,7 @@ static enum chibi_err check_instr(struct vctx *v, const struct instr *in)
 		TRY(push_val(v, vt_ref_index(m->func_type_idx[in->a], false)));
 		break;
 	default:
-		if (!op_info[in->op].params || !op_info[in->op].results)
+		if (op_is_special(in->op))
 			return invalid(v, "unexpected opcode"); /* a SPECIAL row not handled here */
 		TRY(check_simple(v, in));
 		break;
@@ -1439,7 +1487,7 @@ static enum chibi_err check_memtype(struct vctx *v, const struct memtype *mt)
  * applied when the table is made (vm/table.c). */
 static enum chibi_err check_tabletype(struct vctx *v, const struct tabletype *tt)
 {
-	enum chibi_err err = check_vtype(v, tt->elemtype);
+	enum chibi_err err = check_vtype_in(v, tt->elemtype, true);
 
 	if (err)
 		return err;
@@ -1493,7 +1541,7 @@ static enum chibi_err check_cexpr_code(struct vctx *v, const struct cexpr *ce,
 		case OPC_F64_CONST: t = VT_F64; break;
 		case OPC_V128_CONST: t = VT_V128; break;
 		case OPC_REF_NULL:
-			TRY(check_vtype(v, in.a));
+			TRY(check_null_type(v, in.a));
 			t = in.a;
 			break;
 		case OPC_REF_FUNC:
@@ -1546,7 +1594,7 @@ static enum chibi_err check_cexpr(struct vctx *v, const struct cexpr *ce, vtype 
 	case CE_F64: got = VT_F64; break;
 	case CE_V128: got = VT_V128; break;
 	case CE_REF_NULL:
-		TRY(check_vtype(v, ce->reftype));
+		TRY(check_null_type(v, ce->reftype));
 		got = ce->reftype;
 		break;
 	case CE_REF_FUNC:
@@ -1789,9 +1837,16 @@ static enum chibi_err check_decls(struct vctx *v)
 		TRY(check_memtype(v, &m->memories[i]));
 	if (m->nmemories > 1 && !(m->features & CHIBI_FEAT_MULTI_MEMORY))
 		return invalid(v, "multiple memories");
-	for (uint32_t i = 0; i < m->ntypes; i++)
-		if (m->types[i].nresults > 1 && !(m->features & CHIBI_FEAT_MULTI_VALUE))
+	for (uint32_t i = 0; i < m->ntypes; i++) {
+		const struct functype *ft = &m->types[i];
+
+		if (ft->nresults > 1 && !(m->features & CHIBI_FEAT_MULTI_VALUE))
 			return invalid(v, "invalid result arity");
+		for (uint32_t k = 0; k < ft->nparams; k++)
+			TRY(check_vtype(v, ft->params[k]));
+		for (uint32_t k = 0; k < ft->nresults; k++)
+			TRY(check_vtype(v, ft->results[k]));
+	}
 fail:
 	return err;
 }
@@ -1806,7 +1861,10 @@ static enum chibi_err check_segments(struct vctx *v)
 	for (uint32_t i = 0; i < m->nelems; i++) {
 		const struct elem *e = &m->elems[i];
 
-		TRY(check_vtype(v, e->elemtype));
+		/* a segment of function indices is (ref func) since Wasm 3.0: non-null by the
+		 * decoder's typing, not by what the module wrote */
+		TRY(check_vtype_in(v, vt_has_index(e->elemtype) ? e->elemtype :
+				   e->elemtype & ~VT_NONNULL, true));
 		for (uint32_t k = 0; k < e->nitems; k++)
 			TRY(check_cexpr(v, &e->items[k], e->elemtype,
 					CEXPR_GLOBALS(m, m->nglobals)));

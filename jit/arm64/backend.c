@@ -477,7 +477,7 @@ void be_swap(struct jcomp *c, uint8_t vt, jreg a, struct jopnd b)
 
 uint64_t be_reserved(const struct jcomp *c)
 {
-	return c->explicit_bounds && c->uses_memory ? BIT(R_MEMOBJ) : 0;
+	return c->uses_memory && (c->explicit_bounds || c->mem->is64) ? BIT(R_MEMOBJ) : 0;
 }
 
 /* Bytes of the GPR home save area: pairs, so sp stays 16-byte aligned. */
@@ -510,7 +510,8 @@ static int saved_gprs(const struct jcomp *c, unsigned *out)
 }
 
 /* x27 = the base of memory 0; in explicit-bounds mode through x26 = the memory, which
- * nothing else changes (a reload only re-reads the base). */
+ * nothing else changes (a reload only re-reads the base).  A 64-bit memory keeps x26 in
+ * guard mode too, for its size. */
 void be_load_mem(struct jcomp *c, bool reload)
 {
 	struct codebuf *cb = c->cb;
@@ -519,6 +520,8 @@ void be_load_mem(struct jcomp *c, bool reload)
 	if (!c->explicit_bounds) {
 		/* a reserved memory never moves: its base is a constant of this code */
 		mov_addr(c, R_MEMBASE, c->mem->data);
+		if (c->mem->is64 && !reload)
+			mov_addr(c, R_MEMOBJ, c->mem);
 		return;
 	}
 	if (!reload)
@@ -1213,6 +1216,71 @@ struct amode {
 	int64_t off;
 };
 
+/*
+ * Address of a `size`-byte access at the i64 addr + offset of a 64-bit memory 0 (offset +
+ * size <= 4 GiB, the front end traps on larger ones), using x16 and x17 (x26 holds the
+ * memory).  Guard mode: addr < size is the whole check, one cmp + b.hs; the rest of the
+ * access (< 4 GiB past the end) stays inside the 8 GiB reservation, whose guard region
+ * catches it as for a 32-bit memory.  Explicit mode: x16 = addr + offset + size, where a
+ * carry (an address near 2^64) traps as well, compared with the current size.
+ */
+static struct amode guest_addr64(struct jcomp *c, enum a64_ldst k, struct jopnd addr,
+				 uint32_t offset, uint32_t size)
+{
+	struct codebuf *cb = c->cb;
+	uint32_t oob = jc_trap_label(c, CHIBI_TRAP_MEMORY_OOB);
+	uint64_t extra = (uint64_t)offset + size;
+	uint32_t w[A64_SEQ_MAX];
+
+	if (addr.kind == OP_IMM && (c->explicit_bounds ? addr.imm > UINT64_MAX - extra :
+				    addr.imm > UINT32_MAX)) {
+		b_label(c, oob); /* past every memory */
+		return (struct amode){ AM_IMM, R_MEMBASE, 0, 0 };
+	}
+	emit_seq(cb, w, a64_ldst_seq(w, A64_LDR_X, R_SCRATCH2, R_MEMOBJ,
+				     offsetof(struct chibi_memory, size), R_SCRATCH2));
+	if (!c->explicit_bounds) {
+		unsigned a = HW(addr.reg);
+
+		if (addr.kind == OP_IMM) {
+			gpr_imm(cb, true, R_SCRATCH, addr.imm);
+			a = R_SCRATCH;
+		}
+		emit(cb, a64_cmp_reg(true, a, R_SCRATCH2));
+		bcond_label(c, A64_HS, oob);
+		if (offset == 0)
+			return (struct amode){ AM_REG, R_MEMBASE, a, 0 };
+		if (a64_ldst_imm(k, 0, R_SCRATCH, offset) != A64_POISON ||
+		    a64_ldst_unscaled(k, 0, R_SCRATCH, offset) != A64_POISON) {
+			emit(cb, a64_add_reg(true, R_SCRATCH, R_MEMBASE, a));
+			return (struct amode){ AM_IMM, R_SCRATCH, 0, offset };
+		}
+		if (a == R_SCRATCH) {
+			gpr_imm(cb, true, R_SCRATCH, addr.imm + offset);
+		} else {
+			gpr_imm(cb, true, R_SCRATCH, offset);
+			emit(cb, a64_add_reg(true, R_SCRATCH, R_SCRATCH, a));
+		}
+		return (struct amode){ AM_REG, R_MEMBASE, R_SCRATCH, 0 };
+	}
+	/* x16 = end of the access */
+	if (addr.kind == OP_IMM) {
+		gpr_imm(cb, true, R_SCRATCH, addr.imm + extra);
+	} else {
+		if (a64_is_addsub_imm(extra)) {
+			emit(cb, a64_adds_imm(true, R_SCRATCH, HW(addr.reg), extra));
+		} else {
+			gpr_imm(cb, true, R_SCRATCH, extra);
+			emit(cb, a64_adds_reg(true, R_SCRATCH, R_SCRATCH, HW(addr.reg)));
+		}
+		bcond_label(c, A64_HS, oob); /* the carry of addr + extra */
+	}
+	emit(cb, a64_cmp_reg(true, R_SCRATCH, R_SCRATCH2));
+	bcond_label(c, A64_HI, oob);
+	emit(cb, a64_add_reg(true, R_SCRATCH, R_MEMBASE, R_SCRATCH));
+	return (struct amode){ AM_IMM, R_SCRATCH, 0, -(int64_t)size };
+}
+
 /* Address of a `size`-byte access at addr + offset, using x16 (and x17 only for the
  * explicit bounds check, so a store may put its value in x17 afterwards).  Guard mode
  * relies on the 8 GiB reservation: u32 + u32 cannot leave it, and an access past the end
@@ -1226,6 +1294,8 @@ static struct amode guest_addr(struct jcomp *c, enum a64_ldst k, struct jopnd ad
 
 	if (addr.kind == OP_HOST) /* checked by the front end, in whichever memory */
 		return (struct amode){ AM_IMM, HW(addr.reg), 0, 0 };
+	if (c->mem->is64)
+		return guest_addr64(c, k, addr, offset, size);
 	if (!c->explicit_bounds) {
 		if (addr.kind == OP_IMM) {
 			uint64_t ea = (uint64_t)(uint32_t)addr.imm + offset;

@@ -374,7 +374,7 @@ void be_swap(struct jcomp *c, uint8_t vt, jreg a, struct jopnd b)
 
 uint64_t be_reserved(const struct jcomp *c)
 {
-	return c->explicit_bounds && c->uses_memory ? 1ull << R_MEMOBJ : 0;
+	return c->uses_memory && (c->explicit_bounds || c->mem->is64) ? 1ull << R_MEMOBJ : 0;
 }
 
 void be_frame_finish(struct jframe *f)
@@ -426,7 +426,8 @@ void be_frame_addr(struct jcomp *c, jreg dst, int32_t off)
 }
 
 /* r14 = the base of memory 0; in explicit-bounds mode through r13 = the memory, which
- * nothing else changes (a reload only re-reads the base). */
+ * nothing else changes (a reload only re-reads the base).  A 64-bit memory keeps r13 in
+ * guard mode too, for its size. */
 void be_load_mem(struct jcomp *c, bool reload)
 {
 	struct codebuf *cb = c->cb;
@@ -434,6 +435,8 @@ void be_load_mem(struct jcomp *c, bool reload)
 	if (!c->explicit_bounds) {
 		/* a reserved memory never moves: its base is a constant of this code */
 		mov_addr(c, R_MEMBASE, c->mem->data);
+		if (c->mem->is64 && !reload)
+			mov_addr(c, R_MEMOBJ, c->mem);
 		return;
 	}
 	if (!reload)
@@ -1422,6 +1425,70 @@ void be_select_cmp(struct jcomp *c, uint8_t vt, jreg dst, struct jopnd a, struct
 
 /* ---- memory ---- */
 
+/*
+ * The memory operand of a `size`-byte access at the i64 addr + offset of a 64-bit memory 0
+ * (offset + size <= 4 GiB, the front end traps on larger ones).  r13 holds the memory.
+ * Guard mode: addr < size is the whole check, one cmp + jae; the rest of the access
+ * (< 4 GiB past the end) stays inside the 8 GiB reservation, so the guard region catches
+ * it as for a 32-bit memory.  Explicit mode: r11 = addr + offset + size, where a carry
+ * (an address near 2^64) traps as well, compared with the current size.
+ */
+static struct x64_mem mem64_operand(struct jcomp *c, struct jopnd addr, uint32_t offset,
+				    uint32_t size)
+{
+	struct codebuf *cb = c->cb;
+	uint32_t oob = jc_trap_label(c, CHIBI_TRAP_MEMORY_OOB);
+	struct x64_mem bound = x64_mb(R_MEMOBJ, offsetof(struct chibi_memory, size));
+	uint64_t extra = (uint64_t)offset + size;
+
+	if (!c->explicit_bounds) {
+		if (addr.kind == OP_IMM) {
+			if (addr.imm > UINT32_MAX) { /* past every memory */
+				jmp_label(c, oob);
+				return x64_mb(R_MEMBASE, 0);
+			}
+			if (addr.imm <= INT32_MAX) {
+				x64_cmp_mi(cb, true, bound, (int32_t)addr.imm);
+				jcc_label(c, CC_BE, oob);
+			} else {
+				gpr_imm(cb, true, R_SCRATCH, addr.imm, false);
+				x64_cmp_rm(cb, true, R_SCRATCH, bound);
+				jcc_label(c, CC_AE, oob);
+			}
+			if (addr.imm + offset <= INT32_MAX)
+				return x64_mb(R_MEMBASE, (int32_t)(addr.imm + offset));
+			gpr_imm(cb, true, R_SCRATCH, addr.imm + offset, false);
+			return x64_mbi(R_MEMBASE, R_SCRATCH, 0, 0);
+		}
+		x64_cmp_rm(cb, true, addr.reg, bound);
+		jcc_label(c, CC_AE, oob);
+		if (offset <= INT32_MAX)
+			return x64_mbi(R_MEMBASE, addr.reg, 0, (int32_t)offset);
+		x64_mov_ri32(cb, R_SCRATCH, offset);
+		x64_add_rr(cb, true, R_SCRATCH, addr.reg);
+		return x64_mbi(R_MEMBASE, R_SCRATCH, 0, 0);
+	}
+	if (addr.kind == OP_IMM) {
+		if (addr.imm > UINT64_MAX - extra) { /* wraps: past every memory */
+			jmp_label(c, oob);
+			return x64_mb(R_MEMBASE, 0);
+		}
+		gpr_imm(cb, true, R_SCRATCH, addr.imm + extra, false);
+	} else {
+		if (extra <= INT32_MAX) {
+			x64_mov_rr(cb, true, R_SCRATCH, addr.reg);
+			x64_add_ri(cb, true, R_SCRATCH, (int32_t)extra);
+		} else {
+			gpr_imm(cb, true, R_SCRATCH, extra, false);
+			x64_add_rr(cb, true, R_SCRATCH, addr.reg);
+		}
+		jcc_label(c, CC_B, oob); /* the carry of addr + extra */
+	}
+	x64_cmp_rm(cb, true, R_SCRATCH, bound);
+	jcc_label(c, CC_A, oob);
+	return x64_mbi(R_MEMBASE, R_SCRATCH, 0, -(int32_t)size);
+}
+
 /* The memory operand of a `size`-byte access at addr + offset (OP_HOST: at addr, which the
  * front end checked, in whichever memory).  Guard mode relies on the
  * 8 GiB reservation: u32 + u32 cannot leave it.  Explicit mode computes the end of the
@@ -1434,6 +1501,8 @@ static struct x64_mem mem_operand(struct jcomp *c, struct jopnd addr, uint32_t o
 
 	if (addr.kind == OP_HOST) /* checked by the front end */
 		return x64_mb(addr.reg, 0);
+	if (c->mem->is64)
+		return mem64_operand(c, addr, offset, size);
 	if (!c->explicit_bounds) {
 		if (addr.kind == OP_IMM) {
 			uint64_t ea = (uint64_t)(uint32_t)addr.imm + offset;
