@@ -60,9 +60,11 @@ SHIM_STATIC   ?= $(if $(SAN),,-static-pie)
 $(SHIM): $(SHIM_OBJ) $(SHIM_PB_OBJ) $(SHIM_SHARED) $(call link_order_file,containerd-shim-chibi-v1)
 	$(CC) $(LDFLAGS) $(SHIM_STATIC) $(call link_order,containerd-shim-chibi-v1) -o $@ \
 		$(SHIM_OBJ) $(SHIM_PB_OBJ) $(SHIM_SHARED) $(SHIM_LIBS)
-$(SHIM_TASK): $(SHIM_TASK_OBJ) $(LIBCHIBI) $(call link_order_file,containerd-shim-chibi-v1-task)
+# The runner writes its start-path steps to containerd's log in the daemon's format (log.o).
+$(SHIM_TASK): $(SHIM_TASK_OBJ) $(BUILD)/shim/log.o $(LIBCHIBI) \
+	      $(call link_order_file,containerd-shim-chibi-v1-task)
 	$(CC) $(LDFLAGS) $(SHIM_STATIC) $(call link_order,containerd-shim-chibi-v1-task) -o $@ \
-		$(SHIM_TASK_OBJ) $(LIBCHIBI) $(CHIBI_LDLIBS)
+		$(SHIM_TASK_OBJ) $(BUILD)/shim/log.o $(LIBCHIBI) $(CHIBI_LDLIBS)
 
 $(BUILD)/shim_tests: $(SHIM_TEST_OBJ) $(filter-out $(BUILD)/shim/main.o,$(SHIM_OBJ)) \
 		     $(SHIM_PB_OBJ) $(SHIM_SHARED)

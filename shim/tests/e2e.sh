@@ -412,6 +412,29 @@ else
 	bad "a shim whose Create never comes exits and removes its socket" "start said: $NADDR, shim ${NPID:-none}, now $(shim_by_id t-nocreate)"
 fi
 
+# ---- start-path trace (issue 19; shim/tests/startpath.sh reads it) ----------------------------
+# containerd runs at debug level here, so start, the daemon and the task runner log their
+# "trace ID STEP" lines into its log; the runner closes the log fifo before the guest runs.
+run "$IMG" t-trace /probe.wasm hello >"$O" 2>&1
+steps=$(grep -o 'msg="trace t-trace [a-z]*' "$T/containerd.log" | awk '{print $3}' | sort -u | tr '\n' ' ')
+miss=
+for s in start bootstrap listening forked serving create runner module released instantiated delete; do
+	case " $steps" in *" $s "*) ;; *) miss="$miss $s" ;; esac
+done
+[ -z "$miss" ] && ok "start-path trace: every step logged" || bad "start-path trace: every step logged" "missing:$miss (got: $steps)"
+C run -d --null-io $RT "$IMG" t-tracefd /probe.wasm sleep 30 >"$O" 2>&1
+wait_status t-tracefd RUNNING
+i=0
+while [ $i -lt 50 ] && ! grep -q 'msg="trace t-tracefd instantiated' "$T/containerd.log"; do sleep 0.1; i=$((i + 1)); done
+TPID=$(C task ls | awk '$1 == "t-tracefd" {print $2}')
+fds=$(ls -l /proc/"$TPID"/fd 2>/dev/null | grep -c "t-tracefd/log")
+[ -n "$TPID" ] && [ "$fds" = 0 ] && ok "the task runner does not keep containerd's log open" ||
+	bad "the task runner does not keep containerd's log open" "pid ${TPID:-none}: $(ls -l /proc/"$TPID"/fd 2>&1)"
+C task kill -s SIGKILL t-tracefd >/dev/null 2>&1
+wait_status t-tracefd STOPPED
+C task delete t-tracefd >/dev/null 2>&1
+C container delete t-tracefd >/dev/null 2>&1
+
 # ---- leftovers -------------------------------------------------------------------------------
 sleep 0.5
 C task ls -q | grep -q . && bad "no tasks left" "$(C task ls)" || ok "no tasks left"
