@@ -12,10 +12,18 @@
 #   make fuzz-cov         source-based coverage of the corpora, per source file (llvm-cov)
 #   make fuzz-replay-arm64  fuzz/corpus replayed in the AArch64 build (interp vs JIT)
 #                         under qemu-user
+#   make fuzz-fast        the three targets without sanitizers (build-fuzz-fast/), for volume
+#   make fuzz-long        FUZZ_TIME seconds of two queues (fuzz/long-campaign.sh): the module
+#                         target, text reader and compiled loader on the fast builds, and the
+#                         differential campaigns (gen3, wasm-opt -ttf, V8); then
+#   make fuzz-sanreplay   the campaign corpora replayed by the ASan + UBSan targets
+#   make fuzz-afl         AFL++ on the module target (afl-clang-fast)
 #
-# For the issue's 10^7 executions per tier: FUZZ_TIME=3600 FUZZ_JOBS=N on an idle machine
-# (measured on a loaded machine: ~3,200 exec/s per core in the interpreter tier, ~1,100 in
-# diff; docs/RATIONALE.md).
+# Every campaign process started through fuzz/run-logged.sh adds a line to fuzz/ledger.txt
+# (committed); `sh fuzz/totals.sh` prints the cumulative executions per target.  Rates on
+# the shared machine at nice 19 (docs/RATIONALE.md): module target, diff tier, ~250 exec/s
+# with ASan + UBSan, ~2,700 without; gen3 ~55 modules/s; wasm-opt -ttf + jit-difftest
+# ~3 modules/s.
 
 FUZZ_TIERS ?= interp diff diff-bounds
 FUZZ_JOBS  ?= 1
