@@ -12,10 +12,18 @@
 #   make fuzz-cov         source-based coverage of the corpora, per source file (llvm-cov)
 #   make fuzz-replay-arm64  fuzz/corpus replayed in the AArch64 build (interp vs JIT)
 #                         under qemu-user
+#   make fuzz-fast        the three targets without sanitizers (build-fuzz-fast/), for volume
+#   make fuzz-long        FUZZ_TIME seconds of two queues (fuzz/long-campaign.sh): the module
+#                         target, text reader and compiled loader on the fast builds, and the
+#                         differential campaigns (gen3, wasm-opt -ttf, V8); then
+#   make fuzz-sanreplay   the campaign corpora replayed by the ASan + UBSan targets
+#   make fuzz-afl         AFL++ on the module target (afl-clang-fast)
 #
-# For the issue's 10^7 executions per tier: FUZZ_TIME=3600 FUZZ_JOBS=N on an idle machine
-# (measured on a loaded machine: ~3,200 exec/s per core in the interpreter tier, ~1,100 in
-# diff; docs/RATIONALE.md).
+# Every campaign process started through fuzz/run-logged.sh adds a line to fuzz/ledger.txt
+# (committed); `sh fuzz/totals.sh` prints the cumulative executions per target.  Rates on
+# the shared machine at nice 19 (docs/RATIONALE.md): module target, diff tier, ~250 exec/s
+# with ASan + UBSan, ~2,700 without; gen3 ~55 modules/s; wasm-opt -ttf + jit-difftest
+# ~3 modules/s.
 
 FUZZ_TIERS ?= interp diff diff-bounds
 FUZZ_JOBS  ?= 1
@@ -40,25 +48,42 @@ fuzz-seeds: $(CHIBI)
 fuzz-merge: $(FUZZ_BIN)
 	$(FUZZ_BIN) -merge=1 -max_len=4096 fuzz/corpus $(wildcard build-fuzz/corpus-*)
 
-# Coverage: the same target without libFuzzer, built with clang's source-based coverage,
-# replaying every corpus in every tier.
+# Coverage: the three targets without libFuzzer (fuzz/replay_main.c), built with clang's
+# source-based coverage, replaying their corpora (nothing is fuzzed): the module target in
+# the diff tier (which runs the interpreter, then the JIT) on guard pages and with explicit
+# bounds, the text reader on fuzz/wat-corpus, the compiled-file loader on its seeds.  -O0:
+# the counters mean the same, and clang -O1 on vm/interp.c did not finish in 15 minutes
+# under the shared machine's load; at -O0 the whole build is a few minutes.
+# FUZZ_COV_CORPORA adds directories (e.g. a campaign's build-fuzz/corpus-*) to the module
+# replay.  The per-file table goes to build-cov/report.txt.
 FUZZ_COV_BIN := build-cov/module-replay
-FUZZ_COV_OBJ := $(patsubst %.c,build-cov/%.o,fuzz/module_fuzz.c fuzz/replay_main.c $(VM_SRC) $(JIT_SRC))
+FUZZ_COV_WAT := build-cov/wat-replay
+FUZZ_COV_CF  := build-cov/compiled-replay
+FUZZ_COV_LIB := $(patsubst %.c,build-cov/%.o,fuzz/replay_main.c $(VM_SRC) $(JIT_SRC))
+FUZZ_COV_CORPORA ?=
 build-cov/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang -std=c11 -D_GNU_SOURCE -Iinclude -MMD -MP -O1 -g -fprofile-instr-generate \
+	clang -std=c11 -D_GNU_SOURCE -Iinclude -MMD -MP -O0 -g -fprofile-instr-generate \
 	  -fcoverage-mapping -c $< -o $@
-$(FUZZ_COV_BIN): $(FUZZ_COV_OBJ)
+$(FUZZ_COV_BIN): build-cov/fuzz/module_fuzz.o $(FUZZ_COV_LIB)
 	clang -fprofile-instr-generate -o $@ $^ -lcapstone -lz -lm -lpthread
-fuzz-cov: $(FUZZ_COV_BIN)
+$(FUZZ_COV_WAT): build-cov/fuzz/wat_fuzz.o $(patsubst %.c,build-cov/%.o,$(TEXT_SRC)) $(FUZZ_COV_LIB)
+	clang -fprofile-instr-generate -o $@ $^ -lcapstone -lz -lm -lpthread
+$(FUZZ_COV_CF): build-cov/fuzz/compiled_fuzz.o $(FUZZ_COV_LIB)
+	clang -fprofile-instr-generate -o $@ $^ -lcapstone -lz -lm -lpthread
+fuzz-cov: $(FUZZ_COV_BIN) $(FUZZ_COV_WAT) $(FUZZ_COV_CF) $(FUZZ_CF_SEEDS)
 	rm -f build-cov/*.profraw
-	for t in interp diff; do LLVM_PROFILE_FILE=build-cov/$$t.profraw CHIBI_FUZZ_TIER=$$t \
-	  $(FUZZ_COV_BIN) fuzz/corpus $(wildcard build-fuzz/corpus-*) || exit 1; done
+	LLVM_PROFILE_FILE=build-cov/diff.profraw CHIBI_FUZZ_TIER=diff \
+	  $(FUZZ_COV_BIN) fuzz/corpus $(FUZZ_COV_CORPORA)
 	LLVM_PROFILE_FILE=build-cov/bounds.profraw CHIBI_FUZZ_TIER=diff CHIBI_JIT_BOUNDS=explicit \
-	  $(FUZZ_COV_BIN) fuzz/corpus $(wildcard build-fuzz/corpus-*)
+	  $(FUZZ_COV_BIN) fuzz/corpus $(FUZZ_COV_CORPORA)
+	LLVM_PROFILE_FILE=build-cov/wat.profraw $(FUZZ_COV_WAT) fuzz/wat-corpus
+	LLVM_PROFILE_FILE=build-cov/compiled.profraw $(FUZZ_COV_CF) $(FUZZ_CF_SEEDS)
 	llvm-profdata merge -o build-cov/all.profdata build-cov/*.profraw
-	llvm-cov report $(FUZZ_COV_BIN) -instr-profile=build-cov/all.profdata $(VM_SRC) $(JIT_SRC) \
+	llvm-cov report $(FUZZ_COV_BIN) -object $(FUZZ_COV_WAT) -object $(FUZZ_COV_CF) \
+	  -instr-profile=build-cov/all.profdata $(VM_SRC) $(JIT_SRC) $(TEXT_SRC) \
 	  | tee build-cov/report.txt
+-include $(shell find build-cov -name '*.d' -type f -print 2>/dev/null)
 
 # The AArch64 replay: the plain driver cross-built against build-arm64/libchibi.a, run by
 # qemu-user (binfmt_misc, arm64.mk), in the diff tier (interpreter vs the AArch64 JIT).
@@ -125,3 +150,74 @@ $(MODULE_REPLAY): fuzz/module_fuzz.c fuzz/replay_main.c $(LIBCHIBI)
 fuzz-gen3: $(CHIBI) $(if $(GEN3_ASAN),$(FUZZ_BIN),$(MODULE_REPLAY))
 	sh fuzz/gen3-campaign.sh $(CHIBI) "$(if $(GEN3_ASAN),$(FUZZ_BIN) -runs=0,$(MODULE_REPLAY))" \
 	  $(GEN3_MODULES) $(GEN3_SEED)
+
+# The volume builds: the same three libFuzzer targets at -O2 without ASan/UBSan, about
+# 10x the executions per second of build-fuzz/ (docs/RATIONALE.md).  A crash, a hang or a
+# tier difference still stops them (an abort, a signal, libFuzzer's timeout); memory errors
+# that do not crash are caught when their corpora are replayed by the sanitized targets
+# (`make fuzz-sanreplay`).  `make fuzz-long` runs them (fuzz/long-campaign.sh).
+FAST_DIR := build-fuzz-fast
+build-fuzz-fast/%.o: %.c
+	@mkdir -p $(dir $@)
+	clang -std=c11 -D_GNU_SOURCE -Iinclude -MMD -MP -g -O2 -fsanitize=fuzzer-no-link \
+	  -c $< -o $@
+FAST_VM_OBJ := $(patsubst %.c,$(FAST_DIR)/%.o,$(VM_SRC) $(JIT_SRC))
+$(FAST_DIR)/module_fuzz: $(FAST_DIR)/fuzz/module_fuzz.o $(FAST_VM_OBJ)
+	clang -fsanitize=fuzzer -o $@ $^ -lcapstone -lz -lm -lpthread
+$(FAST_DIR)/compiled_fuzz: $(FAST_DIR)/fuzz/compiled_fuzz.o $(FAST_VM_OBJ)
+	clang -fsanitize=fuzzer -o $@ $^ -lcapstone -lz -lm -lpthread
+$(FAST_DIR)/wat_fuzz: $(FAST_DIR)/fuzz/wat_fuzz.o $(patsubst %.c,$(FAST_DIR)/%.o,$(TEXT_SRC)) \
+		$(FAST_VM_OBJ)
+	clang -fsanitize=fuzzer -o $@ $^ -lcapstone -lz -lm -lpthread
+.PHONY: fuzz-fast
+fuzz-fast: $(FAST_DIR)/module_fuzz $(FAST_DIR)/compiled_fuzz $(FAST_DIR)/wat_fuzz
+-include $(shell find $(FAST_DIR) -name '*.d' -type f -print 2>/dev/null)
+
+# AFL++ (Debian's afl++) on the module target: the same fuzz/module_fuzz.c, compiled by
+# afl-clang-fast (-fsanitize=fuzzer links AFL++'s libFuzzer-compatible driver, persistent
+# mode), no sanitizers (AFL_USE_ASAN would cost the same 3-10x as for libFuzzer).  `make
+# fuzz-afl FUZZ_TIME=s` runs afl-fuzz in the diff tier from fuzz/corpus (inputs of at most
+# 4 KiB, as for libFuzzer); findings land in build-afl/out/default/crashes and hangs.
+AFL_CC  ?= afl-clang-fast
+AFL_OBJ := $(patsubst %.c,build-afl/%.o,fuzz/module_fuzz.c $(VM_SRC) $(JIT_SRC))
+build-afl/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(AFL_CC) -std=c11 -D_GNU_SOURCE -Iinclude -MMD -MP -g -O1 -c $< -o $@
+build-afl/module_fuzz: $(AFL_OBJ)
+	$(AFL_CC) -fsanitize=fuzzer -o $@ $^ -lcapstone -lz -lm -lpthread
+build-afl/seeds: $(wildcard fuzz/corpus/*)
+	rm -rf $@ && mkdir -p $@
+	find fuzz/corpus -type f -size -4097c -exec cp -t $@ {} +
+.PHONY: fuzz-afl
+fuzz-afl: build-afl/module_fuzz build-afl/seeds
+	AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 CHIBI_FUZZ_TIER=diff \
+	  afl-fuzz -V $(FUZZ_TIME) -t 10000 -m none -i build-afl/seeds -o build-afl/out \
+	  -- build-afl/module_fuzz
+-include $(shell find build-afl -name '*.d' -type f -print 2>/dev/null)
+
+# The long campaign: two queues of fuzz/long-campaign.sh side by side (two processes at
+# nice 19), FUZZ_TIME seconds each, every step logged in fuzz/ledger.txt; then
+# `make fuzz-sanreplay`.  `sh fuzz/totals.sh` prints the cumulative totals per target.
+FUZZ_LONG_A ?= diff:3 diff-bounds:3 wat:2 compiled:2
+FUZZ_LONG_B ?= gen3:2 ttf:2 v8:1
+.PHONY: fuzz-long fuzz-sanreplay
+fuzz-long: fuzz-fast $(CHIBI) $(JIT_DIFFTEST) $(MODULE_REPLAY) $(FUZZ_CF_SEEDS)
+	sh fuzz/long-campaign.sh $(FUZZ_TIME) $(FUZZ_LONG_A) & \
+	sh fuzz/long-campaign.sh $(FUZZ_TIME) $(FUZZ_LONG_B); wait
+	$(MAKE) fuzz-sanreplay
+# What the volume builds found, replayed by the ASan + UBSan targets: memory errors and UB
+# that did not crash the unsanitized build.
+fuzz-sanreplay: $(FUZZ_BIN) $(WAT_FUZZ_BIN) $(FUZZ_CF_BIN)
+	@mkdir -p build-fuzz/logs
+	@for t in diff diff-bounds interp jit wat compiled; do \
+	  case $$t in \
+	  wat) d=build-fuzz/wat-corpus; run="$(WAT_FUZZ_BIN)" ;; \
+	  compiled) d=build-fuzz/corpus-compiled; run="$(FUZZ_CF_BIN) -max_len=1048576" ;; \
+	  diff-bounds) d=build-fuzz/corpus-$$t; run="env CHIBI_FUZZ_TIER=diff CHIBI_JIT_BOUNDS=explicit $(FUZZ_BIN)" ;; \
+	  *) d=build-fuzz/corpus-$$t; run="env CHIBI_FUZZ_TIER=$$t $(FUZZ_BIN)" ;; \
+	  esac; \
+	  [ -d $$d ] || continue; \
+	  log=build-fuzz/logs/sanreplay-$$t.log; \
+	  echo "fuzz-sanreplay: $$t: $$(ls $$d | wc -l) inputs of $$d"; \
+	  $$run -runs=0 -rss_limit_mb=4096 $$d > $$log 2>&1 || { tail -40 $$log; exit 1; }; \
+	  tail -1 $$log; done

@@ -7,14 +7,15 @@
 # target on a directory: the plain -O2 replay program (fast), or "build-fuzz/module_fuzz
 # -runs=0" (ASan + UBSan, several times slower).  A difference (or a sanitizer report)
 # stops the campaign with the batch kept under build-fuzz/gen3-fail-*.  Prints the number
-# of modules compared.
+# of modules compared.  GEN3_TIME=SECONDS in the environment: no new batch after that long.
 set -u
 chibi=$1 bin=$2 total=$3 seed=${4:-$(date +%s)}
 here=$(cd "$(dirname "$0")" && pwd)
 work=build-fuzz/gen3
-batch=500 done=0 status=0
+batch=500 done=0 status=0 start=$(date +%s) limit=${GEN3_TIME:-0}
 mkdir -p "$work"
 while [ $done -lt "$total" ]; do
+	[ "$limit" -gt 0 ] && [ $(( $(date +%s) - start )) -ge "$limit" ] && break
 	rm -rf "$work/wasm" && mkdir -p "$work/wasm"
 	python3 "$here/gen3.py" "$seed" $batch "$work/gen.wast" || exit 1
 	dir=$("$chibi" wast --convert-only "$work/gen.wast" 2>/dev/null | sed -n 's/.*: kept //p')

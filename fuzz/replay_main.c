@@ -6,7 +6,9 @@
  * For the hosts and builds where libFuzzer is not available or not wanted: the AArch64
  * build under qemu (the corpus replayed in the JIT of that back end) and the coverage build
  * (clang -fprofile-instr-generate), whose per-file report `make fuzz-cov` prints.  A crash
- * or a tier difference aborts, as under libFuzzer.
+ * or a tier difference aborts, as under libFuzzer.  Linked with any of the targets
+ * (module_fuzz.c, wat_fuzz.c, compiled_fuzz.c); the ones without an initializer get the
+ * empty one below.
  */
 #include <dirent.h>
 #include <stdint.h>
@@ -19,6 +21,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 static long inputs;
+
+/* libFuzzer calls LLVMFuzzerInitialize only if the target defines it: so does this. */
+__attribute__((weak)) int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	return 0;
+}
 
 static void replay_file(const char *path)
 {

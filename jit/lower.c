@@ -569,8 +569,9 @@ struct cond {
 
 /* Put an immediate on the right of a commutative operator or an integer comparison, the
  * side where instructions take one (so no back end swaps operands itself); a comparison
- * is mirrored: a < b  <=>  b > a.  Float comparisons stay as they are: no float
- * instruction takes an immediate, and the back ends order those operands themselves.
+ * is mirrored: a < b  <=>  b > a.  Scalar float operators stay as they are: no float
+ * instruction takes an immediate, the back ends order compare operands themselves, and
+ * add/mul/min/max with two NaN operands must give lhs's NaN (vm/interp_num.h nan_first*).
  * Returns the operator to use. */
 static uint16_t imm_to_right(uint16_t op, struct jopnd *lhs, struct jopnd *rhs)
 {
@@ -579,7 +580,7 @@ static uint16_t imm_to_right(uint16_t op, struct jopnd *lhs, struct jopnd *rhs)
 
 	if (lhs->kind != OP_IMM || rhs->kind == OP_IMM || sw == OPC_NONE)
 		return op;
-	if (op_info[op].cls == OPCL_COMPARE && !op_is_int(op))
+	if (op_info[op].type == VT_F32 || op_info[op].type == VT_F64)
 		return op;
 	*lhs = *rhs;
 	*rhs = t;

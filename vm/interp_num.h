@@ -249,32 +249,40 @@ static inline uint64_t num_I64_REM_U(uint64_t a, uint64_t b, int *trap)
 
 /* ---- floats ---- */
 
-/* min/max: any NaN operand gives a NaN (a + b quiets and propagates it, which satisfies both
- * nan:canonical and nan:arithmetic); -0 < +0 is decided on the sign bits. */
+/* Which NaN: with two NaN operands, Wasm leaves open whose payload the result carries, but
+ * the tiers must agree bit for bit (the differential fuzzers compare memory), and C may
+ * compute a + b as b + a.  The rule, in both tiers: the first operand's NaN, quieted (x86's
+ * addsd/mulsd with the operands in Wasm order; the JIT keeps that order for these ops).
+ * nan_first*(a, r) applies it to r = a OP b; x + x quiets a NaN and keeps its payload. */
+static inline float nan_first32(float a, float r) { return r != r && a != a ? a + a : r; }
+static inline double nan_first64(double a, double r) { return r != r && a != a ? a + a : r; }
+
+/* min/max: any NaN operand gives a NaN (quieted, the first one's: see above; this satisfies
+ * both nan:canonical and nan:arithmetic); -0 < +0 is decided on the sign bits. */
 static inline float fmin32(float a, float b)
 {
-	if (a != a || b != b) return a + b;
+	if (a != a || b != b) return nan_first32(a, a + b);
 	if (a == b) return slot_f32(f32_slot(a) | f32_slot(b));
 	return a < b ? a : b;
 }
 
 static inline float fmax32(float a, float b)
 {
-	if (a != a || b != b) return a + b;
+	if (a != a || b != b) return nan_first32(a, a + b);
 	if (a == b) return slot_f32(f32_slot(a) & f32_slot(b));
 	return a > b ? a : b;
 }
 
 static inline double fmin64(double a, double b)
 {
-	if (a != a || b != b) return a + b;
+	if (a != a || b != b) return nan_first64(a, a + b);
 	if (a == b) return slot_f64(f64_slot(a) | f64_slot(b));
 	return a < b ? a : b;
 }
 
 static inline double fmax64(double a, double b)
 {
-	if (a != a || b != b) return a + b;
+	if (a != a || b != b) return nan_first64(a, a + b);
 	if (a == b) return slot_f64(f64_slot(a) & f64_slot(b));
 	return a > b ? a : b;
 }
@@ -361,9 +369,9 @@ NUM_UN(F32_FLOOR, f32_slot(quiet32(slot_f32(a), floorf(slot_f32(a)))))
 NUM_UN(F32_TRUNC, f32_slot(quiet32(slot_f32(a), truncf(slot_f32(a)))))
 NUM_UN(F32_NEAREST, f32_slot(quiet32(slot_f32(a), nearest32(slot_f32(a)))))
 NUM_UN(F32_SQRT, f32_slot(sqrt32(slot_f32(a))))
-NUM_F32_BIN(F32_ADD, a + b)
+NUM_F32_BIN(F32_ADD, nan_first32(a, a + b))
 NUM_F32_BIN(F32_SUB, a - b)
-NUM_F32_BIN(F32_MUL, a * b)
+NUM_F32_BIN(F32_MUL, nan_first32(a, a * b))
 NUM_F32_BIN(F32_DIV, a / b)
 NUM_F32_BIN(F32_MIN, fmin32(a, b))
 NUM_F32_BIN(F32_MAX, fmax32(a, b))
@@ -376,9 +384,9 @@ NUM_UN(F64_FLOOR, f64_slot(quiet64(slot_f64(a), floor(slot_f64(a)))))
 NUM_UN(F64_TRUNC, f64_slot(quiet64(slot_f64(a), trunc(slot_f64(a)))))
 NUM_UN(F64_NEAREST, f64_slot(quiet64(slot_f64(a), nearest64(slot_f64(a)))))
 NUM_UN(F64_SQRT, f64_slot(sqrt64(slot_f64(a))))
-NUM_F64_BIN(F64_ADD, a + b)
+NUM_F64_BIN(F64_ADD, nan_first64(a, a + b))
 NUM_F64_BIN(F64_SUB, a - b)
-NUM_F64_BIN(F64_MUL, a * b)
+NUM_F64_BIN(F64_MUL, nan_first64(a, a * b))
 NUM_F64_BIN(F64_DIV, a / b)
 NUM_F64_BIN(F64_MIN, fmin64(a, b))
 NUM_F64_BIN(F64_MAX, fmax64(a, b))

@@ -141,10 +141,16 @@ function transcript(path) {
 					emit('stopped\n');
 					return out;
 				}
-				if (!(x instanceof WebAssembly.RuntimeError))
-					throw x;
-				const fn = /wasm-function\[(\d+)\]/.exec(x.stack || '');
-				emit('  trap: V8:' + x.message + (fn ? ' in function #' + fn[1] : '') + '\n');
+				// an exception no handler caught (legacy exception handling): chibi's
+				// "uncaught exception" trap; V8 names no function for it
+				if (x instanceof WebAssembly.Exception) {
+					emit('  trap: V8:uncaught exception\n');
+				} else {
+					if (!(x instanceof WebAssembly.RuntimeError))
+						throw x;
+					const fn = /wasm-function\[(\d+)\]/.exec(x.stack || '');
+					emit('  trap: V8:' + x.message + (fn ? ' in function #' + fn[1] : '') + '\n');
+				}
 			}
 			if (memExp) {
 				const b = new Uint8Array(inst.exports[memExp.name].buffer);
@@ -174,6 +180,8 @@ function sameLine(ref, v8) {
 	const m = /^  trap: V8:(.*?)( in function #\d+)?$/.exec(v8);
 	const r = /^  trap: (.*?)( in function #\d+)?$/.exec(ref);
 	if (!m || !r) return false;
+	if (m[1] === 'uncaught exception')
+		return r[1] === 'uncaught exception';
 	return (traps[m[1]] || []).includes(r[1]) && (m[2] || '') === (r[2] || '');
 }
 

@@ -960,7 +960,9 @@ static uint8_t float_prep(struct codebuf *cb, bool dbl, bool commut, uint8_t d,
 	return fpr_of(cb, dbl, *rhs);
 }
 
-/* dst = lhs OP rhs, scalar float. */
+/* dst = lhs OP rhs, scalar float.  add and mul are not swapped (commut false) although they
+ * commute: with two NaN operands the result must be lhs's NaN, as in the interpreter
+ * (vm/interp_num.h nan_first*). */
 static void float_arith(struct codebuf *cb, bool dbl, enum x64_sse op, bool commut, uint8_t d,
 			struct jopnd lhs, struct jopnd rhs)
 {
@@ -972,7 +974,8 @@ static void float_arith(struct codebuf *cb, bool dbl, enum x64_sse op, bool comm
 		x64_sse_rr(cb, dbl, op, d, r);
 }
 
-/* Wasm min/max: NaN if either is NaN; -0 < +0.  minss alone gets both wrong. */
+/* Wasm min/max: NaN if either is NaN (lhs's if both are: the operands are not swapped);
+ * -0 < +0.  minss alone gets both wrong. */
 static void float_minmax(struct jcomp *c, bool dbl, bool is_min, uint8_t d, struct jopnd lhs,
 			 struct jopnd rhs)
 {
@@ -980,7 +983,7 @@ static void float_minmax(struct jcomp *c, bool dbl, bool is_min, uint8_t d, stru
 	uint32_t nan = cb_label_new(cb), ord = cb_label_new(cb), done = cb_label_new(cb);
 	uint8_t r;
 
-	r = float_prep(cb, dbl, true, d, &lhs, &rhs);
+	r = float_prep(cb, dbl, false, d, &lhs, &rhs);
 	if (r == 0xff) {
 		fpr_load(cb, dbl, HW(X_SCRATCH), rhs);
 		r = HW(X_SCRATCH);
@@ -1068,13 +1071,13 @@ void be_binop(struct jcomp *c, uint16_t op, jreg dst, struct jopnd lhs, struct j
 		int_divrem(c, op, dst, lhs, rhs);
 		return;
 	case OPC_F32_ADD: case OPC_F64_ADD:
-		float_arith(cb, op_is_wide(op), SSE_ADD, true, HW(dst), lhs, rhs);
+		float_arith(cb, op_is_wide(op), SSE_ADD, false, HW(dst), lhs, rhs);
 		return;
 	case OPC_F32_SUB: case OPC_F64_SUB:
 		float_arith(cb, op_is_wide(op), SSE_SUB, false, HW(dst), lhs, rhs);
 		return;
 	case OPC_F32_MUL: case OPC_F64_MUL:
-		float_arith(cb, op_is_wide(op), SSE_MUL, true, HW(dst), lhs, rhs);
+		float_arith(cb, op_is_wide(op), SSE_MUL, false, HW(dst), lhs, rhs);
 		return;
 	case OPC_F32_DIV: case OPC_F64_DIV:
 		float_arith(cb, op_is_wide(op), SSE_DIV, false, HW(dst), lhs, rhs);
