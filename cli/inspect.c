@@ -121,6 +121,7 @@ static void wasm_text(const struct module *m, const struct func *f, uint32_t off
 	const uint8_t *p = m->bytes + off, *end = f->code + f->code_len;
 	struct instr in;
 	const struct opinfo *oi;
+	const char *name;
 
 	if (off < f->code_offset || p >= end ||
 	    instr_read(&p, end, m->bytes, &in, NULL) != CHIBI_OK) {
@@ -128,31 +129,32 @@ static void wasm_text(const struct module *m, const struct func *f, uint32_t off
 		return;
 	}
 	oi = &op_info[in.op];
+	name = op_name(in.op);
 	switch (oi->imm) {
 	case IMM_LABEL: case IMM_FUNC: case IMM_TYPE: case IMM_LOCAL: case IMM_GLOBAL:
 	case IMM_TABLE: case IMM_DATA: case IMM_ELEM:
-		snprintf(buf, n, "%s %u", oi->name, in.a);
+		snprintf(buf, n, "%s %u", name, in.a);
 		break;
 	case IMM_CALL_INDIRECT:
-		snprintf(buf, n, "%s type %u table %u", oi->name, in.a, in.b);
+		snprintf(buf, n, "%s type %u table %u", name, in.a, in.b);
 		break;
 	case IMM_MEMARG:
-		snprintf(buf, n, "%s offset=%" PRIu64, oi->name, in.bits);
+		snprintf(buf, n, "%s offset=%" PRIu64, name, in.bits);
 		break;
 	case IMM_I32:
-		snprintf(buf, n, "%s %d", oi->name, (int32_t)in.bits);
+		snprintf(buf, n, "%s %d", name, (int32_t)in.bits);
 		break;
 	case IMM_I64:
-		snprintf(buf, n, "%s %" PRId64, oi->name, (int64_t)in.bits);
+		snprintf(buf, n, "%s %" PRId64, name, (int64_t)in.bits);
 		break;
 	case IMM_F32: case IMM_F64:
-		snprintf(buf, n, "%s 0x%" PRIx64, oi->name, in.bits);
+		snprintf(buf, n, "%s 0x%" PRIx64, name, in.bits);
 		break;
 	case IMM_BR_TABLE:
-		snprintf(buf, n, "%s (%u labels) %u", oi->name, in.a, in.b);
+		snprintf(buf, n, "%s (%u labels) %u", name, in.a, in.b);
 		break;
 	default:
-		snprintf(buf, n, "%s", oi->name);
+		snprintf(buf, n, "%s", name);
 		break;
 	}
 }

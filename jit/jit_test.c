@@ -473,6 +473,42 @@ Test(jit, many_arguments_both_directions)
 	chibi_module_free(m);
 }
 
+/* Call export `name` (i64) -> i64 of m with `arg` in the interpreter, the JIT and the JIT
+ * with explicit bounds checks: `want` every time, and under the JIT `compiled` functions
+ * compiled with no interpreter fallback. */
+static void run_in_every_mode(chibi_module *m, const char *name, int64_t arg, int64_t want,
+			      unsigned compiled)
+{
+	static const struct { enum chibi_exec_mode mode; const char *bounds; } modes[] = {
+		{ CHIBI_MODE_INTERP, NULL },
+		{ CHIBI_MODE_JIT, NULL },
+		{ CHIBI_MODE_JIT, "explicit" },
+	};
+
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		struct chibi_config cfg = { .mode = modes[i].mode };
+		chibi_val a = { .type = CHIBI_I64, .of.i64 = arg }, res = { 0 };
+		chibi_instance *inst = NULL;
+		struct engine_stats st;
+		chibi_store *s;
+
+		if (modes[i].bounds)
+			setenv("CHIBI_JIT_BOUNDS", modes[i].bounds, 1);
+		s = chibi_store_new(&cfg);
+		cr_assert_eq(chibi_instance_new(s, m, NULL, &inst, NULL, NULL), CHIBI_OK);
+		cr_expect_eq(chibi_func_call(chibi_instance_func(inst, name), &a, 1, &res, 1, NULL),
+			     CHIBI_TRAP_NONE, "%s, mode %zu", name, i);
+		cr_expect_eq(res.of.i64, want, "%s, mode %zu", name, i);
+		if (modes[i].mode == CHIBI_MODE_JIT) {
+			engine_jit->stats(s, &st);
+			cr_expect_eq(st.compiled, compiled, "%s, mode %zu", name, i);
+			cr_expect_eq(st.fallbacks, 0u, "%s, mode %zu", name, i);
+		}
+		unsetenv("CHIBI_JIT_BOUNDS");
+		chibi_store_free(s);
+	}
+}
+
 /* return_call between two functions of different arities, 10^7 times, in every mode: the
  * JIT compiles both (no fallback) and the chain runs in one native frame (10^7 frames would
  * pass any stack budget and trap "call stack exhausted"). */
@@ -491,36 +527,10 @@ Test(jit, tail_call_chain_runs_in_constant_stack)
 		/* g(n, x): return_call f(n - 1) */
 		0x09, 0x00, 0x20, 0x00, 0x42, 0x01, 0x7d, 0x12, 0x00, 0x0b,
 	};
-	static const struct { enum chibi_exec_mode mode; const char *bounds; } modes[] = {
-		{ CHIBI_MODE_INTERP, NULL },
-		{ CHIBI_MODE_JIT, NULL },
-		{ CHIBI_MODE_JIT, "explicit" },
-	};
 	chibi_module *m = NULL;
 
 	cr_assert_eq(chibi_module_new(wasm, sizeof(wasm), &m, NULL), CHIBI_OK);
-	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		struct chibi_config cfg = { .mode = modes[i].mode };
-		chibi_val arg = { .type = CHIBI_I64, .of.i64 = 10000000 }, res = { 0 };
-		chibi_instance *inst = NULL;
-		struct engine_stats st;
-		chibi_store *s;
-
-		if (modes[i].bounds)
-			setenv("CHIBI_JIT_BOUNDS", modes[i].bounds, 1);
-		s = chibi_store_new(&cfg);
-		cr_assert_eq(chibi_instance_new(s, m, NULL, &inst, NULL, NULL), CHIBI_OK);
-		cr_expect_eq(chibi_func_call(chibi_instance_func(inst, "f"), &arg, 1, &res, 1, NULL),
-			     CHIBI_TRAP_NONE, "mode %zu", i);
-		cr_expect_eq(res.of.i64, 7, "mode %zu", i);
-		if (modes[i].mode == CHIBI_MODE_JIT) {
-			engine_jit->stats(s, &st);
-			cr_expect_eq(st.compiled, 2u, "mode %zu", i);
-			cr_expect_eq(st.fallbacks, 0u, "mode %zu", i);
-		}
-		unsetenv("CHIBI_JIT_BOUNDS");
-		chibi_store_free(s);
-	}
+	run_in_every_mode(m, "f", 10000000, 7, 2);
 	chibi_module_free(m);
 }
 
@@ -596,11 +606,6 @@ Test(jit, tail_calls_with_stack_arguments_through_tables_and_references)
 		"    (return_call_ref $g (i64.sub (local.get 0) (i64.const 1)) (f64.const 2)"
 		"      (ref.func $c)))"
 		"  (func $c (type $g) (return_call $a (local.get 0))))";
-	static const struct { enum chibi_exec_mode mode; const char *bounds; } modes[] = {
-		{ CHIBI_MODE_INTERP, NULL },
-		{ CHIBI_MODE_JIT, NULL },
-		{ CHIBI_MODE_JIT, "explicit" },
-	};
 	struct wat_error err = { 0 };
 	chibi_module *m = NULL;
 	uint8_t *bin = NULL;
@@ -610,27 +615,6 @@ Test(jit, tail_calls_with_stack_arguments_through_tables_and_references)
 		  err.msg);
 	cr_assert_eq(chibi_module_new(bin, len, &m, NULL), CHIBI_OK);
 	vm_free(bin);
-	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		struct chibi_config cfg = { .mode = modes[i].mode };
-		chibi_val arg = { .type = CHIBI_I64, .of.i64 = 10000000 }, res = { 0 };
-		chibi_instance *inst = NULL;
-		struct engine_stats st;
-		chibi_store *s;
-
-		if (modes[i].bounds)
-			setenv("CHIBI_JIT_BOUNDS", modes[i].bounds, 1);
-		s = chibi_store_new(&cfg);
-		cr_assert_eq(chibi_instance_new(s, m, NULL, &inst, NULL, NULL), CHIBI_OK);
-		cr_expect_eq(chibi_func_call(chibi_instance_func(inst, "a"), &arg, 1, &res, 1, NULL),
-			     CHIBI_TRAP_NONE, "mode %zu", i);
-		cr_expect_eq(res.of.i64, 7, "mode %zu", i);
-		if (modes[i].mode == CHIBI_MODE_JIT) {
-			engine_jit->stats(s, &st);
-			cr_expect_eq(st.compiled, 3u, "mode %zu", i);
-			cr_expect_eq(st.fallbacks, 0u, "mode %zu", i);
-		}
-		unsetenv("CHIBI_JIT_BOUNDS");
-		chibi_store_free(s);
-	}
+	run_in_every_mode(m, "a", 10000000, 7, 3);
 	chibi_module_free(m);
 }

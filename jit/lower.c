@@ -1900,7 +1900,7 @@ static uint32_t chain_next(const struct lower *L, uint32_t pc, uint16_t op, uint
 			pops = 1, pushes = in->op == OPC_LOCAL_TEE;
 			break;
 		default:
-			if (!oi->params || !oi->results || oi->cls == OPCL_CONTROL ||
+			if (op_is_special(in->op) || oi->cls == OPCL_CONTROL ||
 			    oi->cls == OPCL_CALL)
 				return 0;
 			pops = (uint32_t)strlen(oi->params);
@@ -2002,7 +2002,7 @@ static void op_simd(struct lower *L, const struct instr *in)
 	if (!be_simd_inline(op)) {
 		char msg[96];
 
-		snprintf(msg, sizeof(msg), "%s not lowered by the %s back end", oi->name,
+		snprintf(msg, sizeof(msg), "%s not lowered by the %s back end", op_name(op),
 			 jit_target.name);
 		fail(L, msg);
 		return;

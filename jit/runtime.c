@@ -1065,7 +1065,7 @@ const struct engine *const engine_jit = &jit_engine;
 		return (struct jit_ret){ v, (uint64_t)t };			\
 	}
 /* One helper per numeric row of opcodes.def (classes TEST to CONVERT), by its arity. */
-#define OP(n, pfx, code, imm, par, res, ml, cls, ty, rel, fl, text) \
+#define OP(n, pfx, code, imm, par, res, ml, cls, ty, rel, fl, feat, text) \
 	OPCL_SWITCH(cls, NUMH1, NUMH2, NUMH1, NUMH2, NUMH1, OP_SKIP, OP_SKIP, OP_SKIP)(n)
 #include "../vm/opcodes.def"
 #undef OP
@@ -1074,7 +1074,7 @@ jit_num_fn jit_num_helper(uint16_t op)
 {
 	switch (op) {
 #define NUMH_CASE(n) case OPC_##n: return h_##n;
-#define OP(n, pfx, code, imm, par, res, ml, cls, ty, rel, fl, text) \
+#define OP(n, pfx, code, imm, par, res, ml, cls, ty, rel, fl, feat, text) \
 	OPCL_SWITCH(cls, NUMH_CASE, NUMH_CASE, NUMH_CASE, NUMH_CASE, NUMH_CASE, OP_SKIP, OP_SKIP, \
 		    OP_SKIP)(n)
 #include "../vm/opcodes.def"

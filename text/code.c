@@ -40,9 +40,12 @@ struct opname {
 	uint8_t memlog2;
 };
 
-static const struct opname table_ops[] = {
-#define OP(name, pfx, code, imm, params, results, ml, cls, type, rel, flags, text) \
-	{ text, pfx, code, imm, ml },
+/* The rows of vm/opcodes.def; each text is op_name()'s, filled in with the sorting (a
+ * pointer per row here would be one more relocation at every start of a static-pie chibi,
+ * which mostly never reads text). */
+static struct opname table_ops[] = {
+#define OP(name, pfx, code, imm, params, results, ml, cls, type, rel, flags, feat, text) \
+	{ NULL, pfx, code, imm, ml },
 #include "../vm/opcodes.def"
 #undef OP
 };
@@ -109,8 +112,10 @@ static int cmp_name(const void *a, const void *b)
 
 static void sort_ops(void)
 {
-	for (size_t i = 0; i < NTABLE; i++)
+	for (size_t i = 0; i < NTABLE; i++) {
+		table_ops[i].text = op_name(OPC_BASE(table_ops[i].prefix) + table_ops[i].code);
 		sorted[i] = &table_ops[i];
+	}
 	qsort(sorted, NTABLE, sizeof(sorted[0]), cmp_name);
 }
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/hex.h"
 #include "../vm/alloc.h"
 #include "wat_int.h"
 
@@ -27,13 +28,9 @@ static void make_c_locale(void)
 
 static int digit_val(char c, bool hex)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (hex && c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (hex && c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	if (hex)
+		return hex_digit(c);
+	return c >= '0' && c <= '9' ? c - '0' : -1;
 }
 
 /* digit ('_'? digit)*: the end of the run, or NULL if it does not start with a digit or

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../util/hex.h"
 #include "../vm/alloc.h"
 #include "wat.h"
 #include "wat_int.h"
@@ -153,16 +154,6 @@ static bool skip_space(struct lexer *lx)
 	return true;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Length of the UTF-8 sequence at p (valid, shortest form, no surrogates), 0 if invalid. */
 static size_t utf8_len(const unsigned char *p, const unsigned char *end)
@@ -286,11 +277,11 @@ static bool read_string(struct lexer *lx, struct wat_arena **arena, const char *
 			if (*lx->p != '{')
 				return fail_at(lx, esc, "illegal escape");
 			lx->p++;
-			if (hexval(*lx->p) < 0)
+			if (hex_digit(*lx->p) < 0)
 				return fail_at(lx, esc, "illegal escape");
-			while (hexval(*lx->p) >= 0 || (*lx->p == '_' && hexval(lx->p[1]) >= 0)) {
+			while (hex_digit(*lx->p) >= 0 || (*lx->p == '_' && hex_digit(lx->p[1]) >= 0)) {
 				if (*lx->p != '_')
-					cp = cp * 16 + (uint32_t)hexval(*lx->p);
+					cp = cp * 16 + (uint32_t)hex_digit(*lx->p);
 				if (cp > 0x10ffff)
 					return fail_at(lx, esc, "illegal escape");
 				lx->p++;
@@ -302,8 +293,8 @@ static bool read_string(struct lexer *lx, struct wat_arena **arena, const char *
 			break;
 		}
 		default:
-			if (hexval(lx->p[0]) >= 0 && hexval(lx->p[1]) >= 0) {
-				*o++ = (unsigned char)(hexval(lx->p[0]) * 16 + hexval(lx->p[1]));
+			if (hex_digit(lx->p[0]) >= 0 && hex_digit(lx->p[1]) >= 0) {
+				*o++ = (unsigned char)(hex_digit(lx->p[0]) * 16 + hex_digit(lx->p[1]));
 				lx->p += 2;
 				break;
 			}

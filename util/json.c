@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
 #include "json.h"
 #include "../vm/alloc.h"
 
@@ -89,18 +90,6 @@ static bool literal(struct parser *p, const char *word)
 	return true;
 }
 
-/* Value of one hex digit, -1 if c is not one. */
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Four hex digits after "\u"; -1 (and an error) if they are not there. */
 static long hex4(struct parser *p)
 {
@@ -111,7 +100,7 @@ static long hex4(struct parser *p)
 		return -1;
 	}
 	for (int i = 0; i < 4; i++) {
-		int h = hexval((unsigned char)p->text[p->pos + i]);
+		int h = hex_digit((unsigned char)p->text[p->pos + i]);
 
 		if (h < 0) {
 			fail(p, "bad hex digit in \\u escape");

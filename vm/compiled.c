@@ -286,22 +286,29 @@ static bool data_image_build(struct chibi_instance *inst, struct data_image *di,
 	uint64_t min = data_image_min(), n = 0, pos = 0;
 	struct data_run *iv;
 
-	*rec = NULL;
 	*rec_len = *img_len = 0;
 	memset(di, 0, sizeof(*di));
+	/* room for a run per segment: there are no more */
+	*rec = vm_calloc(1, DATA_REC_HEAD + (8 + DATA_RUN_REC) * (size_t)m->ndatas);
 	iv = vm_calloc(m->ndatas ? m->ndatas : 1, sizeof(*iv));
-	if (!iv)
+	if (!*rec || !iv) {
+		vm_free(*rec);
+		vm_free(iv);
+		*rec = NULL;
 		return false;
-	/* each segment's whole pages, sorted, then merged where they touch */
+	}
+	/* each active segment's offset, and its whole pages in a defined memory, sorted, then
+	 * merged where they touch */
 	for (uint32_t i = 0; i < m->ndatas; i++) {
 		const struct data *d = &m->datas[i];
-		uint64_t off;
+		struct chibi_memory *mem;
+		uint64_t off = UINT64_MAX;
 
+		if (d->mode == SEG_ACTIVE)
+			inst_data_place(inst, i, &mem, &off); /* in bounds: inst was made */
+		put64(*rec + DATA_REC_HEAD + 8 * (uint64_t)i, off);
 		if (d->mode != SEG_ACTIVE || !d->len || d->memory_index < m->nmemory_imports)
 			continue;
-		off = inst_eval_cexpr(inst, &d->offset);
-		if (!inst->memories[d->memory_index]->is64)
-			off = (uint32_t)off;
 		iv[n++] = (struct data_run){ .memory = d->memory_index,
 					     .mem_off = off & ~(CF_ALIGN - 1),
 					     .len = align_up(off + d->len, CF_ALIGN) -
@@ -332,25 +339,8 @@ static bool data_image_build(struct chibi_instance *inst, struct data_image *di,
 		}
 	di->runs = iv;
 	*rec_len = DATA_REC_HEAD + 8 * (uint64_t)m->ndatas + DATA_RUN_REC * (uint64_t)di->nruns;
-	*rec = vm_calloc(1, (size_t)*rec_len);
-	if (!*rec) {
-		vm_free(iv);
-		di->runs = NULL;
-		return false;
-	}
 	put32(*rec, m->ndatas);
 	put32(*rec + 4, di->nruns);
-	for (uint32_t i = 0; i < m->ndatas; i++) {
-		const struct data *d = &m->datas[i];
-		uint64_t off = UINT64_MAX;
-
-		if (d->mode == SEG_ACTIVE) {
-			off = inst_eval_cexpr(inst, &d->offset);
-			if (!inst->memories[d->memory_index]->is64)
-				off = (uint32_t)off;
-		}
-		put64(*rec + DATA_REC_HEAD + 8 * (uint64_t)i, off);
-	}
 	for (uint32_t i = 0; i < di->nruns; i++) {
 		uint8_t *p = *rec + DATA_REC_HEAD + 8 * (uint64_t)m->ndatas + DATA_RUN_REC * i;
 
@@ -548,17 +538,11 @@ bool compiled_map_data(struct chibi_instance *inst)
 	/* all segments where they were compiled, in bounds; every run's memory reserved and
 	 * large enough: else nothing is written here */
 	for (uint32_t i = 0; i < m->ndatas; i++) {
-		const struct data *d = &m->datas[i];
 		struct chibi_memory *mem;
 		uint64_t off;
 
-		if (d->mode != SEG_ACTIVE)
-			continue;
-		mem = inst->memories[d->memory_index];
-		off = inst_eval_cexpr(inst, &d->offset);
-		if (!mem->is64)
-			off = (uint32_t)off;
-		if (off != di->seg_off[i] || off > mem->size || d->len > mem->size - off)
+		if (m->datas[i].mode == SEG_ACTIVE &&
+		    (!inst_data_place(inst, i, &mem, &off) || off != di->seg_off[i]))
 			return false;
 	}
 	for (uint32_t j = 0; j < di->nruns; j++) {

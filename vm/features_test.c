@@ -10,6 +10,7 @@
 #include "../include/chibi.h"
 #include "../text/wat.h"
 #include "alloc.h"
+#include "types.h"
 
 /* Text -> binary with every proposal on (the switch under test applies at decoding). */
 static uint8_t *to_binary(const char *wat, size_t *len)
@@ -127,6 +128,164 @@ Test(features, opcodes_of_switched_off_proposals_are_illegal)
 		else
 			expect_switch(wat, cases[i].bit, CHIBI_ERR_MALFORMED, "illegal opcode");
 	}
+}
+
+/* ---- every row of opcodes.def against its feat column ---- */
+
+/* Minimal well-formed immediates of each kind (indices 0, empty block type, no labels). */
+static size_t put_immediates(uint8_t *out, unsigned imm)
+{
+	size_t n = 0;
+
+	switch (imm) {
+	case IMM_NONE:
+		break;
+	case IMM_BLOCKTYPE:
+		out[n++] = 0x40;
+		break;
+	case IMM_TRY_TABLE: /* empty block type, no catch clauses */
+	case IMM_BR_TABLE: /* no labels, default 0 */
+	case IMM_CALL_INDIRECT:
+	case IMM_MEMARG:
+	case IMM_MEMORY_INIT:
+	case IMM_MEMORY_COPY:
+	case IMM_TABLE_INIT:
+	case IMM_TABLE_COPY:
+		out[n++] = imm == IMM_TRY_TABLE ? 0x40 : 0x00;
+		out[n++] = 0x00;
+		break;
+	case IMM_MEMARG_LANE:
+		out[n++] = 0x00;
+		out[n++] = 0x00;
+		out[n++] = 0x00;
+		break;
+	case IMM_SELECT_T:
+		out[n++] = 0x01;
+		out[n++] = VT_I32;
+		break;
+	case IMM_REFTYPE:
+		out[n++] = VT_FUNCREF;
+		break;
+	case IMM_F32:
+	case IMM_F64:
+	case IMM_V128:
+	case IMM_SHUFFLE:
+		n = imm == IMM_F32 ? 4 : imm == IMM_F64 ? 8 : 16;
+		memset(out, 0, n);
+		break;
+	default: /* one u32 index, label or lane, an s32 or s64 */
+		out[n++] = 0x00;
+		break;
+	}
+	return n;
+}
+
+/*
+ * A module whose one function runs row `op` in unreachable code (so most operand types
+ * match), inside the block it needs (else in an if, catch in a try, ...) and with the end
+ * of any block it opens.  *at is the byte offset of the first opcode of the proposal of
+ * `op`: its own, or the try around a catch.
+ */
+static size_t module_using(uint16_t op, uint8_t *out, size_t *at)
+{
+	uint16_t outer = OPC_NONE;
+	static const uint8_t head[] = { 0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+					0x01, 0x04, 0x01, 0x60, 0x00, 0x00, /* type () -> () */
+					0x03, 0x02, 0x01, 0x00 };           /* func 0: type 0 */
+	uint8_t body[64];
+	size_t n = 0, len = 0;
+	unsigned imm = op_info[op].imm;
+
+	body[n++] = 0x00; /* no locals */
+	body[n++] = OPC_UNREACHABLE;
+	if (op == OPC_ELSE)
+		outer = OPC_IF;
+	else if (op == OPC_CATCH || op == OPC_CATCH_ALL || op == OPC_DELEGATE)
+		outer = OPC_TRY;
+	else if (op == OPC_END)
+		outer = OPC_BLOCK;
+	*at = n;
+	if (outer != OPC_NONE) {
+		body[n++] = (uint8_t)outer;
+		body[n++] = 0x40;
+		if (op_info[outer].feature != op_info[op].feature)
+			*at = n;
+	}
+	if (op < 0x100) {
+		body[n++] = (uint8_t)op;
+	} else { /* the prefix, then the sub-opcode as a u32 LEB */
+		unsigned code = op >= OPC_BASE(0xfd) ? op - OPC_BASE(0xfd) : op - OPC_BASE(0xfc);
+
+		body[n++] = op >= OPC_BASE(0xfd) ? 0xfd : 0xfc;
+		do {
+			body[n++] = (uint8_t)((code & 0x7f) | (code >= 0x80 ? 0x80 : 0));
+			code >>= 7;
+		} while (code);
+	}
+	n += put_immediates(body + n, imm);
+	if (imm == IMM_BLOCKTYPE || imm == IMM_TRY_TABLE || op == OPC_ELSE || op == OPC_CATCH ||
+	    op == OPC_CATCH_ALL)
+		body[n++] = OPC_END;
+	body[n++] = OPC_END; /* the function's */
+	memcpy(out, head, sizeof(head));
+	len = sizeof(head);
+	out[len++] = 0x0a; /* code section: one body, each size below 128 */
+	out[len++] = (uint8_t)(n + 2);
+	out[len++] = 0x01;
+	out[len++] = (uint8_t)n;
+	*at += len;
+	memcpy(out + len, body, n);
+	return len + n;
+}
+
+/*
+ * For every row of opcodes.def: with its proposal switched off (what `-W <proposal>=n`
+ * sets) a module using the instruction is refused, "illegal opcode" at the opcode; with
+ * every proposal on it is not malformed (it may still be invalid: index 0 of a memory, a
+ * table ... does not exist).  CORE rows stay legal with every proposal off.
+ */
+Test(features, every_row_is_illegal_without_its_proposal)
+{
+	unsigned gated = 0;
+
+	for (unsigned op = 0; op < OPC_LIMIT; op++) {
+		uint32_t bit = op_info[op].feature;
+		const char *name = op_name(op);
+		struct chibi_config cfg = { .features_off = bit };
+		uint8_t bin[128];
+		size_t at = 0, len;
+		struct chibi_diag d = { 0 };
+		chibi_module *m = NULL;
+		enum chibi_err err;
+
+		if (!name)
+			continue;
+		cr_assert(!bit || chibi_feature_name(bit), "%s: feat %#x is not one proposal",
+			  name, bit);
+		len = module_using((uint16_t)op, bin, &at);
+		err = chibi_module_new_features(bin, len, CHIBI_FEATURES_ALL, &m, &d);
+		chibi_module_free(m);
+		cr_expect_neq(err, CHIBI_ERR_MALFORMED, "%s with every proposal: %s", name, d.msg);
+		if (!bit) {
+			err = chibi_module_new_features(bin, len, 0, &m, &d);
+			chibi_module_free(m);
+			cr_expect_neq(err, CHIBI_ERR_MALFORMED, "%s (CORE) with no proposal: %s",
+				      name, d.msg);
+			continue;
+		}
+		gated++;
+		m = NULL;
+		memset(&d, 0, sizeof(d));
+		err = chibi_module_new_features(bin, len, chibi_config_features(&cfg), &m, &d);
+		chibi_module_free(m);
+		cr_expect_eq(err, CHIBI_ERR_MALFORMED, "%s without %s: %d %s", name,
+			     chibi_feature_name(bit), err, d.msg);
+		cr_expect_str_eq(d.msg, "illegal opcode", "%s without %s", name,
+				 chibi_feature_name(bit));
+		cr_expect_eq(d.offset, at, "%s without %s: at %zu, not %zu", name,
+			     chibi_feature_name(bit), (size_t)d.offset, at);
+	}
+	cr_expect_gt(gated, 0);
 }
 
 Test(features, extended_const_and_multi_value)

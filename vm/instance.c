@@ -408,6 +408,19 @@ static enum chibi_trap init_elems(struct chibi_instance *inst)
 }
 
 /* Active data segments (memory.init + data.drop), in order. */
+/* See runtime.h. */
+bool inst_data_place(struct chibi_instance *inst, uint32_t i, struct chibi_memory **mem,
+		     uint64_t *off)
+{
+	const struct data *d = &inst->mod->datas[i];
+
+	*mem = inst->memories[d->memory_index];
+	*off = inst_eval_cexpr(inst, &d->offset);
+	if (!(*mem)->is64)
+		*off = (uint32_t)*off;
+	return *off <= (*mem)->size && d->len <= (*mem)->size - *off;
+}
+
 static enum chibi_trap init_datas(struct chibi_instance *inst)
 {
 	const struct module *m = inst->mod;
@@ -421,11 +434,7 @@ static enum chibi_trap init_datas(struct chibi_instance *inst)
 
 		if (d->mode != SEG_ACTIVE)
 			continue;
-		mem = inst->memories[d->memory_index];
-		off = inst_eval_cexpr(inst, &d->offset);
-		if (!mem->is64)
-			off = (uint32_t)off;
-		if (off > mem->size || d->len > mem->size - off)
+		if (!inst_data_place(inst, i, &mem, &off))
 			return CHIBI_TRAP_MEMORY_OOB;
 		if (d->len)
 			memcpy(mem->data + off, d->bytes, d->len);

@@ -3,7 +3,8 @@
  * The immediate layout comes from the imm column of vm/opcodes.def; this file only knows how
  * each imm kind is encoded (spec 5.4).  It checks encodings (LEB sizes, memop flags, known
  * opcodes, type bytes) but not types or indices: that is the validator's job.
- * Entry points: instr_read(), instr_br_table_label().
+ * Entry points: instr_read_any() (behind instr.h's inline instr_read_features()),
+ * instr_br_table_label().
  */
 #include <string.h>
 
@@ -282,13 +283,13 @@ static enum chibi_err get_opcode(struct cur *c, struct instr *in)
 		err = get_u32(c, &sub);
 		if (err)
 			return err;
-		if (sub >= limit || !op_info[base + sub].name)
+		if (sub >= limit || !op_info[base + sub].name_off)
 			return diag_set(c->diag, CHIBI_ERR_MALFORMED, in->offset,
 					"illegal opcode");
 		in->op = (uint16_t)(base + sub);
 		return CHIBI_OK;
 	}
-	if (!op_info[b].name)
+	if (!op_info[b].name_off)
 		return diag_set(c->diag, CHIBI_ERR_MALFORMED, in->offset, "illegal opcode");
 	in->op = b;
 	return CHIBI_OK;
@@ -418,60 +419,18 @@ static enum chibi_err get_immediates(struct cur *c, struct instr *in)
 	return err;
 }
 
-/*
- * Read one instruction at *p (p < end required for success), filling *out and advancing *p
- * past it.  base is the start of the module binary, used for out->offset and diag offsets.
- * Errors: CHIBI_ERR_MALFORMED with the spec wording.  *p is left unspecified on error.  Never allocates.  Spec 5.4.
- */
-enum chibi_err instr_read(const uint8_t **p, const uint8_t *end, const uint8_t *base,
-			  struct instr *out, struct chibi_diag *diag)
-{
-	return instr_read_features(p, end, base, CHIBI_FEATURES_ALL, out, diag);
-}
-
-uint32_t instr_feature(uint16_t op)
-{
-	if (op >= OPC_BASE(0xfd) + 0x100)
-		return CHIBI_FEAT_RELAXED_SIMD;
-	if (op >= OPC_BASE(0xfd))
-		return CHIBI_FEAT_SIMD;
-	if (op >= OPC_BASE(0xfc) + 8 && op <= OPC_BASE(0xfc) + 14)
-		return CHIBI_FEAT_BULK_MEMORY; /* memory.init .. table.copy */
-	if (op >= OPC_BASE(0xfc) + 15 && op <= OPC_BASE(0xfc) + 17)
-		return CHIBI_FEAT_REFERENCE_TYPES; /* table.grow, table.size, table.fill */
-	switch (op) {
-	case OPC_SELECT_T: case OPC_TABLE_GET: case OPC_TABLE_SET:
-	case OPC_REF_NULL: case OPC_REF_IS_NULL: case OPC_REF_FUNC:
-		return CHIBI_FEAT_REFERENCE_TYPES;
-	case OPC_RETURN_CALL: case OPC_RETURN_CALL_INDIRECT: case OPC_RETURN_CALL_REF:
-		return CHIBI_FEAT_TAIL_CALL;
-	case OPC_CALL_REF: case OPC_REF_AS_NON_NULL: case OPC_BR_ON_NULL:
-	case OPC_BR_ON_NON_NULL:
-		return CHIBI_FEAT_FUNCTION_REFERENCES;
-	case OPC_TRY: case OPC_CATCH: case OPC_THROW: case OPC_RETHROW: case OPC_THROW_REF:
-	case OPC_DELEGATE: case OPC_CATCH_ALL: case OPC_TRY_TABLE:
-		return CHIBI_FEAT_EXCEPTIONS;
-	default:
-		return 0;
-	}
-}
-
-enum chibi_err instr_read_features(const uint8_t **p, const uint8_t *end, const uint8_t *base,
-				   uint32_t features, struct instr *out,
-				   struct chibi_diag *diag)
+/* See vm/instr.h: the full reader, for what the inline fast path leaves. */
+enum chibi_err instr_read_any(const uint8_t **p, const uint8_t *end, const uint8_t *base,
+			      uint32_t features, struct instr *out, struct chibi_diag *diag)
 {
 	struct cur c = { .p = *p, .end = end, .base = base, .diag = diag, .feat = features };
 	enum chibi_err err;
-	uint32_t need;
 
 	memset(out, 0, sizeof(*out));
 	out->offset = (uint32_t)(*p - base);
 	err = get_opcode(&c, out);
 	/* a switched-off proposal's opcodes are illegal, as before the proposal */
-	/* With every proposal on (the default) there is nothing to look up: validation reads
-	 * every instruction, so this test is on the start-up path. */
-	if (!err && features != CHIBI_FEATURES_ALL && (need = instr_feature(out->op)) &&
-	    !(features & need))
+	if (!err && (op_info[out->op].feature & ~features))
 		err = diag_set(diag, CHIBI_ERR_MALFORMED, out->offset, "illegal opcode");
 	if (!err)
 		err = get_immediates(&c, out);

@@ -8,6 +8,8 @@
 #ifndef CHIBI_VM_INSTR_H
 #define CHIBI_VM_INSTR_H
 
+#include <string.h>
+
 #include "module.h"
 
 enum blocktype_kind { BT_EMPTY, BT_VALTYPE, BT_TYPEIDX };
@@ -37,20 +39,99 @@ struct instr {
 	};
 };
 
-/* Read one instruction at *p (< end), advance *p past it.  `base` is the start of the module
- * binary, for offsets.  On bad encoding returns CHIBI_ERR_MALFORMED with diag filled using the
- * spec wording ("unexpected end", "integer representation too long", "integer too large",
- * "malformed memop flags", "illegal opcode", "malformed reference type", ...). */
-enum chibi_err instr_read(const uint8_t **p, const uint8_t *end, const uint8_t *base,
-			  struct instr *out, struct chibi_diag *diag);
-/* The same, accepting only the proposals in `features` (enum chibi_feature): the
- * opcodes of the others are "illegal opcode"; without memory64 a memarg offset is a u32,
- * without multi-memory a memory index is a zero byte and memarg flag 64 is alignment. */
-enum chibi_err instr_read_features(const uint8_t **p, const uint8_t *end, const uint8_t *base,
-				   uint32_t features, struct instr *out,
-				   struct chibi_diag *diag);
-/* The proposal opcode `op` (enum opcode) belongs to, 0 for the Wasm 1.0 core. */
-uint32_t instr_feature(uint16_t op);
+/* The whole reader, every immediate kind (vm/instr.c); instr_read_features() below is the
+ * entry point, this its slow path. */
+enum chibi_err instr_read_any(const uint8_t **p, const uint8_t *end, const uint8_t *base,
+			      uint32_t features, struct instr *out, struct chibi_diag *diag);
+
+/*
+ * Read one instruction at *p (< end), accepting only the proposals in `features` (enum
+ * chibi_feature), and advance *p past it.  `base` is the start of the module binary, for
+ * offsets.  The opcodes of a switched-off proposal (the feat column of vm/opcodes.def) are
+ * "illegal opcode"; without memory64 a memarg offset is a u32, without multi-memory a
+ * memory index is a zero byte and memarg flag 64 is alignment.  On bad encoding returns
+ * CHIBI_ERR_MALFORMED with diag filled using the spec wording ("unexpected end", "integer
+ * representation too long", "integer too large", "malformed memop flags", "illegal
+ * opcode", "malformed reference type", ...).  *p is left unspecified on error.
+ *
+ * Every instruction of a module is read three times before it first runs (the validator's
+ * encoding pass and its typing pass, then the interpreter's translator or the JIT), so the
+ * common shapes are read here, inline: a one-byte opcode with no immediate, with one
+ * immediate that is a one-byte LEB (an index, a label, a small i32.const), with an empty
+ * or number block type, or with a memarg of two one-byte LEBs and no memory index.  Everything else, and every error, is
+ * instr_read_any()'s.  Always inlined: gcc otherwise keeps one out-of-line copy for the
+ * validator's two loops, and the call costs what the fast path saves.
+ */
+__attribute__((always_inline))
+static inline enum chibi_err instr_read_features(const uint8_t **p, const uint8_t *end,
+						 const uint8_t *base, uint32_t features,
+						 struct instr *out, struct chibi_diag *diag)
+{
+	const uint8_t *q = *p;
+	const struct opinfo *oi;
+	uint32_t a = 0;
+	uint64_t bits = 0;
+	uint8_t bt = BT_EMPTY;
+	unsigned len;
+
+	if (q >= end)
+		return instr_read_any(p, end, base, features, out, diag);
+	oi = &op_info[q[0]]; /* the prefixes 0xFC and 0xFD have no row: name_off 0 */
+	if (!oi->name_off || (oi->feature & ~features))
+		return instr_read_any(p, end, base, features, out, diag);
+	switch (oi->imm) {
+	case IMM_NONE:
+		len = 1;
+		break;
+	case IMM_BLOCKTYPE: /* empty (0x40) or a number type */
+		if (end - q < 2 || (q[1] != 0x40 && (q[1] < VT_F64 || q[1] > VT_I32)))
+			return instr_read_any(p, end, base, features, out, diag);
+		bt = q[1] == 0x40 ? BT_EMPTY : BT_VALTYPE;
+		a = q[1] == 0x40 ? 0 : q[1];
+		len = 2;
+		break;
+	case IMM_LABEL:
+	case IMM_FUNC:
+	case IMM_LOCAL:
+	case IMM_GLOBAL:
+		if (end - q < 2 || (q[1] & 0x80))
+			return instr_read_any(p, end, base, features, out, diag);
+		a = q[1];
+		len = 2;
+		break;
+	case IMM_I32: /* a one-byte s32: bit 6 is the sign */
+		if (end - q < 2 || (q[1] & 0x80))
+			return instr_read_any(p, end, base, features, out, diag);
+		bits = (uint64_t)(int64_t)((int32_t)(q[1] & 0x3f) - (q[1] & 0x40 ? 64 : 0));
+		len = 2;
+		break;
+	case IMM_MEMARG: /* flags below 64: an alignment and no memory index */
+		if (end - q < 3 || q[1] >= 64 || (q[2] & 0x80))
+			return instr_read_any(p, end, base, features, out, diag);
+		a = q[1];
+		bits = q[2];
+		len = 3;
+		break;
+	default:
+		return instr_read_any(p, end, base, features, out, diag);
+	}
+	memset(out, 0, sizeof(*out));
+	out->op = q[0];
+	out->bt_kind = bt;
+	out->offset = (uint32_t)(q - base);
+	out->a = a;
+	out->bits = bits;
+	*p = q + len;
+	return CHIBI_OK;
+}
+
+/* instr_read_features() with every proposal on. */
+static inline enum chibi_err instr_read(const uint8_t **p, const uint8_t *end,
+					const uint8_t *base, struct instr *out,
+					struct chibi_diag *diag)
+{
+	return instr_read_features(p, end, base, CHIBI_FEATURES_ALL, out, diag);
+}
 
 /* Read one value type at *p (< end) into *out and advance (spec 5.3; see vtype in
  * vm/types.h): MALFORMED for a bad encoding, UNSUPPORTED for the GC heap types.  The

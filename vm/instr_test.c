@@ -241,6 +241,51 @@ Test(instr, block_blocktype_kinds)
 	cr_expect_eq(in.offset, 4);
 }
 
+/*
+ * The inline fast path of instr_read_features() (vm/instr.h) against the full reader
+ * instr_read_any(): every one-byte opcode followed by two bytes from a set that crosses
+ * each shortcut's limits (LEB continuation, the s32 sign bit, memarg flag 64, block type
+ * codes), cut to 1-3 bytes, with every proposal on, none, and all but the row's own, must
+ * give the same result, immediates, length and message.
+ */
+Test(instr, fast_path_same_as_full_reader)
+{
+	static const uint8_t imm[] = { 0x00, 0x01, 0x3f, 0x40, 0x41, 0x63, 0x64, 0x6f, 0x70,
+				       0x7b, 0x7c, 0x7f, 0x80, 0xff };
+	const size_t n = sizeof(imm);
+	unsigned ok = 0;
+
+	for (unsigned b = 0; b < 256; b++)
+		for (size_t i = 0; i < n * n; i++)
+			for (size_t len = 1; len <= 3; len++)
+				for (int f = 0; f < 3; f++) {
+			uint8_t code[3] = { (uint8_t)b, imm[i / n], imm[i % n] };
+			uint32_t feat = f == 0 ? CHIBI_FEATURES_ALL : f == 1 ? 0 :
+					CHIBI_FEATURES_ALL & ~(uint32_t)op_info[b].feature;
+			const uint8_t *p1 = code, *p2 = code;
+			struct chibi_diag d1 = { 0 }, d2 = { 0 };
+			struct instr x, y;
+			enum chibi_err e1 = instr_read_features(&p1, code + len, code, feat, &x, &d1);
+			enum chibi_err e2 = instr_read_any(&p2, code + len, code, feat, &y, &d2);
+
+			cr_assert_eq(e1, e2, "%02x %02x %02x len %zu feat %#x", code[0], code[1],
+				     code[2], len, feat);
+			if (e1) {
+				cr_assert_str_eq(d1.msg, d2.msg, "%02x len %zu", b, len);
+				cr_assert_eq(d1.offset, d2.offset, "%02x len %zu", b, len);
+				continue;
+			}
+			cr_assert_eq(p1, p2, "%02x %02x %02x len %zu", code[0], code[1], code[2],
+				     len);
+			cr_assert(x.op == y.op && x.bt_kind == y.bt_kind && x.a == y.a &&
+				  x.b == y.b && x.mem == y.mem && x.offset == y.offset &&
+				  x.bits == y.bits, "%02x %02x %02x len %zu", code[0], code[1],
+				  code[2], len);
+			ok++;
+		}
+	cr_expect_gt(ok, 0);
+}
+
 /* ---- LEB128 boundaries ------------------------------------------------------------- */
 
 static int u32_of(const uint8_t *b, size_t n, uint32_t *v, size_t *used)

@@ -833,13 +833,13 @@ static uint64_t num_compare(unsigned op, uint64_t a, uint64_t b)
 
 	switch (op) {
 #define NUMC(n) case OPC_##n: return num_##n(a, b, &t);
-#define OP(n, pfx, code, imm, par, res, ml, cls, ty, rel, fl, text) \
+#define OP(n, pfx, code, imm, par, res, ml, cls, ty, rel, fl, feat, text) \
 	OPCL_SWITCH(cls, OP_SKIP, NUMC, OP_SKIP, OP_SKIP, OP_SKIP, OP_SKIP, OP_SKIP, OP_SKIP)(n)
 #include "opcodes.def"
 #undef OP
 #undef NUMC
 	default:
-		cr_assert_fail("%s is not a comparison", op_info[op].name);
+		cr_assert_fail("%s is not a comparison", op_name(op));
 		return 0;
 	}
 }
@@ -862,7 +862,7 @@ static void br_name(unsigned op, char *out, size_t n)
 {
 	size_t k = (size_t)snprintf(out, n, "BR_");
 
-	for (const char *p = op_info[op].name; *p && k + 1 < n; p++)
+	for (const char *p = op_name(op); *p && k + 1 < n; p++)
 		out[k++] = *p == '.' ? '_' : (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
 	out[k] = 0;
 }
@@ -938,7 +938,7 @@ static unsigned check_compare(uint16_t op, chibi_instance *const inst[2])
 
 					cr_assert_eq(chibi_func_call(fn, args, 2, &r, 1, &last), 0);
 					cr_expect_eq((uint32_t)r.of.i32, want, "%s %s %s: %#llx, %#llx",
-						     e ? "jit" : "interp", op_info[op].name,
+						     e ? "jit" : "interp", op_name(op),
 						     cmp_forms[f], (unsigned long long)a,
 						     (unsigned long long)b);
 					n++;
@@ -966,12 +966,12 @@ Test(interp, comparisons_agree_in_every_form)
 		struct chibi_diag d = { 0 };
 		chibi_module *m;
 
-		if (!oi->name || oi->cls != OPCL_COMPARE)
+		if (!op_name(op) || oi->cls != OPCL_COMPARE)
 			continue;
 		t = oi->type == VT_I32 ? "i32" : oi->type == VT_I64 ? "i64"
 		  : oi->type == VT_F32 ? "f32" : "f64";
-		m = compare_module(t, oi->name);
-		cr_assert(m, "%s", oi->name);
+		m = compare_module(t, op_name(op));
+		cr_assert(m, "%s", op_name(op));
 		cr_assert_eq(chibi_instance_new(S, m, L, &inst[0], &d, NULL), 0, "%s", d.msg);
 		cr_assert_eq(chibi_instance_new(js, m, L, &inst[1], &d, NULL), 0, "%s", d.msg);
 		chibi_module_free(m);
@@ -981,11 +981,11 @@ Test(interp, comparisons_agree_in_every_form)
 
 			br_name(op, want, sizeof(want));
 			s = listing(inst[0], "br");
-			cr_expect(strstr(s, want), "%s br_if: %s", oi->name, s);
+			cr_expect(strstr(s, want), "%s br_if: %s", op_name(op), s);
 			free(s);
 			br_name(op_inverse(op), want, sizeof(want));
 			s = listing(inst[0], "if");
-			cr_expect(strstr(s, want), "%s if: %s", oi->name, s);
+			cr_expect(strstr(s, want), "%s if: %s", op_name(op), s);
 			free(s);
 			fused++;
 		}
@@ -1048,14 +1048,14 @@ static uint64_t num_eval(uint16_t op, uint64_t a, uint64_t b, int *trap)
 	switch (op) {
 #define NUMV1(n) case OPC_##n: return num_##n(a, trap);
 #define NUMV2(n) case OPC_##n: return num_##n(a, b, trap);
-#define OP(n, pfx, code, imm, par, res, ml, cls, ty, rel, fl, text) \
+#define OP(n, pfx, code, imm, par, res, ml, cls, ty, rel, fl, feat, text) \
 	OPCL_SWITCH(cls, NUMV1, NUMV2, NUMV1, NUMV2, NUMV1, OP_SKIP, OP_SKIP, OP_SKIP)(n)
 #include "opcodes.def"
 #undef OP
 #undef NUMV1
 #undef NUMV2
 	default:
-		cr_assert_fail("%s is not numeric", op_info[op].name);
+		cr_assert_fail("%s is not numeric", op_name(op));
 		return 0;
 	}
 }
@@ -1114,7 +1114,7 @@ Test(interp, numeric_rows_agree_with_num)
 	cr_assert(js);
 	for (uint16_t op = 0; op < OPC_LIMIT; op++) {
 		const struct opinfo *oi = &op_info[op];
-		bool two = oi->params && oi->params[0] && oi->params[1];
+		bool two = oi->params[0] && oi->params[1];
 		uint8_t pt = oi->type, rt;
 		const char *p, *r;
 		chibi_instance *inst[2] = { NULL, NULL };
@@ -1124,7 +1124,7 @@ Test(interp, numeric_rows_agree_with_num)
 		uint64_t v[8], k7;
 		size_t nv;
 
-		if (!oi->name || !op_is_numeric(op))
+		if (!op_name(op) || !op_is_numeric(op))
 			continue;
 		rt = vt_from_letter(oi->results[0]);
 		p = type_name(pt);
@@ -1137,7 +1137,7 @@ Test(interp, numeric_rows_agree_with_num)
 				 " (func (export \"kl\") (param %1$s %1$s) (result %2$s)\n"
 				 "   %1$s.const 7 local.get 1 %3$s)\n"
 				 " (func (export \"kr\") (param %1$s %1$s) (result %2$s)\n"
-				 "   local.get 0 %1$s.const 7 %3$s))", p, r, oi->name);
+				 "   local.get 0 %1$s.const 7 %3$s))", p, r, op_name(op));
 		else
 			snprintf(wat, sizeof(wat),
 				 "(module\n"
@@ -1146,9 +1146,9 @@ Test(interp, numeric_rows_agree_with_num)
 				 " (func (export \"kl\") (param %1$s %1$s) (result %2$s)\n"
 				 "   %1$s.const 7 %3$s)\n"
 				 " (func (export \"kr\") (param %1$s %1$s) (result %2$s)\n"
-				 "   local.get 1 %3$s))", p, r, oi->name);
+				 "   local.get 1 %3$s))", p, r, op_name(op));
 		m = wat_module(wat);
-		cr_assert(m, "%s", oi->name);
+		cr_assert(m, "%s", op_name(op));
 		cr_assert_eq(chibi_instance_new(S, m, L, &inst[0], &d, NULL), 0, "%s", d.msg);
 		cr_assert_eq(chibi_instance_new(js, m, L, &inst[1], &d, NULL), 0, "%s", d.msg);
 		chibi_module_free(m);
@@ -1174,12 +1174,12 @@ Test(interp, numeric_rows_agree_with_num)
 						t = chibi_func_call(fn, args, 2, &res, 1, &last);
 						calls++;
 						cr_expect_eq((int)t, want_trap, "%s %s %s: %#llx, %#llx",
-							     e ? "jit" : "interp", oi->name, forms[f],
+							     e ? "jit" : "interp", op_name(op), forms[f],
 							     (unsigned long long)a, (unsigned long long)b);
 						if (t == CHIBI_TRAP_NONE && !want_trap)
 							cr_expect(same_result(rt, bits_of(&res), want),
 								  "%s %s %s: %#llx, %#llx -> %#llx, want %#llx",
-								  e ? "jit" : "interp", oi->name, forms[f],
+								  e ? "jit" : "interp", op_name(op), forms[f],
 								  (unsigned long long)a, (unsigned long long)b,
 								  (unsigned long long)bits_of(&res),
 								  (unsigned long long)want);

@@ -258,6 +258,12 @@ void interp_free_code(struct chibi_func *f);
 
 /* Evaluate a constant expression in an instance (globals/functions must already exist). */
 uint64_t inst_eval_cexpr(struct chibi_instance *inst, const struct cexpr *e);
+/* Where active data segment i of inst's module goes: its memory, and the offset its
+ * constant expression gives (the low 32 bits for a 32-bit memory).  True when the segment
+ * fits in that memory as it is now.  The one rule for applying segments (instantiation)
+ * and for mapping or building a compiled file's memory image (vm/compiled.c). */
+bool inst_data_place(struct chibi_instance *inst, uint32_t i, struct chibi_memory **mem,
+		     uint64_t *off);
 /* A value type of inst's module in the store's form (canonical ids; see vtype). */
 vtype inst_vtype(const struct chibi_instance *inst, vtype t);
 

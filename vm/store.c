@@ -288,6 +288,14 @@ uint32_t store_intern_type(struct chibi_store *s, const struct functype *t)
 	one.final_ = true;
 	one.rec_first = 0;
 	one.rec_len = 1;
+	/* Without a type index in it the type is its own canonical form: most host types are
+	 * found without making the copy (WASI's 46 functions have 9 types). */
+	for (uint32_t i = 0; i < (size_t)t->nparams + t->nresults; i++)
+		if (vt_has_index(i < t->nparams ? t->params[i] : t->results[i - t->nparams]))
+			return store_intern_group(s, &one, 0, 1, &id) ? id : UINT32_MAX;
+	for (uint32_t g = 0; g < s->ntypes; g += s->types[g].rec_len)
+		if (s->types[g].rec_len == 1 && same_canon(&s->types[g], &one))
+			return g;
 	return store_intern_group(s, &one, 0, 1, &id) ? id : UINT32_MAX;
 }
 

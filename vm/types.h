@@ -141,7 +141,7 @@ enum imm_kind {
  * 0x113), so that every opcode fits one uint16_t. */
 #define OPC_BASE(pfx) ((pfx) == 0xfd ? 0x200 : (pfx) == 0xfc ? 0x100 : 0)
 enum opcode {
-#define OP(name, pfx, code, imm, par, res, ml, cls, ty, rel, fl, text) \
+#define OP(name, pfx, code, imm, par, res, ml, cls, ty, rel, fl, feat, text) \
 	OPC_##name = OPC_BASE(pfx) + (code),
 #include "opcodes.def"
 #undef OP
@@ -152,7 +152,7 @@ enum opcode {
 
 /* The memlog2 column as constants, OPML_<name>, for code generated per row (handlers). */
 enum opcode_memlog2 {
-#define OP(name, pfx, code, imm, par, res, ml, cls, ty, rel, fl, text) OPML_##name = (ml),
+#define OP(name, pfx, code, imm, par, res, ml, cls, ty, rel, fl, feat, text) OPML_##name = (ml),
 #include "opcodes.def"
 #undef OP
 };
@@ -212,19 +212,35 @@ enum op_flag {
 	OPF_SHIFT = 1 << 3, /* scalar shift or rotate: operand 2 is a count modulo the width */
 };
 
-/* Static description of one opcode, indexed by enum opcode; name == NULL for unused codes. */
+/*
+ * Static description of one opcode, indexed by enum opcode; name_off == 0 for unused codes.
+ * No pointers: the table and the names live in read-only data that a static-pie start does
+ * not relocate (docs/RATIONALE.md, "Start-up after the feature work").
+ */
 struct opinfo {
-	const char *name;    /* text format name, e.g. "i32.add" */
-	const char *params;  /* "ii" etc., NULL when handled by hand */
-	const char *results; /* "i" etc., NULL when handled by hand */
+	uint16_t name_off;   /* the text format name, e.g. "i32.add": op_name(op) */
+	char params[4];      /* operand types, opcodes.def letters: "ii" etc.; "*" for a row
+	                      * handled by hand (op_is_special) */
+	char results[2];     /* result types, same letters; "*" when handled by hand */
 	uint8_t imm;         /* enum imm_kind */
 	uint8_t memlog2;     /* log2 access size for loads/stores */
 	uint8_t cls;         /* enum op_class */
 	uint8_t type;        /* numeric rows: enum valtype of the first operand; else 0 */
 	uint8_t rel;         /* enum op_rel */
 	uint8_t flags;       /* enum op_flag bits */
+	uint16_t feature;    /* the proposal (enum chibi_feature bit) the row belongs to, 0 for
+	                      * instructions no -W switch turns off (the feat column) */
 };
 extern const struct opinfo op_info[OPC_LIMIT]; /* defined in vm/opcodes.c */
+
+/* The text format name of op ("i32.add"), NULL for a code with no row.  vm/opcodes.c. */
+const char *op_name(unsigned op);
+
+/* A SPECIAL row of opcodes.def: its typing is hand-written, params and results are "*". */
+static inline bool op_is_special(unsigned op)
+{
+	return op_info[op].params[0] == '*';
+}
 
 /* Does op have a pure num_<name> (vm/interp_num.h), the folder's and the JIT helpers'? */
 static inline bool op_is_numeric(unsigned op)
@@ -276,7 +292,7 @@ uint16_t op_relaxed_as(uint16_t op);
 /*
  * Class filters for X-macro passes over opcodes.def.  OPCL_SWITCH(cls, ...) is the argument
  * matching the row's class, so that a pass keeps the rows it wants, e.g.
- *   #define OP(n, p, c, i, pa, r, m, cls, ty, rel, fl, t) \
+ *   #define OP(n, p, c, i, pa, r, m, cls, ty, rel, fl, feat, t) \
  *           OPCL_SWITCH(cls, F1, F2, F1, F2, F1, OP_SKIP, OP_SKIP, OP_SKIP)(n)
  * calls F1 on every one-operand numeric row and F2 on every two-operand one.
  * OPTY_SWITCH(ty, ...) does the same on the type column.

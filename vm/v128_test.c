@@ -383,7 +383,7 @@ uint64_t V128_DIGEST(void)
 	for (int i = 0; i < NIN; i++)					\
 		for (unsigned l = 0; l < 16u >> OPML_##n; l++)		\
 			h = mix(h, v128_##n(in[i], in[(i + 1) % NIN].u64[0], l));
-#define OP(name, pfx, code, imm, par, res, ml, cls, ty, rel, fl, text) \
+#define OP(name, pfx, code, imm, par, res, ml, cls, ty, rel, fl, feat, text) \
 	OPCL_VSWITCH(cls, D_UN, D_BIN, D_TERN, D_SHIFT, D_TEST, D_SPLAT, D_EXTRACT, D_REPLACE, \
 		     OP_SKIP)(name)
 #include "opcodes.def"

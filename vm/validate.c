@@ -160,7 +160,7 @@ static bool type_sub(const void *ctx, uint32_t a, uint32_t b)
  * code) matches everything, VT_REF_BOT every reference. */
 static bool vt_match(const struct vctx *v, vtype got, vtype want)
 {
-	if (got == VT_UNKNOWN || want == VT_UNKNOWN)
+	if (got == want || got == VT_UNKNOWN || want == VT_UNKNOWN)
 		return true;
 	if (got == VT_REF_BOT)
 		return vt_is_ref(want);
@@ -292,7 +292,7 @@ static inline enum chibi_err pop_expect(struct vctx *v, vtype want)
 
 	if (pop_val(v, &got))
 		return CHIBI_ERR_INVALID;
-	if (!vt_match(v, got, want))
+	if (got != want && !vt_match(v, got, want))
 		return mismatch(v);
 	return CHIBI_OK;
 }
@@ -566,7 +566,7 @@ static uint8_t table_addr(const struct vctx *v, uint32_t idx)
  * memory or table the immediates name), b (copy's source) and n (a length between the two:
  * i64 only when both are) take the index types; the other letters their fixed ones.  Only
  * after check_simple_imm has found the memories and tables. */
-static uint8_t letter_type(const struct vctx *v, const struct instr *in, char c)
+static inline uint8_t letter_type(const struct vctx *v, const struct instr *in, char c)
 {
 	uint8_t a, b;
 
@@ -788,14 +788,19 @@ fail:
 	return err;
 }
 
-/* Rows with params/results strings: pop the params right to left, push the results. */
+/* Rows with params/results strings: pop the params right to left, push the results.  (The
+ * common rows, numeric ones with no immediate, are on the start-up path: every
+ * instruction of a module is typed before it first runs.) */
 static enum chibi_err check_simple(struct vctx *v, const struct instr *in)
 {
 	const struct opinfo *info = &op_info[in->op];
-	enum chibi_err err;
-	size_t n = strlen(info->params);
+	enum chibi_err err = CHIBI_OK;
+	size_t n = 0;
 
-	TRY(check_simple_imm(v, in));
+	while (info->params[n])
+		n++;
+	if (info->imm != IMM_NONE)
+		TRY(check_simple_imm(v, in));
 	while (n-- > 0)
 		TRY(pop_expect(v, letter_type(v, in, info->params[n])));
 	for (const char *r = info->results; *r; r++)
@@ -1277,7 +1282,7 @@ static enum chibi_err check_instr(struct vctx *v, const struct instr *in)
 		TRY(push_val(v, vt_ref_index(m->func_type_idx[in->a], false)));
 		break;
 	default:
-		if (!op_info[in->op].params || !op_info[in->op].results)
+		if (op_is_special(in->op))
 			return invalid(v, "unexpected opcode"); /* a SPECIAL row not handled here */
 		TRY(check_simple(v, in));
 		break;

@@ -393,11 +393,16 @@ static const char *err_name(enum chibi_err e)
 	}
 }
 
-/* A compiled file (chibi compile), judged by its first bytes; false for anything else,
- * which the module loader then reads and reports on.  Only regular files are looked at: a
- * pipe's bytes would be consumed (compiled files are mapped, so they are regular files). */
-static bool is_compiled_file(const char *path)
+enum module_kind { MODULE_BINARY, MODULE_TEXT, MODULE_COMPILED };
+
+/* What `path` holds, from one look at its first bytes: a compiled file (chibi compile), a
+ * module in the text format (a name ending in .wat, or a first byte of '(' or ';' or white
+ * space: a binary starts with "\0asm"), else a binary module, which the loader then reads
+ * and reports on.  Only regular files are read: a pipe's bytes would be consumed (compiled
+ * files are mapped, so they are regular files). */
+static enum module_kind module_kind(const char *path)
 {
+	size_t len = strlen(path);
 	uint8_t head[8];
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -406,7 +411,13 @@ static bool is_compiled_file(const char *path)
 
 	if (fd >= 0)
 		close(fd);
-	return n == (ssize_t)sizeof(head) && chibi_is_compiled(head, sizeof(head));
+	if (n == (ssize_t)sizeof(head) && chibi_is_compiled(head, sizeof(head)))
+		return MODULE_COMPILED;
+	if ((len > 4 && !strcmp(path + len - 4, ".wat")) ||
+	    (n > 0 && (head[0] == '(' || head[0] == ';' || head[0] == ' ' || head[0] == '\t' ||
+		       head[0] == '\n' || head[0] == '\r')))
+		return MODULE_TEXT;
+	return MODULE_BINARY;
 }
 
 /* The writable preopen of cfg that holds `path` (after resolving links), or NULL.  A
@@ -468,33 +479,11 @@ chibi_compiled *wasi_cache_lookup(const char *path, const char *dir_arg,
 	return c;
 }
 
-/* Run one module; see wasi.h for the exit-status contract. */
-/* Is `path` a module in the text format?  A name ending in .wat, or a regular file whose
- * first byte is '(' or ';' or white space (a binary starts with "\0asm"). */
-static bool is_text_module(const char *path)
-{
-	size_t n = strlen(path);
-	struct stat st;
-	FILE *f;
-	int c;
-
-	if (n > 4 && !strcmp(path + n - 4, ".wat"))
-		return true;
-	/* peek at regular files only: a pipe's first byte would be consumed */
-	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
-		return false;
-	f = fopen(path, "rb");
-	if (!f)
-		return false;
-	c = fgetc(f);
-	fclose(f);
-	return c == '(' || c == ';' || c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
 /* chibi_module_load_file, for text modules too (like wasmtime): the text is read with
  * chibi's reader (text/wat.h) and the binary it gives decoded. */
-static enum chibi_err load_module(const char *path, uint32_t features, chibi_module **out,
-			       struct chibi_diag *diag, bool *out_text_error)
+static enum chibi_err load_module(const char *path, bool text, uint32_t features,
+				  chibi_module **out, struct chibi_diag *diag,
+				  bool *out_text_error)
 {
 	struct wat_error werr;
 	uint8_t *bin = NULL;
@@ -503,7 +492,7 @@ static enum chibi_err load_module(const char *path, uint32_t features, chibi_mod
 	enum chibi_err e;
 	FILE *f;
 
-	if (!is_text_module(path))
+	if (!text)
 		return chibi_module_load_file_features(path, features, out, diag);
 	*out = NULL;
 	f = fopen(path, "rb");
@@ -540,12 +529,14 @@ static enum chibi_err load_module(const char *path, uint32_t features, chibi_mod
 	return e;
 }
 
+/* Run one module; see wasi.h for the exit-status contract. */
 int wasi_run(const struct wasi_run_opts *opts, const struct wasi_config *cfg)
 {
 	struct chibi_diag diag;
 	struct chibi_trap_info ti;
 	chibi_module *m = NULL;
 	chibi_compiled *compiled = NULL;
+	enum module_kind kind;
 	bool cfile;
 	chibi_store *s = NULL;
 	chibi_linker *l = NULL;
@@ -559,7 +550,8 @@ int wasi_run(const struct wasi_run_opts *opts, const struct wasi_config *cfg)
 	bool text_error = false;
 
 	memset(&diag, 0, sizeof(diag));
-	cfile = !opts->compiled && is_compiled_file(opts->wasm_path);
+	kind = opts->compiled ? MODULE_COMPILED : module_kind(opts->wasm_path);
+	cfile = !opts->compiled && kind == MODULE_COMPILED;
 	if (cfile && writable_preopen_of(cfg, opts->wasm_path)) {
 		fprintf(stderr, "error: %s lies in %s, which the guest may write: it could rewrite "
 			"the code it runs; move it out or give that directory read-only\n",
@@ -582,11 +574,11 @@ int wasi_run(const struct wasi_run_opts *opts, const struct wasi_config *cfg)
 				"write; running without the cache\n", dir,
 				writable_preopen_of(cfg, dir));
 		else if (opts->cache && chibi_jit_name() && opts->engine.mode != CHIBI_MODE_INTERP &&
-			 !is_text_module(opts->wasm_path) && !opts->engine.features_off)
+			 kind != MODULE_TEXT && !opts->engine.features_off)
 			/* (the cache's entries are compiled with every proposal on) */
 			compiled = wasi_cache_lookup(opts->wasm_path, opts->cache_dir,
 						     &opts->engine, opts->cache_max);
-		e = compiled ? CHIBI_OK : load_module(opts->wasm_path,
+		e = compiled ? CHIBI_OK : load_module(opts->wasm_path, kind == MODULE_TEXT,
 					     chibi_config_features(&opts->engine), &m, &diag,
 					     &text_error);
 	}
