@@ -2,11 +2,13 @@
  * compiled frames (jit_h_throw), across frames of the interpreter and of host functions in
  * both directions, nested handlers, catch_ref / throw_ref, legacy try / delegate / rethrow
  * in compiled and interpreted frames, exnrefs kept by compiled frames, globals and tables
- * across collections, and an exception that no frame takes reaching the host.  Every
- * program also runs in the interpreter, which must give the same result; the JIT's
- * fallback count says which functions really ran compiled (x86-64; AArch64 leaves
- * functions with handlers to the interpreter).  Interpreted frames between compiled ones
- * are made with CHIBI_JIT_ONLY (criterion runs each test in a process of its own).
+ * across collections, what a landing must restore (the caller's homes, the memory
+ * registers, frames with stack arguments), and an exception that no frame takes reaching
+ * the host.  Every program also runs in the interpreter, which must give the same result;
+ * the JIT's fallback count (the same on x86-64 and AArch64, both of which land in frames)
+ * says which functions really ran compiled, on guard pages and with explicit bounds.
+ * Interpreted frames between compiled ones are made with CHIBI_JIT_ONLY (criterion runs
+ * each test in a process of its own).
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -18,8 +20,10 @@
 #include "../vm/alloc.h"
 #include "../vm/engine.h"
 
-/* f() of src in mode, with the host's tag "h" "t" (one i32) and a host function "h" "throw"
- * throwing it with its argument; the result, and the JIT's fallbacks (mode JIT). */
+/* f() of src in mode (JIT: on guard pages, or with explicit bounds checks), with the
+ * host's tag "h" "t" (one i32) and a host function "h" "throw" throwing it with its
+ * argument, and, when lib is not NULL, lib's exports as module "lib" (its own instance and
+ * memory); the result, and the JIT's fallbacks (mode JIT). */
 struct run {
 	enum chibi_trap trap;
 	int32_t result;
@@ -64,19 +68,10 @@ static enum chibi_trap h_throw(chibi_caller *c, void *env, uint64_t *slots)
 	return CHIBI_TRAP_EXCEPTION;
 }
 
-static struct run run_f(const char *src, enum chibi_exec_mode mode)
+static chibi_module *module_of(const char *src)
 {
-	struct chibi_config cfg = { .mode = mode };
-	chibi_module *m = NULL;
-	chibi_store *s = chibi_store_new(&cfg);
-	chibi_linker *l = chibi_linker_new();
-	chibi_instance *inst = NULL;
-	struct chibi_trap_info info;
-	struct engine_stats st;
-	struct run out = { 0 };
-	chibi_val r = { 0 };
-
 	struct wat_error err = { 0 };
+	chibi_module *m = NULL;
 	uint8_t *bin = NULL;
 	size_t len = 0;
 
@@ -84,11 +79,35 @@ static struct run run_f(const char *src, enum chibi_exec_mode mode)
 	cr_assert(wat_to_binary(src, strlen(src), &bin, &len, &err), "%u: %s", err.line, err.msg);
 	cr_assert_eq(chibi_module_new(bin, len, &m, NULL), CHIBI_OK);
 	vm_free(bin);
+	return m;
+}
+
+static struct run run_f(const char *lib, const char *src, enum chibi_exec_mode mode,
+			bool explicit_bounds)
+{
+	struct chibi_config cfg = { .mode = mode };
+	chibi_module *m = module_of(src), *lm = lib ? module_of(lib) : NULL;
+	chibi_store *s;
+	chibi_linker *l = chibi_linker_new();
+	chibi_instance *inst = NULL, *linst = NULL;
+	struct chibi_trap_info info;
+	struct engine_stats st;
+	struct run out = { 0 };
+	chibi_val r = { 0 };
+
+	if (explicit_bounds)
+		setenv("CHIBI_JIT_BOUNDS", "explicit", 1);
+	s = chibi_store_new(&cfg);
+	unsetenv("CHIBI_JIT_BOUNDS");
 	cr_assert(s && l);
 	host_tag = chibi_tag_new(s, "i");
 	chibi_linker_define(l, "h", "t", (struct chibi_extern){ .kind = CHIBI_EXTERN_TAG,
 								.of.tag = host_tag });
 	chibi_linker_define_host(l, s, "h", "throw", "i:", h_throw, s);
+	if (lm) {
+		cr_assert_eq(chibi_instance_new(s, lm, l, &linst, NULL, NULL), CHIBI_OK);
+		cr_assert_eq(chibi_linker_define_instance(l, "lib", linst), CHIBI_OK);
+	}
 	chibi_linker_define_host(l, s, "h", "call", "i:", h_call, NULL);
 	cr_assert_eq(chibi_instance_new(s, m, l, &inst, NULL, NULL), CHIBI_OK);
 	cur_inst = inst;
@@ -105,31 +124,40 @@ static struct run run_f(const char *src, enum chibi_exec_mode mode)
 	chibi_linker_free(l);
 	chibi_store_free(s);
 	chibi_module_free(m);
+	if (lm)
+		chibi_module_free(lm);
 	return out;
 }
 
-/* src's f() gives want (or traps with want_trap) in both tiers, and the JIT leaves exactly
- * fallbacks functions to the interpreter. */
-static void check(const char *src, enum chibi_trap want_trap, int32_t want, uint32_t fallbacks)
+/* src's f() gives want (or traps with want_trap) in the interpreter and in both JIT
+ * modes, and the JIT leaves exactly fallbacks functions to the interpreter. */
+static void check_lib(const char *lib, const char *src, enum chibi_trap want_trap,
+		      int32_t want, uint32_t fallbacks)
 {
-	struct run i = run_f(src, CHIBI_MODE_INTERP), j = run_f(src, CHIBI_MODE_JIT);
+	struct run i = run_f(lib, src, CHIBI_MODE_INTERP, false);
 
 	cr_expect_eq(i.trap, want_trap, "interp trap %d", i.trap);
-	cr_expect_eq(j.trap, want_trap, "jit trap %d", j.trap);
-	if (want_trap == CHIBI_TRAP_NONE) {
+	if (want_trap == CHIBI_TRAP_NONE)
 		cr_expect_eq(i.result, want, "interp %d", i.result);
-		cr_expect_eq(j.result, want, "jit %d", j.result);
-	} else if (want_trap == CHIBI_TRAP_EXCEPTION) {
+	else if (want_trap == CHIBI_TRAP_EXCEPTION)
 		cr_expect_eq(i.exn_value, want, "interp payload %d", i.exn_value);
-		cr_expect_eq(j.exn_value, want, "jit payload %d", j.exn_value);
+	for (int explicit_bounds = 0; explicit_bounds < 2; explicit_bounds++) {
+		struct run j = run_f(lib, src, CHIBI_MODE_JIT, explicit_bounds);
+		const char *how = explicit_bounds ? "explicit bounds" : "guard pages";
+
+		cr_expect_eq(j.trap, want_trap, "jit (%s) trap %d", how, j.trap);
+		if (want_trap == CHIBI_TRAP_NONE)
+			cr_expect_eq(j.result, want, "jit (%s) %d", how, j.result);
+		else if (want_trap == CHIBI_TRAP_EXCEPTION)
+			cr_expect_eq(j.exn_value, want, "jit (%s) payload %d", how, j.exn_value);
+		cr_expect_eq(j.fallbacks, fallbacks, "jit (%s) fallbacks %u", how, j.fallbacks);
+		cr_expect_gt(j.compiled, 0u);
 	}
-#if defined(__x86_64__)
-	cr_expect_eq(j.fallbacks, fallbacks, "fallbacks %u", j.fallbacks);
-	cr_expect_gt(j.compiled, 0u);
-#else
-	/* AArch64 compiles throw but leaves functions with handlers to the interpreter */
-	cr_expect_geq(j.fallbacks, fallbacks, "fallbacks %u", j.fallbacks);
-#endif
+}
+
+static void check(const char *src, enum chibi_trap want_trap, int32_t want, uint32_t fallbacks)
+{
+	check_lib(NULL, src, want_trap, want, fallbacks);
 }
 
 #define TAGS "(import \"h\" \"t\" (tag $h (param i32))) (import \"h\" \"throw\" (func $hthrow (param i32))) " \
@@ -234,6 +262,93 @@ Test(jit_eh, traps_pass_compiled_handlers)
 	      "(func (export \"f\") (result i32)"
 	      " (block $h (try_table (catch_all $h) (call $g))) (i32.const -1)))",
 	      CHIBI_TRAP_UNREACHABLE, 0, 0);
+}
+
+/* $clobber's 16 i64 and 12 f64 locals: more than the homes, leaf homes included */
+#define SET_I(k) " (local.set " #k " (i64.const -" #k "))"
+#define SET_F(k) " (local.set " #k " (f64.const -1.5))"
+#define ADD_I(k) " (local.get " #k ") (i64.add)"
+#define ADD_F(k) " (local.get " #k ") (f64.add)"
+
+Test(jit_eh, landing_restores_the_callers_home_registers)
+{
+	/* f keeps its locals in the GPR and FPR homes (x64: rbx, rbp, r12-r13, rsi, rdi,
+	 * xmm8-13; AArch64: x19-x26, d8-d15); $clobber fills every home with its own values
+	 * and throws past its epilogue to $catcher, whose epilogue must give f its values back
+	 * (a function with handlers saves every home; the landing restores none) */
+	check("(module " TAGS
+	      "(func $clobber (param i32)"
+	      " (local i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64)"
+	      " (local f64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64)"
+	      SET_I(1) SET_I(2) SET_I(3) SET_I(4) SET_I(5) SET_I(6) SET_I(7) SET_I(8)
+	      SET_I(9) SET_I(10) SET_I(11) SET_I(12) SET_I(13) SET_I(14) SET_I(15) SET_I(16)
+	      SET_F(17) SET_F(18) SET_F(19) SET_F(20) SET_F(21) SET_F(22) SET_F(23) SET_F(24)
+	      SET_F(25) SET_F(26) SET_F(27) SET_F(28)
+	      " (local.get 0) (local.get 1)"
+	      ADD_I(2) ADD_I(3) ADD_I(4) ADD_I(5) ADD_I(6) ADD_I(7) ADD_I(8) ADD_I(9)
+	      ADD_I(10) ADD_I(11) ADD_I(12) ADD_I(13) ADD_I(14) ADD_I(15) ADD_I(16)
+	      " (i32.wrap_i64) (i32.add) (local.get 17)"
+	      ADD_F(18) ADD_F(19) ADD_F(20) ADD_F(21) ADD_F(22) ADD_F(23) ADD_F(24) ADD_F(25)
+	      ADD_F(26) ADD_F(27) ADD_F(28)
+	      " (i32.trunc_f64_s) (i32.add) (throw $e))"
+	      "(func $catcher (param i32) (result i32)"
+	      " (block $h (result i32) (try_table (result i32) (catch $e $h)"
+	      "  (call $clobber (local.get 0)) (i32.const -1))))"
+	      "(func (export \"f\") (result i32)"
+	      " (local i64 i64 i64 i64 i64 i64 i64 i64 f64 f64 f64 f64 f64 f64 f64 f64)"
+	      " (local.set 0 (i64.const 1000)) (local.set 1 (i64.const 2000))"
+	      " (local.set 2 (i64.const 3000)) (local.set 3 (i64.const 4000))"
+	      " (local.set 4 (i64.const 5000)) (local.set 5 (i64.const 6000))"
+	      " (local.set 6 (i64.const 7000)) (local.set 7 (i64.const 8000))"
+	      " (local.set 8 (f64.const 0.25)) (local.set 9 (f64.const 0.5))"
+	      " (local.set 10 (f64.const 0.75)) (local.set 11 (f64.const 1))"
+	      " (local.set 12 (f64.const 1.25)) (local.set 13 (f64.const 1.5))"
+	      " (local.set 14 (f64.const 1.75)) (local.set 15 (f64.const 2))"
+	      " (call $catcher (i32.const 500)) (local.get 0)"
+	      ADD_I(1) ADD_I(2) ADD_I(3) ADD_I(4) ADD_I(5) ADD_I(6) ADD_I(7)
+	      " (i32.wrap_i64) (i32.add) (local.get 8)"
+	      ADD_F(9) ADD_F(10) ADD_F(11) ADD_F(12) ADD_F(13) ADD_F(14) ADD_F(15)
+	      " (i32.trunc_f64_s) (i32.add)))",
+	      /* the payload 500 - 136 - 18, then f's sums 36000 and 9 */
+	      CHIBI_TRAP_NONE, 500 - 136 - 18 + 36000 + 9, 0);
+}
+
+Test(jit_eh, landing_reloads_the_memory_registers)
+{
+	/* lib's function runs on lib's memory (2000 at 0) when it throws; the landing pad in
+	 * f must point the memory registers back at f's own (1000 at 0) */
+	check_lib("(module (import \"h\" \"t\" (tag $h (param i32))) (memory 1)"
+		  " (data (i32.const 0) \"\\d0\\07\\00\\00\")"
+		  " (func (export \"throw_mine\") (throw $h (i32.load (i32.const 0)))))",
+		  "(module (import \"lib\" \"throw_mine\" (func $tm)) " TAGS "(memory 1)"
+		  " (data (i32.const 0) \"\\e8\\03\\00\\00\")"
+		  "(func (export \"f\") (result i32)"
+		  " (block $c (result i32) (try_table (result i32) (catch $h $c) (call $tm) (i32.const -1)))"
+		  " (i32.load (i32.const 0)) (i32.add)))",
+		  CHIBI_TRAP_NONE, 3000, 0);
+}
+
+Test(jit_eh, landings_in_frames_with_stack_arguments)
+{
+	/* ten parameters, so the last ones arrive on the stack (above the frame the landing
+	 * sets sp to); every level catches its callee's exception (or its result) and throws
+	 * or returns the sum with its own stack arguments: V(n, a) = V(n - 1, 2a) + a + 1000,
+	 * V(0, a) = a, so V(6, 1) = 127 + 6000 */
+	check("(module " TAGS
+	      "(func $rec (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i32) (local i32)"
+	      " (if (i32.eqz (local.get 0)) (then (throw $e (local.get 9))))"
+	      " (local.set 10 (block $h (result i32) (try_table (result i32) (catch $e $h)"
+	      "  (call $rec (i32.sub (local.get 0) (i32.const 1))"
+	      "   (local.get 1) (local.get 2) (local.get 3) (local.get 4)"
+	      "   (local.get 5) (local.get 6) (local.get 7) (local.get 8)"
+	      "   (i32.mul (local.get 9) (i32.const 2))))))"
+	      " (local.set 10 (i32.add (local.get 10) (i32.add (local.get 9) (local.get 8))))"
+	      " (if (i32.and (local.get 0) (i32.const 1)) (then (throw $e (local.get 10))))"
+	      " (local.get 10))"
+	      "(func (export \"f\") (result i32)"
+	      " (call $rec (i32.const 6) (i32.const 1) (i32.const 2) (i32.const 3) (i32.const 4)"
+	      "  (i32.const 5) (i32.const 6) (i32.const 7) (i32.const 1000) (i32.const 1))))",
+	      CHIBI_TRAP_NONE, 127 + 6000, 0);
 }
 
 Test(jit_eh, legacy_try_catch_in_compiled_code)
@@ -342,7 +457,7 @@ Test(jit_eh, exnrefs_in_frames_globals_and_tables_survive_collection)
 
 	check(KEEP(20000), CHIBI_TRAP_NONE, 3 * 77, 0);
 	/* the loop's exceptions were collected: the store keeps a bounded number */
-	j = run_f(KEEP(200000), CHIBI_MODE_JIT);
+	j = run_f(NULL, KEEP(200000), CHIBI_MODE_JIT, false);
 	cr_expect_eq(j.result, 3 * 77);
 	cr_expect_lt(j.exns, 5000u, "%zu exceptions left", j.exns);
 }

@@ -1174,20 +1174,36 @@ struct jit_ret jit_h_data_drop(struct chibi_instance *inst, uint64_t seg)
 void __asan_handle_no_return(void);
 #endif
 
-/* Continue compiled code at pc with the stack pointer sp: a landing pad of the frame at
- * sp (jit/lower.c, op_try_table), which reloads what else it needs.  The C frames in
- * between are simply dropped, as by a longjmp: none holds anything to release. */
-static noreturn void jit_land(struct chibi_store *s, uintptr_t sp, uintptr_t pc)
+/* Continue compiled code at pc, a landing pad of jf's frame at sp (jit/lower.c,
+ * op_try_table), which reloads the memory registers itself.  Set here: the stack pointer,
+ * the store's register and, on AArch64, the frame pointer (the frame record x29, x30 is the
+ * top 16 bytes of every JIT frame: jit/arm64/backend.c, be_prologue).  The homes are the
+ * throw's, restored for the caller by the epilogue (a function with handlers saves them
+ * all).  The C frames in between are simply dropped, as by a longjmp: none holds anything
+ * to release. */
+static noreturn void jit_land(struct chibi_store *s, const struct jit_func *jf, uintptr_t sp,
+			      uintptr_t pc)
 {
 #if defined(__SANITIZE_ADDRESS__)
 	__asan_handle_no_return();
 #endif
 #if defined(__x86_64__)
+	(void)jf;
 	__asm__ volatile("mov %%rdi, %%rsp\n\tmov %%rdx, %%r15\n\tjmp *%%rsi"
 			 : : "D"(sp), "S"(pc), "d"(s) : "memory");
 	__builtin_unreachable();
+#elif defined(__aarch64__)
+	/* fixed registers, so that no operand sits in x28 or x29 when they are written */
+	register uintptr_t x0 __asm__("x0") = sp;
+	register uintptr_t x1 __asm__("x1") = sp + jf->frame_total - 16;
+	register uintptr_t x2 __asm__("x2") = (uintptr_t)s;
+	register uintptr_t x3 __asm__("x3") = pc;
+
+	__asm__ volatile("mov sp, x0\n\tmov x29, x1\n\tmov x28, x2\n\tbr x3"
+			 : : "r"(x0), "r"(x1), "r"(x2), "r"(x3) : "memory");
+	__builtin_unreachable();
 #else
-	(void)s, (void)sp, (void)pc;
+	(void)s, (void)jf, (void)sp, (void)pc;
 	abort(); /* jit_target.eh_landing is false: no function has handlers */
 #endif
 }
@@ -1251,7 +1267,7 @@ static void jit_unwind(struct chibi_store *s, struct chibi_exn *e, uintptr_t pc,
 							 h->slot_bytes);
 				if (h->exn_off >= 0)
 					*(uint64_t *)(sp + (uintptr_t)h->exn_off) = (uintptr_t)e;
-				jit_land(s, sp, (uintptr_t)jf->code + h->pad);
+				jit_land(s, jf, sp, (uintptr_t)jf->code + h->pad);
 			}
 		}
 		pc = *(const uintptr_t *)(sp + jf->frame_total - 8);

@@ -58,7 +58,8 @@ struct jit_target {
 	bool pic;
 	/* Exception handling in compiled code (jit/runtime.c jit_land, jit_unwind): the
 	 * runtime can land in a frame, i.e. set sp to a frame's (the same for the whole body),
-	 * the store register, and jump to a pad.  Everything else is shared: the front end
+	 * the store register (AArch64: and x29 to the frame record at sp + frame.total - 16),
+	 * and jump to a pad.  Everything else is shared: the front end
 	 * keeps every value of a function with handlers or exnref values in memory and saves
 	 * every home in its prologue, so a pad needs nothing restored but sp; be_call_helper's
 	 * return address must lie inside the calling function's code and the frame's return

@@ -11,8 +11,9 @@
 #include "log.h"
 
 int shim_log_debug;
+int shim_log_fd = 2;
 
-/* One logrus-style line on fd 2; see log.h. */
+/* One logrus-style line on shim_log_fd; see log.h. */
 void shim_log(const char *level, const char *fmt, ...)
 {
 	char msg[1024], line[1400], when[32];
@@ -35,7 +36,7 @@ void shim_log(const char *level, const char *fmt, ...)
 		     when, ts.tv_nsec, level, msg, (int)getpid());
 	if (n > (int)sizeof(line))
 		n = sizeof(line);
-	if (write(2, line, (size_t)n) < 0) {
+	if (write(shim_log_fd, line, (size_t)n) < 0) {
 		/* nowhere left to report it */
 	}
 }

@@ -7,8 +7,11 @@
 #define CHIBI_SHIM_LOG_H
 
 extern int shim_log_debug; /* -debug given: emit debug lines too */
+/* Where lines go: 2 (the daemon's stderr), or the bundle's log fifo opened by the task runner,
+ * whose own fd 2 is the container's stderr. */
+extern int shim_log_fd;
 
-/* Write one line `time=... level=LEVEL msg="..." runtime=io.containerd.chibi.v1` to fd 2.
+/* Write one line `time=... level=LEVEL msg="..." runtime=io.containerd.chibi.v1` to shim_log_fd.
  * level is "debug", "info", "warning" or "error".  Never fails (errors are dropped). */
 void shim_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

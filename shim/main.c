@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -184,7 +185,8 @@ static int announce_join(const char *address, const char *id)
 	if (!c)
 		return -1;
 	rc = ttrpc_client_call(c, "containerd.task.v2.Task", "Connect", buf, n,
-			       2000000000ll, NULL, NULL, &code, &out, &out_len, msg, sizeof(msg));
+			       2000000000ll, JOIN_META_KEY, "1", &code, &out, &out_len, msg,
+			       sizeof(msg));
 	free(out);
 	ttrpc_client_close(c);
 	return rc == 0 && code == 0 ? 0 : -1;
@@ -210,6 +212,19 @@ static int start_lock(const char *path)
 		fd = -1;
 	}
 	return fd;
+}
+
+/* With -debug, start's steps go to containerd's log as the daemon's do (start's stdout and
+ * stderr are the address containerd reads): the bundle's log fifo, which containerd opened
+ * before running start, in start's working directory.  shim/tests/startpath.sh reads them. */
+static void start_trace(const char *id)
+{
+	int fd = open("log", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	shim_log_fd = fd;
+	log_debug("trace %s start", id ? id : "");
 }
 
 static int do_start(const struct shim_flags *f, char **argv)
@@ -240,6 +255,7 @@ static int do_start(const struct shim_flags *f, char **argv)
 		 * containerd its address. */
 		if (lock >= 0)
 			close(lock);
+		log_debug("trace %s joined", f->id);
 		if (write_address_file(address))
 			return 1;
 		return shim_bootstrap_reply(stdout, &boot, address) ? 1 : 0;
@@ -254,6 +270,7 @@ static int do_start(const struct shim_flags *f, char **argv)
 	}
 	if (lock >= 0)
 		close(lock); /* listening: a concurrent start now finds us */
+	log_debug("trace %s listening", f->id);
 	if (write_address_file(address)) {
 		fprintf(stderr, "write address file: %s\n", strerror(errno));
 		unlink(path);
@@ -309,6 +326,7 @@ static int do_start(const struct shim_flags *f, char **argv)
 		_exit(127);
 	}
 	close(fd);
+	log_debug("trace %s forked", f->id);
 	return shim_bootstrap_reply(stdout, &boot, address) ? 1 : 0;
 }
 
@@ -360,6 +378,12 @@ static int do_serve(const struct shim_flags *f)
 	socklen_t salen = sizeof(sa);
 	int logfd;
 
+	/* One malloc arena for all threads: glibc gives each thread that allocates its own
+	 * (the ttrpc connection thread, the event sender, the reaper), each a 132 KiB heap of
+	 * which 4-48 KiB stayed resident per shim; the daemon's threads are never busy at once
+	 * (docs/RATIONALE.md, memory per task). */
+	mallopt(M_ARENA_MAX, 1);
+
 	/* containerd opened bundle/log for reading and copies it into its own log.  Non-blocking:
 	 * a log line is worth less than a stalled shim when nobody reads. */
 	logfd = open("log", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
@@ -378,6 +402,7 @@ static int do_serve(const struct shim_flags *f)
 	if (task_service_init(&o))
 		return 1;
 	log_info("chibi shim %s serving %s/%s on %s", CHIBI_VERSION, f->ns, f->id, listen_path);
+	log_debug("trace %s serving", f->id);
 	ttrpc_serve(task_service_table(), LISTEN_FD);
 	log_error("accept: %s", strerror(errno));
 	return 1;
@@ -397,8 +422,16 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	shim_log_debug = f.debug;
+	/* (containerd 2.3 says -debug in the bootstrap parameters: traced from there) */
+	if (f.action && strcmp(f.action, "start") == 0 && shim_log_debug)
+		start_trace(f.id);
 	if (f.action && strcmp(f.action, "start") == 0 && start_bootstrap(&f))
 		return 1;
+	if (f.action && strcmp(f.action, "start") == 0 && shim_log_debug) {
+		if (shim_log_fd == 2)
+			start_trace(f.id);
+		log_debug("trace %s bootstrap", f.id ? f.id : "");
+	}
 	if (!f.ns || !*f.ns) {
 		fprintf(stderr, "shim namespace cannot be empty\n");
 		return 1;

@@ -60,9 +60,11 @@ SHIM_STATIC   ?= $(if $(SAN),,-static-pie)
 $(SHIM): $(SHIM_OBJ) $(SHIM_PB_OBJ) $(SHIM_SHARED) $(call link_order_file,containerd-shim-chibi-v1)
 	$(CC) $(LDFLAGS) $(SHIM_STATIC) $(call link_order,containerd-shim-chibi-v1) -o $@ \
 		$(SHIM_OBJ) $(SHIM_PB_OBJ) $(SHIM_SHARED) $(SHIM_LIBS)
-$(SHIM_TASK): $(SHIM_TASK_OBJ) $(LIBCHIBI) $(call link_order_file,containerd-shim-chibi-v1-task)
+# The runner writes its start-path steps to containerd's log in the daemon's format (log.o).
+$(SHIM_TASK): $(SHIM_TASK_OBJ) $(BUILD)/shim/log.o $(LIBCHIBI) \
+	      $(call link_order_file,containerd-shim-chibi-v1-task)
 	$(CC) $(LDFLAGS) $(SHIM_STATIC) $(call link_order,containerd-shim-chibi-v1-task) -o $@ \
-		$(SHIM_TASK_OBJ) $(LIBCHIBI) $(CHIBI_LDLIBS)
+		$(SHIM_TASK_OBJ) $(BUILD)/shim/log.o $(LIBCHIBI) $(CHIBI_LDLIBS)
 
 $(BUILD)/shim_tests: $(SHIM_TEST_OBJ) $(filter-out $(BUILD)/shim/main.o,$(SHIM_OBJ)) \
 		     $(SHIM_PB_OBJ) $(SHIM_SHARED)
@@ -83,8 +85,9 @@ test-shim: $(SHIM) $(SHIM_TASK) $(BUILD)/shim_tests $(SHIM_POKE) $(CHIBI)
 	BUILD=$(BUILD) shim/tests/e2e.sh
 
 # The shim under load and faults (issue 18), a campaign rather than a test: containers back to
-# back and many at once with no leak, SIGKILLs of the shim and the task runner, a full state
-# directory, a missing runner (shim/tests/soak.sh; SOAK_SEQ, SOAK_PAR, SOAK_KILLS size it).
+# back and many at once with no leak, SIGKILLs of the shim, the task runner and containerd, a
+# full state directory, a missing runner (shim/tests/soak.sh; SOAK_SEQ, SOAK_PAR, SOAK_KILLS,
+# SOAK_CD_KILLS size it; e2e.sh runs 6 containerd kills and 20 failing creates of its own).
 .PHONY: soak-shim
 soak-shim: $(SHIM) $(SHIM_TASK) $(CHIBI)
 	BUILD=$(abspath $(BUILD)) shim/tests/soak.sh

@@ -609,9 +609,11 @@ static bool field_str(const uint8_t *p, size_t n, char *out)
 enum chibi_err chibi_compiled_open_fd(int fd, chibi_compiled **out, struct chibi_diag *diag)
 {
 	struct stat st;
-	uint8_t *f = MAP_FAILED, digest[SHA256_BYTES];
+	uint8_t *f = MAP_FAILED, *map, digest[SHA256_BYTES];
 	uint64_t size, mod_off, mod_len, meta_off, meta_len, code_off, code_len;
-	uint64_t rec_off, rec_len, img_off, img_len;
+	uint64_t rec_off, rec_len, img_off, img_len, keep;
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	struct module *m = NULL;
 	char version[64], isa[16], feat[60], host_feat[60] = "";
 	const char *host_isa = chibi_jit_name();
 	uint32_t want, have;
@@ -679,22 +681,39 @@ enum chibi_err chibi_compiled_open_fd(int fd, chibi_compiled **out, struct chibi
 		REFUSE(CHIBI_ERR_NOMEM, "out of memory");
 	c->img.fd = -1;
 	memcpy(c->module_sha, digest, SHA256_BYTES);
-	err = chibi_module_new(f + mod_off, (size_t)mod_len, &c->mod, diag);
+	/* The module's bytes stay in the file's pages instead of a heap copy: every process
+	 * running the file shares them (page cache), and they cost nothing once the module is
+	 * decoded.  This trusts the file's writers no more than mapping its code does (they
+	 * could rewrite either: the cache's ownership rules and chibi run's check of writable
+	 * preopens cover both; docs/RATIONALE.md).  The header, module and records stay
+	 * mapped, the code and memory image go (mapped again, alone, on attach). */
+	keep = align_up(rec_off + rec_len, page);
+	if (keep < align_up(size, page))
+		munmap(f + keep, (size_t)(align_up(size, page) - keep));
+	map = f;
+	f = MAP_FAILED; /* the module owns [map, map + keep) from here, failing or not */
+	err = dec_module_mapped(map + mod_off, (size_t)mod_len, map, (size_t)keep,
+				CHIBI_FEATURES_ALL, &m, diag);
+	if (!err) {
+		err = val_module(m, diag);
+		if (err)
+			mod_unref(m);
+	}
 	if (err)
 		goto out;
+	c->mod = (chibi_module *)m;
 	c->img.meta = vm_malloc(meta_len ? (size_t)meta_len : 1);
 	c->img.fd = dup(fd);
 	if (!c->img.meta || c->img.fd < 0)
 		REFUSE(CHIBI_ERR_NOMEM, "out of memory");
-	memcpy(c->img.meta, f + meta_off, (size_t)meta_len);
+	memcpy(c->img.meta, map + meta_off, (size_t)meta_len);
 	c->img.meta_len = (size_t)meta_len;
 	c->img.code_off = code_off;
 	c->img.code_len = (size_t)code_len;
-	c->img.flags = get32(f + OFF_FLAGS);
+	c->img.flags = get32(map + OFF_FLAGS);
 	c->data.fd = c->img.fd;
 	c->data.file_off = img_off;
-	err = data_image_read(&c->data, (const struct module *)c->mod, f + rec_off, rec_len,
-			      img_len);
+	err = data_image_read(&c->data, m, map + rec_off, rec_len, img_len);
 	if (err == CHIBI_ERR_NOMEM)
 		REFUSE(err, "out of memory");
 	if (err)
@@ -703,7 +722,7 @@ enum chibi_err chibi_compiled_open_fd(int fd, chibi_compiled **out, struct chibi
 	c = NULL;
 out:
 	if (f != MAP_FAILED)
-		munmap(f, (size_t)st.st_size); /* the code is mapped again, alone, on attach */
+		munmap(f, (size_t)st.st_size);
 	chibi_compiled_free(c);
 	return err;
 }

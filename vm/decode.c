@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "alloc.h"
 #include "instr.h"
@@ -1144,10 +1145,19 @@ enum chibi_err dec_module_take(uint8_t *bytes, size_t len, struct module **out,
 	return dec_module_take_features(bytes, len, CHIBI_FEATURES_ALL, out, diag);
 }
 
-/* dec_module_take accepting only the proposals in `features`; the module keeps the set for
- * the validator (module.features). */
-enum chibi_err dec_module_take_features(uint8_t *bytes, size_t len, uint32_t features,
-					struct module **out, struct chibi_diag *diag)
+/* Give back module bytes that no module took: a heap copy or a mapping (dec_module_mapped). */
+static void bytes_release(uint8_t *bytes, void *map, size_t map_len)
+{
+	if (map)
+		munmap(map, map_len);
+	else
+		vm_free(bytes);
+}
+
+/* Decode bytes that the module takes: heap bytes (map NULL) or bytes inside a mapping. */
+static enum chibi_err dec_module_own(uint8_t *bytes, size_t len, void *map, size_t map_len,
+				     uint32_t features, struct module **out,
+				     struct chibi_diag *diag)
 {
 	static const uint8_t magic[4] = { 0x00, 0x61, 0x73, 0x6d };
 	struct module *m;
@@ -1159,17 +1169,19 @@ enum chibi_err dec_module_take_features(uint8_t *bytes, size_t len, uint32_t fea
 	if (!bytes && len)
 		return diag_set(diag, CHIBI_ERR_ARG, 0, "no module bytes");
 	if (len > UINT32_MAX) { /* offsets within a module are 32-bit (struct instr) */
-		vm_free(bytes);
+		bytes_release(bytes, map, map_len);
 		return diag_set(diag, CHIBI_ERR_UNSUPPORTED, 0, "module of 4 GiB or more");
 	}
 	m = vm_calloc(1, sizeof(*m));
 	if (!m) {
-		vm_free(bytes);
+		bytes_release(bytes, map, map_len);
 		return diag_set(diag, CHIBI_ERR_NOMEM, 0, "out of memory");
 	}
 	m->refcount = 1;
 	m->bytes = bytes;
 	m->len = len;
+	m->bytes_map = map;
+	m->bytes_map_len = map_len;
 	m->features = features;
 	r = (struct rd){ .p = m->bytes, .end = m->bytes + len, .base = m->bytes,
 			 .eof_msg = "unexpected end", .diag = diag, .feat = features };
@@ -1197,6 +1209,31 @@ enum chibi_err dec_module_take_features(uint8_t *bytes, size_t len, uint32_t fea
 fail:
 	mod_unref(m);
 	return err;
+}
+
+/* dec_module_take accepting only the proposals in `features`; the module keeps the set for
+ * the validator (module.features). */
+enum chibi_err dec_module_take_features(uint8_t *bytes, size_t len, uint32_t features,
+					struct module **out, struct chibi_diag *diag)
+{
+	return dec_module_own(bytes, len, NULL, 0, features, out, diag);
+}
+
+/* See module.h.  The bytes are never written (the decoder, validator and tiers only read
+ * them), so a read-only mapping serves. */
+enum chibi_err dec_module_mapped(const uint8_t *bytes, size_t len, void *map, size_t map_len,
+				 uint32_t features, struct module **out,
+				 struct chibi_diag *diag)
+{
+	*out = NULL;
+	if (!map || bytes < (const uint8_t *)map ||
+	    (size_t)(bytes - (const uint8_t *)map) > map_len ||
+	    len > map_len - (size_t)(bytes - (const uint8_t *)map)) {
+		if (map)
+			munmap(map, map_len);
+		return diag_set(diag, CHIBI_ERR_ARG, 0, "module bytes outside their mapping");
+	}
+	return dec_module_own((uint8_t *)bytes, len, map, map_len, features, out, diag);
 }
 
 /* dec_module_take over a copy of the caller's bytes, which the caller keeps. */

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "alloc.h"
 #include "module.h"
@@ -77,7 +78,10 @@ static void mod_free(struct module *m)
 		vm_free(m->func_names);
 	}
 	vm_free(m->module_name);
-	vm_free(m->bytes);
+	if (m->bytes_map)
+		munmap(m->bytes_map, m->bytes_map_len);
+	else
+		vm_free(m->bytes);
 	vm_free(m);
 }
 

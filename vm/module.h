@@ -137,8 +137,12 @@ struct data {
 };
 
 struct module {
-	uint8_t *bytes; /* owned copy of the binary */
+	uint8_t *bytes; /* owned copy of the binary (vm_malloc'ed), or inside bytes_map */
 	size_t len;
+	/* Not NULL: bytes lie in this read-only file mapping (a compiled file's pages, shared
+	 * by every process running the file; dec_module_mapped), unmapped instead of freed. */
+	void *bytes_map;
+	size_t bytes_map_len;
 	uint32_t features; /* the proposals it was decoded and validated under (chibi_feature) */
 
 	uint32_t ntypes;
@@ -209,6 +213,13 @@ enum chibi_err dec_module_take(uint8_t *bytes, size_t len, struct module **out,
 
 enum chibi_err dec_module_take_features(uint8_t *bytes, size_t len, uint32_t features,
 					struct module **out, struct chibi_diag *diag);
+/* The same over bytes inside a PROT_READ mapping [map, map + map_len) that the module takes
+ * (munmap'ed with the module, or at once on failure).  Only for a file whose writers are
+ * trusted as much as the code it holds (vm/compiled.c: the module's own compiled file): a
+ * change to the file after validation changes these bytes. */
+enum chibi_err dec_module_mapped(const uint8_t *bytes, size_t len, void *map, size_t map_len,
+				 uint32_t features, struct module **out,
+				 struct chibi_diag *diag);
 
 /* Validate a decoded module (spec chapter 3).  Fills funcs[i].max_stack/flow.  Returns
  * CHIBI_OK or CHIBI_ERR_INVALID with diag filled (spec assert_invalid wording). */

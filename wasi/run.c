@@ -648,6 +648,8 @@ int wasi_run(const struct wasi_run_opts *opts, const struct wasi_config *cfg)
 			diag.msg[0] ? diag.msg : err_name(e));
 		goto out;
 	}
+	if (opts->on_instantiated)
+		opts->on_instantiated(opts->on_instantiated_arg);
 
 	if (opts->invoke) {
 		/* A reactor initialises itself before any export is used. */

@@ -58,6 +58,10 @@ struct wasi_run_opts {
 	uint64_t cache_max;           /* its size limit, 0 = the default */
 	chibi_compiled *compiled;     /* already open (the shim's cache, wasi_cache_lookup):
 	                               * run it instead of wasm_path; not owned */
+	/* Called once the instance exists, before _start (or `invoke`) runs: the shim's task
+	 * runner logs the step and gives back the load's scratch memory (shim/task/child.c). */
+	void (*on_instantiated)(void *arg);
+	void *on_instantiated_arg;
 };
 
 /* The compiled file of the module at `path` from the cache in `dir` (NULL: the default

@@ -47,6 +47,8 @@ const struct jit_target jit_target = {
 	.c_clobbers = 0x3ffffull | (0xffull << 32) | (0xffffull << 48),
 	.indirect_idx = R_IDX,
 	.pic = true,
+	/* jit_land (jit/runtime.c) sets sp, x29 and x28; a pad reloads x26/x27 (be_load_mem) */
+	.eh_landing = true,
 };
 
 /* ---- emission helpers ---- */

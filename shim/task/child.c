@@ -3,11 +3,15 @@
  * proc.c sets fds 0-2 (stdio), 3 (start pipe) and 4 (the module file, opened inside the
  * rootfs) and passes everything else in argv:
  *   containerd-shim-chibi-v1-task __chibi_task --id ID [--sandbox] [--max-pages N]
- *       [--uid U --gid G] [--group G]... [--preopen ro|rw HOST GUEST]... [--env K=V]... -- ARGV...
+ *       [--uid U --gid G] [--group G]... [--preopen ro|rw HOST GUEST]... [--env K=V]...
+ *       [--trace LOGFIFO] -- ARGV...
  * The child waits for one byte on fd 3 (Start), drops to the spec's user, then wasi_run();
  * a CRI pod sandbox (--sandbox) just idles until signalled, like the pause container.
+ * --trace (the shim runs with -debug) names the bundle's log fifo: the runner's steps of the
+ * start path go there as "trace ID STEP" debug lines, beside the daemon's.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <malloc.h>
 #include <signal.h>
@@ -19,6 +23,7 @@
 
 #include "task.h"
 #include "wasi.h"
+#include "../log.h"
 
 #define START_FD 3 /* the module is fd 4, read through /proc/self/fd/4 */
 #define TASK_CACHE_DIR "/var/lib/chibi/cache"
@@ -75,6 +80,41 @@ static chibi_compiled *task_cache(const struct wasi_run_opts *opts)
 	return wasi_cache_lookup(opts->wasm_path, dir, &opts->engine, 0);
 }
 
+static const char *trace_id = "";
+
+/* --trace: open the bundle's log fifo (as root, before Start) for the trace lines. */
+static void trace_open(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return; /* no reader: nobody would see the lines */
+	shim_log_fd = fd;
+	shim_log_debug = 1;
+}
+
+/* The instance exists and the guest is about to run: log it, stop tracing (the guest may
+ * run for months; the fifo is containerd's), and give back the heap pages that decoding,
+ * validation and instantiation freed.  A sleeping container keeps only what it uses:
+ * without the trim the brk heap keeps its high-water pages (docs/RATIONALE.md, memory
+ * per task). */
+static void trace_close(void)
+{
+	if (shim_log_fd != 2) {
+		close(shim_log_fd);
+		shim_log_fd = 2;
+		shim_log_debug = 0;
+	}
+}
+
+static void instantiated(void *arg)
+{
+	(void)arg;
+	log_debug("trace %s instantiated", trace_id);
+	trace_close();
+	malloc_trim(0);
+}
+
 /* Parse argv into the caller's pre/env arrays (argc entries each), wait for Start, run. */
 static int run_task(int argc, char **argv, struct wasi_preopen *pre, char **env)
 {
@@ -98,7 +138,9 @@ static int run_task(int argc, char **argv, struct wasi_preopen *pre, char **env)
 			break;
 		}
 		if (strcmp(a, "--id") == 0 && i + 1 < argc) {
-			i++;
+			trace_id = argv[++i];
+		} else if (strcmp(a, "--trace") == 0 && i + 1 < argc) {
+			trace_open(argv[++i]);
 		} else if (strcmp(a, "--sandbox") == 0) {
 			sandbox = 1;
 		} else if (strcmp(a, "--max-pages") == 0 && i + 1 < argc) {
@@ -135,8 +177,10 @@ static int run_task(int argc, char **argv, struct wasi_preopen *pre, char **env)
 	/* The compiled code, from the shim's cache, while still root (the directory is root's
 	 * and private: containers cannot plant code in it) and before Start, so a miss
 	 * compiles during Create and every later container of the image maps that code. */
+	log_debug("trace %s runner", trace_id);
 	if (!sandbox)
 		compiled = task_cache(&opts);
+	log_debug("trace %s module %s", trace_id, compiled ? "compiled (cache)" : "no cache");
 
 	/* Park until Start; EOF means the task was deleted before it started. */
 	do
@@ -145,6 +189,7 @@ static int run_task(int argc, char **argv, struct wasi_preopen *pre, char **env)
 	if (r != 1)
 		_exit(255);
 	close(START_FD);
+	log_debug("trace %s released", trace_id);
 
 	/* The user from the spec; the rootfs and binds are then opened with its rights. */
 	if (setgroups((size_t)ngroups, groups) || setgid(gid) || setuid(uid)) {
@@ -153,9 +198,12 @@ static int run_task(int argc, char **argv, struct wasi_preopen *pre, char **env)
 		return 1;
 	}
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-	if (sandbox)
+	if (sandbox) {
+		trace_close();
 		idle();
+	}
 	opts.compiled = compiled;
+	opts.on_instantiated = instantiated;
 	r = wasi_run(&opts, &cfg);
 	fflush(NULL);
 	chibi_compiled_free(compiled);

@@ -465,6 +465,14 @@ static int build_argv(struct task *t, struct argv_buf *a)
 	push(a, TASK_CHILD_ARG);
 	push(a, "--id");
 	push(a, t->id);
+	if (shim_log_debug) {
+		/* the runner's start-path steps, into containerd's log beside ours */
+		char log[PATH_MAX];
+
+		snprintf(log, sizeof(log), "%s/log", t->bundle);
+		push(a, "--trace");
+		push(a, log);
+	}
 	if (s->sandbox)
 		push(a, "--sandbox");
 	if (s->res.memory_limit > 0) {

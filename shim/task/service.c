@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -56,8 +57,15 @@ static struct task_opts opts;
  * ever come, and the daemon used to stay with no task (shim/tests/soak.sh).
  * $CHIBI_SHIM_CREATE_WAIT_MS overrides it (tests). */
 #define FIRST_CREATE_GRACE_MS 60000
+/* containerd's own Connect for a container this daemon does not have: containerd restarted
+ * and reloaded a container whose Create never reached us (or whose Delete did, and whose
+ * Shutdown did not).  A restarted containerd resumes neither, so nothing is on its way any
+ * more; the daemon stays this long (containerd records the shim it just loaded; when the
+ * daemon exits, containerd's cleanup of a dead shim removes the bundle) and leaves if idle. */
+#define STRAY_CONNECT_GRACE_MS 2000
 static void join_add(const char *id, long grace_ms);
 static long joins_prune(const char *id);
+static void exit_if_idle(void);
 
 /* ---- task list -------------------------------------------------------------------------- */
 
@@ -427,6 +435,13 @@ static void publish_create(struct task *t, Containerd__Task__V2__CreateTaskReque
 	events_publish("/tasks/create", &ev.base);
 }
 
+/* After Create's reply: give back the heap pages its transient buffers (config.json, its
+ * parse, the runner's command line) left resident; off the start path, ~40 KiB per daemon. */
+static void trim_heap(void *arg UNUSED)
+{
+	malloc_trim(0);
+}
+
 /* Create: load the bundle's config.json, mount the rootfs and file binds, open the module
  * inside it, make the cgroup, and spawn the task runner parked before the module starts
  * (Start releases it).  Every step undoes the earlier ones on failure; the reply carries
@@ -445,8 +460,8 @@ static void h_create(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 	req = unpack(&containerd__task__v2__create_task_request__descriptor, call, reply);
 	if (!req)
 		return;
+	log_debug("trace %s create", req->id); /* shim/tests/startpath.sh */
 	pthread_mutex_lock(&task_lock);
-	joins_prune(req->id); /* it arrived */
 	if (task_find(req->id)) {
 		ttrpc_reply_error(reply, TTRPC_ALREADY_EXISTS, "task %s: already exists", req->id);
 		goto out;
@@ -500,6 +515,10 @@ static void h_create(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 	write_pid_file(t);
 	t->next = task_list;
 	task_list = t;
+	/* It arrived.  A failed Create keeps its join: containerd still owes the Delete and the
+	 * Shutdown (whose id ends it), and should it never send them, the join's expiry ends an
+	 * idle daemon. */
+	joins_prune(req->id);
 	step_mark(&steps);
 	publish_create(t, req);
 	step_mark(&steps);
@@ -512,6 +531,7 @@ static void h_create(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 		  step_us(&steps, 7));
 	resp.pid = (uint32_t)t->pid;
 	pack(reply, &resp.base);
+	reply->after = trim_heap;
 	goto out;
 fail:
 	log_error("create %s: %s", req->id, err);
@@ -714,6 +734,14 @@ static void kill_task(struct task *t, const void *request, struct ttrpc_reply *r
 
 TASK_HANDLER(kill_task, containerd__task__v2__kill_request__descriptor)
 
+/* Unmount a deleted task's rootfs (a strdup'ed path, freed). */
+static void unmount_rootfs(void *path)
+{
+	if (rootfs_unmount(path) == 0)
+		log_debug("rootfs %s: already unmounted", (char *)path);
+	free(path);
+}
+
 /* Delete a created or stopped task (a running one is refused): kill a never-started
  * runner, release io, unmount, remove the cgroup and init.pid, publish /tasks/delete with
  * the exit status, and drop the list's reference. */
@@ -723,12 +751,15 @@ static void delete_task(struct task *t, const void *request UNUSED, struct ttrpc
 	Containerd__Events__TaskDelete ev = CONTAINERD__EVENTS__TASK_DELETE__INIT;
 	Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
 	char path[PATH_MAX];
+	struct steps steps = { 0 };
 
 	if (t->status == TASK_RUNNING) {
 		ttrpc_reply_error(reply, TTRPC_FAILED_PRECONDITION,
 				  "cannot delete a running task: failed precondition");
 		return;
 	}
+	log_debug("trace %s delete", t->id); /* shim/tests/startpath.sh */
+	step_mark(&steps);
 	t->deleting = true; /* concurrent calls now get NotFound */
 	if (t->status == TASK_CREATED) {
 		/* Never started: the child is parked on the start pipe (unless it died). */
@@ -740,12 +771,21 @@ static void delete_task(struct task *t, const void *request UNUSED, struct ttrpc
 	proc_release_io(t);
 	task_unlink(t);
 	log_follow(t);
-	if (t->mounted && rootfs_unmount(t->rootfs) == 0)
-		log_warn("%s: rootfs %s was not mounted any more", t->id, t->rootfs);
+	step_mark(&steps);
+	/* Unmounted once the reply is out: an unmount waits for an RCU grace period (1-4 ms
+	 * here, the longest step of Delete) and containerd, which removes the bundle after
+	 * Delete, unmounts its rootfs itself first (bundle.Delete: UnmountAll), so whichever
+	 * comes second finds nothing mounted.  Synchronously if the path cannot be kept. */
+	if (t->mounted && !(reply->after_arg = strdup(t->rootfs)))
+		rootfs_unmount(t->rootfs);
+	else if (t->mounted)
+		reply->after = unmount_rootfs;
 	t->mounted = false;
+	step_mark(&steps);
 	if (t->cg && cg_destroy(t->cg))
 		log_warn("%s: cgroup %s not fully removed", t->id, t->spec.cgroups_path);
 	t->cg = NULL;
+	step_mark(&steps);
 	snprintf(path, sizeof(path), "%s/init.pid", t->bundle);
 	unlink(path); /* `shim delete` must not signal a recycled pid later */
 
@@ -761,6 +801,9 @@ static void delete_task(struct task *t, const void *request UNUSED, struct ttrpc
 	resp.exited_at = &ts;
 	pack(reply, &resp.base);
 	log_info("deleted task %s (exit status %u)", t->id, t->exit_status);
+	step_mark(&steps);
+	log_debug("delete %s: us io %ld unmount %ld cgroup %ld event %ld", t->id,
+		  step_us(&steps, 1), step_us(&steps, 2), step_us(&steps, 3), step_us(&steps, 4));
 	task_put(t);
 }
 
@@ -951,9 +994,19 @@ static void h_connect(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 		return;
 	pthread_mutex_lock(&task_lock);
 	t = task_find(req->id);
-	/* An id not created yet: `shim start` of the group announcing its container. */
-	if (!t && req->id && *req->id)
-		join_add(req->id, JOIN_GRACE_MS);
+	if (!t && req->id && *req->id) {
+		if (ttrpc_call_meta(call, JOIN_META_KEY)) {
+			/* `shim start` of the group announcing its container. */
+			join_add(req->id, JOIN_GRACE_MS);
+		} else {
+			/* containerd reloading a container we do not have (the define says
+			 * when): whatever join it had is void; exit soon unless held. */
+			join_add(req->id, STRAY_CONNECT_GRACE_MS);
+			log_info("containerd connected for %s, which this daemon does not have: "
+				 "containerd restarted", req->id);
+			exit_if_idle();
+		}
+	}
 	resp.shim_pid = (uint32_t)getpid();
 	resp.task_pid = t ? (uint32_t)t->pid : 0;
 	resp.version = (char *)CHIBI_VERSION;
@@ -1047,50 +1100,37 @@ static atomic_int in_flight;
 /* exit_if_idle found nothing left but a reply unwritten: request_end decides again once the
  * last one is out (task_lock). */
 static bool exit_wanted;
+/* Signalled when the joins change under a lingering thread (CLOCK_MONOTONIC, task_lock). */
+static pthread_cond_t joins_changed;
 
 static void *linger(void *arg);
 
-/* Sleep ms milliseconds (CLOCK_MONOTONIC, to the end whatever the signals). */
-static void sleep_ms(long ms)
-{
-	struct timespec due;
-
-	clock_gettime(CLOCK_MONOTONIC, &due);
-	due.tv_sec += ms / 1000;
-	due.tv_nsec += (ms % 1000) * 1000000;
-	if (due.tv_nsec >= 1000000000) {
-		due.tv_sec++;
-		due.tv_nsec -= 1000000000;
-	}
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &due, NULL) == EINTR)
-		;
-}
-
 /* The one exit decision (task_lock held; exit_now keeps it, so nothing starts meanwhile).
  * Tasks left: stay, containerd sends Shutdown again after their Delete.  A container on its
- * way: a linger thread decides again when it is due.  Otherwise exit, but never with a reply
- * unwritten: a failing Create takes its container off the joins before its error reply is
- * out, and a daemon exiting then gave containerd "ttrpc: closed" instead of the error
- * (docs/RATIONALE.md, the shim's exit and replies in flight); request_end decides again. */
+ * way: a linger thread decides again when it arrives or is due.  Otherwise exit, but never
+ * with a reply unwritten: a daemon exiting between a failing Create's handler and its error
+ * reply gave containerd "ttrpc: closed" instead of the error (docs/RATIONALE.md, the shim's
+ * exit and replies in flight); request_end decides again once the last reply is out. */
 static void exit_if_idle(void)
 {
 	long left = joins_prune(NULL);
+	pthread_attr_t attr;
 	pthread_t th;
 
 	exit_wanted = false;
 	if (task_list)
 		return;
 	if (left) {
-		pthread_attr_t attr;
-
-		if (lingering)
-			return; /* it sleeps, then sees the new join */
+		if (lingering) {
+			pthread_cond_signal(&joins_changed); /* a join may be due sooner now */
+			return;
+		}
 		pthread_attr_init(&attr);
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		lingering = pthread_create(&th, &attr, linger, (void *)(intptr_t)left) == 0;
+		lingering = pthread_create(&th, &attr, linger, NULL) == 0;
 		pthread_attr_destroy(&attr);
 		if (lingering)
-			log_debug("shutdown held off: a container of the group is on its way");
+			log_debug("shutdown held off: a container is on its way");
 		return;
 	}
 	if (atomic_load(&in_flight) > 0) {
@@ -1109,21 +1149,26 @@ static void shutdown_when_idle(void *arg)
 	pthread_mutex_unlock(&task_lock);
 }
 
-/* Sleep until the youngest join is due (arg: its milliseconds left when the thread started),
- * then decide again.  It looks only then, never sooner: its first look used to come whenever
- * the thread first ran, and a Create that had arrived (and failed) in between left it seeing
- * no task and no join. */
+/* Wait for the joins to arrive or expire, woken early when they change, then decide again.
+ * (Its sleep used to be a nanosleep whose tv_nsec reached 10^9, EINVAL, when the time left
+ * ended in 999 ms: a spin.) */
 static void *linger(void *arg)
 {
-	long left = (long)(intptr_t)arg;
+	long left;
 
-	for (;;) {
-		sleep_ms(left);
-		pthread_mutex_lock(&task_lock);
-		left = joins_prune(NULL);
-		if (task_list || !left)
-			break;
-		pthread_mutex_unlock(&task_lock);
+	(void)arg;
+	pthread_mutex_lock(&task_lock);
+	while (!task_list && (left = joins_prune(NULL)) > 0) {
+		struct timespec due;
+
+		clock_gettime(CLOCK_MONOTONIC, &due);
+		due.tv_sec += left / 1000;
+		due.tv_nsec += (left % 1000) * 1000000;
+		if (due.tv_nsec >= 1000000000) {
+			due.tv_sec++;
+			due.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&joins_changed, &task_lock, &due);
 	}
 	lingering = false;
 	exit_if_idle();
@@ -1156,6 +1201,10 @@ static void h_shutdown(void *ctx UNUSED, const struct ttrpc_call *call UNUSED,
 	if (!req)
 		return;
 	pthread_mutex_lock(&task_lock);
+	/* containerd is done with this container: whatever join it had (a failed first
+	 * Create's) is void. */
+	if (req->id && *req->id)
+		joins_prune(req->id);
 	/* Like runc: stay while any task exists, containerd will ask again. */
 	if (!task_list)
 		reply->after = shutdown_when_idle;
@@ -1233,8 +1282,14 @@ const struct ttrpc_table *task_service_table(void)
 /* Start the reaper and the event publisher; 0 or -1 (task.h). */
 int task_service_init(const struct task_opts *o)
 {
+	pthread_condattr_t ca;
+
 	opts = *o;
 	task_ns = o->ns;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&joins_changed, &ca);
+	pthread_condattr_destroy(&ca);
 	if (proc_init()) {
 		log_error("cannot start the reaper thread");
 		return -1;

@@ -227,8 +227,9 @@ Test(service, no_exit_with_a_reply_unwritten, .exit_code = 0, .timeout = 20)
 }
 
 /* The first Create came and failed: containerd sends Delete and Shutdown next, and the daemon
- * stays up for them (its wait for the first Create looks only when due, 2 s here).  It used to
- * look as soon as its thread first ran, which on a busy machine could be after the Create. */
+ * stays up for them (the failed Create keeps its container's join until the Shutdown for its
+ * id).  The thread that ends a daemon whose first Create never comes used to look as soon as
+ * it first ran, which on a busy machine could be after the Create, and saw nothing left. */
 static void check_exit_after_shutdown(void)
 {
 	check_create_answered();
@@ -256,4 +257,37 @@ Test(service, failed_first_create_waits_for_shutdown, .exit_code = 0, .timeout =
 	sd.id = "t1";
 	send_call(SHUTDOWN_STREAM, "Shutdown", &sd.base);
 	read_until_exit();
+}
+
+/* containerd restarted after `shim start` (or after a Delete, before its Shutdown) and
+ * reloads the container: its Connect, for an id the daemon does not have and with no
+ * announcement of `shim start`, means no Create and no Shutdown will come.  The daemon leaves
+ * within seconds (not after the 60 s wait for a first Create), its reply out first. */
+static atomic_bool connected;
+
+static void check_connect_answered(void)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/config.json", bundle);
+	unlink(path);
+	rmdir(bundle);
+	rx_drain();
+	if (!atomic_load(&connected) || replies != 1) {
+		fprintf(stderr, "the daemon exited before its Connect reply (%d replies in)\n",
+			replies);
+		_exit(3);
+	}
+}
+
+Test(service, containerd_reconnecting_to_a_container_never_created, .exit_code = 0,
+     .timeout = 20)
+{
+	Containerd__Task__V2__ConnectRequest c = CONTAINERD__TASK__V2__CONNECT_REQUEST__INIT;
+
+	daemon_up("60000", false, check_connect_answered);
+	atomic_store(&connected, true);
+	c.id = "t1";
+	send_call(1, "Connect", &c.base);
+	read_until_exit(); /* the 20 s timeout fails the test if the daemon stays */
 }

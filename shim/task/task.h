@@ -26,6 +26,11 @@ struct task_opts {
 #define TASK_RUNNER_NAME "containerd-shim-chibi-v1-task"
 #define TASK_CHILD_ARG "__chibi_task"
 
+/* The ttrpc metadata key (any value) with which `shim start` announces a container to its
+ * group's running daemon in a Connect: that container's Create is on its way.  containerd's
+ * own Connect for a container the daemon does not have means containerd restarted. */
+#define JOIN_META_KEY "chibi-join"
+
 /* Start the reaper and the event publisher.  Returns 0, or -1 with a message on stderr. */
 int task_service_init(const struct task_opts *opts);
 

@@ -5,7 +5,7 @@
 # Builds probe.wasm from probe.c, packs it with `chibi image build`, imports it, and drives
 # `ctr` through every behaviour the shim promises: stdio, args/env/cwd, files, exit codes,
 # traps, signals, -d/ps/kill/delete, metrics, pause/resume, limits, 20 concurrent runs, a
-# containerd restart, a SIGKILLed shim, a terminal (-t), exec refused, and no leftovers at the end.
+# containerd restart, SIGKILLs of containerd, a SIGKILLed shim, a terminal (-t), exec refused, and no leftovers at the end.
 # Usage: BUILD=build shim/tests/e2e.sh  (as root; skips cleanly without containerd/runc/clang)
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -250,6 +250,18 @@ C task delete t-restart >/dev/null 2>&1
 C container delete t-restart >/dev/null 2>&1
 C container ls -q | grep -qx t-restart && bad "delete after restart" || ok "delete after restart"
 
+# ---- containerd killed with SIGKILL -----------------------------------------------------------
+# At a random point of Create, Start, the run or Delete, then restarted: every container
+# converges (its task runs and can be killed, or is gone) and leaves nothing; `make soak-shim`
+# runs more (SOAK_CD_KILLS).
+echo "$CD_PID" >"$T/cd.pid"
+CDKILL_LAB=1 CDKILL_N=6 T=$T NS=$NS IMG=$IMG CTR=$CTR CTRD_DIR=${CTRD_DIR:-} BUILD=$BUILD \
+	sh "$HERE/cdkill.sh" >"$O" 2>&1
+rc=$?
+CD_PID=$(cat "$T/cd.pid")
+check "6 SIGKILLs of containerd in Create/Start/Delete: each container converges, nothing left" \
+	0 "6 of 6 runs converged" "$O" $rc
+
 # ---- a shim killed with SIGKILL --------------------------------------------------------------
 C run -d $RT "$IMG" t-shimkill /probe.wasm sleep 60 >/dev/null 2>&1
 wait_status t-shimkill RUNNING
@@ -412,6 +424,29 @@ else
 	bad "a shim whose Create never comes exits and removes its socket" "start said: $NADDR, shim ${NPID:-none}, now $(shim_by_id t-nocreate)"
 fi
 
+# ---- start-path trace (issue 19; shim/tests/startpath.sh reads it) ----------------------------
+# containerd runs at debug level here, so start, the daemon and the task runner log their
+# "trace ID STEP" lines into its log; the runner closes the log fifo before the guest runs.
+run "$IMG" t-trace /probe.wasm hello >"$O" 2>&1
+steps=$(grep -o 'msg="trace t-trace [a-z]*' "$T/containerd.log" | awk '{print $3}' | sort -u | tr '\n' ' ')
+miss=
+for s in start bootstrap listening forked serving create runner module released instantiated delete; do
+	case " $steps" in *" $s "*) ;; *) miss="$miss $s" ;; esac
+done
+[ -z "$miss" ] && ok "start-path trace: every step logged" || bad "start-path trace: every step logged" "missing:$miss (got: $steps)"
+C run -d --null-io $RT "$IMG" t-tracefd /probe.wasm sleep 30 >"$O" 2>&1
+wait_status t-tracefd RUNNING
+i=0
+while [ $i -lt 50 ] && ! grep -q 'msg="trace t-tracefd instantiated' "$T/containerd.log"; do sleep 0.1; i=$((i + 1)); done
+TPID=$(C task ls | awk '$1 == "t-tracefd" {print $2}')
+fds=$(ls -l /proc/"$TPID"/fd 2>/dev/null | grep -c "t-tracefd/log")
+[ -n "$TPID" ] && [ "$fds" = 0 ] && ok "the task runner does not keep containerd's log open" ||
+	bad "the task runner does not keep containerd's log open" "pid ${TPID:-none}: $(ls -l /proc/"$TPID"/fd 2>&1)"
+C task kill -s SIGKILL t-tracefd >/dev/null 2>&1
+wait_status t-tracefd STOPPED
+C task delete t-tracefd >/dev/null 2>&1
+C container delete t-tracefd >/dev/null 2>&1
+
 # ---- leftovers -------------------------------------------------------------------------------
 sleep 0.5
 C task ls -q | grep -q . && bad "no tasks left" "$(C task ls)" || ok "no tasks left"
@@ -425,10 +460,12 @@ kids=$(pgrep -f "__chibi_task" | while read -r p; do grep -l "$NS" /proc/$p/cgro
 [ "$kids" = 0 ] && ok "no stray task processes" || bad "no stray task processes"
 cgs=$(find /sys/fs/cgroup/memory/$NS /sys/fs/cgroup/$NS -mindepth 1 -type d 2>/dev/null | wc -l)
 [ "$cgs" = 0 ] && ok "no stray cgroups" || bad "no stray cgroups" "$(find /sys/fs/cgroup/*/$NS -mindepth 1 -type d 2>/dev/null)"
-# Expected: the shim's own lines for the refused creates above, and containerd's shim-log
-# copier noticing a closed fifo.
+# Expected: the shim's own lines for the refused creates above, containerd's shim-log copier
+# noticing a closed fifo, and containerd's cleanup, at a later restart, of the bundle of a
+# grouped container killed with containerd before its Create (cdkill.sh: containerd keeps that
+# bundle while the group's daemon lives).
 grep -E 'level=error' "$T/containerd.log" |
-	grep -v -E 'copy shim log|devmapper|create t-missing|create t-fbindmiss|create t-cf[0-9]' >"$O"
+	grep -v -E 'copy shim log|devmapper|create t-missing|create t-fbindmiss|create t-cf[0-9]|loading container cdk-[0-9]' >"$O"
 [ -s "$O" ] && bad "containerd logged no errors" "$(head -5 "$O")" || ok "containerd logged no errors"
 
 echo "e2e: $PASS passed, $FAIL failed"

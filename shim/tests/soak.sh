@@ -13,8 +13,11 @@
 #      its timeout, and the task must be gone or deletable, never stuck;
 #   4. the shims' state directory (containerd's v2 task dir) on a full tmpfs, then with one,
 #      two, ... free pages: each run ends cleanly and leaves nothing behind;
-#   5. the task runner binary missing beside the shim: a clean Create error, nothing left.
-# Slow on a loaded machine: SOAK_SEQ=100 SOAK_PAR=20 SOAK_KILLS=10 for a first pass.
+#   5. the task runner binary missing beside the shim: a clean Create error, nothing left;
+#   6. SOAK_CD_KILLS runs whose containerd gets SIGKILL at a random point of Create, Start, the
+#      run or Delete (cdkill.sh), then restarts: each container converges, nothing left.
+# Slow on a loaded machine: SOAK_SEQ=100 SOAK_PAR=20 SOAK_KILLS=10 SOAK_CD_KILLS=10 for a first
+# pass.
 # Usage: BUILD=/abs/build shim/tests/soak.sh   (root; skips like e2e.sh without containerd)
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -27,6 +30,7 @@ SEQ=${SOAK_SEQ:-1000}
 PAR=${SOAK_PAR:-200}
 JOBS=${SOAK_JOBS:-25}
 KILLS=${SOAK_KILLS:-50}
+CD_KILLS=${SOAK_CD_KILLS:-50}
 RSS_GROWTH=${SOAK_RSS_GROWTH:-25}
 GROUP="--annotation io.containerd.chibi.v1.group=soak"
 . "$HERE/lib.sh"
@@ -246,8 +250,22 @@ C container rm no-runner >/dev/null 2>&1
 settled 0
 lab_stop_containerd
 lab_start || exit 1
+
+# ---- 6. SIGKILL of containerd at a random point ----------------------------------------------
+if [ "$CD_KILLS" -gt 0 ]; then
+	echo "$CD_PID" >"$T/cd.pid"
+	CDKILL_LAB=1 CDKILL_N=$CD_KILLS T=$T NS=$NS IMG=$IMG CTR=$CTR CTRD_DIR=${CTRD_DIR:-} \
+		BUILD=$BUILD sh "$HERE/cdkill.sh" | tee "$T/cdkill.out"
+	CD_PID=$(cat "$T/cd.pid")
+	if grep -q "^cdkill: $CD_KILLS of $CD_KILLS runs converged" "$T/cdkill.out"; then
+		ok "$CD_KILLS SIGKILLs of containerd: every container converged, nothing left"
+	else
+		bad "SIGKILLs of containerd" "$(grep -E 'FAIL|left' "$T/cdkill.out" | head -10)"
+	fi
+	settled 0
+fi
 counts "end"
 same_as_base "the whole soak"
 
-echo "soak: $pass passed, $fail failed (SOAK_SEQ=$SEQ SOAK_PAR=$PAR SOAK_KILLS=$KILLS)"
+echo "soak: $pass passed, $fail failed (SOAK_SEQ=$SEQ SOAK_PAR=$PAR SOAK_KILLS=$KILLS SOAK_CD_KILLS=$CD_KILLS)"
 [ $fail = 0 ]
