@@ -960,12 +960,28 @@ static uint8_t float_prep(struct codebuf *cb, bool dbl, bool commut, uint8_t d,
 	return fpr_of(cb, dbl, *rhs);
 }
 
+static bool avx(void);
+
 /* dst = lhs OP rhs, scalar float.  add and mul are not swapped (commut false) although they
  * commute: with two NaN operands the result must be lhs's NaN, as in the interpreter
- * (vm/interp_num.h nan_first*). */
+ * (vm/interp_num.h nan_first*).  Where rhs already sits in dst, AVX's three-operand form
+ * keeps that order without the two moves the SSE form needs (matmul's inner loop: 3 -> 1
+ * instructions, docs/RATIONALE.md). */
 static void float_arith(struct codebuf *cb, bool dbl, enum x64_sse op, bool commut, uint8_t d,
 			struct jopnd lhs, struct jopnd rhs)
 {
+	if (avx() && rhs.kind == OP_REG && IS_XMM(rhs.reg) && HW(rhs.reg) == d) {
+		uint8_t l = d;
+
+		if (lhs.kind == OP_REG && IS_XMM(lhs.reg)) {
+			l = HW(lhs.reg);
+		} else {
+			fpr_load(cb, dbl, HW(X_SCRATCH), lhs);
+			l = HW(X_SCRATCH);
+		}
+		x64_vsse_rrr(cb, dbl, op, d, l, d);
+		return;
+	}
 	uint8_t r = float_prep(cb, dbl, commut, d, &lhs, &rhs);
 
 	if (r == 0xff)

@@ -768,6 +768,11 @@ static inline void x64_sse_rr(struct codebuf *cb, bool dbl, enum x64_sse op, uin
 	x64_form_rr(cb, dbl ? 0xf2 : 0xf3, false, 0x0f00 | op, dst, src, false);
 }
 
+/* dst = src1 OP src2, scalar, VEX three-operand form (AVX): the NaN of src1 when both are
+ * NaNs, with no register moves whichever register dst is. */
+static inline void x64_vsse_rrr(struct codebuf *cb, bool dbl, enum x64_sse op, uint8_t dst,
+				uint8_t src1, uint8_t src2);
+
 /* dst = dst OP [m], scalar */
 static inline void x64_sse_rm(struct codebuf *cb, bool dbl, enum x64_sse op, uint8_t dst,
 			      struct x64_mem m)
@@ -893,6 +898,12 @@ static inline void x64_form_vex_rr(struct codebuf *cb, uint8_t pfx, uint32_t map
 	add_vex(cb, pfx, map, w, reg, X64_NOREG, rm, vvvv);
 	cb_put8(cb, op);
 	add_modrm(cb, 3, reg, rm);
+}
+
+static inline void x64_vsse_rrr(struct codebuf *cb, bool dbl, enum x64_sse op, uint8_t dst,
+				uint8_t src1, uint8_t src2)
+{
+	x64_form_vex_rr(cb, dbl ? 0xf2 : 0xf3, 0x0f, false, op, dst, src1, src2);
 }
 
 /* VEX.128 op /r with a memory rm. */

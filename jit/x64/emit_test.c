@@ -143,6 +143,8 @@
 	R("minss xmm2, xmm1", x64_sse_rr(cb, false, SSE_MIN, 2, 1))		\
 	R("maxsd xmm2, xmm1", x64_sse_rr(cb, true, SSE_MAX, 2, 1))		\
 	R("sqrtsd xmm8, xmm8", x64_sse_rr(cb, true, SSE_SQRT, 8, 8))		\
+	R("vmulsd xmm0, xmm8, xmm0", x64_vsse_rrr(cb, true, SSE_MUL, 0, 8, 0))	\
+	R("vaddss xmm9, xmm1, xmm15", x64_vsse_rrr(cb, false, SSE_ADD, 9, 1, 15))	\
 	R("andps xmm0, xmm15", x64_logic_rr(cb, false, LOGIC_AND, 0, 15))		\
 	R("andnpd xmm1, xmm2", x64_logic_rr(cb, true, LOGIC_ANDN, 1, 2))		\
 	R("orpd xmm4, xmm5", x64_logic_rr(cb, true, LOGIC_OR, 4, 5))		\
