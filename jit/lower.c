@@ -1219,7 +1219,11 @@ static struct jit_handler *eh_row(struct lower *L, uint32_t depth, uint32_t clau
  * slots (payload, exnref) as the stack: what jit_unwind writes before it lands.  Everything
  * below the height is in memory or constant (open_block), so the pad starts from that
  * state whatever the body did; it reloads the memory registers, which the throw may have
- * left changed. */
+ * left changed (the C frames it dropped used them as callee-saved registers).  A function
+ * that uses no memory reloads memory 0's base all the same in guard mode: its callers in
+ * the instance keep using that register after the call without reloading it (reload_mem),
+ * and the epilogue restores only the homes.  With explicit bounds they reload it from the
+ * memory register, a home, which the epilogue restores. */
 static uint32_t landing_pad(struct lower *L, uint32_t height, const struct chibi_tag *tag,
 			    bool with_exn)
 {
@@ -1235,6 +1239,8 @@ static uint32_t landing_pad(struct lower *L, uint32_t height, const struct chibi
 		push(L, (struct val){ .kind = V_SLOT, .type = VT_EXNREF });
 	if (L->c.uses_memory && L->c.mem)
 		be_load_mem(&L->c, false);
+	else if (L->c.mem && !L->c.explicit_bounds)
+		be_load_mem(&L->c, true); /* the base alone */
 	return pad;
 }
 

@@ -1580,16 +1580,21 @@ void be_load(struct jcomp *c, uint16_t op, jreg dst, struct jopnd addr, uint32_t
 }
 
 /* [m] = 64-bit immediate: one store when it sign-extends from 32 bits, else two halves
- * (no free register: r11 may hold the address). */
+ * (no free register: r11 may hold the address), the high one first.  In guard mode an
+ * i64.store that runs past the end of memory faults on the high half, and must do so
+ * before the low half is written: a trapping store leaves memory as it was (what the
+ * low-first order left was 4 bytes written at the end of memory). */
 static void store_imm64(struct codebuf *cb, struct x64_mem m, uint64_t v)
 {
+	struct x64_mem high = m;
+
 	if (is_simm32((int64_t)v)) {
 		x64_mov_mi(cb, true, m, (int32_t)v);
 		return;
 	}
+	high.disp += 4;
+	x64_mov_mi(cb, false, high, (int32_t)(uint32_t)(v >> 32));
 	x64_mov_mi(cb, false, m, (int32_t)(uint32_t)v);
-	m.disp += 4;
-	x64_mov_mi(cb, false, m, (int32_t)(uint32_t)(v >> 32));
 }
 
 void be_store(struct jcomp *c, uint16_t op, struct jopnd addr, struct jopnd val,
