@@ -807,6 +807,37 @@ Test(interp, memory64_access_is_one_instruction)
 	expect_trap(i, "m64", 1, 65535, 0, 0, CHIBI_TRAP_MEMORY_OOB);
 }
 
+/* ref.as_non_null of a null constant: the constant's move to its slot comes before the
+ * instruction, not between its opcode and its operand word (an AFL++ find: the executor
+ * read the move's handler word as a slot number). */
+Test(interp, ref_as_non_null_of_constant)
+{
+	/* (func (export "n") (param i32) (result i32)
+	 *   local.get 0 ref.null func ref.as_non_null drop), in binary: Debian 12's wat2wasm
+	 * cannot read ref.as_non_null */
+	static const uint8_t wasm[] = {
+		0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+		0x01, 0x06, 0x01, 0x60, 0x01, 0x7f, 0x01, 0x7f,         /* type (i32) -> i32 */
+		0x03, 0x02, 0x01, 0x00,                                 /* func 0: type 0 */
+		0x07, 0x05, 0x01, 0x01, 'n', 0x00, 0x00,                /* export "n" */
+		0x0a, 0x0a, 0x01, 0x08, 0x00,
+		0x20, 0x00, 0xd0, 0x70, 0xd4, 0x1a, 0x0b,
+	};
+	struct chibi_diag d = { 0 };
+	chibi_module *m = NULL;
+	chibi_instance *i = NULL;
+	char *s;
+
+	cr_assert_eq(chibi_module_new(wasm, sizeof(wasm), &m, &d), CHIBI_OK, "%s", d.msg);
+	cr_assert_eq(chibi_instance_new(S, m, L, &i, &d, NULL), CHIBI_OK, "%s", d.msg);
+	chibi_module_free(m);
+	expect_trap(i, "n", 1, 3, 0, 0, CHIBI_TRAP_NULL_REF);
+	s = listing(i, "n");
+	cr_assert(!strstr(s, "???"), "%s", s);
+	cr_assert(strstr(s, "REF_AS_NON_NULL 5\n"), "%s", s); /* hdr 1 + 3 + depth 1 */
+	free(s);
+}
+
 /* The folded i32.add must wrap in 32 bits before the offset is added, as two instructions
  * would: (-1 + 2) mod 2^32 = 1. */
 Test(interp, pre_add_wraps)

@@ -1150,8 +1150,11 @@ static void do_ref_as_non_null(struct tr *t)
 	struct ent e = pop(t);
 
 	if (e.kind != E_CONST || !e.bits) {
+		/* slot_of may emit a move for a null constant: before the opcode, not into it */
+		uint32_t a = slot_of(t, &e, t->sp);
+
 		emit_op(t, IOP_REF_AS_NON_NULL);
-		w(t, slot_of(t, &e, t->sp));
+		w(t, a);
 	}
 	repush(t, &e);
 }
