@@ -1444,6 +1444,16 @@ void be_select_cmp(struct jcomp *c, uint8_t vt, jreg dst, struct jopnd a, struct
 
 /* ---- memory ---- */
 
+/* [membase + index + offset]; an offset beyond disp32 is added into the scratch register. */
+static struct x64_mem membase_index(struct codebuf *cb, uint8_t index, uint32_t offset)
+{
+	if (offset <= INT32_MAX)
+		return x64_mbi(R_MEMBASE, index, 0, (int32_t)offset);
+	x64_mov_ri32(cb, R_SCRATCH, offset);
+	x64_add_rr(cb, true, R_SCRATCH, index);
+	return x64_mbi(R_MEMBASE, R_SCRATCH, 0, 0);
+}
+
 /*
  * The memory operand of a `size`-byte access at the i64 addr + offset of a 64-bit memory 0
  * (offset + size <= 4 GiB, the front end traps on larger ones).  r13 holds the memory.
@@ -1481,11 +1491,7 @@ static struct x64_mem mem64_operand(struct jcomp *c, struct jopnd addr, uint32_t
 		}
 		x64_cmp_rm(cb, true, addr.reg, bound);
 		jcc_label(c, CC_AE, oob);
-		if (offset <= INT32_MAX)
-			return x64_mbi(R_MEMBASE, addr.reg, 0, (int32_t)offset);
-		x64_mov_ri32(cb, R_SCRATCH, offset);
-		x64_add_rr(cb, true, R_SCRATCH, addr.reg);
-		return x64_mbi(R_MEMBASE, R_SCRATCH, 0, 0);
+		return membase_index(cb, addr.reg, offset);
 	}
 	if (addr.kind == OP_IMM) {
 		if (addr.imm > UINT64_MAX - extra) { /* wraps: past every memory */
@@ -1531,11 +1537,7 @@ static struct x64_mem mem_operand(struct jcomp *c, struct jopnd addr, uint32_t o
 			gpr_imm(cb, true, R_SCRATCH, ea, false);
 			return x64_mbi(R_MEMBASE, R_SCRATCH, 0, 0);
 		}
-		if (offset <= INT32_MAX)
-			return x64_mbi(R_MEMBASE, addr.reg, 0, (int32_t)offset);
-		x64_mov_ri32(cb, R_SCRATCH, offset);
-		x64_add_rr(cb, true, R_SCRATCH, addr.reg);
-		return x64_mbi(R_MEMBASE, R_SCRATCH, 0, 0);
+		return membase_index(cb, addr.reg, offset);
 	}
 	if (addr.kind == OP_IMM) {
 		gpr_imm(cb, true, R_SCRATCH, (uint32_t)addr.imm + extra, false);

@@ -12,7 +12,7 @@
 # Every odd run puts the container in a shim group with a long-lived sleeper, so the kill also
 # lands on a daemon that serves another task (that task must survive every restart).
 #
-# By itself:  BUILD=/abs/build CDKILL_N=20 shim/tests/cdkill.sh   (root; skips like e2e.sh)
+# By itself:  BUILD=build CDKILL_N=20 shim/tests/cdkill.sh   (root; skips like e2e.sh)
 # CDKILL_LAB=1 means "run by soak.sh or e2e.sh": use their lab (T, NS, IMG, CTR, CTRD_DIR,
 # BUILD in the environment); containerd is restarted with lab_start, and its new pid is in
 # $T/cd.pid afterwards.  Prints one line per run and a summary; exit 0 when every run
@@ -25,16 +25,7 @@ if [ "${CDKILL_LAB:-0}" != 1 ]; then
 	NS=chibi-cdkill-$$
 	IMG=docker.io/library/chibi-probe:cdkill
 	. "$HERE/lib.sh"
-	lab_need
-	trap 'lab_down' EXIT
-	trap 'exit 130' INT TERM
-	lab_up || exit 1
-	mkdir -p "$T/img"
-	wasm_cc "$HERE/probe.c" "$T/img/probe.wasm" || { echo "cannot compile probe.c"; exit 1; }
-	"$BUILD/chibi" image build -o "$T/probe.tar" --name "$IMG" --entrypoint /probe.wasm \
-		"$T/img/probe.wasm" >/dev/null 2>&1 &&
-		C image import --platform wasi/wasm "$T/probe.tar" >/dev/null 2>&1 ||
-		{ echo "cannot build/import the probe image"; exit 1; }
+	lab_up_probe
 else
 	. "$HERE/lib.sh"
 	CD_PID=$(cat "$T/cd.pid")

@@ -8,7 +8,7 @@
 # used to see "no task, no container on its way" between a failing Create's handler and its
 # reply, and exit before the reply was written (1 e2e run in 5 on a busy machine; 4 in 200
 # loops here under load).  Runs in e2e.sh with CREATEFAIL_N=20; by itself, N=200:
-#   BUILD=/abs/build CREATEFAIL_N=200 shim/tests/createfail.sh   (root; skips like e2e.sh)
+#   BUILD=build CREATEFAIL_N=200 shim/tests/createfail.sh   (root; skips like e2e.sh)
 # CREATEFAIL_LAB=1 means "run by e2e.sh": use its lab (T, NS, IMG, CTR in the environment).
 set -u
 if [ "${CREATEFAIL_LAB:-0}" != 1 ]; then
@@ -18,16 +18,7 @@ if [ "${CREATEFAIL_LAB:-0}" != 1 ]; then
 	NS=chibi-cf-$$
 	IMG=docker.io/library/chibi-probe:cf
 	. "$HERE/lib.sh"
-	lab_need
-	trap 'lab_down' EXIT
-	trap 'exit 130' INT TERM
-	lab_up || exit 1
-	mkdir -p "$T/img"
-	wasm_cc "$HERE/probe.c" "$T/img/probe.wasm" || { echo "cannot compile probe.c"; exit 1; }
-	"$BUILD/chibi" image build -o "$T/probe.tar" --name "$IMG" --entrypoint /probe.wasm \
-		"$T/img/probe.wasm" >/dev/null 2>&1 &&
-		C image import --platform wasi/wasm "$T/probe.tar" >/dev/null 2>&1 ||
-		{ echo "cannot build/import the probe image"; exit 1; }
+	lab_up_probe
 fi
 
 N=${CREATEFAIL_N:-200}

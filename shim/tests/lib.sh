@@ -164,6 +164,22 @@ wasm_cc() {
 		clang --target=wasm32-wasi $sysroot -Wl,--strip-all "$2.o" -o "$2"
 }
 
+# The lab of a script run on its own (createfail.sh, cdkill.sh): need, start and clean up
+# a containerd (traps for the whole shell), then build and import the probe guest as $IMG.
+# Exits the shell on failure.  Needs HERE, BUILD, NS and IMG.
+lab_up_probe() {
+	lab_need
+	trap 'lab_down' EXIT
+	trap 'exit 130' INT TERM
+	lab_up || exit 1
+	mkdir -p "$T/img"
+	wasm_cc "$HERE/probe.c" "$T/img/probe.wasm" || { echo "cannot compile probe.c"; exit 1; }
+	"$BUILD/chibi" image build -o "$T/probe.tar" --name "$IMG" --entrypoint /probe.wasm \
+		"$T/img/probe.wasm" >/dev/null 2>&1 &&
+		C image import --platform wasi/wasm "$T/probe.tar" >/dev/null 2>&1 ||
+		{ echo "cannot build/import the probe image"; exit 1; }
+}
+
 # ---- shared by measure.sh and bench/containers.sh ------------------------------------------
 
 # The platform of a native image for this machine (linux/amd64, linux/arm64, ...).
