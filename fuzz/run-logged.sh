@@ -5,10 +5,12 @@
 #
 # COMMAND is a libFuzzer run with -print_final_stats=1 (its environment in front, as
 # `env VAR=... bin ...`), or one of the differential campaigns (make fuzz-gen3,
-# make diff-campaign); its output goes to LOG.  The ledger line: the UTC date, TARGET, the
-# executions (libFuzzer's stat::number_of_executed_units; for the differential campaigns,
-# the modules compared from their summary line), the wall seconds, the findings (1 if the
-# command failed: a crash, a sanitizer report, a tier difference) and the command.
+# make diff-campaign) or the WASI campaign (tools/wasi-fuzz.sh); its output goes to LOG.
+# The ledger line: the UTC date, TARGET, the executions (libFuzzer's
+# stat::number_of_executed_units; for the differential campaigns, the modules compared
+# from their summary line; for the WASI campaign, the WASI calls made), the wall seconds,
+# the findings (1 if the command failed: a crash, a sanitizer report, a tier difference,
+# an escape from the preopen) and the command.
 # Runs under nice 19: the campaign takes only the CPU nobody else wants.
 set -u
 target=$1 log=$2
@@ -20,6 +22,7 @@ rc=$?
 secs=$(( $(date +%s) - start ))
 execs=$(awk '/^stat::number_of_executed_units:/ { n += $2 }
 	/^(fuzz-gen3|diff-campaign): [0-9]+ modules/ { n += $2 }
+	/^wasi-fuzz: [0-9]+ seeds, [0-9]+ runs, [0-9]+ WASI calls/ { n += $6 }
 	END { print n + 0 }' "$log")
 finds=0
 [ $rc -eq 0 ] || finds=1

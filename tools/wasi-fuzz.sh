@@ -13,6 +13,7 @@
 #     and outside/ and the parent's listing are byte-for-byte the same afterwards.
 # Prints the counts; exit 1 on any finding (the run's output is kept in OUT/).
 # WASI_FUZZ_FIRST=N starts at seed N (to replay one: WASI_FUZZ_FIRST=N ... 1 ITERATIONS);
+# WASI_FUZZ_TIME=S starts no new seed after S seconds (a campaign with a deadline);
 # `--env FUZZ_TRACE=1` on the guest's command line prints every call and its errno.
 chibi=$(readlink -f "$1") wasm=$(readlink -f "$2") watcher=$(readlink -f "$3") seeds=$4 iters=$5
 # T holds only box/ and outside/ (the guest may reach T through box/up); the harness's own
@@ -60,6 +61,7 @@ while [ ! -e "$W/ready" ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
 
 s=${WASI_FUZZ_FIRST:-1} bad=0 calls=0 runs=0 start=$(date +%s)
 while [ $s -lt $(( ${WASI_FUZZ_FIRST:-1} + seeds )) ]; do
+	[ -n "${WASI_FUZZ_TIME:-}" ] && [ $(( $(date +%s) - start )) -ge "$WASI_FUZZ_TIME" ] && break
 	first=
 	for combo in --interp: --jit: --interp:walk --jit:walk; do
 		mode=${combo%:*} walk=${combo#*:}
@@ -103,6 +105,6 @@ if ! cmp -s "$W/before" "$W/after"; then
 	echo "wasi-fuzz: the outside tree changed:"
 	diff "$W/before" "$W/after" | head -20
 fi
-echo "wasi-fuzz: $seeds seeds, $runs runs, $calls WASI calls in $(( $(date +%s) - start )) s: $bad findings"
+echo "wasi-fuzz: $(( s - ${WASI_FUZZ_FIRST:-1} )) seeds, $runs runs, $calls WASI calls in $(( $(date +%s) - start )) s: $bad findings"
 [ $bad -eq 0 ] && rm -rf "$W"
 [ $bad -eq 0 ]

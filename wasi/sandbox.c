@@ -260,7 +260,10 @@ int sb_open(int dirfd, const char *path, int flags, mode_t mode)
 		 * bit, so test it whole. */
 		how.mode = ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) ? mode : 0;
 		how.resolve = SB_RESOLVE_BENEATH | SB_RESOLVE_NO_MAGICLINKS;
-		/* EAGAIN: a concurrent rename raced a ".." lookup; the kernel asks us to retry.
+		/* EAGAIN: a concurrent rename anywhere on the system raced a ".." lookup; the
+		 * kernel asks us to retry.  On a busy machine the retries can all lose (a third
+		 * of the opens of a long ".." path beside a rename loop): then the walk, which
+		 * answers the same, rather than an EAGAIN the guest never expects.
 		 * EINTR is not retried: it is --timeout waking a blocked open (a fifo), and the
 		 * guest must get back to wasm to trap. */
 		for (tries = 0; tries < 16; tries++) {
@@ -273,7 +276,7 @@ int sb_open(int dirfd, const char *path, int flags, mode_t mode)
 		}
 		if (e == EXDEV)
 			return -SB_ESCAPE;
-		if (e != ENOSYS && e != EPERM)
+		if (e != ENOSYS && e != EPERM && e != EAGAIN)
 			return -e;
 		/* ENOSYS: old kernel; EPERM: a seccomp filter refusing openat2.  Walk. */
 		if (e == ENOSYS)
