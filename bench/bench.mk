@@ -6,6 +6,7 @@
 #   make bench-quick   about a tenth of the work, 3 runs, plain wasm only, then
 #                      bench/containers.sh quick (a few minutes in all)
 #   make bench-containers   only the container section (CONTAINERS_MODE=full or quick)
+#   make bench-pods    pods through CRI, chibi vs runc (bench/pods.sh; PODS_MODE=quick)
 #   make bench-smoke   every benchmark once under every engine at a tiny size; checks the
 #                      checksums only (for `make test`)
 #
@@ -18,7 +19,7 @@ PYTHON     ?= python3
 BENCH_ARGS ?=
 CONTAINERS_MODE ?= full
 
-.PHONY: bench bench-quick bench-smoke bench-chibi bench-shim bench-containers
+.PHONY: bench bench-quick bench-smoke bench-chibi bench-shim bench-containers bench-pods
 
 bench-chibi:
 	@$(MAKE) --no-print-directory $(CHIBI) || \
@@ -41,6 +42,11 @@ bench-quick: bench-chibi bench-shim
 
 bench-containers: bench-chibi bench-shim
 	BUILD=$(BUILD) sh bench/containers.sh $(CONTAINERS_MODE)
+
+# Pods through CRI, chibi vs runc (bench/pods.sh; PODS_MODE=quick).  The script exits 77 when
+# root, containerd or the CRI client is missing; it has printed why, so that is no failure here.
+bench-pods: bench-chibi bench-shim
+	@rc=0; BUILD=$(BUILD) sh bench/pods.sh $(PODS_MODE) || rc=$$?; [ $$rc = 77 ] || exit $$rc
 
 bench-smoke: bench-chibi
 	$(PYTHON) bench/bench.py --mode smoke --quiet $(BENCH_ARGS)

@@ -1535,6 +1535,150 @@ def t_bench():
     ok("bench ran")
 
 
+# ---- pods (not a test: bench/pods.sh, make bench-pods) ---------------------------------------
+
+
+def pss_kib(pids):
+    """Sum of Pss over the processes (KiB), from /proc/PID/smaps_rollup; gone ones count 0."""
+    tot = 0
+    for p in pids:
+        try:
+            for line in open("/proc/%d/smaps_rollup" % p):
+                if line.startswith("Pss:"):
+                    tot += int(line.split()[1])
+                    break
+        except (OSError, ValueError):
+            pass
+    return tot
+
+
+def pod_boot(handler, tag):
+    """RunPodSandbox + CreateContainer + StartContainer of hello, timed until ContainerStatus
+    leaves CREATED (RUNNING or already EXITED).  Returns (seconds, pod id, container id)."""
+    t0 = time.perf_counter()
+    pid, cfg = run_pod("pods-%s" % tag, handler=handler)
+    if handler == "chibi":
+        cc, _ = container_config(cfg, "hello", ["/podprobe.wasm"], ["say", "hello"])
+    else:
+        cc, _ = container_config(cfg, "hello", ["/hello"], [], image=NATIVE_IMG)
+    cid = create(pid, cfg, cc)
+    start(cid)
+    st = cstatus(cid).status
+    deadline = time.time() + 20
+    while st.state == api.CONTAINER_CREATED and time.time() < deadline:
+        time.sleep(0.002)
+        st = cstatus(cid).status
+    dt = time.perf_counter() - t0
+    if st.state == api.CONTAINER_CREATED:
+        raise RuntimeError("%s pod %s: container still CREATED after 20 s" % (handler, tag))
+    return dt, pid, cid
+
+
+def med(v):
+    v = sorted(v)
+    n = len(v)
+    return (v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2) if n else float("nan")
+
+
+def load1():
+    return "%.1f" % os.getloadavg()[0]
+
+
+def t_pods():
+    """Pods through CRI, chibi against runc (issue 19): N sequential pod boots, interleaved
+    pod by pod (ABBA), and N pods alive at once with the PSS of every process they cost."""
+    boots = [int(x) for x in os.environ.get("PODS_BOOTS", "1 10 100").split()]
+    alive = [int(x) for x in os.environ.get("PODS_ALIVE", "1 10 100").split()]
+    handlers = ("chibi", "runc")
+    for h in handlers:  # warm-up: images, shim binaries, page cache
+        for i in range(2):
+            _, pid, cid = pod_boot(h, "warm-%s-%d" % (h, i))
+            wait_exit(cid)
+            remove_pod(pid)
+    rows = []
+    for n in boots:
+        dts = {h: [] for h in handlers}
+        l0 = load1()
+        for i in range(n):
+            order = handlers if i % 2 == 0 else handlers[::-1]
+            for h in order:
+                dt, pid, cid = pod_boot(h, "b%d-%s-%d" % (n, h, i))
+                dts[h].append(dt * 1000)
+                wait_exit(cid)
+                remove_pod(pid)
+                del PODS[:]
+        l1 = load1()
+        rows.append((n, dts, l0, l1))
+        print("pods: boots N=%d chibi median %.1f ms, runc median %.1f ms (load %s-%s)"
+              % (n, med(dts["chibi"]), med(dts["runc"]), l0, l1), flush=True)
+    mem = []
+    for j, n in enumerate(alive):
+        for h in handlers if j % 2 == 0 else handlers[::-1]:
+            l0 = load1()
+            pods, cids = [], []
+            t0 = time.perf_counter()
+            for i in range(n):
+                pid, cfg = run_pod("pods-a%d-%s-%d" % (n, h, i), handler=h)
+                if h == "chibi":
+                    cc, _ = container_config(cfg, "sleeper", ["/probe.wasm"], ["sleep", "100000"])
+                else:
+                    cc, _ = container_config(cfg, "sleeper", ["/pause"], [], image=PAUSE_IMG)
+                cid = create(pid, cfg, cc)
+                start(cid)
+                pods.append(pid)
+                cids.append(cid)
+            up = sum(wait_state(c, api.CONTAINER_RUNNING).state == api.CONTAINER_RUNNING
+                     for c in cids)
+            t_up = time.perf_counter() - t0
+            time.sleep(1)
+            shims = set(shim_pids())
+            tasks = task_pids_in(CG_PARENT) - shims
+            s_pss, t_pss = pss_kib(shims), pss_kib(tasks)
+            comms = {}
+            for p in sorted(shims | tasks):
+                try:
+                    c = open("/proc/%d/comm" % p).read().strip()
+                except OSError:
+                    continue
+                comms[c] = comms.get(c, 0) + 1
+            l1 = load1()
+            mem.append((n, h, up, len(shims), len(tasks), s_pss, t_pss, t_up, l0, l1))
+            print("pods: alive N=%d %s: %d running, %d shims + %d task processes, "
+                  "PSS %.0f KiB per pod (load %s-%s); processes %s"
+                  % (n, h, up, len(shims), len(tasks), (s_pss + t_pss) / max(up, 1), l0, l1,
+                     " ".join("%s x%d" % kv for kv in sorted(comms.items()))),
+                  flush=True)
+            for pid in pods:
+                remove_pod(pid)
+            del PODS[:]
+            end = time.time() + 30
+            while shim_pids() and time.time() < end:
+                time.sleep(0.1)
+    print("pods: == pods through CRI: chibi (handler chibi, podprobe.wasm) vs runc "
+          "(static native hello; pause as sleeper) ==")
+    print("pods: sequential pod boots (RunPodSandbox + CreateContainer + StartContainer until "
+          "the container is RUNNING or EXITED), interleaved chibi/runc; ms")
+    print("pods: %5s  %8s %8s  %8s %8s  %6s  %s" % ("N", "chibi med", "sum s", "runc med",
+                                                     "sum s", "ratio", "load"))
+    for n, d, l0, l1 in rows:
+        mc, mr = med(d["chibi"]), med(d["runc"])
+        print("pods: %5d  %8.1f %8.2f  %8.1f %8.2f  %5.2fx  %s-%s"
+              % (n, mc, sum(d["chibi"]) / 1000, mr, sum(d["runc"]) / 1000, mc / mr, l0, l1))
+    print("pods: N pods alive (host network, one sleeper container each): PSS per pod in KiB "
+          "of every shim and every process in the pods' cgroups")
+    print("pods: %5s %-6s %7s %6s %6s %8s %8s %8s %7s  %s" % (
+        "N", "", "running", "shims", "tasks", "shim PSS", "task PSS", "PSS/pod", "up s", "load"))
+    per = {}
+    for n, h, up, ns, nt, sp, tp, tu, l0, l1 in mem:
+        per[(n, h)] = (sp + tp) / max(up, 1)
+        print("pods: %5d %-6s %7d %6d %6d %8.0f %8.0f %8.0f %7.1f  %s-%s" % (
+            n, h, up, ns, nt, sp / max(up, 1), tp / max(up, 1), per[(n, h)], tu, l0, l1))
+    print("pods: PSS per pod chibi/runc: " + ", ".join(
+        "N=%d %.2fx" % (n, per[(n, "chibi")] / per[(n, "runc")])
+        for n in alive if per.get((n, "runc"))))
+    ok("pods bench ran")
+
+
 PHASES = {
     "life": [
         t_version_status,
@@ -1556,6 +1700,7 @@ PHASES = {
     "restart": [t_after_restart],
     "shimkill": [t_shimkill, t_bootstrap_23, t_leftovers],
     "bench": [t_bench, t_leftovers],
+    "pods": [t_pods, t_leftovers],
 }
 
 

@@ -10,6 +10,7 @@
 # Usage: BUILD=build CONTAINERD=2.1 shim/tests/cri/e2e.sh   (as root)
 #   CRI_ONLY=t_logs,t_oom   run only those tests (names in cri_test.py's PHASES)
 #   CRI_BENCH=1             the pod benchmark instead of the tests (make bench-cri)
+#   CRI_BENCH=pods          pod boots and pods alive, chibi vs runc (bench/pods.sh)
 set -u
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 CRI=$HERE/cri
@@ -174,6 +175,8 @@ phase() {
 if [ "${CRI_BENCH:-0}" = 1 ]; then
 	# make bench-cri: chibi pods beside runc pods on this containerd, in the same run.
 	phase bench
+elif [ "${CRI_BENCH:-0}" = pods ]; then
+	phase pods
 else
 	phase life
 	lab_stop_containerd
