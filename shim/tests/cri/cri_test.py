@@ -1468,17 +1468,25 @@ def t_leftovers():
 # ---- bench (not a test: make bench-cri) -----------------------------------------------------
 
 
-def pod_life(handler, n, first_line=True):
-    """One pod as the kubelet starts it: RunPodSandbox + CreateContainer + StartContainer, to the
-    first line in the container's log.  Returns (seconds to the first log line, pod id, cfg)."""
-    t0 = time.perf_counter()
-    pid, cfg = run_pod("bench-%s-%d" % (handler, n), handler=handler)
+def start_hello_pod(handler, name):
+    """RunPodSandbox + CreateContainer + StartContainer of hello under handler (chibi: the wasm
+    probe saying hello; runc: the native hello).  Returns (pod id, pod cfg, container cfg,
+    container id)."""
+    pid, cfg = run_pod(name, handler=handler)
     if handler == "chibi":
         cc, _ = container_config(cfg, "hello", ["/podprobe.wasm"], ["say", "hello"])
     else:
         cc, _ = container_config(cfg, "hello", ["/hello"], [], image=NATIVE_IMG)
     cid = create(pid, cfg, cc)
     start(cid)
+    return pid, cfg, cc, cid
+
+
+def pod_life(handler, n, first_line=True):
+    """One pod as the kubelet starts it: RunPodSandbox + CreateContainer + StartContainer, to the
+    first line in the container's log.  Returns (seconds to the first log line, pod id, cfg)."""
+    t0 = time.perf_counter()
+    pid, cfg, cc, cid = start_hello_pod(handler, "bench-%s-%d" % (handler, n))
     path = log_path(cfg, cc)
     deadline = time.time() + 20
     while time.time() < deadline:
@@ -1556,13 +1564,7 @@ def pod_boot(handler, tag):
     """RunPodSandbox + CreateContainer + StartContainer of hello, timed until ContainerStatus
     leaves CREATED (RUNNING or already EXITED).  Returns (seconds, pod id, container id)."""
     t0 = time.perf_counter()
-    pid, cfg = run_pod("pods-%s" % tag, handler=handler)
-    if handler == "chibi":
-        cc, _ = container_config(cfg, "hello", ["/podprobe.wasm"], ["say", "hello"])
-    else:
-        cc, _ = container_config(cfg, "hello", ["/hello"], [], image=NATIVE_IMG)
-    cid = create(pid, cfg, cc)
-    start(cid)
+    pid, cfg, cc, cid = start_hello_pod(handler, "pods-%s" % tag)
     st = cstatus(cid).status
     deadline = time.time() + 20
     while st.state == api.CONTAINER_CREATED and time.time() < deadline:
