@@ -280,7 +280,7 @@ install: $(CHIBI) install-shim
 	install -m 0755 $(CHIBI) $(DESTDIR)$(PREFIX)/bin/chibi
 
 clean:
-	rm -rf build build-asan build-fuzz build-nojit build-cov
+	rm -rf build build-asan build-fuzz build-fuzz-fast build-afl build-nojit build-cov build-arm64
 
 -include $(shell find $(BUILD) -name sysroot -prune -o -name '*.d' -type f -print 2>/dev/null)
 # the fuzzer's objects have their own folder: a header change must rebuild them too
