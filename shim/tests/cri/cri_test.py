@@ -1014,12 +1014,21 @@ def t_restart_loop():
     codes = []
     ids = []
     addrs = []
+    # Each attempt exits 3 only once the test has read its shim address: containerd removes
+    # the bundle (and its `address` file) as soon as the task is deleted after its exit.
+    gate = os.path.join(T, "loop-gate")
+    os.makedirs(gate, exist_ok=True)
+    m = [api.Mount(container_path="/gate", host_path=gate, readonly=True)]
     for attempt in range(20):
-        cc, _ = container_config(cfg, "crash", ["/probe.wasm"], ["exit", "3"], attempt=attempt)
+        cc, _ = container_config(
+            cfg, "crash", ["/probe.wasm"], ["gate", "/gate/%d" % attempt, "3"], attempt=attempt,
+            mounts=m,
+        )
         cid = create(pid, cfg, cc)
         ids.append(cid)
         start(cid)
         addrs.append(task_address(cid))
+        open(os.path.join(gate, str(attempt)), "w").close()
         st = wait_exit(cid)
         codes.append(st.exit_code)
         if prev:
