@@ -306,17 +306,30 @@ def task_pid(cid):
     return json.loads(info).get("pid")
 
 
-def kill_wait(pid):
-    """SIGKILL a shim daemon and wait until its sockets are closed (it is gone or a zombie),
-    as containerd does: it runs `shim delete` once the connection drops.  A delete before
-    then finds the socket still answering, as a grouped shim's would, and keeps it."""
+def kill_wait(pid, address=None):
+    """SIGKILL a shim daemon and wait until its sockets are closed (it is gone or a zombie, and
+    its address, if given, refuses connections), as containerd does: it runs `shim delete`
+    once the connection drops.  A delete before then finds the socket still answering, as a
+    grouped shim's would, and keeps it.  Deadlines, not counts: under load a killed process
+    can take seconds to be torn down."""
     os.kill(pid, signal.SIGKILL)
-    for _ in range(200):
+    end = time.time() + 20
+    while time.time() < end:
         try:
             if open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()[0] in "ZX":
-                return
+                break
         except (OSError, IndexError):
-            return
+            break
+        time.sleep(0.01)
+    path = address[len("unix://"):] if address and address.startswith("unix://") else address
+    while path and time.time() < end:
+        s = socket.socket(socket.AF_UNIX)
+        try:
+            s.connect(path)
+        except OSError:
+            break
+        finally:
+            s.close()
         time.sleep(0.01)
 
 
@@ -1372,7 +1385,8 @@ def t_bootstrap_23():
         # The daemon is start's child: until it has exec'ed it has start's command line and
         # environment, so wait for the exec'ed one (its own -id flag) to show.
         pid, daemon_env, want = None, [], ("TTRPC_ADDRESS=%s/c.sock.ttrpc" % T).encode()
-        for _ in range(100):
+        end = time.time() + 20
+        while time.time() < end:
             pid = shim_of(cid)
             try:
                 daemon_env = open("/proc/%d/environ" % pid, "rb").read().split(b"\0") if pid else []
@@ -1387,7 +1401,7 @@ def t_bootstrap_23():
             pid,
         )
         if pid:
-            kill_wait(pid)
+            kill_wait(pid, res.address if res else None)
         subprocess.run(
             [
                 shim,
@@ -1425,13 +1439,19 @@ def t_bootstrap_23():
         r.stdout[:200],
         r.stderr,
     )
-    for _ in range(100):
+    # The daemon (start's child, re-exec'ed with its own flags) may take a while to show
+    # under load; its address is the one start printed.
+    end = time.time() + 20
+    while time.time() < end:
         pid = shim_of(cid)
-        if pid and b"-id" in open("/proc/%d/cmdline" % pid, "rb").read():
-            break
+        try:
+            if pid and b"-id" in open("/proc/%d/cmdline" % pid, "rb").read():
+                break
+        except OSError:
+            pass
         time.sleep(0.02)
     if pid:
-        kill_wait(pid)
+        kill_wait(pid, r.stdout.decode(errors="replace").strip())
     subprocess.run(
         [
             shim,
