@@ -337,7 +337,7 @@ wait_status t-g2 STOPPED
 C task delete t-g2 >/dev/null 2>&1
 C container delete t-g2 >/dev/null 2>&1
 i=0
-while kill -0 "$GSPID" 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+while kill -0 "$GSPID" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
 if ! kill -0 "$GSPID" 2>/dev/null; then ok "group: the shim exits after its last task is deleted"; else bad "group: the shim exits after its last task is deleted" "pid $GSPID alive"; fi
 # Its log followed the group: t-g1's fifo was gone by then, t-g2's carried the last lines.
 if grep -q "msg=\"deleted task t-g2 " "$T/containerd.log"; then
@@ -399,7 +399,7 @@ fi
 C run --rm $RT --annotation io.containerd.chibi.v1.group=gj "$IMG" t-j2 /probe.wasm hello >"$O" 2>&1
 rc=$?
 i=0
-while kill -0 "$JSPID" 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+while kill -0 "$JSPID" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
 if [ $rc = 0 ] && grep -q "hello from wasm" "$O" && ! kill -0 "$JSPID" 2>/dev/null; then
 	ok "group: the announced container runs there, and the shim exits after it"
 else
@@ -437,7 +437,7 @@ done
 C run -d --null-io $RT "$IMG" t-tracefd /probe.wasm sleep 30 >"$O" 2>&1
 wait_status t-tracefd RUNNING
 i=0
-while [ $i -lt 50 ] && ! grep -q 'msg="trace t-tracefd instantiated' "$T/containerd.log"; do sleep 0.1; i=$((i + 1)); done
+while [ $i -lt 200 ] && ! grep -q 'msg="trace t-tracefd instantiated' "$T/containerd.log"; do sleep 0.1; i=$((i + 1)); done
 TPID=$(C task ls | awk '$1 == "t-tracefd" {print $2}')
 fds=$(ls -l /proc/"$TPID"/fd 2>/dev/null | grep -c "t-tracefd/log")
 [ -n "$TPID" ] && [ "$fds" = 0 ] && ok "the task runner does not keep containerd's log open" ||
