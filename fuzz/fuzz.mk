@@ -150,6 +150,12 @@ $(MODULE_REPLAY): fuzz/module_fuzz.c fuzz/replay_main.c $(LIBCHIBI)
 fuzz-gen3: $(CHIBI) $(if $(GEN3_ASAN),$(FUZZ_BIN),$(MODULE_REPLAY))
 	sh fuzz/gen3-campaign.sh $(CHIBI) "$(if $(GEN3_ASAN),$(FUZZ_BIN) -runs=0,$(MODULE_REPLAY))" \
 	  $(GEN3_MODULES) $(GEN3_SEED)
+# The same modules also on the AArch64 JIT under qemu-user (interpreter vs JIT, both bounds
+# modes, on each architecture).
+.PHONY: fuzz-gen3-arm64
+fuzz-gen3-arm64: $(CHIBI) $(MODULE_REPLAY) $(ARM64_REPLAY)
+	GEN3_ALSO="env QEMU_LD_PREFIX=$(ARM64_SYSROOT) qemu-aarch64 -L $(ARM64_SYSROOT) $(ARM64_REPLAY)" \
+	  sh fuzz/gen3-campaign.sh $(CHIBI) $(MODULE_REPLAY) $(GEN3_MODULES) $(GEN3_SEED)
 
 # The volume builds: the same three libFuzzer targets at -O2 without ASan/UBSan, about
 # 10x the executions per second of build-fuzz/ (docs/RATIONALE.md).  A crash, a hang or a

@@ -8,6 +8,9 @@
 # -runs=0" (ASan + UBSan, several times slower).  A difference (or a sanitizer report)
 # stops the campaign with the batch kept under build-fuzz/gen3-fail-*.  Prints the number
 # of modules compared.  GEN3_TIME=SECONDS in the environment: no new batch after that long.
+# GEN3_ALSO=COMMAND: a second runner given every batch too, in both bounds modes (`make
+# fuzz-gen3-arm64`: the AArch64 build of the replay program under qemu-user, so each module
+# is compared in the interpreter and both JIT modes on both architectures).
 set -u
 chibi=$1 bin=$2 total=$3 seed=${4:-$(date +%s)}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,18 +26,20 @@ while [ $done -lt "$total" ]; do
 	mv "$dir"/*.wasm "$work/wasm/" && rm -rf "$dir"
 	n=$(ls "$work/wasm" | wc -l)
 	[ "$n" = $batch ] || { echo "gen3: batch $seed: $n of $batch modules converted" >&2; status=1; }
-	for bounds in "" explicit; do
-		if ! CHIBI_FUZZ_TIER=diff CHIBI_JIT_BOUNDS=$bounds $bin "$work/wasm" \
-		     > "$work/log" 2>&1; then
-			cp -r "$work" "build-fuzz/gen3-fail-$seed"
-			echo "gen3: batch $seed (bounds=${bounds:-guard}): a finding, kept in build-fuzz/gen3-fail-$seed" >&2
-			tail -20 "$work/log" >&2
-			exit 1
-		fi
+	for run in "$bin" ${GEN3_ALSO:+"$GEN3_ALSO"}; do
+		for bounds in "" explicit; do
+			if ! CHIBI_FUZZ_TIER=diff CHIBI_JIT_BOUNDS=$bounds $run "$work/wasm" \
+			     > "$work/log" 2>&1; then
+				cp -r "$work" "build-fuzz/gen3-fail-$seed"
+				echo "gen3: batch $seed (bounds=${bounds:-guard}, $run): a finding, kept in build-fuzz/gen3-fail-$seed" >&2
+				tail -20 "$work/log" >&2
+				exit 1
+			fi
+		done
 	done
 	done=$((done + n))
 	echo "gen3: batch $seed: $done modules compared so far"
 	seed=$((seed + 1))
 done
-echo "fuzz-gen3: $done modules compared (interp vs JIT guard pages, interp vs JIT explicit bounds), 0 differences"
+echo "fuzz-gen3: $done modules compared (interp vs JIT guard pages, interp vs JIT explicit bounds${GEN3_ALSO:+; also by $GEN3_ALSO}), 0 differences"
 exit $status
