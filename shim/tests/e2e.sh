@@ -238,6 +238,36 @@ while [ $i -lt 20 ]; do
 done
 [ $good = 20 ] && ok "20 concurrent containers" || bad "20 concurrent containers" "$good/20 ok" "$(head -c 6000 "$T/par.bad")"
 
+# ---- the runner's trace fifo loses its reader between Start and the guest ----------------------
+# (containerd restarting right after a Start): the trace line must not kill the task (SIGPIPE).
+# The runner as the daemon starts it: start pipe on fd 3, the module on fd 4, --trace naming
+# a fifo whose only reader goes away before the Start byte.
+mkfifo "$T/trace.fifo"
+python3 - "$BUILD/containerd-shim-chibi-v1-task" "$T/trace.fifo" "$T/img/probe.wasm" >"$O" 2>&1 <<'PY'
+import os, subprocess, sys
+runner, fifo, wasm = sys.argv[1:4]
+reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+go_r, go_w = os.pipe()
+mod = os.open(wasm, os.O_RDONLY)
+def fds():
+    os.dup2(go_r, 3)
+    os.dup2(mod, 4)
+p = subprocess.Popen([runner, "__chibi_task", "--id", "t-trpipe", "--trace", fifo, "--",
+                      "/probe.wasm", "hello"], preexec_fn=fds, pass_fds=(3, 4),
+                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+os.close(go_r)
+os.close(reader)  # containerd goes away
+os.write(go_w, b"g")
+out, _ = p.communicate(timeout=60)
+print("rc=%d" % p.returncode)
+sys.stdout.write(out.decode(errors="replace"))
+PY
+if grep -q '^rc=0$' "$O" && grep -q 'hello from wasm' "$O"; then
+	ok "a trace fifo without its reader (containerd restarting) does not kill the task"
+else
+	bad "a trace fifo without its reader (containerd restarting) does not kill the task" "$(cat "$O")"
+fi
+
 # ---- containerd restart with a running task --------------------------------------------------
 C run -d $RT "$IMG" t-restart /probe.wasm sleep 60 >/dev/null 2>&1
 wait_status t-restart RUNNING || echo "note: t-restart was not RUNNING before the restart: $(C task ls 2>&1)"
