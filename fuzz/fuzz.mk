@@ -88,11 +88,15 @@ fuzz-cov: $(FUZZ_COV_BIN) $(FUZZ_COV_WAT) $(FUZZ_COV_CF) $(FUZZ_CF_SEEDS)
 # The AArch64 replay: the plain driver cross-built against build-arm64/libchibi.a, run by
 # qemu-user (binfmt_misc, arm64.mk), in the diff tier (interpreter vs the AArch64 JIT).
 ARM64_REPLAY := $(ARM64_BUILD)/module-replay
+# (the host's make only: in the cross make, BUILD is $(ARM64_BUILD) and MODULE_REPLAY below
+# names the same file)
+ifneq ($(BUILD),$(ARM64_BUILD))
 $(ARM64_REPLAY): fuzz/module_fuzz.c fuzz/replay_main.c arm64-sysroot
 	$(MAKE) CROSS=$(ARM64_CROSS) BUILD=$(ARM64_BUILD) $(ARM64_BUILD)/libchibi.a
 	$(ARM64_CROSS)gcc -std=c11 -D_GNU_SOURCE -Iinclude -O2 -g --sysroot=$(ARM64_SYSROOT) \
 	  -o $@ fuzz/module_fuzz.c fuzz/replay_main.c $(ARM64_BUILD)/libchibi.a \
 	  -L$(ARM64_SYSROOT)/usr/lib/aarch64-linux-gnu -lcapstone -lz -lm -lpthread
+endif
 fuzz-replay-arm64: $(ARM64_REPLAY)
 	QEMU_LD_PREFIX=$(ARM64_SYSROOT) CHIBI_FUZZ_TIER=diff timeout -k 10 $(ARM64_TIMEOUT) \
 	  qemu-aarch64 -L $(ARM64_SYSROOT) $(ARM64_REPLAY) fuzz/corpus

@@ -14,7 +14,9 @@
 # Prints the counts; exit 1 on any finding (the run's output is kept in OUT/).
 # WASI_FUZZ_FIRST=N starts at seed N (to replay one: WASI_FUZZ_FIRST=N ... 1 ITERATIONS);
 # WASI_FUZZ_TIME=S starts no new seed after S seconds (a campaign with a deadline);
-# `--env FUZZ_TRACE=1` on the guest's command line prints every call and its errno.
+# WASI_FUZZ_TRACE=1 has the guest print every call and its errno (kept in OUT/ for a
+# finding).  The guest always gets --env FUZZ_TRACE=0 or 1: the environment's size shows in
+# environ_get's results, so a traced replay makes the same calls as the campaign did.
 chibi=$(readlink -f "$1") wasm=$(readlink -f "$2") watcher=$(readlink -f "$3") seeds=$4 iters=$5
 # T holds only box/ and outside/ (the guest may reach T through box/up); the harness's own
 # files live in W.
@@ -67,7 +69,8 @@ while [ $s -lt $(( ${WASI_FUZZ_FIRST:-1} + seeds )) ]; do
 		mode=${combo%:*} walk=${combo#*:}
 		plant
 		if [ -n "$walk" ]; then export CHIBI_WASI_NO_OPENAT2=1; else unset CHIBI_WASI_NO_OPENAT2; fi
-		(cd "$T/box" && timeout 300 "$chibi" run $mode --dir "$T/box::/s" "$wasm" $s "$iters" $inodes) \
+		(cd "$T/box" && timeout 300 "$chibi" run $mode --env FUZZ_TRACE=${WASI_FUZZ_TRACE:-0} \
+			--dir "$T/box::/s" "$wasm" $s "$iters" $inodes) \
 			> "$W/run.out" 2> "$W/run.err" < /dev/null
 		rc=$?
 		digest=$(sed -n 's/^fuzz: errno digest //p' "$W/run.err")

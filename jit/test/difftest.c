@@ -140,11 +140,29 @@ static enum chibi_trap logger(chibi_caller *c, void *env, uint64_t *slots)
 	return CHIBI_TRAP_NONE;
 }
 
+/* Every call's memory is hashed in every mode, so this runs over whole memories thousands
+ * of times per module: a byte-at-a-time hash was 98% of a wasm-opt -ttf campaign's time.
+ * Four independent 64-bit lanes of multiply-xorshift, then the tail bytewise. */
+static uint64_t mix(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+	return h ^ (h >> 29);
+}
+
 static uint64_t hash_bytes(uint64_t h, const uint8_t *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 1099511628211ull;
-	return h;
+	uint64_t lane[4] = { h, h + 1, h + 2, h + 3 }, w;
+	size_t i = 0;
+
+	for (; i + 32 <= n; i += 32)
+		for (int k = 0; k < 4; k++) {
+			memcpy(&w, p + i + 8 * k, 8);
+			lane[k] = mix(lane[k], w);
+		}
+	h = mix(mix(mix(lane[0], lane[1]), lane[2]), lane[3]);
+	for (; i < n; i++)
+		h = mix(h, p[i]);
+	return mix(h, n);
 }
 
 /* The argument pattern `round` for parameter i of type t. */

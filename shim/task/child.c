@@ -81,14 +81,21 @@ static chibi_compiled *task_cache(const struct wasi_run_opts *opts)
 }
 
 static const char *trace_id = "";
+static struct sigaction trace_old_pipe;
 
-/* --trace: open the bundle's log fifo (as root, before Start) for the trace lines. */
+/* --trace: open the bundle's log fifo (as root, before Start) for the trace lines.  Its
+ * reader is containerd: when containerd stops or restarts between Start and the guest, a
+ * trace line would raise SIGPIPE, which the task's default disposition turns into the
+ * death of a container that was meant to survive the restart.  SIGPIPE is ignored while
+ * tracing (a lost line is EPIPE, nothing more) and restored before the guest runs. */
 static void trace_open(const char *path)
 {
+	struct sigaction ign = { .sa_handler = SIG_IGN };
 	int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 
 	if (fd < 0)
 		return; /* no reader: nobody would see the lines */
+	sigaction(SIGPIPE, &ign, &trace_old_pipe);
 	shim_log_fd = fd;
 	shim_log_debug = 1;
 }
@@ -104,6 +111,7 @@ static void trace_close(void)
 		close(shim_log_fd);
 		shim_log_fd = 2;
 		shim_log_debug = 0;
+		sigaction(SIGPIPE, &trace_old_pipe, NULL);
 	}
 }
 

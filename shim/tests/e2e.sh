@@ -238,12 +238,49 @@ while [ $i -lt 20 ]; do
 done
 [ $good = 20 ] && ok "20 concurrent containers" || bad "20 concurrent containers" "$good/20 ok" "$(head -c 6000 "$T/par.bad")"
 
+# ---- the runner's trace fifo loses its reader between Start and the guest ----------------------
+# (containerd restarting right after a Start): the trace line must not kill the task (SIGPIPE).
+# The runner as the daemon starts it: start pipe on fd 3, the module on fd 4, --trace naming
+# a fifo whose only reader goes away before the Start byte.
+mkfifo "$T/trace.fifo"
+python3 - "$BUILD/containerd-shim-chibi-v1-task" "$T/trace.fifo" "$T/img/probe.wasm" >"$O" 2>&1 <<'PY'
+import os, subprocess, sys
+runner, fifo, wasm = sys.argv[1:4]
+reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+go_r, go_w = os.pipe()
+mod = os.open(wasm, os.O_RDONLY)
+def fds():
+    os.dup2(go_r, 3)
+    os.dup2(mod, 4)
+p = subprocess.Popen([runner, "__chibi_task", "--id", "t-trpipe", "--trace", fifo, "--",
+                      "/probe.wasm", "hello"], preexec_fn=fds, pass_fds=(3, 4),
+                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+os.close(go_r)
+os.close(reader)  # containerd goes away
+os.write(go_w, b"g")
+out, _ = p.communicate(timeout=60)
+print("rc=%d" % p.returncode)
+sys.stdout.write(out.decode(errors="replace"))
+PY
+if grep -q '^rc=0$' "$O" && grep -q 'hello from wasm' "$O"; then
+	ok "a trace fifo without its reader (containerd restarting) does not kill the task"
+else
+	bad "a trace fifo without its reader (containerd restarting) does not kill the task" "$(cat "$O")"
+fi
+
 # ---- containerd restart with a running task --------------------------------------------------
 C run -d $RT "$IMG" t-restart /probe.wasm sleep 60 >/dev/null 2>&1
-wait_status t-restart RUNNING
+wait_status t-restart RUNNING || echo "note: t-restart was not RUNNING before the restart: $(C task ls 2>&1)"
 lab_stop_containerd
 lab_start
-if wait_status t-restart RUNNING; then ok "task survives a containerd restart"; else bad "task survives a containerd restart" "$(C task ls 2>&1)"; fi
+# A loaded machine (an ASan build beside a busy core) can take seconds to reconnect; on a
+# failure, the task's story from containerd's log says whether it died before or after.
+if lab_wait_status t-restart RUNNING 200; then
+	ok "task survives a containerd restart"
+else
+	bad "task survives a containerd restart" "$(C task ls 2>&1)" \
+		"$(grep 't-restart' "$T/containerd.log" | grep -v 'level=debug msg="\(event\|published\)' | tail -25)"
+fi
 C task kill -s SIGKILL t-restart >/dev/null 2>&1
 if wait_status t-restart STOPPED; then ok "kill after restart (events reconnect)"; else bad "kill after restart"; fi
 C task delete t-restart >/dev/null 2>&1
@@ -337,7 +374,7 @@ wait_status t-g2 STOPPED
 C task delete t-g2 >/dev/null 2>&1
 C container delete t-g2 >/dev/null 2>&1
 i=0
-while kill -0 "$GSPID" 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+while kill -0 "$GSPID" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
 if ! kill -0 "$GSPID" 2>/dev/null; then ok "group: the shim exits after its last task is deleted"; else bad "group: the shim exits after its last task is deleted" "pid $GSPID alive"; fi
 # Its log followed the group: t-g1's fifo was gone by then, t-g2's carried the last lines.
 if grep -q "msg=\"deleted task t-g2 " "$T/containerd.log"; then
@@ -399,7 +436,7 @@ fi
 C run --rm $RT --annotation io.containerd.chibi.v1.group=gj "$IMG" t-j2 /probe.wasm hello >"$O" 2>&1
 rc=$?
 i=0
-while kill -0 "$JSPID" 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+while kill -0 "$JSPID" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
 if [ $rc = 0 ] && grep -q "hello from wasm" "$O" && ! kill -0 "$JSPID" 2>/dev/null; then
 	ok "group: the announced container runs there, and the shim exits after it"
 else
@@ -437,7 +474,7 @@ done
 C run -d --null-io $RT "$IMG" t-tracefd /probe.wasm sleep 30 >"$O" 2>&1
 wait_status t-tracefd RUNNING
 i=0
-while [ $i -lt 50 ] && ! grep -q 'msg="trace t-tracefd instantiated' "$T/containerd.log"; do sleep 0.1; i=$((i + 1)); done
+while [ $i -lt 200 ] && ! grep -q 'msg="trace t-tracefd instantiated' "$T/containerd.log"; do sleep 0.1; i=$((i + 1)); done
 TPID=$(C task ls | awk '$1 == "t-tracefd" {print $2}')
 fds=$(ls -l /proc/"$TPID"/fd 2>/dev/null | grep -c "t-tracefd/log")
 [ -n "$TPID" ] && [ "$fds" = 0 ] && ok "the task runner does not keep containerd's log open" ||

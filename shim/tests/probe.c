@@ -1,7 +1,7 @@
 /* shim/tests/probe.c - the guest program of the shim's end-to-end tests (built for wasm32-wasi).
  *
  * One module, many behaviours chosen by argv[1], so one image covers every e2e check:
- * hello, args, env, cwd, cat, stdin, exit, trap, sleep, spin, grow, write, tty.
+ * hello, args, env, cwd, cat, stdin, exit, gate, trap, sleep, spin, grow, write, tty.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -71,6 +71,16 @@ int main(int argc, char **argv)
 		printf("got: [%s]\n", line);
 	} else if (!strcmp(cmd, "exit") && argc > 2) {
 		exit(atoi(argv[2]));
+	} else if (!strcmp(cmd, "gate") && argc > 3) {
+		/* Exit with argv[3] once the file argv[2] exists: a test that must look at a
+		 * running task before it exits opens the gate itself.  Gives up after 60 s
+		 * with 99, so a gate never opened fails the test instead of hanging it. */
+		for (int i = 0; i < 6000 && access(argv[2], F_OK) != 0; i++) {
+			struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+			nanosleep(&ts, NULL);
+		}
+		exit(access(argv[2], F_OK) == 0 ? atoi(argv[3]) : 99);
 	} else if (!strcmp(cmd, "trap")) {
 		fprintf(stdout, "about to trap\n");
 		fflush(stdout);

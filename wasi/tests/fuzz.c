@@ -69,7 +69,25 @@ static uint64_t rnd(void)
 	return state;
 }
 
-static uint8_t arena[8192];        /* scratch the calls may scribble on */
+/* What the calls may write on (in bounds): the arena, the memory below the data (nothing
+ * lives there: wasm-ld starts the data at __global_base) and the last 16 bytes of memory
+ * (the unused tail of malloc's top chunk: its trailing header lies 56 bytes before the end,
+ * and nothing is allocated after start-up).  A legal write anywhere else lands on our own
+ * or libc's data or the stack: seed 6592 had random_get(arena + 5633, 16943) fill libc's
+ * stdio list with random bytes, and __stdio_exit trapped after 20000 clean calls.  So every
+ * length is small or longer than memory (len()), pointers into the arena leave room for the
+ * biggest fixed-size result (ptr(), SLACK) and the records of an iovec array are clipped to
+ * the scratch they start in (iovs()).  The fence behind the arena is never handed out: a
+ * call that changes it wrote past the arena, and the run stops there, naming the call. */
+#define FENCE 0xa5
+static struct {
+	uint8_t arena[8192];
+	uint8_t fence[64];
+} scratch;
+extern char __global_base[];
+/* The most a call writes at one pointer without a length: 64 (a filestat) or what args_get
+ * and environ_get write, checked at start-up. */
+#define SLACK 512
 static char long_name[300], long_path[1100];
 /* The last names are what tools/wasi-fuzz.sh plants: symlinks out of the preopen (relative,
  * absolute, through a subdirectory, chained, looping) and a subdirectory. */
@@ -124,40 +142,94 @@ static void check_dirents(uint32_t used, int call)
 	}
 }
 
+static uint64_t mem_end(void)
+{
+	return (uint64_t)__builtin_wasm_memory_size(0) * 65536;
+}
+
+/* Guest memory at address a, 0 included (a plain null dereference would be UB). */
+static uint8_t *at(uint32_t a)
+{
+	static volatile uintptr_t zero_page; /* 0, hidden from the optimizer */
+
+	return (uint8_t *)zero_page + a;
+}
+
+/* How many bytes from p on lie in the scratch p is in (0 when it is in none). */
+static uint64_t room(uint64_t p)
+{
+	uint64_t a = (uintptr_t)scratch.arena, end = mem_end();
+
+	if (p < (uintptr_t)__global_base)
+		return (uintptr_t)__global_base - p;
+	if (p >= a && p < a + sizeof(scratch.arena))
+		return a + sizeof(scratch.arena) - p;
+	if (p >= end - 16 && p < end)
+		return end - p;
+	return 0;
+}
+
 /* A pointer: mostly valid in the arena, sometimes hostile. */
 static I32 ptr(void)
 {
-	uint64_t end = (uint64_t)__builtin_wasm_memory_size(0) * 65536;
+	uint64_t end = mem_end();
 
 	switch (rnd() % 8) {
 	case 0: /* anywhere past the end (in bounds, it would scribble on our own data) */
 		return (I32)(end + rnd() % (0x100000000ull - end));
 	case 1: return (I32)(end - (rnd() % 16));
 	case 2: return 0;
-	default: return (I32)(uintptr_t)(arena + rnd() % (sizeof(arena) - 64));
+	default: return (I32)(uintptr_t)(scratch.arena + rnd() % (sizeof(scratch.arena) - SLACK));
 	}
 }
 
-/* The iovec array of a read: as ptr(), but whole records when in the arena.  Read
- * straddling two records, an iovec took an arena address (~16000) as its length and let
- * fd_read overwrite our own data from a small base (libc's stdio: silent exit 0). */
-static I32 iovs(void)
-{
-	I32 p = ptr();
-	uintptr_t a = (uintptr_t)arena;
-
-	if ((uintptr_t)p >= a && (uintptr_t)p < a + sizeof(arena))
-		p = (I32)(a + (((uintptr_t)p - a) & ~(uintptr_t)7));
-	return p;
-}
-
+/* A length: mostly small, sometimes longer than all of memory, so refused (EFAULT) wherever
+ * it starts, wrapping 32-bit sums included.  Never in between: from an arena pointer, such a
+ * length was a legal write over libc (seed 6592). */
 static I32 len(void)
 {
+	uint64_t end = mem_end();
+
 	switch (rnd() % 6) {
-	case 0: return (I32)(rnd() & 0xffffffffu);
+	case 0: return (I32)(end + 1 + rnd() % (0x100000000ull - end - 1));
 	case 1: return 0;
 	default: return (I32)(rnd() % 64);
 	}
+}
+
+/* The iovec array of a read into n buffers: as ptr(), but whole records inside the arena
+ * when there (read straddling two records, an iovec took an arena address as its length,
+ * seed 5006).  Earlier calls leave anything in memory (file bytes, offsets, the pointers
+ * args_get writes), so each record chibi will take is clipped to the scratch its buffer
+ * starts in; a buffer past the end of memory stays, for the EFAULT. */
+static I32 iovs(I32 n)
+{
+	uint64_t p = (uint32_t)ptr(), a = (uintptr_t)scratch.arena, cnt = (uint32_t)n;
+
+	if (p >= a && p < a + sizeof(scratch.arena)) {
+		p = a + ((p - a) & ~(uint64_t)7);
+		if (p + cnt * 8 > a + sizeof(scratch.arena) && cnt * 8 <= sizeof(scratch.arena))
+			p = a + sizeof(scratch.arena) - cnt * 8;
+	}
+	if (p + cnt * 8 > mem_end())
+		return (I32)p; /* chibi reads none of it */
+	if (cnt && room(p) < cnt * 8) {
+		printf("FAIL guest: an iovec array at %llu leaves the scratch\n",
+		       (unsigned long long)p);
+		exit(1);
+	}
+	for (uint64_t k = 0; k < cnt; k++) {
+		uint8_t *rec = at((uint32_t)(p + k * 8));
+		uint32_t b, l;
+
+		memcpy(&b, rec, 4);
+		memcpy(&l, rec + 4, 4);
+		if ((uint64_t)b + l <= mem_end() && l > room(b)) {
+			l = (uint32_t)room(b);
+			memcpy(rec + 4, &l, 4);
+		}
+	}
+	return (I32)p;
 }
 
 static I32 fd(void)
@@ -193,18 +265,13 @@ static void path(I32 *p, I32 *l)
  * other places ptr() gives, the first 64 bytes of memory and the last 16, are zeroed. */
 static void seed_arena(void)
 {
-	static volatile uintptr_t zero_page; /* 0, hidden from the optimizer: writes at 0 are UB */
-	uint8_t *low = (uint8_t *)zero_page;
-	uint8_t *high = (uint8_t *)(uintptr_t)(__builtin_wasm_memory_size(0) * 65536 - 16);
-
-	for (int k = 0; k < 64; k++)
-		((volatile uint8_t *)low)[k] = 0;
-	memset(high, 0, 16);
-	for (size_t i = 0; i + 8 <= sizeof(arena); i += 8) {
+	memset(at(0), 0, 64);
+	memset(at((uint32_t)mem_end() - 16), 0, 16);
+	for (size_t i = 0; i + 8 <= sizeof(scratch.arena); i += 8) {
 		uint32_t b = (uint32_t)ptr(), n = (uint32_t)len();
 
-		memcpy(arena + i, &b, 4);
-		memcpy(arena + i + 4, &n, 4);
+		memcpy(scratch.arena + i, &b, 4);
+		memcpy(scratch.arena + i + 4, &n, 4);
 	}
 }
 
@@ -215,9 +282,25 @@ int main(int argc, char **argv)
 	int errs[80] = { 0 };
 
 	state = (argc > 1 ? strtoull(argv[1], NULL, 0) : 1) * 0x9e3779b97f4a7c15ull + 1;
-	trace = getenv("FUZZ_TRACE") != NULL; /* --env FUZZ_TRACE=1: every call's errno */
+	/* --env FUZZ_TRACE=1: every call's errno.  tools/wasi-fuzz.sh always passes FUZZ_TRACE
+	 * (0 unless WASI_FUZZ_TRACE=1): environ_get's errnos and bytes depend on the
+	 * environment, so a traced replay must have one of the same size. */
+	trace = getenv("FUZZ_TRACE") && strcmp(getenv("FUZZ_TRACE"), "0") != 0;
 	for (int k = 3; k < argc && nforbidden < 64; k++)
 		forbidden[nforbidden++] = strtoull(argv[k], NULL, 0);
+	{
+		uint32_t sizes[4] = { 0 }; /* argc, argv bytes, environ count, environ bytes */
+
+		f_args_sizes_get((I32)(uintptr_t)&sizes[0], (I32)(uintptr_t)&sizes[1]);
+		f_environ_sizes_get((I32)(uintptr_t)&sizes[2], (I32)(uintptr_t)&sizes[3]);
+		if ((uint64_t)sizes[0] * 4 > SLACK || sizes[1] > SLACK ||
+		    (uint64_t)sizes[2] * 4 > SLACK || sizes[3] > SLACK ||
+		    (uintptr_t)__global_base < SLACK) {
+			printf("FAIL guest: arguments or environment over %d bytes\n", SLACK);
+			return 1;
+		}
+	}
+	memset(scratch.fence, FENCE, sizeof(scratch.fence));
 	memset(long_name, 'n', 255);            /* NAME_MAX */
 	for (int k = 0; k < 4; k++) {           /* 4 x 256 + ... > PATH_MAX */
 		memcpy(long_path + k * 257, long_name, 255);
@@ -265,11 +348,21 @@ int main(int argc, char **argv)
 			break;
 		case 14: r = f_fd_filestat_set_size((I32)(5 + rnd() % 8), big() % 100000); break;
 		case 15: r = f_fd_filestat_set_times(fd(), big(), big(), (I32)(rnd() % 32)); break;
-		case 16: r = f_fd_pread(fd(), iovs(), len(), big(), ptr()); break;
+		case 16: {
+			I32 f = fd(), n = len(), v = iovs(n);
+
+			r = f_fd_pread(f, v, n, big(), ptr());
+			break;
+		}
 		case 17: r = f_fd_prestat_get(fd(), ptr()); break;
 		case 18: r = f_fd_prestat_dir_name(fd(), ptr(), len()); break;
 		case 19: r = f_fd_pwrite((I32)(5 + rnd() % 8), ptr(), len(), big(), ptr()); break;
-		case 20: r = f_fd_read(rnd() % 2 ? 0 : (I32)(5 + rnd() % 8), iovs(), len(), ptr()); break;
+		case 20: {
+			I32 f = rnd() % 2 ? 0 : (I32)(5 + rnd() % 8), n = len(), v = iovs(n);
+
+			r = f_fd_read(f, v, n, ptr());
+			break;
+		}
 		case 21:
 			if (rnd() % 2) {
 				uint32_t used = 0;
@@ -306,7 +399,12 @@ int main(int argc, char **argv)
 		case 35: r = f_path_unlink_file(fd(), p1, l1); break;
 		case 36: r = f_sched_yield(); break;
 		case 37: r = f_random_get(ptr(), len()); break;
-		case 38: r = f_sock_recv(fd(), iovs(), len(), (I32)(rnd() % 8), ptr(), ptr()); break;
+		case 38: {
+			I32 f = fd(), n = len(), v = iovs(n);
+
+			r = f_sock_recv(f, v, n, (I32)(rnd() % 8), ptr(), ptr());
+			break;
+		}
 		case 39: r = f_sock_send(fd(), ptr(), len(), (I32)(rnd() % 2), ptr()); break;
 		case 40: {
 			/* path_open, with fdflags kept non-blocking so a FIFO never hangs us. */
@@ -332,6 +430,11 @@ int main(int argc, char **argv)
 		}
 		}
 		calls[which]++;
+		for (size_t k = 0; k < sizeof(scratch.fence); k++)
+			if (scratch.fence[k] != FENCE) {
+				printf("FAIL call %ld (function %d): wrote past the arena\n", i, which);
+				return 1;
+			}
 		switch (which) {
 		case 5: case 13: case 21: case 28: case 37: case 40:
 			arena_unsteady = 1;

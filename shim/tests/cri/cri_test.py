@@ -306,17 +306,30 @@ def task_pid(cid):
     return json.loads(info).get("pid")
 
 
-def kill_wait(pid):
-    """SIGKILL a shim daemon and wait until its sockets are closed (it is gone or a zombie),
-    as containerd does: it runs `shim delete` once the connection drops.  A delete before
-    then finds the socket still answering, as a grouped shim's would, and keeps it."""
+def kill_wait(pid, address=None):
+    """SIGKILL a shim daemon and wait until its sockets are closed (it is gone or a zombie, and
+    its address, if given, refuses connections), as containerd does: it runs `shim delete`
+    once the connection drops.  A delete before then finds the socket still answering, as a
+    grouped shim's would, and keeps it.  Deadlines, not counts: under load a killed process
+    can take seconds to be torn down."""
     os.kill(pid, signal.SIGKILL)
-    for _ in range(200):
+    end = time.time() + 20
+    while time.time() < end:
         try:
             if open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()[0] in "ZX":
-                return
+                break
         except (OSError, IndexError):
-            return
+            break
+        time.sleep(0.01)
+    path = address[len("unix://"):] if address and address.startswith("unix://") else address
+    while path and time.time() < end:
+        s = socket.socket(socket.AF_UNIX)
+        try:
+            s.connect(path)
+        except OSError:
+            break
+        finally:
+            s.close()
         time.sleep(0.01)
 
 
@@ -996,7 +1009,7 @@ def t_pod_shim():
         str(sb),
     )
     remove_pod(pid)
-    end = time.time() + 5
+    end = time.time() + 20
     while time.time() < end and spid and os.path.exists("/proc/%d" % spid):
         time.sleep(0.05)
     check(
@@ -1014,12 +1027,21 @@ def t_restart_loop():
     codes = []
     ids = []
     addrs = []
+    # Each attempt exits 3 only once the test has read its shim address: containerd removes
+    # the bundle (and its `address` file) as soon as the task is deleted after its exit.
+    gate = os.path.join(T, "loop-gate")
+    os.makedirs(gate, exist_ok=True)
+    m = [api.Mount(container_path="/gate", host_path=gate, readonly=True)]
     for attempt in range(20):
-        cc, _ = container_config(cfg, "crash", ["/probe.wasm"], ["exit", "3"], attempt=attempt)
+        cc, _ = container_config(
+            cfg, "crash", ["/probe.wasm"], ["gate", "/gate/%d" % attempt, "3"], attempt=attempt,
+            mounts=m,
+        )
         cid = create(pid, cfg, cc)
         ids.append(cid)
         start(cid)
         addrs.append(task_address(cid))
+        open(os.path.join(gate, str(attempt)), "w").close()
         st = wait_exit(cid)
         codes.append(st.exit_code)
         if prev:
@@ -1363,7 +1385,8 @@ def t_bootstrap_23():
         # The daemon is start's child: until it has exec'ed it has start's command line and
         # environment, so wait for the exec'ed one (its own -id flag) to show.
         pid, daemon_env, want = None, [], ("TTRPC_ADDRESS=%s/c.sock.ttrpc" % T).encode()
-        for _ in range(100):
+        end = time.time() + 20
+        while time.time() < end:
             pid = shim_of(cid)
             try:
                 daemon_env = open("/proc/%d/environ" % pid, "rb").read().split(b"\0") if pid else []
@@ -1378,7 +1401,7 @@ def t_bootstrap_23():
             pid,
         )
         if pid:
-            kill_wait(pid)
+            kill_wait(pid, res.address if res else None)
         subprocess.run(
             [
                 shim,
@@ -1416,13 +1439,19 @@ def t_bootstrap_23():
         r.stdout[:200],
         r.stderr,
     )
-    for _ in range(100):
+    # The daemon (start's child, re-exec'ed with its own flags) may take a while to show
+    # under load; its address is the one start printed.
+    end = time.time() + 20
+    while time.time() < end:
         pid = shim_of(cid)
-        if pid and b"-id" in open("/proc/%d/cmdline" % pid, "rb").read():
-            break
+        try:
+            if pid and b"-id" in open("/proc/%d/cmdline" % pid, "rb").read():
+                break
+        except OSError:
+            pass
         time.sleep(0.02)
     if pid:
-        kill_wait(pid)
+        kill_wait(pid, r.stdout.decode(errors="replace").strip())
     subprocess.run(
         [
             shim,
@@ -1443,7 +1472,11 @@ def t_bootstrap_23():
 
 
 def t_leftovers():
-    time.sleep(0.5)
+    # Shims exit and their sockets go asynchronously after the last delete: give them until a
+    # deadline (a loaded machine is slow), then everything must be gone.
+    end = time.time() + 20
+    while time.time() < end and (shim_pids() or glob.glob(os.path.join(T, "s", "*"))):
+        time.sleep(0.1)
     check("no stray shim processes", not shim_pids(), shim_pids())
     pids = task_pids_in(CG_PARENT)
     check("no stray task processes in the pods' cgroups", not pids, pids)
