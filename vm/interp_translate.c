@@ -1070,13 +1070,15 @@ static void do_call_indirect(struct tr *t, uint32_t typeidx, uint32_t tableidx)
 static void do_return_call(struct tr *t, const struct functype *ft, struct chibi_func *f,
 			   const uint32_t *indirect)
 {
-	uint32_t p;
+	/* the executor moves argument slots, and a v128 takes two (a count of values left the
+	 * last arguments behind: the callee read whatever the frame held there) */
+	uint32_t p, n = slots_of(ft->params, ft->nparams);
 
 	call_args(t, ft, &p);
 	if (!indirect) {
 		emit_op(t, IOP_RETURN_CALL);
 		w(t, p);
-		w(t, ft->nparams);
+		w(t, n);
 		w(t, t->hdr);
 		wptr(t, f);
 	} else {
@@ -1084,11 +1086,11 @@ static void do_return_call(struct tr *t, const struct functype *ft, struct chibi
 		w(t, p);
 		w(t, indirect[0]);
 		w(t, indirect[1]);
-		w(t, ft->nparams);
+		w(t, n);
 		w(t, t->hdr);
 		wptr(t, t->inst->tables[indirect[2]]);
 	}
-	t->sp -= ft->nparams;
+	t->sp -= n;
 }
 
 static void do_return_call_indirect(struct tr *t, uint32_t typeidx, uint32_t tableidx)
@@ -1119,9 +1121,9 @@ static void do_call_ref(struct tr *t, uint32_t typeidx, bool tail)
 	emit_op(t, IOP_RETURN_CALL_REF);
 	w(t, p);
 	w(t, a);
-	w(t, ft->nparams);
+	w(t, slots_of(ft->params, ft->nparams)); /* slots, as for return_call */
 	w(t, t->hdr);
-	t->sp -= ft->nparams;
+	t->sp -= slots_of(ft->params, ft->nparams);
 }
 
 /* br_on_null (the reference is dropped when the branch is taken) and br_on_non_null (it

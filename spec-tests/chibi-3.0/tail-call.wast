@@ -171,3 +171,27 @@
 )
 (assert_trap (invoke "call-null") "null function reference")
 (assert_trap (invoke "tail-null") "null function reference")
+
+;; Arguments after a v128 (two slots each in the interpreter's frame): the interpreter's
+;; return_call moved as many slots as there were values, so the last argument was left
+;; behind and the callee read what the frame held there, a host address
+;; (wasm-opt -ttf campaign, 7 Dec 2026: fuzz/open's ttf-10245 and four more).
+(module
+  (func $callee (param v128 i32 f32) (result f32)
+    (f32.add (local.get 2) (f32.convert_i32_s (local.get 1))))
+  (func (export "direct") (result f32)
+    (return_call $callee (v128.const i32x4 1 2 3 4) (i32.const 2) (f32.const 1.5)))
+  (table 1 funcref)
+  (elem (i32.const 0) $callee)
+  (type $t (func (param v128 i32 f32) (result f32)))
+  (func (export "indirect") (result f32)
+    (return_call_indirect (type $t) (v128.const i32x4 1 2 3 4) (i32.const 3) (f32.const 0.5)
+      (i32.const 0)))
+  (func $two (param v128 v128 i64) (result i64)
+    (i64.add (local.get 2) (i64x2.extract_lane 1 (local.get 1))))
+  (func (export "two-v128") (param i64) (result i64)
+    (return_call $two (v128.const i64x2 0 0) (v128.const i64x2 0 40) (local.get 0)))
+)
+(assert_return (invoke "direct") (f32.const 3.5))
+(assert_return (invoke "indirect") (f32.const 3.5))
+(assert_return (invoke "two-v128" (i64.const 2)) (i64.const 42))
