@@ -325,12 +325,13 @@ static void spill_below(struct lower *L, uint32_t to, bool all_locals)
 	}
 }
 
-/* Give every stack reference to local l its own copy: l is about to change. */
-static void detach_local(struct lower *L, uint32_t l)
+/* Give every stack reference to local l its own copy, outside the registers in `avoid`
+ * (those the instruction about to write l clobbers): l is about to change. */
+static void detach_local(struct lower *L, uint32_t l, uint64_t avoid)
 {
 	for (uint32_t i = 0; i < L->sp; i++)
 		if (L->vs[i].kind == V_LOCAL && L->vs[i].local == l)
-			move_to_temp(L, i, 0);
+			move_to_temp(L, i, avoid);
 }
 
 /* Operand in a register the caller owns and may clobber (a temp). */
@@ -1383,8 +1384,10 @@ struct dest {
 
 /* If the next instruction is local.set/tee of a register-homed local of class cls, the
  * result can be computed straight into its home: gives stack references to the local
- * their own copy, consumes the set and returns true. */
-static bool result_into_local(struct lower *L, int cls, struct dest *d)
+ * their own copy (outside `clobbered`, the fixed registers the operation itself
+ * overwrites: x86-64's rax/rdx for a division, rcx for a shift), consumes the set and
+ * returns true. */
+static bool result_into_local(struct lower *L, int cls, uint64_t clobbered, struct dest *d)
 {
 	const struct instr *nx;
 	const struct local *lc;
@@ -1397,7 +1400,7 @@ static bool result_into_local(struct lower *L, int cls, struct dest *d)
 	lc = &L->locals[nx->a];
 	if (lc->home == JREG_NONE || jreg_class(lc->home) != cls)
 		return false;
-	detach_local(L, nx->a);
+	detach_local(L, nx->a, clobbered);
 	*d = (struct dest){ .reg = lc->home, .to_local = true, .tee = nx->op == OPC_LOCAL_TEE,
 			    .local = nx->a };
 	L->pc++;
@@ -1405,12 +1408,14 @@ static bool result_into_local(struct lower *L, int cls, struct dest *d)
 	return true;
 }
 
-/* Choose the destination of an operation whose operands are popped. */
-static struct dest pick_dst(struct lower *L, int cls, struct jopnd lhs, struct jopnd rhs)
+/* Choose the destination of an operation whose operands are popped and which overwrites
+ * the fixed registers in `clobbered` (be_clobbers). */
+static struct dest pick_dst_clobbering(struct lower *L, int cls, struct jopnd lhs,
+				       struct jopnd rhs, uint64_t clobbered)
 {
 	struct dest d = { .reg = JREG_NONE };
 
-	if (result_into_local(L, cls, &d))
+	if (result_into_local(L, cls, clobbered, &d))
 		return d;
 	if (is_temp(L, lhs) && jreg_class(lhs.reg) == cls) {
 		d.reg = lhs.reg;
@@ -1421,6 +1426,11 @@ static struct dest pick_dst(struct lower *L, int cls, struct jopnd lhs, struct j
 		L->used |= bit(d.reg);
 	}
 	return d;
+}
+
+static struct dest pick_dst(struct lower *L, int cls, struct jopnd lhs, struct jopnd rhs)
+{
+	return pick_dst_clobbering(L, cls, lhs, rhs, 0);
 }
 
 /* Release a consumed operand, unless the result took over its register. */
@@ -1520,7 +1530,7 @@ static void op_numeric(struct lower *L, const struct instr *in)
 	if (clob)
 		evict(L, clob);
 	op = imm_to_right(op, &lhs, &rhs);
-	d = pick_dst(L, vt_class(rt), lhs, rhs);
+	d = pick_dst_clobbering(L, vt_class(rt), lhs, rhs, clob);
 	if (op_is_divrem(op) && rhs.kind == OP_IMM &&
 	    (rt == VT_I64 ? rhs.imm : (uint32_t)rhs.imm) == 0)
 		be_jmp(&L->c, jc_trap_label(&L->c, CHIBI_TRAP_DIV_ZERO)); /* always traps */
@@ -1543,7 +1553,7 @@ static void op_local_set(struct lower *L, uint32_t l, bool tee)
 			L->sp--;
 		return;
 	}
-	detach_local(L, l);
+	detach_local(L, l, 0);
 	saved = L->vs[L->sp - 1];
 	v = pop(L, &t);
 	be_mov(&L->c, lc->type, local_opnd(L, l), v);

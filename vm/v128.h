@@ -648,13 +648,34 @@ static inline v128 v128_I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S(v128 a, v128 b, v128
 
 /* ---- floats ---- */
 
-#define V_FARITH(P, f, vf)							\
-	V_BINV(P##_ADD, f, vf, x + y, a.vf + b.vf)				\
+/*
+ * add and mul commute, so the compiler may compute a + b as b + a, and where both lanes are
+ * NaNs the hardware then returns b's: chibi's rule is a's NaN, quieted, in every tier (see
+ * nan_first in vm/interp_num.h; the JITs' addps/fadd keep their first operand's).  Lanes
+ * where a is a NaN take a + a (a quieted); the others keep a OP b.  sub and div cannot be
+ * reordered.  Found by the wasm-opt -ttf campaign (fuzz/corpus/ttf-40731-memory.wasm).
+ */
+#if V128_VEC
+#define V_FCOMM(name, f, vf, vi, OP)						\
+	static inline v128 v128_##name(v128 a, v128 b)				\
+	{									\
+		v128 r, q;							\
+		__typeof__(a.vi) a_nan = a.vf != a.vf;				\
+		r.vf = a.vf OP b.vf;						\
+		q.vf = a.vf + a.vf;						\
+		r.vi = (q.vi & a_nan) | (r.vi & ~a_nan);			\
+		return r;							\
+	}
+#else
+#define V_FCOMM(name, f, vf, vi, OP) V_BIN(name, f, x != x ? x + x : x OP y)
+#endif
+#define V_FARITH(P, f, vf, vi)							\
+	V_FCOMM(P##_ADD, f, vf, vi, +)						\
 	V_BINV(P##_SUB, f, vf, x - y, a.vf - b.vf)				\
-	V_BINV(P##_MUL, f, vf, x * y, a.vf * b.vf)				\
+	V_FCOMM(P##_MUL, f, vf, vi, *)						\
 	V_BINV(P##_DIV, f, vf, x / y, a.vf / b.vf)
-V_FARITH(F32X4, f32, vf32)
-V_FARITH(F64X2, f64, vf64)
+V_FARITH(F32X4, f32, vf32, vi32)
+V_FARITH(F64X2, f64, vf64, vi64)
 /* abs and neg are sign-bit operations: NaN payloads pass through */
 V_UNV(F32X4_ABS, u32, vu32, x & 0x7fffffffu, a.vu32 & 0x7fffffffu)
 V_UNV(F32X4_NEG, u32, vu32, x ^ 0x80000000u, a.vu32 ^ 0x80000000u)
@@ -685,15 +706,29 @@ V_BIN(F32X4_RELAXED_MAX, f32, fmax32(x, y))
 V_BIN(F64X2_RELAXED_MIN, f64, fmin64(x, y))
 V_BIN(F64X2_RELAXED_MAX, f64, fmax64(x, y))
 
-/* relaxed madd/nmadd: unfused, a * b rounded then + c rounded (x86 without FMA can match) */
+/*
+ * relaxed madd/nmadd: unfused, a * b rounded then + c rounded (x86 without FMA can match).
+ * Each step keeps chibi's NaN rule (its first operand's NaN, quieted): C may commute the
+ * multiplication and the addition, and an AArch64 build of the interpreter did.
+ */
+static inline float first_nan_f32(float x, float y, bool add)
+{
+	return x != x ? x + x : add ? x + y : x * y;
+}
+
+static inline double first_nan_f64(double x, double y, bool add)
+{
+	return x != x ? x + x : add ? x + y : x * y;
+}
+
 static inline v128 v128_F32X4_RELAXED_MADD(v128 a, v128 b, v128 c)
 {
 	v128 r;
 
 	V_EACH(4) {
-		volatile float p = a.f32[i_] * b.f32[i_]; /* no contraction into an FMA */
+		volatile float p = first_nan_f32(a.f32[i_], b.f32[i_], false); /* no FMA */
 
-		r.f32[i_] = p + c.f32[i_];
+		r.f32[i_] = first_nan_f32(p, c.f32[i_], true);
 	}
 	return r;
 }
@@ -703,9 +738,9 @@ static inline v128 v128_F32X4_RELAXED_NMADD(v128 a, v128 b, v128 c)
 	v128 r;
 
 	V_EACH(4) {
-		volatile float p = -a.f32[i_] * b.f32[i_];
+		volatile float p = first_nan_f32(-a.f32[i_], b.f32[i_], false);
 
-		r.f32[i_] = p + c.f32[i_];
+		r.f32[i_] = first_nan_f32(p, c.f32[i_], true);
 	}
 	return r;
 }
@@ -715,9 +750,9 @@ static inline v128 v128_F64X2_RELAXED_MADD(v128 a, v128 b, v128 c)
 	v128 r;
 
 	V_EACH(2) {
-		volatile double p = a.f64[i_] * b.f64[i_];
+		volatile double p = first_nan_f64(a.f64[i_], b.f64[i_], false);
 
-		r.f64[i_] = p + c.f64[i_];
+		r.f64[i_] = first_nan_f64(p, c.f64[i_], true);
 	}
 	return r;
 }
@@ -727,9 +762,9 @@ static inline v128 v128_F64X2_RELAXED_NMADD(v128 a, v128 b, v128 c)
 	v128 r;
 
 	V_EACH(2) {
-		volatile double p = -a.f64[i_] * b.f64[i_];
+		volatile double p = first_nan_f64(-a.f64[i_], b.f64[i_], false);
 
-		r.f64[i_] = p + c.f64[i_];
+		r.f64[i_] = first_nan_f64(p, c.f64[i_], true);
 	}
 	return r;
 }
