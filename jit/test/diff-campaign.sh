@@ -13,7 +13,8 @@
 # with Liftoff alone and once with its default tiers (not the mutated spec modules: V8 has
 # no fuel, and they may loop forever).  Differing modules are kept in OUTDIR; the counts go
 # to stdout and OUTDIR/summary.txt.  DIFF_TIME=SECONDS stops starting batches after that
-# long (the count made is reported).
+# long (the count made is reported).  DIFF_ALSO=COMMAND: a second jit-difftest given every
+# batch too (`make diff-campaign-arm64`: the AArch64 build under qemu-user).
 chibi=$1 difftest=$2 n=$3 out=$4
 features=${DIFF_FEATURES:---enable-sign-ext --enable-nontrapping-float-to-int --enable-bulk-memory --enable-multivalue --enable-mutable-globals --enable-tail-call}
 mutated=${DIFF_MUTATED:-20}
@@ -42,7 +43,25 @@ fi
 npool=$(ls "$pool" 2>/dev/null | wc -l)
 [ "$npool" -gt 0 ] || mutated=0
 
-made=0 nrand=0 nmut=0 jitbad=0 liftbad=0 tfbad=0 v8n=0 start=$(date +%s)
+# check_batch RUNNER TAG: the batch through one jit-difftest; nbad = the modules that differ
+# (kept as OUTDIR/TAG-*.wasm, the reports in OUTDIR/TAG-diffs.txt).  A runner that fails
+# without naming a module (a crash, qemu dying) counts as one and keeps the whole batch.
+check_batch() {
+	nbad=0
+	$1 "$tmp"/b/*.wasm > /dev/null 2> "$tmp/err" && return
+	for f in $(sed -n 's/^\([^ ]*\.wasm\): .* differs from the interpreter.*/\1/p' "$tmp/err" | sort -u); do
+		nbad=$((nbad + 1))
+		cp "$f" "$out/$2-$(date +%s)-$(basename "$f")"
+	done
+	if [ $nbad -eq 0 ]; then
+		nbad=1
+		mkdir -p "$out/$2-failed-$(date +%s)"
+		cp "$tmp"/b/*.wasm "$out/$2-failed-$(date +%s)/"
+	fi
+	cat "$tmp/err" >> "$out/$2-diffs.txt"
+}
+
+made=0 nrand=0 nmut=0 jitbad=0 alsobad=0 liftbad=0 tfbad=0 v8n=0 start=$(date +%s)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 limit=${DIFF_TIME:-0}
@@ -81,12 +100,11 @@ while [ $made -lt "$n" ]; do
 		fi
 	done
 	ls "$tmp/b" | grep -q . || continue
-	if ! "$difftest" "$tmp"/b/*.wasm > /dev/null 2> "$tmp/err"; then
-		for f in $(sed -n 's/^\([^ ]*\.wasm\): .* differs from the interpreter.*/\1/p' "$tmp/err" | sort -u); do
-			jitbad=$((jitbad + 1))
-			cp "$f" "$out/jit-$(date +%s)-$(basename "$f")"
-		done
-		cat "$tmp/err" >> "$out/jit-diffs.txt"
+	check_batch "$difftest" jit
+	jitbad=$((jitbad + nbad))
+	if [ -n "${DIFF_ALSO:-}" ]; then
+		check_batch "$DIFF_ALSO" also
+		alsobad=$((alsobad + nbad))
 	fi
 	if [ "$v8" = 1 ] && ls "$tmp"/b/ttf-*.wasm >/dev/null 2>&1; then
 		for f in "$tmp"/b/ttf-*.wasm; do
@@ -112,6 +130,6 @@ while [ $made -lt "$n" ]; do
 		done
 	fi
 done
-line="diff-campaign: $made modules ($nrand wasm-opt -ttf, $nmut mutated spec) in $(( $(date +%s) - start )) s: $jitbad differ between the tiers; V8 on $v8n: $liftbad differ (Liftoff), $tfbad differ (default tiers)"
+line="diff-campaign: $made modules ($nrand wasm-opt -ttf, $nmut mutated spec) in $(( $(date +%s) - start )) s: $jitbad differ between the tiers${DIFF_ALSO:+, $alsobad by $DIFF_ALSO}; V8 on $v8n: $liftbad differ (Liftoff), $tfbad differ (default tiers)"
 echo "$line" | tee -a "$out/summary.txt"
-[ $((jitbad + liftbad + tfbad)) -eq 0 ]
+[ $((jitbad + alsobad + liftbad + tfbad)) -eq 0 ]
