@@ -1108,7 +1108,7 @@ static void do_call_ref(struct tr *t, uint32_t typeidx, bool tail)
 {
 	const struct functype *ft = &t->m->types[typeidx];
 	struct ent e = pop(t);
-	uint32_t a = slot_of(t, &e, t->sp), p;
+	uint32_t a = slot_of(t, &e, t->sp), p, nslots = slots_of(ft->params, ft->nparams);
 
 	call_args(t, ft, &p);
 	if (!tail) {
@@ -1121,9 +1121,9 @@ static void do_call_ref(struct tr *t, uint32_t typeidx, bool tail)
 	emit_op(t, IOP_RETURN_CALL_REF);
 	w(t, p);
 	w(t, a);
-	w(t, slots_of(ft->params, ft->nparams)); /* slots, as for return_call */
+	w(t, nslots); /* as for return_call */
 	w(t, t->hdr);
-	t->sp -= slots_of(ft->params, ft->nparams);
+	t->sp -= nslots;
 }
 
 /* br_on_null (the reference is dropped when the branch is taken) and br_on_non_null (it
