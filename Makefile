@@ -133,8 +133,16 @@ $(CHIBI): $(CLI_OBJ) $(UTIL_OBJ) $(LIBCHIBI) $(call link_order_file,chibi)
 $(BUILD)/unit_tests: $(UNIT_OBJ) $(UTIL_OBJ) $(LIBCHIBI)
 	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(UTIL_OBJ) $(LIBCHIBI) -lcriterion $(LDLIBS)
 
+# Every Criterion run of `make test` goes through tools/run-watched.sh: its output goes to
+# <build>/test-NAME.log, printed whole on failure, and a run still going after TEST_TIMEOUT
+# seconds is reported (the tests in flight, where each process waits) and killed, rather
+# than holding CI to its limit.  --verbose names each test as it starts and ends.
+TEST_TIMEOUT   ?= 900
+WATCHED         = tools/run-watched.sh $(BUILD)/test-$(1).log $(TEST_TIMEOUT)
+CRITERION_ARGS := --jobs 2 --verbose
+
 unit: $(BUILD)/unit_tests
-	$(BUILD)/unit_tests --jobs 2
+	$(call WATCHED,unit) $(BUILD)/unit_tests $(CRITERION_ARGS)
 
 # The spec suite: the Wasm 2.0 core scripts (spec-tests/core/*.wast) and the SIMD and relaxed
 # SIMD scripts of the Wasm 3.0 suite (spec-tests/wasm-3.0/core/{simd,relaxed-simd}), read by
@@ -215,7 +223,8 @@ test-image: $(CHIBI)
 .PHONY: test-nojit
 test-nojit:
 	$(MAKE) BUILD=build-nojit JIT=none build-nojit/chibi build-nojit/unit_tests
-	build-nojit/unit_tests --jobs 2
+	tools/run-watched.sh build-nojit/test-unit.log $(TEST_TIMEOUT) \
+		build-nojit/unit_tests $(CRITERION_ARGS)
 	build-nojit/chibi wast $(SPEC_WAST)
 	build-nojit/chibi run --jit any.wasm 2>&1 | grep -q 'this build of chibi has no JIT'
 	build-nojit/chibi --help | grep -q 'This build has no JIT'

@@ -16,13 +16,13 @@
 # (apt-get download + dpkg-deb -x); Criterion re-execs its test binary for each test, which
 # only works under qemu-user with a binfmt_misc handler and QEMU_LD_PREFIX in the
 # environment (not -L).  Each step's longest run here is ~70 s; ARM64_TIMEOUT (900 s) ends
-# a hang with a report of where it is (tools/arm64/run-logged.sh) long before CI's limit.
+# a hang with a report of where it is (tools/run-watched.sh) long before CI's limit.
 
 ARM64_CROSS   ?= aarch64-linux-gnu-
 ARM64_BUILD   ?= build-arm64
 ARM64_SYSROOT := $(abspath $(ARM64_BUILD))/sysroot
 ARM64_PKGS    := libc6-dev libcriterion-dev libcapstone-dev zlib1g-dev libprotobuf-c-dev
-ARM64_TIMEOUT ?= 900
+ARM64_TIMEOUT ?= $(TEST_TIMEOUT)
 ARM64_FUZZ_N  ?= 40
 ARM64_OBJDUMP ?= $(if $(ARM64_HOST),objdump,$(ARM64_CROSS)objdump)
 ARM64_HOST    := $(filter aarch64 arm64,$(shell uname -m))
@@ -67,10 +67,7 @@ arm64-build: arm64-deps arm64-sysroot
 #    suite, in the default mode (the JIT).
 #  - difftest: ARM64_FUZZ_N random modules (binaryen's wasm-opt -ttf) in the interpreter and
 #    three JIT modes (~1.4 s each under qemu; the spec modules are already covered above).
-ARM64_RUN   = tools/arm64/run-logged.sh $(ARM64_BUILD)/test-$(1).log $(ARM64_TIMEOUT)
-# --verbose: the log names each test as it starts and ends, so a run that hangs names the
-# tests it was in (run-logged.sh lists them, with the stuck processes' wait channels).
-ARM64_CRITERION = --jobs 2 --verbose
+ARM64_RUN   = tools/run-watched.sh $(ARM64_BUILD)/test-$(1).log $(ARM64_TIMEOUT)
 ARM64_SPECS = spec-interp $(if $(ARM64_JIT),spec-jit spec-jit-nores)
 ARM64_JIT  := $(wildcard jit/arm64/backend.c)
 
@@ -82,12 +79,12 @@ test-arm64: arm64-build wasi-guests
 	$(ARM64_OBJDUMP) -dr $$B/jit/codebuf.o | \
 		grep -Eq '__clear_cache|__aarch64_sync_cache_range|ic[[:space:]]+ivau' || \
 		{ echo "jit/codebuf.c: arena_seal() no longer flushes the icache" >&2; exit 1; }; \
-	echo "== arm64: unit tests"; $(call ARM64_RUN,unit) $$B/unit_tests $(ARM64_CRITERION); \
+	echo "== arm64: unit tests"; $(call ARM64_RUN,unit) $$B/unit_tests $(CRITERION_ARGS); \
 	echo "== arm64: WASI unit tests"; \
-	$(call ARM64_RUN,wasi-unit) $$B/wasi_unit_tests $(ARM64_CRITERION); \
+	$(call ARM64_RUN,wasi-unit) $$B/wasi_unit_tests $(CRITERION_ARGS); \
 	if [ -n "$(SHIM)" ]; then \
 		echo "== arm64: shim unit tests"; \
-		$(call ARM64_RUN,shim-unit) $$B/shim_tests $(ARM64_CRITERION); \
+		$(call ARM64_RUN,shim-unit) $$B/shim_tests $(CRITERION_ARGS); \
 	fi; \
 	echo "== arm64: spec --interp (no reservations)"; \
 	CHIBI_NO_RESERVE=1 $(call ARM64_RUN,spec-interp) $$B/chibi wast --interp $(SPEC_WAST); \

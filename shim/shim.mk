@@ -81,7 +81,7 @@ $(SHIM_POKE): $(SHIM_POKE_OBJ) $(SHIM_PB_OBJ)
 
 # e2e.sh needs root, containerd, ctr and runc; it skips (exit 0 with a note) without them.
 test-shim: $(SHIM) $(SHIM_TASK) $(BUILD)/shim_tests $(SHIM_POKE) $(CHIBI)
-	$(BUILD)/shim_tests --jobs 2
+	$(call WATCHED,shim-unit) $(BUILD)/shim_tests $(CRITERION_ARGS)
 	BUILD=$(BUILD) shim/tests/e2e.sh
 
 # The shim under load and faults (issue 18), a campaign rather than a test: containers back to

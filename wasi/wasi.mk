@@ -45,7 +45,7 @@ $(BUILD)/wasi_unit_tests: $(WASI_UNIT_OBJ) $(LIBCHIBI)
 	$(CC) $(LDFLAGS) -o $@ $(WASI_UNIT_OBJ) $(LIBCHIBI) -lcriterion $(LDLIBS)
 
 test-wasi-unit: $(BUILD)/wasi_unit_tests
-	$(BUILD)/wasi_unit_tests --jobs 2
+	$(call WATCHED,wasi-unit) $(BUILD)/wasi_unit_tests $(CRITERION_ARGS)
 
 test-wasi-guests: $(CHIBI) wasi-guests
 	CHIBI_RUN_FLAGS="$(WASI_RUN_FLAGS)" sh wasi/tests/run-guests.sh $(CHIBI) $(BUILD)/wasi-tests

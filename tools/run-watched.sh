@@ -1,13 +1,14 @@
 #!/bin/sh
-# tools/arm64/run-logged.sh LOG TIMEOUT CMD... - run CMD (under qemu-user via binfmt_misc
-# when it is an AArch64 binary) with its output in LOG.  On success print LOG's last two
-# lines (the counts, then wall time and peak RSS when GNU time is installed); on failure
-# print the whole log and fail.
+# tools/run-watched.sh LOG TIMEOUT CMD... - run CMD (a Criterion test binary, a spec run; an
+# AArch64 binary runs under qemu-user through binfmt_misc) with its output in LOG.  On
+# success print LOG's last two lines (the counts, then wall time and peak RSS when GNU time
+# is installed); on failure print the whole log and fail.
 #
 # A run still going after TIMEOUT seconds is a hang, and a hang must say where it is: the
 # log gets the processes still running (each thread's state and kernel wait channel) and,
 # from Criterion's --verbose output, the tests that started and never finished.  Then the
-# whole process tree is killed.
+# whole process tree is killed.  (One `make test` in CI once hung in the AArch64 unit tests
+# until the old 3600 s limit, with an empty log: see docs/RATIONALE.md.)
 log=$1 limit=$2
 shift 2
 if [ -x /usr/bin/time ]; then
@@ -35,7 +36,7 @@ tree() {
 }
 
 report() {
-	echo "== run-logged: still running after ${limit} s; the processes of the run:"
+	echo "== run-watched: still running after ${limit} s; the processes of the run:"
 	# Each thread's state and kernel wait channel: futex_wait_queue on every thread of a
 	# process is a deadlock, do_wait a parent waiting for a child.  From /proc, not ps(1),
 	# which a minimal machine may lack.
@@ -50,7 +51,7 @@ report() {
 	done
 	awk '/^\[RUN \]/ { run[$3] = 1 }
 	     /^\[(PASS|FAIL|SKIP)\]/ { t = $2; sub(/:$/, "", t); delete run[t] }
-	     END { for (t in run) print "== run-logged: started, never finished: " t }' "$log"
+	     END { for (t in run) print "== run-watched: started, never finished: " t }' "$log"
 }
 
 # Poll rather than run a watchdog beside it (which would need killing, with its sleep, at
@@ -70,7 +71,7 @@ while alive; do
 		victims=$(tree)
 		kill -STOP $victims 2>/dev/null
 		kill -KILL $victims 2>/dev/null
-		echo "== run-logged: killed" >> "$log"
+		echo "== run-watched: killed" >> "$log"
 		break
 	fi
 	sleep 0.2
