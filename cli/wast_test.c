@@ -267,7 +267,7 @@ static bool have_wast2json(void)
 	return system("wast2json --version >/dev/null 2>&1") == 0;
 }
 
-TestSuite(wast_e2e, .init = make_tmpdir, .fini = drop_tmpdir, .timeout = 60);
+TestSuite(wast_e2e, .init = make_tmpdir, .fini = drop_tmpdir);
 
 Test(wast_e2e, passing_script)
 {

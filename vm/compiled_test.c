@@ -526,7 +526,7 @@ Test(compiled, another_cpu_is_refused)
 }
 
 /* Every length short of the whole file is refused (shrinking one memfd from the top). */
-Test(compiled, truncation_at_every_length, .timeout = 120)
+Test(compiled, truncation_at_every_length)
 {
 	size_t len;
 	uint8_t *cf = compile_wat(NULL, &len);
@@ -549,7 +549,7 @@ Test(compiled, truncation_at_every_length, .timeout = 120)
 
 /* A flipped bit anywhere is refused: every bit of the header, the module and the records,
  * and one bit in every 61 bytes of the padding and the code. */
-Test(compiled, bit_flips, .timeout = 300)
+Test(compiled, bit_flips)
 {
 	size_t len, meta_off, meta_len, end;
 	uint8_t *cf = compile_wat(NULL, &len);
@@ -723,7 +723,7 @@ Test(cache, directory_others_can_write_is_refused, .init = make_dir, .fini = rem
 
 /* Eight processes fill one empty cache with one module at once: each gets a good file,
  * one entry is left and no temporary file. */
-Test(cache, concurrent_writers, .init = make_dir, .fini = remove_dir, .timeout = 120)
+Test(cache, concurrent_writers, .init = make_dir, .fini = remove_dir)
 {
 	size_t len;
 	uint8_t *wasm = module_bytes(4, &len);
@@ -765,7 +765,7 @@ static bool fail_kth(size_t size)
  * from it fails in turn: a clean error (compile, open, instantiate), or the right answers
  * (code the engine could not attach runs compiled the ordinary way, or interpreted), never
  * a crash; LeakSanitizer (ASan build) must find nothing. */
-Test(compiled, allocation_failures, .timeout = 600)
+Test(compiled, allocation_failures)
 {
 	struct chibi_config cfg = { .mode = CHIBI_MODE_JIT };
 	size_t wlen;
@@ -938,7 +938,7 @@ static void data_call(chibi_instance *inst, const char *name)
 		     CHIBI_TRAP_NONE, "%s", name);
 }
 
-Test(compiled, data_segments_mapped_copy_on_write, .timeout = 60)
+Test(compiled, data_segments_mapped_copy_on_write)
 {
 	need_jit();
 	/* the guard-page JIT, explicit bounds checks, the interpreter, a heap memory (copied) */
@@ -1010,7 +1010,7 @@ Test(compiled, data_segments_mapped_copy_on_write, .timeout = 60)
 }
 
 /* Another process writing into its mapped data pages changes nothing for this one. */
-Test(compiled, data_pages_private_between_processes, .timeout = 60)
+Test(compiled, data_pages_private_between_processes)
 {
 	need_jit();
 	size_t wlen, len, size = 4 * 65536;

@@ -167,12 +167,12 @@ static void fault_loop(enum chibi_exec_mode mode)
 	remove_guest();
 }
 
-Test(wasi_fault, every_allocation_of_a_run_interp, .timeout = 300)
+Test(wasi_fault, every_allocation_of_a_run_interp)
 {
 	fault_loop(CHIBI_MODE_INTERP);
 }
 
-Test(wasi_fault, every_allocation_of_a_run_jit, .timeout = 300)
+Test(wasi_fault, every_allocation_of_a_run_jit)
 {
 	if (!chibi_jit_name())
 		cr_skip_test("no JIT in this build");
