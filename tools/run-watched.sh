@@ -22,8 +22,11 @@ fi
 "$@" >> "$log" 2>&1 < /dev/null &
 pid=$!
 
-# tree: CMD's pid and all its descendants, from the parent links in /proc/*/stat (field 4;
-# the command name before it may hold spaces, hence the strip up to the last ") ").
+# /proc/PID/stat's fields after the command name, which may hold spaces and parentheses:
+# hence the strip up to the last ") ".  stat_field FILE N: 1 is the state, 2 the parent.
+stat_field() { sed 's/.*) //' "$1" 2>/dev/null | cut -d' ' -f"$2"; }
+
+# tree: CMD's pid and all its descendants, from the parent links (the same strip, in awk).
 tree() {
 	cat /proc/[0-9]*/stat 2>/dev/null | awk -v root="$pid" '
 		{ p = $1; sub(/.*\) /, ""); parent[p] = $2 }
@@ -37,15 +40,15 @@ tree() {
 
 report() {
 	echo "== run-watched: still running after ${limit} s; the processes of the run:"
-	# Each thread's state and kernel wait channel: futex_wait_queue on every thread of a
+	# Each thread's state and kernel wait channel: futex_do_wait on every thread of a
 	# process is a deadlock, do_wait a parent waiting for a child.  From /proc, not ps(1),
 	# which a minimal machine may lack.
 	for p in $(tree); do
 		[ -d /proc/"$p" ] || continue
-		echo "  pid $p (parent $(sed 's/.*) //' /proc/"$p"/stat 2>/dev/null | cut -d' ' -f2)):" \
+		echo "  pid $p (parent $(stat_field /proc/"$p"/stat 2)):" \
 			"$(tr '\0' ' ' < /proc/"$p"/cmdline 2>/dev/null | cut -c1-160)"
 		for t in /proc/"$p"/task/*; do
-			echo "    thread ${t##*/}: $(sed 's/.*) //' "$t/stat" 2>/dev/null | cut -d' ' -f1)" \
+			echo "    thread ${t##*/}: $(stat_field "$t/stat" 1)" \
 				"$(cat "$t/wchan" 2>/dev/null)"
 		done
 	done
@@ -57,8 +60,7 @@ report() {
 # Poll rather than run a watchdog beside it (which would need killing, with its sleep, at
 # every normal end).  CMD stays a zombie until `wait`, hence the state test.
 alive() {
-	[ -e /proc/"$pid" ] &&
-		[ "$(sed 's/.*) //' /proc/"$pid"/stat 2>/dev/null | cut -d' ' -f1)" != Z ]
+	[ -e /proc/"$pid" ] && [ "$(stat_field /proc/"$pid"/stat 1)" != Z ]
 }
 deadline=$(( $(date +%s) + limit ))
 while alive; do
